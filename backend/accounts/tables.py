@@ -1,0 +1,82 @@
+"""Users, organisations in their hierarchy, and the memberships that give roles in a scope."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.indexes import IndexMethod
+from piccolo.table import Table
+
+
+class User(Table, tablename="account_user"):
+    """A resident (WeChat login) or a staff member (username and password)."""
+
+    id = UUID(primary_key=True)
+    openid = Varchar(length=64, null=True, default=None, unique=True, help_text="WeChat openid of our mini-program")
+    unionid = Varchar(length=64, null=True, default=None, unique=True, help_text="WeChat unionid, when bound to an Open Platform account")
+    wechat_session_key = Varchar(length=128, null=True, default=None, secret=True, help_text="kept server-side only, never returned")
+    username = Varchar(length=64, null=True, default=None, unique=True, help_text="staff login name")
+    password_hash = Varchar(length=255, null=True, default=None, secret=True)
+    is_staff = Boolean(default=False)
+    display_name = Varchar(length=64, default="")
+    locale = Varchar(length=8, null=True, default=None, help_text="preferred locale, one of LOCALES")
+    phone = Varchar(length=20, null=True, default=None, help_text="stored in full, shown masked")
+    birth_year = Integer(null=True, default=None)
+    created_at = Timestamptz()
+    last_login_at = Timestamptz(null=True, default=None)
+    deleted_at = Timestamptz(null=True, default=None, index=True, help_text="soft deletion")
+
+
+class OrganisationKind(str, Enum):
+    city = "city"
+    district = "district"
+    street = "street"
+    community = "community"
+    library = "library"
+    cultural_centre = "cultural_centre"
+    volunteer_association = "volunteer_association"
+    property_company = "property_company"
+
+
+class Role(str, Enum):
+    admin = "admin"
+    organiser = "organiser"
+    library_staff = "library_staff"
+    coordinator = "coordinator"
+
+
+class Organisation(Table, tablename="account_organisation"):
+    """A node of city → district → street → community, or a body attached to one."""
+
+    id = UUID(primary_key=True)
+    kind = Varchar(length=32, choices=OrganisationKind)
+    name = JSON(default={}, help_text="{locale: name}")
+    parent = ForeignKey("self", null=True, default=None)
+    path = Varchar(
+        length=512,
+        index=True,
+        index_method=IndexMethod.btree,
+        help_text="/root-id/.../own-id/: ancestors and subtree queries without recursion",
+    )
+    created_at = Timestamptz()
+
+
+class Membership(Table, tablename="account_membership"):
+    """A role held by a user in an organisation's scope (the organisation and its subtree)."""
+
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, null=False)
+    organisation = ForeignKey(Organisation, null=False)
+    role = Varchar(length=32, choices=Role)
+    created_at = Timestamptz()
+    # (user, organisation, role) is unique through an index added in the first migration:
+    # Piccolo's Unique constraint needs ALTER TABLE ADD CONSTRAINT, which SQLite lacks.

@@ -1,0 +1,129 @@
+"""The app factory: every resource comes from the settings or from the caller, never from import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.plugins.prometheus import PrometheusConfig
+from litestar.types import ControllerRouterHandler
+from piccolo.table import Table
+from redis.asyncio import Redis
+
+from backend.accounts.controllers import AuthController, DevAuthController, LocaleController, MeController
+from backend.accounts.piccolo_app import APP_CONFIG as ACCOUNTS_APP
+from backend.accounts.services import load_principal
+from backend.core.db import bind_tables, close_engine, make_engine, open_engine
+from backend.core.errors import DomainError, domain_error_handler, http_exception_handler, internal_error_handler
+from backend.core.logging import configure_logging
+from backend.core.middleware import RequestContextMiddleware
+from backend.core.openapi import openapi_config
+from backend.core.operations import MetricsController, OperationsController
+from backend.core.stores import build_stores
+from backend.core.wechat import WechatClient
+from backend.settings import Settings
+
+PICCOLO_APPS = [ACCOUNTS_APP]
+
+
+def all_tables() -> list[type[Table]]:
+    return [table for app in PICCOLO_APPS for table in app.table_classes]
+
+
+def _app_version() -> str:
+    try:
+        return version("linli")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
+    handlers: list[ControllerRouterHandler] = [
+        OperationsController,
+        MetricsController,
+        AuthController,
+        MeController,
+        LocaleController,
+    ]
+    if settings.dev_login_enabled:
+        handlers.append(DevAuthController)
+    return handlers
+
+
+def _from_state(name: str) -> Provide:
+    def provide(state: State) -> Any:
+        return state[name]
+
+    provide.__name__ = f"provide_{name}"
+    return Provide(provide, sync_to_thread=False)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    redis: Redis | None = None,
+) -> Litestar:
+    """Build the app. Resources passed in belong to the caller; those it opens itself it closes."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings)
+    engine = make_engine(settings)
+    bind_tables(engine, all_tables())
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        own_redis = redis is None and bool(settings.redis_url)
+        shared = Redis.from_url(settings.redis_url) if own_redis else redis
+        http = http_client or httpx.AsyncClient(timeout=settings.http_timeout_seconds)
+        try:
+            await open_engine(engine, settings)
+            if shared is not None:
+                await shared.ping()  # a dead Redis fails start-up loudly, like a dead database
+            app.state.stores = build_stores(shared)
+            app.state.wechat = WechatClient(
+                http=http,
+                base_url=settings.wechat_api_base,
+                appid=settings.wechat_appid,
+                secret=settings.wechat_secret,
+                redis=shared,
+            )
+            yield
+        finally:
+            await close_engine(engine)
+            if http_client is None:
+                await http.aclose()
+            if own_redis and shared is not None:
+                await shared.aclose()
+
+    return Litestar(
+        route_handlers=_route_handlers(settings),
+        lifespan=[lifespan],
+        state=State({"settings": settings, "engine": engine}),
+        dependencies={
+            "settings": _from_state("settings"),
+            "wechat": _from_state("wechat"),
+            "stores": _from_state("stores"),
+        },
+        middleware=[
+            RequestContextMiddleware(secret_key=settings.secret_key, load_user=load_principal),
+            PrometheusConfig(app_name="linli", group_path=True).middleware,
+        ],
+        exception_handlers={
+            DomainError: domain_error_handler,
+            HTTPException: http_exception_handler,
+            Exception: internal_error_handler,
+        },
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        openapi_config=openapi_config(_app_version()),
+        request_max_body_size=settings.max_request_bytes,
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,133 @@
+"""The ``linli`` command: serve, migrate, seed-demo, create-admin, settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from backend.settings import Settings, SettingsError
+
+PICCOLO_CONF = "backend.piccolo_conf"
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        sys.exit(f"linli: {error}")
+
+
+def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    """Run ``work`` with every table bound to the configured database."""
+    from backend.app import all_tables
+    from backend.core.db import bind_tables, close_engine, make_engine, open_engine
+
+    async def run() -> Any:
+        engine = make_engine(settings)
+        bind_tables(engine, all_tables())
+        await open_engine(engine, settings)
+        try:
+            return await work()
+        finally:
+            await close_engine(engine)
+
+    return asyncio.run(run())
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "backend.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level=settings.log_level.lower(),
+        access_log=False,  # the app writes one structured line per request itself
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    settings = _settings()
+    from backend.core.db import prepare_sqlite_file
+
+    prepare_sqlite_file(settings)
+    os.environ["PICCOLO_CONF"] = PICCOLO_CONF
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = asyncio.run(run_forwards(app_name="all"))
+    if not result.success:
+        sys.exit(f"linli: migrations failed: {result.message}")
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if settings.is_production:
+        sys.exit("linli: refusing to load demo data into production")
+    from backend.demo import seed_all
+
+    summary = _with_database(settings, seed_all)
+    print(summary)
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    settings = _settings()
+    from backend.accounts.services import create_city_admin
+    from backend.core.errors import DomainError
+
+    async def work() -> None:
+        try:
+            await create_city_admin(username=args.username, password=args.password)
+        except DomainError as error:
+            sys.exit(f"linli: {error.code}: {error.message}")
+
+    _with_database(settings, work)
+    print(f"admin {args.username!r} can now log in at POST /api/v1/auth/login")
+
+
+def cmd_settings(args: argparse.Namespace) -> None:
+    for variable, default, help_text in Settings.describe():
+        print(f"{variable:<36} {default!s:<32} {help_text}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linli", description="Linli (邻里) backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="processes (more than one needs Redis)")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="proxies whose X-Forwarded-For is trusted for the client address",
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
+    commands.add_parser("seed-demo", help="load demo data (not in production)").set_defaults(func=cmd_seed_demo)
+
+    admin = commands.add_parser("create-admin", help="a staff account with the admin role for the city")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--password", required=True)
+    admin.set_defaults(func=cmd_create_admin)
+
+    commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

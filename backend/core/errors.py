@@ -1,0 +1,232 @@
+"""One error shape for the whole API: RFC 9457 problem details, translated at the edge.
+
+Services raise ``DomainError`` with an untranslated message marked ``N_()``; the handlers here
+turn it, Litestar's HTTP exceptions, validation failures and anything unexpected into
+``{type, title, status, detail, code, params[, errors]}`` in the caller's language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
+
+from backend.core.context import request_id, request_locale
+from backend.core.i18n import N_, _, use_locale
+
+log = structlog.get_logger("linli.errors")
+
+PROBLEM_TYPE_BASE = "https://linli.example/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A broken business rule, with a stable code that clients switch on."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        params: Mapping[str, Any] | None = None,
+        status: int = 400,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.params = dict(params or {})
+        self.status = status
+        self.headers = dict(headers or {})
+
+
+class NotFound(DomainError):
+    def __init__(self, code: str = "not_found", message: str = N_("Not found.")) -> None:
+        super().__init__(code, message, status=404)
+
+
+class Forbidden(DomainError):
+    def __init__(
+        self, code: str = "forbidden", message: str = N_("You are not allowed to do this.")
+    ) -> None:
+        super().__init__(code, message, status=403)
+
+
+class FieldProblem(msgspec.Struct):
+    field: str
+    message: str
+    code: str
+
+
+@dataclass(frozen=True)
+class PendingFieldProblem:
+    """A field problem whose message is translated when the response is built."""
+
+    field: str
+    message: str
+    code: str
+    params: Mapping[str, Any] = dataclass_field(default_factory=dict)
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    params: dict[str, Any] = {}
+    errors: list[FieldProblem] = []
+    request_id: str | None = None
+
+
+# Litestar's own exceptions, by status: (code, message shown to people).
+_HTTP_MESSAGES: Mapping[int, tuple[str, str]] = {
+    400: ("bad_request", N_("The request could not be understood.")),
+    401: ("not_authenticated", N_("Please log in first.")),
+    403: ("forbidden", N_("You are not allowed to do this.")),
+    404: ("not_found", N_("Not found.")),
+    405: ("method_not_allowed", N_("This method is not allowed here.")),
+    406: ("not_acceptable", N_("This format is not available.")),
+    409: ("conflict", N_("This conflicts with the current state.")),
+    413: ("payload_too_large", N_("The request is too large.")),
+    415: ("unsupported_media_type", N_("This content type is not supported.")),
+    422: ("validation_failed", N_("Some fields are not valid.")),
+    429: ("rate_limited", N_("Too many requests. Please try again later.")),
+    500: ("internal_error", N_("Something went wrong on our side. Please try again later.")),
+    503: ("service_unavailable", N_("The service is temporarily unavailable.")),
+}
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    message: str,
+    params: Mapping[str, Any] | None = None,
+    pending_errors: list[PendingFieldProblem] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[Problem]:
+    params = dict(params or {})
+    locale = request_locale(request.scope)
+    with use_locale(locale):
+        try:
+            detail = _(message).format(**params)
+        except (KeyError, IndexError, ValueError):
+            detail = _(message)
+        errors = [
+            FieldProblem(field=e.field, message=_(e.message).format(**e.params), code=e.code)
+            for e in pending_errors or []
+        ]
+    body = Problem(
+        type=PROBLEM_TYPE_BASE + code,
+        title=_status_title(status),
+        status=status,
+        detail=detail,
+        code=code,
+        params=params,
+        errors=errors or [],
+        request_id=request_id(request.scope),
+    )
+    context_headers = {
+        "Content-Language": locale,
+        "Vary": "Accept-Language",
+        "X-Request-ID": request_id(request.scope),
+    }
+    return Response(
+        body,
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers={**context_headers, **dict(headers or {})},
+    )
+
+
+def _status_title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
+    return problem_response(
+        request,
+        status=exc.status,
+        code=exc.code,
+        message=exc.message,
+        params=exc.params,
+        headers=exc.headers,
+    )
+
+
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException) or (status == 400 and exc.extra):
+        return _validation_problem(request, exc)
+    code, message = _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[500 if status >= 500 else 400])
+    if status == 400 and isinstance(exc.__cause__, (SerializationException, msgspec.DecodeError)):
+        code, message = "malformed_body", N_("The request body is not valid JSON.")
+    return problem_response(
+        request, status=status, code=code, message=message, headers=exc.headers or {}
+    )
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    code, message = _HTTP_MESSAGES[500]
+    return problem_response(request, status=500, code=code, message=message)
+
+
+def _validation_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = [_field_problem(item) for item in extra if isinstance(item, Mapping)]
+    if not errors:
+        errors = [PendingFieldProblem(field="", message=N_("This value is not valid."), code="invalid")]
+    return problem_response(
+        request,
+        status=422,
+        code="validation_failed",
+        message=_HTTP_MESSAGES[422][1],
+        pending_errors=errors,
+    )
+
+
+# msgspec's English messages, mapped to a code and a translatable message with its parameters.
+_FIELD_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"Object missing required field `(?P<name>[^`]+)`"), "required", N_("This field is required.")),
+    (re.compile(r"Object contains unknown field `(?P<name>[^`]+)`"), "unknown_field", N_("This field is not expected.")),
+    (re.compile(r"Expected `str` of length <= (?P<limit>\d+)"), "too_long", N_("At most {limit} characters.")),
+    (re.compile(r"Expected `str` of length >= (?P<limit>\d+)"), "too_short", N_("At least {limit} characters.")),
+    (re.compile(r"Expected `(?:int|float)` >= (?P<limit>[-\d.]+)"), "too_small", N_("Must be at least {limit}.")),
+    (re.compile(r"Expected `(?:int|float)` <= (?P<limit>[-\d.]+)"), "too_large", N_("Must be at most {limit}.")),
+    (re.compile(r"Invalid enum value"), "invalid_choice", N_("This is not one of the allowed values.")),
+    (re.compile(r"Expected `(?P<expected>\w+)`, got `(?P<got>\w+)`"), "wrong_type", N_("Expected {expected}, got {got}.")),
+]
+
+
+def _field_problem(item: Mapping[str, Any]) -> PendingFieldProblem:
+    raw = str(item.get("message", ""))
+    key = str(item.get("key") or "")
+    for pattern, code, message in _FIELD_PATTERNS:
+        match = pattern.search(raw)
+        if match:
+            values = match.groupdict()
+            field = _field_path(raw, key, values.pop("name", None))
+            return PendingFieldProblem(field=field, message=message, code=code, params=values)
+    return PendingFieldProblem(field=_field_path(raw, key, None), message=N_("This value is not valid."), code="invalid")
+
+
+def _field_path(raw: str, key: str, missing_name: str | None) -> str:
+    """``$.party.size`` from msgspec's message, or the parameter name Litestar gives."""
+    match = re.search(r"at `\$\.?(?P<path>[^`]*)`", raw)
+    path = match.group("path") if match else ""
+    if missing_name:
+        path = f"{path}.{missing_name}" if path else missing_name
+    return path or key

@@ -1,0 +1,186 @@
+"""Languages: negotiation, gettext catalogs, user-content fallback and Babel formatting.
+
+The locale of the request being served lives in a ContextVar, so services and error handlers
+translate without passing it around. Catalogs are the ``.po`` files under ``locale/``, compiled
+in memory on first use (no compiled ``.mo`` files to keep in step).
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_interval as _babel_interval
+from babel.dates import format_skeleton, get_datetime_format, get_time_format
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DEFAULT_LOCALE = "zh-Hans"
+LOCALES: tuple[str, ...] = ("zh-Hans", "en", "zh-Hant", "ja", "ko")
+NATIVE_NAMES: Mapping[str, str] = {
+    "zh-Hans": "简体中文",
+    "en": "English",
+    "zh-Hant": "繁體中文",
+    "ja": "日本語",
+    "ko": "한국어",
+}
+# Babel's locale for each of ours: the region decides conventions such as 周六 vs 星期六.
+_BABEL_LOCALES: Mapping[str, str] = {
+    "zh-Hans": "zh_Hans_CN",
+    "en": "en",
+    "zh-Hant": "zh_Hant_HK",
+    "ja": "ja_JP",
+    "ko": "ko_KR",
+}
+CITY_TZ = ZoneInfo("Asia/Shanghai")
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
+
+_current: ContextVar[str] = ContextVar("linli_locale", default=DEFAULT_LOCALE)
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated later, where it is shown."""
+    return message
+
+
+def normalise_locale(tag: str | None) -> str | None:
+    """Map a language tag (``zh-CN``, ``zh_TW``, ``en-GB``, ``ja``…) to one of ours, or None."""
+    if not tag:
+        return None
+    parts = tag.strip().replace("_", "-").lower().split("-")
+    language = parts[0]
+    if language == "zh":
+        rest = set(parts[1:])
+        if rest & {"hant", "tw", "hk", "mo"}:
+            return "zh-Hant"
+        return "zh-Hans"
+    for ours in ("en", "ja", "ko"):
+        if language == ours:
+            return ours
+    return None
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Our locales in the order the header prefers them (by q, then position)."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")[:32]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        locale = normalise_locale(tag)
+        if locale and quality > 0:
+            weighted.append((-quality, position, locale))
+    seen: list[str] = []
+    for _q, _p, locale in sorted(weighted):
+        if locale not in seen:
+            seen.append(locale)
+    return seen
+
+
+def negotiate(
+    *, query: str | None, preference: str | None, accept_language: str | None
+) -> str:
+    """DESIGN.md's order: ``?lang=``, the user's saved preference, Accept-Language, default."""
+    for candidate in (normalise_locale(query), preference):
+        if candidate in LOCALES:
+            return candidate
+    preferred = parse_accept_language(accept_language)
+    return preferred[0] if preferred else DEFAULT_LOCALE
+
+
+def get_locale() -> str:
+    return _current.get()
+
+
+def set_locale(locale: str) -> None:
+    _current.set(locale)
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    """Render something in another person's language (a notice to its recipient)."""
+    token = _current.set(locale)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return _gettext.NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=_BABEL_LOCALES[locale])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def _(message: str) -> str:
+    return translations(get_locale()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(get_locale()).ngettext(singular, plural, n)
+
+
+def babel_locale(locale: str | None = None) -> Locale:
+    return Locale.parse(_BABEL_LOCALES[locale or get_locale()])
+
+
+def pick(content: Mapping[str, str] | None, locale: str | None = None) -> tuple[str, str | None]:
+    """User content in the asked locale, else zh-Hans, else en, else any: (text, served locale)."""
+    if not content:
+        return "", None
+    asked = locale or get_locale()
+    for candidate in (asked, DEFAULT_LOCALE, "en"):
+        if content.get(candidate):
+            return content[candidate], candidate
+    for candidate, text in content.items():
+        if text:
+            return text, candidate
+    return "", None
+
+
+def format_datetime(moment: datetime, locale: str | None = None) -> str:
+    """A UTC moment as the city's local date and time, e.g. ``11月28日周六 14:00``."""
+    loc = babel_locale(locale)
+    date_part = format_skeleton("MMMEd", moment, tzinfo=CITY_TZ, locale=loc)
+    time_part = _babel_datetime(moment, get_time_format("short", locale=loc), tzinfo=CITY_TZ, locale=loc)
+    return get_datetime_format("short", locale=loc).format(time_part, date_part)
+
+
+def format_interval(start: datetime, end: datetime, locale: str | None = None) -> str:
+    """A span in the city's time: ``11月28日周六 14:00–16:00`` or ``Sat, Nov 28, 2:00 – 4:00 PM``."""
+    loc = babel_locale(locale)
+    if start.astimezone(CITY_TZ).date() != end.astimezone(CITY_TZ).date():
+        return f"{format_datetime(start, locale)} – {format_datetime(end, locale)}"
+    date_part = format_skeleton("MMMEd", start, tzinfo=CITY_TZ, locale=loc)
+    return get_datetime_format("short", locale=loc).format(_time_interval(start, end, loc), date_part)
+
+
+def _time_interval(start: datetime, end: datetime, loc: Locale) -> str:
+    twelve_hour = "h" in get_time_format("short", locale=loc).pattern
+    try:
+        return _babel_interval(start, end, "hm" if twelve_hour else "Hm", tzinfo=CITY_TZ, locale=loc)
+    except NotImplementedError:
+        # Some regional patterns use day periods (B) that Babel cannot split; 24-hour reads fine.
+        return _babel_interval(start, end, "Hm", tzinfo=CITY_TZ, locale=loc)

@@ -1,0 +1,88 @@
+"""The middleware around every route: request id, who is asking, which language, access log."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.core.auth import decode_token
+from backend.core.context import Principal, add_context_headers, header, query_lang, request_id, request_locale
+from backend.core.errors import DomainError
+from backend.core.i18n import LOCALES, N_, normalise_locale, set_locale
+
+log = structlog.get_logger("linli.access")
+
+UserLoader = Callable[[uuid.UUID], Awaitable[Principal | None]]
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, *, secret_key: str, load_user: UserLoader) -> None:
+        self.secret_key = secret_key
+        self.load_user = load_user
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        started = time.perf_counter()
+        rid = request_id(scope)
+        structlog.contextvars.bind_contextvars(request_id=rid)
+        status = 500
+
+        async def send_with_context(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                add_context_headers(scope, message)
+            await send(message)
+
+        try:
+            # Until we know who is asking, speak the language the request itself asks for.
+            scope["user"] = None
+            set_locale(request_locale(scope))
+            self._check_lang_parameter(scope)
+            scope["user"] = await self._authenticate(scope)
+            scope["state"].pop("locale", None)
+            set_locale(request_locale(scope))
+            await next_app(scope, receive, send_with_context)
+        except DomainError as error:
+            status = error.status  # answered by the error handler outside this middleware
+            raise
+        finally:
+            log.info(
+                "request",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+    @staticmethod
+    def _check_lang_parameter(scope: Scope) -> None:
+        asked = query_lang(scope)
+        if asked is not None and normalise_locale(asked) not in LOCALES:
+            raise DomainError(
+                "unsupported_locale",
+                N_("Unsupported language. Choose one of: {locales}."),
+                params={"locales": ", ".join(LOCALES)},
+                status=400,
+            )
+
+    async def _authenticate(self, scope: Scope) -> Principal | None:
+        authorization = header(scope, b"authorization")
+        if not authorization:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise DomainError("token_invalid", N_("Your login token is not valid. Please log in again."), status=401)
+        user_id, _kind = decode_token(secret=self.secret_key, token=token.strip())
+        principal = await self.load_user(user_id)
+        if principal is None:
+            raise DomainError("token_invalid", N_("Your login token is not valid. Please log in again."), status=401)
+        return principal

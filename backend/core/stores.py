@@ -1,0 +1,132 @@
+"""Shared state: Redis when configured, in-process equivalents otherwise (one process only).
+
+Every key lives under ``linli:<store>:`` so one Redis can serve several apps and a flush of one
+store (the cache) never touches another (idempotency keys, tokens).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar.types import Guard
+from redis.asyncio import Redis
+
+from backend.core.errors import DomainError
+from backend.core.i18n import N_
+
+NAMESPACE = "linli"
+STORE_NAMES = ("cache", "ratelimit", "idempotency", "tokens")
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    remaining: int
+    retry_after: int
+
+
+class RateLimiter:
+    """Fixed-window counters: ``limit`` hits per ``window`` seconds for each key."""
+
+    def __init__(self, redis: Redis | None, prefix: str = f"{NAMESPACE}:ratelimit:") -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._counts: dict[str, tuple[int, float]] = {}
+        self._lock = asyncio.Lock()
+
+    async def hit(self, key: str, *, limit: int, window: int) -> RateDecision:
+        now = time.time()
+        window_start = math.floor(now / window) * window
+        retry_after = max(1, math.ceil(window_start + window - now))
+        if self._redis is not None:
+            count = await self._hit_redis(f"{self._prefix}{key}:{int(window_start)}", window)
+        else:
+            count = await self._hit_memory(key, window_start)
+        return RateDecision(allowed=count <= limit, remaining=max(0, limit - count), retry_after=retry_after)
+
+    async def _hit_redis(self, key: str, window: int) -> int:
+        # INCR is atomic, so two instances counting the same client never lose a hit.
+        async with self._redis.pipeline(transaction=True) as pipe:  # type: ignore[union-attr]
+            pipe.incr(key)
+            pipe.expire(key, window + 1)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def _hit_memory(self, key: str, window_start: float) -> int:
+        async with self._lock:
+            count, started = self._counts.get(key, (0, window_start))
+            if started != window_start:
+                count = 0
+            self._counts[key] = (count + 1, window_start)
+            if len(self._counts) > 100_000:  # forget old windows instead of growing forever
+                self._counts = {k: v for k, v in self._counts.items() if v[1] == window_start}
+            return count + 1
+
+
+@dataclass(frozen=True)
+class Stores:
+    redis: Redis | None
+    cache: Store
+    idempotency: Store
+    tokens: Store
+    rate_limiter: RateLimiter
+
+    @property
+    def shared(self) -> bool:
+        return self.redis is not None
+
+
+def build_stores(redis: Redis | None) -> Stores:
+    if redis is None:
+        return Stores(
+            redis=None,
+            cache=MemoryStore(),
+            idempotency=MemoryStore(),
+            tokens=MemoryStore(),
+            rate_limiter=RateLimiter(None),
+        )
+    root = RedisStore(redis, namespace=NAMESPACE)
+    return Stores(
+        redis=redis,
+        cache=root.with_namespace("cache"),
+        idempotency=root.with_namespace("idempotency"),
+        tokens=root.with_namespace("tokens"),
+        rate_limiter=RateLimiter(redis),
+    )
+
+
+async def redis_ready(redis: Redis | None) -> bool:
+    if redis is None:
+        return True
+    try:
+        return bool(await redis.ping())
+    except Exception:  # any failure means "not ready"; /ready reports it
+        return False
+
+
+def rate_limit(bucket: str, *, window: int = 60) -> Guard:
+    """A guard: at most ``LINLI_LOGIN_RATE_LIMIT`` requests per client address per window."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        stores: Stores = connection.app.state.stores
+        limit: int = connection.app.state.settings.login_rate_limit
+        client = connection.client.host if connection.client else "unknown"
+        decision = await stores.rate_limiter.hit(f"{bucket}:{client}", limit=limit, window=window)
+        if not decision.allowed:
+            raise DomainError(
+                "rate_limited",
+                N_("Too many requests. Please try again later."),
+                status=429,
+                headers={"Retry-After": str(decision.retry_after)},
+            )
+
+    return guard

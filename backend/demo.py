@@ -1,0 +1,16 @@
+"""``linli seed-demo``: plausible data for every domain, safe to run more than once."""
+
+from __future__ import annotations
+
+from backend.accounts import demo as accounts_demo
+
+
+async def seed_all() -> str:
+    accounts = await accounts_demo.seed()
+    lines = [
+        f"demo data ready: {len(accounts.organisations)} organisations, {len(accounts.staff)} staff accounts",
+        f"staff log in at POST /api/v1/auth/login with password {accounts_demo.DEMO_PASSWORD!r}: "
+        + ", ".join(accounts.staff),
+        "residents log in at POST /api/v1/auth/dev-login (development only) or with WeChat",
+    ]
+    return "\n".join(lines)

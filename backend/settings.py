@@ -1,0 +1,150 @@
+"""Typed settings read from ``LINLI_*`` environment variables.
+
+Nothing here runs at import time: ``Settings.from_env()`` is called by the app factory, the CLI
+and ``piccolo_conf.py``. Development defaults are safe for one laptop; production refuses them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+DEFAULT_SECRET_KEY = "linli-development-secret-do-not-use-in-production"
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class SettingsError(ValueError):
+    """A setting is malformed, or unsafe for the environment it is used in."""
+
+
+def _env_field(default: Any, help: str, *, secret: bool = False) -> Any:
+    return field(default=default, metadata={"help": help, "secret": secret})
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = _env_field("development", "development, test or production")
+    database_url: str = _env_field(
+        "sqlite:///var/linli.sqlite",
+        "sqlite:///path/to/file.sqlite (the embedded default) or postgresql://user:pass@host:port/db",
+    )
+    database_pool_size: int = _env_field(10, "PostgreSQL pool size per process")
+    sqlite_busy_timeout_seconds: float = _env_field(
+        10.0, "how long a SQLite writer waits for the lock before failing"
+    )
+    redis_url: str = _env_field(
+        "", "redis://host:port/db; empty means in-process stores (one process only)"
+    )
+    secret_key: str = _env_field(
+        DEFAULT_SECRET_KEY, "signs our tokens; at least 32 characters in production", secret=True
+    )
+    token_ttl_seconds: int = _env_field(7 * 24 * 3600, "lifetime of a resident's access token")
+    staff_token_ttl_seconds: int = _env_field(12 * 3600, "lifetime of a staff access token")
+    wechat_appid: str = _env_field("", "mini-program AppID")
+    wechat_secret: str = _env_field("", "mini-program AppSecret", secret=True)
+    wechat_api_base: str = _env_field("https://api.weixin.qq.com", "WeChat server API base URL")
+    http_timeout_seconds: float = _env_field(5.0, "timeout of every outbound HTTP call")
+    media_root: Path = _env_field(Path("var/media"), "where uploaded and generated files live")
+    dev_login: bool | None = _env_field(
+        None,
+        "development-only POST /api/v1/auth/dev-login; on by default outside production",
+    )
+    login_rate_limit: int = _env_field(10, "login attempts per client address per minute")
+    max_request_bytes: int = _env_field(10 * 1024 * 1024, "largest request body accepted")
+    log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
+    log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def dev_login_enabled(self) -> bool:
+        return (not self.is_production) if self.dev_login is None else self.dev_login
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def wechat_configured(self) -> bool:
+        return bool(self.wechat_appid and self.wechat_secret)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every field from ``LINLI_<FIELD>``; ``overrides`` win (tests use them)."""
+        environ = os.environ if environ is None else environ
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"LINLI_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _parse(f.name, hints[f.name], raw)
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise SettingsError(f"LINLI_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if not self.uses_postgres and not self.database_url.startswith("sqlite:///"):
+            raise SettingsError("LINLI_DATABASE_URL must start with sqlite:/// or postgresql://")
+        if self.is_production:
+            problems = self.production_problems()
+            if problems:
+                raise SettingsError("refusing to start in production: " + "; ".join(problems))
+
+    def production_problems(self) -> list[str]:
+        problems = []
+        if self.secret_key == DEFAULT_SECRET_KEY:
+            problems.append("LINLI_SECRET_KEY is the development default")
+        elif len(self.secret_key) < 32:
+            problems.append("LINLI_SECRET_KEY is shorter than 32 characters")
+        if self.dev_login_enabled:
+            problems.append("LINLI_DEV_LOGIN is on (development only)")
+        if not self.wechat_configured:
+            problems.append("LINLI_WECHAT_APPID and LINLI_WECHAT_SECRET are required")
+        return problems
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, help) of every setting, for the README and `linli settings`."""
+        rows = []
+        for f in dataclasses.fields(cls):
+            default = "" if f.default is None else str(f.default)
+            rows.append((f"LINLI_{f.name.upper()}", default, f.metadata["help"]))
+        return rows
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _parse(name: str, hint: Any, raw: str) -> Any:
+    variable = f"LINLI_{name.upper()}"
+    text = raw.strip()
+    try:
+        if hint in (bool, bool | None):
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise ValueError(text)
+        if hint is int:
+            return int(text)
+        if hint is float:
+            return float(text)
+        if hint is Path:
+            return Path(text)
+    except ValueError:
+        raise SettingsError(f"{variable}={raw!r} is not a valid value") from None
+    return raw

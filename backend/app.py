@@ -22,7 +22,13 @@ from backend.accounts.controllers import AuthController, DevAuthController, Loca
 from backend.accounts.piccolo_app import APP_CONFIG as ACCOUNTS_APP
 from backend.accounts.services import load_principal
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
-from backend.core.errors import DomainError, domain_error_handler, http_exception_handler, internal_error_handler
+from backend.core.errors import (
+    DomainError,
+    domain_error_handler,
+    http_exception_handler,
+    internal_error_handler,
+    nesting_error_handler,
+)
 from backend.core.logging import configure_logging
 from backend.core.middleware import RequestContextMiddleware
 from backend.core.openapi import openapi_config
@@ -114,11 +120,12 @@ def create_app(
         },
         middleware=[
             RequestContextMiddleware(secret_key=settings.secret_key, load_user=load_principal),
-            PrometheusConfig(app_name="linli", group_path=True).middleware,
+            PrometheusConfig(app_name="linli", prefix="linli", group_path=True).middleware,
         ],
         exception_handlers={
             DomainError: domain_error_handler,
             HTTPException: http_exception_handler,
+            RecursionError: nesting_error_handler,
             Exception: internal_error_handler,
         },
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

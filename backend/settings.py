@@ -47,7 +47,7 @@ class Settings:
     wechat_appid: str = _env_field("", "mini-program AppID")
     wechat_secret: str = _env_field("", "mini-program AppSecret", secret=True)
     wechat_api_base: str = _env_field("https://api.weixin.qq.com", "WeChat server API base URL")
-    http_timeout_seconds: float = _env_field(5.0, "timeout of every outbound HTTP call")
+    http_timeout_seconds: float = _env_field(3.0, "timeout of every outbound HTTP call (WeChat included)")
     media_root: Path = _env_field(Path("var/media"), "where uploaded and generated files live")
     dev_login: bool | None = _env_field(
         None,

@@ -32,6 +32,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+MIN_PASSWORD_LENGTH = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            "password_too_short",
+            N_("The password must be at least {limit} characters long."),
+            params={"limit": MIN_PASSWORD_LENGTH},
+            status=422,
+        )
+
+
 def mask_phone(phone: str | None) -> str | None:
     """``138****5678``: enough for a person to recognise their own number, not to use it."""
     if not phone:
@@ -136,8 +149,10 @@ async def update_me(*, user_id: uuid.UUID, changes: Mapping[str, Any]) -> User:
     values = {k: v for k, v in changes.items() if k in allowed and v is not msgspec.UNSET}
     if "display_name" in values:
         values["display_name"] = values["display_name"].strip()
-        if not values["display_name"] or not values["display_name"].isprintable():
-            raise DomainError("invalid_display_name", N_("Please enter a name without special characters."), status=422)
+        if not values["display_name"]:
+            raise DomainError("invalid_display_name", N_("Please enter a name."), status=422)
+        if not values["display_name"].isprintable():
+            raise DomainError("invalid_display_name", N_("A name cannot contain control characters."), status=422)
     if "birth_year" in values and values["birth_year"] is not None and values["birth_year"] > _now().year:
         raise DomainError("invalid_birth_year", N_("The birth year cannot be in the future."), status=422)
     if values:
@@ -165,8 +180,7 @@ async def delete_me(*, user_id: uuid.UUID) -> None:
 
 async def create_staff(*, username: str, password: str, display_name: str = "") -> User:
     """A staff account; its roles come from memberships."""
-    if len(password) < 8:
-        raise DomainError("password_too_short", N_("The password must have at least 8 characters."), status=422)
+    _check_password(password)
     existing = await User.exists().where(User.username == username)
     if existing:
         raise DomainError("username_taken", N_("This username is already taken."), status=409)
@@ -182,8 +196,7 @@ async def create_staff(*, username: str, password: str, display_name: str = "") 
 
 
 async def set_password(*, user_id: uuid.UUID, password: str) -> None:
-    if len(password) < 8:
-        raise DomainError("password_too_short", N_("The password must have at least 8 characters."), status=422)
+    _check_password(password)
     await User.update({User.password_hash: hash_password(password)}).where(User.id == user_id)
 
 
@@ -249,7 +262,7 @@ async def create_organisation(
     if parent_kind not in _PARENT_KINDS[kind]:
         raise DomainError(
             "organisation_parent_invalid",
-            N_("This kind of organisation cannot be placed there."),
+            N_("This kind of organisation cannot be placed under this parent."),
             status=422,
         )
     organisation_id = uuid.uuid4()

@@ -122,7 +122,11 @@ def problem_response(
         except (KeyError, IndexError, ValueError):
             detail = _(message)
         errors = [
-            FieldProblem(field=e.field, message=_(e.message).format(**e.params), code=e.code)
+            FieldProblem(
+                field=e.field,
+                message=_(e.message).format(**{k: _(v) if isinstance(v, str) else v for k, v in e.params.items()}),
+                code=e.code,
+            )
             for e in pending_errors or []
         ]
     body = Problem(
@@ -201,14 +205,25 @@ def _validation_problem(request: Request[Any, Any, Any], exc: HTTPException) -> 
 # msgspec's English messages, mapped to a code and a translatable message with its parameters.
 _FIELD_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"Object missing required field `(?P<name>[^`]+)`"), "required", N_("This field is required.")),
-    (re.compile(r"Object contains unknown field `(?P<name>[^`]+)`"), "unknown_field", N_("This field is not expected.")),
+    (re.compile(r"Object contains unknown field `(?P<name>[^`]+)`"), "unknown_field", N_("Unknown field.")),
     (re.compile(r"Expected `str` of length <= (?P<limit>\d+)"), "too_long", N_("At most {limit} characters.")),
     (re.compile(r"Expected `str` of length >= (?P<limit>\d+)"), "too_short", N_("At least {limit} characters.")),
     (re.compile(r"Expected `(?:int|float)` >= (?P<limit>[-\d.]+)"), "too_small", N_("Must be at least {limit}.")),
     (re.compile(r"Expected `(?:int|float)` <= (?P<limit>[-\d.]+)"), "too_large", N_("Must be at most {limit}.")),
     (re.compile(r"Invalid enum value"), "invalid_choice", N_("This is not one of the allowed values.")),
-    (re.compile(r"Expected `(?P<expected>\w+)`, got `(?P<got>\w+)`"), "wrong_type", N_("Expected {expected}, got {got}.")),
+    (re.compile(r"Expected `(?P<expected>[\w |]+)`, got `\w+`"), "wrong_type", N_("Wrong type: expected {expected}.")),
 ]
+
+# msgspec's type names, as people say them.
+_TYPE_NAMES: Mapping[str, str] = {
+    "str": N_("text"),
+    "int": N_("a whole number"),
+    "float": N_("a number"),
+    "bool": N_("true or false"),
+    "object": N_("an object"),
+    "array": N_("a list"),
+    "null": N_("null"),
+}
 
 
 def _field_problem(item: Mapping[str, Any]) -> PendingFieldProblem:
@@ -219,6 +234,11 @@ def _field_problem(item: Mapping[str, Any]) -> PendingFieldProblem:
         if match:
             values = match.groupdict()
             field = _field_path(raw, key, values.pop("name", None))
+            if "expected" in values:
+                expected = _TYPE_NAMES.get(values["expected"].split(" | ")[0])
+                if expected is None:
+                    return PendingFieldProblem(field=field, message=N_("Wrong type."), code=code)
+                values["expected"] = expected
             return PendingFieldProblem(field=field, message=message, code=code, params=values)
     return PendingFieldProblem(field=_field_path(raw, key, None), message=N_("This value is not valid."), code="invalid")
 
@@ -230,3 +250,10 @@ def _field_path(raw: str, key: str, missing_name: str | None) -> str:
     if missing_name:
         path = f"{path}.{missing_name}" if path else missing_name
     return path or key
+
+
+def nesting_error_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Problem]:
+    """JSON nested thousands deep exhausts the decoder's recursion: bad input, not our fault."""
+    return problem_response(
+        request, status=400, code="malformed_body", message=N_("The request body is nested too deeply.")
+    )

@@ -123,7 +123,7 @@ def use_locale(locale: str) -> Iterator[None]:
 
 @cache
 def translations(locale: str) -> _gettext.NullTranslations:
-    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    po_path = LOCALE_DIR / locale.replace("-", "_") / "LC_MESSAGES" / "messages.po"
     if not po_path.exists():
         return _gettext.NullTranslations()
     with po_path.open("rb") as po_file:

@@ -80,9 +80,9 @@ class RequestContextMiddleware(ASGIMiddleware):
             return None
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise DomainError("token_invalid", N_("Your login token is not valid. Please log in again."), status=401)
+            raise DomainError("token_invalid", N_("Your login is no longer valid. Please log in again."), status=401)
         user_id, _kind = decode_token(secret=self.secret_key, token=token.strip())
         principal = await self.load_user(user_id)
         if principal is None:
-            raise DomainError("token_invalid", N_("Your login token is not valid. Please log in again."), status=401)
+            raise DomainError("token_invalid", N_("Your login is no longer valid. Please log in again."), status=401)
         return principal

@@ -94,12 +94,14 @@ def build_stores(redis: Redis | None) -> Stores:
             tokens=MemoryStore(),
             rate_limiter=RateLimiter(None),
         )
-    root = RedisStore(redis, namespace=NAMESPACE)
+    def store(name: str) -> RedisStore:
+        return RedisStore(redis, namespace=f"{NAMESPACE}:{name}")
+
     return Stores(
         redis=redis,
-        cache=root.with_namespace("cache"),
-        idempotency=root.with_namespace("idempotency"),
-        tokens=root.with_namespace("tokens"),
+        cache=store("cache"),
+        idempotency=store("idempotency"),
+        tokens=store("tokens"),
         rate_limiter=RateLimiter(redis),
     )
 

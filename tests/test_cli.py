@@ -1,0 +1,157 @@
+"""The `linli` command, run as an operator runs it: in its own process, on both databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.servers import PostgresServer
+
+
+def linli(*args: str, database_url: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "LINLI_DATABASE_URL": database_url, "LINLI_ENV": "test", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args], cwd=REPO, env=environ, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of its own, so these tests see exactly what the commands did."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"cli_{uuid.uuid4().hex[:10]}"
+    subprocess.run(
+        [str(server.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "linli", name],
+        check=True,
+        capture_output=True,
+    )
+    return server.admin_url(name)
+
+
+def query(database_url: str, sql: str) -> list[tuple]:
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+            return connection.execute(sql).fetchall()
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> list[tuple]:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return [tuple(row) for row in await connection.fetch(sql)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
+    migrated = linli("migrate", database_url=fresh_database)
+    assert migrated.returncode == 0, migrated.stderr
+    again = linli("migrate", database_url=fresh_database)
+    assert again.returncode == 0, again.stderr  # nothing left to do is not an error
+
+    first = linli("seed-demo", database_url=fresh_database)
+    assert first.returncode == 0, first.stderr
+    assert "demo-admin" in first.stdout
+    counts = query(fresh_database, "SELECT (SELECT COUNT(*) FROM account_organisation), (SELECT COUNT(*) FROM account_user)")
+    assert linli("seed-demo", database_url=fresh_database).returncode == 0
+    assert query(fresh_database, "SELECT (SELECT COUNT(*) FROM account_organisation), (SELECT COUNT(*) FROM account_user)") == counts
+
+    admin = linli("create-admin", "--username", "ops", "--password", "an admin password", database_url=fresh_database)
+    assert admin.returncode == 0, admin.stderr
+    rows = query(
+        fresh_database,
+        "SELECT m.role, o.kind FROM account_membership m JOIN account_user u ON u.id = m.\"user\" "
+        "JOIN account_organisation o ON o.id = m.organisation WHERE u.username = 'ops'",
+    )
+    assert rows == [("admin", "city")]
+
+
+def test_create_admin_refuses_a_short_password(fresh_database: str) -> None:
+    assert linli("migrate", database_url=fresh_database).returncode == 0
+    result = linli("create-admin", "--username", "ops", "--password", "short", database_url=fresh_database)
+    assert result.returncode != 0
+    assert "password_too_short" in result.stderr
+
+
+def test_the_schema_comes_only_from_migrations(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    result = linli("seed-demo", database_url=url)
+    assert result.returncode != 0  # no tables until `linli migrate` made them
+    assert "no such table" in result.stderr
+
+
+def test_production_refuses_development_secrets(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'prod.sqlite'}"
+    for command in (["serve"], ["migrate"], ["seed-demo"]):
+        result = linli(*command, database_url=url, LINLI_ENV="production")
+        assert result.returncode != 0
+        assert "refusing to start in production" in result.stderr
+
+
+def test_seed_demo_refuses_production(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'prod.sqlite'}"
+    result = linli(
+        "seed-demo",
+        database_url=url,
+        LINLI_ENV="production",
+        LINLI_SECRET_KEY="x" * 40,
+        LINLI_WECHAT_APPID="wx1",
+        LINLI_WECHAT_SECRET="s",
+    )
+    assert result.returncode != 0
+    assert "demo data" in result.stderr
+
+
+def test_settings_lists_every_variable(tmp_path: Path) -> None:
+    result = linli("settings", database_url=f"sqlite:///{tmp_path / 'x.sqlite'}")
+    assert result.returncode == 0
+    assert "LINLI_WECHAT_API_BASE" in result.stdout
+
+
+def test_serve_answers_on_its_port(tmp_path: Path) -> None:
+    import time
+
+    import httpx
+
+    from tests.servers import free_port
+
+    url = f"sqlite:///{tmp_path / 'served.sqlite'}"
+    assert linli("migrate", database_url=url).returncode == 0
+    port = free_port()
+    environ = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_ENV": "test", "LINLI_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port), "--workers", "2"],
+        cwd=REPO,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, "linli serve did not come up"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok"}
+        schema = httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json", timeout=10)
+        assert "/api/v1/auth/wechat" in schema.json()["paths"]
+        assert httpx.get(f"http://127.0.0.1:{port}/schema", timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -46,7 +46,7 @@ class DevLogin(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """Development only: log in as a resident without WeChat (off in production)."""
 
     openid: Annotated[
-        str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", examples=["demo-resident-1"])
+        str, msgspec.Meta(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9_-]+$", examples=["demo-resident-1"])
     ] = "demo-resident-1"
     display_name: DisplayName | None = None
 

@@ -33,6 +33,7 @@ def _now() -> datetime:
 
 
 MIN_PASSWORD_LENGTH = 8
+OPENID_MAX = 64
 
 
 def _check_password(password: str) -> None:
@@ -95,6 +96,9 @@ async def _exchange_code(wechat: WechatClient, code: str) -> WechatSession:
 async def login_with_wechat(*, wechat: WechatClient, code: str) -> tuple[User, bool]:
     """Exchange a wx.login() code; the first login creates the resident. (user, created)."""
     session = await _exchange_code(wechat, code)
+    if len(session.openid) > OPENID_MAX or len(session.unionid or "") > OPENID_MAX:
+        # Real ids are 28 characters; anything this long is a broken answer, not a person.
+        raise DomainError("wechat_unavailable", N_("WeChat is not responding. Please try again shortly."), status=503)
     return await _upsert_wechat_user(
         openid=session.openid, unionid=session.unionid, session_key=session.session_key
     )

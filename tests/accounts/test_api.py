@@ -312,3 +312,10 @@ async def test_locales_are_listed_with_native_names(client: Client) -> None:
     assert [item["code"] for item in response.json()] == ["zh-Hans", "en", "zh-Hant", "ja", "ko"]
     assert {item["native_name"] for item in response.json()} >= {"简体中文", "日本語", "한국어"}
     assert [item["code"] for item in response.json() if item["default"]] == ["zh-Hans"]
+
+
+async def test_dev_login_refuses_hostile_openids(client: Client) -> None:
+    for openid in ("x" * 49, "a b", "../../etc", ""):
+        response = await client.post("/api/v1/auth/dev-login", json={"openid": openid})
+        assert response.status_code == 422, (openid, response.text)
+    assert (await client.post("/api/v1/auth/dev-login", json={"openid": "y" * 48})).status_code == 200

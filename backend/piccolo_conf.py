@@ -13,6 +13,8 @@ DB = make_engine(Settings.from_env())
 
 APP_REGISTRY = AppRegistry(
     apps=[
+        "backend.core.piccolo_app",
         "backend.accounts.piccolo_app",
+        "backend.events.piccolo_app",
     ]
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from backend.accounts import services
 from backend.accounts.tables import Organisation, OrganisationKind, Role, User
@@ -43,3 +45,76 @@ async def staff(role: Role | None = None, organisation: Organisation | None = No
     if role is not None and organisation is not None:
         await services.grant_role(user_id=user.id, organisation_id=organisation.id, role=role)
     return user
+
+
+# --- people and tokens -----------------------------------------------------------------------------
+
+
+def token_for(user: User) -> dict[str, str]:
+    from backend.core.auth import issue_token
+    from tests.conftest import SECRET
+
+    kind = "staff" if user.is_staff else "resident"
+    token = issue_token(secret=SECRET, user_id=user.id, kind=kind, ttl_seconds=3600).token  # type: ignore[arg-type]
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def resident(name: str | None = None) -> User:
+    user, _ = await services.login_as_developer(openid=name or f"r{uuid.uuid4().hex[:12]}", display_name=name)
+    return user
+
+
+# --- events --------------------------------------------------------------------------------------------
+
+
+async def venue(organisation: Organisation, community: Organisation | None = None, *, lat: float = 31.2946, lng: float = 120.6285, name: str = "南园社区活动中心") -> Any:
+    from backend.events import services as event_services
+    from backend.events.schemas import VenueCreate
+
+    admin = await staff(Role.admin, organisation)
+    return await event_services.create_venue(
+        user_id=admin.id,
+        data=VenueCreate(
+            organisation_id=organisation.id,
+            community_id=community.id if community else None,
+            name={"zh-Hans": name, "en": "Nanyuan Community Centre"},
+            latitude=lat,
+            longitude=lng,
+        ),
+    )
+
+
+def event_body(organisation: Organisation, venue_: Any, **overrides: Any) -> dict[str, Any]:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    body: dict[str, Any] = {
+        "organisation_id": str(organisation.id),
+        "venue_id": str(venue_.id),
+        "category": "performance",
+        "title": {"zh-Hans": "评弹欣赏会", "en": "Pingtan Evening", "ja": "評弾の夕べ"},
+        "summary": {"zh-Hans": "苏州评弹名家现场演出", "en": "Suzhou storytelling masters live"},
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "capacity": 20,
+        "max_party_size": 4,
+        "languages": ["zh", "wuu"],
+        "audiences": ["seniors", "new_residents"],
+    }
+    body.update(overrides)
+    return body
+
+
+async def published_event(organisation: Organisation, venue_: Any, **overrides: Any) -> Any:
+    """A published event made through the services, as an organiser would."""
+    import msgspec
+
+    from backend.core.cache import VersionedCache
+    from backend.core.stores import build_stores
+    from backend.events import services as event_services
+    from backend.events.schemas import EventCreate
+
+    organiser = await staff(Role.organiser, organisation)
+    cache = VersionedCache(build_stores(None))
+    data = msgspec.convert(event_body(organisation, venue_, **overrides), EventCreate)
+    _, events = await event_services.create_events(user_id=organiser.id, data=data, cache=cache)
+    await event_services.publish_event(user_id=organiser.id, event_id=events[0].id, scope="following", cache=cache)
+    return events[0]

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from backend.settings import Settings
@@ -63,3 +66,26 @@ async def engine_ready(engine: Engine) -> bool:
     except Exception:  # any failure means "not ready"; /ready reports it, it must not raise
         return False
     return True
+
+
+def transaction(engine: Engine) -> Any:
+    """A write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so two
+    writers queue on the busy timeout instead of failing halfway with "database is locked"."""
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+def is_postgres(engine: Engine) -> bool:
+    return isinstance(engine, PostgresEngine)
+
+
+# What each driver raises when a unique index refuses a row.
+UNIQUE_VIOLATIONS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
+
+
+async def lock_row(engine: Engine, tablename: str, row_id: object) -> None:
+    """Hold one row until the transaction ends. PostgreSQL needs FOR UPDATE; SQLite's
+    BEGIN IMMEDIATE already serialises every writer."""
+    if isinstance(engine, PostgresEngine):
+        await engine.run_querystring(QueryString(f"SELECT 1 FROM {tablename} WHERE id = {{}} FOR UPDATE", row_id))

@@ -1,0 +1,23 @@
+"""Core's tables: the signal outbox every domain writes to inside its own transaction."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, UUID, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class OutboxSignal(Table, tablename="core_outbox_signal"):
+    """A signal a domain announced, stored with the change it announces and delivered after commit."""
+
+    id = UUID(primary_key=True, help_text="the listeners' idempotency key")
+    name = Varchar(length=64, index=True, help_text='"<domain>.<past_tense>", e.g. events.registration_promoted')
+    payload = JSON(default={}, help_text="plain JSON: ids as strings")
+    created_at = Timestamptz()
+    claimed_until = Timestamptz(
+        null=True, default=None, help_text="delivery lease: while in the future, one dispatcher owns the signal"
+    )
+    attempts = Integer(default=0, help_text="delivery attempts claimed so far")
+    delivered_at = Timestamptz(
+        null=True, default=None, index=True, help_text="set once every listener has succeeded; NULL means the sweeper retries"
+    )
+    last_error = Text(null=True, default=None, help_text="the last listener failure, truncated")

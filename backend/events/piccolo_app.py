@@ -1,0 +1,17 @@
+"""Piccolo app of the events domain (after accounts in the dependency order)."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from backend.events.tables import Event, Registration, Series, Venue
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="events",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=[Venue, Series, Event, Registration],
+    migration_dependencies=["backend.accounts.piccolo_app"],
+    commands=[],
+)

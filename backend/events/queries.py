@@ -1,0 +1,189 @@
+"""Browsing: the filtered, paginated selects behind GET /events, scoped to who is asking."""
+
+from __future__ import annotations
+
+import base64
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from piccolo.columns.combination import WhereRaw
+
+from backend.accounts.services import Permission, scope_paths
+from backend.core.errors import DomainError
+from backend.core.i18n import N_
+from backend.events.tables import Event, EventStatus
+from backend.events.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
+
+EARTH_RADIUS_M = 6_371_000
+MAX_RADIUS_M = 50_000
+MAX_NEAR_CANDIDATES = 2_000
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    starts_from: datetime | None = None
+    starts_to: datetime | None = None
+    categories: tuple[str, ...] = ()
+    venue_id: uuid.UUID | None = None
+    community_id: uuid.UUID | None = None
+    audience: str | None = None
+    language: str | None = None
+    free_seats: bool = False
+    evenings_weekends: bool = False
+    text: str | None = None
+    near: tuple[float, float] | None = None
+    radius_m: int = 5_000
+    mine: bool = False  # staff: every status, within the caller's organisations
+    statuses: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: dict[str, Any]
+    distance_m: int | None
+
+
+class _Cursor(msgspec.Struct, array_like=True):
+    starts_at: datetime | None = None
+    id: uuid.UUID | None = None
+    offset: int = 0
+
+
+def encode_cursor(cursor: _Cursor) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
+
+
+def decode_cursor(text: str | None) -> _Cursor:
+    if not text:
+        return _Cursor()
+    try:
+        return msgspec.json.decode(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), type=_Cursor)
+    except (ValueError, msgspec.DecodeError):
+        raise DomainError("cursor_invalid", N_("This page link is not valid; start again from the first page."), status=400) from None
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def _where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
+    clauses: list[Any] = []
+    if filters.mine:
+        paths = await scope_paths(user_id=user_id, permission=Permission.manage_events) if user_id else []
+        if not paths:
+            return [WhereRaw("1 = 0")]
+        scope = Event.organisation.path.like(paths[0] + "%")
+        for path in paths[1:]:
+            scope = scope | Event.organisation.path.like(path + "%")
+        clauses.append(scope)
+        if filters.statuses:
+            clauses.append(Event.status.is_in(list(filters.statuses)))
+    else:
+        # Residents see published events that have not ended yet.
+        clauses.append(Event.status == EventStatus.published.value)
+        clauses.append(Event.ends_at > datetime.now(UTC))
+    if filters.starts_from:
+        clauses.append(Event.starts_at >= filters.starts_from)
+    if filters.starts_to:
+        clauses.append(Event.starts_at < filters.starts_to)
+    if filters.categories:
+        clauses.append(Event.category.is_in(list(filters.categories)))
+    if filters.venue_id:
+        clauses.append(Event.venue == filters.venue_id)
+    if filters.community_id:
+        clauses.append(Event.community == filters.community_id)
+    if filters.audience:
+        clauses.append(WhereRaw("(audience_mask & {}) != 0", 1 << AUDIENCES.index(filters.audience)))
+    if filters.language:
+        clauses.append(WhereRaw("(language_mask & {}) != 0", 1 << SPOKEN_LANGUAGES.index(filters.language)))
+    if filters.free_seats:
+        clauses.append(WhereRaw("seats_taken < capacity"))
+    if filters.evenings_weekends:
+        clauses.append(Event.evening_or_weekend == True)  # noqa: E712
+    if filters.text:
+        clauses.append(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(filters.text)))
+    if filters.near:
+        clauses.extend(_bounding_box(*filters.near, filters.radius_m))
+    return clauses
+
+
+def _bounding_box(lat: float, lng: float, radius_m: int) -> list[Any]:
+    """A cheap rectangle the index can use; the exact distance is computed on what it keeps."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(math.cos(math.radians(lat)), 0.01)))
+    return [
+        Event.latitude >= lat - dlat,
+        Event.latitude <= lat + dlat,
+        Event.longitude >= lng - dlng,
+        Event.longitude <= lng + dlng,
+    ]
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine); GCJ-02's offset is the same for nearby points."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
+
+
+_COLUMNS = (
+    Event.all_columns(),
+    Event.venue.name.as_alias("venue_name"),
+    Event.venue.latitude.as_alias("venue_latitude"),
+    Event.venue.longitude.as_alias("venue_longitude"),
+)
+
+
+def _select() -> Any:
+    return Event.select(*_COLUMNS).output(load_json=True)
+
+
+async def list_events(
+    *, filters: EventFilters, user_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> tuple[list[EventRow], str | None]:
+    """One page in time order (or by distance with ``near``), and the cursor of the next."""
+    position = decode_cursor(cursor)
+    clauses = await _where(filters, user_id)
+    if filters.near:
+        return await _list_near(filters, clauses, position, limit)
+    query = _select()
+    for clause in clauses:
+        query = query.where(clause)
+    if position.starts_at is not None and position.id is not None:
+        query = query.where(
+            (Event.starts_at > position.starts_at)
+            | ((Event.starts_at == position.starts_at) & (Event.id > position.id))
+        )
+    rows = await query.order_by(Event.starts_at, Event.id).limit(limit + 1)
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(_Cursor(starts_at=last["starts_at"], id=last["id"]))
+    return [EventRow(row, None) for row in page], next_cursor
+
+
+async def _list_near(
+    filters: EventFilters, clauses: list[Any], position: _Cursor, limit: int
+) -> tuple[list[EventRow], str | None]:
+    assert filters.near is not None
+    lat, lng = filters.near
+    query = _select()
+    for clause in clauses:
+        query = query.where(clause)
+    candidates = await query.order_by(Event.starts_at).limit(MAX_NEAR_CANDIDATES)
+    measured = [(distance_m(lat, lng, row["latitude"], row["longitude"]), row) for row in candidates]
+    within = sorted(
+        ((d, row) for d, row in measured if d <= filters.radius_m),
+        key=lambda item: (item[0], item[1]["starts_at"], str(item[1]["id"])),
+    )
+    page = within[position.offset : position.offset + limit]
+    next_offset = position.offset + limit
+    next_cursor = encode_cursor(_Cursor(offset=next_offset)) if next_offset < len(within) else None
+    return [EventRow(row, round(d)) for d, row in page], next_cursor

@@ -1,0 +1,274 @@
+"""Sign-up: seats taken atomically, a first-come-first-served waitlist, cancellation and promotion.
+
+The event row is the arbiter. A seat is taken by one conditional UPDATE (``seats_taken + n <=
+capacity``), which PostgreSQL serialises with a row lock and SQLite with BEGIN IMMEDIATE, so
+however many requests race on however many instances, confirmed seats never exceed capacity.
+Arrival order is a number handed out by the same row (``queue_counter``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from piccolo.columns.combination import WhereRaw
+
+from backend.accounts.tables import User
+from backend.core import signals
+from backend.core.cache import VersionedCache
+from backend.core.db import UNIQUE_VIOLATIONS, lock_row
+from backend.core.errors import DomainError, NotFound
+from backend.core.i18n import N_
+from backend.events.signals import (
+    CACHE_NAMESPACE,
+    REGISTRATION_CANCELLED,
+    REGISTRATION_CONFIRMED,
+    REGISTRATION_PROMOTED,
+    REGISTRATION_WAITLISTED,
+)
+from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus
+
+ACTIVE = (RegistrationStatus.confirmed.value, RegistrationStatus.waitlisted.value)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _already_registered() -> DomainError:
+    return DomainError("already_registered", N_("You have already signed up for this event."), status=409)
+
+
+async def sign_up(
+    *,
+    user_id: uuid.UUID,
+    event_id: uuid.UUID,
+    party_size: int,
+    idempotency_key: str | None,
+    max_upcoming: int,
+    cache: VersionedCache,
+) -> tuple[Registration, bool]:
+    """A confirmed seat if one is free, else a place in line. (registration, created)."""
+    if idempotency_key:
+        earlier = await _by_idempotency_key(user_id, event_id, idempotency_key)
+        if earlier is not None:
+            return earlier, False
+    event = await _open_event(event_id)
+    if party_size > event.max_party_size:
+        raise DomainError(
+            "party_too_large",
+            N_("At most {limit} people can sign up together for this event."),
+            params={"limit": event.max_party_size},
+            status=422,
+        )
+    try:
+        async with signals.atomic():
+            registration = await _take_place(user_id, event, party_size, idempotency_key, max_upcoming)
+    except UNIQUE_VIOLATIONS:
+        # A concurrent retry of the same request won the race: answer as it did.
+        if idempotency_key and (earlier := await _by_idempotency_key(user_id, event_id, idempotency_key)):
+            return earlier, False
+        raise _already_registered() from None
+    await cache.bump(CACHE_NAMESPACE)
+    return registration, True
+
+
+async def _by_idempotency_key(user_id: uuid.UUID, event_id: uuid.UUID, key: str) -> Registration | None:
+    earlier = await Registration.objects().where(
+        (Registration.user == user_id) & (Registration.idempotency_key == key)
+    ).first()
+    if earlier is not None and earlier.event != event_id:
+        raise DomainError(
+            "idempotency_key_reused",
+            N_("This Idempotency-Key was already used for another request."),
+            status=422,
+        )
+    return earlier
+
+
+async def _open_event(event_id: uuid.UUID) -> Event:
+    event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
+    if event is None or event.status == EventStatus.draft.value:
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    now = _now()
+    if event.status == EventStatus.cancelled.value:
+        raise DomainError("event_cancelled", N_("This event has been cancelled."), status=409)
+    closes = event.registration_closes_at or event.starts_at
+    if event.status != EventStatus.published.value or event.starts_at <= now or now >= closes:
+        raise DomainError("registration_closed", N_("Registration for this event has closed."), status=409)
+    if event.registration_opens_at is not None and now < event.registration_opens_at:
+        raise DomainError(
+            "registration_not_open",
+            N_("Registration opens at {opens_at}."),
+            params={"opens_at": event.registration_opens_at.isoformat()},
+            status=409,
+        )
+    return event
+
+
+async def _take_place(
+    user_id: uuid.UUID, event: Event, party_size: int, idempotency_key: str | None, max_upcoming: int
+) -> Registration:
+    # One resident's concurrent requests queue here, so the checks below see each other.
+    await lock_row(Event._meta.db, User._meta.tablename, user_id)
+    if await Registration.exists().where(
+        (Registration.user == user_id) & (Registration.event == event.id) & Registration.status.is_in(list(ACTIVE))
+    ):
+        raise _already_registered()
+    await _check_hoarding(user_id, max_upcoming)
+    seat = await Event.update(
+        {Event.seats_taken: Event.seats_taken + party_size, Event.queue_counter: Event.queue_counter + 1}
+    ).where(
+        (Event.id == event.id) & (Event.status == EventStatus.published.value)
+        & WhereRaw("seats_taken + {} <= capacity", party_size)
+    ).returning(Event.queue_counter)
+    if seat:
+        status, queue_number = RegistrationStatus.confirmed, seat[0]["queue_counter"]
+    else:
+        queue_number = await _join_waitlist(event)
+        status = RegistrationStatus.waitlisted
+    registration = Registration(
+        event=event.id,
+        user=user_id,
+        party_size=party_size,
+        status=status.value,
+        queue_number=queue_number,
+        idempotency_key=idempotency_key,
+        created_at=_now(),
+        confirmed_at=_now() if status is RegistrationStatus.confirmed else None,
+    )
+    await registration.save()
+    payload = {"registration_id": str(registration.id), "event_id": str(event.id), "user_id": str(user_id)}
+    if status is RegistrationStatus.confirmed:
+        await signals.emit(REGISTRATION_CONFIRMED, payload)
+    else:
+        await signals.emit(REGISTRATION_WAITLISTED, {**payload, "position": await waitlist_position(registration)})
+    return registration
+
+
+async def _check_hoarding(user_id: uuid.UUID, max_upcoming: int) -> None:
+    upcoming = await Registration.count().where(
+        (Registration.user == user_id)
+        & (Registration.status == RegistrationStatus.confirmed.value)
+        & (Registration.event.starts_at > _now())
+    )
+    if upcoming >= max_upcoming:
+        raise DomainError(
+            "too_many_registrations",
+            N_("You already hold {limit} upcoming places. Cancel one you cannot attend first."),
+            params={"limit": max_upcoming},
+            status=409,
+        )
+
+
+async def _join_waitlist(event: Event) -> int:
+    if not event.waitlist_enabled:
+        raise DomainError("event_full", N_("This event is full."), status=409)
+    row = await Event.update(
+        {Event.waitlist_count: Event.waitlist_count + 1, Event.queue_counter: Event.queue_counter + 1}
+    ).where(Event.id == event.id).returning(Event.queue_counter)
+    return row[0]["queue_counter"]
+
+
+async def waitlist_position(registration: Registration) -> int | None:
+    """1 for the head of the line; None unless waitlisted."""
+    if registration.status != RegistrationStatus.waitlisted.value:
+        return None
+    ahead = await Registration.count().where(
+        (Registration.event == registration.event)
+        & (Registration.status == RegistrationStatus.waitlisted.value)
+        & (Registration.queue_number < registration.queue_number)
+    )
+    return ahead + 1
+
+
+async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID, cache: VersionedCache) -> Registration:
+    """The resident gives up their place; a freed seat goes to the head of the line that fits."""
+    registration = await _own_registration(user_id, registration_id)
+    event = await Event.objects().output(load_json=True).where(Event.id == registration.event).first()
+    if registration.status not in ACTIVE:
+        raise DomainError("registration_not_active", N_("This registration is no longer active."), status=409)
+    if event is not None and event.starts_at <= _now():
+        raise DomainError("event_started", N_("The event has already started."), status=409)
+    async with signals.atomic():
+        # Event row first, as every writer does: the same lock order everywhere cannot deadlock.
+        await lock_row(Event._meta.db, Event._meta.tablename, registration.event)
+        cancelled = await Registration.update(
+            {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: _now()}
+        ).where((Registration.id == registration.id) & Registration.status.is_in(list(ACTIVE))).returning(Registration.status)
+        if not cancelled:  # a concurrent cancel got there first
+            raise DomainError("registration_not_active", N_("This registration is no longer active."), status=409)
+        if registration.status == RegistrationStatus.confirmed.value:
+            await Event.update({Event.seats_taken: Event.seats_taken - registration.party_size}).where(Event.id == registration.event)
+            await promote_waitlist(event_id=registration.event)
+        else:
+            await Event.update({Event.waitlist_count: Event.waitlist_count - 1}).where(Event.id == registration.event)
+        await signals.emit(
+            REGISTRATION_CANCELLED,
+            {"registration_id": str(registration.id), "event_id": str(registration.event), "user_id": str(user_id)},
+        )
+    await cache.bump(CACHE_NAMESPACE)
+    return await _own_registration(user_id, registration_id)
+
+
+async def promote_waitlist(*, event_id: uuid.UUID) -> int:
+    """Give free seats to the earliest waiting parties that fit; call inside ``signals.atomic()``."""
+    promoted = 0
+    waiting = await Registration.select(Registration.id, Registration.user, Registration.party_size).where(
+        (Registration.event == event_id) & (Registration.status == RegistrationStatus.waitlisted.value)
+    ).order_by(Registration.queue_number)
+    for candidate in waiting:
+        seat = await Event.update(
+            {Event.seats_taken: Event.seats_taken + candidate["party_size"], Event.waitlist_count: Event.waitlist_count - 1}
+        ).where(
+            (Event.id == event_id) & (Event.status == EventStatus.published.value)
+            & WhereRaw("seats_taken + {} <= capacity", candidate["party_size"])
+        ).returning(Event.seats_taken, Event.capacity)
+        if not seat:
+            continue  # this party does not fit; a smaller one further back may
+        flipped = await Registration.update(
+            {Registration.status: RegistrationStatus.confirmed.value, Registration.confirmed_at: _now()}
+        ).where(
+            (Registration.id == candidate["id"]) & (Registration.status == RegistrationStatus.waitlisted.value)
+        ).returning(Registration.id)
+        if not flipped:  # cancelled meanwhile: give the seats back
+            await Event.update(
+                {Event.seats_taken: Event.seats_taken - candidate["party_size"], Event.waitlist_count: Event.waitlist_count + 1}
+            ).where(Event.id == event_id)
+            continue
+        await signals.emit(
+            REGISTRATION_PROMOTED,
+            {"registration_id": str(candidate["id"]), "event_id": str(event_id), "user_id": str(candidate["user"])},
+        )
+        promoted += 1
+        if seat[0]["seats_taken"] >= seat[0]["capacity"]:
+            break
+    return promoted
+
+
+async def _own_registration(user_id: uuid.UUID, registration_id: uuid.UUID) -> Registration:
+    registration = await Registration.objects().where(
+        (Registration.id == registration_id) & (Registration.user == user_id)
+    ).first()
+    # Another resident's registration answers exactly like a missing one.
+    if registration is None:
+        raise NotFound("registration_not_found", N_("This registration does not exist."))
+    return registration
+
+
+async def get_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID) -> Registration:
+    return await _own_registration(user_id, registration_id)
+
+
+async def my_registrations(*, user_id: uuid.UUID, include_past: bool) -> list[Registration]:
+    query = Registration.objects().where(Registration.user == user_id)
+    if not include_past:
+        query = query.where(Registration.event.ends_at > _now())
+    return await query.order_by(Registration.created_at, ascending=False).limit(200)
+
+
+async def registration_context(registration: Registration) -> tuple[Event, dict[str, str], int | None]:
+    """What a registration is shown with: its event, the venue's name, its place in line."""
+    event = await Event.objects().output(load_json=True).where(Event.id == registration.event).first()
+    venue = await Event.select(Event.venue.name).where(Event.id == registration.event).output(load_json=True).first()
+    return event, venue["venue.name"], await waitlist_position(registration)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -21,6 +22,8 @@ from redis.asyncio import Redis
 from backend.accounts.controllers import AuthController, DevAuthController, LocaleController, MeController
 from backend.accounts.piccolo_app import APP_CONFIG as ACCOUNTS_APP
 from backend.accounts.services import load_principal
+from backend.core import signals
+from backend.core.cache import VersionedCache
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.errors import (
     DomainError,
@@ -33,11 +36,14 @@ from backend.core.logging import configure_logging
 from backend.core.middleware import RequestContextMiddleware
 from backend.core.openapi import openapi_config
 from backend.core.operations import MetricsController, OperationsController
+from backend.core.piccolo_app import APP_CONFIG as CORE_APP
 from backend.core.stores import build_stores
 from backend.core.wechat import WechatClient
+from backend.events.controllers import CatalogueController, EventController, RegistrationController
+from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
 from backend.settings import Settings
 
-PICCOLO_APPS = [ACCOUNTS_APP]
+PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP]
 
 
 def all_tables() -> list[type[Table]]:
@@ -58,6 +64,9 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         AuthController,
         MeController,
         LocaleController,
+        CatalogueController,
+        EventController,
+        RegistrationController,
     ]
     if settings.dev_login_enabled:
         handlers.append(DevAuthController)
@@ -72,6 +81,21 @@ def _from_state(name: str) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
+@asynccontextmanager
+async def _sweeping(settings: Settings) -> AsyncIterator[None]:
+    """Re-deliver, in the background, signals that a crash left undelivered."""
+    if settings.signal_sweep_seconds <= 0:
+        yield
+        return
+    stop = asyncio.Event()
+    sweeper = asyncio.create_task(signals.run_sweeper(interval_seconds=settings.signal_sweep_seconds, stop=stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await sweeper
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -82,18 +106,22 @@ def create_app(
     settings = settings or Settings.from_env()
     configure_logging(settings)
     engine = make_engine(settings)
-    bind_tables(engine, all_tables())
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         own_redis = redis is None and bool(settings.redis_url)
         shared = Redis.from_url(settings.redis_url) if own_redis else redis
         http = http_client or httpx.AsyncClient(timeout=settings.http_timeout_seconds)
+        # Piccolo binds tables process-wide; an app that stops gives them back to whatever they
+        # were bound to before (tests run one app inside another).
+        previous = {table: table._meta._db for table in all_tables()}
+        bind_tables(engine, all_tables())
         try:
             await open_engine(engine, settings)
             if shared is not None:
                 await shared.ping()  # a dead Redis fails start-up loudly, like a dead database
             app.state.stores = build_stores(shared)
+            app.state.cache = VersionedCache(app.state.stores)
             app.state.wechat = WechatClient(
                 http=http,
                 base_url=settings.wechat_api_base,
@@ -101,8 +129,11 @@ def create_app(
                 secret=settings.wechat_secret,
                 redis=shared,
             )
-            yield
+            async with _sweeping(settings):
+                yield
         finally:
+            for table, earlier in previous.items():
+                table._meta._db = earlier
             await close_engine(engine)
             if http_client is None:
                 await http.aclose()
@@ -117,6 +148,7 @@ def create_app(
             "settings": _from_state("settings"),
             "wechat": _from_state("wechat"),
             "stores": _from_state("stores"),
+            "cache": _from_state("cache"),
         },
         middleware=[
             RequestContextMiddleware(secret_key=settings.secret_key, load_user=load_principal),

@@ -54,7 +54,14 @@ class Settings:
         "development-only POST /api/v1/auth/dev-login; on by default outside production",
     )
     login_rate_limit: int = _env_field(10, "login attempts per client address per minute")
+    signup_rate_limit: int = _env_field(30, "event sign-ups and cancellations per resident per minute")
+    max_upcoming_registrations: int = _env_field(
+        10, "confirmed places one resident may hold in upcoming events (against seat hoarding)"
+    )
     max_request_bytes: int = _env_field(10 * 1024 * 1024, "largest request body accepted")
+    signal_sweep_seconds: float = _env_field(
+        30.0, "how often each process re-delivers signals a crash left behind; 0 turns it off"
+    )
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
 

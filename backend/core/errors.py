@@ -8,6 +8,7 @@ turn it, Litestar's HTTP exceptions, validation failures and anything unexpected
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
 from backend.core.context import request_id, request_locale
-from backend.core.i18n import N_, _, use_locale
+from backend.core.i18n import N_, _, format_datetime, use_locale
 
 log = structlog.get_logger("linli.errors")
 
@@ -117,8 +118,9 @@ def problem_response(
     params = dict(params or {})
     locale = request_locale(request.scope)
     with use_locale(locale):
+        shown = {k: format_datetime(v) if isinstance(v, datetime) else v for k, v in params.items()}
         try:
-            detail = _(message).format(**params)
+            detail = _(message).format(**shown)
         except (KeyError, IndexError, ValueError):
             detail = _(message)
         errors = [

@@ -115,14 +115,19 @@ async def redis_ready(redis: Redis | None) -> bool:
         return False
 
 
-def rate_limit(bucket: str, *, window: int = 60) -> Guard:
-    """A guard: at most ``LINLI_LOGIN_RATE_LIMIT`` requests per client address per window."""
+def rate_limit(bucket: str, *, setting: str = "login_rate_limit", per_user: bool = False, window: int = 60) -> Guard:
+    """A guard: at most ``settings.<setting>`` requests per window, per client address (or per
+    logged-in user, so one account cannot hammer from many addresses)."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         stores: Stores = connection.app.state.stores
-        limit: int = connection.app.state.settings.login_rate_limit
-        client = connection.client.host if connection.client else "unknown"
-        decision = await stores.rate_limiter.hit(f"{bucket}:{client}", limit=limit, window=window)
+        limit: int = getattr(connection.app.state.settings, setting)
+        user = connection.scope.get("user")
+        if per_user and user is not None:
+            who = f"user:{user.id}"
+        else:
+            who = connection.client.host if connection.client else "unknown"
+        decision = await stores.rate_limiter.hit(f"{bucket}:{who}", limit=limit, window=window)
         if not decision.allowed:
             raise DomainError(
                 "rate_limited",

@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.core.auth import principal_of, requires_login
 from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError
-from backend.core.i18n import N_
+from backend.core.i18n import CITY_TZ, N_, _
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
 from backend.events import browse, presenters, registrations, services
@@ -34,11 +34,21 @@ from backend.events.schemas import (
     RegistrationCreate,
     RegistrationRead,
     SpokenLanguage,
+    TagRead,
     VenueCreate,
     VenueRead,
+    VocabularyRead,
 )
 from backend.events.tables import Category, Event
-from backend.events.vocabulary import category_name
+from backend.events.vocabulary import (
+    ACCESSIBILITY,
+    ACCESSIBILITY_NAMES,
+    AUDIENCE_NAMES,
+    AUDIENCES,
+    SPOKEN_LANGUAGES,
+    category_name,
+    language_name,
+)
 from backend.settings import Settings
 
 JSON = "application/json"
@@ -62,6 +72,13 @@ def _parse_near(near: str | None) -> tuple[float, float] | None:
     return lat, lng
 
 
+def _city_time(moment: datetime | None) -> datetime | None:
+    """A time without an offset is meant in Suzhou, as a resident typing it would mean it."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=CITY_TZ)
+
+
 async def _events_read(events: list[Event]) -> list[EventRead]:
     return [presenters.event_read(event, await services.get_venue(event.venue)) for event in events]
 
@@ -78,6 +95,19 @@ class CatalogueController(Controller):
     @get("/categories", operation_id="list_categories", summary="Event categories, named in the caller's language")
     async def categories(self) -> list[CategoryRead]:
         return [CategoryRead(code=c.value, name=category_name(c)) for c in Category]  # type: ignore[arg-type]
+
+    @get(
+        "/event-vocabulary",
+        operation_id="event_vocabulary",
+        summary="Categories, audiences, spoken languages and accessibility tags, named in the caller's language",
+    )
+    async def vocabulary(self) -> VocabularyRead:
+        return VocabularyRead(
+            categories=[CategoryRead(code=c.value, name=category_name(c)) for c in Category],  # type: ignore[arg-type]
+            audiences=[TagRead(code=a, name=_(AUDIENCE_NAMES[a])) for a in AUDIENCES],
+            languages=[TagRead(code=code, name=language_name(code)) for code in SPOKEN_LANGUAGES],
+            accessibility=[TagRead(code=a, name=_(ACCESSIBILITY_NAMES[a])) for a in ACCESSIBILITY],
+        )
 
     @get("/venues", operation_id="list_venues", summary="Venues, optionally of one community")
     async def venues(self, community_id: uuid.UUID | None = None) -> list[VenueRead]:
@@ -127,7 +157,7 @@ class EventController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=50)] = 20,
     ) -> Response[EventPage]:
         filters = EventFilters(
-            starts_from=starts_from, starts_to=starts_to, categories=tuple(category or ()), venue_id=venue_id,
+            starts_from=_city_time(starts_from), starts_to=_city_time(starts_to), categories=tuple(category or ()), venue_id=venue_id,
             community_id=community_id, audience=audience, language=language, free_seats=free_seats,
             evenings_weekends=evenings_weekends, text=(q or "").strip() or None, near=_parse_near(near),
             radius_m=radius_m, mine=mine, statuses=tuple(status or ()),

@@ -63,9 +63,13 @@ async def sign_up(
         )
     try:
         async with signals.atomic():
+            # One resident's concurrent requests queue here, so the checks below see each other.
+            await lock_row(Event._meta.db, User._meta.tablename, user_id)
+            if idempotency_key and (earlier := await _by_idempotency_key(user_id, event_id, idempotency_key)):
+                return earlier, False  # a concurrent retry of this request committed first
             registration = await _take_place(user_id, event, party_size, idempotency_key, max_upcoming)
     except UNIQUE_VIOLATIONS:
-        # A concurrent retry of the same request won the race: answer as it did.
+        # A race the locks above should prevent; should it happen, answer as the winner did.
         if idempotency_key and (earlier := await _by_idempotency_key(user_id, event_id, idempotency_key)):
             return earlier, False
         raise _already_registered() from None
@@ -100,7 +104,7 @@ async def _open_event(event_id: uuid.UUID) -> Event:
         raise DomainError(
             "registration_not_open",
             N_("Registration opens at {opens_at}."),
-            params={"opens_at": event.registration_opens_at.isoformat()},
+            params={"opens_at": event.registration_opens_at},
             status=409,
         )
     return event
@@ -109,8 +113,6 @@ async def _open_event(event_id: uuid.UUID) -> Event:
 async def _take_place(
     user_id: uuid.UUID, event: Event, party_size: int, idempotency_key: str | None, max_upcoming: int
 ) -> Registration:
-    # One resident's concurrent requests queue here, so the checks below see each other.
-    await lock_row(Event._meta.db, User._meta.tablename, user_id)
     if await Registration.exists().where(
         (Registration.user == user_id) & (Registration.event == event.id) & Registration.status.is_in(list(ACTIVE))
     ):

@@ -74,6 +74,20 @@ class CategoryRead(msgspec.Struct):
     name: str
 
 
+class TagRead(msgspec.Struct):
+    code: str
+    name: str
+
+
+class VocabularyRead(msgspec.Struct):
+    """Every tag an event can carry, named in the caller's language (for filters and badges)."""
+
+    categories: list[CategoryRead]
+    audiences: list[TagRead]
+    languages: list[TagRead]
+    accessibility: list[TagRead]
+
+
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     organisation_id: uuid.UUID
     venue_id: uuid.UUID

@@ -235,9 +235,10 @@ async def update_event(
             await _save_with_capacity(event)
             if notable and event.status == EventStatus.published.value:
                 await signals.emit(EVENT_CHANGED, {"event_id": str(event.id), "changed": sorted(notable)})
-            updated.append(event)
+            updated.append(event.id)
     await cache.bump(CACHE_NAMESPACE)
-    return updated
+    # Read back: promotions changed the counters behind the objects edited here.
+    return [await get_event(event_id=changed, user_id=user_id) for changed in updated]
 
 
 def _apply_changes(

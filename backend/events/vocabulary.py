@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from backend.core.i18n import N_, _
+from backend.core.i18n import N_, _, babel_locale
 from backend.events.tables import Category
 
 CATEGORY_NAMES: Mapping[Category, str] = {
@@ -37,6 +37,11 @@ AUDIENCE_NAMES: Mapping[str, str] = {
 # Languages spoken at an event: Mandarin, Suzhou dialect (吴语), Cantonese, and foreign languages.
 SPOKEN_LANGUAGES: tuple[str, ...] = ("zh", "wuu", "yue", "en", "ja", "ko", "fr", "de", "ru", "es")
 ACCESSIBILITY: tuple[str, ...] = ("wheelchair", "sign_language", "hearing_loop")
+ACCESSIBILITY_NAMES: Mapping[str, str] = {
+    "wheelchair": N_("Wheelchair accessible"),
+    "sign_language": N_("Sign language"),
+    "hearing_loop": N_("Hearing loop"),
+}
 
 
 def to_mask(values: Iterable[str], vocabulary: tuple[str, ...]) -> int:
@@ -52,3 +57,8 @@ def from_mask(mask: int, vocabulary: tuple[str, ...]) -> list[str]:
 
 def category_name(category: Category | str) -> str:
     return _(CATEGORY_NAMES[Category(category)])
+
+
+def language_name(code: str) -> str:
+    """A spoken language's name in the caller's language, from CLDR (吴语, Wu Chinese, 呉語…)."""
+    return babel_locale().languages.get(code, code)

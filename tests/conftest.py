@@ -160,6 +160,7 @@ def settings(database_url: str, fake_wechat: FakeWechat, wechat_base_url: str, w
         media_root=workdir / "media",
         log_json=True,
         log_level="WARNING",
+        signal_sweep_seconds=0,  # tests drive sweep() themselves; a background one would race them
     )
 
 

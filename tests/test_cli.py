@@ -65,9 +65,16 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
     first = linli("seed-demo", database_url=fresh_database)
     assert first.returncode == 0, first.stderr
     assert "demo-admin" in first.stdout
-    counts = query(fresh_database, "SELECT (SELECT COUNT(*) FROM account_organisation), (SELECT COUNT(*) FROM account_user)")
+    counting = (
+        "SELECT (SELECT COUNT(*) FROM account_organisation), (SELECT COUNT(*) FROM account_user), "
+        "(SELECT COUNT(*) FROM event_venue), (SELECT COUNT(*) FROM event_event), "
+        "(SELECT COUNT(*) FROM event_event WHERE status = 'published')"
+    )
+    counts = query(fresh_database, counting)
+    organisations, users, venues, events, published = counts[0]
+    assert venues > 5 and events >= 30 and published == events
     assert linli("seed-demo", database_url=fresh_database).returncode == 0
-    assert query(fresh_database, "SELECT (SELECT COUNT(*) FROM account_organisation), (SELECT COUNT(*) FROM account_user)") == counts
+    assert query(fresh_database, counting) == counts
 
     admin = linli("create-admin", "--username", "ops", "--password", "an admin password", database_url=fresh_database)
     assert admin.returncode == 0, admin.stderr

@@ -67,8 +67,11 @@ def decode_cursor(text: str | None) -> _Cursor:
 
 
 def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    """Words in Latin script match from their start ("tea" finds "Tea Ceremony", not "steady");
+    anything else (Chinese, Japanese, Korean) matches anywhere. % and _ are literal."""
+    query = " ".join(text.lower().split())
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"% {escaped}%" if query[:1].isascii() and query[:1].isalnum() else f"%{escaped}%"
 
 
 async def _where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:

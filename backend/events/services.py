@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -37,8 +38,15 @@ def is_evening_or_weekend(starts_at: datetime) -> bool:
     return local.weekday() >= 5 or (local.hour, local.minute) >= (18, 30)
 
 
+# A Latin word or number that does not already follow a space gets one, so a search for "tea"
+# can ask for a word start and skip "steady"; CJK text is searched as it stands.
+_WORD_START = re.compile(r"(?<=[^\sa-z0-9_])(?=[a-z0-9])")
+
+
 def search_text(*texts: Mapping[str, str]) -> str:
-    return "\n".join(value.lower() for text in texts for value in text.values() if value)
+    """Every locale's titles and summaries, lower-cased, each word start after a space."""
+    values = (" ".join(value.lower().split()) for text in texts for value in text.values() if value)
+    return "".join(" " + _WORD_START.sub(" ", value) for value in values) + " "
 
 
 # --- venues --------------------------------------------------------------------------------------

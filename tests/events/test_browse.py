@@ -269,10 +269,15 @@ async def test_text_search_across_every_locale_with_literal_wildcards(client: Cl
     assert await search("pingtan EVENING") == [pingtan]
     assert await search("  masters  ") == [pingtan]  # trimmed
     assert await search("%") == [percent]  # a literal percent sign, not "anything"
-    assert await search("0%手") == [percent]
-    assert await search("0% hand") == [percent]
+    assert await search("100%手") == [percent]
+    assert await search("100% hand") == [percent]
     assert await search("_") == [underscore]  # a literal underscore, not "any one character"
-    assert await search("m_b") == [underscore]
+    assert await search("room_b") == [underscore]
+    assert await search("_b") == [underscore]
+    # Latin words match from their start: "work" finds "Workshop", "orkshop" finds nothing.
+    assert await search("work") == [embroidery]
+    assert await search("orkshop") == []
+    assert await search("ワーク") == [embroidery]  # Japanese matches anywhere
     assert await search("p_ngtan") == []
     assert await search("评%会") == []
     assert await search("\\") == []

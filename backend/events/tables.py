@@ -107,6 +107,7 @@ class Event(Table, tablename="event_event"):
     community = ForeignKey(Organisation, null=True, default=None)
     latitude = DoublePrecision()
     longitude = DoublePrecision()
+    poster = JSON(default={}, help_text="{rendition name: media path}, e.g. {'w480.webp': 'posters/ab12….webp'}")
     created_at = Timestamptz()
     updated_at = Timestamptz()
     cancelled_at = Timestamptz(null=True, default=None)
@@ -125,5 +126,28 @@ class Registration(Table, tablename="event_registration"):
     created_at = Timestamptz()
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
+    checked_in_at = Timestamptz(null=True, default=None)
+    checked_in_by = ForeignKey(User, null=True, default=None, help_text="the organiser who scanned the ticket")
     # (event, user) is unique among active registrations: a partial unique index added in the
     # migration, since Piccolo cannot express one.
+
+
+class ShareLink(Table, tablename="event_share_link"):
+    """A short opaque scene id for a share card's mini-program code (never personal data):
+    it maps back to the event and, for "bring a neighbour", to who shared it."""
+
+    id = UUID(primary_key=True)
+    code = Varchar(length=16, unique=True, help_text="[0-9A-Za-z], fits WeChat's 32-character scene")
+    event = ForeignKey(Event, null=False)
+    sharer = ForeignKey(User, null=True, default=None)
+    created_at = Timestamptz()
+
+
+class CalendarFeed(Table, tablename="event_calendar_feed"):
+    """A resident's secret calendar URL; only the token's hash is stored, and it can be revoked."""
+
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, null=False, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
+import structlog
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
@@ -39,9 +41,12 @@ from backend.core.operations import MetricsController, OperationsController
 from backend.core.piccolo_app import APP_CONFIG as CORE_APP
 from backend.core.stores import build_stores
 from backend.core.wechat import WechatClient
-from backend.events.controllers import CatalogueController, EventController, RegistrationController
+from backend.events.checkins import mark_no_shows
+from backend.events.controllers import CatalogueController, DoorController, EventController, RegistrationController
 from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
 from backend.settings import Settings
+
+log = structlog.get_logger("linli.app")
 
 PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP]
 
@@ -67,6 +72,7 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         CatalogueController,
         EventController,
         RegistrationController,
+        DoorController,
     ]
     if settings.dev_login_enabled:
         handlers.append(DevAuthController)
@@ -81,19 +87,31 @@ def _from_state(name: str) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
+async def _every(seconds: float, stop: asyncio.Event, work: Callable[[], Awaitable[Any]], name: str) -> None:
+    """Run ``work`` every ``seconds`` until ``stop``; a failed round is logged, never fatal."""
+    while not stop.is_set():
+        try:
+            await work()
+        except Exception:  # the next round retries; one bad round must not end the loop
+            log.exception("background_round_failed", job=name)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
 @asynccontextmanager
-async def _sweeping(settings: Settings) -> AsyncIterator[None]:
-    """Re-deliver, in the background, signals that a crash left undelivered."""
-    if settings.signal_sweep_seconds <= 0:
-        yield
-        return
+async def _background(settings: Settings) -> AsyncIterator[None]:
+    """Per-process chores: re-deliver signals a crash left behind, mark no-shows after events."""
     stop = asyncio.Event()
-    sweeper = asyncio.create_task(signals.run_sweeper(interval_seconds=settings.signal_sweep_seconds, stop=stop))
+    tasks = []
+    if settings.signal_sweep_seconds > 0:
+        tasks.append(asyncio.create_task(signals.run_sweeper(interval_seconds=settings.signal_sweep_seconds, stop=stop)))
+    if settings.housekeeping_seconds > 0:
+        tasks.append(asyncio.create_task(_every(settings.housekeeping_seconds, stop, mark_no_shows, "mark_no_shows")))
     try:
         yield
     finally:
         stop.set()
-        await sweeper
+        await asyncio.gather(*tasks)
 
 
 def create_app(
@@ -129,7 +147,7 @@ def create_app(
                 secret=settings.wechat_secret,
                 redis=shared,
             )
-            async with _sweeping(settings):
+            async with _background(settings):
                 yield
         finally:
             for table, earlier in previous.items():

@@ -92,6 +92,12 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
     print(f"admin {args.username!r} can now log in at POST /api/v1/auth/login")
 
 
+def cmd_mark_no_shows(args: argparse.Namespace) -> None:
+    from backend.events.checkins import mark_no_shows
+
+    print(f"{_with_database(_settings(), mark_no_shows)} registrations marked no-show")
+
+
 def cmd_settings(args: argparse.Namespace) -> None:
     for variable, default, help_text in Settings.describe():
         print(f"{variable:<36} {default!s:<32} {help_text}")
@@ -120,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password", required=True)
     admin.set_defaults(func=cmd_create_admin)
 
+    commands.add_parser(
+        "mark-no-shows", help="mark confirmed places of events that are over as no-shows (the server also does it)"
+    ).set_defaults(func=cmd_mark_no_shows)
     commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
     return parser
 

@@ -62,6 +62,9 @@ class Settings:
     signal_sweep_seconds: float = _env_field(
         30.0, "how often each process re-delivers signals a crash left behind; 0 turns it off"
     )
+    housekeeping_seconds: float = _env_field(
+        300.0, "how often each process marks no-shows of events that are over; 0 turns it off"
+    )
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
 

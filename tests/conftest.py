@@ -161,6 +161,7 @@ def settings(database_url: str, fake_wechat: FakeWechat, wechat_base_url: str, w
         log_json=True,
         log_level="WARNING",
         signal_sweep_seconds=0,  # tests drive sweep() themselves; a background one would race them
+        housekeeping_seconds=0,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
@@ -18,12 +18,16 @@ from backend.core.errors import DomainError
 from backend.core.i18n import CITY_TZ, N_, _
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
-from backend.events import browse, presenters, registrations, services
+from backend.core.qr import data_url, qr_png
+from backend.events import browse, checkins, presenters, registrations, services
 from backend.events.queries import MAX_RADIUS_M, EventFilters
 from backend.events.schemas import (
+    AttendeeList,
     AudienceCode,
     CategoryCode,
     CategoryRead,
+    CheckInCreate,
+    CheckInRead,
     EditScope,
     EventCreate,
     EventPage,
@@ -35,6 +39,7 @@ from backend.events.schemas import (
     RegistrationRead,
     SpokenLanguage,
     TagRead,
+    TicketRead,
     VenueCreate,
     VenueRead,
     VocabularyRead,
@@ -265,6 +270,47 @@ class RegistrationController(Controller):
         )
         return await _registration_read(registration)
 
+    @get(
+        "/registrations/{registration_id:uuid}/ticket",
+        operation_id="get_ticket",
+        summary="The ticket of a confirmed place: its signed payload and a QR code",
+        responses=problems(401, 404, 409),
+    )
+    async def ticket(self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]) -> TicketRead:
+        registration, ticket = await checkins.ticket_for(user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key)
+        brief = await _registration_read(registration)
+        return TicketRead(registration_id=registration.id, ticket=ticket, qr_png=data_url(qr_png(ticket)), status=brief.status, event=brief.event)
+
+    @get(
+        "/registrations/{registration_id:uuid}/ticket.png",
+        operation_id="get_ticket_png",
+        summary="The ticket's QR code as a PNG image",
+        media_type="image/png",
+        responses=problems(401, 404, 409),
+    )
+    async def ticket_png(self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]) -> Response[bytes]:
+        _registration, ticket = await checkins.ticket_for(user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key)
+        return Response(content=qr_png(ticket), media_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+    @get(
+        "/events/{event_id:uuid}/registrations",
+        operation_id="list_event_registrations",
+        summary="Who signed up (names and phones masked), counts by status; ?format=csv for Excel",
+        responses=problems(401, 404),
+    )
+    async def registrations(
+        self, request: Request[Any, Any, Any], event_id: uuid.UUID,
+        format: Annotated[Literal["json", "csv"], Parameter(description="csv: UTF-8 with BOM")] = "json",
+    ) -> Response[AttendeeList]:
+        attendees, counts = await checkins.attendees(user_id=principal_of(request).id, event_id=event_id)
+        if format == "csv":
+            return Response(
+                content=presenters.attendees_csv(attendees),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.csv"'},
+            )
+        return Response(presenters.attendee_list(attendees, counts))
+
     @get("/me/registrations", operation_id="my_registrations", summary="The caller's registrations", responses=problems(401))
     async def mine(self, request: Request[Any, Any, Any], include_past: bool = False) -> list[RegistrationRead]:
         found = await registrations.my_registrations(user_id=principal_of(request).id, include_past=include_past)
@@ -286,3 +332,28 @@ class RegistrationController(Controller):
     async def cancel(self, request: Request[Any, Any, Any], registration_id: uuid.UUID, cache: NamedDependency[VersionedCache]) -> RegistrationRead:
         registration = await registrations.cancel_registration(user_id=principal_of(request).id, registration_id=registration_id, cache=cache)
         return await _registration_read(registration)
+
+
+class DoorController(Controller):
+    """What organisers do at the door: scan tickets."""
+
+    path = "/api/v1/events/{event_id:uuid}"
+    tags = ["registrations"]
+    guards = [requires_login]
+    security = [{"bearer": []}]
+
+    @post(
+        "/check-ins",
+        operation_id="check_in",
+        summary="Scan a ticket at the door; a second scan says when the first one was",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 404, 409, 422),
+    )
+    async def check_in(
+        self, request: Request[Any, Any, Any], event_id: uuid.UUID, data: JSONBody[CheckInCreate],
+        settings: NamedDependency[Settings], cache: NamedDependency[VersionedCache],
+    ) -> CheckInRead:
+        result = await checkins.check_in(
+            user_id=principal_of(request).id, event_id=event_id, ticket=data.ticket, secret_key=settings.secret_key, cache=cache
+        )
+        return presenters.check_in_read(result)

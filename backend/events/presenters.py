@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import io
 from typing import Any
 
-from backend.core.i18n import format_interval, pick
-from backend.events.schemas import EventBrief, EventListItem, EventRead, RegistrationRead, VenueBrief, VenueRead
+from backend.core.i18n import CITY_TZ, _, format_datetime, format_interval, ngettext, pick
+from backend.events import checkins
+from backend.events.schemas import (
+    AttendeeList,
+    AttendeeRead,
+    CheckInRead,
+    EventBrief,
+    EventListItem,
+    EventRead,
+    RegistrationRead,
+    VenueBrief,
+    VenueRead,
+)
 from backend.events.tables import Event, Registration, Venue
-from backend.events.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, category_name, from_mask
+from backend.events.vocabulary import (
+    ACCESSIBILITY,
+    AUDIENCES,
+    REGISTRATION_STATUS_NAMES,
+    SPOKEN_LANGUAGES,
+    category_name,
+    from_mask,
+)
 
 
 def _common(row: dict[str, Any], venue: VenueBrief, distance_m: int | None) -> dict[str, Any]:
@@ -98,4 +119,53 @@ def registration_read(registration: Registration, event: Event, venue_name: dict
             venue_name=pick(venue_name)[0],
             status=event.status,  # type: ignore[arg-type]
         ),
+    )
+
+
+def attendee_list(attendees: list[checkins.Attendee], counts: dict[str, int]) -> AttendeeList:
+    people = {status: 0 for status in counts}
+    for attendee in attendees:
+        people[attendee.status] += attendee.party_size
+    return AttendeeList(
+        counts=counts,
+        people=people,
+        items=[AttendeeRead(**dataclasses.asdict(a)) for a in attendees],  # type: ignore[arg-type]
+    )
+
+
+def attendees_csv(attendees: list[checkins.Attendee]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel on a Chinese Windows opens it with 中文 intact."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Name"), _("Phone"), _("People"), _("Status"), _("Place in line"), _("Signed up"), _("Checked in")])
+    for a in attendees:
+        writer.writerow([
+            a.name,
+            a.phone or "",
+            a.party_size,
+            _(REGISTRATION_STATUS_NAMES[a.status]),
+            a.waitlist_position or "",
+            format_datetime(a.created_at),
+            format_datetime(a.checked_in_at) if a.checked_in_at else "",
+        ])
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def check_in_read(result: checkins.CheckIn) -> CheckInRead:
+    registration = result.registration
+    if result.already:
+        local = registration.checked_in_at.astimezone(CITY_TZ) if registration.checked_in_at else None
+        message = _("Already checked in at {time}.").format(time=local.strftime("%H:%M") if local else "")
+    else:
+        message = ngettext("Welcome! {count} person checked in.", "Welcome! {count} people checked in.", registration.party_size).format(
+            count=registration.party_size
+        )
+    return CheckInRead(
+        registration_id=registration.id,
+        name=result.display_name,
+        party_size=registration.party_size,
+        status=registration.status,  # type: ignore[arg-type]
+        checked_in_at=registration.checked_in_at,
+        already_checked_in=result.already,
+        message=message,
     )

@@ -214,3 +214,42 @@ class RegistrationRead(msgspec.Struct):
     waitlist_position: int | None
     created_at: datetime
     event: EventBrief
+
+
+class TicketRead(msgspec.Struct):
+    registration_id: uuid.UUID
+    ticket: Annotated[str, msgspec.Meta(description="what the QR code holds; scanned at the door", examples=["L1.m0l8fJ3GSWqPLyTxU3Tl5A.Yq1p3d2lF6a9kQxA"])]
+    qr_png: Annotated[str, msgspec.Meta(description="the QR code as a data: URL (PNG)")]
+    status: RegistrationStatusCode
+    event: EventBrief
+
+
+class CheckInCreate(msgspec.Struct, forbid_unknown_fields=True):
+    ticket: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["L1.m0l8fJ3GSWqPLyTxU3Tl5A.Yq1p3d2lF6a9kQxA"])]
+
+
+class CheckInRead(msgspec.Struct):
+    registration_id: uuid.UUID
+    name: Annotated[str, msgspec.Meta(description="masked, e.g. 李*梅")]
+    party_size: int
+    status: RegistrationStatusCode
+    checked_in_at: datetime | None
+    already_checked_in: bool
+    message: Annotated[str, msgspec.Meta(description="what the scanner shows, in the organiser's language")]
+
+
+class AttendeeRead(msgspec.Struct):
+    registration_id: uuid.UUID
+    name: str
+    phone: str | None
+    party_size: int
+    status: RegistrationStatusCode
+    waitlist_position: int | None
+    created_at: datetime
+    checked_in_at: datetime | None
+
+
+class AttendeeList(msgspec.Struct):
+    counts: dict[str, int]
+    people: Annotated[dict[str, int], msgspec.Meta(description="people (party sizes added up) by status")]
+    items: list[AttendeeRead]

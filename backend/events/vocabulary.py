@@ -62,3 +62,12 @@ def category_name(category: Category | str) -> str:
 def language_name(code: str) -> str:
     """A spoken language's name in the caller's language, from CLDR (吴语, Wu Chinese, 呉語…)."""
     return babel_locale().languages.get(code, code)
+
+
+REGISTRATION_STATUS_NAMES: Mapping[str, str] = {
+    "confirmed": N_("Confirmed"),
+    "waitlisted": N_("Waitlisted"),
+    "cancelled": N_("Cancelled"),
+    "attended": N_("Attended"),
+    "no_show": N_("No-show"),
+}

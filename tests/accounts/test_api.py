@@ -182,7 +182,7 @@ async def test_login_rate_limit_is_shared_by_instances(
     postgres_url: str, redis: Redis, fake_wechat: FakeWechat, wechat_base_url: str, workdir: Any
 ) -> None:
     """Two app instances on one Redis count one client's attempts together."""
-    settings = Settings.from_env({}, env="test", database_url=postgres_url, secret_key=SECRET, log_level="WARNING", signal_sweep_seconds=0)
+    settings = Settings.from_env({}, env="test", database_url=postgres_url, secret_key=SECRET, log_level="WARNING", signal_sweep_seconds=0, housekeeping_seconds=0)
     one, two = build_app(settings, redis), build_app(settings, redis)
     async with serve_in_process(one) as first, serve_in_process(two) as second:
         answers = []

@@ -321,7 +321,7 @@ async def test_a_storm_across_two_instances_never_oversells(
         return  # the SQLite embedded default is one process by design
     ev = await event(place, capacity=20)
     residents = [await factories.resident() for _ in range(200)]
-    settings = Settings.from_env({}, env="test", database_url=postgres_url, secret_key=factories_secret(), log_level="WARNING", signup_rate_limit=1000, signal_sweep_seconds=0)
+    settings = Settings.from_env({}, env="test", database_url=postgres_url, secret_key=factories_secret(), log_level="WARNING", signup_rate_limit=1000, signal_sweep_seconds=0, housekeeping_seconds=0)
     one, two = build_app(settings, redis), build_app(settings, redis)
     async with serve_in_process(one) as first, serve_in_process(two) as second:
         answers = await _storm([first, second], ev.id, residents)

@@ -1,0 +1,206 @@
+"""Tickets, check-in at the door, no-shows, and the organiser's list of who signed up.
+
+A ticket is ``L1.<registration id>.<signature>``: short enough for a dense-free QR code, and
+signed with a key derived from ``LINLI_SECRET_KEY``, so a scanner can tell a forged or altered
+ticket from a real one before it touches the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.accounts.services import Permission, mask_phone, may
+from backend.accounts.tables import User
+from backend.core import signals
+from backend.core.cache import VersionedCache
+from backend.core.errors import DomainError, NotFound
+from backend.core.i18n import N_
+from backend.events.registrations import get_registration
+from backend.events.signals import ATTENDANCE_RECORDED, CACHE_NAMESPACE
+from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus
+
+TICKET_VERSION = "L1"
+SIGNATURE_BYTES = 12
+# Late arrivals still get in; after this the list is closed and absentees become no-shows.
+CHECK_IN_GRACE = timedelta(hours=3)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(secret_key: str, registration_id: uuid.UUID) -> bytes:
+    key = hashlib.sha256(f"linli-ticket:{secret_key}".encode()).digest()
+    return hmac.new(key, registration_id.bytes, hashlib.sha256).digest()[:SIGNATURE_BYTES]
+
+
+def make_ticket(secret_key: str, registration_id: uuid.UUID) -> str:
+    return f"{TICKET_VERSION}.{_b64(registration_id.bytes)}.{_b64(_signature(secret_key, registration_id))}"
+
+
+def read_ticket(secret_key: str, ticket: str) -> uuid.UUID:
+    """The registration a genuine ticket names; ``ticket_invalid`` for anything else."""
+    invalid = DomainError("ticket_invalid", N_("This ticket is not valid."), status=422)
+    try:
+        version, raw_id, raw_signature = ticket.strip().split(".")
+        registration_id = uuid.UUID(bytes=_unb64(raw_id))
+        signature = _unb64(raw_signature)
+    except (ValueError, TypeError):
+        raise invalid from None
+    if version != TICKET_VERSION or not hmac.compare_digest(signature, _signature(secret_key, registration_id)):
+        raise invalid
+    return registration_id
+
+
+async def ticket_for(*, user_id: uuid.UUID, registration_id: uuid.UUID, secret_key: str) -> tuple[Registration, str]:
+    """The owner's ticket; only a confirmed (or already used) place has one."""
+    registration = await get_registration(user_id=user_id, registration_id=registration_id)
+    if registration.status not in (RegistrationStatus.confirmed.value, RegistrationStatus.attended.value):
+        raise DomainError("ticket_not_available", N_("Only a confirmed place has a ticket."), status=409)
+    return registration, make_ticket(secret_key, registration.id)
+
+
+# --- check-in ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    registration: Registration
+    display_name: str
+    already: bool
+
+
+async def _managed_event(user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
+    event = await Event.objects().where(Event.id == event_id).first()
+    # Another organisation's event answers like a missing one.
+    if event is None or not await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation):
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    return event
+
+
+async def check_in(*, user_id: uuid.UUID, event_id: uuid.UUID, ticket: str, secret_key: str, cache: VersionedCache) -> CheckIn:
+    """Mark a ticket's holder attended, once; a second scan says when the first one was."""
+    event = await _managed_event(user_id, event_id)
+    registration_id = read_ticket(secret_key, ticket)
+    registration = await Registration.objects().where(Registration.id == registration_id).first()
+    if registration is None:
+        raise DomainError("ticket_invalid", N_("This ticket is not valid."), status=422)
+    if registration.event != event.id:
+        raise DomainError("ticket_other_event", N_("This ticket is for another event."), status=422)
+    _check_door_open(event)
+    if registration.status == RegistrationStatus.attended.value:
+        return CheckIn(registration, await _name_of(registration.user), already=True)
+    if registration.status != RegistrationStatus.confirmed.value:
+        raise DomainError("ticket_not_confirmed", N_("This registration is not confirmed."), status=409)
+    async with signals.atomic():
+        now = _now()
+        marked = await Registration.update(
+            {Registration.status: RegistrationStatus.attended.value, Registration.checked_in_at: now, Registration.checked_in_by: user_id}
+        ).where((Registration.id == registration.id) & (Registration.status == RegistrationStatus.confirmed.value)).returning(Registration.id)
+        if marked:
+            await signals.emit(
+                ATTENDANCE_RECORDED,
+                {
+                    "registration_id": str(registration.id),
+                    "event_id": str(event.id),
+                    "user_id": str(registration.user),
+                    "party_size": registration.party_size,
+                    "checked_in_at": now.isoformat(),
+                },
+            )
+    await cache.bump(CACHE_NAMESPACE)
+    fresh = await Registration.objects().where(Registration.id == registration.id).first()
+    return CheckIn(fresh, await _name_of(fresh.user), already=not marked)  # a concurrent scan won
+
+
+def _check_door_open(event: Event) -> None:
+    if event.status == EventStatus.cancelled.value:
+        raise DomainError("event_cancelled", N_("This event has been cancelled."), status=409)
+    if _now() > event.ends_at + CHECK_IN_GRACE:
+        raise DomainError("check_in_closed", N_("Check-in for this event has closed."), status=409)
+
+
+async def _name_of(user_id: uuid.UUID) -> str:
+    row = await User.select(User.display_name).where(User.id == user_id).first()
+    return mask_name(row["display_name"] if row else "")
+
+
+async def mark_no_shows(*, now: datetime | None = None) -> int:
+    """Confirmed places of events over for a while become no-shows; returns how many."""
+    cutoff = (now or _now()) - CHECK_IN_GRACE
+    ended = Event.select(Event.id).where(
+        (Event.ends_at < cutoff) & Event.status.is_in([EventStatus.published.value, EventStatus.completed.value])
+    )
+    changed = await Registration.update({Registration.status: RegistrationStatus.no_show.value}).where(
+        (Registration.status == RegistrationStatus.confirmed.value) & Registration.event.is_in(ended)
+    ).returning(Registration.id)
+    return len(changed)
+
+
+# --- the organiser's list ------------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """李小梅 → 李*梅, 王五 → 王*, Alice → A***e: enough to recognise someone at the door."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@dataclass(frozen=True)
+class Attendee:
+    registration_id: uuid.UUID
+    name: str
+    phone: str | None
+    party_size: int
+    status: str
+    waitlist_position: int | None
+    created_at: datetime
+    checked_in_at: datetime | None
+
+
+async def attendees(*, user_id: uuid.UUID, event_id: uuid.UUID) -> tuple[list[Attendee], dict[str, int]]:
+    """Everyone who signed up, masked, in arrival order, and the counts by status."""
+    await _managed_event(user_id, event_id)
+    rows: list[dict[str, Any]] = await Registration.select(
+        Registration.id, Registration.party_size, Registration.status, Registration.queue_number,
+        Registration.created_at, Registration.checked_in_at, Registration.user.display_name, Registration.user.phone,
+    ).where(Registration.event == event_id).order_by(Registration.queue_number).limit(20_000)
+    position = 0
+    result = []
+    for row in rows:
+        waiting = row["status"] == RegistrationStatus.waitlisted.value
+        position += waiting
+        result.append(
+            Attendee(
+                registration_id=row["id"],
+                name=mask_name(row["user.display_name"] or ""),
+                phone=mask_phone(row["user.phone"]),
+                party_size=row["party_size"],
+                status=row["status"],
+                waitlist_position=position if waiting else None,
+                created_at=row["created_at"],
+                checked_in_at=row["checked_in_at"],
+            )
+        )
+    counts = {status.value: 0 for status in RegistrationStatus}
+    for attendee in result:
+        counts[attendee.status] += 1
+    return result, counts

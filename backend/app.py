@@ -41,6 +41,7 @@ from backend.core.operations import MetricsController, OperationsController
 from backend.core.piccolo_app import APP_CONFIG as CORE_APP
 from backend.core.stores import build_stores
 from backend.core.wechat import WechatClient
+from backend.events.calendar_controllers import CalendarController
 from backend.events.checkins import mark_no_shows
 from backend.events.controllers import CatalogueController, DoorController, EventController, RegistrationController
 from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
@@ -73,6 +74,7 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         EventController,
         RegistrationController,
         DoorController,
+        CalendarController,
     ]
     if settings.dev_login_enabled:
         handlers.append(DevAuthController)

@@ -55,6 +55,9 @@ class Settings:
     )
     login_rate_limit: int = _env_field(10, "login attempts per client address per minute")
     signup_rate_limit: int = _env_field(30, "event sign-ups and cancellations per resident per minute")
+    calendar_rate_limit: int = _env_field(
+        120, "calendar file downloads per client address per minute (calendar services poll from shared addresses)"
+    )
     max_upcoming_registrations: int = _env_field(
         10, "confirmed places one resident may hold in upcoming events (against seat hoarding)"
     )

@@ -43,6 +43,7 @@ from backend.core.stores import build_stores
 from backend.core.wechat import WechatClient
 from backend.events.calendar_controllers import CalendarController
 from backend.events.checkins import mark_no_shows
+from backend.events.share_card_controllers import ShareCardController
 from backend.events.controllers import CatalogueController, DoorController, EventController, RegistrationController
 from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
 from backend.settings import Settings
@@ -73,6 +74,7 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         CatalogueController,
         EventController,
         RegistrationController,
+        ShareCardController,
         DoorController,
         CalendarController,
     ]
@@ -180,7 +182,7 @@ def create_app(
             RecursionError: nesting_error_handler,
             Exception: internal_error_handler,
         },
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),
         openapi_config=openapi_config(_app_version()),
         request_max_body_size=settings.max_request_bytes,
         logging_config=None,

@@ -47,6 +47,12 @@ class Settings:
     wechat_appid: str = _env_field("", "mini-program AppID")
     wechat_secret: str = _env_field("", "mini-program AppSecret", secret=True)
     wechat_api_base: str = _env_field("https://api.weixin.qq.com", "WeChat server API base URL")
+    wechat_event_page: str = _env_field(
+        "pages/event/index", "mini-program page a share card's code opens (no leading slash, no query)"
+    )
+    public_base_url: str = _env_field(
+        "http://127.0.0.1:8000", "this API's public address, for share cards' QR codes when WeChat is not configured"
+    )
     http_timeout_seconds: float = _env_field(3.0, "timeout of every outbound HTTP call (WeChat included)")
     media_root: Path = _env_field(Path("var/media"), "where uploaded and generated files live")
     dev_login: bool | None = _env_field(
@@ -111,6 +117,8 @@ class Settings:
             raise SettingsError(f"LINLI_ENV must be one of {', '.join(ENVIRONMENTS)}")
         if not self.uses_postgres and not self.database_url.startswith("sqlite:///"):
             raise SettingsError("LINLI_DATABASE_URL must start with sqlite:/// or postgresql://")
+        if self.wechat_event_page.startswith("/") or "?" in self.wechat_event_page:
+            raise SettingsError("LINLI_WECHAT_EVENT_PAGE is a page path without a leading slash or a query")
         if self.is_production:
             problems = self.production_problems()
             if problems:

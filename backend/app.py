@@ -43,6 +43,8 @@ from backend.core.stores import build_stores
 from backend.core.wechat import WechatClient
 from backend.events.calendar_controllers import CalendarController
 from backend.events.checkins import mark_no_shows
+from backend.core.media import MediaController
+from backend.events.poster_controllers import PosterController
 from backend.events.share_card_controllers import ShareCardController
 from backend.events.controllers import CatalogueController, DoorController, EventController, RegistrationController
 from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
@@ -77,6 +79,8 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         ShareCardController,
         DoorController,
         CalendarController,
+        PosterController,
+        MediaController,
     ]
     if settings.dev_login_enabled:
         handlers.append(DevAuthController)

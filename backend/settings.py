@@ -64,6 +64,9 @@ class Settings:
     calendar_rate_limit: int = _env_field(
         120, "calendar file downloads per client address per minute (calendar services poll from shared addresses)"
     )
+    occupancy_fresh_minutes: int = _env_field(
+        30, "how long a reported count of free e-reading seats is trusted; after that it shows as unknown"
+    )
     max_upcoming_registrations: int = _env_field(
         10, "confirmed places one resident may hold in upcoming events (against seat hoarding)"
     )
@@ -73,6 +76,9 @@ class Settings:
     )
     housekeeping_seconds: float = _env_field(
         300.0, "how often each process marks no-shows of events that are over; 0 turns it off"
+    )
+    max_image_bytes: int = _env_field(
+        8 * 1024 * 1024, "largest uploaded image (posters, photos); at most LINLI_MAX_REQUEST_BYTES"
     )
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
@@ -117,6 +123,8 @@ class Settings:
             raise SettingsError(f"LINLI_ENV must be one of {', '.join(ENVIRONMENTS)}")
         if not self.uses_postgres and not self.database_url.startswith("sqlite:///"):
             raise SettingsError("LINLI_DATABASE_URL must start with sqlite:/// or postgresql://")
+        if self.max_image_bytes > self.max_request_bytes:
+            raise SettingsError("LINLI_MAX_IMAGE_BYTES cannot exceed LINLI_MAX_REQUEST_BYTES")
         if self.wechat_event_page.startswith("/") or "?" in self.wechat_event_page:
             raise SettingsError("LINLI_WECHAT_EVENT_PAGE is a page path without a leading slash or a query")
         if self.is_production:

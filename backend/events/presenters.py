@@ -9,6 +9,7 @@ from typing import Any
 
 from backend.core.i18n import CITY_TZ, _, format_datetime, format_interval, ngettext, pick
 from backend.events import checkins
+from backend.events.posters import poster_urls
 from backend.events.schemas import (
     AttendeeList,
     AttendeeRead,
@@ -55,7 +56,7 @@ def _common(row: dict[str, Any], venue: VenueBrief, distance_m: int | None) -> d
         "audiences": from_mask(row["audience_mask"], AUDIENCES),
         "languages": from_mask(row["language_mask"], SPOKEN_LANGUAGES),
         "accessibility": from_mask(row["accessibility_mask"], ACCESSIBILITY),
-        "poster_urls": row.get("poster_urls") or {},
+        "poster_urls": poster_urls(row.get("poster")),
         "series_id": row["series"],
         "distance_m": distance_m,
     }

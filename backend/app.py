@@ -46,13 +46,15 @@ from backend.events.checkins import mark_no_shows
 from backend.core.media import MediaController
 from backend.events.poster_controllers import PosterController
 from backend.events.share_card_controllers import ShareCardController
+from backend.libraries.controllers import LibraryController
+from backend.libraries.piccolo_app import APP_CONFIG as LIBRARIES_APP
 from backend.events.controllers import CatalogueController, DoorController, EventController, RegistrationController
 from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
 from backend.settings import Settings
 
 log = structlog.get_logger("linli.app")
 
-PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP]
+PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP, LIBRARIES_APP]
 
 
 def all_tables() -> list[type[Table]]:
@@ -81,6 +83,7 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         CalendarController,
         PosterController,
         MediaController,
+        LibraryController,
     ]
     if settings.dev_login_enabled:
         handlers.append(DevAuthController)

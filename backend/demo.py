@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from backend.accounts import demo as accounts_demo
 from backend.events import demo as events_demo
+from backend.libraries import demo as libraries_demo
 
 
 async def seed_all() -> str:
     accounts = await accounts_demo.seed()
     events = await events_demo.seed(accounts)
+    branches = await libraries_demo.seed(accounts)
     lines = [
         f"demo data ready: {len(accounts.organisations)} organisations, {len(accounts.staff)} staff accounts",
         f"staff log in at POST /api/v1/auth/login with password {accounts_demo.DEMO_PASSWORD!r}: "
         + ", ".join(accounts.staff),
         "residents log in at POST /api/v1/auth/dev-login (development only) or with WeChat",
         f"demo events: {events} created" if events else "demo events: already there, none added",
+        f"demo library branches: {branches} created" if branches else "demo library branches: already there, none added",
     ]
     return "\n".join(lines)

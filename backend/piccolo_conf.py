@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "backend.core.piccolo_app",
         "backend.accounts.piccolo_app",
         "backend.events.piccolo_app",
+        "backend.libraries.piccolo_app",
     ]
 )

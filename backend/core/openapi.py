@@ -10,6 +10,9 @@ from backend.core.errors import _HTTP_MESSAGES, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE
 
 TAGS = [
     Tag(name="accounts", description="WeChat and staff login, the caller's profile"),
+    Tag(name="events", description="Venues, events, recurring programmes, browsing"),
+    Tag(name="registrations", description="Sign-up, waitlist, tickets, check-in"),
+    Tag(name="libraries", description="Library branches, opening hours, e-reading seats"),
     Tag(name="inclusion", description="Languages, points, rewards, statistics"),
     Tag(name="operations", description="Health, readiness, metrics"),
 ]

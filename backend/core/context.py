@@ -13,7 +13,6 @@ from typing import Literal
 from urllib.parse import parse_qs
 
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
 from litestar.types import Message, Scope
 
 from backend.core.i18n import DEFAULT_LOCALE, negotiate

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -158,6 +159,17 @@ def pick(content: Mapping[str, str] | None, locale: str | None = None) -> tuple[
         if text:
             return text, candidate
     return "", None
+
+
+@overload
+def as_city_time(moment: datetime) -> datetime: ...
+@overload
+def as_city_time(moment: None) -> None: ...
+def as_city_time(moment: datetime | None) -> datetime | None:
+    """A time without an offset is meant in Suzhou, as a resident typing it would mean it."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=CITY_TZ)
 
 
 def format_datetime(moment: datetime, locale: str | None = None) -> str:

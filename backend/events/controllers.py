@@ -14,8 +14,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.auth import principal_of, requires_login
 from backend.core.cache import VersionedCache
-from backend.core.errors import DomainError
-from backend.core.i18n import CITY_TZ, N_, _
+from backend.core.geo import parse_point
+from backend.core.i18n import _, as_city_time
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
 from backend.core.qr import data_url, qr_png
@@ -63,25 +63,6 @@ ScopeParam = Annotated[EditScope, Parameter(description="this event only, or thi
 def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
     user = request.scope.get("user")
     return user.id if user is not None else None
-
-
-def _parse_near(near: str | None) -> tuple[float, float] | None:
-    if near is None:
-        return None
-    try:
-        lat, lng = (float(part) for part in near.split(","))
-    except ValueError:
-        raise DomainError("near_invalid", N_("Give a point as latitude,longitude."), status=400) from None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise DomainError("near_invalid", N_("Give a point as latitude,longitude."), status=400)
-    return lat, lng
-
-
-def _city_time(moment: datetime | None) -> datetime | None:
-    """A time without an offset is meant in Suzhou, as a resident typing it would mean it."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=CITY_TZ)
 
 
 async def _events_read(events: list[Event]) -> list[EventRead]:
@@ -162,9 +143,9 @@ class EventController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=50)] = 20,
     ) -> Response[EventPage]:
         filters = EventFilters(
-            starts_from=_city_time(starts_from), starts_to=_city_time(starts_to), categories=tuple(category or ()), venue_id=venue_id,
+            starts_from=as_city_time(starts_from), starts_to=as_city_time(starts_to), categories=tuple(category or ()), venue_id=venue_id,
             community_id=community_id, audience=audience, language=language, free_seats=free_seats,
-            evenings_weekends=evenings_weekends, text=(q or "").strip() or None, near=_parse_near(near),
+            evenings_weekends=evenings_weekends, text=(q or "").strip() or None, near=parse_point(near),
             radius_m=radius_m, mine=mine, statuses=tuple(status or ()),
         )
         body = await browse.browse_events(filters=filters, user_id=_user_id(request), cursor=cursor, limit=limit, cache=cache)

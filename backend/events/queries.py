@@ -14,11 +14,11 @@ from piccolo.columns.combination import WhereRaw
 
 from backend.accounts.services import Permission, scope_paths
 from backend.core.errors import DomainError
+from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_
 from backend.events.tables import Event, EventStatus
 from backend.events.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
 
-EARTH_RADIUS_M = 6_371_000
 MAX_RADIUS_M = 50_000
 MAX_NEAR_CANDIDATES = 2_000
 
@@ -125,14 +125,6 @@ def _bounding_box(lat: float, lng: float, radius_m: int) -> list[Any]:
         Event.longitude >= lng - dlng,
         Event.longitude <= lng + dlng,
     ]
-
-
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine); GCJ-02's offset is the same for nearby points."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
 
 
 _COLUMNS = (

@@ -13,8 +13,8 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.core.auth import principal_of, requires_login
-from backend.core.errors import DomainError
-from backend.core.i18n import CITY_TZ, N_
+from backend.core.geo import parse_point
+from backend.core.i18n import as_city_time
 from backend.core.openapi import problems
 from backend.events.queries import MAX_RADIUS_M
 from backend.libraries import presenters, services
@@ -35,21 +35,7 @@ WRITE = {"guards": [requires_login], "security": [{"bearer": []}]}
 
 def _moment(at: datetime | None) -> datetime:
     """``at`` lets a resident plan ("open on Saturday at 10:00?"); no offset means Suzhou time."""
-    if at is None:
-        return datetime.now(UTC)
-    return at if at.tzinfo is not None else at.replace(tzinfo=CITY_TZ)
-
-
-def _near(near: str | None) -> tuple[float, float] | None:
-    if near is None:
-        return None
-    try:
-        lat, lng = (float(part) for part in near.split(","))
-    except ValueError:
-        raise DomainError("near_invalid", N_("Give a point as latitude,longitude."), status=400) from None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise DomainError("near_invalid", N_("Give a point as latitude,longitude."), status=400)
-    return lat, lng
+    return as_city_time(at) if at is not None else datetime.now(UTC)
 
 
 def _fresh(settings: Settings) -> timedelta:
@@ -81,7 +67,7 @@ class LibraryController(Controller):
     ) -> list[BranchListItem]:
         moment = _moment(at)
         filters = services.BranchFilters(
-            near=_near(near), radius_m=radius_m, open_now=open_now, service=service,
+            near=parse_point(near), radius_m=radius_m, open_now=open_now, service=service,
             has_free_seats=has_free_seats, community_id=community_id,
         )
         found = await services.find_branches(filters=filters, at=moment, stale_after=_fresh(settings))

@@ -13,8 +13,8 @@ from piccolo.columns.combination import WhereRaw
 
 from backend.accounts.services import Permission, require
 from backend.core.errors import DomainError, NotFound
+from backend.core.geo import distance_m
 from backend.core.i18n import CITY_TZ, N_
-from backend.events.queries import distance_m
 from backend.events.services import get_venue
 from backend.events.tables import Event, EventStatus
 from backend.libraries import hours

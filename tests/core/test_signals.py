@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from backend.accounts import services as accounts
-from backend.accounts.tables import Organisation, OrganisationKind, User
+from backend.accounts.tables import Organisation, OrganisationKind
 from backend.core import signals
 from backend.core.db import transaction
 from backend.core.signals import SignalMessage

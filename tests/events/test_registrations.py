@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +12,6 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from backend.accounts.tables import Organisation, Role
 from backend.core import signals
 from backend.events.tables import Event, Registration
 from backend.settings import Settings

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backend.accounts.services import Permission, mask_phone, may
+from backend.accounts.services import mask_phone
 from backend.accounts.tables import User
 from backend.core import signals
 from backend.core.cache import VersionedCache
-from backend.core.errors import DomainError, NotFound
+from backend.core.errors import DomainError
 from backend.core.i18n import N_
 from backend.events.registrations import get_registration
+from backend.events.services import editable_event
 from backend.events.signals import ATTENDANCE_RECORDED, CACHE_NAMESPACE
 from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus
 
@@ -84,17 +85,9 @@ class CheckIn:
     already: bool
 
 
-async def _managed_event(user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
-    event = await Event.objects().where(Event.id == event_id).first()
-    # Another organisation's event answers like a missing one.
-    if event is None or not await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation):
-        raise NotFound("event_not_found", N_("This event does not exist."))
-    return event
-
-
 async def check_in(*, user_id: uuid.UUID, event_id: uuid.UUID, ticket: str, secret_key: str, cache: VersionedCache) -> CheckIn:
     """Mark a ticket's holder attended, once; a second scan says when the first one was."""
-    event = await _managed_event(user_id, event_id)
+    event = await editable_event(user_id=user_id, event_id=event_id)
     registration_id = read_ticket(secret_key, ticket)
     registration = await Registration.objects().where(Registration.id == registration_id).first()
     if registration is None:
@@ -178,7 +171,7 @@ class Attendee:
 
 async def attendees(*, user_id: uuid.UUID, event_id: uuid.UUID) -> tuple[list[Attendee], dict[str, int]]:
     """Everyone who signed up, masked, in arrival order, and the counts by status."""
-    await _managed_event(user_id, event_id)
+    await editable_event(user_id=user_id, event_id=event_id)
     rows: list[dict[str, Any]] = await Registration.select(
         Registration.id, Registration.party_size, Registration.status, Registration.queue_number,
         Registration.created_at, Registration.checked_in_at, Registration.user.display_name, Registration.user.phone,

@@ -12,7 +12,7 @@ from backend.core.errors import DomainError
 from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
 from backend.core.media import MediaStore, media_url
-from backend.events.services import _editable_event
+from backend.events.services import editable_event
 from backend.events.signals import CACHE_NAMESPACE
 from backend.events.tables import Event, EventStatus
 
@@ -40,7 +40,7 @@ async def set_poster(
     limits: ImageLimits = ImageLimits(),
 ) -> dict[str, str]:
     """Replace an event's poster (organisers in its scope); a refused image leaves the old one."""
-    event = await _editable_event(user_id=user_id, event_id=event_id)
+    event = await editable_event(user_id=user_id, event_id=event_id)
     if event.status in (EventStatus.cancelled.value, EventStatus.completed.value):
         raise DomainError("event_closed", N_("A cancelled or completed event cannot be changed."), status=409)
     image = await process_image(data, limits=limits)

@@ -195,7 +195,8 @@ async def get_event(*, event_id: uuid.UUID, user_id: uuid.UUID | None) -> Event:
     return event
 
 
-async def _editable_event(*, user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
+async def editable_event(*, user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
+    """An event the user may manage; another organisation's answers 404, like a missing one."""
     event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
     # Someone else's event answers like a missing one: ids of other organisations reveal nothing.
     if event is None or not await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation):
@@ -219,7 +220,7 @@ async def update_event(
     *, user_id: uuid.UUID, event_id: uuid.UUID, changes: Mapping[str, Any], scope: str, cache: VersionedCache
 ) -> list[Event]:
     """Edit one event or "this and following"; times move every chosen occurrence by one shift."""
-    anchor = await _editable_event(user_id=user_id, event_id=event_id)
+    anchor = await editable_event(user_id=user_id, event_id=event_id)
     if anchor.status in (EventStatus.cancelled.value, EventStatus.completed.value):
         raise DomainError("event_closed", N_("A cancelled or completed event cannot be changed."), status=409)
     values = {k: v for k, v in changes.items() if v is not msgspec.UNSET}
@@ -304,7 +305,7 @@ async def _save_with_capacity(event: Event) -> None:
 
 async def publish_event(*, user_id: uuid.UUID, event_id: uuid.UUID, scope: str, cache: VersionedCache) -> list[Event]:
     """Drafts become visible to residents."""
-    anchor = await _editable_event(user_id=user_id, event_id=event_id)
+    anchor = await editable_event(user_id=user_id, event_id=event_id)
     if anchor.status != EventStatus.draft.value:
         raise DomainError("event_not_draft", N_("Only a draft can be published."), status=409)
     if not any(anchor.title.get(locale) for locale in LOCALES):
@@ -319,7 +320,7 @@ async def publish_event(*, user_id: uuid.UUID, event_id: uuid.UUID, scope: str, 
 
 async def cancel_event(*, user_id: uuid.UUID, event_id: uuid.UUID, scope: str, cache: VersionedCache) -> list[Event]:
     """Cancel events and every registration on them; each cancellation is announced once."""
-    anchor = await _editable_event(user_id=user_id, event_id=event_id)
+    anchor = await editable_event(user_id=user_id, event_id=event_id)
     if anchor.status in (EventStatus.cancelled.value, EventStatus.completed.value):
         raise DomainError("event_closed", N_("A cancelled or completed event cannot be changed."), status=409)
     cancelled = []
@@ -356,7 +357,7 @@ async def _cancel_one(event: Event) -> bool:
 
 async def complete_event(*, user_id: uuid.UUID, event_id: uuid.UUID, cache: VersionedCache) -> Event:
     """A published event that has started can be marked completed."""
-    event = await _editable_event(user_id=user_id, event_id=event_id)
+    event = await editable_event(user_id=user_id, event_id=event_id)
     if event.status != EventStatus.published.value or event.starts_at > _now():
         raise DomainError("event_not_completable", N_("Only a published event that has started can be completed."), status=409)
     await Event.update({Event.status: EventStatus.completed.value, Event.updated_at: _now()}).where(Event.id == event.id)

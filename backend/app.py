@@ -139,7 +139,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         own_redis = redis is None and bool(settings.redis_url)
-        shared = Redis.from_url(settings.redis_url) if own_redis else redis
+        shared = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2) if own_redis else redis
         http = http_client or httpx.AsyncClient(timeout=settings.http_timeout_seconds)
         # Piccolo binds tables process-wide; an app that stops gives them back to whatever they
         # were bound to before (tests run one app inside another).

@@ -18,12 +18,15 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.types import Guard
+import structlog
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
 
 NAMESPACE = "linli"
+log = structlog.get_logger("linli.stores")
 STORE_NAMES = ("cache", "ratelimit", "idempotency", "tokens")
 
 
@@ -47,9 +50,14 @@ class RateLimiter:
         now = time.time()
         window_start = math.floor(now / window) * window
         retry_after = max(1, math.ceil(window_start + window - now))
+        count = None
         if self._redis is not None:
-            count = await self._hit_redis(f"{self._prefix}{key}:{int(window_start)}", window)
-        else:
+            try:
+                count = await self._hit_redis(f"{self._prefix}{key}:{int(window_start)}", window)
+            except (RedisError, OSError):
+                # Redis away: keep limiting, per process, rather than refuse every login and sign-up.
+                log.warning("rate_limit_redis_unavailable", key=key.split(":", 1)[0])
+        if count is None:
             count = await self._hit_memory(key, window_start)
         return RateDecision(allowed=count <= limit, remaining=max(0, limit - count), retry_after=retry_after)
 

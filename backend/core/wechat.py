@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import structlog
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 log = structlog.get_logger("linli.wechat")
 
@@ -173,6 +174,14 @@ class WechatClient:
 
     async def access_token(self) -> str:
         """A valid access token, fetched from WeChat only when nobody holds a fresh one."""
+        try:
+            return await self._access_token()
+        except RedisError as error:
+            # Without the shared store no instance may fetch a token of its own: that would
+            # invalidate the others'. Callers treat this like WeChat being away.
+            raise WechatUnavailable("the shared token store is unreachable") from error
+
+    async def _access_token(self) -> str:
         if self._redis is not None:
             stored = _as_text(await self._redis.get(self._token_key))
             if stored:
@@ -183,7 +192,13 @@ class WechatClient:
 
     async def post_with_token(self, path: str, body: dict[str, Any]) -> httpx.Response:
         """POST JSON with the access token; a token error gets one refresh and one retry."""
-        token = await self.access_token()
+        try:
+            return await self._post_with_token(path, body)
+        except RedisError as error:
+            raise WechatUnavailable("the shared token store is unreachable") from error
+
+    async def _post_with_token(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        token = await self._access_token()
         try:
             return await self._post_json(path, token, body)
         except WechatError as exc:

@@ -611,3 +611,17 @@ async def test_fake_sec_check_verdict_knobs(fake: FakeWechat, client: WechatClie
     ]
 
     assert [v["suggest"] for v in verdicts] == ["pass", "review", "risky"]
+
+
+async def test_an_unreachable_token_store_is_wechat_unavailable(fake: FakeWechat, make_client: MakeClient) -> None:
+    """Without Redis no instance may fetch a token of its own (it would invalidate the others')."""
+    dead = Redis.from_url(f"redis://127.0.0.1:{_free_port()}/0", socket_connect_timeout=1)
+    client = make_client(redis=dead)
+    try:
+        with pytest.raises(WechatUnavailable):
+            await client.access_token()
+        with pytest.raises(WechatUnavailable):
+            await client.post_with_token("/wxa/msg_sec_check", {"content": "hi", "version": 2, "scene": 1, "openid": "o"})
+    finally:
+        await dead.aclose()
+    assert fake.token_calls == 0

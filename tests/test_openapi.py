@@ -44,3 +44,25 @@ async def test_the_schema_page_opens(client: Client) -> None:
     page = await client.get("/schema")
     assert page.status_code == 200
     assert "text/html" in page.headers["content-type"]
+
+
+async def test_every_json_request_body_shows_an_example(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+
+    def shows_example(schema: dict) -> bool:
+        for option in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]:
+            if "$ref" in option:
+                target = schemas[option["$ref"].split("/")[-1]]
+                if "examples" in target or any("examples" in p for p in target.get("properties", {}).values()):
+                    return True
+        return False
+
+    missing = [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS and "application/json" in operation.get("requestBody", {}).get("content", {})
+        and not shows_example(operation["requestBody"]["content"]["application/json"]["schema"])
+    ]
+    assert not missing, missing

@@ -8,11 +8,20 @@ import io
 import segno
 
 
-def qr_png(data: str, *, scale: int = 8, border: int = 2) -> bytes:
-    buffer = io.BytesIO()
+def _code(data: str) -> segno.QRCode:
     # Error correction M survives a scuffed phone screen or a creased printout.
-    segno.make(data, error="m", micro=False).save(buffer, kind="png", scale=scale, border=border)
+    return segno.make(data, error="m", micro=False)
+
+
+def qr_png(data: str, *, scale: int = 8, border: int = 2, dark: str = "#000", light: str = "#fff") -> bytes:
+    buffer = io.BytesIO()
+    _code(data).save(buffer, kind="png", scale=scale, border=border, dark=dark, light=light)
     return buffer.getvalue()
+
+
+def qr_modules(data: str, *, border: int = 2) -> int:
+    """Modules across the code, border included: how many pixels one module may take."""
+    return _code(data).symbol_size(scale=1, border=border)[0]
 
 
 def data_url(png: bytes) -> str:

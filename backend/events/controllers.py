@@ -66,7 +66,9 @@ def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
 
 
 async def _events_read(events: list[Event]) -> list[EventRead]:
-    return [presenters.event_read(event, await services.get_venue(event.venue)) for event in events]
+    # A series' occurrences share a venue: read each venue once, not once per occurrence.
+    venues = {venue_id: await services.get_venue(venue_id) for venue_id in {event.venue for event in events}}
+    return [presenters.event_read(event, venues[event.venue]) for event in events]
 
 
 async def _registration_read(registration: Any) -> RegistrationRead:

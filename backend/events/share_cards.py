@@ -18,7 +18,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import segno
 import structlog
 from PIL import Image, ImageDraw, ImageFont
 
@@ -26,6 +25,7 @@ from backend.core import fonts
 from backend.core.cache import VersionedCache
 from backend.core.errors import NotFound
 from backend.core.i18n import N_, _, format_interval, get_locale, pick
+from backend.core.qr import qr_modules, qr_png
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
 from backend.events import services
 from backend.events.signals import CACHE_NAMESPACE
@@ -326,9 +326,5 @@ def _code_image(data: bytes) -> Image.Image | None:
 
 def _qr_image(link: str) -> Image.Image:
     """A QR code of ``link``, in whole pixels per module, as large as fits the QR box."""
-    qr = segno.make(link, error="m", micro=False)
-    border = 2
-    modules = qr.symbol_size(scale=1, border=border)[0]
-    buffer = io.BytesIO()
-    qr.save(buffer, kind="png", scale=max(1, QR_SIDE // modules), border=border, dark="#212529", light="#ffffff")
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    scale = max(1, QR_SIDE // qr_modules(link))
+    return Image.open(io.BytesIO(qr_png(link, scale=scale, dark="#212529", light="#ffffff"))).convert("RGB")

@@ -51,10 +51,13 @@ from backend.libraries.piccolo_app import APP_CONFIG as LIBRARIES_APP
 from backend.events.controllers import CatalogueController, DoorController, EventController, RegistrationController
 from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
 from backend.settings import Settings
+from backend.volunteers import controllers as volunteer_controllers
+from backend.volunteers import hours_controllers, incident_controllers
+from backend.volunteers.piccolo_app import APP_CONFIG as VOLUNTEERS_APP
 
 log = structlog.get_logger("linli.app")
 
-PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP, LIBRARIES_APP]
+PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP, LIBRARIES_APP, VOLUNTEERS_APP]
 
 
 def all_tables() -> list[type[Table]]:
@@ -84,6 +87,9 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         PosterController,
         MediaController,
         LibraryController,
+        *volunteer_controllers.CONTROLLERS,
+        *hours_controllers.CONTROLLERS,
+        *incident_controllers.CONTROLLERS,
     ]
     if settings.dev_login_enabled:
         handlers.append(DevAuthController)

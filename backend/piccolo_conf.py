@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "backend.accounts.piccolo_app",
         "backend.events.piccolo_app",
         "backend.libraries.piccolo_app",
+        "backend.volunteers.piccolo_app",
     ]
 )

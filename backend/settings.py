@@ -80,8 +80,18 @@ class Settings:
     max_image_bytes: int = _env_field(
         8 * 1024 * 1024, "largest uploaded image (posters, photos); at most LINLI_MAX_REQUEST_BYTES"
     )
+    volunteer_milestone_hours: str = _env_field(
+        "100,300,600,1000,1500", "verified volunteer hours that reach each star level, ascending, comma-separated"
+    )
+    record_check_rate_limit: int = _env_field(
+        30, "service-record verification lookups per client address per minute"
+    )
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
+
+    @property
+    def milestone_hours(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in self.volunteer_milestone_hours.split(",") if part.strip())
 
     @property
     def is_production(self) -> bool:
@@ -127,6 +137,12 @@ class Settings:
             raise SettingsError("LINLI_MAX_IMAGE_BYTES cannot exceed LINLI_MAX_REQUEST_BYTES")
         if self.wechat_event_page.startswith("/") or "?" in self.wechat_event_page:
             raise SettingsError("LINLI_WECHAT_EVENT_PAGE is a page path without a leading slash or a query")
+        try:
+            milestones = self.milestone_hours
+        except ValueError:
+            milestones = ()
+        if not milestones or list(milestones) != sorted(set(milestones)) or milestones[0] <= 0:
+            raise SettingsError("LINLI_VOLUNTEER_MILESTONE_HOURS must be positive whole hours, ascending, e.g. 100,300,600")
         if self.is_production:
             problems = self.production_problems()
             if problems:

@@ -239,6 +239,9 @@ _PARENT_KINDS: Mapping[OrganisationKind, frozenset[OrganisationKind | None]] = {
             OrganisationKind.cultural_centre,
             OrganisationKind.volunteer_association,
             OrganisationKind.property_company,
+            OrganisationKind.owners_committee,
+            OrganisationKind.police_station,
+            OrganisationKind.city_management,
         )
     },
 }

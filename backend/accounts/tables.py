@@ -45,6 +45,10 @@ class OrganisationKind(str, Enum):
     cultural_centre = "cultural_centre"
     volunteer_association = "volunteer_association"
     property_company = "property_company"
+    # Parties that act on incidents (居·物·业·警·民) besides the community itself.
+    owners_committee = "owners_committee"
+    police_station = "police_station"
+    city_management = "city_management"
 
 
 class Role(str, Enum):

@@ -13,6 +13,9 @@ TAGS = [
     Tag(name="events", description="Venues, events, recurring programmes, browsing"),
     Tag(name="registrations", description="Sign-up, waitlist, tickets, check-in"),
     Tag(name="libraries", description="Library branches, opening hours, e-reading seats"),
+    Tag(name="volunteers", description="Volunteer profiles, teams, patrol routes, shifts and attendance"),
+    Tag(name="hours", description="The volunteer hours ledger, verification, service records"),
+    Tag(name="incidents", description="What patrols report, routed to the party that must act"),
     Tag(name="inclusion", description="Languages, points, rewards, statistics"),
     Tag(name="operations", description="Health, readiness, metrics"),
 ]

@@ -52,7 +52,7 @@ from backend.events.controllers import CatalogueController, DoorController, Even
 from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
 from backend.settings import Settings
 from backend.volunteers import controllers as volunteer_controllers
-from backend.volunteers import hours_controllers, incident_controllers
+from backend.volunteers import hours_controllers, incident_controllers, shift_controllers
 from backend.volunteers.piccolo_app import APP_CONFIG as VOLUNTEERS_APP
 
 log = structlog.get_logger("linli.app")
@@ -88,6 +88,7 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         MediaController,
         LibraryController,
         *volunteer_controllers.CONTROLLERS,
+        *shift_controllers.CONTROLLERS,
         *hours_controllers.CONTROLLERS,
         *incident_controllers.CONTROLLERS,
     ]

@@ -51,13 +51,16 @@ from backend.libraries.piccolo_app import APP_CONFIG as LIBRARIES_APP
 from backend.events.controllers import CatalogueController, DoorController, EventController, RegistrationController
 from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
 from backend.settings import Settings
+from backend.inclusion import controllers as inclusion_controllers
+from backend.inclusion import insight_controllers, reward_controllers
+from backend.inclusion.piccolo_app import APP_CONFIG as INCLUSION_APP
 from backend.volunteers import controllers as volunteer_controllers
 from backend.volunteers import hours_controllers, incident_controllers, shift_controllers
 from backend.volunteers.piccolo_app import APP_CONFIG as VOLUNTEERS_APP
 
 log = structlog.get_logger("linli.app")
 
-PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP, LIBRARIES_APP, VOLUNTEERS_APP]
+PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP, LIBRARIES_APP, VOLUNTEERS_APP, INCLUSION_APP]
 
 
 def all_tables() -> list[type[Table]]:
@@ -91,6 +94,9 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         *shift_controllers.CONTROLLERS,
         *hours_controllers.CONTROLLERS,
         *incident_controllers.CONTROLLERS,
+        *inclusion_controllers.CONTROLLERS,
+        *reward_controllers.CONTROLLERS,
+        *insight_controllers.CONTROLLERS,
     ]
     if settings.dev_login_enabled:
         handlers.append(DevAuthController)

@@ -18,5 +18,6 @@ APP_REGISTRY = AppRegistry(
         "backend.events.piccolo_app",
         "backend.libraries.piccolo_app",
         "backend.volunteers.piccolo_app",
+        "backend.inclusion.piccolo_app",
     ]
 )

@@ -113,6 +113,7 @@ async def check_in(*, user_id: uuid.UUID, event_id: uuid.UUID, ticket: str, secr
                     "user_id": str(registration.user),
                     "party_size": registration.party_size,
                     "checked_in_at": now.isoformat(),
+                    "referred_by": str(registration.referred_by) if registration.referred_by else None,
                 },
             )
     await cache.bump(CACHE_NAMESPACE)

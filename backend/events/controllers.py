@@ -247,9 +247,11 @@ class RegistrationController(Controller):
         data: JSONBody[RegistrationCreate | None] = None,
         idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)] = None,
     ) -> RegistrationRead:
+        body = data or RegistrationCreate()
         registration, _created = await registrations.sign_up(
-            user_id=principal_of(request).id, event_id=event_id, party_size=(data or RegistrationCreate()).party_size,
+            user_id=principal_of(request).id, event_id=event_id, party_size=body.party_size,
             idempotency_key=idempotency_key, max_upcoming=settings.max_upcoming_registrations, cache=cache,
+            share_code=body.share_code,
         )
         return await _registration_read(registration)
 

@@ -26,7 +26,7 @@ from backend.events.signals import (
     REGISTRATION_PROMOTED,
     REGISTRATION_WAITLISTED,
 )
-from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus
+from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus, ShareLink
 
 ACTIVE = (RegistrationStatus.confirmed.value, RegistrationStatus.waitlisted.value)
 
@@ -47,6 +47,7 @@ async def sign_up(
     idempotency_key: str | None,
     max_upcoming: int,
     cache: VersionedCache,
+    share_code: str | None = None,
 ) -> tuple[Registration, bool]:
     """A confirmed seat if one is free, else a place in line. (registration, created)."""
     if idempotency_key:
@@ -67,7 +68,9 @@ async def sign_up(
             await lock_row(Event._meta.db, User._meta.tablename, user_id)
             if idempotency_key and (earlier := await _by_idempotency_key(user_id, event_id, idempotency_key)):
                 return earlier, False  # a concurrent retry of this request committed first
-            registration = await _take_place(user_id, event, party_size, idempotency_key, max_upcoming)
+            registration = await _take_place(
+                user_id, event, party_size, idempotency_key, max_upcoming, await _referrer(share_code, event.id, user_id)
+            )
     except UNIQUE_VIOLATIONS:
         # A race the locks above should prevent; should it happen, answer as the winner did.
         if idempotency_key and (earlier := await _by_idempotency_key(user_id, event_id, idempotency_key)):
@@ -110,8 +113,24 @@ async def _open_event(event_id: uuid.UUID) -> Event:
     return event
 
 
+async def _referrer(share_code: str | None, event_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID | None:
+    """Whose share card of this event brought the resident. A stale or foreign card, or one's own,
+    credits nobody, and never stands in the way of signing up."""
+    code = (share_code or "").strip().removeprefix("e=")
+    if not code or len(code) > 16 or not code.isalnum():
+        return None
+    row = await ShareLink.select(ShareLink.sharer).where((ShareLink.code == code) & (ShareLink.event == event_id)).first()
+    sharer = row["sharer"] if row else None
+    return sharer if sharer != user_id else None
+
+
 async def _take_place(
-    user_id: uuid.UUID, event: Event, party_size: int, idempotency_key: str | None, max_upcoming: int
+    user_id: uuid.UUID,
+    event: Event,
+    party_size: int,
+    idempotency_key: str | None,
+    max_upcoming: int,
+    referred_by: uuid.UUID | None = None,
 ) -> Registration:
     if await Registration.exists().where(
         (Registration.user == user_id) & (Registration.event == event.id) & Registration.status.is_in(list(ACTIVE))
@@ -136,6 +155,7 @@ async def _take_place(
         status=status.value,
         queue_number=queue_number,
         idempotency_key=idempotency_key,
+        referred_by=referred_by,
         created_at=_now(),
         confirmed_at=_now() if status is RegistrationStatus.confirmed else None,
     )

@@ -195,6 +195,14 @@ class EventsCreated(msgspec.Struct):
 
 class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
     party_size: Annotated[int, msgspec.Meta(ge=1, le=10, examples=[2])] = 1
+    share_code: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=40,
+            description="the scene of the share card that brought the resident (e=<code> or the code); credits the neighbour who shared it",
+            examples=["e=3kQ9xA7b"],
+        ),
+    ] | None = None
 
 
 class EventBrief(msgspec.Struct):

@@ -8,4 +8,4 @@ REGISTRATION_CONFIRMED = "events.registration_confirmed"  # {registration_id, ev
 REGISTRATION_WAITLISTED = "events.registration_waitlisted"  # {registration_id, event_id, user_id, position}
 REGISTRATION_PROMOTED = "events.registration_promoted"  # {registration_id, event_id, user_id}
 REGISTRATION_CANCELLED = "events.registration_cancelled"  # {registration_id, event_id, user_id}
-ATTENDANCE_RECORDED = "events.attendance_recorded"  # {registration_id, event_id, user_id, party_size, checked_in_at}
+ATTENDANCE_RECORDED = "events.attendance_recorded"  # {registration_id, event_id, user_id, party_size, checked_in_at, referred_by}

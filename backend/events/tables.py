@@ -128,6 +128,9 @@ class Registration(Table, tablename="event_registration"):
     cancelled_at = Timestamptz(null=True, default=None)
     checked_in_at = Timestamptz(null=True, default=None)
     checked_in_by = ForeignKey(User, null=True, default=None, help_text="the organiser who scanned the ticket")
+    referred_by = ForeignKey(
+        User, null=True, default=None, help_text="whose share card brought this resident (bring a neighbour)"
+    )
     # (event, user) is unique among active registrations: a partial unique index added in the
     # migration, since Piccolo cannot express one.
 

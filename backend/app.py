@@ -42,7 +42,8 @@ from backend.core.piccolo_app import APP_CONFIG as CORE_APP
 from backend.core.stores import build_stores
 from backend.core.wechat import WechatClient
 from backend.events.calendar_controllers import CalendarController
-from backend.events.checkins import mark_no_shows
+from backend.events import privacy as events_privacy
+from backend.housekeeping import run_chores
 from backend.core.media import MediaController
 from backend.events.poster_controllers import PosterController
 from backend.events.share_card_controllers import ShareCardController
@@ -56,6 +57,7 @@ from backend.inclusion import insight_controllers, reward_controllers
 from backend.inclusion.piccolo_app import APP_CONFIG as INCLUSION_APP
 from backend.volunteers import controllers as volunteer_controllers
 from backend.volunteers import hours_controllers, incident_controllers, shift_controllers
+from backend.volunteers import privacy as volunteers_privacy
 from backend.volunteers.piccolo_app import APP_CONFIG as VOLUNTEERS_APP
 
 log = structlog.get_logger("linli.app")
@@ -124,18 +126,25 @@ async def _every(seconds: float, stop: asyncio.Event, work: Callable[[], Awaitab
 
 @asynccontextmanager
 async def _background(settings: Settings) -> AsyncIterator[None]:
-    """Per-process chores: re-deliver signals a crash left behind, mark no-shows after events."""
+    """Per-process chores: re-deliver signals a crash left behind; no-shows, forgotten check-outs."""
     stop = asyncio.Event()
     tasks = []
     if settings.signal_sweep_seconds > 0:
         tasks.append(asyncio.create_task(signals.run_sweeper(interval_seconds=settings.signal_sweep_seconds, stop=stop)))
     if settings.housekeeping_seconds > 0:
-        tasks.append(asyncio.create_task(_every(settings.housekeeping_seconds, stop, mark_no_shows, "mark_no_shows")))
+        tasks.append(asyncio.create_task(_every(settings.housekeeping_seconds, stop, run_chores, "housekeeping")))
     try:
         yield
     finally:
         stop.set()
         await asyncio.gather(*tasks)
+
+
+def _connect_domains(settings: Settings) -> None:
+    """What domains contribute to each other without importing downstream: their parts of a
+    person's export and erasure, and the listeners that react to other domains' signals."""
+    events_privacy.register()
+    volunteers_privacy.register(secret_key=settings.secret_key)
 
 
 def create_app(
@@ -147,6 +156,7 @@ def create_app(
     """Build the app. Resources passed in belong to the caller; those it opens itself it closes."""
     settings = settings or Settings.from_env()
     configure_logging(settings)
+    _connect_domains(settings)
     engine = make_engine(settings)
 
     @asynccontextmanager

@@ -73,7 +73,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
         sys.exit("linli: refusing to load demo data into production")
     from backend.demo import seed_all
 
-    summary = _with_database(settings, seed_all)
+    summary = _with_database(settings, lambda: seed_all(secret_key=settings.secret_key))
     print(summary)
 
 
@@ -96,6 +96,13 @@ def cmd_mark_no_shows(args: argparse.Namespace) -> None:
     from backend.events.checkins import mark_no_shows
 
     print(f"{_with_database(_settings(), mark_no_shows)} registrations marked no-show")
+
+
+def cmd_housekeeping(args: argparse.Namespace) -> None:
+    from backend.housekeeping import run_chores
+
+    for chore, count in _with_database(_settings(), run_chores).items():
+        print(f"{chore}: {count}")
 
 
 def cmd_settings(args: argparse.Namespace) -> None:
@@ -129,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "mark-no-shows", help="mark confirmed places of events that are over as no-shows (the server also does it)"
     ).set_defaults(func=cmd_mark_no_shows)
+    commands.add_parser(
+        "housekeeping",
+        help="run every chore once: no-shows, forgotten shift check-outs (the server also does them)",
+    ).set_defaults(func=cmd_housekeeping)
     commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
     return parser
 

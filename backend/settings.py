@@ -86,6 +86,7 @@ class Settings:
     record_check_rate_limit: int = _env_field(
         30, "service-record verification lookups per client address per minute"
     )
+    points_expire_months: int = _env_field(0, "months after which earned participation points expire; 0: never")
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
 

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import types
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,6 +47,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("CI") and _skipped:
         print(f"\nCI does not allow skipped tests; skipped: {', '.join(_skipped[:10])}", file=sys.stderr)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- rate-limit windows never roll over inside a test -------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _still_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rate limiter counts in fixed windows of the wall clock; a test that happened to run
+    across a window's edge would see its count reset. Inside tests the limiter's clock stands
+    still in the middle of one window (only the limiter's: everything else keeps real time)."""
+    monkeypatch.setattr("backend.core.stores.time", types.SimpleNamespace(time=lambda: 1_800_000_030.0))
 
 
 # --- servers --------------------------------------------------------------------------------

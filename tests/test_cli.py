@@ -86,6 +86,12 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
     )
     assert rows == [("admin", "city")]
 
+    chores = linli("housekeeping", database_url=fresh_database)
+    assert chores.returncode == 0, chores.stderr
+    assert {line.split(":")[0] for line in chores.stdout.splitlines()} == {
+        "event_no_shows", "forgotten_check_outs", "shift_no_shows"
+    }
+
 
 def test_create_admin_refuses_a_short_password(fresh_database: str) -> None:
     assert linli("migrate", database_url=fresh_database).returncode == 0

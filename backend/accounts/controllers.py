@@ -24,8 +24,10 @@ from backend.accounts.schemas import (
     WechatLogin,
 )
 from backend.accounts.tables import User
+from backend.core import privacy
 from backend.core.auth import principal_of, requires_login
-from backend.core.i18n import DEFAULT_LOCALE, LOCALES, NATIVE_NAMES, pick
+from backend.core.cache import VersionedCache
+from backend.core.i18n import DEFAULT_LOCALE, LOCALES, NATIVE_NAMES, catalog_completeness, pick
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
 from backend.core.wechat import WechatClient
@@ -144,25 +146,27 @@ class MeController(Controller):
             wechat_unionid=user.unionid,
             phone=user.phone,
             last_login_at=user.last_login_at,
+            domains=await privacy.export_person(user.id),
         )
 
     @delete(
         operation_id="delete_me",
-        summary="Delete the caller's account (ledgers keep anonymised rows)",
+        summary="Close the caller's account: places to come are released, personal data erased, ledgers keep anonymised rows",
         status_code=HTTP_204_NO_CONTENT,
         responses=problems(401),
     )
-    async def delete_me(self, request: Request[Any, Any, Any]) -> None:
-        await services.delete_me(user_id=principal_of(request).id)
+    async def delete_me(self, request: Request[Any, Any, Any], cache: NamedDependency[VersionedCache]) -> None:
+        await services.close_account(user_id=principal_of(request).id, cache=cache)
 
 
 class LocaleController(Controller):
     path = "/api/v1/locales"
     tags = ["inclusion"]
 
-    @get(operation_id="list_locales", summary="The languages the app speaks, in their own names")
+    @get(operation_id="list_locales", summary="The languages the app speaks, in their own names, and how complete each is")
     async def list_locales(self) -> list[LocaleRead]:
+        complete = catalog_completeness()
         return [
-            LocaleRead(code=code, native_name=NATIVE_NAMES[code], default=code == DEFAULT_LOCALE)  # type: ignore[arg-type]
+            LocaleRead(code=code, native_name=NATIVE_NAMES[code], default=code == DEFAULT_LOCALE, complete=complete[code])  # type: ignore[arg-type]
             for code in LOCALES
         ]

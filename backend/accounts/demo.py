@@ -21,6 +21,9 @@ _ORGANISATIONS: list[tuple[str, OrganisationKind, str | None, dict[str, str]]] =
     ("xietang", OrganisationKind.street, "sip", {"zh-Hans": "斜塘街道", "en": "Xietang Street", "zh-Hant": "斜塘街道", "ja": "斜塘街道", "ko": "셰탕 가도"}),
     ("lianhua", OrganisationKind.community, "xietang", {"zh-Hans": "莲花社区", "en": "Lianhua Community", "zh-Hant": "蓮花社區", "ja": "蓮花コミュニティ", "ko": "롄화 커뮤니티"}),
     ("library", OrganisationKind.library, "shuangta", {"zh-Hans": "苏州图书馆双塔分馆", "en": "Suzhou Library, Shuangta Branch", "zh-Hant": "蘇州圖書館雙塔分館", "ja": "蘇州図書館 双塔分館", "ko": "쑤저우도서관 솽타분관"}),
+    ("property", OrganisationKind.property_company, "nanyuan", {"zh-Hans": "南园物业服务中心", "en": "Nanyuan Property Services", "zh-Hant": "南園物業服務中心", "ja": "南園物業管理センター", "ko": "난위안 관리사무소"}),
+    ("police", OrganisationKind.police_station, "shuangta", {"zh-Hans": "双塔派出所", "en": "Shuangta Police Station", "zh-Hant": "雙塔派出所", "ja": "双塔派出所", "ko": "솽타 파출소"}),
+    ("chengguan", OrganisationKind.city_management, "gusu", {"zh-Hans": "姑苏区城管大队", "en": "Gusu City Management Brigade", "zh-Hant": "姑蘇區城管大隊", "ja": "姑蘇区城市管理大隊", "ko": "구쑤구 도시관리대"}),
     ("volunteers", OrganisationKind.volunteer_association, "nanyuan", {"zh-Hans": "南园邻里守望志愿队", "en": "Nanyuan Neighbourhood Watch Volunteers", "zh-Hant": "南園鄰里守望志願隊", "ja": "南園近隣見守りボランティア", "ko": "난위안 이웃지킴 자원봉사단"}),
 ]
 
@@ -29,7 +32,8 @@ _STAFF: list[tuple[str, str, Role, str]] = [
     ("demo-admin", "市管理员", Role.admin, "city"),
     ("demo-organiser", "双塔街道文化站", Role.organiser, "shuangta"),
     ("demo-librarian", "双塔分馆馆员", Role.library_staff, "library"),
-    ("demo-coordinator", "南园志愿队协调员", Role.coordinator, "volunteers"),
+    ("demo-coordinator", "南园志愿队协调员", Role.coordinator, "nanyuan"),
+    ("demo-property", "南园物业客服", Role.organiser, "property"),
 ]
 
 

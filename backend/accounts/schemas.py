@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -91,13 +91,23 @@ class LocaleRead(msgspec.Struct):
     code: LocaleCode
     native_name: str
     default: bool
+    complete: Annotated[
+        float, msgspec.Meta(ge=0, le=1, description="share of the interface translated into this locale, 0–1", examples=[0.98])
+    ] = 1.0
 
 
 class MeExport(msgspec.Struct):
-    """Everything the accounts domain keeps about the caller (PIPL: a copy on request)."""
+    """Everything the platform keeps about the caller (PIPL: a copy on request)."""
 
     profile: MeRead
     wechat_openid: str | None
     wechat_unionid: str | None
     phone: str | None
     last_login_at: datetime | None
+    domains: Annotated[
+        dict[str, Any],
+        msgspec.Meta(
+            description="each domain's part: events (registrations…), volunteers (profile, teams, shifts, hours, incidents), inclusion (profile, points, redemptions)…",
+            examples=[{"events": {"registrations": [{"id": "0b9f…", "status": "attended"}]}}],
+        ),
+    ] = {}

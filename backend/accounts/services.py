@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, User
+from backend.core import privacy
 from backend.core.auth import IssuedToken, hash_password, issue_token, verify_password
 from backend.core.context import Kind, Principal
 from backend.core.errors import DomainError, Forbidden, NotFound
@@ -33,6 +34,7 @@ def _now() -> datetime:
 
 
 MIN_PASSWORD_LENGTH = 8
+MIN_OWN_ACCOUNT_AGE = 14
 OPENID_MAX = 64
 
 
@@ -157,8 +159,17 @@ async def update_me(*, user_id: uuid.UUID, changes: Mapping[str, Any]) -> User:
             raise DomainError("invalid_display_name", N_("Please enter a name."), status=422)
         if not values["display_name"].isprintable():
             raise DomainError("invalid_display_name", N_("A name cannot contain control characters."), status=422)
-    if "birth_year" in values and values["birth_year"] is not None and values["birth_year"] > _now().year:
-        raise DomainError("invalid_birth_year", N_("The birth year cannot be in the future."), status=422)
+    if "birth_year" in values and values["birth_year"] is not None:
+        if values["birth_year"] > _now().year:
+            raise DomainError("invalid_birth_year", N_("The birth year cannot be in the future."), status=422)
+        if _now().year - values["birth_year"] < MIN_OWN_ACCOUNT_AGE:
+            # PIPL: a child takes part through a guardian, never on an account of their own.
+            raise DomainError(
+                "child_needs_guardian",
+                N_("Children under {age} take part through a parent's or guardian's account."),
+                params={"age": MIN_OWN_ACCOUNT_AGE},
+                status=422,
+            )
     if values:
         await User.update({getattr(User, k): v for k, v in values.items()}).where(User.id == user_id)
     return await get_user(user_id=user_id)
@@ -180,6 +191,12 @@ async def delete_me(*, user_id: uuid.UUID) -> None:
         }
     ).where(User.id == user_id)
     await Membership.delete().where(Membership.user == user_id)
+
+
+async def close_account(*, user_id: uuid.UUID, cache: Any) -> None:
+    """PIPL: every domain releases what the person holds and erases their data, then the account goes."""
+    await privacy.erase_person(user_id, cache=cache)
+    await delete_me(user_id=user_id)
 
 
 async def create_staff(*, username: str, password: str, display_name: str = "") -> User:

@@ -22,6 +22,7 @@ from babel import Locale
 from babel.dates import format_datetime as _babel_datetime
 from babel.dates import format_interval as _babel_interval
 from babel.dates import format_skeleton, get_datetime_format, get_time_format
+from babel.messages.catalog import Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -133,6 +134,27 @@ def translations(locale: str) -> _gettext.NullTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return _gettext.GNUTranslations(buffer)
+
+
+def _translated(message: Message) -> bool:
+    """Every form filled in (plurals have several) and not marked fuzzy."""
+    forms = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+    return not message.fuzzy and all(forms)
+
+
+@cache
+def catalog_completeness() -> dict[str, float]:
+    """Share of each locale's catalog that is translated, 0–1 (read once per process)."""
+    shares: dict[str, float] = {}
+    for locale in LOCALES:
+        po_path = LOCALE_DIR / locale.replace("-", "_") / "LC_MESSAGES" / "messages.po"
+        if not po_path.exists():
+            shares[locale] = 0.0
+            continue
+        with po_path.open("rb") as po_file:
+            messages = [message for message in read_po(po_file, locale=_BABEL_LOCALES[locale]) if message.id]
+        shares[locale] = round(sum(map(_translated, messages)) / len(messages), 3) if messages else 1.0
+    return shares
 
 
 def _(message: str) -> str:

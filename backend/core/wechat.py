@@ -172,6 +172,19 @@ class WechatClient:
             unionid=unionid if isinstance(unionid, str) and unionid else None,
         )
 
+    async def msg_sec_check(self, *, openid: str, content: str, scene: int = 3) -> str:
+        """WeChat's verdict on text a user wrote (msgSecCheck v2): "pass", "review" or "risky"."""
+        response = await self.post_with_token(
+            "/wxa/msg_sec_check", {"content": content, "version": 2, "scene": scene, "openid": openid}
+        )
+        payload = _parse_payload(response) or {}
+        result = payload.get("result")
+        suggest = result.get("suggest") if isinstance(result, dict) else None
+        if suggest not in ("pass", "review", "risky"):
+            # An answer without a verdict tells us nothing about the text: as good as no answer.
+            raise WechatUnavailable("msg_sec_check answered without a usable result.suggest")
+        return str(suggest)
+
     async def access_token(self) -> str:
         """A valid access token, fetched from WeChat only when nobody holds a fresh one."""
         try:

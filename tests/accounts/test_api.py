@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 
 from backend.accounts import services
 from backend.accounts.tables import User
+from backend.core import i18n
 from backend.core.auth import issue_token
 from backend.settings import Settings
 from tests.conftest import SECRET, build_app, serve_in_process
@@ -312,6 +314,49 @@ async def test_locales_are_listed_with_native_names(client: Client) -> None:
     assert [item["code"] for item in response.json()] == ["zh-Hans", "en", "zh-Hant", "ja", "ko"]
     assert {item["native_name"] for item in response.json()} >= {"简体中文", "日本語", "한국어"}
     assert [item["code"] for item in response.json() if item["default"]] == ["zh-Hans"]
+
+
+async def test_locales_report_how_complete_each_catalog_is(client: Client) -> None:
+    items = (await client.get("/api/v1/locales")).json()
+    assert [item["code"] for item in items] == list(i18n.LOCALES)
+    assert all(0 < item["complete"] <= 1 for item in items), items
+    assert {item["code"]: item["complete"] for item in items} == i18n.catalog_completeness()
+
+
+_PO = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=utf-8\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
+
+msgid "Done"
+msgstr "Fertig"
+
+msgid "Empty"
+msgstr ""
+
+#, fuzzy
+msgid "Guessed"
+msgstr "Geraten"
+
+msgid "{count} seat"
+msgid_plural "{count} seats"
+msgstr[0] "{count} Platz"
+msgstr[1] ""
+"""
+
+
+def test_completeness_counts_only_filled_non_fuzzy_translations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for locale in ("zh_Hans", "en"):
+        (tmp_path / locale / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "zh_Hans" / "LC_MESSAGES" / "messages.po").write_text(_PO, encoding="utf-8")
+    (tmp_path / "en" / "LC_MESSAGES" / "messages.po").write_text(_PO.replace('msgstr ""\n\n#', 'msgstr "Leer"\n\n#'), encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.catalog_completeness.cache_clear()
+    try:
+        shares = i18n.catalog_completeness()
+    finally:
+        i18n.catalog_completeness.cache_clear()
+    assert shares == {"zh-Hans": 0.25, "en": 0.5, "zh-Hant": 0.0, "ja": 0.0, "ko": 0.0}
 
 
 async def test_dev_login_refuses_hostile_openids(client: Client) -> None:

@@ -1,0 +1,53 @@
+"""The events domain's part of a person's export and erasure (core.privacy)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.core import privacy
+from backend.core.errors import DomainError
+from backend.events.registrations import ACTIVE, cancel_registration
+from backend.events.tables import CalendarFeed, Registration, ShareLink
+
+
+async def export_events(user_id: uuid.UUID) -> dict[str, Any]:
+    registrations = await Registration.select(
+        Registration.id, Registration.event, Registration.event.title.as_alias("event_title"),
+        Registration.event.starts_at.as_alias("event_starts_at"), Registration.status, Registration.party_size,
+        Registration.queue_number, Registration.created_at, Registration.confirmed_at, Registration.cancelled_at,
+        Registration.checked_in_at,
+    ).where(Registration.user == user_id).order_by(Registration.created_at).output(load_json=True)
+    feeds = await CalendarFeed.select(CalendarFeed.id, CalendarFeed.created_at, CalendarFeed.revoked_at).where(
+        CalendarFeed.user == user_id
+    )
+    shares = await ShareLink.select(ShareLink.code, ShareLink.event, ShareLink.created_at).where(ShareLink.sharer == user_id)
+    return {"registrations": registrations, "calendar_feeds": feeds, "share_links": shares}
+
+
+async def erase_events(erasure: privacy.Erasure) -> None:
+    """Give up every place still to come (the waitlist moves up), revoke calendar feeds, and
+    unlink share cards; attended registrations stay for the organisers' counts."""
+    upcoming = await Registration.select(Registration.id).where(
+        (Registration.user == erasure.user_id)
+        & Registration.status.is_in(list(ACTIVE))
+        & (Registration.event.starts_at > datetime.now(UTC))
+    )
+    for row in upcoming:
+        try:
+            await cancel_registration(user_id=erasure.user_id, registration_id=row["id"], cache=erasure.cache)
+        except DomainError:
+            continue  # started or cancelled meanwhile: nothing left to release
+    await Registration.update({Registration.idempotency_key: None}).where(Registration.user == erasure.user_id)
+    await CalendarFeed.update({CalendarFeed.revoked_at: datetime.now(UTC)}).where(
+        (CalendarFeed.user == erasure.user_id) & CalendarFeed.revoked_at.is_null()
+    )
+    await ShareLink.update({ShareLink.sharer: None}).where(ShareLink.sharer == erasure.user_id)
+
+
+def register() -> None:
+    privacy.contribute("events", export=export_events, erase=erase_events)
+
+
+register()

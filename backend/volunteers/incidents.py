@@ -1,0 +1,327 @@
+"""Incidents: reported by patrols and residents, routed to the party that must act (居·物·业·警·民).
+
+A report is checked by WeChat's text-safety API first: "risky" text is refused, "review" text (or
+text WeChat could not check) is kept but held for a coordinator to read. Every status change is one
+conditional UPDATE from the status the caller saw, so two coordinators pressing at once record one
+change, and every change is written to the history and announced in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from backend.accounts.services import ancestor_ids
+from backend.accounts.tables import Organisation, OrganisationKind, User
+from backend.core import signals
+from backend.core.db import UNIQUE_VIOLATIONS, transaction
+from backend.core.errors import DomainError, Forbidden, NotFound
+from backend.core.i18n import N_
+from backend.core.images import ImageLimits, process_image
+from backend.core.media import MediaStore, media_url
+from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
+from backend.volunteers import access
+from backend.volunteers.incident_queries import (
+    KIND_NAMES,
+    Viewer,
+    kind_name,
+    organisation_names,
+    party_name,
+    status_name,
+    visible_incident,
+)
+from backend.volunteers.incident_schemas import IncidentCreate, IncidentUpdate, NamedRef, RoutingRead, RoutingRule
+from backend.volunteers.signals import INCIDENT_CHANGED
+from backend.volunteers.tables import (
+    Incident,
+    IncidentChange,
+    IncidentRouting,
+    IncidentStatus,
+    Moderation,
+    ResponsibleParty,
+    Shift,
+)
+
+log = structlog.get_logger("linli.incidents")
+
+PHOTO_FOLDER = "incidents"
+DEFAULT_PARTY = ResponsibleParty.residents_committee
+# (from, to) → who may make the change.
+TRANSITIONS: Mapping[tuple[IncidentStatus, IncidentStatus], frozenset[str]] = {
+    (IncidentStatus.reported, IncidentStatus.acknowledged): frozenset({"coordinator"}),
+    (IncidentStatus.acknowledged, IncidentStatus.forwarded): frozenset({"coordinator"}),
+    (IncidentStatus.acknowledged, IncidentStatus.resolved): frozenset({"coordinator"}),
+    (IncidentStatus.forwarded, IncidentStatus.resolved): frozenset({"coordinator", "responsible_party"}),
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _community_not_found() -> NotFound:
+    return NotFound("community_not_found", N_("This community does not exist."))
+
+
+async def _community(community_id: uuid.UUID) -> dict[str, Any]:
+    row = await Organisation.select(Organisation.id, Organisation.path).where(
+        (Organisation.id == community_id) & (Organisation.kind == OrganisationKind.community.value)
+    ).first()
+    if row is None:
+        raise _community_not_found()
+    return row
+
+
+def _clean_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise DomainError("incident_text_empty", N_("Please describe what you saw."), status=422)
+    # Line breaks are how people write a report; other control characters are never meant.
+    if not all(ch.isprintable() or ch in "\n\t" for ch in text):
+        raise DomainError("incident_text_invalid", N_("The text cannot contain control characters."), status=422)
+    return text
+
+
+async def _moderate(wechat: WechatClient, user_id: uuid.UUID, text: str) -> Moderation:
+    """clear, or held for a coordinator; "risky" text is refused and nothing is stored."""
+    if not wechat.configured:
+        return Moderation.clear
+    row = await User.select(User.openid).where(User.id == user_id).first()
+    openid = row["openid"] if row else None
+    if not openid or openid.startswith("dev:"):
+        return Moderation.clear  # WeChat only checks text of people it knows
+    try:
+        suggest = await wechat.msg_sec_check(openid=openid, content=text)
+    except (WechatError, WechatUnavailable) as error:
+        # Fail safe: the report is not lost, and a person reads it before the party does.
+        log.warning("incidents.text_check_failed", error=str(error))
+        return Moderation.held
+    if suggest == "risky":
+        raise DomainError(
+            "text_refused", N_("This text cannot be sent. Please describe the problem in other words."), status=422
+        )
+    return Moderation.held if suggest == "review" else Moderation.clear
+
+
+async def _team_and_shift(
+    community: Mapping[str, Any], team_id: uuid.UUID | None, shift_id: uuid.UUID | None
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    if shift_id is not None:
+        shift = await Shift.select(Shift.team).where(Shift.id == shift_id).first()
+        if shift is None:
+            raise NotFound("shift_not_found", N_("This shift does not exist."))
+        if team_id is not None and shift["team"] != team_id:
+            raise DomainError("incident_shift_elsewhere", N_("This shift belongs to another team."), status=422)
+        team_id = shift["team"]
+    if team_id is not None:
+        team = await access.get_team(team_id)
+        # A team may serve the community itself or the street above it.
+        if team.community not in ancestor_ids(community["path"]):
+            raise DomainError("incident_team_elsewhere", N_("This team does not serve this community."), status=422)
+    return team_id, shift_id
+
+
+async def route_for(*, community_id: uuid.UUID, kind: str) -> tuple[str, uuid.UUID | None]:
+    """The party that acts on this kind in this community, and its organisation."""
+    row = await IncidentRouting.select(IncidentRouting.party, IncidentRouting.organisation).where(
+        (IncidentRouting.community == community_id) & (IncidentRouting.kind == kind)
+    ).first()
+    party, organisation = (row["party"], row["organisation"]) if row else (DEFAULT_PARTY.value, None)
+    return party, _party_organisation(party, organisation, community_id)
+
+
+def _party_organisation(party: str, organisation: uuid.UUID | None, community_id: uuid.UUID) -> uuid.UUID | None:
+    # The residents' committee is the community's own organisation unless routing names another.
+    if organisation is None and party == DEFAULT_PARTY.value:
+        return community_id
+    return organisation
+
+
+def _changed(incident_id: uuid.UUID, reporter: uuid.UUID | None, status: str, party: str) -> dict[str, Any]:
+    return {"incident_id": str(incident_id), "reporter_id": str(reporter) if reporter else None, "status": status, "party": party}
+
+
+async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: WechatClient) -> uuid.UUID:
+    """Any logged-in person reports; the routing of the community decides who must act."""
+    community = await _community(data.community_id)
+    text = _clean_text(data.text)
+    if (data.latitude is None) != (data.longitude is None):
+        raise DomainError("incident_location_incomplete", N_("Send both latitude and longitude, or neither."), status=422)
+    team_id, shift_id = await _team_and_shift(community, data.team_id, data.shift_id)
+    moderation = await _moderate(wechat, user_id, text)  # outside the transaction: a network call
+    party, organisation = await route_for(community_id=community["id"], kind=data.kind.value)
+    now = _now()
+    incident = Incident(
+        reporter=user_id, community=community["id"], team=team_id, shift=shift_id, kind=data.kind.value,
+        text=text, moderation=moderation.value, photo={}, latitude=data.latitude, longitude=data.longitude,
+        party=party, party_organisation=organisation, status=IncidentStatus.reported.value,
+        created_at=now, updated_at=now,
+    )
+    async with signals.atomic():
+        await incident.save()
+        await IncidentChange(
+            incident=incident.id, status=IncidentStatus.reported.value, actor=user_id,
+            actor_role="reporter", party=party, created_at=now,
+        ).save()
+        await signals.emit(INCIDENT_CHANGED, _changed(incident.id, user_id, IncidentStatus.reported.value, party))
+    return incident.id
+
+
+async def set_incident_photo(
+    *, user_id: uuid.UUID, incident_id: uuid.UUID, data: bytes, store: MediaStore, limits: ImageLimits
+) -> dict[str, str]:
+    """The reporter adds a photo while the report is new; it is stored without EXIF or GPS."""
+    row, viewer = await visible_incident(user_id=user_id, incident_id=incident_id)
+    if not viewer.reporter:
+        raise Forbidden()
+    _check_photo_open(row["status"])
+    image = await process_image(data, limits=limits)
+    photo = {r.key: f"{PHOTO_FOLDER}/{r.filename}" for r in image.renditions}
+    await store.write_many({photo[r.key]: r.data for r in image.renditions})
+    updated = await Incident.update({Incident.photo: photo, Incident.updated_at: _now()}).where(
+        (Incident.id == incident_id) & (Incident.status == IncidentStatus.reported.value)
+    ).returning(Incident.id)
+    if not updated:
+        _check_photo_open(IncidentStatus.acknowledged.value)  # a coordinator took it up meanwhile
+    return {name: media_url(path) for name, path in photo.items()}
+
+
+def _check_photo_open(status: str) -> None:
+    if status != IncidentStatus.reported.value:
+        raise DomainError(
+            "incident_photo_closed", N_("A photo can only be added before the report is taken up."), status=409
+        )
+
+
+def _transition_invalid(source: str, target: str) -> DomainError:
+    return DomainError(
+        "incident_transition_invalid",
+        N_("This incident cannot go from {from_name} to {to_name}."),
+        params={"from": source, "to": target, "from_name": status_name(source), "to_name": status_name(target)},
+        status=409,
+    )
+
+
+def _actor_role(viewer: Viewer, allowed: frozenset[str]) -> str:
+    if viewer.party and "responsible_party" in allowed:
+        return "responsible_party"
+    if viewer.coordinator and "coordinator" in allowed:
+        return "coordinator"
+    raise Forbidden()
+
+
+async def _forward_to(row: Mapping[str, Any], change: IncidentUpdate) -> tuple[str, uuid.UUID | None]:
+    """The party (and organisation) a forwarded incident goes to: the routing's, or the coordinator's."""
+    if change.party is None and change.party_organisation_id is None:
+        return row["party"], row["party_organisation"]
+    if change.status is not IncidentStatus.forwarded:
+        raise DomainError(
+            "incident_party_fixed", N_("The responsible party can only be changed when forwarding."), status=422
+        )
+    if change.party_organisation_id is not None and not await Organisation.exists().where(
+        Organisation.id == change.party_organisation_id
+    ):
+        raise DomainError("organisation_not_found", N_("This organisation does not exist."), status=422)
+    if change.party is None:
+        return row["party"], change.party_organisation_id
+    return change.party.value, _party_organisation(change.party.value, change.party_organisation_id, row["community"])
+
+
+async def change_incident_status(*, user_id: uuid.UUID, incident_id: uuid.UUID, change: IncidentUpdate) -> None:
+    """Move an incident on: coordinators acknowledge, forward or resolve; the party resolves."""
+    row, viewer = await visible_incident(user_id=user_id, incident_id=incident_id)
+    if not (viewer.coordinator or viewer.party):
+        raise Forbidden()
+    source, target = IncidentStatus(row["status"]), change.status
+    allowed = TRANSITIONS.get((source, target))
+    if allowed is None:
+        raise _transition_invalid(source.value, target.value)
+    actor_role = _actor_role(viewer, allowed)
+    party, organisation = await _forward_to(row, change)
+    now = _now()
+    values: dict[Any, Any] = {
+        Incident.status: target.value, Incident.updated_at: now,
+        Incident.party: party, Incident.party_organisation: organisation,
+    }
+    if target is IncidentStatus.acknowledged:
+        values[Incident.moderation] = Moderation.clear.value  # a coordinator has read it
+    async with signals.atomic():
+        moved = await Incident.update(values).where(
+            (Incident.id == incident_id) & (Incident.status == source.value)
+        ).returning(Incident.id)
+        if not moved:
+            current = await Incident.select(Incident.status).where(Incident.id == incident_id).first()
+            raise _transition_invalid(current["status"] if current else source.value, target.value)
+        await IncidentChange(
+            incident=incident_id, status=target.value, actor=user_id, actor_role=actor_role,
+            note=change.note.strip(), party=party, created_at=now,
+        ).save()
+        await signals.emit(INCIDENT_CHANGED, _changed(incident_id, row["reporter"], target.value, party))
+
+
+# --- routing --------------------------------------------------------------------------------------
+
+
+async def _routing_community(user_id: uuid.UUID, community_id: uuid.UUID) -> dict[str, Any]:
+    community = await _community(community_id)
+    if not await access.may_coordinate_community(user_id=user_id, community_id=community_id):
+        raise Forbidden()
+    return community
+
+
+async def incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID) -> list[RoutingRead]:
+    """Every kind with the party that acts on it here (the residents' committee where unset)."""
+    await _routing_community(user_id, community_id)
+    rows = await IncidentRouting.select(IncidentRouting.kind, IncidentRouting.party, IncidentRouting.organisation).where(
+        IncidentRouting.community == community_id
+    )
+    rules = {row["kind"]: row for row in rows}
+    routes = []
+    for kind in KIND_NAMES:
+        rule = rules.get(kind.value)
+        party = rule["party"] if rule else DEFAULT_PARTY.value
+        routes.append((kind.value, party, _party_organisation(party, rule["organisation"] if rule else None, community_id), rule is None))
+    names = await organisation_names(organisation for _, _, organisation, _ in routes)
+    return [
+        RoutingRead(
+            kind=kind,  # type: ignore[arg-type]
+            kind_name=kind_name(kind),
+            party=party,  # type: ignore[arg-type]
+            party_name=party_name(party),
+            organisation=NamedRef(id=organisation, name=names.get(organisation, "")) if organisation else None,
+            is_default=default,
+        )
+        for kind, party, organisation, default in routes
+    ]
+
+
+async def set_incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID, rules: list[RoutingRule]) -> list[RoutingRead]:
+    """Replace a community's routing; kinds left out go back to the residents' committee."""
+    await _routing_community(user_id, community_id)
+    kinds = [rule.kind for rule in rules]
+    if len(set(kinds)) != len(kinds):
+        duplicate = next(kind for kind in kinds if kinds.count(kind) > 1)
+        raise DomainError(
+            "incident_routing_duplicate", N_("Each kind of incident can be routed only once."),
+            params={"kind": duplicate.value}, status=422,
+        )
+    organisations = list({rule.organisation_id for rule in rules if rule.organisation_id is not None})
+    if organisations and len(await organisation_names(organisations)) != len(organisations):
+        raise DomainError("organisation_not_found", N_("This organisation does not exist."), status=422)
+    try:
+        async with transaction(IncidentRouting._meta.db):
+            await IncidentRouting.delete().where(IncidentRouting.community == community_id)
+            if rules:
+                await IncidentRouting.insert(*[
+                    IncidentRouting(community=community_id, kind=r.kind.value, party=r.party.value, organisation=r.organisation_id)
+                    for r in rules
+                ])
+    except UNIQUE_VIOLATIONS:
+        raise DomainError(
+            "incident_routing_conflict", N_("Someone else changed this routing at the same time. Please try again."), status=409
+        ) from None
+    return await incident_routing(user_id=user_id, community_id=community_id)

@@ -54,7 +54,11 @@ from backend.events.piccolo_app import APP_CONFIG as EVENTS_APP
 from backend.settings import Settings
 from backend.inclusion import controllers as inclusion_controllers
 from backend.inclusion import insight_controllers, reward_controllers
+from backend.inclusion import listeners as inclusion_listeners
+from backend.inclusion import privacy as inclusion_privacy
 from backend.inclusion.piccolo_app import APP_CONFIG as INCLUSION_APP
+from backend.notifications import controllers as notification_controllers
+from backend.notifications.piccolo_app import APP_CONFIG as NOTIFICATIONS_APP
 from backend.volunteers import controllers as volunteer_controllers
 from backend.volunteers import hours_controllers, incident_controllers, shift_controllers
 from backend.volunteers import privacy as volunteers_privacy
@@ -62,7 +66,7 @@ from backend.volunteers.piccolo_app import APP_CONFIG as VOLUNTEERS_APP
 
 log = structlog.get_logger("linli.app")
 
-PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP, LIBRARIES_APP, VOLUNTEERS_APP, INCLUSION_APP]
+PICCOLO_APPS = [CORE_APP, ACCOUNTS_APP, EVENTS_APP, LIBRARIES_APP, VOLUNTEERS_APP, INCLUSION_APP, NOTIFICATIONS_APP]
 
 
 def all_tables() -> list[type[Table]]:
@@ -99,6 +103,7 @@ def _route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         *inclusion_controllers.CONTROLLERS,
         *reward_controllers.CONTROLLERS,
         *insight_controllers.CONTROLLERS,
+        *notification_controllers.CONTROLLERS,
     ]
     if settings.dev_login_enabled:
         handlers.append(DevAuthController)
@@ -145,6 +150,8 @@ def _connect_domains(settings: Settings) -> None:
     person's export and erasure, and the listeners that react to other domains' signals."""
     events_privacy.register()
     volunteers_privacy.register(secret_key=settings.secret_key)
+    inclusion_privacy.register()
+    inclusion_listeners.register(settings)
 
 
 def create_app(

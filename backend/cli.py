@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_mark_no_shows)
     commands.add_parser(
         "housekeeping",
-        help="run every chore once: no-shows, forgotten shift check-outs (the server also does them)",
+        help="run every chore once: no-shows, forgotten shift check-outs, expired points (the server also does them)",
     ).set_defaults(func=cmd_housekeeping)
     commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
     return parser

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from backend.events.checkins import mark_no_shows
+from backend.inclusion.points_expiry import expire_points
 from backend.volunteers.attendance import close_forgotten_checkouts, mark_shift_no_shows
 
 log = structlog.get_logger("linli.housekeeping")
@@ -16,6 +17,7 @@ CHORES: dict[str, Callable[[], Awaitable[int]]] = {
     "event_no_shows": mark_no_shows,
     "forgotten_check_outs": close_forgotten_checkouts,
     "shift_no_shows": mark_shift_no_shows,
+    "expired_points": expire_points,
 }
 
 

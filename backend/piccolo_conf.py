@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "backend.libraries.piccolo_app",
         "backend.volunteers.piccolo_app",
         "backend.inclusion.piccolo_app",
+        "backend.notifications.piccolo_app",
     ]
 )

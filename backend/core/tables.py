@@ -21,3 +21,16 @@ class OutboxSignal(Table, tablename="core_outbox_signal"):
         null=True, default=None, index=True, help_text="set once every listener has succeeded; NULL means the sweeper retries"
     )
     last_error = Text(null=True, default=None, help_text="the last listener failure, truncated")
+
+
+class FailedJob(Table, tablename="core_failed_job"):
+    """A background job that failed every attempt: kept for a person to look at, never dropped."""
+
+    id = UUID(primary_key=True)
+    name = Varchar(length=64, index=True, help_text="the job's registered name")
+    key = Varchar(length=200, default="", help_text="the job's idempotency key")
+    arguments = JSON(default={}, help_text="the keyword arguments it was enqueued with")
+    attempts = Integer(default=0)
+    error = Text(default="", help_text="the last error, truncated")
+    failed_at = Timestamptz()
+    queue = Varchar(length=16, default="", help_text="redis (SAQ) or process (in-process runner)")

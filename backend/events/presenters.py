@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 from typing import Any
 
+from backend.core.sheets import excel_csv
 from backend.core.i18n import CITY_TZ, _, format_datetime, format_interval, ngettext, pick
 from backend.events import checkins
 from backend.events.posters import poster_urls
@@ -135,12 +134,10 @@ def attendee_list(attendees: list[checkins.Attendee], counts: dict[str, int]) ->
 
 
 def attendees_csv(attendees: list[checkins.Attendee]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel on a Chinese Windows opens it with 中文 intact."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Name"), _("Phone"), _("People"), _("Status"), _("Place in line"), _("Signed up"), _("Checked in")])
-    for a in attendees:
-        writer.writerow([
+    """For Excel: names are residents' own input, so no cell may run as a formula."""
+    header = [_("Name"), _("Phone"), _("People"), _("Status"), _("Place in line"), _("Signed up"), _("Checked in")]
+    rows = [
+        [
             a.name,
             a.phone or "",
             a.party_size,
@@ -148,8 +145,10 @@ def attendees_csv(attendees: list[checkins.Attendee]) -> bytes:
             a.waitlist_position or "",
             format_datetime(a.created_at),
             format_datetime(a.checked_in_at) if a.checked_in_at else "",
-        ])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+        ]
+        for a in attendees
+    ]
+    return excel_csv(header, rows)
 
 
 def check_in_read(result: checkins.CheckIn) -> CheckInRead:

@@ -1,7 +1,113 @@
-"""HTTP for inclusion (being written)."""
+"""HTTP for inclusion: the resident profile, guardian links, point rules and the caller's points."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, put, post
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.types import ControllerRouterHandler
 
-CONTROLLERS: list[ControllerRouterHandler] = []
+from backend.core.auth import principal_of, requires_login
+from backend.core.openapi import problems
+from backend.inclusion import points_rules, points_view, profiles
+from backend.inclusion.schemas import (
+    DependantCreate,
+    DependantRead,
+    PointRuleRead,
+    PointRulesReplace,
+    PointsRead,
+    ResidentProfileRead,
+    ResidentProfileWrite,
+)
+
+BEARER = [{"bearer": []}]
+
+
+class ResidentController(Controller):
+    path = "/api/v1/me"
+    tags = ["inclusion"]
+    guards = [requires_login]
+    security = BEARER
+
+    @get("/resident-profile", operation_id="get_my_resident_profile", summary="The caller's resident profile", responses=problems(401, 404))
+    async def get_profile(self, request: Request[Any, Any, Any]) -> ResidentProfileRead:
+        return await profiles.profile_read(await profiles.get_profile(user_id=principal_of(request).id))
+
+    @put(
+        "/resident-profile",
+        operation_id="save_my_resident_profile",
+        summary="Fill in or replace the caller's resident profile (optional, self-declared, with consent)",
+        responses=problems(401, 422),
+    )
+    async def save_profile(self, request: Request[Any, Any, Any], data: JSONBody[ResidentProfileWrite]) -> Response[ResidentProfileRead]:
+        profile, created = await profiles.save_profile(user_id=principal_of(request).id, data=data)
+        return Response(await profiles.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @delete(
+        "/resident-profile",
+        operation_id="delete_my_resident_profile",
+        summary="Withdraw consent: the resident profile is deleted (points stay)",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 404),
+    )
+    async def delete_profile(self, request: Request[Any, Any, Any]) -> None:
+        await profiles.delete_profile(user_id=principal_of(request).id)
+
+    @post(
+        "/dependants",
+        operation_id="add_my_dependant",
+        summary="Link a child under 14 to the caller's account (the child has no login)",
+        status_code=HTTP_201_CREATED,
+        responses=problems(401, 422),
+    )
+    async def add_dependant(self, request: Request[Any, Any, Any], data: JSONBody[DependantCreate]) -> DependantRead:
+        return profiles.dependant_read(await profiles.add_dependant(user_id=principal_of(request).id, data=data))
+
+    @get("/dependants", operation_id="list_my_dependants", summary="The children linked to the caller's account", responses=problems(401))
+    async def list_dependants(self, request: Request[Any, Any, Any]) -> list[DependantRead]:
+        return [profiles.dependant_read(d) for d in await profiles.list_dependants(user_id=principal_of(request).id)]
+
+    @delete(
+        "/dependants/{dependant_id:uuid}",
+        operation_id="remove_my_dependant",
+        summary="Unlink one of the caller's children",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 404),
+    )
+    async def remove_dependant(self, request: Request[Any, Any, Any], dependant_id: uuid.UUID) -> None:
+        await profiles.remove_dependant(user_id=principal_of(request).id, dependant_id=dependant_id)
+
+    @get("/points", operation_id="get_my_points", summary="The caller's points: balance, soon expiring, entries newest first", responses=problems(401))
+    async def my_points(
+        self,
+        request: Request[Any, Any, Any],
+        limit: Annotated[int, Parameter(ge=1, le=points_view.MAX_PAGE)] = 20,
+        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
+    ) -> PointsRead:
+        return await points_view.my_points(user_id=principal_of(request).id, limit=limit, offset=offset)
+
+
+class PointRuleController(Controller):
+    path = "/api/v1/communities/{community_id:uuid}/point-rules"
+    tags = ["inclusion"]
+
+    @get(operation_id="get_point_rules", summary="How residents of a community earn points (public)", responses=problems(404))
+    async def get_rules(self, community_id: uuid.UUID) -> list[PointRuleRead]:
+        return points_rules.rules_read(await points_rules.community_rules(community_id=community_id))
+
+    @put(
+        operation_id="replace_point_rules",
+        summary="Set a community's own point rules (staff who manage rewards there; the city's id sets city-wide rules)",
+        guards=[requires_login],
+        security=BEARER,
+        responses=problems(401, 403, 404, 422),
+    )
+    async def replace_rules(self, request: Request[Any, Any, Any], community_id: uuid.UUID, data: JSONBody[PointRulesReplace]) -> list[PointRuleRead]:
+        rules = await points_rules.replace_rules(user_id=principal_of(request).id, community_id=community_id, rules=data.rules)
+        return points_rules.rules_read(rules)
+
+
+CONTROLLERS: list[ControllerRouterHandler] = [ResidentController, PointRuleController]

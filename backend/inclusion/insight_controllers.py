@@ -1,7 +1,111 @@
-"""HTTP for inclusion (being written)."""
+"""HTTP for participation statistics (staff, in their scope) and a resident's recommendations."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
 from litestar.types import ControllerRouterHandler
 
-CONTROLLERS: list[ControllerRouterHandler] = []
+from backend.core.auth import principal_of, requires_login
+from backend.core.geo import parse_point
+from backend.core.i18n import _, pick
+from backend.core.openapi import problems
+from backend.events import presenters
+from backend.inclusion import recommendations, statistics
+from backend.inclusion.insight_schemas import (
+    GroupShares,
+    ParticipationRead,
+    ParticipationRow,
+    ReasonRead,
+    RecommendationList,
+    RecommendationRead,
+)
+
+MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
+
+
+def _row_read(row: statistics.CommunityMonth) -> ParticipationRow:
+    return ParticipationRow(
+        community_id=row.community_id,
+        community_name=pick(row.community_name)[0],
+        month=statistics.month_text(row.month),
+        participants=row.participants,
+        attendances=row.attendances,
+        people=row.people,
+        repeat_participants=row.repeat_participants,
+        youth_share=row.youth_share,
+        groups=GroupShares(**row.groups),
+        new_residents_days_to_first=row.new_residents_days_to_first,
+        suppressed=row.suppressed,
+    )
+
+
+def _participation_read(report: statistics.ParticipationReport) -> ParticipationRead:
+    return ParticipationRead(
+        scope_id=report.scope_id,
+        scope_name=pick(report.scope_name)[0],
+        scope_kind=report.scope_kind,  # type: ignore[arg-type]
+        months=[statistics.month_text(m) for m in report.months],
+        min_cell_size=statistics.MIN_CELL,
+        rows=[_row_read(row) for row in report.rows],
+    )
+
+
+def _recommendation_read(found: recommendations.Recommendation) -> RecommendationRead:
+    return RecommendationRead(
+        event=presenters.list_item(found.row, found.distance_m),
+        score=found.score,
+        reasons=[ReasonRead(code=code, text=_(recommendations.REASON_TEXTS[code])) for code in found.reasons],  # type: ignore[arg-type]
+    )
+
+
+class InsightController(Controller):
+    path = "/api/v1"
+    tags = ["inclusion"]
+    guards = [requires_login]
+    security = [{"bearer": []}]
+
+    @get(
+        "/stats/participation",
+        operation_id="participation_statistics",
+        summary="Participation per community and month (organisers and admins, in their scope); cells under 5 people suppressed",
+        responses=problems(400, 401, 403, 422),
+    )
+    async def participation(
+        self,
+        request: Request[Any, Any, Any],
+        community_id: Annotated[uuid.UUID, Parameter(description="a community, street, district or the city")],
+        month_from: Annotated[
+            str | None, Parameter(query="from", pattern=MONTH_PATTERN, description="first month, YYYY-MM; default five months before `to`")
+        ] = None,
+        month_to: Annotated[str | None, Parameter(query="to", pattern=MONTH_PATTERN, description="last month, YYYY-MM; default this month")] = None,
+        format: Annotated[Literal["json", "csv"], Parameter(description="csv: UTF-8 with BOM, suppressed cells as <5")] = "json",
+    ) -> Response[ParticipationRead]:
+        report = await statistics.participation_report(
+            user_id=principal_of(request).id, organisation_id=community_id, month_from=month_from, month_to=month_to
+        )
+        if format == "csv":
+            disposition = f'attachment; filename="participation-{community_id}.csv"'
+            return Response(statistics.report_csv(report), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
+        return Response(_participation_read(report))
+
+    @get(
+        "/recommendations",
+        operation_id="list_recommendations",
+        summary="Upcoming events for the caller, best fit first, each with short reasons",
+        responses=problems(400, 401),
+    )
+    async def recommend(
+        self,
+        request: Request[Any, Any, Any],
+        near: Annotated[str | None, Parameter(description="lat,lng (GCJ-02); else the profile's home", examples=[])] = None,
+        limit: Annotated[int, Parameter(ge=1, le=recommendations.MAX_LIMIT)] = 10,
+    ) -> RecommendationList:
+        found, personalised = await recommendations.recommend_events(user_id=principal_of(request).id, near=parse_point(near), limit=limit)
+        return RecommendationList(items=[_recommendation_read(r) for r in found], personalised=personalised)
+
+
+CONTROLLERS: list[ControllerRouterHandler] = [InsightController]

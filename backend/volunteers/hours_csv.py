@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from typing import Any
 
 from backend.core.i18n import CITY_TZ, _
+from backend.core.sheets import excel_csv
 from backend.volunteers.hours import as_uuid, hours_of, team_entries
 from backend.volunteers.hours_presenters import kind_name, status_name
 from backend.volunteers.tables import HoursStatus
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe; numbers stay."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 def _header() -> list[str]:
     return [
@@ -48,21 +36,17 @@ def _entry_cells(row: dict[str, Any]) -> list[object]:
 
 
 def hours_csv(rows: list[dict[str, Any]]) -> bytes:
-    """UTF-8 with a byte-order mark (Excel on a Chinese Windows then keeps 中文 intact): one row
-    per entry, then one total row of verified hours per volunteer."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_header())
+    """One row per entry, then one total row of verified hours per volunteer."""
     totals: dict[uuid.UUID, list[Any]] = {}
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in _entry_cells(row)])
         person = totals.setdefault(as_uuid(row["user"]), [row["user_name"] or "", row["real_name_masked"] or "", 0])
         if row["status"] == HoursStatus.verified.value:
             person[2] += row["minutes"]
-    for name, masked, minutes in sorted(totals.values(), key=lambda person: (person[0], person[1])):
-        cells = ["", name, masked, _("Total verified"), minutes, hours_of(minutes), "", "", "", "", ""]
-        writer.writerow([safe_cell(cell) for cell in cells])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    total_rows = [
+        ["", name, masked, _("Total verified"), minutes, hours_of(minutes), "", "", "", "", ""]
+        for name, masked, minutes in sorted(totals.values(), key=lambda person: (person[0], person[1]))
+    ]
+    return excel_csv(_header(), [*(_entry_cells(row) for row in rows), *total_rows])
 
 
 async def team_month_csv(*, user_id: uuid.UUID, team_id: uuid.UUID, month: str) -> bytes:

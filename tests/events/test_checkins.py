@@ -230,6 +230,13 @@ async def test_the_csv_opens_in_excel_with_chinese_intact(client: Client, door: 
     assert english.content.decode("utf-8-sig").splitlines()[0].startswith("Name,Phone,People,Status")
 
 
+async def test_a_name_that_looks_like_a_formula_stays_text_in_the_csv(client: Client, door: dict[str, Any]) -> None:
+    await registered(client, door["event"].id, "=HYPERLINK(1)")
+    response = await client.get(f"/api/v1/events/{door['event'].id}/registrations", params={"format": "csv"}, headers=door["auth"])
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][0].startswith("'=")  # Excel shows it; it does not run it
+
+
 async def test_another_organisation_cannot_list(client: Client, door: dict[str, Any]) -> None:
     await registered(client, door["event"].id)
     outsider = await factories.staff(Role.organiser, door["tree"]["street_b"])

@@ -1,0 +1,193 @@
+"""Background jobs: work that can wait (notices, reminders, chores) runs outside the request.
+
+Domains register job functions with ``@jobs.job("name")`` and periodic ones with
+``jobs.every("name", cron="*/5 * * * *")``; they enqueue with ``await jobs.enqueue("name", key=...,
+**kwargs)``. Where the work runs is the app's choice, made once in its lifespan:
+
+- with Redis, a SAQ queue shared by every instance; ``linli worker`` processes it
+  (``backend/core/job_queue.py``);
+- without Redis, an in-process runner (below), for the embedded default.
+
+Either way a job is idempotent (its own writes are keyed), retried with exponential backoff, and
+when every attempt failed it is written to ``core_failed_job``: never silently dropped. A ``key``
+makes enqueueing idempotent too: a second enqueue of a key that is still queued or running is
+ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import structlog
+
+from backend.core.tables import FailedJob
+
+log = structlog.get_logger("linli.jobs")
+
+JobFunction = Callable[..., Awaitable[Any]]
+ERROR_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    function: JobFunction
+    retries: int = 5  # attempts in all, the first included
+    backoff_seconds: float = 2.0  # 2, 4, 8, … between attempts
+    timeout_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class PeriodicSpec:
+    name: str  # a registered job that takes no arguments
+    cron: str  # five-field cron, city-independent (UTC)
+
+
+_jobs: dict[str, JobSpec] = {}
+_periodic: dict[str, PeriodicSpec] = {}
+
+
+def job(name: str, *, retries: int = 5, backoff_seconds: float = 2.0, timeout_seconds: float = 120.0) -> Callable[[JobFunction], JobFunction]:
+    """Register the decorated coroutine as job ``name``; registering it again replaces it."""
+
+    def register(function: JobFunction) -> JobFunction:
+        _jobs[name] = JobSpec(name, function, retries, backoff_seconds, timeout_seconds)
+        return function
+
+    return register
+
+
+def every(name: str, *, cron: str) -> None:
+    """Run job ``name`` (no arguments) on a cron schedule, once per tick across all instances."""
+    _periodic[name] = PeriodicSpec(name, cron)
+
+
+def registered() -> dict[str, JobSpec]:
+    return dict(_jobs)
+
+
+def periodic() -> dict[str, PeriodicSpec]:
+    return dict(_periodic)
+
+
+def spec(name: str) -> JobSpec:
+    try:
+        return _jobs[name]
+    except KeyError:
+        raise LookupError(f"no job registered as {name!r}") from None
+
+
+class Runner(Protocol):
+    async def enqueue(self, name: str, *, key: str | None, run_at: datetime | None, kwargs: dict[str, Any]) -> bool: ...
+
+
+_runner: Runner | None = None
+_resources: dict[str, Any] = {}
+
+
+def provide(**resources: Any) -> None:
+    """What jobs may use besides the database (settings, the WeChat client…), set by whoever
+    runs them: the app's lifespan, or the worker's start-up."""
+    _resources.update(resources)
+
+
+def resource(name: str) -> Any:
+    try:
+        return _resources[name]
+    except KeyError:
+        raise LookupError(f"no {name!r} provided to jobs") from None
+
+
+def use(runner: Runner | None) -> Runner | None:
+    """Make ``runner`` the one ``enqueue`` sends to; returns the previous one (to restore)."""
+    global _runner
+    previous, _runner = _runner, runner
+    return previous
+
+
+async def enqueue(name: str, *, key: str | None = None, run_at: datetime | None = None, **kwargs: Any) -> bool:
+    """Queue job ``name``; False when ``key`` is already queued or running. Call it after commit."""
+    spec(name)  # an unknown job is a programming error, found here rather than in a worker
+    if _runner is None:
+        raise RuntimeError("no job runner: enqueue runs inside an app (or a worker) that set one")
+    return await _runner.enqueue(name, key=key, run_at=run_at, kwargs=kwargs)
+
+
+async def record_failure(*, name: str, key: str | None, kwargs: dict[str, Any], attempts: int, error: str, queue: str) -> None:
+    await FailedJob.insert(
+        FailedJob(
+            name=name, key=key or "", arguments=_plain(kwargs), attempts=attempts, error=error[-ERROR_LIMIT:],
+            failed_at=datetime.now(UTC), queue=queue,
+        )
+    )
+
+
+def _plain(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, (str, int, float, bool, type(None), list, dict)) else str(v) for k, v in kwargs.items()}
+
+
+# --- the in-process runner ---------------------------------------------------------------------
+
+
+@dataclass
+class ProcessRunner:
+    """Jobs as tasks of this process: for one instance without Redis (the embedded default)."""
+
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _keys: set[str] = field(default_factory=set)
+
+    async def enqueue(self, name: str, *, key: str | None, run_at: datetime | None, kwargs: dict[str, Any]) -> bool:
+        if key is not None:
+            if key in self._keys:
+                return False
+            self._keys.add(key)
+        task = asyncio.create_task(self._run(spec(name), key, run_at, kwargs))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def _run(self, job_spec: JobSpec, key: str | None, run_at: datetime | None, kwargs: dict[str, Any]) -> None:
+        try:
+            if run_at is not None:
+                await self.sleep(max(0.0, (run_at - datetime.now(UTC)).total_seconds()))
+            await run_with_retries(job_spec, key, kwargs, sleep=self.sleep, queue="process")
+        finally:
+            if key is not None:
+                self._keys.discard(key)
+
+    async def drain(self) -> None:
+        """Wait for every queued job (tests, and a clean shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def run_with_retries(
+    job_spec: JobSpec, key: str | None, kwargs: dict[str, Any], *, sleep: Callable[[float], Awaitable[None]], queue: str
+) -> bool:
+    """Attempt the job up to ``retries`` times with exponential backoff; record it if all fail."""
+    error = ""
+    for attempt in range(1, job_spec.retries + 1):
+        try:
+            await asyncio.wait_for(job_spec.function(**kwargs), timeout=job_spec.timeout_seconds)
+            return True
+        except Exception as failure:  # any failure is retried, then recorded
+            error = "".join(traceback.format_exception_only(failure)).strip()
+            log.warning("job_attempt_failed", job=job_spec.name, key=key, attempt=attempt, error=error)
+            if attempt < job_spec.retries:
+                await sleep(job_spec.backoff_seconds * 2 ** (attempt - 1))
+    await record_failure(name=job_spec.name, key=key, kwargs=kwargs, attempts=job_spec.retries, error=error, queue=queue)
+    log.error("job_failed", job=job_spec.name, key=key, attempts=job_spec.retries)
+    return False

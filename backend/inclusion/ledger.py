@@ -1,0 +1,69 @@
+"""The points ledger's two primitives: a balance is a sum, and an entry is only ever added.
+
+Everything that changes points (awards, redemptions, refunds, expiry) goes through ``append``
+inside a transaction that holds the person's row (``hold_person``), so two changes for one
+resident happen one after the other and a check of the balance cannot be overtaken.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from piccolo.query.functions.aggregate import Sum
+
+from backend.accounts.tables import User
+from backend.core.db import lock_row
+from backend.core.i18n import CITY_TZ
+from backend.inclusion.tables import PointEntry, PointReason
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def city_today(moment: datetime | None = None) -> date:
+    return (moment or now()).astimezone(CITY_TZ).date()
+
+
+async def hold_person(user_id: uuid.UUID) -> None:
+    """Inside a transaction: serialise every points change of this person (a row lock on
+    PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises all writers)."""
+    await lock_row(PointEntry._meta.db, User._meta.tablename, user_id)
+
+
+async def balance(user_id: uuid.UUID) -> int:
+    row = await PointEntry.select(Sum(PointEntry.points).as_alias("total")).where(PointEntry.user == user_id).first()
+    return int((row or {}).get("total") or 0)
+
+
+async def append(
+    *,
+    user_id: uuid.UUID,
+    points: int,
+    reason: PointReason,
+    source_key: str,
+    community_id: uuid.UUID | None = None,
+    reason_params: Mapping[str, Any] | None = None,
+    activity_key: str = "",
+    earned_on: date | None = None,
+    expires_at: datetime | None = None,
+) -> bool:
+    """Add one entry; False (and nothing written) when ``source_key`` was already used."""
+    inserted = await PointEntry.insert(
+        PointEntry(
+            user=user_id,
+            community=community_id,
+            points=points,
+            reason=reason.value,
+            reason_params=dict(reason_params or {}),
+            source_key=source_key,
+            activity_key=activity_key,
+            earned_on=earned_on or city_today(),
+            expires_at=expires_at,
+            created_at=now(),
+        )
+    ).on_conflict(target=PointEntry.source_key, action="DO NOTHING")
+    return bool(inserted)

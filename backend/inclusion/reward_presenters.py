@@ -1,0 +1,63 @@
+"""Rewards and redemptions as the API shows them: content in the caller's language, a pickup QR."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from backend.core.i18n import pick
+from backend.core.qr import data_url, qr_png
+from backend.inclusion import ledger
+from backend.inclusion.reward_schemas import RedemptionRead, RewardBrief, RewardRead
+from backend.inclusion.rewards import image_urls, is_available
+from backend.inclusion.tables import Redemption, RedemptionStatus, Reward
+
+
+def reward_read(reward: Reward, left: int | None = None) -> RewardRead:
+    name, served = pick(reward.name)
+    return RewardRead(
+        id=reward.id,
+        community_id=reward.community,
+        name=name,
+        description=pick(reward.description, served)[0],
+        locale=served,  # type: ignore[arg-type]
+        image_urls=image_urls(reward.image),
+        points_cost=reward.points_cost,
+        stock=reward.stock,
+        in_stock=reward.stock > 0,
+        per_resident_limit=reward.per_resident_limit,
+        active_from=reward.active_from,
+        active_until=reward.active_until,
+        withdrawn=reward.withdrawn,
+        available=is_available(reward, ledger.now()),
+        my_redemptions_left=left,
+    )
+
+
+def rewards_read(rewards: list[Reward], left: Mapping[uuid.UUID, int | None]) -> list[RewardRead]:
+    return [reward_read(reward, left.get(reward.id)) for reward in rewards]
+
+
+def redemption_read(redemption: Redemption, reward: Reward | None) -> RedemptionRead:
+    name, served = pick(reward.name if reward else {})
+    reserved = redemption.status == RedemptionStatus.reserved.value
+    return RedemptionRead(
+        id=redemption.id,
+        reward=RewardBrief(
+            id=redemption.reward,
+            name=name,
+            locale=served,  # type: ignore[arg-type]
+            image_urls=image_urls(reward.image if reward else {}),
+        ),
+        points=redemption.points,
+        pickup_code=redemption.pickup_code,
+        status=redemption.status,  # type: ignore[arg-type]
+        created_at=redemption.created_at,
+        fulfilled_at=redemption.fulfilled_at,
+        cancelled_at=redemption.cancelled_at,
+        pickup_qr=data_url(qr_png(redemption.pickup_code)) if reserved else None,
+    )
+
+
+def redemptions_read(redemptions: list[Redemption], rewards: Mapping[uuid.UUID, Reward]) -> list[RedemptionRead]:
+    return [redemption_read(r, rewards.get(r.reward)) for r in redemptions]

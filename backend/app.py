@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import importlib
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 from backend.accounts.controllers import AuthController, DevAuthController, LocaleController, MeController
 from backend.accounts.piccolo_app import APP_CONFIG as ACCOUNTS_APP
 from backend.accounts.services import load_principal
-from backend.core import signals
+from backend.core import jobs, signals
 from backend.core.cache import VersionedCache
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.errors import (
@@ -34,6 +34,7 @@ from backend.core.errors import (
     internal_error_handler,
     nesting_error_handler,
 )
+from backend.core.job_queue import RedisRunner
 from backend.core.logging import configure_logging
 from backend.core.middleware import RequestContextMiddleware
 from backend.core.openapi import openapi_config
@@ -43,7 +44,6 @@ from backend.core.stores import build_stores
 from backend.core.wechat import WechatClient
 from backend.events.calendar_controllers import CalendarController
 from backend.events import privacy as events_privacy
-from backend.housekeeping import run_chores
 from backend.core.media import MediaController
 from backend.events.poster_controllers import PosterController
 from backend.events.share_card_controllers import ShareCardController
@@ -58,6 +58,7 @@ from backend.inclusion import listeners as inclusion_listeners
 from backend.inclusion import privacy as inclusion_privacy
 from backend.inclusion.piccolo_app import APP_CONFIG as INCLUSION_APP
 from backend.notifications import controllers as notification_controllers
+from backend.notifications import listeners as notification_listeners
 from backend.notifications.piccolo_app import APP_CONFIG as NOTIFICATIONS_APP
 from backend.volunteers import controllers as volunteer_controllers
 from backend.volunteers import hours_controllers, incident_controllers, shift_controllers
@@ -118,26 +119,54 @@ def _from_state(name: str) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
-async def _every(seconds: float, stop: asyncio.Event, work: Callable[[], Awaitable[Any]], name: str) -> None:
-    """Run ``work`` every ``seconds`` until ``stop``; a failed round is logged, never fatal."""
-    while not stop.is_set():
+# Modules that register background jobs when imported; one not written yet is skipped.
+JOB_MODULES = ("backend.housekeeping", "backend.notifications.jobs")
+
+
+def load_job_modules() -> None:
+    """Register every job (the app enqueues them, ``linli worker`` runs them)."""
+    for module in JOB_MODULES:
         try:
-            await work()
-        except Exception:  # the next round retries; one bad round must not end the loop
-            log.exception("background_round_failed", job=name)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+
+
+@asynccontextmanager
+async def _jobs(settings: Settings, app: Litestar, redis: Redis | None) -> AsyncIterator[None]:
+    """Where jobs go: with Redis the shared SAQ queue (``linli worker`` runs it, cron included);
+    without, this process runs them and, unless LINLI_HOUSEKEEPING_SECONDS is 0, their schedule."""
+    load_job_modules()
+    runner: jobs.Runner = RedisRunner(redis) if redis is not None else jobs.ProcessRunner()
+    app.state.jobs = runner
+    previous_runner = jobs.use(runner)
+    previous_resources = jobs.provide(
+        settings=settings, wechat=app.state.wechat, cache=app.state.cache, stores=app.state.stores
+    )
+    stop = asyncio.Event()
+    scheduler = None
+    if redis is None and settings.housekeeping_seconds > 0:
+        scheduler = asyncio.create_task(jobs.run_periodic(stop=stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        if scheduler is not None:
+            await scheduler
+        if isinstance(runner, jobs.ProcessRunner):
+            await runner.close()  # what has not run by now is recorded in core_failed_job
+        jobs.use(previous_runner)
+        jobs.provide(**previous_resources)
 
 
 @asynccontextmanager
 async def _background(settings: Settings) -> AsyncIterator[None]:
-    """Per-process chores: re-deliver signals a crash left behind; no-shows, forgotten check-outs."""
+    """Per-process upkeep: re-deliver signals a crash left behind."""
     stop = asyncio.Event()
     tasks = []
     if settings.signal_sweep_seconds > 0:
         tasks.append(asyncio.create_task(signals.run_sweeper(interval_seconds=settings.signal_sweep_seconds, stop=stop)))
-    if settings.housekeeping_seconds > 0:
-        tasks.append(asyncio.create_task(_every(settings.housekeeping_seconds, stop, run_chores, "housekeeping")))
     try:
         yield
     finally:
@@ -152,6 +181,7 @@ def _connect_domains(settings: Settings) -> None:
     volunteers_privacy.register(secret_key=settings.secret_key)
     inclusion_privacy.register()
     inclusion_listeners.register(settings)
+    notification_listeners.register(settings)
 
 
 def create_app(
@@ -188,7 +218,7 @@ def create_app(
                 secret=settings.wechat_secret,
                 redis=shared,
             )
-            async with _background(settings):
+            async with _jobs(settings, app, shared), _background(settings):
                 yield
         finally:
             for table, earlier in previous.items():

@@ -1,4 +1,4 @@
-"""The ``linli`` command: serve, migrate, seed-demo, create-admin, settings."""
+"""The ``linli`` command: serve, worker, migrate, seed-demo, create-admin, housekeeping, settings."""
 
 from __future__ import annotations
 
@@ -52,6 +52,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_level=settings.log_level.lower(),
         access_log=False,  # the app writes one structured line per request itself
     )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if not settings.redis_url:
+        sys.exit(
+            "linli: the worker runs the job queue in Redis and needs LINLI_REDIS_URL; "
+            "without Redis the app runs background jobs in-process and needs no worker"
+        )
+    from backend.worker import run_worker
+
+    asyncio.run(run_worker(settings))
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -125,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
+    commands.add_parser(
+        "worker", help="run background jobs and scheduled ones from the Redis queue, until SIGTERM (needs LINLI_REDIS_URL)"
+    ).set_defaults(func=cmd_worker)
     commands.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
     commands.add_parser("seed-demo", help="load demo data (not in production)").set_defaults(func=cmd_seed_demo)
 
@@ -138,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_mark_no_shows)
     commands.add_parser(
         "housekeeping",
-        help="run every chore once: no-shows, forgotten shift check-outs, expired points (the server also does them)",
+        help="run every chore once: no-shows, forgotten shift check-outs, expired points (scheduled jobs also do them)",
     ).set_defaults(func=cmd_housekeeping)
     commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
     return parser

@@ -1,5 +1,6 @@
-"""Chores every instance runs on a timer (and ``linli housekeeping`` runs once): each is
-idempotent and safe to run on several instances at once, so no instance has to be "the" one."""
+"""Chores, as periodic background jobs (``linli worker``'s cron with Redis, the app's in-process
+scheduler without); ``linli housekeeping`` runs them all once. Each is idempotent and safe to run
+on several processes at once, so no process has to be "the" one."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from backend.core import jobs
 from backend.events.checkins import mark_no_shows
 from backend.inclusion.points_expiry import expire_points
 from backend.volunteers.attendance import close_forgotten_checkouts, mark_shift_no_shows
@@ -19,6 +21,28 @@ CHORES: dict[str, Callable[[], Awaitable[int]]] = {
     "shift_no_shows": mark_shift_no_shows,
     "expired_points": expire_points,
 }
+
+# UTC cron; a chore that fails is retried (then recorded) and comes round again at its next tick.
+SCHEDULES = {
+    "event_no_shows": "*/5 * * * *",
+    "forgotten_check_outs": "*/5 * * * *",
+    "shift_no_shows": "*/5 * * * *",
+    "expired_points": "17 * * * *",  # one entry per person and city day: hourly is plenty
+}
+
+
+def job_name(chore: str) -> str:
+    return f"chore.{chore}"
+
+
+def register() -> None:
+    """Each chore as a job on its schedule (done on import; again after a test replaced one)."""
+    for chore, work in CHORES.items():
+        jobs.job(job_name(chore), retries=3, backoff_seconds=30.0, timeout_seconds=600.0)(work)
+        jobs.every(job_name(chore), cron=SCHEDULES[chore])
+
+
+register()
 
 
 async def run_chores() -> dict[str, int]:

@@ -75,8 +75,11 @@ class Settings:
         30.0, "how often each process re-delivers signals a crash left behind; 0 turns it off"
     )
     housekeeping_seconds: float = _env_field(
-        300.0, "how often each process marks no-shows of events that are over; 0 turns it off"
+        300.0,
+        "without Redis, the process runs the periodic jobs (no-shows, forgotten check-outs, reminders…) "
+        "on their own schedule; 0 turns that off (with Redis, `linli worker` runs them)",
     )
+    worker_concurrency: int = _env_field(10, "jobs one `linli worker` process runs at the same time")
     max_image_bytes: int = _env_field(
         8 * 1024 * 1024, "largest uploaded image (posters, photos); at most LINLI_MAX_REQUEST_BYTES"
     )
@@ -87,6 +90,33 @@ class Settings:
         30, "service-record verification lookups per client address per minute"
     )
     points_expire_months: int = _env_field(0, "months after which earned participation points expire; 0: never")
+    wechat_notice_page: str = _env_field(
+        "pages/notifications/index", "mini-program page a subscribe message opens (the resident's inbox)"
+    )
+    wechat_template_registration: str = _env_field(
+        "", "subscribe-message template for 'registration confirmed' (thing1 time2 thing3 thing4); empty: inbox only"
+    )
+    wechat_template_promotion: str = _env_field(
+        "", "template for 'promoted from the waitlist' (thing1 time2 thing3 thing4); empty: inbox only"
+    )
+    wechat_template_event_changed: str = _env_field(
+        "", "template for 'event changed' (thing1 time2 thing3 thing4); empty: inbox only"
+    )
+    wechat_template_event_cancelled: str = _env_field(
+        "", "template for 'event cancelled' (thing1 time2 thing3 thing4); empty: inbox only"
+    )
+    wechat_template_event_reminder: str = _env_field(
+        "", "template for event reminders, 24 h and 2 h before (thing1 time2 thing3 thing4); empty: inbox only"
+    )
+    wechat_template_shift_reminder: str = _env_field(
+        "", "template for volunteer shift reminders (thing1 time2 thing3 thing4); empty: inbox only"
+    )
+    wechat_template_hours_verified: str = _env_field(
+        "", "template for 'volunteer hours verified' (thing1 number2 date3 thing4); empty: inbox only"
+    )
+    wechat_template_reward_ready: str = _env_field(
+        "", "template for 'reward ready for pickup' (thing1 character_string2 thing3 thing4); empty: inbox only"
+    )
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
 
@@ -136,6 +166,8 @@ class Settings:
             raise SettingsError("LINLI_DATABASE_URL must start with sqlite:/// or postgresql://")
         if self.max_image_bytes > self.max_request_bytes:
             raise SettingsError("LINLI_MAX_IMAGE_BYTES cannot exceed LINLI_MAX_REQUEST_BYTES")
+        if self.worker_concurrency < 1:
+            raise SettingsError("LINLI_WORKER_CONCURRENCY must be at least 1")
         if self.wechat_event_page.startswith("/") or "?" in self.wechat_event_page:
             raise SettingsError("LINLI_WECHAT_EVENT_PAGE is a page path without a leading slash or a query")
         try:

@@ -6,7 +6,7 @@ Domains register job functions with ``@jobs.job("name")`` and periodic ones with
 
 - with Redis, a SAQ queue shared by every instance; ``linli worker`` processes it
   (``backend/core/job_queue.py``);
-- without Redis, an in-process runner (below), for the embedded default.
+- without Redis, an in-process runner and scheduler (below), for the embedded default.
 
 Either way a job is idempotent (its own writes are keyed), retried with exponential backoff, and
 when every attempt failed it is written to ``core_failed_job``: never silently dropped. A ``key``
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import structlog
+from croniter import croniter
 
 from backend.core.tables import FailedJob
 
@@ -65,6 +67,8 @@ def job(name: str, *, retries: int = 5, backoff_seconds: float = 2.0, timeout_se
 
 def every(name: str, *, cron: str) -> None:
     """Run job ``name`` (no arguments) on a cron schedule, once per tick across all instances."""
+    if not croniter.is_valid(cron):
+        raise ValueError(f"not a five-field cron schedule: {cron!r}")
     _periodic[name] = PeriodicSpec(name, cron)
 
 
@@ -86,15 +90,20 @@ def spec(name: str) -> JobSpec:
 class Runner(Protocol):
     async def enqueue(self, name: str, *, key: str | None, run_at: datetime | None, kwargs: dict[str, Any]) -> bool: ...
 
+    async def drain(self) -> None: ...
+
 
 _runner: Runner | None = None
 _resources: dict[str, Any] = {}
 
 
-def provide(**resources: Any) -> None:
+def provide(**resources: Any) -> dict[str, Any]:
     """What jobs may use besides the database (settings, the WeChat client…), set by whoever
-    runs them: the app's lifespan, or the worker's start-up."""
+    runs them: the app's lifespan, or the worker's start-up. Returns what was provided before
+    (``provide(**previous)`` puts it back)."""
+    previous = dict(_resources)
     _resources.update(resources)
+    return previous
 
 
 def resource(name: str) -> Any:
@@ -112,11 +121,28 @@ def use(runner: Runner | None) -> Runner | None:
 
 
 async def enqueue(name: str, *, key: str | None = None, run_at: datetime | None = None, **kwargs: Any) -> bool:
-    """Queue job ``name``; False when ``key`` is already queued or running. Call it after commit."""
+    """Queue job ``name``; False when ``key`` is already queued or running. Call it after commit.
+
+    Arguments are plain JSON (ids and datetimes as strings), as the Redis queue stores them; the
+    in-process runner hands the job the same JSON round trip, so both behave alike."""
     spec(name)  # an unknown job is a programming error, found here rather than in a worker
     if _runner is None:
         raise RuntimeError("no job runner: enqueue runs inside an app (or a worker) that set one")
-    return await _runner.enqueue(name, key=key, run_at=run_at, kwargs=kwargs)
+    return await _runner.enqueue(name, key=key, run_at=run_at, kwargs=_json_round_trip(name, kwargs))
+
+
+async def drain() -> None:
+    """Run every job queued so far to its end, and what those queue (tests)."""
+    if _runner is None:
+        raise RuntimeError("no job runner to drain")
+    await _runner.drain()
+
+
+def _json_round_trip(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads(json.dumps(kwargs, allow_nan=False))
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"arguments of job {name!r} are plain JSON (ids and datetimes as strings): {error}") from error
 
 
 async def record_failure(*, name: str, key: str | None, kwargs: dict[str, Any], attempts: int, error: str, queue: str) -> None:
@@ -156,7 +182,11 @@ class ProcessRunner:
     async def _run(self, job_spec: JobSpec, key: str | None, run_at: datetime | None, kwargs: dict[str, Any]) -> None:
         try:
             if run_at is not None:
-                await self.sleep(max(0.0, (run_at - datetime.now(UTC)).total_seconds()))
+                try:
+                    await self.sleep(max(0.0, (run_at - datetime.now(UTC)).total_seconds()))
+                except asyncio.CancelledError:
+                    await _record_cancelled(job_spec, key, kwargs, attempts=0, queue="process")
+                    raise
             await run_with_retries(job_spec, key, kwargs, sleep=self.sleep, queue="process")
         finally:
             if key is not None:
@@ -168,6 +198,7 @@ class ProcessRunner:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
+        """Stop every job still waiting or running; each is recorded as failed (it will not run)."""
         for task in list(self._tasks):
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -177,17 +208,76 @@ class ProcessRunner:
 async def run_with_retries(
     job_spec: JobSpec, key: str | None, kwargs: dict[str, Any], *, sleep: Callable[[float], Awaitable[None]], queue: str
 ) -> bool:
-    """Attempt the job up to ``retries`` times with exponential backoff; record it if all fail."""
+    """Attempt the job up to ``retries`` times with exponential backoff; record it if all fail
+    (or if it is cancelled before it could finish: a stopping process drops no job silently)."""
     error = ""
-    for attempt in range(1, job_spec.retries + 1):
-        try:
-            await asyncio.wait_for(job_spec.function(**kwargs), timeout=job_spec.timeout_seconds)
-            return True
-        except Exception as failure:  # any failure is retried, then recorded
-            error = "".join(traceback.format_exception_only(failure)).strip()
-            log.warning("job_attempt_failed", job=job_spec.name, key=key, attempt=attempt, error=error)
-            if attempt < job_spec.retries:
-                await sleep(job_spec.backoff_seconds * 2 ** (attempt - 1))
+    attempt = 0
+    try:
+        for attempt in range(1, job_spec.retries + 1):
+            try:
+                await asyncio.wait_for(job_spec.function(**kwargs), timeout=job_spec.timeout_seconds)
+                return True
+            except Exception as failure:  # any failure is retried, then recorded
+                error = "".join(traceback.format_exception_only(failure)).strip()
+                log.warning("job_attempt_failed", job=job_spec.name, key=key, attempt=attempt, error=error)
+                if attempt < job_spec.retries:
+                    await sleep(job_spec.backoff_seconds * 2 ** (attempt - 1))
+    except asyncio.CancelledError:
+        await _record_cancelled(job_spec, key, kwargs, attempts=attempt, queue=queue)
+        raise
     await record_failure(name=job_spec.name, key=key, kwargs=kwargs, attempts=job_spec.retries, error=error, queue=queue)
     log.error("job_failed", job=job_spec.name, key=key, attempts=job_spec.retries)
     return False
+
+
+async def _record_cancelled(job_spec: JobSpec, key: str | None, kwargs: dict[str, Any], *, attempts: int, queue: str) -> None:
+    try:
+        await record_failure(
+            name=job_spec.name, key=key, kwargs=kwargs, attempts=attempts,
+            error="cancelled: the process stopped before the job finished", queue=queue,
+        )
+    except Exception:  # the database went first; the log is all that is left
+        log.exception("job_failure_not_recorded", job=job_spec.name, key=key)
+    log.error("job_cancelled", job=job_spec.name, key=key, attempts=attempts)
+
+
+# --- the in-process scheduler ------------------------------------------------------------------
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def next_tick(cron: str, after: datetime) -> datetime:
+    """The first moment of ``cron`` (UTC) strictly after ``after``."""
+    return croniter(cron, after.astimezone(UTC)).get_next(datetime)
+
+
+async def run_periodic(
+    *,
+    stop: asyncio.Event,
+    clock: Callable[[], datetime] = _utcnow,
+    wait: Callable[[asyncio.Event, float], Awaitable[None]] = _wait_or_stop,
+) -> None:
+    """Enqueue every periodic job at each of its cron ticks until ``stop``: the scheduler of one
+    process without Redis (with Redis, the workers' SAQ cron does it). A tick missed while the
+    process was busy or down is not made up: the next one comes."""
+    crons = {name: schedule.cron for name, schedule in periodic().items()}
+    due = {name: next_tick(cron, clock()) for name, cron in crons.items()}
+    while due and not stop.is_set():
+        moment = clock()
+        ready = [name for name, at in due.items() if at <= moment]
+        if not ready:
+            await wait(stop, (min(due.values()) - moment).total_seconds())
+            continue
+        for name in ready:
+            try:
+                await enqueue(name, key=f"cron:{name}")  # a tick still running is not doubled
+            except Exception:  # a broken job must not stop the schedule of the others
+                log.exception("periodic_enqueue_failed", job=name)
+            due[name] = next_tick(crons[name], moment)

@@ -16,6 +16,7 @@ TAGS = [
     Tag(name="volunteers", description="Volunteer profiles, teams, patrol routes, shifts and attendance"),
     Tag(name="hours", description="The volunteer hours ledger, verification, service records"),
     Tag(name="incidents", description="What patrols report, routed to the party that must act"),
+    Tag(name="notifications", description="The inbox and WeChat subscribe-message budgets"),
     Tag(name="inclusion", description="Languages, points, rewards, statistics"),
     Tag(name="operations", description="Health, readiness, metrics"),
 ]

@@ -4,6 +4,7 @@
 the real server can take (used code, blocked user, expired token, busy, rate limit) without a
 network. Handlers are plain methods returning a ``Reply``; a new endpoint is one method plus one
 line in ``_routes``. Time is ``now()``, which tests move with ``advance()`` instead of sleeping.
+Subscribe messages (templates, grants, keyword limits) are in ``wechat_subscribe.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from urllib.parse import parse_qsl
 
 import uvicorn
 from PIL import Image
+
+from tests.fakes.wechat_subscribe import SUBSCRIBE_SEND_PATH, SubscribeMessages
 
 JSON = "application/json; charset=utf-8"
 # What the real jscode2session sends for every answer, although the body is JSON.
@@ -85,7 +88,7 @@ class _HttpFailure:
 Handler = Callable[[Request], Reply]
 
 
-class FakeWechat:
+class FakeWechat(SubscribeMessages):
     """State, knobs and ASGI app of the fake WeChat server."""
 
     def __init__(self, *, appid: str = "wxfake0123456789", secret: str = "fake-app-secret") -> None:
@@ -102,6 +105,7 @@ class FakeWechat:
                 self._getwxacodeunlimit,
                 not_json=(40169, "invalid length for scene, or the data is not json"),
             ),
+            ("POST", SUBSCRIBE_SEND_PATH): self._authenticated(self._subscribe_send),
         }
         self.reset()
 
@@ -130,6 +134,7 @@ class FakeWechat:
             self._busy_remaining = 0
             self._http_failure = _HttpFailure()
             self._stall = _Stall()
+            self._reset_subscriptions()
 
     # -- knobs ----------------------------------------------------------------------------
 

@@ -1,0 +1,104 @@
+"""The periodic round (every 5 minutes): reminders, due change notices, lost deliveries.
+
+Reminders go to confirmed registrations of published events that start 24 hours and 2 hours
+from now, and to volunteers signed up for a shift 2 hours ahead. Each round looks back one
+window (the cron period and some slack), so a late or skipped round still finds them; a round
+that finds one twice writes nothing the second time (the notice's key is per registration and
+lead time), so each reminder goes out once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from backend.events.tables import EventStatus, Registration, RegistrationStatus
+from backend.notifications import digests, inbox, sources
+from backend.notifications.inbox import Posting
+from backend.notifications.tables import NoticeKind, OutboundMessage, OutboundStatus
+from backend.settings import Settings
+from backend.volunteers.tables import ShiftSignup, ShiftStatus, SignupStatus
+
+CRON = "*/5 * * * *"
+WINDOW = timedelta(minutes=15)  # the 5-minute period, with room for a late or skipped round
+EVENT_LEADS_HOURS = (24, 2)
+SHIFT_LEAD = timedelta(hours=2)
+# A queued message nobody took on (its job lost with a process) is queued again, while it matters.
+STRANDED_AFTER = timedelta(minutes=10)
+STRANDED_WITHIN = timedelta(hours=2)
+
+
+async def run_round(*, settings: Settings, now: datetime | None = None) -> dict[str, int]:
+    """One round; what it did, by part."""
+    moment = now or datetime.now(UTC)
+    done = {f"event_reminders_{hours}h": await event_reminders(settings=settings, now=moment, hours=hours) for hours in EVENT_LEADS_HOURS}
+    done["shift_reminders"] = await shift_reminders(settings=settings, now=moment)
+    done["change_notices"] = 0
+    for digest_id in await digests.due_digests(now=moment):
+        done["change_notices"] += await digests.flush_digest(digest_id=digest_id, settings=settings, now=moment)
+    done["requeued"] = await requeue_stranded(now=moment)
+    return done
+
+
+async def event_reminders(*, settings: Settings, now: datetime, hours: int) -> int:
+    """Reminders for events starting ``hours`` from now (within one window); how many were new."""
+    lead = timedelta(hours=hours)
+    rows = await Registration.select(Registration.id, Registration.user, Registration.event).where(
+        (Registration.status == RegistrationStatus.confirmed.value)
+        & (Registration.event.status == EventStatus.published.value)
+        & (Registration.event.starts_at > now + lead - WINDOW)
+        & (Registration.event.starts_at <= now + lead)
+    )
+    events: dict[uuid.UUID, dict[str, Any] | None] = {}
+    postings = []
+    for row in rows:
+        if row["event"] not in events:
+            events[row["event"]] = await sources.event_params(row["event"])
+        params = events[row["event"]]
+        if params is not None:
+            postings.append(
+                Posting(row["user"], NoticeKind.event_reminder, {**params, "registration_id": str(row["id"]), "hours": hours},
+                        f"event_reminder_{hours}h:{row['id']}")
+            )
+    return await _post_new(postings, settings, now)
+
+
+async def shift_reminders(*, settings: Settings, now: datetime) -> int:
+    rows = await ShiftSignup.select(ShiftSignup.id, ShiftSignup.user, ShiftSignup.shift).where(
+        (ShiftSignup.status == SignupStatus.signed_up.value)
+        & (ShiftSignup.shift.status == ShiftStatus.scheduled.value)
+        & (ShiftSignup.shift.starts_at > now + SHIFT_LEAD - WINDOW)
+        & (ShiftSignup.shift.starts_at <= now + SHIFT_LEAD)
+    )
+    shifts: dict[uuid.UUID, dict[str, Any] | None] = {}
+    postings = []
+    for row in rows:
+        if row["shift"] not in shifts:
+            shifts[row["shift"]] = await sources.shift_params(row["shift"])
+        params = shifts[row["shift"]]
+        if params is not None:
+            postings.append(
+                Posting(row["user"], NoticeKind.shift_reminder, {**params, "signup_id": str(row["id"])}, f"shift_reminder:{row['id']}")
+            )
+    return await _post_new(postings, settings, now)
+
+
+async def _post_new(postings: list[Posting], settings: Settings, now: datetime) -> int:
+    """Post the reminders; how many of them are new (a second round finds them all written)."""
+    if not postings:
+        return 0
+    before = await inbox.existing_keys(postings)
+    await inbox.post_notices(postings, settings=settings, now=now)
+    return sum(1 for posting in postings if (posting.recipient_id, posting.source_key) not in before)
+
+
+async def requeue_stranded(*, now: datetime) -> int:
+    rows = await OutboundMessage.select(OutboundMessage.notice).where(
+        (OutboundMessage.status == OutboundStatus.queued.value)
+        & (OutboundMessage.attempts == 0)
+        & (OutboundMessage.created_at < now - STRANDED_AFTER)
+        & (OutboundMessage.created_at > now - STRANDED_WITHIN)
+    ).limit(500)
+    await inbox.queue_deliveries([row["notice"] for row in rows])
+    return len(rows)

@@ -5,18 +5,312 @@ The schema comes only from Piccolo migrations (``linli migrate``); nothing here 
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+import aiosqlite
 import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from backend.settings import Settings
+
+# Long-lived connections an SQLite engine keeps open for statements outside a transaction. Each is
+# a thread; sqlite3 lets go of the GIL while SQLite works, so a few readers overlap on two cores.
+SQLITE_READERS = 4
+# Idle connections kept for DEFERRED transactions (the app's own write transactions are IMMEDIATE).
+SQLITE_SPARE = 2
+
+_FIRST_WORD = re.compile(r"\s*([A-Za-z]+)")
+_READS = frozenset({"SELECT", "VALUES", "EXPLAIN"})
+_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"})
+# Before 3.35 an INSERT has no RETURNING and Piccolo reads the new key back its own way.
+_HAS_RETURNING = sqlite3.sqlite_version_info >= (3, 35)
+
+
+@dataclass(eq=False)
+class _Connections:
+    """What a pooled SQLite engine holds between ``open_engine`` and ``close_engine``."""
+
+    loop: asyncio.AbstractEventLoop
+    readers: asyncio.Queue[aiosqlite.Connection]
+    writer: aiosqlite.Connection
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    writer_dirty: bool = False  # a transaction ended abnormally: roll back before the next BEGIN
+    spare: list[tuple[aiosqlite.Connection, bool]] = field(default_factory=list)  # (connection, dirty)
+    opened: list[aiosqlite.Connection] = field(default_factory=list)
+    closing: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+class _PooledTransaction(SQLiteTransaction):
+    """Piccolo's transaction, on one of the engine's connections instead of a new one.
+
+    IMMEDIATE and EXCLUSIVE transactions run on the one writer connection, taken in turn under an
+    asyncio lock (still with ``BEGIN IMMEDIATE``, so other processes are kept out by SQLite's own
+    lock and busy timeout as before); DEFERRED ones get a connection of their own.
+    """
+
+    __slots__ = ("_lease", "_ended")
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self._ended = False
+        self._lease = await self.engine._lease(self.transaction_type)
+        self.connection = self._lease.connection
+        try:
+            await self.begin()
+        except BaseException:
+            self._lease.release(clean=False)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def begin(self) -> None:
+        await self.connection.execute_fetchall(f"BEGIN {self.transaction_type.value}")
+
+    async def commit(self) -> None:
+        await self.connection.execute_fetchall("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        await self.connection.execute_fetchall("ROLLBACK")
+        self._rolled_back = True
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        clean = False
+        try:
+            if exception:
+                if not self._rolled_back:
+                    # sqlite3's own rollback, a no-op when SQLite has already rolled back by itself
+                    # (Piccolo's "ROLLBACK" would then raise and hide the original error).
+                    await self.connection.rollback()
+                    self._rolled_back = True
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+            clean = True
+        finally:
+            # Unlike Piccolo's, this also runs when COMMIT fails: the task leaves the transaction
+            # and the connection goes back (rolled back before anyone uses it again).
+            self._ended = True
+            self.engine.current_transaction.reset(self.context)
+            self._lease.release(clean=clean)
+        return exception is None
+
+
+@dataclass(eq=False)
+class _Lease:
+    connection: aiosqlite.Connection
+    engine: PooledSQLiteEngine
+    pool: _Connections
+    writer: bool
+
+    def release(self, *, clean: bool) -> None:
+        """Synchronous, so a cancelled task cannot keep the connection or the lock."""
+        if self.writer:
+            self.pool.writer_dirty = self.pool.writer_dirty or not clean
+            self.pool.write_lock.release()
+        else:
+            self.engine._return_spare(self.pool, self.connection, dirty=not clean)
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with long-lived connections.
+
+    Piccolo opens a new connection, and a new thread, for every query, and SQLite then reads the
+    whole schema again; that made a 20-row list several times slower than on PostgreSQL. Between
+    ``start_connection_pool`` and ``close_connection_pool`` this engine instead runs:
+
+    - reads outside a transaction on a few long-lived reader connections (WAL: they never wait
+      for a writer and see only committed data);
+    - writes outside a transaction, and IMMEDIATE/EXCLUSIVE transactions, on one writer
+      connection, one at a time under an asyncio lock held for the whole transaction (waiting at
+      most the busy timeout, then "database is locked", as SQLite itself would answer);
+    - DEFERRED transactions on spare connections of their own;
+    - anything else (PRAGMA, DDL, BEGIN by hand) on a new connection, exactly as Piccolo does, so
+      per-connection state never leaks into a shared connection.
+
+    Every connection has ``foreign_keys`` on and the busy timeout, as Piccolo's own. Outside that
+    window (the ``piccolo`` CLI, or another event loop) it is Piccolo's engine unchanged.
+    """
+
+    __slots__ = ("_pool",)
+
+    def __init__(self, path: str = "piccolo.sqlite", **kwargs: Any) -> None:
+        self._pool: _Connections | None = None
+        super().__init__(path=path, **kwargs)
+
+    @property
+    def busy_timeout(self) -> float:
+        return float(self.connection_kwargs.get("timeout", 5.0))
+
+    # --- opening and closing -------------------------------------------------------------------
+
+    async def start_connection_pool(self, readers: int = SQLITE_READERS) -> None:  # type: ignore[override]
+        if self._pool is not None:
+            return
+        opened: list[aiosqlite.Connection] = []
+        try:
+            for _ in range(readers + 1):
+                opened.append(await self._connect())
+        except BaseException:
+            for connection in opened:
+                await connection.close()
+            raise
+        queue: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for connection in opened[1:]:
+            queue.put_nowait(connection)
+        self._pool = _Connections(
+            loop=asyncio.get_running_loop(), readers=queue, writer=opened[0], opened=list(opened)
+        )
+
+    async def close_connection_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if pool.closing:
+            await asyncio.gather(*pool.closing, return_exceptions=True)
+        for connection in pool.opened:
+            await connection.close()  # waits for whatever is already queued on it
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        try:
+            connection.row_factory = dict_factory
+            await connection.execute_fetchall("PRAGMA foreign_keys = 1")
+        except BaseException:
+            await connection.close()
+            raise
+        return connection
+
+    def _usable_pool(self) -> _Connections | None:
+        pool = self._pool
+        if pool is None:
+            return None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        return pool if loop is pool.loop else None
+
+    # --- leases for transactions ---------------------------------------------------------------
+
+    async def _lease(self, transaction_type: TransactionType) -> _Lease:
+        pool = self._usable_pool()
+        if pool is None:
+            raise sqlite3.ProgrammingError("the engine's connections were closed")
+        if transaction_type is not TransactionType.deferred:
+            await self._take_writer(pool)
+            return _Lease(connection=pool.writer, engine=self, pool=pool, writer=True)
+        if pool.spare:
+            connection, dirty = pool.spare.pop()
+        else:
+            connection, dirty = await self._connect(), False
+            pool.opened.append(connection)
+        if dirty:
+            try:
+                await connection.rollback()  # a no-op unless a transaction was left open
+            except BaseException:
+                self._return_spare(pool, connection, dirty=True)
+                raise
+        return _Lease(connection=connection, engine=self, pool=pool, writer=False)
+
+    async def _take_writer(self, pool: _Connections) -> None:
+        """The write lock, and the writer connection ready for a new statement or BEGIN."""
+        await self._acquire_write_lock(pool)
+        try:
+            if pool.writer_dirty:
+                await pool.writer.rollback()  # a no-op unless a transaction was left open
+                pool.writer_dirty = False
+        except BaseException:
+            pool.write_lock.release()
+            raise
+
+    async def _acquire_write_lock(self, pool: _Connections) -> None:
+        try:
+            async with asyncio.timeout(self.busy_timeout):
+                await pool.write_lock.acquire()
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked") from None
+
+    def _return_spare(self, pool: _Connections, connection: aiosqlite.Connection, *, dirty: bool) -> None:
+        if self._pool is pool and len(pool.spare) < SQLITE_SPARE:
+            pool.spare.append((connection, dirty))
+            return
+        if connection in pool.opened:
+            pool.opened.remove(connection)
+        task = asyncio.ensure_future(connection.close())
+        pool.closing.add(task)
+        task.add_done_callback(pool.closing.discard)
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        if self._usable_pool() is None:
+            return super().transaction(transaction_type=transaction_type, allow_nested=allow_nested)
+        return _PooledTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+    # --- running statements ----------------------------------------------------------------------
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        pool = self._usable_pool()
+        if pool is None or (querystring.query_type == "insert" and not _HAS_RETURNING):
+            return await super().run_querystring(querystring, in_pool=in_pool)
+        query_id = self.get_query_id()
+        if self.log_queries:
+            self.print_query(query_id=query_id, query=querystring.__str__())
+        sql, args = querystring.compile_string(engine_type=self.engine_type)
+        response = await self._run(pool, sql, args)
+        if self.log_responses:
+            self.print_response(query_id=query_id, response=response)
+        return response
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        pool = self._usable_pool()
+        if pool is None:
+            return await super().run_ddl(ddl, in_pool=in_pool)
+        query_id = self.get_query_id()
+        if self.log_queries:
+            self.print_query(query_id=query_id, query=ddl)
+        response = await self._run(pool, ddl, [])
+        if self.log_responses:
+            self.print_response(query_id=query_id, response=response)
+        return response
+
+    async def _run(self, pool: _Connections, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+        current = self.current_transaction.get()
+        if current is not None:
+            if getattr(current, "_ended", False):
+                # A task started inside a transaction that has since ended (Piccolo's closed
+                # connection would refuse too); never let it into whoever holds the writer now.
+                raise ValueError("this transaction has already ended")
+            return list(await current.connection.execute_fetchall(sql, args))
+        match = _FIRST_WORD.match(sql)
+        word = match.group(1).upper() if match else ""
+        if word in _READS:
+            connection = await pool.readers.get()
+            try:
+                return list(await connection.execute_fetchall(sql, args))
+            finally:
+                # Even if this task was cancelled: the statement finishes on the connection's own
+                # thread before anything queued after it, and leaves no transaction open.
+                pool.readers.put_nowait(connection)
+        if word in _WRITES:
+            await self._take_writer(pool)
+            try:
+                return list(await pool.writer.execute_fetchall(sql, args))
+            finally:
+                pool.write_lock.release()
+        return await self._run_in_new_connection(sql, args)
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -28,7 +322,7 @@ def make_engine(settings: Settings) -> Engine:
         )
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # ``timeout`` is SQLite's busy timeout: a writer waits for the lock instead of failing.
-    return SQLiteEngine(path=str(settings.sqlite_path), timeout=settings.sqlite_busy_timeout_seconds)
+    return PooledSQLiteEngine(path=str(settings.sqlite_path), timeout=settings.sqlite_busy_timeout_seconds)
 
 
 def prepare_sqlite_file(settings: Settings) -> None:
@@ -52,11 +346,17 @@ async def open_engine(engine: Engine, settings: Settings) -> None:
         await engine.start_connection_pool(
             min_size=1, max_size=settings.database_pool_size, command_timeout=30
         )
-    await engine.run_ddl("SELECT 1")
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.start_connection_pool()
+    try:
+        await engine.run_ddl("SELECT 1")
+    except BaseException:
+        await close_engine(engine)  # aiosqlite's threads would otherwise keep the process alive
+        raise
 
 
 async def close_engine(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, (PostgresEngine, PooledSQLiteEngine)):
         await engine.close_connection_pool()
 
 

@@ -1,0 +1,130 @@
+"""Images: a 24-megapixel JPEG through the poster pipeline (backend/core/images.py process_image).
+
+The JPEG (6000 x 4000, a photo-like mix of gradients, shapes and grain, under the default 8 MB
+upload limit) is made once with Pillow. Each run then happens in a fresh child process, so its
+peak memory is its own: the child imports the app's image module, records its baseline, runs
+``process_image`` with the default limits (the renditions a poster gets), and reports
+
+- wall time of the call;
+- tracemalloc's peak: memory Python itself allocated (Pillow's pixel buffers are allocated by
+  Pillow outside Python's allocator and do not show here);
+- ru_maxrss: the child's peak resident memory, pixel buffers included, and its growth over the
+  baseline measured just before the call (and /proc's VmHWM, the same peak from the kernel).
+
+    .venv/bin/python -m bench.images --quick
+    .venv/bin/python -m bench.images
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import PYTHON, REPO, print_header  # noqa: E402
+
+CHILD = r"""
+import asyncio, json, resource, sys, time, tracemalloc
+from backend.core.images import ImageLimits, process_image
+data = open(sys.argv[1], "rb").read()
+baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()
+started = time.perf_counter()
+result = asyncio.run(process_image(data, limits=ImageLimits()))
+wall = time.perf_counter() - started
+_, peak = tracemalloc.get_traced_memory()
+tracemalloc.stop()
+peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"vmhwm_mb": hwm_kb / 1024,
+    "wall_s": wall, "tracemalloc_peak_mb": peak / 2**20, "maxrss_mb": peak_kb / 1024,
+    "baseline_rss_mb": baseline_kb / 1024, "renditions": [[r.key, r.width, r.height, len(r.data)] for r in result.renditions],
+}))
+"""
+
+
+def make_jpeg(width: int, height: int, max_bytes: int) -> bytes:
+    """A photo-like picture: smooth light, hard edges and sensor grain, as a phone would give
+    (about 6-7 MiB at 24 MP, like a phone's own JPEG)."""
+    from PIL import Image, ImageDraw
+
+    sky = Image.linear_gradient("L").resize((width, height))
+    light = Image.radial_gradient("L").resize((width, height))
+    grain_a, grain_b = Image.effect_noise((width, height), 40), Image.effect_noise((width, height), 40)
+    picture = Image.merge(
+        "RGB", (Image.blend(sky, grain_a, 0.35), Image.blend(light, grain_b, 0.35), Image.blend(sky, grain_a, 0.25))
+    )
+    draw = ImageDraw.Draw(picture)
+    step = max(width, height) // 40
+    for i in range(0, width, step):  # windows, railings, roof tiles
+        draw.rectangle([i, height // 2, i + step // 2, height // 2 + (i * 7919) % (height // 3)],
+                       fill=((i * 31) % 256, (i * 17) % 256, (i * 7) % 256))
+    for quality in (90, 85, 80, 75, 70, 60):
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=quality)
+        if out.tell() <= max_bytes:
+            return out.getvalue()
+    raise RuntimeError("could not make a JPEG under the upload limit")
+
+
+MAKER = r"""
+import sys
+from bench.images import make_jpeg
+open(sys.argv[1], "wb").write(make_jpeg(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+"""
+
+
+def main(args: argparse.Namespace) -> None:
+    from backend.core.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, DEFAULT_WIDTHS
+
+    print_header(
+        "images: a 24-megapixel JPEG through process_image", quick=args.quick, size=f"{args.width} x {args.height}",
+        runs=args.runs, widths=DEFAULT_WIDTHS, limits=f"{DEFAULT_MAX_BYTES} bytes, {DEFAULT_MAX_PIXELS} pixels", load=False,
+    )
+    runs = []
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as source:
+        # Made in a child too: Linux carries a parent's peak RSS into ru_maxrss across fork and
+        # exec, so this process stays small for the children's figures to be their own.
+        subprocess.run([PYTHON, "-c", MAKER, source.name, str(args.width), str(args.height), str(DEFAULT_MAX_BYTES)],
+                       cwd=REPO, check=True)
+        size = Path(source.name).stat().st_size
+        print(f"input: {args.width * args.height / 1e6:.1f} MP JPEG, {size / 2**20:.2f} MiB")
+        for number in range(args.runs):
+            out = subprocess.run([PYTHON, "-c", CHILD, source.name], cwd=REPO, capture_output=True, text=True)
+            if out.returncode != 0:
+                raise RuntimeError(out.stderr)
+            run = json.loads(out.stdout.strip().splitlines()[-1])
+            runs.append(run)
+            print(f"run {number + 1}: wall {run['wall_s']:.2f} s, tracemalloc peak {run['tracemalloc_peak_mb']:.1f} MiB, "
+                  f"max RSS {run['maxrss_mb']:.0f} MiB (baseline {run['baseline_rss_mb']:.0f} MiB, "
+                  f"+{run['maxrss_mb'] - run['baseline_rss_mb']:.0f} MiB; VmHWM {run['vmhwm_mb']:.0f} MiB)")
+    print("renditions:", ", ".join(f"{key} {w}x{h} {size // 1024} KiB" for key, w, h, size in runs[-1]["renditions"]))
+    walls = [r["wall_s"] for r in runs]
+    print(f"wall: median {statistics.median(walls):.2f} s, min {min(walls):.2f} s, max {max(walls):.2f} s")
+    print(f"peak RSS: max {max(r['maxrss_mb'] for r in runs):.0f} MiB; "
+          f"growth over baseline: max {max(r['maxrss_mb'] - r['baseline_rss_mb'] for r in runs):.0f} MiB")
+    print("note: each run is a fresh child process, alone on the machine only if nothing else runs")
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smoke run: one run")
+    parser.add_argument("--width", type=int, default=6000)
+    parser.add_argument("--height", type=int, default=4000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs = 1
+    return args
+
+
+if __name__ == "__main__":
+    main(parse())

@@ -105,6 +105,10 @@ def cache_kind(state: State) -> dict[str, str]:
 class UncachedCache(VersionedCache):
     """Every read misses and nothing is stored: the list is always built from the database."""
 
+    async def lookup(self, namespace: str, *parts: str) -> tuple[str | None, bytes | None]:
+        key, _ = await super().lookup(namespace, *parts)  # the version is still read, as on a miss
+        return key, None
+
     async def get(self, key: str | None) -> bytes | None:
         return None
 

@@ -340,11 +340,18 @@ def bind_tables(engine: Engine, tables: Iterable[type[Table]]) -> None:
         table._meta.db = engine
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """What a connection goes back to the pool with. asyncpg's default sends ``RESET ALL; UNLISTEN
+    *; ...`` on every release, a round trip per statement run outside a transaction. The app never
+    leaves session state behind (no LISTEN, no session-level SET or advisory lock; transactions
+    are rolled back by asyncpg before this runs), so there is nothing to reset."""
+
+
 async def open_engine(engine: Engine, settings: Settings) -> None:
     """Open the pool and prove the database answers: a dead database fails start-up loudly."""
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(
-            min_size=1, max_size=settings.database_pool_size, command_timeout=30
+            min_size=1, max_size=settings.database_pool_size, command_timeout=30, reset=_keep_session
         )
     elif isinstance(engine, PooledSQLiteEngine):
         await engine.start_connection_pool()

@@ -20,8 +20,8 @@ async def browse_events(
     """A page of events as JSON; the same question in the same language is answered once."""
     key = None
     if not filters.mine:  # a staff view depends on who asks; the public one does not
-        key = await cache.key(CACHE_NAMESPACE, "list", get_locale(), repr(filters), cursor or "", str(limit))
-        if (hit := await cache.get(key)) is not None:
+        key, hit = await cache.lookup(CACHE_NAMESPACE, "list", get_locale(), repr(filters), cursor or "", str(limit))
+        if hit is not None:
             return hit
     rows, next_cursor = await queries.list_events(filters=filters, user_id=user_id, cursor=cursor, limit=limit)
     page = EventPage(items=[presenters.list_item(r.event, r.distance_m) for r in rows], next_cursor=next_cursor)
@@ -31,8 +31,8 @@ async def browse_events(
 
 
 async def read_event(*, event_id: uuid.UUID, user_id: uuid.UUID | None, cache: VersionedCache) -> bytes:
-    key = await cache.key(CACHE_NAMESPACE, "event", get_locale(), str(event_id))
-    if (hit := await cache.get(key)) is not None:
+    key, hit = await cache.lookup(CACHE_NAMESPACE, "event", get_locale(), str(event_id))
+    if hit is not None:
         return hit
     event = await services.get_event(event_id=event_id, user_id=user_id)
     body = msgspec.json.encode(presenters.event_read(event, await services.get_venue(event.venue)))

@@ -118,8 +118,8 @@ async def share_card(
     event = await services.get_event(event_id=event_id, user_id=None)
     code = await share_link_code(event_id=event.id, sharer_id=sharer_id)
     # Any write to events bumps the namespace's version, so a changed event is drawn again.
-    key = await cache.key(CACHE_NAMESPACE, "share-card", get_locale(), str(event.id), code)
-    if (hit := await cache.get(key)) is not None:
+    key, hit = await cache.lookup(CACHE_NAMESPACE, "share-card", get_locale(), str(event.id), code)
+    if hit is not None:
         return hit
     text = card_text(event, await services.get_venue(event.venue))
     wxacode = await _wxacode(wechat, cache, scene=SCENE_PREFIX + code, page=options.event_page)
@@ -133,8 +133,8 @@ async def _wxacode(wechat: WechatClient, cache: VersionedCache, *, scene: str, p
     """The mini-program code for ``scene``, or None without WeChat or when WeChat fails."""
     if not wechat.configured:
         return None
-    key = await cache.key(WXACODE_NAMESPACE, page, scene)
-    if (hit := await cache.get(key)) is not None:
+    key, hit = await cache.lookup(WXACODE_NAMESPACE, page, scene)
+    if hit is not None:
         return hit
     body = {"scene": scene, "page": page, "width": WXACODE_WIDTH, "check_path": False, "env_version": "release"}
     try:

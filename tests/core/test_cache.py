@@ -1,0 +1,62 @@
+"""The versioned cache: one lookup reads the namespace's version and the entry it names.
+
+On Redis the two reads are one script call (so a cached public read costs one round trip); in
+process they are dictionary reads. Either way a bump makes every earlier entry unreachable, and a
+cache that fails is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from backend.core.cache import VersionedCache
+from backend.core.stores import build_stores
+
+
+async def _round_trip(cache: VersionedCache) -> None:
+    key, hit = await cache.lookup("events", "list", "en", "page-1")
+    assert key is not None and hit is None
+    await cache.set(key, b"[1,2,3]")
+    assert await cache.lookup("events", "list", "en", "page-1") == (key, b"[1,2,3]")
+    assert (await cache.lookup("events", "list", "ja", "page-1"))[1] is None  # other parts, other entry
+
+    await cache.bump("events")
+    new_key, hit = await cache.lookup("events", "list", "en", "page-1")
+    assert hit is None and new_key != key
+    await cache.bump("libraries")  # another namespace's bump leaves this one's entries alone
+    await cache.set(new_key, b"[4]")
+    assert await cache.lookup("events", "list", "en", "page-1") == (new_key, b"[4]")
+
+
+async def test_in_process_cache_hits_misses_and_bumps() -> None:
+    await _round_trip(VersionedCache(build_stores(None)))
+
+
+async def test_redis_cache_hits_misses_and_bumps(redis: Redis) -> None:
+    await _round_trip(VersionedCache(build_stores(redis)))
+    # The entries live under the store's namespace, where set() put them and lookup() finds them.
+    assert await redis.keys("linli:cache:events:v1:*")
+
+
+async def test_every_instance_sees_another_instance_bump(redis: Redis, redis_url: str) -> None:
+    other_client = Redis.from_url(redis_url)
+    try:
+        one, two = VersionedCache(build_stores(redis)), VersionedCache(build_stores(other_client))
+        key, _ = await one.lookup("events", "event", "en", "42")
+        await one.set(key, b"{}")
+        assert (await two.lookup("events", "event", "en", "42"))[1] == b"{}"
+        await two.bump("events")
+        assert (await one.lookup("events", "event", "en", "42"))[1] is None
+    finally:
+        await other_client.aclose()
+
+
+async def test_unreachable_redis_is_a_miss_and_stores_nothing() -> None:
+    gone = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)  # nothing listens on port 1
+    try:
+        cache = VersionedCache(build_stores(gone))
+        assert await cache.lookup("events", "list", "en") == (None, None)
+        await cache.set(None, b"ignored")  # what a reader does after a miss it could not key
+        await cache.bump("events")  # logged, not raised: the write that bumps must not fail
+    finally:
+        await gone.aclose()

@@ -9,6 +9,7 @@ from backend.core.sheets import excel_csv
 from backend.core.i18n import CITY_TZ, _, format_datetime, format_interval, ngettext, pick
 from backend.events import checkins
 from backend.events.posters import poster_urls
+from backend.events.registrations import RegisteredEvent
 from backend.events.schemas import (
     AttendeeList,
     AttendeeRead,
@@ -103,7 +104,7 @@ def venue_read(venue: Venue) -> VenueRead:
     )
 
 
-def registration_read(registration: Registration, event: Event, venue_name: dict[str, str], position: int | None) -> RegistrationRead:
+def registration_read(registration: Registration, event: RegisteredEvent, venue_name: dict[str, str], position: int | None) -> RegistrationRead:
     return RegistrationRead(
         id=registration.id,
         status=registration.status,  # type: ignore[arg-type]

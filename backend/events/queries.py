@@ -127,16 +127,33 @@ def _bounding_box(lat: float, lng: float, radius_m: int) -> list[Any]:
     ]
 
 
+# What a list item is made of (``presenters.list_item``) and nothing more: a list never carries
+# descriptions, contacts or recurrence rules, so it neither fetches nor decodes them.
 _COLUMNS = (
-    Event.all_columns(),
+    Event.id, Event.title, Event.summary, Event.price_note, Event.poster, Event.category, Event.status,
+    Event.starts_at, Event.ends_at, Event.capacity, Event.seats_taken, Event.waitlist_count, Event.is_free,
+    Event.audience_mask, Event.language_mask, Event.accessibility_mask, Event.series, Event.venue,
+    Event.latitude, Event.longitude,
     Event.venue.name.as_alias("venue_name"),
     Event.venue.latitude.as_alias("venue_latitude"),
     Event.venue.longitude.as_alias("venue_longitude"),
 )
+_JSON_COLUMNS = ("title", "summary", "price_note", "poster", "venue_name")
 
 
 def _select() -> Any:
-    return Event.select(*_COLUMNS).output(load_json=True)
+    return Event.select(*_COLUMNS)
+
+
+def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The JSON columns as dicts; msgspec decodes them several times faster than Piccolo's
+    ``load_json`` (the standard library's json), which showed in the list's profile."""
+    for row in rows:
+        for name in _JSON_COLUMNS:
+            value = row[name]
+            if isinstance(value, (str, bytes)):
+                row[name] = msgspec.json.decode(value)
+    return rows
 
 
 async def list_events(
@@ -156,7 +173,7 @@ async def list_events(
             | ((Event.starts_at == position.starts_at) & (Event.id > position.id))
         )
     rows = await query.order_by(Event.starts_at, Event.id).limit(limit + 1)
-    page = rows[:limit]
+    page = _decoded(rows[:limit])
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
@@ -179,6 +196,7 @@ async def _list_near(
         key=lambda item: (item[0], item[1]["starts_at"], str(item[1]["id"])),
     )
     page = within[position.offset : position.offset + limit]
+    _decoded([row for _, row in page])
     next_offset = position.offset + limit
     next_cursor = encode_cursor(_Cursor(offset=next_offset)) if next_offset < len(within) else None
     return [EventRow(row, round(d)) for d, row in page], next_cursor

@@ -9,6 +9,7 @@ Arrival order is a number handed out by the same row (``queue_counter``).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
@@ -289,8 +290,21 @@ async def my_registrations(*, user_id: uuid.UUID, include_past: bool) -> list[Re
     return await query.order_by(Registration.created_at, ascending=False).limit(200)
 
 
-async def registration_context(registration: Registration) -> tuple[Event, dict[str, str], int | None]:
+@dataclass(frozen=True)
+class RegisteredEvent:
+    """The event as a registration shows it."""
+
+    id: uuid.UUID
+    title: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+
+async def registration_context(registration: Registration) -> tuple[RegisteredEvent, dict[str, str], int | None]:
     """What a registration is shown with: its event, the venue's name, its place in line."""
-    event = await Event.objects().output(load_json=True).where(Event.id == registration.event).first()
-    venue = await Event.select(Event.venue.name).where(Event.id == registration.event).output(load_json=True).first()
-    return event, venue["venue.name"], await waitlist_position(registration)
+    row = await Event.select(
+        Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status, Event.venue.name.as_alias("venue_name")
+    ).where(Event.id == registration.event).output(load_json=True).first()
+    venue_name = row.pop("venue_name")
+    return RegisteredEvent(**row), venue_name, await waitlist_position(registration)

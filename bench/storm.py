@@ -181,6 +181,15 @@ async def main(args: argparse.Namespace) -> None:
                     "storm: POST registrations", send, concurrency=args.concurrency, total=args.signups,
                     servers=[one, two], ok=lambda r: r.status_code == 201, keep_responses=True,
                 )
+
+                async def ping(i: int):  # type: ignore[no-untyped-def]
+                    return await (http_one if i % 2 == 0 else http_two).get("/health")
+
+                # The ceiling: the same client, connections and instances, on the cheapest endpoint
+                # there is (no database, no Redis). No sign-up rate can exceed it on this machine.
+                ceiling = await run_load(
+                    "ceiling: GET /health", ping, concurrency=args.concurrency, total=args.signups, servers=[one, two],
+                )
         async with Loader(pg.url) as loader:
             problems, counts = await verify(loader, event_id, args.seats, result)
             await loader.execute("CREATE SEQUENCE bench_signup_user")
@@ -201,6 +210,10 @@ async def main(args: argparse.Namespace) -> None:
     for problem in baseline_problems:
         print(f"     - pgbench check: {problem}")
     print(f"storm rate / pgbench rate: {result.rps / tps:.2f}   (goal >= 0.50)")
+    print()
+    print(ceiling.line())
+    print(f"   ceiling / pgbench rate: {ceiling.rps / tps:.2f}   (the most the storm ratio could be with this client on these cores)")
+    print(f"   storm rate / ceiling: {result.rps / ceiling.rps:.2f}")
     if args.verbose:
         print(pgbench_out)
     print()

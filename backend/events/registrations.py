@@ -95,7 +95,8 @@ async def _by_idempotency_key(user_id: uuid.UUID, event_id: uuid.UUID, key: str)
 
 
 async def _open_event(event_id: uuid.UUID) -> Event:
-    event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
+    # Only dates, counts and flags are read here: the JSON columns stay undecoded.
+    event = await Event.objects().where(Event.id == event_id).first()
     if event is None or event.status == EventStatus.draft.value:
         raise NotFound("event_not_found", N_("This event does not exist."))
     now = _now()

@@ -34,10 +34,11 @@ from backend.core.errors import (
     internal_error_handler,
     nesting_error_handler,
 )
+from backend.core.input_checks import check_request_input
 from backend.core.job_queue import RedisRunner
 from backend.core.logging import configure_logging
 from backend.core.middleware import RequestContextMiddleware
-from backend.core.openapi import openapi_config
+from backend.core.openapi import document_problems, openapi_config
 from backend.core.operations import MetricsController, OperationsController
 from backend.core.piccolo_app import APP_CONFIG as CORE_APP
 from backend.core.stores import build_stores
@@ -229,7 +230,7 @@ def create_app(
             if own_redis and shared is not None:
                 await shared.aclose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=_route_handlers(settings),
         lifespan=[lifespan],
         state=State({"settings": settings, "engine": engine}),
@@ -252,6 +253,9 @@ def create_app(
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),
         openapi_config=openapi_config(_app_version()),
         request_max_body_size=settings.max_request_bytes,
+        before_request=check_request_input,
         logging_config=None,
         debug=False,
     )
+    document_problems(app)
+    return app

@@ -1,12 +1,28 @@
-"""The OpenAPI document at /schema: the API's contract, with the error shape on every operation."""
+"""The OpenAPI document at /schema: the API's contract, with the error shape on every operation.
+
+Handlers name the problems that are theirs (``responses=problems(404, 409)``); ``document_problems``
+adds, to every operation, those that come from the machinery around it, so the document never
+promises less than the server answers: 400 (an unknown ``?lang=``, a malformed body), 401 (a
+bad or expired token is refused on every route), 503 (the database or Redis away), 404 and 422
+where there are path parameters or other input to get wrong, 413 where there is a body, 429
+where a rate limit guards the route. An operation choosing its format with ``?format=csv``
+also names the CSV it then answers with.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, Example, SecurityScheme, Tag
+from litestar.openapi.spec import Components, Example, OpenAPIMediaType, Operation, Parameter, Schema, SecurityScheme, Tag
+from litestar.openapi.spec.enums import OpenAPIType
+from litestar.routes import HTTPRoute
 
 from backend.core.errors import _HTTP_MESSAGES, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
+from backend.core.stores import rate_limit
 
 TAGS = [
     Tag(name="accounts", description="WeChat and staff login, the caller's profile"),
@@ -67,3 +83,64 @@ def openapi_config(version: str) -> OpenAPIConfig:
         ),
         use_handler_docstrings=True,
     )
+
+
+# What every request can meet, whatever the operation: an unknown ?lang= (400), a malformed or
+# expired token (401: the middleware checks one wherever it is sent), a dependency away (503).
+EVERY_OPERATION = (400, 401, 503)
+# ?format=<key> answers with this media type instead of JSON.
+FORMATS = {"csv": "text/csv"}
+
+
+def document_problems(app: Litestar) -> None:
+    """Give every operation of ``app`` the problems that come from outside its handler."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler, kwargs in route.route_handler_map.values():
+            statuses = set(EVERY_OPERATION)
+            if kwargs.expected_path_params:
+                statuses |= {404, 422}
+            if kwargs.expected_query_params or kwargs.expected_header_params or kwargs.expected_cookie_params:
+                statuses.add(422)
+            if _takes_body(kwargs):
+                statuses |= {413, 422}
+            if any(is_rate_limit(guard) for guard in handler.resolve_guards()):
+                statuses.add(429)
+            responses = dict(handler.responses or {})
+            for status, spec in problems(*sorted(statuses)).items():
+                responses.setdefault(status, spec)
+            handler.responses = responses
+            if handler.operation_class is Operation:
+                handler.operation_class = DocumentedOperation
+
+
+def _takes_body(kwargs: Any) -> bool:
+    return bool(
+        "data" in kwargs.expected_reserved_kwargs
+        or "body" in kwargs.expected_reserved_kwargs
+        or kwargs.expected_form_data
+        or kwargs.expected_msgpack_data
+        or kwargs.expected_data_dto
+    )
+
+
+def is_rate_limit(guard: Any) -> bool:
+    """Whether ``guard`` is one that ``backend.core.stores.rate_limit`` made."""
+    return getattr(guard, "__qualname__", "").startswith(rate_limit.__qualname__ + ".")
+
+
+@dataclass
+class DocumentedOperation(Operation):
+    """An operation whose ``?format=`` alternatives are named beside its JSON answer."""
+
+    def __post_init__(self) -> None:
+        success = next((r for status, r in (self.responses or {}).items() if status.startswith("2")), None)
+        content = getattr(success, "content", None)
+        if content is None:
+            return
+        for parameter in self.parameters or []:
+            if isinstance(parameter, Parameter) and parameter.name == "format" and parameter.param_in == "query":
+                for key in getattr(parameter.schema, "enum", None) or []:
+                    if key in FORMATS:
+                        content.setdefault(FORMATS[key], OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)))

@@ -57,7 +57,8 @@ from backend.events.vocabulary import (
 from backend.settings import Settings
 
 JSON = "application/json"
-ScopeParam = Annotated[EditScope, Parameter(description="this event only, or this and every later occurrence of its series")]
+# Not called ``scope`` in the handlers: Litestar passes the ASGI scope to a parameter of that name.
+ScopeParam = Annotated[EditScope, Parameter(query="scope", description="this event only, or this and every later occurrence of its series")]
 
 
 def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
@@ -180,10 +181,10 @@ class EventController(Controller):
     )
     async def update(
         self, request: Request[Any, Any, Any], event_id: uuid.UUID, data: JSONBody[EventUpdate],
-        cache: NamedDependency[VersionedCache], scope: ScopeParam = "this",
+        cache: NamedDependency[VersionedCache], edit_scope: ScopeParam = "this",
     ) -> list[EventRead]:
         changes = msgspec.structs.asdict(data)
-        events = await services.update_event(user_id=principal_of(request).id, event_id=event_id, changes=changes, scope=scope, cache=cache)
+        events = await services.update_event(user_id=principal_of(request).id, event_id=event_id, changes=changes, scope=edit_scope, cache=cache)
         return await _events_read(events)
 
     @post(
@@ -195,8 +196,8 @@ class EventController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409),
     )
-    async def publish(self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache], scope: ScopeParam = "this") -> list[EventRead]:
-        return await _events_read(await services.publish_event(user_id=principal_of(request).id, event_id=event_id, scope=scope, cache=cache))
+    async def publish(self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache], edit_scope: ScopeParam = "this") -> list[EventRead]:
+        return await _events_read(await services.publish_event(user_id=principal_of(request).id, event_id=event_id, scope=edit_scope, cache=cache))
 
     @post(
         "/{event_id:uuid}/cancel",
@@ -207,8 +208,8 @@ class EventController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409),
     )
-    async def cancel(self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache], scope: ScopeParam = "this") -> list[EventRead]:
-        return await _events_read(await services.cancel_event(user_id=principal_of(request).id, event_id=event_id, scope=scope, cache=cache))
+    async def cancel(self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache], edit_scope: ScopeParam = "this") -> list[EventRead]:
+        return await _events_read(await services.cancel_event(user_id=principal_of(request).id, event_id=event_id, scope=edit_scope, cache=cache))
 
     @post(
         "/{event_id:uuid}/complete",
@@ -291,7 +292,7 @@ class RegistrationController(Controller):
         if format == "csv":
             return Response(
                 content=presenters.attendees_csv(attendees),
-                media_type="text/csv; charset=utf-8",
+                media_type="text/csv",
                 headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.csv"'},
             )
         return Response(presenters.attendee_list(attendees, counts))

@@ -43,6 +43,16 @@ async def erase_events(erasure: privacy.Erasure) -> None:
     await CalendarFeed.update({CalendarFeed.revoked_at: datetime.now(UTC)}).where(
         (CalendarFeed.user == erasure.user_id) & CalendarFeed.revoked_at.is_null()
     )
+    # An event has at most one anonymous link (a unique index): where it has one already, the
+    # person's own link goes; elsewhere it becomes the anonymous one, and its code keeps working.
+    shared = [row["event"] for row in await ShareLink.select(ShareLink.event).where(ShareLink.sharer == erasure.user_id)]
+    if shared:
+        taken = [
+            row["event"]
+            for row in await ShareLink.select(ShareLink.event).where(ShareLink.sharer.is_null() & ShareLink.event.is_in(shared))
+        ]
+        if taken:
+            await ShareLink.delete().where((ShareLink.sharer == erasure.user_id) & ShareLink.event.is_in(taken))
     await ShareLink.update({ShareLink.sharer: None}).where(ShareLink.sharer == erasure.user_id)
 
 

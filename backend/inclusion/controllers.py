@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, put, post
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.types import ControllerRouterHandler
@@ -40,7 +41,7 @@ class ResidentController(Controller):
         "/resident-profile",
         operation_id="save_my_resident_profile",
         summary="Fill in or replace the caller's resident profile (optional, self-declared, with consent)",
-        responses=problems(401, 422),
+        responses={**problems(401, 422), 201: ResponseSpec(ResidentProfileRead, description="The profile, filled in for the first time")},
     )
     async def save_profile(self, request: Request[Any, Any, Any], data: JSONBody[ResidentProfileWrite]) -> Response[ResidentProfileRead]:
         profile, created = await profiles.save_profile(user_id=principal_of(request).id, data=data)

@@ -89,7 +89,7 @@ class InsightController(Controller):
         )
         if format == "csv":
             disposition = f'attachment; filename="participation-{community_id}.csv"'
-            return Response(statistics.report_csv(report), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
+            return Response(statistics.report_csv(report), media_type="text/csv", headers={"Content-Disposition": disposition})
         return Response(_participation_read(report))
 
     @get(

@@ -112,12 +112,14 @@ class RedemptionRead(msgspec.Struct):
 class LeaderboardRow(msgspec.Struct):
     rank: Annotated[int, msgspec.Meta(description="1 for the top; equal values share a rank")]
     display_name: str
-    value: Annotated[int | float, msgspec.Meta(description="points, or hours with one decimal")]
+    # A number (whole points, or hours with one decimal): ``int | float`` would document as a
+    # oneOf that every whole number matches twice, which no validator accepts.
+    value: Annotated[float, msgspec.Meta(description="points, or hours with one decimal")]
 
 
 class LeaderboardMe(msgspec.Struct):
     rank: Annotated[int | None, msgspec.Meta(description="null while nothing counts yet this month")]
-    value: int | float
+    value: float
 
 
 class LeaderboardRead(msgspec.Struct):

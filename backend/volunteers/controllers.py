@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
@@ -47,7 +48,7 @@ class VolunteerController(Controller):
         operation_id="save_volunteer_profile",
         summary="Sign up as a volunteer (with consent), or change one's volunteer profile",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 422),
+        responses={**problems(401, 422), 200: ResponseSpec(VolunteerProfileRead, description="The profile, changed")},
     )
     async def save(
         self, request: Request[Any, Any, Any], data: JSONBody[VolunteerProfileWrite], settings: NamedDependency[Settings]
@@ -125,7 +126,7 @@ class MemberController(Controller):
         operation_id="join_team",
         summary="Join a team (active at once, or pending where coordinators approve); asking twice changes nothing",
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 404, 409),
+        responses={**problems(401, 404, 409), 200: ResponseSpec(JoinRead, description="Already asked: nothing changed")},
     )
     async def join(self, request: Request[Any, Any, Any], team_id: uuid.UUID) -> Response[JoinRead]:
         member, changed = await teams_members.join_team(user_id=principal_of(request).id, team_id=team_id)

@@ -124,9 +124,9 @@ def month_range(month: str) -> tuple[date, date]:
     try:
         year, number = (int(part) for part in month.split("-"))
         first = date(year, number, 1)
+        following = date(year + number // 12, number % 12 + 1, 1)  # 9999-12 has no next month
     except ValueError:
         raise DomainError("invalid_month", N_("Give the month as YYYY-MM."), status=422) from None
-    following = date(year + number // 12, number % 12 + 1, 1)
     return first, following
 
 

@@ -103,13 +103,13 @@ class HoursController(Controller):
         "/teams/{team_id:uuid}/hours.csv",
         operation_id="team_hours_csv",
         summary="A team's hours of one month as CSV (UTF-8 with BOM), with totals per volunteer",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         responses=problems(400, 401, 403, 404, 422),
     )
     async def csv(self, request: Request[Any, Any, Any], team_id: uuid.UUID, month: MonthParam) -> Response[bytes]:
         body = await team_month_csv(user_id=principal_of(request).id, team_id=team_id, month=month)
         disposition = f'attachment; filename="hours-{team_id}-{month}.csv"'
-        return Response(body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
+        return Response(body, media_type="text/csv", headers={"Content-Disposition": disposition})
 
     @post(
         "/hours/{entry_id:uuid}/verify",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
@@ -111,7 +112,7 @@ class SignupController(Controller):
         summary="Take a place on a shift of one's team; Idempotency-Key makes retries safe (201 new, 200 repeated)",
         guards=[SIGNUP_RATE],
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 403, 404, 409, 422, 429),
+        responses={**problems(401, 403, 404, 409, 422, 429), 200: ResponseSpec(SignupRead, description="A repeated sign-up: the place already taken")},
     )
     async def sign_up(
         self,

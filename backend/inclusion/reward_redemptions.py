@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from backend.accounts.services import Permission, require
+from backend.accounts.services import Permission, may
 from backend.core import signals
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
@@ -183,7 +183,8 @@ async def _not_reserved(redemption_id: uuid.UUID) -> DomainError:
 
 
 async def _for_staff(user_id: uuid.UUID, code: str) -> Redemption:
-    """The redemption a pickup code names, if the caller manages rewards in its community."""
+    """The redemption a pickup code names, if the caller manages rewards in its community. To
+    anyone else a valid code answers as an unknown one: a code must not be confirmable by trying."""
     normalised = code.strip().upper()
     if not (0 < len(normalised) <= 16 and normalised.isascii() and normalised.isalnum()):
         raise _not_found()
@@ -191,7 +192,8 @@ async def _for_staff(user_id: uuid.UUID, code: str) -> Redemption:
     if redemption is None:
         raise _not_found()
     reward = await Reward.select(Reward.community).where(Reward.id == redemption.reward).first()
-    await require(user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward["community"])
+    if not await may(user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward["community"]):
+        raise _not_found()
     return redemption
 
 

@@ -1,0 +1,729 @@
+"""Who may do what, for EVERY operation of the OpenAPI document, asked of every kind of caller.
+
+``MATRIX`` below is the readable table: one row per operation (a few operations have two rows,
+one per way of calling them), one column per caller, each cell the exact status the app must
+answer. The callers:
+
+    anon        no token
+    resident    a resident who owns the resident-side objects: a registration and its ticket,
+                a child, a resident profile, a reward reserved, notices, a calendar feed,
+                an incident reported
+    resident_b  another resident
+    volunteer   a member of team A, signed up to its shift, owner of its hours entries
+    coord_b     coordinator of team B (and staff coordinator of community B)
+    org_b       organiser of street B
+    admin_b     admin of community B
+    city_admin  admin of the city
+    owner       where the object has an owner-type caller outside those eight, that one (the
+                event's organiser, the branch's librarian, the team's coordinator, the
+                community's admin, the staff of the party an incident was forwarded to), to show
+                that an allowed non-admin caller exists; None where there is none
+
+Every object is in street A / community A / team A unless the row says otherwise. What is
+checked for each cell (``test_matrix``):
+
+- the status is exactly the table's;
+- a refusal is RFC 9457 problem+json, and every table of the app (``all_tables()``: row counts
+  and a digest of all rows) is exactly as before the call;
+- an allowed call that changes things (POST, PUT, PATCH, DELETE) did change a table;
+- nothing leaks: no answer, allowed or refused, carries a private value (names, phones, real
+  names, ID numbers, ticket, pickup code, feed token, an incident's text, a draft's title, a
+  withdrawn reward, checkpoint codes, another resident's registration id …) of anyone but the
+  caller, unless the value's holders or the row's ``may_see`` name the caller. So a list asked
+  by the wrong people does not hold others' private rows, and a staff view shows only masks.
+
+The expected statuses come from the product's intent (DESIGN.md: roles are scoped, "every object
+lookup checks ownership or scope") and the access rules (accounts.services.may, core.auth,
+volunteers.access), not from what the app happens to answer. Someone else's private object (a
+registration, an event or reward not yet public, a route, an hours entry, an incident) answers
+404 like a missing one; public objects managed by others (a team, a library branch, a reward on
+offer, a community's settings) answer 403. A cell where the app lets through a caller the table
+refuses is a leak: it is listed in ``LEAKS`` and its row is a strict xfail, never a bent table.
+
+One world per backend (tests/authz_world.py) serves every row; calls that consume what they act
+on get fresh objects from the row's ``prepare``; calls that would spend the caller itself
+(closing the account, erasing a profile) are made by a stand-in with the same roles. Refused
+callers go first, allowed ones last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from backend.accounts.tables import User
+from backend.app import all_tables
+from backend.core import jobs
+from backend.core.db import is_postgres
+from backend.core.i18n import CITY_TZ
+from backend.events import calendars
+from backend.settings import Settings
+from backend.volunteers.tables import MemberRole, MemberStatus
+from tests import authz_world as aw
+from tests import factories
+from tests.authz_world import IDENTITIES, World
+from tests.conftest import BACKENDS, SECRET, _clean, build_app, serve_in_process
+
+PROBLEM = "application/problem+json"
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+V1 = "/api/v1"
+
+# --- the matrix ---------------------------------------------------------------------------------------
+
+# fmt: off
+MATRIX: list[tuple[Any, ...]] = [
+    # row                       method  path                                                   anon resA resB  vol coB  orgB admB city  owner (who)
+    # operations and accounts
+    ("health",                  "GET",    "/health",                                            200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("ready",                   "GET",    "/ready",                                             200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("login_with_password",     "POST",   "/api/v1/auth/login",                                 200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("login_with_wechat",       "POST",   "/api/v1/auth/wechat",                                200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("login_as_developer",      "POST",   "/api/v1/auth/dev-login",                             200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_me",                  "GET",    "/api/v1/me",                                         401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("update_me",               "PATCH",  "/api/v1/me",                                         401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("export_me",               "GET",    "/api/v1/me/export",                                  401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("delete_me",               "DELETE", "/api/v1/me",                                         401, 204, 204, 204, 204, 204, 204, 204, None),
+    ("list_locales",            "GET",    "/api/v1/locales",                                    200, 200, 200, 200, 200, 200, 200, 200, None),
+    # events: the catalogue, publishing (street A's organiser), the door
+    ("list_categories",         "GET",    "/api/v1/categories",                                 200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("event_vocabulary",        "GET",    "/api/v1/event-vocabulary",                           200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("list_venues",             "GET",    "/api/v1/venues",                                     200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("create_venue",            "POST",   "/api/v1/venues",                                     401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("list_events",             "GET",    "/api/v1/events",                                     200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("list_events_mine",        "GET",    "/api/v1/events",                                     200, 200, 200, 200, 200, 200, 200, 200, (200, "organiser_a")),
+    ("create_event",            "POST",   "/api/v1/events",                                     401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("get_event",               "GET",    "/api/v1/events/{event_id}",                          200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_draft_event",         "GET",    "/api/v1/events/{event_id}",                          404, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("update_event",            "PATCH",  "/api/v1/events/{event_id}",                          401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("publish_event",           "POST",   "/api/v1/events/{event_id}/publish",                  401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("cancel_event",            "POST",   "/api/v1/events/{event_id}/cancel",                   401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("complete_event",          "POST",   "/api/v1/events/{event_id}/complete",                 401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("upload_poster",           "POST",   "/api/v1/events/{event_id}/poster",                   401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("get_share_card",          "GET",    "/api/v1/events/{event_id}/share-card",               200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_draft_share_card",    "GET",    "/api/v1/events/{event_id}/share-card",               404, 404, 404, 404, 404, 404, 404, 404, (404, "organiser_a")),
+    ("resolve_share_link",      "GET",    "/api/v1/share-links/{code}",                         200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("event_calendar",          "GET",    "/api/v1/events/{event_id}/calendar.ics",             404, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("get_media",               "GET",    "/media/{path}",                                      200, 200, 200, 200, 200, 200, 200, 200, None),
+    # registrations: the resident's own place (nobody else's, not even an admin's) and the door
+    ("sign_up",                 "POST",   "/api/v1/events/{event_id}/registrations",            401, 201, 201, 201, 201, 201, 201, 201, None),
+    ("sign_up_for_draft",       "POST",   "/api/v1/events/{event_id}/registrations",            401, 404, 404, 404, 404, 404, 404, 404, (404, "organiser_a")),
+    ("my_registrations",        "GET",    "/api/v1/me/registrations",                           401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_registration",        "GET",    "/api/v1/registrations/{registration_id}",            401, 200, 404, 404, 404, 404, 404, 404, None),
+    ("cancel_registration",     "DELETE", "/api/v1/registrations/{registration_id}",            401, 200, 404, 404, 404, 404, 404, 404, None),
+    ("get_ticket",              "GET",    "/api/v1/registrations/{registration_id}/ticket",     401, 200, 404, 404, 404, 404, 404, 404, None),
+    ("get_ticket_png",          "GET",    "/api/v1/registrations/{registration_id}/ticket.png", 401, 200, 404, 404, 404, 404, 404, 404, None),
+    ("list_event_registrations", "GET",   "/api/v1/events/{event_id}/registrations",            401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("list_event_registrations_csv", "GET", "/api/v1/events/{event_id}/registrations",          401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("check_in",                "POST",   "/api/v1/events/{event_id}/check-ins",                401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("create_calendar_feed",    "POST",   "/api/v1/me/calendar-feed",                           401, 201, 201, 201, 201, 201, 201, 201, None),
+    ("revoke_calendar_feed",    "DELETE", "/api/v1/me/calendar-feed",                           401, 204, 204, 204, 204, 204, 204, 204, None),
+    # the feed's secret token is the key: whoever holds the resident's link reads it
+    ("my_calendar_feed",        "GET",    "/api/v1/me/calendar.ics",                            200, 200, 200, 200, 200, 200, 200, 200, None),
+    # libraries: branch A of library A (its library staff, admins above it); branches are public objects
+    ("list_library_branches",   "GET",    "/api/v1/library-branches",                           200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_library_branch",      "GET",    "/api/v1/library-branches/{branch_id}",               200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("create_library_branch",   "POST",   "/api/v1/library-branches",                           401, 403, 403, 403, 403, 403, 403, 201, (201, "librarian_a")),
+    ("update_library_branch",   "PATCH",  "/api/v1/library-branches/{branch_id}",               401, 403, 403, 403, 403, 403, 403, 200, (200, "librarian_a")),
+    ("add_library_room",        "POST",   "/api/v1/library-branches/{branch_id}/rooms",         401, 403, 403, 403, 403, 403, 403, 201, (201, "librarian_a")),
+    ("put_library_exception",   "PUT",    "/api/v1/library-branches/{branch_id}/exceptions/{day}", 401, 403, 403, 403, 403, 403, 403, 200, (200, "librarian_a")),
+    ("delete_library_exception", "DELETE", "/api/v1/library-branches/{branch_id}/exceptions/{day}", 401, 403, 403, 403, 403, 403, 403, 204, (204, "librarian_a")),
+    ("set_library_occupancy",   "PUT",    "/api/v1/library-branches/{branch_id}/occupancy",     401, 403, 403, 403, 403, 403, 403, 200, (200, "librarian_a")),
+    # volunteers: one's own profile (404: none yet), teams (public), their members and routes
+    ("save_volunteer_profile",  "POST",   "/api/v1/volunteers",                                 401, 201, 201, 200, 201, 201, 201, 201, None),
+    ("get_my_volunteer_profile", "GET",   "/api/v1/volunteers/me",                              401, 404, 404, 200, 404, 404, 404, 404, None),
+    ("erase_my_volunteer_identity", "DELETE", "/api/v1/volunteers/me/identity",                 401, 404, 404, 200, 404, 404, 404, 404, None),
+    ("list_teams",              "GET",    "/api/v1/teams",                                      200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_team",                "GET",    "/api/v1/teams/{team_id}",                            200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("create_team",             "POST",   "/api/v1/teams",                                      401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("update_team",             "PATCH",  "/api/v1/teams/{team_id}",                            401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("appoint_team_coordinator", "PUT",   "/api/v1/teams/{team_id}/coordinators/{user_id}",     401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("dismiss_team_coordinator", "DELETE", "/api/v1/teams/{team_id}/coordinators/{user_id}",    401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("list_team_members",       "GET",    "/api/v1/teams/{team_id}/members",                    401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("approve_team_member",     "POST",   "/api/v1/teams/{team_id}/members/{user_id}/approve",  401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("reject_team_member",      "POST",   "/api/v1/teams/{team_id}/members/{user_id}/reject",   401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    # joining needs one's own volunteer profile (409 without); leaving, one's own place (404 without)
+    ("join_team",               "POST",   "/api/v1/teams/{team_id}/members",                    401, 409, 409, 201, 409, 409, 409, 409, None),
+    ("leave_team",              "DELETE", "/api/v1/teams/{team_id}/members/me",                 401, 404, 404, 200, 404, 404, 404, 404, None),
+    # routes are not public: members see them (without codes), coordinators also the codes
+    ("list_patrol_routes",      "GET",    "/api/v1/teams/{team_id}/routes",                     401, 403, 403, 200, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("create_patrol_route",     "POST",   "/api/v1/teams/{team_id}/routes",                     401, 403, 403, 403, 403, 403, 403, 201, (201, "coordinator_a")),
+    ("get_patrol_route",        "GET",    "/api/v1/routes/{route_id}",                          401, 404, 404, 200, 404, 404, 404, 200, (200, "coordinator_a")),
+    ("replace_route_checkpoints", "PUT",  "/api/v1/routes/{route_id}/checkpoints",              401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
+    ("get_checkpoint_plate",    "GET",    "/api/v1/routes/{route_id}/checkpoints/{checkpoint_id}/plate.png", 401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
+    # shifts: public to read, planned by the team's coordinators, taken by its members
+    ("list_shifts",             "GET",    "/api/v1/shifts",                                     200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_shift",               "GET",    "/api/v1/shifts/{shift_id}",                          200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("create_shift",            "POST",   "/api/v1/teams/{team_id}/shifts",                     401, 403, 403, 403, 403, 403, 403, 201, (201, "coordinator_a")),
+    ("cancel_shift",            "POST",   "/api/v1/shifts/{shift_id}/cancel",                   401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("sign_up_for_shift",       "POST",   "/api/v1/shifts/{shift_id}/signups",                  401, 403, 403, 201, 403, 403, 403, 403, (201, "coordinator_a")),
+    ("cancel_shift_signup",     "DELETE", "/api/v1/shifts/{shift_id}/signups/me",               401, 409, 409, 200, 409, 409, 409, 409, None),
+    ("shift_attendance_sheet",  "GET",    "/api/v1/shifts/{shift_id}/signups",                  401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    # attendance: only one's own place on the shift (anyone else's answers like a missing one)
+    ("shift_check_in",          "POST",   "/api/v1/shifts/{shift_id}/check-in",                 401, 404, 404, 200, 404, 404, 404, 404, None),
+    ("scan_checkpoint",         "POST",   "/api/v1/shifts/{shift_id}/checkpoints/{code}/scan",  401, 404, 404, 200, 404, 404, 404, 404, None),
+    ("shift_check_out",         "POST",   "/api/v1/shifts/{shift_id}/check-out",                401, 404, 404, 200, 404, 404, 404, 404, None),
+    # hours: one's own ledger; the team's coordinators verify, never their own; others' entries are 404
+    ("my_hours",                "GET",    "/api/v1/me/hours",                                   401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("my_service_record",       "GET",    "/api/v1/me/hours/record",                            401, 409, 409, 200, 409, 409, 409, 409, None),
+    ("check_service_record",    "GET",    "/api/v1/hours/records/{code}",                       200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("add_hours",               "POST",   "/api/v1/teams/{team_id}/hours",                      401, 403, 403, 201, 403, 403, 403, 403, (201, "coordinator_a")),
+    ("list_team_hours",         "GET",    "/api/v1/teams/{team_id}/hours",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("team_hours_csv",          "GET",    "/api/v1/teams/{team_id}/hours.csv",                  401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("verify_hours",            "POST",   "/api/v1/hours/{entry_id}/verify",                    401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
+    ("reject_hours",            "POST",   "/api/v1/hours/{entry_id}/reject",                    401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
+    ("correct_hours",           "POST",   "/api/v1/hours/{entry_id}/corrections",               401, 404, 404, 403, 404, 404, 404, 201, (201, "coordinator_a")),
+    ("verify_team_hours",       "POST",   "/api/v1/teams/{team_id}/hours/verify",               401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    # incidents: the resident's report in community A (team A); its reporter, its coordinators
+    ("report_incident",         "POST",   "/api/v1/incidents",                                  401, 201, 201, 201, 201, 201, 201, 201, None),
+    ("list_incidents",          "GET",    "/api/v1/incidents",                                  401, 200, 200, 200, 200, 200, 200, 200, (200, "coordinator_a")),
+    ("list_incidents_mine",     "GET",    "/api/v1/incidents",                                  401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_incident",            "GET",    "/api/v1/incidents/{incident_id}",                    401, 200, 404, 404, 404, 404, 404, 200, (200, "coordinator_a")),
+    # one forwarded to the police station: its staff read it as the party (text yes, reporter no)
+    ("get_forwarded_incident",  "GET",    "/api/v1/incidents/{incident_id}",                    401, 200, 404, 404, 404, 404, 404, 200, (200, "police_a")),
+    ("list_incidents_assigned", "GET",    "/api/v1/incidents",                                  401, 200, 200, 200, 200, 200, 200, 200, (200, "police_a")),
+    ("update_incident",         "PATCH",  "/api/v1/incidents/{incident_id}",                    401, 403, 404, 404, 404, 404, 404, 200, (200, "coordinator_a")),
+    ("upload_incident_photo",   "POST",   "/api/v1/incidents/{incident_id}/photo",              401, 200, 404, 404, 404, 404, 404, 403, (403, "coordinator_a")),
+    ("get_incident_routing",    "GET",    "/api/v1/communities/{community_id}/incident-routing", 401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("set_incident_routing",    "PUT",    "/api/v1/communities/{community_id}/incident-routing", 401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    # inclusion: one's own profile, children and points; community A's rules and rewards (its admin)
+    ("get_my_resident_profile", "GET",    "/api/v1/me/resident-profile",                        401, 200, 404, 404, 404, 404, 404, 404, None),
+    ("save_my_resident_profile", "PUT",   "/api/v1/me/resident-profile",                        401, 200, 201, 201, 201, 201, 201, 201, None),
+    ("delete_my_resident_profile", "DELETE", "/api/v1/me/resident-profile",                     401, 204, 404, 404, 404, 404, 404, 404, None),
+    ("list_my_dependants",      "GET",    "/api/v1/me/dependants",                              401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("add_my_dependant",        "POST",   "/api/v1/me/dependants",                              401, 201, 201, 201, 201, 201, 201, 201, None),
+    ("remove_my_dependant",     "DELETE", "/api/v1/me/dependants/{dependant_id}",               401, 204, 404, 404, 404, 404, 404, 404, None),
+    ("get_my_points",           "GET",    "/api/v1/me/points",                                  401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_point_rules",         "GET",    "/api/v1/communities/{community_id}/point-rules",     200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("replace_point_rules",     "PUT",    "/api/v1/communities/{community_id}/point-rules",     401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("list_rewards",            "GET",    "/api/v1/rewards",                                    200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("list_rewards_inactive",   "GET",    "/api/v1/rewards",                                    401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("create_reward",           "POST",   "/api/v1/rewards",                                    401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("get_reward",              "GET",    "/api/v1/rewards/{reward_id}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_withdrawn_reward",    "GET",    "/api/v1/rewards/{reward_id}",                        404, 404, 404, 404, 404, 404, 404, 200, (200, "admin_a")),
+    ("update_reward",           "PATCH",  "/api/v1/rewards/{reward_id}",                        401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("upload_reward_image",     "POST",   "/api/v1/rewards/{reward_id}/image",                  401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("redeem_reward",           "POST",   "/api/v1/rewards/{reward_id}/redemptions",            401, 201, 201, 201, 201, 201, 201, 201, None),
+    ("my_redemptions",          "GET",    "/api/v1/me/redemptions",                             401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("cancel_my_redemption",    "DELETE", "/api/v1/redemptions/{redemption_id}",                401, 200, 404, 404, 404, 404, 404, 404, None),
+    ("fulfil_redemption",       "POST",   "/api/v1/redemptions/{code}/fulfil",                  401, 403, 403, 403, 404, 404, 404, 200, (200, "admin_a")),
+    ("staff_cancel_redemption", "POST",   "/api/v1/redemptions/{code}/cancel",                  401, 403, 403, 403, 404, 404, 404, 200, (200, "admin_a")),
+    # boards show only residents who opted in (nobody here did, so no name may appear)
+    ("get_leaderboard",         "GET",    "/api/v1/leaderboards/{kind}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_leaderboard_hours",   "GET",    "/api/v1/leaderboards/{kind}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("participation_statistics", "GET",   "/api/v1/stats/participation",                        401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("list_recommendations",    "GET",    "/api/v1/recommendations",                            401, 200, 200, 200, 200, 200, 200, 200, None),
+    # notifications: one's own inbox and subscriptions
+    ("my_notifications",        "GET",    "/api/v1/me/notifications",                           401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("read_notification",       "POST",   "/api/v1/me/notifications/{notice_id}/read",          401, 200, 404, 404, 404, 404, 404, 404, None),
+    ("read_all_notifications",  "POST",   "/api/v1/me/notifications/read-all",                  401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("my_subscriptions",        "GET",    "/api/v1/me/subscriptions",                           401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("record_subscriptions",    "POST",   "/api/v1/me/subscriptions",                           401, 200, 200, 200, 200, 200, 200, 200, None),
+]
+# fmt: on
+
+# Cells where the app lets through a caller the table refuses: (row, identity) → what it does.
+LEAKS: dict[tuple[str, str], str] = {}
+
+
+# --- how each row is called -----------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    client: httpx.AsyncClient
+    w: World
+    identity: str
+    headers: dict[str, str]
+    x: dict[str, Any]
+
+    @property
+    def ids(self) -> dict[str, Any]:
+        return self.w.ids
+
+    def org(self, name: str) -> str:
+        return str(self.w.tree[name].id)
+
+    def get(self, url: str, **kwargs: Any) -> Awaitable[httpx.Response]:
+        return self.client.get(url, headers=self.headers, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Awaitable[httpx.Response]:
+        return self.client.post(url, headers=self.headers, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Awaitable[httpx.Response]:
+        return self.client.put(url, headers=self.headers, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> Awaitable[httpx.Response]:
+        return self.client.patch(url, headers=self.headers, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Awaitable[httpx.Response]:
+        return self.client.delete(url, headers=self.headers, **kwargs)
+
+
+Prepare = Callable[[World, str], Awaitable[dict[str, Any]]]
+Send = Callable[[Call], Awaitable[httpx.Response]]
+COORDINATORS_A = frozenset({"coordinator_a", "city_admin"})  # team A's own coordinator, and the city's admin
+
+
+@dataclass(frozen=True)
+class Op:
+    send: Send
+    prepare: Prepare | None = None
+    stand_in: bool = False  # the call spends the caller: a new account with the same roles makes it
+    may_see: Mapping[str, frozenset[str]] = field(default_factory=dict)  # secret → who else may read it here
+    shows: Mapping[str, frozenset[str]] = field(default_factory=dict)  # secret (or text) → whose allowed answer must hold it
+
+
+def image(name: str = "picture.png") -> dict[str, Any]:
+    return {"file": (name, aw.png(), "image/png")}
+
+
+def fresh(builder: Callable[[World], Awaitable[Any]], key: str = "id") -> Prepare:
+    async def prepare(w: World, identity: str) -> dict[str, Any]:
+        return {key: await builder(w)}
+
+    return prepare
+
+
+async def _for_caller(w: World, identity: str, make: Callable[[World, Any], Awaitable[Any]]) -> dict[str, Any]:
+    return {} if identity == "anon" else {"made": await make(w, w.user(identity).id)}
+
+
+async def _pending_member(w: World, identity: str) -> dict[str, Any]:
+    return {"user_id": await aw.fresh_member(w, MemberStatus.pending)}
+
+
+async def _team_coordinator(w: World, identity: str) -> dict[str, Any]:
+    return {"user_id": await aw.fresh_member(w, MemberStatus.active, MemberRole.coordinator)}
+
+
+async def _newcomer(w: World, identity: str) -> dict[str, Any]:
+    return {"user_id": (await aw.person(f"候选人-{identity}")).id}
+
+
+async def _team_with_volunteer(w: World, identity: str) -> dict[str, Any]:
+    team_id = await aw.fresh_team(w, w.tree["community_a"])
+    await aw.member(team_id, w.user("volunteer").id)
+    return {"team_id": team_id}
+
+
+async def _shift_with_volunteer(w: World, identity: str) -> dict[str, Any]:
+    shift_id = await aw.fresh_shift(w)
+    await aw.signup(shift_id, w.user("volunteer").id)
+    return {"shift_id": shift_id}
+
+
+async def _closed_day(w: World, identity: str) -> dict[str, Any]:
+    day = aw.later_day(11)
+    await aw.put_closed_day(w, day)
+    return {"day": day.isoformat()}
+
+
+async def _resident_redemption(w: World, identity: str) -> dict[str, Any]:
+    redemption_id, code = await aw.fresh_redemption(w)
+    return {"id": redemption_id, "code": code}
+
+
+async def _venue_for_branch(w: World, identity: str) -> dict[str, Any]:
+    return {"venue_id": await aw.fresh_venue(w, w.tree["library_a"])}
+
+
+async def _feed_of_resident(w: World, identity: str) -> dict[str, Any]:
+    return {"token": await calendars.create_feed(user_id=w.user("resident").id)}
+
+
+def _shift_body() -> dict[str, Any]:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
+    return {"title": {"zh-Hans": "周末巡逻"}, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 4}
+
+
+def _hours_body(**extra: Any) -> dict[str, Any]:
+    day = (datetime.now(CITY_TZ) - timedelta(days=2)).date().isoformat()
+    return {"minutes": 90, "service_date": day, "content": "敬老活动引导", "reason": "忘记签到", **extra}
+
+
+def _route_body() -> dict[str, Any]:
+    return {"name": {"zh-Hans": "东线"}, "checkpoints": [
+        {"name": {"zh-Hans": "南门岗亭"}, "latitude": 31.2946, "longitude": 120.6285},
+        {"name": {"zh-Hans": "河边凉亭"}, "latitude": 31.2958, "longitude": 120.6291},
+    ]}
+
+
+def _this_month() -> str:
+    return datetime.now(CITY_TZ).strftime("%Y-%m")
+
+
+COORDINATED = {"volunteer_name": COORDINATORS_A}  # a team's coordinators know its members by name
+# An incident's coordinators read its text and who reported it (the party does not: it sees neither name).
+INCIDENT_READERS = {name: COORDINATORS_A for name in ("incident_text", "resident_name", "resident_b_name", "volunteer_name")}
+EVENT_MANAGERS = frozenset({"organiser_a", "city_admin"})
+REWARD_MANAGERS = frozenset({"admin_a", "city_admin"})
+RESIDENT = frozenset({"resident"})
+PARTY = frozenset({"police_a"})
+BOARD = {"neighbour_name": frozenset(IDENTITIES)}  # the one neighbour who opted in is on every board
+
+OPERATIONS: dict[str, Op] = {
+    # operations and accounts
+    "health": Op(lambda c: c.get("/health")),
+    "ready": Op(lambda c: c.get("/ready")),
+    "login_with_password": Op(lambda c: c.post(f"{V1}/auth/login", json={"username": aw.LOGIN_USERNAME, "password": aw.LOGIN_PASSWORD})),
+    "login_with_wechat": Op(lambda c: c.post(f"{V1}/auth/wechat", json={"code": c.w.fake.issue_code(f"o-matrix-{c.identity}")})),
+    "login_as_developer": Op(lambda c: c.post(f"{V1}/auth/dev-login", json={"openid": f"matrix-dev-{c.identity}", "display_name": "开发者"})),
+    "get_me": Op(lambda c: c.get(f"{V1}/me")),
+    "update_me": Op(lambda c: c.patch(f"{V1}/me", json={"locale": "zh-Hans"})),
+    "export_me": Op(lambda c: c.get(f"{V1}/me/export"), shows={
+        "resident_phone": RESIDENT, "dependant_name": RESIDENT, "volunteer_real_name": frozenset({"volunteer"})}),
+    "delete_me": Op(lambda c: c.delete(f"{V1}/me"), stand_in=True),
+    "list_locales": Op(lambda c: c.get(f"{V1}/locales")),
+    # events
+    "list_categories": Op(lambda c: c.get(f"{V1}/categories")),
+    "event_vocabulary": Op(lambda c: c.get(f"{V1}/event-vocabulary")),
+    "list_venues": Op(lambda c: c.get(f"{V1}/venues")),
+    "create_venue": Op(lambda c: c.post(f"{V1}/venues", json={
+        "organisation_id": c.org("street_a"), "community_id": c.org("community_a"),
+        "name": {"zh-Hans": "新场地", "en": "New venue"}, "latitude": 31.2946, "longitude": 120.6285})),
+    "list_events": Op(lambda c: c.get(f"{V1}/events")),
+    "list_events_mine": Op(lambda c: c.get(f"{V1}/events", params={"mine": "true"}), shows={"draft_title": EVENT_MANAGERS}),
+    "create_event": Op(lambda c: c.post(f"{V1}/events", json=factories.event_body(c.w.tree["street_a"], SimpleNamespace(id=c.ids["venue"])))),
+    "get_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['published']}")),
+    "get_draft_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['draft']}"), shows={"draft_title": EVENT_MANAGERS}),
+    "update_event": Op(lambda c: c.patch(f"{V1}/events/{c.x['id']}", json={"title": {"zh-Hans": "改了"}}), fresh(aw.fresh_event)),
+    "publish_event": Op(lambda c: c.post(f"{V1}/events/{c.x['id']}/publish"), fresh(lambda w: aw.fresh_event(w, publish=False))),
+    "cancel_event": Op(lambda c: c.post(f"{V1}/events/{c.x['id']}/cancel"), fresh(aw.fresh_event)),
+    "complete_event": Op(lambda c: c.post(f"{V1}/events/{c.x['id']}/complete"), fresh(aw.fresh_started_event)),
+    "upload_poster": Op(lambda c: c.post(f"{V1}/events/{c.ids['poster_event']}/poster", files=image())),
+    "get_share_card": Op(lambda c: c.get(f"{V1}/events/{c.ids['published']}/share-card")),
+    "get_draft_share_card": Op(lambda c: c.get(f"{V1}/events/{c.ids['draft']}/share-card")),
+    "resolve_share_link": Op(lambda c: c.get(f"{V1}/share-links/{c.ids['share_code']}")),
+    "event_calendar": Op(lambda c: c.get(f"{V1}/events/{c.ids['draft']}/calendar.ics")),
+    "get_media": Op(lambda c: c.get(f"/media/{c.ids['media']}")),
+    # registrations
+    "sign_up": Op(lambda c: c.post(f"{V1}/events/{c.ids['open_event']}/registrations", json={"party_size": 1})),
+    "sign_up_for_draft": Op(lambda c: c.post(f"{V1}/events/{c.ids['draft']}/registrations", json={"party_size": 1})),
+    "my_registrations": Op(lambda c: c.get(f"{V1}/me/registrations"), shows={"registration_id": RESIDENT}),
+    "get_registration": Op(lambda c: c.get(f"{V1}/registrations/{c.ids['registration']}")),
+    "cancel_registration": Op(
+        lambda c: c.delete(f"{V1}/registrations/{c.x['id']}"),
+        fresh(lambda w: aw.fresh_registration(w, w.user("resident").id)),
+    ),
+    "get_ticket": Op(lambda c: c.get(f"{V1}/registrations/{c.ids['registration']}/ticket"), shows={"ticket": RESIDENT}),
+    "get_ticket_png": Op(lambda c: c.get(f"{V1}/registrations/{c.ids['registration']}/ticket.png")),
+    "list_event_registrations": Op(
+        lambda c: c.get(f"{V1}/events/{c.ids['published']}/registrations"),
+        may_see={"registration_id": EVENT_MANAGERS}, shows={"registration_id": EVENT_MANAGERS},
+    ),
+    "list_event_registrations_csv": Op(
+        lambda c: c.get(f"{V1}/events/{c.ids['published']}/registrations", params={"format": "csv"}),
+        may_see={"registration_id": EVENT_MANAGERS}, shows={"李*梅": EVENT_MANAGERS, "138****8001": EVENT_MANAGERS},
+    ),
+    "check_in": Op(lambda c: c.post(f"{V1}/events/{c.ids['door_event']}/check-ins", json={"ticket": c.x["ticket"]}), fresh(aw.fresh_ticket, "ticket")),
+    "create_calendar_feed": Op(lambda c: c.post(f"{V1}/me/calendar-feed")),
+    "revoke_calendar_feed": Op(
+        lambda c: c.delete(f"{V1}/me/calendar-feed"),
+        lambda w, who: _for_caller(w, who, lambda w, user_id: calendars.create_feed(user_id=user_id)),
+    ),
+    "my_calendar_feed": Op(lambda c: c.get(f"{V1}/me/calendar.ics", params={"token": c.x["token"]}), _feed_of_resident),
+    # libraries
+    "list_library_branches": Op(lambda c: c.get(f"{V1}/library-branches")),
+    "get_library_branch": Op(lambda c: c.get(f"{V1}/library-branches/{c.ids['branch']}")),
+    "create_library_branch": Op(lambda c: c.post(f"{V1}/library-branches", json=aw.branch_body(c.w, c.x["venue_id"])), _venue_for_branch),
+    "update_library_branch": Op(lambda c: c.patch(f"{V1}/library-branches/{c.ids['branch']}", json={"e_reading_seats": 33})),
+    "add_library_room": Op(lambda c: c.post(f"{V1}/library-branches/{c.ids['branch']}/rooms", json={"name": {"zh-Hans": "自习室"}, "seats": 12})),
+    "put_library_exception": Op(lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{aw.later_day(9)}", json={"closed": True})),
+    "delete_library_exception": Op(lambda c: c.delete(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{c.x['day']}"), _closed_day),
+    "set_library_occupancy": Op(lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/occupancy", json={"free_seats": 7})),
+    # volunteers
+    "save_volunteer_profile": Op(lambda c: c.post(f"{V1}/volunteers", json={"consent": True, "skills": ["急救"]}), stand_in=True),
+    "get_my_volunteer_profile": Op(lambda c: c.get(f"{V1}/volunteers/me")),
+    "erase_my_volunteer_identity": Op(lambda c: c.delete(f"{V1}/volunteers/me/identity"), stand_in=True),
+    "list_teams": Op(lambda c: c.get(f"{V1}/teams")),
+    "get_team": Op(lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}")),
+    "create_team": Op(lambda c: c.post(f"{V1}/teams", json={"community_id": c.org("community_a"), "kind": "patrol", "name": {"zh-Hans": "新巡逻队"}})),
+    "update_team": Op(lambda c: c.patch(f"{V1}/teams/{c.ids['team_a']}", json={"description": {"zh-Hans": f"{c.identity} 改了介绍"}})),
+    "appoint_team_coordinator": Op(lambda c: c.put(f"{V1}/teams/{c.ids['team_a']}/coordinators/{c.x['user_id']}"), _newcomer),
+    "dismiss_team_coordinator": Op(lambda c: c.delete(f"{V1}/teams/{c.ids['team_a']}/coordinators/{c.x['user_id']}"), _team_coordinator),
+    "list_team_members": Op(lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/members"), may_see=COORDINATED, shows=COORDINATED),
+    "approve_team_member": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/members/{c.x['user_id']}/approve"), _pending_member),
+    "reject_team_member": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/members/{c.x['user_id']}/reject"), _pending_member),
+    "join_team": Op(lambda c: c.post(f"{V1}/teams/{c.x['id']}/members"), fresh(lambda w: aw.fresh_team(w, w.tree["community_a"]))),
+    "leave_team": Op(lambda c: c.delete(f"{V1}/teams/{c.x['team_id']}/members/me"), _team_with_volunteer),
+    "list_patrol_routes": Op(lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/routes"), shows={"checkpoint_code_0": COORDINATORS_A}),
+    "create_patrol_route": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/routes", json=_route_body())),
+    "get_patrol_route": Op(lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}"), shows={"checkpoint_code_0": COORDINATORS_A}),
+    "replace_route_checkpoints": Op(lambda c: c.put(f"{V1}/routes/{c.ids['route_edit']}/checkpoints", json={"checkpoints": _route_body()["checkpoints"]})),
+    "get_checkpoint_plate": Op(lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}/checkpoints/{c.ids['checkpoint_main']}/plate.png")),
+    "list_shifts": Op(lambda c: c.get(f"{V1}/shifts")),
+    "get_shift": Op(lambda c: c.get(f"{V1}/shifts/{c.ids['shift_main']}")),
+    "create_shift": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/shifts", json=_shift_body())),
+    "cancel_shift": Op(lambda c: c.post(f"{V1}/shifts/{c.x['id']}/cancel"), fresh(aw.fresh_shift)),
+    "sign_up_for_shift": Op(lambda c: c.post(f"{V1}/shifts/{c.x['id']}/signups"), fresh(aw.fresh_shift)),
+    "cancel_shift_signup": Op(lambda c: c.delete(f"{V1}/shifts/{c.x['shift_id']}/signups/me"), _shift_with_volunteer),
+    "shift_attendance_sheet": Op(lambda c: c.get(f"{V1}/shifts/{c.ids['shift_main']}/signups"), may_see=COORDINATED, shows=COORDINATED),
+    "shift_check_in": Op(lambda c: c.post(f"{V1}/shifts/{c.x['id']}/check-in"), fresh(lambda w: aw.ongoing_shift(w, checked_in=False))),
+    "scan_checkpoint": Op(
+        lambda c: c.post(f"{V1}/shifts/{c.x['id']}/checkpoints/{c.ids['checkpoint_codes'][0]}/scan"),
+        fresh(lambda w: aw.ongoing_shift(w, checked_in=True, route=True)),
+    ),
+    "shift_check_out": Op(lambda c: c.post(f"{V1}/shifts/{c.x['id']}/check-out"), fresh(lambda w: aw.ongoing_shift(w, checked_in=True))),
+    # hours
+    "my_hours": Op(lambda c: c.get(f"{V1}/me/hours")),
+    "my_service_record": Op(lambda c: c.get(f"{V1}/me/hours/record")),
+    "check_service_record": Op(lambda c: c.get(f"{V1}/hours/records/{c.ids['record_code']}")),
+    "add_hours": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/hours", json=_hours_body())),
+    "list_team_hours": Op(lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours"), may_see=COORDINATED, shows=COORDINATED),
+    "team_hours_csv": Op(
+        lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours.csv", params={"month": _this_month()}), may_see=COORDINATED, shows=COORDINATED,
+    ),
+    "verify_hours": Op(lambda c: c.post(f"{V1}/hours/{c.x['id']}/verify"), fresh(aw.fresh_entry)),
+    "reject_hours": Op(lambda c: c.post(f"{V1}/hours/{c.x['id']}/reject", json={"note": "当天未排班"}), fresh(aw.fresh_entry)),
+    "correct_hours": Op(lambda c: c.post(f"{V1}/hours/{c.ids['entry_verified']}/corrections", json={"minutes": 15, "reason": "少记了一刻钟"})),
+    "verify_team_hours": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/hours/verify", json={"entry_ids": [str(c.x["id"])]}), fresh(aw.fresh_entry)),
+    # incidents
+    "report_incident": Op(lambda c: c.post(f"{V1}/incidents", json={"community_id": c.org("community_a"), "kind": "noise", "text": "广场舞音响太响"})),
+    "list_incidents": Op(
+        lambda c: c.get(f"{V1}/incidents", params={"scope": "coordinating"}), may_see=INCIDENT_READERS, shows={"incident_text": COORDINATORS_A},
+    ),
+    "get_forwarded_incident": Op(
+        lambda c: c.get(f"{V1}/incidents/{c.ids['forwarded_incident']}"),
+        may_see={**INCIDENT_READERS, "incident_text": COORDINATORS_A | PARTY}, shows={"incident_text": COORDINATORS_A | PARTY | RESIDENT},
+    ),
+    "list_incidents_assigned": Op(
+        lambda c: c.get(f"{V1}/incidents", params={"scope": "assigned"}), may_see={"incident_text": PARTY}, shows={"incident_text": PARTY},
+    ),
+    "list_incidents_mine": Op(lambda c: c.get(f"{V1}/incidents", params={"scope": "mine"}), shows={"incident_text": RESIDENT}),
+    "get_incident": Op(
+        lambda c: c.get(f"{V1}/incidents/{c.ids['incident']}"), may_see=INCIDENT_READERS, shows={"incident_text": COORDINATORS_A | RESIDENT},
+    ),
+    "update_incident": Op(
+        lambda c: c.patch(f"{V1}/incidents/{c.x['id']}", json={"status": "acknowledged", "note": "已收到"}),
+        fresh(aw.fresh_incident), may_see=INCIDENT_READERS,
+    ),
+    "upload_incident_photo": Op(lambda c: c.post(f"{V1}/incidents/{c.ids['photo_incident']}/photo", files=image())),
+    "get_incident_routing": Op(lambda c: c.get(f"{V1}/communities/{c.org('community_a')}/incident-routing")),
+    "set_incident_routing": Op(lambda c: c.put(
+        f"{V1}/communities/{c.org('community_a')}/incident-routing", json={"routes": [{"kind": "noise", "party": "police"}]})),
+    # inclusion
+    "get_my_resident_profile": Op(lambda c: c.get(f"{V1}/me/resident-profile")),
+    "save_my_resident_profile": Op(lambda c: c.put(f"{V1}/me/resident-profile", json={"consent": True, "languages": ["zh"]}), stand_in=True),
+    "delete_my_resident_profile": Op(lambda c: c.delete(f"{V1}/me/resident-profile"), stand_in=True),
+    "list_my_dependants": Op(lambda c: c.get(f"{V1}/me/dependants"), shows={"dependant_name": RESIDENT}),
+    "add_my_dependant": Op(lambda c: c.post(f"{V1}/me/dependants", json={"display_name": "小明", "birth_year": datetime.now(UTC).year - 5})),
+    "remove_my_dependant": Op(lambda c: c.delete(f"{V1}/me/dependants/{c.x['id']}"), fresh(aw.fresh_dependant)),
+    "get_my_points": Op(lambda c: c.get(f"{V1}/me/points")),
+    "get_point_rules": Op(lambda c: c.get(f"{V1}/communities/{c.org('community_a')}/point-rules")),
+    "replace_point_rules": Op(lambda c: c.put(
+        f"{V1}/communities/{c.org('community_a')}/point-rules", json={"rules": [{"kind": "attendance", "points": 12, "daily_cap": 36}]})),
+    "list_rewards": Op(lambda c: c.get(f"{V1}/rewards", params={"community_id": c.org("community_a")})),
+    "list_rewards_inactive": Op(
+        lambda c: c.get(f"{V1}/rewards", params={"community_id": c.org("community_a"), "include_inactive": "true"}),
+        shows={"hidden_reward": REWARD_MANAGERS},
+    ),
+    "create_reward": Op(lambda c: c.post(f"{V1}/rewards", json={
+        "community_id": c.org("community_a"), "name": {"zh-Hans": "环保购物袋"}, "points_cost": 120, "stock": 50})),
+    "get_reward": Op(lambda c: c.get(f"{V1}/rewards/{c.ids['reward']}")),
+    "get_withdrawn_reward": Op(lambda c: c.get(f"{V1}/rewards/{c.ids['reward_hidden']}"), shows={"hidden_reward": REWARD_MANAGERS}),
+    "update_reward": Op(lambda c: c.patch(f"{V1}/rewards/{c.ids['reward']}", json={"stock_change": 1})),
+    "upload_reward_image": Op(lambda c: c.post(f"{V1}/rewards/{c.ids['reward']}/image", files=image())),
+    "redeem_reward": Op(lambda c: c.post(f"{V1}/rewards/{c.ids['reward_open']}/redemptions")),
+    "my_redemptions": Op(lambda c: c.get(f"{V1}/me/redemptions"), shows={"pickup_code": RESIDENT}),
+    "cancel_my_redemption": Op(lambda c: c.delete(f"{V1}/redemptions/{c.x['id']}"), _resident_redemption),
+    "fulfil_redemption": Op(lambda c: c.post(f"{V1}/redemptions/{c.x['code']}/fulfil"), _resident_redemption),
+    "staff_cancel_redemption": Op(lambda c: c.post(f"{V1}/redemptions/{c.x['code']}/cancel"), _resident_redemption),
+    "get_leaderboard": Op(lambda c: c.get(f"{V1}/leaderboards/points", params={"community_id": c.org("community_a")}), shows=BOARD),
+    "get_leaderboard_hours": Op(
+        lambda c: c.get(f"{V1}/leaderboards/volunteer-hours", params={"community_id": c.org("community_a")}), shows=BOARD,
+    ),
+    "participation_statistics": Op(lambda c: c.get(f"{V1}/stats/participation", params={"community_id": c.org("community_a")})),
+    "list_recommendations": Op(lambda c: c.get(f"{V1}/recommendations")),
+    # notifications
+    "my_notifications": Op(lambda c: c.get(f"{V1}/me/notifications", params={"limit": 100}), shows={"pickup_code": RESIDENT}),
+    "read_notification": Op(lambda c: c.post(f"{V1}/me/notifications/{c.x['id']}/read"), fresh(lambda w: aw.fresh_notice(w, w.user("resident").id))),
+    "read_all_notifications": Op(lambda c: c.post(f"{V1}/me/notifications/read-all"), lambda w, who: _for_caller(w, who, aw.fresh_notice)),
+    "my_subscriptions": Op(lambda c: c.get(f"{V1}/me/subscriptions")),
+    "record_subscriptions": Op(lambda c: c.post(f"{V1}/me/subscriptions", json={"results": {TEMPLATE: "accept"}})),
+}
+
+
+# --- the world, per backend -----------------------------------------------------------------------
+
+TEMPLATE = "tplRewardReady0000000001"  # one configured template, so subscriptions can be recorded
+UNLIMITED = 1_000_000  # the matrix is not a rate-limit test: its many calls from one address pass
+
+
+class HeldJobs:
+    """Jobs are queued and never run: nothing changes tables behind the snapshots' backs."""
+
+    async def enqueue(self, name: str, *, key: str | None, run_at: datetime | None, kwargs: dict[str, Any]) -> bool:
+        return True
+
+    async def drain(self) -> None:
+        return None
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+async def world(request: pytest.FixtureRequest, workdir: Any, _wechat_server: Any) -> AsyncIterator[World]:
+    backend = request.param
+    fake, base_url = _wechat_server
+    fake.reset()
+    redis = Redis.from_url(request.getfixturevalue("redis_url")) if backend == "postgres" else None
+    if redis is not None:
+        await redis.flushdb()
+    settings = Settings.from_env(
+        {}, env="test", database_url=request.getfixturevalue(f"{backend}_url"), secret_key=SECRET,
+        wechat_appid=fake.appid, wechat_secret=fake.secret, wechat_api_base=base_url, media_root=workdir / "media",
+        log_json=True, log_level="WARNING", signal_sweep_seconds=0, housekeeping_seconds=0,
+        login_rate_limit=UNLIMITED, signup_rate_limit=UNLIMITED, calendar_rate_limit=UNLIMITED, record_check_rate_limit=UNLIMITED,
+        wechat_template_reward_ready=TEMPLATE,
+    )
+    app = build_app(settings, redis)
+    async with serve_in_process(app) as client:
+        await _clean(app)
+        previous = jobs.use(HeldJobs())  # type: ignore[arg-type]
+        try:
+            w = await aw.build_world(app, client, settings)
+            w.fake = fake
+            yield w
+        finally:
+            jobs.use(previous)
+            await _clean(app)
+    if redis is not None:
+        await redis.aclose()
+
+
+_FINGERPRINT_SQL: dict[bool, str] = {}
+
+
+def _fingerprint_sql(postgres: bool) -> str:
+    """One query for every table: its row count and all its rows as one string (or their MD5)."""
+    if postgres not in _FINGERPRINT_SQL:
+        parts = []
+        for table in all_tables():
+            name = table._meta.tablename
+            if postgres:
+                parts.append(f"SELECT '{name}' AS t, COUNT(*) AS n, MD5(COALESCE(STRING_AGG(x::text, '|' ORDER BY x::text), '')) AS h FROM \"{name}\" x")
+            else:
+                row = " || ',' || ".join(f'quote("{column._meta.db_column_name}")' for column in table._meta.columns)
+                parts.append(f"SELECT '{name}' AS t, COUNT(*) AS n, GROUP_CONCAT(r, '|') AS h FROM (SELECT {row} AS r FROM \"{name}\" ORDER BY r)")
+        _FINGERPRINT_SQL[postgres] = " UNION ALL ".join(parts)
+    return _FINGERPRINT_SQL[postgres]
+
+
+async def fingerprint() -> dict[str, tuple[int, str]]:
+    """Every table of the app: (rows, digest of all its rows)."""
+    rows = await User.raw(_fingerprint_sql(is_postgres(User._meta.db)))
+    return {row["t"]: (int(row["n"]), hashlib.sha256(str(row["h"] or "").encode()).hexdigest()) for row in rows}
+
+
+# --- the checks -------------------------------------------------------------------------------------
+
+TEXTUAL = ("json", "text/", "csv", "calendar")
+
+
+def _sent(request: httpx.Request) -> str:
+    try:
+        body = request.content.decode(errors="ignore")
+    except httpx.RequestNotRead:  # a multipart upload: its file is an image, not text we check
+        body = ""
+    return httpx.URL(str(request.url)).path + "?" + str(request.url.params) + body
+
+
+def leaked(w: World, op: Op, identity: str, response: httpx.Response) -> list[str]:
+    """The private values in the answer that the caller may not read (what it sent excepted)."""
+    if not any(kind in response.headers.get("content-type", "") for kind in TEXTUAL):
+        return []
+    body, sent = response.text, _sent(response.request)
+    return [
+        name
+        for name, secret in w.secrets.items()
+        if secret.value in body
+        and secret.value not in sent
+        and identity not in secret.holders
+        and identity not in op.may_see.get(name, frozenset())
+    ]
+
+
+def missing(w: World, op: Op, identity: str, response: httpx.Response) -> list[str]:
+    """What an allowed answer must hold and does not: proof that a list which hides others' rows
+    is not simply empty."""
+    def value(name: str) -> str:
+        return w.secrets[name].value if name in w.secrets else name  # a secret's name, or the text itself
+
+    return [name for name, readers in op.shows.items() if identity in readers and value(name) not in response.text]
+
+
+def verdict(
+    w: World, op: Op, identity: str, want: int, response: httpx.Response, before: dict[str, Any], after: dict[str, Any]
+) -> list[str]:
+    wrong = []
+    if response.status_code != want:
+        wrong.append(f"{identity}: expected {want}, got {response.status_code} {response.text[:200]}")
+    changed = sorted(name for name in before if before[name] != after.get(name))
+    if response.is_success:
+        if response.request.method in MUTATING and not changed:
+            wrong.append(f"{identity}: allowed with {response.status_code}, but no table changed")
+        wrong += [f"{identity}: the answer does not show {name}" for name in missing(w, op, identity, response)]
+    else:
+        if not response.headers.get("content-type", "").startswith(PROBLEM):
+            wrong.append(f"{identity}: a refusal that is not problem+json ({response.headers.get('content-type')})")
+        if changed:
+            wrong.append(f"{identity}: refused with {response.status_code}, but tables changed: {', '.join(changed)}")
+    wrong += [f"{identity}: the answer ({response.status_code}) shows {name}" for name in leaked(w, op, identity, response)]
+    return wrong
+
+
+# --- the tests ----------------------------------------------------------------------------------------
+
+
+def _params() -> list[Any]:
+    params = []
+    for name, method, path, *codes, owner in MATRIX:
+        expected = dict(zip(IDENTITIES, codes, strict=True))
+        if owner is not None:
+            status, who = owner
+            expected[who] = status
+        leaks = [f"{who}: {what}" for (row, who), what in LEAKS.items() if row == name]
+        marks = [pytest.mark.xfail(strict=True, reason="LEAK: " + "; ".join(leaks))] if leaks else []
+        params.append(pytest.param(name, expected, id=name, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize(("row", "expected"), _params())
+async def test_matrix(world: World, row: str, expected: dict[str, int]) -> None:
+    op = OPERATIONS[row]
+    wrong: list[str] = []
+    # Refused callers first: what an allowed call changes can never make a refusal look clean.
+    for identity in sorted(expected, key=lambda who: 200 <= expected[who] < 300):
+        context = await op.prepare(world, identity) if op.prepare else {}
+        headers = world.headers[identity]
+        if op.stand_in and identity != "anon":
+            headers = factories.token_for(await aw.stand_in(world, identity))
+        before = await fingerprint()
+        response = await op.send(Call(world.client, world, identity, headers, context))
+        wrong += verdict(world, op, identity, expected[identity], response, before, await fingerprint())
+    assert not wrong, f"{row}:\n  " + "\n  ".join(wrong)
+
+
+def test_every_operation_has_a_row() -> None:
+    """A new endpoint without a row here fails: the matrix is the document's operations, exactly."""
+    from backend.app import create_app
+
+    settings = Settings.from_env({}, env="test", database_url="sqlite:///:memory:", secret_key=SECRET)
+    document = create_app(settings).openapi_schema.to_schema()
+    operations = {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    assert {(method, path) for _, method, path, *_ in MATRIX} == operations
+    names = [row[0] for row in MATRIX]
+    assert len(names) == len(set(names)) and set(names) == set(OPERATIONS), "every row has one way to call it"
+    assert all(len(row) == 3 + len(IDENTITIES) + 1 for row in MATRIX)
+    assert len(IDENTITIES) == 8 and len(operations) >= 118

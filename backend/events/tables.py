@@ -105,8 +105,7 @@ class Event(Table, tablename="event_event"):
     contact_phone = Varchar(length=32, default="")
     # Copied from the venue at write time, so browsing filters on one table.
     community = ForeignKey(Organisation, null=True, default=None)
-    # Indexed: "near me" narrows to a band of latitude before it measures distances.
-    latitude = DoublePrecision(index=True)
+    latitude = DoublePrecision()
     longitude = DoublePrecision()
     poster = JSON(default={}, help_text="{rendition name: media path}, e.g. {'w480.webp': 'posters/ab12….webp'}")
     created_at = Timestamptz()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Iterator
 from datetime import date
 from functools import cache
@@ -203,11 +204,26 @@ def _query_and_path_problems(request: Request[Any, Any, Any]) -> Iterator[Found]
             yield name, N_("Text cannot contain the NUL character."), "nul_character", {}
     if not query:
         return
-    for name, field in request.route_handler.parsed_fn_signature.parameters.items():
-        alias = getattr(field.kwarg_definition, "query", None) or name
-        if alias in query and _is_dated(_type_info(field.annotation)):
-            for value in query.getall(alias):
-                yield from _out_of_range(alias, value)
+    for alias in _dated_query_names(request.route_handler):
+        for value in query.getall(alias, ()):
+            yield from _out_of_range(alias, value)
+
+
+_dated_names: weakref.WeakKeyDictionary[Any, tuple[str, ...]] = weakref.WeakKeyDictionary()
+
+
+def _dated_query_names(handler: Any) -> tuple[str, ...]:
+    """The query parameters a handler types as dates, worked out once per handler: this runs on
+    every request, the cached public reads included."""
+    names = _dated_names.get(handler)
+    if names is None:
+        names = tuple(
+            getattr(field.kwarg_definition, "query", None) or name
+            for name, field in handler.parsed_fn_signature.parameters.items()
+            if _is_dated(_type_info(field.annotation))
+        )
+        _dated_names[handler] = names
+    return names
 
 
 def _is_dated(info: mi.Type | None) -> bool:

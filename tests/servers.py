@@ -45,6 +45,9 @@ class PostgresServer:
     bindir: Path
     run_as: list[str]
     port: int
+    # Commits reach the WAL on disk before they are acknowledged: a crash (stop() is one, with
+    # "-m immediate") then loses nothing acknowledged. The shared test server trades that for speed.
+    durable: bool = False
 
     def admin_url(self, database: str = "postgres") -> str:
         return f"postgresql://linli@127.0.0.1:{self.port}/{database}"
@@ -58,12 +61,14 @@ class PostgresServer:
 
     def restart(self) -> None:
         self.stop()
-        self._start()
+        self.start()
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start it (again), on the same port and data, and wait until it takes connections."""
+        synchronous_commit = "on" if self.durable else "off"
         options = (
             f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-c fsync=off -c synchronous_commit={synchronous_commit} -c full_page_writes=off -c max_connections=200"
         )
         subprocess.run(
             [*self.run_as, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options,
@@ -84,7 +89,7 @@ def _postgres_bindir() -> Path:
     raise ServerUnavailable("PostgreSQL is not installed (apt-get install postgresql; scripts/test does it)")
 
 
-def start_postgres(base: Path) -> PostgresServer:
+def start_postgres(base: Path, *, durable: bool = False, database: str = "linli_test") -> PostgresServer:
     bindir = _postgres_bindir()
     datadir = base / "postgres"
     datadir.mkdir(parents=True)
@@ -104,11 +109,11 @@ def start_postgres(base: Path) -> PostgresServer:
         check=True,
         capture_output=True,
     )
-    server = PostgresServer(url="", datadir=datadir, bindir=bindir, run_as=run_as, port=free_port())
-    server._start()
-    server.url = server.admin_url("linli_test")
+    server = PostgresServer(url="", datadir=datadir, bindir=bindir, run_as=run_as, port=free_port(), durable=durable)
+    server.start()
+    server.url = server.admin_url(database)
     subprocess.run(
-        [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "linli", "linli_test"],
+        [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "linli", database],
         check=True,
         capture_output=True,
     )
@@ -120,6 +125,8 @@ class RedisServer:
     url: str
     port: int
     process: subprocess.Popen[bytes]
+    binary: str
+    base: Path
 
     def stop(self) -> None:
         self.process.terminate()
@@ -127,6 +134,23 @@ class RedisServer:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+
+    def start(self) -> None:
+        """Start it again on the same port (empty: it keeps nothing on disk), as after a crash."""
+        if self.process.poll() is None:
+            return
+        self.process = _spawn_redis(self.binary, self.port, self.base)
+        _wait_for_port(self.port, self.process, "redis-server")
+
+
+def _spawn_redis(binary: str, port: int, base: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(base), "--daemonize", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def start_redis(base: Path) -> RedisServer:
@@ -134,11 +158,6 @@ def start_redis(base: Path) -> RedisServer:
     if binary is None:
         raise ServerUnavailable("redis-server is not installed (apt-get install redis-server; scripts/test does it)")
     port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(base), "--daemonize", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = _spawn_redis(binary, port, base)
     _wait_for_port(port, process, "redis-server")
-    return RedisServer(url=f"redis://127.0.0.1:{port}/0", port=port, process=process)
+    return RedisServer(url=f"redis://127.0.0.1:{port}/0", port=port, process=process, binary=binary, base=base)

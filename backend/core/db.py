@@ -1,6 +1,15 @@
 """The database engine: an SQLite file by default, PostgreSQL when the URL says so.
 
 The schema comes only from Piccolo migrations (``linli migrate``); nothing here creates tables.
+
+PostgreSQL may restart under a running app. asyncpg hands a connection the server cut back to its
+pool at once (the transaction using it then fails) and opens a new one when next asked, so the
+pool heals by itself; meanwhile requests answer 503 (``backend.core.errors.unavailable_error``),
+and once PostgreSQL is back the next requests work without anyone stepping in.
+``RecoveringPostgresEngine`` closes the gaps left: a transaction whose COMMIT or ROLLBACK fails on a
+live connection (a constraint checked at commit, a command timeout while the server stalls) gives
+its connection back (Piccolo's own keeps it for good: a few of those and every request waits
+forever), and no request waits forever for a pooled connection.
 """
 
 from __future__ import annotations
@@ -14,8 +23,9 @@ from typing import Any
 
 import aiosqlite
 import asyncpg
+import structlog
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 from piccolo.table import Table
@@ -33,6 +43,13 @@ _READS = frozenset({"SELECT", "VALUES", "EXPLAIN"})
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"})
 # Before 3.35 an INSERT has no RETURNING and Piccolo reads the new key back its own way.
 _HAS_RETURNING = sqlite3.sqlite_version_info >= (3, 35)
+
+# PostgreSQL: how long a request waits for a pooled connection, and for a new connection to open,
+# before it gives up with a 503 (a full pool under load waits; a dead server must not hang requests).
+POSTGRES_ACQUIRE_TIMEOUT_SECONDS = 10.0
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5.0
+
+log = structlog.get_logger("linli.db")
 
 
 @dataclass(eq=False)
@@ -313,11 +330,97 @@ class PooledSQLiteEngine(SQLiteEngine):
         return await self._run_in_new_connection(sql, args)
 
 
+class _RecoveringPostgresTransaction(PostgresTransaction):
+    """Piccolo's transaction, except that its connection always goes back to the pool.
+
+    Piccolo releases the connection (and leaves the task's transaction context) only after a
+    successful BEGIN, COMMIT or ROLLBACK: when one of them raises on a live connection, the pool
+    never gets that connection back. asyncpg's ``release`` copes with a dirty or dead connection
+    (it rolls back or closes it; the pool opens a new one when next asked).
+    """
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            self.transaction = self.connection.transaction()
+            await self.begin()
+        except BaseException:
+            await self._give_back()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def get_connection(self) -> Any:
+        if self.engine.pool:
+            return await self.engine.pool.acquire(timeout=POSTGRES_ACQUIRE_TIMEOUT_SECONDS)
+        return await self.engine.get_new_connection()
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    try:
+                        await self.rollback()
+                    except Exception as failure:
+                        # The connection died with the transaction (PostgreSQL rolls it back by
+                        # itself); the error that brought us here is the one to report.
+                        log.warning("rollback_failed", error_type=type(failure).__name__)
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self._give_back()
+        return exception is None
+
+    async def _give_back(self) -> None:
+        if not self.engine.pool:
+            self.connection.terminate()
+            return
+        try:
+            await self.engine.pool.release(self.connection)
+        except Exception as failure:
+            # asyncpg has closed the connection and freed its slot; the outcome stands as it is.
+            log.warning("connection_release_failed", error_type=type(failure).__name__)
+
+
+class RecoveringPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine, surviving a server restart: transactions give their
+    connection back whatever happened, and waiting for a pooled connection has a limit."""
+
+    __slots__ = ()
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _RecoveringPostgresTransaction(engine=self, allow_nested=allow_nested)
+
+    async def close_connection_pool(self) -> None:
+        """Close gracefully, but never wait for ever for a connection someone still holds."""
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), timeout=POSTGRES_ACQUIRE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning("pool_close_timed_out")
+            pool.terminate()
+
+    async def _run_in_pool(self, query: str, args: Any = None) -> Any:
+        if not self.pool:
+            raise ValueError("A pool isn't currently running.")
+        async with self.pool.acquire(timeout=POSTGRES_ACQUIRE_TIMEOUT_SECONDS) as connection:
+            return await connection.fetch(query, *(args or []))
+
+
 def make_engine(settings: Settings) -> Engine:
     """Build (not connect) the engine that ``settings.database_url`` names."""
     if settings.uses_postgres:
-        return PostgresEngine(
-            config={"dsn": settings.database_url},
+        return RecoveringPostgresEngine(
+            config={"dsn": settings.database_url, "timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
             extra_nodes={},
         )
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,17 @@
 Services raise ``DomainError`` with an untranslated message marked ``N_()``; the handlers here
 turn it, Litestar's HTTP exceptions, validation failures and anything unexpected into
 ``{type, title, status, detail, code, params[, errors]}`` in the caller's language.
+
+A dependency that is away is not a bug: when the database cannot be reached (PostgreSQL
+restarting, its connections cut, the pool busy beyond its wait, SQLite locked beyond its busy
+timeout) or Redis is needed and gone, the answer is ``503 service_unavailable`` with
+``Retry-After``, not a 500 (``unavailable_error``).
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import datetime
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -15,7 +21,9 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import msgspec
+import redis.exceptions
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
@@ -184,7 +192,49 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     )
 
 
+# How long a client should wait before trying again when a dependency is away: about what a
+# PostgreSQL restart or a Redis failover takes.
+RETRY_AFTER_SECONDS = 5
+
+# Errors that say "a dependency cannot answer now", whatever the request was.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,  # class 08: the connection broke or was never made
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: shutting down, starting up, cancelled
+    asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections, disk full
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,  # refused, reset, broken pipe
+    TimeoutError,  # connecting, or waiting for a pooled connection, took too long
+)
+# asyncpg's InterfaceError also means misuse; only these say the connection or pool is gone (a
+# connection the server cut is handed back to the pool at once, under the transaction using it).
+_GONE = re.compile(r"connection is closed|connection was closed|released back to the pool|pool is clos")
+
+
+def unavailable_error(exc: BaseException) -> bool:
+    """Whether ``exc``, or an error it was raised from, says a dependency is away for now."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and _GONE.search(str(current)):
+            return True
+        if isinstance(current, sqlite3.OperationalError) and "database is locked" in str(current):
+            return True
+        current = current.__cause__
+    return False
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    if unavailable_error(exc):
+        # Expected while a dependency restarts: a warning for the logs, a 503 for the caller.
+        log.warning("dependency_unavailable", path=request.url.path, error_type=type(exc).__name__)
+        code, message = _HTTP_MESSAGES[503]
+        return problem_response(
+            request, status=503, code=code, message=message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     code, message = _HTTP_MESSAGES[500]
     return problem_response(request, status=500, code=code, message=message)

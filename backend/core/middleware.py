@@ -13,7 +13,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.core.auth import decode_token
 from backend.core.context import Principal, add_context_headers, header, query_lang, request_id, request_locale
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, unavailable_error
 from backend.core.i18n import LOCALES, N_, normalise_locale, set_locale
 
 log = structlog.get_logger("linli.access")
@@ -52,6 +52,10 @@ class RequestContextMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send_with_context)
         except DomainError as error:
             status = error.status  # answered by the error handler outside this middleware
+            raise
+        except Exception as error:
+            # The error handler answers 503 when a dependency is away, 500 for anything else.
+            status = 503 if unavailable_error(error) else 500
             raise
         finally:
             log.info(

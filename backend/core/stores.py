@@ -2,6 +2,29 @@
 
 Every key lives under ``linli:<store>:`` so one Redis can serve several apps and a flush of one
 store (the cache) never touches another (idempotency keys, tokens).
+
+Redis only ever holds what can be rebuilt or done without: PostgreSQL is the source of truth.
+When Redis goes away under a running app (a refused connection fails in well under a
+millisecond; a hung one within the client's 2 s socket timeouts), each feature degrades so:
+
+- cache (``backend.core.cache``): a miss; public reads are answered from the database;
+- rate limits (``RateLimiter``): counted in this process instead, in the same fixed windows. Not
+  failing open (a login flood stays limited) and not failing closed (nobody is locked out);
+  across N instances a client gets at most N times its limit until Redis is back;
+- Idempotency-Key of sign-ups and shift sign-ups: kept in the database (a unique index on
+  (user, key)), so a retry replays the first answer whether Redis is there or not. The
+  ``idempotency`` store here is not on that path;
+- logins and sessions: our bearer tokens are signed, not stored, so they keep working;
+- the WeChat access token (``tokens``): calls that need it (subscribe messages, text checks,
+  mini-program codes) get ``WechatUnavailable``, since an instance fetching a token of its own
+  would invalidate every other instance's. WeChat login does not need it and keeps working;
+- jobs (``backend.core.job_queue``): enqueueing raises. Enqueueing on behalf of a request happens
+  in signal listeners after the commit, so the request is answered; the signal stays in the
+  outbox and ``signals.sweep`` delivers it again once Redis is back (its lease, 60 s, first);
+- ``/ready`` answers 503 and names Redis, for the operator.
+
+No request needs Redis for its correctness, so none answers 503 because Redis is away; should a
+Redis connection error escape all the same, it is a 503 (``backend.core.errors``), never a 500.
 """
 
 from __future__ import annotations

@@ -3,6 +3,16 @@
 Errors arrive as HTTP 200 with ``{"errcode", "errmsg"}``; they become ``WechatError``. Anything
 that says "WeChat could not answer" (network trouble, timeouts, 5xx, garbage, ``-1`` busy after a
 few tries) becomes ``WechatUnavailable`` so callers can degrade instead of failing a request.
+
+Every call waits at most the httpx client's timeout (``LINLI_HTTP_TIMEOUT_SECONDS``) per attempt.
+A timed-out attempt may still have reached WeChat: when a retry of a login is then refused with
+40163 (code already used), the earlier attempt used the code up and the answer was lost, so that
+is WeChat not answering, not a client that sent a used code.
+
+When WeChat is busy, one refresh of the access token is tried (a few attempts, under the shared
+lock); if it fails, everyone who waited for it, and whoever asks in the next
+``REFRESH_HOLD_SECONDS``, hears ``WechatUnavailable`` at once instead of asking WeChat again:
+no stampede on a server that is already struggling.
 """
 
 from __future__ import annotations
@@ -36,6 +46,10 @@ _LOCK_TTL_MS = 10_000
 # forever.
 _LOCK_WAIT_SECONDS = _LOCK_TTL_MS / 1000 + 2.0
 _LOCK_POLL_SECONDS = 0.05
+# After a token refresh failed because WeChat could not answer, nobody tries again for this long.
+REFRESH_HOLD_SECONDS = 5.0
+# Answers to a retried call that only mean an earlier, timed-out attempt of it did reach WeChat.
+_USED_UP_BY_EARLIER_ATTEMPT = {"/sns/jscode2session": frozenset({40163})}
 
 # Compare-and-delete: never release a lock that expired and was taken by someone else.
 _RELEASE_LOCK_LUA = """
@@ -131,12 +145,14 @@ class WechatClient:
         self._redis = redis
         self._token_key = f"{key_prefix}wechat_access_token"
         self._lock_key = f"{self._token_key}:lock"
+        self._hold_key = f"{self._token_key}:refresh_failed"
         self._max_attempts = max_attempts
         self._backoff_seconds = backoff_seconds
         self._clock = clock
         # In-process cache, used only without Redis.
         self._token: str | None = None
         self._token_valid_until = 0.0
+        self._refresh_held_until = 0.0
         self._token_lock = asyncio.Lock()
         self._release_lock = redis.register_script(_RELEASE_LOCK_LUA) if redis is not None else None
         _install_log_redaction()
@@ -238,7 +254,13 @@ class WechatClient:
                 and self._clock() < self._token_valid_until
             ):
                 return self._token
-            token, cache_seconds = await self._fetch_stable_token()
+            if self._clock() < self._refresh_held_until:
+                raise WechatUnavailable("a token refresh failed a moment ago; not asking WeChat again yet")
+            try:
+                token, cache_seconds = await self._fetch_stable_token()
+            except WechatUnavailable:
+                self._refresh_held_until = self._clock() + REFRESH_HOLD_SECONDS
+                raise
             self._token, self._token_valid_until = token, self._clock() + cache_seconds
             return token
 
@@ -250,6 +272,8 @@ class WechatClient:
             stored = _as_text(await redis.get(self._token_key))
             if stored and stored != failed:
                 return stored
+            if await redis.exists(self._hold_key):
+                raise WechatUnavailable("a token refresh failed a moment ago; not asking WeChat again yet")
             holder = secrets.token_hex(16)
             if await redis.set(self._lock_key, holder, nx=True, px=_LOCK_TTL_MS):
                 try:
@@ -258,7 +282,12 @@ class WechatClient:
                     stored = _as_text(await redis.get(self._token_key))
                     if stored and stored != failed:
                         return stored
-                    token, cache_seconds = await self._fetch_stable_token()
+                    try:
+                        token, cache_seconds = await self._fetch_stable_token()
+                    except WechatUnavailable:
+                        # Before the lock goes: whoever waits for it gives up instead of asking.
+                        await redis.set(self._hold_key, "1", px=int(REFRESH_HOLD_SECONDS * 1000))
+                        raise
                     await redis.set(self._token_key, token, px=max(1, int(cache_seconds * 1000)))
                     return token
                 finally:
@@ -314,13 +343,20 @@ class WechatClient:
         """
         url = f"{self._base_url}/{path.lstrip('/')}"
         reason = "no attempt made"
+        answer_lost = False  # an attempt may have reached WeChat without its answer reaching us
         for attempt in range(1, self._max_attempts + 1):
             if attempt > 1:
                 await asyncio.sleep(self._backoff_seconds * 2 ** (attempt - 2))
-            outcome = await self._attempt(method, url, path, params, json_body, allow_image)
-            if not isinstance(outcome, str):
+            try:
+                outcome = await self._attempt(method, url, path, params, json_body, allow_image)
+            except WechatError as refusal:
+                if answer_lost and refusal.errcode in _USED_UP_BY_EARLIER_ATTEMPT.get(path, ()):
+                    raise WechatUnavailable(f"{path}: the answer to an earlier attempt was lost ({reason})") from refusal
+                raise
+            if not isinstance(outcome, _Retry):
                 return outcome
-            reason = outcome
+            reason = outcome.reason
+            answer_lost = answer_lost or outcome.answer_lost
             log.warning("wechat.retryable_failure", path=path, attempt=attempt, reason=reason)
         raise WechatUnavailable(f"{path}: {reason} after {self._max_attempts} attempt(s)")
 
@@ -332,28 +368,41 @@ class WechatClient:
         params: dict[str, str] | None,
         json_body: dict[str, Any] | None,
         allow_image: bool,
-    ) -> tuple[httpx.Response, dict[str, Any]] | str:
+    ) -> tuple[httpx.Response, dict[str, Any]] | _Retry:
         """One HTTP exchange: the answer, or why it is worth trying again; raises the rest."""
         try:
             response = await self._http.request(method, url, params=params, json=json_body)
         except httpx.TransportError as exc:
             # Timeouts and refused connections; only the class name, as the text may hold the URL.
-            return type(exc).__name__
+            never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+            return _Retry(type(exc).__name__, answer_lost=not never_sent)
         if response.status_code >= 500 or response.status_code in _RETRYABLE_STATUS:
-            return f"HTTP {response.status_code}"
+            return _Retry(f"HTTP {response.status_code}", answer_lost=response.status_code in _GATEWAY_TIMEOUTS)
         if response.status_code != 200:
             raise WechatUnavailable(f"{path} answered HTTP {response.status_code}")
         if allow_image and response.headers.get("content-type", "").startswith("image/"):
             return response, {}
         payload = _parse_payload(response)
         if payload is None:
-            return "a body that is not a JSON object"
+            return _Retry("a body that is not a JSON object")
         errcode = _errcode(payload)
         if errcode == _BUSY:
-            return "errcode -1 (system busy)"
+            return _Retry("errcode -1 (system busy)")
         if errcode != 0:
             raise WechatError(errcode, str(payload.get("errmsg", "")))
         return response, payload
+
+
+# A proxy that gave up waiting for WeChat: the request may have been carried out all the same.
+_GATEWAY_TIMEOUTS = frozenset({504})
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """Why an attempt is worth repeating, and whether WeChat may have acted on it anyway."""
+
+    reason: str
+    answer_lost: bool = False
 
 
 def _parse_payload(response: httpx.Response) -> dict[str, Any] | None:

@@ -71,12 +71,17 @@ class _Token:
     revoked: bool = False
 
 
+# What a stalled call does (see ``FakeWechat.stall``).
+STALL_MODES = ("late", "lost", "answered_late")
+
+
 @dataclass
 class _Stall:
     """The next ``remaining`` calls wait ``seconds`` before answering (to trip client timeouts)."""
 
     remaining: int = 0
     seconds: float = 0.0
+    mode: str = "late"
 
 
 @dataclass
@@ -175,10 +180,17 @@ class FakeWechat(SubscribeMessages):
         with self._mutex:
             self._http_failure = _HttpFailure(n, status)
 
-    def stall(self, n: int, *, seconds: float) -> None:
-        """The next ``n`` calls answer only after ``seconds`` (real time, to trip timeouts)."""
+    def stall(self, n: int, *, seconds: float, mode: str = "late") -> None:
+        """The next ``n`` calls answer only after ``seconds`` (real time, to trip timeouts).
+
+        ``mode`` says what WeChat made of them: ``late``, carried out after the wait (the request
+        reached WeChat late, as on a congested link); ``lost``, never carried out (an overloaded
+        WeChat dropped it: nothing happened); ``answered_late``, carried out at once, only the
+        answer comes after the wait (the caller cannot tell whether it worked)."""
+        if mode not in STALL_MODES:
+            raise ValueError(f"mode is one of {STALL_MODES}")
         with self._mutex:
-            self._stall = _Stall(n, seconds)
+            self._stall = _Stall(n, seconds, mode)
 
     def expire_tokens(self) -> None:
         """Issued access tokens stop working (40001); the next stable_token issues a new one."""
@@ -357,12 +369,12 @@ class FakeWechat(SubscribeMessages):
                 return self.error(-1, "system error")
             return handler(request)
 
-    def _take_stall(self) -> float:
+    def _take_stall(self) -> tuple[float, str]:
         with self._mutex:
             if self._stall.remaining <= 0:
-                return 0.0
+                return 0.0, "late"
             self._stall.remaining -= 1
-            return self._stall.seconds
+            return self._stall.seconds, self._stall.mode
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -382,13 +394,19 @@ class FakeWechat(SubscribeMessages):
             body=b"".join(chunks),
         )
         generation = self._generation
-        if (delay := self._take_stall()) > 0:
-            # Stalls before processing: the request reaches WeChat late, as on a congested link.
-            await asyncio.sleep(delay)
-        if generation == self._generation:
+        delay, mode = self._take_stall()
+        if mode == "answered_late":
             reply = self._dispatch(request)
+            await asyncio.sleep(delay)
         else:
-            reply = Reply(b"<html>503 reset</html>", "text/html", 503)
+            # Stalls before processing: the request reaches WeChat late, or never.
+            await asyncio.sleep(delay)
+            if mode == "lost":
+                reply = Reply(b"<html>504 Gateway Time-out</html>", "text/html", 504)
+            elif generation == self._generation:
+                reply = self._dispatch(request)
+            else:
+                reply = Reply(b"<html>503 reset</html>", "text/html", 503)
         await send(
             {
                 "type": "http.response.start",

@@ -35,16 +35,21 @@ class OperationsController(Controller):
     @get(
         "/ready",
         operation_id="ready",
-        summary="The database and Redis (when configured) answer",
+        summary="Ready to serve: the database answers (Redis away only degrades the service)",
         responses=problems(503),
         cache=False,
     )
     async def ready(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """Without the database nothing works: 503. Without Redis every request still works (the
+        cache misses, rate limits fall back to each process, signals wait in the outbox), so the
+        instance stays in rotation and says it is degraded: a balancer that pulled every instance
+        out because Redis blinked would turn a slower service into none."""
         state = request.app.state
         database = await engine_ready(state.engine)
         redis = await redis_ready(state.stores.redis) if state.stores.shared else None
-        if database and redis is not False:
-            return Response(Readiness(status="ready", database=database, redis=redis))
+        if database:
+            status = "degraded" if redis is False else "ready"
+            return Response(Readiness(status=status, database=database, redis=redis))
         return problem_response(
             request,
             status=503,

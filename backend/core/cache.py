@@ -32,6 +32,9 @@ class VersionedCache:
         self._stores = stores
         self._local_versions: dict[str, int] = {}
         self._lookup = stores.redis.register_script(_LOOKUP) if stores.redis is not None else None
+        # Bumps that failed while Redis was unreachable, made good on the next call that reaches
+        # it: a blip that keeps Redis's data must not let entries older than a write be served.
+        self._unbumped: set[str] = set()
 
     async def lookup(self, namespace: str, *parts: str) -> tuple[str | None, bytes | None]:
         """The key for these parts at the namespace's current version, and its entry if cached.
@@ -44,6 +47,7 @@ class VersionedCache:
         store_prefix = getattr(self._stores.cache, "namespace", None)
         entry_prefix = f"{store_prefix}:{namespace}" if store_prefix else namespace
         try:
+            await self._catch_up()
             version, value = await self._lookup(keys=[self._version_key(namespace)], args=[entry_prefix, digest])
         except (RedisError, OSError):
             log.warning("cache_unavailable", namespace=namespace)
@@ -71,11 +75,19 @@ class VersionedCache:
         if self._stores.redis is None:
             self._local_versions[namespace] = self._local_versions.get(namespace, 0) + 1
             return
+        self._unbumped.add(namespace)
         try:
-            await self._stores.redis.incr(self._version_key(namespace))
+            await self._catch_up()
         except (RedisError, OSError):
-            # Readers cannot reach Redis either, so nobody serves the stale entries meanwhile.
+            # Readers cannot reach Redis either, so nobody serves the stale entries meanwhile;
+            # the bump is made as soon as this process reaches Redis again.
             log.warning("cache_bump_failed", namespace=namespace)
+
+    async def _catch_up(self) -> None:
+        assert self._stores.redis is not None
+        for namespace in sorted(self._unbumped):
+            await self._stores.redis.incr(self._version_key(namespace))
+            self._unbumped.discard(namespace)
 
     @staticmethod
     def _version_key(namespace: str) -> str:

@@ -60,3 +60,25 @@ async def test_unreachable_redis_is_a_miss_and_stores_nothing() -> None:
         await cache.bump("events")  # logged, not raised: the write that bumps must not fail
     finally:
         await gone.aclose()
+
+
+async def test_a_bump_lost_to_a_blip_is_made_when_redis_answers_again(redis: Redis, monkeypatch) -> None:
+    """Redis kept its data through a network blip: the entry cached before the write must not be
+    served once Redis answers again."""
+    cache = VersionedCache(build_stores(redis))
+    key, _ = await cache.lookup("events", "list", "en")
+    await cache.set(key, b"before the write")
+
+    async def unreachable(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("blip")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(redis, "incr", unreachable)
+        await cache.bump("events")  # the write's bump is lost to the blip
+    assert int(await redis.get("linli:cache:version:events") or 0) == 0
+
+    _, hit = await cache.lookup("events", "list", "en")  # the first call that reaches Redis
+    assert hit is None
+    assert int(await redis.get("linli:cache:version:events")) == 1
+    await cache.lookup("events", "list", "en")
+    assert int(await redis.get("linli:cache:version:events")) == 1  # made good once, not again

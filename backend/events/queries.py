@@ -17,6 +17,7 @@ from backend.accounts.services import Permission, scope_paths
 from backend.core.errors import DomainError
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_
+from backend.events.services import search_words
 from backend.events.tables import Event, EventStatus
 from backend.events.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
 
@@ -69,7 +70,7 @@ def decode_cursor(text: str | None) -> _Cursor:
 def _like_pattern(text: str) -> str:
     """Words in Latin script match from their start ("tea" finds "Tea Ceremony", not "steady");
     anything else (Chinese, Japanese, Korean) matches anywhere. % and _ are literal."""
-    query = " ".join(text.lower().split())
+    query = search_words(text)
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"% {escaped}%" if query[:1].isascii() and query[:1].isalnum() else f"%{escaped}%"
 

@@ -43,10 +43,15 @@ def is_evening_or_weekend(starts_at: datetime) -> bool:
 _WORD_START = re.compile(r"(?<=[^\sa-z0-9_])(?=[a-z0-9])")
 
 
+def search_words(value: str) -> str:
+    """Lower-cased, spaces collapsed, each Latin word start after a space: how both the stored
+    text and a search for it are written, so "children's" finds "Children's Science"."""
+    return _WORD_START.sub(" ", " ".join(value.lower().split()))
+
+
 def search_text(*texts: Mapping[str, str]) -> str:
-    """Every locale's titles and summaries, lower-cased, each word start after a space."""
-    values = (" ".join(value.lower().split()) for text in texts for value in text.values() if value)
-    return "".join(" " + _WORD_START.sub(" ", value) for value in values) + " "
+    """Every locale's titles and summaries as ``search_words``, each after a space."""
+    return "".join(" " + search_words(value) for text in texts for value in text.values() if value) + " "
 
 
 # --- venues --------------------------------------------------------------------------------------

@@ -257,6 +257,7 @@ async def test_text_search_across_every_locale_with_literal_wildcards(client: Cl
     pingtan = await titled({"zh-Hans": "评弹欣赏会", "en": "Pingtan Evening"}, {"zh-Hans": "名家现场演出", "en": "Masters live"}, 3)
     percent = await titled({"zh-Hans": "100%手工灯笼", "en": "100% handmade lanterns"}, {}, 4)
     underscore = await titled({"en": "Room_B reading club"}, {"zh-Hans": "读书会"}, 5)
+    apostrophe = await titled({"zh-Hans": "少儿科学", "en": "Children's Science"}, {}, 6)
 
     async def search(q: str) -> list[str]:
         return await ids(client, {"q": q})
@@ -277,12 +278,14 @@ async def test_text_search_across_every_locale_with_literal_wildcards(client: Cl
     # Latin words match from their start: "work" finds "Workshop", "orkshop" finds nothing.
     assert await search("work") == [embroidery]
     assert await search("orkshop") == []
+    assert await search("children's") == [apostrophe]  # the query is written as the text is
+    assert await search("Children's science") == [apostrophe]
     assert await search("ワーク") == [embroidery]  # Japanese matches anywhere
     assert await search("p_ngtan") == []
     assert await search("评%会") == []
     assert await search("\\") == []
     assert await search("昆曲") == []
-    assert set(await search(" ")) == {embroidery, pingtan, percent, underscore}  # blank: no text filter
+    assert set(await search(" ")) == {embroidery, pingtan, percent, underscore, apostrophe}  # blank: no text filter
     assert await ids(client, {"q": "苏绣", "category": "film"}) == []
 
 

@@ -8,6 +8,8 @@ cache that fails is a miss, never an error.
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from backend.core.cache import VersionedCache
 from backend.core.stores import build_stores
@@ -52,7 +54,8 @@ async def test_every_instance_sees_another_instance_bump(redis: Redis, redis_url
 
 
 async def test_unreachable_redis_is_a_miss_and_stores_nothing() -> None:
-    gone = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)  # nothing listens on port 1
+    # Nothing listens on port 1; no retries, so the refusal is immediate.
+    gone = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
     try:
         cache = VersionedCache(build_stores(gone))
         assert await cache.lookup("events", "list", "en") == (None, None)

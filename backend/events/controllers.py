@@ -123,6 +123,8 @@ class EventController(Controller):
         operation_id="list_events",
         summary="Browse events: filters, text search, near a point; cursor pages",
         responses=problems(400),
+        before_request=browse.answer_from_cache,
+        opt={"skip_compression": True},  # pages are kept and sent gzip-compressed (browse.gzipped_json)
     )
     async def list_events(
         self,
@@ -151,8 +153,11 @@ class EventController(Controller):
             evenings_weekends=evenings_weekends, text=(q or "").strip() or None, near=parse_point(near),
             radius_m=radius_m, mine=mine, statuses=tuple(status or ()),
         )
-        body = await browse.browse_events(filters=filters, user_id=_user_id(request), cursor=cursor, limit=limit, cache=cache)
-        return Response(content=body, media_type=JSON)
+        body = await browse.browse_events(
+            filters=filters, user_id=_user_id(request), cursor=cursor, limit=limit, cache=cache,
+            key=getattr(request.state, "list_cache_key", None),
+        )
+        return browse.gzipped_json(request, body)
 
     @get("/{event_id:uuid}", operation_id="get_event", summary="One event, in the caller's language", responses=problems(404))
     async def get_event(self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache]) -> Response[EventRead]:

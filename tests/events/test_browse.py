@@ -20,7 +20,8 @@ from redis.asyncio import Redis
 from backend.accounts.tables import Organisation, Role, User
 from backend.core.cache import VersionedCache
 from backend.core.stores import build_stores
-from backend.events import services
+from backend.events import controllers as event_controllers
+from backend.events import queries, services
 from backend.events.schemas import EventCreate
 from backend.events.tables import Event
 from backend.core.i18n import CITY_TZ
@@ -551,6 +552,56 @@ async def test_public_lists_are_cached_and_changes_show_at_once(client: Client, 
     assert (await client.get(f"/api/v1/events/{event.id}")).json()["seats_left"] == 9
     if shared_redis is not None:
         assert int(await shared_redis.get("linli:cache:version:events")) >= 2  # bumped for every instance
+
+
+async def test_a_cached_page_is_answered_before_its_parameters_are_parsed(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same question in any parameter order is one cache entry, answered without building
+    the filters again; a staff view and a refused question are never stored."""
+    tree = await city_tree()
+    organiser = await organiser_of(tree["street_a"])
+    place = await venue(tree["street_a"], tree["community_a"])
+    await make_event(organiser, tree["street_a"], place, category="performance", **times(in_days(3)))
+
+    built: list[queries.EventFilters] = []
+    real_list_events = queries.list_events
+
+    async def counted(**kwargs: Any) -> Any:
+        built.append(kwargs["filters"])
+        return await real_list_events(**kwargs)
+
+    parsed: list[Any] = []
+
+    def filters_from_parameters(**kwargs: Any) -> queries.EventFilters:
+        parsed.append(kwargs)
+        return queries.EventFilters(**kwargs)
+
+    monkeypatch.setattr(queries, "list_events", counted)
+    monkeypatch.setattr(event_controllers, "EventFilters", filters_from_parameters)
+    first = await client.get("/api/v1/events?category=performance&limit=5&lang=en")
+    again = await client.get("/api/v1/events?lang=en&limit=5&category=performance")
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content and len(first.json()["items"]) == 1
+    assert len(built) == 1  # the second answer came from the cache...
+    assert len(parsed) == 1  # ...before the handler read its parameters
+    # Kept gzip-compressed: sent as it is to a client that takes gzip, unpacked for one that does not.
+    assert again.headers["content-encoding"] == "gzip"
+    assert {"Accept-Encoding", "Accept-Language"} <= {v.strip() for v in again.headers["vary"].split(",")}
+    plain = await client.get("/api/v1/events?lang=en&limit=5&category=performance", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == first.json()
+    assert (await client.get("/api/v1/events?category=performance&limit=5&lang=ja")).json()["items"][0]["locale"]
+    assert len(built) == 2  # another language is another question
+
+    bad = await client.get("/api/v1/events?limit=500&lang=en")
+    assert bad.status_code == 400 or bad.status_code == 422
+    assert (await client.get("/api/v1/events?limit=500&lang=en")).status_code == bad.status_code  # refused again
+
+    staff = token_for(organiser)
+    for _ in range(2):
+        mine = await client.get("/api/v1/events?mine=true", headers=staff)
+        assert mine.status_code == 200
+    assert sum(1 for filters in built if filters.mine) == 2  # the staff view is built every time
 
 
 # --- recurring programmes through the API ----------------------------------------------------------

@@ -375,14 +375,13 @@ async def run_wrk(
     flags = [item for key, value in headers.items() for item in ("-H", f"{key}: {value}")]
 
     async def wrk(seconds: float) -> str:
-        process = await asyncio.create_subprocess_exec(
-            "wrk", "-t", "1", "-c", str(concurrency), "-d", f"{max(1, round(seconds))}s", "--latency", *flags, url,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )
-        out, _ = await process.communicate()
-        if process.returncode != 0:
-            raise RuntimeError(f"wrk failed: {out.decode()}")
-        return out.decode()
+        # In a thread: asyncio's own subprocesses need a child watcher, which the uvloop policy
+        # set by use_uvloop() does not give the loop that was already running.
+        command = ["wrk", "-t", "1", "-c", str(concurrency), "-d", f"{max(1, round(seconds))}s", "--latency", *flags, url]
+        done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"wrk failed: {done.stdout}{done.stderr}")
+        return done.stdout
 
     if warmup > 0:
         await wrk(warmup)

@@ -109,9 +109,6 @@ class UncachedCache(VersionedCache):
         key, _ = await super().lookup(namespace, *parts)  # the version is still read, as on a miss
         return key, None
 
-    async def get(self, key: str | None) -> bytes | None:
-        return None
-
     async def set(self, key: str | None, value: bytes, ttl: int = 0) -> None:
         return None
 

@@ -159,22 +159,30 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"{backend}_url")
 
 
-@pytest.fixture
-def settings(database_url: str, fake_wechat: FakeWechat, wechat_base_url: str, workdir: Path) -> Settings:
+def make_settings(database_url: str, fake: FakeWechat, wechat_base_url: str, workdir: Path, **overrides: Any) -> Settings:
+    """The settings every test app runs with (module-scoped worlds call this directly)."""
     return Settings.from_env(
         {},
-        env="test",
-        database_url=database_url,
-        secret_key=SECRET,
-        wechat_appid=fake_wechat.appid,
-        wechat_secret=fake_wechat.secret,
-        wechat_api_base=wechat_base_url,
-        media_root=workdir / "media",
-        log_json=True,
-        log_level="WARNING",
-        signal_sweep_seconds=0,  # tests drive sweep() themselves; a background one would race them
-        housekeeping_seconds=0,
+        **{
+            "env": "test",
+            "database_url": database_url,
+            "secret_key": SECRET,
+            "wechat_appid": fake.appid,
+            "wechat_secret": fake.secret,
+            "wechat_api_base": wechat_base_url,
+            "media_root": workdir / "media",
+            "log_json": True,
+            "log_level": "WARNING",
+            "signal_sweep_seconds": 0,  # tests drive sweep() themselves; a background one would race them
+            "housekeeping_seconds": 0,
+            **overrides,
+        },
     )
+
+
+@pytest.fixture
+def settings(database_url: str, fake_wechat: FakeWechat, wechat_base_url: str, workdir: Path) -> Settings:
+    return make_settings(database_url, fake_wechat, wechat_base_url, workdir)
 
 
 async def _clean(app: Litestar) -> None:

@@ -70,7 +70,7 @@ from backend.volunteers.tables import MemberRole, MemberStatus
 from tests import authz_world as aw
 from tests import factories
 from tests.authz_world import IDENTITIES, World
-from tests.conftest import BACKENDS, SECRET, _clean, build_app, serve_in_process
+from tests.conftest import BACKENDS, SECRET, _clean, build_app, make_settings, serve_in_process
 
 PROBLEM = "application/problem+json"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -575,10 +575,8 @@ async def world(request: pytest.FixtureRequest, workdir: Any, _wechat_server: An
     redis = Redis.from_url(request.getfixturevalue("redis_url")) if backend == "postgres" else None
     if redis is not None:
         await redis.flushdb()
-    settings = Settings.from_env(
-        {}, env="test", database_url=request.getfixturevalue(f"{backend}_url"), secret_key=SECRET,
-        wechat_appid=fake.appid, wechat_secret=fake.secret, wechat_api_base=base_url, media_root=workdir / "media",
-        log_json=True, log_level="WARNING", signal_sweep_seconds=0, housekeeping_seconds=0,
+    settings = make_settings(
+        request.getfixturevalue(f"{backend}_url"), fake, base_url, workdir,
         login_rate_limit=UNLIMITED, signup_rate_limit=UNLIMITED, calendar_rate_limit=UNLIMITED, record_check_rate_limit=UNLIMITED,
         wechat_template_reward_ready=TEMPLATE,
     )

@@ -35,7 +35,7 @@ from backend.notifications.tables import Notice
 from backend.settings import Settings
 from tests import factories
 from tests import hostile_corpus as corpus
-from tests.conftest import BACKENDS, SECRET, _clean, build_app, serve_in_process
+from tests.conftest import BACKENDS, _clean, build_app, make_settings, serve_in_process
 from tests.volunteers import builders
 
 Client = httpx.AsyncClient
@@ -150,19 +150,9 @@ async def _build(client: Client) -> tuple[dict[str, str], dict[str, User]]:
 @pytest.fixture(scope="module")
 async def world(backend: str, request: pytest.FixtureRequest, _wechat_server: Any, workdir: Path) -> AsyncIterator[World]:
     fake, base_url = _wechat_server
-    settings = Settings.from_env(
-        {},
-        env="test",
-        database_url=request.getfixturevalue(f"{backend}_url"),
-        secret_key=SECRET,
-        wechat_appid=fake.appid,
-        wechat_secret=fake.secret,
-        wechat_api_base=base_url,
-        media_root=workdir / "media",
-        log_json=True,
+    settings = make_settings(
+        request.getfixturevalue(f"{backend}_url"), fake, base_url, workdir,
         log_level="CRITICAL",
-        signal_sweep_seconds=0,
-        housekeeping_seconds=0,
         signup_rate_limit=100_000,  # hundreds of hostile sign-ups from one resident in one window
     )
     redis = None

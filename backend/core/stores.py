@@ -21,7 +21,7 @@ millisecond; a hung one within the client's 2 s socket timeouts), each feature d
 - jobs (``backend.core.job_queue``): enqueueing raises. Enqueueing on behalf of a request happens
   in signal listeners after the commit, so the request is answered; the signal stays in the
   outbox and ``signals.sweep`` delivers it again once Redis is back (its lease, 60 s, first);
-- ``/ready`` answers 503 and names Redis, for the operator.
+- ``/ready`` stays 200 but says ``degraded`` and names Redis, for the operator.
 
 No request needs Redis for its correctness, so none answers 503 because Redis is away; should a
 Redis connection error escape all the same, it is a 503 (``backend.core.errors``), never a 500.

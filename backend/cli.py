@@ -22,16 +22,20 @@ def _settings() -> Settings:
 
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
-    """Run ``work`` with every table bound to the configured database."""
-    from backend.app import all_tables
+    """Run ``work`` with every table bound to the configured database, inside a runtime of the
+    domain list (no job runner: signals it leaves are delivered by a running app's sweeper)."""
+    from backend.core import runtime
     from backend.core.db import bind_tables, close_engine, make_engine, open_engine
+    from backend.core.wiring import all_tables, assemble
+    from backend.domains import DOMAINS
 
     async def run() -> Any:
         engine = make_engine(settings)
-        bind_tables(engine, all_tables())
+        bind_tables(engine, all_tables(DOMAINS))
         await open_engine(engine, settings)
         try:
-            return await work()
+            with runtime.bound(assemble(DOMAINS, settings)):
+                return await work()
         finally:
             await close_engine(engine)
 
@@ -83,15 +87,16 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     settings = _settings()
     if settings.is_production:
         sys.exit("linli: refusing to load demo data into production")
-    from backend.demo import seed_all
+    from backend.core.wiring import seed_demo
+    from backend.domains import DOMAINS
 
-    summary = _with_database(settings, lambda: seed_all(secret_key=settings.secret_key))
+    summary = _with_database(settings, lambda: seed_demo(DOMAINS, secret_key=settings.secret_key))
     print(summary)
 
 
 def cmd_create_admin(args: argparse.Namespace) -> None:
     settings = _settings()
-    from backend.accounts.services import create_city_admin
+    from backend.accounts.api import create_city_admin
     from backend.core.errors import DomainError
 
     async def work() -> None:
@@ -105,15 +110,16 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 
 def cmd_mark_no_shows(args: argparse.Namespace) -> None:
-    from backend.events.checkins import mark_no_shows
+    from backend.events.api import mark_no_shows
 
     print(f"{_with_database(_settings(), mark_no_shows)} registrations marked no-show")
 
 
 def cmd_housekeeping(args: argparse.Namespace) -> None:
-    from backend.housekeeping import run_chores
+    from backend.core.wiring import run_chores
+    from backend.domains import DOMAINS
 
-    for chore, count in _with_database(_settings(), run_chores).items():
+    for chore, count in _with_database(_settings(), lambda: run_chores(DOMAINS)).items():
         print(f"{chore}: {count}")
 
 

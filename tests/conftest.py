@@ -13,8 +13,8 @@ import subprocess
 import sys
 import tempfile
 import types
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,18 @@ import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
-from backend.app import all_tables, create_app
+from piccolo.table import Table
+
+from backend.app import create_app
+from backend.core import jobs, runtime, wiring
+from backend.core.cache import VersionedCache
+from backend.core.db import bind_tables, transaction
+from backend.core.resources import Resources
+from backend.core.runtime import Runtime
+from backend.core.signals import Signal, SignalMessage
+from backend.core.stores import build_stores
+from backend.core.wechat import WechatClient
+from backend.domains import DOMAINS
 from backend.settings import Settings
 from tests.fakes.wechat import FakeWechat, serve_fake_wechat
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable, start_postgres, start_redis
@@ -185,10 +196,17 @@ def settings(database_url: str, fake_wechat: FakeWechat, wechat_base_url: str, w
     return make_settings(database_url, fake_wechat, wechat_base_url, workdir)
 
 
-async def _clean(app: Litestar) -> None:
-    """Every test starts from empty tables (children first, so foreign keys never object)."""
-    for table in reversed(all_tables()):
-        await table.delete(force=True)
+def all_tables() -> list[type[Table]]:
+    return wiring.all_tables(DOMAINS)
+
+
+async def _clean(app: Litestar | None = None) -> None:
+    """Every test starts from empty tables, in one transaction (children first, so foreign keys
+    never object)."""
+    engine = all_tables()[0]._meta.db
+    async with transaction(engine):
+        for table in reversed(all_tables()):
+            await table.delete(force=True)
 
 
 @pytest.fixture
@@ -208,9 +226,43 @@ def build_app(settings: Settings, redis: Redis | None, **overrides: Any) -> Lite
     return create_app(settings, redis=redis)
 
 
+class RunningApps:
+    """Apps built and started once per session, one per distinct settings, and handed to each test
+    reset: tables emptied, Redis flushed, fresh stores, cache, WeChat client and job runner.
+    Building an app and running its lifespan cost more than most tests' bodies."""
+
+    def __init__(self) -> None:
+        self.apps: dict[Settings, Litestar] = {}
+        self.stack = AsyncExitStack()
+
+    async def get(self, settings: Settings) -> Litestar:
+        if settings not in self.apps:
+            app = create_app(settings)
+            await self.stack.enter_async_context(running_lifespan(app))
+            self.apps[settings] = app
+        return self.apps[settings]
+
+    def started(self, app: Litestar) -> bool:
+        return any(app is running for running in self.apps.values())
+
+
+@pytest.fixture(scope="session")
+async def running_apps() -> AsyncIterator[RunningApps]:
+    apps = RunningApps()
+    async with apps.stack:
+        yield apps
+
+
+def app_settings(settings: Settings, request: pytest.FixtureRequest, **overrides: Any) -> Settings:
+    """The settings of a shared app: on PostgreSQL it opens its own Redis client."""
+    if settings.uses_postgres:
+        overrides.setdefault("redis_url", request.getfixturevalue("redis_url"))
+    return Settings.from_env({}, **{**settings.__dict__, **overrides}) if overrides else settings
+
+
 @pytest.fixture
-async def app(settings: Settings, shared_redis: Redis | None) -> Litestar:
-    return build_app(settings, shared_redis)
+async def app(settings: Settings, running_apps: RunningApps, request: pytest.FixtureRequest) -> Litestar:
+    return await running_apps.get(app_settings(settings, request))
 
 
 @asynccontextmanager
@@ -220,10 +272,15 @@ async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     (Litestar 2's AsyncTestClient runs the app on another loop, which breaks resources such as
     a Redis client that the test shares with the app.)
     """
-    async with running_lifespan(app):
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
-            yield test_client
+    async with running_lifespan(app), asgi_client(app) as test_client:
+        yield test_client
+
+
+@asynccontextmanager
+async def asgi_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+        yield test_client
 
 
 @asynccontextmanager
@@ -249,14 +306,66 @@ async def running_lifespan(app: Litestar) -> AsyncIterator[None]:
         await task
 
 
+async def reset(app: Litestar) -> None:
+    """A started shared app as a new one would be: its tables bound and emptied, Redis flushed,
+    fresh in-process state (stores, cache, WeChat client's token, job runner)."""
+    current: Runtime = app.state.runtime
+    opened: Resources = app.state.resources
+    bind_tables(opened.engine, all_tables())
+    if isinstance(current.runner, jobs.ProcessRunner):
+        await current.runner.close()  # a job the last test left running stops here
+        current.runner = app.state.jobs = jobs.ProcessRunner(current.jobs)
+    if opened.redis is not None:
+        await opened.redis.flushdb()
+    stores = build_stores(opened.redis)
+    wechat = WechatClient(
+        http=opened.http, base_url=app.state.settings.wechat_api_base, appid=app.state.settings.wechat_appid,
+        secret=app.state.settings.wechat_secret, redis=opened.redis,
+    )
+    app.state.stores, app.state.cache, app.state.wechat = stores, VersionedCache(stores), wechat
+    current.stores, current.cache, current.wechat = stores, app.state.cache, wechat
+    await _clean()
+
+
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve_in_process(app) as test_client:
-        await _clean(app)
-        yield test_client
+async def client(app: Litestar, running_apps: RunningApps) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the test's app, whose runtime is also the test's own (a service called
+    directly delivers its signals to the same listeners)."""
+    async with AsyncExitStack() as stack:
+        if running_apps.started(app):
+            await reset(app)
+        else:  # an app the test built itself: started for this test only
+            await stack.enter_async_context(running_lifespan(app))
+            await _clean()
+        test_client = await stack.enter_async_context(asgi_client(app))
+        token = runtime.bind(app.state.runtime)
+        try:
+            yield test_client
+        finally:
+            runtime.unbind(token)
 
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=5) as client:
         yield client
+
+
+@pytest.fixture
+def listen(client: httpx.AsyncClient, app: Litestar) -> Iterator[Callable[[type[Signal]], list[SignalMessage[Any]]]]:
+    """Watch a signal in the test's app: ``seen = listen(AttendanceRecorded)`` collects every
+    delivery of it (after the other listeners, as a new domain's would run)."""
+    undo: list[Callable[[], None]] = []
+
+    def watch(payload_type: type[Signal]) -> list[SignalMessage[Any]]:
+        seen: list[SignalMessage[Any]] = []
+
+        async def record(message: SignalMessage[Any]) -> None:
+            seen.append(message)
+
+        undo.append(app.state.runtime.subscribe(payload_type, record))
+        return seen
+
+    yield watch
+    for step in undo:
+        step()

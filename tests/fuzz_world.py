@@ -1,7 +1,7 @@
 """The world the fuzz run (tests/test_fuzz.py) works in: a real server on loopback with demo data.
 
 ``serve_fuzz_app`` starts this module as a process of its own (``python -m tests.fuzz_world``):
-it loads the demo data (``linli seed-demo``'s ``seed_all``) into an SQLite file migrated by
+it loads the demo data (``linli seed-demo``'s ``seed_demo``) into an SQLite file migrated by
 ``linli migrate``, builds the app with ``create_app`` from ``LINLI_*`` settings and serves it
 with uvicorn on a free loopback port, which it writes to a file. A process of its own keeps its
 table bindings, event loop and logs away from the test process, and lets it use the second core.
@@ -84,11 +84,12 @@ def _main(port_file: Path) -> None:
 
     from backend.app import create_app
     from backend.cli import _with_database
-    from backend.demo import seed_all
+    from backend.core.wiring import seed_demo
+    from backend.domains import DOMAINS
     from backend.settings import Settings
 
     settings = Settings.from_env()
-    _with_database(settings, lambda: seed_all(secret_key=settings.secret_key))
+    _with_database(settings, lambda: seed_demo(DOMAINS, secret_key=settings.secret_key))
     # Bound here (port 0) so no other process can take the port between choosing and binding;
     # IPPROTO_TCP so asyncio sets TCP_NODELAY (else every answer waits on delayed ACKs).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -60,8 +60,8 @@ import pytest
 from redis.asyncio import Redis
 
 from backend.accounts.tables import User
-from backend.app import all_tables
-from backend.core import jobs
+from tests.conftest import all_tables
+from backend.core import jobs, runtime
 from backend.core.db import is_postgres
 from backend.core.i18n import CITY_TZ
 from backend.events import calendars
@@ -583,13 +583,16 @@ async def world(request: pytest.FixtureRequest, workdir: Any, _wechat_server: An
     app = build_app(settings, redis)
     async with serve_in_process(app) as client:
         await _clean(app)
-        previous = jobs.use(HeldJobs())  # type: ignore[arg-type]
+        current = app.state.runtime
+        previous, current.runner = current.runner, HeldJobs()
+        token = runtime.bind(current)
         try:
             w = await aw.build_world(app, client, settings)
             w.fake = fake
             yield w
         finally:
-            jobs.use(previous)
+            runtime.unbind(token)
+            current.runner = previous
             await _clean(app)
     if redis is not None:
         await redis.aclose()

@@ -26,7 +26,7 @@ from litestar import Litestar
 from redis.asyncio import Redis
 
 from backend.accounts.tables import User
-from backend.core import jobs, signals
+from backend.core import jobs, runtime, signals
 from backend.core import wechat as wechat_module
 from backend.core.errors import unavailable_error
 from backend.core.tables import FailedJob, OutboxSignal
@@ -152,10 +152,11 @@ async def test_redis_stopping_under_load_loses_no_sign_up_and_no_read(
             await OutboxSignal.update(
                 {OutboxSignal.claimed_until: None, OutboxSignal.created_at: datetime.now(UTC) - timedelta(minutes=2)}
             ).where(OutboxSignal.delivered_at.is_null())
-            assert await signals.sweep(limit=1000) == undelivered
-            # The jobs queued before the crash went with Redis (it kept nothing on disk); the
-            # periodic round queues again every message still waiting for its job, ten minutes on.
-            await reminders.requeue_stranded(now=datetime.now(UTC) + timedelta(minutes=11))
+            with runtime.bound(app.state.runtime):  # this app's listeners and job queue
+                assert await signals.sweep(limit=1000) == undelivered
+                # The jobs queued before the crash went with Redis (it kept nothing on disk); the
+                # periodic round queues again every message still waiting for its job, ten minutes on.
+                await reminders.requeue_stranded(now=datetime.now(UTC) + timedelta(minutes=11))
             assert await app.state.jobs.queue.count("queued") == capacity  # one job per message
     finally:
         server.stop()
@@ -403,9 +404,9 @@ async def test_a_notice_waits_while_wechat_times_out_then_goes_exactly_once(
         [row] = await OutboundMessage.select(OutboundMessage.status).where(OutboundMessage.recipient == resident.id)
         pauses.append((seconds, row["status"], fake_wechat.sent_count(openid)))
 
-    runner = jobs.ProcessRunner(sleep=backoff)
-    previous_runner = jobs.use(runner)
-    previous = jobs.provide(settings=app.state["settings"], wechat=app.state.wechat)
+    current = app.state.runtime
+    runner = jobs.ProcessRunner(current.jobs, sleep=backoff)
+    previous_runner, current.runner = current.runner, runner
     try:
         # First run: every attempt times out (WeChat never took the message); second: busy.
         fake_wechat.stall(3, seconds=WECHAT_TIMEOUT * 4, mode="lost")
@@ -414,8 +415,7 @@ async def test_a_notice_waits_while_wechat_times_out_then_goes_exactly_once(
         fake_wechat.busy(3)
         await runner.drain()
     finally:
-        jobs.use(previous_runner)
-        jobs.provide(**previous)
+        current.runner = previous_runner
 
     # Between the runs the notice waited, unsent, in the queue; the runner backed off.
     assert pauses == [(10.0, "queued", 0), (20.0, "queued", 0)]

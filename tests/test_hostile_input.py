@@ -26,7 +26,7 @@ from PIL import ExifTags, Image
 from redis.asyncio import Redis
 
 from backend.accounts.tables import Role, User
-from backend.app import all_tables
+from tests.conftest import all_tables
 from backend.core.errors import PROBLEM_TYPE_BASE
 from backend.core.i18n import translations
 from backend.inclusion import ledger

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from backend.app import all_tables
+from tests.conftest import all_tables
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.events.tables import Registration
 from backend.settings import Settings
@@ -205,9 +205,10 @@ async def test_a_promotion_on_one_instance_is_one_inbox_entry_and_one_message_fr
 async def test_a_reminder_goes_out_once_however_often_its_job_runs(
     topology: Topology, database: None, fake_wechat: FakeWechat, redis_url: str
 ) -> None:
-    from backend.app import load_job_modules
-    from backend.core import jobs
+    from backend.core import jobs, runtime
     from backend.core.job_queue import RedisRunner
+    from backend.core.wiring import assemble
+    from backend.domains import DOMAINS
 
     one, _two = topology.instances
     fake_wechat.add_template(REMINDER)
@@ -219,14 +220,14 @@ async def test_a_reminder_goes_out_once_however_often_its_job_runs(
         fake_wechat.grant("o-reminded", REMINDER, 5)
         assert (await http.post(f"{one}/api/v1/events/{event.id}/registrations", json={}, headers=resident)).status_code == 201
 
-        load_job_modules()
         redis = Redis.from_url(redis_url)
-        previous = jobs.use(RedisRunner(redis))
+        current = assemble(DOMAINS, Settings.from_env({}, env="test", secret_key=SECRET))
+        current.runner = RedisRunner(redis, specs=current.jobs)
         try:
-            for run in range(3):  # as if the schedule fired again, or on two workers
-                assert await jobs.enqueue("notifications.reminders", key=f"test-reminders-{run}")
+            with runtime.bound(current):
+                for run in range(3):  # as if the schedule fired again, or on two workers
+                    assert await jobs.enqueue("notifications.reminders", key=f"test-reminders-{run}")
         finally:
-            jobs.use(previous)
             await redis.aclose()
 
         async def reminded() -> bool:

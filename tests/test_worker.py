@@ -15,20 +15,13 @@ import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
-from backend.app import load_job_modules
 from backend.core import jobs
 from backend.core.job_queue import RedisRunner
 from backend.core.tables import FailedJob
 from tests.conftest import REPO
-from tests.core.test_jobs import past_registration, registration_status
+from tests.core.test_jobs import declare, past_registration, registration_status, registry  # noqa: F401 (a fixture)
 
 Client = httpx.AsyncClient
-
-
-@pytest.fixture(autouse=True)
-def registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    load_job_modules()
-    monkeypatch.setattr(jobs, "_jobs", dict(jobs._jobs))
 
 
 @pytest.fixture
@@ -76,10 +69,10 @@ async def test_the_worker_runs_what_an_instance_enqueued_and_stops_on_sigterm(
 
     # A job this instance knows and the worker does not (newer code on the app): it fails there,
     # and is recorded, not lost.
-    @jobs.job("test.only_in_the_app", retries=1)
     async def only_in_the_app(n: int) -> None:
         raise AssertionError("never runs here")
 
+    declare("test.only_in_the_app", only_in_the_app, retries=1)
     assert await jobs.enqueue("test.only_in_the_app", key="unknown:1", n=7)
 
     async def no_show() -> bool:

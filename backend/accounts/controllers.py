@@ -30,6 +30,7 @@ from backend.core.cache import VersionedCache
 from backend.core.i18n import DEFAULT_LOCALE, LOCALES, NATIVE_NAMES, catalog_completeness, pick
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
+from backend.core.values import mask_phone
 from backend.core.wechat import WechatClient
 from backend.settings import Settings
 
@@ -40,7 +41,7 @@ def _me_read(profile: services.Profile) -> MeRead:
         id=user.id,
         display_name=user.display_name,
         locale=user.locale,  # type: ignore[arg-type]
-        phone_masked=services.mask_phone(user.phone),
+        phone_masked=mask_phone(user.phone),
         birth_year=user.birth_year,
         is_staff=user.is_staff,
         has_wechat=user.openid is not None,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 
 from backend.accounts import services
 from backend.accounts.tables import Organisation, OrganisationKind, Role, User
+from backend.core.domain import DemoWorld
 
 DEMO_PASSWORD = "linli-demo-2026"
 
@@ -37,15 +37,10 @@ _STAFF: list[tuple[str, str, Role, str]] = [
 ]
 
 
-@dataclass
-class DemoAccounts:
-    organisations: dict[str, uuid.UUID] = field(default_factory=dict)
-    staff: dict[str, uuid.UUID] = field(default_factory=dict)
-
-
-async def seed() -> DemoAccounts:
-    """Create what is missing; running it twice changes nothing."""
-    result = DemoAccounts()
+async def seed(world: DemoWorld) -> None:
+    """Create what is missing, into ``world`` for the domains after this one; running it twice
+    changes nothing."""
+    result = world
     for key, kind, parent_key, names in _ORGANISATIONS:
         existing = await _find_organisation(kind, names["zh-Hans"])
         if existing is None:
@@ -59,7 +54,11 @@ async def seed() -> DemoAccounts:
             user_id = {"id": user.id}
         await services.grant_role(user_id=user_id["id"], organisation_id=result.organisations[organisation_key], role=role)
         result.staff[username] = user_id["id"]
-    return result
+    world.summary += [
+        f"demo data ready: {len(world.organisations)} organisations, {len(world.staff)} staff accounts",
+        f"staff log in at POST /api/v1/auth/login with password {DEMO_PASSWORD!r}: " + ", ".join(world.staff),
+        "residents log in at POST /api/v1/auth/dev-login (development only) or with WeChat",
+    ]
 
 
 async def _find_organisation(kind: OrganisationKind, zh_name: str) -> uuid.UUID | None:

@@ -12,6 +12,6 @@ APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[User, Organisation, Membership],
-    migration_dependencies=["backend.core.piccolo_app"],
+    migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],
 )

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-LocaleCode = Literal["zh-Hans", "en", "zh-Hant", "ja", "ko"]
+from backend.core.i18n import LocaleCode
+
 RoleName = Literal["admin", "organiser", "library_staff", "coordinator"]
 
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["李小梅"])]

@@ -48,15 +48,6 @@ def _check_password(password: str) -> None:
         )
 
 
-def mask_phone(phone: str | None) -> str | None:
-    """``138****5678``: enough for a person to recognise their own number, not to use it."""
-    if not phone:
-        return None
-    if len(phone) <= 7:
-        return phone[:2] + "*" * (len(phone) - 2)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
 async def load_principal(user_id: uuid.UUID) -> Principal | None:
     """Who a token's user id is now; None for an unknown or deleted account."""
     row = (

@@ -15,6 +15,7 @@ from typing import Any
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
@@ -86,6 +87,17 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     if not isinstance(user, Principal):
         raise DomainError("not_authenticated", N_("Please log in first."), status=401)
     return user
+
+
+def provide_caller(request: Request[Any, Any, Any]) -> Principal:
+    """The ``caller`` dependency: who is asking, for handlers that need a login (401 otherwise)."""
+    return principal_of(request)
+
+
+def provide_visitor(request: Request[Any, Any, Any]) -> Principal | None:
+    """The ``visitor`` dependency: who is asking if they are logged in, else None."""
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) else None
 
 
 def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -52,7 +52,7 @@ def request_locale(scope: Scope) -> str:
             preference=principal.locale if isinstance(principal, Principal) else None,
             accept_language=header(scope, b"accept-language"),
         )
-    return state["locale"]
+    return str(state["locale"])
 
 
 def request_id(scope: Scope) -> str:
@@ -61,7 +61,7 @@ def request_id(scope: Scope) -> str:
         incoming = header(scope, b"x-request-id") or ""
         # Accept a proxy's id only if it is short and plain; never echo arbitrary input into logs.
         state["request_id"] = incoming if 0 < len(incoming) <= 64 and incoming.isascii() and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
-    return state["request_id"]
+    return str(state["request_id"])
 
 
 def add_context_headers(scope: Scope, message: Message) -> None:

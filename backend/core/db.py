@@ -19,7 +19,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 import asyncpg
@@ -80,7 +80,7 @@ class _PooledTransaction(SQLiteTransaction):
         if self._parent is not None:
             return self._parent
         self._ended = False
-        self._lease = await self.engine._lease(self.transaction_type)
+        self._lease = await cast(PooledSQLiteEngine, self.engine)._lease(self.transaction_type)
         self.connection = self._lease.connection
         try:
             await self.begin()
@@ -172,7 +172,7 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     # --- opening and closing -------------------------------------------------------------------
 
-    async def start_connection_pool(self, readers: int = SQLITE_READERS) -> None:  # type: ignore[override]
+    async def start_connection_pool(self, readers: int = SQLITE_READERS) -> None:
         if self._pool is not None:
             return
         opened: list[aiosqlite.Connection] = []
@@ -202,7 +202,7 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _connect(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
         try:
-            connection.row_factory = dict_factory
+            connection.row_factory = dict_factory  # type: ignore[assignment]  # aiosqlite types it as a Row class
             await connection.execute_fetchall("PRAGMA foreign_keys = 1")
         except BaseException:
             await connection.close()
@@ -284,7 +284,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             return await super().run_querystring(querystring, in_pool=in_pool)
         query_id = self.get_query_id()
         if self.log_queries:
-            self.print_query(query_id=query_id, query=querystring.__str__())
+            self.print_query(query_id=query_id, query=str(querystring))
         sql, args = querystring.compile_string(engine_type=self.engine_type)
         response = await self._run(pool, sql, args)
         if self.log_responses:
@@ -310,13 +310,13 @@ class PooledSQLiteEngine(SQLiteEngine):
                 # A task started inside a transaction that has since ended (Piccolo's closed
                 # connection would refuse too); never let it into whoever holds the writer now.
                 raise ValueError("this transaction has already ended")
-            return list(await current.connection.execute_fetchall(sql, args))
+            return cast(list[dict[str, Any]], list(await current.connection.execute_fetchall(sql, args)))
         match = _FIRST_WORD.match(sql)
         word = match.group(1).upper() if match else ""
         if word in _READS:
             connection = await pool.readers.get()
             try:
-                return list(await connection.execute_fetchall(sql, args))
+                return cast(list[dict[str, Any]], list(await connection.execute_fetchall(sql, args)))
             finally:
                 # Even if this task was cancelled: the statement finishes on the connection's own
                 # thread before anything queued after it, and leaves no transaction open.
@@ -324,10 +324,11 @@ class PooledSQLiteEngine(SQLiteEngine):
         if word in _WRITES:
             await self._take_writer(pool)
             try:
-                return list(await pool.writer.execute_fetchall(sql, args))
+                return cast(list[dict[str, Any]], list(await pool.writer.execute_fetchall(sql, args)))
             finally:
                 pool.write_lock.release()
-        return await self._run_in_new_connection(sql, args)
+        rows: list[dict[str, Any]] = await self._run_in_new_connection(sql, args)
+        return rows
 
 
 class _RecoveringPostgresTransaction(PostgresTransaction):
@@ -347,7 +348,7 @@ class _RecoveringPostgresTransaction(PostgresTransaction):
         self.connection = await self.get_connection()
         try:
             self.transaction = self.connection.transaction()
-            await self.begin()
+            await self.begin()  # type: ignore[no-untyped-call]  # Piccolo leaves it unannotated
         except BaseException:
             await self._give_back()
             raise
@@ -366,13 +367,13 @@ class _RecoveringPostgresTransaction(PostgresTransaction):
             if exception:
                 if not self._rolled_back:
                     try:
-                        await self.rollback()
+                        await self.rollback()  # type: ignore[no-untyped-call]  # Piccolo leaves it unannotated
                     except Exception as failure:
                         # The connection died with the transaction (PostgreSQL rolls it back by
                         # itself); the error that brought us here is the one to report.
                         log.warning("rollback_failed", error_type=type(failure).__name__)
             elif not self._committed and not self._rolled_back:
-                await self.commit()
+                await self.commit()  # type: ignore[no-untyped-call]  # Piccolo leaves it unannotated
         finally:
             self.engine.current_transaction.reset(self.context)
             await self._give_back()
@@ -416,7 +417,7 @@ class RecoveringPostgresEngine(PostgresEngine):
             return await connection.fetch(query, *(args or []))
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings) -> Engine[Any]:
     """Build (not connect) the engine that ``settings.database_url`` names."""
     if settings.uses_postgres:
         return RecoveringPostgresEngine(
@@ -437,7 +438,7 @@ def prepare_sqlite_file(settings: Settings) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
 
 
-def bind_tables(engine: Engine, tables: Iterable[type[Table]]) -> None:
+def bind_tables(engine: Engine[Any], tables: Iterable[type[Table]]) -> None:
     """Point every table at this engine, instead of the one ``piccolo_conf.py`` would find."""
     for table in tables:
         table._meta.db = engine
@@ -450,7 +451,7 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     are rolled back by asyncpg before this runs), so there is nothing to reset."""
 
 
-async def open_engine(engine: Engine, settings: Settings) -> None:
+async def open_engine(engine: Engine[Any], settings: Settings) -> None:
     """Open the pool and prove the database answers: a dead database fails start-up loudly."""
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(
@@ -465,12 +466,12 @@ async def open_engine(engine: Engine, settings: Settings) -> None:
         raise
 
 
-async def close_engine(engine: Engine) -> None:
+async def close_engine(engine: Engine[Any]) -> None:
     if isinstance(engine, (PostgresEngine, PooledSQLiteEngine)):
         await engine.close_connection_pool()
 
 
-async def engine_ready(engine: Engine) -> bool:
+async def engine_ready(engine: Engine[Any]) -> bool:
     try:
         await engine.run_ddl("SELECT 1")
     except Exception:  # any failure means "not ready"; /ready reports it, it must not raise
@@ -478,7 +479,7 @@ async def engine_ready(engine: Engine) -> bool:
     return True
 
 
-def transaction(engine: Engine) -> Any:
+def transaction(engine: Engine[Any]) -> Any:
     """A write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so two
     writers queue on the busy timeout instead of failing halfway with "database is locked"."""
     if isinstance(engine, SQLiteEngine):
@@ -486,7 +487,7 @@ def transaction(engine: Engine) -> Any:
     return engine.transaction()
 
 
-def is_postgres(engine: Engine) -> bool:
+def is_postgres(engine: Engine[Any]) -> bool:
     return isinstance(engine, PostgresEngine)
 
 
@@ -494,7 +495,7 @@ def is_postgres(engine: Engine) -> bool:
 UNIQUE_VIOLATIONS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
 
 
-async def lock_row(engine: Engine, tablename: str, row_id: object) -> None:
+async def lock_row(engine: Engine[Any], tablename: str, row_id: object) -> None:
     """Hold one row until the transaction ends. PostgreSQL needs FOR UPDATE; SQLite's
     BEGIN IMMEDIATE already serialises every writer."""
     if isinstance(engine, PostgresEngine):

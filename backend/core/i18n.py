@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import overload
+from typing import Literal, overload
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -28,6 +28,8 @@ from babel.messages.pofile import read_po
 
 DEFAULT_LOCALE = "zh-Hans"
 LOCALES: tuple[str, ...] = ("zh-Hans", "en", "zh-Hant", "ja", "ko")
+# The same codes as a type, for request and response bodies.
+LocaleCode = Literal["zh-Hans", "en", "zh-Hant", "ja", "ko"]
 NATIVE_NAMES: Mapping[str, str] = {
     "zh-Hans": "简体中文",
     "en": "English",
@@ -198,8 +200,8 @@ def format_datetime(moment: datetime, locale: str | None = None) -> str:
     """A UTC moment as the city's local date and time, e.g. ``11月28日周六 14:00``."""
     loc = babel_locale(locale)
     date_part = format_skeleton("MMMEd", moment, tzinfo=CITY_TZ, locale=loc)
-    time_part = _babel_datetime(moment, get_time_format("short", locale=loc), tzinfo=CITY_TZ, locale=loc)
-    return get_datetime_format("short", locale=loc).format(time_part, date_part)
+    time_part = _babel_datetime(moment, get_time_format("short", locale=loc).pattern, tzinfo=CITY_TZ, locale=loc)
+    return str(get_datetime_format("short", locale=loc)).format(time_part, date_part)
 
 
 def format_interval(start: datetime, end: datetime, locale: str | None = None) -> str:
@@ -215,7 +217,7 @@ def _format_interval(start: datetime, end: datetime, locale: str) -> str:
     if start.astimezone(CITY_TZ).date() != end.astimezone(CITY_TZ).date():
         return f"{format_datetime(start, locale)} – {format_datetime(end, locale)}"
     date_part = format_skeleton("MMMEd", start, tzinfo=CITY_TZ, locale=loc)
-    return get_datetime_format("short", locale=loc).format(_time_interval(start, end, loc), date_part)
+    return str(get_datetime_format("short", locale=loc)).format(_time_interval(start, end, loc), date_part)
 
 
 def _time_interval(start: datetime, end: datetime, loc: Locale) -> str:

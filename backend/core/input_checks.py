@@ -53,7 +53,8 @@ async def check_request_input(request: Request[Any, Any, Any]) -> Response[Probl
             refused = _json_refusal(request, body)
             if refused is not None:
                 return refused
-            found = list(_body_problems(body, handler.parsed_data_field.annotation))
+            data_field = handler.parsed_data_field
+            found = list(_body_problems(body, data_field.annotation)) if data_field is not None else []
     elif not found and expected == RequestEncodingType.MULTI_PART and _content_type(request) not in ("", expected):
         return _unsupported(request)
     if not found:

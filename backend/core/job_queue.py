@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -29,7 +29,7 @@ from saq import CronJob, Job, Status, Worker
 from saq.job import UNSUCCESSFUL_TERMINAL_STATUSES
 from saq.queue.redis import RedisQueue
 
-from backend.core import jobs
+from backend.core import clock, jobs
 
 log = structlog.get_logger("linli.jobs")
 
@@ -77,7 +77,7 @@ class RecordingQueue(RedisQueue):
             return await script(keys=[*keys, suspects], args=args, client=client)
 
         # SAQ's sweep() runs whatever script it holds here (and only registers its own when none).
-        self._cleanup_script = select_for_sweep  # type: ignore[assignment]
+        self._cleanup_script = select_for_sweep  # type: ignore[assignment]  # SAQ types it as its own Script
 
     async def finish(
         self, job: Job, status: Status, *, result: Any = None, error: str | None = None, **kwargs: Any
@@ -105,7 +105,7 @@ async def _record(job: Job, status: Status) -> None:
 
 def _scheduled(run_at: datetime | None) -> int:
     """SAQ's ``scheduled``: 0 for now, else epoch seconds (rounded up: never early)."""
-    if run_at is None or run_at <= datetime.now(UTC):
+    if run_at is None or run_at <= clock.now():
         return 0
     return math.ceil(run_at.timestamp())
 
@@ -134,15 +134,15 @@ class _CronJob(CronJob[Any]):
     retry_backoff: bool | None = None
 
 
-def cron_jobs() -> list[CronJob[Any]]:
+def cron_jobs(specs: Mapping[str, jobs.JobSpec], schedules: Mapping[str, str]) -> list[CronJob[Any]]:
     """Every periodic job as a SAQ cron job, unique so that one tick runs once across workers."""
     crons: list[CronJob[Any]] = []
-    for name, schedule in jobs.periodic().items():
-        job_spec = jobs.spec(name)
+    for name, cron in schedules.items():
+        job_spec = specs[name]
         crons.append(
             _CronJob(
                 function=saq_function(job_spec),
-                cron=schedule.cron,
+                cron=cron,
                 unique=True,
                 timeout=_timeout(job_spec),
                 retries=job_spec.retries,
@@ -153,12 +153,19 @@ def cron_jobs() -> list[CronJob[Any]]:
     return crons
 
 
-def build_worker(queue: RedisQueue, *, concurrency: int = 10, dequeue_timeout: float = 5.0) -> Worker[Any]:
-    """A SAQ worker for every job registered so far (import the job modules first)."""
+def build_worker(
+    queue: RedisQueue,
+    *,
+    specs: Mapping[str, jobs.JobSpec],
+    schedules: Mapping[str, str],
+    concurrency: int = 10,
+    dequeue_timeout: float = 5.0,
+) -> Worker[Any]:
+    """A SAQ worker for the jobs (and the schedules) of the domains the runtime was built from."""
     return Worker(
         queue,
-        functions=[saq_function(job_spec) for job_spec in jobs.registered().values()],
-        cron_jobs=cron_jobs(),
+        functions=[saq_function(job_spec) for job_spec in specs.values()],
+        cron_jobs=cron_jobs(specs, schedules),
         concurrency=concurrency,
         dequeue_timeout=dequeue_timeout,
     )
@@ -167,11 +174,12 @@ def build_worker(queue: RedisQueue, *, concurrency: int = 10, dequeue_timeout: f
 class RedisRunner:
     """``jobs.enqueue`` into the SAQ queue; ``linli worker`` runs the jobs."""
 
-    def __init__(self, redis: Redis, *, name: str = QUEUE_NAME) -> None:
+    def __init__(self, redis: Redis, *, specs: Mapping[str, jobs.JobSpec], name: str = QUEUE_NAME) -> None:
         self.queue = RecordingQueue(redis, name=name)
+        self.specs = specs
 
     async def enqueue(self, name: str, *, key: str | None, run_at: datetime | None, kwargs: dict[str, Any]) -> bool:
-        job_spec = jobs.spec(name)
+        job_spec = self.specs[name]
         job = Job(
             function=name,
             kwargs=kwargs,  # a Job of its own, so an argument called "key" or "timeout" stays an argument
@@ -189,6 +197,8 @@ class RedisRunner:
     async def drain(self) -> None:
         """Run here, one by one, every job queued now and those they queue (tests); jobs
         scheduled for later, retries waiting out their backoff included, stay queued."""
-        worker = build_worker(self.queue, concurrency=1, dequeue_timeout=_DRAIN_DEQUEUE_SECONDS)
+        worker = build_worker(
+            self.queue, specs=self.specs, schedules={}, concurrency=1, dequeue_timeout=_DRAIN_DEQUEUE_SECONDS
+        )
         while await worker.process():
             pass

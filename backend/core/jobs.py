@@ -1,8 +1,9 @@
 """Background jobs: work that can wait (notices, reminders, chores) runs outside the request.
 
-Domains register job functions with ``@jobs.job("name")`` and periodic ones with
-``jobs.every("name", cron="*/5 * * * *")``; they enqueue with ``await jobs.enqueue("name", key=...,
-**kwargs)``. Where the work runs is the app's choice, made once in its lifespan:
+A domain declares its jobs in its manifest (``Domain(jobs=(JobSpec(...),), chores=(Chore(...),))``);
+the runtime assembled from the domain list holds them. Code enqueues with ``await
+jobs.enqueue("name", key=..., **kwargs)``. Where the work runs is the app's choice, made once in its
+lifespan:
 
 - with Redis, a SAQ queue shared by every instance; ``linli worker`` processes it
   (``backend/core/job_queue.py``);
@@ -20,7 +21,7 @@ import asyncio
 import contextlib
 import json
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -28,6 +29,7 @@ from typing import Any, Protocol
 import structlog
 from croniter import croniter
 
+from backend.core import clock, runtime
 from backend.core.tables import FailedJob
 
 log = structlog.get_logger("linli.jobs")
@@ -45,46 +47,11 @@ class JobSpec:
     timeout_seconds: float = 120.0
 
 
-@dataclass(frozen=True)
-class PeriodicSpec:
-    name: str  # a registered job that takes no arguments
-    cron: str  # five-field cron, city-independent (UTC)
-
-
-_jobs: dict[str, JobSpec] = {}
-_periodic: dict[str, PeriodicSpec] = {}
-
-
-def job(name: str, *, retries: int = 5, backoff_seconds: float = 2.0, timeout_seconds: float = 120.0) -> Callable[[JobFunction], JobFunction]:
-    """Register the decorated coroutine as job ``name``; registering it again replaces it."""
-
-    def register(function: JobFunction) -> JobFunction:
-        _jobs[name] = JobSpec(name, function, retries, backoff_seconds, timeout_seconds)
-        return function
-
-    return register
-
-
-def every(name: str, *, cron: str) -> None:
-    """Run job ``name`` (no arguments) on a cron schedule, once per tick across all instances."""
+def check_cron(cron: str) -> str:
+    """A five-field cron schedule (UTC), or a ValueError."""
     if not croniter.is_valid(cron):
         raise ValueError(f"not a five-field cron schedule: {cron!r}")
-    _periodic[name] = PeriodicSpec(name, cron)
-
-
-def registered() -> dict[str, JobSpec]:
-    return dict(_jobs)
-
-
-def periodic() -> dict[str, PeriodicSpec]:
-    return dict(_periodic)
-
-
-def spec(name: str) -> JobSpec:
-    try:
-        return _jobs[name]
-    except KeyError:
-        raise LookupError(f"no job registered as {name!r}") from None
+    return cron
 
 
 class Runner(Protocol):
@@ -93,31 +60,14 @@ class Runner(Protocol):
     async def drain(self) -> None: ...
 
 
-_runner: Runner | None = None
-_resources: dict[str, Any] = {}
-
-
-def provide(**resources: Any) -> dict[str, Any]:
-    """What jobs may use besides the database (settings, the WeChat client…), set by whoever
-    runs them: the app's lifespan, or the worker's start-up. Returns what was provided before
-    (``provide(**previous)`` puts it back)."""
-    previous = dict(_resources)
-    _resources.update(resources)
-    return previous
-
-
 def resource(name: str) -> Any:
-    try:
-        return _resources[name]
-    except KeyError:
-        raise LookupError(f"no {name!r} provided to jobs") from None
-
-
-def use(runner: Runner | None) -> Runner | None:
-    """Make ``runner`` the one ``enqueue`` sends to; returns the previous one (to restore)."""
-    global _runner
-    previous, _runner = _runner, runner
-    return previous
+    """What jobs may use besides the database (``settings``, ``wechat``, ``cache``, ``stores``),
+    from the runtime that runs them."""
+    current = runtime.current()
+    value = current.settings if name == "settings" else getattr(current, name, None)
+    if value is None:
+        raise LookupError(f"no {name!r} provided to jobs")
+    return value
 
 
 async def enqueue(name: str, *, key: str | None = None, run_at: datetime | None = None, **kwargs: Any) -> bool:
@@ -125,22 +75,25 @@ async def enqueue(name: str, *, key: str | None = None, run_at: datetime | None 
 
     Arguments are plain JSON (ids and datetimes as strings), as the Redis queue stores them; the
     in-process runner hands the job the same JSON round trip, so both behave alike."""
-    spec(name)  # an unknown job is a programming error, found here rather than in a worker
-    if _runner is None:
+    current = runtime.current()
+    current.job(name)  # an unknown job is a programming error, found here rather than in a worker
+    if current.runner is None:
         raise RuntimeError("no job runner: enqueue runs inside an app (or a worker) that set one")
-    return await _runner.enqueue(name, key=key, run_at=run_at, kwargs=_json_round_trip(name, kwargs))
+    return await current.runner.enqueue(name, key=key, run_at=run_at, kwargs=_json_round_trip(name, kwargs))
 
 
 async def drain() -> None:
     """Run every job queued so far to its end, and what those queue (tests)."""
-    if _runner is None:
+    runner = runtime.current().runner
+    if runner is None:
         raise RuntimeError("no job runner to drain")
-    await _runner.drain()
+    await runner.drain()
 
 
 def _json_round_trip(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     try:
-        return json.loads(json.dumps(kwargs, allow_nan=False))
+        plain: dict[str, Any] = json.loads(json.dumps(kwargs, allow_nan=False))
+        return plain
     except (TypeError, ValueError) as error:
         raise TypeError(f"arguments of job {name!r} are plain JSON (ids and datetimes as strings): {error}") from error
 
@@ -149,7 +102,7 @@ async def record_failure(*, name: str, key: str | None, kwargs: dict[str, Any], 
     await FailedJob.insert(
         FailedJob(
             name=name, key=key or "", arguments=_plain(kwargs), attempts=attempts, error=error[-ERROR_LIMIT:],
-            failed_at=datetime.now(UTC), queue=queue,
+            failed_at=clock.now(), queue=queue,
         )
     )
 
@@ -165,6 +118,7 @@ def _plain(kwargs: dict[str, Any]) -> dict[str, Any]:
 class ProcessRunner:
     """Jobs as tasks of this process: for one instance without Redis (the embedded default)."""
 
+    jobs: Mapping[str, JobSpec]
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _keys: set[str] = field(default_factory=set)
@@ -174,7 +128,7 @@ class ProcessRunner:
             if key in self._keys:
                 return False
             self._keys.add(key)
-        task = asyncio.create_task(self._run(spec(name), key, run_at, kwargs))
+        task = asyncio.create_task(self._run(self.jobs[name], key, run_at, kwargs))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return True
@@ -183,7 +137,7 @@ class ProcessRunner:
         try:
             if run_at is not None:
                 try:
-                    await self.sleep(max(0.0, (run_at - datetime.now(UTC)).total_seconds()))
+                    await self.sleep(max(0.0, (run_at - clock.now()).total_seconds()))
                 except asyncio.CancelledError:
                     await _record_cancelled(job_spec, key, kwargs, attempts=0, queue="process")
                     raise
@@ -244,10 +198,6 @@ async def _record_cancelled(job_spec: JobSpec, key: str | None, kwargs: dict[str
 # --- the in-process scheduler ------------------------------------------------------------------
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
@@ -255,22 +205,24 @@ async def _wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
 
 def next_tick(cron: str, after: datetime) -> datetime:
     """The first moment of ``cron`` (UTC) strictly after ``after``."""
-    return croniter(cron, after.astimezone(UTC)).get_next(datetime)
+    tick: datetime = croniter(cron, after.astimezone(UTC)).get_next(datetime)
+    return tick
 
 
 async def run_periodic(
     *,
+    schedules: Mapping[str, str],
     stop: asyncio.Event,
-    clock: Callable[[], datetime] = _utcnow,
+    now: Callable[[], datetime] = clock.now,
     wait: Callable[[asyncio.Event, float], Awaitable[None]] = _wait_or_stop,
 ) -> None:
-    """Enqueue every periodic job at each of its cron ticks until ``stop``: the scheduler of one
-    process without Redis (with Redis, the workers' SAQ cron does it). A tick missed while the
-    process was busy or down is not made up: the next one comes."""
-    crons = {name: schedule.cron for name, schedule in periodic().items()}
-    due = {name: next_tick(cron, clock()) for name, cron in crons.items()}
+    """Enqueue every periodic job (``schedules``: job name → cron) at each of its cron ticks until
+    ``stop``: the scheduler of one process without Redis (with Redis, the workers' SAQ cron does
+    it). A tick missed while the process was busy or down is not made up: the next one comes."""
+    crons = dict(schedules)
+    due = {name: next_tick(cron, now()) for name, cron in crons.items()}
     while due and not stop.is_set():
-        moment = clock()
+        moment = now()
         ready = [name for name, at in due.items() if at <= moment]
         if not ready:
             await wait(stop, (min(due.values()) - moment).total_seconds())

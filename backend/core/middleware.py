@@ -11,6 +11,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.core import runtime
 from backend.core.auth import decode_token
 from backend.core.context import Principal, add_context_headers, header, query_lang, request_id, request_locale
 from backend.core.errors import DomainError, unavailable_error
@@ -41,6 +42,7 @@ class RequestContextMiddleware(ASGIMiddleware):
                 add_context_headers(scope, message)
             await send(message)
 
+        bound = runtime.bind(scope["app"].state.runtime)
         try:
             # Until we know who is asking, speak the language the request itself asks for.
             scope["user"] = None
@@ -58,6 +60,7 @@ class RequestContextMiddleware(ASGIMiddleware):
             status = 503 if unavailable_error(error) else 500
             raise
         finally:
+            runtime.unbind(bound)
             log.info(
                 "request",
                 method=scope.get("method"),

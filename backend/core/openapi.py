@@ -11,6 +11,7 @@ also names the CSV it then answers with.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,18 +25,6 @@ from litestar.routes import HTTPRoute
 from backend.core.errors import _HTTP_MESSAGES, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
 from backend.core.stores import rate_limit
 
-TAGS = [
-    Tag(name="accounts", description="WeChat and staff login, the caller's profile"),
-    Tag(name="events", description="Venues, events, recurring programmes, browsing"),
-    Tag(name="registrations", description="Sign-up, waitlist, tickets, check-in"),
-    Tag(name="libraries", description="Library branches, opening hours, e-reading seats"),
-    Tag(name="volunteers", description="Volunteer profiles, teams, patrol routes, shifts and attendance"),
-    Tag(name="hours", description="The volunteer hours ledger, verification, service records"),
-    Tag(name="incidents", description="What patrols report, routed to the party that must act"),
-    Tag(name="notifications", description="The inbox and WeChat subscribe-message budgets"),
-    Tag(name="inclusion", description="Languages, points, rewards, statistics"),
-    Tag(name="operations", description="Health, readiness, metrics"),
-]
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
@@ -63,7 +52,8 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     return specs
 
 
-def openapi_config(version: str) -> OpenAPIConfig:
+def openapi_config(version: str, tags: Sequence[tuple[str, str]]) -> OpenAPIConfig:
+    """The document's frame; ``tags`` (name, description) come from the domain manifests, in domain order."""
     return OpenAPIConfig(
         title="Linli (邻里) API",
         version=version,
@@ -74,7 +64,7 @@ def openapi_config(version: str) -> OpenAPIConfig:
             "token as `Authorization: Bearer <token>`."
         ),
         path="/schema",
-        tags=TAGS,
+        tags=[Tag(name=name, description=description) for name, description in tags],
         render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
         components=Components(
             security_schemes={

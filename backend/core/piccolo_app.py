@@ -12,6 +12,6 @@ APP_CONFIG = AppConfig(
     app_name="core",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[OutboxSignal, FailedJob],
-    migration_dependencies=[],
+    migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],
 )

@@ -1,9 +1,10 @@
 """A person's rights over their data (PIPL): every domain contributes its part of an export and
 of an erasure, without ``accounts`` (upstream) knowing the domains below it.
 
-A domain registers an exporter (what it holds about a person, as plain JSON) and an eraser
-(release what they hold — seats, shift places — and remove personal data, keeping ledger rows
-with the identity gone). ``accounts`` calls ``export_person`` and ``erase_person``.
+A domain's manifest names its ``PrivacyPart``: an exporter (what it holds about a person, as plain
+JSON) and an eraser (release what they hold — seats, shift places — and remove personal data,
+keeping ledger rows with the identity gone). ``accounts`` calls ``export_person`` and
+``erase_person``, which run the parts of the domains the current runtime was built from.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+
+from backend.core import runtime
 
 
 @dataclass(frozen=True)
@@ -25,36 +28,19 @@ class Erasure:
 Exporter = Callable[[uuid.UUID], Awaitable[Any]]
 Eraser = Callable[[Erasure], Awaitable[None]]
 
-_exporters: dict[str, Exporter] = {}
-_erasers: dict[str, Eraser] = {}
-
-
-def contribute(section: str, *, export: Exporter, erase: Eraser | None = None) -> None:
-    """Register (or replace) a domain's part; calling it again with the same section is harmless."""
-    _exporters[section] = export
-    if erase is not None:
-        _erasers[section] = erase
-
 
 def sections() -> list[str]:
-    return sorted(_exporters)
+    return sorted(name for name, _part in runtime.current().privacy)
 
 
 async def export_person(user_id: uuid.UUID) -> dict[str, Any]:
-    return {section: await _exporters[section](user_id) for section in sorted(_exporters)}
+    parts = sorted(runtime.current().privacy, key=lambda item: item[0])
+    return {name: await part.export(user_id) for name, part in parts}
 
 
 async def erase_person(user_id: uuid.UUID, *, cache: Any = None) -> None:
     """Every domain's eraser, downstream ones first (they may still read upstream rows)."""
     erasure = Erasure(user_id=user_id, cache=cache)
-    for section in sorted(_erasers, key=_depth, reverse=True):
-        await _erasers[section](erasure)
-
-
-# Upstream → downstream, as the domains depend on each other (STYLE.md).
-_ORDER = ["accounts", "events", "libraries", "volunteers", "inclusion", "notifications"]
-
-
-def _depth(section: str) -> int:
-    domain = section.split(".", 1)[0]
-    return _ORDER.index(domain) if domain in _ORDER else len(_ORDER)
+    for _name, part in reversed(runtime.current().privacy):
+        if part.erase is not None:
+            await part.erase(erasure)

@@ -21,7 +21,7 @@ def qr_png(data: str, *, scale: int = 8, border: int = 2, dark: str = "#000", li
 
 def qr_modules(data: str, *, border: int = 2) -> int:
     """Modules across the code, border included: how many pixels one module may take."""
-    return _code(data).symbol_size(scale=1, border=border)[0]
+    return int(_code(data).symbol_size(scale=1, border=border)[0])
 
 
 def data_url(png: bytes) -> str:

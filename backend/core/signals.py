@@ -1,34 +1,38 @@
 """Signals between domains, through an outbox: written with the change, delivered after commit.
 
-A domain announces what happened with ``emit()`` inside ``atomic()``: the signal row commits or
-rolls back with the change it announces. After the commit the signals are delivered at once; if
-the process dies first, or a listener fails, ``sweep()`` delivers them later. A delivery first
-claims the signal with a lease in one UPDATE, so however many dispatchers race (the post-commit
-delivery, sweepers on several instances), one of them runs the listeners at a time. Listeners may
-still see a signal twice (a crash after they ran, a retry after another listener failed, a lease
-that ran out), so they are idempotent, keyed on the signal's id.
+A domain announces what happened with ``emit(payload)`` inside ``atomic()``: the payload is a typed
+``Signal`` Struct from the domain's ``api.py``, and the row commits or rolls back with the change
+it announces. After the commit the signals are delivered at once to the listeners of the current
+runtime (the app's or worker's, assembled from the domain manifests); if the process dies first,
+or a listener fails, ``sweep()`` delivers them later. A delivery first claims the signal with a
+lease in one UPDATE, so however many dispatchers race (the post-commit delivery, sweepers on
+several instances), one of them runs the listeners at a time. Listeners may still see a signal
+twice (a crash after they ran, a retry after another listener failed, a lease that ran out), so
+they are idempotent, keyed on the signal's id.
 
-Listeners register when their module is imported. A process that delivers signals must have
-imported every listener module first: a signal with no listener registered counts as delivered.
+A signal nobody listens to counts as delivered. Outside any runtime (a bare script) nothing is
+delivered after commit: the signal waits in the outbox for a sweeper.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Generic, TypeVar
 
+import msgspec
 import structlog
 
+from backend.core import clock, runtime
 from backend.core.db import transaction
 from backend.core.tables import OutboxSignal
+from backend.core.values import as_uuid
 
 log = structlog.get_logger("linli.signals")
 
@@ -40,17 +44,34 @@ _NAME = re.compile(r"^[a-z][a-z_]*\.[a-z0-9_]+$")
 _NAME_MAX = 64  # OutboxSignal.name's length
 
 
+class Signal(msgspec.Struct, frozen=True, kw_only=True):
+    """A signal's payload. Each subclass names the signal: ``NAME = "<domain>.<past_tense>"``.
+    Stored as JSON (ids, dates and times as strings) and decoded back into the Struct for its
+    listeners, so both sides share one typed description."""
+
+    NAME: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("NAME")
+        if name is None or len(name) > _NAME_MAX or not _NAME.match(name):
+            raise TypeError(f"{cls.__name__}.NAME reads '<domain>.<past_tense>' (at most {_NAME_MAX} characters)")
+
+
+P = TypeVar("P", bound=Signal)
+
+
 @dataclass(frozen=True)
-class SignalMessage:
+class SignalMessage(Generic[P]):
+    """One delivery: the signal's id (the listeners' idempotency key) and its typed payload."""
+
     id: uuid.UUID
     name: str
-    payload: dict[str, Any]
+    payload: P
     created_at: datetime
 
 
-Listener = Callable[[SignalMessage], Awaitable[None]]
-
-_registry: dict[str, list[Listener]] = {}
+Listener = Callable[[SignalMessage[P]], Awaitable[None]]
 
 
 @dataclass
@@ -63,44 +84,6 @@ class _Batch:
 
 # Per task (asyncio copies the context), so concurrent requests never share a batch.
 _batch: ContextVar[_Batch | None] = ContextVar("linli_signal_batch", default=None)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _check_name(name: str) -> None:
-    if len(name) > _NAME_MAX or not _NAME.match(name):
-        raise ValueError(f"signal names read '<domain>.<past_tense>' (at most {_NAME_MAX} characters): {name!r}")
-
-
-# --- listeners ----------------------------------------------------------------------------------
-
-
-def listen(name: str) -> Callable[[Listener], Listener]:
-    """Register the decorated coroutine for ``name``; registering it again changes nothing."""
-    _check_name(name)
-
-    def register(listener: Listener) -> Listener:
-        registered = _registry.setdefault(name, [])
-        if listener not in registered:
-            registered.append(listener)
-        return listener
-
-    return register
-
-
-def unlisten(name: str, listener: Listener) -> None:
-    """Undo ``listen`` (for tests); a listener that is not registered is ignored."""
-    registered = _registry.get(name, [])
-    if listener in registered:
-        registered.remove(listener)
-    if not registered:
-        _registry.pop(name, None)
-
-
-def listeners(name: str) -> list[Listener]:
-    return list(_registry.get(name, ()))
 
 
 # --- emitting -----------------------------------------------------------------------------------
@@ -129,31 +112,25 @@ async def atomic() -> AsyncIterator[None]:
     await _deliver_committed(batch.signal_ids)
 
 
-async def emit(name: str, payload: Mapping[str, Any]) -> uuid.UUID:
+async def emit(payload: Signal) -> uuid.UUID:
     """Store a signal in the current ``atomic()`` block; it is delivered after that block commits."""
+    if not isinstance(payload, Signal):
+        raise TypeError(f"a signal's payload is a Signal Struct from a domain's api.py, not {type(payload).__name__}")
     batch = _batch.get()
+    name = type(payload).NAME
     if batch is None or not batch.open:
         # Outside a transaction the signal could outlive a change that fails, or die with a crash.
         raise RuntimeError(f"emit({name!r}) outside signals.atomic()")
-    _check_name(name)
-    body = _plain_json(payload)
     signal_id = uuid.uuid4()
-    await OutboxSignal.insert(OutboxSignal(id=signal_id, name=name, payload=body, created_at=_now()))
+    body = msgspec.json.encode(payload).decode()
+    await OutboxSignal.insert(OutboxSignal(id=signal_id, name=name, payload=body, created_at=clock.now()))
     batch.signal_ids.append(signal_id)
     return signal_id
 
 
-def _plain_json(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Refuse what JSON cannot hold, instead of Piccolo quietly turning it into a string."""
-    body = dict(payload)
-    try:
-        json.dumps(body, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"signal payloads are plain JSON (ids as strings): {error}") from error
-    return body
-
-
 async def _deliver_committed(signal_ids: list[uuid.UUID]) -> None:
+    if runtime.current_or_none() is None:
+        return  # no listeners here: a sweeper with a runtime delivers them
     for signal_id in signal_ids:
         try:
             await deliver(signal_id)
@@ -170,10 +147,11 @@ async def deliver(signal_id: uuid.UUID) -> bool:
     if OutboxSignal._meta.db.current_transaction.get() is not None:
         # Listeners would act on a change that might still roll back.
         raise RuntimeError("deliver() runs after commit, never inside a transaction")
-    message = await _claim(signal_id)
-    if message is None:
+    subscriptions = runtime.current().subscriptions
+    row = await _claim(signal_id)
+    if row is None:
         return False
-    errors = await _run_listeners(message)
+    errors = await _run_listeners(row, subscriptions.get(row["name"]))
     if errors:
         await _record_failure(signal_id, errors)
         return False
@@ -181,9 +159,9 @@ async def deliver(signal_id: uuid.UUID) -> bool:
     return True
 
 
-async def _claim(signal_id: uuid.UUID) -> SignalMessage | None:
+async def _claim(signal_id: uuid.UUID) -> dict[str, Any] | None:
     """One UPDATE, so two dispatchers can never both win: the loser's WHERE no longer matches."""
-    now = _now()
+    now = clock.now()
     lease_free = OutboxSignal.claimed_until.is_null() | (OutboxSignal.claimed_until < now)
     rows = await (
         OutboxSignal.update(
@@ -192,26 +170,20 @@ async def _claim(signal_id: uuid.UUID) -> SignalMessage | None:
         .where((OutboxSignal.id == signal_id) & OutboxSignal.delivered_at.is_null() & lease_free)
         .returning(OutboxSignal.id, OutboxSignal.name, OutboxSignal.payload, OutboxSignal.created_at)
     )
-    if not rows:
-        return None
-    row = rows[0]
-    return SignalMessage(
-        id=_as_uuid(row["id"]),
-        name=row["name"],
-        payload=json.loads(row["payload"]),
-        created_at=row["created_at"],  # aware, in UTC, from both databases
-    )
+    return rows[0] if rows else None
 
 
-def _as_uuid(value: uuid.UUID) -> uuid.UUID:
-    # asyncpg returns its own UUID subclass; listeners get the standard type on both databases.
-    return uuid.UUID(bytes=value.bytes)
-
-
-async def _run_listeners(message: SignalMessage) -> list[str]:
+async def _run_listeners(row: dict[str, Any], subscription: Any) -> list[str]:
     """Every listener runs even when one fails: a broken one must not hold the others back."""
+    if subscription is None:
+        return []
+    try:
+        payload = msgspec.json.decode(row["payload"], type=subscription.payload_type)
+    except msgspec.ValidationError as error:
+        return [f"payload of {row['name']} does not decode: {error}"]
+    message = SignalMessage(id=as_uuid(row["id"]), name=row["name"], payload=payload, created_at=row["created_at"])
     errors = []
-    for listener in listeners(message.name):
+    for listener in subscription.listeners:
         try:
             await listener(message)
         except Exception as error:
@@ -229,7 +201,7 @@ async def _record_failure(signal_id: uuid.UUID, errors: list[str]) -> None:
 
 async def _mark_delivered(signal_id: uuid.UUID) -> None:
     await OutboxSignal.update(
-        {OutboxSignal.delivered_at: _now(), OutboxSignal.claimed_until: None, OutboxSignal.last_error: None}
+        {OutboxSignal.delivered_at: clock.now(), OutboxSignal.claimed_until: None, OutboxSignal.last_error: None}
     ).where(OutboxSignal.id == signal_id)
 
 
@@ -238,7 +210,7 @@ async def _mark_delivered(signal_id: uuid.UUID) -> None:
 
 async def sweep(*, older_than_seconds: float = 5, limit: int = 100) -> int:
     """Deliver what was left undelivered, oldest first; returns how many were delivered now."""
-    now = _now()
+    now = clock.now()
     # The age keeps the sweeper from racing the post-commit delivery of signals just written.
     rows = await (
         OutboxSignal.select(OutboxSignal.id)

@@ -86,7 +86,8 @@ class RateLimiter:
 
     async def _hit_redis(self, key: str, window: int) -> int:
         # INCR is atomic, so two instances counting the same client never lose a hit.
-        async with self._redis.pipeline(transaction=True) as pipe:  # type: ignore[union-attr]
+        assert self._redis is not None  # only called with Redis
+        async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, window + 1)
             count, _ = await pipe.execute()

@@ -1,0 +1,32 @@
+"""Events: venues, events and recurring programmes, browsing, sign-up and the waitlist, tickets and
+the door, posters, share cards and calendars."""
+
+from backend.core.domain import Chore, Domain, PrivacyPart
+from backend.events import demo, privacy
+from backend.events.calendar_controllers import CalendarController
+from backend.events.checkins import mark_no_shows
+from backend.events.controllers import CatalogueController, DoorController, EventController, RegistrationController
+from backend.events.poster_controllers import PosterController
+from backend.events.share_card_controllers import ShareCardController
+
+DOMAIN = Domain(
+    name="events",
+    builds_on=("core", "accounts"),
+    piccolo_apps=("backend.events.piccolo_app",),
+    routes=lambda settings: (
+        CatalogueController,
+        EventController,
+        RegistrationController,
+        ShareCardController,
+        DoorController,
+        CalendarController,
+        PosterController,
+    ),
+    chores=(Chore("event_no_shows", mark_no_shows, cron="*/5 * * * *"),),
+    privacy=PrivacyPart(export=privacy.export_events, erase=privacy.erase_events),
+    seed_demo=demo.seed,
+    tags=(
+        ("events", "Venues, events, recurring programmes, browsing"),
+        ("registrations", "Sign-up, waitlist, tickets, check-in"),
+    ),
+)

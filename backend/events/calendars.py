@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
-from backend.accounts.tables import User
-from backend.core.db import lock_row, transaction
+from backend.accounts.api import lock_person
+from backend.core.db import transaction
 from backend.core.errors import NotFound
 from backend.core.i18n import CITY_TZ, DEFAULT_LOCALE, LOCALES, N_, _, pick, use_locale
 from backend.events import services
@@ -82,7 +82,7 @@ async def create_feed(*, user_id: uuid.UUID) -> str:
     engine = CalendarFeed._meta.db
     async with transaction(engine):
         # Two concurrent requests of one resident queue here, so at most one link stays active.
-        await lock_row(engine, User._meta.tablename, user_id)
+        await lock_person(user_id)
         await _revoke(user_id, now)
         await CalendarFeed.insert(CalendarFeed(user=user_id, token_hash=_token_hash(token), created_at=now))
     return token

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backend.accounts.services import mask_phone
-from backend.accounts.tables import User
+from backend.accounts.api import person
 from backend.core import signals
 from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError
+from backend.core.values import mask_name, mask_phone
 from backend.core.i18n import N_
 from backend.events.registrations import get_registration
 from backend.events.services import editable_event
-from backend.events.signals import ATTENDANCE_RECORDED, CACHE_NAMESPACE
+from backend.events.signals import CACHE_NAMESPACE, AttendanceRecorded
 from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus
 
 TICKET_VERSION = "L1"
@@ -106,15 +106,14 @@ async def check_in(*, user_id: uuid.UUID, event_id: uuid.UUID, ticket: str, secr
         ).where((Registration.id == registration.id) & (Registration.status == RegistrationStatus.confirmed.value)).returning(Registration.id)
         if marked:
             await signals.emit(
-                ATTENDANCE_RECORDED,
-                {
-                    "registration_id": str(registration.id),
-                    "event_id": str(event.id),
-                    "user_id": str(registration.user),
-                    "party_size": registration.party_size,
-                    "checked_in_at": now.isoformat(),
-                    "referred_by": str(registration.referred_by) if registration.referred_by else None,
-                },
+                AttendanceRecorded(
+                    registration_id=registration.id,
+                    event_id=event.id,
+                    user_id=registration.user,
+                    party_size=registration.party_size,
+                    checked_in_at=now,
+                    referred_by=registration.referred_by,
+                )
             )
     await cache.bump(CACHE_NAMESPACE)
     fresh = await Registration.objects().where(Registration.id == registration.id).first()
@@ -129,8 +128,8 @@ def _check_door_open(event: Event) -> None:
 
 
 async def _name_of(user_id: uuid.UUID) -> str:
-    row = await User.select(User.display_name).where(User.id == user_id).first()
-    return mask_name(row["display_name"] if row else "")
+    found = await person(user_id)
+    return mask_name(found.display_name if found else "")
 
 
 async def mark_no_shows(*, now: datetime | None = None) -> int:
@@ -146,16 +145,6 @@ async def mark_no_shows(*, now: datetime | None = None) -> int:
 
 
 # --- the organiser's list ------------------------------------------------------------------------------
-
-
-def mask_name(name: str) -> str:
-    """李小梅 → 李*梅, 王五 → 王*, Alice → A***e: enough to recognise someone at the door."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from backend.accounts.demo import DemoAccounts
+from backend.core.domain import DemoWorld
 from backend.core.cache import VersionedCache
 from backend.core.i18n import CITY_TZ
 from backend.core.stores import build_stores
@@ -439,8 +439,13 @@ def _plans(today: date) -> list[_Plan]:  # noqa: PLR0915 - one long list of data
     ]
 
 
-async def seed(accounts: DemoAccounts) -> int:
-    """Venues found or made by name; events made only where none exist yet. Events created."""
+async def seed(world: DemoWorld) -> None:
+    """Venues found or made by name; events made only where none exist yet."""
+    created = await _seed(world)
+    world.summary.append(f"demo events: {created} created" if created else "demo events: already there, none added")
+
+
+async def _seed(accounts: DemoWorld) -> int:
     venues = {place.key: await _venue(place, accounts) for place in _VENUES}
     if await Event.exists().where(Event.venue.is_in(list(venues.values()))):
         return 0  # seeded before: running seed-demo again adds nothing
@@ -456,7 +461,7 @@ async def seed(accounts: DemoAccounts) -> int:
     return created
 
 
-async def _venue(place: _Place, accounts: DemoAccounts) -> uuid.UUID:
+async def _venue(place: _Place, accounts: DemoWorld) -> uuid.UUID:
     rows = await Venue.select(Venue.id, Venue.name).output(load_json=True)
     existing = next((row["id"] for row in rows if row["name"].get("zh-Hans") == place.name["zh-Hans"]), None)
     if existing is not None:
@@ -477,7 +482,7 @@ async def _venue(place: _Place, accounts: DemoAccounts) -> uuid.UUID:
     return venue.id
 
 
-def _event_body(plan: _Plan, accounts: DemoAccounts, venues: dict[str, uuid.UUID]) -> dict[str, Any]:
+def _event_body(plan: _Plan, accounts: DemoWorld, venues: dict[str, uuid.UUID]) -> dict[str, Any]:
     starts_at = datetime.combine(plan.day, plan.start, tzinfo=CITY_TZ)  # Suzhou wall-clock time
     return {
         "organisation_id": accounts.organisations[plan.organisation],

@@ -12,6 +12,6 @@ APP_CONFIG = AppConfig(
     app_name="events",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[Venue, Series, Event, Registration, ShareLink, CalendarFeed],
-    migration_dependencies=["backend.accounts.piccolo_app"],
+    migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],
 )

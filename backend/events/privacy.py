@@ -1,12 +1,11 @@
-"""The events domain's part of a person's export and erasure (core.privacy)."""
+"""The events domain's part of a person's export and erasure (its manifest's ``PrivacyPart``)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from backend.core import privacy
+from backend.core import clock, privacy
 from backend.core.errors import DomainError
 from backend.events.registrations import ACTIVE, cancel_registration
 from backend.events.tables import CalendarFeed, Registration, ShareLink
@@ -32,7 +31,7 @@ async def erase_events(erasure: privacy.Erasure) -> None:
     upcoming = await Registration.select(Registration.id).where(
         (Registration.user == erasure.user_id)
         & Registration.status.is_in(list(ACTIVE))
-        & (Registration.event.starts_at > datetime.now(UTC))
+        & (Registration.event.starts_at > clock.now())
     )
     for row in upcoming:
         try:
@@ -40,7 +39,7 @@ async def erase_events(erasure: privacy.Erasure) -> None:
         except DomainError:
             continue  # started or cancelled meanwhile: nothing left to release
     await Registration.update({Registration.idempotency_key: None}).where(Registration.user == erasure.user_id)
-    await CalendarFeed.update({CalendarFeed.revoked_at: datetime.now(UTC)}).where(
+    await CalendarFeed.update({CalendarFeed.revoked_at: clock.now()}).where(
         (CalendarFeed.user == erasure.user_id) & CalendarFeed.revoked_at.is_null()
     )
     # An event has at most one anonymous link (a unique index): where it has one already, the
@@ -54,10 +53,3 @@ async def erase_events(erasure: privacy.Erasure) -> None:
         if taken:
             await ShareLink.delete().where((ShareLink.sharer == erasure.user_id) & ShareLink.event.is_in(taken))
     await ShareLink.update({ShareLink.sharer: None}).where(ShareLink.sharer == erasure.user_id)
-
-
-def register() -> None:
-    privacy.contribute("events", export=export_events, erase=erase_events)
-
-
-register()

@@ -13,7 +13,7 @@ import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
-from backend.accounts.services import Permission, scope_paths
+from backend.accounts.api import Permission, scope_paths
 from backend.core.errors import DomainError
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_

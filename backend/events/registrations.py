@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
 
-from backend.accounts.tables import User
+from backend.accounts.api import lock_person
 from backend.core import signals
 from backend.core.cache import VersionedCache
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row
@@ -22,10 +22,10 @@ from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.events.signals import (
     CACHE_NAMESPACE,
-    REGISTRATION_CANCELLED,
-    REGISTRATION_CONFIRMED,
-    REGISTRATION_PROMOTED,
-    REGISTRATION_WAITLISTED,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationWaitlisted,
 )
 from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus, ShareLink
 
@@ -66,7 +66,7 @@ async def sign_up(
     try:
         async with signals.atomic():
             # One resident's concurrent requests queue here, so the checks below see each other.
-            await lock_row(Event._meta.db, User._meta.tablename, user_id)
+            await lock_person(user_id)
             if idempotency_key and (earlier := await _by_idempotency_key(user_id, event_id, idempotency_key)):
                 return earlier, False  # a concurrent retry of this request committed first
             registration = await _take_place(
@@ -162,11 +162,13 @@ async def _take_place(
         confirmed_at=_now() if status is RegistrationStatus.confirmed else None,
     )
     await registration.save()
-    payload = {"registration_id": str(registration.id), "event_id": str(event.id), "user_id": str(user_id)}
     if status is RegistrationStatus.confirmed:
-        await signals.emit(REGISTRATION_CONFIRMED, payload)
+        await signals.emit(RegistrationConfirmed(registration_id=registration.id, event_id=event.id, user_id=user_id))
     else:
-        await signals.emit(REGISTRATION_WAITLISTED, {**payload, "position": await waitlist_position(registration)})
+        position = await waitlist_position(registration)
+        await signals.emit(
+            RegistrationWaitlisted(registration_id=registration.id, event_id=event.id, user_id=user_id, position=position)
+        )
     return registration
 
 
@@ -228,8 +230,7 @@ async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID,
         else:
             await Event.update({Event.waitlist_count: Event.waitlist_count - 1}).where(Event.id == registration.event)
         await signals.emit(
-            REGISTRATION_CANCELLED,
-            {"registration_id": str(registration.id), "event_id": str(registration.event), "user_id": str(user_id)},
+            RegistrationCancelled(registration_id=registration.id, event_id=registration.event, user_id=user_id)
         )
     await cache.bump(CACHE_NAMESPACE)
     return await _own_registration(user_id, registration_id)
@@ -261,8 +262,7 @@ async def promote_waitlist(*, event_id: uuid.UUID) -> int:
             ).where(Event.id == event_id)
             continue
         await signals.emit(
-            REGISTRATION_PROMOTED,
-            {"registration_id": str(candidate["id"]), "event_id": str(event_id), "user_id": str(candidate["user"])},
+            RegistrationPromoted(registration_id=candidate["id"], event_id=event_id, user_id=candidate["user"])
         )
         promoted += 1
         if seat[0]["seats_taken"] >= seat[0]["capacity"]:

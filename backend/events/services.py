@@ -10,8 +10,7 @@ from typing import Any
 
 import msgspec
 
-from backend.accounts.services import Permission, may, require
-from backend.accounts.tables import Organisation, OrganisationKind
+from backend.accounts.api import OrganisationKind, Permission, may, organisation, require
 from backend.core import signals
 from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError, NotFound
@@ -19,7 +18,7 @@ from backend.core.i18n import CITY_TZ, LOCALES, N_
 from backend.events import recurrence
 from backend.events.registrations import promote_waitlist
 from backend.events.schemas import EventCreate, Recurrence, VenueCreate
-from backend.events.signals import CACHE_NAMESPACE, EVENT_CANCELLED, EVENT_CHANGED
+from backend.events.signals import CACHE_NAMESPACE, EventCancelled, EventChanged, RegistrationRef
 from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus, Series, Venue
 from backend.events.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, to_mask
 
@@ -61,8 +60,8 @@ async def create_venue(*, user_id: uuid.UUID, data: VenueCreate) -> Venue:
     """A venue kept by an organisation the organiser acts for."""
     await require(user_id=user_id, permission=Permission.manage_events, organisation_id=data.organisation_id)
     if data.community_id is not None:
-        community = await Organisation.select(Organisation.kind).where(Organisation.id == data.community_id).first()
-        if community is None or community["kind"] != OrganisationKind.community.value:
+        community = await organisation(data.community_id)
+        if community is None or community.kind != OrganisationKind.community.value:
             raise DomainError("community_invalid", N_("Choose a community for this venue."), status=422)
     venue = Venue(
         organisation=data.organisation_id,
@@ -248,7 +247,7 @@ async def update_event(
             notable = _apply_changes(event, values, venue, start_shift, end_shift, window)
             await _save_with_capacity(event)
             if notable and event.status == EventStatus.published.value:
-                await signals.emit(EVENT_CHANGED, {"event_id": str(event.id), "changed": sorted(notable)})
+                await signals.emit(EventChanged(event_id=event.id, changed=sorted(notable)))
             updated.append(event.id)
     await cache.bump(CACHE_NAMESPACE)
     # Read back: promotions changed the counters behind the objects edited here.
@@ -350,13 +349,8 @@ async def _cancel_one(event: Event) -> bool:
         {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: now}
     ).where((Registration.event == event.id) & Registration.status.is_in(active)).returning(Registration.id, Registration.user)
     if event.status == EventStatus.published.value:
-        await signals.emit(
-            EVENT_CANCELLED,
-            {
-                "event_id": str(event.id),
-                "registrations": [{"registration_id": str(r["id"]), "user_id": str(r["user"])} for r in affected],
-            },
-        )
+        places = [RegistrationRef(registration_id=r["id"], user_id=r["user"]) for r in affected]
+        await signals.emit(EventCancelled(event_id=event.id, registrations=places))
     return True
 
 

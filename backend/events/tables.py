@@ -18,7 +18,6 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from backend.accounts.tables import Organisation, User
 
 
 class Category(str, Enum):
@@ -54,8 +53,8 @@ class Venue(Table, tablename="event_venue"):
     """A place where events happen; GCJ-02 coordinates, as WeChat maps use them."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(Organisation, null=False, help_text="who keeps this venue's details")
-    community = ForeignKey(Organisation, null=True, default=None, help_text="the community it lies in")
+    organisation = ForeignKey("backend.accounts.tables.Organisation", null=False, help_text="who keeps this venue's details")
+    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None, help_text="the community it lies in")
     name = JSON(default={}, help_text="{locale: name}")
     address = JSON(default={}, help_text="{locale: address}")
     latitude = DoublePrecision()
@@ -68,14 +67,14 @@ class Series(Table, tablename="event_series"):
     """A recurring programme (天天有, 周周演, 月月新): each occurrence is its own event."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(Organisation, null=False)
+    organisation = ForeignKey("backend.accounts.tables.Organisation", null=False)
     rule = JSON(default={}, help_text="{freq, interval, weekdays, monthday, until, count}")
     created_at = Timestamptz()
 
 
 class Event(Table, tablename="event_event"):
     id = UUID(primary_key=True)
-    organisation = ForeignKey(Organisation, null=False, help_text="the organiser's organisation")
+    organisation = ForeignKey("backend.accounts.tables.Organisation", null=False, help_text="the organiser's organisation")
     venue = ForeignKey(Venue, null=False)
     series = ForeignKey(Series, null=True, default=None)
     occurrence = Integer(default=0, help_text="position in its series, from 0")
@@ -104,7 +103,7 @@ class Event(Table, tablename="event_event"):
     contact_name = Varchar(length=64, default="")
     contact_phone = Varchar(length=32, default="")
     # Copied from the venue at write time, so browsing filters on one table.
-    community = ForeignKey(Organisation, null=True, default=None)
+    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
     latitude = DoublePrecision()
     longitude = DoublePrecision()
     poster = JSON(default={}, help_text="{rendition name: media path}, e.g. {'w480.webp': 'posters/ab12….webp'}")
@@ -118,7 +117,7 @@ class Registration(Table, tablename="event_registration"):
 
     id = UUID(primary_key=True)
     event = ForeignKey(Event, null=False, index=True)
-    user = ForeignKey(User, null=False, index=True)
+    user = ForeignKey("backend.accounts.tables.User", null=False, index=True)
     party_size = Integer(default=1)
     status = Varchar(length=16, choices=RegistrationStatus, index=True)
     queue_number = BigInt(help_text="order of arrival on this event; the waitlist is served by it")
@@ -127,9 +126,8 @@ class Registration(Table, tablename="event_registration"):
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
     checked_in_at = Timestamptz(null=True, default=None)
-    checked_in_by = ForeignKey(User, null=True, default=None, help_text="the organiser who scanned the ticket")
-    referred_by = ForeignKey(
-        User, null=True, default=None, help_text="whose share card brought this resident (bring a neighbour)"
+    checked_in_by = ForeignKey("backend.accounts.tables.User", null=True, default=None, help_text="the organiser who scanned the ticket")
+    referred_by = ForeignKey("backend.accounts.tables.User", null=True, default=None, help_text="whose share card brought this resident (bring a neighbour)"
     )
     # (event, user) is unique among active registrations: a partial unique index added in the
     # migration, since Piccolo cannot express one.
@@ -142,7 +140,7 @@ class ShareLink(Table, tablename="event_share_link"):
     id = UUID(primary_key=True)
     code = Varchar(length=16, unique=True, help_text="[0-9A-Za-z], fits WeChat's 32-character scene")
     event = ForeignKey(Event, null=False)
-    sharer = ForeignKey(User, null=True, default=None)
+    sharer = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     created_at = Timestamptz()
 
 
@@ -150,7 +148,7 @@ class CalendarFeed(Table, tablename="event_calendar_feed"):
     """A resident's secret calendar URL; only the token's hash is stored, and it can be revoked."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey(User, null=False, index=True)
+    user = ForeignKey("backend.accounts.tables.User", null=False, index=True)
     token_hash = Varchar(length=64, unique=True)
     created_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from backend.accounts.demo import DemoAccounts
-from backend.accounts.tables import User
+from backend.accounts.api import person_by_openid
+from backend.core.domain import DemoWorld
 from backend.inclusion import ledger
 from backend.inclusion.tables import PointReason, PointRule, PointRuleKind, ResidentGroup, ResidentProfile, Reward
 
@@ -27,8 +27,15 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-async def seed(accounts: DemoAccounts) -> int:
-    """Create the rewards when they are missing; returns how many were created."""
+async def seed(world: DemoWorld) -> None:
+    """Create the rewards when they are missing."""
+    rewards = await _seed(world)
+    world.summary.append(
+        f"demo rewards: {rewards} created in 南园社区's points supermarket" if rewards else "demo rewards: already there, none added"
+    )
+
+
+async def _seed(accounts: DemoWorld) -> int:
     nanyuan = accounts.organisations["nanyuan"]
     existing = {row["name"].get("zh-Hans") for row in await Reward.select(Reward.name).output(load_json=True)}
     if REWARDS[0][0]["zh-Hans"] in existing:
@@ -43,16 +50,16 @@ async def seed(accounts: DemoAccounts) -> int:
         community=nanyuan, kind=PointRuleKind.volunteer_hour.value, points=8, daily_cap=40, updated_at=_now()
     ).save()
     for openid, (group, arrival, languages) in PROFILES.items():
-        user = await User.select(User.id).where(User.openid == openid).first()
-        if user is None:
+        user_id = await person_by_openid(openid)
+        if user_id is None:
             continue
         await ResidentProfile(
-            user=user["id"], community=nanyuan, resident_group=group.value, arrival_month=arrival, languages=languages,
+            user=user_id, community=nanyuan, resident_group=group.value, arrival_month=arrival, languages=languages,
             interests=["performance", "intangible_heritage"], prefers_evenings_weekends=True, leaderboard_opt_in=True,
             consented_at=_now(), created_at=_now(), updated_at=_now(),
         ).save()
         await ledger.append(
-            user_id=user["id"], points=48, reason=PointReason.volunteer_hours, source_key=f"demo:{openid}",
+            user_id=user_id, points=48, reason=PointReason.volunteer_hours, source_key=f"demo:{openid}",
             community_id=nanyuan, reason_params={"hours": 6.0}, activity_key="demo",
         )
     return len(REWARDS)

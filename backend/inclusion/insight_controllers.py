@@ -13,7 +13,7 @@ from backend.core.auth import principal_of, requires_login
 from backend.core.geo import parse_point
 from backend.core.i18n import _, pick
 from backend.core.openapi import problems
-from backend.events import presenters
+from backend.events.api import event_list_item
 from backend.inclusion import recommendations, statistics
 from backend.inclusion.insight_schemas import (
     GroupShares,
@@ -56,7 +56,7 @@ def _participation_read(report: statistics.ParticipationReport) -> Participation
 
 def _recommendation_read(found: recommendations.Recommendation) -> RecommendationRead:
     return RecommendationRead(
-        event=presenters.list_item(found.row, found.distance_m),
+        event=event_list_item(found.row, found.distance_m),
         score=found.score,
         reasons=[ReasonRead(code=code, text=_(recommendations.REASON_TEXTS[code])) for code in found.reasons],  # type: ignore[arg-type]
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.events.schemas import EventListItem
+from backend.events.api import EventListItem
 
 MonthText = Annotated[str, msgspec.Meta(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", examples=["2026-10"])]
 Share = Annotated[

@@ -16,13 +16,14 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
-from backend.accounts.tables import Organisation, User
+from backend.accounts.api import organisation, people
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_, _
 from backend.inclusion import ledger
 from backend.inclusion.reward_schemas import LeaderboardKind, LeaderboardMe, LeaderboardRead, LeaderboardRow
 from backend.inclusion.tables import PointEntry, PointReason, ResidentProfile
-from backend.volunteers.tables import HoursEntry, HoursStatus
+from backend.core.values import as_uuid
+from backend.volunteers.api import verified_minutes_by_volunteer
 
 MAX_LIMIT = 50
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -67,23 +68,18 @@ async def _points(community_id: uuid.UUID, first: date, following: date) -> dict
         & PointEntry.user.deleted_at.is_null()
         & PointEntry.user.is_in(_opted_in())
     ).group_by(PointEntry.user)
-    return {_as_uuid(row["user_id"]): int(row["total"] or 0) for row in rows}
+    return {as_uuid(row["user_id"]): int(row["total"] or 0) for row in rows}
 
 
 async def _hours(community_id: uuid.UUID, first: date, following: date) -> dict[uuid.UUID, float]:
-    rows = await HoursEntry.select(HoursEntry.user.as_alias("user_id"), Sum(HoursEntry.minutes).as_alias("total")).where(
-        (HoursEntry.status == HoursStatus.verified.value)
-        & (HoursEntry.team.community == community_id)
-        & (HoursEntry.service_date >= first)
-        & (HoursEntry.service_date < following)
-        & HoursEntry.user.deleted_at.is_null()
-        & HoursEntry.user.is_in(_opted_in())
-    ).group_by(HoursEntry.user)
-    return {_as_uuid(row["user_id"]): round(int(row["total"] or 0) / 60, 1) for row in rows}
-
-
-def _as_uuid(value: Any) -> uuid.UUID:
-    return value if type(value) is uuid.UUID else uuid.UUID(str(value))
+    minutes = await verified_minutes_by_volunteer(community_id=community_id, first=first, following=following)
+    if not minutes:
+        return {}
+    rows = await ResidentProfile.select(ResidentProfile.user).where(
+        ResidentProfile.leaderboard_opt_in.eq(True) & ResidentProfile.user.is_in(list(minutes))
+    )
+    opted = {as_uuid(row["user"]) for row in rows}
+    return {user: round(total / 60, 1) for user, total in minutes.items() if user in opted}
 
 
 def ranked(totals: Mapping[uuid.UUID, float], names: Mapping[uuid.UUID, str]) -> list[tuple[int, uuid.UUID, float]]:
@@ -99,8 +95,7 @@ def ranked(totals: Mapping[uuid.UUID, float], names: Mapping[uuid.UUID, str]) ->
 async def _names(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not user_ids:
         return {}
-    rows = await User.select(User.id, User.display_name).where(User.id.is_in(user_ids))
-    return {_as_uuid(row["id"]): row["display_name"] for row in rows}
+    return {found.id: found.display_name for found in (await people(user_ids)).values()}
 
 
 async def _opted(user_id: uuid.UUID | None) -> bool:
@@ -116,7 +111,7 @@ async def leaderboard(
 ) -> LeaderboardRead:
     """The month's board of one community, opted-in residents only; ``me`` for an opted-in caller."""
     label, first, following = month_span(month)
-    if not await Organisation.exists().where(Organisation.id == community_id):
+    if await organisation(community_id) is None:
         raise NotFound("organisation_not_found", N_("This organisation does not exist."))
     totals = await (_points if kind == "points" else _hours)(community_id, first, following)
     names = await _names(list(totals))

@@ -14,7 +14,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
-from backend.accounts.tables import User
+from backend.accounts.api import lock_person
 from backend.core.db import lock_row
 from backend.core.i18n import CITY_TZ
 from backend.inclusion.tables import PointEntry, PointReason
@@ -31,7 +31,7 @@ def city_today(moment: datetime | None = None) -> date:
 async def hold_person(user_id: uuid.UUID) -> None:
     """Inside a transaction: serialise every points change of this person (a row lock on
     PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises all writers)."""
-    await lock_row(PointEntry._meta.db, User._meta.tablename, user_id)
+    await lock_person(user_id)
 
 
 async def balance(user_id: uuid.UUID) -> int:

@@ -12,6 +12,6 @@ APP_CONFIG = AppConfig(
     app_name="inclusion",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[ResidentProfile, Dependant, PointRule, PointEntry, Reward, Redemption],
-    migration_dependencies=["backend.volunteers.piccolo_app"],
+    migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],
 )

@@ -21,15 +21,15 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
-from backend.accounts.tables import User
+from backend.accounts.api import person
 from backend.core.db import transaction
-from backend.events.tables import Event, Registration, RegistrationStatus
+from backend.core.values import as_uuid
+from backend.events.api import Attendance, AttendanceRecorded, attendance, attended_earlier
 from backend.inclusion import ledger
 from backend.inclusion.points_rules import Rule, rules_for
-from backend.inclusion.profiles import age_band, as_uuid, profile_of
+from backend.inclusion.profiles import age_band, profile_of
 from backend.inclusion.tables import PointEntry, PointReason, PointRuleKind
-from backend.volunteers.hours import hours_of
-from backend.volunteers.tables import HoursEntry
+from backend.volunteers.api import HoursVerified, correction_family, hours_of
 
 ARRIVAL_WINDOW_DAYS = 90
 
@@ -119,34 +119,14 @@ async def _grant_all(user_id: uuid.UUID, awards: list[Award], expire_months: int
 async def _earner(user_id: uuid.UUID, today: date) -> tuple[bool, str | None]:
     """(may earn, age band): deleted accounts earn nothing, nor does anyone under 14 (children
     take part as a guardian's dependants)."""
-    row = await User.select(User.birth_year, User.deleted_at).where(User.id == user_id).first()
-    if row is None or row["deleted_at"] is not None:
+    found = await person(user_id)
+    if found is None or found.deleted:
         return False, None
-    band = age_band(row["birth_year"], today)
+    band = age_band(found.birth_year, today)
     return band != "child", band
 
 
 # --- attendance ------------------------------------------------------------------------------------
-
-
-async def _attended(registration_id: uuid.UUID) -> dict[str, Any] | None:
-    row = await Registration.select(
-        Registration.id, Registration.user, Registration.event, Registration.checked_in_at, Registration.referred_by,
-        Registration.status, Registration.event.title, Registration.event.community, Registration.event.venue.community,
-    ).output(load_json=True).where(Registration.id == registration_id).first()
-    if row is None or row["status"] != RegistrationStatus.attended.value or row["checked_in_at"] is None:
-        return None
-    return row
-
-
-async def _first_attendance(row: dict[str, Any]) -> bool:
-    """No other attended registration of this person was checked in earlier."""
-    return not await Registration.exists().where(
-        (Registration.user == row["user"])
-        & (Registration.id != row["id"])
-        & (Registration.status == RegistrationStatus.attended.value)
-        & (Registration.checked_in_at < row["checked_in_at"])
-    )
 
 
 def _arrived_lately(arrival_month: date | None, day: date) -> bool:
@@ -154,13 +134,13 @@ def _arrived_lately(arrival_month: date | None, day: date) -> bool:
 
 
 async def _attendee_awards(
-    row: dict[str, Any], band: str | None, community_id: uuid.UUID | None, rules: Mapping[PointRuleKind, Rule]
+    found: Attendance, band: str | None, community_id: uuid.UUID | None, rules: Mapping[PointRuleKind, Rule]
 ) -> list[Award]:
-    user_id, day = as_uuid(row["user"]), ledger.city_today(row["checked_in_at"])
-    registration, event = row["id"], as_uuid(row["event"])
+    user_id, day = found.user_id, ledger.city_today(found.checked_in_at)
+    registration, event = found.registration_id, found.event_id
     base: dict[str, Any] = {
         "user_id": user_id, "community_id": community_id, "earned_on": day, "activity_key": f"event:{event}",
-        "reason_params": {"event": row["event.title"] or {}, "event_id": str(event)},
+        "reason_params": {"event": found.event_title, "event_id": str(event)},
     }
 
     def award(kind: PointRuleKind, source_key: str) -> Award:
@@ -168,7 +148,7 @@ async def _attendee_awards(
 
     awards = [award(PointRuleKind.attendance, f"attend:{registration}")]
     profile = await profile_of(user_id)
-    if await _first_attendance(row):
+    if not await attended_earlier(found):
         awards.append(award(PointRuleKind.first_event, f"first_event:{user_id}"))
         if profile is not None and _arrived_lately(profile.arrival_month, day):
             awards.append(award(PointRuleKind.first_event_after_arrival, f"first_arrival:{user_id}"))
@@ -177,45 +157,46 @@ async def _attendee_awards(
     return awards
 
 
-async def _event_community(row: dict[str, Any]) -> uuid.UUID | None:
+async def _event_community(found: Attendance) -> uuid.UUID | None:
     """Where the event happened (its venue's community); else the attendee's home community."""
-    community = row["event.venue.community"] or row["event.community"]
-    if community is None:
-        profile = await profile_of(as_uuid(row["user"]))
-        community = profile.community if profile is not None else None
-    return as_uuid(community) if community is not None else None
+    if found.community_id is not None:
+        return found.community_id
+    profile = await profile_of(found.user_id)
+    return as_uuid(profile.community) if profile is not None and profile.community is not None else None
 
 
-async def award_for_attendance(payload: Mapping[str, Any], *, expire_months: int = 0) -> int:
+async def award_for_attendance(signal: AttendanceRecorded, *, expire_months: int = 0) -> int:
     """Points for a checked-in registration (``events.attendance_recorded``): attendance, a first
     event, a first event after arrival, the youth bonus, and the neighbour who brought them.
     Returns the points written now (0 on a replay)."""
-    row = await _attended(uuid.UUID(str(payload["registration_id"])))
-    if row is None:
+    found = await attendance(signal.registration_id)
+    if found is None:
         return 0
-    user_id, day = as_uuid(row["user"]), ledger.city_today(row["checked_in_at"])
-    community_id = await _event_community(row)
+    day = ledger.city_today(found.checked_in_at)
+    community_id = await _event_community(found)
     rules = await rules_for(community_id)
-    may_earn, band = await _earner(user_id, day)
+    may_earn, band = await _earner(found.user_id, day)
     if not may_earn:
         return 0
-    written = await _grant_all(user_id, await _attendee_awards(row, band, community_id, rules), expire_months)
-    return written + await _award_referrer(row, community_id, rules, expire_months)
+    written = await _grant_all(found.user_id, await _attendee_awards(found, band, community_id, rules), expire_months)
+    return written + await _award_referrer(found, community_id, rules, expire_months)
 
 
 async def _award_referrer(
-    row: dict[str, Any], community_id: uuid.UUID | None, rules: Mapping[PointRuleKind, Rule], expire_months: int
+    found: Attendance, community_id: uuid.UUID | None, rules: Mapping[PointRuleKind, Rule], expire_months: int
 ) -> int:
     """Bring a neighbour: credited when the neighbour is checked in, never at their sign-up."""
-    if row["referred_by"] is None or row["referred_by"] == row["user"]:
+    referrer = found.referred_by
+    if referrer is None or referrer == found.user_id:
         return 0
-    referrer, day, event = as_uuid(row["referred_by"]), ledger.city_today(row["checked_in_at"]), as_uuid(row["event"])
+    day, event = ledger.city_today(found.checked_in_at), found.event_id
     if not (await _earner(referrer, day))[0]:
         return 0
     rule = rules[PointRuleKind.brought_neighbour]
     award = Award(
-        user_id=referrer, rule=rule, points=rule.awards, source_key=f"neighbour:{row['id']}", community_id=community_id,
-        earned_on=day, activity_key=f"event:{event}", reason_params={"event": row["event.title"] or {}, "event_id": str(event)},
+        user_id=referrer, rule=rule, points=rule.awards, source_key=f"neighbour:{found.registration_id}",
+        community_id=community_id, earned_on=day, activity_key=f"event:{event}",
+        reason_params={"event": found.event_title, "event_id": str(event)},
     )
     # Its own transaction: holding two people at once could deadlock with the mirror-image award.
     return await _grant_all(referrer, [award], expire_months)
@@ -224,18 +205,17 @@ async def _award_referrer(
 # --- volunteer hours -------------------------------------------------------------------------------
 
 
-async def award_for_hours(payload: Mapping[str, Any], *, expire_months: int = 0) -> int:
+async def award_for_hours(signal: HoursVerified, *, expire_months: int = 0) -> int:
     """Points for verified hours (``volunteers.hours_verified``): minutes × rate / 60, rounded down.
     A correction that takes minutes away takes points away the same way, never more than that
     entry (with its corrections) awarded. Returns the points written now (negative: taken)."""
-    entry_id, user_id = uuid.UUID(str(payload["entry_id"])), uuid.UUID(str(payload["user_id"]))
-    community_id = uuid.UUID(str(payload["community_id"])) if payload.get("community_id") else None
-    minutes, day = int(payload["minutes"]), date.fromisoformat(str(payload["service_date"]))
+    entry_id, user_id, community_id = signal.entry_id, signal.user_id, signal.community_id
+    minutes, day = signal.minutes, signal.service_date
     rule = (await rules_for(community_id))[PointRuleKind.volunteer_hour]
     points = abs(minutes) * rule.awards // 60
     award = Award(
         user_id=user_id, rule=rule, points=points, source_key=f"hours:{entry_id}", community_id=community_id, earned_on=day,
-        activity_key=f"team:{payload['team_id']}", reason_params={"minutes": minutes, "hours": hours_of(minutes)},
+        activity_key=f"team:{signal.team_id}", reason_params={"minutes": minutes, "hours": hours_of(minutes)},
     )
     if minutes >= 0:
         return await _grant_all(user_id, [award], expire_months) if (await _earner(user_id, day))[0] else 0
@@ -244,10 +224,7 @@ async def award_for_hours(payload: Mapping[str, Any], *, expire_months: int = 0)
 
 async def _hours_family(entry_id: uuid.UUID) -> list[str]:
     """Source keys of the entry a correction corrects and of every correction of it."""
-    row = await HoursEntry.select(HoursEntry.corrects).where(HoursEntry.id == entry_id).first()
-    original = as_uuid(row["corrects"]) if row and row["corrects"] is not None else entry_id
-    corrections = await HoursEntry.select(HoursEntry.id).where(HoursEntry.corrects == original)
-    return [f"hours:{original}", *(f"hours:{as_uuid(r['id'])}" for r in corrections)]
+    return [f"hours:{member}" for member in await correction_family(entry_id)]
 
 
 async def _take_back(entry_id: uuid.UUID, award: Award) -> int:

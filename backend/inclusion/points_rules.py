@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.accounts.services import Permission, require
-from backend.accounts.tables import Organisation, OrganisationKind
+from backend.accounts.api import OrganisationKind, Permission, lock_organisation, organisation, require
 from backend.core.db import lock_row, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_, _
@@ -85,10 +84,10 @@ async def rules_for(community_id: uuid.UUID | None) -> dict[PointRuleKind, Rule]
 
 async def _rule_level(organisation_id: uuid.UUID) -> uuid.UUID | None:
     """The community whose rules these are; None for the city, whose rows apply everywhere."""
-    row = await Organisation.select(Organisation.kind).where(Organisation.id == organisation_id).first()
-    if row is None or row["kind"] not in (OrganisationKind.community.value, OrganisationKind.city.value):
+    found = await organisation(organisation_id)
+    if found is None or found.kind not in (OrganisationKind.community.value, OrganisationKind.city.value):
         raise NotFound("community_not_found", N_("This community does not exist."))
-    return organisation_id if row["kind"] == OrganisationKind.community.value else None
+    return organisation_id if found.kind == OrganisationKind.community.value else None
 
 
 async def community_rules(*, community_id: uuid.UUID) -> dict[PointRuleKind, Rule]:
@@ -107,7 +106,7 @@ async def replace_rules(*, user_id: uuid.UUID, community_id: uuid.UUID, rules: l
     engine = PointRule._meta.db
     async with transaction(engine):
         # Two admins saving at once: one after the other, so the unique indexes never see both.
-        await lock_row(engine, Organisation._meta.tablename, community_id)
+        await lock_organisation(community_id)
         here = PointRule.community.is_null() if level is None else PointRule.community == level
         await PointRule.delete().where(here)
         for rule in rules:

@@ -15,7 +15,7 @@ from backend.inclusion.points_expiry import unexpired_due
 from backend.inclusion.profiles import as_uuid
 from backend.inclusion.schemas import PointEntryRead, PointsRead
 from backend.inclusion.tables import PointEntry, PointReason
-from backend.volunteers.hours import hours_of
+from backend.volunteers.api import hours_of
 
 EXPIRING_SOON = timedelta(days=30)
 MAX_PAGE = 100

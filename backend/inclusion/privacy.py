@@ -1,4 +1,4 @@
-"""The inclusion domain's part of a person's export and erasure (core.privacy).
+"""The inclusion domain's part of a person's export and erasure (its manifest's ``PrivacyPart``).
 
 Erasure puts reserved rewards back on the shelf (refunding their points, so the ledger adds up),
 and deletes the resident profile and the children linked to the account. Point entries stay,
@@ -39,7 +39,3 @@ async def erase_inclusion(erasure: privacy.Erasure) -> None:
     await release_redemptions(erasure.user_id)
     await Dependant.delete().where(Dependant.guardian == erasure.user_id)
     await ResidentProfile.delete().where(ResidentProfile.user == erasure.user_id)
-
-
-def register() -> None:
-    privacy.contribute("inclusion", export=export_inclusion, erase=erase_inclusion)

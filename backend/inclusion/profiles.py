@@ -11,7 +11,8 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from backend.accounts.tables import Organisation, OrganisationKind, User
+from backend.accounts.api import lock_person
+from backend.accounts.api import OrganisationKind, organisation, person
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_, pick
@@ -59,8 +60,8 @@ async def profile_of(user_id: uuid.UUID) -> ResidentProfile | None:
 
 
 async def birth_year_of(user_id: uuid.UUID) -> int | None:
-    row = await User.select(User.birth_year).where(User.id == user_id).first()
-    return row["birth_year"] if row else None
+    found = await person(user_id)
+    return found.birth_year if found else None
 
 
 # --- the profile -------------------------------------------------------------------------------------
@@ -86,8 +87,8 @@ def _arrival(month: str | None) -> date | None:
 async def _check_community(community_id: uuid.UUID | None) -> None:
     if community_id is None:
         return
-    row = await Organisation.select(Organisation.kind).where(Organisation.id == community_id).first()
-    if row is None or row["kind"] != OrganisationKind.community.value:
+    found = await organisation(community_id)
+    if found is None or found.kind != OrganisationKind.community.value:
         raise DomainError("community_invalid", N_("Please choose a community as your home community."), status=422)
 
 
@@ -129,7 +130,7 @@ async def save_profile(*, user_id: uuid.UUID, data: ResidentProfileWrite) -> tup
     try:
         async with transaction(engine):
             # One person's concurrent saves queue here, so the second finds the first's row.
-            await lock_row(engine, User._meta.tablename, user_id)
+            await lock_person(user_id)
             created = not await ResidentProfile.exists().where(ResidentProfile.user == user_id)
             if created:
                 row = ResidentProfile(user=user_id, created_at=_now())
@@ -153,8 +154,8 @@ async def delete_profile(*, user_id: uuid.UUID) -> None:
 async def profile_read(profile: ResidentProfile) -> ResidentProfileRead:
     community_name = None
     if profile.community is not None:
-        row = await Organisation.select(Organisation.name).output(load_json=True).where(Organisation.id == profile.community).first()
-        community_name = pick(row["name"])[0] if row else None
+        community = await organisation(profile.community)
+        community_name = pick(community.name)[0] if community else None
     home = None
     if profile.home_latitude is not None and profile.home_longitude is not None:
         home = HomeLocation(latitude=profile.home_latitude, longitude=profile.home_longitude)
@@ -203,7 +204,7 @@ async def add_dependant(*, user_id: uuid.UUID, data: DependantCreate) -> Dependa
     name = _clean_name(data.display_name)
     engine = Dependant._meta.db
     async with transaction(engine):
-        await lock_row(engine, User._meta.tablename, user_id)
+        await lock_person(user_id)
         if await Dependant.count().where(Dependant.guardian == user_id) >= MAX_DEPENDANTS:
             raise DomainError(
                 "too_many_dependants", N_("At most {limit} children can be added."), params={"limit": MAX_DEPENDANTS}, status=422

@@ -32,11 +32,10 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from backend.accounts.tables import User
+from backend.accounts.api import person
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import CITY_TZ, N_
-from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus
-from backend.events.vocabulary import AUDIENCES, SPOKEN_LANGUAGES, from_mask
+from backend.events.api import events_held_by, masks_of, open_upcoming
 from backend.inclusion.tables import ResidentGroup, ResidentProfile
 
 HORIZON = timedelta(days=30)
@@ -82,14 +81,6 @@ AUDIENCE_REASONS: dict[str, str] = {
     "youth": "for_young_people",
 }
 
-_COLUMNS = (
-    Event.all_columns(),
-    Event.venue.name.as_alias("venue_name"),
-    Event.venue.latitude.as_alias("venue_latitude"),
-    Event.venue.longitude.as_alias("venue_longitude"),
-)
-
-
 @dataclass(frozen=True)
 class Taste:
     """What the resident told us, as the ranking uses it (all empty without a profile)."""
@@ -131,9 +122,9 @@ async def taste_of(user_id: uuid.UUID) -> Taste | None:
     profile = await ResidentProfile.select().output(load_json=True).where(ResidentProfile.user == user_id).first()
     if profile is None:
         return None
-    user = await User.select(User.birth_year).where(User.id == user_id).first()
+    user = await person(user_id)
     audiences = GROUP_AUDIENCES.get(profile["resident_group"] or "", ())
-    birth_year = user["birth_year"] if user else None
+    birth_year = user.birth_year if user else None
     if birth_year is not None and YOUTH_FROM <= _now().astimezone(CITY_TZ).year - birth_year <= YOUTH_UNTIL:
         audiences = (*audiences, "youth")
     home = None
@@ -149,47 +140,29 @@ async def taste_of(user_id: uuid.UUID) -> Taste | None:
     )
 
 
-def _bounding_box(lat: float, lng: float, radius_m: int) -> list[Any]:
+def _bounding_box(lat: float, lng: float, radius_m: int) -> tuple[float, float, float, float]:
+    """(south, north, west, east) around a point."""
     dlat = math.degrees(radius_m / EARTH_RADIUS_M)
     dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(math.cos(math.radians(lat)), 0.01)))
-    return [Event.latitude >= lat - dlat, Event.latitude <= lat + dlat, Event.longitude >= lng - dlng, Event.longitude <= lng + dlng]
-
-
-async def _registered(user_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
-    """Upcoming events the caller holds a place (or a place in line) for."""
-    rows = await Registration.select(Registration.event).where(
-        (Registration.user == user_id)
-        & Registration.status.is_in([RegistrationStatus.confirmed.value, RegistrationStatus.waitlisted.value, RegistrationStatus.attended.value])
-        & (Registration.event.starts_at > now)
-    )
-    return [row["event"] for row in rows]
-
-
-def _open_upcoming(now: datetime, registered: list[uuid.UUID]) -> Any:
-    query = Event.select(*_COLUMNS).output(load_json=True).where(
-        (Event.status == EventStatus.published.value)
-        & (Event.starts_at > now)
-        & (Event.starts_at < now + HORIZON)
-        & (Event.registration_closes_at.is_null() | (Event.registration_closes_at > now))
-    ).where(WhereRaw("(seats_taken < capacity OR waitlist_enabled = {})", True))
-    if registered:
-        query = query.where(Event.id.not_in(registered))
-    return query.order_by(Event.starts_at, Event.id).limit(MAX_CANDIDATES)
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
 
 
 async def _candidates(user_id: uuid.UUID, point: tuple[float, float] | None, limit: int) -> list[dict[str, Any]]:
     """Soonest first, within reach of the point; farther ones too when too few are within reach."""
     now = _now()
-    registered = await _registered(user_id, now)
+    held = await events_held_by(user_id, starting_after=now)
+
+    async def upcoming(box: tuple[float, float, float, float] | None = None) -> list[dict[str, Any]]:
+        return await open_upcoming(
+            starting_after=now, starting_before=now + HORIZON, excluding=held, box=box, limit=MAX_CANDIDATES
+        )
+
     if point is None:
-        return await _open_upcoming(now, registered)
-    query = _open_upcoming(now, registered)
-    for clause in _bounding_box(*point, REACH_M):
-        query = query.where(clause)
-    rows = await query
+        return await upcoming()
+    rows = await upcoming(_bounding_box(*point, REACH_M))
     if len(rows) < limit:
         known = {row["id"] for row in rows}
-        rows += [row for row in await _open_upcoming(now, registered) if row["id"] not in known]
+        rows += [row for row in await upcoming() if row["id"] not in known]
     return rows
 
 
@@ -199,7 +172,7 @@ def _score(row: dict[str, Any], taste: Taste, point: tuple[float, float] | None,
     weights: dict[str, float] = {}
     if distance is not None:
         weights["near_you" if distance <= NEAR_YOU_M else "distance"] = W_NEAR * max(0.0, 1 - distance / REACH_M)
-    languages = set(from_mask(row["language_mask"], SPOKEN_LANGUAGES))
+    languages, audiences = masks_of(row)
     if taste.languages & (languages - {COMMON_LANGUAGE}):
         weights["in_your_language"] = W_LANGUAGE
     elif taste.languages and languages and not taste.languages & languages:
@@ -208,7 +181,6 @@ def _score(row: dict[str, Any], taste: Taste, point: tuple[float, float] | None,
         weights["same_community"] = W_COMMUNITY
     if row["category"] in taste.interests:
         weights["matches_interests"] = W_INTEREST
-    audiences = set(from_mask(row["audience_mask"], AUDIENCES))
     for audience in taste.audiences:
         if audience in audiences:
             weights.setdefault(AUDIENCE_REASONS[audience], W_AUDIENCE)

@@ -15,14 +15,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from backend.accounts.services import Permission, may
+from backend.accounts.api import Permission, may
 from backend.core import signals
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.inclusion import ledger
 from backend.inclusion.rewards import HELD, is_available, reward_not_found
-from backend.inclusion.signals import REDEMPTION_RESERVED
+from backend.inclusion.signals import RedemptionReserved
 from backend.inclusion.tables import PointReason, Redemption, RedemptionStatus, Reward
 
 # No 0/O, 1/I/L or U/V: a code read aloud at a counter or typed from a screen survives.
@@ -51,11 +51,9 @@ async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: s
                     return earlier, False  # a concurrent retry of this request committed first
                 redemption = await _reserve(user_id, reward_id, idempotency_key)
                 await signals.emit(
-                    REDEMPTION_RESERVED,
-                    {
-                        "redemption_id": str(redemption.id), "reward_id": str(reward_id), "user_id": str(user_id),
-                        "pickup_code": redemption.pickup_code,
-                    },
+                    RedemptionReserved(
+                        redemption_id=redemption.id, reward_id=reward_id, user_id=user_id, pickup_code=redemption.pickup_code
+                    )
                 )
             return redemption, True
         except UNIQUE_VIOLATIONS:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.accounts.schemas import LocaleCode
+from backend.core.i18n import LocaleCode
 
 RedemptionStatusCode = Literal["reserved", "fulfilled", "cancelled"]
 LeaderboardKind = Literal["points", "volunteer-hours"]

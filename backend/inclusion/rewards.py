@@ -16,8 +16,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
-from backend.accounts.services import Permission, may, require
-from backend.accounts.tables import Organisation, OrganisationKind
+from backend.accounts.api import OrganisationKind, Permission, may, organisation, require
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
@@ -69,8 +68,8 @@ def _check_dates(active_from: datetime | None, active_until: datetime | None) ->
 
 
 async def _check_community(community_id: uuid.UUID) -> None:
-    row = await Organisation.select(Organisation.kind).where(Organisation.id == community_id).first()
-    if row is None or row["kind"] != OrganisationKind.community.value:
+    found = await organisation(community_id)
+    if found is None or found.kind != OrganisationKind.community.value:
         raise DomainError(
             "reward_community_invalid", N_("Rewards belong to a community: choose a community."), status=422
         )

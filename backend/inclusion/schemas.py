@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.accounts.schemas import BirthYear
-from backend.events.schemas import CategoryCode, SpokenLanguage
+from backend.accounts.api import BirthYear
+from backend.events.api import CategoryCode, SpokenLanguage
 
 ResidentGroupCode = Literal["long_term_local", "new_resident", "relocated_villager", "migrant_worker", "foreign_resident"]
 AgeBand = Literal["child", "youth", "adult", "senior"]

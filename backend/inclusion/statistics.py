@@ -19,13 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from backend.accounts.services import Permission, may
-from backend.accounts.tables import Organisation, OrganisationKind
+from backend.accounts.api import OrganisationKind, OrganisationRef, Permission, may, organisation, organisations_under
 from backend.core.errors import DomainError, Forbidden
 from backend.core.sheets import excel_csv
 from backend.core.i18n import CITY_TZ, N_, _, pick
-from backend.events.tables import Registration
-from backend.inclusion.tables import ResidentGroup
+from backend.inclusion.tables import ResidentGroup, ResidentProfile
 
 MIN_CELL = 5
 MAX_MONTHS = 24
@@ -182,7 +180,7 @@ async def _counts(months: Sequence[Month], scope_path: str) -> list[dict[str, An
     GROUP BY p.community, p.month_index
     """
     # The year of month i is first_year + (first_month - 1 + i) // 12: ages as they were then.
-    return await Registration.raw(sql, *args, end, months[0][0], months[0][1] - 1)
+    return await ResidentProfile.raw(sql, *args, end, months[0][0], months[0][1] - 1)
 
 
 async def _newcomer_firsts(months: Sequence[Month], scope_path: str) -> list[dict[str, Any]]:
@@ -206,7 +204,7 @@ async def _newcomer_firsts(months: Sequence[Month], scope_path: str) -> list[dic
     JOIN inclusion_resident_profile rp ON rp."user" = a.person
     WHERE rp.resident_group IN ({groups}) AND rp.arrival_month IS NOT NULL
     """
-    return await Registration.raw(sql, *args)
+    return await ResidentProfile.raw(sql, *args)
 
 
 # --- raw values, as each database hands them back ----------------------------------------------------------
@@ -282,13 +280,11 @@ def _fill(row: CommunityMonth, counts: dict[str, Any] | None, waits: list[int]) 
 # --- the report ----------------------------------------------------------------------------------------
 
 
-async def _scope(user_id: uuid.UUID, organisation_id: uuid.UUID) -> dict[str, Any]:
+async def _scope(user_id: uuid.UUID, organisation_id: uuid.UUID) -> OrganisationRef:
     if not await may(user_id=user_id, permission=Permission.view_statistics, organisation_id=organisation_id):
         raise Forbidden()
-    scope = await Organisation.select(Organisation.id, Organisation.kind, Organisation.name, Organisation.path).output(
-        load_json=True
-    ).where(Organisation.id == organisation_id).first()
-    if scope is None or scope["kind"] not in SCOPE_KINDS:
+    scope = await organisation(organisation_id)
+    if scope is None or scope.kind not in SCOPE_KINDS:
         raise DomainError(
             "stats_scope_invalid", N_("Statistics are kept for a community, street, district or the city."), status=422
         )
@@ -316,20 +312,17 @@ async def participation_report(
     """Per community under the scope and per month; only for holders of view_statistics there."""
     months = month_range(month_from, month_to)
     scope = await _scope(user_id, organisation_id)
-    communities = await Organisation.select(Organisation.id, Organisation.name).output(load_json=True).where(
-        (Organisation.kind == OrganisationKind.community.value) & Organisation.path.like(scope["path"] + "%")
-    )
-    counts = {(_uuid(r["community"]), int(r["month_index"])): r for r in await _counts(months, scope["path"])}
-    waits = _waits(await _newcomer_firsts(months, scope["path"]))
+    communities = await organisations_under(scope.path, kind=OrganisationKind.community)
+    counts = {(_uuid(r["community"]), int(r["month_index"])): r for r in await _counts(months, scope.path)}
+    waits = _waits(await _newcomer_firsts(months, scope.path))
     rows = []
-    for community in sorted(communities, key=lambda c: (pick(c["name"])[0], str(c["id"]))):
-        community_id = _uuid(community["id"])
+    for community in sorted(communities, key=lambda c: (pick(c.name)[0], str(c.id))):
         for index, month in enumerate(months):
-            row = CommunityMonth(community_id=community_id, community_name=community["name"], month=month)
-            _fill(row, counts.get((community_id, index)), waits.get((community_id, index), []))
+            row = CommunityMonth(community_id=community.id, community_name=community.name, month=month)
+            _fill(row, counts.get((community.id, index)), waits.get((community.id, index), []))
             rows.append(row)
     return ParticipationReport(
-        scope_id=_uuid(scope["id"]), scope_name=scope["name"], scope_kind=scope["kind"], months=months, rows=rows
+        scope_id=scope.id, scope_name=scope.name, scope_kind=scope.kind, months=months, rows=rows
     )
 
 

@@ -17,7 +17,6 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from backend.accounts.tables import Organisation, User
 
 
 class ResidentGroup(str, Enum):
@@ -60,8 +59,8 @@ class ResidentProfile(Table, tablename="inclusion_resident_profile"):
     """Self-declared, optional, with consent: what lets the app welcome and measure."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey(User, null=False, unique=True)
-    community = ForeignKey(Organisation, null=True, default=None, help_text="home community; points follow a move")
+    user = ForeignKey("backend.accounts.tables.User", null=False, unique=True)
+    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None, help_text="home community; points follow a move")
     resident_group = Varchar(length=32, null=True, default=None, choices=ResidentGroup)
     arrival_month = Date(null=True, default=None, help_text="first day of the month they arrived")
     languages = JSON(default=[], help_text="spoken languages, codes as events use them")
@@ -79,7 +78,7 @@ class Dependant(Table, tablename="inclusion_dependant"):
     """A child under 14: no login of their own; they take part through their guardian."""
 
     id = UUID(primary_key=True)
-    guardian = ForeignKey(User, null=False, index=True)
+    guardian = ForeignKey("backend.accounts.tables.User", null=False, index=True)
     display_name = Varchar(length=64)
     birth_year = Integer()
     created_at = Timestamptz()
@@ -89,7 +88,7 @@ class PointRule(Table, tablename="inclusion_point_rule"):
     """How many points a rule awards in a community (none: the city default row, community null)."""
 
     id = UUID(primary_key=True)
-    community = ForeignKey(Organisation, null=True, default=None)
+    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
     kind = Varchar(length=32, choices=PointRuleKind)
     points = Integer(help_text="per event, per person brought, or per verified hour")
     daily_cap = Integer(null=True, default=None, help_text="most points of this kind a resident earns per day")
@@ -102,8 +101,8 @@ class PointEntry(Table, tablename="inclusion_point_entry"):
     """The points ledger: rows are only added; a balance is a sum. source_key makes awards idempotent."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey(User, null=False)
-    community = ForeignKey(Organisation, null=True, default=None, help_text="where it was earned or spent")
+    user = ForeignKey("backend.accounts.tables.User", null=False)
+    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None, help_text="where it was earned or spent")
     points = Integer(help_text="negative when spent or expired")
     reason = Varchar(length=32, choices=PointReason)
     reason_params = JSON(default={}, help_text="what the localised reason names: event title, hours, reward")
@@ -118,7 +117,7 @@ class Reward(Table, tablename="inclusion_reward"):
     """An item of the points supermarket (积分超市)."""
 
     id = UUID(primary_key=True)
-    community = ForeignKey(Organisation, null=False)
+    community = ForeignKey("backend.accounts.tables.Organisation", null=False)
     name = JSON(default={}, help_text="{locale: name}")
     description = JSON(default={}, help_text="{locale: text}")
     image = JSON(default={}, help_text="{rendition: media path}")
@@ -128,19 +127,19 @@ class Reward(Table, tablename="inclusion_reward"):
     active_from = Timestamptz(null=True, default=None)
     active_until = Timestamptz(null=True, default=None)
     withdrawn = Boolean(default=False)
-    created_by = ForeignKey(User, null=True, default=None)
+    created_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     created_at = Timestamptz()
 
 
 class Redemption(Table, tablename="inclusion_redemption"):
     id = UUID(primary_key=True)
     reward = ForeignKey(Reward, null=False)
-    user = ForeignKey(User, null=False)
+    user = ForeignKey("backend.accounts.tables.User", null=False)
     points = Integer()
     pickup_code = Varchar(length=16, unique=True)
     status = Varchar(length=16, choices=RedemptionStatus, default=RedemptionStatus.reserved.value)
     idempotency_key = Varchar(length=128, null=True, default=None)
     created_at = Timestamptz()
     fulfilled_at = Timestamptz(null=True, default=None)
-    fulfilled_by = ForeignKey(User, null=True, default=None)
+    fulfilled_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)

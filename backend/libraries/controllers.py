@@ -16,7 +16,7 @@ from backend.core.auth import principal_of, requires_login
 from backend.core.geo import parse_point
 from backend.core.i18n import as_city_time
 from backend.core.openapi import problems
-from backend.events.queries import MAX_RADIUS_M
+from backend.events.api import MAX_RADIUS_M
 from backend.libraries import presenters, services
 from backend.libraries.schemas import (
     BranchCreate,

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 
 import msgspec
 
-from backend.accounts.demo import DemoAccounts
-from backend.events import services as event_services
-from backend.events.schemas import VenueCreate
-from backend.events.tables import Venue
+from backend.core.domain import DemoWorld
+from backend.events.api import VenueCreate, create_venue, venues
 from backend.libraries import services
 from backend.libraries.schemas import BranchCreate, OccupancyPut, RoomCreate
 from backend.libraries.tables import LibraryBranch
@@ -74,8 +72,15 @@ _BRANCHES = [
 ]
 
 
-async def seed(accounts: DemoAccounts) -> int:
-    """Create the branches that are missing (by Chinese name); returns how many were created."""
+async def seed(world: DemoWorld) -> None:
+    """Create the branches that are missing (by Chinese name)."""
+    created = await _seed(world)
+    world.summary.append(
+        f"demo library branches: {created} created" if created else "demo library branches: already there, none added"
+    )
+
+
+async def _seed(accounts: DemoWorld) -> int:
     existing = {row["name"].get("zh-Hans") for row in await LibraryBranch.select(LibraryBranch.name).output(load_json=True)}
     admin = accounts.staff[ADMIN]
     library = accounts.organisations["library"]
@@ -106,12 +111,12 @@ async def seed(accounts: DemoAccounts) -> int:
     return created
 
 
-async def _venue(spec: _Branch, accounts: DemoAccounts) -> uuid.UUID:
+async def _venue(spec: _Branch, accounts: DemoWorld) -> uuid.UUID:
     """The events demo already made the 双塔 branch's venue; reuse it so its events show up."""
-    for row in await Venue.select(Venue.id, Venue.name).output(load_json=True):
-        if row["name"].get("zh-Hans") == spec.zh:
-            return row["id"]
-    venue = await event_services.create_venue(
+    for known in await venues():
+        if known.name.get("zh-Hans") == spec.zh:
+            return known.id
+    venue = await create_venue(
         user_id=accounts.staff[ADMIN],
         data=VenueCreate(
             organisation_id=accounts.organisations["library"],

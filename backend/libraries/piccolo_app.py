@@ -12,6 +12,6 @@ APP_CONFIG = AppConfig(
     app_name="libraries",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[LibraryBranch, ReadingRoom, HoursException],
-    migration_dependencies=["backend.events.piccolo_app"],
+    migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],
 )

@@ -8,7 +8,7 @@ import msgspec
 from babel.dates import format_skeleton
 
 from backend.core.i18n import CITY_TZ, babel_locale, format_interval, get_locale, pick
-from backend.events.schemas import EventBrief
+from backend.events.api import EventBrief
 from backend.libraries import hours, holidays
 from backend.libraries.schemas import (
     BranchListItem,

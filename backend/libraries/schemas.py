@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.accounts.schemas import LocaleCode
-from backend.events.schemas import EventBrief
+from backend.core.i18n import LocaleCode
+from backend.events.api import EventBrief
 
 ServiceCode = Literal["lending", "e_reading", "children", "self_service_24h", "accessible_reading", "online_loan_pickup"]
 ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])]

@@ -11,12 +11,11 @@ from typing import Any
 import msgspec
 from piccolo.columns.combination import WhereRaw
 
-from backend.accounts.services import Permission, require
+from backend.accounts.api import Permission, require
 from backend.core.errors import DomainError, NotFound
 from backend.core.geo import distance_m
 from backend.core.i18n import CITY_TZ, N_
-from backend.events.services import get_venue
-from backend.events.tables import Event, EventStatus
+from backend.events.api import UpcomingEvent, upcoming_at_venue, venue as get_venue
 from backend.libraries import hours
 from backend.libraries.schemas import BranchCreate, ExceptionPut, HolidayRulesIn, IntervalIn, RoomCreate
 from backend.libraries.tables import HoursException, LibraryBranch, ReadingRoom
@@ -86,7 +85,7 @@ async def create_branch(*, user_id: uuid.UUID, data: BranchCreate) -> LibraryBra
     now = _now()
     branch = LibraryBranch(
         organisation=data.organisation_id, venue=venue.id, name=dict(data.name), address=dict(data.address),
-        district=data.district_id, community=data.community_id or venue.community,
+        district=data.district_id, community=data.community_id or venue.community_id,
         latitude=venue.latitude, longitude=venue.longitude, contact_phone=data.contact_phone,
         services_mask=to_mask(data.services), e_reading_seats=data.e_reading_seats,
         weekly_hours=_stored_week(data.weekly_hours), holiday_rules=msgspec.to_builtins(data.holiday_rules),
@@ -258,7 +257,7 @@ class BranchDetail:
     found: FoundBranch
     schedule: hours.Schedule
     rooms: list[tuple[dict[str, Any], hours.Status]]
-    upcoming: list[Event]
+    upcoming: list[UpcomingEvent]
 
 
 async def get_branch(*, branch_id: uuid.UUID, at: datetime, stale_after: timedelta) -> BranchDetail:
@@ -269,7 +268,7 @@ async def get_branch(*, branch_id: uuid.UUID, at: datetime, stale_after: timedel
     exceptions = (await _exceptions_by_branch([row["id"]], local_day)).get(row["id"], [])
     schedule = schedule_of(row["weekly_hours"], row["holiday_rules"], exceptions)
     found = FoundBranch(row, hours.status_at(schedule, at), occupancy_of(row, at=at, stale_after=stale_after), None)
-    return BranchDetail(found, schedule, await _rooms(row, exceptions, at), await _upcoming_events(row["venue"]))
+    return BranchDetail(found, schedule, await _rooms(row, exceptions, at), await upcoming_at_venue(row["venue"], now=_now()))
 
 
 async def _rooms(branch: Mapping[str, Any], branch_exceptions: list[dict[str, Any]], at: datetime) -> list[tuple[dict[str, Any], hours.Status]]:
@@ -287,8 +286,3 @@ async def _rooms(branch: Mapping[str, Any], branch_exceptions: list[dict[str, An
         result.append((room, status))
     return result
 
-
-async def _upcoming_events(venue_id: uuid.UUID) -> list[Event]:
-    return await Event.objects().output(load_json=True).where(
-        (Event.venue == venue_id) & (Event.status == EventStatus.published.value) & (Event.ends_at > _now())
-    ).order_by(Event.starts_at).limit(5)

@@ -5,20 +5,18 @@ from __future__ import annotations
 from piccolo.columns import JSON, UUID, Boolean, Date, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
-from backend.accounts.tables import Organisation, User
-from backend.events.tables import Venue
 
 
 class LibraryBranch(Table, tablename="library_branch"):
     """A branch (图书馆分馆) or public e-reading room (公共电子阅览室), tied to a venue."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey(Organisation, null=False, help_text="the library organisation whose staff keep it")
-    venue = ForeignKey(Venue, null=False)
+    organisation = ForeignKey("backend.accounts.tables.Organisation", null=False, help_text="the library organisation whose staff keep it")
+    venue = ForeignKey("backend.events.tables.Venue", null=False)
     name = JSON(default={}, help_text="{locale: name}")
     address = JSON(default={}, help_text="{locale: address}")
-    district = ForeignKey(Organisation, null=True, default=None)
-    community = ForeignKey(Organisation, null=True, default=None)
+    district = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
+    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
     latitude = DoublePrecision(help_text="GCJ-02, copied from the venue")
     longitude = DoublePrecision()
     contact_phone = Varchar(length=32, default="")
@@ -28,7 +26,7 @@ class LibraryBranch(Table, tablename="library_branch"):
     holiday_rules = JSON(default={}, help_text="{monday_closed_unless_holiday, public_holiday, makeup_workday}")
     free_seats = Integer(null=True, default=None, help_text="e-reading seats free, as staff last reported")
     free_seats_at = Timestamptz(null=True, default=None)
-    free_seats_by = ForeignKey(User, null=True, default=None)
+    free_seats_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

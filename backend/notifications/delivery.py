@@ -19,7 +19,7 @@ from typing import Any
 
 import structlog
 
-from backend.accounts.tables import User
+from backend.accounts.api import wechat_address
 from backend.core.i18n import DEFAULT_LOCALE, LOCALES
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
 from backend.notifications import subscriptions, texts
@@ -60,18 +60,18 @@ async def deliver_notice(*, notice_id: uuid.UUID, wechat: WechatClient, settings
     if outbound is None:
         return "not_queued"
     notice = await Notice.select(Notice.kind, Notice.params).where(Notice.id == notice_id).output(load_json=True).first()
-    person = await User.select(User.openid, User.locale, User.deleted_at).where(User.id == outbound["recipient"]).first()
+    person = await wechat_address(outbound["recipient"])
     if notice is None or person is None:
         return "not_queued"  # erased meanwhile (the row goes with the notice)
-    kind, openid = NoticeKind(notice["kind"]), person["openid"] or ""
+    kind, openid = NoticeKind(notice["kind"]), person.openid or ""
     if not outbound["template_id"]:
         return await _finish(outbound, OutboundStatus.skipped_no_template)
-    if not openid or openid.startswith("dev:") or person["deleted_at"] is not None:
+    if not openid or openid.startswith("dev:") or person.deleted:
         return await _finish(outbound, OutboundStatus.skipped_no_openid)
     if kind in _TIMED_KINDS and "starts_at" in notice["params"] and texts.moment(notice["params"]) <= moment:
         return await _finish(outbound, OutboundStatus.skipped_stale)
     user_id, template_id = outbound["recipient"], outbound["template_id"]
-    locale = person["locale"] if person["locale"] in LOCALES else DEFAULT_LOCALE
+    locale = person.locale if person.locale in LOCALES else DEFAULT_LOCALE
     body = _message(openid, template_id, kind, notice["params"], locale, settings)  # before spending anything
     if not await subscriptions.spend(user_id=user_id, template_id=template_id, floor=spend_floor(kind, settings)):
         return await _finish(outbound, OutboundStatus.skipped_no_budget)

@@ -15,7 +15,7 @@ from typing import Any
 
 from backend.core import jobs, signals
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
-from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus
+from backend.events.api import EventChanged, event_summary, registrants
 from backend.notifications import inbox, sources
 from backend.notifications.inbox import Posting
 from backend.notifications.tables import EventChangeDigest, NoticeKind
@@ -30,11 +30,11 @@ def flush_key(event_id: uuid.UUID | str, due_at: datetime) -> str:
     return f"{FLUSH_JOB}:{event_id}:{int(due_at.timestamp())}"
 
 
-async def note_event_change(message: signals.SignalMessage) -> None:
+async def note_event_change(message: signals.SignalMessage[EventChanged]) -> None:
     """Merge a change into the event's open digest (opening one if there is none), then make
     sure its flush is queued for the due time."""
-    event_id = uuid.UUID(message.payload["event_id"])
-    changed = [str(field) for field in message.payload.get("changed", [])]
+    event_id = message.payload.event_id
+    changed = [str(field) for field in message.payload.changed]
     for _attempt in range(_ATTEMPTS):
         try:
             async with transaction(EventChangeDigest._meta.db):
@@ -98,20 +98,16 @@ async def flush_digest(*, digest_id: uuid.UUID, settings: Settings, now: datetim
 
 
 async def _postings(digest_id: uuid.UUID, digest: dict[str, Any]) -> list[Posting]:
-    event = await Event.select(Event.status).where(Event.id == digest["event"]).first()
-    params = await sources.event_params(digest["event"])
-    if event is None or params is None or event["status"] != EventStatus.published.value:
+    event = await event_summary(digest["event"])
+    if event is None or not event.published:
         return []  # cancelled meanwhile: the cancellation notice says all there is to say
+    params = sources.summary_params(event)
     changed = digest["changed"] if isinstance(digest["changed"], list) else json.loads(digest["changed"] or "[]")
     # Those who signed up after the last change saw the event as it is; they need no notice.
-    registrants = await Registration.select(Registration.user).where(
-        (Registration.event == digest["event"])
-        & Registration.status.is_in([RegistrationStatus.confirmed.value, RegistrationStatus.waitlisted.value])
-        & (Registration.created_at <= digest["last_changed_at"])
-    )
+    people = await registrants(event.id, registered_by=digest["last_changed_at"])
     return [
-        Posting(row["user"], NoticeKind.event_changed, {**params, "changed": changed}, f"event_changed:{digest_id}")
-        for row in registrants
+        Posting(person, NoticeKind.event_changed, {**params, "changed": changed}, f"event_changed:{digest_id}")
+        for person in people
     ]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.accounts.tables import User
+from backend.accounts.api import live_people
 from backend.core import jobs
 from backend.core.db import transaction
 from backend.core.errors import NotFound
@@ -87,8 +87,7 @@ async def existing_keys(postings: list[Posting]) -> set[tuple[uuid.UUID, str]]:
 
 
 async def _living(user_ids: set[uuid.UUID]) -> set[uuid.UUID]:
-    rows = await User.select(User.id).where(User.id.is_in(list(user_ids)) & User.deleted_at.is_null())
-    return {row["id"] for row in rows}
+    return await live_people(user_ids)
 
 
 async def _insert_notice(posting: Posting, now: datetime) -> uuid.UUID | None:

@@ -1,9 +1,10 @@
-"""The notifications domain's background jobs (``linli worker`` imports this module to find them).
+"""The notifications domain's background jobs, declared in its manifest (the reminders round as a
+chore, on its schedule).
 
 - ``notifications.deliver`` (notice_id): one notice's WeChat message; keyed per notice.
 - ``notifications.event_changed`` (digest_id): an event's merged change notice, at its due time;
   keyed per (event, due time).
-- ``notifications.reminders``: every 5 minutes, reminders, due change notices, lost deliveries.
+- ``chore.reminders``: every 5 minutes, reminders, due change notices, lost deliveries.
 
 Arguments are plain JSON (ids and times as strings), as the Redis queue stores them. Jobs get
 the WeChat client and the settings from ``jobs.resource``: whoever runs them provides both.
@@ -44,12 +45,8 @@ async def reminder_round(now: str | None = None) -> dict[str, Any]:
     return await reminders.run_round(settings=jobs.resource("settings"), now=_moment(now))
 
 
-def register() -> None:
-    """Register the jobs and the round's schedule (on import; again after a test replaced one)."""
-    jobs.job(DELIVER, retries=5, backoff_seconds=10.0, timeout_seconds=60.0)(deliver)
-    jobs.job(EVENT_CHANGED, retries=5, backoff_seconds=10.0, timeout_seconds=300.0)(flush_event_changes)
-    jobs.job(REMINDERS, retries=3, backoff_seconds=30.0, timeout_seconds=600.0)(reminder_round)
-    jobs.every(REMINDERS, cron=reminders.CRON)
-
-
-register()
+JOBS = (
+    jobs.JobSpec(DELIVER, deliver, retries=5, backoff_seconds=10.0, timeout_seconds=60.0),
+    jobs.JobSpec(EVENT_CHANGED, flush_event_changes, retries=5, backoff_seconds=10.0, timeout_seconds=300.0),
+    jobs.JobSpec(REMINDERS, reminder_round, retries=3, backoff_seconds=30.0, timeout_seconds=600.0),
+)

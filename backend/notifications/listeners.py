@@ -11,125 +11,106 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from backend.core import signals
-from backend.events.signals import (
-    EVENT_CANCELLED,
-    EVENT_CHANGED,
-    REGISTRATION_CONFIRMED,
-    REGISTRATION_PROMOTED,
-    REGISTRATION_WAITLISTED,
+from backend.core import runtime
+from backend.core.signals import SignalMessage
+from backend.events.api import (
+    EventCancelled,
+    EventChanged,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationWaitlisted,
 )
-from backend.inclusion.signals import REDEMPTION_RESERVED
+from backend.inclusion.api import RedemptionReserved
 from backend.notifications import digests, inbox, sources
-from backend.notifications import jobs as _jobs  # noqa: F401  (registers, on import, the jobs listeners queue)
-from backend.notifications import privacy as notification_privacy
 from backend.notifications.inbox import Posting
 from backend.notifications.tables import NoticeKind
-from backend.settings import Settings
-from backend.volunteers.signals import HOURS_VERIFIED, INCIDENT_CHANGED, SHIFT_CANCELLED
+from backend.volunteers.api import HoursVerified, IncidentChanged, ShiftCancelled
 
-# The app's settings (which kinds have a template), set by ``register``.
-_config: dict[str, Settings] = {}
-
-
-def _settings() -> Settings:
-    return _config.get("settings") or Settings()
+RegistrationSignal = RegistrationConfirmed | RegistrationWaitlisted | RegistrationPromoted
 
 
 async def _post(postings: list[Posting]) -> None:
-    await inbox.post_notices(postings, settings=_settings())
+    # The running app's settings say which kinds have a WeChat template.
+    await inbox.post_notices(postings, settings=runtime.current().settings)
 
 
-async def _about_registration(message: signals.SignalMessage, kind: NoticeKind, **extra: Any) -> None:
+async def _about_registration(message: SignalMessage[RegistrationSignal], kind: NoticeKind, **extra: Any) -> None:
     payload = message.payload
-    params = await sources.event_params(payload["event_id"])
+    params = await sources.event_params(payload.event_id)
     if params is None:
         return
-    params.update(registration_id=payload["registration_id"], **extra)
-    await _post([Posting(uuid.UUID(payload["user_id"]), kind, params, f"{kind.value}:{payload['registration_id']}")])
+    params.update(registration_id=str(payload.registration_id), **extra)
+    await _post([Posting(payload.user_id, kind, params, f"{kind.value}:{payload.registration_id}")])
 
 
-async def registration_confirmed(message: signals.SignalMessage) -> None:
+async def registration_confirmed(message: SignalMessage[RegistrationConfirmed]) -> None:
     await _about_registration(message, NoticeKind.registration_confirmed)
 
 
-async def registration_waitlisted(message: signals.SignalMessage) -> None:
-    await _about_registration(message, NoticeKind.registration_waitlisted, position=message.payload.get("position"))
+async def registration_waitlisted(message: SignalMessage[RegistrationWaitlisted]) -> None:
+    await _about_registration(message, NoticeKind.registration_waitlisted, position=message.payload.position)
 
 
-async def registration_promoted(message: signals.SignalMessage) -> None:
+async def registration_promoted(message: SignalMessage[RegistrationPromoted]) -> None:
     await _about_registration(message, NoticeKind.registration_promoted)
 
 
-async def event_cancelled(message: signals.SignalMessage) -> None:
-    event_id = uuid.UUID(message.payload["event_id"])
+async def event_cancelled(message: SignalMessage[EventCancelled]) -> None:
+    event_id = message.payload.event_id
     await digests.drop_open_digest(event_id)
     params = await sources.event_params(event_id)
     if params is None:
         return
-    people = {uuid.UUID(item["user_id"]) for item in message.payload.get("registrations", [])}
+    people = {place.user_id for place in message.payload.registrations}
     await _post([Posting(person, NoticeKind.event_cancelled, params, f"event_cancelled:{event_id}") for person in sorted(people)])
 
 
-async def event_changed(message: signals.SignalMessage) -> None:
+async def event_changed(message: SignalMessage[EventChanged]) -> None:
     await digests.note_event_change(message)
 
 
-async def hours_verified(message: signals.SignalMessage) -> None:
+async def hours_verified(message: SignalMessage[HoursVerified]) -> None:
     payload = message.payload
     params = {
-        "entry_id": payload["entry_id"], "team_id": payload["team_id"], "team": await sources.team_name(payload["team_id"]),
-        "minutes": int(payload["minutes"]), "service_date": payload["service_date"], "entry_kind": payload.get("kind", ""),
+        "entry_id": str(payload.entry_id), "team_id": str(payload.team_id), "team": await sources.team_name(payload.team_id),
+        "minutes": payload.minutes, "service_date": payload.service_date.isoformat(), "entry_kind": payload.kind,
     }
-    await _post([Posting(uuid.UUID(payload["user_id"]), NoticeKind.hours_verified, params, f"hours_verified:{payload['entry_id']}")])
+    await _post([Posting(payload.user_id, NoticeKind.hours_verified, params, f"hours_verified:{payload.entry_id}")])
 
 
-async def redemption_reserved(message: signals.SignalMessage) -> None:
+async def redemption_reserved(message: SignalMessage[RedemptionReserved]) -> None:
     payload = message.payload
-    params = await sources.redemption_params(payload["redemption_id"])
+    params = await sources.redemption_params(payload.redemption_id)
     if params is not None:
-        key = f"reward_ready:{payload['redemption_id']}"
-        await _post([Posting(uuid.UUID(payload["user_id"]), NoticeKind.reward_ready, params, key)])
+        key = f"reward_ready:{payload.redemption_id}"
+        await _post([Posting(payload.user_id, NoticeKind.reward_ready, params, key)])
 
 
-async def shift_cancelled(message: signals.SignalMessage) -> None:
-    params = await sources.shift_params(message.payload["shift_id"])
+async def shift_cancelled(message: SignalMessage[ShiftCancelled]) -> None:
+    params = await sources.shift_params(message.payload.shift_id)
     if params is None:
         return
-    people = {uuid.UUID(item["user_id"]) for item in message.payload.get("signups", [])}
-    key = f"shift_cancelled:{message.payload['shift_id']}"
+    people = {place.user_id for place in message.payload.signups}
+    key = f"shift_cancelled:{message.payload.shift_id}"
     await _post([Posting(person, NoticeKind.shift_cancelled, params, key) for person in sorted(people)])
 
 
-async def incident_changed(message: signals.SignalMessage) -> None:
+async def incident_changed(message: SignalMessage[IncidentChanged]) -> None:
     payload = message.payload
-    if not payload.get("reporter_id"):
+    if payload.reporter_id is None:
         return  # reported anonymously, or the reporter's account is gone
-    params = {"incident_id": payload["incident_id"], "status": payload["status"], "party": payload.get("party") or ""}
-    await _post([Posting(uuid.UUID(payload["reporter_id"]), NoticeKind.incident_changed, params, f"incident_changed:{message.id}")])
+    params = {"incident_id": str(payload.incident_id), "status": payload.status, "party": payload.party or ""}
+    await _post([Posting(payload.reporter_id, NoticeKind.incident_changed, params, f"incident_changed:{message.id}")])
 
 
-LISTENERS = {
-    REGISTRATION_CONFIRMED: registration_confirmed,
-    REGISTRATION_WAITLISTED: registration_waitlisted,
-    REGISTRATION_PROMOTED: registration_promoted,
-    EVENT_CANCELLED: event_cancelled,
-    EVENT_CHANGED: event_changed,
-    HOURS_VERIFIED: hours_verified,
-    REDEMPTION_RESERVED: redemption_reserved,
-    SHIFT_CANCELLED: shift_cancelled,
-    INCIDENT_CHANGED: incident_changed,
-}
-
-
-def register(settings: Settings | None = None) -> None:
-    """(Re)register the listeners and the person's export/erasure part; with the app's settings,
-    which kinds have a template."""
-    if settings is not None:
-        _config["settings"] = settings
-    for name, listener in LISTENERS.items():
-        signals.listen(name)(listener)
-    notification_privacy.register()
-
-
-register()
+LISTENERS = (
+    (RegistrationConfirmed, registration_confirmed),
+    (RegistrationWaitlisted, registration_waitlisted),
+    (RegistrationPromoted, registration_promoted),
+    (EventCancelled, event_cancelled),
+    (EventChanged, event_changed),
+    (HoursVerified, hours_verified),
+    (RedemptionReserved, redemption_reserved),
+    (ShiftCancelled, shift_cancelled),
+    (IncidentChanged, incident_changed),
+)

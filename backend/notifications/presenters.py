@@ -12,8 +12,7 @@ from backend.core.i18n import _, babel_locale, format_datetime
 from backend.notifications import texts
 from backend.notifications.schemas import NoticeRead
 from backend.notifications.tables import NoticeKind
-from backend.volunteers.incident_queries import PARTY_NAMES
-from backend.volunteers.tables import IncidentStatus, ResponsibleParty
+from backend.volunteers.api import IncidentStatus, party_name
 
 Wording = Callable[[texts.Params], tuple[str, str]]
 _REFERENCES = ("event_id", "registration_id", "shift_id", "incident_id", "redemption_id")
@@ -33,7 +32,7 @@ def _shift(params: texts.Params) -> dict[str, str]:
 
 def _party(params: texts.Params) -> str:
     try:
-        return _(PARTY_NAMES[ResponsibleParty(params.get("party"))])
+        return party_name(str(params.get("party")))
     except ValueError:
         return _("the responsible party")
 

@@ -1,4 +1,4 @@
-"""The notifications domain's part of a person's export and erasure (core.privacy): their inbox,
+"""The notifications domain's part of a person's export and erasure (its manifest's ``PrivacyPart``): their inbox,
 the messages sent to them and their subscription budgets; erasure deletes all three."""
 
 from __future__ import annotations
@@ -32,7 +32,3 @@ async def erase_notifications(erasure: privacy.Erasure) -> None:
         await OutboundMessage.delete().where(OutboundMessage.recipient == erasure.user_id)
         await Notice.delete().where(Notice.recipient == erasure.user_id)
         await SubscriptionBudget.delete().where(SubscriptionBudget.user == erasure.user_id)
-
-
-def register() -> None:
-    privacy.contribute("notifications", export=export_notifications, erase=erase_notifications)

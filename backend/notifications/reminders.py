@@ -13,12 +13,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backend.events.tables import EventStatus, Registration, RegistrationStatus
+from backend.events.api import confirmed_starting
 from backend.notifications import digests, inbox, sources
 from backend.notifications.inbox import Posting
 from backend.notifications.tables import NoticeKind, OutboundMessage, OutboundStatus
 from backend.settings import Settings
-from backend.volunteers.tables import ShiftSignup, ShiftStatus, SignupStatus
+from backend.volunteers.api import shift_places_starting
 
 CRON = "*/5 * * * *"
 WINDOW = timedelta(minutes=15)  # the 5-minute period, with room for a late or skipped round
@@ -44,43 +44,31 @@ async def run_round(*, settings: Settings, now: datetime | None = None) -> dict[
 async def event_reminders(*, settings: Settings, now: datetime, hours: int) -> int:
     """Reminders for events starting ``hours`` from now (within one window); how many were new."""
     lead = timedelta(hours=hours)
-    rows = await Registration.select(Registration.id, Registration.user, Registration.event).where(
-        (Registration.status == RegistrationStatus.confirmed.value)
-        & (Registration.event.status == EventStatus.published.value)
-        & (Registration.event.starts_at > now + lead - WINDOW)
-        & (Registration.event.starts_at <= now + lead)
-    )
+    places = await confirmed_starting(after=now + lead - WINDOW, until=now + lead)
     events: dict[uuid.UUID, dict[str, Any] | None] = {}
     postings = []
-    for row in rows:
-        if row["event"] not in events:
-            events[row["event"]] = await sources.event_params(row["event"])
-        params = events[row["event"]]
+    for place in places:
+        if place.event_id not in events:
+            events[place.event_id] = await sources.event_params(place.event_id)
+        params = events[place.event_id]
         if params is not None:
-            postings.append(
-                Posting(row["user"], NoticeKind.event_reminder, {**params, "registration_id": str(row["id"]), "hours": hours},
-                        f"event_reminder_{hours}h:{row['id']}")
-            )
+            extra = {"registration_id": str(place.registration_id), "hours": hours}
+            key = f"event_reminder_{hours}h:{place.registration_id}"
+            postings.append(Posting(place.user_id, NoticeKind.event_reminder, {**params, **extra}, key))
     return await _post_new(postings, settings, now)
 
 
 async def shift_reminders(*, settings: Settings, now: datetime) -> int:
-    rows = await ShiftSignup.select(ShiftSignup.id, ShiftSignup.user, ShiftSignup.shift).where(
-        (ShiftSignup.status == SignupStatus.signed_up.value)
-        & (ShiftSignup.shift.status == ShiftStatus.scheduled.value)
-        & (ShiftSignup.shift.starts_at > now + SHIFT_LEAD - WINDOW)
-        & (ShiftSignup.shift.starts_at <= now + SHIFT_LEAD)
-    )
+    places = await shift_places_starting(after=now + SHIFT_LEAD - WINDOW, until=now + SHIFT_LEAD)
     shifts: dict[uuid.UUID, dict[str, Any] | None] = {}
     postings = []
-    for row in rows:
-        if row["shift"] not in shifts:
-            shifts[row["shift"]] = await sources.shift_params(row["shift"])
-        params = shifts[row["shift"]]
+    for place in places:
+        if place.shift_id not in shifts:
+            shifts[place.shift_id] = await sources.shift_params(place.shift_id)
+        params = shifts[place.shift_id]
         if params is not None:
-            postings.append(
-                Posting(row["user"], NoticeKind.shift_reminder, {**params, "signup_id": str(row["id"])}, f"shift_reminder:{row['id']}")
-            )
+            key = f"shift_reminder:{place.signup_id}"
+            postings.append(Posting(place.user_id, NoticeKind.shift_reminder, {**params, "signup_id": str(place.signup_id)}, key))
     return await _post_new(postings, settings, now)
 
 

@@ -1,4 +1,4 @@
-"""What a notice says about the things it is about, read from the domains upstream.
+"""What a notice says about the things it is about, read through the upstream domains' APIs.
 
 Parameters are a snapshot: ids as strings, user content as {locale: text}, times in UTC as ISO
 strings, so a notice reads the same later, in any language, whatever becomes of its source.
@@ -9,44 +9,40 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from backend.events.tables import Event
-from backend.inclusion.tables import Redemption
-from backend.volunteers.tables import Shift, Team
+from backend.events.api import EventSummary, event_summary
+from backend.inclusion.api import redemption_summary
+from backend.volunteers.api import shift_summary
+from backend.volunteers.api import team_name as _team_name
+
+
+def summary_params(event: EventSummary) -> dict[str, Any]:
+    return {"event_id": str(event.id), "title": event.title, "starts_at": event.starts_at.isoformat(), "venue": event.venue_name}
 
 
 async def event_params(event_id: uuid.UUID | str) -> dict[str, Any] | None:
-    row = await Event.select(Event.id, Event.title, Event.starts_at, Event.venue.name).where(
-        Event.id == uuid.UUID(str(event_id))
-    ).output(load_json=True).first()
-    if row is None:
-        return None
-    return {"event_id": str(row["id"]), "title": row["title"] or {}, "starts_at": row["starts_at"].isoformat(), "venue": row["venue.name"] or {}}
+    event = await event_summary(uuid.UUID(str(event_id)))
+    return summary_params(event) if event is not None else None
 
 
 async def shift_params(shift_id: uuid.UUID | str) -> dict[str, Any] | None:
-    row = await Shift.select(Shift.id, Shift.title, Shift.starts_at, Shift.team.id, Shift.team.name).where(
-        Shift.id == uuid.UUID(str(shift_id))
-    ).output(load_json=True).first()
-    if row is None:
+    shift = await shift_summary(uuid.UUID(str(shift_id)))
+    if shift is None:
         return None
     return {
-        "shift_id": str(row["id"]), "title": row["title"] or {}, "starts_at": row["starts_at"].isoformat(),
-        "team_id": str(row["team.id"]), "team": row["team.name"] or {},
+        "shift_id": str(shift.id), "title": shift.title, "starts_at": shift.starts_at.isoformat(),
+        "team_id": str(shift.team_id), "team": shift.team_name,
     }
 
 
 async def team_name(team_id: uuid.UUID | str) -> dict[str, str]:
-    row = await Team.select(Team.name).where(Team.id == uuid.UUID(str(team_id))).output(load_json=True).first()
-    return (row or {}).get("name") or {}
+    return await _team_name(uuid.UUID(str(team_id)))
 
 
 async def redemption_params(redemption_id: uuid.UUID | str) -> dict[str, Any] | None:
-    row = await Redemption.select(
-        Redemption.id, Redemption.reward.id, Redemption.reward.name, Redemption.reward.community.name, Redemption.pickup_code
-    ).where(Redemption.id == uuid.UUID(str(redemption_id))).output(load_json=True).first()
-    if row is None:
+    found = await redemption_summary(uuid.UUID(str(redemption_id)))
+    if found is None:
         return None
     return {
-        "redemption_id": str(row["id"]), "reward_id": str(row["reward.id"]), "reward": row["reward.name"] or {},
-        "community": row["reward.community.name"] or {}, "pickup_code": row["pickup_code"],
+        "redemption_id": str(found.id), "reward_id": str(found.reward_id), "reward": found.reward_name,
+        "community": found.community_name, "pickup_code": found.pickup_code,
     }

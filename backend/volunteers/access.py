@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from backend.accounts.services import Permission, may, scope_paths
-from backend.accounts.tables import Organisation
+from backend.accounts.api import Permission, may, scope_paths
 from backend.core.errors import Forbidden, NotFound
 from backend.core.i18n import N_
 from backend.volunteers.tables import MemberRole, MemberStatus, Team, TeamMember
@@ -57,8 +56,7 @@ async def coordinated_team_ids(*, user_id: uuid.UUID) -> list[uuid.UUID]:
     )
     ids = {row["team"] for row in own}
     for path in await scope_paths(user_id=user_id, permission=Permission.coordinate_volunteers):
-        communities = Organisation.select(Organisation.id).where(Organisation.path.like(f"{path}%"))
-        rows = await Team.select(Team.id).where(Team.community.is_in([r["id"] for r in await communities]))
+        rows = await Team.select(Team.id).where(Team.community.path.like(f"{path}%"))
         ids.update(row["id"] for row in rows)
     return sorted(ids)
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import structlog
 
-from backend.accounts.services import mask_phone
-from backend.accounts.tables import User
+from backend.accounts.api import lock_person
+from backend.core.values import mask_phone
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.geo import distance_m
@@ -142,7 +142,7 @@ async def scan_checkpoint(*, user_id: uuid.UUID, shift_id: uuid.UUID, code: str,
     try:
         async with transaction(CheckpointScan._meta.db):
             # One volunteer's scans queue here, so the order check sees the scan before it.
-            await lock_row(User._meta.db, User._meta.tablename, user_id)
+            await lock_person(user_id)
             already = await _record_scan(signup.id, checkpoint, checkpoints, moment)
     except UNIQUE_VIOLATIONS:
         already = True  # the same plate, scanned twice at once: the first scan stands
@@ -213,7 +213,7 @@ async def check_out(*, user_id: uuid.UUID, shift_id: uuid.UUID, now: datetime | 
         raise _not_checked_in()
     if signup.checked_out_at is None:
         async with transaction(ShiftSignup._meta.db):
-            await lock_row(User._meta.db, User._meta.tablename, user_id)
+            await lock_person(user_id)
             await _close(shift, signup, out_at=now or _now(), automatic=False)
         signup = await own_signup(user_id=user_id, shift_id=shift.id)
     if signup.checked_out_at is None:  # the shift was called off meanwhile
@@ -300,7 +300,7 @@ async def _close_forgotten(signup_id: uuid.UUID) -> bool:
     shift = await load_shift(signup.shift)
     async with transaction(ShiftSignup._meta.db):
         # The volunteer's row first, as their own check-out takes it: the two cannot deadlock.
-        await lock_row(User._meta.db, User._meta.tablename, signup.user)
+        await lock_person(signup.user)
         return await _close(shift, signup, out_at=shift.ends_at, automatic=True)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
-from backend.accounts.demo import DemoAccounts
-from backend.accounts.services import login_as_developer
+from backend.accounts.api import login_as_developer
+from backend.core.domain import DemoWorld
 from backend.core.crypto import seal
 from backend.core.i18n import CITY_TZ
 from backend.volunteers.profiles import ID_NUMBER, REAL_NAME
@@ -57,8 +57,17 @@ def _evening(days_ahead: int) -> datetime:
     return datetime.combine(day, time(19, 0), tzinfo=CITY_TZ).astimezone(UTC)
 
 
-async def seed(accounts: DemoAccounts, *, secret_key: str) -> int:
-    """Create the demo teams when they are missing; returns how many teams were created."""
+async def seed(world: DemoWorld) -> None:
+    """Create the demo teams when they are missing."""
+    teams = await _seed(world, secret_key=world.secret_key)
+    world.summary.append(
+        f"demo volunteer teams: {teams} created (volunteer: dev-login with openid demo-volunteer)"
+        if teams
+        else "demo volunteer teams: already there, none added"
+    )
+
+
+async def _seed(accounts: DemoWorld, *, secret_key: str) -> int:
     existing = {row["name"].get("zh-Hans") for row in await Team.select(Team.name).output(load_json=True)}
     if PATROL_NAME["zh-Hans"] in existing:
         return 0
@@ -144,7 +153,7 @@ async def _past_service(team: uuid.UUID, route: uuid.UUID, volunteer: uuid.UUID,
         ).save()
 
 
-async def _incidents(accounts: DemoAccounts, community: uuid.UUID, team: uuid.UUID, reporter: uuid.UUID, coordinator: uuid.UUID) -> None:
+async def _incidents(accounts: DemoWorld, community: uuid.UUID, team: uuid.UUID, reporter: uuid.UUID, coordinator: uuid.UUID) -> None:
     parties = {
         IncidentKind.group_renting: (ResponsibleParty.property_company, accounts.organisations["property"]),
         IncidentKind.illegal_construction: (ResponsibleParty.city_management, accounts.organisations["chengguan"]),

@@ -20,7 +20,7 @@ from backend.core.errors import DomainError
 from backend.core.i18n import N_
 from backend.volunteers.access import get_team, may_coordinate, require_coordinator
 from backend.volunteers.hours import as_uuid, entry_not_found, entry_row, hours_of, required_reason
-from backend.volunteers.signals import HOURS_VERIFIED
+from backend.volunteers.signals import HoursVerified
 from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, Team
 
 NOT_FOUND = "hours_entry_not_found"
@@ -60,18 +60,18 @@ async def _decidable(user_id: uuid.UUID, entry_id: uuid.UUID) -> tuple[HoursEntr
     return entry, team
 
 
-def _payload(row: dict[str, Any], community_id: uuid.UUID, verified_by: uuid.UUID, verified_at: datetime) -> dict[str, Any]:
-    return {
-        "entry_id": str(row["id"]),
-        "user_id": str(row["user"]),
-        "team_id": str(row["team"]),
-        "community_id": str(community_id),
-        "kind": row["kind"],
-        "minutes": int(row["minutes"]),
-        "service_date": str(row["service_date"]),
-        "verified_by": str(verified_by),
-        "verified_at": verified_at.isoformat(),
-    }
+def _payload(row: dict[str, Any], community_id: uuid.UUID, verified_by: uuid.UUID, verified_at: datetime) -> HoursVerified:
+    return HoursVerified(
+        entry_id=row["id"],
+        user_id=row["user"],
+        team_id=row["team"],
+        community_id=community_id,
+        kind=row["kind"],
+        minutes=int(row["minutes"]),
+        service_date=row["service_date"],
+        verified_by=verified_by,
+        verified_at=verified_at,
+    )
 
 
 async def _verify_pending(entry_ids: list[uuid.UUID], team: Team, user_id: uuid.UUID) -> list[uuid.UUID]:
@@ -86,7 +86,7 @@ async def _verify_pending(entry_ids: list[uuid.UUID], team: Team, user_id: uuid.
         & (HoursEntry.status == HoursStatus.pending.value)
     ).returning(HoursEntry.id, HoursEntry.user, HoursEntry.team, HoursEntry.kind, HoursEntry.minutes, HoursEntry.service_date)
     for row in rows:
-        await signals.emit(HOURS_VERIFIED, _payload(row, team.community, user_id, now))
+        await signals.emit(_payload(row, team.community, user_id, now))
     return [as_uuid(row["id"]) for row in rows]
 
 
@@ -244,5 +244,5 @@ async def _write_correction(
         "id": correction.id, "user": entry.user, "team": entry.team, "kind": correction.kind,
         "minutes": minutes, "service_date": entry.service_date,
     }
-    await signals.emit(HOURS_VERIFIED, _payload(row, team.community, user_id, now))
+    await signals.emit(_payload(row, team.community, user_id, now))
     return correction.id

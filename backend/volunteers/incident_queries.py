@@ -16,8 +16,7 @@ from typing import Any
 
 from piccolo.columns.combination import Where
 
-from backend.accounts.services import Permission, scope_paths
-from backend.accounts.tables import Membership, Organisation, User
+from backend.accounts.api import Permission, is_member, member_organisation_ids, organisations, people, scope_paths
 from backend.core.errors import NotFound
 from backend.core.i18n import CITY_TZ, N_, _, format_datetime, pick
 from backend.core.media import media_url
@@ -115,9 +114,7 @@ async def viewer_of(*, user_id: uuid.UUID, incident: Mapping[str, Any]) -> Viewe
     party = (
         incident["status"] in PARTY_STATUSES
         and incident["party_organisation"] is not None
-        and await Membership.exists().where(
-            (Membership.user == user_id) & (Membership.organisation == incident["party_organisation"])
-        )
+        and await is_member(user_id, incident["party_organisation"])
     )
     return Viewer(
         reporter=incident["reporter"] == user_id,
@@ -143,18 +140,14 @@ async def organisation_names(ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID,
     wanted = list({i for i in ids if i is not None})
     if not wanted:
         return {}
-    rows = await Organisation.select(Organisation.id, Organisation.name).where(
-        Organisation.id.is_in(wanted)
-    ).output(load_json=True)
-    return {row["id"]: pick(row["name"])[0] for row in rows}
+    return {found.id: pick(found.name)[0] for found in (await organisations(wanted)).values()}
 
 
 async def _user_names(ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     wanted = list({i for i in ids if i is not None})
     if not wanted:
         return {}
-    rows = await User.select(User.id, User.display_name).where(User.id.is_in(wanted))
-    return {row["id"]: row["display_name"] for row in rows}
+    return {found.id: found.display_name for found in (await people(wanted)).values()}
 
 
 def _ref(organisation_id: uuid.UUID | None, names: Mapping[uuid.UUID, str]) -> NamedRef | None:
@@ -237,8 +230,10 @@ async def _scope_condition(user_id: uuid.UUID, scope: IncidentScope) -> Where | 
     if scope == "mine":
         return Incident.reporter == user_id
     if scope == "assigned":
-        organisations = Membership.select(Membership.organisation).where(Membership.user == user_id)
-        return Incident.party_organisation.is_in(organisations) & Incident.status.is_in(list(PARTY_STATUSES))
+        member_of = await member_organisation_ids(user_id)
+        if not member_of:
+            return None
+        return Incident.party_organisation.is_in(member_of) & Incident.status.is_in(list(PARTY_STATUSES))
     paths = await scope_paths(user_id=user_id, permission=Permission.coordinate_volunteers)
     conditions: list[Any] = [Incident.community.path.like(f"{path}%") for path in paths]
     teams = await access.coordinated_team_ids(user_id=user_id)

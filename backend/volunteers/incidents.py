@@ -15,8 +15,7 @@ from typing import Any
 
 import structlog
 
-from backend.accounts.services import ancestor_ids
-from backend.accounts.tables import Organisation, OrganisationKind, User
+from backend.accounts.api import OrganisationKind, ancestor_ids, organisation, wechat_address
 from backend.core import signals
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
@@ -35,7 +34,7 @@ from backend.volunteers.incident_queries import (
     visible_incident,
 )
 from backend.volunteers.incident_schemas import IncidentCreate, IncidentUpdate, NamedRef, RoutingRead, RoutingRule
-from backend.volunteers.signals import INCIDENT_CHANGED
+from backend.volunteers.signals import IncidentChanged
 from backend.volunteers.tables import (
     Incident,
     IncidentChange,
@@ -68,12 +67,10 @@ def _community_not_found() -> NotFound:
 
 
 async def _community(community_id: uuid.UUID) -> dict[str, Any]:
-    row = await Organisation.select(Organisation.id, Organisation.path).where(
-        (Organisation.id == community_id) & (Organisation.kind == OrganisationKind.community.value)
-    ).first()
-    if row is None:
+    found = await organisation(community_id)
+    if found is None or found.kind != OrganisationKind.community.value:
         raise _community_not_found()
-    return row
+    return {"id": found.id, "path": found.path}
 
 
 def _clean_text(text: str) -> str:
@@ -90,8 +87,8 @@ async def _moderate(wechat: WechatClient, user_id: uuid.UUID, text: str) -> Mode
     """clear, or held for a coordinator; "risky" text is refused and nothing is stored."""
     if not wechat.configured:
         return Moderation.clear
-    row = await User.select(User.openid).where(User.id == user_id).first()
-    openid = row["openid"] if row else None
+    address = await wechat_address(user_id)
+    openid = address.openid if address else None
     if not openid or openid.startswith("dev:"):
         return Moderation.clear  # WeChat only checks text of people it knows
     try:
@@ -141,8 +138,8 @@ def _party_organisation(party: str, organisation: uuid.UUID | None, community_id
     return organisation
 
 
-def _changed(incident_id: uuid.UUID, reporter: uuid.UUID | None, status: str, party: str) -> dict[str, Any]:
-    return {"incident_id": str(incident_id), "reporter_id": str(reporter) if reporter else None, "status": status, "party": party}
+def _changed(incident_id: uuid.UUID, reporter: uuid.UUID | None, status: str, party: str) -> IncidentChanged:
+    return IncidentChanged(incident_id=incident_id, reporter_id=reporter, status=status, party=party)
 
 
 async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: WechatClient) -> uuid.UUID:
@@ -167,7 +164,7 @@ async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: W
             incident=incident.id, status=IncidentStatus.reported.value, actor=user_id,
             actor_role="reporter", party=party, created_at=now,
         ).save()
-        await signals.emit(INCIDENT_CHANGED, _changed(incident.id, user_id, IncidentStatus.reported.value, party))
+        await signals.emit(_changed(incident.id, user_id, IncidentStatus.reported.value, party))
     return incident.id
 
 
@@ -222,9 +219,7 @@ async def _forward_to(row: Mapping[str, Any], change: IncidentUpdate) -> tuple[s
         raise DomainError(
             "incident_party_fixed", N_("The responsible party can only be changed when forwarding."), status=422
         )
-    if change.party_organisation_id is not None and not await Organisation.exists().where(
-        Organisation.id == change.party_organisation_id
-    ):
+    if change.party_organisation_id is not None and await organisation(change.party_organisation_id) is None:
         raise DomainError("organisation_not_found", N_("This organisation does not exist."), status=422)
     if change.party is None:
         return row["party"], change.party_organisation_id
@@ -260,7 +255,7 @@ async def change_incident_status(*, user_id: uuid.UUID, incident_id: uuid.UUID, 
             incident=incident_id, status=target.value, actor=user_id, actor_role=actor_role,
             note=change.note.strip(), party=party, created_at=now,
         ).save()
-        await signals.emit(INCIDENT_CHANGED, _changed(incident_id, row["reporter"], target.value, party))
+        await signals.emit(_changed(incident_id, row["reporter"], target.value, party))
 
 
 # --- routing --------------------------------------------------------------------------------------

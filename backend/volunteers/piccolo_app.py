@@ -40,6 +40,6 @@ APP_CONFIG = AppConfig(
         Incident,
         IncidentChange,
     ],
-    migration_dependencies=["backend.events.piccolo_app"],
+    migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],
 )

@@ -1,4 +1,4 @@
-"""The volunteers domain's part of a person's export and erasure (core.privacy).
+"""The volunteers domain's part of a person's export and erasure (its manifest's ``PrivacyPart``).
 
 Erasure releases every shift place still to come, ends memberships, removes the volunteer
 profile (with the sealed real name and identity number) and the reporter from incidents. The
@@ -8,10 +8,9 @@ hours ledger keeps its rows, now pointing at an anonymised account, so team tota
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from backend.core import privacy
+from backend.core import clock, privacy, runtime
 from backend.core.errors import DomainError
 from backend.volunteers.profiles import identity_for_record
 from backend.volunteers.shifts import cancel_signup
@@ -29,36 +28,35 @@ from backend.volunteers.tables import (
 )
 
 
-def _exporter(secret_key: str) -> privacy.Exporter:
-    async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
-        return {
-            "profile": await _profile(user_id, secret_key),
-            "team_memberships": await TeamMember.select(
-                TeamMember.team, TeamMember.team.name.as_alias("team_name"), TeamMember.role, TeamMember.status,
-                TeamMember.created_at, TeamMember.decided_at,
-            ).where(TeamMember.user == user_id).output(load_json=True),
-            "shift_signups": await ShiftSignup.select(
-                ShiftSignup.id, ShiftSignup.shift, ShiftSignup.shift.title.as_alias("shift_title"),
-                ShiftSignup.shift.starts_at.as_alias("shift_starts_at"), ShiftSignup.status, ShiftSignup.created_at,
-                ShiftSignup.cancelled_at, ShiftSignup.checked_in_at, ShiftSignup.checked_out_at,
-                ShiftSignup.closed_automatically, ShiftSignup.flags,
-            ).where(ShiftSignup.user == user_id).output(load_json=True),
-            "checkpoint_scans": await CheckpointScan.select(
-                CheckpointScan.signup, CheckpointScan.checkpoint.name.as_alias("checkpoint_name"), CheckpointScan.scanned_at,
-            ).where(CheckpointScan.signup.user == user_id).output(load_json=True),
-            "hours": await HoursEntry.select(
-                HoursEntry.id, HoursEntry.team, HoursEntry.kind, HoursEntry.minutes, HoursEntry.service_date,
-                HoursEntry.content, HoursEntry.reason, HoursEntry.status, HoursEntry.corrects, HoursEntry.created_at,
-                HoursEntry.decided_at,
-            ).where(HoursEntry.user == user_id).output(load_json=True),
-            "service_records": await ServiceRecord.select(
-                ServiceRecord.record_number, ServiceRecord.code, ServiceRecord.issued_at, ServiceRecord.total_minutes,
-                ServiceRecord.period_start, ServiceRecord.period_end,
-            ).where(ServiceRecord.user == user_id),
-            "incidents_reported": await _incidents(user_id),
-        }
-
-    return export_volunteering
+async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
+    """The real name is unsealed with the running app's key, for the person themselves."""
+    secret_key = runtime.current().settings.secret_key
+    return {
+        "profile": await _profile(user_id, secret_key),
+        "team_memberships": await TeamMember.select(
+            TeamMember.team, TeamMember.team.name.as_alias("team_name"), TeamMember.role, TeamMember.status,
+            TeamMember.created_at, TeamMember.decided_at,
+        ).where(TeamMember.user == user_id).output(load_json=True),
+        "shift_signups": await ShiftSignup.select(
+            ShiftSignup.id, ShiftSignup.shift, ShiftSignup.shift.title.as_alias("shift_title"),
+            ShiftSignup.shift.starts_at.as_alias("shift_starts_at"), ShiftSignup.status, ShiftSignup.created_at,
+            ShiftSignup.cancelled_at, ShiftSignup.checked_in_at, ShiftSignup.checked_out_at,
+            ShiftSignup.closed_automatically, ShiftSignup.flags,
+        ).where(ShiftSignup.user == user_id).output(load_json=True),
+        "checkpoint_scans": await CheckpointScan.select(
+            CheckpointScan.signup, CheckpointScan.checkpoint.name.as_alias("checkpoint_name"), CheckpointScan.scanned_at,
+        ).where(CheckpointScan.signup.user == user_id).output(load_json=True),
+        "hours": await HoursEntry.select(
+            HoursEntry.id, HoursEntry.team, HoursEntry.kind, HoursEntry.minutes, HoursEntry.service_date,
+            HoursEntry.content, HoursEntry.reason, HoursEntry.status, HoursEntry.corrects, HoursEntry.created_at,
+            HoursEntry.decided_at,
+        ).where(HoursEntry.user == user_id).output(load_json=True),
+        "service_records": await ServiceRecord.select(
+            ServiceRecord.record_number, ServiceRecord.code, ServiceRecord.issued_at, ServiceRecord.total_minutes,
+            ServiceRecord.period_start, ServiceRecord.period_end,
+        ).where(ServiceRecord.user == user_id),
+        "incidents_reported": await _incidents(user_id),
+    }
 
 
 async def _profile(user_id: uuid.UUID, secret_key: str) -> dict[str, Any] | None:
@@ -90,7 +88,7 @@ async def erase_volunteering(erasure: privacy.Erasure) -> None:
     upcoming = await ShiftSignup.select(ShiftSignup.shift).where(
         (ShiftSignup.user == user_id)
         & (ShiftSignup.status == SignupStatus.signed_up.value)
-        & (ShiftSignup.shift.starts_at > datetime.now(UTC))
+        & (ShiftSignup.shift.starts_at > clock.now())
     )
     for row in upcoming:
         try:
@@ -98,14 +96,10 @@ async def erase_volunteering(erasure: privacy.Erasure) -> None:
         except DomainError:
             continue  # started or cancelled meanwhile: nothing left to release
     await ShiftSignup.update({ShiftSignup.idempotency_key: None}).where(ShiftSignup.user == user_id)
-    await TeamMember.update({TeamMember.status: MemberStatus.left.value, TeamMember.decided_at: datetime.now(UTC)}).where(
+    await TeamMember.update({TeamMember.status: MemberStatus.left.value, TeamMember.decided_at: clock.now()}).where(
         (TeamMember.user == user_id) & (TeamMember.status != MemberStatus.left.value)
     )
     await VolunteerProfile.delete().where(VolunteerProfile.user == user_id)
     await ServiceRecord.update({ServiceRecord.holder_masked: ""}).where(ServiceRecord.user == user_id)
     await Incident.update({Incident.reporter: None}).where(Incident.reporter == user_id)
     await IncidentChange.update({IncidentChange.actor: None}).where(IncidentChange.actor == user_id)
-
-
-def register(*, secret_key: str) -> None:
-    privacy.contribute("volunteers", export=_exporter(secret_key), erase=erase_volunteering)

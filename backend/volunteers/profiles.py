@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from backend.accounts.tables import User
+from backend.accounts.api import lock_person
 from backend.core.crypto import SealBroken, seal, unseal
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, NotFound
@@ -172,7 +172,7 @@ async def save_profile(*, user_id: uuid.UUID, data: VolunteerProfileWrite, secre
     try:
         async with transaction(engine):
             # One person's concurrent saves queue here, so the second sees the first's row.
-            await lock_row(engine, User._meta.tablename, user_id)
+            await lock_person(user_id)
             created = not await VolunteerProfile.exists().where(VolunteerProfile.user == user_id)
             if created:
                 await _insert(user_id, changes)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from backend.accounts.tables import User
+from backend.accounts.api import lock_person
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_
@@ -132,7 +132,7 @@ async def _new_record(
         try:
             async with transaction(engine):
                 # One person's concurrent downloads queue here, so they issue one record, not two.
-                await lock_row(engine, User._meta.tablename, user_id)
+                await lock_person(user_id)
                 earlier = await _record_by_fingerprint(user_id, fingerprint)
                 if earlier is not None:
                     return earlier

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.accounts.schemas import LocaleCode
+from backend.core.i18n import LocaleCode
 from backend.volunteers.tables import IdDocument, JoinMode, TeamKind
 
 MemberRoleCode = Literal["member", "coordinator"]

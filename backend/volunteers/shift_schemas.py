@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.accounts.schemas import LocaleCode
+from backend.core.i18n import LocaleCode
 
 ShiftStatusCode = Literal["scheduled", "cancelled"]
 SignupStatusCode = Literal["signed_up", "cancelled", "attended", "no_show"]

@@ -15,14 +15,14 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from backend.accounts.tables import User
+from backend.accounts.api import lock_person
 from backend.core import signals
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_, as_city_time, pick
 from backend.volunteers import access
 from backend.volunteers.shift_schemas import MySignup, RouteBrief, ShiftCreate, ShiftRead, TeamBrief
-from backend.volunteers.signals import SHIFT_CANCELLED
+from backend.volunteers.signals import ShiftCancelled, SignupRef
 from backend.volunteers.tables import (
     Checkpoint,
     Route,
@@ -121,11 +121,8 @@ async def cancel_shift(*, user_id: uuid.UUID, shift_id: uuid.UUID, now: datetime
         ).where((ShiftSignup.shift == shift.id) & (ShiftSignup.status == SignupStatus.signed_up.value)).returning(
             ShiftSignup.id, ShiftSignup.user
         )
-        await signals.emit(SHIFT_CANCELLED, {
-            "shift_id": str(shift.id),
-            "team_id": str(shift.team),
-            "signups": [{"signup_id": str(row["id"]), "user_id": str(row["user"])} for row in released],
-        })
+        released_places = [SignupRef(signup_id=row["id"], user_id=row["user"]) for row in released]
+        await signals.emit(ShiftCancelled(shift_id=shift.id, team_id=shift.team, signups=released_places))
     return await load_shift(shift.id)
 
 
@@ -241,7 +238,7 @@ async def sign_up(
     try:
         async with signals.atomic():
             # One volunteer's concurrent requests queue here, so the checks below see each other.
-            await lock_row(User._meta.db, User._meta.tablename, user_id)
+            await lock_person(user_id)
             if idempotency_key and (earlier := await _by_idempotency_key(user_id, shift_id, idempotency_key)):
                 return earlier, False  # a concurrent retry of this request committed first
             signup = await _take_place(user_id, shift, idempotency_key, moment)
@@ -313,7 +310,7 @@ async def cancel_signup(*, user_id: uuid.UUID, shift_id: uuid.UUID, now: datetim
     not_signed_up = DomainError("not_signed_up", N_("You have no place on this shift to cancel."), status=409)
     async with transaction(Shift._meta.db):
         # The volunteer's row, then the shift's: the order every writer here takes them in.
-        await lock_row(User._meta.db, User._meta.tablename, user_id)
+        await lock_person(user_id)
         await lock_row(Shift._meta.db, Shift._meta.tablename, shift.id)
         cancelled = await ShiftSignup.update(
             {ShiftSignup.status: SignupStatus.cancelled.value, ShiftSignup.cancelled_at: _now()}

@@ -1,9 +1,51 @@
-"""What the volunteers domain announces (through the core outbox)."""
+"""What the volunteers domain announces (through the core outbox), as typed payloads; later
+domains import them from ``backend.volunteers.api``."""
 
-# {entry_id, user_id, team_id, community_id, kind, minutes, service_date, verified_by, verified_at}
-# Exactly once per ledger entry; ``minutes`` is negative for a correction that takes hours away.
-HOURS_VERIFIED = "volunteers.hours_verified"
-# {shift_id, team_id, signups: [{signup_id, user_id}]}: a coordinator called a shift off.
-SHIFT_CANCELLED = "volunteers.shift_cancelled"
-# {incident_id, reporter_id, status, party}: the reporter's incident moved on.
-INCIDENT_CHANGED = "volunteers.incident_changed"
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import ClassVar
+
+import msgspec
+
+from backend.core.signals import Signal
+
+
+class HoursVerified(Signal):
+    """Exactly once per ledger entry; ``minutes`` is negative for a correction that takes hours away."""
+
+    NAME: ClassVar[str] = "volunteers.hours_verified"
+    entry_id: uuid.UUID
+    user_id: uuid.UUID
+    team_id: uuid.UUID
+    community_id: uuid.UUID | None
+    kind: str
+    minutes: int
+    service_date: date
+    verified_by: uuid.UUID
+    verified_at: datetime
+
+
+class SignupRef(msgspec.Struct, frozen=True):
+    signup_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+class ShiftCancelled(Signal):
+    """A coordinator called a shift off; ``signups`` held a place on it."""
+
+    NAME: ClassVar[str] = "volunteers.shift_cancelled"
+    shift_id: uuid.UUID
+    team_id: uuid.UUID
+    signups: list[SignupRef] = []
+
+
+class IncidentChanged(Signal):
+    """The reporter's incident moved on (``reporter_id`` None: anonymous, or the account is gone)."""
+
+    NAME: ClassVar[str] = "volunteers.incident_changed"
+    incident_id: uuid.UUID
+    reporter_id: uuid.UUID | None
+    status: str
+    party: str = ""

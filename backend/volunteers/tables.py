@@ -18,7 +18,6 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from backend.accounts.tables import Organisation, User
 
 
 class TeamKind(str, Enum):
@@ -114,7 +113,7 @@ class VolunteerProfile(Table, tablename="volunteer_profile"):
     """A resident's opt-in to volunteering; identity only for the formal service record."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey(User, null=False, unique=True)
+    user = ForeignKey("backend.accounts.tables.User", null=False, unique=True)
     real_name_sealed = Text(null=True, default=None, secret=True, help_text="AES-GCM sealed (core.crypto)")
     real_name_masked = Varchar(length=64, null=True, default=None, help_text="张*明: what staff views show")
     id_document = Varchar(length=32, null=True, default=None, choices=IdDocument)
@@ -129,12 +128,12 @@ class VolunteerProfile(Table, tablename="volunteer_profile"):
 
 class Team(Table, tablename="volunteer_team"):
     id = UUID(primary_key=True)
-    community = ForeignKey(Organisation, null=False, help_text="the community (or street) the team serves")
+    community = ForeignKey("backend.accounts.tables.Organisation", null=False, help_text="the community (or street) the team serves")
     kind = Varchar(length=32, choices=TeamKind)
     name = JSON(default={}, help_text="{locale: name}")
     description = JSON(default={}, help_text="{locale: text}")
     join_mode = Varchar(length=16, choices=JoinMode, default=JoinMode.open.value)
-    created_by = ForeignKey(User, null=True, default=None)
+    created_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     created_at = Timestamptz()
 
 
@@ -143,12 +142,12 @@ class TeamMember(Table, tablename="volunteer_team_member"):
 
     id = UUID(primary_key=True)
     team = ForeignKey(Team, null=False)
-    user = ForeignKey(User, null=False)
+    user = ForeignKey("backend.accounts.tables.User", null=False)
     role = Varchar(length=16, choices=MemberRole, default=MemberRole.member.value)
     status = Varchar(length=16, choices=MemberStatus, default=MemberStatus.active.value)
     created_at = Timestamptz()
     decided_at = Timestamptz(null=True, default=None, help_text="approved, rejected or left")
-    decided_by = ForeignKey(User, null=True, default=None)
+    decided_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
 
 
 class Route(Table, tablename="volunteer_route"):
@@ -185,7 +184,7 @@ class Shift(Table, tablename="volunteer_shift"):
     longitude = DoublePrecision(null=True, default=None)
     check_in_radius_m = Integer(null=True, default=None, help_text="check-in must be this close to the route or meeting point")
     status = Varchar(length=16, choices=ShiftStatus, default=ShiftStatus.scheduled.value)
-    created_by = ForeignKey(User, null=True, default=None)
+    created_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     created_at = Timestamptz()
 
 
@@ -194,7 +193,7 @@ class ShiftSignup(Table, tablename="volunteer_signup"):
 
     id = UUID(primary_key=True)
     shift = ForeignKey(Shift, null=False)
-    user = ForeignKey(User, null=False)
+    user = ForeignKey("backend.accounts.tables.User", null=False)
     status = Varchar(length=16, choices=SignupStatus, default=SignupStatus.signed_up.value)
     idempotency_key = Varchar(length=128, null=True, default=None)
     created_at = Timestamptz()
@@ -218,7 +217,7 @@ class HoursEntry(Table, tablename="volunteer_hours_entry"):
     """The hours ledger: rows are only added. A verified total is the sum of verified rows."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey(User, null=False)
+    user = ForeignKey("backend.accounts.tables.User", null=False)
     team = ForeignKey(Team, null=False)
     kind = Varchar(length=16, choices=HoursKind)
     minutes = Integer(help_text="negative only for a correction that takes hours away")
@@ -231,9 +230,9 @@ class HoursEntry(Table, tablename="volunteer_hours_entry"):
     source_key = Varchar(length=160, unique=True, help_text="one entry per source: shift:<signup>, manual:<key>, …")
     flags = JSON(default=[], help_text="copied from the attendance for the verifier")
     status = Varchar(length=16, choices=HoursStatus, default=HoursStatus.pending.value)
-    created_by = ForeignKey(User, null=True, default=None)
+    created_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     created_at = Timestamptz()
-    decided_by = ForeignKey(User, null=True, default=None)
+    decided_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
     decision_note = Text(default="")
 
@@ -242,7 +241,7 @@ class ServiceRecord(Table, tablename="volunteer_service_record"):
     """An issued service record: what it said, so its verification code can prove it later."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey(User, null=False)
+    user = ForeignKey("backend.accounts.tables.User", null=False)
     record_number = Varchar(length=32, unique=True)
     code = Varchar(length=32, unique=True, help_text="verification code printed on the record")
     issued_at = Timestamptz()
@@ -259,16 +258,16 @@ class IncidentRouting(Table, tablename="volunteer_incident_routing"):
     """Which party acts on which kind of incident in a community; (community, kind) is unique."""
 
     id = UUID(primary_key=True)
-    community = ForeignKey(Organisation, null=False)
+    community = ForeignKey("backend.accounts.tables.Organisation", null=False)
     kind = Varchar(length=32, choices=IncidentKind)
     party = Varchar(length=32, choices=ResponsibleParty)
-    organisation = ForeignKey(Organisation, null=True, default=None, help_text="the party's organisation, whose staff then see its incidents")
+    organisation = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None, help_text="the party's organisation, whose staff then see its incidents")
 
 
 class Incident(Table, tablename="volunteer_incident"):
     id = UUID(primary_key=True)
-    reporter = ForeignKey(User, null=True, default=None, help_text="null once the reporter deleted their account")
-    community = ForeignKey(Organisation, null=False)
+    reporter = ForeignKey("backend.accounts.tables.User", null=True, default=None, help_text="null once the reporter deleted their account")
+    community = ForeignKey("backend.accounts.tables.Organisation", null=False)
     team = ForeignKey(Team, null=True, default=None)
     shift = ForeignKey(Shift, null=True, default=None)
     kind = Varchar(length=32, choices=IncidentKind)
@@ -278,7 +277,7 @@ class Incident(Table, tablename="volunteer_incident"):
     latitude = DoublePrecision(null=True, default=None)
     longitude = DoublePrecision(null=True, default=None)
     party = Varchar(length=32, choices=ResponsibleParty)
-    party_organisation = ForeignKey(Organisation, null=True, default=None)
+    party_organisation = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
     status = Varchar(length=16, choices=IncidentStatus, default=IncidentStatus.reported.value, index=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -290,7 +289,7 @@ class IncidentChange(Table, tablename="volunteer_incident_change"):
     id = UUID(primary_key=True)
     incident = ForeignKey(Incident, null=False)
     status = Varchar(length=16, choices=IncidentStatus)
-    actor = ForeignKey(User, null=True, default=None)
+    actor = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     actor_role = Varchar(length=32, default="", help_text="reporter, coordinator or responsible_party")
     note = Text(default="")
     party = Varchar(length=32, null=True, default=None, choices=ResponsibleParty)

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from piccolo.query.methods.select import Count
 
-from backend.accounts.tables import Organisation, OrganisationKind, User
+from backend.accounts.api import OrganisationKind, live_people, organisation
 from backend.core.db import transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_, _, pick
@@ -56,8 +56,7 @@ async def _existing_users(user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
     wanted = list(dict.fromkeys(user_ids))
     if not wanted:
         return []
-    rows = await User.select(User.id).where(User.id.is_in(wanted) & User.deleted_at.is_null())
-    found = {row["id"] for row in rows}
+    found = await live_people(wanted)
     for user_id in wanted:
         if user_id not in found:
             raise DomainError("user_not_found", N_("There is no account with the id {user_id}."), params={"user_id": str(user_id)}, status=422)
@@ -66,12 +65,12 @@ async def _existing_users(user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
 
 async def create_team(*, user_id: uuid.UUID, data: TeamCreate) -> Team:
     """Staff who coordinate volunteers in a community (or street) start a team there."""
-    community = await Organisation.select(Organisation.kind).where(Organisation.id == data.community_id).first()
+    community = await organisation(data.community_id)
     if community is None:
         raise NotFound("organisation_not_found", N_("This organisation does not exist."))
     if not await may_coordinate_community(user_id=user_id, community_id=data.community_id):
         raise Forbidden()
-    if community["kind"] not in TEAM_COMMUNITY_KINDS:
+    if community.kind not in TEAM_COMMUNITY_KINDS:
         raise DomainError("team_community_invalid", N_("A team serves a community or a street."), status=422)
     name = clean_text(data.name, required=_name_required())
     coordinators = await _existing_users(data.coordinator_user_ids)
@@ -120,10 +119,10 @@ async def list_teams(
     """Teams anyone may browse; a street's id also finds the teams of its communities."""
     query = Team.select(*_COLUMNS).output(load_json=True).order_by(Team.created_at).limit(limit).offset(offset)
     if community_id is not None:
-        place = await Organisation.select(Organisation.path).where(Organisation.id == community_id).first()
+        place = await organisation(community_id)
         if place is None:
             return []
-        query = query.where(Team.community.path.like(f"{place['path']}%"))
+        query = query.where(Team.community.path.like(f"{place.path}%"))
     if kind is not None:
         query = query.where(Team.kind == kind.value)
     return await _reads(await query, user_id)

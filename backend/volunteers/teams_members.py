@@ -13,8 +13,9 @@ from typing import Any
 
 from piccolo.query.methods.select import Select
 
-from backend.accounts.services import get_user, mask_phone
-from backend.accounts.tables import User
+from backend.accounts.api import lock_person
+from backend.accounts.api import require_person
+from backend.core.values import mask_phone
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
@@ -56,7 +57,7 @@ async def join_team(*, user_id: uuid.UUID, team_id: uuid.UUID) -> tuple[TeamMemb
     try:
         async with transaction(engine):
             # One person's concurrent requests queue here, so the second sees the first's row.
-            await lock_row(engine, User._meta.tablename, user_id)
+            await lock_person(user_id)
             current = await _membership(team_id, user_id)
             if current is not None and current.status in IN_TEAM:
                 return current, False
@@ -170,7 +171,7 @@ async def decide_member(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uu
 async def appoint_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID) -> MemberRead:
     """Make a member, or anyone with an account, an active coordinator of this team."""
     await require_coordinator(user_id=user_id, team_id=team_id)
-    await get_user(user_id=member_id)
+    await require_person(member_id)
     now = _now()
     await TeamMember.insert(
         TeamMember(

@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from backend.core.values import mask_phone
 from backend.accounts import services
 from backend.accounts.services import Permission
 from backend.accounts.tables import Membership, OrganisationKind, Role
@@ -115,7 +116,7 @@ async def test_paths_are_materialised_from_the_root() -> None:
     [("13812345678", "138****5678"), ("+85291234567", "+85*****4567"), (None, None), ("12345", "12***")],
 )
 def test_phone_numbers_are_masked(phone: str | None, masked: str | None) -> None:
-    assert services.mask_phone(phone) == masked
+    assert mask_phone(phone) == masked
 
 
 async def test_create_city_admin_creates_the_city_once_and_resets_the_password(client: httpx.AsyncClient) -> None:

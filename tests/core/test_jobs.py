@@ -16,23 +16,42 @@ import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
-from backend.app import load_job_modules
-from backend.core import jobs
+from backend.core import jobs, runtime
+from backend.core.domain import Domain, Schedule
+from backend.core.runtime import Runtime
+from backend.core.wiring import assemble
+from backend.domains import DOMAINS
+from backend.settings import Settings
 from backend.core.job_queue import QUEUE_NAME, RedisRunner, build_worker, cron_jobs
 from backend.core.tables import FailedJob
 from backend.events.tables import Registration
 from tests import factories
+from tests.conftest import SECRET
 
 Client = httpx.AsyncClient
 only_postgres = pytest.mark.parametrize("backend", ["postgres"])  # Redis comes with the postgres backend
 
 
 @pytest.fixture(autouse=True)
-def registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Jobs a test registers are gone after it; no real periodic job ticks inside a test."""
-    load_job_modules()  # registered for good before the registry is swapped for the test's copy
-    monkeypatch.setattr(jobs, "_jobs", dict(jobs._jobs))
-    monkeypatch.setattr(jobs, "_periodic", {})
+def registry(request: pytest.FixtureRequest) -> Iterator[Runtime]:
+    """The runtime a test declares its jobs in: its app's, when it has one (the jobs and schedules
+    it adds are taken away after), else one assembled from the domain list, bound for the test."""
+    if "client" in request.fixturenames:
+        current: Runtime = request.getfixturevalue("app").state.runtime
+        saved = dict(current.jobs)
+        yield current
+        for name in set(current.jobs) - set(saved):
+            del current.jobs[name]  # the runtime's own dict, shared with its runner
+        return
+    current = assemble(DOMAINS, Settings.from_env({}, env="test", secret_key=SECRET))
+    current.schedules = {}  # no real periodic job ticks inside a test
+    with runtime.bound(current):
+        yield current
+
+
+def declare(name: str, function: Callable[..., Awaitable[Any]], **spec: Any) -> None:
+    """A job of the test's own, in the test's runtime."""
+    runtime.current().jobs[name] = jobs.JobSpec(name, function, **spec)
 
 
 @pytest.fixture
@@ -47,22 +66,23 @@ def runner(delays: list[float]) -> Iterator[jobs.ProcessRunner]:
     async def sleep(seconds: float) -> None:
         delays.append(seconds)
 
-    process_runner = jobs.ProcessRunner(sleep=sleep)
-    previous = jobs.use(process_runner)
+    current = runtime.current()
+    process_runner = jobs.ProcessRunner(current.jobs, sleep=sleep)
+    previous, current.runner = current.runner, process_runner
     yield process_runner
-    jobs.use(previous)
+    current.runner = previous
 
 
 def recorded_job(name: str, *, failures: int, retries: int = 5, backoff_seconds: float = 1.5) -> list[dict[str, Any]]:
     """Register job ``name``, failing its first ``failures`` attempts; returns the arguments of each call."""
     calls: list[dict[str, Any]] = []
 
-    @jobs.job(name, retries=retries, backoff_seconds=backoff_seconds)
     async def work(**kwargs: Any) -> None:
         calls.append(kwargs)
         if len(calls) <= failures:
             raise RuntimeError(f"attempt {len(calls)} broke")
 
+    declare(name, work, retries=retries, backoff_seconds=backoff_seconds)
     return calls
 
 
@@ -103,10 +123,11 @@ async def test_a_key_is_taken_while_its_job_is_queued_or_running(runner: jobs.Pr
     gate = asyncio.Event()
     runs: list[str] = []
 
-    @jobs.job("test.gated")
     async def gated(who: str) -> None:
         await gate.wait()
         runs.append(who)
+
+    declare("test.gated", gated)
 
     assert await jobs.enqueue("test.gated", key="same", who="first")
     assert not await jobs.enqueue("test.gated", key="same", who="second")
@@ -143,26 +164,29 @@ async def test_unknown_jobs_and_bad_schedules_are_refused(runner: jobs.ProcessRu
     with pytest.raises(LookupError):
         await jobs.enqueue("test.nobody")
     with pytest.raises(ValueError):
-        jobs.every("test.nobody", cron="every five minutes")
+        jobs.check_cron("every five minutes")
+    with pytest.raises(ValueError, match="does not declare"):
+        assemble([Domain(name="test", schedules=(Schedule("test.nobody", cron="*/5 * * * *"),))], runtime.current().settings)
 
 
 async def test_stopping_records_what_did_not_run(client: Client) -> None:
-    process_runner = jobs.ProcessRunner()  # real sleeps: it is stopped before any ends
-    previous = jobs.use(process_runner)
+    current = runtime.current()
     started, never = asyncio.Event(), asyncio.Event()
 
-    @jobs.job("test.slow")
     async def slow() -> None:
         started.set()
         await never.wait()
 
+    declare("test.slow", slow)
+    process_runner = jobs.ProcessRunner(current.jobs)  # real sleeps: it is stopped before any ends
+    previous, current.runner = current.runner, process_runner
     try:
         await jobs.enqueue("test.slow", key="running")
         await jobs.enqueue("test.slow", key="tomorrow", run_at=datetime.now(UTC) + timedelta(days=1))
         await started.wait()
         await process_runner.close()
     finally:
-        jobs.use(previous)
+        current.runner = previous
     rows = {row["key"]: row for row in await FailedJob.select()}
     assert {key: row["attempts"] for key, row in rows.items()} == {"running": 1, "tomorrow": 0}
     assert all(row["error"].startswith("cancelled") and row["queue"] == "process" for row in rows.values())
@@ -186,10 +210,10 @@ class RecordingRunner:
 async def test_the_scheduler_enqueues_each_periodic_job_at_its_ticks() -> None:
     recorded_job("test.every_five", failures=0)
     recorded_job("test.hourly", failures=0)
-    jobs.every("test.every_five", cron="*/5 * * * *")
-    jobs.every("test.hourly", cron="0 * * * *")
+    schedules = {"test.every_five": "*/5 * * * *", "test.hourly": "0 * * * *"}
+    current = runtime.current()
     recording = RecordingRunner()
-    previous = jobs.use(recording)
+    previous, current.runner = current.runner, recording
     now = [datetime(2026, 5, 1, 11, 48, 30, tzinfo=UTC)]
     stop = asyncio.Event()
     waits: list[float] = []
@@ -201,9 +225,9 @@ async def test_the_scheduler_enqueues_each_periodic_job_at_its_ticks() -> None:
             event.set()
 
     try:
-        await jobs.run_periodic(stop=stop, clock=lambda: now[0], wait=wait)
+        await jobs.run_periodic(schedules=schedules, stop=stop, now=lambda: now[0], wait=wait)
     finally:
-        jobs.use(previous)
+        current.runner = previous
     assert waits[0] == 90.0  # 11:48:30 → 11:50
     assert recording.enqueued == [
         ("test.every_five", "cron:test.every_five"),  # 11:50
@@ -257,17 +281,18 @@ async def test_the_app_runs_a_chore_enqueued_through_its_runner(client: Client, 
 async def test_one_key_enqueued_by_two_instances_at_once_runs_once(client: Client, redis_url: str) -> None:
     runs: list[int] = []
 
-    @jobs.job("test.once")
     async def once(n: int) -> None:
         runs.append(n)
 
-    one, two = RedisRunner(Redis.from_url(redis_url)), RedisRunner(Redis.from_url(redis_url))
+    declare("test.once", once)
+    specs = runtime.current().jobs
+    one, two = RedisRunner(Redis.from_url(redis_url), specs=specs), RedisRunner(Redis.from_url(redis_url), specs=specs)
     try:
         answers = await asyncio.gather(
             *(runner.enqueue("test.once", key="once:1", run_at=None, kwargs={"n": n}) for n, runner in enumerate([one, two] * 10))
         )
         assert answers.count(True) == 1
-        worker = build_worker(one.queue, concurrency=4, dequeue_timeout=0.05)
+        worker = build_worker(one.queue, specs=specs, schedules={}, concurrency=4, dequeue_timeout=0.05)
         working = asyncio.create_task(worker.start())
         try:
 
@@ -311,9 +336,10 @@ async def test_a_failing_job_is_retried_then_recorded(client: Client, app: Lites
 async def test_enqueue_hands_saq_the_job_spec(client: Client, app: Litestar) -> None:
     calls: list[dict[str, Any]] = []
 
-    @jobs.job("test.spec", retries=4, backoff_seconds=2.5, timeout_seconds=30.5)
     async def spec_job(**kwargs: Any) -> None:
         calls.append(kwargs)
+
+    declare("test.spec", spec_job, retries=4, backoff_seconds=2.5, timeout_seconds=30.5)
 
     runner: RedisRunner = app.state.jobs
     at = datetime.now(UTC) + timedelta(hours=2)
@@ -333,13 +359,12 @@ async def test_enqueue_hands_saq_the_job_spec(client: Client, app: Litestar) -> 
 async def test_periodic_jobs_are_unique_cron_jobs_of_the_worker(
     client: Client, app: Litestar, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(jobs, "_periodic", {})  # this test's schedule only, whatever the app loaded
     recorded_job("test.tick", failures=0, retries=2, backoff_seconds=4.0)
-    jobs.every("test.tick", cron="*/5 * * * *")
-    (cron,) = cron_jobs()
+    specs, schedules = runtime.current().jobs, {"test.tick": "*/5 * * * *"}  # this test's schedule only
+    (cron,) = cron_jobs(specs, schedules)
     assert (cron.function.__qualname__, cron.cron, cron.unique, cron.retries) == ("test.tick", "*/5 * * * *", True, 2)
     queue = app.state.jobs.queue
-    one, two = build_worker(queue), build_worker(queue)
+    one, two = build_worker(queue, specs=specs, schedules=schedules), build_worker(queue, specs=specs, schedules=schedules)
     assert {"test.tick", "chore.event_no_shows"} <= set(one.functions)
     await asyncio.gather(one.schedule(), two.schedule())  # two workers at the same tick
     assert await queue.count("incomplete") == 1
@@ -353,7 +378,7 @@ async def test_the_sweep_spares_a_job_a_worker_has_only_just_taken(client: Clien
     """A job moved to the active list but not yet marked active is not re-queued by the next
     sweep (SAQ's race, tobymao/saq#277); still there a sweep later, its worker is gone: it is."""
     recorded_job("test.taken", failures=0, backoff_seconds=0)
-    runner = RedisRunner(Redis.from_url(redis_url))
+    runner = RedisRunner(Redis.from_url(redis_url), specs=runtime.current().jobs)
     try:
         assert await runner.enqueue("test.taken", key="taken:1", run_at=None, kwargs={})
         taken = await runner.queue.dequeue(timeout=1)  # what a worker does first

@@ -9,13 +9,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
 from backend.accounts import services as accounts
 from backend.accounts.tables import Organisation, OrganisationKind
 from backend.core import signals
 from backend.core.db import transaction
-from backend.core.signals import SignalMessage
+from backend.app import create_app
+from backend.core.signals import Signal, SignalMessage
+from backend.core.wiring import assemble
+from backend.domains import DOMAINS
 from backend.core.tables import OutboxSignal
 
 # Generous bounds that only stop a broken test from hanging; nothing asserts on time.
@@ -42,27 +46,44 @@ class Recorder:
         if self.failing:
             raise RuntimeError("listener broke")
 
+    def payloads(self) -> list[dict[str, Any]]:
+        return [msgspec.to_builtins(call.payload) for call in self.calls]
+
+
+_FIELDS = [(field, kind | None, None) for field, kind in (("registration_id", str), ("seats", int), ("label", str), ("hours", int), ("n", int), ("organisation_id", str))]
+
+
+def probe_type() -> type[Signal]:
+    """A signal no other test announces, with a few optional fields."""
+    namespace = {"NAME": f"test.probe_{uuid.uuid4().hex}"}
+    return msgspec.defstruct("Probe", _FIELDS, bases=(Signal,), namespace=namespace, kw_only=True, frozen=True, omit_defaults=True)
+
 
 @pytest.fixture
-def name() -> Iterator[str]:
-    """A signal name no other test listens to; its listeners are unregistered afterwards."""
-    signal_name = f"test.{uuid.uuid4().hex}"
-    yield signal_name
-    for listener in signals.listeners(signal_name):
-        signals.unlisten(signal_name, listener)
+def probe() -> type[Signal]:
+    return probe_type()
 
 
-def recorder_for(name: str) -> Recorder:
-    recorder = Recorder()
-    signals.listen(name)(recorder)
-    return recorder
+@pytest.fixture
+def recorder_for(app: Any) -> Iterator[Any]:
+    """``recorder_for(probe)``: a Recorder listening to that signal in the test's app, taken away after."""
+    undo: list[Any] = []
+
+    def subscribe(payload_type: type[Signal], into: Any = None) -> Recorder:
+        recorder = Recorder()
+        undo.append((into or app).state.runtime.subscribe(payload_type, recorder))
+        return recorder
+
+    yield subscribe
+    for step in undo:
+        step()
 
 
-async def crashed_signal(name: str, payload: dict[str, Any] | None = None) -> uuid.UUID:
+async def crashed_signal(probe: type[Signal], payload: dict[str, Any] | None = None) -> uuid.UUID:
     """A committed signal whose delivery never happened, as a crash right after commit leaves it."""
     signal_id = uuid.uuid4()
     created_at = datetime.now(UTC) - timedelta(minutes=1)
-    await OutboxSignal.insert(OutboxSignal(id=signal_id, name=name, payload=payload or {}, created_at=created_at))
+    await OutboxSignal.insert(OutboxSignal(id=signal_id, name=probe.NAME, payload=payload or {}, created_at=created_at))
     return signal_id
 
 
@@ -84,19 +105,18 @@ class Boom(Exception):
 # --- after commit -------------------------------------------------------------------------------
 
 
-async def test_a_committed_signal_reaches_every_listener_once_in_emission_order(name: str) -> None:
-    first, second = recorder_for(name), recorder_for(name)
+async def test_a_committed_signal_reaches_every_listener_once_in_emission_order(probe: type[Signal], recorder_for: Any) -> None:
+    first, second = recorder_for(probe), recorder_for(probe)
     async with signals.atomic():
-        one = await signals.emit(name, {"registration_id": "r-1", "seats": 2})
-        two = await signals.emit(name, {"registration_id": "r-2"})
+        one = await signals.emit(probe(**{"registration_id": "r-1", "seats": 2}))
+        two = await signals.emit(probe(**{"registration_id": "r-2"}))
         assert first.calls == []  # nothing before the commit
 
     for recorder in (first, second):
         assert [call.id for call in recorder.calls] == [one, two]
         assert all(type(call.id) is uuid.UUID for call in recorder.calls)  # not asyncpg's own type
-        assert recorder.calls[0].name == name
-        assert recorder.calls[0].payload == {"registration_id": "r-1", "seats": 2}
-        assert recorder.calls[1].payload == {"registration_id": "r-2"}
+        assert recorder.calls[0].name == probe.NAME
+        assert recorder.payloads() == [{"registration_id": "r-1", "seats": 2}, {"registration_id": "r-2"}]
         assert recorder.calls[0].created_at.tzinfo is not None
         assert recorder.inside_a_transaction == [False, False]  # after the commit, not before
     for signal_id in (one, two):
@@ -106,36 +126,41 @@ async def test_a_committed_signal_reaches_every_listener_once_in_emission_order(
         assert row["last_error"] is None
 
 
-async def test_registering_a_listener_twice_changes_nothing(name: str) -> None:
-    recorder = recorder_for(name)
-    signals.listen(name)(recorder)
-    assert signals.listeners(name) == [recorder]
+async def test_two_apps_in_one_process_do_not_share_listeners(
+    probe: type[Signal], recorder_for: Any, settings: Any, app: Any
+) -> None:
+    """Listeners belong to the app built from the domain list, not to the process."""
+    other = create_app(settings)
+    here, there = recorder_for(probe), recorder_for(probe, into=other)
     async with signals.atomic():
-        await signals.emit(name, {})
-    assert len(recorder.calls) == 1
+        await signals.emit(probe())
+    assert len(here.calls) == 1
+    assert there.calls == []  # the other app's runtime was not asked
+    assert probe.NAME not in assemble(DOMAINS, settings).subscriptions  # nor a fresh one
 
 
-async def test_a_signal_with_a_bad_name_or_payload_is_refused(name: str) -> None:
-    with pytest.raises(ValueError):
-        async with signals.atomic():
-            await signals.emit("NoDomain", {})
+async def test_a_signal_with_a_bad_name_or_payload_is_refused(probe: type[Signal], recorder_for: Any) -> None:
+    with pytest.raises(TypeError):
+        msgspec.defstruct("NoDomain", [], bases=(Signal,), namespace={"NAME": "NoDomain"})
+    with pytest.raises(TypeError):
+        msgspec.defstruct("Unnamed", [], bases=(Signal,))
     with pytest.raises(TypeError):
         async with signals.atomic():
-            await signals.emit(name, {"user_id": uuid.uuid4()})  # ids travel as strings
+            await signals.emit({"registration_id": "r-1"})  # type: ignore[arg-type]  # a payload is a Signal
     assert await OutboxSignal.count() == 0
 
 
 # --- rollback and misuse ------------------------------------------------------------------------
 
 
-async def test_a_rolled_back_block_stores_and_delivers_nothing(name: str) -> None:
-    recorder = recorder_for(name)
+async def test_a_rolled_back_block_stores_and_delivers_nothing(probe: type[Signal], recorder_for: Any) -> None:
+    recorder = recorder_for(probe)
     created: list[uuid.UUID] = []
     with pytest.raises(Boom):
         async with signals.atomic():
             city = await accounts.create_organisation(kind=OrganisationKind.city, name={"en": "Suzhou"}, parent_id=None)
             created.append(city.id)
-            await signals.emit(name, {"organisation_id": str(city.id)})
+            await signals.emit(probe(**{"organisation_id": str(city.id)}))
             raise Boom
 
     assert await Organisation.count().where(Organisation.id == created[0]) == 0  # the change is gone
@@ -143,54 +168,54 @@ async def test_a_rolled_back_block_stores_and_delivers_nothing(name: str) -> Non
     assert recorder.calls == []
 
 
-async def test_emit_outside_atomic_is_refused(name: str) -> None:
-    recorder = recorder_for(name)
+async def test_emit_outside_atomic_is_refused(probe: type[Signal], recorder_for: Any) -> None:
+    recorder = recorder_for(probe)
     with pytest.raises(RuntimeError):
-        await signals.emit(name, {})
+        await signals.emit(probe())
     assert await OutboxSignal.count() == 0
     assert recorder.calls == []
 
 
-async def test_atomic_inside_a_transaction_it_does_not_own_is_refused(name: str) -> None:
+async def test_atomic_inside_a_transaction_it_does_not_own_is_refused(probe: type[Signal], recorder_for: Any) -> None:
     """Else it would deliver when its block ends, before the enclosing transaction commits."""
-    recorder = recorder_for(name)
+    recorder = recorder_for(probe)
     with pytest.raises(RuntimeError):
         async with transaction(OutboxSignal._meta.db):
             async with signals.atomic():
-                await signals.emit(name, {})
+                await signals.emit(probe())
     assert await OutboxSignal.count() == 0
     assert recorder.calls == []
 
 
-async def test_nested_blocks_deliver_only_when_the_outermost_commits(name: str) -> None:
-    recorder = recorder_for(name)
+async def test_nested_blocks_deliver_only_when_the_outermost_commits(probe: type[Signal], recorder_for: Any) -> None:
+    recorder = recorder_for(probe)
     async with signals.atomic():
         async with signals.atomic():
-            signal_id = await signals.emit(name, {})
+            signal_id = await signals.emit(probe())
         assert recorder.calls == []  # the inner block ended, but nothing is committed yet
         assert (await stored(signal_id))["delivered_at"] is None
     assert [call.id for call in recorder.calls] == [signal_id]
 
 
-async def test_a_nested_block_rolls_back_with_the_outermost(name: str) -> None:
-    recorder = recorder_for(name)
+async def test_a_nested_block_rolls_back_with_the_outermost(probe: type[Signal], recorder_for: Any) -> None:
+    recorder = recorder_for(probe)
     with pytest.raises(Boom):
         async with signals.atomic():
             async with signals.atomic():
-                await signals.emit(name, {})
+                await signals.emit(probe())
             raise Boom
     assert await OutboxSignal.count() == 0
     assert recorder.calls == []
 
 
-async def test_concurrent_blocks_keep_their_own_signals(name: str) -> None:
+async def test_concurrent_blocks_keep_their_own_signals(probe: type[Signal], recorder_for: Any) -> None:
     """One task's failure drops its own signals only, never those of a task beside it."""
-    recorder = recorder_for(name)
+    recorder = recorder_for(probe)
 
     async def block(label: str, fail: bool) -> None:
         async with signals.atomic():
             await asyncio.sleep(0)
-            await signals.emit(name, {"label": label})
+            await signals.emit(probe(**{"label": label}))
             await asyncio.sleep(0)
             if fail:
                 raise Boom
@@ -198,34 +223,34 @@ async def test_concurrent_blocks_keep_their_own_signals(name: str) -> None:
     results = await asyncio.gather(block("kept", False), block("dropped", True), return_exceptions=True)
 
     assert results[0] is None and isinstance(results[1], Boom)
-    assert [call.payload["label"] for call in recorder.calls] == ["kept"]
+    assert [call.payload.label for call in recorder.calls] == ["kept"]
     assert await OutboxSignal.count() == 1
 
 
 # --- crashes and failures -----------------------------------------------------------------------
 
 
-async def test_the_sweeper_delivers_what_a_crash_left_behind_exactly_once(name: str) -> None:
-    recorder = recorder_for(name)
-    signal_id = await crashed_signal(name, {"hours": 3})
+async def test_the_sweeper_delivers_what_a_crash_left_behind_exactly_once(probe: type[Signal], recorder_for: Any) -> None:
+    recorder = recorder_for(probe)
+    signal_id = await crashed_signal(probe, {"hours": 3})
     async with signals.atomic():
         # Written a moment ago: its own post-commit delivery is in charge, not the sweeper.
-        fresh_id = await signals.emit(f"{name}_other", {})
+        fresh_id = await signals.emit(probe_type()())
     await OutboxSignal.update({OutboxSignal.delivered_at: None}).where(OutboxSignal.id == fresh_id)
 
     assert await signals.sweep() == 1
     assert await signals.sweep() == 0
 
-    assert [(call.id, call.payload) for call in recorder.calls] == [(signal_id, {"hours": 3})]
+    assert [(call.id, msgspec.to_builtins(call.payload)) for call in recorder.calls] == [(signal_id, {"hours": 3})]
     assert (await stored(signal_id))["delivered_at"] is not None
     assert (await stored(fresh_id))["delivered_at"] is None
 
 
-async def test_a_failing_listener_does_not_fail_the_caller_and_is_retried(name: str) -> None:
-    broken, healthy = recorder_for(name), recorder_for(name)
+async def test_a_failing_listener_does_not_fail_the_caller_and_is_retried(probe: type[Signal], recorder_for: Any) -> None:
+    broken, healthy = recorder_for(probe), recorder_for(probe)
     broken.failing = True
     async with signals.atomic():  # completes: the change is committed whatever a listener does
-        signal_id = await signals.emit(name, {})
+        signal_id = await signals.emit(probe())
 
     row = await stored(signal_id)
     assert row["delivered_at"] is None
@@ -247,10 +272,10 @@ async def test_a_failing_listener_does_not_fail_the_caller_and_is_retried(name: 
     assert len(broken.calls) == 2
 
 
-async def test_deliver_reports_a_failing_listener(name: str) -> None:
-    recorder = recorder_for(name)
+async def test_deliver_reports_a_failing_listener(probe: type[Signal], recorder_for: Any) -> None:
+    recorder = recorder_for(probe)
     recorder.failing = True
-    signal_id = await crashed_signal(name)
+    signal_id = await crashed_signal(probe)
 
     assert await signals.deliver(signal_id) is False
 
@@ -263,9 +288,9 @@ async def test_deliver_reports_a_failing_listener(name: str) -> None:
 # --- races --------------------------------------------------------------------------------------
 
 
-async def test_concurrent_deliveries_of_one_signal_run_the_listener_once(name: str) -> None:
-    recorder = recorder_for(name)
-    signal_id = await crashed_signal(name)
+async def test_concurrent_deliveries_of_one_signal_run_the_listener_once(probe: type[Signal], recorder_for: Any) -> None:
+    recorder = recorder_for(probe)
+    signal_id = await crashed_signal(probe)
 
     results = await asyncio.gather(*(signals.deliver(signal_id) for _ in range(10)))
 
@@ -274,9 +299,9 @@ async def test_concurrent_deliveries_of_one_signal_run_the_listener_once(name: s
     assert (await stored(signal_id))["attempts"] == 1
 
 
-async def test_concurrent_sweeps_deliver_each_signal_once(name: str) -> None:
-    recorder = recorder_for(name)
-    signal_ids = {await crashed_signal(name, {"n": n}) for n in range(20)}
+async def test_concurrent_sweeps_deliver_each_signal_once(probe: type[Signal], recorder_for: Any) -> None:
+    recorder = recorder_for(probe)
+    signal_ids = {await crashed_signal(probe, {"n": n}) for n in range(20)}
 
     delivered = await asyncio.gather(signals.sweep(), signals.sweep())
 
@@ -288,9 +313,9 @@ async def test_concurrent_sweeps_deliver_each_signal_once(name: str) -> None:
 # --- the sweeper loop ---------------------------------------------------------------------------
 
 
-async def test_the_sweeper_loop_sweeps_and_stops_when_told(name: str) -> None:
-    recorder = recorder_for(name)
-    await crashed_signal(name)
+async def test_the_sweeper_loop_sweeps_and_stops_when_told(probe: type[Signal], recorder_for: Any) -> None:
+    recorder = recorder_for(probe)
+    await crashed_signal(probe)
     stop = asyncio.Event()
     task = asyncio.create_task(signals.run_sweeper(interval_seconds=3600, stop=stop))
 
@@ -323,13 +348,15 @@ async def test_a_failed_round_does_not_end_the_sweeper_loop(monkeypatch: pytest.
     assert len(rounds) >= 2
 
 
-async def test_the_app_sweeps_in_the_background(name: str, settings: Any, shared_redis: Any) -> None:
+async def test_the_app_sweeps_in_the_background(
+    probe: type[Signal], recorder_for: Any, settings: Any, shared_redis: Any
+) -> None:
     """A running app re-delivers on its own what a crash left behind (LINLI_SIGNAL_SWEEP_SECONDS)."""
     from tests.conftest import build_app, serve_in_process
 
-    recorder = recorder_for(name)
-    signal_id = await crashed_signal(name)
+    signal_id = await crashed_signal(probe)
     app = build_app(settings, shared_redis, signal_sweep_seconds=0.05)
+    recorder = recorder_for(probe, into=app)
     async with serve_in_process(app):
         await asyncio.wait_for(recorder.called.wait(), timeout=30)
     # Leaving the app waits for the sweeper's round to finish, which marks the signal delivered.

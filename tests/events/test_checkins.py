@@ -17,7 +17,9 @@ from PIL import Image
 from backend.accounts import services as account_services
 from backend.accounts.tables import Role, User
 from backend.core import signals
-from backend.events.checkins import make_ticket, mark_no_shows, mask_name
+from backend.events.api import AttendanceRecorded
+from backend.core.values import mask_name
+from backend.events.checkins import make_ticket, mark_no_shows
 from backend.events.tables import Event, Registration
 from tests import factories
 from tests.conftest import SECRET
@@ -35,15 +37,8 @@ async def door(client: Client) -> dict[str, Any]:
 
 
 @pytest.fixture
-def attendance() -> Iterator[list[signals.SignalMessage]]:
-    seen: list[signals.SignalMessage] = []
-
-    async def record(message: signals.SignalMessage) -> None:
-        seen.append(message)
-
-    signals.listen("events.attendance_recorded")(record)
-    yield seen
-    signals.unlisten("events.attendance_recorded", record)
+def attendance(listen: Any) -> list[signals.SignalMessage]:
+    return listen(AttendanceRecorded)
 
 
 async def registered(client: Client, event_id: uuid.UUID, name: str = "李小梅", party_size: int = 1, phone: str | None = "13812345678") -> tuple[User, dict[str, Any]]:
@@ -117,8 +112,8 @@ async def test_scan_twice_says_already_checked_in(client: Client, door: dict[str
     checked_at = datetime.fromisoformat(body["checked_in_at"]).astimezone(factories_city_tz())
     assert second.json()["already_checked_in"] is True
     assert second.json()["message"] == f"Already checked in at {checked_at:%H:%M}."
-    assert [m.payload["registration_id"] for m in attendance] == [registration["id"]]  # points awarded once
-    assert attendance[0].payload["user_id"] == str(user.id)
+    assert [str(m.payload.registration_id) for m in attendance] == [registration["id"]]  # points awarded once
+    assert str(attendance[0].payload.user_id) == str(user.id)
     mine = await client.get(f"/api/v1/registrations/{registration['id']}", headers=factories.token_for(user))
     assert mine.json()["status"] == "attended"
 

@@ -12,6 +12,7 @@ import pytest
 
 from backend.accounts.tables import Role
 from backend.core import signals
+from backend.events.api import EventCancelled
 from backend.events.tables import Event, Registration
 from tests import factories
 
@@ -42,15 +43,8 @@ async def publish(client: Client, org: dict[str, Any], event_id: str, scope: str
 
 
 @pytest.fixture
-def cancelled_signals() -> Iterator[list[signals.SignalMessage]]:
-    seen: list[signals.SignalMessage] = []
-
-    async def record(message: signals.SignalMessage) -> None:
-        seen.append(message)
-
-    signals.listen("events.event_cancelled")(record)
-    yield seen
-    signals.unlisten("events.event_cancelled", record)
+def cancelled_signals(listen: Any) -> list[signals.SignalMessage]:
+    return listen(EventCancelled)
 
 
 # --- creating ------------------------------------------------------------------------------------
@@ -207,7 +201,7 @@ async def test_cancelling_cancels_every_registration_and_says_so_once(
     assert response.json()[0]["status"] == "cancelled"
     assert await Registration.count().where(Registration.status != "cancelled") == 0
     assert len(cancelled_signals) == 1
-    assert {r["user_id"] for r in cancelled_signals[0].payload["registrations"]} == {str(u.id) for u in residents}
+    assert {str(r.user_id) for r in cancelled_signals[0].payload.registrations} == {str(u.id) for u in residents}
     again = await client.post(f"/api/v1/events/{event['id']}/cancel", headers=org["auth"])
     assert (again.status_code, again.json()["code"]) == (409, "event_closed")
     assert len(cancelled_signals) == 1

@@ -13,6 +13,13 @@ import pytest
 from redis.asyncio import Redis
 
 from backend.core import signals
+from backend.events.api import (
+    EventCancelled,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationWaitlisted,
+)
 from backend.events.tables import Event, Registration
 from backend.settings import Settings
 from tests import factories
@@ -41,25 +48,10 @@ async def sign_up(client: Client, event_id: uuid.UUID, user: Any, party_size: in
 
 
 @pytest.fixture
-def recorded() -> Iterator[dict[str, list[signals.SignalMessage]]]:
+def recorded(listen: Any) -> dict[str, list[signals.SignalMessage]]:
     """Signals delivered during the test, by name."""
-    seen: dict[str, list[signals.SignalMessage]] = {}
-    names = [
-        "events.registration_confirmed",
-        "events.registration_waitlisted",
-        "events.registration_promoted",
-        "events.registration_cancelled",
-        "events.event_cancelled",
-    ]
-
-    async def record(message: signals.SignalMessage) -> None:
-        seen.setdefault(message.name, []).append(message)
-
-    for name in names:
-        signals.listen(name)(record)
-    yield seen
-    for name in names:
-        signals.unlisten(name, record)
+    kinds = [RegistrationConfirmed, RegistrationWaitlisted, RegistrationPromoted, RegistrationCancelled, EventCancelled]
+    return {kind.NAME: listen(kind) for kind in kinds}
 
 
 async def seats(event_id: uuid.UUID) -> tuple[int, int]:
@@ -82,7 +74,7 @@ async def test_a_seat_then_the_waitlist(client: Client, place: dict[str, Any], r
     assert three.json()["status"] == "confirmed"  # one seat was still free for a party of one
     assert await seats(ev.id) == (3, 1)
     assert len(recorded["events.registration_confirmed"]) == 2
-    assert recorded["events.registration_waitlisted"][0].payload["position"] == 1
+    assert recorded["events.registration_waitlisted"][0].payload.position == 1
 
     mine = await client.get("/api/v1/me/registrations", headers=factories.token_for(second))
     assert [(r["status"], r["waitlist_position"]) for r in mine.json()] == [("waitlisted", 1)]
@@ -109,7 +101,7 @@ async def test_cancelling_promotes_the_earliest_party_that_fits(client: Client, 
     assert (big_now.json()["status"], big_now.json()["waitlist_position"]) == ("waitlisted", 1)
     assert small_now.json()["status"] == "confirmed"
     assert (later_now.json()["status"], later_now.json()["waitlist_position"]) == ("waitlisted", 2)
-    assert [m.payload["registration_id"] for m in recorded["events.registration_promoted"]] == [small_reg["id"]]
+    assert [str(m.payload.registration_id) for m in recorded["events.registration_promoted"]] == [small_reg["id"]]
     assert await seats(ev.id) == (2, 2)
 
 
@@ -343,7 +335,7 @@ async def test_a_storm_of_cancellations_promotes_each_place_once(client: Client,
     )
     assert {c.status_code for c in cancels} == {200}
     assert await seats(ev.id) == (10, 10)
-    promoted = [m.payload["registration_id"] for m in recorded["events.registration_promoted"]]
+    promoted = [str(m.payload.registration_id) for m in recorded["events.registration_promoted"]]
     assert len(promoted) == len(set(promoted)) == 10
     in_line = sorted(
         (a.json() for a in answers if a.json()["status"] == "waitlisted"), key=lambda r: r["waitlist_position"]

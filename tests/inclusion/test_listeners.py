@@ -10,13 +10,16 @@ from typing import Any
 import httpx
 
 from backend.accounts.tables import Role
-from backend.core import signals
+from backend.core import runtime, signals
 from backend.core.tables import OutboxSignal
 from backend.events.share_cards import share_link_code
 from backend.inclusion import listeners, points
 from backend.inclusion.tables import PointEntry, PointReason
 from backend.settings import Settings
-from backend.volunteers.signals import HOURS_VERIFIED
+from backend.core.wiring import assemble
+from backend.domains import DOMAINS
+from backend.volunteers.api import HoursVerified
+from tests.conftest import build_app, serve_in_process
 from tests import factories
 from tests.inclusion.test_points import (
     attended,
@@ -53,7 +56,6 @@ async def _check_in(client: Client, organiser: Any, event_id: uuid.UUID, user: A
 
 
 async def test_checked_in_at_the_door_the_resident_sees_their_points_once(client: Client, place: dict[str, Any]) -> None:
-    listeners.register()
     event = await new_event(place)
     organiser = await factories.staff(Role.organiser, place["tree"]["street_a"])
     resident = await person()
@@ -71,7 +73,6 @@ async def test_checked_in_at_the_door_the_resident_sees_their_points_once(client
 
 
 async def test_a_neighbour_is_credited_when_they_are_checked_in_not_when_they_sign_up(client: Client, place: dict[str, Any]) -> None:
-    listeners.register()
     event = await new_event(place)
     organiser = await factories.staff(Role.organiser, place["tree"]["street_a"])
     sharer, neighbour = await person(), await person()
@@ -89,7 +90,7 @@ async def test_five_concurrent_deliveries_of_one_attendance_award_once(client: C
     payload = await attended(await new_event(place), resident)
     written = await asyncio.gather(*(points.award_for_attendance(payload) for _ in range(5)))
     assert sorted(written) == [0, 0, 0, 0, 30]
-    message = signals.SignalMessage(id=uuid.uuid4(), name="events.attendance_recorded", payload=payload, created_at=datetime.now(UTC))
+    message = signals.SignalMessage(id=uuid.uuid4(), name=payload.NAME, payload=payload, created_at=datetime.now(UTC))
     await asyncio.gather(*(listeners.award_attendance(message) for _ in range(5)))
     assert sorted((e["reason"], e["points"]) for e in await entries(resident)) == [("attendance", 10), ("first_event", 20)]
 
@@ -103,11 +104,10 @@ async def test_concurrent_attendances_of_one_person_respect_the_daily_cap(client
 
 
 async def test_a_replayed_hours_signal_awards_once(client: Client, place: dict[str, Any]) -> None:
-    listeners.register()
     volunteer = await person()
     entry = await verified_hours(volunteer, await team_in(place["community"]), 120)
     async with signals.atomic():
-        signal_id = await signals.emit(HOURS_VERIFIED, hours_payload(entry, place["community"]))
+        signal_id = await signals.emit(hours_payload(entry, place["community"]))
     assert [e["points"] for e in await entries(volunteer)] == [10]
     # Delivered again (a crash after the listeners ran, before the signal was marked delivered).
     await OutboxSignal.update({OutboxSignal.delivered_at: None, OutboxSignal.claimed_until: None}).where(OutboxSignal.id == signal_id)
@@ -117,21 +117,16 @@ async def test_a_replayed_hours_signal_awards_once(client: Client, place: dict[s
     assert await PointEntry.count().where(PointEntry.source_key == f"hours:{entry.id}") == 1
 
 
-async def test_register_is_idempotent_and_sets_the_expiry_from_settings(client: Client, place: dict[str, Any], settings: Settings) -> None:
-    listeners.register()
-    listeners.register()
-    assert signals.listeners(HOURS_VERIFIED).count(listeners.award_hours) == 1
-    try:
-        listeners.register(with_expiry(settings, 3))
-        volunteer = await person()
-        entry = await verified_hours(volunteer, await team_in(place["community"]), 60)
-        async with signals.atomic():
-            await signals.emit(HOURS_VERIFIED, hours_payload(entry, place["community"]))
-        [award] = await entries(volunteer)
-        assert award["expires_at"] is not None and award["expires_at"] > datetime.now(UTC)
-    finally:
-        listeners.register(with_expiry(settings, 0))
-
-
-def with_expiry(settings: Settings, months: int) -> Settings:
-    return Settings.from_env({}, **{**settings.__dict__, "points_expire_months": months})
+async def test_the_listener_is_declared_once_and_takes_the_expiry_from_the_apps_settings(
+    client: Client, place: dict[str, Any], settings: Settings, shared_redis: Any
+) -> None:
+    assert assemble(DOMAINS, settings).subscriptions[HoursVerified.NAME].listeners.count(listeners.award_hours) == 1
+    app = build_app(settings, shared_redis, points_expire_months=3)
+    async with serve_in_process(app):
+        with runtime.bound(app.state.runtime):
+            volunteer = await person()
+            entry = await verified_hours(volunteer, await team_in(place["community"]), 60)
+            async with signals.atomic():
+                await signals.emit(hours_payload(entry, place["community"]))
+    [award] = await entries(volunteer)
+    assert award["expires_at"] is not None and award["expires_at"] > datetime.now(UTC)

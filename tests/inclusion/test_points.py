@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.events.api import AttendanceRecorded
+from backend.volunteers.api import HoursVerified
 from backend.accounts.tables import Organisation, Role, User
 from backend.core.i18n import CITY_TZ
 from backend.events.tables import Event, Registration
@@ -45,7 +47,7 @@ async def person(birth_year: int | None = None) -> User:
     return user
 
 
-async def attended(event: Event, user: User, *, at: datetime | None = None, referred_by: User | None = None) -> dict[str, Any]:
+async def attended(event: Event, user: User, *, at: datetime | None = None, referred_by: User | None = None) -> AttendanceRecorded:
     """A checked-in registration written directly, and the payload events.attendance_recorded carries."""
     moment = at or datetime.now(UTC)
     registration = Registration(
@@ -53,10 +55,10 @@ async def attended(event: Event, user: User, *, at: datetime | None = None, refe
         confirmed_at=moment, checked_in_at=moment, referred_by=referred_by.id if referred_by else None,
     )
     await registration.save()
-    return {
-        "registration_id": str(registration.id), "event_id": str(event.id), "user_id": str(user.id), "party_size": 1,
-        "checked_in_at": moment.isoformat(), "referred_by": str(referred_by.id) if referred_by else None,
-    }
+    return AttendanceRecorded(
+        registration_id=registration.id, event_id=event.id, user_id=user.id, party_size=1,
+        checked_in_at=moment, referred_by=referred_by.id if referred_by else None,
+    )
 
 
 async def entries(user: User, reason: PointReason | None = None) -> list[dict[str, Any]]:
@@ -94,12 +96,12 @@ async def verified_hours(user: User, team: Team, minutes: int, corrects: HoursEn
     return entry
 
 
-def hours_payload(entry: HoursEntry, community: Organisation) -> dict[str, Any]:
-    return {
-        "entry_id": str(entry.id), "user_id": str(entry.user), "team_id": str(entry.team), "community_id": str(community.id),
-        "kind": entry.kind, "minutes": entry.minutes, "service_date": str(entry.service_date),
-        "verified_by": str(uuid.uuid4()), "verified_at": datetime.now(UTC).isoformat(),
-    }
+def hours_payload(entry: HoursEntry, community: Organisation) -> HoursVerified:
+    return HoursVerified(
+        entry_id=entry.id, user_id=entry.user, team_id=entry.team, community_id=community.id,
+        kind=entry.kind, minutes=entry.minutes, service_date=entry.service_date,
+        verified_by=uuid.uuid4(), verified_at=datetime.now(UTC),
+    )
 
 
 # --- rules ---------------------------------------------------------------------------------------------

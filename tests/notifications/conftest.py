@@ -20,7 +20,7 @@ from backend.core import jobs
 from backend.notifications.tables import Notice, OutboundMessage, SubscriptionBudget
 from backend.settings import Settings
 from tests import factories
-from tests.conftest import build_app
+from tests.conftest import RunningApps, app_settings
 from tests.fakes.wechat import FakeWechat
 
 TEMPLATES: dict[str, str] = {
@@ -49,8 +49,8 @@ REGISTRATION = TEMPLATES["wechat_template_registration"]
 
 
 @pytest.fixture
-async def app(settings: Settings, shared_redis: Redis | None) -> Litestar:
-    return build_app(settings, shared_redis, **TEMPLATES)
+async def app(settings: Settings, running_apps: RunningApps, request: pytest.FixtureRequest) -> Litestar:
+    return await running_apps.get(app_settings(settings, request, **TEMPLATES))
 
 
 async def _no_wait(seconds: float) -> None:
@@ -70,15 +70,14 @@ async def queue(client: httpx.AsyncClient, app: Litestar, fake_wechat: FakeWecha
     """Jobs run in this process when the test drains them, with the app's WeChat client."""
     for setting, template_id in TEMPLATES.items():
         fake_wechat.add_template(template_id, KEYWORDS[setting])
-    runner = jobs.ProcessRunner(sleep=_no_wait)
-    previous_runner = jobs.use(runner)
-    previous_resources = jobs.provide(settings=app.state["settings"], wechat=app.state.wechat)
+    current = app.state.runtime
+    runner = jobs.ProcessRunner(current.jobs, sleep=_no_wait)
+    previous_runner, current.runner = current.runner, runner
     try:
         yield Jobs(runner)
         await runner.drain()
     finally:
-        jobs.use(previous_runner)
-        jobs.provide(**previous_resources)
+        current.runner = previous_runner
 
 
 def new_openid() -> str:

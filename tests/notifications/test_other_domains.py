@@ -10,12 +10,12 @@ import httpx
 
 from backend.core import signals
 from backend.core.i18n import translations, use_locale
-from backend.inclusion.signals import REDEMPTION_RESERVED
+from backend.inclusion.api import RedemptionReserved
 from backend.inclusion.tables import Redemption, Reward
 from backend.notifications.presenters import WORDINGS
 from backend.notifications.tables import NoticeKind
 from backend.volunteers import shifts
-from backend.volunteers.signals import HOURS_VERIFIED, INCIDENT_CHANGED
+from backend.volunteers.api import HoursVerified, IncidentChanged
 from tests import factories
 from tests.fakes.wechat import FakeWechat
 from tests.notifications.conftest import TEMPLATES, Jobs, accept, notices, outbound, wechat_resident
@@ -24,9 +24,9 @@ from tests.volunteers import builders
 Client = httpx.AsyncClient
 
 
-async def _emit(name: str, payload: dict[str, Any]) -> None:
+async def _emit(payload: signals.Signal) -> None:
     async with signals.atomic():
-        await signals.emit(name, payload)
+        await signals.emit(payload)
 
 
 async def test_verified_hours_reach_the_volunteer(client: Client, queue: Jobs, place: dict[str, Any], fake_wechat: FakeWechat) -> None:
@@ -34,13 +34,13 @@ async def test_verified_hours_reach_the_volunteer(client: Client, queue: Jobs, p
     await accept(client, fake_wechat, volunteer, TEMPLATES["wechat_template_hours_verified"])
     team = await builders.team(place["tree"]["community_a"])
     entry_id = str(uuid.uuid4())
-    payload = {
-        "entry_id": entry_id, "user_id": str(volunteer.id), "team_id": str(team.id),
-        "community_id": str(place["tree"]["community_a"].id), "kind": "shift", "minutes": 90,
-        "service_date": "2026-11-28", "verified_by": str(uuid.uuid4()), "verified_at": datetime.now(UTC).isoformat(),
-    }
-    await _emit(HOURS_VERIFIED, payload)
-    await _emit(HOURS_VERIFIED, payload)  # the same entry announced twice is one notice
+    payload = HoursVerified(
+        entry_id=uuid.UUID(entry_id), user_id=volunteer.id, team_id=team.id,
+        community_id=place["tree"]["community_a"].id, kind="shift", minutes=90,
+        service_date=date(2026, 11, 28), verified_by=uuid.uuid4(), verified_at=datetime.now(UTC),
+    )
+    await _emit(payload)
+    await _emit(payload)  # the same entry announced twice is one notice
     await queue.drain()
     [notice] = await notices(volunteer, "hours_verified")
     assert notice["params"]["minutes"] == 90
@@ -60,9 +60,7 @@ async def test_a_reward_set_aside_tells_its_pickup_code(client: Client, queue: J
     await reward.save()
     redemption = Redemption(reward=reward.id, user=resident.id, points=50, pickup_code="K7M2Q9XA", created_at=datetime.now(UTC))
     await redemption.save()
-    await _emit(REDEMPTION_RESERVED, {
-        "redemption_id": str(redemption.id), "reward_id": str(reward.id), "user_id": str(resident.id), "pickup_code": "K7M2Q9XA",
-    })
+    await _emit(RedemptionReserved(redemption_id=redemption.id, reward_id=reward.id, user_id=resident.id, pickup_code="K7M2Q9XA"))
     await queue.drain()
     [notice] = await notices(resident, "reward_ready")
     assert notice["params"]["pickup_code"] == "K7M2Q9XA"
@@ -94,9 +92,10 @@ async def test_a_cancelled_shift_reaches_the_inbox_only(client: Client, queue: J
 async def test_the_reporter_follows_their_incident(client: Client, queue: Jobs) -> None:
     reporter = await wechat_resident()
     incident_id = str(uuid.uuid4())
-    await _emit(INCIDENT_CHANGED, {"incident_id": incident_id, "reporter_id": str(reporter.id), "status": "reported", "party": "police"})
-    await _emit(INCIDENT_CHANGED, {"incident_id": incident_id, "reporter_id": str(reporter.id), "status": "forwarded", "party": "police"})
-    await _emit(INCIDENT_CHANGED, {"incident_id": incident_id, "reporter_id": None, "status": "resolved", "party": "police"})
+    incident = uuid.UUID(incident_id)
+    await _emit(IncidentChanged(incident_id=incident, reporter_id=reporter.id, status="reported", party="police"))
+    await _emit(IncidentChanged(incident_id=incident, reporter_id=reporter.id, status="forwarded", party="police"))
+    await _emit(IncidentChanged(incident_id=incident, reporter_id=None, status="resolved", party="police"))
     await queue.drain()
     assert [n["params"]["status"] for n in await notices(reporter, "incident_changed")] == ["reported", "forwarded"]
     assert await outbound(reporter) == []

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from backend.accounts.tables import Role
-from backend.core import jobs
+from backend.core import jobs, runtime
 from backend.core.i18n import CITY_TZ
 from backend.notifications import jobs as notification_jobs
 from backend.notifications import reminders
@@ -106,11 +106,12 @@ async def test_shift_reminders_go_out_once(client: Client, queue: Jobs, place: d
 async def test_a_delivery_lost_with_its_process_is_queued_again(client: Client, queue: Jobs, place: dict[str, Any]) -> None:
     event = await factories.published_event(place["organisation"], place["venue"])
     resident = await wechat_resident()
-    previous = jobs.use(_Forgetful())
+    current = runtime.current()
+    previous, current.runner = current.runner, _Forgetful()
     try:
         await sign_up(client, event.id, resident)  # its delivery job is lost
     finally:
-        jobs.use(previous)
+        current.runner = previous
     [message] = await outbound(resident)
     assert (message["status"], message["attempts"]) == ("queued", 0)
     later = message["created_at"] + reminders.STRANDED_AFTER + timedelta(minutes=1)

@@ -16,7 +16,9 @@ from redis.asyncio import Redis
 from backend.accounts.tables import Role, User
 from backend.core.tables import OutboxSignal
 from backend.volunteers.hours import city_today
-from backend.volunteers.signals import HOURS_VERIFIED
+from backend.volunteers.api import HoursVerified
+
+HOURS_VERIFIED = HoursVerified.NAME
 from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, Team
 from backend.settings import Settings
 from tests import factories

@@ -16,7 +16,9 @@ from backend.accounts.services import _upsert_wechat_user
 from backend.accounts.tables import OrganisationKind, Role, User
 from backend.core.tables import OutboxSignal
 from backend.settings import Settings
-from backend.volunteers.signals import INCIDENT_CHANGED
+from backend.volunteers.api import IncidentChanged
+
+INCIDENT_CHANGED = IncidentChanged.NAME
 from backend.volunteers.tables import Incident, IncidentChange, MemberRole
 from tests import factories
 from tests.conftest import build_app, serve_in_process

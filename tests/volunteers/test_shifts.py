@@ -14,7 +14,9 @@ import pytest
 from backend.accounts.tables import Role
 from backend.core import signals
 from backend.core.tables import OutboxSignal
-from backend.volunteers.signals import SHIFT_CANCELLED
+from backend.volunteers.api import ShiftCancelled
+
+SHIFT_CANCELLED = ShiftCancelled.NAME
 from backend.volunteers.tables import MemberStatus, Shift, ShiftSignup
 from tests import factories
 from tests.volunteers import builders
@@ -32,15 +34,8 @@ async def place(client: Client) -> dict[str, Any]:
 
 
 @pytest.fixture
-def recorded() -> Iterator[list[signals.SignalMessage]]:
-    seen: list[signals.SignalMessage] = []
-
-    async def record(message: signals.SignalMessage) -> None:
-        seen.append(message)
-
-    signals.listen(SHIFT_CANCELLED)(record)
-    yield seen
-    signals.unlisten(SHIFT_CANCELLED, record)
+def recorded(listen: Any) -> list[signals.SignalMessage]:
+    return listen(ShiftCancelled)
 
 
 async def members(team: Any, count: int) -> list[Any]:
@@ -308,9 +303,9 @@ async def test_cancelling_a_shift_releases_every_place_and_says_so(client: Clien
     assert await ShiftSignup.count().where((ShiftSignup.shift == shift.id) & (ShiftSignup.status != "cancelled")) == 0
     assert await OutboxSignal.count().where(OutboxSignal.name == SHIFT_CANCELLED) == 1
     (message,) = recorded
-    assert message.payload["shift_id"] == str(shift.id) and message.payload["team_id"] == str(place["team"].id)
-    assert sorted(s["signup_id"] for s in message.payload["signups"]) == sorted(places[:2])
-    assert {s["user_id"] for s in message.payload["signups"]} == {str(first.id), str(second.id)}
+    assert str(message.payload.shift_id) == str(shift.id) and str(message.payload.team_id) == str(place["team"].id)
+    assert sorted(str(s.signup_id) for s in message.payload.signups) == sorted(places[:2])
+    assert {str(s.user_id) for s in message.payload.signups} == {str(first.id), str(second.id)}
 
     assert (await sign_up(client, shift.id, gone)).json()["code"] == "shift_cancelled"
     twice = await client.post(f"/api/v1/shifts/{shift.id}/cancel", headers=factories.token_for(place["coordinator"]))

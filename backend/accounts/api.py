@@ -1,0 +1,195 @@
+"""The accounts domain's public face: what the domains after it may know of people and
+organisations, and the one scope guard they all ask ("may this person do this here?").
+
+Later domains import this module, never accounts' tables or services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from backend.accounts.schemas import BirthYear
+from backend.accounts.services import (
+    Permission,
+    ancestor_ids,
+    create_city_admin,
+    load_principal,
+    login_as_developer,
+    may,
+    require,
+    scope_paths,
+)
+from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, User
+from backend.core.db import lock_row
+from backend.core.errors import NotFound
+from backend.core.i18n import N_
+from backend.core.values import as_uuid
+
+__all__ = [
+    "BirthYear",
+    "OrganisationKind",
+    "OrganisationRef",
+    "Permission",
+    "Person",
+    "Role",
+    "ancestor_ids",
+    "create_city_admin",
+    "is_member",
+    "live_people",
+    "load_principal",
+    "lock_organisation",
+    "lock_person",
+    "login_as_developer",
+    "may",
+    "member_organisation_ids",
+    "organisation",
+    "organisations",
+    "organisations_under",
+    "people",
+    "person",
+    "person_by_openid",
+    "require",
+    "require_person",
+    "scope_paths",
+    "wechat_address",
+]
+
+
+# --- organisations ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationRef:
+    id: uuid.UUID
+    kind: str  # an OrganisationKind value
+    name: dict[str, str]
+    path: str  # /root-id/.../own-id/: ancestors and subtree by prefix
+
+
+_ORGANISATION_COLUMNS = (Organisation.id, Organisation.kind, Organisation.name, Organisation.path)
+
+
+def _organisation(row: dict[str, Any]) -> OrganisationRef:
+    return OrganisationRef(id=as_uuid(row["id"]), kind=row["kind"], name=row["name"] or {}, path=row["path"])
+
+
+async def organisation(organisation_id: uuid.UUID) -> OrganisationRef | None:
+    row = await Organisation.select(*_ORGANISATION_COLUMNS).where(Organisation.id == organisation_id).output(load_json=True).first()
+    return _organisation(row) if row else None
+
+
+async def organisations(organisation_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, OrganisationRef]:
+    wanted = list(set(organisation_ids))
+    if not wanted:
+        return {}
+    rows = await Organisation.select(*_ORGANISATION_COLUMNS).where(Organisation.id.is_in(wanted)).output(load_json=True)
+    return {ref.id: ref for ref in map(_organisation, rows)}
+
+
+async def organisations_under(path: str, *, kind: OrganisationKind | None = None) -> list[OrganisationRef]:
+    """The organisation whose path this is and everything below it (of one kind, if given)."""
+    query = Organisation.select(*_ORGANISATION_COLUMNS).where(Organisation.path.like(f"{path}%")).output(load_json=True)
+    if kind is not None:
+        query = query.where(Organisation.kind == kind.value)
+    return [_organisation(row) for row in await query]
+
+
+async def lock_organisation(organisation_id: uuid.UUID) -> None:
+    """Inside a write transaction: hold one organisation's row until it ends (PostgreSQL; SQLite's
+    writers are serialised anyway), so per-organisation settings change one at a time."""
+    await lock_row(Organisation._meta.db, Organisation._meta.tablename, organisation_id)
+
+
+async def member_organisation_ids(user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The organisations where the person holds any role."""
+    rows = await Membership.select(Membership.organisation).where(Membership.user == user_id)
+    return sorted({as_uuid(row["organisation"]) for row in rows})
+
+
+async def is_member(user_id: uuid.UUID, organisation_id: uuid.UUID) -> bool:
+    """Whether the person holds a role in this very organisation (not above it)."""
+    return await Membership.exists().where((Membership.user == user_id) & (Membership.organisation == organisation_id))
+
+
+# --- people ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """What other domains may know of an account. A deleted one is anonymised: no name, no phone."""
+
+    id: uuid.UUID
+    display_name: str
+    phone: str | None
+    birth_year: int | None
+    locale: str | None
+    deleted: bool
+
+
+_PERSON_COLUMNS = (User.id, User.display_name, User.phone, User.birth_year, User.locale, User.deleted_at)
+
+
+def _person(row: dict[str, Any]) -> Person:
+    return Person(
+        id=as_uuid(row["id"]), display_name=row["display_name"], phone=row["phone"], birth_year=row["birth_year"],
+        locale=row["locale"], deleted=row["deleted_at"] is not None,
+    )
+
+
+async def person(user_id: uuid.UUID) -> Person | None:
+    row = await User.select(*_PERSON_COLUMNS).where(User.id == user_id).first()
+    return _person(row) if row else None
+
+
+async def people(user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:
+    wanted = list(set(user_ids))
+    if not wanted:
+        return {}
+    return {p.id: p for p in map(_person, await User.select(*_PERSON_COLUMNS).where(User.id.is_in(wanted)))}
+
+
+async def require_person(user_id: uuid.UUID) -> Person:
+    """The account, or 404 ``user_not_found`` for one that does not exist or was deleted."""
+    found = await person(user_id)
+    if found is None or found.deleted:
+        raise NotFound("user_not_found", N_("This account does not exist."))
+    return found
+
+
+async def live_people(user_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these accounts that exist and are not deleted."""
+    wanted = list(set(user_ids))
+    if not wanted:
+        return set()
+    rows = await User.select(User.id).where(User.id.is_in(wanted) & User.deleted_at.is_null())
+    return {as_uuid(row["id"]) for row in rows}
+
+
+async def person_by_openid(openid: str) -> uuid.UUID | None:
+    row = await User.select(User.id).where(User.openid == openid).first()
+    return as_uuid(row["id"]) if row else None
+
+
+@dataclass(frozen=True)
+class WechatAddress:
+    openid: str | None
+    locale: str | None
+    deleted: bool
+
+
+async def wechat_address(user_id: uuid.UUID) -> WechatAddress | None:
+    """Where a WeChat message or text check for this person goes (never shown to anyone)."""
+    row = await User.select(User.openid, User.locale, User.deleted_at).where(User.id == user_id).first()
+    if row is None:
+        return None
+    return WechatAddress(openid=row["openid"], locale=row["locale"], deleted=row["deleted_at"] is not None)
+
+
+async def lock_person(user_id: uuid.UUID) -> None:
+    """Inside a write transaction: hold the person's row until it ends, so one person's concurrent
+    requests (sign-ups, awards, shift places) happen one after another and see each other. Every
+    domain locks the person first, before its own rows, so the lock order is the same everywhere."""
+    await lock_row(User._meta.db, User._meta.tablename, user_id)

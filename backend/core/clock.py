@@ -1,0 +1,40 @@
+"""The one clock every domain reads: ``clock.now()``, aware and in UTC.
+
+Tests freeze it with ``clock.frozen(moment)``; the frozen moment is a ContextVar, so it holds for
+the test's own task and whatever that task calls (an in-process request included) and never leaks
+into another test or another app in the same process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+
+from backend.core.i18n import CITY_TZ
+
+_frozen: ContextVar[datetime | None] = ContextVar("linli_frozen_clock", default=None)
+
+
+def now() -> datetime:
+    """This moment, in UTC (or the moment a test froze the clock at)."""
+    frozen = _frozen.get()
+    return frozen if frozen is not None else datetime.now(UTC)
+
+
+def city_today() -> date:
+    """Today's date in Suzhou, where the city's days begin and end."""
+    return now().astimezone(CITY_TZ).date()
+
+
+@contextmanager
+def frozen(moment: datetime) -> Iterator[None]:
+    """Stop the clock at ``moment`` (aware) for the current context."""
+    if moment.tzinfo is None:
+        raise ValueError("the clock is frozen at an aware moment")
+    token = _frozen.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _frozen.reset(token)

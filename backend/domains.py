@@ -1,0 +1,20 @@
+"""The domains, in dependency order: each builds only on those before it (docs/ARCHITECTURE.md).
+
+Everything that wires a domain in reads this list: the app factory, the worker, ``piccolo_conf``
+(and so the migrations' order), privacy export and erasure, the OpenAPI tags, the chores, the demo
+and the architecture test. Adding a domain is its package, with a ``DOMAIN`` manifest, and a line
+here.
+"""
+
+from backend import accounts, core, events, inclusion, libraries, notifications, volunteers
+from backend.core.domain import Domain
+
+DOMAINS: tuple[Domain, ...] = (
+    core.DOMAIN,
+    accounts.DOMAIN,
+    events.DOMAIN,
+    libraries.DOMAIN,
+    volunteers.DOMAIN,
+    inclusion.DOMAIN,
+    notifications.DOMAIN,
+)

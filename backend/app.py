@@ -72,7 +72,9 @@ def _from_state(name: str) -> Provide:
 async def _jobs(settings: Settings, app: Litestar, current: Runtime, redis: Redis | None) -> AsyncIterator[None]:
     """Where jobs go: with Redis the shared SAQ queue (``linli worker`` runs it, cron included);
     without, this process runs them and, unless LINLI_HOUSEKEEPING_SECONDS is 0, their schedule."""
-    runner: jobs.Runner = RedisRunner(redis, specs=current.jobs) if redis is not None else jobs.ProcessRunner(current.jobs)
+    runner: jobs.Runner = (
+        RedisRunner(redis, specs=current.jobs) if redis is not None else jobs.ProcessRunner(current.jobs)
+    )
     current.runner = app.state.jobs = runner
     stop = asyncio.Event()
     scheduler = None
@@ -95,7 +97,9 @@ async def _background(settings: Settings) -> AsyncIterator[None]:
     stop = asyncio.Event()
     tasks = []
     if settings.signal_sweep_seconds > 0:
-        tasks.append(asyncio.create_task(signals.run_sweeper(interval_seconds=settings.signal_sweep_seconds, stop=stop)))
+        tasks.append(
+            asyncio.create_task(signals.run_sweeper(interval_seconds=settings.signal_sweep_seconds, stop=stop))
+        )
     try:
         yield
     finally:

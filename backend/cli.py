@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser(
-        "worker", help="run background jobs and scheduled ones from the Redis queue, until SIGTERM (needs LINLI_REDIS_URL)"
+        "worker",
+        help="run background jobs and scheduled ones from the Redis queue, until SIGTERM (needs LINLI_REDIS_URL)",
     ).set_defaults(func=cmd_worker)
     commands.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
     commands.add_parser("seed-demo", help="load demo data (not in production)").set_defaults(func=cmd_seed_demo)

@@ -33,12 +33,8 @@ class Settings:
         "sqlite:///path/to/file.sqlite (the embedded default) or postgresql://user:pass@host:port/db",
     )
     database_pool_size: int = _env_field(10, "PostgreSQL pool size per process")
-    sqlite_busy_timeout_seconds: float = _env_field(
-        10.0, "how long a SQLite writer waits for the lock before failing"
-    )
-    redis_url: str = _env_field(
-        "", "redis://host:port/db; empty means in-process stores (one process only)"
-    )
+    sqlite_busy_timeout_seconds: float = _env_field(10.0, "how long a SQLite writer waits for the lock before failing")
+    redis_url: str = _env_field("", "redis://host:port/db; empty means in-process stores (one process only)")
     secret_key: str = _env_field(
         DEFAULT_SECRET_KEY, "signs our tokens; at least 32 characters in production", secret=True
     )
@@ -86,9 +82,7 @@ class Settings:
     volunteer_milestone_hours: str = _env_field(
         "100,300,600,1000,1500", "verified volunteer hours that reach each star level, ascending, comma-separated"
     )
-    record_check_rate_limit: int = _env_field(
-        30, "service-record verification lookups per client address per minute"
-    )
+    record_check_rate_limit: int = _env_field(30, "service-record verification lookups per client address per minute")
     points_expire_months: int = _env_field(0, "months after which earned participation points expire; 0: never")
     wechat_notice_page: str = _env_field(
         "pages/notifications/index", "mini-program page a subscribe message opens (the resident's inbox)"
@@ -175,7 +169,9 @@ class Settings:
         except ValueError:
             milestones = ()
         if not milestones or list(milestones) != sorted(set(milestones)) or milestones[0] <= 0:
-            raise SettingsError("LINLI_VOLUNTEER_MILESTONE_HOURS must be positive whole hours, ascending, e.g. 100,300,600")
+            raise SettingsError(
+                "LINLI_VOLUNTEER_MILESTONE_HOURS must be positive whole hours, ascending, e.g. 100,300,600"
+            )
         if self.is_production:
             problems = self.production_problems()
             if problems:

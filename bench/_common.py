@@ -86,7 +86,7 @@ def machine() -> dict[str, str]:
     mem_kb = _first("/proc/meminfo", "MemTotal").split()[0]
     try:
         pg = _version([str(postgres_bindir() / "postgres"), "--version"])
-    except Exception:  # noqa: BLE001 - only a description
+    except Exception:
         pg = "not found"
     return {
         "cpu": f"{_first('/proc/cpuinfo', 'model name')} x {os.cpu_count()} logical cores",
@@ -200,8 +200,20 @@ def serve(env: dict[str, str], log_dir: Path, *, asgi_app: str | None = None, na
         command = [PYTHON, "-m", "backend.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     else:
         command = [
-            PYTHON, "-m", "uvicorn", asgi_app, "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-            "--proxy-headers", "--no-access-log", "--log-level", "warning",
+            PYTHON,
+            "-m",
+            "uvicorn",
+            asgi_app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--proxy-headers",
+            "--no-access-log",
+            "--log-level",
+            "warning",
         ]
     log = log_dir / f"{name}-{port}.log"
     with log.open("wb") as out:
@@ -282,7 +294,8 @@ class LoadResult:
         detail = f" {dict(self.errors)}" if errors else ""
         server = (
             f", server cpu {100 * self.server_cpu / self.elapsed:.0f}% = {self.server_ms_per_request:.2f} ms/req"
-            if self.elapsed and self.server_cpu else ""
+            if self.elapsed and self.server_cpu
+            else ""
         )
         return (
             f"{self.name:<40} {self.rps:9.1f} req/s  p50 {self.percentile(50):7.2f} ms  p95 {self.percentile(95):7.2f} ms"
@@ -321,8 +334,13 @@ async def run_load(
 
 
 async def _drive(
-    result: LoadResult, send: Send, concurrency: int, duration: float | None, total: int | None,
-    ok: Callable[[httpx.Response], bool], keep: bool,
+    result: LoadResult,
+    send: Send,
+    concurrency: int,
+    duration: float | None,
+    total: int | None,
+    ok: Callable[[httpx.Response], bool],
+    keep: bool,
 ) -> None:
     issued = 0
     start = time.perf_counter()
@@ -341,7 +359,7 @@ async def _drive(
             sent = time.perf_counter()
             try:
                 response = await send(index)
-            except Exception as error:  # noqa: BLE001 - every failure is counted, none stops the run
+            except Exception as error:
                 done = time.perf_counter()
                 result.errors[type(error).__name__] += 1
                 if keep:
@@ -366,7 +384,13 @@ def wrk_available() -> bool:
 
 
 async def run_wrk(
-    name: str, url: str, *, concurrency: int, duration: float, warmup: float = 0.0, servers: Sequence[Server] = (),
+    name: str,
+    url: str,
+    *,
+    concurrency: int,
+    duration: float,
+    warmup: float = 0.0,
+    servers: Sequence[Server] = (),
     headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """The same measurement with wrk (C, one thread), for a client that costs the server's
@@ -377,7 +401,18 @@ async def run_wrk(
     async def wrk(seconds: float) -> str:
         # In a thread: asyncio's own subprocesses need a child watcher, which the uvloop policy
         # set by use_uvloop() does not give the loop that was already running.
-        command = ["wrk", "-t", "1", "-c", str(concurrency), "-d", f"{max(1, round(seconds))}s", "--latency", *flags, url]
+        command = [
+            "wrk",
+            "-t",
+            "1",
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "--latency",
+            *flags,
+            url,
+        ]
         done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"wrk failed: {done.stdout}{done.stderr}")

@@ -14,17 +14,36 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-
 TOPICS = (
-    ("Tea Ceremony", "茶艺体验"), ("Paper Cutting", "剪纸工作坊"), ("Kunqu Opera", "昆曲欣赏"),
-    ("Calligraphy", "书法课"), ("Reading Club", "读书会"), ("Film Night", "电影之夜"), ("Yoga", "瑜伽"),
-    ("Chinese Chess", "象棋比赛"), ("Pingtan Storytelling", "评弹"), ("Embroidery", "苏绣"),
-    ("Lantern Making", "花灯制作"), ("Photography Walk", "摄影漫步"), ("Children's Science", "少儿科学"),
-    ("Square Dance", "广场舞"), ("Guqin Recital", "古琴演奏"), ("Garden History", "园林讲座"),
+    ("Tea Ceremony", "茶艺体验"),
+    ("Paper Cutting", "剪纸工作坊"),
+    ("Kunqu Opera", "昆曲欣赏"),
+    ("Calligraphy", "书法课"),
+    ("Reading Club", "读书会"),
+    ("Film Night", "电影之夜"),
+    ("Yoga", "瑜伽"),
+    ("Chinese Chess", "象棋比赛"),
+    ("Pingtan Storytelling", "评弹"),
+    ("Embroidery", "苏绣"),
+    ("Lantern Making", "花灯制作"),
+    ("Photography Walk", "摄影漫步"),
+    ("Children's Science", "少儿科学"),
+    ("Square Dance", "广场舞"),
+    ("Guqin Recital", "古琴演奏"),
+    ("Garden History", "园林讲座"),
 )
 CATEGORIES = (
-    "festival", "performance", "exhibition", "lecture", "reading", "workshop", "film", "sports",
-    "intangible_heritage", "children", "other",
+    "festival",
+    "performance",
+    "exhibition",
+    "lecture",
+    "reading",
+    "workshop",
+    "film",
+    "sports",
+    "intangible_heritage",
+    "children",
+    "other",
 )
 # Suzhou, GCJ-02: where the bench scatters venues and asks "near me".
 CITY_LAT, CITY_LNG, CITY_SPAN = 31.30, 120.62, 0.12
@@ -138,17 +157,27 @@ class Loader:
         venues = []
         for i in range(count):
             lat, lng = random_point(self.rng)
-            venues.append({
-                **template, "id": uuid.uuid4(), "latitude": lat, "longitude": lng,
-                "name": {"zh-Hans": f"社区活动中心 {i}", "en": f"Community Centre {i}"},
-                "address": {"zh-Hans": f"姑苏区 {i} 号"},
-            })
+            venues.append(
+                {
+                    **template,
+                    "id": uuid.uuid4(),
+                    "latitude": lat,
+                    "longitude": lng,
+                    "name": {"zh-Hans": f"社区活动中心 {i}", "en": f"Community Centre {i}"},
+                    "address": {"zh-Hans": f"姑苏区 {i} 号"},
+                }
+            )
         await self.insert("event_venue", venues)
         return venues
 
     async def add_events(
-        self, count: int, venues: Sequence[dict[str, Any]], *, registrations_per_event: int = 0,
-        capacity: int = 100, horizon_days: int = 365,
+        self,
+        count: int,
+        venues: Sequence[dict[str, Any]],
+        *,
+        registrations_per_event: int = 0,
+        capacity: int = 100,
+        horizon_days: int = 365,
     ) -> list[uuid.UUID]:
         """``count`` published events in the coming ``horizon_days``, at the given venues."""
         from backend.events.services import search_text
@@ -167,15 +196,31 @@ class Loader:
                 event_id = uuid.uuid4()
                 ids.append(event_id)
                 yield {
-                    **template, "id": event_id, "series": None, "occurrence": 0, "status": "published",
-                    "category": CATEGORIES[i % len(CATEGORIES)], "title": title, "summary": summary,
-                    "description": summary, "search_text": search_text(title, summary),
-                    "starts_at": starts, "ends_at": starts + timedelta(hours=2),
+                    **template,
+                    "id": event_id,
+                    "series": None,
+                    "occurrence": 0,
+                    "status": "published",
+                    "category": CATEGORIES[i % len(CATEGORIES)],
+                    "title": title,
+                    "summary": summary,
+                    "description": summary,
+                    "search_text": search_text(title, summary),
+                    "starts_at": starts,
+                    "ends_at": starts + timedelta(hours=2),
                     "evening_or_weekend": starts.hour >= 10 or starts.weekday() >= 5,
-                    "capacity": capacity, "seats_taken": registrations_per_event, "waitlist_count": 0,
-                    "queue_counter": registrations_per_event, "registration_opens_at": None,
-                    "registration_closes_at": None, "venue": venue["id"], "latitude": venue["latitude"],
-                    "longitude": venue["longitude"], "created_at": now, "updated_at": now, "cancelled_at": None,
+                    "capacity": capacity,
+                    "seats_taken": registrations_per_event,
+                    "waitlist_count": 0,
+                    "queue_counter": registrations_per_event,
+                    "registration_opens_at": None,
+                    "registration_closes_at": None,
+                    "venue": venue["id"],
+                    "latitude": venue["latitude"],
+                    "longitude": venue["longitude"],
+                    "created_at": now,
+                    "updated_at": now,
+                    "cancelled_at": None,
                     "poster": {},
                 }
 
@@ -185,22 +230,35 @@ class Loader:
     async def add_users(self, count: int, prefix: str) -> list[uuid.UUID]:
         now = datetime.now(UTC)
         users = [
-            {"id": uuid.uuid4(), "openid": f"{prefix}-{i + 1}", "display_name": f"居民{i + 1}", "is_staff": False,
-             "created_at": now}
+            {
+                "id": uuid.uuid4(),
+                "openid": f"{prefix}-{i + 1}",
+                "display_name": f"居民{i + 1}",
+                "is_staff": False,
+                "created_at": now,
+            }
             for i in range(count)
         ]
         await self.insert("account_user", users)
         return [u["id"] for u in users]
 
-    async def add_registrations(self, event_ids: Sequence[uuid.UUID], users: Sequence[uuid.UUID], per_event: int) -> int:
+    async def add_registrations(
+        self, event_ids: Sequence[uuid.UUID], users: Sequence[uuid.UUID], per_event: int
+    ) -> int:
         now = datetime.now(UTC)
 
         def rows() -> Iterator[dict[str, Any]]:
             for event_id in event_ids:
                 for number, user in enumerate(self.rng.sample(users, per_event), start=1):
                     yield {
-                        "id": uuid.uuid4(), "event": event_id, "user": user, "party_size": 1,
-                        "status": "confirmed", "queue_number": number, "created_at": now, "confirmed_at": now,
+                        "id": uuid.uuid4(),
+                        "event": event_id,
+                        "user": user,
+                        "party_size": 1,
+                        "status": "confirmed",
+                        "queue_number": number,
+                        "created_at": now,
+                        "confirmed_at": now,
                     }
 
         return await self.insert("event_registration", rows(), batch=50_000)

@@ -26,7 +26,6 @@ from typing import Any
 import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
-
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
 
@@ -34,43 +33,49 @@ import backend.app as app_module
 from backend.app import create_app
 from backend.core.cache import VersionedCache
 from backend.core.db import make_engine
-from backend.settings import Settings
 from backend.events.tables import Event, EventStatus
+from backend.settings import Settings
 
 _NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 # The same fields as a real list item (backend/events/schemas.py EventListItem), so both bodies
 # are of a size and pay the same encoding and compression.
-BARE_BODY = msgspec.json.encode({
-    "items": [
-        {
-            "id": f"00000000-0000-4000-8000-{i:012d}",
-            "title": f"Tea Ceremony #{i}",
-            "summary": "Neighbours welcome: tea ceremony.",
-            "locale": "en",
-            "category": "workshop",
-            "category_name": "Workshop",
-            "status": "published",
-            "starts_at": (_NOW + timedelta(days=i)).isoformat(),
-            "ends_at": (_NOW + timedelta(days=i, hours=2)).isoformat(),
-            "when": "Fri, 27 Nov 2026, 18:00 – 20:00",
-            "venue": {"id": "00000000-0000-4000-8000-00000000ffff", "name": "Community Centre",
-                      "latitude": 31.2946, "longitude": 120.6285},
-            "capacity": 100,
-            "seats_left": 20,
-            "waitlist_length": 0,
-            "is_free": True,
-            "price_note": "",
-            "audiences": ["all_ages"],
-            "languages": ["zh", "en"],
-            "accessibility": [],
-            "poster_urls": {},
-            "series_id": None,
-            "distance_m": None,
-        }
-        for i in range(20)
-    ],
-    "next_cursor": None,
-})
+BARE_BODY = msgspec.json.encode(
+    {
+        "items": [
+            {
+                "id": f"00000000-0000-4000-8000-{i:012d}",
+                "title": f"Tea Ceremony #{i}",
+                "summary": "Neighbours welcome: tea ceremony.",
+                "locale": "en",
+                "category": "workshop",
+                "category_name": "Workshop",
+                "status": "published",
+                "starts_at": (_NOW + timedelta(days=i)).isoformat(),
+                "ends_at": (_NOW + timedelta(days=i, hours=2)).isoformat(),
+                "when": "Fri, 27 Nov 2026, 18:00 – 20:00",
+                "venue": {
+                    "id": "00000000-0000-4000-8000-00000000ffff",
+                    "name": "Community Centre",
+                    "latitude": 31.2946,
+                    "longitude": 120.6285,
+                },
+                "capacity": 100,
+                "seats_left": 20,
+                "waitlist_length": 0,
+                "is_free": True,
+                "price_note": "",
+                "audiences": ["all_ages"],
+                "languages": ["zh", "en"],
+                "accessibility": [],
+                "poster_urls": {},
+                "series_id": None,
+                "distance_m": None,
+            }
+            for i in range(20)
+        ],
+        "next_cursor": None,
+    }
+)
 
 
 @get("/bench/bare", sync_to_thread=False, include_in_schema=False)
@@ -81,17 +86,35 @@ def bare() -> Response[bytes]:
 # What a list item is built from, minus the venue join and the localisation (descriptions, the
 # largest column, are not listed): a body of the list's size class, so compression costs alike.
 _LIST_COLUMNS = (
-    Event.id, Event.title, Event.summary, Event.category, Event.status, Event.starts_at, Event.ends_at,
-    Event.venue, Event.capacity, Event.seats_taken, Event.waitlist_count, Event.is_free, Event.price_note,
-    Event.audience_mask, Event.language_mask, Event.accessibility_mask, Event.poster, Event.series,
+    Event.id,
+    Event.title,
+    Event.summary,
+    Event.category,
+    Event.status,
+    Event.starts_at,
+    Event.ends_at,
+    Event.venue,
+    Event.capacity,
+    Event.seats_taken,
+    Event.waitlist_count,
+    Event.is_free,
+    Event.price_note,
+    Event.audience_mask,
+    Event.language_mask,
+    Event.accessibility_mask,
+    Event.poster,
+    Event.series,
 )
 
 
 @get("/bench/piccolo", include_in_schema=False)
 async def piccolo_list() -> Response[bytes]:
     rows = await (
-        Event.select(*_LIST_COLUMNS).output(load_json=True)  # as the list reads them: text, not escaped JSON
-        .where(Event.status == EventStatus.published.value).order_by(Event.starts_at).limit(20)
+        Event.select(*_LIST_COLUMNS)
+        .output(load_json=True)  # as the list reads them: text, not escaped JSON
+        .where(Event.status == EventStatus.published.value)
+        .order_by(Event.starts_at)
+        .limit(20)
     )
     return Response(content=msgspec.json.encode(rows), media_type="application/json")
 

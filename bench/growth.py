@@ -27,7 +27,7 @@ from urllib.parse import quote
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     SHARED_CORES_NOTE,
     LoadResult,
     app_env,
@@ -41,7 +41,7 @@ from bench._common import (  # noqa: E402
     use_uvloop,
     workdir,
 )
-from bench._data import TOPICS, Loader, random_point  # noqa: E402
+from bench._data import TOPICS, Loader, random_point
 
 WORDS = [word for en, zh in TOPICS for word in (en.split()[0].lower(), zh[:2])]
 
@@ -94,7 +94,9 @@ async def grow(loader: Loader, events: int, registrations: int, users: int) -> f
     return time.perf_counter() - started
 
 
-async def run_backend(name: str, database_url: str, args: argparse.Namespace, base: Path) -> dict[str, dict[str, LoadResult]]:
+async def run_backend(
+    name: str, database_url: str, args: argparse.Namespace, base: Path
+) -> dict[str, dict[str, LoadResult]]:
     env = app_env(database_url)
     linli(env, "migrate")
     linli(env, "seed-demo")
@@ -118,9 +120,15 @@ async def run_backend(name: str, database_url: str, args: argparse.Namespace, ba
 async def main(args: argparse.Namespace) -> None:
     loop_name = use_uvloop()
     print_header(
-        "growth: list, text search and near-me at two sizes (no cache)", quick=args.quick,
-        small=args.small, large=args.large, registrations=args.registrations, residents=args.users,
-        requests_per_query=args.requests, concurrency=args.concurrency, client=f"httpx on {loop_name}",
+        "growth: list, text search and near-me at two sizes (no cache)",
+        quick=args.quick,
+        small=args.small,
+        large=args.large,
+        registrations=args.registrations,
+        residents=args.users,
+        requests_per_query=args.requests,
+        concurrency=args.concurrency,
+        client=f"httpx on {loop_name}",
     )
     table: dict[str, dict[str, dict[str, LoadResult]]] = {}
     with workdir(args.keep) as base:

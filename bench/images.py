@@ -29,7 +29,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import PYTHON, REPO, print_header  # noqa: E402
+from bench._common import PYTHON, REPO, print_header
 
 CHILD = r"""
 import asyncio, json, resource, sys, time, tracemalloc
@@ -65,8 +65,10 @@ def make_jpeg(width: int, height: int, max_bytes: int) -> bytes:
     draw = ImageDraw.Draw(picture)
     step = max(width, height) // 40
     for i in range(0, width, step):  # windows, railings, roof tiles
-        draw.rectangle([i, height // 2, i + step // 2, height // 2 + (i * 7919) % (height // 3)],
-                       fill=((i * 31) % 256, (i * 17) % 256, (i * 7) % 256))
+        draw.rectangle(
+            [i, height // 2, i + step // 2, height // 2 + (i * 7919) % (height // 3)],
+            fill=((i * 31) % 256, (i * 17) % 256, (i * 7) % 256),
+        )
     for quality in (90, 85, 80, 75, 70, 60):
         out = io.BytesIO()
         picture.save(out, "JPEG", quality=quality)
@@ -86,15 +88,23 @@ def main(args: argparse.Namespace) -> None:
     from backend.core.images import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, DEFAULT_WIDTHS
 
     print_header(
-        "images: a 24-megapixel JPEG through process_image", quick=args.quick, size=f"{args.width} x {args.height}",
-        runs=args.runs, widths=DEFAULT_WIDTHS, limits=f"{DEFAULT_MAX_BYTES} bytes, {DEFAULT_MAX_PIXELS} pixels", load=False,
+        "images: a 24-megapixel JPEG through process_image",
+        quick=args.quick,
+        size=f"{args.width} x {args.height}",
+        runs=args.runs,
+        widths=DEFAULT_WIDTHS,
+        limits=f"{DEFAULT_MAX_BYTES} bytes, {DEFAULT_MAX_PIXELS} pixels",
+        load=False,
     )
     runs = []
     with tempfile.NamedTemporaryFile(suffix=".jpg") as source:
         # Made in a child too: Linux carries a parent's peak RSS into ru_maxrss across fork and
         # exec, so this process stays small for the children's figures to be their own.
-        subprocess.run([PYTHON, "-c", MAKER, source.name, str(args.width), str(args.height), str(DEFAULT_MAX_BYTES)],
-                       cwd=REPO, check=True)
+        subprocess.run(
+            [PYTHON, "-c", MAKER, source.name, str(args.width), str(args.height), str(DEFAULT_MAX_BYTES)],
+            cwd=REPO,
+            check=True,
+        )
         size = Path(source.name).stat().st_size
         print(f"input: {args.width * args.height / 1e6:.1f} MP JPEG, {size / 2**20:.2f} MiB")
         for number in range(args.runs):
@@ -103,14 +113,18 @@ def main(args: argparse.Namespace) -> None:
                 raise RuntimeError(out.stderr)
             run = json.loads(out.stdout.strip().splitlines()[-1])
             runs.append(run)
-            print(f"run {number + 1}: wall {run['wall_s']:.2f} s, tracemalloc peak {run['tracemalloc_peak_mb']:.1f} MiB, "
-                  f"max RSS {run['maxrss_mb']:.0f} MiB (baseline {run['baseline_rss_mb']:.0f} MiB, "
-                  f"+{run['maxrss_mb'] - run['baseline_rss_mb']:.0f} MiB; VmHWM {run['vmhwm_mb']:.0f} MiB)")
+            print(
+                f"run {number + 1}: wall {run['wall_s']:.2f} s, tracemalloc peak {run['tracemalloc_peak_mb']:.1f} MiB, "
+                f"max RSS {run['maxrss_mb']:.0f} MiB (baseline {run['baseline_rss_mb']:.0f} MiB, "
+                f"+{run['maxrss_mb'] - run['baseline_rss_mb']:.0f} MiB; VmHWM {run['vmhwm_mb']:.0f} MiB)"
+            )
     print("renditions:", ", ".join(f"{key} {w}x{h} {size // 1024} KiB" for key, w, h, size in runs[-1]["renditions"]))
     walls = [r["wall_s"] for r in runs]
     print(f"wall: median {statistics.median(walls):.2f} s, min {min(walls):.2f} s, max {max(walls):.2f} s")
-    print(f"peak RSS: max {max(r['maxrss_mb'] for r in runs):.0f} MiB; "
-          f"growth over baseline: max {max(r['maxrss_mb'] - r['baseline_rss_mb'] for r in runs):.0f} MiB")
+    print(
+        f"peak RSS: max {max(r['maxrss_mb'] for r in runs):.0f} MiB; "
+        f"growth over baseline: max {max(r['maxrss_mb'] - r['baseline_rss_mb'] for r in runs):.0f} MiB"
+    )
     print("note: each run is a fresh child process, alone on the machine only if nothing else runs")
 
 

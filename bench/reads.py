@@ -28,7 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     SHARED_CORES_NOTE,
     LoadResult,
     app_env,
@@ -46,7 +46,7 @@ from bench._common import (  # noqa: E402
     workdir,
     wrk_available,
 )
-from bench._data import Loader  # noqa: E402
+from bench._data import Loader
 
 LIST = "/api/v1/events?limit=20&lang=en"
 ENDPOINTS = {"bare": "/bench/bare", "piccolo": "/bench/piccolo", "list": LIST}
@@ -70,9 +70,7 @@ async def seed(database_url: str, events: int) -> None:
         await loader.analyze()
 
 
-async def measure_server(
-    setup: Setup, cached: bool, args: argparse.Namespace, base: Path
-) -> dict[str, LoadResult]:
+async def measure_server(setup: Setup, cached: bool, args: argparse.Namespace, base: Path) -> dict[str, LoadResult]:
     extra = {} if cached else {"LINLI_BENCH_CACHE": "off"}
     if setup.engine:
         extra["LINLI_BENCH_SQLITE_ENGINE"] = setup.engine
@@ -94,8 +92,12 @@ async def measure_server(
                     warmup = args.warmup if round_number == 0 else 0
                     if args.client == "wrk":
                         results[name] = await run_wrk(
-                            results[name].name, server.url + path, concurrency=args.concurrency,
-                            duration=args.duration, warmup=warmup, servers=[server],
+                            results[name].name,
+                            server.url + path,
+                            concurrency=args.concurrency,
+                            duration=args.duration,
+                            warmup=warmup,
+                            servers=[server],
                         )
                         continue
 
@@ -103,8 +105,12 @@ async def measure_server(
                         return await http.get(path)
 
                     result = await run_load(
-                        results[name].name, send, concurrency=args.concurrency,
-                        duration=args.duration / args.rounds, warmup=warmup, servers=[server],
+                        results[name].name,
+                        send,
+                        concurrency=args.concurrency,
+                        duration=args.duration / args.rounds,
+                        warmup=warmup,
+                        servers=[server],
                     )
                     results[name].merge(result)
     for result in results.values():
@@ -115,8 +121,12 @@ async def measure_server(
 async def main(args: argparse.Namespace) -> None:
     loop_name = use_uvloop()
     print_header(
-        "reads: GET /api/v1/events?limit=20&lang=en against /bench/bare and /bench/piccolo", quick=args.quick,
-        events=args.events, concurrency=args.concurrency, seconds_per_endpoint=args.duration, rounds=args.rounds,
+        "reads: GET /api/v1/events?limit=20&lang=en against /bench/bare and /bench/piccolo",
+        quick=args.quick,
+        events=args.events,
+        concurrency=args.concurrency,
+        seconds_per_endpoint=args.duration,
+        rounds=args.rounds,
         warmup_seconds=args.warmup,
         client=f"httpx on {loop_name}, one process" if args.client == "httpx" else "wrk, one thread",
         server="uvicorn bench.app:app, 1 worker (the options of linli serve)",
@@ -154,30 +164,60 @@ def report(results: dict[tuple[str, bool], dict[str, LoadResult]]) -> None:
         the second holds even when the client, not the server, set the pace."""
         if a is None or b is None:
             return
-        print(f"  {label:<58} {ratio(a.rps, b.rps):>6}   by server cpu/request: "
-              f"{ratio(b.server_ms_per_request, a.server_ms_per_request):>6}{goal}")
+        print(
+            f"  {label:<58} {ratio(a.rps, b.rps):>6}   by server cpu/request: "
+            f"{ratio(b.server_ms_per_request, a.server_ms_per_request):>6}{goal}"
+        )
 
     print()
     print("ratios: requests/s, and by server CPU per request (each pair: same server process, same run)")
     for setup in ("sqlite", "postgres+redis", "postgres"):
-        both(f"{setup}: cached list / bare", get(setup, True, "list"), get(setup, True, "bare"),
-             "   (goal >= 0.70, aim 0.85)")
-    both("postgres+redis: uncached list / bare Piccolo", get("postgres+redis", False, "list"),
-         get("postgres+redis", False, "piccolo"), "   (goal >= 0.80)")
-    both("postgres: uncached list / bare Piccolo", get("postgres", False, "list"), get("postgres", False, "piccolo"),
-         "   (goal >= 0.80)")
+        both(
+            f"{setup}: cached list / bare",
+            get(setup, True, "list"),
+            get(setup, True, "bare"),
+            "   (goal >= 0.70, aim 0.85)",
+        )
+    both(
+        "postgres+redis: uncached list / bare Piccolo",
+        get("postgres+redis", False, "list"),
+        get("postgres+redis", False, "piccolo"),
+        "   (goal >= 0.80)",
+    )
+    both(
+        "postgres: uncached list / bare Piccolo",
+        get("postgres", False, "list"),
+        get("postgres", False, "piccolo"),
+        "   (goal >= 0.80)",
+    )
     both("sqlite: uncached list / bare Piccolo", get("sqlite", False, "list"), get("sqlite", False, "piccolo"))
-    both("sqlite / postgres+redis: uncached list", get("sqlite", False, "list"), get("postgres+redis", False, "list"),
-         "   (goal >= 0.50)")
-    both("sqlite / postgres+redis: bare Piccolo select", get("sqlite", True, "piccolo"),
-         get("postgres+redis", True, "piccolo"))
+    both(
+        "sqlite / postgres+redis: uncached list",
+        get("sqlite", False, "list"),
+        get("postgres+redis", False, "list"),
+        "   (goal >= 0.50)",
+    )
+    both(
+        "sqlite / postgres+redis: bare Piccolo select",
+        get("sqlite", True, "piccolo"),
+        get("postgres+redis", True, "piccolo"),
+    )
     both("sqlite / postgres+redis: cached list", get("sqlite", True, "list"), get("postgres+redis", True, "list"))
-    both("sqlite pooled / Piccolo's engine: uncached list", get("sqlite", False, "list"),
-         get("sqlite-piccolo-engine", False, "list"))
-    both("sqlite pooled / Piccolo's engine: bare Piccolo", get("sqlite", False, "piccolo"),
-         get("sqlite-piccolo-engine", False, "piccolo"))
-    both("sqlite on Piccolo's engine / postgres+redis: uncached list", get("sqlite-piccolo-engine", False, "list"),
-         get("postgres+redis", False, "list"))
+    both(
+        "sqlite pooled / Piccolo's engine: uncached list",
+        get("sqlite", False, "list"),
+        get("sqlite-piccolo-engine", False, "list"),
+    )
+    both(
+        "sqlite pooled / Piccolo's engine: bare Piccolo",
+        get("sqlite", False, "piccolo"),
+        get("sqlite-piccolo-engine", False, "piccolo"),
+    )
+    both(
+        "sqlite on Piccolo's engine / postgres+redis: uncached list",
+        get("sqlite-piccolo-engine", False, "list"),
+        get("postgres+redis", False, "list"),
+    )
     print()
     print(SHARED_CORES_NOTE)
 
@@ -190,10 +230,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds per endpoint and server")
     parser.add_argument("--rounds", type=int, default=3, help="the endpoints take turns this many times")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load first")
-    parser.add_argument("--client", choices=("httpx", "wrk"), default="httpx",
-                        help="wrk (apt-get install wrk) costs the shared cores less; it runs one round")
-    parser.add_argument("--skip-piccolo-engine", action="store_true",
-                        help="do not also run SQLite on Piccolo's own engine (a connection per query), for comparison")
+    parser.add_argument(
+        "--client",
+        choices=("httpx", "wrk"),
+        default="httpx",
+        help="wrk (apt-get install wrk) costs the shared cores less; it runs one round",
+    )
+    parser.add_argument(
+        "--skip-piccolo-engine",
+        action="store_true",
+        help="do not also run SQLite on Piccolo's own engine (a connection per query), for comparison",
+    )
     parser.add_argument("--all", action="store_true", help="also run uncached PostgreSQL without Redis")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, databases)")
     args = parser.parse_args(argv)

@@ -32,7 +32,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import (  # noqa: E402
+from backend.core.auth import issue_token
+from bench._common import (
     SECRET,
     SHARED_CORES_NOTE,
     LoadResult,
@@ -48,8 +49,7 @@ from bench._common import (  # noqa: E402
     use_uvloop,
     workdir,
 )
-from bench._data import Loader  # noqa: E402
-from backend.core.auth import issue_token  # noqa: E402
+from bench._data import Loader
 
 
 async def make_event(loader: Loader, capacity: int) -> uuid.UUID:
@@ -60,7 +60,9 @@ async def make_event(loader: Loader, capacity: int) -> uuid.UUID:
     await loader.execute(
         "UPDATE event_event SET seats_taken = 0, queue_counter = 0, waitlist_count = 0, max_party_size = 1, "
         "waitlist_enabled = true, starts_at = $1, ends_at = $2 WHERE id = $3",
-        starts, starts + timedelta(hours=2), event_id,
+        starts,
+        starts + timedelta(hours=2),
+        event_id,
     )
     return event_id
 
@@ -94,7 +96,9 @@ async def verify(
     rows = await loader.fetch(
         "SELECT id, status, queue_number FROM event_registration WHERE event = $1 ORDER BY queue_number", event_id
     )
-    [event] = await loader.fetch("SELECT seats_taken, waitlist_count, queue_counter FROM event_event WHERE id = $1", event_id)
+    [event] = await loader.fetch(
+        "SELECT seats_taken, waitlist_count, queue_counter FROM event_event WHERE id = $1", event_id
+    )
     confirmed = [r for r in rows if r["status"] == "confirmed"]
     waitlisted = [r for r in rows if r["status"] == "waitlisted"]
     numbers = [r["queue_number"] for r in rows]
@@ -107,15 +111,23 @@ async def verify(
         problems.append(f"the event row says {event['waitlist_count']} waiting, registrations say {len(waitlisted)}")
     if len(set(numbers)) != len(numbers):
         problems.append("two registrations share a queue number")
-    if confirmed and waitlisted and max(r["queue_number"] for r in confirmed) > min(r["queue_number"] for r in waitlisted):
+    if (
+        confirmed
+        and waitlisted
+        and max(r["queue_number"] for r in confirmed) > min(r["queue_number"] for r in waitlisted)
+    ):
         problems.append("someone who came later holds a seat while someone earlier waits")
     if result is not None:
         if len(rows) != result.completed:
             problems.append(f"{len(rows)} registrations in the database, {result.completed} answered 201")
         queue_of = {str(r["id"]): int(r["queue_number"]) for r in rows}
         problems += check_order(result, queue_of)[:10]
-    counts = {"confirmed": len(confirmed), "waitlisted": len(waitlisted), "registrations": len(rows),
-              "highest queue number": int(event["queue_counter"])}
+    counts = {
+        "confirmed": len(confirmed),
+        "waitlisted": len(waitlisted),
+        "registrations": len(rows),
+        "highest queue number": int(event["queue_counter"]),
+    }
     return problems, counts
 
 
@@ -129,13 +141,32 @@ COMMIT;
 """
 
 
-def run_pgbench(pg_port: int, database: str, event_id: uuid.UUID, transactions: int, clients_n: int, base: Path) -> tuple[float, str]:
+def run_pgbench(
+    pg_port: int, database: str, event_id: uuid.UUID, transactions: int, clients_n: int, base: Path
+) -> tuple[float, str]:
     script = base / "signup.pgbench"
     script.write_text(PGBENCH_SCRIPT.format(event=event_id))
     per_client = max(1, transactions // clients_n)
     command = [
-        str(postgres_bindir() / "pgbench"), "-n", "-M", "prepared", "-f", str(script), "-c", str(clients_n),
-        "-j", "2", "-t", str(per_client), "-h", "127.0.0.1", "-p", str(pg_port), "-U", "linli", database,
+        str(postgres_bindir() / "pgbench"),
+        "-n",
+        "-M",
+        "prepared",
+        "-f",
+        str(script),
+        "-c",
+        str(clients_n),
+        "-j",
+        "2",
+        "-t",
+        str(per_client),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(pg_port),
+        "-U",
+        "linli",
+        database,
     ]
     out = subprocess.run(command, capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -149,9 +180,14 @@ def run_pgbench(pg_port: int, database: str, event_id: uuid.UUID, transactions: 
 async def main(args: argparse.Namespace) -> None:
     loop_name = use_uvloop()
     print_header(
-        "storm: sign-ups for one event across two instances on PostgreSQL and Redis", quick=args.quick,
-        signups=args.signups, seats=args.seats, connections=args.concurrency, instances=2,
-        client=f"httpx on {loop_name}, one process", pgbench_clients=args.pgbench_clients,
+        "storm: sign-ups for one event across two instances on PostgreSQL and Redis",
+        quick=args.quick,
+        signups=args.signups,
+        seats=args.seats,
+        connections=args.concurrency,
+        instances=2,
+        client=f"httpx on {loop_name}, one process",
+        pgbench_clients=args.pgbench_clients,
     )
     with workdir(args.keep) as base, postgres(base) as pg, redis(base) as rd:
         env = app_env(pg.url, rd.url, media=base / "media")
@@ -173,13 +209,19 @@ async def main(args: argparse.Namespace) -> None:
                 async def send(i: int):  # type: ignore[no-untyped-def]
                     http = http_one if i % 2 == 0 else http_two
                     return await http.post(
-                        path, json={"party_size": 1},
+                        path,
+                        json={"party_size": 1},
                         headers={"Authorization": f"Bearer {tokens[i]}", "Idempotency-Key": f"storm-{i}"},
                     )
 
                 result = await run_load(
-                    "storm: POST registrations", send, concurrency=args.concurrency, total=args.signups,
-                    servers=[one, two], ok=lambda r: r.status_code == 201, keep_responses=True,
+                    "storm: POST registrations",
+                    send,
+                    concurrency=args.concurrency,
+                    total=args.signups,
+                    servers=[one, two],
+                    ok=lambda r: r.status_code == 201,
+                    keep_responses=True,
                 )
 
                 async def ping(i: int):  # type: ignore[no-untyped-def]
@@ -188,13 +230,18 @@ async def main(args: argparse.Namespace) -> None:
                 # The ceiling: the same client, connections and instances, on the cheapest endpoint
                 # there is (no database, no Redis). No sign-up rate can exceed it on this machine.
                 ceiling = await run_load(
-                    "ceiling: GET /health", ping, concurrency=args.concurrency, total=args.signups, servers=[one, two],
+                    "ceiling: GET /health",
+                    ping,
+                    concurrency=args.concurrency,
+                    total=args.signups,
+                    servers=[one, two],
                 )
         async with Loader(pg.url) as loader:
             problems, counts = await verify(loader, event_id, args.seats, result)
             await loader.execute("CREATE SEQUENCE bench_signup_user")
-        tps, pgbench_out = run_pgbench(pg.port, "linli_test", baseline_event, args.pgbench_transactions,
-                                       args.pgbench_clients, base)
+        tps, pgbench_out = run_pgbench(
+            pg.port, "linli_test", baseline_event, args.pgbench_transactions, args.pgbench_clients, base
+        )
         async with Loader(pg.url) as loader:
             baseline_problems, baseline_counts = await verify(loader, baseline_event, args.seats, None)
     print(result.line())
@@ -205,14 +252,18 @@ async def main(args: argparse.Namespace) -> None:
     for problem in problems:
         print(f"     - {problem}")
     print()
-    print(f"pgbench, the same sign-up transaction, {args.pgbench_clients} clients: {tps:.1f} transactions/s"
-          f" ({baseline_counts['confirmed']} confirmed, {baseline_counts['waitlisted']} waitlisted)")
+    print(
+        f"pgbench, the same sign-up transaction, {args.pgbench_clients} clients: {tps:.1f} transactions/s"
+        f" ({baseline_counts['confirmed']} confirmed, {baseline_counts['waitlisted']} waitlisted)"
+    )
     for problem in baseline_problems:
         print(f"     - pgbench check: {problem}")
     print(f"storm rate / pgbench rate: {result.rps / tps:.2f}   (goal >= 0.50)")
     print()
     print(ceiling.line())
-    print(f"   ceiling / pgbench rate: {ceiling.rps / tps:.2f}   (the most the storm ratio could be with this client on these cores)")
+    print(
+        f"   ceiling / pgbench rate: {ceiling.rps / tps:.2f}   (the most the storm ratio could be with this client on these cores)"
+    )
     print(f"   storm rate / ceiling: {result.rps / ceiling.rps:.2f}")
     if args.verbose:
         print(pgbench_out)
@@ -237,7 +288,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.signups, args.concurrency = min(args.signups, 500), min(args.concurrency, 50)
-        args.pgbench_transactions, args.pgbench_clients = min(args.pgbench_transactions, 500), min(args.pgbench_clients, 10)
+        args.pgbench_transactions, args.pgbench_clients = (
+            min(args.pgbench_transactions, 500),
+            min(args.pgbench_clients, 10),
+        )
     return args
 
 

@@ -36,8 +36,7 @@ from backend.events import services as event_services
 from backend.events.schemas import EventCreate, VenueCreate
 from backend.events.signals import CACHE_NAMESPACE as EVENTS_CACHE
 from backend.events.tables import Event
-from backend.inclusion import ledger
-from backend.inclusion import reward_redemptions
+from backend.inclusion import ledger, reward_redemptions
 from backend.inclusion.tables import Dependant, PointReason, ResidentProfile, Reward
 from backend.libraries import services as library_services
 from backend.libraries.schemas import BranchCreate, ExceptionPut
@@ -134,11 +133,20 @@ async def staff_with(role: Role, organisation: Organisation, name: str) -> User:
     return user
 
 
-async def member(team_id: uuid.UUID, user_id: uuid.UUID, role: MemberRole = MemberRole.member, status: MemberStatus = MemberStatus.active) -> None:
-    await TeamMember.insert(TeamMember(team=team_id, user=user_id, role=role.value, status=status.value, created_at=now()))
+async def member(
+    team_id: uuid.UUID,
+    user_id: uuid.UUID,
+    role: MemberRole = MemberRole.member,
+    status: MemberStatus = MemberStatus.active,
+) -> None:
+    await TeamMember.insert(
+        TeamMember(team=team_id, user=user_id, role=role.value, status=status.value, created_at=now())
+    )
 
 
-async def volunteer_profile(w: World, user_id: uuid.UUID, real_name: str | None = None, id_number: str | None = None) -> None:
+async def volunteer_profile(
+    w: World, user_id: uuid.UUID, real_name: str | None = None, id_number: str | None = None
+) -> None:
     body: dict[str, Any] = {"consent": True, "real_name": real_name}
     if id_number:
         body.update(id_document="resident_id", id_number=id_number)
@@ -160,7 +168,11 @@ async def stand_in(w: World, identity: str) -> User:
         await volunteer_profile(w, clone.id, real_name="替身", id_number=None)
     resident = await ResidentProfile.objects().where(ResidentProfile.user == original.id).first()
     if resident is not None:
-        await ResidentProfile.insert(ResidentProfile(user=clone.id, community=resident.community, consented_at=now(), created_at=now(), updated_at=now()))
+        await ResidentProfile.insert(
+            ResidentProfile(
+                user=clone.id, community=resident.community, consented_at=now(), created_at=now(), updated_at=now()
+            )
+        )
     return clone
 
 
@@ -186,7 +198,9 @@ async def build_world(app: Litestar, client: httpx.AsyncClient, settings: Settin
     tree["police_a"] = police
     people["police_a"] = await staff_with(Role.admin, police, "双塔民警")  # staff of the party incidents go to
     headers = {"anon": {}, **{name: factories.token_for(user) for name, user in people.items()}}
-    w = World(app=app, client=client, settings=settings, cache=app.state.cache, tree=tree, people=people, headers=headers)
+    w = World(
+        app=app, client=client, settings=settings, cache=app.state.cache, tree=tree, people=people, headers=headers
+    )
     await accounts.create_staff(username=LOGIN_USERNAME, password=LOGIN_PASSWORD)  # the one argon2 hash
     await _events(w)
     await _library(w)
@@ -199,43 +213,55 @@ async def build_world(app: Litestar, client: httpx.AsyncClient, settings: Settin
 
 def _secrets(w: World) -> None:
     resident, resident_b, volunteer = frozenset({"resident"}), frozenset({"resident_b"}), frozenset({"volunteer"})
-    w.secrets.update({
-        "resident_name": Secret("李小梅", resident),
-        "resident_phone": Secret("13800138001", resident),
-        "resident_b_name": Secret("王大明", resident_b),
-        "resident_b_phone": Secret("13900139002", resident_b),
-        "volunteer_name": Secret("张志愿", volunteer),
-        "volunteer_phone": Secret("13700137003", volunteer),
-        "volunteer_real_name": Secret("张三丰", volunteer),  # staff views show 张*丰; the volunteer's export the name
-        "volunteer_id_number": Secret("320501199001011238", volunteer),
-        "dependant_name": Secret("李小宝", resident),
-        "registration_id": Secret(str(w.ids["registration"]), resident),
-        "ticket": Secret(w.ids["ticket"], resident),
-        "feed_token": Secret(w.ids["feed_token"], resident),
-        "pickup_code": Secret(w.ids["pickup_code"], resident),
-        "incident_text": Secret("南园五幢三〇二夜间进出人员多", resident),
-        "neighbour_name": Secret("邻里达人", frozenset(IDENTITIES + OWNERS)),  # opted in to the boards: public
-        "draft_title": Secret("内部草稿勿外传", frozenset({"organiser_a", "city_admin"})),
-        "hidden_reward": Secret("内部奖品未上架", frozenset({"admin_a", "city_admin"})),
-        **{
-            f"checkpoint_code_{i}": Secret(code, frozenset({"coordinator_a", "city_admin"}))
-            for i, code in enumerate(w.ids["checkpoint_codes"])
-        },
-    })
+    w.secrets.update(
+        {
+            "resident_name": Secret("李小梅", resident),
+            "resident_phone": Secret("13800138001", resident),
+            "resident_b_name": Secret("王大明", resident_b),
+            "resident_b_phone": Secret("13900139002", resident_b),
+            "volunteer_name": Secret("张志愿", volunteer),
+            "volunteer_phone": Secret("13700137003", volunteer),
+            "volunteer_real_name": Secret(
+                "张三丰", volunteer
+            ),  # staff views show 张*丰; the volunteer's export the name
+            "volunteer_id_number": Secret("320501199001011238", volunteer),
+            "dependant_name": Secret("李小宝", resident),
+            "registration_id": Secret(str(w.ids["registration"]), resident),
+            "ticket": Secret(w.ids["ticket"], resident),
+            "feed_token": Secret(w.ids["feed_token"], resident),
+            "pickup_code": Secret(w.ids["pickup_code"], resident),
+            "incident_text": Secret("南园五幢三〇二夜间进出人员多", resident),
+            "neighbour_name": Secret("邻里达人", frozenset(IDENTITIES + OWNERS)),  # opted in to the boards: public
+            "draft_title": Secret("内部草稿勿外传", frozenset({"organiser_a", "city_admin"})),
+            "hidden_reward": Secret("内部奖品未上架", frozenset({"admin_a", "city_admin"})),
+            **{
+                f"checkpoint_code_{i}": Secret(code, frozenset({"coordinator_a", "city_admin"}))
+                for i, code in enumerate(w.ids["checkpoint_codes"])
+            },
+        }
+    )
 
 
 async def _events(w: World) -> None:
     venue = await event_services.create_venue(
         user_id=w.user("organiser_a").id,
         data=VenueCreate(
-            organisation_id=w.tree["street_a"].id, community_id=w.tree["community_a"].id,
-            name={"zh-Hans": "南园社区活动中心", "en": "Nanyuan Community Centre"}, latitude=31.2946, longitude=120.6285,
+            organisation_id=w.tree["street_a"].id,
+            community_id=w.tree["community_a"].id,
+            name={"zh-Hans": "南园社区活动中心", "en": "Nanyuan Community Centre"},
+            latitude=31.2946,
+            longitude=120.6285,
         ),
     )
     w.ids["venue"] = venue.id
     published = await fresh_event(w)
     registration, _ = await registration_services.sign_up(
-        user_id=w.user("resident").id, event_id=published, party_size=1, idempotency_key=None, max_upcoming=1000, cache=w.cache
+        user_id=w.user("resident").id,
+        event_id=published,
+        party_size=1,
+        idempotency_key=None,
+        max_upcoming=1000,
+        cache=w.cache,
     )
     w.ids.update(
         published=published,
@@ -268,8 +294,17 @@ async def _volunteers(w: World) -> None:
     route_edit, _ = await fresh_route(w, team_a)
     shift_main = await fresh_shift(w, team_a, starts_at=now() + timedelta(days=1), route_id=route_main)
     await signup(shift_main, w.user("volunteer").id)
-    w.ids.update(team_a=team_a, team_b=team_b, route_main=route_main, route_edit=route_edit, checkpoint_codes=codes, shift_main=shift_main)
-    w.ids["checkpoint_main"] = (await Checkpoint.select(Checkpoint.id).where(Checkpoint.route == route_main).first())["id"]
+    w.ids.update(
+        team_a=team_a,
+        team_b=team_b,
+        route_main=route_main,
+        route_edit=route_edit,
+        checkpoint_codes=codes,
+        shift_main=shift_main,
+    )
+    w.ids["checkpoint_main"] = (await Checkpoint.select(Checkpoint.id).where(Checkpoint.route == route_main).first())[
+        "id"
+    ]
     w.ids["entry_pending"] = await fresh_entry(w)
     w.ids["entry_verified"] = await fresh_entry(w, verified=True)
     issued = await records.issue_record(user_id=w.user("volunteer").id, secret_key=w.settings.secret_key)
@@ -282,8 +317,13 @@ async def _incidents(w: World) -> None:
     # One report handed on to the police station: its staff see it as the responsible party.
     forwarded = await fresh_incident(w)
     coordinator = w.user("admin_a").id
-    for change in ({"status": "acknowledged"}, {"status": "forwarded", "party": "police", "party_organisation_id": str(w.tree["police_a"].id)}):
-        await incidents.change_incident_status(user_id=coordinator, incident_id=forwarded, change=msgspec.convert(change, IncidentUpdate))
+    for change in (
+        {"status": "acknowledged"},
+        {"status": "forwarded", "party": "police", "party_organisation_id": str(w.tree["police_a"].id)},
+    ):
+        await incidents.change_incident_status(
+            user_id=coordinator, incident_id=forwarded, change=msgspec.convert(change, IncidentUpdate)
+        )
     w.ids["forwarded_incident"] = forwarded
 
 
@@ -291,19 +331,38 @@ async def _inclusion(w: World) -> None:
     community_a = w.tree["community_a"].id
     for name, user in w.people.items():
         await ledger.append(
-            user_id=user.id, points=100_000, reason=PointReason.adjustment, source_key=f"matrix:{user.id}", community_id=community_a
+            user_id=user.id,
+            points=100_000,
+            reason=PointReason.adjustment,
+            source_key=f"matrix:{user.id}",
+            community_id=community_a,
         )
     # The boards: the resident and the volunteer earned this month but did not opt in; a neighbour did.
     neighbour = await person("邻里达人")
     await ResidentProfile.insert(
-        ResidentProfile(user=neighbour.id, community=community_a, leaderboard_opt_in=True, consented_at=now(), created_at=now(), updated_at=now())
+        ResidentProfile(
+            user=neighbour.id,
+            community=community_a,
+            leaderboard_opt_in=True,
+            consented_at=now(),
+            created_at=now(),
+            updated_at=now(),
+        )
     )
     await member(w.ids["team_a"], neighbour.id)
     await fresh_entry(w, verified=True, user_id=neighbour.id)
     for user_id in (w.user("resident").id, neighbour.id):
-        await ledger.append(user_id=user_id, points=30, reason=PointReason.attendance, source_key=f"matrix:earned:{user_id}", community_id=community_a)
+        await ledger.append(
+            user_id=user_id,
+            points=30,
+            reason=PointReason.attendance,
+            source_key=f"matrix:earned:{user_id}",
+            community_id=community_a,
+        )
     await ResidentProfile.insert(
-        ResidentProfile(user=w.user("resident").id, community=community_a, consented_at=now(), created_at=now(), updated_at=now())
+        ResidentProfile(
+            user=w.user("resident").id, community=community_a, consented_at=now(), created_at=now(), updated_at=now()
+        )
     )
     w.ids["dependant"] = await fresh_dependant(w, "李小宝")
     w.ids["reward"] = await fresh_reward(w)
@@ -321,9 +380,13 @@ async def _inclusion(w: World) -> None:
 async def fresh_event(w: World, *, publish: bool = True, title: str = "评弹欣赏会", capacity: int = 20) -> uuid.UUID:
     body = factories.event_body(w.tree["street_a"], SimpleNamespace(id=w.ids["venue"]), capacity=capacity)
     body["title"] = {"zh-Hans": title, "en": "Pingtan Evening"}
-    _, events = await event_services.create_events(user_id=w.user("organiser_a").id, data=msgspec.convert(body, EventCreate), cache=w.cache)
+    _, events = await event_services.create_events(
+        user_id=w.user("organiser_a").id, data=msgspec.convert(body, EventCreate), cache=w.cache
+    )
     if publish:
-        await event_services.publish_event(user_id=w.user("organiser_a").id, event_id=events[0].id, scope="this", cache=w.cache)
+        await event_services.publish_event(
+            user_id=w.user("organiser_a").id, event_id=events[0].id, scope="this", cache=w.cache
+        )
     return events[0].id
 
 
@@ -336,7 +399,12 @@ async def fresh_started_event(w: World) -> uuid.UUID:
 
 async def fresh_registration(w: World, user_id: uuid.UUID, event_id: uuid.UUID | None = None) -> uuid.UUID:
     registration, _ = await registration_services.sign_up(
-        user_id=user_id, event_id=event_id or await fresh_event(w), party_size=1, idempotency_key=None, max_upcoming=1000, cache=w.cache
+        user_id=user_id,
+        event_id=event_id or await fresh_event(w),
+        party_size=1,
+        idempotency_key=None,
+        max_upcoming=1000,
+        cache=w.cache,
     )
     assert registration.status == "confirmed"
     return registration.id
@@ -352,8 +420,11 @@ async def fresh_venue(w: World, organisation: Organisation) -> uuid.UUID:
     venue = await event_services.create_venue(
         user_id=w.user("city_admin").id,
         data=VenueCreate(
-            organisation_id=organisation.id, community_id=w.tree["community_a"].id,
-            name={"zh-Hans": f"分馆{next(_serial)}"}, latitude=31.29, longitude=120.62,
+            organisation_id=organisation.id,
+            community_id=w.tree["community_a"].id,
+            name={"zh-Hans": f"分馆{next(_serial)}"},
+            latitude=31.29,
+            longitude=120.62,
         ),
     )
     return venue.id
@@ -380,11 +451,23 @@ def later_day(days: int = 9) -> date:
 
 
 async def put_closed_day(w: World, day: date) -> None:
-    await library_services.put_exception(user_id=w.user("librarian_a").id, branch_id=w.ids["branch"], day=day, data=ExceptionPut(closed=True), room_id=None)
+    await library_services.put_exception(
+        user_id=w.user("librarian_a").id,
+        branch_id=w.ids["branch"],
+        day=day,
+        data=ExceptionPut(closed=True),
+        room_id=None,
+    )
 
 
 async def fresh_team(w: World, community: Organisation, name: str | None = None) -> uuid.UUID:
-    team = Team(community=community.id, kind="patrol", name={"zh-Hans": name or f"巡逻队{next(_serial)}"}, join_mode="open", created_at=now())
+    team = Team(
+        community=community.id,
+        kind="patrol",
+        name={"zh-Hans": name or f"巡逻队{next(_serial)}"},
+        join_mode="open",
+        created_at=now(),
+    )
     await Team.insert(team)
     return team.id
 
@@ -393,32 +476,57 @@ async def fresh_route(w: World, team_id: uuid.UUID) -> tuple[uuid.UUID, list[str
     route = Route(team=team_id, name={"zh-Hans": "南园夜巡线"}, created_at=now())
     await Route.insert(route)
     codes = [new_code() for _ in range(3)]
-    await Checkpoint.insert(*[
-        Checkpoint(route=route.id, position=i + 1, name={"zh-Hans": f"巡更点{i + 1}"}, latitude=31.2946 + 0.001 * i, longitude=120.6285, code=code)
-        for i, code in enumerate(codes)
-    ])
+    await Checkpoint.insert(
+        *[
+            Checkpoint(
+                route=route.id,
+                position=i + 1,
+                name={"zh-Hans": f"巡更点{i + 1}"},
+                latitude=31.2946 + 0.001 * i,
+                longitude=120.6285,
+                code=code,
+            )
+            for i, code in enumerate(codes)
+        ]
+    )
     return route.id, codes
 
 
-async def fresh_shift(w: World, team_id: uuid.UUID | None = None, *, starts_at: datetime | None = None, route_id: uuid.UUID | None = None) -> uuid.UUID:
+async def fresh_shift(
+    w: World, team_id: uuid.UUID | None = None, *, starts_at: datetime | None = None, route_id: uuid.UUID | None = None
+) -> uuid.UUID:
     """A shift of team A, by default on a day of its own far ahead (no sign-up ever overlaps it)."""
     start = starts_at or now() + timedelta(days=30 + next(_serial))
     shift = Shift(
-        team=team_id or w.ids["team_a"], route=route_id, title={"zh-Hans": "夜间巡逻"}, starts_at=start,
-        ends_at=start + timedelta(hours=2), capacity=10, created_at=now(),
+        team=team_id or w.ids["team_a"],
+        route=route_id,
+        title={"zh-Hans": "夜间巡逻"},
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=10,
+        created_at=now(),
     )
     await Shift.insert(shift)
     return shift.id
 
 
 async def signup(shift_id: uuid.UUID, user_id: uuid.UUID, *, checked_in: bool = False) -> None:
-    await ShiftSignup.insert(ShiftSignup(shift=shift_id, user=user_id, created_at=now(), checked_in_at=now() - timedelta(minutes=5) if checked_in else None))
+    await ShiftSignup.insert(
+        ShiftSignup(
+            shift=shift_id,
+            user=user_id,
+            created_at=now(),
+            checked_in_at=now() - timedelta(minutes=5) if checked_in else None,
+        )
+    )
     await Shift.update({Shift.seats_taken: Shift.seats_taken + 1}).where(Shift.id == shift_id)
 
 
 async def ongoing_shift(w: World, *, checked_in: bool, route: bool = False) -> uuid.UUID:
     """A shift of team A that began ten minutes ago, with the volunteer's place on it."""
-    shift_id = await fresh_shift(w, starts_at=now() - timedelta(minutes=10), route_id=w.ids["route_main"] if route else None)
+    shift_id = await fresh_shift(
+        w, starts_at=now() - timedelta(minutes=10), route_id=w.ids["route_main"] if route else None
+    )
     await signup(shift_id, w.user("volunteer").id, checked_in=checked_in)
     return shift_id
 
@@ -426,11 +534,19 @@ async def ongoing_shift(w: World, *, checked_in: bool, route: bool = False) -> u
 async def fresh_entry(w: World, *, verified: bool = False, user_id: uuid.UUID | None = None) -> uuid.UUID:
     """An hours entry of the volunteer's (or ``user_id``'s) in team A, served today."""
     entry = HoursEntry(
-        user=user_id or w.user("volunteer").id, team=w.ids["team_a"], kind="manual", minutes=120,
-        service_date=datetime.now(CITY_TZ).date(), content="南园夜巡", reason="补录",
-        source_key=f"matrix:{uuid.uuid4()}", status="verified" if verified else "pending",
-        created_by=user_id or w.user("volunteer").id, created_at=now(),
-        decided_by=w.user("coordinator_a").id if verified else None, decided_at=now() if verified else None,
+        user=user_id or w.user("volunteer").id,
+        team=w.ids["team_a"],
+        kind="manual",
+        minutes=120,
+        service_date=datetime.now(CITY_TZ).date(),
+        content="南园夜巡",
+        reason="补录",
+        source_key=f"matrix:{uuid.uuid4()}",
+        status="verified" if verified else "pending",
+        created_by=user_id or w.user("volunteer").id,
+        created_at=now(),
+        decided_by=w.user("coordinator_a").id if verified else None,
+        decided_at=now() if verified else None,
     )
     await HoursEntry.insert(entry)
     return entry.id
@@ -446,8 +562,10 @@ async def fresh_member(w: World, status: MemberStatus, role: MemberRole = Member
 async def fresh_incident(w: World) -> uuid.UUID:
     data = msgspec.convert(
         {
-            "community_id": str(w.tree["community_a"].id), "kind": "group_renting",
-            "text": "南园五幢三〇二夜间进出人员多", "team_id": str(w.ids["team_a"]),
+            "community_id": str(w.tree["community_a"].id),
+            "kind": "group_renting",
+            "text": "南园五幢三〇二夜间进出人员多",
+            "team_id": str(w.ids["team_a"]),
         },
         IncidentCreate,
     )
@@ -455,15 +573,22 @@ async def fresh_incident(w: World) -> uuid.UUID:
 
 
 async def fresh_dependant(w: World, name: str = "小宝") -> uuid.UUID:
-    row = Dependant(guardian=w.user("resident").id, display_name=name, birth_year=datetime.now(UTC).year - 6, created_at=now())
+    row = Dependant(
+        guardian=w.user("resident").id, display_name=name, birth_year=datetime.now(UTC).year - 6, created_at=now()
+    )
     await Dependant.insert(row)
     return row.id
 
 
 async def fresh_reward(w: World, *, name: str = "环保购物袋", withdrawn: bool = False) -> uuid.UUID:
     reward = Reward(
-        community=w.tree["community_a"].id, name={"zh-Hans": name}, points_cost=10, stock=10_000,
-        per_resident_limit=10_000, withdrawn=withdrawn, created_at=now(),
+        community=w.tree["community_a"].id,
+        name={"zh-Hans": name},
+        points_cost=10,
+        stock=10_000,
+        per_resident_limit=10_000,
+        withdrawn=withdrawn,
+        created_at=now(),
     )
     await Reward.insert(reward)
     return reward.id
@@ -471,14 +596,23 @@ async def fresh_reward(w: World, *, name: str = "环保购物袋", withdrawn: bo
 
 async def fresh_redemption(w: World) -> tuple[uuid.UUID, str]:
     """A reserved item of the resident's: (id, pickup code)."""
-    redemption, _ = await reward_redemptions.redeem(user_id=w.user("resident").id, reward_id=w.ids["reward"], idempotency_key=None)
+    redemption, _ = await reward_redemptions.redeem(
+        user_id=w.user("resident").id, reward_id=w.ids["reward"], idempotency_key=None
+    )
     return redemption.id, redemption.pickup_code
 
 
 async def fresh_notice(w: World, user_id: uuid.UUID) -> uuid.UUID:
     notice = Notice(
-        recipient=user_id, kind="reward_ready", created_at=now(), source_key=f"matrix:{uuid.uuid4()}",
-        params={"reward": {"zh-Hans": "环保购物袋"}, "pickup_code": w.ids.get("pickup_code", ""), "community": {"zh-Hans": "南园社区"}},
+        recipient=user_id,
+        kind="reward_ready",
+        created_at=now(),
+        source_key=f"matrix:{uuid.uuid4()}",
+        params={
+            "reward": {"zh-Hans": "环保购物袋"},
+            "pickup_code": w.ids.get("pickup_code", ""),
+            "community": {"zh-Hans": "南园社区"},
+        },
     )
     await Notice.insert(notice)
     return notice.id

@@ -21,9 +21,8 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from redis.asyncio import Redis
-
 from piccolo.table import Table
+from redis.asyncio import Redis
 
 from backend.app import create_app
 from backend.core import jobs, runtime, wiring
@@ -170,7 +169,9 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"{backend}_url")
 
 
-def make_settings(database_url: str, fake: FakeWechat, wechat_base_url: str, workdir: Path, **overrides: Any) -> Settings:
+def make_settings(
+    database_url: str, fake: FakeWechat, wechat_base_url: str, workdir: Path, **overrides: Any
+) -> Settings:
     """The settings every test app runs with (module-scoped worlds call this directly)."""
     return Settings.from_env(
         {},
@@ -319,8 +320,11 @@ async def reset(app: Litestar) -> None:
         await opened.redis.flushdb()
     stores = build_stores(opened.redis)
     wechat = WechatClient(
-        http=opened.http, base_url=app.state.settings.wechat_api_base, appid=app.state.settings.wechat_appid,
-        secret=app.state.settings.wechat_secret, redis=opened.redis,
+        http=opened.http,
+        base_url=app.state.settings.wechat_api_base,
+        appid=app.state.settings.wechat_appid,
+        secret=app.state.settings.wechat_secret,
+        redis=opened.redis,
     )
     app.state.stores, app.state.cache, app.state.wechat = stores, VersionedCache(stores), wechat
     current.stores, current.cache, current.wechat = stores, app.state.cache, wechat

@@ -13,9 +13,13 @@ from backend.accounts.tables import Organisation, OrganisationKind, Role, User
 _counter = itertools.count(1)
 
 
-async def organisation(kind: OrganisationKind, parent: Organisation | None = None, name: str | None = None) -> Organisation:
+async def organisation(
+    kind: OrganisationKind, parent: Organisation | None = None, name: str | None = None
+) -> Organisation:
     label = name or f"{kind.value}-{next(_counter)}"
-    return await services.create_organisation(kind=kind, name={"zh-Hans": label, "en": label}, parent_id=parent.id if parent else None)
+    return await services.create_organisation(
+        kind=kind, name={"zh-Hans": label, "en": label}, parent_id=parent.id if parent else None
+    )
 
 
 async def city_tree() -> dict[str, Organisation]:
@@ -67,7 +71,14 @@ async def resident(name: str | None = None) -> User:
 # --- events --------------------------------------------------------------------------------------------
 
 
-async def venue(organisation: Organisation, community: Organisation | None = None, *, lat: float = 31.2946, lng: float = 120.6285, name: str = "南园社区活动中心") -> Any:
+async def venue(
+    organisation: Organisation,
+    community: Organisation | None = None,
+    *,
+    lat: float = 31.2946,
+    lng: float = 120.6285,
+    name: str = "南园社区活动中心",
+) -> Any:
     from backend.events import services as event_services
     from backend.events.schemas import VenueCreate
 

@@ -96,9 +96,7 @@ def _main(port_file: Path) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port_file.write_text(str(sock.getsockname()[1]))
-    config = uvicorn.Config(
-        create_app(settings), log_level="warning", access_log=False, timeout_graceful_shutdown=2
-    )
+    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False, timeout_graceful_shutdown=2)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -138,10 +136,16 @@ def seed_world(base_url: str) -> World:
         for shift in _ok(http.get("/api/v1/shifts", params={"limit": 5}))[:1]:
             http.post(f"/api/v1/shifts/{shift['id']}/signups", headers=as_resident)
         for reward in _ok(http.get("/api/v1/rewards"))[:1]:
-            http.post(f"/api/v1/rewards/{reward['id']}/redemptions", headers={**as_resident, "Idempotency-Key": "fuzz-world"})
+            http.post(
+                f"/api/v1/rewards/{reward['id']}/redemptions", headers={**as_resident, "Idempotency-Key": "fuzz-world"}
+            )
             http.post(
                 "/api/v1/incidents",
-                json={"community_id": reward["community_id"], "kind": "occupied_green_space", "text": "3号楼东侧绿地堆放建材"},
+                json={
+                    "community_id": reward["community_id"],
+                    "kind": "occupied_green_space",
+                    "text": "3号楼东侧绿地堆放建材",
+                },
                 headers=as_resident,
             )
     return world
@@ -219,7 +223,9 @@ def path_candidates(sqlite_path: Path) -> dict[str, list[dict[str, str]]]:
     candidates["/api/v1/share-links/{code}"] = [{"code": c} for c in share_links]
     for suffix in ("", "/rooms", "/occupancy"):
         candidates["/api/v1/library-branches/{branch_id}" + suffix] = [{"branch_id": b} for b in branches]
-    candidates["/api/v1/library-branches/{branch_id}/exceptions/{day}"] = [{"branch_id": b, "day": day} for b in branches]
+    candidates["/api/v1/library-branches/{branch_id}/exceptions/{day}"] = [
+        {"branch_id": b, "day": day} for b in branches
+    ]
     for suffix in ("", "/members", "/members/me", "/routes", "/shifts", "/hours", "/hours.csv", "/hours/verify"):
         candidates["/api/v1/teams/{team_id}" + suffix] = [{"team_id": t} for t in teams]
     for suffix in ("/coordinators/{user_id}", "/members/{user_id}/approve", "/members/{user_id}/reject"):

@@ -71,8 +71,18 @@ class PostgresServer:
             f"-c fsync=off -c synchronous_commit={synchronous_commit} -c full_page_writes=off -c max_connections=200"
         )
         subprocess.run(
-            [*self.run_as, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options,
-             "-l", str(self.datadir / "server.log"), "-w", "start"],
+            [
+                *self.run_as,
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-o",
+                options,
+                "-l",
+                str(self.datadir / "server.log"),
+                "-w",
+                "start",
+            ],
             check=True,
             capture_output=True,
         )
@@ -105,7 +115,19 @@ def start_postgres(base: Path, *, durable: bool = False, database: str = "linli_
         os.chown(datadir, account.pw_uid, account.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
     subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(datadir), "-U", "linli", "-A", "trust", "-E", "UTF8", "--no-locale"],
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "linli",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ],
         check=True,
         capture_output=True,
     )
@@ -146,15 +168,30 @@ class RedisServer:
 
 def _spawn_redis(binary: str, port: int, base: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(base), "--daemonize", "no"],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(base),
+            "--daemonize",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
 
 
 def start_redis(base: Path) -> RedisServer:
-    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    binary = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+    )
     if binary is None:
         raise ServerUnavailable("redis-server is not installed (apt-get install redis-server; scripts/test does it)")
     port = free_port()

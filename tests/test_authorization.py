@@ -72,10 +72,23 @@ MATRIX: list[tuple[str, int, int, int, int, int, int, int, int]] = [
 # fmt: on
 
 # An allowed call of these must change the data (so the "a refusal changed nothing" check can see).
-MUTATING = frozenset({
-    "patch_event", "publish_event", "cancel_event", "complete_event", "upload_poster", "check_in", "delete_registration",
-    "put_occupancy", "put_exception", "patch_branch", "add_room", "create_venue", "create_event",
-})
+MUTATING = frozenset(
+    {
+        "patch_event",
+        "publish_event",
+        "cancel_event",
+        "complete_event",
+        "upload_poster",
+        "check_in",
+        "delete_registration",
+        "put_occupancy",
+        "put_exception",
+        "patch_branch",
+        "add_room",
+        "create_venue",
+        "create_event",
+    }
+)
 
 # Cells where the app lets through a caller the table denies: (operation, identity) → what it does.
 LEAKS: dict[tuple[str, str], str] = {}
@@ -121,7 +134,9 @@ async def build_world(client: Client) -> World:
     published = await factories.published_event(tree["street_a"], venue)
     draft = await draft_event(tree["street_a"], venue, people["owner"], cache)
 
-    signed_up = await client.post(f"/api/v1/events/{published.id}/registrations", json={"party_size": 1}, headers=headers["resident_a"])
+    signed_up = await client.post(
+        f"/api/v1/events/{published.id}/registrations", json={"party_size": 1}, headers=headers["resident_a"]
+    )
     assert signed_up.status_code == 201, signed_up.text
     assert signed_up.json()["status"] == "confirmed"
 
@@ -150,7 +165,12 @@ async def fresh_registration(w: World) -> tuple[Any, str]:
     """A new published event with a confirmed place of resident A (the service: no rate limit)."""
     event = await fresh_published(w)
     registration, _ = await registration_services.sign_up(
-        user_id=w.people["resident_a"].id, event_id=event.id, party_size=1, idempotency_key=None, max_upcoming=1000, cache=w.cache
+        user_id=w.people["resident_a"].id,
+        event_id=event.id,
+        party_size=1,
+        idempotency_key=None,
+        max_upcoming=1000,
+        cache=w.cache,
     )
     assert registration.status == "confirmed"
     return event, str(registration.id)
@@ -209,36 +229,90 @@ def _later_day() -> str:
 
 
 OPERATIONS: dict[str, tuple[Prepare, Send]] = {
-    "patch_event": (_fresh_event, lambda c, w, x, h: c.patch(
-        f"/api/v1/events/{x['event_id']}", json={"title": {"zh-Hans": "改了", "en": "Changed"}}, headers=h)),
+    "patch_event": (
+        _fresh_event,
+        lambda c, w, x, h: c.patch(
+            f"/api/v1/events/{x['event_id']}", json={"title": {"zh-Hans": "改了", "en": "Changed"}}, headers=h
+        ),
+    ),
     "publish_event": (_fresh_draft, lambda c, w, x, h: c.post(f"/api/v1/events/{x['event_id']}/publish", headers=h)),
     "cancel_event": (_fresh_event, lambda c, w, x, h: c.post(f"/api/v1/events/{x['event_id']}/cancel", headers=h)),
-    "complete_event": (_started_event, lambda c, w, x, h: c.post(f"/api/v1/events/{x['event_id']}/complete", headers=h)),
-    "upload_poster": (_fresh_event, lambda c, w, x, h: c.post(
-        f"/api/v1/events/{x['event_id']}/poster", files={"file": ("poster.png", tiny_png(), "image/png")}, headers=h)),
-    "event_registrations": (_nothing, lambda c, w, x, h: c.get(f"/api/v1/events/{w.published.id}/registrations", headers=h)),
-    "event_registrations_csv": (_nothing, lambda c, w, x, h: c.get(
-        f"/api/v1/events/{w.published.id}/registrations", params={"format": "csv"}, headers=h)),
-    "check_in": (_ticketed, lambda c, w, x, h: c.post(
-        f"/api/v1/events/{x['event_id']}/check-ins", json={"ticket": x["ticket"]}, headers=h)),
+    "complete_event": (
+        _started_event,
+        lambda c, w, x, h: c.post(f"/api/v1/events/{x['event_id']}/complete", headers=h),
+    ),
+    "upload_poster": (
+        _fresh_event,
+        lambda c, w, x, h: c.post(
+            f"/api/v1/events/{x['event_id']}/poster", files={"file": ("poster.png", tiny_png(), "image/png")}, headers=h
+        ),
+    ),
+    "event_registrations": (
+        _nothing,
+        lambda c, w, x, h: c.get(f"/api/v1/events/{w.published.id}/registrations", headers=h),
+    ),
+    "event_registrations_csv": (
+        _nothing,
+        lambda c, w, x, h: c.get(f"/api/v1/events/{w.published.id}/registrations", params={"format": "csv"}, headers=h),
+    ),
+    "check_in": (
+        _ticketed,
+        lambda c, w, x, h: c.post(f"/api/v1/events/{x['event_id']}/check-ins", json={"ticket": x["ticket"]}, headers=h),
+    ),
     "get_registration": (_nothing, lambda c, w, x, h: c.get(f"/api/v1/registrations/{w.registration_id}", headers=h)),
-    "delete_registration": (_own_place, lambda c, w, x, h: c.delete(f"/api/v1/registrations/{x['registration_id']}", headers=h)),
+    "delete_registration": (
+        _own_place,
+        lambda c, w, x, h: c.delete(f"/api/v1/registrations/{x['registration_id']}", headers=h),
+    ),
     "get_ticket": (_nothing, lambda c, w, x, h: c.get(f"/api/v1/registrations/{w.registration_id}/ticket", headers=h)),
-    "get_ticket_png": (_nothing, lambda c, w, x, h: c.get(f"/api/v1/registrations/{w.registration_id}/ticket.png", headers=h)),
+    "get_ticket_png": (
+        _nothing,
+        lambda c, w, x, h: c.get(f"/api/v1/registrations/{w.registration_id}/ticket.png", headers=h),
+    ),
     "get_draft_event": (_nothing, lambda c, w, x, h: c.get(f"/api/v1/events/{w.draft.id}", headers=h)),
     "draft_calendar_ics": (_nothing, lambda c, w, x, h: c.get(f"/api/v1/events/{w.draft.id}/calendar.ics", headers=h)),
-    "put_occupancy": (_nothing, lambda c, w, x, h: c.put(
-        f"/api/v1/library-branches/{w.branch_id}/occupancy", json={"free_seats": 7}, headers=h)),
-    "put_exception": (_nothing, lambda c, w, x, h: c.put(
-        f"/api/v1/library-branches/{w.branch_id}/exceptions/{_later_day()}", json={"closed": True}, headers=h)),
-    "patch_branch": (_nothing, lambda c, w, x, h: c.patch(
-        f"/api/v1/library-branches/{w.branch_id}", json={"e_reading_seats": 33}, headers=h)),
-    "add_room": (_nothing, lambda c, w, x, h: c.post(
-        f"/api/v1/library-branches/{w.branch_id}/rooms", json={"name": {"zh-Hans": "自习室", "en": "Study room"}, "seats": 12}, headers=h)),
-    "create_venue": (_nothing, lambda c, w, x, h: c.post("/api/v1/venues", json={
-        "organisation_id": str(w.tree["street_a"].id), "community_id": str(w.tree["community_a"].id),
-        "name": {"zh-Hans": "新场地", "en": "New venue"}, "latitude": 31.2946, "longitude": 120.6285}, headers=h)),
-    "create_event": (_nothing, lambda c, w, x, h: c.post("/api/v1/events", json=factories.event_body(w.tree["street_a"], w.venue), headers=h)),
+    "put_occupancy": (
+        _nothing,
+        lambda c, w, x, h: c.put(
+            f"/api/v1/library-branches/{w.branch_id}/occupancy", json={"free_seats": 7}, headers=h
+        ),
+    ),
+    "put_exception": (
+        _nothing,
+        lambda c, w, x, h: c.put(
+            f"/api/v1/library-branches/{w.branch_id}/exceptions/{_later_day()}", json={"closed": True}, headers=h
+        ),
+    ),
+    "patch_branch": (
+        _nothing,
+        lambda c, w, x, h: c.patch(f"/api/v1/library-branches/{w.branch_id}", json={"e_reading_seats": 33}, headers=h),
+    ),
+    "add_room": (
+        _nothing,
+        lambda c, w, x, h: c.post(
+            f"/api/v1/library-branches/{w.branch_id}/rooms",
+            json={"name": {"zh-Hans": "自习室", "en": "Study room"}, "seats": 12},
+            headers=h,
+        ),
+    ),
+    "create_venue": (
+        _nothing,
+        lambda c, w, x, h: c.post(
+            "/api/v1/venues",
+            json={
+                "organisation_id": str(w.tree["street_a"].id),
+                "community_id": str(w.tree["community_a"].id),
+                "name": {"zh-Hans": "新场地", "en": "New venue"},
+                "latitude": 31.2946,
+                "longitude": 120.6285,
+            },
+            headers=h,
+        ),
+    ),
+    "create_event": (
+        _nothing,
+        lambda c, w, x, h: c.post("/api/v1/events", json=factories.event_body(w.tree["street_a"], w.venue), headers=h),
+    ),
 }
 
 

@@ -60,8 +60,7 @@ import pytest
 from redis.asyncio import Redis
 
 from backend.accounts.tables import User
-from tests.conftest import all_tables
-from backend.core import jobs, runtime
+from backend.core import runtime
 from backend.core.db import is_postgres
 from backend.core.i18n import CITY_TZ
 from backend.events import calendars
@@ -70,7 +69,7 @@ from backend.volunteers.tables import MemberRole, MemberStatus
 from tests import authz_world as aw
 from tests import factories
 from tests.authz_world import IDENTITIES, World
-from tests.conftest import BACKENDS, SECRET, _clean, build_app, make_settings, serve_in_process
+from tests.conftest import BACKENDS, SECRET, _clean, all_tables, build_app, make_settings, serve_in_process
 
 PROBLEM = "application/problem+json"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -278,7 +277,9 @@ class Op:
     prepare: Prepare | None = None
     stand_in: bool = False  # the call spends the caller: a new account with the same roles makes it
     may_see: Mapping[str, frozenset[str]] = field(default_factory=dict)  # secret → who else may read it here
-    shows: Mapping[str, frozenset[str]] = field(default_factory=dict)  # secret (or text) → whose allowed answer must hold it
+    shows: Mapping[str, frozenset[str]] = field(
+        default_factory=dict
+    )  # secret (or text) → whose allowed answer must hold it
 
 
 def image(name: str = "picture.png") -> dict[str, Any]:
@@ -341,7 +342,12 @@ async def _feed_of_resident(w: World, identity: str) -> dict[str, Any]:
 
 def _shift_body() -> dict[str, Any]:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
-    return {"title": {"zh-Hans": "周末巡逻"}, "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 4}
+    return {
+        "title": {"zh-Hans": "周末巡逻"},
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "capacity": 4,
+    }
 
 
 def _hours_body(**extra: Any) -> dict[str, Any]:
@@ -350,10 +356,13 @@ def _hours_body(**extra: Any) -> dict[str, Any]:
 
 
 def _route_body() -> dict[str, Any]:
-    return {"name": {"zh-Hans": "东线"}, "checkpoints": [
-        {"name": {"zh-Hans": "南门岗亭"}, "latitude": 31.2946, "longitude": 120.6285},
-        {"name": {"zh-Hans": "河边凉亭"}, "latitude": 31.2958, "longitude": 120.6291},
-    ]}
+    return {
+        "name": {"zh-Hans": "东线"},
+        "checkpoints": [
+            {"name": {"zh-Hans": "南门岗亭"}, "latitude": 31.2946, "longitude": 120.6285},
+            {"name": {"zh-Hans": "河边凉亭"}, "latitude": 31.2958, "longitude": 120.6291},
+        ],
+    }
 
 
 def _this_month() -> str:
@@ -362,7 +371,9 @@ def _this_month() -> str:
 
 COORDINATED = {"volunteer_name": COORDINATORS_A}  # a team's coordinators know its members by name
 # An incident's coordinators read its text and who reported it (the party does not: it sees neither name).
-INCIDENT_READERS = {name: COORDINATORS_A for name in ("incident_text", "resident_name", "resident_b_name", "volunteer_name")}
+INCIDENT_READERS = {
+    name: COORDINATORS_A for name in ("incident_text", "resident_name", "resident_b_name", "volunteer_name")
+}
 EVENT_MANAGERS = frozenset({"organiser_a", "city_admin"})
 REWARD_MANAGERS = frozenset({"admin_a", "city_admin"})
 RESIDENT = frozenset({"resident"})
@@ -373,29 +384,56 @@ OPERATIONS: dict[str, Op] = {
     # operations and accounts
     "health": Op(lambda c: c.get("/health")),
     "ready": Op(lambda c: c.get("/ready")),
-    "login_with_password": Op(lambda c: c.post(f"{V1}/auth/login", json={"username": aw.LOGIN_USERNAME, "password": aw.LOGIN_PASSWORD})),
-    "login_with_wechat": Op(lambda c: c.post(f"{V1}/auth/wechat", json={"code": c.w.fake.issue_code(f"o-matrix-{c.identity}")})),
-    "login_as_developer": Op(lambda c: c.post(f"{V1}/auth/dev-login", json={"openid": f"matrix-dev-{c.identity}", "display_name": "开发者"})),
+    "login_with_password": Op(
+        lambda c: c.post(f"{V1}/auth/login", json={"username": aw.LOGIN_USERNAME, "password": aw.LOGIN_PASSWORD})
+    ),
+    "login_with_wechat": Op(
+        lambda c: c.post(f"{V1}/auth/wechat", json={"code": c.w.fake.issue_code(f"o-matrix-{c.identity}")})
+    ),
+    "login_as_developer": Op(
+        lambda c: c.post(f"{V1}/auth/dev-login", json={"openid": f"matrix-dev-{c.identity}", "display_name": "开发者"})
+    ),
     "get_me": Op(lambda c: c.get(f"{V1}/me")),
     "update_me": Op(lambda c: c.patch(f"{V1}/me", json={"locale": "zh-Hans"})),
-    "export_me": Op(lambda c: c.get(f"{V1}/me/export"), shows={
-        "resident_phone": RESIDENT, "dependant_name": RESIDENT, "volunteer_real_name": frozenset({"volunteer"})}),
+    "export_me": Op(
+        lambda c: c.get(f"{V1}/me/export"),
+        shows={"resident_phone": RESIDENT, "dependant_name": RESIDENT, "volunteer_real_name": frozenset({"volunteer"})},
+    ),
     "delete_me": Op(lambda c: c.delete(f"{V1}/me"), stand_in=True),
     "list_locales": Op(lambda c: c.get(f"{V1}/locales")),
     # events
     "list_categories": Op(lambda c: c.get(f"{V1}/categories")),
     "event_vocabulary": Op(lambda c: c.get(f"{V1}/event-vocabulary")),
     "list_venues": Op(lambda c: c.get(f"{V1}/venues")),
-    "create_venue": Op(lambda c: c.post(f"{V1}/venues", json={
-        "organisation_id": c.org("street_a"), "community_id": c.org("community_a"),
-        "name": {"zh-Hans": "新场地", "en": "New venue"}, "latitude": 31.2946, "longitude": 120.6285})),
+    "create_venue": Op(
+        lambda c: c.post(
+            f"{V1}/venues",
+            json={
+                "organisation_id": c.org("street_a"),
+                "community_id": c.org("community_a"),
+                "name": {"zh-Hans": "新场地", "en": "New venue"},
+                "latitude": 31.2946,
+                "longitude": 120.6285,
+            },
+        )
+    ),
     "list_events": Op(lambda c: c.get(f"{V1}/events")),
-    "list_events_mine": Op(lambda c: c.get(f"{V1}/events", params={"mine": "true"}), shows={"draft_title": EVENT_MANAGERS}),
-    "create_event": Op(lambda c: c.post(f"{V1}/events", json=factories.event_body(c.w.tree["street_a"], SimpleNamespace(id=c.ids["venue"])))),
+    "list_events_mine": Op(
+        lambda c: c.get(f"{V1}/events", params={"mine": "true"}), shows={"draft_title": EVENT_MANAGERS}
+    ),
+    "create_event": Op(
+        lambda c: c.post(
+            f"{V1}/events", json=factories.event_body(c.w.tree["street_a"], SimpleNamespace(id=c.ids["venue"]))
+        )
+    ),
     "get_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['published']}")),
     "get_draft_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['draft']}"), shows={"draft_title": EVENT_MANAGERS}),
-    "update_event": Op(lambda c: c.patch(f"{V1}/events/{c.x['id']}", json={"title": {"zh-Hans": "改了"}}), fresh(aw.fresh_event)),
-    "publish_event": Op(lambda c: c.post(f"{V1}/events/{c.x['id']}/publish"), fresh(lambda w: aw.fresh_event(w, publish=False))),
+    "update_event": Op(
+        lambda c: c.patch(f"{V1}/events/{c.x['id']}", json={"title": {"zh-Hans": "改了"}}), fresh(aw.fresh_event)
+    ),
+    "publish_event": Op(
+        lambda c: c.post(f"{V1}/events/{c.x['id']}/publish"), fresh(lambda w: aw.fresh_event(w, publish=False))
+    ),
     "cancel_event": Op(lambda c: c.post(f"{V1}/events/{c.x['id']}/cancel"), fresh(aw.fresh_event)),
     "complete_event": Op(lambda c: c.post(f"{V1}/events/{c.x['id']}/complete"), fresh(aw.fresh_started_event)),
     "upload_poster": Op(lambda c: c.post(f"{V1}/events/{c.ids['poster_event']}/poster", files=image())),
@@ -417,13 +455,18 @@ OPERATIONS: dict[str, Op] = {
     "get_ticket_png": Op(lambda c: c.get(f"{V1}/registrations/{c.ids['registration']}/ticket.png")),
     "list_event_registrations": Op(
         lambda c: c.get(f"{V1}/events/{c.ids['published']}/registrations"),
-        may_see={"registration_id": EVENT_MANAGERS}, shows={"registration_id": EVENT_MANAGERS},
+        may_see={"registration_id": EVENT_MANAGERS},
+        shows={"registration_id": EVENT_MANAGERS},
     ),
     "list_event_registrations_csv": Op(
         lambda c: c.get(f"{V1}/events/{c.ids['published']}/registrations", params={"format": "csv"}),
-        may_see={"registration_id": EVENT_MANAGERS}, shows={"李*梅": EVENT_MANAGERS, "138****8001": EVENT_MANAGERS},
+        may_see={"registration_id": EVENT_MANAGERS},
+        shows={"李*梅": EVENT_MANAGERS, "138****8001": EVENT_MANAGERS},
     ),
-    "check_in": Op(lambda c: c.post(f"{V1}/events/{c.ids['door_event']}/check-ins", json={"ticket": c.x["ticket"]}), fresh(aw.fresh_ticket, "ticket")),
+    "check_in": Op(
+        lambda c: c.post(f"{V1}/events/{c.ids['door_event']}/check-ins", json={"ticket": c.x["ticket"]}),
+        fresh(aw.fresh_ticket, "ticket"),
+    ),
     "create_calendar_feed": Op(lambda c: c.post(f"{V1}/me/calendar-feed")),
     "revoke_calendar_feed": Op(
         lambda c: c.delete(f"{V1}/me/calendar-feed"),
@@ -433,102 +476,203 @@ OPERATIONS: dict[str, Op] = {
     # libraries
     "list_library_branches": Op(lambda c: c.get(f"{V1}/library-branches")),
     "get_library_branch": Op(lambda c: c.get(f"{V1}/library-branches/{c.ids['branch']}")),
-    "create_library_branch": Op(lambda c: c.post(f"{V1}/library-branches", json=aw.branch_body(c.w, c.x["venue_id"])), _venue_for_branch),
-    "update_library_branch": Op(lambda c: c.patch(f"{V1}/library-branches/{c.ids['branch']}", json={"e_reading_seats": 33})),
-    "add_library_room": Op(lambda c: c.post(f"{V1}/library-branches/{c.ids['branch']}/rooms", json={"name": {"zh-Hans": "自习室"}, "seats": 12})),
-    "put_library_exception": Op(lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{aw.later_day(9)}", json={"closed": True})),
-    "delete_library_exception": Op(lambda c: c.delete(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{c.x['day']}"), _closed_day),
-    "set_library_occupancy": Op(lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/occupancy", json={"free_seats": 7})),
+    "create_library_branch": Op(
+        lambda c: c.post(f"{V1}/library-branches", json=aw.branch_body(c.w, c.x["venue_id"])), _venue_for_branch
+    ),
+    "update_library_branch": Op(
+        lambda c: c.patch(f"{V1}/library-branches/{c.ids['branch']}", json={"e_reading_seats": 33})
+    ),
+    "add_library_room": Op(
+        lambda c: c.post(
+            f"{V1}/library-branches/{c.ids['branch']}/rooms", json={"name": {"zh-Hans": "自习室"}, "seats": 12}
+        )
+    ),
+    "put_library_exception": Op(
+        lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{aw.later_day(9)}", json={"closed": True})
+    ),
+    "delete_library_exception": Op(
+        lambda c: c.delete(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{c.x['day']}"), _closed_day
+    ),
+    "set_library_occupancy": Op(
+        lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/occupancy", json={"free_seats": 7})
+    ),
     # volunteers
-    "save_volunteer_profile": Op(lambda c: c.post(f"{V1}/volunteers", json={"consent": True, "skills": ["急救"]}), stand_in=True),
+    "save_volunteer_profile": Op(
+        lambda c: c.post(f"{V1}/volunteers", json={"consent": True, "skills": ["急救"]}), stand_in=True
+    ),
     "get_my_volunteer_profile": Op(lambda c: c.get(f"{V1}/volunteers/me")),
     "erase_my_volunteer_identity": Op(lambda c: c.delete(f"{V1}/volunteers/me/identity"), stand_in=True),
     "list_teams": Op(lambda c: c.get(f"{V1}/teams")),
     "get_team": Op(lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}")),
-    "create_team": Op(lambda c: c.post(f"{V1}/teams", json={"community_id": c.org("community_a"), "kind": "patrol", "name": {"zh-Hans": "新巡逻队"}})),
-    "update_team": Op(lambda c: c.patch(f"{V1}/teams/{c.ids['team_a']}", json={"description": {"zh-Hans": f"{c.identity} 改了介绍"}})),
-    "appoint_team_coordinator": Op(lambda c: c.put(f"{V1}/teams/{c.ids['team_a']}/coordinators/{c.x['user_id']}"), _newcomer),
-    "dismiss_team_coordinator": Op(lambda c: c.delete(f"{V1}/teams/{c.ids['team_a']}/coordinators/{c.x['user_id']}"), _team_coordinator),
-    "list_team_members": Op(lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/members"), may_see=COORDINATED, shows=COORDINATED),
-    "approve_team_member": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/members/{c.x['user_id']}/approve"), _pending_member),
-    "reject_team_member": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/members/{c.x['user_id']}/reject"), _pending_member),
-    "join_team": Op(lambda c: c.post(f"{V1}/teams/{c.x['id']}/members"), fresh(lambda w: aw.fresh_team(w, w.tree["community_a"]))),
+    "create_team": Op(
+        lambda c: c.post(
+            f"{V1}/teams",
+            json={"community_id": c.org("community_a"), "kind": "patrol", "name": {"zh-Hans": "新巡逻队"}},
+        )
+    ),
+    "update_team": Op(
+        lambda c: c.patch(f"{V1}/teams/{c.ids['team_a']}", json={"description": {"zh-Hans": f"{c.identity} 改了介绍"}})
+    ),
+    "appoint_team_coordinator": Op(
+        lambda c: c.put(f"{V1}/teams/{c.ids['team_a']}/coordinators/{c.x['user_id']}"), _newcomer
+    ),
+    "dismiss_team_coordinator": Op(
+        lambda c: c.delete(f"{V1}/teams/{c.ids['team_a']}/coordinators/{c.x['user_id']}"), _team_coordinator
+    ),
+    "list_team_members": Op(
+        lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/members"), may_see=COORDINATED, shows=COORDINATED
+    ),
+    "approve_team_member": Op(
+        lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/members/{c.x['user_id']}/approve"), _pending_member
+    ),
+    "reject_team_member": Op(
+        lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/members/{c.x['user_id']}/reject"), _pending_member
+    ),
+    "join_team": Op(
+        lambda c: c.post(f"{V1}/teams/{c.x['id']}/members"), fresh(lambda w: aw.fresh_team(w, w.tree["community_a"]))
+    ),
     "leave_team": Op(lambda c: c.delete(f"{V1}/teams/{c.x['team_id']}/members/me"), _team_with_volunteer),
-    "list_patrol_routes": Op(lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/routes"), shows={"checkpoint_code_0": COORDINATORS_A}),
+    "list_patrol_routes": Op(
+        lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/routes"), shows={"checkpoint_code_0": COORDINATORS_A}
+    ),
     "create_patrol_route": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/routes", json=_route_body())),
-    "get_patrol_route": Op(lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}"), shows={"checkpoint_code_0": COORDINATORS_A}),
-    "replace_route_checkpoints": Op(lambda c: c.put(f"{V1}/routes/{c.ids['route_edit']}/checkpoints", json={"checkpoints": _route_body()["checkpoints"]})),
-    "get_checkpoint_plate": Op(lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}/checkpoints/{c.ids['checkpoint_main']}/plate.png")),
+    "get_patrol_route": Op(
+        lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}"), shows={"checkpoint_code_0": COORDINATORS_A}
+    ),
+    "replace_route_checkpoints": Op(
+        lambda c: c.put(
+            f"{V1}/routes/{c.ids['route_edit']}/checkpoints", json={"checkpoints": _route_body()["checkpoints"]}
+        )
+    ),
+    "get_checkpoint_plate": Op(
+        lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}/checkpoints/{c.ids['checkpoint_main']}/plate.png")
+    ),
     "list_shifts": Op(lambda c: c.get(f"{V1}/shifts")),
     "get_shift": Op(lambda c: c.get(f"{V1}/shifts/{c.ids['shift_main']}")),
     "create_shift": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/shifts", json=_shift_body())),
     "cancel_shift": Op(lambda c: c.post(f"{V1}/shifts/{c.x['id']}/cancel"), fresh(aw.fresh_shift)),
     "sign_up_for_shift": Op(lambda c: c.post(f"{V1}/shifts/{c.x['id']}/signups"), fresh(aw.fresh_shift)),
     "cancel_shift_signup": Op(lambda c: c.delete(f"{V1}/shifts/{c.x['shift_id']}/signups/me"), _shift_with_volunteer),
-    "shift_attendance_sheet": Op(lambda c: c.get(f"{V1}/shifts/{c.ids['shift_main']}/signups"), may_see=COORDINATED, shows=COORDINATED),
-    "shift_check_in": Op(lambda c: c.post(f"{V1}/shifts/{c.x['id']}/check-in"), fresh(lambda w: aw.ongoing_shift(w, checked_in=False))),
+    "shift_attendance_sheet": Op(
+        lambda c: c.get(f"{V1}/shifts/{c.ids['shift_main']}/signups"), may_see=COORDINATED, shows=COORDINATED
+    ),
+    "shift_check_in": Op(
+        lambda c: c.post(f"{V1}/shifts/{c.x['id']}/check-in"), fresh(lambda w: aw.ongoing_shift(w, checked_in=False))
+    ),
     "scan_checkpoint": Op(
         lambda c: c.post(f"{V1}/shifts/{c.x['id']}/checkpoints/{c.ids['checkpoint_codes'][0]}/scan"),
         fresh(lambda w: aw.ongoing_shift(w, checked_in=True, route=True)),
     ),
-    "shift_check_out": Op(lambda c: c.post(f"{V1}/shifts/{c.x['id']}/check-out"), fresh(lambda w: aw.ongoing_shift(w, checked_in=True))),
+    "shift_check_out": Op(
+        lambda c: c.post(f"{V1}/shifts/{c.x['id']}/check-out"), fresh(lambda w: aw.ongoing_shift(w, checked_in=True))
+    ),
     # hours
     "my_hours": Op(lambda c: c.get(f"{V1}/me/hours")),
     "my_service_record": Op(lambda c: c.get(f"{V1}/me/hours/record")),
     "check_service_record": Op(lambda c: c.get(f"{V1}/hours/records/{c.ids['record_code']}")),
     "add_hours": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/hours", json=_hours_body())),
-    "list_team_hours": Op(lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours"), may_see=COORDINATED, shows=COORDINATED),
+    "list_team_hours": Op(
+        lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours"), may_see=COORDINATED, shows=COORDINATED
+    ),
     "team_hours_csv": Op(
-        lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours.csv", params={"month": _this_month()}), may_see=COORDINATED, shows=COORDINATED,
+        lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours.csv", params={"month": _this_month()}),
+        may_see=COORDINATED,
+        shows=COORDINATED,
     ),
     "verify_hours": Op(lambda c: c.post(f"{V1}/hours/{c.x['id']}/verify"), fresh(aw.fresh_entry)),
-    "reject_hours": Op(lambda c: c.post(f"{V1}/hours/{c.x['id']}/reject", json={"note": "当天未排班"}), fresh(aw.fresh_entry)),
-    "correct_hours": Op(lambda c: c.post(f"{V1}/hours/{c.ids['entry_verified']}/corrections", json={"minutes": 15, "reason": "少记了一刻钟"})),
-    "verify_team_hours": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/hours/verify", json={"entry_ids": [str(c.x["id"])]}), fresh(aw.fresh_entry)),
+    "reject_hours": Op(
+        lambda c: c.post(f"{V1}/hours/{c.x['id']}/reject", json={"note": "当天未排班"}), fresh(aw.fresh_entry)
+    ),
+    "correct_hours": Op(
+        lambda c: c.post(
+            f"{V1}/hours/{c.ids['entry_verified']}/corrections", json={"minutes": 15, "reason": "少记了一刻钟"}
+        )
+    ),
+    "verify_team_hours": Op(
+        lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/hours/verify", json={"entry_ids": [str(c.x["id"])]}),
+        fresh(aw.fresh_entry),
+    ),
     # incidents
-    "report_incident": Op(lambda c: c.post(f"{V1}/incidents", json={"community_id": c.org("community_a"), "kind": "noise", "text": "广场舞音响太响"})),
+    "report_incident": Op(
+        lambda c: c.post(
+            f"{V1}/incidents", json={"community_id": c.org("community_a"), "kind": "noise", "text": "广场舞音响太响"}
+        )
+    ),
     "list_incidents": Op(
-        lambda c: c.get(f"{V1}/incidents", params={"scope": "coordinating"}), may_see=INCIDENT_READERS, shows={"incident_text": COORDINATORS_A},
+        lambda c: c.get(f"{V1}/incidents", params={"scope": "coordinating"}),
+        may_see=INCIDENT_READERS,
+        shows={"incident_text": COORDINATORS_A},
     ),
     "get_forwarded_incident": Op(
         lambda c: c.get(f"{V1}/incidents/{c.ids['forwarded_incident']}"),
-        may_see={**INCIDENT_READERS, "incident_text": COORDINATORS_A | PARTY}, shows={"incident_text": COORDINATORS_A | PARTY | RESIDENT},
+        may_see={**INCIDENT_READERS, "incident_text": COORDINATORS_A | PARTY},
+        shows={"incident_text": COORDINATORS_A | PARTY | RESIDENT},
     ),
     "list_incidents_assigned": Op(
-        lambda c: c.get(f"{V1}/incidents", params={"scope": "assigned"}), may_see={"incident_text": PARTY}, shows={"incident_text": PARTY},
+        lambda c: c.get(f"{V1}/incidents", params={"scope": "assigned"}),
+        may_see={"incident_text": PARTY},
+        shows={"incident_text": PARTY},
     ),
-    "list_incidents_mine": Op(lambda c: c.get(f"{V1}/incidents", params={"scope": "mine"}), shows={"incident_text": RESIDENT}),
+    "list_incidents_mine": Op(
+        lambda c: c.get(f"{V1}/incidents", params={"scope": "mine"}), shows={"incident_text": RESIDENT}
+    ),
     "get_incident": Op(
-        lambda c: c.get(f"{V1}/incidents/{c.ids['incident']}"), may_see=INCIDENT_READERS, shows={"incident_text": COORDINATORS_A | RESIDENT},
+        lambda c: c.get(f"{V1}/incidents/{c.ids['incident']}"),
+        may_see=INCIDENT_READERS,
+        shows={"incident_text": COORDINATORS_A | RESIDENT},
     ),
     "update_incident": Op(
         lambda c: c.patch(f"{V1}/incidents/{c.x['id']}", json={"status": "acknowledged", "note": "已收到"}),
-        fresh(aw.fresh_incident), may_see=INCIDENT_READERS,
+        fresh(aw.fresh_incident),
+        may_see=INCIDENT_READERS,
     ),
     "upload_incident_photo": Op(lambda c: c.post(f"{V1}/incidents/{c.ids['photo_incident']}/photo", files=image())),
     "get_incident_routing": Op(lambda c: c.get(f"{V1}/communities/{c.org('community_a')}/incident-routing")),
-    "set_incident_routing": Op(lambda c: c.put(
-        f"{V1}/communities/{c.org('community_a')}/incident-routing", json={"routes": [{"kind": "noise", "party": "police"}]})),
+    "set_incident_routing": Op(
+        lambda c: c.put(
+            f"{V1}/communities/{c.org('community_a')}/incident-routing",
+            json={"routes": [{"kind": "noise", "party": "police"}]},
+        )
+    ),
     # inclusion
     "get_my_resident_profile": Op(lambda c: c.get(f"{V1}/me/resident-profile")),
-    "save_my_resident_profile": Op(lambda c: c.put(f"{V1}/me/resident-profile", json={"consent": True, "languages": ["zh"]}), stand_in=True),
+    "save_my_resident_profile": Op(
+        lambda c: c.put(f"{V1}/me/resident-profile", json={"consent": True, "languages": ["zh"]}), stand_in=True
+    ),
     "delete_my_resident_profile": Op(lambda c: c.delete(f"{V1}/me/resident-profile"), stand_in=True),
     "list_my_dependants": Op(lambda c: c.get(f"{V1}/me/dependants"), shows={"dependant_name": RESIDENT}),
-    "add_my_dependant": Op(lambda c: c.post(f"{V1}/me/dependants", json={"display_name": "小明", "birth_year": datetime.now(UTC).year - 5})),
+    "add_my_dependant": Op(
+        lambda c: c.post(f"{V1}/me/dependants", json={"display_name": "小明", "birth_year": datetime.now(UTC).year - 5})
+    ),
     "remove_my_dependant": Op(lambda c: c.delete(f"{V1}/me/dependants/{c.x['id']}"), fresh(aw.fresh_dependant)),
     "get_my_points": Op(lambda c: c.get(f"{V1}/me/points")),
     "get_point_rules": Op(lambda c: c.get(f"{V1}/communities/{c.org('community_a')}/point-rules")),
-    "replace_point_rules": Op(lambda c: c.put(
-        f"{V1}/communities/{c.org('community_a')}/point-rules", json={"rules": [{"kind": "attendance", "points": 12, "daily_cap": 36}]})),
+    "replace_point_rules": Op(
+        lambda c: c.put(
+            f"{V1}/communities/{c.org('community_a')}/point-rules",
+            json={"rules": [{"kind": "attendance", "points": 12, "daily_cap": 36}]},
+        )
+    ),
     "list_rewards": Op(lambda c: c.get(f"{V1}/rewards", params={"community_id": c.org("community_a")})),
     "list_rewards_inactive": Op(
         lambda c: c.get(f"{V1}/rewards", params={"community_id": c.org("community_a"), "include_inactive": "true"}),
         shows={"hidden_reward": REWARD_MANAGERS},
     ),
-    "create_reward": Op(lambda c: c.post(f"{V1}/rewards", json={
-        "community_id": c.org("community_a"), "name": {"zh-Hans": "环保购物袋"}, "points_cost": 120, "stock": 50})),
+    "create_reward": Op(
+        lambda c: c.post(
+            f"{V1}/rewards",
+            json={
+                "community_id": c.org("community_a"),
+                "name": {"zh-Hans": "环保购物袋"},
+                "points_cost": 120,
+                "stock": 50,
+            },
+        )
+    ),
     "get_reward": Op(lambda c: c.get(f"{V1}/rewards/{c.ids['reward']}")),
-    "get_withdrawn_reward": Op(lambda c: c.get(f"{V1}/rewards/{c.ids['reward_hidden']}"), shows={"hidden_reward": REWARD_MANAGERS}),
+    "get_withdrawn_reward": Op(
+        lambda c: c.get(f"{V1}/rewards/{c.ids['reward_hidden']}"), shows={"hidden_reward": REWARD_MANAGERS}
+    ),
     "update_reward": Op(lambda c: c.patch(f"{V1}/rewards/{c.ids['reward']}", json={"stock_change": 1})),
     "upload_reward_image": Op(lambda c: c.post(f"{V1}/rewards/{c.ids['reward']}/image", files=image())),
     "redeem_reward": Op(lambda c: c.post(f"{V1}/rewards/{c.ids['reward_open']}/redemptions")),
@@ -536,16 +680,28 @@ OPERATIONS: dict[str, Op] = {
     "cancel_my_redemption": Op(lambda c: c.delete(f"{V1}/redemptions/{c.x['id']}"), _resident_redemption),
     "fulfil_redemption": Op(lambda c: c.post(f"{V1}/redemptions/{c.x['code']}/fulfil"), _resident_redemption),
     "staff_cancel_redemption": Op(lambda c: c.post(f"{V1}/redemptions/{c.x['code']}/cancel"), _resident_redemption),
-    "get_leaderboard": Op(lambda c: c.get(f"{V1}/leaderboards/points", params={"community_id": c.org("community_a")}), shows=BOARD),
-    "get_leaderboard_hours": Op(
-        lambda c: c.get(f"{V1}/leaderboards/volunteer-hours", params={"community_id": c.org("community_a")}), shows=BOARD,
+    "get_leaderboard": Op(
+        lambda c: c.get(f"{V1}/leaderboards/points", params={"community_id": c.org("community_a")}), shows=BOARD
     ),
-    "participation_statistics": Op(lambda c: c.get(f"{V1}/stats/participation", params={"community_id": c.org("community_a")})),
+    "get_leaderboard_hours": Op(
+        lambda c: c.get(f"{V1}/leaderboards/volunteer-hours", params={"community_id": c.org("community_a")}),
+        shows=BOARD,
+    ),
+    "participation_statistics": Op(
+        lambda c: c.get(f"{V1}/stats/participation", params={"community_id": c.org("community_a")})
+    ),
     "list_recommendations": Op(lambda c: c.get(f"{V1}/recommendations")),
     # notifications
-    "my_notifications": Op(lambda c: c.get(f"{V1}/me/notifications", params={"limit": 100}), shows={"pickup_code": RESIDENT}),
-    "read_notification": Op(lambda c: c.post(f"{V1}/me/notifications/{c.x['id']}/read"), fresh(lambda w: aw.fresh_notice(w, w.user("resident").id))),
-    "read_all_notifications": Op(lambda c: c.post(f"{V1}/me/notifications/read-all"), lambda w, who: _for_caller(w, who, aw.fresh_notice)),
+    "my_notifications": Op(
+        lambda c: c.get(f"{V1}/me/notifications", params={"limit": 100}), shows={"pickup_code": RESIDENT}
+    ),
+    "read_notification": Op(
+        lambda c: c.post(f"{V1}/me/notifications/{c.x['id']}/read"),
+        fresh(lambda w: aw.fresh_notice(w, w.user("resident").id)),
+    ),
+    "read_all_notifications": Op(
+        lambda c: c.post(f"{V1}/me/notifications/read-all"), lambda w, who: _for_caller(w, who, aw.fresh_notice)
+    ),
     "my_subscriptions": Op(lambda c: c.get(f"{V1}/me/subscriptions")),
     "record_subscriptions": Op(lambda c: c.post(f"{V1}/me/subscriptions", json={"results": {TEMPLATE: "accept"}})),
 }
@@ -576,8 +732,14 @@ async def world(request: pytest.FixtureRequest, workdir: Any, _wechat_server: An
     if redis is not None:
         await redis.flushdb()
     settings = make_settings(
-        request.getfixturevalue(f"{backend}_url"), fake, base_url, workdir,
-        login_rate_limit=UNLIMITED, signup_rate_limit=UNLIMITED, calendar_rate_limit=UNLIMITED, record_check_rate_limit=UNLIMITED,
+        request.getfixturevalue(f"{backend}_url"),
+        fake,
+        base_url,
+        workdir,
+        login_rate_limit=UNLIMITED,
+        signup_rate_limit=UNLIMITED,
+        calendar_rate_limit=UNLIMITED,
+        record_check_rate_limit=UNLIMITED,
         wechat_template_reward_ready=TEMPLATE,
     )
     app = build_app(settings, redis)
@@ -608,10 +770,14 @@ def _fingerprint_sql(postgres: bool) -> str:
         for table in all_tables():
             name = table._meta.tablename
             if postgres:
-                parts.append(f"SELECT '{name}' AS t, COUNT(*) AS n, MD5(COALESCE(STRING_AGG(x::text, '|' ORDER BY x::text), '')) AS h FROM \"{name}\" x")
+                parts.append(
+                    f"SELECT '{name}' AS t, COUNT(*) AS n, MD5(COALESCE(STRING_AGG(x::text, '|' ORDER BY x::text), '')) AS h FROM \"{name}\" x"
+                )
             else:
                 row = " || ',' || ".join(f'quote("{column._meta.db_column_name}")' for column in table._meta.columns)
-                parts.append(f"SELECT '{name}' AS t, COUNT(*) AS n, GROUP_CONCAT(r, '|') AS h FROM (SELECT {row} AS r FROM \"{name}\" ORDER BY r)")
+                parts.append(
+                    f"SELECT '{name}' AS t, COUNT(*) AS n, GROUP_CONCAT(r, '|') AS h FROM (SELECT {row} AS r FROM \"{name}\" ORDER BY r)"
+                )
         _FINGERPRINT_SQL[postgres] = " UNION ALL ".join(parts)
     return _FINGERPRINT_SQL[postgres]
 
@@ -653,6 +819,7 @@ def leaked(w: World, op: Op, identity: str, response: httpx.Response) -> list[st
 def missing(w: World, op: Op, identity: str, response: httpx.Response) -> list[str]:
     """What an allowed answer must hold and does not: proof that a list which hides others' rows
     is not simply empty."""
+
     def value(name: str) -> str:
         return w.secrets[name].value if name in w.secrets else name  # a secret's name, or the text itself
 
@@ -675,7 +842,9 @@ def verdict(
             wrong.append(f"{identity}: a refusal that is not problem+json ({response.headers.get('content-type')})")
         if changed:
             wrong.append(f"{identity}: refused with {response.status_code}, but tables changed: {', '.join(changed)}")
-    wrong += [f"{identity}: the answer ({response.status_code}) shows {name}" for name in leaked(w, op, identity, response)]
+    wrong += [
+        f"{identity}: the answer ({response.status_code}) shows {name}" for name in leaked(w, op, identity, response)
+    ]
     return wrong
 
 

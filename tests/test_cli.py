@@ -81,7 +81,7 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
     assert admin.returncode == 0, admin.stderr
     rows = query(
         fresh_database,
-        "SELECT m.role, o.kind FROM account_membership m JOIN account_user u ON u.id = m.\"user\" "
+        'SELECT m.role, o.kind FROM account_membership m JOIN account_user u ON u.id = m."user" '
         "JOIN account_organisation o ON o.id = m.organisation WHERE u.username = 'ops'",
     )
     assert rows == [("admin", "city")]
@@ -89,7 +89,10 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
     chores = linli("housekeeping", database_url=fresh_database)
     assert chores.returncode == 0, chores.stderr
     assert {line.split(":")[0] for line in chores.stdout.splitlines()} == {
-        "event_no_shows", "forgotten_check_outs", "shift_no_shows", "expired_points"
+        "event_no_shows",
+        "forgotten_check_outs",
+        "shift_no_shows",
+        "expired_points",
     }
 
 

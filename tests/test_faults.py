@@ -249,7 +249,10 @@ async def test_postgres_restarting_is_a_503_then_the_app_recovers_by_itself(
         try:
             # Down: 503 problem+json in the caller's language, with Retry-After; never a 500.
             down = await _sign_up(api, event.id, residents[4], "during", lang="ja")
-            assert _assert_problem(down, 503, "service_unavailable", "ja")["detail"] == "サービスは一時的にご利用いただけません。"
+            assert (
+                _assert_problem(down, 503, "service_unavailable", "ja")["detail"]
+                == "サービスは一時的にご利用いただけません。"
+            )
             me = await api.get("/api/v1/me", headers={**factories.token_for(residents[0]), "Accept-Language": "ko"})
             _assert_problem(me, 503, "service_unavailable", "ko")
             ready = await api.get("/ready", headers={"Accept-Language": "en"})
@@ -278,7 +281,9 @@ async def test_postgres_restarting_is_a_503_then_the_app_recovers_by_itself(
 
         async def refused_commit() -> None:
             async with engine.transaction():
-                await engine.run_ddl("CREATE TEMP TABLE refused (x int UNIQUE DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP")
+                await engine.run_ddl(
+                    "CREATE TEMP TABLE refused (x int UNIQUE DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP"
+                )
                 await engine.run_ddl("INSERT INTO refused VALUES (1), (1)")
 
         # A lost connection shows as requests waiting for ever: fail instead of hanging.
@@ -392,7 +397,9 @@ async def test_a_notice_waits_while_wechat_times_out_then_goes_exactly_once(
     await User.update({User.openid: openid}).where(User.id == resident.id)
     fake_wechat.grant(openid, REGISTRATION_TEMPLATE)
     granted = await api.post(
-        "/api/v1/me/subscriptions", json={"results": {REGISTRATION_TEMPLATE: "accept"}}, headers=factories.token_for(resident)
+        "/api/v1/me/subscriptions",
+        json={"results": {REGISTRATION_TEMPLATE: "accept"}},
+        headers=factories.token_for(resident),
     )
     assert granted.status_code == 200, granted.text
     await app.state.wechat.access_token()
@@ -423,7 +430,11 @@ async def test_a_notice_waits_while_wechat_times_out_then_goes_exactly_once(
     assert (message["status"], message["attempts"]) == ("sent", 3)
     assert fake_wechat.sent_count(openid) == 1
     assert fake_wechat.sent_count(openid, REGISTRATION_TEMPLATE) == 1
-    budget = await SubscriptionBudget.select(SubscriptionBudget.remaining).where(SubscriptionBudget.user == resident.id).first()
+    budget = (
+        await SubscriptionBudget.select(SubscriptionBudget.remaining)
+        .where(SubscriptionBudget.user == resident.id)
+        .first()
+    )
     assert budget["remaining"] == 0  # spent once, given back after each failed run
     assert await FailedJob.count() == 0
     assert await Notice.count().where(Notice.recipient == resident.id) == 1

@@ -71,7 +71,9 @@ def problems_agree(ctx: Any, response: Any, case: Any) -> None:
     if any(value.startswith(PROBLEM_MEDIA_TYPE) for value in content_types):
         problem = response.json()
         assert problem["status"] == response.status_code, f"a {response.status_code} says status {problem['status']}"
-        assert problem["type"] == PROBLEM_TYPE_BASE + problem["code"], f"type {problem['type']} for code {problem['code']}"
+        assert problem["type"] == PROBLEM_TYPE_BASE + problem["code"], (
+            f"type {problem['type']} for code {problem['code']}"
+        )
 
 
 CHECKS = [
@@ -132,10 +134,7 @@ def target(workdir: Path, _wechat_server: tuple[FakeWechat, str]) -> Iterator[Ta
 
 def _documented_operations(document: dict[str, Any]) -> set[str]:
     return {
-        f"{method.upper()} {path}"
-        for path, item in document["paths"].items()
-        for method in item
-        if method in METHODS
+        f"{method.upper()} {path}" for path, item in document["paths"].items() for method in item if method in METHODS
     }
 
 
@@ -212,7 +211,9 @@ def _fuzz(operation: Any, target: Target, role: str, findings: Findings) -> None
     def call(case: Any) -> None:
         findings.cases[label] = findings.cases.get(label, 0) + 1
         try:
-            response = case.call_and_validate(base_url=target.base_url, session=session, headers=headers, checks=CHECKS, timeout=30)
+            response = case.call_and_validate(
+                base_url=target.base_url, session=session, headers=headers, checks=CHECKS, timeout=30
+            )
             findings.answered.setdefault(label, set()).add(response.status_code)
         except FailureGroup as group:
             findings.add(label, ", ".join(sorted({failure.title for failure in group.exceptions})), str(group))
@@ -251,13 +252,17 @@ def test_every_operation_answers_as_documented(target: Target, role: str) -> Non
 
     assert set(findings.cases) == labels, "every operation is fuzzed"
     succeeded = [label for label, statuses in findings.answered.items() if any(200 <= s < 300 for s in statuses)]
-    print(f"\n{role}: {sum(findings.cases.values())} requests, {len(succeeded)} of {len(labels)} operations answered 2xx")
+    print(
+        f"\n{role}: {sum(findings.cases.values())} requests, {len(succeeded)} of {len(labels)} operations answered 2xx"
+    )
     # A world too thin (every request "not found" or "not allowed") would test only the edges.
     assert len(succeeded) >= len(labels) // 3, sorted(labels - set(succeeded))
     report = "\n\n".join(
         f"=== {label}: {title}\n{detail[:3000]}" for (label, title), detail in sorted(findings.failures.items())
     )
-    assert not findings.failures, f"{len(findings.failures)} findings as {role}:\n\n{report}\n\n{_server_errors(target.log_path)}"
+    assert not findings.failures, (
+        f"{len(findings.failures)} findings as {role}:\n\n{report}\n\n{_server_errors(target.log_path)}"
+    )
 
 
 def _server_errors(log_path: Path) -> str:

@@ -26,7 +26,6 @@ from PIL import ExifTags, Image
 from redis.asyncio import Redis
 
 from backend.accounts.tables import Role, User
-from tests.conftest import all_tables
 from backend.core.errors import PROBLEM_TYPE_BASE
 from backend.core.i18n import translations
 from backend.inclusion import ledger
@@ -35,7 +34,7 @@ from backend.notifications.tables import Notice
 from backend.settings import Settings
 from tests import factories
 from tests import hostile_corpus as corpus
-from tests.conftest import BACKENDS, _clean, build_app, make_settings, serve_in_process
+from tests.conftest import BACKENDS, _clean, all_tables, build_app, make_settings, serve_in_process
 from tests.volunteers import builders
 
 Client = httpx.AsyncClient
@@ -125,16 +124,34 @@ async def _build(client: Client) -> tuple[dict[str, str], dict[str, User]]:
     await builders.member(team, users["alice"])
     await builders.coordinator(team, users["coordinator"])
     ids = {
-        "community": str(community.id), "street": str(tree["street_a"].id), "venue": str(venue.id),
-        "event": str(event.id), "team": str(team.id),
+        "community": str(community.id),
+        "street": str(tree["street_a"].id),
+        "venue": str(venue.id),
+        "event": str(event.id),
+        "team": str(team.id),
     }
     alice, admin = factories.token_for(users["alice"]), factories.token_for(users["admin"])
-    ids["registration"] = (await _ok(await client.post(f"/api/v1/events/{event.id}/registrations", json={}, headers=alice)))["id"]
-    ids["dependant"] = (await _ok(await client.post("/api/v1/me/dependants", json={"display_name": "小宝", "birth_year": 2020}, headers=alice)))["id"]
-    reward_body = {"community_id": ids["community"], "name": {"zh-Hans": "购物袋", "en": "Bag"}, "points_cost": 10, "stock": 5}
+    ids["registration"] = (
+        await _ok(await client.post(f"/api/v1/events/{event.id}/registrations", json={}, headers=alice))
+    )["id"]
+    ids["dependant"] = (
+        await _ok(
+            await client.post("/api/v1/me/dependants", json={"display_name": "小宝", "birth_year": 2020}, headers=alice)
+        )
+    )["id"]
+    reward_body = {
+        "community_id": ids["community"],
+        "name": {"zh-Hans": "购物袋", "en": "Bag"},
+        "points_cost": 10,
+        "stock": 5,
+    }
     ids["reward"] = (await _ok(await client.post("/api/v1/rewards", json=reward_body, headers=admin)))["id"]
-    await ledger.append(user_id=users["alice"].id, points=100, reason=PointReason.adjustment, source_key=f"test:{uuid.uuid4()}")
-    ids["redemption"] = (await _ok(await client.post(f"/api/v1/rewards/{ids['reward']}/redemptions", headers=alice)))["id"]
+    await ledger.append(
+        user_id=users["alice"].id, points=100, reason=PointReason.adjustment, source_key=f"test:{uuid.uuid4()}"
+    )
+    ids["redemption"] = (await _ok(await client.post(f"/api/v1/rewards/{ids['reward']}/redemptions", headers=alice)))[
+        "id"
+    ]
     incident = {"community_id": ids["community"], "kind": "noise", "text": "楼下深夜施工"}
     ids["incident"] = (await _ok(await client.post("/api/v1/incidents", json=incident, headers=alice)))["id"]
     claim = {"minutes": 90, "service_date": builders.now().date().isoformat(), "reason": "忘记签到，队长可以证明"}
@@ -148,10 +165,15 @@ async def _build(client: Client) -> tuple[dict[str, str], dict[str, User]]:
 
 
 @pytest.fixture(scope="module")
-async def world(backend: str, request: pytest.FixtureRequest, _wechat_server: Any, workdir: Path) -> AsyncIterator[World]:
+async def world(
+    backend: str, request: pytest.FixtureRequest, _wechat_server: Any, workdir: Path
+) -> AsyncIterator[World]:
     fake, base_url = _wechat_server
     settings = make_settings(
-        request.getfixturevalue(f"{backend}_url"), fake, base_url, workdir,
+        request.getfixturevalue(f"{backend}_url"),
+        fake,
+        base_url,
+        workdir,
         log_level="CRITICAL",
         signup_rate_limit=100_000,  # hundreds of hostile sign-ups from one resident in one window
     )
@@ -196,7 +218,9 @@ async def nothing_written(world: World) -> AsyncIterator[None]:
     assert _media_files(world.settings.media_root) == files
 
 
-def assert_problem(response: httpx.Response, status: int, code: str, lang: str, message: str | None = None) -> dict[str, Any]:
+def assert_problem(
+    response: httpx.Response, status: int, code: str, lang: str, message: str | None = None
+) -> dict[str, Any]:
     """Exact status and code, problem+json, and the detail in the caller's language (not English)."""
     assert response.status_code == status, response.text[:500]
     assert response.headers["content-type"].startswith(PROBLEM)
@@ -255,16 +279,27 @@ async def test_these_are_all_the_upload_endpoints(world: World) -> None:
     """The endpoints above are exactly those that take multipart uploads in the API document."""
     document = (await world.client.get("/schema/openapi.json")).json()
     multipart = {
-        path for path, operations in document["paths"].items() for operation in operations.values()
+        path
+        for path, operations in document["paths"].items()
+        for operation in operations.values()
         if isinstance(operation, dict) and "multipart/form-data" in operation.get("requestBody", {}).get("content", {})
     }
-    ours = {template.replace("{event}", "{event_id}").replace("{incident}", "{incident_id}").replace("{reward}", "{reward_id}") for template, *_ in UPLOADS.values()}
+    ours = {
+        template.replace("{event}", "{event_id}")
+        .replace("{incident}", "{incident_id}")
+        .replace("{reward}", "{reward_id}")
+        for template, *_ in UPLOADS.values()
+    }
     assert multipart == ours
 
 
-async def upload(world: World, endpoint: str, data: bytes, lang: str, filename: str = "photo.jpg", content_type: str = "image/jpeg") -> httpx.Response:
+async def upload(
+    world: World, endpoint: str, data: bytes, lang: str, filename: str = "photo.jpg", content_type: str = "image/jpeg"
+) -> httpx.Response:
     path, who, _, _ = UPLOADS[endpoint]
-    return await world.client.post(world.path(path), files={"file": (filename, data, content_type)}, headers=world.auth(who, lang))
+    return await world.client.post(
+        world.path(path), files={"file": (filename, data, content_type)}, headers=world.auth(who, lang)
+    )
 
 
 @pytest.mark.parametrize("case", list(REFUSED_IMAGES))
@@ -291,20 +326,34 @@ def _file_part(data: bytes, filename: bytes = b"a.png") -> tuple[bytes, bytes]:
 
 BROKEN_FORMS: dict[str, tuple[Callable[[], bytes], str, int, str]] = {
     "five-thousand-parts": (
-        lambda: _multipart([(b'Content-Disposition: form-data; name="f%d"' % i, b"x") for i in range(5000)] + [_file_part(corpus.small_png())]),
-        f"multipart/form-data; boundary={MULTIPART.decode()}", 400, "bad_request",
+        lambda: _multipart(
+            [(b'Content-Disposition: form-data; name="f%d"' % i, b"x") for i in range(5000)]
+            + [_file_part(corpus.small_png())]
+        ),
+        f"multipart/form-data; boundary={MULTIPART.decode()}",
+        400,
+        "bad_request",
     ),
     "megabyte-part-header": (
         lambda: _multipart([_file_part(corpus.small_png(), b"a" * MB + b".png")]),
-        f"multipart/form-data; boundary={MULTIPART.decode()}", 400, "bad_request",
+        f"multipart/form-data; boundary={MULTIPART.decode()}",
+        400,
+        "bad_request",
     ),
     "never-closed": (
         lambda: _multipart([_file_part(corpus.small_png())], close=False),
-        f"multipart/form-data; boundary={MULTIPART.decode()}", 400, "bad_request",
+        f"multipart/form-data; boundary={MULTIPART.decode()}",
+        400,
+        "bad_request",
     ),
     "no-boundary": (lambda: _multipart([_file_part(corpus.small_png())]), "multipart/form-data", 400, "bad_request"),
     "json-instead-of-a-file": (lambda: b'{"file": "aGVsbG8="}', "application/json", 415, "unsupported_media_type"),
-    "form-urlencoded-instead-of-a-file": (lambda: b"file=aGVsbG8%3D", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    "form-urlencoded-instead-of-a-file": (
+        lambda: b"file=aGVsbG8%3D",
+        "application/x-www-form-urlencoded",
+        415,
+        "unsupported_media_type",
+    ),
 }
 
 
@@ -314,7 +363,9 @@ async def test_broken_upload_forms_are_refused(world: World, case: str) -> None:
     lang = lang_of(list(BROKEN_FORMS).index(case))
     async with nothing_written(world):
         response = await world.client.post(
-            world.path(UPLOADS["reward-image"][0]), content=make(), headers={**world.auth("admin", lang), "Content-Type": content_type}
+            world.path(UPLOADS["reward-image"][0]),
+            content=make(),
+            headers={**world.auth("admin", lang), "Content-Type": content_type},
         )
         assert_problem(response, status, code, lang)
 
@@ -366,36 +417,125 @@ async def test_odd_images_are_stored_as_clean_renditions(world: World, endpoint:
 
 
 def _soon(days: int = 5, hours: int = 0) -> str:
-    return (datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(days=days, hours=hours)).isoformat()
+    return (
+        datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(days=days, hours=hours)
+    ).isoformat()
 
 
 # name: (method, path, who, valid body, path to a text field inside it)
 ENDPOINTS: dict[str, tuple[str, str, str, Callable[[World], dict[str, Any]], tuple[str | int, ...]]] = {
-    "event-create": ("POST", "/api/v1/events", "organiser", lambda w: {
-        "organisation_id": w.ids["street"], "venue_id": w.ids["venue"], "category": "lecture", "title": {"zh-Hans": "讲座"},
-        "starts_at": _soon(), "ends_at": _soon(hours=2), "capacity": 10,
-    }, ("title", "zh-Hans")),
-    "event-patch": ("PATCH", "/api/v1/events/{event}", "organiser", lambda w: {"title": {"zh-Hans": "新标题"}}, ("title", "zh-Hans")),
-    "sign-up": ("POST", "/api/v1/events/{event}/registrations", "bob", lambda w: {"party_size": 1, "share_code": "e=abc"}, ("share_code",)),
-    "team-create": ("POST", "/api/v1/teams", "coordinator", lambda w: {
-        "community_id": w.ids["community"], "kind": "patrol", "name": {"zh-Hans": "巡逻队"},
-    }, ("name", "zh-Hans")),
-    "team-patch": ("PATCH", "/api/v1/teams/{team}", "coordinator", lambda w: {"name": {"zh-Hans": "新队名"}}, ("name", "zh-Hans")),
-    "incident-create": ("POST", "/api/v1/incidents", "bob", lambda w: {
-        "community_id": w.ids["community"], "kind": "noise", "text": "楼道堆物",
-    }, ("text",)),
-    "incident-patch": ("PATCH", "/api/v1/incidents/{incident}", "coordinator", lambda w: {"status": "acknowledged", "note": "收到"}, ("note",)),
-    "resident-profile": ("PUT", "/api/v1/me/resident-profile", "bob", lambda w: {"consent": True, "languages": ["zh"]}, ("languages", 0)),
-    "reward-create": ("POST", "/api/v1/rewards", "admin", lambda w: {
-        "community_id": w.ids["community"], "name": {"zh-Hans": "雨伞"}, "points_cost": 5, "stock": 1,
-    }, ("name", "zh-Hans")),
-    "reward-patch": ("PATCH", "/api/v1/rewards/{reward}", "admin", lambda w: {"name": {"zh-Hans": "新袋"}}, ("name", "zh-Hans")),
-    "point-rules": ("PUT", "/api/v1/communities/{community}/point-rules", "admin", lambda w: {
-        "rules": [{"kind": "attendance", "points": 10}],
-    }, ("rules", 0, "kind")),
-    "shift-create": ("POST", "/api/v1/teams/{team}/shifts", "coordinator", lambda w: {
-        "title": {"zh-Hans": "夜巡"}, "starts_at": _soon(), "ends_at": _soon(hours=2), "capacity": 5,
-    }, ("title", "zh-Hans")),
+    "event-create": (
+        "POST",
+        "/api/v1/events",
+        "organiser",
+        lambda w: {
+            "organisation_id": w.ids["street"],
+            "venue_id": w.ids["venue"],
+            "category": "lecture",
+            "title": {"zh-Hans": "讲座"},
+            "starts_at": _soon(),
+            "ends_at": _soon(hours=2),
+            "capacity": 10,
+        },
+        ("title", "zh-Hans"),
+    ),
+    "event-patch": (
+        "PATCH",
+        "/api/v1/events/{event}",
+        "organiser",
+        lambda w: {"title": {"zh-Hans": "新标题"}},
+        ("title", "zh-Hans"),
+    ),
+    "sign-up": (
+        "POST",
+        "/api/v1/events/{event}/registrations",
+        "bob",
+        lambda w: {"party_size": 1, "share_code": "e=abc"},
+        ("share_code",),
+    ),
+    "team-create": (
+        "POST",
+        "/api/v1/teams",
+        "coordinator",
+        lambda w: {
+            "community_id": w.ids["community"],
+            "kind": "patrol",
+            "name": {"zh-Hans": "巡逻队"},
+        },
+        ("name", "zh-Hans"),
+    ),
+    "team-patch": (
+        "PATCH",
+        "/api/v1/teams/{team}",
+        "coordinator",
+        lambda w: {"name": {"zh-Hans": "新队名"}},
+        ("name", "zh-Hans"),
+    ),
+    "incident-create": (
+        "POST",
+        "/api/v1/incidents",
+        "bob",
+        lambda w: {
+            "community_id": w.ids["community"],
+            "kind": "noise",
+            "text": "楼道堆物",
+        },
+        ("text",),
+    ),
+    "incident-patch": (
+        "PATCH",
+        "/api/v1/incidents/{incident}",
+        "coordinator",
+        lambda w: {"status": "acknowledged", "note": "收到"},
+        ("note",),
+    ),
+    "resident-profile": (
+        "PUT",
+        "/api/v1/me/resident-profile",
+        "bob",
+        lambda w: {"consent": True, "languages": ["zh"]},
+        ("languages", 0),
+    ),
+    "reward-create": (
+        "POST",
+        "/api/v1/rewards",
+        "admin",
+        lambda w: {
+            "community_id": w.ids["community"],
+            "name": {"zh-Hans": "雨伞"},
+            "points_cost": 5,
+            "stock": 1,
+        },
+        ("name", "zh-Hans"),
+    ),
+    "reward-patch": (
+        "PATCH",
+        "/api/v1/rewards/{reward}",
+        "admin",
+        lambda w: {"name": {"zh-Hans": "新袋"}},
+        ("name", "zh-Hans"),
+    ),
+    "point-rules": (
+        "PUT",
+        "/api/v1/communities/{community}/point-rules",
+        "admin",
+        lambda w: {
+            "rules": [{"kind": "attendance", "points": 10}],
+        },
+        ("rules", 0, "kind"),
+    ),
+    "shift-create": (
+        "POST",
+        "/api/v1/teams/{team}/shifts",
+        "coordinator",
+        lambda w: {
+            "title": {"zh-Hans": "夜巡"},
+            "starts_at": _soon(),
+            "ends_at": _soon(hours=2),
+            "capacity": 5,
+        },
+        ("title", "zh-Hans"),
+    ),
     "me": ("PATCH", "/api/v1/me", "bob", lambda w: {"display_name": "Bob"}, ("display_name",)),
 }
 
@@ -423,18 +563,68 @@ def _duplicate_first_key(body: dict[str, Any]) -> bytes:
 
 JSON_TYPE = "application/json"
 # name: (build the request body and content type, status, code, message, field code)
-GENERIC: dict[str, tuple[Callable[[dict[str, Any], tuple[str | int, ...]], tuple[bytes, str]], int, str, str | None, str | None]] = {
-    "over-the-request-limit": (lambda b, w: (corpus.huge_body(10 * MB + 1), JSON_TYPE), 413, "payload_too_large", None, None),
+GENERIC: dict[
+    str, tuple[Callable[[dict[str, Any], tuple[str | int, ...]], tuple[bytes, str]], int, str, str | None, str | None]
+] = {
+    "over-the-request-limit": (
+        lambda b, w: (corpus.huge_body(10 * MB + 1), JSON_TYPE),
+        413,
+        "payload_too_large",
+        None,
+        None,
+    ),
     "nested-100000-deep": (lambda b, w: (corpus.nested(100_000), JSON_TYPE), 400, "malformed_body", TOO_DEEP, None),
-    "invalid-utf8": (lambda b, w: (corpus.invalid_utf8(json.dumps(b, ensure_ascii=False).encode()), JSON_TYPE), 400, "malformed_body", NOT_JSON, None),
+    "invalid-utf8": (
+        lambda b, w: (corpus.invalid_utf8(json.dumps(b, ensure_ascii=False).encode()), JSON_TYPE),
+        400,
+        "malformed_body",
+        NOT_JSON,
+        None,
+    ),
     "truncated": (lambda b, w: (json.dumps(b).encode()[:-2], JSON_TYPE), 400, "malformed_body", NOT_JSON, None),
-    "nan-literal": (lambda b, w: (json.dumps(b).encode()[:-1] + b', "n": NaN}', JSON_TYPE), 400, "malformed_body", NOT_JSON, None),
+    "nan-literal": (
+        lambda b, w: (json.dumps(b).encode()[:-1] + b', "n": NaN}', JSON_TYPE),
+        400,
+        "malformed_body",
+        NOT_JSON,
+        None,
+    ),
     "text-plain": (lambda b, w: (json.dumps(b).encode(), "text/plain"), 415, "unsupported_media_type", None, None),
-    "form-urlencoded": (lambda b, w: (json.dumps(b).encode(), "application/x-www-form-urlencoded"), 415, "unsupported_media_type", None, None),
-    "duplicate-key": (lambda b, w: (_duplicate_first_key(b), JSON_TYPE), 422, "validation_failed", None, "duplicate_field"),
-    "nul-in-text": (lambda b, w: (json.dumps(_with_text(b, w, "a\u0000b")).encode(), JSON_TYPE), 422, "validation_failed", None, "nul_character"),
-    "megabyte-text": (lambda b, w: (json.dumps(_with_text(b, w, "长" * MB)).encode(), JSON_TYPE), 422, "validation_failed", None, None),
-    "top-level-array": (lambda b, w: (b"[" + json.dumps(b).encode() + b"]", JSON_TYPE), 422, "validation_failed", None, "wrong_type"),
+    "form-urlencoded": (
+        lambda b, w: (json.dumps(b).encode(), "application/x-www-form-urlencoded"),
+        415,
+        "unsupported_media_type",
+        None,
+        None,
+    ),
+    "duplicate-key": (
+        lambda b, w: (_duplicate_first_key(b), JSON_TYPE),
+        422,
+        "validation_failed",
+        None,
+        "duplicate_field",
+    ),
+    "nul-in-text": (
+        lambda b, w: (json.dumps(_with_text(b, w, "a\u0000b")).encode(), JSON_TYPE),
+        422,
+        "validation_failed",
+        None,
+        "nul_character",
+    ),
+    "megabyte-text": (
+        lambda b, w: (json.dumps(_with_text(b, w, "长" * MB)).encode(), JSON_TYPE),
+        422,
+        "validation_failed",
+        None,
+        None,
+    ),
+    "top-level-array": (
+        lambda b, w: (b"[" + json.dumps(b).encode() + b"]", JSON_TYPE),
+        422,
+        "validation_failed",
+        None,
+        "wrong_type",
+    ),
 }
 
 
@@ -462,54 +652,299 @@ def _raw(body: dict[str, Any], key: str, literal: str) -> bytes:
 
 # name: (endpoint, change to the valid body (dict to merge, or raw bytes from it), status, code, field code, field)
 ABSURD: dict[str, tuple[str, Any, int, str, str | None, str | None]] = {
-    "event-unknown-category": ("event-create", {"category": "rave"}, 422, "validation_failed", "invalid_choice", "category"),
-    "event-unknown-audience": ("event-create", {"audiences": ["aliens"]}, 422, "validation_failed", "invalid_choice", None),
-    "event-unknown-locale-key": ("event-create", {"title": {"tlh": "Qapla'"}}, 422, "validation_failed", "invalid_choice", None),
+    "event-unknown-category": (
+        "event-create",
+        {"category": "rave"},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        "category",
+    ),
+    "event-unknown-audience": (
+        "event-create",
+        {"audiences": ["aliens"]},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        None,
+    ),
+    "event-unknown-locale-key": (
+        "event-create",
+        {"title": {"tlh": "Qapla'"}},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        None,
+    ),
     "event-capacity-minus-one": ("event-create", {"capacity": -1}, 422, "validation_failed", "too_small", "capacity"),
     "event-capacity-10e30": ("event-create", {"capacity": 10**30}, 422, "validation_failed", None, None),
-    "event-capacity-infinity": ("event-create", lambda b: _raw(b, "capacity", "Infinity"), 400, "malformed_body", None, None),
+    "event-capacity-infinity": (
+        "event-create",
+        lambda b: _raw(b, "capacity", "Infinity"),
+        400,
+        "malformed_body",
+        None,
+        None,
+    ),
     "event-capacity-1e400": ("event-create", lambda b: _raw(b, "capacity", "1e400"), 400, "malformed_body", None, None),
     "event-capacity-fraction": ("event-create", {"capacity": 5.5}, 422, "validation_failed", "wrong_type", "capacity"),
-    "event-naive-start": ("event-create", {"starts_at": "2026-12-05T14:00:00"}, 422, "validation_failed", None, "starts_at"),
-    "event-offset-plus-25h": ("event-create", {"starts_at": "2026-12-05T14:00:00+25:00"}, 422, "validation_failed", None, "starts_at"),
-    "event-ends-before-it-starts": ("event-create", lambda b: {**b, "ends_at": _soon(hours=-1)}, 422, "ends_before_start", None, None),
-    "event-year-9999": ("event-create", {"starts_at": "9999-12-31T22:00:00-12:00", "ends_at": "9999-12-31T23:59:59-12:00"}, 422, "validation_failed", "date_out_of_range", "starts_at"),
-    "event-year-0001": ("event-create", {"starts_at": "0001-01-01T00:00:00+14:00", "ends_at": "0001-01-01T02:00:00+14:00"}, 422, "validation_failed", "date_out_of_range", "starts_at"),
-    "event-registration-opens-in-year-1": ("event-create", {"registration_opens_at": "0001-01-01T00:00:00+14:00"}, 422, "validation_failed", "date_out_of_range", "registration_opens_at"),
-    "event-repeats-until-9999": ("event-create", {"recurrence": {"freq": "daily", "until": "9999-12-31"}}, 422, "validation_failed", "date_out_of_range", "recurrence.until"),
-    "event-weekday-nine": ("event-create", {"recurrence": {"freq": "weekly", "weekdays": [9]}}, 422, "validation_failed", "too_large", None),
+    "event-naive-start": (
+        "event-create",
+        {"starts_at": "2026-12-05T14:00:00"},
+        422,
+        "validation_failed",
+        None,
+        "starts_at",
+    ),
+    "event-offset-plus-25h": (
+        "event-create",
+        {"starts_at": "2026-12-05T14:00:00+25:00"},
+        422,
+        "validation_failed",
+        None,
+        "starts_at",
+    ),
+    "event-ends-before-it-starts": (
+        "event-create",
+        lambda b: {**b, "ends_at": _soon(hours=-1)},
+        422,
+        "ends_before_start",
+        None,
+        None,
+    ),
+    "event-year-9999": (
+        "event-create",
+        {"starts_at": "9999-12-31T22:00:00-12:00", "ends_at": "9999-12-31T23:59:59-12:00"},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "starts_at",
+    ),
+    "event-year-0001": (
+        "event-create",
+        {"starts_at": "0001-01-01T00:00:00+14:00", "ends_at": "0001-01-01T02:00:00+14:00"},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "starts_at",
+    ),
+    "event-registration-opens-in-year-1": (
+        "event-create",
+        {"registration_opens_at": "0001-01-01T00:00:00+14:00"},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "registration_opens_at",
+    ),
+    "event-repeats-until-9999": (
+        "event-create",
+        {"recurrence": {"freq": "daily", "until": "9999-12-31"}},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "recurrence.until",
+    ),
+    "event-weekday-nine": (
+        "event-create",
+        {"recurrence": {"freq": "weekly", "weekdays": [9]}},
+        422,
+        "validation_failed",
+        "too_large",
+        None,
+    ),
     "event-patch-capacity-zero": ("event-patch", {"capacity": 0}, 422, "validation_failed", "too_small", "capacity"),
-    "event-patch-to-year-9999": ("event-patch", {"starts_at": "9999-12-31T23:00:00-12:00", "ends_at": "9999-12-31T23:30:00-12:00"}, 422, "validation_failed", "date_out_of_range", "starts_at"),
+    "event-patch-to-year-9999": (
+        "event-patch",
+        {"starts_at": "9999-12-31T23:00:00-12:00", "ends_at": "9999-12-31T23:30:00-12:00"},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "starts_at",
+    ),
     "event-patch-status": ("event-patch", {"status": "published"}, 422, "validation_failed", "unknown_field", "status"),
     "party-of-zero": ("sign-up", {"party_size": 0}, 422, "validation_failed", "too_small", "party_size"),
     "party-of-minus-three": ("sign-up", {"party_size": -3}, 422, "validation_failed", "too_small", "party_size"),
     "party-of-10e30": ("sign-up", {"party_size": 10**30}, 422, "validation_failed", None, None),
     "team-unknown-kind": ("team-create", {"kind": "ninjas"}, 422, "validation_failed", "invalid_choice", "kind"),
-    "team-unknown-join-mode": ("team-patch", {"join_mode": "anyone"}, 422, "validation_failed", "invalid_choice", "join_mode"),
-    "incident-unknown-kind": ("incident-create", {"kind": "aliens"}, 422, "validation_failed", "invalid_choice", "kind"),
-    "incident-latitude-1000": ("incident-create", {"latitude": 1000, "longitude": 120.6}, 422, "validation_failed", "too_large", "latitude"),
-    "incident-latitude-minus-1e400": ("incident-create", lambda b: _raw(b, "latitude", "-1e400"), 400, "malformed_body", None, None),
-    "incident-ten-thousand-characters": ("incident-create", {"text": "吵" * 10_000}, 422, "validation_failed", "too_long", "text"),
-    "incident-unknown-status": ("incident-patch", {"status": "teleported"}, 422, "validation_failed", "invalid_choice", "status"),
-    "incident-unknown-party": ("incident-patch", {"status": "forwarded", "party": "mafia"}, 422, "validation_failed", "invalid_choice", "party"),
-    "profile-unknown-group": ("resident-profile", {"resident_group": "martian"}, 422, "validation_failed", "invalid_choice", "resident_group"),
-    "profile-unknown-language": ("resident-profile", {"languages": ["klingon"]}, 422, "validation_failed", "invalid_choice", None),
-    "profile-home-latitude-1000": ("resident-profile", {"home": {"latitude": 1000, "longitude": 0}}, 422, "validation_failed", "too_large", "home.latitude"),
-    "reward-negative-cost": ("reward-create", {"points_cost": -5}, 422, "validation_failed", "too_small", "points_cost"),
+    "team-unknown-join-mode": (
+        "team-patch",
+        {"join_mode": "anyone"},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        "join_mode",
+    ),
+    "incident-unknown-kind": (
+        "incident-create",
+        {"kind": "aliens"},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        "kind",
+    ),
+    "incident-latitude-1000": (
+        "incident-create",
+        {"latitude": 1000, "longitude": 120.6},
+        422,
+        "validation_failed",
+        "too_large",
+        "latitude",
+    ),
+    "incident-latitude-minus-1e400": (
+        "incident-create",
+        lambda b: _raw(b, "latitude", "-1e400"),
+        400,
+        "malformed_body",
+        None,
+        None,
+    ),
+    "incident-ten-thousand-characters": (
+        "incident-create",
+        {"text": "吵" * 10_000},
+        422,
+        "validation_failed",
+        "too_long",
+        "text",
+    ),
+    "incident-unknown-status": (
+        "incident-patch",
+        {"status": "teleported"},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        "status",
+    ),
+    "incident-unknown-party": (
+        "incident-patch",
+        {"status": "forwarded", "party": "mafia"},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        "party",
+    ),
+    "profile-unknown-group": (
+        "resident-profile",
+        {"resident_group": "martian"},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        "resident_group",
+    ),
+    "profile-unknown-language": (
+        "resident-profile",
+        {"languages": ["klingon"]},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        None,
+    ),
+    "profile-home-latitude-1000": (
+        "resident-profile",
+        {"home": {"latitude": 1000, "longitude": 0}},
+        422,
+        "validation_failed",
+        "too_large",
+        "home.latitude",
+    ),
+    "reward-negative-cost": (
+        "reward-create",
+        {"points_cost": -5},
+        422,
+        "validation_failed",
+        "too_small",
+        "points_cost",
+    ),
     "reward-stock-10e30": ("reward-create", {"stock": 10**30}, 422, "validation_failed", None, None),
-    "reward-until-year-9999": ("reward-create", {"active_until": "9999-12-31T23:59:59-12:00"}, 422, "validation_failed", "date_out_of_range", "active_until"),
-    "reward-from-year-0001": ("reward-patch", {"active_from": "0001-01-01T00:00:00+14:00"}, 422, "validation_failed", "date_out_of_range", "active_from"),
-    "reward-naive-time": ("reward-patch", {"active_until": "2026-12-01T00:00:00"}, 422, "validation_failed", None, "active_until"),
-    "rule-unknown-kind": ("point-rules", {"rules": [{"kind": "bribery", "points": 10}]}, 422, "validation_failed", "invalid_choice", None),
-    "rule-negative-points": ("point-rules", {"rules": [{"kind": "attendance", "points": -10}]}, 422, "validation_failed", "too_small", None),
-    "rule-points-10e30": ("point-rules", {"rules": [{"kind": "attendance", "points": 10**30}]}, 422, "validation_failed", None, None),
-    "shift-year-9999": ("shift-create", {"starts_at": "9999-12-31T22:00:00-12:00", "ends_at": "9999-12-31T23:00:00-12:00"}, 422, "validation_failed", "date_out_of_range", "starts_at"),
-    "shift-year-0001": ("shift-create", {"starts_at": "0001-01-01T00:00:00+14:00", "ends_at": "0001-01-01T02:00:00+14:00"}, 422, "validation_failed", "date_out_of_range", "starts_at"),
-    "shift-ends-before-it-starts": ("shift-create", lambda b: {**b, "ends_at": _soon(hours=-2)}, 422, "shift_ends_before_start", None, None),
-    "shift-meeting-point-longitude-999": ("shift-create", {"latitude": 31.3, "longitude": 999}, 422, "validation_failed", "too_large", "longitude"),
+    "reward-until-year-9999": (
+        "reward-create",
+        {"active_until": "9999-12-31T23:59:59-12:00"},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "active_until",
+    ),
+    "reward-from-year-0001": (
+        "reward-patch",
+        {"active_from": "0001-01-01T00:00:00+14:00"},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "active_from",
+    ),
+    "reward-naive-time": (
+        "reward-patch",
+        {"active_until": "2026-12-01T00:00:00"},
+        422,
+        "validation_failed",
+        None,
+        "active_until",
+    ),
+    "rule-unknown-kind": (
+        "point-rules",
+        {"rules": [{"kind": "bribery", "points": 10}]},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        None,
+    ),
+    "rule-negative-points": (
+        "point-rules",
+        {"rules": [{"kind": "attendance", "points": -10}]},
+        422,
+        "validation_failed",
+        "too_small",
+        None,
+    ),
+    "rule-points-10e30": (
+        "point-rules",
+        {"rules": [{"kind": "attendance", "points": 10**30}]},
+        422,
+        "validation_failed",
+        None,
+        None,
+    ),
+    "shift-year-9999": (
+        "shift-create",
+        {"starts_at": "9999-12-31T22:00:00-12:00", "ends_at": "9999-12-31T23:00:00-12:00"},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "starts_at",
+    ),
+    "shift-year-0001": (
+        "shift-create",
+        {"starts_at": "0001-01-01T00:00:00+14:00", "ends_at": "0001-01-01T02:00:00+14:00"},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "starts_at",
+    ),
+    "shift-ends-before-it-starts": (
+        "shift-create",
+        lambda b: {**b, "ends_at": _soon(hours=-2)},
+        422,
+        "shift_ends_before_start",
+        None,
+        None,
+    ),
+    "shift-meeting-point-longitude-999": (
+        "shift-create",
+        {"latitude": 31.3, "longitude": 999},
+        422,
+        "validation_failed",
+        "too_large",
+        "longitude",
+    ),
     "me-unknown-locale": ("me", {"locale": "tlh"}, 422, "validation_failed", "invalid_choice", "locale"),
     "me-born-in-year-0": ("me", {"birth_year": 0}, 422, "validation_failed", "too_small", "birth_year"),
-    "me-ten-thousand-character-name": ("me", {"display_name": "名" * 10_000}, 422, "validation_failed", "too_long", "display_name"),
+    "me-ten-thousand-character-name": (
+        "me",
+        {"display_name": "名" * 10_000},
+        422,
+        "validation_failed",
+        "too_long",
+        "display_name",
+    ),
 }
 
 
@@ -547,8 +982,22 @@ DOMAIN_MESSAGES = {
 # name: (who, method, path and query, status, code, field code)
 QUERIES: dict[str, tuple[str, str, str, int, str, str | None]] = {
     "limit-minus-one": ("anonymous", "GET", "/api/v1/events?limit=-1", 422, "validation_failed", "too_small"),
-    "limit-10e24": ("anonymous", "GET", "/api/v1/events?limit=1000000000000000000000000", 422, "validation_failed", None),
-    "offset-10e23": ("bob", "GET", "/api/v1/me/notifications?offset=100000000000000000000000", 422, "validation_failed", None),
+    "limit-10e24": (
+        "anonymous",
+        "GET",
+        "/api/v1/events?limit=1000000000000000000000000",
+        422,
+        "validation_failed",
+        None,
+    ),
+    "offset-10e23": (
+        "bob",
+        "GET",
+        "/api/v1/me/notifications?offset=100000000000000000000000",
+        422,
+        "validation_failed",
+        None,
+    ),
     "offset-minus-one": ("bob", "GET", "/api/v1/me/notifications?offset=-1", 422, "validation_failed", "too_small"),
     "garbage-cursor": ("anonymous", "GET", "/api/v1/events?cursor=garbage", 400, "cursor_invalid", None),
     "unknown-lang": ("anonymous", "GET", "/api/v1/events?lang=tlh", 400, "unsupported_locale", None),
@@ -556,18 +1005,81 @@ QUERIES: dict[str, tuple[str, str, str, int, str, str | None]] = {
     "near-1000-1000": ("anonymous", "GET", "/api/v1/events?near=1000,1000", 400, "near_invalid", None),
     "near-nan": ("anonymous", "GET", "/api/v1/library-branches?near=nan,nan", 400, "near_invalid", None),
     "near-infinity": ("anonymous", "GET", "/api/v1/library-branches?near=inf,-inf", 400, "near_invalid", None),
-    "negative-radius": ("anonymous", "GET", "/api/v1/events?near=31.29,120.63&radius_m=-5", 422, "validation_failed", "too_small"),
+    "negative-radius": (
+        "anonymous",
+        "GET",
+        "/api/v1/events?near=31.29,120.63&radius_m=-5",
+        422,
+        "validation_failed",
+        "too_small",
+    ),
     "huge-q": ("anonymous", "GET", "/api/v1/events?q=" + "x" * 60_000, 422, "validation_failed", "too_long"),
     "nul-in-q": ("anonymous", "GET", "/api/v1/events?q=%00", 422, "validation_failed", "nul_character"),
     "nul-in-team-search": ("anonymous", "GET", "/api/v1/teams?q=a%00b", 422, "validation_failed", "nul_character"),
-    "unknown-category": ("anonymous", "GET", "/api/v1/events?category=rave", 422, "validation_failed", "invalid_choice"),
-    "unknown-incident-status": ("coordinator", "GET", "/api/v1/incidents?status=teleported", 422, "validation_failed", "invalid_choice"),
-    "unknown-edit-scope": ("organiser", "PATCH", "/api/v1/events/{event}?scope=everything", 422, "validation_failed", "invalid_choice"),
-    "events-from-year-9999": ("anonymous", "GET", "/api/v1/events?from=9999-12-31T23:59:59-12:00", 422, "validation_failed", "date_out_of_range"),
-    "events-from-year-0001": ("anonymous", "GET", "/api/v1/events?from=0001-01-01T00:00:00%2B14:00", 422, "validation_failed", "date_out_of_range"),
-    "library-open-at-year-9999": ("anonymous", "GET", "/api/v1/library-branches?open_now=true&at=9999-12-31T23:59:59-12:00", 422, "validation_failed", "date_out_of_range"),
-    "shifts-from-year-9999": ("anonymous", "GET", "/api/v1/shifts?from=9999-12-31T23:59:59-12:00", 422, "validation_failed", "date_out_of_range"),
-    "hours-csv-of-december-9999": ("coordinator", "GET", "/api/v1/teams/{team}/hours.csv?month=9999-12", 422, "invalid_month", None),
+    "unknown-category": (
+        "anonymous",
+        "GET",
+        "/api/v1/events?category=rave",
+        422,
+        "validation_failed",
+        "invalid_choice",
+    ),
+    "unknown-incident-status": (
+        "coordinator",
+        "GET",
+        "/api/v1/incidents?status=teleported",
+        422,
+        "validation_failed",
+        "invalid_choice",
+    ),
+    "unknown-edit-scope": (
+        "organiser",
+        "PATCH",
+        "/api/v1/events/{event}?scope=everything",
+        422,
+        "validation_failed",
+        "invalid_choice",
+    ),
+    "events-from-year-9999": (
+        "anonymous",
+        "GET",
+        "/api/v1/events?from=9999-12-31T23:59:59-12:00",
+        422,
+        "validation_failed",
+        "date_out_of_range",
+    ),
+    "events-from-year-0001": (
+        "anonymous",
+        "GET",
+        "/api/v1/events?from=0001-01-01T00:00:00%2B14:00",
+        422,
+        "validation_failed",
+        "date_out_of_range",
+    ),
+    "library-open-at-year-9999": (
+        "anonymous",
+        "GET",
+        "/api/v1/library-branches?open_now=true&at=9999-12-31T23:59:59-12:00",
+        422,
+        "validation_failed",
+        "date_out_of_range",
+    ),
+    "shifts-from-year-9999": (
+        "anonymous",
+        "GET",
+        "/api/v1/shifts?from=9999-12-31T23:59:59-12:00",
+        422,
+        "validation_failed",
+        "date_out_of_range",
+    ),
+    "hours-csv-of-december-9999": (
+        "coordinator",
+        "GET",
+        "/api/v1/teams/{team}/hours.csv?month=9999-12",
+        422,
+        "invalid_month",
+        None,
+    ),
     "unknown-leaderboard": ("anonymous", "GET", "/api/v1/leaderboards/bribes", 422, "validation_failed", None),
     "nul-in-a-path": ("anonymous", "GET", "/api/v1/hours/records/%00", 404, "not_found", None),
     "nul-in-a-share-link": ("anonymous", "GET", "/api/v1/share-links/a%00b", 404, "not_found", None),
@@ -601,8 +1113,20 @@ ALICES: dict[str, tuple[str, str, dict[str, Any] | None, int, str]] = {
     "read-her-notification": ("POST", "/api/v1/me/notifications/{notice}/read", None, 404, "notification_not_found"),
     "verify-her-hours": ("POST", "/api/v1/hours/{hours}/verify", None, 404, "hours_entry_not_found"),
     "reject-her-hours": ("POST", "/api/v1/hours/{hours}/reject", {"note": "不对不对"}, 404, "hours_entry_not_found"),
-    "correct-her-hours": ("POST", "/api/v1/hours/{hours}/corrections", {"minutes": 60, "reason": "多算一点"}, 404, "hours_entry_not_found"),
-    "verify-her-hours-in-bulk": ("POST", "/api/v1/teams/{team}/hours/verify", {"entry_ids": ["{hours}"]}, 403, "forbidden"),
+    "correct-her-hours": (
+        "POST",
+        "/api/v1/hours/{hours}/corrections",
+        {"minutes": 60, "reason": "多算一点"},
+        404,
+        "hours_entry_not_found",
+    ),
+    "verify-her-hours-in-bulk": (
+        "POST",
+        "/api/v1/teams/{team}/hours/verify",
+        {"entry_ids": ["{hours}"]},
+        403,
+        "forbidden",
+    ),
     "read-her-incident": ("GET", "/api/v1/incidents/{incident}", None, 404, "incident_not_found"),
     "close-her-incident": ("PATCH", "/api/v1/incidents/{incident}", {"status": "resolved"}, 404, "incident_not_found"),
     "photo-on-her-incident": ("POST", "/api/v1/incidents/{incident}/photo", None, 404, "incident_not_found"),
@@ -637,7 +1161,9 @@ async def test_an_occurrence_changed_without_a_scope_changes_alone(world: World)
     (none, ``this``, ``everything``) edited or cancelled the whole rest of the series."""
     organiser = world.auth("organiser", "en")
     body = {**ENDPOINTS["event-create"][3](world), "recurrence": {"freq": "daily", "count": 3}}
-    first, second, third = (await _ok(await world.client.post("/api/v1/events", json=body, headers=organiser)))["events"]
+    first, second, third = (await _ok(await world.client.post("/api/v1/events", json=body, headers=organiser)))[
+        "events"
+    ]
     edited = await world.client.patch(f"/api/v1/events/{first['id']}", json={"capacity": 12}, headers=organiser)
     assert [e["id"] for e in (await _ok(edited))] == [first["id"]]
     cancelled = await world.client.post(f"/api/v1/events/{second['id']}/cancel?scope=this", headers=organiser)

@@ -62,7 +62,8 @@ async def test_every_json_request_body_shows_an_example(client: Client) -> None:
         f"{method.upper()} {path}"
         for path, item in document["paths"].items()
         for method, operation in item.items()
-        if method in METHODS and "application/json" in operation.get("requestBody", {}).get("content", {})
+        if method in METHODS
+        and "application/json" in operation.get("requestBody", {}).get("content", {})
         and not shows_example(operation["requestBody"]["content"]["application/json"]["schema"])
     ]
     assert not missing, missing

@@ -15,7 +15,9 @@ async def test_export_holds_every_domain_part_about_the_caller_only(client: http
     event = await factories.published_event(tree["street_a"], venue)
     me, other = await factories.resident("me"), await factories.resident("other")
     for person in (me, other):
-        signed = await client.post(f"/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(person))
+        signed = await client.post(
+            f"/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(person)
+        )
         assert signed.status_code == 201
     export = (await client.get("/api/v1/me/export", headers=factories.token_for(me))).json()
     registrations = export["domains"]["events"]["registrations"]
@@ -30,9 +32,13 @@ async def test_closing_the_account_frees_seats_and_erases_the_person(client: htt
     venue = await factories.venue(tree["community_a"], tree["community_a"])
     event = await factories.published_event(tree["street_a"], venue, capacity=1, max_party_size=1)
     leaving, waiting = await factories.resident("leaving"), await factories.resident("waiting")
-    await client.patch("/api/v1/me", json={"phone": "13812345678", "birth_year": 1990}, headers=factories.token_for(leaving))
+    await client.patch(
+        "/api/v1/me", json={"phone": "13812345678", "birth_year": 1990}, headers=factories.token_for(leaving)
+    )
     first = await client.post(f"/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(leaving))
-    second = await client.post(f"/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(waiting))
+    second = await client.post(
+        f"/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(waiting)
+    )
     assert (first.json()["status"], second.json()["status"]) == ("confirmed", "waitlisted")
 
     closed = await client.delete("/api/v1/me", headers=factories.token_for(leaving))

@@ -20,12 +20,11 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from tests.conftest import all_tables
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.events.tables import Registration
 from backend.settings import Settings
 from tests import factories
-from tests.conftest import REPO, SECRET, migrate
+from tests.conftest import REPO, SECRET, all_tables, migrate
 from tests.fakes.wechat import FakeWechat
 from tests.servers import PostgresServer, free_port
 
@@ -63,7 +62,8 @@ def _fresh_database(server: PostgresServer) -> str:
     name = f"topology_{uuid.uuid4().hex[:10]}"
     subprocess.run(
         [str(server.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "linli", name],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     url = server.admin_url(name)
     migrate(url)
@@ -95,9 +95,15 @@ def topology(
         for index, command in enumerate(commands):
             log = tmp_path / f"process-{index}.log"
             with log.open("wb") as out:
-                processes.append(subprocess.Popen(
-                    [sys.executable, "-m", "backend.cli", *command], cwd=REPO, env=environ, stdout=out, stderr=subprocess.STDOUT
-                ))
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "backend.cli", *command],
+                        cwd=REPO,
+                        env=environ,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
             logs.append(log)
             if command[0] == "serve":
                 instances.append(f"http://127.0.0.1:{command[2]}")
@@ -136,7 +142,9 @@ async def until(condition: Callable[[], Awaitable[bool]], topology: Topology, wh
         if await condition():
             return
         dead = [p for p in topology.processes if p.poll() is not None]
-        assert not dead, "a process exited: " + "\n".join(log.read_text(errors="replace")[-1500:] for log in topology.logs)
+        assert not dead, "a process exited: " + "\n".join(
+            log.read_text(errors="replace")[-1500:] for log in topology.logs
+        )
         await asyncio.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}: " + topology.logs[-1].read_text(errors="replace")[-2000:])
 
@@ -169,7 +177,9 @@ async def test_a_promotion_on_one_instance_is_one_inbox_entry_and_one_message_fr
         first = await wechat_resident(http, fake_wechat, one, "o-first")
         waiting = await wechat_resident(http, fake_wechat, two, "o-waiting")
         unsubscribed = await wechat_resident(http, fake_wechat, one, "o-no-budget")
-        accepted = await http.post(f"{two}/api/v1/me/subscriptions", json={"results": {PROMOTION: "accept"}}, headers=waiting)
+        accepted = await http.post(
+            f"{two}/api/v1/me/subscriptions", json={"results": {PROMOTION: "accept"}}, headers=waiting
+        )
         assert accepted.status_code in (200, 201), accepted.text
         fake_wechat.grant("o-waiting", PROMOTION)
         places = []
@@ -213,12 +223,16 @@ async def test_a_reminder_goes_out_once_however_often_its_job_runs(
     one, _two = topology.instances
     fake_wechat.add_template(REMINDER)
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2, minutes=-1)
-    event = await a_small_event(capacity=5, starts_at=start.isoformat(), ends_at=(start + timedelta(hours=1)).isoformat())
+    event = await a_small_event(
+        capacity=5, starts_at=start.isoformat(), ends_at=(start + timedelta(hours=1)).isoformat()
+    )
     async with httpx.AsyncClient(timeout=30) as http:
         resident = await wechat_resident(http, fake_wechat, one, "o-reminded")
         await http.post(f"{one}/api/v1/me/subscriptions", json={"results": {REMINDER: "accept"}}, headers=resident)
         fake_wechat.grant("o-reminded", REMINDER, 5)
-        assert (await http.post(f"{one}/api/v1/events/{event.id}/registrations", json={}, headers=resident)).status_code == 201
+        assert (
+            await http.post(f"{one}/api/v1/events/{event.id}/registrations", json={}, headers=resident)
+        ).status_code == 201
 
         redis = Redis.from_url(redis_url)
         current = assemble(DOMAINS, Settings.from_env({}, env="test", secret_key=SECRET))
@@ -243,12 +257,20 @@ async def test_no_seat_is_oversold_when_a_storm_hits_both_instances(topology: To
     event = await a_small_event(capacity=10)
     residents = [await factories.resident() for _ in range(60)]
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=60)) as http:
-        answers = await asyncio.gather(*(
-            http.post(f"{topology.instances[i % 2]}/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(r))
-            for i, r in enumerate(residents)
-        ))
+        answers = await asyncio.gather(
+            *(
+                http.post(
+                    f"{topology.instances[i % 2]}/api/v1/events/{event.id}/registrations",
+                    json={},
+                    headers=factories.token_for(r),
+                )
+                for i, r in enumerate(residents)
+            )
+        )
     assert all(a.status_code == 201 for a in answers), [a.text for a in answers if a.status_code != 201][:3]
-    confirmed = await Registration.count().where((Registration.event == event.id) & (Registration.status == "confirmed"))
+    confirmed = await Registration.count().where(
+        (Registration.event == event.id) & (Registration.status == "confirmed")
+    )
     assert confirmed == 10
     assert sorted(a.json()["status"] for a in answers).count("waitlisted") == 50
 
@@ -259,7 +281,9 @@ async def test_one_rate_limit_and_one_token_refresh_across_instances(
     one, two = topology.instances
     async with httpx.AsyncClient(timeout=30) as http:
         answers = [
-            (await http.post(f"{(one, two)[i % 2]}/api/v1/auth/login", json={"username": "x", "password": "y"})).status_code
+            (
+                await http.post(f"{(one, two)[i % 2]}/api/v1/auth/login", json={"username": "x", "password": "y"})
+            ).status_code
             for i in range(11)
         ]
         assert answers == [401] * 10 + [429]
@@ -271,6 +295,8 @@ async def test_one_rate_limit_and_one_token_refresh_across_instances(
         fetched = fake_wechat.token_calls
         fake_wechat.expire_tokens()
         other = await a_small_event(capacity=5)
-        cards = await asyncio.gather(*(http.get(f"{base}/api/v1/events/{other.id}/share-card") for base in (one, two, one, two)))
+        cards = await asyncio.gather(
+            *(http.get(f"{base}/api/v1/events/{other.id}/share-card") for base in (one, two, one, two))
+        )
         assert all(card.status_code == 200 for card in cards)
         assert fake_wechat.token_calls - fetched == 1  # one refresh after the 40001s, not one per instance

@@ -49,7 +49,9 @@ def worker(postgres_url: str, redis_url: str, worker_log: Path) -> Iterator[subp
         process.wait(timeout=30)
 
 
-async def until(condition: Callable[[], Awaitable[bool]], *, what: str, process: subprocess.Popen[bytes], log: Path) -> None:
+async def until(
+    condition: Callable[[], Awaitable[bool]], *, what: str, process: subprocess.Popen[bytes], log: Path
+) -> None:
     """Poll ``condition`` while the worker lives, for at most a minute (its start-up included)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
@@ -101,7 +103,12 @@ def test_the_worker_refuses_to_start_without_redis(tmp_path: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if k != "LINLI_REDIS_URL"}
     environ.update({"LINLI_ENV": "test", "LINLI_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})
     result = subprocess.run(
-        [sys.executable, "-m", "backend.cli", "worker"], cwd=REPO, env=environ, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "backend.cli", "worker"],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "LINLI_REDIS_URL" in result.stderr and "in-process" in result.stderr

@@ -77,7 +77,12 @@ def _organisation(row: dict[str, Any]) -> OrganisationRef:
 
 
 async def organisation(organisation_id: uuid.UUID) -> OrganisationRef | None:
-    row = await Organisation.select(*_ORGANISATION_COLUMNS).where(Organisation.id == organisation_id).output(load_json=True).first()
+    row = (
+        await Organisation.select(*_ORGANISATION_COLUMNS)
+        .where(Organisation.id == organisation_id)
+        .output(load_json=True)
+        .first()
+    )
     return _organisation(row) if row else None
 
 
@@ -134,8 +139,12 @@ _PERSON_COLUMNS = (User.id, User.display_name, User.phone, User.birth_year, User
 
 def _person(row: dict[str, Any]) -> Person:
     return Person(
-        id=as_uuid(row["id"]), display_name=row["display_name"], phone=row["phone"], birth_year=row["birth_year"],
-        locale=row["locale"], deleted=row["deleted_at"] is not None,
+        id=as_uuid(row["id"]),
+        display_name=row["display_name"],
+        phone=row["phone"],
+        birth_year=row["birth_year"],
+        locale=row["locale"],
+        deleted=row["deleted_at"] is not None,
     )
 
 

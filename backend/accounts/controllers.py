@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -82,7 +81,9 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(400, 403, 422, 429, 503),
     )
-    async def wechat(self, data: JSONBody[WechatLogin], wechat: NamedDependency[WechatClient], settings: NamedDependency[Settings]) -> TokenRead:
+    async def wechat(
+        self, data: JSONBody[WechatLogin], wechat: NamedDependency[WechatClient], settings: NamedDependency[Settings]
+    ) -> TokenRead:
         """The first login creates the account. WeChat's session_key stays on the server."""
         user, created = await services.login_with_wechat(wechat=wechat, code=data.code)
         return await _token_read(user, created, settings)
@@ -113,9 +114,7 @@ class DevAuthController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(422, 429),
     )
-    async def dev_login(
-        self, settings: NamedDependency[Settings], data: JSONBody[DevLogin | None] = None
-    ) -> TokenRead:
+    async def dev_login(self, settings: NamedDependency[Settings], data: JSONBody[DevLogin | None] = None) -> TokenRead:
         data = data or DevLogin()
         user, created = await services.login_as_developer(openid=data.openid, display_name=data.display_name)
         return await _token_read(user, created, settings)
@@ -137,7 +136,9 @@ class MeController(Controller):
         await services.update_me(user_id=user_id, changes=msgspec.structs.asdict(data))
         return _me_read(await services.get_profile(user_id=user_id))
 
-    @get("/export", operation_id="export_me", summary="A copy of what we keep about the caller", responses=problems(401))
+    @get(
+        "/export", operation_id="export_me", summary="A copy of what we keep about the caller", responses=problems(401)
+    )
     async def export(self, request: Request[Any, Any, Any]) -> MeExport:
         profile = await services.get_profile(user_id=principal_of(request).id)
         user = profile.user
@@ -164,10 +165,15 @@ class LocaleController(Controller):
     path = "/api/v1/locales"
     tags = ["inclusion"]
 
-    @get(operation_id="list_locales", summary="The languages the app speaks, in their own names, and how complete each is")
+    @get(
+        operation_id="list_locales",
+        summary="The languages the app speaks, in their own names, and how complete each is",
+    )
     async def list_locales(self) -> list[LocaleRead]:
         complete = catalog_completeness()
         return [
-            LocaleRead(code=code, native_name=NATIVE_NAMES[code], default=code == DEFAULT_LOCALE, complete=complete[code])  # type: ignore[arg-type]
+            LocaleRead(
+                code=code, native_name=NATIVE_NAMES[code], default=code == DEFAULT_LOCALE, complete=complete[code]
+            )  # type: ignore[arg-type]
             for code in LOCALES
         ]

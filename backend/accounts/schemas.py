@@ -75,9 +75,9 @@ class MeUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """Send only what changes; ``null`` clears an optional field."""
 
     display_name: DisplayName | msgspec.UnsetType = msgspec.UNSET
-    locale: LocaleCode | None | msgspec.UnsetType = msgspec.UNSET
-    phone: Phone | None | msgspec.UnsetType = msgspec.UNSET
-    birth_year: BirthYear | None | msgspec.UnsetType = msgspec.UNSET
+    locale: LocaleCode | msgspec.UnsetType | None = msgspec.UNSET
+    phone: Phone | msgspec.UnsetType | None = msgspec.UNSET
+    birth_year: BirthYear | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class TokenRead(msgspec.Struct):
@@ -93,7 +93,10 @@ class LocaleRead(msgspec.Struct):
     native_name: str
     default: bool
     complete: Annotated[
-        float, msgspec.Meta(ge=0, le=1, description="share of the interface translated into this locale, 0–1", examples=[0.98])
+        float,
+        msgspec.Meta(
+            ge=0, le=1, description="share of the interface translated into this locale, 0–1", examples=[0.98]
+        ),
     ] = 1.0
 
 

@@ -92,18 +92,16 @@ async def login_with_wechat(*, wechat: WechatClient, code: str) -> tuple[User, b
     if len(session.openid) > OPENID_MAX or len(session.unionid or "") > OPENID_MAX:
         # Real ids are 28 characters; anything this long is a broken answer, not a person.
         raise DomainError("wechat_unavailable", N_("WeChat is not responding. Please try again shortly."), status=503)
-    return await _upsert_wechat_user(
-        openid=session.openid, unionid=session.unionid, session_key=session.session_key
-    )
+    return await _upsert_wechat_user(openid=session.openid, unionid=session.unionid, session_key=session.session_key)
 
 
 async def _upsert_wechat_user(
     *, openid: str, unionid: str | None, session_key: str | None, display_name: str | None = None
 ) -> tuple[User, bool]:
     # Two first logins of one person can race: the unique openid lets exactly one insert win.
-    inserted = await User.insert(
-        User(openid=openid, display_name=display_name or "", created_at=_now())
-    ).on_conflict(target=User.openid, action="DO NOTHING")
+    inserted = await User.insert(User(openid=openid, display_name=display_name or "", created_at=_now())).on_conflict(
+        target=User.openid, action="DO NOTHING"
+    )
     user = await User.objects().where(User.openid == openid).first()
     if user is None or user.deleted_at is not None:
         raise DomainError("account_deleted", N_("This account has been deleted."), status=403)
@@ -123,9 +121,13 @@ async def login_as_developer(*, openid: str, display_name: str | None) -> tuple[
 
 async def login_with_password(*, username: str, password: str) -> User:
     """Staff login; one answer for an unknown name and a wrong password, so names stay secret."""
-    user = await User.objects().where(
-        (User.username == username) & User.deleted_at.is_null() & (User.is_staff == True)  # noqa: E712
-    ).first()
+    user = (
+        await User.objects()
+        .where(
+            (User.username == username) & User.deleted_at.is_null() & (User.is_staff == True)  # noqa: E712
+        )
+        .first()
+    )
     if not verify_password(user.password_hash if user else None, password) or user is None:
         # verify_password ran even for an unknown name, so both answers take as long.
         raise DomainError("invalid_credentials", N_("Wrong username or password."), status=401)
@@ -212,7 +214,6 @@ async def set_password(*, user_id: uuid.UUID, password: str) -> None:
     await User.update({User.password_hash: hash_password(password)}).where(User.id == user_id)
 
 
-
 # --- organisations, roles and the scope guard -------------------------------------------------
 
 
@@ -241,7 +242,9 @@ _PARENT_KINDS: Mapping[OrganisationKind, frozenset[OrganisationKind | None]] = {
     OrganisationKind.street: frozenset({OrganisationKind.district}),
     OrganisationKind.community: frozenset({OrganisationKind.street}),
     **{
-        kind: frozenset({OrganisationKind.city, OrganisationKind.district, OrganisationKind.street, OrganisationKind.community})
+        kind: frozenset(
+            {OrganisationKind.city, OrganisationKind.district, OrganisationKind.street, OrganisationKind.community}
+        )
         for kind in (
             OrganisationKind.library,
             OrganisationKind.cultural_centre,
@@ -329,12 +332,16 @@ async def scope_paths(*, user_id: uuid.UUID, permission: Permission) -> list[str
 
 
 async def memberships_of(*, user_id: uuid.UUID) -> list[dict[str, Any]]:
-    return await Membership.select(
-        Membership.organisation.id.as_alias("organisation_id"),
-        Membership.organisation.name.as_alias("organisation_name"),
-        Membership.organisation.kind.as_alias("organisation_kind"),
-        Membership.role,
-    ).where(Membership.user == user_id).output(load_json=True)
+    return (
+        await Membership.select(
+            Membership.organisation.id.as_alias("organisation_id"),
+            Membership.organisation.name.as_alias("organisation_name"),
+            Membership.organisation.kind.as_alias("organisation_kind"),
+            Membership.role,
+        )
+        .where(Membership.user == user_id)
+        .output(load_json=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -360,12 +367,16 @@ CITY_NAME = {"zh-Hans": "苏州市", "en": "Suzhou", "zh-Hant": "蘇州市", "ja
 
 async def create_city_admin(*, username: str, password: str) -> User:
     """A staff account with the admin role at city scope; run again, it resets the password."""
-    city = await Organisation.select(Organisation.id).where(
-        (Organisation.kind == OrganisationKind.city.value) & Organisation.parent.is_null()
-    ).first()
-    city_id = city["id"] if city else (
-        await create_organisation(kind=OrganisationKind.city, name=CITY_NAME, parent_id=None)
-    ).id
+    city = (
+        await Organisation.select(Organisation.id)
+        .where((Organisation.kind == OrganisationKind.city.value) & Organisation.parent.is_null())
+        .first()
+    )
+    city_id = (
+        city["id"]
+        if city
+        else (await create_organisation(kind=OrganisationKind.city, name=CITY_NAME, parent_id=None)).id
+    )
     user = await User.objects().where((User.username == username) & User.deleted_at.is_null()).first()
     if user is None:
         user = await create_staff(username=username, password=password, display_name=username)

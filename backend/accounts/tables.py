@@ -22,8 +22,16 @@ class User(Table, tablename="account_user"):
 
     id = UUID(primary_key=True)
     openid = Varchar(length=64, null=True, default=None, unique=True, help_text="WeChat openid of our mini-program")
-    unionid = Varchar(length=64, null=True, default=None, unique=True, help_text="WeChat unionid, when bound to an Open Platform account")
-    wechat_session_key = Varchar(length=128, null=True, default=None, secret=True, help_text="kept server-side only, never returned")
+    unionid = Varchar(
+        length=64,
+        null=True,
+        default=None,
+        unique=True,
+        help_text="WeChat unionid, when bound to an Open Platform account",
+    )
+    wechat_session_key = Varchar(
+        length=128, null=True, default=None, secret=True, help_text="kept server-side only, never returned"
+    )
     username = Varchar(length=64, null=True, default=None, unique=True, help_text="staff login name")
     password_hash = Varchar(length=255, null=True, default=None, secret=True)
     is_staff = Boolean(default=False)

@@ -63,7 +63,9 @@ def decode_token(*, secret: str, token: str) -> tuple[uuid.UUID, Kind]:
     except jwt.ExpiredSignatureError:
         raise DomainError("token_expired", N_("Your session has expired. Please log in again."), status=401) from None
     except (jwt.PyJWTError, ValueError, KeyError):
-        raise DomainError("token_invalid", N_("Your login is no longer valid. Please log in again."), status=401) from None
+        raise DomainError(
+            "token_invalid", N_("Your login is no longer valid. Please log in again."), status=401
+        ) from None
 
 
 def hash_password(password: str) -> str:

@@ -60,7 +60,11 @@ def request_id(scope: Scope) -> str:
     if "request_id" not in state:
         incoming = header(scope, b"x-request-id") or ""
         # Accept a proxy's id only if it is short and plain; never echo arbitrary input into logs.
-        state["request_id"] = incoming if 0 < len(incoming) <= 64 and incoming.isascii() and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+        state["request_id"] = (
+            incoming
+            if 0 < len(incoming) <= 64 and incoming.isascii() and incoming.replace("-", "").isalnum()
+            else uuid.uuid4().hex
+        )
     return str(state["request_id"])
 
 

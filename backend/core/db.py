@@ -74,7 +74,7 @@ class _PooledTransaction(SQLiteTransaction):
     lock and busy timeout as before); DEFERRED ones get a connection of their own.
     """
 
-    __slots__ = ("_lease", "_ended")
+    __slots__ = ("_ended", "_lease")
 
     async def __aenter__(self) -> SQLiteTransaction:
         if self._parent is not None:
@@ -186,9 +186,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         queue: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         for connection in opened[1:]:
             queue.put_nowait(connection)
-        self._pool = _Connections(
-            loop=asyncio.get_running_loop(), readers=queue, writer=opened[0], opened=list(opened)
-        )
+        self._pool = _Connections(loop=asyncio.get_running_loop(), readers=queue, writer=opened[0], opened=list(opened))
 
     async def close_connection_pool(self) -> None:
         pool, self._pool = self._pool, None

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from collections.abc import Mapping
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -62,9 +62,7 @@ class NotFound(DomainError):
 
 
 class Forbidden(DomainError):
-    def __init__(
-        self, code: str = "forbidden", message: str = N_("You are not allowed to do this.")
-    ) -> None:
+    def __init__(self, code: str = "forbidden", message: str = N_("You are not allowed to do this.")) -> None:
         super().__init__(code, message, status=403)
 
 
@@ -187,9 +185,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     code, message = _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[500 if status >= 500 else 400])
     if status == 400 and isinstance(exc.__cause__, (SerializationException, msgspec.DecodeError)):
         code, message = "malformed_body", N_("The request body is not valid JSON.")
-    return problem_response(
-        request, status=status, code=code, message=message, headers=exc.headers or {}
-    )
+    return problem_response(request, status=status, code=code, message=message, headers=exc.headers or {})
 
 
 # How long a client should wait before trying again when a dependency is away: about what a
@@ -292,7 +288,9 @@ def _field_problem(item: Mapping[str, Any]) -> PendingFieldProblem:
                     return PendingFieldProblem(field=field, message=N_("Wrong type."), code=code)
                 values["expected"] = expected
             return PendingFieldProblem(field=field, message=message, code=code, params=values)
-    return PendingFieldProblem(field=_field_path(raw, key, None), message=N_("This value is not valid."), code="invalid")
+    return PendingFieldProblem(
+        field=_field_path(raw, key, None), message=N_("This value is not valid."), code="invalid"
+    )
 
 
 def _field_path(raw: str, key: str, missing_name: str | None) -> str:

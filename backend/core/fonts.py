@@ -101,8 +101,10 @@ def cjk_font(size: int, *, locale: str, bold: bool = False) -> ImageFont.FreeTyp
 # --- fitting text into a width ------------------------------------------------------------------
 
 # Kinsoku (禁則): these never start a line, and the opening ones never end one.
-_NO_LINE_START = set("、。，．,.：:；;？?！!）)］]｝}」』】〕〉》〗”’%％‰・ー…‥々〻ゝゞヽヾ"
-                     "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ")
+_NO_LINE_START = set(
+    "、。，．,.：:；;？?！!）)］]｝}」』】〕〉》〗”’%％‰・ー…‥々〻ゝゞヽヾ"
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"
+)
 _NO_LINE_END = set("（(［[｛{「『【〔〈《〖“‘")
 
 
@@ -221,4 +223,3 @@ def missing_glyphs(text: str, font: ImageFont.FreeTypeFont) -> list[str]:
 def _bitmap(char: str, font: ImageFont.FreeTypeFont) -> tuple[tuple[int, int], bytes]:
     mask = font.getmask(char)
     return mask.size, bytes(mask)
-

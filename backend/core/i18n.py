@@ -96,9 +96,7 @@ def parse_accept_language(header: str | None) -> list[str]:
     return seen
 
 
-def negotiate(
-    *, query: str | None, preference: str | None, accept_language: str | None
-) -> str:
+def negotiate(*, query: str | None, preference: str | None, accept_language: str | None) -> str:
     """DESIGN.md's order: ``?lang=``, the user's saved preference, Accept-Language, default."""
     for candidate in (normalise_locale(query), preference):
         if candidate in LOCALES:

@@ -23,7 +23,9 @@ T = TypeVar("T")
 
 def key_reused() -> DomainError:
     """The key came back with a request for something else: a client bug, never a second answer."""
-    return DomainError("idempotency_key_reused", N_("This Idempotency-Key was already used for another request."), status=422)
+    return DomainError(
+        "idempotency_key_reused", N_("This Idempotency-Key was already used for another request."), status=422
+    )
 
 
 async def perform_once(

@@ -98,7 +98,9 @@ def _invalid() -> DomainError:
 
 def _unsupported() -> DomainError:
     return DomainError(
-        "image_unsupported", N_("This file is not a supported image. Upload a JPEG, PNG, WebP or GIF picture."), status=422
+        "image_unsupported",
+        N_("This file is not a supported image. Upload a JPEG, PNG, WebP or GIF picture."),
+        status=422,
     )
 
 
@@ -195,7 +197,9 @@ def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
     alpha = image.getchannel("A") if image.mode == "RGBA" else None
     try:
         source_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        converted = ImageCms.profileToProfile(image.convert("RGB") if alpha is not None else image, source_profile, _SRGB, outputMode="RGB")
+        converted = ImageCms.profileToProfile(
+            image.convert("RGB") if alpha is not None else image, source_profile, _SRGB, outputMode="RGB"
+        )
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image  # an unreadable profile: keep the pixels as they are
     if converted is None:
@@ -227,6 +231,13 @@ def _encode(image: Image.Image, digest: str) -> list[Rendition]:
     image.save(webp, "WEBP", quality=WEBP_QUALITY, method=4)
     image.save(jpeg, "JPEG", quality=JPEG_QUALITY, progressive=True, optimize=True)
     return [
-        Rendition(f"w{image.width}.{ext}", f"{digest}-w{image.width}.{ext}", image.width, image.height, media_type, buffer.getvalue())
+        Rendition(
+            f"w{image.width}.{ext}",
+            f"{digest}-w{image.width}.{ext}",
+            image.width,
+            image.height,
+            media_type,
+            buffer.getvalue(),
+        )
         for ext, media_type, buffer in (("webp", "image/webp", webp), ("jpg", "image/jpeg", jpeg))
     ]

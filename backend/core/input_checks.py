@@ -64,7 +64,9 @@ async def check_request_input(request: Request[Any, Any, Any]) -> Response[Probl
         status=422,
         code="validation_failed",
         message=_VALIDATION,
-        pending_errors=[PendingFieldProblem(field, message, code, params) for field, message, code, params in found[:20]],
+        pending_errors=[
+            PendingFieldProblem(field, message, code, params) for field, message, code, params in found[:20]
+        ],
     )
 
 
@@ -81,7 +83,9 @@ def _content_type(request: Request[Any, Any, Any]) -> str:
 
 
 def _unsupported(request: Request[Any, Any, Any]) -> Response[Problem]:
-    return problem_response(request, status=415, code="unsupported_media_type", message=N_("This content type is not supported."))
+    return problem_response(
+        request, status=415, code="unsupported_media_type", message=N_("This content type is not supported.")
+    )
 
 
 def _json_refusal(request: Request[Any, Any, Any], body: bytes) -> Response[Problem] | None:
@@ -90,7 +94,9 @@ def _json_refusal(request: Request[Any, Any, Any], body: bytes) -> Response[Prob
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return problem_response(request, status=400, code="malformed_body", message=N_("The request body is not valid JSON."))
+        return problem_response(
+            request, status=400, code="malformed_body", message=N_("The request body is not valid JSON.")
+        )
     return None
 
 
@@ -186,10 +192,15 @@ def _dates(value: Any, info: mi.Type, path: FieldPath) -> Iterator[tuple[FieldPa
 def _out_of_range(path: FieldPath, text: str) -> Iterator[Found]:
     match = _YEAR.match(text)
     if match and not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
-        yield path, N_("Dates must fall between the years {min_year} and {max_year}."), "date_out_of_range", {
-            "min_year": MIN_YEAR,
-            "max_year": MAX_YEAR,
-        }
+        yield (
+            path,
+            N_("Dates must fall between the years {min_year} and {max_year}."),
+            "date_out_of_range",
+            {
+                "min_year": MIN_YEAR,
+                "max_year": MAX_YEAR,
+            },
+        )
 
 
 # --- the query and the path ------------------------------------------------------------------------

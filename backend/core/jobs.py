@@ -98,17 +98,26 @@ def _json_round_trip(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         raise TypeError(f"arguments of job {name!r} are plain JSON (ids and datetimes as strings): {error}") from error
 
 
-async def record_failure(*, name: str, key: str | None, kwargs: dict[str, Any], attempts: int, error: str, queue: str) -> None:
+async def record_failure(
+    *, name: str, key: str | None, kwargs: dict[str, Any], attempts: int, error: str, queue: str
+) -> None:
     await FailedJob.insert(
         FailedJob(
-            name=name, key=key or "", arguments=_plain(kwargs), attempts=attempts, error=error[-ERROR_LIMIT:],
-            failed_at=clock.now(), queue=queue,
+            name=name,
+            key=key or "",
+            arguments=_plain(kwargs),
+            attempts=attempts,
+            error=error[-ERROR_LIMIT:],
+            failed_at=clock.now(),
+            queue=queue,
         )
     )
 
 
 def _plain(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, (str, int, float, bool, type(None), list, dict)) else str(v) for k, v in kwargs.items()}
+    return {
+        k: v if isinstance(v, (str, int, float, bool, type(None), list, dict)) else str(v) for k, v in kwargs.items()
+    }
 
 
 # --- the in-process runner ---------------------------------------------------------------------
@@ -179,16 +188,24 @@ async def run_with_retries(
     except asyncio.CancelledError:
         await _record_cancelled(job_spec, key, kwargs, attempts=attempt, queue=queue)
         raise
-    await record_failure(name=job_spec.name, key=key, kwargs=kwargs, attempts=job_spec.retries, error=error, queue=queue)
+    await record_failure(
+        name=job_spec.name, key=key, kwargs=kwargs, attempts=job_spec.retries, error=error, queue=queue
+    )
     log.error("job_failed", job=job_spec.name, key=key, attempts=job_spec.retries)
     return False
 
 
-async def _record_cancelled(job_spec: JobSpec, key: str | None, kwargs: dict[str, Any], *, attempts: int, queue: str) -> None:
+async def _record_cancelled(
+    job_spec: JobSpec, key: str | None, kwargs: dict[str, Any], *, attempts: int, queue: str
+) -> None:
     try:
         await record_failure(
-            name=job_spec.name, key=key, kwargs=kwargs, attempts=attempts,
-            error="cancelled: the process stopped before the job finished", queue=queue,
+            name=job_spec.name,
+            key=key,
+            kwargs=kwargs,
+            attempts=attempts,
+            error="cancelled: the process stopped before the job finished",
+            queue=queue,
         )
     except Exception:  # the database went first; the log is all that is left
         log.exception("job_failure_not_recorded", job=job_spec.name, key=key)

@@ -29,7 +29,13 @@ CACHE_FOREVER = "public, max-age=31536000, immutable"
 # Relative paths we hand out: folders and names of letters, digits, "-", "_" and ".", never
 # starting with a dot (temporary files in flight start with one and must not be served).
 _SAFE_PATH = re.compile(r"^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$")
-_MEDIA_TYPES = {".webp": "image/webp", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif"}
+_MEDIA_TYPES = {
+    ".webp": "image/webp",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+}
 
 
 def content_name(data: bytes, suffix: str = "", *, length: int = 16) -> str:

@@ -18,13 +18,21 @@ from typing import Any
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, Example, OpenAPIMediaType, Operation, Parameter, Schema, SecurityScheme, Tag
+from litestar.openapi.spec import (
+    Components,
+    Example,
+    OpenAPIMediaType,
+    Operation,
+    Parameter,
+    Schema,
+    SecurityScheme,
+    Tag,
+)
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 
 from backend.core.errors import _HTTP_MESSAGES, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
 from backend.core.stores import rate_limit
-
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:

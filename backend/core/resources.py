@@ -69,7 +69,9 @@ async def open_resources(
             secret=settings.wechat_secret,
             redis=shared,
         )
-        yield Resources(engine=engine, redis=shared, http=http, wechat=wechat, stores=stores, cache=VersionedCache(stores))
+        yield Resources(
+            engine=engine, redis=shared, http=http, wechat=wechat, stores=stores, cache=VersionedCache(stores)
+        )
     finally:
         for table, earlier in previous.items():
             table._meta._db = earlier

@@ -164,9 +164,7 @@ async def _claim(signal_id: uuid.UUID) -> dict[str, Any] | None:
     now = clock.now()
     lease_free = OutboxSignal.claimed_until.is_null() | (OutboxSignal.claimed_until < now)
     rows = await (
-        OutboxSignal.update(
-            {OutboxSignal.claimed_until: now + LEASE, OutboxSignal.attempts: OutboxSignal.attempts + 1}
-        )
+        OutboxSignal.update({OutboxSignal.claimed_until: now + LEASE, OutboxSignal.attempts: OutboxSignal.attempts + 1})
         .where((OutboxSignal.id == signal_id) & OutboxSignal.delivered_at.is_null() & lease_free)
         .returning(OutboxSignal.id, OutboxSignal.name, OutboxSignal.payload, OutboxSignal.created_at)
     )

@@ -35,13 +35,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.types import Guard
-import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -126,6 +126,7 @@ def build_stores(redis: Redis | None) -> Stores:
             tokens=MemoryStore(),
             rate_limiter=RateLimiter(None),
         )
+
     def store(name: str) -> RedisStore:
         return RedisStore(redis, namespace=f"{NAMESPACE}:{name}")
 

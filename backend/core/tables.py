@@ -18,7 +18,10 @@ class OutboxSignal(Table, tablename="core_outbox_signal"):
     )
     attempts = Integer(default=0, help_text="delivery attempts claimed so far")
     delivered_at = Timestamptz(
-        null=True, default=None, index=True, help_text="set once every listener has succeeded; NULL means the sweeper retries"
+        null=True,
+        default=None,
+        index=True,
+        help_text="set once every listener has succeeded; NULL means the sweeper retries",
     )
     last_error = Text(null=True, default=None, help_text="the last listener failure, truncated")
 

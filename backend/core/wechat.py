@@ -92,9 +92,7 @@ class _RedactSecretsInHttpxLogs(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                _redact_url(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
-            )
+            record.args = tuple(_redact_url(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args)
         return True
 
 
@@ -248,11 +246,7 @@ class WechatClient:
     async def _refresh_local(self, *, failed: str | None) -> str:
         async with self._token_lock:
             # Whoever held the lock before us may already have refreshed.
-            if (
-                self._token is not None
-                and self._token != failed
-                and self._clock() < self._token_valid_until
-            ):
+            if self._token is not None and self._token != failed and self._clock() < self._token_valid_until:
                 return self._token
             if self._clock() < self._refresh_held_until:
                 raise WechatUnavailable("a token refresh failed a moment ago; not asking WeChat again yet")
@@ -323,9 +317,7 @@ class WechatClient:
     # -- transport ------------------------------------------------------------------------
 
     async def _post_json(self, path: str, token: str, body: dict[str, Any]) -> httpx.Response:
-        response, _ = await self._call(
-            "POST", path, params={"access_token": token}, json_body=body, allow_image=True
-        )
+        response, _ = await self._call("POST", path, params={"access_token": token}, json_body=body, allow_image=True)
         return response
 
     async def _call(
@@ -351,7 +343,9 @@ class WechatClient:
                 outcome = await self._attempt(method, url, path, params, json_body, allow_image)
             except WechatError as refusal:
                 if answer_lost and refusal.errcode in _USED_UP_BY_EARLIER_ATTEMPT.get(path, ()):
-                    raise WechatUnavailable(f"{path}: the answer to an earlier attempt was lost ({reason})") from refusal
+                    raise WechatUnavailable(
+                        f"{path}: the answer to an earlier attempt was lost ({reason})"
+                    ) from refusal
                 raise
             if not isinstance(outcome, _Retry):
                 return outcome

@@ -20,6 +20,8 @@ from backend.core.values import as_uuid
 from backend.events.checkins import mark_no_shows
 from backend.events.presenters import list_item as event_list_item
 from backend.events.queries import MAX_RADIUS_M
+from backend.events.schemas import CategoryCode, EventBrief, EventListItem, SpokenLanguage, VenueCreate
+from backend.events.services import create_venue
 from backend.events.signals import (
     AttendanceRecorded,
     EventCancelled,
@@ -30,8 +32,6 @@ from backend.events.signals import (
     RegistrationRef,
     RegistrationWaitlisted,
 )
-from backend.events.schemas import CategoryCode, EventBrief, EventListItem, SpokenLanguage, VenueCreate
-from backend.events.services import create_venue
 from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus, Venue
 from backend.events.vocabulary import AUDIENCES, SPOKEN_LANGUAGES, from_mask
 
@@ -39,8 +39,8 @@ __all__ = [
     "AUDIENCES",
     "MAX_RADIUS_M",
     "SPOKEN_LANGUAGES",
-    "AttendanceRecorded",
     "Attendance",
+    "AttendanceRecorded",
     "CategoryCode",
     "EventBrief",
     "EventCancelled",
@@ -89,8 +89,11 @@ class VenueRef:
 def _venue(row: dict[str, Any]) -> VenueRef:
     community = row["community"]
     return VenueRef(
-        id=as_uuid(row["id"]), name=row["name"] or {}, community_id=as_uuid(community) if community else None,
-        latitude=row["latitude"], longitude=row["longitude"],
+        id=as_uuid(row["id"]),
+        name=row["name"] or {},
+        community_id=as_uuid(community) if community else None,
+        latitude=row["latitude"],
+        longitude=row["longitude"],
     )
 
 
@@ -106,7 +109,9 @@ async def venue(venue_id: uuid.UUID) -> VenueRef:
 
 
 async def venues() -> list[VenueRef]:
-    return [_venue(row) for row in await Venue.select(*_VENUE_COLUMNS).output(load_json=True).order_by(Venue.created_at)]
+    return [
+        _venue(row) for row in await Venue.select(*_VENUE_COLUMNS).output(load_json=True).order_by(Venue.created_at)
+    ]
 
 
 # --- one event -------------------------------------------------------------------------------------
@@ -129,14 +134,23 @@ class EventSummary:
 
 
 async def event_summary(event_id: uuid.UUID) -> EventSummary | None:
-    row = await Event.select(
-        Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status, Event.venue.name.as_alias("venue_name")
-    ).where(Event.id == event_id).output(load_json=True).first()
+    row = (
+        await Event.select(
+            Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status, Event.venue.name.as_alias("venue_name")
+        )
+        .where(Event.id == event_id)
+        .output(load_json=True)
+        .first()
+    )
     if row is None:
         return None
     return EventSummary(
-        id=as_uuid(row["id"]), title=row["title"] or {}, starts_at=row["starts_at"], ends_at=row["ends_at"],
-        status=row["status"], venue_name=row["venue_name"] or {},
+        id=as_uuid(row["id"]),
+        title=row["title"] or {},
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        status=row["status"],
+        venue_name=row["venue_name"] or {},
     )
 
 
@@ -151,10 +165,23 @@ class UpcomingEvent:
 
 async def upcoming_at_venue(venue_id: uuid.UUID, *, now: datetime, limit: int = 5) -> list[UpcomingEvent]:
     """Published events at the venue that have not ended, soonest first."""
-    rows = await Event.select(Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status).where(
-        (Event.venue == venue_id) & (Event.status == EventStatus.published.value) & (Event.ends_at > now)
-    ).order_by(Event.starts_at).limit(limit).output(load_json=True)
-    return [UpcomingEvent(id=as_uuid(r["id"]), title=r["title"] or {}, starts_at=r["starts_at"], ends_at=r["ends_at"], status=r["status"]) for r in rows]
+    rows = (
+        await Event.select(Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status)
+        .where((Event.venue == venue_id) & (Event.status == EventStatus.published.value) & (Event.ends_at > now))
+        .order_by(Event.starts_at)
+        .limit(limit)
+        .output(load_json=True)
+    )
+    return [
+        UpcomingEvent(
+            id=as_uuid(r["id"]),
+            title=r["title"] or {},
+            starts_at=r["starts_at"],
+            ends_at=r["ends_at"],
+            status=r["status"],
+        )
+        for r in rows
+    ]
 
 
 # --- registrations and attendance ------------------------------------------------------------------
@@ -176,16 +203,31 @@ class Attendance:
 
 async def attendance(registration_id: uuid.UUID) -> Attendance | None:
     """The registration if it was checked in (status attended), else None."""
-    row = await Registration.select(
-        Registration.id, Registration.user, Registration.event, Registration.checked_in_at, Registration.referred_by,
-        Registration.status, Registration.event.title, Registration.event.community, Registration.event.venue.community,
-    ).output(load_json=True).where(Registration.id == registration_id).first()
+    row = (
+        await Registration.select(
+            Registration.id,
+            Registration.user,
+            Registration.event,
+            Registration.checked_in_at,
+            Registration.referred_by,
+            Registration.status,
+            Registration.event.title,
+            Registration.event.community,
+            Registration.event.venue.community,
+        )
+        .output(load_json=True)
+        .where(Registration.id == registration_id)
+        .first()
+    )
     if row is None or row["status"] != RegistrationStatus.attended.value or row["checked_in_at"] is None:
         return None
     community = row["event.venue.community"] or row["event.community"]
     return Attendance(
-        registration_id=as_uuid(row["id"]), user_id=as_uuid(row["user"]), event_id=as_uuid(row["event"]),
-        event_title=row["event.title"] or {}, checked_in_at=row["checked_in_at"],
+        registration_id=as_uuid(row["id"]),
+        user_id=as_uuid(row["user"]),
+        event_id=as_uuid(row["event"]),
+        event_title=row["event.title"] or {},
+        checked_in_at=row["checked_in_at"],
         referred_by=as_uuid(row["referred_by"]) if row["referred_by"] is not None else None,
         community_id=as_uuid(community) if community is not None else None,
     )
@@ -261,18 +303,26 @@ async def open_upcoming(
 ) -> list[dict[str, Any]]:
     """Published events one could still join (a seat or a waitlist, registration not closed),
     soonest first; ``box`` is (south, north, west, east). Rows as ``event_list_item`` takes them."""
-    query = Event.select(*_LIST_COLUMNS).output(load_json=True).where(
-        (Event.status == EventStatus.published.value)
-        & (Event.starts_at > starting_after)
-        & (Event.starts_at < starting_before)
-        & (Event.registration_closes_at.is_null() | (Event.registration_closes_at > starting_after))
-    ).where(WhereRaw("(seats_taken < capacity OR waitlist_enabled = {})", True))
+    query = (
+        Event.select(*_LIST_COLUMNS)
+        .output(load_json=True)
+        .where(
+            (Event.status == EventStatus.published.value)
+            & (Event.starts_at > starting_after)
+            & (Event.starts_at < starting_before)
+            & (Event.registration_closes_at.is_null() | (Event.registration_closes_at > starting_after))
+        )
+        .where(WhereRaw("(seats_taken < capacity OR waitlist_enabled = {})", True))
+    )
     if excluding:
         query = query.where(Event.id.not_in(list(excluding)))
     if box is not None:
         south, north, west, east = box
         query = query.where(
-            (Event.latitude >= south) & (Event.latitude <= north) & (Event.longitude >= west) & (Event.longitude <= east)
+            (Event.latitude >= south)
+            & (Event.latitude <= north)
+            & (Event.longitude >= west)
+            & (Event.longitude <= east)
         )
     return await query.order_by(Event.starts_at, Event.id).limit(limit)
 

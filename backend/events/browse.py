@@ -18,7 +18,6 @@ from backend.events.schemas import EventPage
 from backend.events.signals import CACHE_NAMESPACE
 from backend.events.tables import EventStatus
 
-
 # zlib's default: within a percent or two of level 9 on JSON, for a fraction of the time.
 GZIP_LEVEL = 6
 
@@ -56,14 +55,20 @@ def gzipped_json(request: Request[Any, Any, Any], compressed: bytes) -> Response
     excluded from the compression middleware, which would otherwise compress it on every hit."""
     if "gzip" in request.headers.get("accept-encoding", ""):
         return Response(
-            content=compressed, media_type=MediaType.JSON,
+            content=compressed,
+            media_type=MediaType.JSON,
             headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
         )
     return Response(content=gzip.decompress(compressed), media_type=MediaType.JSON, headers={"Vary": "Accept-Encoding"})
 
 
 async def browse_events(
-    *, filters: queries.EventFilters, user_id: uuid.UUID | None, cursor: str | None, limit: int, cache: VersionedCache,
+    *,
+    filters: queries.EventFilters,
+    user_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+    cache: VersionedCache,
     key: str | None = None,
 ) -> bytes:
     """A page of events as gzip-compressed JSON, stored under ``key`` (from ``answer_from_cache``)

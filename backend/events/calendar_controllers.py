@@ -34,7 +34,9 @@ def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
 
 
 def _calendar_response(body: bytes, headers: dict[str, str] | None = None) -> Response[bytes]:
-    return Response(content=body, media_type=ICS, headers={"Cache-Control": _NO_STORE_IN_SHARED_CACHES, **(headers or {})})
+    return Response(
+        content=body, media_type=ICS, headers={"Cache-Control": _NO_STORE_IN_SHARED_CACHES, **(headers or {})}
+    )
 
 
 class CalendarController(Controller):
@@ -91,8 +93,12 @@ class CalendarController(Controller):
     async def feed(
         self,
         request: Request[Any, Any, Any],
-        token: Annotated[str, Parameter(min_length=1, max_length=256, description="the secret from POST /me/calendar-feed")],
-        lang: Annotated[str | None, Parameter(description="the feed's language; default: the resident's saved one")] = None,
+        token: Annotated[
+            str, Parameter(min_length=1, max_length=256, description="the secret from POST /me/calendar-feed")
+        ],
+        lang: Annotated[
+            str | None, Parameter(description="the feed's language; default: the resident's saved one")
+        ] = None,
     ) -> Response[bytes]:
         body, locale = await calendars.feed_calendar(token=token, locale=normalise_locale(lang))
         # Content-Language names the resident's language, not the one the polling server asked for.

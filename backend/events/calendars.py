@@ -37,8 +37,12 @@ FEED_REFRESH = timedelta(hours=1)
 WAITLIST_SUMMARY = N_("[Waitlist] {title}")
 FEED_NAME = N_("My Linli events")
 
-_ACTIVE = (RegistrationStatus.confirmed.value, RegistrationStatus.waitlisted.value,
-           RegistrationStatus.attended.value, RegistrationStatus.no_show.value)
+_ACTIVE = (
+    RegistrationStatus.confirmed.value,
+    RegistrationStatus.waitlisted.value,
+    RegistrationStatus.attended.value,
+    RegistrationStatus.no_show.value,
+)
 
 
 def _now() -> datetime:
@@ -104,11 +108,15 @@ async def feed_calendar(*, token: str, locale: str | None) -> tuple[bytes, str]:
 
     An unknown, revoked or deleted account's token answers like a missing page, so a guess
     learns nothing."""
-    owner = await CalendarFeed.select(CalendarFeed.user, CalendarFeed.user.locale.as_alias("locale")).where(
-        (CalendarFeed.token_hash == _token_hash(token))
-        & CalendarFeed.revoked_at.is_null()
-        & CalendarFeed.user.deleted_at.is_null()
-    ).first()
+    owner = (
+        await CalendarFeed.select(CalendarFeed.user, CalendarFeed.user.locale.as_alias("locale"))
+        .where(
+            (CalendarFeed.token_hash == _token_hash(token))
+            & CalendarFeed.revoked_at.is_null()
+            & CalendarFeed.user.deleted_at.is_null()
+        )
+        .first()
+    )
     if owner is None:
         raise NotFound("calendar_feed_not_found", N_("This calendar link does not exist or has been revoked."))
     language = next((c for c in (locale, owner["locale"]) if c in LOCALES), DEFAULT_LOCALE)
@@ -118,14 +126,27 @@ async def feed_calendar(*, token: str, locale: str | None) -> tuple[bytes, str]:
 
 
 async def _feed_entries(user_id: uuid.UUID) -> list[_Entry]:
-    registrations = await Registration.objects().where(
-        (Registration.user == user_id) & (Registration.event.ends_at >= _now() - FEED_HISTORY)
-    ).order_by(Registration.created_at, ascending=False).limit(FEED_LIMIT)
+    registrations = (
+        await Registration.objects()
+        .where((Registration.user == user_id) & (Registration.event.ends_at >= _now() - FEED_HISTORY))
+        .order_by(Registration.created_at, ascending=False)
+        .limit(FEED_LIMIT)
+    )
     chosen = _one_per_event(registrations)
-    events = {e.id: e for e in await Event.objects().output(load_json=True).where(Event.id.is_in(list(chosen)))} if chosen else {}
+    events = (
+        {e.id: e for e in await Event.objects().output(load_json=True).where(Event.id.is_in(list(chosen)))}
+        if chosen
+        else {}
+    )
     venue_ids = list({e.venue for e in events.values()})
-    venues = {v.id: v for v in await Venue.objects().output(load_json=True).where(Venue.id.is_in(venue_ids))} if venue_ids else {}
-    entries = [_feed_entry(r, events[r.event], venues[events[r.event].venue]) for r in chosen.values() if r.event in events]
+    venues = (
+        {v.id: v for v in await Venue.objects().output(load_json=True).where(Venue.id.is_in(venue_ids))}
+        if venue_ids
+        else {}
+    )
+    entries = [
+        _feed_entry(r, events[r.event], venues[events[r.event].venue]) for r in chosen.values() if r.event in events
+    ]
     return sorted(entries, key=lambda e: (e.event.starts_at, str(e.event.id)))
 
 
@@ -209,7 +230,11 @@ def _language(locale: str | None) -> dict[str, str] | None:
 
 def _description(event: Event, served: str | None) -> tuple[str, str | None]:
     """The summary, then the description; the language is named only when both share one."""
-    parts = [(text.strip(), locale) for text, locale in (pick(event.summary, served), pick(event.description, served)) if text.strip()]
+    parts = [
+        (text.strip(), locale)
+        for text, locale in (pick(event.summary, served), pick(event.description, served))
+        if text.strip()
+    ]
     locales = {locale for _text, locale in parts}
     return "\n\n".join(text for text, _locale in parts), locales.pop() if len(locales) == 1 else None
 

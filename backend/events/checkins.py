@@ -19,8 +19,8 @@ from backend.accounts.api import person
 from backend.core import signals
 from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError
-from backend.core.values import mask_name, mask_phone
 from backend.core.i18n import N_
+from backend.core.values import mask_name, mask_phone
 from backend.events.registrations import get_registration
 from backend.events.services import editable_event
 from backend.events.signals import CACHE_NAMESPACE, AttendanceRecorded
@@ -85,7 +85,9 @@ class CheckIn:
     already: bool
 
 
-async def check_in(*, user_id: uuid.UUID, event_id: uuid.UUID, ticket: str, secret_key: str, cache: VersionedCache) -> CheckIn:
+async def check_in(
+    *, user_id: uuid.UUID, event_id: uuid.UUID, ticket: str, secret_key: str, cache: VersionedCache
+) -> CheckIn:
     """Mark a ticket's holder attended, once; a second scan says when the first one was."""
     event = await editable_event(user_id=user_id, event_id=event_id)
     registration_id = read_ticket(secret_key, ticket)
@@ -101,9 +103,17 @@ async def check_in(*, user_id: uuid.UUID, event_id: uuid.UUID, ticket: str, secr
         raise DomainError("ticket_not_confirmed", N_("This registration is not confirmed."), status=409)
     async with signals.atomic():
         now = _now()
-        marked = await Registration.update(
-            {Registration.status: RegistrationStatus.attended.value, Registration.checked_in_at: now, Registration.checked_in_by: user_id}
-        ).where((Registration.id == registration.id) & (Registration.status == RegistrationStatus.confirmed.value)).returning(Registration.id)
+        marked = (
+            await Registration.update(
+                {
+                    Registration.status: RegistrationStatus.attended.value,
+                    Registration.checked_in_at: now,
+                    Registration.checked_in_by: user_id,
+                }
+            )
+            .where((Registration.id == registration.id) & (Registration.status == RegistrationStatus.confirmed.value))
+            .returning(Registration.id)
+        )
         if marked:
             await signals.emit(
                 AttendanceRecorded(
@@ -138,9 +148,11 @@ async def mark_no_shows(*, now: datetime | None = None) -> int:
     ended = Event.select(Event.id).where(
         (Event.ends_at < cutoff) & Event.status.is_in([EventStatus.published.value, EventStatus.completed.value])
     )
-    changed = await Registration.update({Registration.status: RegistrationStatus.no_show.value}).where(
-        (Registration.status == RegistrationStatus.confirmed.value) & Registration.event.is_in(ended)
-    ).returning(Registration.id)
+    changed = (
+        await Registration.update({Registration.status: RegistrationStatus.no_show.value})
+        .where((Registration.status == RegistrationStatus.confirmed.value) & Registration.event.is_in(ended))
+        .returning(Registration.id)
+    )
     return len(changed)
 
 
@@ -162,10 +174,21 @@ class Attendee:
 async def attendees(*, user_id: uuid.UUID, event_id: uuid.UUID) -> tuple[list[Attendee], dict[str, int]]:
     """Everyone who signed up, masked, in arrival order, and the counts by status."""
     await editable_event(user_id=user_id, event_id=event_id)
-    rows: list[dict[str, Any]] = await Registration.select(
-        Registration.id, Registration.party_size, Registration.status, Registration.queue_number,
-        Registration.created_at, Registration.checked_in_at, Registration.user.display_name, Registration.user.phone,
-    ).where(Registration.event == event_id).order_by(Registration.queue_number).limit(20_000)
+    rows: list[dict[str, Any]] = (
+        await Registration.select(
+            Registration.id,
+            Registration.party_size,
+            Registration.status,
+            Registration.queue_number,
+            Registration.created_at,
+            Registration.checked_in_at,
+            Registration.user.display_name,
+            Registration.user.phone,
+        )
+        .where(Registration.event == event_id)
+        .order_by(Registration.queue_number)
+        .limit(20_000)
+    )
     position = 0
     result = []
     for row in rows:

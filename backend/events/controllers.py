@@ -17,8 +17,8 @@ from backend.core.cache import VersionedCache
 from backend.core.geo import parse_point
 from backend.core.i18n import _, as_city_time
 from backend.core.openapi import problems
-from backend.core.stores import rate_limit
 from backend.core.qr import data_url, qr_png
+from backend.core.stores import rate_limit
 from backend.events import browse, checkins, presenters, registrations, services
 from backend.events.queries import MAX_RADIUS_M, EventFilters
 from backend.events.schemas import (
@@ -58,7 +58,9 @@ from backend.settings import Settings
 
 JSON = "application/json"
 # Not called ``scope`` in the handlers: Litestar passes the ASGI scope to a parameter of that name.
-ScopeParam = Annotated[EditScope, Parameter(query="scope", description="this event only, or this and every later occurrence of its series")]
+ScopeParam = Annotated[
+    EditScope, Parameter(query="scope", description="this event only, or this and every later occurrence of its series")
+]
 
 
 def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
@@ -130,7 +132,9 @@ class EventController(Controller):
         self,
         request: Request[Any, Any, Any],
         cache: NamedDependency[VersionedCache],
-        starts_from: Annotated[datetime | None, Parameter(query="from", description="events starting at or after")] = None,
+        starts_from: Annotated[
+            datetime | None, Parameter(query="from", description="events starting at or after")
+        ] = None,
         starts_to: Annotated[datetime | None, Parameter(query="to", description="events starting before")] = None,
         category: list[CategoryCode] | None = None,
         venue_id: uuid.UUID | None = None,
@@ -139,7 +143,9 @@ class EventController(Controller):
         language: Annotated[SpokenLanguage | None, Parameter(description="spoken at the event")] = None,
         free_seats: Annotated[bool, Parameter(description="only events with seats left")] = False,
         evenings_weekends: Annotated[bool, Parameter(description="starting 18:30 or later, or on a weekend")] = False,
-        q: Annotated[str | None, Parameter(max_length=100, description="words in any language's title or summary")] = None,
+        q: Annotated[
+            str | None, Parameter(max_length=100, description="words in any language's title or summary")
+        ] = None,
         near: Annotated[str | None, Parameter(description="lat,lng (GCJ-02); sorts by distance", examples=[])] = None,
         radius_m: Annotated[int, Parameter(ge=100, le=MAX_RADIUS_M)] = 5000,
         mine: Annotated[bool, Parameter(description="staff: every event of my organisations, any status")] = False,
@@ -148,19 +154,40 @@ class EventController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=50)] = 20,
     ) -> Response[EventPage]:
         filters = EventFilters(
-            starts_from=as_city_time(starts_from), starts_to=as_city_time(starts_to), categories=tuple(category or ()), venue_id=venue_id,
-            community_id=community_id, audience=audience, language=language, free_seats=free_seats,
-            evenings_weekends=evenings_weekends, text=(q or "").strip() or None, near=parse_point(near),
-            radius_m=radius_m, mine=mine, statuses=tuple(status or ()),
+            starts_from=as_city_time(starts_from),
+            starts_to=as_city_time(starts_to),
+            categories=tuple(category or ()),
+            venue_id=venue_id,
+            community_id=community_id,
+            audience=audience,
+            language=language,
+            free_seats=free_seats,
+            evenings_weekends=evenings_weekends,
+            text=(q or "").strip() or None,
+            near=parse_point(near),
+            radius_m=radius_m,
+            mine=mine,
+            statuses=tuple(status or ()),
         )
         body = await browse.browse_events(
-            filters=filters, user_id=_user_id(request), cursor=cursor, limit=limit, cache=cache,
+            filters=filters,
+            user_id=_user_id(request),
+            cursor=cursor,
+            limit=limit,
+            cache=cache,
             key=getattr(request.state, "list_cache_key", None),
         )
         return browse.gzipped_json(request, body)
 
-    @get("/{event_id:uuid}", operation_id="get_event", summary="One event, in the caller's language", responses=problems(404))
-    async def get_event(self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache]) -> Response[EventRead]:
+    @get(
+        "/{event_id:uuid}",
+        operation_id="get_event",
+        summary="One event, in the caller's language",
+        responses=problems(404),
+    )
+    async def get_event(
+        self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache]
+    ) -> Response[EventRead]:
         body = await browse.read_event(event_id=event_id, user_id=_user_id(request), cache=cache)
         return Response(content=body, media_type=JSON)
 
@@ -172,7 +199,9 @@ class EventController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 404, 422),
     )
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[EventCreate], cache: NamedDependency[VersionedCache]) -> EventsCreated:
+    async def create(
+        self, request: Request[Any, Any, Any], data: JSONBody[EventCreate], cache: NamedDependency[VersionedCache]
+    ) -> EventsCreated:
         series_id, events = await services.create_events(user_id=principal_of(request).id, data=data, cache=cache)
         return EventsCreated(series_id=series_id, events=await _events_read(events))
 
@@ -185,11 +214,17 @@ class EventController(Controller):
         responses=problems(401, 404, 409, 422),
     )
     async def update(
-        self, request: Request[Any, Any, Any], event_id: uuid.UUID, data: JSONBody[EventUpdate],
-        cache: NamedDependency[VersionedCache], edit_scope: ScopeParam = "this",
+        self,
+        request: Request[Any, Any, Any],
+        event_id: uuid.UUID,
+        data: JSONBody[EventUpdate],
+        cache: NamedDependency[VersionedCache],
+        edit_scope: ScopeParam = "this",
     ) -> list[EventRead]:
         changes = msgspec.structs.asdict(data)
-        events = await services.update_event(user_id=principal_of(request).id, event_id=event_id, changes=changes, scope=edit_scope, cache=cache)
+        events = await services.update_event(
+            user_id=principal_of(request).id, event_id=event_id, changes=changes, scope=edit_scope, cache=cache
+        )
         return await _events_read(events)
 
     @post(
@@ -201,8 +236,18 @@ class EventController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409),
     )
-    async def publish(self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache], edit_scope: ScopeParam = "this") -> list[EventRead]:
-        return await _events_read(await services.publish_event(user_id=principal_of(request).id, event_id=event_id, scope=edit_scope, cache=cache))
+    async def publish(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: uuid.UUID,
+        cache: NamedDependency[VersionedCache],
+        edit_scope: ScopeParam = "this",
+    ) -> list[EventRead]:
+        return await _events_read(
+            await services.publish_event(
+                user_id=principal_of(request).id, event_id=event_id, scope=edit_scope, cache=cache
+            )
+        )
 
     @post(
         "/{event_id:uuid}/cancel",
@@ -213,8 +258,18 @@ class EventController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409),
     )
-    async def cancel(self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache], edit_scope: ScopeParam = "this") -> list[EventRead]:
-        return await _events_read(await services.cancel_event(user_id=principal_of(request).id, event_id=event_id, scope=edit_scope, cache=cache))
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: uuid.UUID,
+        cache: NamedDependency[VersionedCache],
+        edit_scope: ScopeParam = "this",
+    ) -> list[EventRead]:
+        return await _events_read(
+            await services.cancel_event(
+                user_id=principal_of(request).id, event_id=event_id, scope=edit_scope, cache=cache
+            )
+        )
 
     @post(
         "/{event_id:uuid}/complete",
@@ -225,7 +280,9 @@ class EventController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409),
     )
-    async def complete(self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache]) -> EventRead:
+    async def complete(
+        self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache]
+    ) -> EventRead:
         event = await services.complete_event(user_id=principal_of(request).id, event_id=event_id, cache=cache)
         return (await _events_read([event]))[0]
 
@@ -251,12 +308,18 @@ class RegistrationController(Controller):
         settings: NamedDependency[Settings],
         cache: NamedDependency[VersionedCache],
         data: JSONBody[RegistrationCreate | None] = None,
-        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)] = None,
+        idempotency_key: Annotated[
+            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
+        ] = None,
     ) -> RegistrationRead:
         body = data or RegistrationCreate()
         registration, _created = await registrations.sign_up(
-            user_id=principal_of(request).id, event_id=event_id, party_size=body.party_size,
-            idempotency_key=idempotency_key, max_upcoming=settings.max_upcoming_registrations, cache=cache,
+            user_id=principal_of(request).id,
+            event_id=event_id,
+            party_size=body.party_size,
+            idempotency_key=idempotency_key,
+            max_upcoming=settings.max_upcoming_registrations,
+            cache=cache,
             share_code=body.share_code,
         )
         return await _registration_read(registration)
@@ -267,10 +330,20 @@ class RegistrationController(Controller):
         summary="The ticket of a confirmed place: its signed payload and a QR code",
         responses=problems(401, 404, 409),
     )
-    async def ticket(self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]) -> TicketRead:
-        registration, ticket = await checkins.ticket_for(user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key)
+    async def ticket(
+        self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]
+    ) -> TicketRead:
+        registration, ticket = await checkins.ticket_for(
+            user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key
+        )
         brief = await _registration_read(registration)
-        return TicketRead(registration_id=registration.id, ticket=ticket, qr_png=data_url(qr_png(ticket)), status=brief.status, event=brief.event)
+        return TicketRead(
+            registration_id=registration.id,
+            ticket=ticket,
+            qr_png=data_url(qr_png(ticket)),
+            status=brief.status,
+            event=brief.event,
+        )
 
     @get(
         "/registrations/{registration_id:uuid}/ticket.png",
@@ -279,8 +352,12 @@ class RegistrationController(Controller):
         media_type="image/png",
         responses=problems(401, 404, 409),
     )
-    async def ticket_png(self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]) -> Response[bytes]:
-        _registration, ticket = await checkins.ticket_for(user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key)
+    async def ticket_png(
+        self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]
+    ) -> Response[bytes]:
+        _registration, ticket = await checkins.ticket_for(
+            user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key
+        )
         return Response(content=qr_png(ticket), media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
     @get(
@@ -290,7 +367,9 @@ class RegistrationController(Controller):
         responses=problems(401, 404),
     )
     async def registrations(
-        self, request: Request[Any, Any, Any], event_id: uuid.UUID,
+        self,
+        request: Request[Any, Any, Any],
+        event_id: uuid.UUID,
         format: Annotated[Literal["json", "csv"], Parameter(description="csv: UTF-8 with BOM")] = "json",
     ) -> Response[AttendeeList]:
         attendees, counts = await checkins.attendees(user_id=principal_of(request).id, event_id=event_id)
@@ -302,14 +381,26 @@ class RegistrationController(Controller):
             )
         return Response(presenters.attendee_list(attendees, counts))
 
-    @get("/me/registrations", operation_id="my_registrations", summary="The caller's registrations", responses=problems(401))
+    @get(
+        "/me/registrations",
+        operation_id="my_registrations",
+        summary="The caller's registrations",
+        responses=problems(401),
+    )
     async def mine(self, request: Request[Any, Any, Any], include_past: bool = False) -> list[RegistrationRead]:
         found = await registrations.my_registrations(user_id=principal_of(request).id, include_past=include_past)
         return [await _registration_read(r) for r in found]
 
-    @get("/registrations/{registration_id:uuid}", operation_id="get_registration", summary="One of the caller's registrations", responses=problems(401, 404))
+    @get(
+        "/registrations/{registration_id:uuid}",
+        operation_id="get_registration",
+        summary="One of the caller's registrations",
+        responses=problems(401, 404),
+    )
     async def get_one(self, request: Request[Any, Any, Any], registration_id: uuid.UUID) -> RegistrationRead:
-        registration = await registrations.get_registration(user_id=principal_of(request).id, registration_id=registration_id)
+        registration = await registrations.get_registration(
+            user_id=principal_of(request).id, registration_id=registration_id
+        )
         return await _registration_read(registration)
 
     @delete(
@@ -320,8 +411,12 @@ class RegistrationController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409, 429),
     )
-    async def cancel(self, request: Request[Any, Any, Any], registration_id: uuid.UUID, cache: NamedDependency[VersionedCache]) -> RegistrationRead:
-        registration = await registrations.cancel_registration(user_id=principal_of(request).id, registration_id=registration_id, cache=cache)
+    async def cancel(
+        self, request: Request[Any, Any, Any], registration_id: uuid.UUID, cache: NamedDependency[VersionedCache]
+    ) -> RegistrationRead:
+        registration = await registrations.cancel_registration(
+            user_id=principal_of(request).id, registration_id=registration_id, cache=cache
+        )
         return await _registration_read(registration)
 
 
@@ -341,10 +436,18 @@ class DoorController(Controller):
         responses=problems(401, 404, 409, 422),
     )
     async def check_in(
-        self, request: Request[Any, Any, Any], event_id: uuid.UUID, data: JSONBody[CheckInCreate],
-        settings: NamedDependency[Settings], cache: NamedDependency[VersionedCache],
+        self,
+        request: Request[Any, Any, Any],
+        event_id: uuid.UUID,
+        data: JSONBody[CheckInCreate],
+        settings: NamedDependency[Settings],
+        cache: NamedDependency[VersionedCache],
     ) -> CheckInRead:
         result = await checkins.check_in(
-            user_id=principal_of(request).id, event_id=event_id, ticket=data.ticket, secret_key=settings.secret_key, cache=cache
+            user_id=principal_of(request).id,
+            event_id=event_id,
+            ticket=data.ticket,
+            secret_key=settings.secret_key,
+            cache=cache,
         )
         return presenters.check_in_read(result)

@@ -31,7 +31,12 @@ class PosterRead(msgspec.Struct):
         dict[str, str],
         msgspec.Meta(
             description="rendition (w<width>.webp / w<width>.jpg, never wider than the upload) → URL",
-            examples=[{"w480.webp": "/media/posters/3f0c9a1b2d4e5f60-w480.webp", "w480.jpg": "/media/posters/3f0c9a1b2d4e5f60-w480.jpg"}],
+            examples=[
+                {
+                    "w480.webp": "/media/posters/3f0c9a1b2d4e5f60-w480.webp",
+                    "w480.jpg": "/media/posters/3f0c9a1b2d4e5f60-w480.jpg",
+                }
+            ],
         ),
     ]
 
@@ -72,7 +77,11 @@ class PosterController(Controller):
         limits = image_limits(settings)
         image = await _read(data.file, limits.max_bytes)
         urls = await posters.set_poster(
-            user_id=principal_of(request).id, event_id=event_id, data=image,
-            store=MediaStore(settings.media_root), cache=cache, limits=limits,
+            user_id=principal_of(request).id,
+            event_id=event_id,
+            data=image,
+            store=MediaStore(settings.media_root),
+            cache=cache,
+            limits=limits,
         )
         return PosterRead(poster_urls=urls)

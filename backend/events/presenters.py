@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from backend.core.sheets import excel_csv
 from backend.core.i18n import CITY_TZ, _, format_datetime, format_interval, ngettext, pick
+from backend.core.sheets import excel_csv
 from backend.events import checkins
 from backend.events.posters import poster_urls
 from backend.events.registrations import RegisteredEvent
@@ -104,7 +104,9 @@ def venue_read(venue: Venue) -> VenueRead:
     )
 
 
-def registration_read(registration: Registration, event: RegisteredEvent, venue_name: dict[str, str], position: int | None) -> RegistrationRead:
+def registration_read(
+    registration: Registration, event: RegisteredEvent, venue_name: dict[str, str], position: int | None
+) -> RegistrationRead:
     return RegistrationRead(
         id=registration.id,
         status=registration.status,  # type: ignore[arg-type]
@@ -158,9 +160,9 @@ def check_in_read(result: checkins.CheckIn) -> CheckInRead:
         local = registration.checked_in_at.astimezone(CITY_TZ) if registration.checked_in_at else None
         message = _("Already checked in at {time}.").format(time=local.strftime("%H:%M") if local else "")
     else:
-        message = ngettext("Welcome! {count} person checked in.", "Welcome! {count} people checked in.", registration.party_size).format(
-            count=registration.party_size
-        )
+        message = ngettext(
+            "Welcome! {count} person checked in.", "Welcome! {count} people checked in.", registration.party_size
+        ).format(count=registration.party_size)
     return CheckInRead(
         registration_id=registration.id,
         name=result.display_name,

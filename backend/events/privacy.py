@@ -12,16 +12,30 @@ from backend.events.tables import CalendarFeed, Registration, ShareLink
 
 
 async def export_events(user_id: uuid.UUID) -> dict[str, Any]:
-    registrations = await Registration.select(
-        Registration.id, Registration.event, Registration.event.title.as_alias("event_title"),
-        Registration.event.starts_at.as_alias("event_starts_at"), Registration.status, Registration.party_size,
-        Registration.queue_number, Registration.created_at, Registration.confirmed_at, Registration.cancelled_at,
-        Registration.checked_in_at,
-    ).where(Registration.user == user_id).order_by(Registration.created_at).output(load_json=True)
+    registrations = (
+        await Registration.select(
+            Registration.id,
+            Registration.event,
+            Registration.event.title.as_alias("event_title"),
+            Registration.event.starts_at.as_alias("event_starts_at"),
+            Registration.status,
+            Registration.party_size,
+            Registration.queue_number,
+            Registration.created_at,
+            Registration.confirmed_at,
+            Registration.cancelled_at,
+            Registration.checked_in_at,
+        )
+        .where(Registration.user == user_id)
+        .order_by(Registration.created_at)
+        .output(load_json=True)
+    )
     feeds = await CalendarFeed.select(CalendarFeed.id, CalendarFeed.created_at, CalendarFeed.revoked_at).where(
         CalendarFeed.user == user_id
     )
-    shares = await ShareLink.select(ShareLink.code, ShareLink.event, ShareLink.created_at).where(ShareLink.sharer == user_id)
+    shares = await ShareLink.select(ShareLink.code, ShareLink.event, ShareLink.created_at).where(
+        ShareLink.sharer == user_id
+    )
     return {"registrations": registrations, "calendar_feeds": feeds, "share_links": shares}
 
 
@@ -44,11 +58,15 @@ async def erase_events(erasure: privacy.Erasure) -> None:
     )
     # An event has at most one anonymous link (a unique index): where it has one already, the
     # person's own link goes; elsewhere it becomes the anonymous one, and its code keeps working.
-    shared = [row["event"] for row in await ShareLink.select(ShareLink.event).where(ShareLink.sharer == erasure.user_id)]
+    shared = [
+        row["event"] for row in await ShareLink.select(ShareLink.event).where(ShareLink.sharer == erasure.user_id)
+    ]
     if shared:
         taken = [
             row["event"]
-            for row in await ShareLink.select(ShareLink.event).where(ShareLink.sharer.is_null() & ShareLink.event.is_in(shared))
+            for row in await ShareLink.select(ShareLink.event).where(
+                ShareLink.sharer.is_null() & ShareLink.event.is_in(shared)
+            )
         ]
         if taken:
             await ShareLink.delete().where((ShareLink.sharer == erasure.user_id) & ShareLink.event.is_in(taken))

@@ -64,7 +64,9 @@ def decode_cursor(text: str | None) -> _Cursor:
     try:
         return msgspec.json.decode(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), type=_Cursor)
     except (ValueError, msgspec.DecodeError):
-        raise DomainError("cursor_invalid", N_("This page link is not valid; start again from the first page."), status=400) from None
+        raise DomainError(
+            "cursor_invalid", N_("This page link is not valid; start again from the first page."), status=400
+        ) from None
 
 
 def _like_pattern(text: str) -> str:
@@ -92,7 +94,7 @@ async def _where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
         if filters.near:
             # Written so no index can serve it: without statistics SQLite would walk every
             # published event by the status index instead of the latitude band.
-            clauses.append(WhereRaw("(\"event_event\".\"status\" || '') = {}", EventStatus.published.value))
+            clauses.append(WhereRaw('("event_event"."status" || \'\') = {}', EventStatus.published.value))
         else:
             clauses.append(Event.status == EventStatus.published.value)
         clauses.append(Event.ends_at > datetime.now(UTC))
@@ -136,10 +138,26 @@ def _bounding_box(lat: float, lng: float, radius_m: int) -> list[Any]:
 # What a list item is made of (``presenters.list_item``) and nothing more: a list never carries
 # descriptions, contacts or recurrence rules, so it neither fetches nor decodes them.
 _COLUMNS = (
-    Event.id, Event.title, Event.summary, Event.price_note, Event.poster, Event.category, Event.status,
-    Event.starts_at, Event.ends_at, Event.capacity, Event.seats_taken, Event.waitlist_count, Event.is_free,
-    Event.audience_mask, Event.language_mask, Event.accessibility_mask, Event.series, Event.venue,
-    Event.latitude, Event.longitude,
+    Event.id,
+    Event.title,
+    Event.summary,
+    Event.price_note,
+    Event.poster,
+    Event.category,
+    Event.status,
+    Event.starts_at,
+    Event.ends_at,
+    Event.capacity,
+    Event.seats_taken,
+    Event.waitlist_count,
+    Event.is_free,
+    Event.audience_mask,
+    Event.language_mask,
+    Event.accessibility_mask,
+    Event.series,
+    Event.venue,
+    Event.latitude,
+    Event.longitude,
     Event.venue.name.as_alias("venue_name"),
     Event.venue.latitude.as_alias("venue_latitude"),
     Event.venue.longitude.as_alias("venue_longitude"),
@@ -199,7 +217,11 @@ async def _list_near(
     squared = QueryString(
         '(("event_event"."latitude" - {}) * ("event_event"."latitude" - {})'
         ' + ("event_event"."longitude" - {}) * ("event_event"."longitude" - {}) * {})',
-        lat, lat, lng, lng, math.cos(math.radians(lat)) ** 2,
+        lat,
+        lat,
+        lng,
+        lng,
+        math.cos(math.radians(lat)) ** 2,
     )
     radius_degrees = math.degrees(filters.radius_m / EARTH_RADIUS_M)
     query = _select()

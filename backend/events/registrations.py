@@ -70,7 +70,12 @@ async def sign_up(
             if idempotency_key and (earlier := await _by_idempotency_key(user_id, event_id, idempotency_key)):
                 return earlier, False  # a concurrent retry of this request committed first
             registration = await _take_place(
-                user_id, event, party_size, idempotency_key, max_upcoming, await _referrer(share_code, event.id, user_id)
+                user_id,
+                event,
+                party_size,
+                idempotency_key,
+                max_upcoming,
+                await _referrer(share_code, event.id, user_id),
             )
     except UNIQUE_VIOLATIONS:
         # A race the locks above should prevent; should it happen, answer as the winner did.
@@ -82,9 +87,11 @@ async def sign_up(
 
 
 async def _by_idempotency_key(user_id: uuid.UUID, event_id: uuid.UUID, key: str) -> Registration | None:
-    earlier = await Registration.objects().where(
-        (Registration.user == user_id) & (Registration.idempotency_key == key)
-    ).first()
+    earlier = (
+        await Registration.objects()
+        .where((Registration.user == user_id) & (Registration.idempotency_key == key))
+        .first()
+    )
     if earlier is not None and earlier.event != event_id:
         raise DomainError(
             "idempotency_key_reused",
@@ -121,7 +128,9 @@ async def _referrer(share_code: str | None, event_id: uuid.UUID, user_id: uuid.U
     code = (share_code or "").strip().removeprefix("e=")
     if not code or len(code) > 16 or not code.isalnum():
         return None
-    row = await ShareLink.select(ShareLink.sharer).where((ShareLink.code == code) & (ShareLink.event == event_id)).first()
+    row = (
+        await ShareLink.select(ShareLink.sharer).where((ShareLink.code == code) & (ShareLink.event == event_id)).first()
+    )
     sharer = row["sharer"] if row else None
     return sharer if sharer != user_id else None
 
@@ -139,12 +148,17 @@ async def _take_place(
     ):
         raise _already_registered()
     await _check_hoarding(user_id, max_upcoming)
-    seat = await Event.update(
-        {Event.seats_taken: Event.seats_taken + party_size, Event.queue_counter: Event.queue_counter + 1}
-    ).where(
-        (Event.id == event.id) & (Event.status == EventStatus.published.value)
-        & WhereRaw("seats_taken + {} <= capacity", party_size)
-    ).returning(Event.queue_counter)
+    seat = (
+        await Event.update(
+            {Event.seats_taken: Event.seats_taken + party_size, Event.queue_counter: Event.queue_counter + 1}
+        )
+        .where(
+            (Event.id == event.id)
+            & (Event.status == EventStatus.published.value)
+            & WhereRaw("seats_taken + {} <= capacity", party_size)
+        )
+        .returning(Event.queue_counter)
+    )
     if seat:
         status, queue_number = RegistrationStatus.confirmed, seat[0]["queue_counter"]
     else:
@@ -167,7 +181,9 @@ async def _take_place(
     else:
         position = await waitlist_position(registration)
         await signals.emit(
-            RegistrationWaitlisted(registration_id=registration.id, event_id=event.id, user_id=user_id, position=position)
+            RegistrationWaitlisted(
+                registration_id=registration.id, event_id=event.id, user_id=user_id, position=position
+            )
         )
     return registration
 
@@ -190,9 +206,13 @@ async def _check_hoarding(user_id: uuid.UUID, max_upcoming: int) -> None:
 async def _join_waitlist(event: Event) -> int:
     if not event.waitlist_enabled:
         raise DomainError("event_full", N_("This event is full."), status=409)
-    row = await Event.update(
-        {Event.waitlist_count: Event.waitlist_count + 1, Event.queue_counter: Event.queue_counter + 1}
-    ).where(Event.id == event.id).returning(Event.queue_counter)
+    row = (
+        await Event.update(
+            {Event.waitlist_count: Event.waitlist_count + 1, Event.queue_counter: Event.queue_counter + 1}
+        )
+        .where(Event.id == event.id)
+        .returning(Event.queue_counter)
+    )
     return row[0]["queue_counter"]
 
 
@@ -219,13 +239,19 @@ async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID,
     async with signals.atomic():
         # Event row first, as every writer does: the same lock order everywhere cannot deadlock.
         await lock_row(Event._meta.db, Event._meta.tablename, registration.event)
-        cancelled = await Registration.update(
-            {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: _now()}
-        ).where((Registration.id == registration.id) & Registration.status.is_in(list(ACTIVE))).returning(Registration.status)
+        cancelled = (
+            await Registration.update(
+                {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: _now()}
+            )
+            .where((Registration.id == registration.id) & Registration.status.is_in(list(ACTIVE)))
+            .returning(Registration.status)
+        )
         if not cancelled:  # a concurrent cancel got there first
             raise DomainError("registration_not_active", N_("This registration is no longer active."), status=409)
         if registration.status == RegistrationStatus.confirmed.value:
-            await Event.update({Event.seats_taken: Event.seats_taken - registration.party_size}).where(Event.id == registration.event)
+            await Event.update({Event.seats_taken: Event.seats_taken - registration.party_size}).where(
+                Event.id == registration.event
+            )
             await promote_waitlist(event_id=registration.event)
         else:
             await Event.update({Event.waitlist_count: Event.waitlist_count - 1}).where(Event.id == registration.event)
@@ -239,26 +265,41 @@ async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID,
 async def promote_waitlist(*, event_id: uuid.UUID) -> int:
     """Give free seats to the earliest waiting parties that fit; call inside ``signals.atomic()``."""
     promoted = 0
-    waiting = await Registration.select(Registration.id, Registration.user, Registration.party_size).where(
-        (Registration.event == event_id) & (Registration.status == RegistrationStatus.waitlisted.value)
-    ).order_by(Registration.queue_number)
+    waiting = (
+        await Registration.select(Registration.id, Registration.user, Registration.party_size)
+        .where((Registration.event == event_id) & (Registration.status == RegistrationStatus.waitlisted.value))
+        .order_by(Registration.queue_number)
+    )
     for candidate in waiting:
-        seat = await Event.update(
-            {Event.seats_taken: Event.seats_taken + candidate["party_size"], Event.waitlist_count: Event.waitlist_count - 1}
-        ).where(
-            (Event.id == event_id) & (Event.status == EventStatus.published.value)
-            & WhereRaw("seats_taken + {} <= capacity", candidate["party_size"])
-        ).returning(Event.seats_taken, Event.capacity)
+        seat = (
+            await Event.update(
+                {
+                    Event.seats_taken: Event.seats_taken + candidate["party_size"],
+                    Event.waitlist_count: Event.waitlist_count - 1,
+                }
+            )
+            .where(
+                (Event.id == event_id)
+                & (Event.status == EventStatus.published.value)
+                & WhereRaw("seats_taken + {} <= capacity", candidate["party_size"])
+            )
+            .returning(Event.seats_taken, Event.capacity)
+        )
         if not seat:
             continue  # this party does not fit; a smaller one further back may
-        flipped = await Registration.update(
-            {Registration.status: RegistrationStatus.confirmed.value, Registration.confirmed_at: _now()}
-        ).where(
-            (Registration.id == candidate["id"]) & (Registration.status == RegistrationStatus.waitlisted.value)
-        ).returning(Registration.id)
+        flipped = (
+            await Registration.update(
+                {Registration.status: RegistrationStatus.confirmed.value, Registration.confirmed_at: _now()}
+            )
+            .where((Registration.id == candidate["id"]) & (Registration.status == RegistrationStatus.waitlisted.value))
+            .returning(Registration.id)
+        )
         if not flipped:  # cancelled meanwhile: give the seats back
             await Event.update(
-                {Event.seats_taken: Event.seats_taken - candidate["party_size"], Event.waitlist_count: Event.waitlist_count + 1}
+                {
+                    Event.seats_taken: Event.seats_taken - candidate["party_size"],
+                    Event.waitlist_count: Event.waitlist_count + 1,
+                }
             ).where(Event.id == event_id)
             continue
         await signals.emit(
@@ -271,9 +312,11 @@ async def promote_waitlist(*, event_id: uuid.UUID) -> int:
 
 
 async def _own_registration(user_id: uuid.UUID, registration_id: uuid.UUID) -> Registration:
-    registration = await Registration.objects().where(
-        (Registration.id == registration_id) & (Registration.user == user_id)
-    ).first()
+    registration = (
+        await Registration.objects()
+        .where((Registration.id == registration_id) & (Registration.user == user_id))
+        .first()
+    )
     # Another resident's registration answers exactly like a missing one.
     if registration is None:
         raise NotFound("registration_not_found", N_("This registration does not exist."))
@@ -304,8 +347,13 @@ class RegisteredEvent:
 
 async def registration_context(registration: Registration) -> tuple[RegisteredEvent, dict[str, str], int | None]:
     """What a registration is shown with: its event, the venue's name, its place in line."""
-    row = await Event.select(
-        Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status, Event.venue.name.as_alias("venue_name")
-    ).where(Event.id == registration.event).output(load_json=True).first()
+    row = (
+        await Event.select(
+            Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status, Event.venue.name.as_alias("venue_name")
+        )
+        .where(Event.id == registration.event)
+        .output(load_json=True)
+        .first()
+    )
     venue_name = row.pop("venue_name")
     return RegisteredEvent(**row), venue_name, await waitlist_position(registration)

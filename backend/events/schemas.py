@@ -11,8 +11,17 @@ import msgspec
 from backend.core.i18n import LocaleCode
 
 CategoryCode = Literal[
-    "festival", "performance", "exhibition", "lecture", "reading", "workshop",
-    "film", "sports", "intangible_heritage", "children", "other",
+    "festival",
+    "performance",
+    "exhibition",
+    "lecture",
+    "reading",
+    "workshop",
+    "film",
+    "sports",
+    "intangible_heritage",
+    "children",
+    "other",
 ]
 AudienceCode = Literal["youth", "family", "seniors", "new_residents", "migrant_friendly", "foreign_friendly"]
 SpokenLanguage = Literal["zh", "wuu", "yue", "en", "ja", "ko", "fr", "de", "ru", "es"]
@@ -27,12 +36,20 @@ AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, examples=["2026-12-05T
 def _text(max_length: int, example: dict[str, str]) -> object:
     return Annotated[
         dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=max_length)]],
-        msgspec.Meta(description="text per locale; readers get their locale, else zh-Hans, else en", examples=[example]),
+        msgspec.Meta(
+            description="text per locale; readers get their locale, else zh-Hans, else en", examples=[example]
+        ),
     ]
 
 
 Title = _text(120, {"zh-Hans": "评弹欣赏会", "en": "Pingtan Storytelling Evening"})
-Summary = _text(300, {"zh-Hans": "苏州评弹名家现场演出，附中英文讲解。", "en": "Suzhou pingtan masters live, explained in Chinese and English."})
+Summary = _text(
+    300,
+    {
+        "zh-Hans": "苏州评弹名家现场演出，附中英文讲解。",
+        "en": "Suzhou pingtan masters live, explained in Chinese and English.",
+    },
+)
 Description = _text(5000, {"zh-Hans": "节目单：……", "en": "Programme: …"})
 ShortText = _text(200, {"zh-Hans": "设无障碍坡道", "en": "Step-free ramp at the east gate"})
 
@@ -42,7 +59,9 @@ class Recurrence(msgspec.Struct, forbid_unknown_fields=True):
 
     freq: Literal["daily", "weekly", "monthly"]
     interval: Annotated[int, msgspec.Meta(ge=1, le=12)] = 1
-    weekdays: Annotated[list[Annotated[int, msgspec.Meta(ge=0, le=6)]], msgspec.Meta(max_length=7, description="Monday = 0")] = []
+    weekdays: Annotated[
+        list[Annotated[int, msgspec.Meta(ge=0, le=6)]], msgspec.Meta(max_length=7, description="Monday = 0")
+    ] = []
     monthday: Annotated[int, msgspec.Meta(ge=1, le=31)] | None = None
     until: date | None = None
     count: Annotated[int, msgspec.Meta(ge=1, le=366)] | None = None
@@ -124,8 +143,8 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     starts_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
     ends_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
     capacity: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | msgspec.UnsetType = msgspec.UNSET
-    registration_opens_at: AwareDatetime | None | msgspec.UnsetType = msgspec.UNSET
-    registration_closes_at: AwareDatetime | None | msgspec.UnsetType = msgspec.UNSET
+    registration_opens_at: AwareDatetime | msgspec.UnsetType | None = msgspec.UNSET
+    registration_closes_at: AwareDatetime | msgspec.UnsetType | None = msgspec.UNSET
     max_party_size: Annotated[int, msgspec.Meta(ge=1, le=10)] | msgspec.UnsetType = msgspec.UNSET
     waitlist_enabled: bool | msgspec.UnsetType = msgspec.UNSET
     audiences: Annotated[list[AudienceCode], msgspec.Meta(max_length=6)] | msgspec.UnsetType = msgspec.UNSET
@@ -134,7 +153,9 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     is_free: bool | msgspec.UnsetType = msgspec.UNSET
     price_note: ShortText | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
     contact_name: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
-    contact_phone: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[0-9+\- ]*$")] | msgspec.UnsetType = msgspec.UNSET
+    contact_phone: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[0-9+\- ]*$")] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
 
 
 class VenueBrief(msgspec.Struct):
@@ -195,14 +216,17 @@ class EventsCreated(msgspec.Struct):
 
 class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
     party_size: Annotated[int, msgspec.Meta(ge=1, le=10, examples=[2])] = 1
-    share_code: Annotated[
-        str,
-        msgspec.Meta(
-            max_length=40,
-            description="the scene of the share card that brought the resident (e=<code> or the code); credits the neighbour who shared it",
-            examples=["e=3kQ9xA7b"],
-        ),
-    ] | None = None
+    share_code: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=40,
+                description="the scene of the share card that brought the resident (e=<code> or the code); credits the neighbour who shared it",
+                examples=["e=3kQ9xA7b"],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class EventBrief(msgspec.Struct):
@@ -226,14 +250,22 @@ class RegistrationRead(msgspec.Struct):
 
 class TicketRead(msgspec.Struct):
     registration_id: uuid.UUID
-    ticket: Annotated[str, msgspec.Meta(description="what the QR code holds; scanned at the door", examples=["L1.m0l8fJ3GSWqPLyTxU3Tl5A.Yq1p3d2lF6a9kQxA"])]
+    ticket: Annotated[
+        str,
+        msgspec.Meta(
+            description="what the QR code holds; scanned at the door",
+            examples=["L1.m0l8fJ3GSWqPLyTxU3Tl5A.Yq1p3d2lF6a9kQxA"],
+        ),
+    ]
     qr_png: Annotated[str, msgspec.Meta(description="the QR code as a data: URL (PNG)")]
     status: RegistrationStatusCode
     event: EventBrief
 
 
 class CheckInCreate(msgspec.Struct, forbid_unknown_fields=True):
-    ticket: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["L1.m0l8fJ3GSWqPLyTxU3Tl5A.Yq1p3d2lF6a9kQxA"])]
+    ticket: Annotated[
+        str, msgspec.Meta(min_length=1, max_length=200, examples=["L1.m0l8fJ3GSWqPLyTxU3Tl5A.Yq1p3d2lF6a9kQxA"])
+    ]
 
 
 class CheckInRead(msgspec.Struct):

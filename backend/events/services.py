@@ -22,7 +22,11 @@ from backend.events.signals import CACHE_NAMESPACE, EventCancelled, EventChanged
 from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus, Series, Venue
 from backend.events.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, to_mask
 
-_MASKED_FIELDS = {"audiences": ("audience_mask", AUDIENCES), "languages": ("language_mask", SPOKEN_LANGUAGES), "accessibility": ("accessibility_mask", ACCESSIBILITY)}
+_MASKED_FIELDS = {
+    "audiences": ("audience_mask", AUDIENCES),
+    "languages": ("language_mask", SPOKEN_LANGUAGES),
+    "accessibility": ("accessibility_mask", ACCESSIBILITY),
+}
 # Changing these matters to people who signed up (a notice goes out); a typo fix in a summary does not.
 _NOTABLE_CHANGES = {"starts_at", "ends_at", "venue"}
 
@@ -102,12 +106,16 @@ def _check_times(starts_at: datetime, ends_at: datetime, opens: datetime | None,
     if opens is not None and closes is not None and closes <= opens:
         raise DomainError("registration_window_invalid", N_("Registration must close after it opens."), status=422)
     if closes is not None and closes > ends_at:
-        raise DomainError("registration_window_invalid", N_("Registration must close before the event ends."), status=422)
+        raise DomainError(
+            "registration_window_invalid", N_("Registration must close before the event ends."), status=422
+        )
 
 
 def _recurrence_rule(data: Recurrence) -> recurrence.Rule:
     if data.until is None and data.count is None:
-        raise DomainError("recurrence_unbounded", N_("A recurring programme needs an end date or a number of times."), status=422)
+        raise DomainError(
+            "recurrence_unbounded", N_("A recurring programme needs an end date or a number of times."), status=422
+        )
     return recurrence.Rule(
         freq=data.freq,
         interval=data.interval,
@@ -118,7 +126,9 @@ def _recurrence_rule(data: Recurrence) -> recurrence.Rule:
     )
 
 
-async def create_events(*, user_id: uuid.UUID, data: EventCreate, cache: VersionedCache) -> tuple[uuid.UUID | None, list[Event]]:
+async def create_events(
+    *, user_id: uuid.UUID, data: EventCreate, cache: VersionedCache
+) -> tuple[uuid.UUID | None, list[Event]]:
     """A draft event, or every occurrence of a recurring programme, each with its own seats."""
     await require(user_id=user_id, permission=Permission.manage_events, organisation_id=data.organisation_id)
     venue = await get_venue(data.venue_id)
@@ -130,16 +140,24 @@ async def create_events(*, user_id: uuid.UUID, data: EventCreate, cache: Version
     if not any(text.strip() for text in data.title.values()):
         raise DomainError("title_required", N_("Give the event a title in at least one language."), status=422)
     rule = _recurrence_rule(data.recurrence) if data.recurrence else None
-    slots = recurrence.occurrences(rule, data.starts_at, data.ends_at - data.starts_at) if rule else [(data.starts_at, data.ends_at)]
+    slots = (
+        recurrence.occurrences(rule, data.starts_at, data.ends_at - data.starts_at)
+        if rule
+        else [(data.starts_at, data.ends_at)]
+    )
     if not slots:
         raise DomainError("recurrence_empty", N_("This recurrence has no dates."), status=422)
     async with signals.atomic():
         series_id = None
         if rule is not None:
-            series = Series(organisation=data.organisation_id, rule=msgspec.to_builtins(data.recurrence), created_at=_now())
+            series = Series(
+                organisation=data.organisation_id, rule=msgspec.to_builtins(data.recurrence), created_at=_now()
+            )
             await series.save()
             series_id = series.id
-        events = [await _insert_event(data, venue, series_id, index, start, end) for index, (start, end) in enumerate(slots)]
+        events = [
+            await _insert_event(data, venue, series_id, index, start, end) for index, (start, end) in enumerate(slots)
+        ]
     await cache.bump(CACHE_NAMESPACE)
     return series_id, events
 
@@ -193,9 +211,11 @@ async def get_event(*, event_id: uuid.UUID, user_id: uuid.UUID | None) -> Event:
     event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
     if event is None:
         raise NotFound("event_not_found", N_("This event does not exist."))
-    if event.status == EventStatus.draft.value:
-        if user_id is None or not await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation):
-            raise NotFound("event_not_found", N_("This event does not exist."))
+    if event.status == EventStatus.draft.value and (
+        user_id is None
+        or not await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation)
+    ):
+        raise NotFound("event_not_found", N_("This event does not exist."))
     return event
 
 
@@ -203,7 +223,9 @@ async def editable_event(*, user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
     """An event the user may manage; another organisation's answers 404, like a missing one."""
     event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
     # Someone else's event answers like a missing one: ids of other organisations reveal nothing.
-    if event is None or not await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation):
+    if event is None or not await may(
+        user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation
+    ):
         raise NotFound("event_not_found", N_("This event does not exist."))
     return event
 
@@ -212,9 +234,12 @@ async def _scoped_events(event: Event, scope: str) -> list[Event]:
     """The event alone, or it and every later occurrence of its series."""
     if scope == "this" or event.series is None:
         return [event]
-    return await Event.objects().output(load_json=True).where(
-        (Event.series == event.series) & (Event.occurrence >= event.occurrence)
-    ).order_by(Event.occurrence)
+    return (
+        await Event.objects()
+        .output(load_json=True)
+        .where((Event.series == event.series) & (Event.occurrence >= event.occurrence))
+        .order_by(Event.occurrence)
+    )
 
 
 # --- changing events --------------------------------------------------------------------------------
@@ -293,11 +318,17 @@ def _apply_changes(
 
 async def _save_with_capacity(event: Event) -> None:
     """Save every edited column except the counters, which only conditional updates touch."""
-    columns = [c for c in Event._meta.columns if c._meta.name not in ("id", "seats_taken", "waitlist_count", "queue_counter", "status")]
+    columns = [
+        c
+        for c in Event._meta.columns
+        if c._meta.name not in ("id", "seats_taken", "waitlist_count", "queue_counter", "status")
+    ]
     new_capacity = event.capacity
-    updated = await Event.update(
-        {column: getattr(event, column._meta.name) for column in columns}
-    ).where((Event.id == event.id) & (Event.seats_taken <= new_capacity)).returning(Event.id)
+    updated = (
+        await Event.update({column: getattr(event, column._meta.name) for column in columns})
+        .where((Event.id == event.id) & (Event.seats_taken <= new_capacity))
+        .returning(Event.id)
+    )
     if not updated:
         raise DomainError(
             "capacity_below_confirmed",
@@ -338,16 +369,29 @@ async def cancel_event(*, user_id: uuid.UUID, event_id: uuid.UUID, scope: str, c
 
 async def _cancel_one(event: Event) -> bool:
     now = _now()
-    changed = await Event.update(
-        {Event.status: EventStatus.cancelled.value, Event.cancelled_at: now, Event.updated_at: now,
-         Event.seats_taken: 0, Event.waitlist_count: 0}
-    ).where((Event.id == event.id) & Event.status.is_in([EventStatus.draft.value, EventStatus.published.value])).returning(Event.id)
+    changed = (
+        await Event.update(
+            {
+                Event.status: EventStatus.cancelled.value,
+                Event.cancelled_at: now,
+                Event.updated_at: now,
+                Event.seats_taken: 0,
+                Event.waitlist_count: 0,
+            }
+        )
+        .where((Event.id == event.id) & Event.status.is_in([EventStatus.draft.value, EventStatus.published.value]))
+        .returning(Event.id)
+    )
     if not changed:
         return False
     active = [RegistrationStatus.confirmed.value, RegistrationStatus.waitlisted.value]
-    affected = await Registration.update(
-        {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: now}
-    ).where((Registration.event == event.id) & Registration.status.is_in(active)).returning(Registration.id, Registration.user)
+    affected = (
+        await Registration.update(
+            {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: now}
+        )
+        .where((Registration.event == event.id) & Registration.status.is_in(active))
+        .returning(Registration.id, Registration.user)
+    )
     if event.status == EventStatus.published.value:
         places = [RegistrationRef(registration_id=r["id"], user_id=r["user"]) for r in affected]
         await signals.emit(EventCancelled(event_id=event.id, registrations=places))
@@ -358,7 +402,11 @@ async def complete_event(*, user_id: uuid.UUID, event_id: uuid.UUID, cache: Vers
     """A published event that has started can be marked completed."""
     event = await editable_event(user_id=user_id, event_id=event_id)
     if event.status != EventStatus.published.value or event.starts_at > _now():
-        raise DomainError("event_not_completable", N_("Only a published event that has started can be completed."), status=409)
-    await Event.update({Event.status: EventStatus.completed.value, Event.updated_at: _now()}).where(Event.id == event.id)
+        raise DomainError(
+            "event_not_completable", N_("Only a published event that has started can be completed."), status=409
+        )
+    await Event.update({Event.status: EventStatus.completed.value, Event.updated_at: _now()}).where(
+        Event.id == event.id
+    )
     await cache.bump(CACHE_NAMESPACE)
     return await get_event(event_id=event.id, user_id=user_id)

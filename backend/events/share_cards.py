@@ -72,9 +72,12 @@ def _new_code() -> str:
 async def _find_code(event_id: uuid.UUID, sharer_id: uuid.UUID | None) -> str | None:
     sharer = ShareLink.sharer.is_null() if sharer_id is None else ShareLink.sharer == sharer_id
     # The oldest wins, so callers that raced to create one all end up handing out the same code.
-    row = await ShareLink.select(ShareLink.code).where((ShareLink.event == event_id) & sharer).order_by(
-        ShareLink.created_at, ShareLink.id
-    ).first()
+    row = (
+        await ShareLink.select(ShareLink.code)
+        .where((ShareLink.event == event_id) & sharer)
+        .order_by(ShareLink.created_at, ShareLink.id)
+        .first()
+    )
     return row["code"] if row else None
 
 

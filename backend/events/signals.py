@@ -76,5 +76,3 @@ class AttendanceRecorded(Signal):
     party_size: int
     checked_in_at: datetime
     referred_by: uuid.UUID | None = None
-
-

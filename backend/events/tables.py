@@ -19,7 +19,6 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 
-
 class Category(str, Enum):
     festival = "festival"
     performance = "performance"
@@ -53,8 +52,12 @@ class Venue(Table, tablename="event_venue"):
     """A place where events happen; GCJ-02 coordinates, as WeChat maps use them."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey("backend.accounts.tables.Organisation", null=False, help_text="who keeps this venue's details")
-    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None, help_text="the community it lies in")
+    organisation = ForeignKey(
+        "backend.accounts.tables.Organisation", null=False, help_text="who keeps this venue's details"
+    )
+    community = ForeignKey(
+        "backend.accounts.tables.Organisation", null=True, default=None, help_text="the community it lies in"
+    )
     name = JSON(default={}, help_text="{locale: name}")
     address = JSON(default={}, help_text="{locale: address}")
     latitude = DoublePrecision()
@@ -74,7 +77,9 @@ class Series(Table, tablename="event_series"):
 
 class Event(Table, tablename="event_event"):
     id = UUID(primary_key=True)
-    organisation = ForeignKey("backend.accounts.tables.Organisation", null=False, help_text="the organiser's organisation")
+    organisation = ForeignKey(
+        "backend.accounts.tables.Organisation", null=False, help_text="the organiser's organisation"
+    )
     venue = ForeignKey(Venue, null=False)
     series = ForeignKey(Series, null=True, default=None)
     occurrence = Integer(default=0, help_text="position in its series, from 0")
@@ -126,8 +131,14 @@ class Registration(Table, tablename="event_registration"):
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
     checked_in_at = Timestamptz(null=True, default=None)
-    checked_in_by = ForeignKey("backend.accounts.tables.User", null=True, default=None, help_text="the organiser who scanned the ticket")
-    referred_by = ForeignKey("backend.accounts.tables.User", null=True, default=None, help_text="whose share card brought this resident (bring a neighbour)"
+    checked_in_by = ForeignKey(
+        "backend.accounts.tables.User", null=True, default=None, help_text="the organiser who scanned the ticket"
+    )
+    referred_by = ForeignKey(
+        "backend.accounts.tables.User",
+        null=True,
+        default=None,
+        help_text="whose share card brought this resident (bring a neighbour)",
     )
     # (event, user) is unique among active registrations: a partial unique index added in the
     # migration, since Piccolo cannot express one.

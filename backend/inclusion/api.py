@@ -26,12 +26,24 @@ class RedemptionSummary:
 
 
 async def redemption_summary(redemption_id: uuid.UUID) -> RedemptionSummary | None:
-    row = await Redemption.select(
-        Redemption.id, Redemption.reward.id, Redemption.reward.name, Redemption.reward.community.name, Redemption.pickup_code
-    ).where(Redemption.id == redemption_id).output(load_json=True).first()
+    row = (
+        await Redemption.select(
+            Redemption.id,
+            Redemption.reward.id,
+            Redemption.reward.name,
+            Redemption.reward.community.name,
+            Redemption.pickup_code,
+        )
+        .where(Redemption.id == redemption_id)
+        .output(load_json=True)
+        .first()
+    )
     if row is None:
         return None
     return RedemptionSummary(
-        id=as_uuid(row["id"]), reward_id=as_uuid(row["reward.id"]), reward_name=row["reward.name"] or {},
-        community_name=row["reward.community.name"] or {}, pickup_code=row["pickup_code"],
+        id=as_uuid(row["id"]),
+        reward_id=as_uuid(row["reward.id"]),
+        reward_name=row["reward.name"] or {},
+        community_name=row["reward.community.name"] or {},
+        pickup_code=row["pickup_code"],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, put, post
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -33,7 +33,12 @@ class ResidentController(Controller):
     guards = [requires_login]
     security = BEARER
 
-    @get("/resident-profile", operation_id="get_my_resident_profile", summary="The caller's resident profile", responses=problems(401, 404))
+    @get(
+        "/resident-profile",
+        operation_id="get_my_resident_profile",
+        summary="The caller's resident profile",
+        responses=problems(401, 404),
+    )
     async def get_profile(self, request: Request[Any, Any, Any]) -> ResidentProfileRead:
         return await profiles.profile_read(await profiles.get_profile(user_id=principal_of(request).id))
 
@@ -41,9 +46,14 @@ class ResidentController(Controller):
         "/resident-profile",
         operation_id="save_my_resident_profile",
         summary="Fill in or replace the caller's resident profile (optional, self-declared, with consent)",
-        responses={**problems(401, 422), 201: ResponseSpec(ResidentProfileRead, description="The profile, filled in for the first time")},
+        responses={
+            **problems(401, 422),
+            201: ResponseSpec(ResidentProfileRead, description="The profile, filled in for the first time"),
+        },
     )
-    async def save_profile(self, request: Request[Any, Any, Any], data: JSONBody[ResidentProfileWrite]) -> Response[ResidentProfileRead]:
+    async def save_profile(
+        self, request: Request[Any, Any, Any], data: JSONBody[ResidentProfileWrite]
+    ) -> Response[ResidentProfileRead]:
         profile, created = await profiles.save_profile(user_id=principal_of(request).id, data=data)
         return Response(await profiles.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
@@ -67,7 +77,12 @@ class ResidentController(Controller):
     async def add_dependant(self, request: Request[Any, Any, Any], data: JSONBody[DependantCreate]) -> DependantRead:
         return profiles.dependant_read(await profiles.add_dependant(user_id=principal_of(request).id, data=data))
 
-    @get("/dependants", operation_id="list_my_dependants", summary="The children linked to the caller's account", responses=problems(401))
+    @get(
+        "/dependants",
+        operation_id="list_my_dependants",
+        summary="The children linked to the caller's account",
+        responses=problems(401),
+    )
     async def list_dependants(self, request: Request[Any, Any, Any]) -> list[DependantRead]:
         return [profiles.dependant_read(d) for d in await profiles.list_dependants(user_id=principal_of(request).id)]
 
@@ -81,7 +96,12 @@ class ResidentController(Controller):
     async def remove_dependant(self, request: Request[Any, Any, Any], dependant_id: uuid.UUID) -> None:
         await profiles.remove_dependant(user_id=principal_of(request).id, dependant_id=dependant_id)
 
-    @get("/points", operation_id="get_my_points", summary="The caller's points: balance, soon expiring, entries newest first", responses=problems(401))
+    @get(
+        "/points",
+        operation_id="get_my_points",
+        summary="The caller's points: balance, soon expiring, entries newest first",
+        responses=problems(401),
+    )
     async def my_points(
         self,
         request: Request[Any, Any, Any],
@@ -95,7 +115,11 @@ class PointRuleController(Controller):
     path = "/api/v1/communities/{community_id:uuid}/point-rules"
     tags = ["inclusion"]
 
-    @get(operation_id="get_point_rules", summary="How residents of a community earn points (public)", responses=problems(404))
+    @get(
+        operation_id="get_point_rules",
+        summary="How residents of a community earn points (public)",
+        responses=problems(404),
+    )
     async def get_rules(self, community_id: uuid.UUID) -> list[PointRuleRead]:
         return points_rules.rules_read(await points_rules.community_rules(community_id=community_id))
 
@@ -106,8 +130,12 @@ class PointRuleController(Controller):
         security=BEARER,
         responses=problems(401, 403, 404, 422),
     )
-    async def replace_rules(self, request: Request[Any, Any, Any], community_id: uuid.UUID, data: JSONBody[PointRulesReplace]) -> list[PointRuleRead]:
-        rules = await points_rules.replace_rules(user_id=principal_of(request).id, community_id=community_id, rules=data.rules)
+    async def replace_rules(
+        self, request: Request[Any, Any, Any], community_id: uuid.UUID, data: JSONBody[PointRulesReplace]
+    ) -> list[PointRuleRead]:
+        rules = await points_rules.replace_rules(
+            user_id=principal_of(request).id, community_id=community_id, rules=data.rules
+        )
         return points_rules.rules_read(rules)
 
 

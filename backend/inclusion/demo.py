@@ -11,9 +11,37 @@ from backend.inclusion import ledger
 from backend.inclusion.tables import PointReason, PointRule, PointRuleKind, ResidentGroup, ResidentProfile, Reward
 
 REWARDS = [
-    ({"zh-Hans": "苏州评弹专场演出票", "en": "Ticket: Suzhou Pingtan evening", "ja": "蘇州評弾公演チケット", "ko": "쑤저우 평탄 공연 티켓"}, 120, 20),
-    ({"zh-Hans": "图书馆文创帆布袋", "en": "Library canvas tote bag", "zh-Hant": "圖書館文創帆布袋", "ja": "図書館オリジナルトートバッグ", "ko": "도서관 에코백"}, 60, 50),
-    ({"zh-Hans": "社区理发服务券", "en": "Community haircut voucher", "ja": "地域の散髪サービス券", "ko": "마을 이발 쿠폰"}, 40, 30),
+    (
+        {
+            "zh-Hans": "苏州评弹专场演出票",
+            "en": "Ticket: Suzhou Pingtan evening",
+            "ja": "蘇州評弾公演チケット",
+            "ko": "쑤저우 평탄 공연 티켓",
+        },
+        120,
+        20,
+    ),
+    (
+        {
+            "zh-Hans": "图书馆文创帆布袋",
+            "en": "Library canvas tote bag",
+            "zh-Hant": "圖書館文創帆布袋",
+            "ja": "図書館オリジナルトートバッグ",
+            "ko": "도서관 에코백",
+        },
+        60,
+        50,
+    ),
+    (
+        {
+            "zh-Hans": "社区理发服务券",
+            "en": "Community haircut voucher",
+            "ja": "地域の散髪サービス券",
+            "ko": "마을 이발 쿠폰",
+        },
+        40,
+        30,
+    ),
     ({"zh-Hans": "大米5公斤", "en": "Rice, 5 kg", "ja": "お米 5kg", "ko": "쌀 5kg"}, 200, 1),
 ]
 PROFILES = {
@@ -31,7 +59,9 @@ async def seed(world: DemoWorld) -> None:
     """Create the rewards when they are missing."""
     rewards = await _seed(world)
     world.summary.append(
-        f"demo rewards: {rewards} created in 南园社区's points supermarket" if rewards else "demo rewards: already there, none added"
+        f"demo rewards: {rewards} created in 南园社区's points supermarket"
+        if rewards
+        else "demo rewards: already there, none added"
     )
 
 
@@ -42,9 +72,19 @@ async def _seed(accounts: DemoWorld) -> int:
         return 0
     for name, cost, stock in REWARDS:
         await Reward(
-            community=nanyuan, name=name, description={"zh-Hans": "凭取货码到南园社区服务站领取", "en": "Collect at the Nanyuan community service desk with your pickup code"},
-            points_cost=cost, stock=stock, per_resident_limit=1 if stock < 5 else 2, created_by=accounts.staff["demo-admin"],
-            active_from=_now() - timedelta(days=1), active_until=_now() + timedelta(days=90), created_at=_now(),
+            community=nanyuan,
+            name=name,
+            description={
+                "zh-Hans": "凭取货码到南园社区服务站领取",
+                "en": "Collect at the Nanyuan community service desk with your pickup code",
+            },
+            points_cost=cost,
+            stock=stock,
+            per_resident_limit=1 if stock < 5 else 2,
+            created_by=accounts.staff["demo-admin"],
+            active_from=_now() - timedelta(days=1),
+            active_until=_now() + timedelta(days=90),
+            created_at=_now(),
         ).save()
     await PointRule(
         community=nanyuan, kind=PointRuleKind.volunteer_hour.value, points=8, daily_cap=40, updated_at=_now()
@@ -54,12 +94,25 @@ async def _seed(accounts: DemoWorld) -> int:
         if user_id is None:
             continue
         await ResidentProfile(
-            user=user_id, community=nanyuan, resident_group=group.value, arrival_month=arrival, languages=languages,
-            interests=["performance", "intangible_heritage"], prefers_evenings_weekends=True, leaderboard_opt_in=True,
-            consented_at=_now(), created_at=_now(), updated_at=_now(),
+            user=user_id,
+            community=nanyuan,
+            resident_group=group.value,
+            arrival_month=arrival,
+            languages=languages,
+            interests=["performance", "intangible_heritage"],
+            prefers_evenings_weekends=True,
+            leaderboard_opt_in=True,
+            consented_at=_now(),
+            created_at=_now(),
+            updated_at=_now(),
         ).save()
         await ledger.append(
-            user_id=user_id, points=48, reason=PointReason.volunteer_hours, source_key=f"demo:{openid}",
-            community_id=nanyuan, reason_params={"hours": 6.0}, activity_key="demo",
+            user_id=user_id,
+            points=48,
+            reason=PointReason.volunteer_hours,
+            source_key=f"demo:{openid}",
+            community_id=nanyuan,
+            reason_params={"hours": 6.0},
+            activity_key="demo",
         )
     return len(REWARDS)

@@ -79,17 +79,27 @@ class InsightController(Controller):
         request: Request[Any, Any, Any],
         community_id: Annotated[uuid.UUID, Parameter(description="a community, street, district or the city")],
         month_from: Annotated[
-            str | None, Parameter(query="from", pattern=MONTH_PATTERN, description="first month, YYYY-MM; default five months before `to`")
+            str | None,
+            Parameter(
+                query="from", pattern=MONTH_PATTERN, description="first month, YYYY-MM; default five months before `to`"
+            ),
         ] = None,
-        month_to: Annotated[str | None, Parameter(query="to", pattern=MONTH_PATTERN, description="last month, YYYY-MM; default this month")] = None,
-        format: Annotated[Literal["json", "csv"], Parameter(description="csv: UTF-8 with BOM, suppressed cells as <5")] = "json",
+        month_to: Annotated[
+            str | None,
+            Parameter(query="to", pattern=MONTH_PATTERN, description="last month, YYYY-MM; default this month"),
+        ] = None,
+        format: Annotated[
+            Literal["json", "csv"], Parameter(description="csv: UTF-8 with BOM, suppressed cells as <5")
+        ] = "json",
     ) -> Response[ParticipationRead]:
         report = await statistics.participation_report(
             user_id=principal_of(request).id, organisation_id=community_id, month_from=month_from, month_to=month_to
         )
         if format == "csv":
             disposition = f'attachment; filename="participation-{community_id}.csv"'
-            return Response(statistics.report_csv(report), media_type="text/csv", headers={"Content-Disposition": disposition})
+            return Response(
+                statistics.report_csv(report), media_type="text/csv", headers={"Content-Disposition": disposition}
+            )
         return Response(_participation_read(report))
 
     @get(
@@ -101,10 +111,14 @@ class InsightController(Controller):
     async def recommend(
         self,
         request: Request[Any, Any, Any],
-        near: Annotated[str | None, Parameter(description="lat,lng (GCJ-02); else the profile's home", examples=[])] = None,
+        near: Annotated[
+            str | None, Parameter(description="lat,lng (GCJ-02); else the profile's home", examples=[])
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=recommendations.MAX_LIMIT)] = 10,
     ) -> RecommendationList:
-        found, personalised = await recommendations.recommend_events(user_id=principal_of(request).id, near=parse_point(near), limit=limit)
+        found, personalised = await recommendations.recommend_events(
+            user_id=principal_of(request).id, near=parse_point(near), limit=limit
+        )
         return RecommendationList(items=[_recommendation_read(r) for r in found], personalised=personalised)
 
 

@@ -11,11 +11,21 @@ from backend.events.api import EventListItem
 
 MonthText = Annotated[str, msgspec.Meta(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", examples=["2026-10"])]
 Share = Annotated[
-    Annotated[float, msgspec.Meta(ge=0, le=1)] | None, msgspec.Meta(description="0–1; null when suppressed", examples=[0.42])
+    Annotated[float, msgspec.Meta(ge=0, le=1)] | None,
+    msgspec.Meta(description="0–1; null when suppressed", examples=[0.42]),
 ]
 ReasonCode = Literal[
-    "in_your_language", "near_you", "same_community", "matches_interests", "welcomes_new_residents",
-    "migrant_friendly", "foreigner_friendly", "for_young_people", "after_work_hours", "this_week", "seats_available",
+    "in_your_language",
+    "near_you",
+    "same_community",
+    "matches_interests",
+    "welcomes_new_residents",
+    "migrant_friendly",
+    "foreigner_friendly",
+    "for_young_people",
+    "after_work_hours",
+    "this_week",
+    "seats_available",
 ]
 
 
@@ -40,16 +50,25 @@ class ParticipationRow(msgspec.Struct):
     attendances: Annotated[int | None, msgspec.Meta(description="registrations checked in", examples=[52])]
     people: Annotated[int | None, msgspec.Meta(description="attendances counted with their party size", examples=[61])]
     repeat_participants: Annotated[
-        int | None, msgspec.Meta(description="participants with two or more attendances in this community up to this month")
+        int | None,
+        msgspec.Meta(description="participants with two or more attendances in this community up to this month"),
     ]
-    youth_share: Annotated[Share, msgspec.Meta(description="aged 14–35 that year, among participants with a birth year")]
+    youth_share: Annotated[
+        Share, msgspec.Meta(description="aged 14–35 that year, among participants with a birth year")
+    ]
     groups: GroupShares
     new_residents_days_to_first: Annotated[
         float | None,
-        msgspec.Meta(description="median days from arrival month to first attendance, of newcomers whose first one fell in this month"),
+        msgspec.Meta(
+            description="median days from arrival month to first attendance, of newcomers whose first one fell in this month"
+        ),
     ]
     suppressed: Annotated[
-        list[str], msgspec.Meta(description="cells hidden because they describe fewer than 5 people", examples=[["participants", "group:foreign_resident"]])
+        list[str],
+        msgspec.Meta(
+            description="cells hidden because they describe fewer than 5 people",
+            examples=[["participants", "group:foreign_resident"]],
+        ),
     ]
 
 
@@ -58,7 +77,9 @@ class ParticipationRead(msgspec.Struct):
     scope_name: str
     scope_kind: Literal["city", "district", "street", "community"]
     months: list[MonthText]
-    min_cell_size: Annotated[int, msgspec.Meta(description="cells describing fewer people are suppressed", examples=[5])]
+    min_cell_size: Annotated[
+        int, msgspec.Meta(description="cells describing fewer people are suppressed", examples=[5])
+    ]
     rows: list[ParticipationRow]
 
 

@@ -19,10 +19,10 @@ from piccolo.query.functions.aggregate import Sum
 from backend.accounts.api import organisation, people
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_, _
+from backend.core.values import as_uuid
 from backend.inclusion import ledger
 from backend.inclusion.reward_schemas import LeaderboardKind, LeaderboardMe, LeaderboardRead, LeaderboardRow
 from backend.inclusion.tables import PointEntry, PointReason, ResidentProfile
-from backend.core.values import as_uuid
 from backend.volunteers.api import verified_minutes_by_volunteer
 
 MAX_LIMIT = 50
@@ -59,15 +59,19 @@ def _opted_in() -> Any:
 
 
 async def _points(community_id: uuid.UUID, first: date, following: date) -> dict[uuid.UUID, float]:
-    rows = await PointEntry.select(PointEntry.user.as_alias("user_id"), Sum(PointEntry.points).as_alias("total")).where(
-        (PointEntry.community == community_id)
-        & (PointEntry.created_at >= _city_midnight(first))
-        & (PointEntry.created_at < _city_midnight(following))
-        & (PointEntry.points > 0)
-        & PointEntry.reason.is_in(EARNED)
-        & PointEntry.user.deleted_at.is_null()
-        & PointEntry.user.is_in(_opted_in())
-    ).group_by(PointEntry.user)
+    rows = (
+        await PointEntry.select(PointEntry.user.as_alias("user_id"), Sum(PointEntry.points).as_alias("total"))
+        .where(
+            (PointEntry.community == community_id)
+            & (PointEntry.created_at >= _city_midnight(first))
+            & (PointEntry.created_at < _city_midnight(following))
+            & (PointEntry.points > 0)
+            & PointEntry.reason.is_in(EARNED)
+            & PointEntry.user.deleted_at.is_null()
+            & PointEntry.user.is_in(_opted_in())
+        )
+        .group_by(PointEntry.user)
+    )
     return {as_uuid(row["user_id"]): int(row["total"] or 0) for row in rows}
 
 
@@ -84,7 +88,10 @@ async def _hours(community_id: uuid.UUID, first: date, following: date) -> dict[
 
 def ranked(totals: Mapping[uuid.UUID, float], names: Mapping[uuid.UUID, str]) -> list[tuple[int, uuid.UUID, float]]:
     """Highest first; equal values share a rank and the next rank skips (1, 2, 2, 4)."""
-    ordered = sorted(((value, user) for user, value in totals.items() if value > 0), key=lambda p: (-p[0], names.get(p[1], ""), str(p[1])))
+    ordered = sorted(
+        ((value, user) for user, value in totals.items() if value > 0),
+        key=lambda p: (-p[0], names.get(p[1], ""), str(p[1])),
+    )
     places: list[tuple[int, uuid.UUID, float]] = []
     for position, (value, user) in enumerate(ordered, start=1):
         rank = places[-1][0] if places and places[-1][2] == value else position

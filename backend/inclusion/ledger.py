@@ -15,7 +15,6 @@ from typing import Any
 from piccolo.query.functions.aggregate import Sum
 
 from backend.accounts.api import lock_person
-from backend.core.db import lock_row
 from backend.core.i18n import CITY_TZ
 from backend.inclusion.tables import PointEntry, PointReason
 

@@ -139,7 +139,10 @@ async def _attendee_awards(
     user_id, day = found.user_id, ledger.city_today(found.checked_in_at)
     registration, event = found.registration_id, found.event_id
     base: dict[str, Any] = {
-        "user_id": user_id, "community_id": community_id, "earned_on": day, "activity_key": f"event:{event}",
+        "user_id": user_id,
+        "community_id": community_id,
+        "earned_on": day,
+        "activity_key": f"event:{event}",
         "reason_params": {"event": found.event_title, "event_id": str(event)},
     }
 
@@ -194,8 +197,13 @@ async def _award_referrer(
         return 0
     rule = rules[PointRuleKind.brought_neighbour]
     award = Award(
-        user_id=referrer, rule=rule, points=rule.awards, source_key=f"neighbour:{found.registration_id}",
-        community_id=community_id, earned_on=day, activity_key=f"event:{event}",
+        user_id=referrer,
+        rule=rule,
+        points=rule.awards,
+        source_key=f"neighbour:{found.registration_id}",
+        community_id=community_id,
+        earned_on=day,
+        activity_key=f"event:{event}",
         reason_params={"event": found.event_title, "event_id": str(event)},
     )
     # Its own transaction: holding two people at once could deadlock with the mirror-image award.
@@ -214,8 +222,14 @@ async def award_for_hours(signal: HoursVerified, *, expire_months: int = 0) -> i
     rule = (await rules_for(community_id))[PointRuleKind.volunteer_hour]
     points = abs(minutes) * rule.awards // 60
     award = Award(
-        user_id=user_id, rule=rule, points=points, source_key=f"hours:{entry_id}", community_id=community_id, earned_on=day,
-        activity_key=f"team:{signal.team_id}", reason_params={"minutes": minutes, "hours": hours_of(minutes)},
+        user_id=user_id,
+        rule=rule,
+        points=points,
+        source_key=f"hours:{entry_id}",
+        community_id=community_id,
+        earned_on=day,
+        activity_key=f"team:{signal.team_id}",
+        reason_params={"minutes": minutes, "hours": hours_of(minutes)},
     )
     if minutes >= 0:
         return await _grant_all(user_id, [award], expire_months) if (await _earner(user_id, day))[0] else 0
@@ -238,8 +252,13 @@ async def _take_back(entry_id: uuid.UUID, award: Award) -> int:
         if points <= 0:
             return 0
         written = await ledger.append(
-            user_id=award.user_id, points=-points, reason=PointReason.volunteer_hours, source_key=award.source_key,
-            community_id=award.community_id, reason_params=award.reason_params, activity_key=award.activity_key,
+            user_id=award.user_id,
+            points=-points,
+            reason=PointReason.volunteer_hours,
+            source_key=award.source_key,
+            community_id=award.community_id,
+            reason_params=award.reason_params,
+            activity_key=award.activity_key,
             earned_on=award.earned_on,
         )
         return points if written else 0

@@ -33,7 +33,11 @@ def _used() -> Any:
 
 
 async def _totals(where: Any) -> dict[uuid.UUID, int]:
-    rows = await PointEntry.select(PointEntry.user, Sum(PointEntry.points).as_alias("total")).where(where).group_by(PointEntry.user)
+    rows = (
+        await PointEntry.select(PointEntry.user, Sum(PointEntry.points).as_alias("total"))
+        .where(where)
+        .group_by(PointEntry.user)
+    )
     return {as_uuid(row["user"]): int(row["total"] or 0) for row in rows}
 
 

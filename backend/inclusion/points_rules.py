@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from backend.accounts.api import OrganisationKind, Permission, lock_organisation, organisation, require
-from backend.core.db import lock_row, transaction
+from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_, _
 from backend.inclusion.schemas import PointRuleRead, PointRuleWrite
@@ -95,7 +95,9 @@ async def community_rules(*, community_id: uuid.UUID) -> dict[PointRuleKind, Rul
     return await rules_for(await _rule_level(community_id))
 
 
-async def replace_rules(*, user_id: uuid.UUID, community_id: uuid.UUID, rules: list[PointRuleWrite]) -> dict[PointRuleKind, Rule]:
+async def replace_rules(
+    *, user_id: uuid.UUID, community_id: uuid.UUID, rules: list[PointRuleWrite]
+) -> dict[PointRuleKind, Rule]:
     """Set a community's own rules (the city's, for the city): staff who manage rewards there.
     A kind left out follows the level above again."""
     level = await _rule_level(community_id)

@@ -72,7 +72,12 @@ async def my_points(*, user_id: uuid.UUID, limit: int = 20, offset: int = 0) -> 
     limit = max(1, min(limit, MAX_PAGE))
     rows = await (
         PointEntry.select(
-            PointEntry.id, PointEntry.points, PointEntry.reason, PointEntry.reason_params, PointEntry.created_at, PointEntry.expires_at
+            PointEntry.id,
+            PointEntry.points,
+            PointEntry.reason,
+            PointEntry.reason_params,
+            PointEntry.created_at,
+            PointEntry.expires_at,
         )
         .output(load_json=True)
         .where(PointEntry.user == user_id)

@@ -16,21 +16,43 @@ from backend.inclusion.tables import Dependant, PointEntry, ResidentProfile
 
 
 async def export_inclusion(user_id: uuid.UUID) -> dict[str, Any]:
-    profile = await ResidentProfile.select(
-        ResidentProfile.community, ResidentProfile.resident_group, ResidentProfile.arrival_month,
-        ResidentProfile.languages, ResidentProfile.interests, ResidentProfile.prefers_evenings_weekends,
-        ResidentProfile.home_latitude, ResidentProfile.home_longitude, ResidentProfile.leaderboard_opt_in,
-        ResidentProfile.consented_at, ResidentProfile.created_at, ResidentProfile.updated_at,
-    ).where(ResidentProfile.user == user_id).output(load_json=True).first()
+    profile = (
+        await ResidentProfile.select(
+            ResidentProfile.community,
+            ResidentProfile.resident_group,
+            ResidentProfile.arrival_month,
+            ResidentProfile.languages,
+            ResidentProfile.interests,
+            ResidentProfile.prefers_evenings_weekends,
+            ResidentProfile.home_latitude,
+            ResidentProfile.home_longitude,
+            ResidentProfile.leaderboard_opt_in,
+            ResidentProfile.consented_at,
+            ResidentProfile.created_at,
+            ResidentProfile.updated_at,
+        )
+        .where(ResidentProfile.user == user_id)
+        .output(load_json=True)
+        .first()
+    )
     return {
         "resident_profile": profile,
-        "dependants": await Dependant.select(Dependant.id, Dependant.display_name, Dependant.birth_year, Dependant.created_at).where(
-            Dependant.guardian == user_id
-        ),
+        "dependants": await Dependant.select(
+            Dependant.id, Dependant.display_name, Dependant.birth_year, Dependant.created_at
+        ).where(Dependant.guardian == user_id),
         "points": await PointEntry.select(
-            PointEntry.id, PointEntry.points, PointEntry.reason, PointEntry.reason_params, PointEntry.community,
-            PointEntry.earned_on, PointEntry.expires_at, PointEntry.created_at,
-        ).where(PointEntry.user == user_id).order_by(PointEntry.created_at).output(load_json=True),
+            PointEntry.id,
+            PointEntry.points,
+            PointEntry.reason,
+            PointEntry.reason_params,
+            PointEntry.community,
+            PointEntry.earned_on,
+            PointEntry.expires_at,
+            PointEntry.created_at,
+        )
+        .where(PointEntry.user == user_id)
+        .order_by(PointEntry.created_at)
+        .output(load_json=True),
         "redemptions": await export_redemptions(user_id),
     }
 

@@ -11,12 +11,17 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from backend.accounts.api import lock_person
-from backend.accounts.api import OrganisationKind, organisation, person
-from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
+from backend.accounts.api import OrganisationKind, lock_person, organisation, person
+from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_, pick
-from backend.inclusion.schemas import DependantCreate, DependantRead, HomeLocation, ResidentProfileRead, ResidentProfileWrite
+from backend.inclusion.schemas import (
+    DependantCreate,
+    DependantRead,
+    HomeLocation,
+    ResidentProfileRead,
+    ResidentProfileWrite,
+)
 from backend.inclusion.tables import Dependant, ResidentProfile
 
 CHILD_UNDER = 14  # PIPL: under 14 only through a guardian
@@ -199,7 +204,10 @@ async def add_dependant(*, user_id: uuid.UUID, data: DependantCreate) -> Dependa
     guardian_year = await birth_year_of(user_id)
     if guardian_year is not None and today.year - guardian_year < GUARDIAN_MIN_AGE:
         raise DomainError(
-            "guardian_too_young", N_("A guardian must be at least {age} years old."), params={"age": GUARDIAN_MIN_AGE}, status=422
+            "guardian_too_young",
+            N_("A guardian must be at least {age} years old."),
+            params={"age": GUARDIAN_MIN_AGE},
+            status=422,
         )
     name = _clean_name(data.display_name)
     engine = Dependant._meta.db
@@ -207,7 +215,10 @@ async def add_dependant(*, user_id: uuid.UUID, data: DependantCreate) -> Dependa
         await lock_person(user_id)
         if await Dependant.count().where(Dependant.guardian == user_id) >= MAX_DEPENDANTS:
             raise DomainError(
-                "too_many_dependants", N_("At most {limit} children can be added."), params={"limit": MAX_DEPENDANTS}, status=422
+                "too_many_dependants",
+                N_("At most {limit} children can be added."),
+                params={"limit": MAX_DEPENDANTS},
+                status=422,
             )
         dependant = Dependant(guardian=user_id, display_name=name, birth_year=data.birth_year, created_at=_now())
         await dependant.save()
@@ -220,12 +231,19 @@ async def list_dependants(*, user_id: uuid.UUID) -> list[Dependant]:
 
 async def remove_dependant(*, user_id: uuid.UUID, dependant_id: uuid.UUID) -> None:
     """Unlink one of the caller's children; someone else's child is not found (404)."""
-    removed = await Dependant.delete().where((Dependant.id == dependant_id) & (Dependant.guardian == user_id)).returning(Dependant.id)
+    removed = (
+        await Dependant.delete()
+        .where((Dependant.id == dependant_id) & (Dependant.guardian == user_id))
+        .returning(Dependant.id)
+    )
     if not removed:
         raise NotFound("dependant_not_found", N_("This child is not linked to your account."))
 
 
 def dependant_read(dependant: Dependant) -> DependantRead:
     return DependantRead(
-        id=as_uuid(dependant.id), display_name=dependant.display_name, birth_year=dependant.birth_year, created_at=dependant.created_at
+        id=as_uuid(dependant.id),
+        display_name=dependant.display_name,
+        birth_year=dependant.birth_year,
+        created_at=dependant.created_at,
     )

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
 from backend.accounts.api import person
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import CITY_TZ, N_
@@ -48,7 +46,15 @@ YOUTH_FROM, YOUTH_UNTIL = 14, 35
 COMMON_LANGUAGE = "zh"  # Mandarin: nearly every event; matching it says nothing
 
 # What each reason adds to the score.
-W_LANGUAGE, W_NO_COMMON_LANGUAGE, W_NEAR, W_COMMUNITY, W_INTEREST, W_AUDIENCE, W_EVENINGS = 3.0, -2.0, 3.0, 2.0, 2.0, 2.0, 1.5
+W_LANGUAGE, W_NO_COMMON_LANGUAGE, W_NEAR, W_COMMUNITY, W_INTEREST, W_AUDIENCE, W_EVENINGS = (
+    3.0,
+    -2.0,
+    3.0,
+    2.0,
+    2.0,
+    2.0,
+    1.5,
+)
 W_SOON, W_WAITLIST_ONLY = 1.0, -1.0
 # Generic reasons rank below any personal one.
 W_THIS_WEEK, W_SEATS = 0.5, 0.2
@@ -80,6 +86,7 @@ AUDIENCE_REASONS: dict[str, str] = {
     "foreign_friendly": "foreigner_friendly",
     "youth": "for_young_people",
 }
+
 
 @dataclass(frozen=True)
 class Taste:
@@ -201,7 +208,9 @@ def _score(row: dict[str, Any], taste: Taste, point: tuple[float, float] | None,
     return found
 
 
-async def recommend_events(*, user_id: uuid.UUID, near: tuple[float, float] | None, limit: int) -> tuple[list[Recommendation], bool]:
+async def recommend_events(
+    *, user_id: uuid.UUID, near: tuple[float, float] | None, limit: int
+) -> tuple[list[Recommendation], bool]:
     """The caller's best upcoming events, best first, and whether a profile shaped the ranking."""
     taste = await taste_of(user_id)
     point = near or (taste.home if taste else None)

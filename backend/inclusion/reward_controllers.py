@@ -31,7 +31,9 @@ from backend.inclusion.reward_schemas import (
 from backend.inclusion.tables import Redemption
 from backend.settings import Settings
 
-Month = Annotated[str | None, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; this month by default", examples=[])]
+Month = Annotated[
+    str | None, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; this month by default", examples=[])
+]
 PickupCode = Annotated[str, Parameter(min_length=1, max_length=16, description="the pickup code, any letter case")]
 
 
@@ -61,19 +63,32 @@ class RewardController(Controller):
     path = "/api/v1/rewards"
     tags = ["inclusion"]
 
-    @get(operation_id="list_rewards", summary="Rewards on offer, cheapest first; staff may include the rest", responses=problems(401, 403, 422))
+    @get(
+        operation_id="list_rewards",
+        summary="Rewards on offer, cheapest first; staff may include the rest",
+        responses=problems(401, 403, 422),
+    )
     async def list_rewards(
         self,
         request: Request[Any, Any, Any],
         community_id: uuid.UUID | None = None,
-        include_inactive: Annotated[bool, Parameter(description="staff who manage the community: withdrawn and out-of-date too")] = False,
+        include_inactive: Annotated[
+            bool, Parameter(description="staff who manage the community: withdrawn and out-of-date too")
+        ] = False,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
     ) -> list[RewardRead]:
         user_id = _user_id(request)
-        found = await rewards.list_rewards(community_id=community_id, include_inactive=include_inactive, user_id=user_id, limit=limit)
+        found = await rewards.list_rewards(
+            community_id=community_id, include_inactive=include_inactive, user_id=user_id, limit=limit
+        )
         return reward_presenters.rewards_read(found, await rewards.redemptions_left(user_id=user_id, rewards=found))
 
-    @get("/{reward_id:uuid}", operation_id="get_reward", summary="One reward, in the caller's language", responses=problems(404))
+    @get(
+        "/{reward_id:uuid}",
+        operation_id="get_reward",
+        summary="One reward, in the caller's language",
+        responses=problems(404),
+    )
     async def get_reward(self, request: Request[Any, Any, Any], reward_id: uuid.UUID) -> RewardRead:
         user_id = _user_id(request)
         reward = await rewards.get_reward(reward_id=reward_id, user_id=user_id)
@@ -99,7 +114,9 @@ class RewardController(Controller):
         security=[{"bearer": []}],
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def update(self, request: Request[Any, Any, Any], reward_id: uuid.UUID, data: JSONBody[RewardUpdate]) -> RewardRead:
+    async def update(
+        self, request: Request[Any, Any, Any], reward_id: uuid.UUID, data: JSONBody[RewardUpdate]
+    ) -> RewardRead:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         reward = await rewards.update_reward(user_id=principal_of(request).id, reward_id=reward_id, changes=changes)
         return reward_presenters.reward_read(reward)
@@ -123,7 +140,11 @@ class RewardController(Controller):
         limits = ImageLimits(max_bytes=settings.max_image_bytes)
         image = await _read(data.file, limits.max_bytes)
         urls = await rewards.set_reward_image(
-            user_id=principal_of(request).id, reward_id=reward_id, data=image, store=MediaStore(settings.media_root), limits=limits
+            user_id=principal_of(request).id,
+            reward_id=reward_id,
+            data=image,
+            store=MediaStore(settings.media_root),
+            limits=limits,
         )
         return RewardImageRead(image_urls=urls)
 
@@ -140,7 +161,9 @@ class RewardController(Controller):
         self,
         request: Request[Any, Any, Any],
         reward_id: uuid.UUID,
-        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)] = None,
+        idempotency_key: Annotated[
+            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
+        ] = None,
     ) -> RedemptionRead:
         redemption, _created = await reward_redemptions.redeem(
             user_id=principal_of(request).id, reward_id=reward_id, idempotency_key=idempotency_key
@@ -154,7 +177,12 @@ class RedemptionController(Controller):
     guards = [requires_login]
     security = [{"bearer": []}]
 
-    @get("/me/redemptions", operation_id="my_redemptions", summary="The caller's redemptions, newest first", responses=problems(401))
+    @get(
+        "/me/redemptions",
+        operation_id="my_redemptions",
+        summary="The caller's redemptions, newest first",
+        responses=problems(401),
+    )
     async def mine(self, request: Request[Any, Any, Any]) -> list[RedemptionRead]:
         found = await reward_redemptions.my_redemptions(user_id=principal_of(request).id)
         return reward_presenters.redemptions_read(found, await rewards.rewards_by_id(r.reward for r in found))
@@ -167,7 +195,9 @@ class RedemptionController(Controller):
         responses=problems(401, 404, 409),
     )
     async def cancel(self, request: Request[Any, Any, Any], redemption_id: uuid.UUID) -> RedemptionRead:
-        redemption = await reward_redemptions.cancel_redemption(user_id=principal_of(request).id, redemption_id=redemption_id)
+        redemption = await reward_redemptions.cancel_redemption(
+            user_id=principal_of(request).id, redemption_id=redemption_id
+        )
         return await _redemption_read(redemption)
 
     @post(
@@ -213,7 +243,9 @@ class LeaderboardController(Controller):
         month: Month = None,
         limit: Annotated[int, Parameter(ge=1, le=leaderboards.MAX_LIMIT)] = 20,
     ) -> LeaderboardRead:
-        return await leaderboards.leaderboard(kind=kind, community_id=community_id, month=month, limit=limit, user_id=_user_id(request))
+        return await leaderboards.leaderboard(
+            kind=kind, community_id=community_id, month=month, limit=limit, user_id=_user_id(request)
+        )
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [RewardController, RedemptionController, LeaderboardController]

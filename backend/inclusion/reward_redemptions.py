@@ -52,7 +52,10 @@ async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: s
                 redemption = await _reserve(user_id, reward_id, idempotency_key)
                 await signals.emit(
                     RedemptionReserved(
-                        redemption_id=redemption.id, reward_id=reward_id, user_id=user_id, pickup_code=redemption.pickup_code
+                        redemption_id=redemption.id,
+                        reward_id=reward_id,
+                        user_id=user_id,
+                        pickup_code=redemption.pickup_code,
                     )
                 )
             return redemption, True
@@ -64,7 +67,9 @@ async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: s
 
 
 async def _by_idempotency_key(user_id: uuid.UUID, reward_id: uuid.UUID, key: str) -> Redemption | None:
-    earlier = await Redemption.objects().where((Redemption.user == user_id) & (Redemption.idempotency_key == key)).first()
+    earlier = (
+        await Redemption.objects().where((Redemption.user == user_id) & (Redemption.idempotency_key == key)).first()
+    )
     if earlier is not None and earlier.reward != reward_id:
         raise DomainError(
             "idempotency_key_reused", N_("This Idempotency-Key was already used for another request."), status=422
@@ -97,9 +102,11 @@ async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: st
             params={"balance": balance, "cost": reward.points_cost},
             status=409,
         )
-    taken = await Reward.update({Reward.stock: Reward.stock - 1}).where(
-        (Reward.id == reward_id) & (Reward.stock > 0)
-    ).returning(Reward.stock)
+    taken = (
+        await Reward.update({Reward.stock: Reward.stock - 1})
+        .where((Reward.id == reward_id) & (Reward.stock > 0))
+        .returning(Reward.stock)
+    )
     if not taken:
         raise DomainError("reward_out_of_stock", N_("This reward has run out."), status=409)
     redemption = Redemption(
@@ -126,7 +133,9 @@ async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: st
 
 async def cancel_redemption(*, user_id: uuid.UUID, redemption_id: uuid.UUID) -> Redemption:
     """The resident gives back a reserved item: the stock and the points return, once."""
-    redemption = await Redemption.objects().where((Redemption.id == redemption_id) & (Redemption.user == user_id)).first()
+    redemption = (
+        await Redemption.objects().where((Redemption.id == redemption_id) & (Redemption.user == user_id)).first()
+    )
     if redemption is None:  # someone else's answers like a missing one
         raise _not_found()
     return await _cancel(redemption)
@@ -140,25 +149,38 @@ async def cancel_by_code(*, user_id: uuid.UUID, code: str) -> Redemption:
 async def fulfil_redemption(*, user_id: uuid.UUID, code: str) -> Redemption:
     """Staff hand the item over against its pickup code (any letter case)."""
     redemption = await _for_staff(user_id, code)
-    done = await Redemption.update(
-        {
-            Redemption.status: RedemptionStatus.fulfilled.value,
-            Redemption.fulfilled_at: ledger.now(),
-            Redemption.fulfilled_by: user_id,
-        }
-    ).where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value)).returning(Redemption.id)
+    done = (
+        await Redemption.update(
+            {
+                Redemption.status: RedemptionStatus.fulfilled.value,
+                Redemption.fulfilled_at: ledger.now(),
+                Redemption.fulfilled_by: user_id,
+            }
+        )
+        .where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value))
+        .returning(Redemption.id)
+    )
     if not done:
         raise await _not_reserved(redemption.id)
     return await _redemption(redemption.id)
 
 
 async def _cancel(redemption: Redemption) -> Redemption:
-    reward = await Reward.select(Reward.community, Reward.name).where(Reward.id == redemption.reward).output(load_json=True).first()
+    reward = (
+        await Reward.select(Reward.community, Reward.name)
+        .where(Reward.id == redemption.reward)
+        .output(load_json=True)
+        .first()
+    )
     async with transaction(Redemption._meta.db):
         await ledger.hold_person(redemption.user)  # the same lock order as redeem: person, then reward
-        flipped = await Redemption.update(
-            {Redemption.status: RedemptionStatus.cancelled.value, Redemption.cancelled_at: ledger.now()}
-        ).where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value)).returning(Redemption.id)
+        flipped = (
+            await Redemption.update(
+                {Redemption.status: RedemptionStatus.cancelled.value, Redemption.cancelled_at: ledger.now()}
+            )
+            .where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value))
+            .returning(Redemption.id)
+        )
         if not flipped:  # fulfilled, or a concurrent cancel got there first
             raise await _not_reserved(redemption.id)
         await Reward.update({Reward.stock: Reward.stock + 1}).where(Reward.id == redemption.reward)
@@ -204,17 +226,41 @@ async def _redemption(redemption_id: uuid.UUID) -> Redemption:
 
 async def my_redemptions(*, user_id: uuid.UUID, limit: int = 100) -> list[Redemption]:
     """The caller's redemptions, newest first."""
-    return await Redemption.objects().where(Redemption.user == user_id).order_by(Redemption.created_at, ascending=False).limit(limit)
+    return (
+        await Redemption.objects()
+        .where(Redemption.user == user_id)
+        .order_by(Redemption.created_at, ascending=False)
+        .limit(limit)
+    )
 
 
 async def export_redemptions(user_id: uuid.UUID) -> list[dict[str, Any]]:
     """The person's redemptions as plain JSON, for their data export (PIPL)."""
-    found = await Redemption.select(
-        Redemption.id, Redemption.reward, Redemption.reward.name.as_alias("reward_name"), Redemption.points,
-        Redemption.pickup_code, Redemption.status, Redemption.created_at, Redemption.fulfilled_at, Redemption.cancelled_at,
-    ).where(Redemption.user == user_id).order_by(Redemption.created_at).output(load_json=True)
+    found = (
+        await Redemption.select(
+            Redemption.id,
+            Redemption.reward,
+            Redemption.reward.name.as_alias("reward_name"),
+            Redemption.points,
+            Redemption.pickup_code,
+            Redemption.status,
+            Redemption.created_at,
+            Redemption.fulfilled_at,
+            Redemption.cancelled_at,
+        )
+        .where(Redemption.user == user_id)
+        .order_by(Redemption.created_at)
+        .output(load_json=True)
+    )
     return [
-        {key: str(value) if isinstance(value, uuid.UUID) else value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()}
+        {
+            key: str(value)
+            if isinstance(value, uuid.UUID)
+            else value.isoformat()
+            if isinstance(value, datetime)
+            else value
+            for key, value in row.items()
+        }
         for row in found
     ]
 

@@ -26,7 +26,12 @@ RewardDescription = Annotated[
     dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=500)]],
     msgspec.Meta(
         description="text per locale",
-        examples=[{"zh-Hans": "凭取货码到社区服务中心领取。", "en": "Collect at the community service centre with your pickup code."}],
+        examples=[
+            {
+                "zh-Hans": "凭取货码到社区服务中心领取。",
+                "en": "Collect at the community service centre with your pickup code.",
+            }
+        ],
     ),
 ]
 PointsCost = Annotated[int, msgspec.Meta(ge=1, le=100_000, examples=[120])]
@@ -63,8 +68,8 @@ class RewardUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     stock: Stock | msgspec.UnsetType = msgspec.UNSET
     stock_change: StockDelta | msgspec.UnsetType = msgspec.UNSET
     per_resident_limit: PerResidentLimit | msgspec.UnsetType = msgspec.UNSET
-    active_from: AwareDatetime | None | msgspec.UnsetType = msgspec.UNSET
-    active_until: AwareDatetime | None | msgspec.UnsetType = msgspec.UNSET
+    active_from: AwareDatetime | msgspec.UnsetType | None = msgspec.UNSET
+    active_until: AwareDatetime | msgspec.UnsetType | None = msgspec.UNSET
     withdrawn: Annotated[bool, msgspec.Meta(examples=[False])] | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -101,12 +106,16 @@ class RedemptionRead(msgspec.Struct):
     id: uuid.UUID
     reward: RewardBrief
     points: Annotated[int, msgspec.Meta(description="points spent")]
-    pickup_code: Annotated[str, msgspec.Meta(description="shown at pickup; staff type or scan it", examples=["K7M2Q9XD"])]
+    pickup_code: Annotated[
+        str, msgspec.Meta(description="shown at pickup; staff type or scan it", examples=["K7M2Q9XD"])
+    ]
     status: RedemptionStatusCode
     created_at: datetime
     fulfilled_at: datetime | None
     cancelled_at: datetime | None
-    pickup_qr: Annotated[str | None, msgspec.Meta(description="the pickup code as a QR (data: URL, PNG) while reserved")]
+    pickup_qr: Annotated[
+        str | None, msgspec.Meta(description="the pickup code as a QR (data: URL, PNG) while reserved")
+    ]
 
 
 class LeaderboardRow(msgspec.Struct):

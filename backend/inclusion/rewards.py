@@ -29,7 +29,16 @@ from backend.inclusion.tables import Redemption, RedemptionStatus, Reward
 REWARD_FOLDER = "rewards"
 MAX_STOCK = 100_000
 HELD = [RedemptionStatus.reserved.value, RedemptionStatus.fulfilled.value]  # what counts against a limit
-_PLAIN_FIELDS = ("name", "description", "points_cost", "stock", "per_resident_limit", "active_from", "active_until", "withdrawn")
+_PLAIN_FIELDS = (
+    "name",
+    "description",
+    "points_cost",
+    "stock",
+    "per_resident_limit",
+    "active_from",
+    "active_until",
+    "withdrawn",
+)
 
 
 def reward_not_found() -> NotFound:
@@ -62,9 +71,7 @@ def _available_at(moment: datetime) -> Any:
 
 def _check_dates(active_from: datetime | None, active_until: datetime | None) -> None:
     if active_from is not None and active_until is not None and active_until <= active_from:
-        raise DomainError(
-            "reward_dates_invalid", N_("The end of the offer must come after its start."), status=422
-        )
+        raise DomainError("reward_dates_invalid", N_("The end of the offer must come after its start."), status=422)
 
 
 async def _check_community(community_id: uuid.UUID) -> None:
@@ -130,9 +137,11 @@ async def update_reward(*, user_id: uuid.UUID, reward_id: uuid.UUID, changes: Ma
 
 
 async def _move_stock(reward_id: uuid.UUID, change: int) -> None:
-    moved = await Reward.update({Reward.stock: Reward.stock + change}).where(
-        (Reward.id == reward_id) & WhereRaw("stock + {} >= 0 AND stock + {} <= {}", change, change, MAX_STOCK)
-    ).returning(Reward.stock)
+    moved = (
+        await Reward.update({Reward.stock: Reward.stock + change})
+        .where((Reward.id == reward_id) & WhereRaw("stock + {} >= 0 AND stock + {} <= {}", change, change, MAX_STOCK))
+        .returning(Reward.stock)
+    )
     if not moved:
         row = await Reward.select(Reward.stock).where(Reward.id == reward_id).first()
         raise DomainError(
@@ -180,7 +189,9 @@ async def get_reward(*, reward_id: uuid.UUID, user_id: uuid.UUID | None) -> Rewa
     reward = await reward_row(reward_id)
     if is_available(reward, ledger.now()):
         return reward
-    if user_id is not None and await may(user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward.community):
+    if user_id is not None and await may(
+        user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward.community
+    ):
         return reward
     raise reward_not_found()
 
@@ -190,11 +201,15 @@ async def redemptions_left(*, user_id: uuid.UUID | None, rewards: Iterable[Rewar
     rewards = list(rewards)
     if user_id is None or not rewards:
         return {reward.id: None for reward in rewards}
-    rows = await Redemption.select(Redemption.reward, Count(alias="held")).where(
-        (Redemption.user == user_id)
-        & Redemption.reward.is_in([reward.id for reward in rewards])
-        & Redemption.status.is_in(HELD)
-    ).group_by(Redemption.reward)
+    rows = (
+        await Redemption.select(Redemption.reward, Count(alias="held"))
+        .where(
+            (Redemption.user == user_id)
+            & Redemption.reward.is_in([reward.id for reward in rewards])
+            & Redemption.status.is_in(HELD)
+        )
+        .group_by(Redemption.reward)
+    )
     held = {uuid.UUID(str(row["reward"])): row["held"] for row in rows}
     return {reward.id: max(reward.per_resident_limit - held.get(reward.id, 0), 0) for reward in rewards}
 

@@ -11,14 +11,24 @@ import msgspec
 from backend.accounts.api import BirthYear
 from backend.events.api import CategoryCode, SpokenLanguage
 
-ResidentGroupCode = Literal["long_term_local", "new_resident", "relocated_villager", "migrant_worker", "foreign_resident"]
+ResidentGroupCode = Literal[
+    "long_term_local", "new_resident", "relocated_villager", "migrant_worker", "foreign_resident"
+]
 AgeBand = Literal["child", "youth", "adult", "senior"]
 PointRuleKindCode = Literal[
     "attendance", "first_event", "first_event_after_arrival", "volunteer_hour", "youth_bonus", "brought_neighbour"
 ]
 PointReasonCode = Literal[
-    "attendance", "first_event", "first_event_after_arrival", "volunteer_hours", "youth_bonus", "brought_neighbour",
-    "redemption", "redemption_refund", "expiry", "adjustment",
+    "attendance",
+    "first_event",
+    "first_event_after_arrival",
+    "volunteer_hours",
+    "youth_bonus",
+    "brought_neighbour",
+    "redemption",
+    "redemption_refund",
+    "expiry",
+    "adjustment",
 ]
 RuleSource = Literal["default", "city", "community"]
 
@@ -49,14 +59,20 @@ class ResidentProfileWrite(msgspec.Struct, forbid_unknown_fields=True):
     whole profile: fields left out are cleared."""
 
     consent: Annotated[
-        bool, msgspec.Meta(description="agreement to keep this profile and use it for welcomes and statistics", examples=[True])
+        bool,
+        msgspec.Meta(
+            description="agreement to keep this profile and use it for welcomes and statistics", examples=[True]
+        ),
     ]
-    community_id: Annotated[uuid.UUID | None, msgspec.Meta(description="home community (an organisation of kind community)")] = None
+    community_id: Annotated[
+        uuid.UUID | None, msgspec.Meta(description="home community (an organisation of kind community)")
+    ] = None
     resident_group: ResidentGroupCode | None = None
     arrival_month: ArrivalMonth | None = None
     languages: Annotated[list[SpokenLanguage], msgspec.Meta(max_length=10, examples=[["zh", "en"]])] = []
     interests: Annotated[
-        list[CategoryCode], msgspec.Meta(max_length=11, description="event categories", examples=[["performance", "reading"]])
+        list[CategoryCode],
+        msgspec.Meta(max_length=11, description="event categories", examples=[["performance", "reading"]]),
     ] = []
     prefers_evenings_weekends: bool = False
     home: Annotated[
@@ -102,7 +118,9 @@ class PointRuleWrite(msgspec.Struct, forbid_unknown_fields=True):
     kind: Annotated[PointRuleKindCode, msgspec.Meta(examples=["attendance"])]
     points: Annotated[Points, msgspec.Meta(description="per event, per person brought, or per verified hour")]
     daily_cap: Annotated[Cap | None, msgspec.Meta(description="most points of this kind per resident per day")] = None
-    per_activity_cap: Annotated[Cap | None, msgspec.Meta(description="most points of this kind per event or team")] = None
+    per_activity_cap: Annotated[Cap | None, msgspec.Meta(description="most points of this kind per event or team")] = (
+        None
+    )
     active: bool = True
 
 
@@ -125,7 +143,9 @@ class PointRuleRead(msgspec.Struct):
     daily_cap: int | None
     per_activity_cap: int | None
     active: bool
-    source: Annotated[RuleSource, msgspec.Meta(description="where the rule comes from: built in, the city, or this community")]
+    source: Annotated[
+        RuleSource, msgspec.Meta(description="where the rule comes from: built in, the city, or this community")
+    ]
 
 
 # --- my points -------------------------------------------------------------------------------------

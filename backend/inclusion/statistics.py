@@ -21,8 +21,8 @@ from typing import Any
 
 from backend.accounts.api import OrganisationKind, OrganisationRef, Permission, may, organisation, organisations_under
 from backend.core.errors import DomainError, Forbidden
-from backend.core.sheets import excel_csv
 from backend.core.i18n import CITY_TZ, N_, _, pick
+from backend.core.sheets import excel_csv
 from backend.inclusion.tables import ResidentGroup, ResidentProfile
 
 MIN_CELL = 5
@@ -38,7 +38,9 @@ NEWCOMER_GROUPS: tuple[str, ...] = (
     ResidentGroup.migrant_worker.value,
     ResidentGroup.foreign_resident.value,
 )
-SCOPE_KINDS = frozenset({OrganisationKind.city, OrganisationKind.district, OrganisationKind.street, OrganisationKind.community})
+SCOPE_KINDS = frozenset(
+    {OrganisationKind.city, OrganisationKind.district, OrganisationKind.street, OrganisationKind.community}
+)
 
 GROUP_NAMES: dict[str, str] = {
     ResidentGroup.long_term_local.value: N_("Long-term locals"),
@@ -106,7 +108,10 @@ def month_range(month_from: str | None, month_to: str | None, today: date | None
         raise DomainError("stats_range_invalid", N_("The first month must not come after the last one."), status=422)
     if count > MAX_MONTHS:
         raise DomainError(
-            "stats_range_too_long", N_("Ask for at most {limit} months at a time."), params={"limit": MAX_MONTHS}, status=422
+            "stats_range_too_long",
+            N_("Ask for at most {limit} months at a time."),
+            params={"limit": MAX_MONTHS},
+            status=422,
         )
     return [_shift(first, i) for i in range(count)]
 
@@ -141,7 +146,8 @@ def _attended_cte(months: Sequence[Month], scope_path: str) -> tuple[str, list[A
 
 
 _GROUP_SUMS = ",\n".join(
-    f"SUM(CASE WHEN rp.resident_group = '{group.value}' THEN 1 ELSE 0 END) AS g_{group.value}" for group in ResidentGroup
+    f"SUM(CASE WHEN rp.resident_group = '{group.value}' THEN 1 ELSE 0 END) AS g_{group.value}"
+    for group in ResidentGroup
 )
 
 
@@ -340,15 +346,27 @@ def _cell(value: int | float | None, share: bool = False) -> str:
 def report_csv(report: ParticipationReport) -> bytes:
     """Headers in the caller's language; a suppressed cell reads "<5"."""
     header = [
-        _("Community"), _("Month"), _("Participants"), _("Attendances"), _("People"), _("Repeat participants"),
-        _("Share aged 14–35"), *(_("Share of {group}").format(group=_(GROUP_NAMES[g])) for g in GROUPS),
+        _("Community"),
+        _("Month"),
+        _("Participants"),
+        _("Attendances"),
+        _("People"),
+        _("Repeat participants"),
+        _("Share aged 14–35"),
+        *(_("Share of {group}").format(group=_(GROUP_NAMES[g])) for g in GROUPS),
         _("Median days from arrival to first event"),
     ]
     rows = [
         [
-            pick(row.community_name)[0], month_text(row.month), _cell(row.participants), _cell(row.attendances),
-            _cell(row.people), _cell(row.repeat_participants), _cell(row.youth_share, share=True),
-            *(_cell(row.groups[g], share=True) for g in GROUPS), _cell(row.new_residents_days_to_first),
+            pick(row.community_name)[0],
+            month_text(row.month),
+            _cell(row.participants),
+            _cell(row.attendances),
+            _cell(row.people),
+            _cell(row.repeat_participants),
+            _cell(row.youth_share, share=True),
+            *(_cell(row.groups[g], share=True) for g in GROUPS),
+            _cell(row.new_residents_days_to_first),
         ]
         for row in report.rows
     ]

@@ -18,7 +18,6 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 
-
 class ResidentGroup(str, Enum):
     long_term_local = "long_term_local"
     new_resident = "new_resident"  # 新市民 / 新苏州人
@@ -60,7 +59,12 @@ class ResidentProfile(Table, tablename="inclusion_resident_profile"):
 
     id = UUID(primary_key=True)
     user = ForeignKey("backend.accounts.tables.User", null=False, unique=True)
-    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None, help_text="home community; points follow a move")
+    community = ForeignKey(
+        "backend.accounts.tables.Organisation",
+        null=True,
+        default=None,
+        help_text="home community; points follow a move",
+    )
     resident_group = Varchar(length=32, null=True, default=None, choices=ResidentGroup)
     arrival_month = Date(null=True, default=None, help_text="first day of the month they arrived")
     languages = JSON(default=[], help_text="spoken languages, codes as events use them")
@@ -102,7 +106,9 @@ class PointEntry(Table, tablename="inclusion_point_entry"):
 
     id = UUID(primary_key=True)
     user = ForeignKey("backend.accounts.tables.User", null=False)
-    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None, help_text="where it was earned or spent")
+    community = ForeignKey(
+        "backend.accounts.tables.Organisation", null=True, default=None, help_text="where it was earned or spent"
+    )
     points = Integer(help_text="negative when spent or expired")
     reason = Varchar(length=32, choices=PointReason)
     reason_params = JSON(default={}, help_text="what the localised reason names: event title, hours, reward")

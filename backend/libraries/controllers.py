@@ -52,14 +52,19 @@ class LibraryController(Controller):
     path = "/api/v1/library-branches"
     tags = ["libraries"]
 
-    @get(operation_id="list_library_branches", summary="Find branches: near a point, open now, with a service or free e-reading seats")
+    @get(
+        operation_id="list_library_branches",
+        summary="Find branches: near a point, open now, with a service or free e-reading seats",
+    )
     async def list_branches(
         self,
         settings: NamedDependency[Settings],
         near: Annotated[str | None, Parameter(description="lat,lng (GCJ-02); sorts by distance")] = None,
         radius_m: Annotated[int, Parameter(ge=100, le=MAX_RADIUS_M)] = 5000,
         open_now: Annotated[bool, Parameter(description="open at `at` (default: now)")] = False,
-        at: Annotated[datetime | None, Parameter(description="the moment to check; without an offset, Suzhou time")] = None,
+        at: Annotated[
+            datetime | None, Parameter(description="the moment to check; without an offset, Suzhou time")
+        ] = None,
         service: ServiceCode | None = None,
         has_free_seats: Annotated[bool, Parameter(description="a fresh report of free e-reading seats")] = False,
         community_id: uuid.UUID | None = None,
@@ -67,41 +72,124 @@ class LibraryController(Controller):
     ) -> list[BranchListItem]:
         moment = _moment(at)
         filters = services.BranchFilters(
-            near=parse_point(near), radius_m=radius_m, open_now=open_now, service=service,
-            has_free_seats=has_free_seats, community_id=community_id,
+            near=parse_point(near),
+            radius_m=radius_m,
+            open_now=open_now,
+            service=service,
+            has_free_seats=has_free_seats,
+            community_id=community_id,
         )
         found = await services.find_branches(filters=filters, at=moment, stale_after=_fresh(settings))
         return [presenters.list_item(branch, moment) for branch in found[:limit]]
 
-    @get("/{branch_id:uuid}", operation_id="get_library_branch", summary="A branch: the week's hours, today's status, seats, events", responses=problems(404))
-    async def get_branch(self, branch_id: uuid.UUID, settings: NamedDependency[Settings], at: datetime | None = None) -> BranchRead:
+    @get(
+        "/{branch_id:uuid}",
+        operation_id="get_library_branch",
+        summary="A branch: the week's hours, today's status, seats, events",
+        responses=problems(404),
+    )
+    async def get_branch(
+        self, branch_id: uuid.UUID, settings: NamedDependency[Settings], at: datetime | None = None
+    ) -> BranchRead:
         return await _read(branch_id, settings, at)
 
-    @post(operation_id="create_library_branch", summary="Add a branch (library staff or admins of its scope)", status_code=HTTP_201_CREATED, responses=problems(401, 403, 404, 422), **WRITE)
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[BranchCreate], settings: NamedDependency[Settings]) -> BranchRead:
+    @post(
+        operation_id="create_library_branch",
+        summary="Add a branch (library staff or admins of its scope)",
+        status_code=HTTP_201_CREATED,
+        responses=problems(401, 403, 404, 422),
+        **WRITE,
+    )
+    async def create(
+        self, request: Request[Any, Any, Any], data: JSONBody[BranchCreate], settings: NamedDependency[Settings]
+    ) -> BranchRead:
         branch = await services.create_branch(user_id=principal_of(request).id, data=data)
         return await _read(branch.id, settings)
 
-    @patch("/{branch_id:uuid}", operation_id="update_library_branch", summary="Change details, weekly hours or holiday rules", responses=problems(401, 403, 404, 422), **WRITE)
-    async def update(self, request: Request[Any, Any, Any], branch_id: uuid.UUID, data: JSONBody[BranchUpdate], settings: NamedDependency[Settings]) -> BranchRead:
-        await services.update_branch(user_id=principal_of(request).id, branch_id=branch_id, changes=msgspec.structs.asdict(data))
+    @patch(
+        "/{branch_id:uuid}",
+        operation_id="update_library_branch",
+        summary="Change details, weekly hours or holiday rules",
+        responses=problems(401, 403, 404, 422),
+        **WRITE,
+    )
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        branch_id: uuid.UUID,
+        data: JSONBody[BranchUpdate],
+        settings: NamedDependency[Settings],
+    ) -> BranchRead:
+        await services.update_branch(
+            user_id=principal_of(request).id, branch_id=branch_id, changes=msgspec.structs.asdict(data)
+        )
         return await _read(branch_id, settings)
 
-    @put("/{branch_id:uuid}/exceptions/{day:date}", operation_id="put_library_exception", summary="Close a date, or give it special hours", status_code=HTTP_200_OK, responses=problems(401, 403, 404, 422), **WRITE)
-    async def put_exception(self, request: Request[Any, Any, Any], branch_id: uuid.UUID, day: date, data: JSONBody[ExceptionPut], settings: NamedDependency[Settings], room_id: uuid.UUID | None = None) -> BranchRead:
-        await services.put_exception(user_id=principal_of(request).id, branch_id=branch_id, day=day, data=data, room_id=room_id)
+    @put(
+        "/{branch_id:uuid}/exceptions/{day:date}",
+        operation_id="put_library_exception",
+        summary="Close a date, or give it special hours",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 403, 404, 422),
+        **WRITE,
+    )
+    async def put_exception(
+        self,
+        request: Request[Any, Any, Any],
+        branch_id: uuid.UUID,
+        day: date,
+        data: JSONBody[ExceptionPut],
+        settings: NamedDependency[Settings],
+        room_id: uuid.UUID | None = None,
+    ) -> BranchRead:
+        await services.put_exception(
+            user_id=principal_of(request).id, branch_id=branch_id, day=day, data=data, room_id=room_id
+        )
         return await _read(branch_id, settings)
 
-    @delete("/{branch_id:uuid}/exceptions/{day:date}", operation_id="delete_library_exception", summary="Back to the usual hours on a date", status_code=HTTP_204_NO_CONTENT, responses=problems(401, 403, 404), **WRITE)
+    @delete(
+        "/{branch_id:uuid}/exceptions/{day:date}",
+        operation_id="delete_library_exception",
+        summary="Back to the usual hours on a date",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 403, 404),
+        **WRITE,
+    )
     async def delete_exception(self, request: Request[Any, Any, Any], branch_id: uuid.UUID, day: date) -> None:
         await services.delete_exception(user_id=principal_of(request).id, branch_id=branch_id, day=day)
 
-    @post("/{branch_id:uuid}/rooms", operation_id="add_library_room", summary="Add a room; without hours of its own it keeps the branch's", status_code=HTTP_201_CREATED, responses=problems(401, 403, 404, 422), **WRITE)
-    async def add_room(self, request: Request[Any, Any, Any], branch_id: uuid.UUID, data: JSONBody[RoomCreate], settings: NamedDependency[Settings]) -> BranchRead:
+    @post(
+        "/{branch_id:uuid}/rooms",
+        operation_id="add_library_room",
+        summary="Add a room; without hours of its own it keeps the branch's",
+        status_code=HTTP_201_CREATED,
+        responses=problems(401, 403, 404, 422),
+        **WRITE,
+    )
+    async def add_room(
+        self,
+        request: Request[Any, Any, Any],
+        branch_id: uuid.UUID,
+        data: JSONBody[RoomCreate],
+        settings: NamedDependency[Settings],
+    ) -> BranchRead:
         await services.add_room(user_id=principal_of(request).id, branch_id=branch_id, data=data)
         return await _read(branch_id, settings)
 
-    @put("/{branch_id:uuid}/occupancy", operation_id="set_library_occupancy", summary="Report how many e-reading seats are free now", status_code=HTTP_200_OK, responses=problems(401, 403, 404, 422), **WRITE)
-    async def occupancy(self, request: Request[Any, Any, Any], branch_id: uuid.UUID, data: JSONBody[OccupancyPut], settings: NamedDependency[Settings]) -> BranchRead:
+    @put(
+        "/{branch_id:uuid}/occupancy",
+        operation_id="set_library_occupancy",
+        summary="Report how many e-reading seats are free now",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 403, 404, 422),
+        **WRITE,
+    )
+    async def occupancy(
+        self,
+        request: Request[Any, Any, Any],
+        branch_id: uuid.UUID,
+        data: JSONBody[OccupancyPut],
+        settings: NamedDependency[Settings],
+    ) -> BranchRead:
         await services.set_occupancy(user_id=principal_of(request).id, branch_id=branch_id, free_seats=data.free_seats)
         return await _read(branch_id, settings)

@@ -9,7 +9,7 @@ from babel.dates import format_skeleton
 
 from backend.core.i18n import CITY_TZ, babel_locale, format_interval, get_locale, pick
 from backend.events.api import EventBrief
-from backend.libraries import hours, holidays
+from backend.libraries import holidays, hours
 from backend.libraries.schemas import (
     BranchListItem,
     BranchRead,
@@ -35,7 +35,10 @@ def status_read(status: hours.Status, at: datetime) -> StatusRead:
 
 def occupancy_read(occupancy: Occupancy) -> OccupancyRead:
     return OccupancyRead(
-        known=occupancy.known, free_seats=occupancy.free_seats, total_seats=occupancy.total, reported_at=occupancy.reported_at
+        known=occupancy.known,
+        free_seats=occupancy.free_seats,
+        total_seats=occupancy.total,
+        reported_at=occupancy.reported_at,
     )
 
 
@@ -54,14 +57,20 @@ def list_item(found: FoundBranch, at: datetime) -> BranchListItem:
     )
 
 
-def _day(schedule: hours.Schedule, day_intervals: tuple[hours.Interval, ...], day, kind: holidays.DayKind) -> DayHoursRead:  # type: ignore[no-untyped-def]
+def _day(
+    schedule: hours.Schedule, day_intervals: tuple[hours.Interval, ...], day, kind: holidays.DayKind
+) -> DayHoursRead:  # type: ignore[no-untyped-def]
     exception = schedule.exceptions.get(day)
     return DayHoursRead(
         date=day,
-        weekday=format_skeleton("MMMEd", datetime(day.year, day.month, day.day, 12, tzinfo=CITY_TZ), locale=babel_locale()),
+        weekday=format_skeleton(
+            "MMMEd", datetime(day.year, day.month, day.day, 12, tzinfo=CITY_TZ), locale=babel_locale()
+        ),
         kind=kind.value,  # type: ignore[arg-type]
         holiday=holidays.holiday_name(day) if kind is holidays.DayKind.public_holiday else None,
-        intervals=[IntervalOut(opens=i.opens.strftime("%H:%M"), closes=i.closes.strftime("%H:%M")) for i in day_intervals],
+        intervals=[
+            IntervalOut(opens=i.opens.strftime("%H:%M"), closes=i.closes.strftime("%H:%M")) for i in day_intervals
+        ],
         note=pick(exception.note)[0] or None if exception is not None else None,
     )
 
@@ -77,23 +86,29 @@ def branch_read(detail: BranchDetail, at: datetime) -> BranchRead:
         contact_phone=row["contact_phone"],
         e_reading_seats=row["e_reading_seats"],
         holiday_rules=msgspec.convert(row["holiday_rules"], HolidayRulesIn),
-        week=[_day(detail.schedule, intervals, day, kind) for day, intervals, kind in hours.week(detail.schedule, today)],
+        week=[
+            _day(detail.schedule, intervals, day, kind) for day, intervals, kind in hours.week(detail.schedule, today)
+        ],
         rooms=[
             RoomRead(
-                id=room["id"], name=pick(room["name"])[0], seats=room["seats"],
-                own_hours=room["weekly_hours"] is not None, status=status_read(status, at),
+                id=room["id"],
+                name=pick(room["name"])[0],
+                seats=room["seats"],
+                own_hours=room["weekly_hours"] is not None,
+                status=status_read(status, at),
             )
             for room, status in detail.rooms
         ],
         upcoming_events=[
             EventBrief(
-                id=e.id, title=pick(e.title)[0], starts_at=e.starts_at, ends_at=e.ends_at,
-                when=format_interval(e.starts_at, e.ends_at), venue_name=pick(row["name"])[0], status=e.status,  # type: ignore[arg-type]
+                id=e.id,
+                title=pick(e.title)[0],
+                starts_at=e.starts_at,
+                ends_at=e.ends_at,
+                when=format_interval(e.starts_at, e.ends_at),
+                venue_name=pick(row["name"])[0],
+                status=e.status,  # type: ignore[arg-type]
             )
             for e in detail.upcoming
         ],
     )
-
-
-
-

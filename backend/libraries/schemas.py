@@ -11,9 +11,14 @@ import msgspec
 from backend.core.i18n import LocaleCode
 from backend.events.api import EventBrief
 
-ServiceCode = Literal["lending", "e_reading", "children", "self_service_24h", "accessible_reading", "online_loan_pickup"]
+ServiceCode = Literal[
+    "lending", "e_reading", "children", "self_service_24h", "accessible_reading", "online_loan_pickup"
+]
 ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])]
-Text = Annotated[dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=200)]], msgspec.Meta(examples=[{"zh-Hans": "苏州图书馆双塔分馆", "en": "Suzhou Library, Shuangta Branch"}])]
+Text = Annotated[
+    dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=200)]],
+    msgspec.Meta(examples=[{"zh-Hans": "苏州图书馆双塔分馆", "en": "Suzhou Library, Shuangta Branch"}]),
+]
 
 
 class IntervalIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,7 +61,9 @@ class BranchCreate(msgspec.Struct, forbid_unknown_fields=True):
 class BranchUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     name: Text | msgspec.UnsetType = msgspec.UNSET
     address: Text | msgspec.UnsetType = msgspec.UNSET
-    contact_phone: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[0-9+\- ]*$")] | msgspec.UnsetType = msgspec.UNSET
+    contact_phone: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[0-9+\- ]*$")] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
     services: Annotated[list[ServiceCode], msgspec.Meta(max_length=6)] | msgspec.UnsetType = msgspec.UNSET
     e_reading_seats: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | msgspec.UnsetType = msgspec.UNSET
     weekly_hours: WeeklyHoursIn | msgspec.UnsetType = msgspec.UNSET

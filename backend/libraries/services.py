@@ -15,12 +15,20 @@ from backend.accounts.api import Permission, require
 from backend.core.errors import DomainError, NotFound
 from backend.core.geo import distance_m
 from backend.core.i18n import CITY_TZ, N_
-from backend.events.api import UpcomingEvent, upcoming_at_venue, venue as get_venue
+from backend.events.api import UpcomingEvent, upcoming_at_venue
+from backend.events.api import venue as get_venue
 from backend.libraries import hours
 from backend.libraries.schemas import BranchCreate, ExceptionPut, HolidayRulesIn, IntervalIn, RoomCreate
 from backend.libraries.tables import HoursException, LibraryBranch, ReadingRoom
 
-SERVICES: tuple[str, ...] = ("lending", "e_reading", "children", "self_service_24h", "accessible_reading", "online_loan_pickup")
+SERVICES: tuple[str, ...] = (
+    "lending",
+    "e_reading",
+    "children",
+    "self_service_24h",
+    "accessible_reading",
+    "online_loan_pickup",
+)
 
 
 def _now() -> datetime:
@@ -60,7 +68,9 @@ def schedule_of(
     return hours.Schedule(
         weekly=_week(weekly),
         exceptions={
-            e["day"]: hours.DateException(day=e["day"], closed=e["closed"], intervals=_intervals(e["intervals"]), note=e["note"])
+            e["day"]: hours.DateException(
+                day=e["day"], closed=e["closed"], intervals=_intervals(e["intervals"]), note=e["note"]
+            )
             for e in exceptions
         },
         rules=hours.HolidayRules(**msgspec.to_builtins(msgspec.convert(dict(rules), HolidayRulesIn))),
@@ -84,12 +94,21 @@ async def create_branch(*, user_id: uuid.UUID, data: BranchCreate) -> LibraryBra
     venue = await get_venue(data.venue_id)
     now = _now()
     branch = LibraryBranch(
-        organisation=data.organisation_id, venue=venue.id, name=dict(data.name), address=dict(data.address),
-        district=data.district_id, community=data.community_id or venue.community_id,
-        latitude=venue.latitude, longitude=venue.longitude, contact_phone=data.contact_phone,
-        services_mask=to_mask(data.services), e_reading_seats=data.e_reading_seats,
-        weekly_hours=_stored_week(data.weekly_hours), holiday_rules=msgspec.to_builtins(data.holiday_rules),
-        created_at=now, updated_at=now,
+        organisation=data.organisation_id,
+        venue=venue.id,
+        name=dict(data.name),
+        address=dict(data.address),
+        district=data.district_id,
+        community=data.community_id or venue.community_id,
+        latitude=venue.latitude,
+        longitude=venue.longitude,
+        contact_phone=data.contact_phone,
+        services_mask=to_mask(data.services),
+        e_reading_seats=data.e_reading_seats,
+        weekly_hours=_stored_week(data.weekly_hours),
+        holiday_rules=msgspec.to_builtins(data.holiday_rules),
+        created_at=now,
+        updated_at=now,
     )
     await branch.save()
     return branch
@@ -130,8 +149,12 @@ async def put_exception(
     async with HoursException._meta.db.transaction():
         await HoursException.delete().where(same_day)
         await HoursException(
-            branch=branch_id, room=room_id, day=day, closed=data.closed,
-            intervals=[] if data.closed else _stored_intervals(data.intervals), note=dict(data.note),
+            branch=branch_id,
+            room=room_id,
+            day=day,
+            closed=data.closed,
+            intervals=[] if data.closed else _stored_intervals(data.intervals),
+            note=dict(data.note),
         ).save()
 
 
@@ -145,7 +168,9 @@ async def delete_exception(*, user_id: uuid.UUID, branch_id: uuid.UUID, day: dat
 async def add_room(*, user_id: uuid.UUID, branch_id: uuid.UUID, data: RoomCreate) -> ReadingRoom:
     await _branch_for_staff(user_id, branch_id)
     room = ReadingRoom(
-        branch=branch_id, name=dict(data.name), seats=data.seats,
+        branch=branch_id,
+        name=dict(data.name),
+        seats=data.seats,
         weekly_hours=_stored_week(data.weekly_hours) if data.weekly_hours is not None else None,
         created_at=_now(),
     )
@@ -171,7 +196,11 @@ async def set_occupancy(*, user_id: uuid.UUID, branch_id: uuid.UUID, free_seats:
             status=422,
         )
     await LibraryBranch.update(
-        {LibraryBranch.free_seats: free_seats, LibraryBranch.free_seats_at: _now(), LibraryBranch.free_seats_by: user_id}
+        {
+            LibraryBranch.free_seats: free_seats,
+            LibraryBranch.free_seats_at: _now(),
+            LibraryBranch.free_seats_by: user_id,
+        }
     ).where(LibraryBranch.id == branch.id)
 
 
@@ -189,9 +218,14 @@ class Occupancy:
 def occupancy_of(row: Mapping[str, Any], *, at: datetime, stale_after: timedelta) -> Occupancy:
     """A report older than ``stale_after`` is no longer trusted: the seats are unknown."""
     reported_at = row["free_seats_at"]
-    fresh = reported_at is not None and row["free_seats"] is not None and timedelta(0) <= at - reported_at <= stale_after
+    fresh = (
+        reported_at is not None and row["free_seats"] is not None and timedelta(0) <= at - reported_at <= stale_after
+    )
     return Occupancy(
-        known=fresh, free_seats=row["free_seats"] if fresh else None, total=row["e_reading_seats"], reported_at=reported_at
+        known=fresh,
+        free_seats=row["free_seats"] if fresh else None,
+        total=row["e_reading_seats"],
+        reported_at=reported_at,
     )
 
 
@@ -216,10 +250,16 @@ class FoundBranch:
 async def _exceptions_by_branch(branch_ids: list[uuid.UUID], around: date) -> dict[uuid.UUID, list[dict[str, Any]]]:
     if not branch_ids:
         return {}
-    rows = await HoursException.select().where(
-        HoursException.branch.is_in(branch_ids) & HoursException.room.is_null()
-        & (HoursException.day >= around - timedelta(days=15)) & (HoursException.day <= around + timedelta(days=15))
-    ).output(load_json=True)
+    rows = (
+        await HoursException.select()
+        .where(
+            HoursException.branch.is_in(branch_ids)
+            & HoursException.room.is_null()
+            & (HoursException.day >= around - timedelta(days=15))
+            & (HoursException.day <= around + timedelta(days=15))
+        )
+        .output(load_json=True)
+    )
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for row in rows:
         grouped.setdefault(row["branch"], []).append(row)
@@ -240,7 +280,9 @@ async def find_branches(*, filters: BranchFilters, at: datetime, stale_after: ti
         distance = round(distance_m(*filters.near, row["latitude"], row["longitude"])) if filters.near else None
         if distance is not None and distance > filters.radius_m:
             continue
-        status = hours.status_at(schedule_of(row["weekly_hours"], row["holiday_rules"], exceptions.get(row["id"], [])), at)
+        status = hours.status_at(
+            schedule_of(row["weekly_hours"], row["holiday_rules"], exceptions.get(row["id"], [])), at
+        )
         occupancy = occupancy_of(row, at=at, stale_after=stale_after)
         if filters.open_now and not status.is_open:
             continue
@@ -268,21 +310,30 @@ async def get_branch(*, branch_id: uuid.UUID, at: datetime, stale_after: timedel
     exceptions = (await _exceptions_by_branch([row["id"]], local_day)).get(row["id"], [])
     schedule = schedule_of(row["weekly_hours"], row["holiday_rules"], exceptions)
     found = FoundBranch(row, hours.status_at(schedule, at), occupancy_of(row, at=at, stale_after=stale_after), None)
-    return BranchDetail(found, schedule, await _rooms(row, exceptions, at), await upcoming_at_venue(row["venue"], now=_now()))
+    return BranchDetail(
+        found, schedule, await _rooms(row, exceptions, at), await upcoming_at_venue(row["venue"], now=_now())
+    )
 
 
-async def _rooms(branch: Mapping[str, Any], branch_exceptions: list[dict[str, Any]], at: datetime) -> list[tuple[dict[str, Any], hours.Status]]:
+async def _rooms(
+    branch: Mapping[str, Any], branch_exceptions: list[dict[str, Any]], at: datetime
+) -> list[tuple[dict[str, Any], hours.Status]]:
     rooms = await ReadingRoom.select().where(ReadingRoom.branch == branch["id"]).output(load_json=True)
-    room_exceptions = await HoursException.select().where(
-        (HoursException.branch == branch["id"]) & HoursException.room.is_not_null()
-    ).output(load_json=True)
+    room_exceptions = (
+        await HoursException.select()
+        .where((HoursException.branch == branch["id"]) & HoursException.room.is_not_null())
+        .output(load_json=True)
+    )
     result = []
     for room in rooms:
         own = [e for e in room_exceptions if e["room"] == room["id"]]
         # A room without hours of its own keeps the branch's, closures included.
-        weekly, exceptions = (room["weekly_hours"], own) if room["weekly_hours"] is not None else (branch["weekly_hours"], branch_exceptions + own)
+        weekly, exceptions = (
+            (room["weekly_hours"], own)
+            if room["weekly_hours"] is not None
+            else (branch["weekly_hours"], branch_exceptions + own)
+        )
         by_day = {e["day"]: e for e in exceptions}  # a room's own exception beats the branch's
         status = hours.status_at(schedule_of(weekly, branch["holiday_rules"], list(by_day.values())), at)
         result.append((room, status))
     return result
-

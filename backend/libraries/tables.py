@@ -6,12 +6,13 @@ from piccolo.columns import JSON, UUID, Boolean, Date, DoublePrecision, ForeignK
 from piccolo.table import Table
 
 
-
 class LibraryBranch(Table, tablename="library_branch"):
     """A branch (图书馆分馆) or public e-reading room (公共电子阅览室), tied to a venue."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey("backend.accounts.tables.Organisation", null=False, help_text="the library organisation whose staff keep it")
+    organisation = ForeignKey(
+        "backend.accounts.tables.Organisation", null=False, help_text="the library organisation whose staff keep it"
+    )
     venue = ForeignKey("backend.events.tables.Venue", null=False)
     name = JSON(default={}, help_text="{locale: name}")
     address = JSON(default={}, help_text="{locale: address}")

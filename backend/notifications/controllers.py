@@ -40,7 +40,12 @@ class NotificationController(Controller):
     guards = [requires_login]
     security = [{"bearer": []}]
 
-    @get("/notifications", operation_id="my_notifications", summary="The caller's inbox, newest first, in their language", responses=problems(401, 422))
+    @get(
+        "/notifications",
+        operation_id="my_notifications",
+        summary="The caller's inbox, newest first, in their language",
+        responses=problems(401, 422),
+    )
     async def list_notifications(
         self,
         request: Request[Any, Any, Any],
@@ -54,25 +59,43 @@ class NotificationController(Controller):
         return NoticePage(items=[notice_read(row) for row in rows], unread_count=unread, limit=limit, offset=offset)
 
     @post(
-        "/notifications/{notice_id:uuid}/read", operation_id="read_notification", summary="Mark one of the caller's notifications read",
-        status_code=HTTP_200_OK, responses=problems(401, 404),
+        "/notifications/{notice_id:uuid}/read",
+        operation_id="read_notification",
+        summary="Mark one of the caller's notifications read",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 404),
     )
     async def read(self, request: Request[Any, Any, Any], notice_id: uuid.UUID) -> NoticeRead:
         return notice_read(await inbox.mark_read(user_id=principal_of(request).id, notice_id=notice_id))
 
-    @post("/notifications/read-all", operation_id="read_all_notifications", summary="Mark all of the caller's notifications read", status_code=HTTP_200_OK, responses=problems(401))
+    @post(
+        "/notifications/read-all",
+        operation_id="read_all_notifications",
+        summary="Mark all of the caller's notifications read",
+        status_code=HTTP_200_OK,
+        responses=problems(401),
+    )
     async def read_all(self, request: Request[Any, Any, Any]) -> MarkedRead:
         marked = await inbox.mark_all_read(user_id=principal_of(request).id)
         return MarkedRead(marked=marked, unread_count=0)
 
-    @get("/subscriptions", operation_id="my_subscriptions", summary="Per kind of notice: its WeChat template and the messages the caller allowed", responses=problems(401))
-    async def list_subscriptions(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> SubscriptionsRead:
+    @get(
+        "/subscriptions",
+        operation_id="my_subscriptions",
+        summary="Per kind of notice: its WeChat template and the messages the caller allowed",
+        responses=problems(401),
+    )
+    async def list_subscriptions(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> SubscriptionsRead:
         return await _subscriptions_read(principal_of(request).id, settings)
 
     @post(
-        "/subscriptions", operation_id="record_subscriptions",
+        "/subscriptions",
+        operation_id="record_subscriptions",
         summary="Report what wx.requestSubscribeMessage answered: each accept allows one message of that template",
-        status_code=HTTP_200_OK, responses=problems(401, 422),
+        status_code=HTTP_200_OK,
+        responses=problems(401, 422),
     )
     async def record(
         self, request: Request[Any, Any, Any], data: JSONBody[SubscriptionResults], settings: NamedDependency[Settings]

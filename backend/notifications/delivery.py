@@ -40,8 +40,13 @@ NO_BUDGET = 43101
 _WECHAT_LANG = {"zh-Hans": "zh_CN", "en": "en_US", "zh-Hant": "zh_HK"}
 # Kinds about something that starts: once it has begun, their message is not worth a budget.
 _TIMED_KINDS = frozenset(
-    {NoticeKind.registration_confirmed, NoticeKind.registration_promoted, NoticeKind.event_changed, NoticeKind.event_reminder,
-     NoticeKind.shift_reminder}
+    {
+        NoticeKind.registration_confirmed,
+        NoticeKind.registration_promoted,
+        NoticeKind.event_changed,
+        NoticeKind.event_reminder,
+        NoticeKind.shift_reminder,
+    }
 )
 
 
@@ -53,13 +58,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def deliver_notice(*, notice_id: uuid.UUID, wechat: WechatClient, settings: Settings, now: datetime | None = None) -> str:
+async def deliver_notice(
+    *, notice_id: uuid.UUID, wechat: WechatClient, settings: Settings, now: datetime | None = None
+) -> str:
     """Send the notice's subscribe message if it may go; returns the outbound status it ends in."""
     moment = now or _now()
     outbound = await _claim(notice_id, moment)
     if outbound is None:
         return "not_queued"
-    notice = await Notice.select(Notice.kind, Notice.params).where(Notice.id == notice_id).output(load_json=True).first()
+    notice = (
+        await Notice.select(Notice.kind, Notice.params).where(Notice.id == notice_id).output(load_json=True).first()
+    )
     person = await wechat_address(outbound["recipient"])
     if notice is None or person is None:
         return "not_queued"  # erased meanwhile (the row goes with the notice)
@@ -78,7 +87,9 @@ async def deliver_notice(*, notice_id: uuid.UUID, wechat: WechatClient, settings
     return await _send(wechat, outbound, body)
 
 
-def _message(openid: str, template_id: str, kind: NoticeKind, params: dict[str, Any], locale: str, settings: Settings) -> dict[str, Any]:
+def _message(
+    openid: str, template_id: str, kind: NoticeKind, params: dict[str, Any], locale: str, settings: Settings
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "touser": openid,
         "template_id": template_id,
@@ -102,7 +113,12 @@ async def _send(wechat: WechatClient, outbound: dict[str, Any], body: dict[str, 
         if refusal.errcode in RETRYABLE_ERRCODES:
             await _release(outbound, refusal.errcode, refusal.errmsg)
             raise DeliveryDeferred(f"WeChat errcode {refusal.errcode}") from refusal
-        log.error("subscribe_message_refused", notice_id=str(outbound["notice"]), errcode=refusal.errcode, errmsg=refusal.errmsg)
+        log.error(
+            "subscribe_message_refused",
+            notice_id=str(outbound["notice"]),
+            errcode=refusal.errcode,
+            errmsg=refusal.errmsg,
+        )
         return await _finish(outbound, OutboundStatus.failed, refusal)
     except WechatUnavailable as away:
         await subscriptions.give_back(user_id=user_id, template_id=template_id)
@@ -125,15 +141,17 @@ async def _claim(notice_id: uuid.UUID, now: datetime) -> dict[str, Any] | None:
     free = (OutboundMessage.status == OutboundStatus.queued.value) | (
         (OutboundMessage.status == OutboundStatus.sending.value) & (OutboundMessage.claimed_until < now)
     )
-    rows = await OutboundMessage.update(
-        {
-            OutboundMessage.status: OutboundStatus.sending.value,
-            OutboundMessage.claimed_until: now + CLAIM,
-            OutboundMessage.attempts: OutboundMessage.attempts + 1,
-            OutboundMessage.updated_at: now,
-        }
-    ).where((OutboundMessage.notice == notice_id) & free).returning(
-        OutboundMessage.id, OutboundMessage.notice, OutboundMessage.recipient, OutboundMessage.template_id
+    rows = (
+        await OutboundMessage.update(
+            {
+                OutboundMessage.status: OutboundStatus.sending.value,
+                OutboundMessage.claimed_until: now + CLAIM,
+                OutboundMessage.attempts: OutboundMessage.attempts + 1,
+                OutboundMessage.updated_at: now,
+            }
+        )
+        .where((OutboundMessage.notice == notice_id) & free)
+        .returning(OutboundMessage.id, OutboundMessage.notice, OutboundMessage.recipient, OutboundMessage.template_id)
     )
     return rows[0] if rows else None
 

@@ -45,18 +45,27 @@ async def note_event_change(message: signals.SignalMessage[EventChanged]) -> Non
     else:
         raise RuntimeError(f"could not record the change of event {event_id}")
     if digest is not None:
-        await jobs.enqueue(FLUSH_JOB, key=flush_key(event_id, digest["due_at"]), run_at=digest["due_at"], digest_id=str(digest["id"]))
+        await jobs.enqueue(
+            FLUSH_JOB, key=flush_key(event_id, digest["due_at"]), run_at=digest["due_at"], digest_id=str(digest["id"])
+        )
 
 
 async def _merge(event_id: uuid.UUID, changed: list[str], signal_id: str, at: datetime) -> dict[str, Any] | None:
     if await _already_told(event_id, signal_id, at):
         return None  # a replayed signal whose change was already told about
-    current = await EventChangeDigest.select(EventChangeDigest.id).where(
-        (EventChangeDigest.event == event_id) & EventChangeDigest.flushed_at.is_null()
-    ).first()
+    current = (
+        await EventChangeDigest.select(EventChangeDigest.id)
+        .where((EventChangeDigest.event == event_id) & EventChangeDigest.flushed_at.is_null())
+        .first()
+    )
     if current is None:
         digest = EventChangeDigest(
-            event=event_id, changed=sorted(set(changed)), signal_ids=[signal_id], opened_at=at, last_changed_at=at, due_at=at + DELAY
+            event=event_id,
+            changed=sorted(set(changed)),
+            signal_ids=[signal_id],
+            opened_at=at,
+            last_changed_at=at,
+            due_at=at + DELAY,
         )
         await digest.save()
         return {"id": digest.id, "due_at": digest.due_at}
@@ -74,10 +83,16 @@ async def _merge(event_id: uuid.UUID, changed: list[str], signal_id: str, at: da
 
 
 async def _already_told(event_id: uuid.UUID, signal_id: str, at: datetime) -> bool:
-    closed = await EventChangeDigest.select(EventChangeDigest.signal_ids).where(
-        (EventChangeDigest.event == event_id) & EventChangeDigest.flushed_at.is_not_null()
-        & (EventChangeDigest.opened_at <= at) & (EventChangeDigest.due_at >= at)
-    ).output(load_json=True)
+    closed = (
+        await EventChangeDigest.select(EventChangeDigest.signal_ids)
+        .where(
+            (EventChangeDigest.event == event_id)
+            & EventChangeDigest.flushed_at.is_not_null()
+            & (EventChangeDigest.opened_at <= at)
+            & (EventChangeDigest.due_at >= at)
+        )
+        .output(load_json=True)
+    )
     return any(signal_id in row["signal_ids"] for row in closed)
 
 
@@ -86,9 +101,20 @@ async def flush_digest(*, digest_id: uuid.UUID, settings: Settings, now: datetim
     Early (a runner that woke too soon) it does nothing: the due time or the sweep will come."""
     moment = now or datetime.now(UTC)
     async with transaction(EventChangeDigest._meta.db):
-        closed = await EventChangeDigest.update({EventChangeDigest.flushed_at: moment}).where(
-            (EventChangeDigest.id == digest_id) & EventChangeDigest.flushed_at.is_null() & (EventChangeDigest.due_at <= moment)
-        ).returning(EventChangeDigest.event, EventChangeDigest.changed, EventChangeDigest.last_changed_at, EventChangeDigest.due_at)
+        closed = (
+            await EventChangeDigest.update({EventChangeDigest.flushed_at: moment})
+            .where(
+                (EventChangeDigest.id == digest_id)
+                & EventChangeDigest.flushed_at.is_null()
+                & (EventChangeDigest.due_at <= moment)
+            )
+            .returning(
+                EventChangeDigest.event,
+                EventChangeDigest.changed,
+                EventChangeDigest.last_changed_at,
+                EventChangeDigest.due_at,
+            )
+        )
         if not closed:
             return 0
         postings = await _postings(digest_id, closed[0])
@@ -112,9 +138,11 @@ async def _postings(digest_id: uuid.UUID, digest: dict[str, Any]) -> list[Postin
 
 
 async def due_digests(*, now: datetime) -> list[uuid.UUID]:
-    rows = await EventChangeDigest.select(EventChangeDigest.id).where(
-        EventChangeDigest.flushed_at.is_null() & (EventChangeDigest.due_at <= now)
-    ).limit(500)
+    rows = (
+        await EventChangeDigest.select(EventChangeDigest.id)
+        .where(EventChangeDigest.flushed_at.is_null() & (EventChangeDigest.due_at <= now))
+        .limit(500)
+    )
     return [row["id"] for row in rows]
 
 

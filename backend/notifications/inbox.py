@@ -91,19 +91,28 @@ async def _living(user_ids: set[uuid.UUID]) -> set[uuid.UUID]:
 
 
 async def _insert_notice(posting: Posting, now: datetime) -> uuid.UUID | None:
-    rows = await Notice.insert(
-        Notice(
-            recipient=posting.recipient_id, kind=posting.kind.value, params=dict(posting.params),
-            source_key=posting.source_key[:200], created_at=now,
+    rows = (
+        await Notice.insert(
+            Notice(
+                recipient=posting.recipient_id,
+                kind=posting.kind.value,
+                params=dict(posting.params),
+                source_key=posting.source_key[:200],
+                created_at=now,
+            )
         )
-    ).on_conflict(target=(Notice.recipient, Notice.source_key), action="DO NOTHING").returning(Notice.id)
+        .on_conflict(target=(Notice.recipient, Notice.source_key), action="DO NOTHING")
+        .returning(Notice.id)
+    )
     return rows[0]["id"] if rows else None
 
 
 async def _existing(posting: Posting) -> uuid.UUID | None:
-    row = await Notice.select(Notice.id).where(
-        (Notice.recipient == posting.recipient_id) & (Notice.source_key == posting.source_key[:200])
-    ).first()
+    row = (
+        await Notice.select(Notice.id)
+        .where((Notice.recipient == posting.recipient_id) & (Notice.source_key == posting.source_key[:200]))
+        .first()
+    )
     return row["id"] if row else None
 
 
@@ -111,8 +120,13 @@ async def _insert_outbound(notice_id: uuid.UUID, posting: Posting, template_id: 
     status = OutboundStatus.queued if template_id else OutboundStatus.skipped_no_template
     await OutboundMessage.insert(
         OutboundMessage(
-            notice=notice_id, recipient=posting.recipient_id, kind=posting.kind.value, template_id=template_id,
-            status=status.value, created_at=now, updated_at=now,
+            notice=notice_id,
+            recipient=posting.recipient_id,
+            kind=posting.kind.value,
+            template_id=template_id,
+            status=status.value,
+            created_at=now,
+            updated_at=now,
         )
     )
 
@@ -133,8 +147,12 @@ async def list_notices(*, user_id: uuid.UUID, unread_only: bool, limit: int, off
     )
     if unread_only:
         query = query.where(Notice.read_at.is_null())
-    return await query.order_by(Notice.created_at, ascending=False).order_by(Notice.id).limit(limit).offset(offset).output(
-        load_json=True
+    return (
+        await query.order_by(Notice.created_at, ascending=False)
+        .order_by(Notice.id)
+        .limit(limit)
+        .offset(offset)
+        .output(load_json=True)
     )
 
 
@@ -147,9 +165,12 @@ async def mark_read(*, user_id: uuid.UUID, notice_id: uuid.UUID) -> dict[str, An
     await Notice.update({Notice.read_at: _now()}).where(
         (Notice.id == notice_id) & (Notice.recipient == user_id) & Notice.read_at.is_null()
     )
-    row = await Notice.select(Notice.id, Notice.kind, Notice.params, Notice.created_at, Notice.read_at).where(
-        (Notice.id == notice_id) & (Notice.recipient == user_id)
-    ).output(load_json=True).first()
+    row = (
+        await Notice.select(Notice.id, Notice.kind, Notice.params, Notice.created_at, Notice.read_at)
+        .where((Notice.id == notice_id) & (Notice.recipient == user_id))
+        .output(load_json=True)
+        .first()
+    )
     if row is None:
         raise NotFound("notification_not_found", N_("This notification does not exist."))
     return row
@@ -157,7 +178,9 @@ async def mark_read(*, user_id: uuid.UUID, notice_id: uuid.UUID) -> dict[str, An
 
 async def mark_all_read(*, user_id: uuid.UUID) -> int:
     """Every unread notice of the person read; how many were unread."""
-    rows = await Notice.update({Notice.read_at: _now()}).where(
-        (Notice.recipient == user_id) & Notice.read_at.is_null()
-    ).returning(Notice.id)
+    rows = (
+        await Notice.update({Notice.read_at: _now()})
+        .where((Notice.recipient == user_id) & Notice.read_at.is_null())
+        .returning(Notice.id)
+    )
     return len(rows)

@@ -31,13 +31,18 @@ def _moment(now: str | None) -> datetime | None:
 async def deliver(notice_id: str, now: str | None = None) -> str:
     """Send one notice's subscribe message, if it may go."""
     return await delivery.deliver_notice(
-        notice_id=uuid.UUID(notice_id), wechat=jobs.resource("wechat"), settings=jobs.resource("settings"), now=_moment(now)
+        notice_id=uuid.UUID(notice_id),
+        wechat=jobs.resource("wechat"),
+        settings=jobs.resource("settings"),
+        now=_moment(now),
     )
 
 
 async def flush_event_changes(digest_id: str, now: str | None = None) -> int:
     """Tell an event's registrants what changed, once its digest is due."""
-    return await digests.flush_digest(digest_id=uuid.UUID(digest_id), settings=jobs.resource("settings"), now=_moment(now))
+    return await digests.flush_digest(
+        digest_id=uuid.UUID(digest_id), settings=jobs.resource("settings"), now=_moment(now)
+    )
 
 
 async def reminder_round(now: str | None = None) -> dict[str, Any]:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any
 
 from babel.dates import format_date
 from babel.dates import format_datetime as babel_format_datetime

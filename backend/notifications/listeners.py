@@ -8,7 +8,6 @@ finds its notices already written (their key is the signal's subject) and adds n
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from backend.core import runtime
@@ -62,7 +61,12 @@ async def event_cancelled(message: SignalMessage[EventCancelled]) -> None:
     if params is None:
         return
     people = {place.user_id for place in message.payload.registrations}
-    await _post([Posting(person, NoticeKind.event_cancelled, params, f"event_cancelled:{event_id}") for person in sorted(people)])
+    await _post(
+        [
+            Posting(person, NoticeKind.event_cancelled, params, f"event_cancelled:{event_id}")
+            for person in sorted(people)
+        ]
+    )
 
 
 async def event_changed(message: SignalMessage[EventChanged]) -> None:
@@ -72,8 +76,12 @@ async def event_changed(message: SignalMessage[EventChanged]) -> None:
 async def hours_verified(message: SignalMessage[HoursVerified]) -> None:
     payload = message.payload
     params = {
-        "entry_id": str(payload.entry_id), "team_id": str(payload.team_id), "team": await sources.team_name(payload.team_id),
-        "minutes": payload.minutes, "service_date": payload.service_date.isoformat(), "entry_kind": payload.kind,
+        "entry_id": str(payload.entry_id),
+        "team_id": str(payload.team_id),
+        "team": await sources.team_name(payload.team_id),
+        "minutes": payload.minutes,
+        "service_date": payload.service_date.isoformat(),
+        "entry_kind": payload.kind,
     }
     await _post([Posting(payload.user_id, NoticeKind.hours_verified, params, f"hours_verified:{payload.entry_id}")])
 

@@ -27,7 +27,11 @@ def _event(params: texts.Params) -> dict[str, str]:
 
 
 def _shift(params: texts.Params) -> dict[str, str]:
-    return {"title": texts.shift_title(params), "time": format_datetime(texts.moment(params)), "team": texts.text(params, "team") or "-"}
+    return {
+        "title": texts.shift_title(params),
+        "time": format_datetime(texts.moment(params)),
+        "team": texts.text(params, "team") or "-",
+    }
 
 
 def _party(params: texts.Params) -> str:
@@ -66,14 +70,17 @@ def _hours(params: texts.Params) -> tuple[str, str]:
 
 def _reward(params: texts.Params) -> tuple[str, str]:
     body = _("{reward} is set aside for you. Show the pickup code {code} at {place}.").format(
-        reward=texts.text(params, "reward") or "-", code=params.get("pickup_code", ""), place=texts.text(params, "community") or "-"
+        reward=texts.text(params, "reward") or "-",
+        code=params.get("pickup_code", ""),
+        place=texts.text(params, "community") or "-",
     )
     return _("Reward ready for pickup"), body
 
 
 WORDINGS: Mapping[NoticeKind, Wording] = {
     NoticeKind.registration_confirmed: lambda p: (
-        _("Registration confirmed"), _("You have a place at {title} on {time} at {venue}.").format(**_event(p))
+        _("Registration confirmed"),
+        _("You have a place at {title} on {time} at {venue}.").format(**_event(p)),
     ),
     NoticeKind.registration_waitlisted: lambda p: (
         _("You are on the waitlist"),
@@ -82,23 +89,30 @@ WORDINGS: Mapping[NoticeKind, Wording] = {
         ),
     ),
     NoticeKind.registration_promoted: lambda p: (
-        _("You got a place"), _("A place freed up: you are now confirmed for {title} on {time} at {venue}.").format(**_event(p))
+        _("You got a place"),
+        _("A place freed up: you are now confirmed for {title} on {time} at {venue}.").format(**_event(p)),
     ),
     NoticeKind.event_changed: lambda p: (
         _("Event changed"),
-        _("{title} has changed ({changes}). It now takes place on {time} at {venue}.").format(changes=texts.changes(p), **_event(p)),
+        _("{title} has changed ({changes}). It now takes place on {time} at {venue}.").format(
+            changes=texts.changes(p), **_event(p)
+        ),
     ),
     NoticeKind.event_cancelled: lambda p: (
-        _("Event cancelled"), _("{title} on {time} has been cancelled by the organiser.").format(**_event(p))
+        _("Event cancelled"),
+        _("{title} on {time} has been cancelled by the organiser.").format(**_event(p)),
     ),
     NoticeKind.event_reminder: lambda p: (
-        _("Event reminder"), _("{title} starts in {hours} hours: {time} at {venue}.").format(hours=p.get("hours", 2), **_event(p))
+        _("Event reminder"),
+        _("{title} starts in {hours} hours: {time} at {venue}.").format(hours=p.get("hours", 2), **_event(p)),
     ),
     NoticeKind.shift_reminder: lambda p: (
-        _("Shift reminder"), _("Your shift {title} with {team} begins on {time}.").format(**_shift(p))
+        _("Shift reminder"),
+        _("Your shift {title} with {team} begins on {time}.").format(**_shift(p)),
     ),
     NoticeKind.shift_cancelled: lambda p: (
-        _("Shift cancelled"), _("The coordinator has called off the shift {title} on {time}.").format(**_shift(p))
+        _("Shift cancelled"),
+        _("The coordinator has called off the shift {title} on {time}.").format(**_shift(p)),
     ),
     NoticeKind.hours_verified: _hours,
     NoticeKind.reward_ready: _reward,
@@ -111,5 +125,11 @@ def notice_read(row: Mapping[str, Any]) -> NoticeRead:
     title, body = WORDINGS[NoticeKind(row["kind"])](params)
     references = {name: uuid.UUID(str(params[name])) for name in _REFERENCES if params.get(name)}
     return NoticeRead(
-        id=row["id"], kind=row["kind"], title=title, body=body, created_at=row["created_at"], read_at=row["read_at"], **references
+        id=row["id"],
+        kind=row["kind"],
+        title=title,
+        body=body,
+        created_at=row["created_at"],
+        read_at=row["read_at"],
+        **references,
     )

@@ -13,15 +13,24 @@ from backend.notifications.tables import Notice, OutboundMessage, SubscriptionBu
 
 async def export_notifications(user_id: uuid.UUID) -> dict[str, Any]:
     return {
-        "inbox": await Notice.select(Notice.id, Notice.kind, Notice.params, Notice.created_at, Notice.read_at).where(
-            Notice.recipient == user_id
-        ).order_by(Notice.created_at).output(load_json=True),
+        "inbox": await Notice.select(Notice.id, Notice.kind, Notice.params, Notice.created_at, Notice.read_at)
+        .where(Notice.recipient == user_id)
+        .order_by(Notice.created_at)
+        .output(load_json=True),
         "messages": await OutboundMessage.select(
-            OutboundMessage.notice, OutboundMessage.kind, OutboundMessage.status, OutboundMessage.errcode,
-            OutboundMessage.created_at, OutboundMessage.sent_at,
-        ).where(OutboundMessage.recipient == user_id).order_by(OutboundMessage.created_at),
+            OutboundMessage.notice,
+            OutboundMessage.kind,
+            OutboundMessage.status,
+            OutboundMessage.errcode,
+            OutboundMessage.created_at,
+            OutboundMessage.sent_at,
+        )
+        .where(OutboundMessage.recipient == user_id)
+        .order_by(OutboundMessage.created_at),
         "subscriptions": await SubscriptionBudget.select(
-            SubscriptionBudget.template_id, SubscriptionBudget.remaining, SubscriptionBudget.accepted_total,
+            SubscriptionBudget.template_id,
+            SubscriptionBudget.remaining,
+            SubscriptionBudget.accepted_total,
             SubscriptionBudget.updated_at,
         ).where(SubscriptionBudget.user == user_id),
     }

@@ -32,7 +32,10 @@ STRANDED_WITHIN = timedelta(hours=2)
 async def run_round(*, settings: Settings, now: datetime | None = None) -> dict[str, int]:
     """One round; what it did, by part."""
     moment = now or datetime.now(UTC)
-    done = {f"event_reminders_{hours}h": await event_reminders(settings=settings, now=moment, hours=hours) for hours in EVENT_LEADS_HOURS}
+    done = {
+        f"event_reminders_{hours}h": await event_reminders(settings=settings, now=moment, hours=hours)
+        for hours in EVENT_LEADS_HOURS
+    }
     done["shift_reminders"] = await shift_reminders(settings=settings, now=moment)
     done["change_notices"] = 0
     for digest_id in await digests.due_digests(now=moment):
@@ -68,7 +71,9 @@ async def shift_reminders(*, settings: Settings, now: datetime) -> int:
         params = shifts[place.shift_id]
         if params is not None:
             key = f"shift_reminder:{place.signup_id}"
-            postings.append(Posting(place.user_id, NoticeKind.shift_reminder, {**params, "signup_id": str(place.signup_id)}, key))
+            postings.append(
+                Posting(place.user_id, NoticeKind.shift_reminder, {**params, "signup_id": str(place.signup_id)}, key)
+            )
     return await _post_new(postings, settings, now)
 
 
@@ -82,11 +87,15 @@ async def _post_new(postings: list[Posting], settings: Settings, now: datetime) 
 
 
 async def requeue_stranded(*, now: datetime) -> int:
-    rows = await OutboundMessage.select(OutboundMessage.notice).where(
-        (OutboundMessage.status == OutboundStatus.queued.value)
-        & (OutboundMessage.attempts == 0)
-        & (OutboundMessage.created_at < now - STRANDED_AFTER)
-        & (OutboundMessage.created_at > now - STRANDED_WITHIN)
-    ).limit(500)
+    rows = (
+        await OutboundMessage.select(OutboundMessage.notice)
+        .where(
+            (OutboundMessage.status == OutboundStatus.queued.value)
+            & (OutboundMessage.attempts == 0)
+            & (OutboundMessage.created_at < now - STRANDED_AFTER)
+            & (OutboundMessage.created_at > now - STRANDED_WITHIN)
+        )
+        .limit(500)
+    )
     await inbox.queue_deliveries([row["notice"] for row in rows])
     return len(rows)

@@ -9,8 +9,17 @@ from typing import Annotated, Literal
 import msgspec
 
 NoticeKindCode = Literal[
-    "registration_confirmed", "registration_waitlisted", "registration_promoted", "event_changed", "event_cancelled",
-    "event_reminder", "shift_reminder", "shift_cancelled", "hours_verified", "reward_ready", "incident_changed",
+    "registration_confirmed",
+    "registration_waitlisted",
+    "registration_promoted",
+    "event_changed",
+    "event_cancelled",
+    "event_reminder",
+    "shift_reminder",
+    "shift_cancelled",
+    "hours_verified",
+    "reward_ready",
+    "incident_changed",
 ]
 SubscribeAnswer = Literal["accept", "reject", "ban", "filter"]
 TemplateId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -52,7 +61,12 @@ class SubscriptionResults(msgspec.Struct, forbid_unknown_fields=True):
         msgspec.Meta(
             max_length=20,
             description='each "accept" allows one more message of that template; "ban" means none until accepted again',
-            examples=[{"Xq3bT0n6lW2cQeZk8aSgY1rPm4uHfD9vJ7oNiE5tBxc": "accept", "K8pR2mW7tYxq0bV4nC6hJ1sLzD3gF9aEoUiQ5yTeMrk": "reject"}],
+            examples=[
+                {
+                    "Xq3bT0n6lW2cQeZk8aSgY1rPm4uHfD9vJ7oNiE5tBxc": "accept",
+                    "K8pR2mW7tYxq0bV4nC6hJ1sLzD3gF9aEoUiQ5yTeMrk": "reject",
+                }
+            ],
         ),
     ]
 

@@ -16,7 +16,12 @@ from backend.volunteers.api import team_name as _team_name
 
 
 def summary_params(event: EventSummary) -> dict[str, Any]:
-    return {"event_id": str(event.id), "title": event.title, "starts_at": event.starts_at.isoformat(), "venue": event.venue_name}
+    return {
+        "event_id": str(event.id),
+        "title": event.title,
+        "starts_at": event.starts_at.isoformat(),
+        "venue": event.venue_name,
+    }
 
 
 async def event_params(event_id: uuid.UUID | str) -> dict[str, Any] | None:
@@ -29,8 +34,11 @@ async def shift_params(shift_id: uuid.UUID | str) -> dict[str, Any] | None:
     if shift is None:
         return None
     return {
-        "shift_id": str(shift.id), "title": shift.title, "starts_at": shift.starts_at.isoformat(),
-        "team_id": str(shift.team_id), "team": shift.team_name,
+        "shift_id": str(shift.id),
+        "title": shift.title,
+        "starts_at": shift.starts_at.isoformat(),
+        "team_id": str(shift.team_id),
+        "team": shift.team_name,
     }
 
 
@@ -43,6 +51,9 @@ async def redemption_params(redemption_id: uuid.UUID | str) -> dict[str, Any] | 
     if found is None:
         return None
     return {
-        "redemption_id": str(found.id), "reward_id": str(found.reward_id), "reward": found.reward_name,
-        "community": found.community_name, "pickup_code": found.pickup_code,
+        "redemption_id": str(found.id),
+        "reward_id": str(found.reward_id),
+        "reward": found.reward_name,
+        "community": found.community_name,
+        "pickup_code": found.pickup_code,
     }

@@ -44,9 +44,9 @@ async def record_subscription_results(*, user_id: uuid.UUID, results: Mapping[st
             if answer == "accept":
                 await _add(user_id, template_id, now)
             elif answer == "ban":
-                await SubscriptionBudget.update({SubscriptionBudget.remaining: 0, SubscriptionBudget.updated_at: now}).where(
-                    (SubscriptionBudget.user == user_id) & (SubscriptionBudget.template_id == template_id)
-                )
+                await SubscriptionBudget.update(
+                    {SubscriptionBudget.remaining: 0, SubscriptionBudget.updated_at: now}
+                ).where((SubscriptionBudget.user == user_id) & (SubscriptionBudget.template_id == template_id))
 
 
 async def _add(user_id: uuid.UUID, template_id: str, now: datetime) -> None:
@@ -76,20 +76,29 @@ async def my_subscriptions(*, user_id: uuid.UUID, settings: Settings) -> list[di
     for kind in TEMPLATE_SETTINGS:
         template = template_for(kind, settings)
         rows.append(
-            {"kind": kind.value, "template_id": template or None, "remaining": left.get(template, 0) if template else 0,
-             "priority": priority(kind)}
+            {
+                "kind": kind.value,
+                "template_id": template or None,
+                "remaining": left.get(template, 0) if template else 0,
+                "priority": priority(kind),
+            }
         )
     return rows
 
 
 async def spend(*, user_id: uuid.UUID, template_id: str, floor: int = 1) -> bool:
     """Take one message of budget if at least ``floor`` are left; False if not."""
-    rows = await SubscriptionBudget.update(
-        {SubscriptionBudget.remaining: SubscriptionBudget.remaining - 1, SubscriptionBudget.updated_at: _now()}
-    ).where(
-        (SubscriptionBudget.user == user_id) & (SubscriptionBudget.template_id == template_id)
-        & (SubscriptionBudget.remaining >= max(1, floor))
-    ).returning(SubscriptionBudget.id)
+    rows = (
+        await SubscriptionBudget.update(
+            {SubscriptionBudget.remaining: SubscriptionBudget.remaining - 1, SubscriptionBudget.updated_at: _now()}
+        )
+        .where(
+            (SubscriptionBudget.user == user_id)
+            & (SubscriptionBudget.template_id == template_id)
+            & (SubscriptionBudget.remaining >= max(1, floor))
+        )
+        .returning(SubscriptionBudget.id)
+    )
     return bool(rows)
 
 

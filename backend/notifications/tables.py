@@ -8,7 +8,6 @@ from piccolo.columns import JSON, UUID, ForeignKey, Integer, Timestamptz, Varcha
 from piccolo.table import Table
 
 
-
 class NoticeKind(str, Enum):
     registration_confirmed = "registration_confirmed"
     registration_waitlisted = "registration_waitlisted"

@@ -56,14 +56,20 @@ class ShiftSummary:
 
 
 async def shift_summary(shift_id: uuid.UUID) -> ShiftSummary | None:
-    row = await Shift.select(Shift.id, Shift.title, Shift.starts_at, Shift.team.id, Shift.team.name).where(
-        Shift.id == shift_id
-    ).output(load_json=True).first()
+    row = (
+        await Shift.select(Shift.id, Shift.title, Shift.starts_at, Shift.team.id, Shift.team.name)
+        .where(Shift.id == shift_id)
+        .output(load_json=True)
+        .first()
+    )
     if row is None:
         return None
     return ShiftSummary(
-        id=as_uuid(row["id"]), title=row["title"] or {}, starts_at=row["starts_at"],
-        team_id=as_uuid(row["team.id"]), team_name=row["team.name"] or {},
+        id=as_uuid(row["id"]),
+        title=row["title"] or {},
+        starts_at=row["starts_at"],
+        team_id=as_uuid(row["team.id"]),
+        team_name=row["team.name"] or {},
     )
 
 
@@ -98,13 +104,19 @@ async def correction_family(entry_id: uuid.UUID) -> list[uuid.UUID]:
     return [original, *(as_uuid(r["id"]) for r in corrections)]
 
 
-async def verified_minutes_by_volunteer(*, community_id: uuid.UUID, first: date, following: date) -> dict[uuid.UUID, int]:
+async def verified_minutes_by_volunteer(
+    *, community_id: uuid.UUID, first: date, following: date
+) -> dict[uuid.UUID, int]:
     """Verified minutes served for the community's teams in [first, following), per living account."""
-    rows = await HoursEntry.select(HoursEntry.user.as_alias("user_id"), Sum(HoursEntry.minutes).as_alias("total")).where(
-        (HoursEntry.status == HoursStatus.verified.value)
-        & (HoursEntry.team.community == community_id)
-        & (HoursEntry.service_date >= first)
-        & (HoursEntry.service_date < following)
-        & HoursEntry.user.deleted_at.is_null()
-    ).group_by(HoursEntry.user)
+    rows = (
+        await HoursEntry.select(HoursEntry.user.as_alias("user_id"), Sum(HoursEntry.minutes).as_alias("total"))
+        .where(
+            (HoursEntry.status == HoursStatus.verified.value)
+            & (HoursEntry.team.community == community_id)
+            & (HoursEntry.service_date >= first)
+            & (HoursEntry.service_date < following)
+            & HoursEntry.user.deleted_at.is_null()
+        )
+        .group_by(HoursEntry.user)
+    )
     return {as_uuid(row["user_id"]): int(row["total"] or 0) for row in rows}

@@ -17,11 +17,11 @@ from typing import Any
 import structlog
 
 from backend.accounts.api import lock_person
-from backend.core.values import mask_phone
-from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
+from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.geo import distance_m
 from backend.core.i18n import N_, pick
+from backend.core.values import mask_phone
 from backend.volunteers import access
 from backend.volunteers.hours import minutes_in_window, record_shift_hours, required_minutes, shift_source_key
 from backend.volunteers.shift_schemas import (
@@ -34,7 +34,15 @@ from backend.volunteers.shift_schemas import (
     SheetRow,
 )
 from backend.volunteers.shifts import as_uuid, load_shift, shift_reads
-from backend.volunteers.tables import Checkpoint, CheckpointScan, HoursEntry, HoursKind, Shift, ShiftSignup, SignupStatus
+from backend.volunteers.tables import (
+    Checkpoint,
+    CheckpointScan,
+    HoursEntry,
+    HoursKind,
+    Shift,
+    ShiftSignup,
+    SignupStatus,
+)
 
 log = structlog.get_logger("linli.volunteers.attendance")
 
@@ -54,9 +62,16 @@ def _conflict(code: str, message: str, **params: Any) -> DomainError:
 
 async def own_signup(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> ShiftSignup:
     """The caller's live place on the shift; anyone else's answers exactly like a missing one."""
-    signup = await ShiftSignup.objects().output(load_json=True).where(
-        (ShiftSignup.shift == shift_id) & (ShiftSignup.user == user_id) & (ShiftSignup.status != SignupStatus.cancelled.value)
-    ).first()
+    signup = (
+        await ShiftSignup.objects()
+        .output(load_json=True)
+        .where(
+            (ShiftSignup.shift == shift_id)
+            & (ShiftSignup.user == user_id)
+            & (ShiftSignup.status != SignupStatus.cancelled.value)
+        )
+        .first()
+    )
     if signup is None:
         raise NotFound("signup_not_found", N_("You have no place on this shift."))
     return signup
@@ -81,12 +96,16 @@ async def check_in(
         return signup, True
     moment = now or _now()
     if moment < shift.starts_at - CHECK_IN_OPENS:
-        raise _conflict("check_in_not_open", N_("Check-in opens at {opens_at}."), opens_at=shift.starts_at - CHECK_IN_OPENS)
+        raise _conflict(
+            "check_in_not_open", N_("Check-in opens at {opens_at}."), opens_at=shift.starts_at - CHECK_IN_OPENS
+        )
     if moment >= shift.ends_at:
         raise _shift_ended()
     await _check_location(shift, latitude, longitude)
     await ShiftSignup.update({ShiftSignup.checked_in_at: moment}).where(
-        (ShiftSignup.id == signup.id) & ShiftSignup.checked_in_at.is_null() & (ShiftSignup.status == SignupStatus.signed_up.value)
+        (ShiftSignup.id == signup.id)
+        & ShiftSignup.checked_in_at.is_null()
+        & (ShiftSignup.status == SignupStatus.signed_up.value)
     )
     fresh = await own_signup(user_id=user_id, shift_id=shift.id)
     return fresh, fresh.checked_in_at != moment  # a concurrent check-in may have won
@@ -103,7 +122,9 @@ async def _check_location(shift: Shift, latitude: float | None, longitude: float
         raise DomainError("location_required", N_("Share your location to check in to this shift."), status=422)
     places = [(shift.latitude, shift.longitude)] if shift.latitude is not None and shift.longitude is not None else []
     if shift.route:
-        stops = await Checkpoint.select(Checkpoint.latitude, Checkpoint.longitude).where(Checkpoint.route == shift.route)
+        stops = await Checkpoint.select(Checkpoint.latitude, Checkpoint.longitude).where(
+            Checkpoint.route == shift.route
+        )
         places += [(row["latitude"], row["longitude"]) for row in stops]
     if not places:
         return  # nothing to measure against (the route lost its checkpoints): let the volunteer in
@@ -120,7 +141,9 @@ async def _check_location(shift: Shift, latitude: float | None, longitude: float
 # --- checkpoints ----------------------------------------------------------------------------------
 
 
-async def scan_checkpoint(*, user_id: uuid.UUID, shift_id: uuid.UUID, code: str, now: datetime | None = None) -> ScanRead:
+async def scan_checkpoint(
+    *, user_id: uuid.UUID, shift_id: uuid.UUID, code: str, now: datetime | None = None
+) -> ScanRead:
     """Scan a plate of the shift's route, in order: skipping ahead is allowed (the skipped ones
     are missed), going back is not; the same plate twice is the first scan."""
     shift = await load_shift(shift_id)
@@ -154,18 +177,25 @@ def _not_checked_in() -> DomainError:
 
 
 async def _route_checkpoints(route_id: Any) -> list[dict[str, Any]]:
-    rows = await Checkpoint.select(Checkpoint.id, Checkpoint.position, Checkpoint.name, Checkpoint.code).where(
-        Checkpoint.route == route_id
-    ).order_by(Checkpoint.position).output(load_json=True)
+    rows = (
+        await Checkpoint.select(Checkpoint.id, Checkpoint.position, Checkpoint.name, Checkpoint.code)
+        .where(Checkpoint.route == route_id)
+        .order_by(Checkpoint.position)
+        .output(load_json=True)
+    )
     return [{**row, "id": as_uuid(row["id"])} for row in rows]
 
 
 async def _scans(signup_id: uuid.UUID) -> dict[uuid.UUID, datetime]:
-    rows = await CheckpointScan.select(CheckpointScan.checkpoint, CheckpointScan.scanned_at).where(CheckpointScan.signup == signup_id)
+    rows = await CheckpointScan.select(CheckpointScan.checkpoint, CheckpointScan.scanned_at).where(
+        CheckpointScan.signup == signup_id
+    )
     return {as_uuid(row["checkpoint"]): row["scanned_at"] for row in rows}
 
 
-async def _record_scan(signup_id: uuid.UUID, checkpoint: dict[str, Any], checkpoints: list[dict[str, Any]], moment: datetime) -> bool:
+async def _record_scan(
+    signup_id: uuid.UUID, checkpoint: dict[str, Any], checkpoints: list[dict[str, Any]], moment: datetime
+) -> bool:
     scans = await _scans(signup_id)
     if checkpoint["id"] in scans:
         return True
@@ -176,7 +206,9 @@ async def _record_scan(signup_id: uuid.UUID, checkpoint: dict[str, Any], checkpo
         if following is None:
             raise _conflict("checkpoint_out_of_order", N_("You have already passed this checkpoint."), expected=None)
         raise _conflict(
-            "checkpoint_out_of_order", N_("You have already passed this checkpoint. The next one is number {expected}."), expected=following
+            "checkpoint_out_of_order",
+            N_("You have already passed this checkpoint. The next one is number {expected}."),
+            expected=following,
         )
     await CheckpointScan.insert(CheckpointScan(signup=signup_id, checkpoint=checkpoint["id"], scanned_at=moment))
     return False
@@ -190,13 +222,20 @@ def _progress(checkpoints: list[dict[str, Any]], scanned: set[uuid.UUID]) -> tup
     return following, missed
 
 
-async def _scan_read(signup_id: uuid.UUID, checkpoint: dict[str, Any], checkpoints: list[dict[str, Any]], already: bool) -> ScanRead:
+async def _scan_read(
+    signup_id: uuid.UUID, checkpoint: dict[str, Any], checkpoints: list[dict[str, Any]], already: bool
+) -> ScanRead:
     scans = await _scans(signup_id)
     following, missed = _progress(checkpoints, set(scans))
     return ScanRead(
-        checkpoint_id=checkpoint["id"], position=checkpoint["position"], name=pick(checkpoint["name"])[0],
-        scanned_at=scans[checkpoint["id"]], already_scanned=already,
-        next_checkpoint=CheckpointBrief(position=following["position"], name=pick(following["name"])[0]) if following else None,
+        checkpoint_id=checkpoint["id"],
+        position=checkpoint["position"],
+        name=pick(checkpoint["name"])[0],
+        scanned_at=scans[checkpoint["id"]],
+        already_scanned=already,
+        next_checkpoint=CheckpointBrief(position=following["position"], name=pick(following["name"])[0])
+        if following
+        else None,
         missed=missed,
     )
 
@@ -230,20 +269,32 @@ async def _close(shift: Shift, signup: ShiftSignup, *, out_at: datetime, automat
     minutes = minutes_in_window(signup.checked_in_at, out_at, shift.starts_at, shift.ends_at)
     if minutes == 0 or minutes < required_minutes(shift):
         flags.append(BELOW_RULE)
-    closed = await ShiftSignup.update({
-        ShiftSignup.checked_out_at: out_at,
-        ShiftSignup.status: SignupStatus.attended.value,
-        ShiftSignup.closed_automatically: automatic,
-        ShiftSignup.flags: flags,
-    }).where(
-        (ShiftSignup.id == signup.id) & ShiftSignup.checked_out_at.is_null() & ShiftSignup.checked_in_at.is_not_null()
-        & (ShiftSignup.status == SignupStatus.signed_up.value)
-    ).returning(ShiftSignup.id)
+    closed = (
+        await ShiftSignup.update(
+            {
+                ShiftSignup.checked_out_at: out_at,
+                ShiftSignup.status: SignupStatus.attended.value,
+                ShiftSignup.closed_automatically: automatic,
+                ShiftSignup.flags: flags,
+            }
+        )
+        .where(
+            (ShiftSignup.id == signup.id)
+            & ShiftSignup.checked_out_at.is_null()
+            & ShiftSignup.checked_in_at.is_not_null()
+            & (ShiftSignup.status == SignupStatus.signed_up.value)
+        )
+        .returning(ShiftSignup.id)
+    )
     if not closed:
         return False
     await record_shift_hours(
-        shift=shift, signup_id=signup.id, user_id=as_uuid(signup.user),
-        checked_in_at=signup.checked_in_at, checked_out_at=out_at, flags=flags,
+        shift=shift,
+        signup_id=signup.id,
+        user_id=as_uuid(signup.user),
+        checked_in_at=signup.checked_in_at,
+        checked_out_at=out_at,
+        flags=flags,
     )
     return True
 
@@ -258,17 +309,24 @@ async def _missed_at_close(shift: Shift, signup_id: uuid.UUID) -> list[int]:
 
 async def check_out_read(shift: Shift, signup: ShiftSignup) -> CheckOutRead:
     assert signup.checked_in_at is not None and signup.checked_out_at is not None
-    entry = await HoursEntry.select(HoursEntry.id, HoursEntry.status, HoursEntry.minutes).where(
-        HoursEntry.source_key == shift_source_key(as_uuid(signup.id))
-    ).first()
+    entry = (
+        await HoursEntry.select(HoursEntry.id, HoursEntry.status, HoursEntry.minutes)
+        .where(HoursEntry.source_key == shift_source_key(as_uuid(signup.id)))
+        .first()
+    )
     hours = HoursBrief(id=as_uuid(entry["id"]), status=entry["status"], minutes=entry["minutes"]) if entry else None
     return CheckOutRead(
-        signup_id=as_uuid(signup.id), shift_id=as_uuid(shift.id), status=signup.status,  # type: ignore[arg-type]
-        checked_in_at=signup.checked_in_at, checked_out_at=signup.checked_out_at,
+        signup_id=as_uuid(signup.id),
+        shift_id=as_uuid(shift.id),
+        status=signup.status,  # type: ignore[arg-type]
+        checked_in_at=signup.checked_in_at,
+        checked_out_at=signup.checked_out_at,
         closed_automatically=signup.closed_automatically,
         minutes_in_shift=minutes_in_window(signup.checked_in_at, signup.checked_out_at, shift.starts_at, shift.ends_at),
-        required_minutes=required_minutes(shift), credited_minutes=hours.minutes if hours else 0,
-        hours_entry=hours, flags=list(signup.flags or []),
+        required_minutes=required_minutes(shift),
+        credited_minutes=hours.minutes if hours else 0,
+        hours_entry=hours,
+        flags=list(signup.flags or []),
     )
 
 
@@ -279,10 +337,17 @@ async def close_forgotten_checkouts(*, now: datetime | None = None, limit: int =
     """Sign-ups checked in but never out on shifts that have ended: closed at the shift's end,
     flagged ``auto_checkout`` for the coordinator, hours pending as usual. Returns how many."""
     moment = now or _now()
-    rows = await ShiftSignup.select(ShiftSignup.id).where(
-        ShiftSignup.checked_in_at.is_not_null() & ShiftSignup.checked_out_at.is_null()
-        & (ShiftSignup.status == SignupStatus.signed_up.value) & (ShiftSignup.shift.ends_at <= moment)
-    ).order_by(ShiftSignup.created_at).limit(limit)
+    rows = (
+        await ShiftSignup.select(ShiftSignup.id)
+        .where(
+            ShiftSignup.checked_in_at.is_not_null()
+            & ShiftSignup.checked_out_at.is_null()
+            & (ShiftSignup.status == SignupStatus.signed_up.value)
+            & (ShiftSignup.shift.ends_at <= moment)
+        )
+        .order_by(ShiftSignup.created_at)
+        .limit(limit)
+    )
     closed = 0
     for row in rows:
         try:
@@ -307,9 +372,15 @@ async def _close_forgotten(signup_id: uuid.UUID) -> bool:
 async def mark_shift_no_shows(*, now: datetime | None = None) -> int:
     """Places on ended shifts that were never checked in become no-shows; returns how many."""
     ended = Shift.select(Shift.id).where(Shift.ends_at <= (now or _now()))
-    changed = await ShiftSignup.update({ShiftSignup.status: SignupStatus.no_show.value}).where(
-        (ShiftSignup.status == SignupStatus.signed_up.value) & ShiftSignup.checked_in_at.is_null() & ShiftSignup.shift.is_in(ended)
-    ).returning(ShiftSignup.id)
+    changed = (
+        await ShiftSignup.update({ShiftSignup.status: SignupStatus.no_show.value})
+        .where(
+            (ShiftSignup.status == SignupStatus.signed_up.value)
+            & ShiftSignup.checked_in_at.is_null()
+            & ShiftSignup.shift.is_in(ended)
+        )
+        .returning(ShiftSignup.id)
+    )
     return len(changed)
 
 
@@ -320,16 +391,40 @@ async def attendance_sheet(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> Attend
     """Who took a place and how they attended: for the team's coordinators only, phones masked."""
     shift = await load_shift(shift_id)
     await access.require_coordinator(user_id=user_id, team_id=shift.team)
-    rows = await ShiftSignup.select(
-        ShiftSignup.id, ShiftSignup.status, ShiftSignup.created_at, ShiftSignup.checked_in_at, ShiftSignup.checked_out_at,
-        ShiftSignup.closed_automatically, ShiftSignup.flags, ShiftSignup.user.display_name, ShiftSignup.user.phone,
-    ).where(ShiftSignup.shift == shift.id).order_by(ShiftSignup.created_at).output(load_json=True)
+    rows = (
+        await ShiftSignup.select(
+            ShiftSignup.id,
+            ShiftSignup.status,
+            ShiftSignup.created_at,
+            ShiftSignup.checked_in_at,
+            ShiftSignup.checked_out_at,
+            ShiftSignup.closed_automatically,
+            ShiftSignup.flags,
+            ShiftSignup.user.display_name,
+            ShiftSignup.user.phone,
+        )
+        .where(ShiftSignup.shift == shift.id)
+        .order_by(ShiftSignup.created_at)
+        .output(load_json=True)
+    )
     scans: dict[uuid.UUID, list[ScanBrief]] = {}
-    for scan in await CheckpointScan.select(
-        CheckpointScan.signup, CheckpointScan.scanned_at, CheckpointScan.checkpoint.position, CheckpointScan.checkpoint.name
-    ).where(CheckpointScan.signup.shift == shift.id).order_by(CheckpointScan.scanned_at).output(load_json=True):
+    for scan in (
+        await CheckpointScan.select(
+            CheckpointScan.signup,
+            CheckpointScan.scanned_at,
+            CheckpointScan.checkpoint.position,
+            CheckpointScan.checkpoint.name,
+        )
+        .where(CheckpointScan.signup.shift == shift.id)
+        .order_by(CheckpointScan.scanned_at)
+        .output(load_json=True)
+    ):
         scans.setdefault(as_uuid(scan["signup"]), []).append(
-            ScanBrief(position=scan["checkpoint.position"], name=pick(scan["checkpoint.name"])[0], scanned_at=scan["scanned_at"])
+            ScanBrief(
+                position=scan["checkpoint.position"],
+                name=pick(scan["checkpoint.name"])[0],
+                scanned_at=scan["scanned_at"],
+            )
         )
     entries = {
         as_uuid(e["signup"]): HoursBrief(id=as_uuid(e["id"]), status=e["status"], minutes=e["minutes"])
@@ -346,13 +441,23 @@ async def attendance_sheet(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> Attend
     )
 
 
-def _sheet_row(row: dict[str, Any], scans: dict[uuid.UUID, list[ScanBrief]], entries: dict[uuid.UUID, HoursBrief]) -> SheetRow:
+def _sheet_row(
+    row: dict[str, Any], scans: dict[uuid.UUID, list[ScanBrief]], entries: dict[uuid.UUID, HoursBrief]
+) -> SheetRow:
     signup_id = as_uuid(row["id"])
     entry = entries.get(signup_id)
     closed = row["checked_out_at"] is not None
     return SheetRow(
-        signup_id=signup_id, display_name=row["user.display_name"] or "", phone=mask_phone(row["user.phone"]),
-        status=row["status"], created_at=row["created_at"], checked_in_at=row["checked_in_at"],
-        checked_out_at=row["checked_out_at"], closed_automatically=row["closed_automatically"], flags=list(row["flags"] or []),
-        scans=scans.get(signup_id, []), credited_minutes=(entry.minutes if entry else 0) if closed else None, hours_entry=entry,
+        signup_id=signup_id,
+        display_name=row["user.display_name"] or "",
+        phone=mask_phone(row["user.phone"]),
+        status=row["status"],
+        created_at=row["created_at"],
+        checked_in_at=row["checked_in_at"],
+        checked_out_at=row["checked_out_at"],
+        closed_automatically=row["closed_automatically"],
+        flags=list(row["flags"] or []),
+        scans=scans.get(signup_id, []),
+        credited_minutes=(entry.minutes if entry else 0) if closed else None,
+        hours_entry=entry,
     )

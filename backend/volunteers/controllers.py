@@ -51,12 +51,22 @@ class VolunteerController(Controller):
         responses={**problems(401, 422), 200: ResponseSpec(VolunteerProfileRead, description="The profile, changed")},
     )
     async def save(
-        self, request: Request[Any, Any, Any], data: JSONBody[VolunteerProfileWrite], settings: NamedDependency[Settings]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[VolunteerProfileWrite],
+        settings: NamedDependency[Settings],
     ) -> Response[VolunteerProfileRead]:
-        profile, created = await profiles.save_profile(user_id=principal_of(request).id, data=data, secret_key=settings.secret_key)
+        profile, created = await profiles.save_profile(
+            user_id=principal_of(request).id, data=data, secret_key=settings.secret_key
+        )
         return Response(profiles.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
-    @get("/me", operation_id="get_my_volunteer_profile", summary="The caller's volunteer profile, identity masked", responses=problems(401, 404))
+    @get(
+        "/me",
+        operation_id="get_my_volunteer_profile",
+        summary="The caller's volunteer profile, identity masked",
+        responses=problems(401, 404),
+    )
     async def me(self, request: Request[Any, Any, Any]) -> VolunteerProfileRead:
         return profiles.profile_read(await profiles.get_profile(user_id=principal_of(request).id))
 
@@ -79,12 +89,16 @@ class TeamController(Controller):
     async def list_teams(
         self,
         request: Request[Any, Any, Any],
-        community_id: Annotated[uuid.UUID | None, Parameter(description="a community, or a street and its communities")] = None,
+        community_id: Annotated[
+            uuid.UUID | None, Parameter(description="a community, or a street and its communities")
+        ] = None,
         kind: TeamKind | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> list[TeamRead]:
-        return await teams.list_teams(user_id=_user_id(request), community_id=community_id, kind=kind, limit=limit, offset=offset)
+        return await teams.list_teams(
+            user_id=_user_id(request), community_id=community_id, kind=kind, limit=limit, offset=offset
+        )
 
     @post(
         operation_id="create_team",
@@ -98,7 +112,12 @@ class TeamController(Controller):
         team = await teams.create_team(user_id=principal_of(request).id, data=data)
         return await teams.read_team(user_id=principal_of(request).id, team_id=team.id)
 
-    @get("/{team_id:uuid}", operation_id="get_team", summary="One team, in the caller's language", responses=problems(404))
+    @get(
+        "/{team_id:uuid}",
+        operation_id="get_team",
+        summary="One team, in the caller's language",
+        responses=problems(404),
+    )
     async def get_one(self, request: Request[Any, Any, Any], team_id: uuid.UUID) -> TeamRead:
         return await teams.read_team(user_id=_user_id(request), team_id=team_id)
 
@@ -126,18 +145,36 @@ class MemberController(Controller):
         operation_id="join_team",
         summary="Join a team (active at once, or pending where coordinators approve); asking twice changes nothing",
         status_code=HTTP_201_CREATED,
-        responses={**problems(401, 404, 409), 200: ResponseSpec(JoinRead, description="Already asked: nothing changed")},
+        responses={
+            **problems(401, 404, 409),
+            200: ResponseSpec(JoinRead, description="Already asked: nothing changed"),
+        },
     )
     async def join(self, request: Request[Any, Any, Any], team_id: uuid.UUID) -> Response[JoinRead]:
         member, changed = await teams_members.join_team(user_id=principal_of(request).id, team_id=team_id)
         return Response(teams_members.join_read(member), status_code=HTTP_201_CREATED if changed else HTTP_200_OK)
 
-    @delete("/members/me", operation_id="leave_team", summary="Leave a team", status_code=HTTP_200_OK, responses=problems(401, 404))
+    @delete(
+        "/members/me",
+        operation_id="leave_team",
+        summary="Leave a team",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 404),
+    )
     async def leave(self, request: Request[Any, Any, Any], team_id: uuid.UUID) -> JoinRead:
-        return teams_members.join_read(await teams_members.leave_team(user_id=principal_of(request).id, team_id=team_id))
+        return teams_members.join_read(
+            await teams_members.leave_team(user_id=principal_of(request).id, team_id=team_id)
+        )
 
-    @get("/members", operation_id="list_team_members", summary="A team's members, names and phones masked (its coordinators)", responses=problems(401, 403, 404))
-    async def members(self, request: Request[Any, Any, Any], team_id: uuid.UUID, status: MemberStatus | None = None) -> list[MemberRead]:
+    @get(
+        "/members",
+        operation_id="list_team_members",
+        summary="A team's members, names and phones masked (its coordinators)",
+        responses=problems(401, 403, 404),
+    )
+    async def members(
+        self, request: Request[Any, Any, Any], team_id: uuid.UUID, status: MemberStatus | None = None
+    ) -> list[MemberRead]:
         return await teams_members.list_members(user_id=principal_of(request).id, team_id=team_id, status=status)
 
     @post(
@@ -148,7 +185,9 @@ class MemberController(Controller):
         responses=problems(401, 403, 404, 409),
     )
     async def approve(self, request: Request[Any, Any, Any], team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
-        return await teams_members.decide_member(user_id=principal_of(request).id, team_id=team_id, member_id=user_id, approve=True)
+        return await teams_members.decide_member(
+            user_id=principal_of(request).id, team_id=team_id, member_id=user_id, approve=True
+        )
 
     @post(
         "/members/{user_id:uuid}/reject",
@@ -158,7 +197,9 @@ class MemberController(Controller):
         responses=problems(401, 403, 404, 409),
     )
     async def reject(self, request: Request[Any, Any, Any], team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
-        return await teams_members.decide_member(user_id=principal_of(request).id, team_id=team_id, member_id=user_id, approve=False)
+        return await teams_members.decide_member(
+            user_id=principal_of(request).id, team_id=team_id, member_id=user_id, approve=False
+        )
 
     @put(
         "/coordinators/{user_id:uuid}",
@@ -167,7 +208,9 @@ class MemberController(Controller):
         responses=problems(401, 403, 404),
     )
     async def appoint(self, request: Request[Any, Any, Any], team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
-        return await teams_members.appoint_coordinator(user_id=principal_of(request).id, team_id=team_id, member_id=user_id)
+        return await teams_members.appoint_coordinator(
+            user_id=principal_of(request).id, team_id=team_id, member_id=user_id
+        )
 
     @delete(
         "/coordinators/{user_id:uuid}",
@@ -177,7 +220,9 @@ class MemberController(Controller):
         responses=problems(401, 403, 404),
     )
     async def dismiss(self, request: Request[Any, Any, Any], team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
-        return await teams_members.dismiss_coordinator(user_id=principal_of(request).id, team_id=team_id, member_id=user_id)
+        return await teams_members.dismiss_coordinator(
+            user_id=principal_of(request).id, team_id=team_id, member_id=user_id
+        )
 
 
 class RouteController(Controller):
@@ -193,7 +238,9 @@ class RouteController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 404, 422),
     )
-    async def create(self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[RouteCreate]) -> RouteRead:
+    async def create(
+        self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[RouteCreate]
+    ) -> RouteRead:
         return await routes.create_route(user_id=principal_of(request).id, team_id=team_id, data=data)
 
     @get(
@@ -205,7 +252,12 @@ class RouteController(Controller):
     async def list_routes(self, request: Request[Any, Any, Any], team_id: uuid.UUID) -> list[RouteRead]:
         return await routes.list_routes(user_id=principal_of(request).id, team_id=team_id)
 
-    @get("/routes/{route_id:uuid}", operation_id="get_patrol_route", summary="One patrol route with its checkpoints", responses=problems(401, 404))
+    @get(
+        "/routes/{route_id:uuid}",
+        operation_id="get_patrol_route",
+        summary="One patrol route with its checkpoints",
+        responses=problems(401, 404),
+    )
     async def get_one(self, request: Request[Any, Any, Any], route_id: uuid.UUID) -> RouteRead:
         return await routes.read_route(user_id=principal_of(request).id, route_id=route_id)
 
@@ -215,8 +267,12 @@ class RouteController(Controller):
         summary="Replace a route's checkpoints, with new codes; refused once any was scanned",
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def replace(self, request: Request[Any, Any, Any], route_id: uuid.UUID, data: JSONBody[CheckpointsReplace]) -> RouteRead:
-        return await routes.replace_checkpoints(user_id=principal_of(request).id, route_id=route_id, checkpoints=data.checkpoints)
+    async def replace(
+        self, request: Request[Any, Any, Any], route_id: uuid.UUID, data: JSONBody[CheckpointsReplace]
+    ) -> RouteRead:
+        return await routes.replace_checkpoints(
+            user_id=principal_of(request).id, route_id=route_id, checkpoints=data.checkpoints
+        )
 
     @get(
         "/routes/{route_id:uuid}/checkpoints/{checkpoint_id:uuid}/plate.png",
@@ -225,8 +281,12 @@ class RouteController(Controller):
         media_type="image/png",
         responses=problems(401, 403, 404),
     )
-    async def plate(self, request: Request[Any, Any, Any], route_id: uuid.UUID, checkpoint_id: uuid.UUID) -> Response[bytes]:
-        png = await routes.checkpoint_plate(user_id=principal_of(request).id, route_id=route_id, checkpoint_id=checkpoint_id)
+    async def plate(
+        self, request: Request[Any, Any, Any], route_id: uuid.UUID, checkpoint_id: uuid.UUID
+    ) -> Response[bytes]:
+        png = await routes.checkpoint_plate(
+            user_id=principal_of(request).id, route_id=route_id, checkpoint_id=checkpoint_id
+        )
         return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 

@@ -10,8 +10,8 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from backend.accounts.api import login_as_developer
-from backend.core.domain import DemoWorld
 from backend.core.crypto import seal
+from backend.core.domain import DemoWorld
 from backend.core.i18n import CITY_TZ
 from backend.volunteers.profiles import ID_NUMBER, REAL_NAME
 from backend.volunteers.tables import (
@@ -36,16 +36,38 @@ from backend.volunteers.tables import (
     VolunteerProfile,
 )
 
-PATROL_NAME = {"zh-Hans": "南园红袖标巡逻队", "en": "Nanyuan Red Armband Patrol", "zh-Hant": "南園紅袖標巡邏隊", "ja": "南園赤腕章パトロール隊", "ko": "난위안 붉은완장 순찰대"}
-WATCH_NAME = {"zh-Hans": "南园邻里守望队", "en": "Nanyuan Neighbourhood Watch", "zh-Hant": "南園鄰里守望隊", "ja": "南園ご近所見守り隊", "ko": "난위안 이웃지킴이"}
-LIBRARY_NAME = {"zh-Hans": "双塔分馆阅读志愿者", "en": "Shuangta Branch Library Helpers", "zh-Hant": "雙塔分館閱讀志願者", "ja": "双塔分館 図書館ボランティア", "ko": "솽타분관 도서관 도우미"}
+PATROL_NAME = {
+    "zh-Hans": "南园红袖标巡逻队",
+    "en": "Nanyuan Red Armband Patrol",
+    "zh-Hant": "南園紅袖標巡邏隊",
+    "ja": "南園赤腕章パトロール隊",
+    "ko": "난위안 붉은완장 순찰대",
+}
+WATCH_NAME = {
+    "zh-Hans": "南园邻里守望队",
+    "en": "Nanyuan Neighbourhood Watch",
+    "zh-Hant": "南園鄰里守望隊",
+    "ja": "南園ご近所見守り隊",
+    "ko": "난위안 이웃지킴이",
+}
+LIBRARY_NAME = {
+    "zh-Hans": "双塔分馆阅读志愿者",
+    "en": "Shuangta Branch Library Helpers",
+    "zh-Hant": "雙塔分館閱讀志願者",
+    "ja": "双塔分館 図書館ボランティア",
+    "ko": "솽타분관 도서관 도우미",
+}
 STOPS = [
     ("南门岗亭", "South gate booth", 31.2940, 120.6279),
     ("3幢楼道口", "Building 3 stairwell", 31.2946, 120.6285),
     ("社区活动中心", "Community centre", 31.2951, 120.6290),
     ("北门停车场", "North gate car park", 31.2957, 120.6283),
 ]
-VOLUNTEERS = [("demo-volunteer", "李华明", "11010519491231002X"), ("demo-volunteer-2", "王芳", None), ("demo-volunteer-3", "陈建国", None)]
+VOLUNTEERS = [
+    ("demo-volunteer", "李华明", "11010519491231002X"),
+    ("demo-volunteer-2", "王芳", None),
+    ("demo-volunteer-3", "陈建国", None),
+]
 
 
 def _now() -> datetime:
@@ -87,7 +109,9 @@ async def _seed(accounts: DemoWorld, *, secret_key: str) -> int:
 
 async def _volunteer(openid: str, real_name: str, id_number: str | None, secret_key: str) -> uuid.UUID:
     user, _ = await login_as_developer(openid=openid, display_name=real_name[0] + "师傅")
-    masked_name = real_name[0] + "*" * (len(real_name) - 2) + real_name[-1] if len(real_name) > 2 else real_name[0] + "*"
+    masked_name = (
+        real_name[0] + "*" * (len(real_name) - 2) + real_name[-1] if len(real_name) > 2 else real_name[0] + "*"
+    )
     await VolunteerProfile(
         user=user.id,
         real_name_sealed=seal(real_name, secret_key=secret_key, purpose=REAL_NAME),
@@ -105,10 +129,23 @@ async def _volunteer(openid: str, real_name: str, id_number: str | None, secret_
 
 
 async def _team(
-    community: uuid.UUID, kind: TeamKind, name: dict[str, str], coordinator: uuid.UUID, members: list[uuid.UUID],
-    *, join_mode: str = "open",
+    community: uuid.UUID,
+    kind: TeamKind,
+    name: dict[str, str],
+    coordinator: uuid.UUID,
+    members: list[uuid.UUID],
+    *,
+    join_mode: str = "open",
 ) -> uuid.UUID:
-    team = Team(community=community, kind=kind.value, name=name, description={}, join_mode=join_mode, created_by=coordinator, created_at=_now())
+    team = Team(
+        community=community,
+        kind=kind.value,
+        name=name,
+        description={},
+        join_mode=join_mode,
+        created_by=coordinator,
+        created_at=_now(),
+    )
     await team.save()
     await TeamMember(team=team.id, user=coordinator, role=MemberRole.coordinator.value, created_at=_now()).save()
     for member in members:
@@ -117,19 +154,40 @@ async def _team(
 
 
 async def _route(team: uuid.UUID) -> uuid.UUID:
-    route = Route(team=team, name={"zh-Hans": "南园夜巡线", "en": "Nanyuan night round"}, description={}, created_at=_now())
+    route = Route(
+        team=team, name={"zh-Hans": "南园夜巡线", "en": "Nanyuan night round"}, description={}, created_at=_now()
+    )
     await route.save()
     for position, (zh, en, lat, lng) in enumerate(STOPS, start=1):
-        code = f"NY{team.hex[:4].upper()}{position:02d}".replace("0", "8").replace("1", "7").replace("O", "Q").replace("I", "J").replace("L", "M")
-        await Checkpoint(route=route.id, position=position, name={"zh-Hans": zh, "en": en}, latitude=lat, longitude=lng, code=code).save()
+        code = (
+            f"NY{team.hex[:4].upper()}{position:02d}".replace("0", "8")
+            .replace("1", "7")
+            .replace("O", "Q")
+            .replace("I", "J")
+            .replace("L", "M")
+        )
+        await Checkpoint(
+            route=route.id, position=position, name={"zh-Hans": zh, "en": en}, latitude=lat, longitude=lng, code=code
+        ).save()
     return route.id
 
 
-async def _shift(team: uuid.UUID, route: uuid.UUID, start: datetime, coordinator: uuid.UUID, *, taken: int = 0) -> uuid.UUID:
+async def _shift(
+    team: uuid.UUID, route: uuid.UUID, start: datetime, coordinator: uuid.UUID, *, taken: int = 0
+) -> uuid.UUID:
     shift = Shift(
-        team=team, route=route, title={"zh-Hans": "南园夜间巡逻", "en": "Nanyuan evening patrol", "ja": "南園の夜間パトロール"},
-        starts_at=start, ends_at=start + timedelta(hours=2), capacity=6, seats_taken=taken,
-        latitude=STOPS[0][2], longitude=STOPS[0][3], check_in_radius_m=500, created_by=coordinator, created_at=_now(),
+        team=team,
+        route=route,
+        title={"zh-Hans": "南园夜间巡逻", "en": "Nanyuan evening patrol", "ja": "南園の夜間パトロール"},
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=6,
+        seats_taken=taken,
+        latitude=STOPS[0][2],
+        longitude=STOPS[0][3],
+        check_in_radius_m=500,
+        created_by=coordinator,
+        created_at=_now(),
     )
     await shift.save()
     return shift.id
@@ -141,19 +199,35 @@ async def _past_service(team: uuid.UUID, route: uuid.UUID, volunteer: uuid.UUID,
         start = _evening(-days)
         shift = await _shift(team, route, start, coordinator, taken=1)
         signup = ShiftSignup(
-            shift=shift, user=volunteer, status=SignupStatus.attended.value, created_at=start - timedelta(days=2),
-            checked_in_at=start, checked_out_at=start + timedelta(hours=2),
+            shift=shift,
+            user=volunteer,
+            status=SignupStatus.attended.value,
+            created_at=start - timedelta(days=2),
+            checked_in_at=start,
+            checked_out_at=start + timedelta(hours=2),
         )
         await signup.save()
         await HoursEntry(
-            user=volunteer, team=team, kind=HoursKind.shift.value, minutes=120, service_date=start.astimezone(CITY_TZ).date(),
-            content="南园夜间巡逻", shift=shift, signup=signup.id, source_key=f"shift:{signup.id}",
-            status=HoursStatus.verified.value, created_by=volunteer, created_at=start + timedelta(hours=2),
-            decided_by=coordinator, decided_at=start + timedelta(days=1),
+            user=volunteer,
+            team=team,
+            kind=HoursKind.shift.value,
+            minutes=120,
+            service_date=start.astimezone(CITY_TZ).date(),
+            content="南园夜间巡逻",
+            shift=shift,
+            signup=signup.id,
+            source_key=f"shift:{signup.id}",
+            status=HoursStatus.verified.value,
+            created_by=volunteer,
+            created_at=start + timedelta(hours=2),
+            decided_by=coordinator,
+            decided_at=start + timedelta(days=1),
         ).save()
 
 
-async def _incidents(accounts: DemoWorld, community: uuid.UUID, team: uuid.UUID, reporter: uuid.UUID, coordinator: uuid.UUID) -> None:
+async def _incidents(
+    accounts: DemoWorld, community: uuid.UUID, team: uuid.UUID, reporter: uuid.UUID, coordinator: uuid.UUID
+) -> None:
     parties = {
         IncidentKind.group_renting: (ResponsibleParty.property_company, accounts.organisations["property"]),
         IncidentKind.illegal_construction: (ResponsibleParty.city_management, accounts.organisations["chengguan"]),
@@ -163,19 +237,37 @@ async def _incidents(accounts: DemoWorld, community: uuid.UUID, team: uuid.UUID,
         await IncidentRouting(community=community, kind=kind.value, party=party.value, organisation=organisation).save()
     reported_at = _now() - timedelta(days=3)
     cases = [
-        (IncidentKind.group_renting, "5幢302夜间进出人员多，疑似群租", [IncidentStatus.reported, IncidentStatus.acknowledged, IncidentStatus.forwarded]),
+        (
+            IncidentKind.group_renting,
+            "5幢302夜间进出人员多，疑似群租",
+            [IncidentStatus.reported, IncidentStatus.acknowledged, IncidentStatus.forwarded],
+        ),
         (IncidentKind.illegal_construction, "12幢楼顶新搭彩钢棚", [IncidentStatus.reported]),
     ]
     for kind, text, steps in cases:
         party, organisation = parties[kind]
         incident = Incident(
-            reporter=reporter, community=community, team=team, kind=kind.value, text=text, latitude=31.2950, longitude=120.6288,
-            party=party.value, party_organisation=organisation, status=steps[-1].value, created_at=reported_at, updated_at=reported_at,
+            reporter=reporter,
+            community=community,
+            team=team,
+            kind=kind.value,
+            text=text,
+            latitude=31.2950,
+            longitude=120.6288,
+            party=party.value,
+            party_organisation=organisation,
+            status=steps[-1].value,
+            created_at=reported_at,
+            updated_at=reported_at,
         )
         await incident.save()
         for hour, step in enumerate(steps):
             actor, role = (reporter, "reporter") if step is IncidentStatus.reported else (coordinator, "coordinator")
             await IncidentChange(
-                incident=incident.id, status=step.value, actor=actor, actor_role=role, party=party.value,
+                incident=incident.id,
+                status=step.value,
+                actor=actor,
+                actor_role=role,
+                party=party.value,
                 created_at=reported_at + timedelta(hours=hour),
             ).save()

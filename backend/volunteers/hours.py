@@ -147,9 +147,11 @@ def milestone_level(verified_minutes: int, milestones: tuple[int, ...]) -> tuple
 
 async def hours_totals(*, user_id: uuid.UUID, milestones: tuple[int, ...]) -> Totals:
     """A balance is a sum: verified rows (corrections included) and, apart, what still waits."""
-    rows = await HoursEntry.select(HoursEntry.status, Sum(HoursEntry.minutes).as_alias("minutes")).where(
-        HoursEntry.user == user_id
-    ).group_by(HoursEntry.status)
+    rows = (
+        await HoursEntry.select(HoursEntry.status, Sum(HoursEntry.minutes).as_alias("minutes"))
+        .where(HoursEntry.user == user_id)
+        .group_by(HoursEntry.status)
+    )
     by_status = {row["status"]: int(row["minutes"] or 0) for row in rows}
     verified = by_status.get(HoursStatus.verified.value, 0)
     level, following = milestone_level(verified, milestones)
@@ -162,9 +164,11 @@ async def my_entries(
     """The caller's entries, newest first, and the cursor of the next page (None at the end)."""
     query = HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.user == user_id)
     if before is not None:
-        anchor = await HoursEntry.select(HoursEntry.created_at).where(
-            (HoursEntry.id == before) & (HoursEntry.user == user_id)
-        ).first()
+        anchor = (
+            await HoursEntry.select(HoursEntry.created_at)
+            .where((HoursEntry.id == before) & (HoursEntry.user == user_id))
+            .first()
+        )
         if anchor is None:
             raise DomainError("invalid_cursor", N_("This page cursor is not valid."), status=400)
         query = query.where(
@@ -323,12 +327,19 @@ def _check_service_date(service_date: date) -> None:
 def required_reason(reason: str) -> str:
     text = reason.strip()
     if len(text) < 2:
-        raise DomainError("reason_required", N_("Give a reason of at least {limit} characters."), params={"limit": 2}, status=422)
+        raise DomainError(
+            "reason_required", N_("Give a reason of at least {limit} characters."), params={"limit": 2}, status=422
+        )
     return text
 
 
 async def _by_source_key(source_key: str) -> dict[str, Any] | None:
-    return await HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.source_key == source_key).first()
+    return (
+        await HoursEntry.select(*ENTRY_COLUMNS)
+        .output(load_json=True)
+        .where(HoursEntry.source_key == source_key)
+        .first()
+    )
 
 
 def _same_request(row: dict[str, Any], team_id: uuid.UUID, volunteer_id: uuid.UUID, minutes: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from backend.core.auth import principal_of, requires_login
 from backend.core.i18n import get_locale
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
+from backend.settings import Settings
 from backend.volunteers import hours, hours_decisions, hours_presenters, records
 from backend.volunteers.hours_csv import team_month_csv
 from backend.volunteers.hours_schemas import (
@@ -31,9 +32,10 @@ from backend.volunteers.hours_schemas import (
     TeamHoursEntryRead,
 )
 from backend.volunteers.records_pdf import record_pdf
-from backend.settings import Settings
 
-MonthParam = Annotated[str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, by service date (city time)")]
+MonthParam = Annotated[
+    str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, by service date (city time)")
+]
 IdempotencyKey = Annotated[str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=100)]
 
 
@@ -43,15 +45,28 @@ class HoursController(Controller):
     guards = [requires_login]
     security = [{"bearer": []}]
 
-    @get("/me/hours", operation_id="my_hours", summary="The caller's hours ledger, totals and star level", responses=problems(400, 401))
+    @get(
+        "/me/hours",
+        operation_id="my_hours",
+        summary="The caller's hours ledger, totals and star level",
+        responses=problems(400, 401),
+    )
     async def mine(
-        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings],
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        before: Annotated[uuid.UUID | None, Parameter(description="an entry id: the entries after it in the list")] = None,
+        before: Annotated[
+            uuid.UUID | None, Parameter(description="an entry id: the entries after it in the list")
+        ] = None,
         offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> MyHoursRead:
         rows, totals, following = await hours.my_hours(
-            user_id=principal_of(request).id, milestones=settings.milestone_hours, limit=limit, before=before, offset=offset
+            user_id=principal_of(request).id,
+            milestones=settings.milestone_hours,
+            limit=limit,
+            before=before,
+            offset=offset,
         )
         return hours_presenters.my_hours_read(rows, totals, following)
 
@@ -66,7 +81,11 @@ class HoursController(Controller):
         issued = await records.issue_record(user_id=principal_of(request).id, secret_key=settings.secret_key)
         body = await record_pdf(issued, locale=get_locale(), public_base_url=settings.public_base_url)
         disposition = f'attachment; filename="service-record-{issued.record.record_number}.pdf"'
-        return Response(body, media_type="application/pdf", headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
+        return Response(
+            body,
+            media_type="application/pdf",
+            headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+        )
 
     @post(
         "/teams/{team_id:uuid}/hours",
@@ -76,11 +95,21 @@ class HoursController(Controller):
         responses=problems(401, 403, 404, 422),
     )
     async def add(
-        self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[ManualHoursCreate], idempotency_key: IdempotencyKey = None
+        self,
+        request: Request[Any, Any, Any],
+        team_id: uuid.UUID,
+        data: JSONBody[ManualHoursCreate],
+        idempotency_key: IdempotencyKey = None,
     ) -> HoursEntryRead:
         row = await hours.add_manual_entry(
-            user_id=principal_of(request).id, team_id=team_id, volunteer_id=data.user_id, minutes=data.minutes,
-            service_date=data.service_date, content=data.content, reason=data.reason, idempotency_key=idempotency_key,
+            user_id=principal_of(request).id,
+            team_id=team_id,
+            volunteer_id=data.user_id,
+            minutes=data.minutes,
+            service_date=data.service_date,
+            content=data.content,
+            reason=data.reason,
+            idempotency_key=idempotency_key,
         )
         return hours_presenters.entry_read(row)
 
@@ -91,8 +120,13 @@ class HoursController(Controller):
         responses=problems(401, 403, 404, 422),
     )
     async def team(
-        self, request: Request[Any, Any, Any], team_id: uuid.UUID, status: HoursStatusCode | None = None, month: MonthParam | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 200, offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
+        self,
+        request: Request[Any, Any, Any],
+        team_id: uuid.UUID,
+        status: HoursStatusCode | None = None,
+        month: MonthParam | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 200,
+        offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> list[TeamHoursEntryRead]:
         rows = await hours.team_entries(
             user_id=principal_of(request).id, team_id=team_id, status=status, month=month, limit=limit, offset=offset
@@ -129,8 +163,12 @@ class HoursController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 422),
     )
-    async def verify_many(self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[HoursVerifyMany]) -> HoursVerifiedMany:
-        outcome = await hours_decisions.verify_entries(user_id=principal_of(request).id, team_id=team_id, entry_ids=data.entry_ids)
+    async def verify_many(
+        self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[HoursVerifyMany]
+    ) -> HoursVerifiedMany:
+        outcome = await hours_decisions.verify_entries(
+            user_id=principal_of(request).id, team_id=team_id, entry_ids=data.entry_ids
+        )
         return hours_presenters.bulk_read(outcome)
 
     @post(
@@ -140,7 +178,9 @@ class HoursController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def reject(self, request: Request[Any, Any, Any], entry_id: uuid.UUID, data: JSONBody[HoursReject]) -> HoursEntryRead:
+    async def reject(
+        self, request: Request[Any, Any, Any], entry_id: uuid.UUID, data: JSONBody[HoursReject]
+    ) -> HoursEntryRead:
         row = await hours_decisions.reject_entry(user_id=principal_of(request).id, entry_id=entry_id, note=data.note)
         return hours_presenters.entry_read(row)
 
@@ -152,10 +192,18 @@ class HoursController(Controller):
         responses=problems(401, 403, 404, 409, 422),
     )
     async def correct(
-        self, request: Request[Any, Any, Any], entry_id: uuid.UUID, data: JSONBody[HoursCorrectionCreate], idempotency_key: IdempotencyKey = None
+        self,
+        request: Request[Any, Any, Any],
+        entry_id: uuid.UUID,
+        data: JSONBody[HoursCorrectionCreate],
+        idempotency_key: IdempotencyKey = None,
     ) -> HoursEntryRead:
         row = await hours_decisions.correct_entry(
-            user_id=principal_of(request).id, entry_id=entry_id, minutes=data.minutes, reason=data.reason, idempotency_key=idempotency_key
+            user_id=principal_of(request).id,
+            entry_id=entry_id,
+            minutes=data.minutes,
+            reason=data.reason,
+            idempotency_key=idempotency_key,
         )
         return hours_presenters.entry_read(row)
 

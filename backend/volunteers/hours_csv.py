@@ -11,10 +11,20 @@ from backend.volunteers.hours import as_uuid, hours_of, team_entries
 from backend.volunteers.hours_presenters import kind_name, status_name
 from backend.volunteers.tables import HoursStatus
 
+
 def _header() -> list[str]:
     return [
-        _("Date"), _("Volunteer"), _("Real name (masked)"), _("Kind"), _("Minutes"), _("Hours"),
-        _("Status"), _("Content"), _("Reason"), _("Decided by"), _("Decided at"),
+        _("Date"),
+        _("Volunteer"),
+        _("Real name (masked)"),
+        _("Kind"),
+        _("Minutes"),
+        _("Hours"),
+        _("Status"),
+        _("Content"),
+        _("Reason"),
+        _("Decided by"),
+        _("Decided at"),
     ]
 
 

@@ -60,7 +60,9 @@ async def _decidable(user_id: uuid.UUID, entry_id: uuid.UUID) -> tuple[HoursEntr
     return entry, team
 
 
-def _payload(row: dict[str, Any], community_id: uuid.UUID, verified_by: uuid.UUID, verified_at: datetime) -> HoursVerified:
+def _payload(
+    row: dict[str, Any], community_id: uuid.UUID, verified_by: uuid.UUID, verified_at: datetime
+) -> HoursVerified:
     return HoursVerified(
         entry_id=row["id"],
         user_id=row["user"],
@@ -77,14 +79,25 @@ def _payload(row: dict[str, Any], community_id: uuid.UUID, verified_by: uuid.UUI
 async def _verify_pending(entry_ids: list[uuid.UUID], team: Team, user_id: uuid.UUID) -> list[uuid.UUID]:
     """Inside ``signals.atomic()``: verify what is still pending and announce exactly that."""
     now = _now()
-    rows = await HoursEntry.update(
-        {HoursEntry.status: HoursStatus.verified.value, HoursEntry.decided_by: user_id, HoursEntry.decided_at: now}
-    ).where(
-        HoursEntry.id.is_in(entry_ids)
-        & (HoursEntry.team == team.id)
-        & (HoursEntry.user != user_id)
-        & (HoursEntry.status == HoursStatus.pending.value)
-    ).returning(HoursEntry.id, HoursEntry.user, HoursEntry.team, HoursEntry.kind, HoursEntry.minutes, HoursEntry.service_date)
+    rows = (
+        await HoursEntry.update(
+            {HoursEntry.status: HoursStatus.verified.value, HoursEntry.decided_by: user_id, HoursEntry.decided_at: now}
+        )
+        .where(
+            HoursEntry.id.is_in(entry_ids)
+            & (HoursEntry.team == team.id)
+            & (HoursEntry.user != user_id)
+            & (HoursEntry.status == HoursStatus.pending.value)
+        )
+        .returning(
+            HoursEntry.id,
+            HoursEntry.user,
+            HoursEntry.team,
+            HoursEntry.kind,
+            HoursEntry.minutes,
+            HoursEntry.service_date,
+        )
+    )
     for row in rows:
         await signals.emit(_payload(row, team.community, user_id, now))
     return [as_uuid(row["id"]) for row in rows]
@@ -144,14 +157,18 @@ async def reject_entry(*, user_id: uuid.UUID, entry_id: uuid.UUID, note: str) ->
     """Reject a pending entry with a note the volunteer reads; a decision is written once."""
     entry, _team = await _decidable(user_id, entry_id)
     text = required_reason(note)
-    changed = await HoursEntry.update(
-        {
-            HoursEntry.status: HoursStatus.rejected.value,
-            HoursEntry.decided_by: user_id,
-            HoursEntry.decided_at: _now(),
-            HoursEntry.decision_note: text,
-        }
-    ).where((HoursEntry.id == entry.id) & (HoursEntry.status == HoursStatus.pending.value)).returning(HoursEntry.id)
+    changed = (
+        await HoursEntry.update(
+            {
+                HoursEntry.status: HoursStatus.rejected.value,
+                HoursEntry.decided_by: user_id,
+                HoursEntry.decided_at: _now(),
+                HoursEntry.decision_note: text,
+            }
+        )
+        .where((HoursEntry.id == entry.id) & (HoursEntry.status == HoursStatus.pending.value))
+        .returning(HoursEntry.id)
+    )
     if not changed:
         raise _decided()
     return await entry_row(entry.id)
@@ -241,8 +258,12 @@ async def _write_correction(
     )
     await HoursEntry.insert(correction)
     row = {
-        "id": correction.id, "user": entry.user, "team": entry.team, "kind": correction.kind,
-        "minutes": minutes, "service_date": entry.service_date,
+        "id": correction.id,
+        "user": entry.user,
+        "team": entry.team,
+        "kind": correction.kind,
+        "minutes": minutes,
+        "service_date": entry.service_date,
     }
     await signals.emit(_payload(row, team.community, user_id, now))
     return correction.id

@@ -8,7 +8,6 @@ from typing import Any
 from backend.core.i18n import N_, _, pick
 from backend.volunteers.hours import Totals, as_uuid, hours_of
 from backend.volunteers.hours_decisions import BulkOutcome
-from backend.volunteers.records import ISSUER
 from backend.volunteers.hours_schemas import (
     HoursEntryRead,
     HoursSkipped,
@@ -20,6 +19,7 @@ from backend.volunteers.hours_schemas import (
     ServiceRecordCheck,
     TeamHoursEntryRead,
 )
+from backend.volunteers.records import ISSUER
 from backend.volunteers.tables import ServiceRecord
 
 KIND_NAMES: Mapping[str, str] = {

@@ -12,7 +12,10 @@ HoursKindCode = Literal["shift", "manual", "correction"]
 HoursStatusCode = Literal["pending", "verified", "rejected"]
 
 Reason = Annotated[
-    str, msgspec.Meta(min_length=2, max_length=500, examples=["忘记签到，带队老师可以证明"], description="why; the verifier reads it")
+    str,
+    msgspec.Meta(
+        min_length=2, max_length=500, examples=["忘记签到，带队老师可以证明"], description="why; the verifier reads it"
+    ),
 ]
 
 
@@ -22,9 +25,13 @@ Reason = Annotated[
 class ManualHoursCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Claim hours in a team (no ``user_id``), or, as its coordinator, enter them for a member."""
 
-    user_id: Annotated[uuid.UUID | None, msgspec.Meta(description="the member the hours are for; leave out to claim your own")] = None
+    user_id: Annotated[
+        uuid.UUID | None, msgspec.Meta(description="the member the hours are for; leave out to claim your own")
+    ] = None
     minutes: Annotated[int, msgspec.Meta(ge=1, le=1440, examples=[120])]
-    service_date: Annotated[date, msgspec.Meta(description="the day served, in city time; the last 365 days", examples=["2026-11-20"])]
+    service_date: Annotated[
+        date, msgspec.Meta(description="the day served, in city time; the last 365 days", examples=["2026-11-20"])
+    ]
     content: Annotated[str, msgspec.Meta(max_length=200, examples=["重阳节社区敬老活动引导"])] = ""
     reason: Reason
 

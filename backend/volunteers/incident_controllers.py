@@ -58,26 +58,47 @@ class IncidentController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 404, 422),
     )
-    async def report(self, request: Request[Any, Any, Any], data: JSONBody[IncidentCreate], wechat: NamedDependency[WechatClient]) -> IncidentRead:
+    async def report(
+        self, request: Request[Any, Any, Any], data: JSONBody[IncidentCreate], wechat: NamedDependency[WechatClient]
+    ) -> IncidentRead:
         user_id = principal_of(request).id
         incident_id = await incidents.report_incident(user_id=user_id, data=data, wechat=wechat)
         return await incident_queries.read_incident(user_id=user_id, incident_id=incident_id)
 
-    @get(operation_id="list_incidents", summary="My reports, the incidents I coordinate, or those handed to my organisations", responses=problems(401))
+    @get(
+        operation_id="list_incidents",
+        summary="My reports, the incidents I coordinate, or those handed to my organisations",
+        responses=problems(401),
+    )
     async def list_incidents(
         self,
         request: Request[Any, Any, Any],
-        list_scope: Annotated[IncidentScope, Parameter(query="scope", description="mine: reported by me; coordinating; assigned: forwarded to my organisations")] = "mine",
+        list_scope: Annotated[
+            IncidentScope,
+            Parameter(
+                query="scope", description="mine: reported by me; coordinating; assigned: forwarded to my organisations"
+            ),
+        ] = "mine",
         status: IncidentStatus | None = None,
         community_id: uuid.UUID | None = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> IncidentPage:
         return await incident_queries.list_incidents(
-            user_id=principal_of(request).id, scope=list_scope, status=status, community_id=community_id, limit=limit, offset=offset
+            user_id=principal_of(request).id,
+            scope=list_scope,
+            status=status,
+            community_id=community_id,
+            limit=limit,
+            offset=offset,
         )
 
-    @get("/{incident_id:uuid}", operation_id="get_incident", summary="One incident and its history, as the caller may see it", responses=problems(401, 404))
+    @get(
+        "/{incident_id:uuid}",
+        operation_id="get_incident",
+        summary="One incident and its history, as the caller may see it",
+        responses=problems(401, 404),
+    )
     async def get_incident(self, request: Request[Any, Any, Any], incident_id: uuid.UUID) -> IncidentRead:
         return await incident_queries.read_incident(user_id=principal_of(request).id, incident_id=incident_id)
 
@@ -87,7 +108,9 @@ class IncidentController(Controller):
         summary="Acknowledge, forward or resolve an incident, with a note",
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def update(self, request: Request[Any, Any, Any], incident_id: uuid.UUID, data: JSONBody[IncidentUpdate]) -> IncidentRead:
+    async def update(
+        self, request: Request[Any, Any, Any], incident_id: uuid.UUID, data: JSONBody[IncidentUpdate]
+    ) -> IncidentRead:
         user_id = principal_of(request).id
         await incidents.change_incident_status(user_id=user_id, incident_id=incident_id, change=data)
         return await incident_queries.read_incident(user_id=user_id, incident_id=incident_id)
@@ -109,8 +132,11 @@ class IncidentController(Controller):
         limits = ImageLimits(max_bytes=settings.max_image_bytes)
         image = await _read_upload(data.file, limits.max_bytes)
         urls = await incidents.set_incident_photo(
-            user_id=principal_of(request).id, incident_id=incident_id, data=image,
-            store=MediaStore(settings.media_root), limits=limits,
+            user_id=principal_of(request).id,
+            incident_id=incident_id,
+            data=image,
+            store=MediaStore(settings.media_root),
+            limits=limits,
         )
         return IncidentPhotoRead(photo_urls=urls)
 
@@ -121,7 +147,11 @@ class IncidentRoutingController(Controller):
     guards = [requires_login]
     security = [{"bearer": []}]
 
-    @get(operation_id="get_incident_routing", summary="Which party acts on each kind of incident in a community", responses=problems(401, 403, 404))
+    @get(
+        operation_id="get_incident_routing",
+        summary="Which party acts on each kind of incident in a community",
+        responses=problems(401, 403, 404),
+    )
     async def get_routing(self, request: Request[Any, Any, Any], community_id: uuid.UUID) -> list[RoutingRead]:
         return await incidents.incident_routing(user_id=principal_of(request).id, community_id=community_id)
 
@@ -131,8 +161,12 @@ class IncidentRoutingController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def set_routing(self, request: Request[Any, Any, Any], community_id: uuid.UUID, data: JSONBody[IncidentRoutingPut]) -> list[RoutingRead]:
-        return await incidents.set_incident_routing(user_id=principal_of(request).id, community_id=community_id, rules=data.routes)
+    async def set_routing(
+        self, request: Request[Any, Any, Any], community_id: uuid.UUID, data: JSONBody[IncidentRoutingPut]
+    ) -> list[RoutingRead]:
+        return await incidents.set_incident_routing(
+            user_id=principal_of(request).id, community_id=community_id, rules=data.routes
+        )
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [IncidentController, IncidentRoutingController]

@@ -156,7 +156,9 @@ def _ref(organisation_id: uuid.UUID | None, names: Mapping[uuid.UUID, str]) -> N
     return NamedRef(id=organisation_id, name=names.get(organisation_id, ""))
 
 
-def _fields(row: Mapping[str, Any], view: IncidentView, orgs: Mapping[uuid.UUID, str], people: Mapping[uuid.UUID, str]) -> dict[str, Any]:
+def _fields(
+    row: Mapping[str, Any], view: IncidentView, orgs: Mapping[uuid.UUID, str], people: Mapping[uuid.UUID, str]
+) -> dict[str, Any]:
     held = row["moderation"] == Moderation.held.value
     party_view = view == "responsible_party"
     return {
@@ -191,14 +193,18 @@ async def _present(rows: list[dict[str, Any]], view: IncidentView) -> list[dict[
 
 
 async def _history(incident_id: uuid.UUID, view: IncidentView) -> list[IncidentChangeRead]:
-    rows = await IncidentChange.select(
-        IncidentChange.status,
-        IncidentChange.actor_role,
-        IncidentChange.note,
-        IncidentChange.party,
-        IncidentChange.created_at,
-        IncidentChange.actor.display_name.as_alias("actor_name"),
-    ).where(IncidentChange.incident == incident_id).order_by(IncidentChange.created_at)
+    rows = (
+        await IncidentChange.select(
+            IncidentChange.status,
+            IncidentChange.actor_role,
+            IncidentChange.note,
+            IncidentChange.party,
+            IncidentChange.created_at,
+            IncidentChange.actor.display_name.as_alias("actor_name"),
+        )
+        .where(IncidentChange.incident == incident_id)
+        .order_by(IncidentChange.created_at)
+    )
     return [
         IncidentChangeRead(
             status=row["status"],

@@ -27,7 +27,9 @@ class IncidentCreate(msgspec.Struct, forbid_unknown_fields=True):
     text: Annotated[
         str,
         msgspec.Meta(
-            min_length=1, max_length=TEXT_MAX, description="what and where, in the reporter's words",
+            min_length=1,
+            max_length=TEXT_MAX,
+            description="what and where, in the reporter's words",
             examples=["3号楼东侧绿地被围起来堆放建材，已有一周。"],
         ),
     ]
@@ -62,10 +64,16 @@ class IncidentRoutingPut(msgspec.Struct, forbid_unknown_fields=True):
         msgspec.Meta(
             max_length=len(IncidentKind),
             description="each kind at most once",
-            examples=[[
-                {"kind": "noise", "party": "police", "organisation_id": "5d2a7c1e-3b4f-4e8a-9d6c-1f2e3a4b5c6d"},
-                {"kind": "group_renting", "party": "property_company", "organisation_id": "7e1b2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e"},
-            ]],
+            examples=[
+                [
+                    {"kind": "noise", "party": "police", "organisation_id": "5d2a7c1e-3b4f-4e8a-9d6c-1f2e3a4b5c6d"},
+                    {
+                        "kind": "group_renting",
+                        "party": "property_company",
+                        "organisation_id": "7e1b2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+                    },
+                ]
+            ],
         ),
     ]
 
@@ -136,6 +144,11 @@ class IncidentPhotoRead(msgspec.Struct):
         dict[str, str],
         msgspec.Meta(
             description="rendition (w<width>.webp / w<width>.jpg) → URL",
-            examples=[{"w480.webp": "/media/incidents/3f0c9a1b2d4e5f60-w480.webp", "w480.jpg": "/media/incidents/3f0c9a1b2d4e5f60-w480.jpg"}],
+            examples=[
+                {
+                    "w480.webp": "/media/incidents/3f0c9a1b2d4e5f60-w480.webp",
+                    "w480.jpg": "/media/incidents/3f0c9a1b2d4e5f60-w480.jpg",
+                }
+            ],
         ),
     ]

@@ -124,9 +124,11 @@ async def _team_and_shift(
 
 async def route_for(*, community_id: uuid.UUID, kind: str) -> tuple[str, uuid.UUID | None]:
     """The party that acts on this kind in this community, and its organisation."""
-    row = await IncidentRouting.select(IncidentRouting.party, IncidentRouting.organisation).where(
-        (IncidentRouting.community == community_id) & (IncidentRouting.kind == kind)
-    ).first()
+    row = (
+        await IncidentRouting.select(IncidentRouting.party, IncidentRouting.organisation)
+        .where((IncidentRouting.community == community_id) & (IncidentRouting.kind == kind))
+        .first()
+    )
     party, organisation = (row["party"], row["organisation"]) if row else (DEFAULT_PARTY.value, None)
     return party, _party_organisation(party, organisation, community_id)
 
@@ -147,22 +149,39 @@ async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: W
     community = await _community(data.community_id)
     text = _clean_text(data.text)
     if (data.latitude is None) != (data.longitude is None):
-        raise DomainError("incident_location_incomplete", N_("Send both latitude and longitude, or neither."), status=422)
+        raise DomainError(
+            "incident_location_incomplete", N_("Send both latitude and longitude, or neither."), status=422
+        )
     team_id, shift_id = await _team_and_shift(community, data.team_id, data.shift_id)
     moderation = await _moderate(wechat, user_id, text)  # outside the transaction: a network call
     party, organisation = await route_for(community_id=community["id"], kind=data.kind.value)
     now = _now()
     incident = Incident(
-        reporter=user_id, community=community["id"], team=team_id, shift=shift_id, kind=data.kind.value,
-        text=text, moderation=moderation.value, photo={}, latitude=data.latitude, longitude=data.longitude,
-        party=party, party_organisation=organisation, status=IncidentStatus.reported.value,
-        created_at=now, updated_at=now,
+        reporter=user_id,
+        community=community["id"],
+        team=team_id,
+        shift=shift_id,
+        kind=data.kind.value,
+        text=text,
+        moderation=moderation.value,
+        photo={},
+        latitude=data.latitude,
+        longitude=data.longitude,
+        party=party,
+        party_organisation=organisation,
+        status=IncidentStatus.reported.value,
+        created_at=now,
+        updated_at=now,
     )
     async with signals.atomic():
         await incident.save()
         await IncidentChange(
-            incident=incident.id, status=IncidentStatus.reported.value, actor=user_id,
-            actor_role="reporter", party=party, created_at=now,
+            incident=incident.id,
+            status=IncidentStatus.reported.value,
+            actor=user_id,
+            actor_role="reporter",
+            party=party,
+            created_at=now,
         ).save()
         await signals.emit(_changed(incident.id, user_id, IncidentStatus.reported.value, party))
     return incident.id
@@ -179,9 +198,11 @@ async def set_incident_photo(
     image = await process_image(data, limits=limits)
     photo = {r.key: f"{PHOTO_FOLDER}/{r.filename}" for r in image.renditions}
     await store.write_many({photo[r.key]: r.data for r in image.renditions})
-    updated = await Incident.update({Incident.photo: photo, Incident.updated_at: _now()}).where(
-        (Incident.id == incident_id) & (Incident.status == IncidentStatus.reported.value)
-    ).returning(Incident.id)
+    updated = (
+        await Incident.update({Incident.photo: photo, Incident.updated_at: _now()})
+        .where((Incident.id == incident_id) & (Incident.status == IncidentStatus.reported.value))
+        .returning(Incident.id)
+    )
     if not updated:
         _check_photo_open(IncidentStatus.acknowledged.value)  # a coordinator took it up meanwhile
     return {name: media_url(path) for name, path in photo.items()}
@@ -239,21 +260,30 @@ async def change_incident_status(*, user_id: uuid.UUID, incident_id: uuid.UUID, 
     party, organisation = await _forward_to(row, change)
     now = _now()
     values: dict[Any, Any] = {
-        Incident.status: target.value, Incident.updated_at: now,
-        Incident.party: party, Incident.party_organisation: organisation,
+        Incident.status: target.value,
+        Incident.updated_at: now,
+        Incident.party: party,
+        Incident.party_organisation: organisation,
     }
     if target is IncidentStatus.acknowledged:
         values[Incident.moderation] = Moderation.clear.value  # a coordinator has read it
     async with signals.atomic():
-        moved = await Incident.update(values).where(
-            (Incident.id == incident_id) & (Incident.status == source.value)
-        ).returning(Incident.id)
+        moved = (
+            await Incident.update(values)
+            .where((Incident.id == incident_id) & (Incident.status == source.value))
+            .returning(Incident.id)
+        )
         if not moved:
             current = await Incident.select(Incident.status).where(Incident.id == incident_id).first()
             raise _transition_invalid(current["status"] if current else source.value, target.value)
         await IncidentChange(
-            incident=incident_id, status=target.value, actor=user_id, actor_role=actor_role,
-            note=change.note.strip(), party=party, created_at=now,
+            incident=incident_id,
+            status=target.value,
+            actor=user_id,
+            actor_role=actor_role,
+            note=change.note.strip(),
+            party=party,
+            created_at=now,
         ).save()
         await signals.emit(_changed(incident_id, row["reporter"], target.value, party))
 
@@ -271,15 +301,22 @@ async def _routing_community(user_id: uuid.UUID, community_id: uuid.UUID) -> dic
 async def incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID) -> list[RoutingRead]:
     """Every kind with the party that acts on it here (the residents' committee where unset)."""
     await _routing_community(user_id, community_id)
-    rows = await IncidentRouting.select(IncidentRouting.kind, IncidentRouting.party, IncidentRouting.organisation).where(
-        IncidentRouting.community == community_id
-    )
+    rows = await IncidentRouting.select(
+        IncidentRouting.kind, IncidentRouting.party, IncidentRouting.organisation
+    ).where(IncidentRouting.community == community_id)
     rules = {row["kind"]: row for row in rows}
     routes = []
     for kind in KIND_NAMES:
         rule = rules.get(kind.value)
         party = rule["party"] if rule else DEFAULT_PARTY.value
-        routes.append((kind.value, party, _party_organisation(party, rule["organisation"] if rule else None, community_id), rule is None))
+        routes.append(
+            (
+                kind.value,
+                party,
+                _party_organisation(party, rule["organisation"] if rule else None, community_id),
+                rule is None,
+            )
+        )
     names = await organisation_names(organisation for _, _, organisation, _ in routes)
     return [
         RoutingRead(
@@ -294,15 +331,19 @@ async def incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID) -> li
     ]
 
 
-async def set_incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID, rules: list[RoutingRule]) -> list[RoutingRead]:
+async def set_incident_routing(
+    *, user_id: uuid.UUID, community_id: uuid.UUID, rules: list[RoutingRule]
+) -> list[RoutingRead]:
     """Replace a community's routing; kinds left out go back to the residents' committee."""
     await _routing_community(user_id, community_id)
     kinds = [rule.kind for rule in rules]
     if len(set(kinds)) != len(kinds):
         duplicate = next(kind for kind in kinds if kinds.count(kind) > 1)
         raise DomainError(
-            "incident_routing_duplicate", N_("Each kind of incident can be routed only once."),
-            params={"kind": duplicate.value}, status=422,
+            "incident_routing_duplicate",
+            N_("Each kind of incident can be routed only once."),
+            params={"kind": duplicate.value},
+            status=422,
         )
     organisations = list({rule.organisation_id for rule in rules if rule.organisation_id is not None})
     if organisations and len(await organisation_names(organisations)) != len(organisations):
@@ -311,12 +352,21 @@ async def set_incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID, r
         async with transaction(IncidentRouting._meta.db):
             await IncidentRouting.delete().where(IncidentRouting.community == community_id)
             if rules:
-                await IncidentRouting.insert(*[
-                    IncidentRouting(community=community_id, kind=r.kind.value, party=r.party.value, organisation=r.organisation_id)
-                    for r in rules
-                ])
+                await IncidentRouting.insert(
+                    *[
+                        IncidentRouting(
+                            community=community_id,
+                            kind=r.kind.value,
+                            party=r.party.value,
+                            organisation=r.organisation_id,
+                        )
+                        for r in rules
+                    ]
+                )
     except UNIQUE_VIOLATIONS:
         raise DomainError(
-            "incident_routing_conflict", N_("Someone else changed this routing at the same time. Please try again."), status=409
+            "incident_routing_conflict",
+            N_("Someone else changed this routing at the same time. Please try again."),
+            status=409,
         ) from None
     return await incident_routing(user_id=user_id, community_id=community_id)

@@ -34,36 +34,78 @@ async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
     return {
         "profile": await _profile(user_id, secret_key),
         "team_memberships": await TeamMember.select(
-            TeamMember.team, TeamMember.team.name.as_alias("team_name"), TeamMember.role, TeamMember.status,
-            TeamMember.created_at, TeamMember.decided_at,
-        ).where(TeamMember.user == user_id).output(load_json=True),
+            TeamMember.team,
+            TeamMember.team.name.as_alias("team_name"),
+            TeamMember.role,
+            TeamMember.status,
+            TeamMember.created_at,
+            TeamMember.decided_at,
+        )
+        .where(TeamMember.user == user_id)
+        .output(load_json=True),
         "shift_signups": await ShiftSignup.select(
-            ShiftSignup.id, ShiftSignup.shift, ShiftSignup.shift.title.as_alias("shift_title"),
-            ShiftSignup.shift.starts_at.as_alias("shift_starts_at"), ShiftSignup.status, ShiftSignup.created_at,
-            ShiftSignup.cancelled_at, ShiftSignup.checked_in_at, ShiftSignup.checked_out_at,
-            ShiftSignup.closed_automatically, ShiftSignup.flags,
-        ).where(ShiftSignup.user == user_id).output(load_json=True),
+            ShiftSignup.id,
+            ShiftSignup.shift,
+            ShiftSignup.shift.title.as_alias("shift_title"),
+            ShiftSignup.shift.starts_at.as_alias("shift_starts_at"),
+            ShiftSignup.status,
+            ShiftSignup.created_at,
+            ShiftSignup.cancelled_at,
+            ShiftSignup.checked_in_at,
+            ShiftSignup.checked_out_at,
+            ShiftSignup.closed_automatically,
+            ShiftSignup.flags,
+        )
+        .where(ShiftSignup.user == user_id)
+        .output(load_json=True),
         "checkpoint_scans": await CheckpointScan.select(
-            CheckpointScan.signup, CheckpointScan.checkpoint.name.as_alias("checkpoint_name"), CheckpointScan.scanned_at,
-        ).where(CheckpointScan.signup.user == user_id).output(load_json=True),
+            CheckpointScan.signup,
+            CheckpointScan.checkpoint.name.as_alias("checkpoint_name"),
+            CheckpointScan.scanned_at,
+        )
+        .where(CheckpointScan.signup.user == user_id)
+        .output(load_json=True),
         "hours": await HoursEntry.select(
-            HoursEntry.id, HoursEntry.team, HoursEntry.kind, HoursEntry.minutes, HoursEntry.service_date,
-            HoursEntry.content, HoursEntry.reason, HoursEntry.status, HoursEntry.corrects, HoursEntry.created_at,
+            HoursEntry.id,
+            HoursEntry.team,
+            HoursEntry.kind,
+            HoursEntry.minutes,
+            HoursEntry.service_date,
+            HoursEntry.content,
+            HoursEntry.reason,
+            HoursEntry.status,
+            HoursEntry.corrects,
+            HoursEntry.created_at,
             HoursEntry.decided_at,
-        ).where(HoursEntry.user == user_id).output(load_json=True),
+        )
+        .where(HoursEntry.user == user_id)
+        .output(load_json=True),
         "service_records": await ServiceRecord.select(
-            ServiceRecord.record_number, ServiceRecord.code, ServiceRecord.issued_at, ServiceRecord.total_minutes,
-            ServiceRecord.period_start, ServiceRecord.period_end,
+            ServiceRecord.record_number,
+            ServiceRecord.code,
+            ServiceRecord.issued_at,
+            ServiceRecord.total_minutes,
+            ServiceRecord.period_start,
+            ServiceRecord.period_end,
         ).where(ServiceRecord.user == user_id),
         "incidents_reported": await _incidents(user_id),
     }
 
 
 async def _profile(user_id: uuid.UUID, secret_key: str) -> dict[str, Any] | None:
-    row = await VolunteerProfile.select(
-        VolunteerProfile.id_document, VolunteerProfile.id_number_masked, VolunteerProfile.skills,
-        VolunteerProfile.languages, VolunteerProfile.consented_at, VolunteerProfile.created_at,
-    ).where(VolunteerProfile.user == user_id).output(load_json=True).first()
+    row = (
+        await VolunteerProfile.select(
+            VolunteerProfile.id_document,
+            VolunteerProfile.id_number_masked,
+            VolunteerProfile.skills,
+            VolunteerProfile.languages,
+            VolunteerProfile.consented_at,
+            VolunteerProfile.created_at,
+        )
+        .where(VolunteerProfile.user == user_id)
+        .output(load_json=True)
+        .first()
+    )
     if row is None:
         return None
     identity = await identity_for_record(user_id=user_id, secret_key=secret_key)
@@ -72,14 +114,31 @@ async def _profile(user_id: uuid.UUID, secret_key: str) -> dict[str, Any] | None
 
 
 async def _incidents(user_id: uuid.UUID) -> list[dict[str, Any]]:
-    incidents = await Incident.select(
-        Incident.id, Incident.community, Incident.kind, Incident.text, Incident.photo, Incident.latitude,
-        Incident.longitude, Incident.status, Incident.party, Incident.created_at, Incident.updated_at,
-    ).where(Incident.reporter == user_id).output(load_json=True)
+    incidents = (
+        await Incident.select(
+            Incident.id,
+            Incident.community,
+            Incident.kind,
+            Incident.text,
+            Incident.photo,
+            Incident.latitude,
+            Incident.longitude,
+            Incident.status,
+            Incident.party,
+            Incident.created_at,
+            Incident.updated_at,
+        )
+        .where(Incident.reporter == user_id)
+        .output(load_json=True)
+    )
     for incident in incidents:
-        incident["history"] = await IncidentChange.select(
-            IncidentChange.status, IncidentChange.actor_role, IncidentChange.note, IncidentChange.created_at
-        ).where(IncidentChange.incident == incident["id"]).order_by(IncidentChange.created_at)
+        incident["history"] = (
+            await IncidentChange.select(
+                IncidentChange.status, IncidentChange.actor_role, IncidentChange.note, IncidentChange.created_at
+            )
+            .where(IncidentChange.incident == incident["id"])
+            .order_by(IncidentChange.created_at)
+        )
     return incidents
 
 

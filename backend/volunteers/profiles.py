@@ -17,7 +17,7 @@ import msgspec
 
 from backend.accounts.api import lock_person
 from backend.core.crypto import SealBroken, seal, unseal
-from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
+from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_, _
 from backend.volunteers.schemas import VolunteerProfileRead, VolunteerProfileWrite
@@ -53,9 +53,13 @@ class RecordIdentity:
 
 async def identity_for_record(*, user_id: uuid.UUID, secret_key: str) -> RecordIdentity | None:
     """The identity printed on a service record; None without a profile holding a real name."""
-    row = await VolunteerProfile.select(
-        VolunteerProfile.real_name_sealed, VolunteerProfile.id_document, VolunteerProfile.id_number_masked
-    ).where(VolunteerProfile.user == user_id).first()
+    row = (
+        await VolunteerProfile.select(
+            VolunteerProfile.real_name_sealed, VolunteerProfile.id_document, VolunteerProfile.id_number_masked
+        )
+        .where(VolunteerProfile.user == user_id)
+        .first()
+    )
     if row is None or not row["real_name_sealed"]:
         return None
     try:
@@ -123,9 +127,7 @@ def _clean_id_number(document: IdDocument, raw: str) -> str:
                 status=422,
             )
     elif not _OTHER_DOCUMENT.match(number):
-        raise DomainError(
-            "id_number_invalid", N_("A document number has 5 to 20 letters or digits."), status=422
-        )
+        raise DomainError("id_number_invalid", N_("A document number has 5 to 20 letters or digits."), status=422)
     return number
 
 
@@ -165,7 +167,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def save_profile(*, user_id: uuid.UUID, data: VolunteerProfileWrite, secret_key: str) -> tuple[VolunteerProfile, bool]:
+async def save_profile(
+    *, user_id: uuid.UUID, data: VolunteerProfileWrite, secret_key: str
+) -> tuple[VolunteerProfile, bool]:
     """Opt in, or change the profile; consent is asked every time. (profile, created)."""
     changes = _changes(data, secret_key)
     engine = VolunteerProfile._meta.db
@@ -177,11 +181,15 @@ async def save_profile(*, user_id: uuid.UUID, data: VolunteerProfileWrite, secre
             if created:
                 await _insert(user_id, changes)
             else:
-                await VolunteerProfile.update({**changes, VolunteerProfile.updated_at: _now()}).where(VolunteerProfile.user == user_id)
+                await VolunteerProfile.update({**changes, VolunteerProfile.updated_at: _now()}).where(
+                    VolunteerProfile.user == user_id
+                )
     except UNIQUE_VIOLATIONS:
         # A race the lock should prevent; the other save made the row, so this one changes it.
         created = False
-        await VolunteerProfile.update({**changes, VolunteerProfile.updated_at: _now()}).where(VolunteerProfile.user == user_id)
+        await VolunteerProfile.update({**changes, VolunteerProfile.updated_at: _now()}).where(
+            VolunteerProfile.user == user_id
+        )
     return await get_profile(user_id=user_id), created
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from backend.accounts.api import lock_person
-from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
+from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_
 from backend.volunteers.hours import as_uuid
@@ -98,13 +98,19 @@ def _fingerprint(entries: list[dict[str, Any]]) -> str:
 
 
 async def _record_by_fingerprint(user_id: uuid.UUID, fingerprint: str) -> ServiceRecord | None:
-    return await ServiceRecord.objects().output(load_json=True).where(
-        (ServiceRecord.user == user_id) & (ServiceRecord.fingerprint == fingerprint)
-    ).order_by(ServiceRecord.issued_at).first()
+    return (
+        await ServiceRecord.objects()
+        .output(load_json=True)
+        .where((ServiceRecord.user == user_id) & (ServiceRecord.fingerprint == fingerprint))
+        .order_by(ServiceRecord.issued_at)
+        .first()
+    )
 
 
 async def _holder_masked(user_id: uuid.UUID, identity: RecordIdentity) -> str:
-    row = await VolunteerProfile.select(VolunteerProfile.real_name_masked).where(VolunteerProfile.user == user_id).first()
+    row = (
+        await VolunteerProfile.select(VolunteerProfile.real_name_masked).where(VolunteerProfile.user == user_id).first()
+    )
     return (row or {}).get("real_name_masked") or mask_name(identity.real_name)
 
 
@@ -154,9 +160,11 @@ async def _summary(entries: list[dict[str, Any]]) -> dict[str, Any]:
         team = per_team.setdefault(as_uuid(entry["team"]), {"minutes": 0, "shifts": 0})
         team["minutes"] += entry["minutes"]
         team["shifts"] += 1 if entry["kind"] == HoursKind.shift.value else 0
-    rows = await Team.select(
-        Team.id, Team.name, Team.community, Team.community.name.as_alias("community_name")
-    ).output(load_json=True).where(Team.id.is_in(list(per_team)))
+    rows = (
+        await Team.select(Team.id, Team.name, Team.community, Team.community.name.as_alias("community_name"))
+        .output(load_json=True)
+        .where(Team.id.is_in(list(per_team)))
+    )
     teams, organisations = [], {}
     for row in sorted(rows, key=lambda r: -per_team[as_uuid(r["id"])]["minutes"]):
         served = per_team[as_uuid(row["id"])]
@@ -164,10 +172,16 @@ async def _summary(entries: list[dict[str, Any]]) -> dict[str, Any]:
             continue  # corrected away entirely: nothing to state
         community = str(row["community"])
         organisations.setdefault(community, row["community_name"])
-        teams.append({
-            "team_id": str(row["id"]), "name": row["name"], "community_id": community,
-            "community": row["community_name"], "minutes": served["minutes"], "shifts": served["shifts"],
-        })
+        teams.append(
+            {
+                "team_id": str(row["id"]),
+                "name": row["name"],
+                "community_id": community,
+                "community": row["community_name"],
+                "minutes": served["minutes"],
+                "shifts": served["shifts"],
+            }
+        )
     return {"teams": teams, "organisations": [{"id": key, "name": name} for key, name in organisations.items()]}
 
 
@@ -180,4 +194,3 @@ async def check_record(*, code: str) -> ServiceRecord:
     if record is None:
         raise NotFound("record_not_found", N_("No service record carries this code."))
     return record
-

@@ -66,8 +66,12 @@ async def _insert_checkpoints(route_id: uuid.UUID, checkpoints: list[CheckpointW
         codes.add(new_code())
     rows = [
         Checkpoint(
-            route=route_id, position=position, name=clean_text(stop.name, required=_name_required()),
-            latitude=stop.latitude, longitude=stop.longitude, code=code,
+            route=route_id,
+            position=position,
+            name=clean_text(stop.name, required=_name_required()),
+            latitude=stop.latitude,
+            longitude=stop.longitude,
+            code=code,
         )
         for position, (stop, code) in enumerate(zip(checkpoints, codes, strict=True), start=1)
     ]
@@ -81,7 +85,9 @@ async def create_route(*, user_id: uuid.UUID, team_id: uuid.UUID, data: RouteCre
     route_id = uuid.uuid4()
 
     async def write() -> None:
-        await Route(id=route_id, team=team_id, name=name, description=clean_text(data.description), created_at=_now()).save()
+        await Route(
+            id=route_id, team=team_id, name=name, description=clean_text(data.description), created_at=_now()
+        ).save()
         await _insert_checkpoints(route_id, data.checkpoints)
 
     await _with_fresh_codes(write)
@@ -119,9 +125,12 @@ async def read_route(*, user_id: uuid.UUID, route_id: uuid.UUID) -> RouteRead:
 async def _reads(routes: list[Route], with_codes: bool) -> list[RouteRead]:
     if not routes:
         return []
-    rows = await Checkpoint.select().output(load_json=True).where(
-        Checkpoint.route.is_in([route.id for route in routes])
-    ).order_by(Checkpoint.position)
+    rows = (
+        await Checkpoint.select()
+        .output(load_json=True)
+        .where(Checkpoint.route.is_in([route.id for route in routes]))
+        .order_by(Checkpoint.position)
+    )
     stops: dict[uuid.UUID, list[CheckpointRead]] = {}
     for row in rows:
         stops.setdefault(row["route"], []).append(_checkpoint_read(row, with_codes))
@@ -130,20 +139,31 @@ async def _reads(routes: list[Route], with_codes: bool) -> list[RouteRead]:
 
 def _checkpoint_read(row: dict[str, Any], with_code: bool) -> CheckpointRead:
     return CheckpointRead(
-        id=row["id"], position=row["position"], name=pick(row["name"])[0],
-        latitude=row["latitude"], longitude=row["longitude"], code=row["code"] if with_code else None,
+        id=row["id"],
+        position=row["position"],
+        name=pick(row["name"])[0],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        code=row["code"] if with_code else None,
     )
 
 
 def _route_read(route: Route, checkpoints: list[CheckpointRead]) -> RouteRead:
     name, served = pick(route.name)
     return RouteRead(
-        id=route.id, team_id=route.team, name=name, locale=served,  # type: ignore[arg-type]
-        description=pick(route.description, served)[0], checkpoints=checkpoints, created_at=route.created_at,
+        id=route.id,
+        team_id=route.team,
+        name=name,
+        locale=served,  # type: ignore[arg-type]
+        description=pick(route.description, served)[0],
+        checkpoints=checkpoints,
+        created_at=route.created_at,
     )
 
 
-async def replace_checkpoints(*, user_id: uuid.UUID, route_id: uuid.UUID, checkpoints: list[CheckpointWrite]) -> RouteRead:
+async def replace_checkpoints(
+    *, user_id: uuid.UUID, route_id: uuid.UUID, checkpoints: list[CheckpointWrite]
+) -> RouteRead:
     """A new list of checkpoints with new codes; refused once any plate of the route was scanned
     (the scans, and the hours checked against them, must keep pointing at what was walked)."""
     route, coordinator = await _visible_route(user_id, route_id)
@@ -155,7 +175,9 @@ async def replace_checkpoints(*, user_id: uuid.UUID, route_id: uuid.UUID, checkp
         await lock_row(engine, Route._meta.tablename, route.id)  # two replacements queue here
         if await CheckpointScan.exists().where(CheckpointScan.checkpoint.route == route.id):
             raise DomainError(
-                "route_in_use", N_("Checkpoints of this route have been scanned already. Make a new route instead."), status=409
+                "route_in_use",
+                N_("Checkpoints of this route have been scanned already. Make a new route instead."),
+                status=409,
             )
         await Checkpoint.delete().where(Checkpoint.route == route.id)
         await _insert_checkpoints(route.id, checkpoints)
@@ -172,15 +194,23 @@ async def checkpoint_plate(*, user_id: uuid.UUID, route_id: uuid.UUID, checkpoin
     route, coordinator = await _visible_route(user_id, route_id)
     if not coordinator:
         raise Forbidden()
-    row = await Checkpoint.select().output(load_json=True).where(
-        (Checkpoint.id == checkpoint_id) & (Checkpoint.route == route.id)
-    ).first()
+    row = (
+        await Checkpoint.select()
+        .output(load_json=True)
+        .where((Checkpoint.id == checkpoint_id) & (Checkpoint.route == route.id))
+        .first()
+    )
     if row is None:
         raise NotFound("checkpoint_not_found", N_("This checkpoint does not exist."))
     name, served = pick(row["name"])
     heading = _("Patrol checkpoint {position}").format(position=row["position"])
     return await asyncio.to_thread(
-        render_plate, code=row["code"], heading=heading, name=name, locale=served or get_locale(), heading_locale=get_locale()
+        render_plate,
+        code=row["code"],
+        heading=heading,
+        name=name,
+        locale=served or get_locale(),
+        heading_locale=get_locale(),
     )
 
 
@@ -204,7 +234,9 @@ def render_plate(*, code: str, heading: str, name: str, locale: str, heading_loc
     draw.text((centre, 40), heading, font=_font(32, heading_locale, bold=True), fill="black", anchor="mm")
     plate.paste(qr, ((PLATE_WIDTH - qr.width) // 2, 70 + (QR_SIDE - qr.height) // 2))
     name_font = _font(36, locale, bold=True)
-    shown = fonts.ellipsize(name, name_font, PLATE_WIDTH - 40) if isinstance(name_font, ImageFont.FreeTypeFont) else name
+    shown = (
+        fonts.ellipsize(name, name_font, PLATE_WIDTH - 40) if isinstance(name_font, ImageFont.FreeTypeFont) else name
+    )
     draw.text((centre, QR_SIDE + 120), shown, font=name_font, fill="black", anchor="mm")
     draw.text((centre, QR_SIDE + 190), f"{code[:4]} {code[4:]}", font=_font(40, "en"), fill="black", anchor="mm")
     buffer = io.BytesIO()

@@ -44,12 +44,20 @@ class VolunteerProfileWrite(msgspec.Struct, forbid_unknown_fields=True):
 
     Fields left out keep their current value; ``id_document`` and ``id_number`` go together."""
 
-    consent: Annotated[bool, msgspec.Meta(description="agreement to the volunteer terms and the use of this data", examples=[True])]
+    consent: Annotated[
+        bool, msgspec.Meta(description="agreement to the volunteer terms and the use of this data", examples=[True])
+    ]
     real_name: Annotated[str, msgspec.Meta(max_length=64, examples=["张晓明"])] | msgspec.UnsetType = msgspec.UNSET
     id_document: IdDocument | msgspec.UnsetType = msgspec.UNSET
-    id_number: Annotated[str, msgspec.Meta(max_length=32, examples=["11010519491231002X"])] | msgspec.UnsetType = msgspec.UNSET
-    skills: Annotated[list[Skill], msgspec.Meta(max_length=20, examples=[["急救", "手语"]])] | msgspec.UnsetType = msgspec.UNSET
-    languages: Annotated[list[LanguageTag], msgspec.Meta(max_length=10, examples=[["zh", "wuu", "en"]])] | msgspec.UnsetType = msgspec.UNSET
+    id_number: Annotated[str, msgspec.Meta(max_length=32, examples=["11010519491231002X"])] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    skills: Annotated[list[Skill], msgspec.Meta(max_length=20, examples=[["急救", "手语"]])] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    languages: (
+        Annotated[list[LanguageTag], msgspec.Meta(max_length=10, examples=[["zh", "wuu", "en"]])] | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 class VolunteerProfileRead(msgspec.Struct):
@@ -71,12 +79,17 @@ class VolunteerProfileRead(msgspec.Struct):
 
 
 class TeamCreate(msgspec.Struct, forbid_unknown_fields=True):
-    community_id: Annotated[uuid.UUID, msgspec.Meta(description="a community or a street", examples=["0b9c2a52-6f1e-4a8e-9d4b-2f5b8c1d7e60"])]
+    community_id: Annotated[
+        uuid.UUID,
+        msgspec.Meta(description="a community or a street", examples=["0b9c2a52-6f1e-4a8e-9d4b-2f5b8c1d7e60"]),
+    ]
     kind: TeamKind
     name: TeamName  # type: ignore[valid-type]
     description: TeamDescription = {}  # type: ignore[valid-type]
     join_mode: JoinMode = JoinMode.open
-    coordinator_user_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=20, description="people who coordinate the team from the start")] = []
+    coordinator_user_ids: Annotated[
+        list[uuid.UUID], msgspec.Meta(max_length=20, description="people who coordinate the team from the start")
+    ] = []
 
 
 class TeamUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -108,7 +121,9 @@ class TeamRead(msgspec.Struct):
     join_mode: JoinMode
     member_count: Annotated[int, msgspec.Meta(description="active members, coordinators included")]
     coordinator_names: list[str]
-    my_membership: Annotated[MembershipBrief | None, msgspec.Meta(description="the caller's place; null when none or logged out")]
+    my_membership: Annotated[
+        MembershipBrief | None, msgspec.Meta(description="the caller's place; null when none or logged out")
+    ]
 
 
 class JoinRead(msgspec.Struct):
@@ -149,10 +164,12 @@ Checkpoints = Annotated[
         min_length=1,
         max_length=50,
         description="the stops in walking order",
-        examples=[[
-            {"name": {"zh-Hans": "南门岗亭", "en": "South gate booth"}, "latitude": 31.2946, "longitude": 120.6285},
-            {"name": {"zh-Hans": "河边凉亭", "en": "Canal pavilion"}, "latitude": 31.2958, "longitude": 120.6291},
-        ]],
+        examples=[
+            [
+                {"name": {"zh-Hans": "南门岗亭", "en": "South gate booth"}, "latitude": 31.2946, "longitude": 120.6285},
+                {"name": {"zh-Hans": "河边凉亭", "en": "Canal pavilion"}, "latitude": 31.2958, "longitude": 120.6291},
+            ]
+        ],
     ),
 ]
 

@@ -30,7 +30,9 @@ from backend.volunteers.shift_schemas import (
 from backend.volunteers.tables import ShiftSignup
 
 SIGNUP_RATE = rate_limit("signup", setting="signup_rate_limit", per_user=True)
-CheckpointCode = Annotated[str, Parameter(min_length=1, max_length=32, description="the code printed on the plate; any case")]
+CheckpointCode = Annotated[
+    str, Parameter(min_length=1, max_length=32, description="the code printed on the plate; any case")
+]
 
 
 def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
@@ -44,9 +46,13 @@ async def _read(request: Request[Any, Any, Any], shift: Any) -> ShiftRead:
 
 def _signup_read(signup: ShiftSignup) -> SignupRead:
     return SignupRead(
-        id=shifts.as_uuid(signup.id), shift_id=shifts.as_uuid(signup.shift), status=signup.status,  # type: ignore[arg-type]
-        created_at=signup.created_at, cancelled_at=signup.cancelled_at,
-        checked_in_at=signup.checked_in_at, checked_out_at=signup.checked_out_at,
+        id=shifts.as_uuid(signup.id),
+        shift_id=shifts.as_uuid(signup.shift),
+        status=signup.status,  # type: ignore[arg-type]
+        created_at=signup.created_at,
+        cancelled_at=signup.cancelled_at,
+        checked_in_at=signup.checked_in_at,
+        checked_out_at=signup.checked_out_at,
     )
 
 
@@ -63,27 +69,46 @@ class ShiftController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 404, 422),
     )
-    async def create(self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[ShiftCreate]) -> ShiftRead:
+    async def create(
+        self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[ShiftCreate]
+    ) -> ShiftRead:
         shift = await shifts.create_shift(user_id=principal_of(request).id, team_id=team_id, data=data)
         return await _read(request, shift)
 
-    @get("/shifts", operation_id="list_shifts", summary="Shifts by start time (not over yet, unless ?from= says otherwise)", responses=problems(401))
+    @get(
+        "/shifts",
+        operation_id="list_shifts",
+        summary="Shifts by start time (not over yet, unless ?from= says otherwise)",
+        responses=problems(401),
+    )
     async def list_shifts(
         self,
         request: Request[Any, Any, Any],
         team_id: uuid.UUID | None = None,
-        starts_from: Annotated[datetime | None, Parameter(query="from", description="shifts starting at or after")] = None,
+        starts_from: Annotated[
+            datetime | None, Parameter(query="from", description="shifts starting at or after")
+        ] = None,
         starts_to: Annotated[datetime | None, Parameter(query="to", description="shifts starting before")] = None,
         mine: Annotated[bool, Parameter(description="only shifts the caller holds a place on (log in)")] = False,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
     ) -> list[ShiftRead]:
         user_id = principal_of(request).id if mine else _user_id(request)
         found = await shifts.list_shifts(
-            user_id=user_id, team_id=team_id, starts_from=as_city_time(starts_from), starts_to=as_city_time(starts_to), mine=mine, limit=limit
+            user_id=user_id,
+            team_id=team_id,
+            starts_from=as_city_time(starts_from),
+            starts_to=as_city_time(starts_to),
+            mine=mine,
+            limit=limit,
         )
         return await shifts.shift_reads(found, user_id=user_id)
 
-    @get("/shifts/{shift_id:uuid}", operation_id="get_shift", summary="One shift, with the caller's own place", responses=problems(404))
+    @get(
+        "/shifts/{shift_id:uuid}",
+        operation_id="get_shift",
+        summary="One shift, with the caller's own place",
+        responses=problems(404),
+    )
     async def get_shift(self, request: Request[Any, Any, Any], shift_id: uuid.UUID) -> ShiftRead:
         return await _read(request, await shifts.load_shift(shift_id))
 
@@ -112,15 +137,22 @@ class SignupController(Controller):
         summary="Take a place on a shift of one's team; Idempotency-Key makes retries safe (201 new, 200 repeated)",
         guards=[SIGNUP_RATE],
         status_code=HTTP_201_CREATED,
-        responses={**problems(401, 403, 404, 409, 422, 429), 200: ResponseSpec(SignupRead, description="A repeated sign-up: the place already taken")},
+        responses={
+            **problems(401, 403, 404, 409, 422, 429),
+            200: ResponseSpec(SignupRead, description="A repeated sign-up: the place already taken"),
+        },
     )
     async def sign_up(
         self,
         request: Request[Any, Any, Any],
         shift_id: uuid.UUID,
-        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)] = None,
+        idempotency_key: Annotated[
+            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
+        ] = None,
     ) -> Response[SignupRead]:
-        signup, created = await shifts.sign_up(user_id=principal_of(request).id, shift_id=shift_id, idempotency_key=idempotency_key)
+        signup, created = await shifts.sign_up(
+            user_id=principal_of(request).id, shift_id=shift_id, idempotency_key=idempotency_key
+        )
         return Response(_signup_read(signup), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @delete(
@@ -150,12 +182,19 @@ class SignupController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409, 422),
     )
-    async def check_in(self, request: Request[Any, Any, Any], shift_id: uuid.UUID, data: JSONBody[CheckInCreate | None] = None) -> CheckInRead:
+    async def check_in(
+        self, request: Request[Any, Any, Any], shift_id: uuid.UUID, data: JSONBody[CheckInCreate | None] = None
+    ) -> CheckInRead:
         where = data or CheckInCreate()
         signup, already = await attendance.check_in(
             user_id=principal_of(request).id, shift_id=shift_id, latitude=where.latitude, longitude=where.longitude
         )
-        return CheckInRead(signup_id=shifts.as_uuid(signup.id), shift_id=shift_id, checked_in_at=signup.checked_in_at, already_checked_in=already)  # type: ignore[arg-type]
+        return CheckInRead(
+            signup_id=shifts.as_uuid(signup.id),
+            shift_id=shift_id,
+            checked_in_at=signup.checked_in_at,
+            already_checked_in=already,
+        )  # type: ignore[arg-type]
 
     @post(
         "/checkpoints/{code:str}/scan",

@@ -18,7 +18,9 @@ Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90, examples=[31.2946])]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180, examples=[120.6285])]
 ShiftTime = Annotated[
     datetime,
-    msgspec.Meta(description="with an offset, or city time (Asia/Shanghai) without one", examples=["2026-12-05T19:00:00+08:00"]),
+    msgspec.Meta(
+        description="with an offset, or city time (Asia/Shanghai) without one", examples=["2026-12-05T19:00:00+08:00"]
+    ),
 ]
 ShiftTitle = Annotated[
     dict[LocaleCode, Annotated[str, msgspec.Meta(min_length=1, max_length=120)]],
@@ -37,13 +39,25 @@ class ShiftCreate(msgspec.Struct, forbid_unknown_fields=True):
     capacity: Annotated[int, msgspec.Meta(ge=1, le=500, examples=[6])]
     route_id: uuid.UUID | None = None
     min_attendance_percent: Annotated[
-        int, msgspec.Meta(ge=1, le=100, description="share of the shift a volunteer must be there for hours to count", examples=[60])
+        int,
+        msgspec.Meta(
+            ge=1, le=100, description="share of the shift a volunteer must be there for hours to count", examples=[60]
+        ),
     ] = 60
     latitude: Latitude | None = None  # the meeting point (GCJ-02), when it is not the route
     longitude: Longitude | None = None
-    check_in_radius_m: Annotated[
-        int, msgspec.Meta(ge=20, le=5000, description="check-in only this close to the meeting point or a checkpoint", examples=[300])
-    ] | None = None
+    check_in_radius_m: (
+        Annotated[
+            int,
+            msgspec.Meta(
+                ge=20,
+                le=5000,
+                description="check-in only this close to the meeting point or a checkpoint",
+                examples=[300],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class TeamBrief(msgspec.Struct):
@@ -117,7 +131,9 @@ class ScanRead(msgspec.Struct):
     name: str
     scanned_at: datetime
     already_scanned: bool
-    next_checkpoint: Annotated[CheckpointBrief | None, msgspec.Meta(description="null once the last checkpoint is scanned")]
+    next_checkpoint: Annotated[
+        CheckpointBrief | None, msgspec.Meta(description="null once the last checkpoint is scanned")
+    ]
     missed: Annotated[list[int], msgspec.Meta(description="positions skipped so far")]
 
 
@@ -137,7 +153,9 @@ class CheckOutRead(msgspec.Struct):
     minutes_in_shift: Annotated[int, msgspec.Meta(description="whole minutes present inside the shift window")]
     required_minutes: Annotated[int, msgspec.Meta(description="the least that counts (the shift's attendance rule)")]
     credited_minutes: int
-    hours_entry: Annotated[HoursBrief | None, msgspec.Meta(description="pending until a coordinator verifies it; null below the rule")]
+    hours_entry: Annotated[
+        HoursBrief | None, msgspec.Meta(description="pending until a coordinator verifies it; null below the rule")
+    ]
     flags: list[str]
 
 

@@ -61,7 +61,9 @@ async def load_shift(shift_id: uuid.UUID) -> Shift:
 # --- planning -------------------------------------------------------------------------------------
 
 
-async def create_shift(*, user_id: uuid.UUID, team_id: uuid.UUID, data: ShiftCreate, now: datetime | None = None) -> Shift:
+async def create_shift(
+    *, user_id: uuid.UUID, team_id: uuid.UUID, data: ShiftCreate, now: datetime | None = None
+) -> Shift:
     """A coordinator plans a shift of their team: at most a day long, starting in the future."""
     team = await access.require_coordinator(user_id=user_id, team_id=team_id)
     title = {locale: text.strip() for locale, text in data.title.items() if text.strip()}
@@ -73,12 +75,24 @@ async def create_shift(*, user_id: uuid.UUID, team_id: uuid.UUID, data: ShiftCre
         raise _invalid("meeting_point_incomplete", N_("Give both the latitude and the longitude of the meeting point."))
     checkpoints = await _route_checkpoint_count(data.route_id, team.id) if data.route_id else 0
     if data.check_in_radius_m is not None and data.latitude is None and checkpoints == 0:
-        raise _invalid("check_in_radius_needs_place", N_("A check-in radius needs a meeting point or a route with checkpoints."))
+        raise _invalid(
+            "check_in_radius_needs_place", N_("A check-in radius needs a meeting point or a route with checkpoints.")
+        )
     shift = Shift(
-        team=team.id, route=data.route_id, title=title, starts_at=starts_at, ends_at=ends_at,
-        capacity=data.capacity, seats_taken=0, min_attendance_percent=data.min_attendance_percent,
-        latitude=data.latitude, longitude=data.longitude, check_in_radius_m=data.check_in_radius_m,
-        status=ShiftStatus.scheduled.value, created_by=user_id, created_at=_now(),
+        team=team.id,
+        route=data.route_id,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=data.capacity,
+        seats_taken=0,
+        min_attendance_percent=data.min_attendance_percent,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        check_in_radius_m=data.check_in_radius_m,
+        status=ShiftStatus.scheduled.value,
+        created_by=user_id,
+        created_at=_now(),
     )
     await shift.save()
     return await load_shift(shift.id)
@@ -111,15 +125,19 @@ async def cancel_shift(*, user_id: uuid.UUID, shift_id: uuid.UUID, now: datetime
         raise _shift_started()
     async with signals.atomic():
         # The shift row first, as a sign-up takes it: one lock order, no deadlock.
-        flipped = await Shift.update({Shift.status: ShiftStatus.cancelled.value, Shift.seats_taken: 0}).where(
-            (Shift.id == shift.id) & (Shift.status == ShiftStatus.scheduled.value)
-        ).returning(Shift.id)
+        flipped = (
+            await Shift.update({Shift.status: ShiftStatus.cancelled.value, Shift.seats_taken: 0})
+            .where((Shift.id == shift.id) & (Shift.status == ShiftStatus.scheduled.value))
+            .returning(Shift.id)
+        )
         if not flipped:
             raise _shift_cancelled()  # a concurrent cancel got there first
-        released = await ShiftSignup.update(
-            {ShiftSignup.status: SignupStatus.cancelled.value, ShiftSignup.cancelled_at: moment}
-        ).where((ShiftSignup.shift == shift.id) & (ShiftSignup.status == SignupStatus.signed_up.value)).returning(
-            ShiftSignup.id, ShiftSignup.user
+        released = (
+            await ShiftSignup.update(
+                {ShiftSignup.status: SignupStatus.cancelled.value, ShiftSignup.cancelled_at: moment}
+            )
+            .where((ShiftSignup.shift == shift.id) & (ShiftSignup.status == SignupStatus.signed_up.value))
+            .returning(ShiftSignup.id, ShiftSignup.user)
         )
         released_places = [SignupRef(signup_id=row["id"], user_id=row["user"]) for row in released]
         await signals.emit(ShiftCancelled(shift_id=shift.id, team_id=shift.team, signups=released_places))
@@ -162,20 +180,30 @@ async def shift_reads(shifts: list[Shift], *, user_id: uuid.UUID | None) -> list
     if not shifts:
         return []
     team_ids = list({as_uuid(s.team) for s in shifts})
-    teams = {as_uuid(r["id"]): r["name"] for r in await Team.select(Team.id, Team.name).where(Team.id.is_in(team_ids)).output(load_json=True)}
+    teams = {
+        as_uuid(r["id"]): r["name"]
+        for r in await Team.select(Team.id, Team.name).where(Team.id.is_in(team_ids)).output(load_json=True)
+    }
     route_ids = list({as_uuid(s.route) for s in shifts if s.route})
     routes: dict[uuid.UUID, Any] = {}
     stops: Counter[uuid.UUID] = Counter()
     if route_ids:
         found = await Route.select(Route.id, Route.name).where(Route.id.is_in(route_ids)).output(load_json=True)
         routes = {as_uuid(r["id"]): r["name"] for r in found}
-        stops.update(as_uuid(r["route"]) for r in await Checkpoint.select(Checkpoint.route).where(Checkpoint.route.is_in(route_ids)))
+        stops.update(
+            as_uuid(r["route"])
+            for r in await Checkpoint.select(Checkpoint.route).where(Checkpoint.route.is_in(route_ids))
+        )
     mine = await _my_signups(user_id, [s.id for s in shifts]) if user_id else {}
     return [_shift_read(s, teams, routes, stops, mine.get(as_uuid(s.id))) for s in shifts]
 
 
 def _shift_read(
-    shift: Shift, teams: dict[uuid.UUID, Any], routes: dict[uuid.UUID, Any], stops: Counter[uuid.UUID], mine: MySignup | None
+    shift: Shift,
+    teams: dict[uuid.UUID, Any],
+    routes: dict[uuid.UUID, Any],
+    stops: Counter[uuid.UUID],
+    mine: MySignup | None,
 ) -> ShiftRead:
     title, title_locale = pick(shift.title)
     team_id = as_uuid(shift.team)
@@ -184,26 +212,47 @@ def _shift_read(
         route_id = as_uuid(shift.route)
         route = RouteBrief(id=route_id, name=pick(routes.get(route_id))[0], checkpoint_count=stops[route_id])
     return ShiftRead(
-        id=as_uuid(shift.id), team=TeamBrief(id=team_id, name=pick(teams.get(team_id))[0]), title=title,
-        title_locale=title_locale, starts_at=shift.starts_at, ends_at=shift.ends_at, capacity=shift.capacity,
-        seats_left=max(0, shift.capacity - shift.seats_taken), route=route, min_attendance_percent=shift.min_attendance_percent,
-        latitude=shift.latitude, longitude=shift.longitude, check_in_radius_m=shift.check_in_radius_m,
-        status=shift.status, my_signup=mine,  # type: ignore[arg-type]
+        id=as_uuid(shift.id),
+        team=TeamBrief(id=team_id, name=pick(teams.get(team_id))[0]),
+        title=title,
+        title_locale=title_locale,
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        capacity=shift.capacity,
+        seats_left=max(0, shift.capacity - shift.seats_taken),
+        route=route,
+        min_attendance_percent=shift.min_attendance_percent,
+        latitude=shift.latitude,
+        longitude=shift.longitude,
+        check_in_radius_m=shift.check_in_radius_m,
+        status=shift.status,
+        my_signup=mine,  # type: ignore[arg-type]
     )
 
 
 async def _my_signups(user_id: uuid.UUID, shift_ids: list[uuid.UUID]) -> dict[uuid.UUID, MySignup]:
-    rows = await ShiftSignup.select(
-        ShiftSignup.id, ShiftSignup.shift, ShiftSignup.status, ShiftSignup.checked_in_at, ShiftSignup.checked_out_at
-    ).where((ShiftSignup.user == user_id) & ShiftSignup.shift.is_in(shift_ids)).order_by(ShiftSignup.created_at)
+    rows = (
+        await ShiftSignup.select(
+            ShiftSignup.id, ShiftSignup.shift, ShiftSignup.status, ShiftSignup.checked_in_at, ShiftSignup.checked_out_at
+        )
+        .where((ShiftSignup.user == user_id) & ShiftSignup.shift.is_in(shift_ids))
+        .order_by(ShiftSignup.created_at)
+    )
     mine: dict[uuid.UUID, MySignup] = {}
     for row in rows:
         shift_id = as_uuid(row["shift"])
         # The live place wins over an earlier cancelled one; else the latest one.
-        if shift_id in mine and mine[shift_id].status != SignupStatus.cancelled.value and row["status"] == SignupStatus.cancelled.value:
+        if (
+            shift_id in mine
+            and mine[shift_id].status != SignupStatus.cancelled.value
+            and row["status"] == SignupStatus.cancelled.value
+        ):
             continue
         mine[shift_id] = MySignup(
-            id=as_uuid(row["id"]), status=row["status"], checked_in_at=row["checked_in_at"], checked_out_at=row["checked_out_at"]
+            id=as_uuid(row["id"]),
+            status=row["status"],
+            checked_in_at=row["checked_in_at"],
+            checked_out_at=row["checked_out_at"],
         )
     return mine
 
@@ -258,9 +307,12 @@ def _check_open(shift: Shift, moment: datetime) -> None:
 
 
 async def _by_idempotency_key(user_id: uuid.UUID, shift_id: uuid.UUID, key: str) -> ShiftSignup | None:
-    earlier = await ShiftSignup.objects().output(load_json=True).where(
-        (ShiftSignup.user == user_id) & (ShiftSignup.idempotency_key == key)
-    ).first()
+    earlier = (
+        await ShiftSignup.objects()
+        .output(load_json=True)
+        .where((ShiftSignup.user == user_id) & (ShiftSignup.idempotency_key == key))
+        .first()
+    )
     if earlier is not None and as_uuid(earlier.shift) != shift_id:
         raise _invalid("idempotency_key_reused", N_("This Idempotency-Key was already used for another request."))
     return earlier
@@ -268,20 +320,32 @@ async def _by_idempotency_key(user_id: uuid.UUID, shift_id: uuid.UUID, key: str)
 
 async def _take_place(user_id: uuid.UUID, shift: Shift, idempotency_key: str | None, moment: datetime) -> ShiftSignup:
     if await ShiftSignup.exists().where(
-        (ShiftSignup.user == user_id) & (ShiftSignup.shift == shift.id) & (ShiftSignup.status != SignupStatus.cancelled.value)
+        (ShiftSignup.user == user_id)
+        & (ShiftSignup.shift == shift.id)
+        & (ShiftSignup.status != SignupStatus.cancelled.value)
     ):
         raise _already_signed_up()
     await _check_overlap(user_id, shift)
-    seat = await Shift.update({Shift.seats_taken: Shift.seats_taken + 1}).where(
-        (Shift.id == shift.id) & (Shift.status == ShiftStatus.scheduled.value) & (Shift.starts_at > moment)
-        & WhereRaw("seats_taken + 1 <= capacity")
-    ).returning(Shift.id)
+    seat = (
+        await Shift.update({Shift.seats_taken: Shift.seats_taken + 1})
+        .where(
+            (Shift.id == shift.id)
+            & (Shift.status == ShiftStatus.scheduled.value)
+            & (Shift.starts_at > moment)
+            & WhereRaw("seats_taken + 1 <= capacity")
+        )
+        .returning(Shift.id)
+    )
     if not seat:
         current = await load_shift(shift.id)
         _check_open(current, moment)  # cancelled or started meanwhile
         raise DomainError("shift_full", N_("This shift is full."), status=409)
     signup = ShiftSignup(
-        shift=shift.id, user=user_id, status=SignupStatus.signed_up.value, idempotency_key=idempotency_key, created_at=_now()
+        shift=shift.id,
+        user=user_id,
+        status=SignupStatus.signed_up.value,
+        idempotency_key=idempotency_key,
+        created_at=_now(),
     )
     await signup.save()
     return signup
@@ -289,10 +353,17 @@ async def _take_place(user_id: uuid.UUID, shift: Shift, idempotency_key: str | N
 
 async def _check_overlap(user_id: uuid.UUID, shift: Shift) -> None:
     """Touching shifts are fine: one may end at the minute the next one starts."""
-    other = await ShiftSignup.select(ShiftSignup.shift.starts_at, ShiftSignup.shift.ends_at).where(
-        (ShiftSignup.user == user_id) & ShiftSignup.status.is_in(list(LIVE)) & (ShiftSignup.shift != shift.id)
-        & (ShiftSignup.shift.starts_at < shift.ends_at) & (ShiftSignup.shift.ends_at > shift.starts_at)
-    ).first()
+    other = (
+        await ShiftSignup.select(ShiftSignup.shift.starts_at, ShiftSignup.shift.ends_at)
+        .where(
+            (ShiftSignup.user == user_id)
+            & ShiftSignup.status.is_in(list(LIVE))
+            & (ShiftSignup.shift != shift.id)
+            & (ShiftSignup.shift.starts_at < shift.ends_at)
+            & (ShiftSignup.shift.ends_at > shift.starts_at)
+        )
+        .first()
+    )
     if other is not None:
         raise DomainError(
             "shift_overlap",
@@ -312,13 +383,21 @@ async def cancel_signup(*, user_id: uuid.UUID, shift_id: uuid.UUID, now: datetim
         # The volunteer's row, then the shift's: the order every writer here takes them in.
         await lock_person(user_id)
         await lock_row(Shift._meta.db, Shift._meta.tablename, shift.id)
-        cancelled = await ShiftSignup.update(
-            {ShiftSignup.status: SignupStatus.cancelled.value, ShiftSignup.cancelled_at: _now()}
-        ).where(
-            (ShiftSignup.shift == shift.id) & (ShiftSignup.user == user_id) & (ShiftSignup.status == SignupStatus.signed_up.value)
-        ).returning(ShiftSignup.id)
+        cancelled = (
+            await ShiftSignup.update(
+                {ShiftSignup.status: SignupStatus.cancelled.value, ShiftSignup.cancelled_at: _now()}
+            )
+            .where(
+                (ShiftSignup.shift == shift.id)
+                & (ShiftSignup.user == user_id)
+                & (ShiftSignup.status == SignupStatus.signed_up.value)
+            )
+            .returning(ShiftSignup.id)
+        )
         if not cancelled:
             raise not_signed_up
-        await Shift.update({Shift.seats_taken: Shift.seats_taken - 1}).where((Shift.id == shift.id) & (Shift.seats_taken > 0))
+        await Shift.update({Shift.seats_taken: Shift.seats_taken - 1}).where(
+            (Shift.id == shift.id) & (Shift.seats_taken > 0)
+        )
     found = await ShiftSignup.objects().output(load_json=True).where(ShiftSignup.id == cancelled[0]["id"]).first()
     return found

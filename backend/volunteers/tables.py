@@ -19,7 +19,6 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 
-
 class TeamKind(str, Enum):
     patrol = "patrol"  # 巡逻
     red_armband = "red_armband"  # 红袖标
@@ -128,7 +127,9 @@ class VolunteerProfile(Table, tablename="volunteer_profile"):
 
 class Team(Table, tablename="volunteer_team"):
     id = UUID(primary_key=True)
-    community = ForeignKey("backend.accounts.tables.Organisation", null=False, help_text="the community (or street) the team serves")
+    community = ForeignKey(
+        "backend.accounts.tables.Organisation", null=False, help_text="the community (or street) the team serves"
+    )
     kind = Varchar(length=32, choices=TeamKind)
     name = JSON(default={}, help_text="{locale: name}")
     description = JSON(default={}, help_text="{locale: text}")
@@ -182,7 +183,9 @@ class Shift(Table, tablename="volunteer_shift"):
     min_attendance_percent = Integer(default=60, help_text="share of the shift a volunteer must be there for hours")
     latitude = DoublePrecision(null=True, default=None, help_text="where to meet, if not the route")
     longitude = DoublePrecision(null=True, default=None)
-    check_in_radius_m = Integer(null=True, default=None, help_text="check-in must be this close to the route or meeting point")
+    check_in_radius_m = Integer(
+        null=True, default=None, help_text="check-in must be this close to the route or meeting point"
+    )
     status = Varchar(length=16, choices=ShiftStatus, default=ShiftStatus.scheduled.value)
     created_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
     created_at = Timestamptz()
@@ -261,12 +264,22 @@ class IncidentRouting(Table, tablename="volunteer_incident_routing"):
     community = ForeignKey("backend.accounts.tables.Organisation", null=False)
     kind = Varchar(length=32, choices=IncidentKind)
     party = Varchar(length=32, choices=ResponsibleParty)
-    organisation = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None, help_text="the party's organisation, whose staff then see its incidents")
+    organisation = ForeignKey(
+        "backend.accounts.tables.Organisation",
+        null=True,
+        default=None,
+        help_text="the party's organisation, whose staff then see its incidents",
+    )
 
 
 class Incident(Table, tablename="volunteer_incident"):
     id = UUID(primary_key=True)
-    reporter = ForeignKey("backend.accounts.tables.User", null=True, default=None, help_text="null once the reporter deleted their account")
+    reporter = ForeignKey(
+        "backend.accounts.tables.User",
+        null=True,
+        default=None,
+        help_text="null once the reporter deleted their account",
+    )
     community = ForeignKey("backend.accounts.tables.Organisation", null=False)
     team = ForeignKey(Team, null=True, default=None)
     shift = ForeignKey(Shift, null=True, default=None)

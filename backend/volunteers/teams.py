@@ -59,7 +59,12 @@ async def _existing_users(user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
     found = await live_people(wanted)
     for user_id in wanted:
         if user_id not in found:
-            raise DomainError("user_not_found", N_("There is no account with the id {user_id}."), params={"user_id": str(user_id)}, status=422)
+            raise DomainError(
+                "user_not_found",
+                N_("There is no account with the id {user_id}."),
+                params={"user_id": str(user_id)},
+                status=422,
+            )
     return wanted
 
 
@@ -76,15 +81,25 @@ async def create_team(*, user_id: uuid.UUID, data: TeamCreate) -> Team:
     coordinators = await _existing_users(data.coordinator_user_ids)
     now = _now()
     team = Team(
-        community=data.community_id, kind=data.kind.value, name=name, description=clean_text(data.description),
-        join_mode=data.join_mode.value, created_by=user_id, created_at=now,
+        community=data.community_id,
+        kind=data.kind.value,
+        name=name,
+        description=clean_text(data.description),
+        join_mode=data.join_mode.value,
+        created_by=user_id,
+        created_at=now,
     )
     async with transaction(Team._meta.db):
         await team.save()
         for coordinator_id in coordinators:
             await TeamMember(
-                team=team.id, user=coordinator_id, role=MemberRole.coordinator.value, status=MemberStatus.active.value,
-                created_at=now, decided_at=now, decided_by=user_id,
+                team=team.id,
+                user=coordinator_id,
+                role=MemberRole.coordinator.value,
+                status=MemberStatus.active.value,
+                created_at=now,
+                decided_at=now,
+                decided_by=user_id,
             ).save()
     return await get_team(team.id)
 
@@ -108,7 +123,12 @@ async def update_team(*, user_id: uuid.UUID, team_id: uuid.UUID, data: TeamUpdat
 
 
 _COLUMNS = (
-    Team.id, Team.kind, Team.name, Team.description, Team.join_mode, Team.community,
+    Team.id,
+    Team.kind,
+    Team.name,
+    Team.description,
+    Team.join_mode,
+    Team.community,
     Team.community.name.as_alias("community_name"),
 )
 
@@ -140,15 +160,21 @@ async def _reads(rows: list[dict[str, Any]], user_id: uuid.UUID | None) -> list[
     ids = [row["id"] for row in rows]
     if not ids:
         return []
-    counts = await TeamMember.select(TeamMember.team, Count()).where(
-        TeamMember.team.is_in(ids) & (TeamMember.status == MemberStatus.active.value)
-    ).group_by(TeamMember.team)
+    counts = (
+        await TeamMember.select(TeamMember.team, Count())
+        .where(TeamMember.team.is_in(ids) & (TeamMember.status == MemberStatus.active.value))
+        .group_by(TeamMember.team)
+    )
     count_of = {row["team"]: row["count"] for row in counts}
-    coordinators = await TeamMember.select(TeamMember.team, TeamMember.user.display_name.as_alias("name")).where(
-        TeamMember.team.is_in(ids)
-        & (TeamMember.role == MemberRole.coordinator.value)
-        & (TeamMember.status == MemberStatus.active.value)
-    ).order_by(TeamMember.created_at)
+    coordinators = (
+        await TeamMember.select(TeamMember.team, TeamMember.user.display_name.as_alias("name"))
+        .where(
+            TeamMember.team.is_in(ids)
+            & (TeamMember.role == MemberRole.coordinator.value)
+            & (TeamMember.status == MemberStatus.active.value)
+        )
+        .order_by(TeamMember.created_at)
+    )
     names: dict[uuid.UUID, list[str]] = {}
     for row in coordinators:
         names.setdefault(row["team"], []).append(row["name"])
@@ -161,7 +187,9 @@ async def _reads(rows: list[dict[str, Any]], user_id: uuid.UUID | None) -> list[
     return [_read(row, count_of.get(row["id"], 0), names.get(row["id"], []), mine.get(row["id"])) for row in rows]
 
 
-def _read(row: dict[str, Any], member_count: int, coordinator_names: list[str], mine: MembershipBrief | None) -> TeamRead:
+def _read(
+    row: dict[str, Any], member_count: int, coordinator_names: list[str], mine: MembershipBrief | None
+) -> TeamRead:
     name, served = pick(row["name"])
     return TeamRead(
         id=row["id"],

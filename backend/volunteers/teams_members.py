@@ -13,12 +13,11 @@ from typing import Any
 
 from piccolo.query.methods.select import Select
 
-from backend.accounts.api import lock_person
-from backend.accounts.api import require_person
-from backend.core.values import mask_phone
-from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
+from backend.accounts.api import lock_person, require_person
+from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
+from backend.core.values import mask_phone
 from backend.volunteers.access import get_team, require_coordinator
 from backend.volunteers.profiles import has_consented
 from backend.volunteers.schemas import JoinRead, MemberRead
@@ -38,8 +37,11 @@ async def _membership(team_id: uuid.UUID, user_id: uuid.UUID) -> TeamMember | No
 
 def join_read(member: TeamMember) -> JoinRead:
     return JoinRead(
-        team_id=member.team, role=member.role, status=member.status,  # type: ignore[arg-type]
-        created_at=member.created_at, decided_at=member.decided_at,
+        team_id=member.team,
+        role=member.role,
+        status=member.status,  # type: ignore[arg-type]
+        created_at=member.created_at,
+        decided_at=member.decided_at,
     )
 
 
@@ -92,16 +94,18 @@ async def _enter(team_id: uuid.UUID, user_id: uuid.UUID, current: TeamMember | N
 async def leave_team(*, user_id: uuid.UUID, team_id: uuid.UUID) -> TeamMember:
     """The member (or applicant) steps out; a coordinator who leaves stops coordinating."""
     await get_team(team_id)
-    left = await TeamMember.update(
-        {
-            TeamMember.status: MemberStatus.left.value,
-            TeamMember.role: MemberRole.member.value,
-            TeamMember.decided_at: _now(),
-            TeamMember.decided_by: user_id,
-        }
-    ).where(
-        (TeamMember.team == team_id) & (TeamMember.user == user_id) & TeamMember.status.is_in(list(IN_TEAM))
-    ).returning(TeamMember.id)
+    left = (
+        await TeamMember.update(
+            {
+                TeamMember.status: MemberStatus.left.value,
+                TeamMember.role: MemberRole.member.value,
+                TeamMember.decided_at: _now(),
+                TeamMember.decided_by: user_id,
+            }
+        )
+        .where((TeamMember.team == team_id) & (TeamMember.user == user_id) & TeamMember.status.is_in(list(IN_TEAM)))
+        .returning(TeamMember.id)
+    )
     if not left:
         raise NotFound("membership_not_found", N_("You are not a member of this team."))
     return await _membership(team_id, user_id)  # type: ignore[return-value]
@@ -112,23 +116,37 @@ async def leave_team(*, user_id: uuid.UUID, team_id: uuid.UUID) -> TeamMember:
 
 def _member_query() -> Select:
     return TeamMember.select(
-        TeamMember.user, TeamMember.user.display_name.as_alias("display_name"), TeamMember.user.phone.as_alias("phone"),
-        TeamMember.role, TeamMember.status, TeamMember.created_at, TeamMember.decided_at,
+        TeamMember.user,
+        TeamMember.user.display_name.as_alias("display_name"),
+        TeamMember.user.phone.as_alias("phone"),
+        TeamMember.role,
+        TeamMember.status,
+        TeamMember.created_at,
+        TeamMember.decided_at,
     )
 
 
 async def _member_reads(rows: list[dict[str, Any]]) -> list[MemberRead]:
     """Rows of ``_member_query`` with the masked real names of their volunteer profiles."""
     user_ids = [row["user"] for row in rows]
-    profiles = await VolunteerProfile.select(VolunteerProfile.user, VolunteerProfile.real_name_masked).where(
-        VolunteerProfile.user.is_in(user_ids)
-    ) if user_ids else []
+    profiles = (
+        await VolunteerProfile.select(VolunteerProfile.user, VolunteerProfile.real_name_masked).where(
+            VolunteerProfile.user.is_in(user_ids)
+        )
+        if user_ids
+        else []
+    )
     masked = {row["user"]: row["real_name_masked"] for row in profiles}
     return [
         MemberRead(
-            user_id=row["user"], display_name=row["display_name"] or "", real_name_masked=masked.get(row["user"]),
-            phone_masked=mask_phone(row["phone"]), role=row["role"], status=row["status"],
-            joined_at=row["created_at"], decided_at=row["decided_at"],
+            user_id=row["user"],
+            display_name=row["display_name"] or "",
+            real_name_masked=masked.get(row["user"]),
+            phone_masked=mask_phone(row["phone"]),
+            role=row["role"],
+            status=row["status"],
+            joined_at=row["created_at"],
+            decided_at=row["decided_at"],
         )
         for row in rows
     ]
@@ -154,17 +172,25 @@ async def decide_member(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uu
     """A coordinator approves or turns down a request to join; deciding the same way twice is a no-op."""
     await require_coordinator(user_id=user_id, team_id=team_id)
     outcome = MemberStatus.active if approve else MemberStatus.rejected
-    decided = await TeamMember.update(
-        {TeamMember.status: outcome.value, TeamMember.decided_at: _now(), TeamMember.decided_by: user_id}
-    ).where(
-        (TeamMember.team == team_id) & (TeamMember.user == member_id) & (TeamMember.status == MemberStatus.pending.value)
-    ).returning(TeamMember.id)
+    decided = (
+        await TeamMember.update(
+            {TeamMember.status: outcome.value, TeamMember.decided_at: _now(), TeamMember.decided_by: user_id}
+        )
+        .where(
+            (TeamMember.team == team_id)
+            & (TeamMember.user == member_id)
+            & (TeamMember.status == MemberStatus.pending.value)
+        )
+        .returning(TeamMember.id)
+    )
     if not decided:
         current = await _membership(team_id, member_id)
         if current is None:
             raise NotFound("membership_not_found", N_("This person is not in this team."))
         if current.status != outcome.value:
-            raise DomainError("membership_not_pending", N_("This request to join has already been decided."), status=409)
+            raise DomainError(
+                "membership_not_pending", N_("This request to join has already been decided."), status=409
+            )
     return await member_read(team_id=team_id, user_id=member_id)
 
 
@@ -175,8 +201,13 @@ async def appoint_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_
     now = _now()
     await TeamMember.insert(
         TeamMember(
-            team=team_id, user=member_id, role=MemberRole.coordinator.value, status=MemberStatus.active.value,
-            created_at=now, decided_at=now, decided_by=user_id,
+            team=team_id,
+            user=member_id,
+            role=MemberRole.coordinator.value,
+            status=MemberStatus.active.value,
+            created_at=now,
+            decided_at=now,
+            decided_by=user_id,
         )
     ).on_conflict(
         target=(TeamMember.team, TeamMember.user),
@@ -189,11 +220,17 @@ async def appoint_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_
 async def dismiss_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID) -> MemberRead:
     """A coordinator goes back to being a member of the team."""
     await require_coordinator(user_id=user_id, team_id=team_id)
-    changed = await TeamMember.update(
-        {TeamMember.role: MemberRole.member.value, TeamMember.decided_at: _now(), TeamMember.decided_by: user_id}
-    ).where(
-        (TeamMember.team == team_id) & (TeamMember.user == member_id) & (TeamMember.role == MemberRole.coordinator.value)
-    ).returning(TeamMember.id)
+    changed = (
+        await TeamMember.update(
+            {TeamMember.role: MemberRole.member.value, TeamMember.decided_at: _now(), TeamMember.decided_by: user_id}
+        )
+        .where(
+            (TeamMember.team == team_id)
+            & (TeamMember.user == member_id)
+            & (TeamMember.role == MemberRole.coordinator.value)
+        )
+        .returning(TeamMember.id)
+    )
     if not changed:
         raise NotFound("coordinator_not_found", N_("This person is not a coordinator of this team."))
     return await member_read(team_id=team_id, user_id=member_id)

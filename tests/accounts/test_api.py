@@ -184,13 +184,23 @@ async def test_login_rate_limit_is_shared_by_instances(
     postgres_url: str, redis: Redis, fake_wechat: FakeWechat, wechat_base_url: str, workdir: Any
 ) -> None:
     """Two app instances on one Redis count one client's attempts together."""
-    settings = Settings.from_env({}, env="test", database_url=postgres_url, secret_key=SECRET, log_level="WARNING", signal_sweep_seconds=0, housekeeping_seconds=0)
+    settings = Settings.from_env(
+        {},
+        env="test",
+        database_url=postgres_url,
+        secret_key=SECRET,
+        log_level="WARNING",
+        signal_sweep_seconds=0,
+        housekeeping_seconds=0,
+    )
     one, two = build_app(settings, redis), build_app(settings, redis)
     async with serve_in_process(one) as first, serve_in_process(two) as second:
         answers = []
         for i in range(settings.login_rate_limit + 1):
             target = first if i % 2 else second
-            answers.append((await target.post("/api/v1/auth/login", json={"username": "x", "password": "y"})).status_code)
+            answers.append(
+                (await target.post("/api/v1/auth/login", json={"username": "x", "password": "y"})).status_code
+            )
     assert answers[:-1] == [401] * settings.login_rate_limit
     assert answers[-1] == 429
 
@@ -211,7 +221,9 @@ async def test_expired_and_foreign_tokens_are_refused(client: Client, fake_wecha
     body = await wechat_login(client, fake_wechat)
     user_id = uuid.UUID(body["user"]["id"])
     expired = issue_token(secret=SECRET, user_id=user_id, kind="resident", ttl_seconds=-10).token
-    forged = issue_token(secret="another-secret-another-secret-123", user_id=user_id, kind="resident", ttl_seconds=60).token
+    forged = issue_token(
+        secret="another-secret-another-secret-123", user_id=user_id, kind="resident", ttl_seconds=60
+    ).token
     assert (await client.get("/api/v1/me", headers=bearer(expired))).json()["code"] == "token_expired"
     assert (await client.get("/api/v1/me", headers=bearer(forged))).json()["code"] == "token_invalid"
 
@@ -345,11 +357,15 @@ msgstr[1] ""
 """
 
 
-def test_completeness_counts_only_filled_non_fuzzy_translations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_completeness_counts_only_filled_non_fuzzy_translations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for locale in ("zh_Hans", "en"):
         (tmp_path / locale / "LC_MESSAGES").mkdir(parents=True)
     (tmp_path / "zh_Hans" / "LC_MESSAGES" / "messages.po").write_text(_PO, encoding="utf-8")
-    (tmp_path / "en" / "LC_MESSAGES" / "messages.po").write_text(_PO.replace('msgstr ""\n\n#', 'msgstr "Leer"\n\n#'), encoding="utf-8")
+    (tmp_path / "en" / "LC_MESSAGES" / "messages.po").write_text(
+        _PO.replace('msgstr ""\n\n#', 'msgstr "Leer"\n\n#'), encoding="utf-8"
+    )
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     i18n.catalog_completeness.cache_clear()
     try:

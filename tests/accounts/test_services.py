@@ -7,11 +7,11 @@ import uuid
 import httpx
 import pytest
 
-from backend.core.values import mask_phone
 from backend.accounts import services
 from backend.accounts.services import Permission
 from backend.accounts.tables import Membership, OrganisationKind, Role
 from backend.core.errors import DomainError
+from backend.core.values import mask_phone
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("client")  # an app on each backend, with empty tables
@@ -25,8 +25,12 @@ async def test_a_role_covers_its_organisation_and_everything_below() -> None:
     assert await may(user_id=organiser.id, permission=Permission.manage_events, organisation_id=tree["community_a"].id)
     assert await may(user_id=organiser.id, permission=Permission.manage_events, organisation_id=tree["library_a"].id)
     # not above, not beside
-    assert not await may(user_id=organiser.id, permission=Permission.manage_events, organisation_id=tree["district_a"].id)
-    assert not await may(user_id=organiser.id, permission=Permission.manage_events, organisation_id=tree["community_b"].id)
+    assert not await may(
+        user_id=organiser.id, permission=Permission.manage_events, organisation_id=tree["district_a"].id
+    )
+    assert not await may(
+        user_id=organiser.id, permission=Permission.manage_events, organisation_id=tree["community_b"].id
+    )
 
 
 async def test_a_role_grants_only_its_own_permissions() -> None:
@@ -34,11 +38,21 @@ async def test_a_role_grants_only_its_own_permissions() -> None:
     coordinator = await factories.staff(Role.coordinator, tree["community_a"])
     librarian = await factories.staff(Role.library_staff, tree["library_a"])
     community = tree["community_a"].id
-    assert await services.may(user_id=coordinator.id, permission=Permission.coordinate_volunteers, organisation_id=community)
-    assert not await services.may(user_id=coordinator.id, permission=Permission.manage_events, organisation_id=community)
-    assert await services.may(user_id=librarian.id, permission=Permission.manage_libraries, organisation_id=tree["library_a"].id)
-    assert not await services.may(user_id=librarian.id, permission=Permission.manage_libraries, organisation_id=community)
-    assert not await services.may(user_id=librarian.id, permission=Permission.manage_rewards, organisation_id=tree["library_a"].id)
+    assert await services.may(
+        user_id=coordinator.id, permission=Permission.coordinate_volunteers, organisation_id=community
+    )
+    assert not await services.may(
+        user_id=coordinator.id, permission=Permission.manage_events, organisation_id=community
+    )
+    assert await services.may(
+        user_id=librarian.id, permission=Permission.manage_libraries, organisation_id=tree["library_a"].id
+    )
+    assert not await services.may(
+        user_id=librarian.id, permission=Permission.manage_libraries, organisation_id=community
+    )
+    assert not await services.may(
+        user_id=librarian.id, permission=Permission.manage_rewards, organisation_id=tree["library_a"].id
+    )
 
 
 async def test_a_city_admin_may_do_everything_everywhere() -> None:
@@ -52,9 +66,15 @@ async def test_a_city_admin_may_do_everything_everywhere() -> None:
 async def test_a_community_admin_stays_in_the_community() -> None:
     tree = await factories.city_tree()
     admin = await factories.staff(Role.admin, tree["community_a"])
-    assert await services.may(user_id=admin.id, permission=Permission.manage_rewards, organisation_id=tree["community_a"].id)
-    assert not await services.may(user_id=admin.id, permission=Permission.manage_rewards, organisation_id=tree["community_b"].id)
-    assert not await services.may(user_id=admin.id, permission=Permission.manage_rewards, organisation_id=tree["street_a"].id)
+    assert await services.may(
+        user_id=admin.id, permission=Permission.manage_rewards, organisation_id=tree["community_a"].id
+    )
+    assert not await services.may(
+        user_id=admin.id, permission=Permission.manage_rewards, organisation_id=tree["community_b"].id
+    )
+    assert not await services.may(
+        user_id=admin.id, permission=Permission.manage_rewards, organisation_id=tree["street_a"].id
+    )
 
 
 async def test_require_raises_403_and_unknown_organisations_are_denied() -> None:

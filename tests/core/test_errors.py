@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from backend.accounts import controllers as account_controllers
-from backend.core.i18n import translations
 from backend.core.errors import PROBLEM_TYPE_BASE
+from backend.core.i18n import translations
 
 Client = httpx.AsyncClient
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
@@ -19,7 +19,7 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
-    assert PROBLEM_KEYS <= body.keys()
+    assert body.keys() >= PROBLEM_KEYS
     assert body["status"] == status
     assert body["code"] == code
     assert body["type"] == PROBLEM_TYPE_BASE + code
@@ -103,7 +103,9 @@ async def test_unexpected_errors_are_500_without_internals(client: Client, monke
         raise RuntimeError("database password is hunter2")
 
     monkeypatch.setattr(account_controllers.services, "login_with_password", broken)
-    response = await client.post("/api/v1/auth/login", json={"username": "a", "password": "b"}, headers={"Accept-Language": "ko"})
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": "a", "password": "b"}, headers={"Accept-Language": "ko"}
+    )
     body = assert_problem(response, 500, "internal_error")
     assert "hunter2" not in response.text
     assert "Traceback" not in response.text

@@ -27,14 +27,18 @@ async def test_redis_stopping_loses_no_sign_up_and_no_read(settings: Settings, t
     try:
         async with serve_in_process(app) as api:
             assert (await api.get("/api/v1/events")).status_code == 200  # cached in Redis now
-            first = await api.post(f"/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(residents[0]))
+            first = await api.post(
+                f"/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(residents[0])
+            )
             assert first.status_code == 201
             server.stop()
             listed = await api.get("/api/v1/events")
             assert listed.status_code == 200
             assert listed.json()["items"][0]["seats_left"] == 4
             for resident in residents[1:]:
-                signed = await api.post(f"/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(resident))
+                signed = await api.post(
+                    f"/api/v1/events/{event.id}/registrations", json={}, headers=factories.token_for(resident)
+                )
                 assert signed.status_code == 201, signed.text
             assert (await api.get("/api/v1/events")).json()["items"][0]["seats_left"] == 2
             login = await api.post("/api/v1/auth/login", json={"username": "nobody", "password": "wrong"})

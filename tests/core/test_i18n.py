@@ -8,15 +8,15 @@ import pytest
 
 from backend.core.i18n import (
     LOCALES,
+    _,
     format_datetime,
     format_interval,
+    get_locale,
     negotiate,
     normalise_locale,
     parse_accept_language,
     pick,
     use_locale,
-    _,
-    get_locale,
 )
 
 

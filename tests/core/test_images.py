@@ -57,12 +57,22 @@ def png_bomb(width: int = 30_000, height: int = 30_000) -> bytes:
     parts = [compressor.compress(block) for _ in range(height // 256)]
     parts += [compressor.compress(row * (height % 256)), compressor.flush()]
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", b"".join(parts)) + _png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", b"".join(parts))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def gif_bomb() -> bytes:
     """A GIF of a few dozen bytes declaring a 65535×65535 canvas."""
-    return b"GIF89a" + struct.pack("<HH", 65535, 65535) + b"\x00\x00\x00" + b",\x00\x00\x00\x00\xff\xff\xff\xff\x00\x02\x02D\x01\x00;"
+    return (
+        b"GIF89a"
+        + struct.pack("<HH", 65535, 65535)
+        + b"\x00\x00\x00"
+        + b",\x00\x00\x00\x00\xff\xff\xff\xff\x00\x02\x02D\x01\x00;"
+    )
 
 
 def reopen(data: bytes) -> Image.Image:
@@ -93,14 +103,26 @@ def test_a_phone_photo_comes_out_upright_and_without_exif_or_gps() -> None:
         assert not {"exif", "xmp", "icc_profile", "comment"} & set(image.info)
         # 1200×800 stored with orientation 6 is an 800×1200 portrait; blue was left, is now top.
         assert image.height > image.width
-        top, bottom = image.convert("RGB").getpixel((image.width // 2, 5)), image.convert("RGB").getpixel((image.width // 2, image.height - 5))
+        top, bottom = (
+            image.convert("RGB").getpixel((image.width // 2, 5)),
+            image.convert("RGB").getpixel((image.width // 2, image.height - 5)),
+        )
         assert top[2] > 150 > top[0] and bottom[0] > 150 > bottom[2]
 
 
 def test_webp_and_jpeg_in_every_width_never_wider_than_the_original() -> None:
     result = process_image_sync(encoded(Image.new("RGB", (1000, 500), (10, 120, 200)), "PNG"))
     keys = [r.key for r in result.renditions]
-    assert keys == ["w240.webp", "w240.jpg", "w480.webp", "w480.jpg", "w960.webp", "w960.jpg", "w1000.webp", "w1000.jpg"]
+    assert keys == [
+        "w240.webp",
+        "w240.jpg",
+        "w480.webp",
+        "w480.jpg",
+        "w960.webp",
+        "w960.jpg",
+        "w1000.webp",
+        "w1000.jpg",
+    ]
     for rendition in result.renditions:
         image = reopen(rendition.data)
         assert image.format == ("WEBP" if rendition.key.endswith(".webp") else "JPEG")
@@ -284,7 +306,17 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytes
 
 @pytest.mark.parametrize(
     "path",
-    ["../secret.txt", "posters/../../secret.txt", "/etc/passwd", "posters//a.webp", "posters/.tmp-abc", ".hidden", "posters/a\0.webp", "", "posters/"],
+    [
+        "../secret.txt",
+        "posters/../../secret.txt",
+        "/etc/passwd",
+        "posters//a.webp",
+        "posters/.tmp-abc",
+        ".hidden",
+        "posters/a\0.webp",
+        "",
+        "posters/",
+    ],
 )
 def test_the_store_never_reaches_outside_its_root(tmp_path: Path, path: str) -> None:
     (tmp_path / "secret.txt").write_text("secret")

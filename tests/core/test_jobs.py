@@ -18,13 +18,13 @@ from redis.asyncio import Redis
 
 from backend.core import jobs, runtime
 from backend.core.domain import Domain, Schedule
+from backend.core.job_queue import QUEUE_NAME, RedisRunner, build_worker, cron_jobs
 from backend.core.runtime import Runtime
+from backend.core.tables import FailedJob
 from backend.core.wiring import assemble
 from backend.domains import DOMAINS
-from backend.settings import Settings
-from backend.core.job_queue import QUEUE_NAME, RedisRunner, build_worker, cron_jobs
-from backend.core.tables import FailedJob
 from backend.events.tables import Registration
+from backend.settings import Settings
 from tests import factories
 from tests.conftest import SECRET
 
@@ -106,7 +106,9 @@ async def test_retries_back_off_exponentially(runner: jobs.ProcessRunner, delays
     assert delays == [1.5, 3.0, 6.0]
 
 
-async def test_a_job_that_always_fails_is_recorded(client: Client, runner: jobs.ProcessRunner, delays: list[float]) -> None:
+async def test_a_job_that_always_fails_is_recorded(
+    client: Client, runner: jobs.ProcessRunner, delays: list[float]
+) -> None:
     calls = recorded_job("test.broken", failures=99, retries=3, backoff_seconds=2.0)
     assert await jobs.enqueue("test.broken", key="broken:1", registration_id="r-1")
     await jobs.drain()
@@ -166,7 +168,9 @@ async def test_unknown_jobs_and_bad_schedules_are_refused(runner: jobs.ProcessRu
     with pytest.raises(ValueError):
         jobs.check_cron("every five minutes")
     with pytest.raises(ValueError, match="does not declare"):
-        assemble([Domain(name="test", schedules=(Schedule("test.nobody", cron="*/5 * * * *"),))], runtime.current().settings)
+        assemble(
+            [Domain(name="test", schedules=(Schedule("test.nobody", cron="*/5 * * * *"),))], runtime.current().settings
+        )
 
 
 async def test_stopping_records_what_did_not_run(client: Client) -> None:
@@ -289,7 +293,10 @@ async def test_one_key_enqueued_by_two_instances_at_once_runs_once(client: Clien
     one, two = RedisRunner(Redis.from_url(redis_url), specs=specs), RedisRunner(Redis.from_url(redis_url), specs=specs)
     try:
         answers = await asyncio.gather(
-            *(runner.enqueue("test.once", key="once:1", run_at=None, kwargs={"n": n}) for n, runner in enumerate([one, two] * 10))
+            *(
+                runner.enqueue("test.once", key="once:1", run_at=None, kwargs={"n": n})
+                for n, runner in enumerate([one, two] * 10)
+            )
         )
         assert answers.count(True) == 1
         worker = build_worker(one.queue, specs=specs, schedules={}, concurrency=4, dequeue_timeout=0.05)
@@ -347,7 +354,13 @@ async def test_enqueue_hands_saq_the_job_spec(client: Client, app: Litestar) -> 
     assert not await jobs.enqueue("test.spec", key="spec:1")  # scheduled counts as queued
     job = await runner.queue.job("spec:1")
     assert job is not None and job.queue is not None and job.queue.name == QUEUE_NAME
-    assert (job.function, job.retries, job.retry_delay, job.retry_backoff, job.timeout) == ("test.spec", 4, 2.5, True, 31)
+    assert (job.function, job.retries, job.retry_delay, job.retry_backoff, job.timeout) == (
+        "test.spec",
+        4,
+        2.5,
+        True,
+        31,
+    )
     assert job.scheduled == math.ceil(at.timestamp())
     assert job.kwargs == {"timeout": "an argument", "key_name": "k"}
     await jobs.drain()
@@ -364,7 +377,10 @@ async def test_periodic_jobs_are_unique_cron_jobs_of_the_worker(
     (cron,) = cron_jobs(specs, schedules)
     assert (cron.function.__qualname__, cron.cron, cron.unique, cron.retries) == ("test.tick", "*/5 * * * *", True, 2)
     queue = app.state.jobs.queue
-    one, two = build_worker(queue, specs=specs, schedules=schedules), build_worker(queue, specs=specs, schedules=schedules)
+    one, two = (
+        build_worker(queue, specs=specs, schedules=schedules),
+        build_worker(queue, specs=specs, schedules=schedules),
+    )
     assert {"test.tick", "chore.event_no_shows"} <= set(one.functions)
     await asyncio.gather(one.schedule(), two.schedule())  # two workers at the same tick
     assert await queue.count("incomplete") == 1

@@ -14,13 +14,13 @@ import pytest
 
 from backend.accounts import services as accounts
 from backend.accounts.tables import Organisation, OrganisationKind
+from backend.app import create_app
 from backend.core import signals
 from backend.core.db import transaction
-from backend.app import create_app
 from backend.core.signals import Signal, SignalMessage
+from backend.core.tables import OutboxSignal
 from backend.core.wiring import assemble
 from backend.domains import DOMAINS
-from backend.core.tables import OutboxSignal
 
 # Generous bounds that only stop a broken test from hanging; nothing asserts on time.
 HANG_GUARD_SECONDS = 30
@@ -50,13 +50,25 @@ class Recorder:
         return [msgspec.to_builtins(call.payload) for call in self.calls]
 
 
-_FIELDS = [(field, kind | None, None) for field, kind in (("registration_id", str), ("seats", int), ("label", str), ("hours", int), ("n", int), ("organisation_id", str))]
+_FIELDS = [
+    (field, kind | None, None)
+    for field, kind in (
+        ("registration_id", str),
+        ("seats", int),
+        ("label", str),
+        ("hours", int),
+        ("n", int),
+        ("organisation_id", str),
+    )
+]
 
 
 def probe_type() -> type[Signal]:
     """A signal no other test announces, with a few optional fields."""
     namespace = {"NAME": f"test.probe_{uuid.uuid4().hex}"}
-    return msgspec.defstruct("Probe", _FIELDS, bases=(Signal,), namespace=namespace, kw_only=True, frozen=True, omit_defaults=True)
+    return msgspec.defstruct(
+        "Probe", _FIELDS, bases=(Signal,), namespace=namespace, kw_only=True, frozen=True, omit_defaults=True
+    )
 
 
 @pytest.fixture
@@ -105,7 +117,9 @@ class Boom(Exception):
 # --- after commit -------------------------------------------------------------------------------
 
 
-async def test_a_committed_signal_reaches_every_listener_once_in_emission_order(probe: type[Signal], recorder_for: Any) -> None:
+async def test_a_committed_signal_reaches_every_listener_once_in_emission_order(
+    probe: type[Signal], recorder_for: Any
+) -> None:
     first, second = recorder_for(probe), recorder_for(probe)
     async with signals.atomic():
         one = await signals.emit(probe(**{"registration_id": "r-1", "seats": 2}))
@@ -180,9 +194,8 @@ async def test_atomic_inside_a_transaction_it_does_not_own_is_refused(probe: typ
     """Else it would deliver when its block ends, before the enclosing transaction commits."""
     recorder = recorder_for(probe)
     with pytest.raises(RuntimeError):
-        async with transaction(OutboxSignal._meta.db):
-            async with signals.atomic():
-                await signals.emit(probe())
+        async with transaction(OutboxSignal._meta.db), signals.atomic():
+            await signals.emit(probe())
     assert await OutboxSignal.count() == 0
     assert recorder.calls == []
 
@@ -230,7 +243,9 @@ async def test_concurrent_blocks_keep_their_own_signals(probe: type[Signal], rec
 # --- crashes and failures -----------------------------------------------------------------------
 
 
-async def test_the_sweeper_delivers_what_a_crash_left_behind_exactly_once(probe: type[Signal], recorder_for: Any) -> None:
+async def test_the_sweeper_delivers_what_a_crash_left_behind_exactly_once(
+    probe: type[Signal], recorder_for: Any
+) -> None:
     recorder = recorder_for(probe)
     signal_id = await crashed_signal(probe, {"hours": 3})
     async with signals.atomic():
@@ -246,7 +261,9 @@ async def test_the_sweeper_delivers_what_a_crash_left_behind_exactly_once(probe:
     assert (await stored(fresh_id))["delivered_at"] is None
 
 
-async def test_a_failing_listener_does_not_fail_the_caller_and_is_retried(probe: type[Signal], recorder_for: Any) -> None:
+async def test_a_failing_listener_does_not_fail_the_caller_and_is_retried(
+    probe: type[Signal], recorder_for: Any
+) -> None:
     broken, healthy = recorder_for(probe), recorder_for(probe)
     broken.failing = True
     async with signals.atomic():  # completes: the change is committed whatever a listener does
@@ -288,7 +305,9 @@ async def test_deliver_reports_a_failing_listener(probe: type[Signal], recorder_
 # --- races --------------------------------------------------------------------------------------
 
 
-async def test_concurrent_deliveries_of_one_signal_run_the_listener_once(probe: type[Signal], recorder_for: Any) -> None:
+async def test_concurrent_deliveries_of_one_signal_run_the_listener_once(
+    probe: type[Signal], recorder_for: Any
+) -> None:
     recorder = recorder_for(probe)
     signal_id = await crashed_signal(probe)
 

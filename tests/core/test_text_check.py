@@ -28,7 +28,9 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_plain_text_passes_and_the_request_follows_the_contract(wechat: WechatClient, fake_wechat: FakeWechat) -> None:
+async def test_plain_text_passes_and_the_request_follows_the_contract(
+    wechat: WechatClient, fake_wechat: FakeWechat
+) -> None:
     assert await wechat.msg_sec_check(openid=OPENID, content="3号楼楼道堆放杂物") == "pass"
 
     assert fake_wechat.sec_checks == [{"content": "3号楼楼道堆放杂物", "version": 2, "scene": 3, "openid": OPENID}]
@@ -40,7 +42,9 @@ async def test_the_scene_is_passed_through(wechat: WechatClient, fake_wechat: Fa
     assert fake_wechat.sec_checks[0]["scene"] == 2
 
 
-async def test_review_and_risky_verdicts_come_back_as_wechat_gave_them(wechat: WechatClient, fake_wechat: FakeWechat) -> None:
+async def test_review_and_risky_verdicts_come_back_as_wechat_gave_them(
+    wechat: WechatClient, fake_wechat: FakeWechat
+) -> None:
     fake_wechat.review_words = {"可疑"}
     fake_wechat.risky_words = {"违禁"}
 

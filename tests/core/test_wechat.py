@@ -134,9 +134,7 @@ async def _expect_errcode(call: Awaitable[object], errcode: int) -> WechatError:
 # -- code2Session -------------------------------------------------------------------------
 
 
-async def test_code_to_session_returns_openid_and_session_key(
-    fake: FakeWechat, client: WechatClient
-) -> None:
+async def test_code_to_session_returns_openid_and_session_key(fake: FakeWechat, client: WechatClient) -> None:
     session = await client.code_to_session(fake.issue_code("o-alice"))
 
     assert session.openid == "o-alice"
@@ -145,14 +143,10 @@ async def test_code_to_session_returns_openid_and_session_key(
     assert fake.login_calls == 1
 
 
-async def test_code_to_session_returns_unionid_when_bound(
-    fake: FakeWechat, client: WechatClient
-) -> None:
+async def test_code_to_session_returns_unionid_when_bound(fake: FakeWechat, client: WechatClient) -> None:
     session = await client.code_to_session(fake.issue_code("o-bob", unionid="u-bob"))
 
-    assert session == WechatSession(
-        openid="o-bob", session_key=session.session_key, unionid="u-bob"
-    )
+    assert session == WechatSession(openid="o-bob", session_key=session.session_key, unionid="u-bob")
 
 
 async def test_jscode2session_text_plain_body_is_parsed_as_json(
@@ -253,9 +247,7 @@ async def test_busy_twice_then_success_is_retried(fake: FakeWechat, client: Wech
     assert fake.login_calls == 3
 
 
-async def test_busy_beyond_max_attempts_is_unavailable(
-    fake: FakeWechat, client: WechatClient
-) -> None:
+async def test_busy_beyond_max_attempts_is_unavailable(fake: FakeWechat, client: WechatClient) -> None:
     fake.busy(3)
 
     with pytest.raises(WechatUnavailable):
@@ -279,9 +271,7 @@ async def test_nothing_listening_is_unavailable(fake: FakeWechat, make_client: M
         await client.code_to_session(fake.issue_code("o-karl"))
 
 
-async def test_timeout_is_retried_then_unavailable(
-    fake: FakeWechat, base_url: str, make_client: MakeClient
-) -> None:
+async def test_timeout_is_retried_then_unavailable(fake: FakeWechat, base_url: str, make_client: MakeClient) -> None:
     async with httpx.AsyncClient(timeout=0.05) as impatient:
         client = make_client(http=impatient, max_attempts=2)
         fake.stall(1, seconds=1.0)
@@ -327,9 +317,7 @@ async def test_expires_in_is_honoured(fake: FakeWechat, make_client: MakeClient)
     assert fake.token_calls == 2
 
 
-async def test_short_expires_in_is_cached_for_half_its_life(
-    fake: FakeWechat, make_client: MakeClient
-) -> None:
+async def test_short_expires_in_is_cached_for_half_its_life(fake: FakeWechat, make_client: MakeClient) -> None:
     clock = FakeClock()
     client = make_client(clock=clock)
     fake.expires_in = 60
@@ -362,9 +350,7 @@ async def test_post_with_token_returns_the_response(fake: FakeWechat, client: We
     assert fake.sec_checks[0]["content"] == "你好，邻里"
 
 
-async def test_post_with_token_refreshes_once_on_40001(
-    fake: FakeWechat, client: WechatClient
-) -> None:
+async def test_post_with_token_refreshes_once_on_40001(fake: FakeWechat, client: WechatClient) -> None:
     stale = await client.access_token()
     fake.expire_tokens()
 
@@ -376,9 +362,7 @@ async def test_post_with_token_refreshes_once_on_40001(
     assert fake.calls["/wxa/msg_sec_check"] == 2
 
 
-async def test_post_with_token_refreshes_on_42001(
-    fake: FakeWechat, make_client: MakeClient
-) -> None:
+async def test_post_with_token_refreshes_on_42001(fake: FakeWechat, make_client: MakeClient) -> None:
     clock = FakeClock()
     client = make_client(clock=clock)
     await client.access_token()
@@ -413,9 +397,7 @@ async def test_concurrent_40001s_refresh_once(fake: FakeWechat, client: WechatCl
     assert fake.token_calls == 2
 
 
-async def test_post_with_token_raises_other_errcodes(
-    fake: FakeWechat, client: WechatClient
-) -> None:
+async def test_post_with_token_raises_other_errcodes(fake: FakeWechat, client: WechatClient) -> None:
     fake.mark_inactive("o-mike")
 
     await _expect_errcode(client.post_with_token("/wxa/msg_sec_check", _sec_check("hello")), 61010)
@@ -423,9 +405,7 @@ async def test_post_with_token_raises_other_errcodes(
 
 
 async def test_post_with_token_returns_image_bytes(fake: FakeWechat, client: WechatClient) -> None:
-    response = await client.post_with_token(
-        "/wxa/getwxacodeunlimit", {"scene": "e=8Kq2", "page": "pages/event/detail"}
-    )
+    response = await client.post_with_token("/wxa/getwxacodeunlimit", {"scene": "e=8Kq2", "page": "pages/event/detail"})
 
     assert response.headers["content-type"] == "image/png"
     assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
@@ -438,9 +418,7 @@ async def test_wxacode_scene_errors(client: WechatClient) -> None:
     await _expect_errcode(client.post_with_token(path, {"scene": "e=1", "page": "/pages/a"}), 41030)
 
 
-async def test_fake_rejects_form_encoded_bodies(
-    fake: FakeWechat, base_url: str, http: httpx.AsyncClient
-) -> None:
+async def test_fake_rejects_form_encoded_bodies(fake: FakeWechat, base_url: str, http: httpx.AsyncClient) -> None:
     response = await http.post(
         f"{base_url}/cgi-bin/stable_token",
         data={"grant_type": "client_credential", "appid": fake.appid, "secret": fake.secret},
@@ -493,11 +471,7 @@ async def test_shared_token_refresh_after_40001_happens_once(
     assert await second.access_token() == stale
     fake.expire_tokens()
 
-    posts = [
-        c.post_with_token("/wxa/msg_sec_check", _sec_check("hi"))
-        for _ in range(5)
-        for c in (first, second)
-    ]
+    posts = [c.post_with_token("/wxa/msg_sec_check", _sec_check("hi")) for _ in range(5) for c in (first, second)]
     responses = await asyncio.gather(*posts)
 
     assert all(r.json()["errcode"] == 0 for r in responses)
@@ -577,9 +551,7 @@ async def test_shared_refresh_rereads_after_taking_the_lock(
     client, redis = instrumented
     other_process = redis_pair[0]
     # Another process stores its fresh token after our first look but before our SET NX.
-    redis.before_lock = lambda: other_process.set(
-        f"{key_prefix}wechat_access_token", "their-token", px=60_000
-    )
+    redis.before_lock = lambda: other_process.set(f"{key_prefix}wechat_access_token", "their-token", px=60_000)
 
     assert await client.access_token() == "their-token"
     assert fake.token_calls == 0
@@ -621,7 +593,9 @@ async def test_an_unreachable_token_store_is_wechat_unavailable(fake: FakeWechat
         with pytest.raises(WechatUnavailable):
             await client.access_token()
         with pytest.raises(WechatUnavailable):
-            await client.post_with_token("/wxa/msg_sec_check", {"content": "hi", "version": 2, "scene": 1, "openid": "o"})
+            await client.post_with_token(
+                "/wxa/msg_sec_check", {"content": "hi", "version": 2, "scene": 1, "openid": "o"}
+            )
     finally:
         await dead.aclose()
     assert fake.token_calls == 0

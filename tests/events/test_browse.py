@@ -7,6 +7,7 @@ nothing of them until then); every later change goes through the API, as it woul
 from __future__ import annotations
 
 import base64
+import itertools
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -19,12 +20,12 @@ from redis.asyncio import Redis
 
 from backend.accounts.tables import Organisation, Role, User
 from backend.core.cache import VersionedCache
+from backend.core.i18n import CITY_TZ
 from backend.core.stores import build_stores
 from backend.events import controllers as event_controllers
 from backend.events import queries, services
 from backend.events.schemas import EventCreate
 from backend.events.tables import Event
-from backend.core.i18n import CITY_TZ
 from tests import factories
 from tests.factories import city_tree, event_body, resident, staff, token_for, venue
 
@@ -74,7 +75,9 @@ async def make_event(
     return events[0]
 
 
-async def page(client: Client, params: Any = None, *, lang: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+async def page(
+    client: Client, params: Any = None, *, lang: str | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     all_headers = {**(headers or {}), **({"Accept-Language": lang} if lang else {})}
     response = await client.get("/api/v1/events", params=params, headers=all_headers)
     assert response.status_code == 200, response.text
@@ -117,13 +120,19 @@ async def test_only_published_events_that_have_not_ended_are_listed(client: Clie
     published = await make_event(organiser, tree["street_a"], place, **times(in_days(3)))
     draft = await make_event(organiser, tree["street_a"], place, publish=False, **times(in_days(4)))
     cancelled = await make_event(organiser, tree["street_a"], place, **times(in_days(5)))
-    await services.cancel_event(user_id=organiser.id, event_id=cancelled.id, scope="this", cache=VersionedCache(build_stores(None)))
+    await services.cancel_event(
+        user_id=organiser.id, event_id=cancelled.id, scope="this", cache=VersionedCache(build_stores(None))
+    )
     ended = await make_event(organiser, tree["street_a"], place, **times(in_days(6)))
     running = await make_event(organiser, tree["street_a"], place, **times(in_days(7)))
     now = datetime.now(UTC)
     # Time passes: one event is over, another has started and is still going on.
-    await Event.update({Event.starts_at: now - timedelta(hours=3), Event.ends_at: now - timedelta(hours=1)}).where(Event.id == ended.id)
-    await Event.update({Event.starts_at: now - timedelta(hours=1), Event.ends_at: now + timedelta(hours=1)}).where(Event.id == running.id)
+    await Event.update({Event.starts_at: now - timedelta(hours=3), Event.ends_at: now - timedelta(hours=1)}).where(
+        Event.id == ended.id
+    )
+    await Event.update({Event.starts_at: now - timedelta(hours=1), Event.ends_at: now + timedelta(hours=1)}).where(
+        Event.id == running.id
+    )
 
     listed = await ids(client)
     assert listed == [str(running.id), str(published.id)]
@@ -169,22 +178,49 @@ async def test_category_venue_community_audience_and_language_filters(client: Cl
     nanyuan = await venue(tree["street_a"], tree["community_a"])
     lianhua = await venue(tree["street_b"], tree["community_b"], lat=31.2950, lng=120.7300, name="莲花社区活动室")
     pingtan = await make_event(
-        organiser, tree["street_a"], nanyuan, category="performance", audiences=["seniors"], languages=["zh", "wuu"], **times(in_days(2))
+        organiser,
+        tree["street_a"],
+        nanyuan,
+        category="performance",
+        audiences=["seniors"],
+        languages=["zh", "wuu"],
+        **times(in_days(2)),
     )
     embroidery = await make_event(
-        organiser, tree["street_a"], nanyuan, category="intangible_heritage", audiences=["family", "youth"], languages=["zh"], **times(in_days(3))
+        organiser,
+        tree["street_a"],
+        nanyuan,
+        category="intangible_heritage",
+        audiences=["family", "youth"],
+        languages=["zh"],
+        **times(in_days(3)),
     )
     tea = await make_event(
-        organiser, tree["street_b"], lianhua, category="workshop", audiences=["foreign_friendly", "new_residents"],
-        languages=["en", "ja", "ko"], **times(in_days(4)),
+        organiser,
+        tree["street_b"],
+        lianhua,
+        category="workshop",
+        audiences=["foreign_friendly", "new_residents"],
+        languages=["en", "ja", "ko"],
+        **times(in_days(4)),
     )
-    film = await make_event(organiser, tree["street_b"], lianhua, category="film", audiences=["youth"], languages=["zh", "en"], **times(in_days(5)))
+    film = await make_event(
+        organiser,
+        tree["street_b"],
+        lianhua,
+        category="film",
+        audiences=["youth"],
+        languages=["zh", "en"],
+        **times(in_days(5)),
+    )
 
     assert await ids(client, {"category": "film"}) == [str(film.id)]
     assert await ids(client, [("category", "performance"), ("category", "workshop")]) == [str(pingtan.id), str(tea.id)]
     assert await ids(client, {"venue_id": str(nanyuan.id)}) == [str(pingtan.id), str(embroidery.id)]
     assert await ids(client, {"community_id": str(tree["community_b"].id)}) == [str(tea.id), str(film.id)]
-    assert await ids(client, {"community_id": str(tree["community_a"].id), "category": "performance"}) == [str(pingtan.id)]
+    assert await ids(client, {"community_id": str(tree["community_a"].id), "category": "performance"}) == [
+        str(pingtan.id)
+    ]
     assert await ids(client, {"audience": "youth"}) == [str(embroidery.id), str(film.id)]
     assert await ids(client, {"audience": "foreign_friendly"}) == [str(tea.id)]
     assert await ids(client, {"audience": "migrant_friendly"}) == []
@@ -236,7 +272,9 @@ async def test_evenings_and_weekends_in_suzhou_time(client: Client) -> None:
         made[label] = str((await make_event(organiser, tree["street_a"], place, title={"en": label}, **body)).id)
 
     found = await items(client, {"evenings_weekends": "true"}, lang="en")
-    assert sorted(item["title"] for item in found) == sorted(["wed 19:00", "wed 18:30", "sat 10:00", "sat 01:00", "sun 09:00"])
+    assert sorted(item["title"] for item in found) == sorted(
+        ["wed 19:00", "wed 18:30", "sat 10:00", "sat 01:00", "sun 09:00"]
+    )
     everything = await ids(client, {"evenings_weekends": "false"})
     assert set(everything) == set(made.values())
 
@@ -247,7 +285,9 @@ async def test_text_search_across_every_locale_with_literal_wildcards(client: Cl
     place = await venue(tree["street_a"], tree["community_a"])
 
     async def titled(title: dict[str, str], summary: dict[str, str], days: int) -> str:
-        event = await make_event(organiser, tree["street_a"], place, title=title, summary=summary, **times(in_days(days)))
+        event = await make_event(
+            organiser, tree["street_a"], place, title=title, summary=summary, **times(in_days(days))
+        )
         return str(event.id)
 
     embroidery = await titled(
@@ -255,7 +295,9 @@ async def test_text_search_across_every_locale_with_literal_wildcards(client: Cl
         {"zh-Hans": "非遗传承人手把手教学", "ko": "초보자 환영"},
         2,
     )
-    pingtan = await titled({"zh-Hans": "评弹欣赏会", "en": "Pingtan Evening"}, {"zh-Hans": "名家现场演出", "en": "Masters live"}, 3)
+    pingtan = await titled(
+        {"zh-Hans": "评弹欣赏会", "en": "Pingtan Evening"}, {"zh-Hans": "名家现场演出", "en": "Masters live"}, 3
+    )
     percent = await titled({"zh-Hans": "100%手工灯笼", "en": "100% handmade lanterns"}, {}, 4)
     underscore = await titled({"en": "Room_B reading club"}, {"zh-Hans": "读书会"}, 5)
     apostrophe = await titled({"zh-Hans": "少儿科学", "en": "Children's Science"}, {}, 6)
@@ -294,8 +336,12 @@ async def test_near_a_point_sorted_by_distance_within_the_radius(client: Client)
     tree = await city_tree()
     organiser = await organiser_of(tree["city"])
     here = (31.2946, 120.6285)  # 南园 area, Gusu
-    close = await venue(tree["street_a"], tree["community_a"], lat=here[0] + 0.0027, lng=here[1], name="近")  # ≈ 300 m north
-    further = await venue(tree["street_a"], tree["community_a"], lat=here[0] - 0.0135, lng=here[1], name="中")  # ≈ 1.5 km south
+    close = await venue(
+        tree["street_a"], tree["community_a"], lat=here[0] + 0.0027, lng=here[1], name="近"
+    )  # ≈ 300 m north
+    further = await venue(
+        tree["street_a"], tree["community_a"], lat=here[0] - 0.0135, lng=here[1], name="中"
+    )  # ≈ 1.5 km south
     far = await venue(tree["street_b"], tree["community_b"], lat=31.2900, lng=120.7200, name="远")  # ≈ 8.7 km east, SIP
     # Start order is the opposite of distance order, so the sort is visibly by distance.
     in_far = await make_event(organiser, tree["street_b"], far, **times(in_days(2)))
@@ -316,7 +362,9 @@ async def test_near_a_point_sorted_by_distance_within_the_radius(client: Client)
     # Pages of a "near" search follow the distance order too.
     first = await page(client, {"near": f"{here[0]},{here[1]}", "radius_m": 20000, "limit": 2})
     assert [item["id"] for item in first["items"]] == [str(in_close.id), str(in_further.id)]
-    second = await page(client, {"near": f"{here[0]},{here[1]}", "radius_m": 20000, "limit": 2, "cursor": first["next_cursor"]})
+    second = await page(
+        client, {"near": f"{here[0]},{here[1]}", "radius_m": 20000, "limit": 2, "cursor": first["next_cursor"]}
+    )
     assert [item["id"] for item in second["items"]] == [str(in_far.id)]
     assert second["next_cursor"] is None
 
@@ -369,7 +417,14 @@ def _b64(raw: bytes) -> str:
 
 @pytest.mark.parametrize(
     "cursor",
-    ["garbage!!", "not-a-cursor", _b64(b"not json"), _b64(b'{"a": 1}'), _b64(b'["yesterday", "x"]'), _b64(b"[1,2,3,4,5]")],
+    [
+        "garbage!!",
+        "not-a-cursor",
+        _b64(b"not json"),
+        _b64(b'{"a": 1}'),
+        _b64(b'["yesterday", "x"]'),
+        _b64(b"[1,2,3,4,5]"),
+    ],
 )
 async def test_a_garbage_cursor_is_a_400(client: Client, cursor: str) -> None:
     response = await client.get("/api/v1/events", params={"cursor": cursor}, headers={"Accept-Language": "en"})
@@ -377,7 +432,9 @@ async def test_a_garbage_cursor_is_a_400(client: Client, cursor: str) -> None:
     assert body["code"] == "cursor_invalid"
 
 
-@pytest.mark.parametrize("near", ["abc", "31.29", "31.29,", "31.29,120.6,1", "91,120", "31.29,181", "nan,nan", "inf,120"])
+@pytest.mark.parametrize(
+    "near", ["abc", "31.29", "31.29,", "31.29,120.6,1", "91,120", "31.29,181", "nan,nan", "inf,120"]
+)
 async def test_a_bad_point_is_a_400(client: Client, near: str) -> None:
     response = await client.get("/api/v1/events", params={"near": near})
     body = assert_problem(response, 400)
@@ -588,7 +645,9 @@ async def test_a_cached_page_is_answered_before_its_parameters_are_parsed(
     # Kept gzip-compressed: sent as it is to a client that takes gzip, unpacked for one that does not.
     assert again.headers["content-encoding"] == "gzip"
     assert {"Accept-Encoding", "Accept-Language"} <= {v.strip() for v in again.headers["vary"].split(",")}
-    plain = await client.get("/api/v1/events?lang=en&limit=5&category=performance", headers={"Accept-Encoding": "identity"})
+    plain = await client.get(
+        "/api/v1/events?lang=en&limit=5&category=performance", headers={"Accept-Encoding": "identity"}
+    )
     assert "content-encoding" not in plain.headers and plain.json() == first.json()
     assert (await client.get("/api/v1/events?category=performance&limit=5&lang=ja")).json()["items"][0]["locale"]
     assert len(built) == 2  # another language is another question
@@ -626,11 +685,16 @@ async def test_a_weekly_programme_makes_one_event_per_saturday_each_with_its_own
     local_starts = [datetime.fromisoformat(e["starts_at"]).astimezone(SUZHOU) for e in made]
     assert local_starts[0].date() == start.date() + timedelta(days=3)
     assert all(s.weekday() == 5 and (s.hour, s.minute) == (14, 0) for s in local_starts)
-    assert [b - a for a, b in zip(local_starts, local_starts[1:])] == [timedelta(days=7)] * 3
-    assert all(datetime.fromisoformat(e["ends_at"]) - datetime.fromisoformat(e["starts_at"]) == timedelta(hours=2) for e in made)
+    assert [b - a for a, b in itertools.pairwise(local_starts)] == [timedelta(days=7)] * 3
+    assert all(
+        datetime.fromisoformat(e["ends_at"]) - datetime.fromisoformat(e["starts_at"]) == timedelta(hours=2)
+        for e in made
+    )
     assert await ids(client) == []  # drafts until published
 
-    published = await client.post(f"/api/v1/events/{made[0]['id']}/publish", params={"scope": "following"}, headers=token_for(organiser))
+    published = await client.post(
+        f"/api/v1/events/{made[0]['id']}/publish", params={"scope": "following"}, headers=token_for(organiser)
+    )
     assert published.status_code == 200, published.text
     listed = await items(client, {"evenings_weekends": "true"})
     assert [item["id"] for item in listed] == [e["id"] for e in made]

@@ -41,7 +41,9 @@ async def event(place: dict[str, Any], **overrides: Any) -> Event:
 
 
 async def sign_up(client: Client, event_id: uuid.UUID, user: Any) -> dict[str, Any]:
-    response = await client.post(f"/api/v1/events/{event_id}/registrations", json={"party_size": 1}, headers=factories.token_for(user))
+    response = await client.post(
+        f"/api/v1/events/{event_id}/registrations", json={"party_size": 1}, headers=factories.token_for(user)
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -85,7 +87,9 @@ def tz_name(moment: Any) -> str:
 
 
 async def test_an_event_file_in_the_callers_language(client: Client, place: dict[str, Any]) -> None:
-    ev = await fresh(await event(place, title=TITLE, description={"zh-Hans": "第一行\n第二行，含逗号; 分号", "ja": "説明"}))
+    ev = await fresh(
+        await event(place, title=TITLE, description={"zh-Hans": "第一行\n第二行，含逗号; 分号", "ja": "説明"})
+    )
     response = await client.get(f"/api/v1/events/{ev.id}/calendar.ics", headers={"Accept-Language": "ja"})
     calendar = parse(response)
     assert response.headers["content-disposition"] == f'attachment; filename="event-{ev.id}.ics"'
@@ -111,16 +115,22 @@ async def test_an_event_file_in_the_callers_language(client: Client, place: dict
     assert str(alarm["ACTION"]) == "DISPLAY"
     assert alarm.decoded("TRIGGER") == timedelta(hours=-2)
 
-    english = by_uid(parse(await client.get(f"/api/v1/events/{ev.id}/calendar.ics", headers={"Accept-Language": "en"})))[uid(ev)]
+    english = by_uid(
+        parse(await client.get(f"/api/v1/events/{ev.id}/calendar.ics", headers={"Accept-Language": "en"}))
+    )[uid(ev)]
     assert str(english["SUMMARY"]) == "Pingtan Evening"
     assert str(english["LOCATION"]) == "Nanyuan Community Centre"
-    korean = by_uid(parse(await client.get(f"/api/v1/events/{ev.id}/calendar.ics", headers={"Accept-Language": "ko"})))[uid(ev)]
+    korean = by_uid(parse(await client.get(f"/api/v1/events/{ev.id}/calendar.ics", headers={"Accept-Language": "ko"})))[
+        uid(ev)
+    ]
     assert str(korean["SUMMARY"]) == "评弹欣赏会"  # no Korean title: zh-Hans, not English
     assert korean["SUMMARY"].params["LANGUAGE"] == "zh-Hans"
     assert "第一行\n第二行，含逗号; 分号" in str(korean["DESCRIPTION"])  # escaped and read back intact
 
 
-async def test_long_text_is_folded_at_75_octets_without_breaking_characters(client: Client, place: dict[str, Any]) -> None:
+async def test_long_text_is_folded_at_75_octets_without_breaking_characters(
+    client: Client, place: dict[str, Any]
+) -> None:
     ev = await event(place, title={"zh-Hans": "苏州评弹与昆曲：" * 12}, description={"zh-Hans": "长长的介绍，" * 200})
     vevent = parse(await client.get(f"/api/v1/events/{ev.id}/calendar.ics")).events[0]
     assert str(vevent["SUMMARY"]) == "苏州评弹与昆曲：" * 12
@@ -142,7 +152,11 @@ async def test_a_cancelled_event_says_so(client: Client, place: dict[str, Any]) 
 
 async def test_a_draft_is_only_for_its_organisers(client: Client, place: dict[str, Any]) -> None:
     organiser = await factories.staff(Role.organiser, place["organisation"])
-    created = await client.post("/api/v1/events", json=factories.event_body(place["organisation"], place["venue"]), headers=factories.token_for(organiser))
+    created = await client.post(
+        "/api/v1/events",
+        json=factories.event_body(place["organisation"], place["venue"]),
+        headers=factories.token_for(organiser),
+    )
     assert created.status_code == 201, created.text
     draft_id = created.json()["events"][0]["id"]
     path = f"/api/v1/events/{draft_id}/calendar.ics"
@@ -182,10 +196,14 @@ async def test_the_feed_lists_the_residents_registrations(client: Client, place:
     await sign_up(client, full.id, neighbour)
     assert (await sign_up(client, full.id, me))["status"] == "waitlisted"
     registration = await sign_up(client, given_up.id, me)
-    assert (await client.delete(f"/api/v1/registrations/{registration['id']}", headers=factories.token_for(me))).status_code == 200
+    assert (
+        await client.delete(f"/api/v1/registrations/{registration['id']}", headers=factories.token_for(me))
+    ).status_code == 200
     await sign_up(client, called_off.id, me)
     organiser = await factories.staff(Role.organiser, place["organisation"])
-    assert (await client.post(f"/api/v1/events/{called_off.id}/cancel", headers=factories.token_for(organiser))).status_code == 200
+    assert (
+        await client.post(f"/api/v1/events/{called_off.id}/cancel", headers=factories.token_for(organiser))
+    ).status_code == 200
     await sign_up(client, not_mine.id, neighbour)
 
     feed = await create_feed(client, me)
@@ -234,7 +252,9 @@ async def test_old_and_past_entries_leave_the_feed(client: Client, place: dict[s
     await sign_up(client, recent.id, me)
     await sign_up(client, old.id, me)
     for ev, days in ((recent, 30), (old, 120)):
-        await Event.update({Event.starts_at: ev.starts_at - timedelta(days=days), Event.ends_at: ev.ends_at - timedelta(days=days)}).where(Event.id == ev.id)
+        await Event.update(
+            {Event.starts_at: ev.starts_at - timedelta(days=days), Event.ends_at: ev.ends_at - timedelta(days=days)}
+        ).where(Event.id == ev.id)
     entries = by_uid(parse(await client.get((await create_feed(client, me))["url"])))
     assert set(entries) == {uid(recent)}
 
@@ -318,5 +338,10 @@ async def test_the_calendar_operations_are_documented(client: Client) -> None:
     assert "text/calendar" in feed["responses"]["200"]["content"]
     assert "404" in feed["responses"]
     assert document["paths"]["/api/v1/me/calendar-feed"]["post"]["security"] == [{"bearer": []}]
-    ids = [op["operationId"] for item in document["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op]
+    ids = [
+        op["operationId"]
+        for item in document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    ]
     assert len(ids) == len(set(ids))

@@ -6,7 +6,6 @@ import base64
 import csv
 import io
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,8 +16,8 @@ from PIL import Image
 from backend.accounts import services as account_services
 from backend.accounts.tables import Role, User
 from backend.core import signals
-from backend.events.api import AttendanceRecorded
 from backend.core.values import mask_name
+from backend.events.api import AttendanceRecorded
 from backend.events.checkins import make_ticket, mark_no_shows
 from backend.events.tables import Event, Registration
 from tests import factories
@@ -33,7 +32,13 @@ async def door(client: Client) -> dict[str, Any]:
     venue = await factories.venue(tree["community_a"], tree["community_a"])
     organiser = await factories.staff(Role.organiser, tree["street_a"])
     event = await factories.published_event(tree["street_a"], venue, capacity=3, max_party_size=2)
-    return {"tree": tree, "venue": venue, "organiser": organiser, "event": event, "auth": factories.token_for(organiser)}
+    return {
+        "tree": tree,
+        "venue": venue,
+        "organiser": organiser,
+        "event": event,
+        "auth": factories.token_for(organiser),
+    }
 
 
 @pytest.fixture
@@ -41,7 +46,9 @@ def attendance(listen: Any) -> list[signals.SignalMessage]:
     return listen(AttendanceRecorded)
 
 
-async def registered(client: Client, event_id: uuid.UUID, name: str = "李小梅", party_size: int = 1, phone: str | None = "13812345678") -> tuple[User, dict[str, Any]]:
+async def registered(
+    client: Client, event_id: uuid.UUID, name: str = "李小梅", party_size: int = 1, phone: str | None = "13812345678"
+) -> tuple[User, dict[str, Any]]:
     user = await factories.resident()
     await account_services.update_me(user_id=user.id, changes={"display_name": name, "phone": phone})
     response = await client.post(
@@ -57,9 +64,13 @@ async def ticket_of(client: Client, user: User, registration_id: str) -> dict[st
     return response.json()
 
 
-async def scan(client: Client, door: dict[str, Any], ticket: str, event_id: uuid.UUID | None = None, **headers: str) -> httpx.Response:
+async def scan(
+    client: Client, door: dict[str, Any], ticket: str, event_id: uuid.UUID | None = None, **headers: str
+) -> httpx.Response:
     return await client.post(
-        f"/api/v1/events/{event_id or door['event'].id}/check-ins", json={"ticket": ticket}, headers={**door["auth"], **headers}
+        f"/api/v1/events/{event_id or door['event'].id}/check-ins",
+        json={"ticket": ticket},
+        headers={**door["auth"], **headers},
     )
 
 
@@ -72,7 +83,9 @@ async def test_the_owner_gets_a_short_signed_ticket_with_a_qr_code(client: Clien
     assert ticket["ticket"].startswith("L1.") and len(ticket["ticket"]) <= 48
     png = base64.b64decode(ticket["qr_png"].removeprefix("data:image/png;base64,"))
     assert Image.open(io.BytesIO(png)).format == "PNG"
-    image = await client.get(f"/api/v1/registrations/{registration['id']}/ticket.png", headers=factories.token_for(user))
+    image = await client.get(
+        f"/api/v1/registrations/{registration['id']}/ticket.png", headers=factories.token_for(user)
+    )
     assert image.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(image.content)).size[0] > 100
 
@@ -83,7 +96,9 @@ async def test_nobody_else_gets_the_ticket(client: Client, door: dict[str, Any])
     for path in ("ticket", "ticket.png"):
         response = await client.get(f"/api/v1/registrations/{registration['id']}/{path}", headers=other)
         assert (response.status_code, response.json()["code"]) == (404, "registration_not_found")
-        assert (await client.get(f"/api/v1/registrations/{registration['id']}/{path}", headers=door["auth"])).status_code == 404
+        assert (
+            await client.get(f"/api/v1/registrations/{registration['id']}/{path}", headers=door["auth"])
+        ).status_code == 404
         assert (await client.get(f"/api/v1/registrations/{registration['id']}/{path}")).status_code == 401
 
 
@@ -105,7 +120,12 @@ async def test_scan_twice_says_already_checked_in(client: Client, door: dict[str
     first = await scan(client, door, ticket, **{"Accept-Language": "en"})
     assert first.status_code == 200, first.text
     body = first.json()
-    assert (body["status"], body["already_checked_in"], body["name"], body["party_size"]) == ("attended", False, "李*梅", 2)
+    assert (body["status"], body["already_checked_in"], body["name"], body["party_size"]) == (
+        "attended",
+        False,
+        "李*梅",
+        2,
+    )
     assert body["message"] == "Welcome! 2 people checked in."
     second = await scan(client, door, ticket, **{"Accept-Language": "en"})
     assert second.status_code == 200
@@ -124,7 +144,9 @@ def factories_city_tz() -> Any:
     return CITY_TZ
 
 
-async def test_forged_and_other_event_tickets_are_refused(client: Client, door: dict[str, Any], attendance: list) -> None:
+async def test_forged_and_other_event_tickets_are_refused(
+    client: Client, door: dict[str, Any], attendance: list
+) -> None:
     user, registration = await registered(client, door["event"].id)
     genuine = (await ticket_of(client, user, registration["id"]))["ticket"]
     version, raw_id, signature = genuine.split(".")
@@ -146,7 +168,9 @@ async def test_only_the_events_organisers_scan(client: Client, door: dict[str, A
     ticket = (await ticket_of(client, user, registration["id"]))["ticket"]
     outsider = await factories.staff(Role.organiser, door["tree"]["street_b"])
     for headers in (factories.token_for(outsider), factories.token_for(user)):
-        response = await client.post(f"/api/v1/events/{door['event'].id}/check-ins", json={"ticket": ticket}, headers=headers)
+        response = await client.post(
+            f"/api/v1/events/{door['event'].id}/check-ins", json={"ticket": ticket}, headers=headers
+        )
         assert (response.status_code, response.json()["code"]) == (404, "event_not_found")
     city_admin = await factories.staff(Role.admin, door["tree"]["city"])
     response = await client.post(
@@ -162,9 +186,9 @@ async def test_cancelled_places_and_late_scans_are_refused(client: Client, door:
     assert (await scan(client, door, ticket)).json()["code"] == "ticket_not_confirmed"
     user2, registration2 = await registered(client, door["event"].id)
     ticket2 = (await ticket_of(client, user2, registration2["id"]))["ticket"]
-    await Event.update({Event.ends_at: datetime.now(UTC) - timedelta(hours=4), Event.starts_at: datetime.now(UTC) - timedelta(hours=6)}).where(
-        Event.id == door["event"].id
-    )
+    await Event.update(
+        {Event.ends_at: datetime.now(UTC) - timedelta(hours=4), Event.starts_at: datetime.now(UTC) - timedelta(hours=6)}
+    ).where(Event.id == door["event"].id)
     assert (await scan(client, door, ticket2)).json()["code"] == "check_in_closed"
 
 
@@ -176,14 +200,12 @@ async def test_unchecked_places_become_no_shows_after_the_event(client: Client, 
     stayed_home, stayed_reg = await registered(client, door["event"].id)
     await scan(client, door, (await ticket_of(client, came, came_reg["id"]))["ticket"])
     assert await mark_no_shows() == 0  # the event has not happened yet
-    await Event.update({Event.starts_at: datetime.now(UTC) - timedelta(hours=6), Event.ends_at: datetime.now(UTC) - timedelta(hours=4)}).where(
-        Event.id == door["event"].id
-    )
+    await Event.update(
+        {Event.starts_at: datetime.now(UTC) - timedelta(hours=6), Event.ends_at: datetime.now(UTC) - timedelta(hours=4)}
+    ).where(Event.id == door["event"].id)
     assert await mark_no_shows() == 1
     assert await mark_no_shows() == 0
-    statuses = {
-        r["id"]: r["status"] for r in await Registration.select(Registration.id, Registration.status)
-    }
+    statuses = {r["id"]: r["status"] for r in await Registration.select(Registration.id, Registration.status)}
     assert statuses[uuid.UUID(came_reg["id"])] == "attended"
     assert statuses[uuid.UUID(stayed_reg["id"])] == "no_show"
 
@@ -220,14 +242,18 @@ async def test_the_csv_opens_in_excel_with_chinese_intact(client: Client, door: 
     assert rows[0][0] == "姓名"  # headers in the organiser's language (zh-Hans by default)
     assert rows[1][:4] == ["李*梅", "138****5678", "2", "已确认"]
     english = await client.get(
-        f"/api/v1/events/{door['event'].id}/registrations", params={"format": "csv"}, headers={**door["auth"], "Accept-Language": "en"}
+        f"/api/v1/events/{door['event'].id}/registrations",
+        params={"format": "csv"},
+        headers={**door["auth"], "Accept-Language": "en"},
     )
     assert english.content.decode("utf-8-sig").splitlines()[0].startswith("Name,Phone,People,Status")
 
 
 async def test_a_name_that_looks_like_a_formula_stays_text_in_the_csv(client: Client, door: dict[str, Any]) -> None:
     await registered(client, door["event"].id, "=HYPERLINK(1)")
-    response = await client.get(f"/api/v1/events/{door['event'].id}/registrations", params={"format": "csv"}, headers=door["auth"])
+    response = await client.get(
+        f"/api/v1/events/{door['event'].id}/registrations", params={"format": "csv"}, headers=door["auth"]
+    )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][0].startswith("'=")  # Excel shows it; it does not run it
 
@@ -240,10 +266,15 @@ async def test_another_organisation_cannot_list(client: Client, door: dict[str, 
             f"/api/v1/events/{door['event'].id}/registrations", params=params, headers=factories.token_for(outsider)
         )
         assert (response.status_code, response.json()["code"]) == (404, "event_not_found")
-    resident = await client.get(f"/api/v1/events/{door['event'].id}/registrations", headers=factories.token_for(await factories.resident()))
+    resident = await client.get(
+        f"/api/v1/events/{door['event'].id}/registrations", headers=factories.token_for(await factories.resident())
+    )
     assert resident.status_code == 404
 
 
-@pytest.mark.parametrize(("name", "masked"), [("李小梅", "李*梅"), ("王五", "王*"), ("欧阳娜娜", "欧**娜"), ("A", "A"), ("", ""), ("Alice", "A***e")])
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [("李小梅", "李*梅"), ("王五", "王*"), ("欧阳娜娜", "欧**娜"), ("A", "A"), ("", ""), ("Alice", "A***e")],
+)
 def test_names_are_masked(name: str, masked: str) -> None:
     assert mask_name(name) == masked

@@ -32,12 +32,23 @@ async def org(client: Client) -> dict[str, Any]:
     organiser = await factories.staff(Role.organiser, tree["street_a"])
     outsider = await factories.staff(Role.organiser, tree["street_b"])
     event = await factories.published_event(tree["street_a"], venue)
-    return {"tree": tree, "venue": venue, "event": event, "organiser": organiser, "outsider": outsider, "auth": factories.token_for(organiser)}
+    return {
+        "tree": tree,
+        "venue": venue,
+        "event": event,
+        "organiser": organiser,
+        "outsider": outsider,
+        "auth": factories.token_for(organiser),
+    }
 
 
 async def upload(
-    client: Client, event_id: uuid.UUID, data: bytes, headers: dict[str, str] | None = None,
-    filename: str = "poster.jpg", content_type: str = "image/jpeg",
+    client: Client,
+    event_id: uuid.UUID,
+    data: bytes,
+    headers: dict[str, str] | None = None,
+    filename: str = "poster.jpg",
+    content_type: str = "image/jpeg",
 ) -> httpx.Response:
     return await client.post(
         f"/api/v1/events/{event_id}/poster", files={"file": (filename, data, content_type)}, headers=headers or {}
@@ -64,7 +75,9 @@ def unique_photo(size: tuple[int, int] = (1600, 1000)) -> bytes:
 # --- uploading and serving ------------------------------------------------------------------------
 
 
-async def test_the_organiser_uploads_and_every_rendition_is_served_forever(client: Client, org: dict[str, Any], settings: Settings) -> None:
+async def test_the_organiser_uploads_and_every_rendition_is_served_forever(
+    client: Client, org: dict[str, Any], settings: Settings
+) -> None:
     response = await upload(client, org["event"].id, jpeg_with_gps(), org["auth"])
     assert response.status_code == 200, response.text
     urls = response.json()["poster_urls"]
@@ -86,7 +99,9 @@ async def test_the_organiser_uploads_and_every_rendition_is_served_forever(clien
     assert all((settings.media_root / path).is_file() for path in stored.values())
 
 
-async def test_a_new_poster_replaces_the_old_and_the_same_image_is_stored_once(client: Client, org: dict[str, Any], settings: Settings) -> None:
+async def test_a_new_poster_replaces_the_old_and_the_same_image_is_stored_once(
+    client: Client, org: dict[str, Any], settings: Settings
+) -> None:
     photo = unique_photo()
     first = (await upload(client, org["event"].id, photo, org["auth"])).json()["poster_urls"]
     other_event = await factories.published_event(org["tree"]["street_a"], org["venue"])
@@ -94,14 +109,23 @@ async def test_a_new_poster_replaces_the_old_and_the_same_image_is_stored_once(c
     assert again == first  # same content, same names: one set of files for both events
     digest = first["w240.webp"].split("/")[-1].split("-")[0]
     assert len(list((settings.media_root / "posters").glob(f"{digest}-*"))) == len(first)
-    replaced = await upload(client, org["event"].id, encoded(Image.new("RGB", (300, 200), (9, 9, 9)), "PNG"), org["auth"], "x.png", "image/png")
+    replaced = await upload(
+        client,
+        org["event"].id,
+        encoded(Image.new("RGB", (300, 200), (9, 9, 9)), "PNG"),
+        org["auth"],
+        "x.png",
+        "image/png",
+    )
     assert set(replaced.json()["poster_urls"]) == {"w240.webp", "w240.jpg", "w300.webp", "w300.jpg"}
     assert set((await stored_poster(org["event"].id)).keys()) == {"w240.webp", "w240.jpg", "w300.webp", "w300.jpg"}
 
 
 async def test_the_type_comes_from_the_content_not_the_name(client: Client, org: dict[str, Any]) -> None:
     png = encoded(Image.new("RGB", (500, 400), (0, 128, 0)), "PNG")
-    response = await upload(client, org["event"].id, png, org["auth"], filename="poster.exe", content_type="application/x-msdownload")
+    response = await upload(
+        client, org["event"].id, png, org["auth"], filename="poster.exe", content_type="application/x-msdownload"
+    )
     assert response.status_code == 200, response.text
     served = await client.get(response.json()["poster_urls"]["w500.jpg"])
     assert Image.open(io.BytesIO(served.content)).format == "JPEG"
@@ -154,13 +178,19 @@ HOSTILE = {
     "truncated-jpeg": (lambda: jpeg_with_gps()[:3000], 422, "image_invalid"),
     "text-named-jpg": (lambda: b"Dear residents, the poster is attached.\n" * 50, 422, "image_unsupported"),
     "gif-html-polyglot": (lambda: b"GIF89a<html><script>alert(1)</script></html>", 422, "image_invalid"),
-    "svg": (lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', 422, "image_unsupported"),
+    "svg": (
+        lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        422,
+        "image_unsupported",
+    ),
     "empty": (lambda: b"", 422, "image_unsupported"),
 }
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
-async def test_hostile_files_are_refused_cleanly_and_change_nothing(client: Client, org: dict[str, Any], name: str) -> None:
+async def test_hostile_files_are_refused_cleanly_and_change_nothing(
+    client: Client, org: dict[str, Any], name: str
+) -> None:
     first = await upload(client, org["event"].id, jpeg_with_gps(), org["auth"])
     before = await stored_poster(org["event"].id)
     make, status, code = HOSTILE[name]
@@ -186,8 +216,16 @@ async def test_refusals_speak_the_callers_language(client: Client, org: dict[str
 async def test_refusals_carry_the_callers_locale(client: Client, org: dict[str, Any]) -> None:
     response = await upload(client, org["event"].id, b"not an image", {**org["auth"], "Accept-Language": "ja"})
     assert response.status_code == 422 and response.headers["content-language"] == "ja"
-    missing = await client.post(f"/api/v1/events/{org['event'].id}/poster", files={"photo": ("a.jpg", jpeg_with_gps(), "image/jpeg")}, headers={**org["auth"], "Accept-Language": "ja"})
-    english = await client.post(f"/api/v1/events/{org['event'].id}/poster", files={"photo": ("a.jpg", jpeg_with_gps(), "image/jpeg")}, headers={**org["auth"], "Accept-Language": "en"})
+    missing = await client.post(
+        f"/api/v1/events/{org['event'].id}/poster",
+        files={"photo": ("a.jpg", jpeg_with_gps(), "image/jpeg")},
+        headers={**org["auth"], "Accept-Language": "ja"},
+    )
+    english = await client.post(
+        f"/api/v1/events/{org['event'].id}/poster",
+        files={"photo": ("a.jpg", jpeg_with_gps(), "image/jpeg")},
+        headers={**org["auth"], "Accept-Language": "en"},
+    )
     assert missing.status_code == 422 and missing.json()["code"] == "validation_failed"
     assert missing.json()["errors"][0]["field"] == "file"
     assert missing.json()["detail"] != english.json()["detail"]
@@ -217,7 +255,9 @@ async def test_a_file_over_the_image_limit_is_413(client: Client, org: dict[str,
     ],
     ids=["json", "form-urlencoded", "text-field", "two-files", "broken-multipart", "no-body"],
 )
-async def test_malformed_uploads_are_4xx_problems(client: Client, org: dict[str, Any], request_kwargs: dict[str, Any]) -> None:
+async def test_malformed_uploads_are_4xx_problems(
+    client: Client, org: dict[str, Any], request_kwargs: dict[str, Any]
+) -> None:
     kwargs = dict(request_kwargs)
     headers = {**org["auth"], **kwargs.pop("headers", {})}
     response = await client.post(f"/api/v1/events/{org['event'].id}/poster", headers=headers, **kwargs)

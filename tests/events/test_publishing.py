@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,13 @@ async def org(client: Client) -> dict[str, Any]:
     venue = await factories.venue(tree["community_a"], tree["community_a"])
     organiser = await factories.staff(Role.organiser, tree["street_a"])
     outsider = await factories.staff(Role.organiser, tree["street_b"])
-    return {"tree": tree, "venue": venue, "organiser": organiser, "outsider": outsider, "auth": factories.token_for(organiser)}
+    return {
+        "tree": tree,
+        "venue": venue,
+        "organiser": organiser,
+        "outsider": outsider,
+        "auth": factories.token_for(organiser),
+    }
 
 
 def body(org: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -78,10 +83,14 @@ async def test_the_response_says_which_language_was_served(client: Client, org: 
 async def test_only_organisers_in_scope_create(client: Client, org: dict[str, Any]) -> None:
     outsider = await client.post("/api/v1/events", json=body(org), headers=factories.token_for(org["outsider"]))
     assert (outsider.status_code, outsider.json()["code"]) == (403, "forbidden")
-    resident = await client.post("/api/v1/events", json=body(org), headers=factories.token_for(await factories.resident()))
+    resident = await client.post(
+        "/api/v1/events", json=body(org), headers=factories.token_for(await factories.resident())
+    )
     assert resident.status_code == 403
     coordinator = await factories.staff(Role.coordinator, org["tree"]["street_a"])
-    assert (await client.post("/api/v1/events", json=body(org), headers=factories.token_for(coordinator))).status_code == 403
+    assert (
+        await client.post("/api/v1/events", json=body(org), headers=factories.token_for(coordinator))
+    ).status_code == 403
     admin = await factories.staff(Role.admin, org["tree"]["city"])
     assert (await client.post("/api/v1/events", json=body(org), headers=factories.token_for(admin))).status_code == 201
     assert (await client.post("/api/v1/events", json=body(org))).status_code == 401
@@ -106,7 +115,9 @@ async def test_only_organisers_in_scope_create(client: Client, org: dict[str, An
         ({"recurrence": {"freq": "hourly", "count": 3}}, 422, "validation_failed"),
     ],
 )
-async def test_bad_events_are_refused(client: Client, org: dict[str, Any], change: dict, status: int, code: str) -> None:
+async def test_bad_events_are_refused(
+    client: Client, org: dict[str, Any], change: dict, status: int, code: str
+) -> None:
     response = await client.post("/api/v1/events", json=body(org, **change), headers=org["auth"])
     assert (response.status_code, response.json()["code"]) == (status, code), response.text
     assert await Event.count() == 0
@@ -148,7 +159,9 @@ async def test_edits_apply_and_capacity_guards_confirmed_seats(client: Client, o
     assert await Registration.count().where(Registration.status == "confirmed") == 3
 
 
-async def test_a_series_edit_of_this_and_following_leaves_earlier_ones_alone(client: Client, org: dict[str, Any]) -> None:
+async def test_a_series_edit_of_this_and_following_leaves_earlier_ones_alone(
+    client: Client, org: dict[str, Any]
+) -> None:
     occurrences = await create(client, org, recurrence={"freq": "weekly", "count": 4})
     assert len(occurrences) == 4
     assert len({o["series_id"] for o in occurrences}) == 1
@@ -157,7 +170,11 @@ async def test_a_series_edit_of_this_and_following_leaves_earlier_ones_alone(cli
     response = await client.patch(
         f"/api/v1/events/{third['id']}",
         params={"scope": "following"},
-        json={"title": {"zh-Hans": "评弹(新时间)"}, "starts_at": new_start.isoformat(), "ends_at": (datetime.fromisoformat(third["ends_at"]) + timedelta(hours=1)).isoformat()},
+        json={
+            "title": {"zh-Hans": "评弹(新时间)"},
+            "starts_at": new_start.isoformat(),
+            "ends_at": (datetime.fromisoformat(third["ends_at"]) + timedelta(hours=1)).isoformat(),
+        },
         headers=org["auth"],
     )
     assert response.status_code == 200, response.text
@@ -174,13 +191,17 @@ async def test_a_series_edit_of_this_and_following_leaves_earlier_ones_alone(cli
         assert shift == (timedelta(hours=1) if moved else timedelta(0))
 
 
-async def test_publish_and_cancel_this_and_following(client: Client, org: dict[str, Any], cancelled_signals: list) -> None:
+async def test_publish_and_cancel_this_and_following(
+    client: Client, org: dict[str, Any], cancelled_signals: list
+) -> None:
     occurrences = await create(client, org, recurrence={"freq": "daily", "count": 3})
     published = await publish(client, org, occurrences[1]["id"], scope="following")
     assert [e["id"] for e in published.json()] == [occurrences[1]["id"], occurrences[2]["id"]]
     listed = [i["id"] for i in (await client.get("/api/v1/events")).json()["items"]]
     assert listed == [occurrences[1]["id"], occurrences[2]["id"]]
-    cancelled = await client.post(f"/api/v1/events/{occurrences[2]['id']}/cancel", params={"scope": "following"}, headers=org["auth"])
+    cancelled = await client.post(
+        f"/api/v1/events/{occurrences[2]['id']}/cancel", params={"scope": "following"}, headers=org["auth"]
+    )
     assert [e["status"] for e in cancelled.json()] == ["cancelled"]
     assert [i["id"] for i in (await client.get("/api/v1/events")).json()["items"]] == [occurrences[1]["id"]]
 
@@ -215,7 +236,9 @@ async def test_completing_needs_a_started_event(client: Client, org: dict[str, A
     await publish(client, org, event["id"])
     early = await client.post(f"/api/v1/events/{event['id']}/complete", headers=org["auth"])
     assert early.json()["code"] == "event_not_completable"
-    await Event.update({Event.starts_at: datetime.now(UTC) - timedelta(hours=1)}).where(Event.id == uuid.UUID(event["id"]))
+    await Event.update({Event.starts_at: datetime.now(UTC) - timedelta(hours=1)}).where(
+        Event.id == uuid.UUID(event["id"])
+    )
     done = await client.post(f"/api/v1/events/{event['id']}/complete", headers=org["auth"])
     assert done.json()["status"] == "completed"
 
@@ -238,7 +261,9 @@ async def test_venues_are_created_in_scope_and_listed(client: Client, org: dict[
     assert created.json()["name"] == "Shuangta Market"
     outsider = await client.post("/api/v1/venues", json=payload, headers=factories.token_for(org["outsider"]))
     assert outsider.status_code == 403
-    wrong_community = await client.post("/api/v1/venues", json={**payload, "community_id": str(tree["street_a"].id)}, headers=org["auth"])
+    wrong_community = await client.post(
+        "/api/v1/venues", json={**payload, "community_id": str(tree["street_a"].id)}, headers=org["auth"]
+    )
     assert wrong_community.json()["code"] == "community_invalid"
     off_earth = await client.post("/api/v1/venues", json={**payload, "latitude": 91}, headers=org["auth"])
     assert off_earth.status_code == 422
@@ -248,7 +273,9 @@ async def test_venues_are_created_in_scope_and_listed(client: Client, org: dict[
 
 async def test_categories_are_named_in_the_callers_language(client: Client) -> None:
     zh = {c["code"]: c["name"] for c in (await client.get("/api/v1/categories")).json()}
-    en = {c["code"]: c["name"] for c in (await client.get("/api/v1/categories", headers={"Accept-Language": "en"})).json()}
+    en = {
+        c["code"]: c["name"] for c in (await client.get("/api/v1/categories", headers={"Accept-Language": "en"})).json()
+    }
     assert len(zh) == len(en) == 11
     assert en["intangible_heritage"] == "Intangible heritage"
     assert zh["intangible_heritage"] != en["intangible_heritage"]

@@ -70,7 +70,13 @@ def test_weekly_every_other_week() -> None:
 
 def test_monthly_on_the_31st_skips_months_without_one() -> None:
     slots = occurrences(Rule(freq="monthly", monthday=31, count=5), local(2027, 1, 31, 10, 0), TWO_HOURS)
-    assert local_dates(slots) == [date(2027, 1, 31), date(2027, 3, 31), date(2027, 5, 31), date(2027, 7, 31), date(2027, 8, 31)]
+    assert local_dates(slots) == [
+        date(2027, 1, 31),
+        date(2027, 3, 31),
+        date(2027, 5, 31),
+        date(2027, 7, 31),
+        date(2027, 8, 31),
+    ]
 
 
 def test_monthly_without_a_day_uses_the_day_of_the_start() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,7 +38,9 @@ async def event(place: dict[str, Any], **overrides: Any) -> Event:
     return await factories.published_event(place["organisation"], place["venue"], **overrides)
 
 
-async def sign_up(client: Client, event_id: uuid.UUID, user: Any, party_size: int = 1, **headers: str) -> httpx.Response:
+async def sign_up(
+    client: Client, event_id: uuid.UUID, user: Any, party_size: int = 1, **headers: str
+) -> httpx.Response:
     return await client.post(
         f"/api/v1/events/{event_id}/registrations",
         json={"party_size": party_size},
@@ -81,7 +82,9 @@ async def test_a_seat_then_the_waitlist(client: Client, place: dict[str, Any], r
     assert mine.json()[0]["event"]["id"] == str(ev.id)
 
 
-async def test_cancelling_promotes_the_earliest_party_that_fits(client: Client, place: dict[str, Any], recorded: dict) -> None:
+async def test_cancelling_promotes_the_earliest_party_that_fits(
+    client: Client, place: dict[str, Any], recorded: dict
+) -> None:
     ev = await event(place, capacity=2, max_party_size=2)
     holder, big, small, later = [await factories.resident() for _ in range(4)]
     held = (await sign_up(client, ev.id, holder, 1)).json()
@@ -165,7 +168,11 @@ async def test_concurrent_duplicates_make_one_registration(client: Client, place
 async def test_party_size_is_bounded(client: Client, place: dict[str, Any]) -> None:
     ev = await event(place, max_party_size=2)
     refused = await sign_up(client, ev.id, await factories.resident(), 3)
-    assert (refused.status_code, refused.json()["code"], refused.json()["params"]) == (422, "party_too_large", {"limit": 2})
+    assert (refused.status_code, refused.json()["code"], refused.json()["params"]) == (
+        422,
+        "party_too_large",
+        {"limit": 2},
+    )
     invalid = await sign_up(client, ev.id, await factories.resident(), 0)
     assert invalid.status_code == 422
 
@@ -176,7 +183,9 @@ async def test_the_registration_window(client: Client, place: dict[str, Any]) ->
     refused = await sign_up(client, not_yet.id, await factories.resident())
     assert (refused.status_code, refused.json()["code"]) == (409, "registration_not_open")
     closed = await event(place)
-    await Event.update({Event.registration_closes_at: datetime.now(UTC) - timedelta(minutes=1)}).where(Event.id == closed.id)
+    await Event.update({Event.registration_closes_at: datetime.now(UTC) - timedelta(minutes=1)}).where(
+        Event.id == closed.id
+    )
     assert (await sign_up(client, closed.id, await factories.resident())).json()["code"] == "registration_closed"
     started = await event(place)
     await Event.update({Event.starts_at: datetime.now(UTC) - timedelta(minutes=5)}).where(Event.id == started.id)
@@ -193,7 +202,9 @@ async def test_drafts_and_cancelled_events_take_no_sign_ups(client: Client, plac
     assert (await sign_up(client, uuid.uuid4(), await factories.resident())).status_code == 404
 
 
-async def test_seat_hoarding_is_capped(client: Client, place: dict[str, Any], settings: Settings, shared_redis: Redis | None) -> None:
+async def test_seat_hoarding_is_capped(
+    client: Client, place: dict[str, Any], settings: Settings, shared_redis: Redis | None
+) -> None:
     app = build_app(settings, shared_redis, max_upcoming_registrations=2)
     events = [await event(place) for _ in range(3)]
     resident = await factories.resident()
@@ -201,7 +212,11 @@ async def test_seat_hoarding_is_capped(client: Client, place: dict[str, Any], se
         assert (await sign_up(capped, events[0].id, resident)).status_code == 201
         assert (await sign_up(capped, events[1].id, resident)).status_code == 201
         refused = await sign_up(capped, events[2].id, resident)
-    assert (refused.status_code, refused.json()["code"], refused.json()["params"]) == (409, "too_many_registrations", {"limit": 2})
+    assert (refused.status_code, refused.json()["code"], refused.json()["params"]) == (
+        409,
+        "too_many_registrations",
+        {"limit": 2},
+    )
 
 
 async def test_sign_ups_need_a_login(client: Client, place: dict[str, Any]) -> None:
@@ -210,7 +225,9 @@ async def test_sign_ups_need_a_login(client: Client, place: dict[str, Any]) -> N
     assert (response.status_code, response.json()["code"]) == (401, "not_authenticated")
 
 
-async def test_sign_ups_are_rate_limited_per_resident(client: Client, place: dict[str, Any], settings: Settings, shared_redis: Redis | None) -> None:
+async def test_sign_ups_are_rate_limited_per_resident(
+    client: Client, place: dict[str, Any], settings: Settings, shared_redis: Redis | None
+) -> None:
     app = build_app(settings, shared_redis, signup_rate_limit=3)
     ev = await event(place)
     resident = await factories.resident()
@@ -239,7 +256,9 @@ async def test_a_retried_request_gets_the_first_answer(client: Client, place: di
 async def test_concurrent_retries_with_one_key_make_one_registration(client: Client, place: dict[str, Any]) -> None:
     ev = await event(place)
     resident = await factories.resident()
-    answers = await asyncio.gather(*(sign_up(client, ev.id, resident, 1, **{"Idempotency-Key": "same"}) for _ in range(6)))
+    answers = await asyncio.gather(
+        *(sign_up(client, ev.id, resident, 1, **{"Idempotency-Key": "same"}) for _ in range(6))
+    )
     assert {a.status_code for a in answers} == {201}
     assert len({a.json()["id"] for a in answers}) == 1
 
@@ -291,9 +310,10 @@ async def _check_storm(answers: list[httpx.Response], event_id: uuid.UUID, capac
     assert len(confirmed) == capacity
     assert sorted(r["waitlist_position"] for r in waiting) == list(range(1, len(answers) - capacity + 1))
     assert await seats(event_id) == (capacity, len(answers) - capacity)
-    assert await Registration.count().where(
-        (Registration.event == event_id) & (Registration.status == "confirmed")
-    ) == capacity
+    assert (
+        await Registration.count().where((Registration.event == event_id) & (Registration.status == "confirmed"))
+        == capacity
+    )
 
 
 async def test_a_storm_never_oversells(client: Client, place: dict[str, Any]) -> None:
@@ -305,14 +325,30 @@ async def test_a_storm_never_oversells(client: Client, place: dict[str, Any]) ->
 
 
 async def test_a_storm_across_two_instances_never_oversells(
-    postgres_url: str, redis: Redis, fake_wechat: Any, wechat_base_url: str, workdir: Any, client: Client, place: dict[str, Any], backend: str
+    postgres_url: str,
+    redis: Redis,
+    fake_wechat: Any,
+    wechat_base_url: str,
+    workdir: Any,
+    client: Client,
+    place: dict[str, Any],
+    backend: str,
 ) -> None:
     """Two app instances on one PostgreSQL and one Redis share the 20 seats correctly."""
     if backend != "postgres":
         return  # the SQLite embedded default is one process by design
     ev = await event(place, capacity=20)
     residents = [await factories.resident() for _ in range(200)]
-    settings = Settings.from_env({}, env="test", database_url=postgres_url, secret_key=factories_secret(), log_level="WARNING", signup_rate_limit=1000, signal_sweep_seconds=0, housekeeping_seconds=0)
+    settings = Settings.from_env(
+        {},
+        env="test",
+        database_url=postgres_url,
+        secret_key=factories_secret(),
+        log_level="WARNING",
+        signup_rate_limit=1000,
+        signal_sweep_seconds=0,
+        housekeeping_seconds=0,
+    )
     one, two = build_app(settings, redis), build_app(settings, redis)
     async with serve_in_process(one) as first, serve_in_process(two) as second:
         answers = await _storm([first, second], ev.id, residents)
@@ -325,13 +361,18 @@ def factories_secret() -> str:
     return SECRET
 
 
-async def test_a_storm_of_cancellations_promotes_each_place_once(client: Client, place: dict[str, Any], recorded: dict) -> None:
+async def test_a_storm_of_cancellations_promotes_each_place_once(
+    client: Client, place: dict[str, Any], recorded: dict
+) -> None:
     ev = await event(place, capacity=10)
     residents = [await factories.resident() for _ in range(30)]
     answers = await _storm([client], ev.id, residents)
     holders = [(a.json(), r) for a, r in zip(answers, residents, strict=True) if a.json()["status"] == "confirmed"]
     cancels = await asyncio.gather(
-        *(client.delete(f"/api/v1/registrations/{reg['id']}", headers=factories.token_for(user)) for reg, user in holders)
+        *(
+            client.delete(f"/api/v1/registrations/{reg['id']}", headers=factories.token_for(user))
+            for reg, user in holders
+        )
     )
     assert {c.status_code for c in cancels} == {200}
     assert await seats(ev.id) == (10, 10)

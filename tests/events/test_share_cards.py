@@ -161,7 +161,11 @@ async def place(client: Client) -> dict[str, Any]:
     venue = await factories.venue(tree["community_a"], tree["community_a"])
     await Venue.update({Venue.name: VENUE_NAMES}).where(Venue.id == venue.id)
     organisation = tree["street_a"]
-    return {"organisation": organisation, "venue": venue, "organiser": await factories.staff(Role.organiser, organisation)}
+    return {
+        "organisation": organisation,
+        "venue": venue,
+        "organiser": await factories.staff(Role.organiser, organisation),
+    }
 
 
 async def make_event(place: dict[str, Any], *, publish: bool = True, **overrides: Any) -> Event:
@@ -175,7 +179,9 @@ async def make_event(place: dict[str, Any], *, publish: bool = True, **overrides
     return events[0]
 
 
-async def card(client: Client, event_id: uuid.UUID, *, lang: str = "zh-Hans", user: User | None = None) -> httpx.Response:
+async def card(
+    client: Client, event_id: uuid.UUID, *, lang: str = "zh-Hans", user: User | None = None
+) -> httpx.Response:
     headers = factories.token_for(user) if user is not None else {}
     return await client.get(f"/api/v1/events/{event_id}/share-card", params={"lang": lang}, headers=headers)
 
@@ -236,13 +242,21 @@ async def test_cards_in_four_languages_render_every_glyph(
     assert len(set(pixels.values())) == len(pixels), "each language has its own card"
 
 
-async def test_the_card_carries_the_mini_program_code(client: Client, place: dict[str, Any], fake_wechat: FakeWechat) -> None:
+async def test_the_card_carries_the_mini_program_code(
+    client: Client, place: dict[str, Any], fake_wechat: FakeWechat
+) -> None:
     event = await make_event(place)
     image = opened(await card(client, event.id))
     [request] = fake_wechat.wxacodes
     assert SCENE.match(request["scene"]) and request["scene"].startswith("e=")
     [code] = (await codes(event.id))[None]
-    assert request == {"scene": f"e={code}", "page": "pages/event/index", "width": 280, "check_path": False, "env_version": "release"}
+    assert request == {
+        "scene": f"e={code}",
+        "page": "pages/event/index",
+        "width": 280,
+        "check_path": False,
+        "env_version": "release",
+    }
     left, top, side = share_cards.QR_BOX
     assert image.getpixel((left + side // 2, top + side // 2)) == FAKE_CODE_GREEN
     # Again, and in another language: the card and the code come from the cache.
@@ -264,7 +278,9 @@ async def test_without_wechat_the_card_has_a_qr_of_the_event_link(
     assert region.tobytes() == expected_qr_region(event.id, code).tobytes()
 
 
-async def test_a_busy_wechat_falls_back_to_the_qr(client: Client, place: dict[str, Any], fake_wechat: FakeWechat) -> None:
+async def test_a_busy_wechat_falls_back_to_the_qr(
+    client: Client, place: dict[str, Any], fake_wechat: FakeWechat
+) -> None:
     event = await make_event(place)
     fake_wechat.busy(10)
     image = opened(await card(client, event.id))
@@ -286,8 +302,14 @@ async def test_a_wechat_error_falls_back_to_the_qr(
 
 def test_an_unusable_code_image_falls_back_to_the_qr() -> None:
     text = share_cards.CardText(
-        locale="ko", category="공연", title="쑤저우 평탄 공연", title_locale="ko", when="11월 28일 (토) 오후 2:00~4:00",
-        venue="난위안 커뮤니티 센터", venue_locale="ko", call_to_action="코드를 스캔하세요",
+        locale="ko",
+        category="공연",
+        title="쑤저우 평탄 공연",
+        title_locale="ko",
+        when="11월 28일 (토) 오후 2:00~4:00",
+        venue="난위안 커뮤니티 센터",
+        venue_locale="ko",
+        call_to_action="코드를 스캔하세요",
     )
     event_id = uuid.uuid4()
     link = f"{share_cards.DEFAULT_PUBLIC_BASE_URL}/api/v1/events/{event_id}?s=AbCd1234"
@@ -321,7 +343,9 @@ async def test_drafts_and_unknown_events_have_no_card(client: Client, place: dic
 # --- share links -------------------------------------------------------------------------------------------
 
 
-async def test_each_resident_shares_with_a_link_of_their_own(client: Client, place: dict[str, Any], fake_wechat: FakeWechat) -> None:
+async def test_each_resident_shares_with_a_link_of_their_own(
+    client: Client, place: dict[str, Any], fake_wechat: FakeWechat
+) -> None:
     event = await make_event(place)
     alice, bob = await factories.resident("alice"), await factories.resident("bob")
     for user in (alice, alice, bob, None, None, place["organiser"]):

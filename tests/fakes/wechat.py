@@ -151,9 +151,7 @@ class FakeWechat(SubscribeMessages):
         with self._mutex:
             self.clock_offset += seconds
 
-    def issue_code(
-        self, openid: str, *, unionid: str | None = None, ttl_seconds: float = 300
-    ) -> str:
+    def issue_code(self, openid: str, *, unionid: str | None = None, ttl_seconds: float = 300) -> str:
         """What wx.login() would hand the mini-program: single-use, lives ``ttl_seconds``."""
         code = secrets.token_urlsafe(24)
         with self._mutex:
@@ -451,9 +449,7 @@ def serve_fake_wechat(fake: FakeWechat) -> Iterator[str]:
     )
     server = uvicorn.Server(config)
     # uvicorn installs signal handlers only on the main thread, so a thread is safe here.
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="fake-wechat", daemon=True
-    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fake-wechat", daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 10

@@ -32,9 +32,13 @@ async def sign_up(client: Client, event_id: Any, resident: Any) -> str:
 
 
 async def attend(client: Client, event_id: Any, organiser: Any, resident: Any, registration_id: str) -> None:
-    ticket = (await client.get(f"/api/v1/registrations/{registration_id}/ticket", headers=as_(resident))).json()["ticket"]
+    ticket = (await client.get(f"/api/v1/registrations/{registration_id}/ticket", headers=as_(resident))).json()[
+        "ticket"
+    ]
     for _ in range(2):  # the door scans twice: one attendance, one award
-        scanned = await client.post(f"/api/v1/events/{event_id}/check-ins", json={"ticket": ticket}, headers=as_(organiser))
+        scanned = await client.post(
+            f"/api/v1/events/{event_id}/check-ins", json={"ticket": ticket}, headers=as_(organiser)
+        )
         assert scanned.status_code == 200, scanned.text
 
 
@@ -45,15 +49,25 @@ async def test_a_new_resident_earns_once_redeems_the_last_item_and_the_statistic
     organiser = await factories.staff(Role.organiser, tree["street_a"])
     admin = await factories.staff(Role.admin, community)
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
-    event = await factories.published_event(tree["street_a"], venue, starts_at=start.isoformat(), ends_at=(start + timedelta(hours=2)).isoformat())
+    event = await factories.published_event(
+        tree["street_a"], venue, starts_at=start.isoformat(), ends_at=(start + timedelta(hours=2)).isoformat()
+    )
 
     newcomer = await factories.resident("newcomer")
     this_month = datetime.now(CITY_TZ).strftime("%Y-%m")
-    assert (await client.patch("/api/v1/me", json={"birth_year": datetime.now(UTC).year - 25}, headers=as_(newcomer))).status_code == 200
+    assert (
+        await client.patch("/api/v1/me", json={"birth_year": datetime.now(UTC).year - 25}, headers=as_(newcomer))
+    ).status_code == 200
     profile = await client.put(
         "/api/v1/me/resident-profile",
-        json={"consent": True, "community_id": str(community.id), "resident_group": "new_resident", "arrival_month": this_month,
-              "languages": ["en"], "leaderboard_opt_in": True},
+        json={
+            "consent": True,
+            "community_id": str(community.id),
+            "resident_group": "new_resident",
+            "arrival_month": this_month,
+            "languages": ["en"],
+            "leaderboard_opt_in": True,
+        },
         headers=as_(newcomer),
     )
     assert profile.status_code in (200, 201), profile.text
@@ -66,7 +80,12 @@ async def test_a_new_resident_earns_once_redeems_the_last_item_and_the_statistic
 
     # Attending: attendance 10 + first event 20 + first within 90 days of arrival 30 + youth 5.
     earned = (await client.get("/api/v1/me/points?lang=en", headers=as_(newcomer))).json()
-    assert sorted(e["reason"] for e in earned["entries"]) == ["attendance", "first_event", "first_event_after_arrival", "youth_bonus"]
+    assert sorted(e["reason"] for e in earned["entries"]) == [
+        "attendance",
+        "first_event",
+        "first_event_after_arrival",
+        "youth_bonus",
+    ]
     assert earned["balance"] == 65
 
     # Volunteering: two verified hours, verified twice at once: 5 points per hour, once.
@@ -76,7 +95,12 @@ async def test_a_new_resident_earns_once_redeems_the_last_item_and_the_statistic
     await builders.member(team, newcomer)
     claim = await client.post(
         f"/api/v1/teams/{team.id}/hours",
-        json={"minutes": 120, "service_date": datetime.now(CITY_TZ).date().isoformat(), "content": "帮忙布置活动场地", "reason": "活动志愿服务"},
+        json={
+            "minutes": 120,
+            "service_date": datetime.now(CITY_TZ).date().isoformat(),
+            "content": "帮忙布置活动场地",
+            "reason": "活动志愿服务",
+        },
         headers=as_(newcomer),
     )
     assert claim.status_code == 201, claim.text
@@ -90,12 +114,19 @@ async def test_a_new_resident_earns_once_redeems_the_last_item_and_the_statistic
     # The last item: the newcomer and four neighbours (topped up through the same award path) race for it.
     reward = await client.post(
         "/api/v1/rewards",
-        json={"community_id": str(community.id), "name": {"zh-Hans": "图书馆帆布袋", "en": "Library tote"}, "points_cost": 30, "stock": 1},
+        json={
+            "community_id": str(community.id),
+            "name": {"zh-Hans": "图书馆帆布袋", "en": "Library tote"},
+            "points_cost": 30,
+            "stock": 1,
+        },
         headers=as_(admin),
     )
     assert reward.status_code == 201, reward.text
     racers = [newcomer, *neighbours[:4]]
-    answers = await asyncio.gather(*(client.post(f"/api/v1/rewards/{reward.json()['id']}/redemptions", headers=as_(r)) for r in racers))
+    answers = await asyncio.gather(
+        *(client.post(f"/api/v1/rewards/{reward.json()['id']}/redemptions", headers=as_(r)) for r in racers)
+    )
     assert sorted(a.status_code for a in answers) == [201, 409, 409, 409, 409]
     assert {a.json()["code"] for a in answers if a.status_code == 409} == {"reward_out_of_stock"}
     shelf = (await client.get(f"/api/v1/rewards/{reward.json()['id']}")).json()
@@ -106,7 +137,10 @@ async def test_a_new_resident_earns_once_redeems_the_last_item_and_the_statistic
     assert all(b >= 0 for b in balances)
 
     # The organiser's statistics: six people attended this month in this community.
-    stats = await client.get(f"/api/v1/stats/participation?community_id={community.id}&from={this_month}&to={this_month}", headers=as_(organiser))
+    stats = await client.get(
+        f"/api/v1/stats/participation?community_id={community.id}&from={this_month}&to={this_month}",
+        headers=as_(organiser),
+    )
     assert stats.status_code == 200, stats.text
     row = next(r for r in stats.json()["rows"] if r["community_id"] == str(community.id))
     assert (row["participants"], row["attendances"]) == (6, 6)

@@ -28,12 +28,19 @@ async def person(name: str, *, opt_in: bool | None = True) -> User:
     user = await factories.resident(name)
     if opt_in is not None:
         now = ledger.now()
-        await ResidentProfile(user=user.id, leaderboard_opt_in=opt_in, consented_at=now, created_at=now, updated_at=now).save()
+        await ResidentProfile(
+            user=user.id, leaderboard_opt_in=opt_in, consented_at=now, created_at=now, updated_at=now
+        ).save()
     return user
 
 
 async def earn(
-    user: User, points: int, community: Organisation, *, at: datetime | None = None, reason: PointReason = PointReason.attendance
+    user: User,
+    points: int,
+    community: Organisation,
+    *,
+    at: datetime | None = None,
+    reason: PointReason = PointReason.attendance,
 ) -> None:
     key = f"test:{uuid.uuid4()}"
     await ledger.append(user_id=user.id, points=points, reason=reason, source_key=key, community_id=community.id)
@@ -41,9 +48,13 @@ async def earn(
         await PointEntry.update({PointEntry.created_at: at}).where(PointEntry.source_key == key)
 
 
-async def board(client: Client, kind: str, community: Organisation, user: User | None = None, **query: Any) -> httpx.Response:
+async def board(
+    client: Client, kind: str, community: Organisation, user: User | None = None, **query: Any
+) -> httpx.Response:
     headers = factories.token_for(user) if user else {}
-    return await client.get(f"/api/v1/leaderboards/{kind}", params={"community_id": str(community.id), **query}, headers=headers)
+    return await client.get(
+        f"/api/v1/leaderboards/{kind}", params={"community_id": str(community.id), **query}, headers=headers
+    )
 
 
 def rows(response: httpx.Response) -> list[tuple[int, str, float]]:
@@ -77,12 +88,19 @@ async def test_only_residents_who_opted_in_appear_and_rank(client: Client, tree:
     assert rows(await board(client, "points", tree["community_b"])) == [(1, "小李", 400)]
 
 
-async def test_equal_values_share_a_rank_and_the_limit_cuts_the_list(client: Client, tree: dict[str, Organisation]) -> None:
+async def test_equal_values_share_a_rank_and_the_limit_cuts_the_list(
+    client: Client, tree: dict[str, Organisation]
+) -> None:
     community = tree["community_a"]
     people = [await person(name) for name in ("甲", "乙", "丙", "丁")]
     for user, points in zip(people, (50, 50, 30, 10), strict=True):
         await earn(user, points, community)
-    assert rows(await board(client, "points", community)) == [(1, "乙", 50), (1, "甲", 50), (3, "丙", 30), (4, "丁", 10)]
+    assert rows(await board(client, "points", community)) == [
+        (1, "乙", 50),
+        (1, "甲", 50),
+        (3, "丙", 30),
+        (4, "丁", 10),
+    ]
     assert rows(await board(client, "points", community, limit=2)) == [(1, "乙", 50), (1, "甲", 50)]
     lowest = await board(client, "points", community, people[3], limit=1)
     assert lowest.json()["me"] == {"rank": 4, "value": 10}  # the caller's place, even below the cut
@@ -102,18 +120,35 @@ async def test_months_are_counted_in_city_time(client: Client, tree: dict[str, O
         assert (await board(client, "points", community, month=bad)).status_code == 422
 
 
-async def test_hours_count_verified_entries_of_the_communitys_teams(client: Client, tree: dict[str, Organisation]) -> None:
+async def test_hours_count_verified_entries_of_the_communitys_teams(
+    client: Client, tree: dict[str, Organisation]
+) -> None:
     community = tree["community_a"]
-    team = Team(community=community.id, kind=TeamKind.patrol.value, name={"zh-Hans": "南园巡逻队"}, created_at=ledger.now())
-    elsewhere = Team(community=tree["community_b"].id, kind=TeamKind.patrol.value, name={"zh-Hans": "莲花巡逻队"}, created_at=ledger.now())
+    team = Team(
+        community=community.id, kind=TeamKind.patrol.value, name={"zh-Hans": "南园巡逻队"}, created_at=ledger.now()
+    )
+    elsewhere = Team(
+        community=tree["community_b"].id,
+        kind=TeamKind.patrol.value,
+        name={"zh-Hans": "莲花巡逻队"},
+        created_at=ledger.now(),
+    )
     await team.save()
     await elsewhere.save()
     busy, steady, shy = await person("老张"), await person("小陈"), await person("不公开", opt_in=False)
 
-    async def hours(user: User, minutes: int, status: HoursStatus, day: date = date(2026, 11, 12), team_: Team = team) -> None:
+    async def hours(
+        user: User, minutes: int, status: HoursStatus, day: date = date(2026, 11, 12), team_: Team = team
+    ) -> None:
         await HoursEntry(
-            user=user.id, team=team_.id, kind="manual", minutes=minutes, service_date=day, source_key=f"test:{uuid.uuid4()}",
-            status=status.value, created_at=ledger.now(),
+            user=user.id,
+            team=team_.id,
+            kind="manual",
+            minutes=minutes,
+            service_date=day,
+            source_key=f"test:{uuid.uuid4()}",
+            status=status.value,
+            created_at=ledger.now(),
         ).save()
 
     await hours(busy, 120, HoursStatus.verified)
@@ -131,7 +166,9 @@ async def test_hours_count_verified_entries_of_the_communitys_teams(client: Clie
     assert rows(await board(client, "volunteer-hours", community, month="2026-12")) == [(1, "老张", 10.0)]
 
 
-async def test_an_opted_in_caller_with_nothing_yet_sees_an_empty_place(client: Client, tree: dict[str, Organisation]) -> None:
+async def test_an_opted_in_caller_with_nothing_yet_sees_an_empty_place(
+    client: Client, tree: dict[str, Organisation]
+) -> None:
     newcomer = await person("新来的")
     response = await board(client, "points", tree["community_a"], newcomer)
     assert (rows(response), response.json()["me"]) == ([], {"rank": None, "value": 0})

@@ -12,15 +12,15 @@ import httpx
 from backend.accounts.tables import Role
 from backend.core import runtime, signals
 from backend.core.tables import OutboxSignal
+from backend.core.wiring import assemble
+from backend.domains import DOMAINS
 from backend.events.share_cards import share_link_code
 from backend.inclusion import listeners, points
 from backend.inclusion.tables import PointEntry, PointReason
 from backend.settings import Settings
-from backend.core.wiring import assemble
-from backend.domains import DOMAINS
 from backend.volunteers.api import HoursVerified
-from tests.conftest import build_app, serve_in_process
 from tests import factories
+from tests.conftest import build_app, serve_in_process
 from tests.inclusion.test_points import (
     attended,
     entries,
@@ -40,7 +40,9 @@ async def _sign_up(client: Client, event_id: uuid.UUID, user: Any, share_code: s
     body: dict[str, Any] = {"party_size": 1}
     if share_code:
         body["share_code"] = f"e={share_code}"
-    response = await client.post(f"/api/v1/events/{event_id}/registrations", json=body, headers=factories.token_for(user))
+    response = await client.post(
+        f"/api/v1/events/{event_id}/registrations", json=body, headers=factories.token_for(user)
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -50,12 +52,16 @@ async def _check_in(client: Client, organiser: Any, event_id: uuid.UUID, user: A
     assert ticket.status_code == 200, ticket.text
     for _ in range(2):  # a second scan at the door changes nothing
         scanned = await client.post(
-            f"/api/v1/events/{event_id}/check-ins", json={"ticket": ticket.json()["ticket"]}, headers=factories.token_for(organiser)
+            f"/api/v1/events/{event_id}/check-ins",
+            json={"ticket": ticket.json()["ticket"]},
+            headers=factories.token_for(organiser),
         )
         assert scanned.status_code == 200, scanned.text
 
 
-async def test_checked_in_at_the_door_the_resident_sees_their_points_once(client: Client, place: dict[str, Any]) -> None:
+async def test_checked_in_at_the_door_the_resident_sees_their_points_once(
+    client: Client, place: dict[str, Any]
+) -> None:
     event = await new_event(place)
     organiser = await factories.staff(Role.organiser, place["tree"]["street_a"])
     resident = await person()
@@ -72,7 +78,9 @@ async def test_checked_in_at_the_door_the_resident_sees_their_points_once(client
     assert mine["entries"][0]["expires_at"] is None
 
 
-async def test_a_neighbour_is_credited_when_they_are_checked_in_not_when_they_sign_up(client: Client, place: dict[str, Any]) -> None:
+async def test_a_neighbour_is_credited_when_they_are_checked_in_not_when_they_sign_up(
+    client: Client, place: dict[str, Any]
+) -> None:
     event = await new_event(place)
     organiser = await factories.staff(Role.organiser, place["tree"]["street_a"])
     sharer, neighbour = await person(), await person()
@@ -81,7 +89,9 @@ async def test_a_neighbour_is_credited_when_they_are_checked_in_not_when_they_si
     assert await entries(sharer) == []
     await _check_in(client, organiser, event.id, neighbour, registration["id"])
     brought = await points_of(client, sharer, lang="en")
-    assert [(e["points"], e["reason_text"]) for e in brought["entries"]] == [(10, "Brought a neighbour to: Pingtan Evening")]
+    assert [(e["points"], e["reason_text"]) for e in brought["entries"]] == [
+        (10, "Brought a neighbour to: Pingtan Evening")
+    ]
     assert brought["balance"] == 10
 
 
@@ -92,10 +102,15 @@ async def test_five_concurrent_deliveries_of_one_attendance_award_once(client: C
     assert sorted(written) == [0, 0, 0, 0, 30]
     message = signals.SignalMessage(id=uuid.uuid4(), name=payload.NAME, payload=payload, created_at=datetime.now(UTC))
     await asyncio.gather(*(listeners.award_attendance(message) for _ in range(5)))
-    assert sorted((e["reason"], e["points"]) for e in await entries(resident)) == [("attendance", 10), ("first_event", 20)]
+    assert sorted((e["reason"], e["points"]) for e in await entries(resident)) == [
+        ("attendance", 10),
+        ("first_event", 20),
+    ]
 
 
-async def test_concurrent_attendances_of_one_person_respect_the_daily_cap(client: Client, place: dict[str, Any]) -> None:
+async def test_concurrent_attendances_of_one_person_respect_the_daily_cap(
+    client: Client, place: dict[str, Any]
+) -> None:
     resident = await person()
     payloads = [await attended(await new_event(place), resident) for _ in range(5)]
     await asyncio.gather(*(points.award_for_attendance(payload) for payload in payloads))
@@ -110,7 +125,9 @@ async def test_a_replayed_hours_signal_awards_once(client: Client, place: dict[s
         signal_id = await signals.emit(hours_payload(entry, place["community"]))
     assert [e["points"] for e in await entries(volunteer)] == [10]
     # Delivered again (a crash after the listeners ran, before the signal was marked delivered).
-    await OutboxSignal.update({OutboxSignal.delivered_at: None, OutboxSignal.claimed_until: None}).where(OutboxSignal.id == signal_id)
+    await OutboxSignal.update({OutboxSignal.delivered_at: None, OutboxSignal.claimed_until: None}).where(
+        OutboxSignal.id == signal_id
+    )
     assert await signals.deliver(signal_id) is True
     assert await signals.deliver(signal_id) is False
     assert [e["points"] for e in await entries(volunteer)] == [10]

@@ -37,7 +37,16 @@ def this_month() -> str:
 
 @pytest.mark.parametrize(
     ("birth_year", "band"),
-    [(None, None), (2016, "child"), (2013, "child"), (2012, "youth"), (1991, "youth"), (1990, "adult"), (1967, "adult"), (1966, "senior")],
+    [
+        (None, None),
+        (2016, "child"),
+        (2013, "child"),
+        (2012, "youth"),
+        (1991, "youth"),
+        (1990, "adult"),
+        (1967, "adult"),
+        (1966, "senior"),
+    ],
 )
 def test_age_bands_follow_the_birth_year(birth_year: int | None, band: str | None) -> None:
     assert age_band(birth_year, date(2026, 6, 1)) == band
@@ -62,8 +71,16 @@ async def test_a_resident_fills_in_reads_and_replaces_their_profile(client: Clie
     assert created.status_code == 201, created.text
     profile = (await client.get(PROFILE, headers=headers)).json()
     assert profile == {**created.json(), "updated_at": profile["updated_at"], "consented_at": profile["consented_at"]}
-    assert (profile["community_name"], profile["resident_group"], profile["arrival_month"]) == ("南园社区", "new_resident", this_month())
-    assert (profile["languages"], profile["interests"], profile["age_band"]) == (["zh", "en"], ["performance", "reading"], "youth")
+    assert (profile["community_name"], profile["resident_group"], profile["arrival_month"]) == (
+        "南园社区",
+        "new_resident",
+        this_month(),
+    )
+    assert (profile["languages"], profile["interests"], profile["age_band"]) == (
+        ["zh", "en"],
+        ["performance", "reading"],
+        "youth",
+    )
     assert profile["home"] == {"latitude": 31.295, "longitude": 120.629}  # about 100 m, never the door
     stored = await profile_of(resident.id)
     assert stored is not None and (stored.home_latitude, stored.home_longitude) == (31.295, 120.629)
@@ -103,7 +120,9 @@ async def test_a_child_cannot_have_a_profile(client: Client, tree: dict[str, Any
 
 async def test_consent_withdrawn_deletes_the_profile(client: Client, tree: dict[str, Any]) -> None:
     headers = factories.token_for(await person())
-    assert (await client.put(PROFILE, json={"consent": True, "resident_group": "migrant_worker"}, headers=headers)).status_code == 201
+    assert (
+        await client.put(PROFILE, json={"consent": True, "resident_group": "migrant_worker"}, headers=headers)
+    ).status_code == 201
     assert (await client.delete(PROFILE, headers=headers)).status_code == 204
     assert (await client.get(PROFILE, headers=headers)).status_code == 404
     assert (await client.delete(PROFILE, headers=headers)).status_code == 404
@@ -115,7 +134,9 @@ async def test_consent_withdrawn_deletes_the_profile(client: Client, tree: dict[
 async def test_a_guardian_links_lists_and_unlinks_their_children(client: Client, tree: dict[str, Any]) -> None:
     guardian = await person(THIS_YEAR - 38)
     headers = factories.token_for(guardian)
-    added = await client.post("/api/v1/me/dependants", json={"display_name": " 小宝 ", "birth_year": THIS_YEAR - 6}, headers=headers)
+    added = await client.post(
+        "/api/v1/me/dependants", json={"display_name": " 小宝 ", "birth_year": THIS_YEAR - 6}, headers=headers
+    )
     assert added.status_code == 201, added.text
     assert (added.json()["display_name"], added.json()["birth_year"]) == ("小宝", THIS_YEAR - 6)
     listed = (await client.get("/api/v1/me/dependants", headers=headers)).json()
@@ -128,7 +149,9 @@ async def test_a_guardian_links_lists_and_unlinks_their_children(client: Client,
 async def test_someone_elses_child_is_not_found(client: Client, tree: dict[str, Any]) -> None:
     guardian, stranger = await person(), await person()
     added = await client.post(
-        "/api/v1/me/dependants", json={"display_name": "小宝", "birth_year": THIS_YEAR - 6}, headers=factories.token_for(guardian)
+        "/api/v1/me/dependants",
+        json={"display_name": "小宝", "birth_year": THIS_YEAR - 6},
+        headers=factories.token_for(guardian),
     )
     other = factories.token_for(stranger)
     assert (await client.get("/api/v1/me/dependants", headers=other)).json() == []
@@ -139,20 +162,30 @@ async def test_someone_elses_child_is_not_found(client: Client, tree: dict[str, 
 
 async def test_guardian_rules(client: Client, tree: dict[str, Any]) -> None:
     adult_headers = factories.token_for(await person(THIS_YEAR - 30))
-    too_old = await client.post("/api/v1/me/dependants", json={"display_name": "大宝", "birth_year": THIS_YEAR - 14}, headers=adult_headers)
+    too_old = await client.post(
+        "/api/v1/me/dependants", json={"display_name": "大宝", "birth_year": THIS_YEAR - 14}, headers=adult_headers
+    )
     assert (too_old.status_code, too_old.json()["code"]) == (422, "dependant_not_a_child")
-    unborn = await client.post("/api/v1/me/dependants", json={"display_name": "宝", "birth_year": THIS_YEAR + 1}, headers=adult_headers)
+    unborn = await client.post(
+        "/api/v1/me/dependants", json={"display_name": "宝", "birth_year": THIS_YEAR + 1}, headers=adult_headers
+    )
     assert (unborn.status_code, unborn.json()["code"]) == (422, "dependant_not_a_child")
     teen = factories.token_for(await person(THIS_YEAR - 16))
-    young = await client.post("/api/v1/me/dependants?lang=en", json={"display_name": "小宝", "birth_year": THIS_YEAR - 2}, headers=teen)
+    young = await client.post(
+        "/api/v1/me/dependants?lang=en", json={"display_name": "小宝", "birth_year": THIS_YEAR - 2}, headers=teen
+    )
     assert (young.status_code, young.json()["code"]) == (422, "guardian_too_young")
     assert young.json()["detail"] == "A guardian must be at least 18 years old."
     for name in ("", "x" * 33, " \t "):
-        response = await client.post("/api/v1/me/dependants", json={"display_name": name, "birth_year": THIS_YEAR - 5}, headers=adult_headers)
+        response = await client.post(
+            "/api/v1/me/dependants", json={"display_name": name, "birth_year": THIS_YEAR - 5}, headers=adult_headers
+        )
         assert response.status_code == 422, name
     # A guardian whose birth year is unknown may add a child.
     unknown = await client.post(
-        "/api/v1/me/dependants", json={"display_name": "小宝", "birth_year": THIS_YEAR - 5}, headers=factories.token_for(await person())
+        "/api/v1/me/dependants",
+        json={"display_name": "小宝", "birth_year": THIS_YEAR - 5},
+        headers=factories.token_for(await person()),
     )
     assert unknown.status_code == 201
     assert (await client.get("/api/v1/me/dependants")).status_code == 401

@@ -35,7 +35,14 @@ def times(start: datetime) -> dict[str, str]:
 
 async def profile(user: User, community: Organisation | None, **values: Any) -> None:
     now = datetime.now(UTC)
-    await ResidentProfile(user=user.id, community=community.id if community else None, consented_at=now, created_at=now, updated_at=now, **values).save()
+    await ResidentProfile(
+        user=user.id,
+        community=community.id if community else None,
+        consented_at=now,
+        created_at=now,
+        updated_at=now,
+        **values,
+    ).save()
 
 
 @pytest.fixture
@@ -61,30 +68,46 @@ def ids(body: dict[str, Any]) -> list[str]:
     return [item["event"]["id"] for item in body["items"]]
 
 
-async def test_a_japanese_speaking_newcomer_gets_the_nearby_japanese_reading_first(client: Client, town: dict[str, Any]) -> None:
+async def test_a_japanese_speaking_newcomer_gets_the_nearby_japanese_reading_first(
+    client: Client, town: dict[str, Any]
+) -> None:
     newcomer = await factories.resident()
     await User.update({User.birth_year: THIS_YEAR - 40}).where(User.id == newcomer.id)
     await profile(
-        newcomer, town["tree"]["community_a"], resident_group="new_resident", languages=["ja"], interests=["reading"],
-        home_latitude=HOME[0], home_longitude=HOME[1],
+        newcomer,
+        town["tree"]["community_a"],
+        resident_group="new_resident",
+        languages=["ja"],
+        interests=["reading"],
+        home_latitude=HOME[0],
+        home_longitude=HOME[1],
     )
-    reading = await event_at(town, category="reading", languages=["ja", "zh"], audiences=[], title=READING, **times(city_time(6)))
+    reading = await event_at(
+        town, category="reading", languages=["ja", "zh"], audiences=[], title=READING, **times(city_time(6))
+    )
     pingtan = await event_at(town, **times(city_time(3)))  # Mandarin and Suzhou dialect, welcomes new residents
     far_reading = await event_at(town, "far", category="reading", languages=["ja"], audiences=[], **times(city_time(2)))
     signed_up = await event_at(town, category="reading", languages=["ja"], **times(city_time(4)))
-    response = await client.post(f"/api/v1/events/{signed_up.id}/registrations", json={}, headers=factories.token_for(newcomer))
+    response = await client.post(
+        f"/api/v1/events/{signed_up.id}/registrations", json={}, headers=factories.token_for(newcomer)
+    )
     assert response.status_code == 201, response.text
-    hidden = [
-        await event_at(town, category="reading", languages=["ja"], **times(city_time(5))) for _ in range(5)
-    ]
+    hidden = [await event_at(town, category="reading", languages=["ja"], **times(city_time(5))) for _ in range(5)]
     await Event.update({Event.status: "cancelled"}).where(Event.id == hidden[0].id)
     await Event.update({Event.status: "draft"}).where(Event.id == hidden[1].id)
     yesterday = datetime.now(UTC) - timedelta(days=1)
-    await Event.update({Event.starts_at: yesterday, Event.ends_at: yesterday + timedelta(hours=2)}).where(Event.id == hidden[2].id)
-    await Event.update({Event.starts_at: datetime.now(UTC) + timedelta(days=40), Event.ends_at: datetime.now(UTC) + timedelta(days=40, hours=2)}).where(
-        Event.id == hidden[3].id
+    await Event.update({Event.starts_at: yesterday, Event.ends_at: yesterday + timedelta(hours=2)}).where(
+        Event.id == hidden[2].id
     )
-    await Event.update({Event.seats_taken: Event.capacity, Event.waitlist_enabled: False}).where(Event.id == hidden[4].id)
+    await Event.update(
+        {
+            Event.starts_at: datetime.now(UTC) + timedelta(days=40),
+            Event.ends_at: datetime.now(UTC) + timedelta(days=40, hours=2),
+        }
+    ).where(Event.id == hidden[3].id)
+    await Event.update({Event.seats_taken: Event.capacity, Event.waitlist_enabled: False}).where(
+        Event.id == hidden[4].id
+    )
 
     english = await ask(client, newcomer, lang="en")
     assert english["personalised"] is True
@@ -146,7 +169,9 @@ async def test_bad_requests_are_refused(client: Client, town: dict[str, Any]) ->
     resident = await factories.resident()
     headers = factories.token_for(resident)
     assert (await client.get(RECOMMENDATIONS)).status_code == 401
-    assert (await client.get(RECOMMENDATIONS, params={"near": "91,0"}, headers=headers)).json()["code"] == "near_invalid"
+    assert (await client.get(RECOMMENDATIONS, params={"near": "91,0"}, headers=headers)).json()[
+        "code"
+    ] == "near_invalid"
     assert (await client.get(RECOMMENDATIONS, params={"limit": 21}, headers=headers)).status_code in (400, 422)
     assert (await client.get(RECOMMENDATIONS, params={"limit": 0}, headers=headers)).status_code in (400, 422)
     assert (await ask(client, resident))["items"] == []

@@ -64,7 +64,9 @@ async def new_reward(client: Client, place: dict[str, Any], **overrides: Any) ->
 
 
 async def redeem(client: Client, reward_id: str, user: User, **headers: str) -> httpx.Response:
-    return await client.post(f"/api/v1/rewards/{reward_id}/redemptions", headers={**factories.token_for(user), **headers})
+    return await client.post(
+        f"/api/v1/rewards/{reward_id}/redemptions", headers={**factories.token_for(user), **headers}
+    )
 
 
 async def stock_of(reward_id: str) -> int:
@@ -79,16 +81,27 @@ async def balance(user: User) -> int:
 # --- the catalogue ---------------------------------------------------------------------------------
 
 
-async def test_staff_add_a_reward_and_residents_read_it_in_their_language(client: Client, place: dict[str, Any]) -> None:
+async def test_staff_add_a_reward_and_residents_read_it_in_their_language(
+    client: Client, place: dict[str, Any]
+) -> None:
     created = await new_reward(client, place, per_resident_limit=2)
-    assert (created["name"], created["locale"], created["stock"], created["in_stock"]) == ("环保购物袋", "zh-Hans", 10, True)
+    assert (created["name"], created["locale"], created["stock"], created["in_stock"]) == (
+        "环保购物袋",
+        "zh-Hans",
+        10,
+        True,
+    )
     assert (created["available"], created["image_urls"], created["per_resident_limit"]) == (True, {}, 2)
 
     community = place["tree"]["community_a"].id
     english = await client.get(f"/api/v1/rewards?community_id={community}", headers={"Accept-Language": "en"})
     assert english.status_code == 200
     [item] = english.json()
-    assert (item["name"], item["description"], item["locale"]) == ("Reusable shopping bag", "Collect with your pickup code", "en")
+    assert (item["name"], item["description"], item["locale"]) == (
+        "Reusable shopping bag",
+        "Collect with your pickup code",
+        "en",
+    )
     assert item["my_redemptions_left"] is None  # nobody logged in
     japanese = (await client.get(f"/api/v1/rewards/{created['id']}?lang=ja")).json()
     assert (japanese["name"], japanese["locale"]) == ("环保购物袋", "zh-Hans")
@@ -123,7 +136,9 @@ async def test_reward_input_is_checked(client: Client, place: dict[str, Any]) ->
     assert (backwards.status_code, backwards.json()["code"]) == (422, "reward_dates_invalid")
     city_admin = await factories.staff(Role.admin, place["tree"]["city"])
     street = await client.post(
-        "/api/v1/rewards", json=reward_body(place, community_id=str(place["tree"]["street_a"].id)), headers=factories.token_for(city_admin)
+        "/api/v1/rewards",
+        json=reward_body(place, community_id=str(place["tree"]["street_a"].id)),
+        headers=factories.token_for(city_admin),
     )
     assert (street.status_code, street.json()["code"]) == (422, "reward_community_invalid")
 
@@ -142,7 +157,9 @@ async def test_only_staff_who_manage_rewards_there_add_or_change_them(client: Cl
     street_admin = factories.token_for(await factories.staff(Role.admin, place["tree"]["street_a"]))
     changed = await client.patch(f"/api/v1/rewards/{reward['id']}", json={"points_cost": 80}, headers=street_admin)
     assert (changed.status_code, changed.json()["points_cost"]) == (200, 80)
-    assert (await client.patch(f"/api/v1/rewards/{uuid.uuid4()}", json={"stock": 1}, headers=street_admin)).status_code == 404
+    assert (
+        await client.patch(f"/api/v1/rewards/{uuid.uuid4()}", json={"stock": 1}, headers=street_admin)
+    ).status_code == 404
 
 
 async def test_stock_is_set_or_moved_but_never_below_zero(client: Client, place: dict[str, Any]) -> None:
@@ -151,7 +168,11 @@ async def test_stock_is_set_or_moved_but_never_below_zero(client: Client, place:
     assert (await client.patch(url, json={"stock_change": 5}, headers=place["auth"])).json()["stock"] == 8
     assert (await client.patch(url, json={"stock_change": -6}, headers=place["auth"])).json()["stock"] == 2
     below = await client.patch(url, json={"stock_change": -3}, headers=place["auth"])
-    assert (below.status_code, below.json()["code"], below.json()["params"]) == (409, "stock_out_of_range", {"max": 100_000, "stock": 2})
+    assert (below.status_code, below.json()["code"], below.json()["params"]) == (
+        409,
+        "stock_out_of_range",
+        {"max": 100_000, "stock": 2},
+    )
     assert (await client.patch(url, json={"stock": -1}, headers=place["auth"])).status_code == 422
     both = await client.patch(url, json={"stock": 4, "stock_change": 1}, headers=place["auth"])
     assert (both.status_code, both.json()["code"]) == (422, "stock_change_conflict")
@@ -166,23 +187,34 @@ async def test_rewards_not_on_offer_are_neither_listed_nor_redeemable(client: Cl
     withdrawn = await new_reward(client, place)
     await client.patch(f"/api/v1/rewards/{withdrawn['id']}", json={"withdrawn": True}, headers=place["auth"])
     future = await new_reward(client, place, active_from=(now + timedelta(days=2)).isoformat())
-    ended = await new_reward(client, place, active_from=(now - timedelta(days=9)).isoformat(), active_until=(now - timedelta(days=1)).isoformat())
+    ended = await new_reward(
+        client,
+        place,
+        active_from=(now - timedelta(days=9)).isoformat(),
+        active_until=(now - timedelta(days=1)).isoformat(),
+    )
     resident = await resident_with(1000)
     community = place["tree"]["community_a"].id
 
     listed = await client.get(f"/api/v1/rewards?community_id={community}", headers=factories.token_for(resident))
     assert [r["id"] for r in listed.json()] == [on_offer["id"]]
     for hidden in (withdrawn, future, ended):
-        assert (await client.get(f"/api/v1/rewards/{hidden['id']}", headers=factories.token_for(resident))).status_code == 404
+        assert (
+            await client.get(f"/api/v1/rewards/{hidden['id']}", headers=factories.token_for(resident))
+        ).status_code == 404
         refused = await redeem(client, hidden["id"], resident)
         assert (refused.status_code, refused.json()["code"]) == (409, "reward_not_available")
         seen_by_staff = await client.get(f"/api/v1/rewards/{hidden['id']}", headers=place["auth"])
         assert (seen_by_staff.status_code, seen_by_staff.json()["available"]) == (200, False)
     assert await balance(resident) == 1000
 
-    everything = await client.get(f"/api/v1/rewards?community_id={community}&include_inactive=true", headers=place["auth"])
+    everything = await client.get(
+        f"/api/v1/rewards?community_id={community}&include_inactive=true", headers=place["auth"]
+    )
     assert len(everything.json()) == 4
-    nosy = await client.get(f"/api/v1/rewards?community_id={community}&include_inactive=true", headers=factories.token_for(resident))
+    nosy = await client.get(
+        f"/api/v1/rewards?community_id={community}&include_inactive=true", headers=factories.token_for(resident)
+    )
     assert nosy.status_code == 403
     assert (await client.get(f"/api/v1/rewards?community_id={community}&include_inactive=true")).status_code == 401
     assert (await redeem(client, str(uuid.uuid4()), resident)).status_code == 404
@@ -200,7 +232,9 @@ async def test_the_reward_image_loses_its_exif(client: Client, place: dict[str, 
     files = {"file": ("bag.jpg", buffer.getvalue(), "image/jpeg")}
 
     resident = factories.token_for(await factories.resident())
-    assert (await client.post(f"/api/v1/rewards/{reward['id']}/image", files=files, headers=resident)).status_code == 403
+    assert (
+        await client.post(f"/api/v1/rewards/{reward['id']}/image", files=files, headers=resident)
+    ).status_code == 403
     uploaded = await client.post(f"/api/v1/rewards/{reward['id']}/image", files=files, headers=place["auth"])
     assert uploaded.status_code == 200, uploaded.text
     urls = uploaded.json()["image_urls"]
@@ -214,7 +248,9 @@ async def test_the_reward_image_loses_its_exif(client: Client, place: dict[str, 
     listed = (await client.get(f"/api/v1/rewards/{reward['id']}")).json()
     assert listed["image_urls"] == urls
     junk = await client.post(
-        f"/api/v1/rewards/{reward['id']}/image", files={"file": ("bag.jpg", b"<html>not an image</html>", "image/jpeg")}, headers=place["auth"]
+        f"/api/v1/rewards/{reward['id']}/image",
+        files={"file": ("bag.jpg", b"<html>not an image</html>", "image/jpeg")},
+        headers=place["auth"],
     )
     assert junk.status_code == 422
     assert (await client.get(f"/api/v1/rewards/{reward['id']}")).json()["image_urls"] == urls
@@ -229,17 +265,28 @@ async def test_a_resident_redeems_and_gets_a_pickup_code(client: Client, place: 
     response = await redeem(client, reward["id"], resident)
     assert response.status_code == 201, response.text
     body = response.json()
-    assert (body["status"], body["points"], body["reward"]["id"], body["reward"]["name"]) == ("reserved", 120, reward["id"], "环保购物袋")
+    assert (body["status"], body["points"], body["reward"]["id"], body["reward"]["name"]) == (
+        "reserved",
+        120,
+        reward["id"],
+        "环保购物袋",
+    )
     assert len(body["pickup_code"]) == CODE_LENGTH and set(body["pickup_code"]) <= set(CODE_ALPHABET)
     assert body["pickup_qr"].startswith("data:image/png;base64,")
     assert (await balance(resident), await stock_of(reward["id"])) == (180, 4)
 
-    entry = await PointEntry.objects().output(load_json=True).where(PointEntry.source_key == f"redeem:{body['id']}").first()
+    entry = (
+        await PointEntry.objects().output(load_json=True).where(PointEntry.source_key == f"redeem:{body['id']}").first()
+    )
     assert (entry.points, entry.reason, entry.community) == (-120, "redemption", place["tree"]["community_a"].id)
     assert entry.reason_params == {"reward": {"zh-Hans": "环保购物袋", "en": "Reusable shopping bag"}}
 
-    mine = await client.get("/api/v1/me/redemptions", headers={**factories.token_for(resident), "Accept-Language": "en"})
-    assert [(r["id"], r["reward"]["name"], r["pickup_code"]) for r in mine.json()] == [(body["id"], "Reusable shopping bag", body["pickup_code"])]
+    mine = await client.get(
+        "/api/v1/me/redemptions", headers={**factories.token_for(resident), "Accept-Language": "en"}
+    )
+    assert [(r["id"], r["reward"]["name"], r["pickup_code"]) for r in mine.json()] == [
+        (body["id"], "Reusable shopping bag", body["pickup_code"])
+    ]
     again = await client.get(f"/api/v1/rewards/{reward['id']}", headers=factories.token_for(resident))
     assert (again.json()["my_redemptions_left"], again.json()["stock"]) == (0, 4)
     other = await client.get("/api/v1/me/redemptions", headers=factories.token_for(await factories.resident()))
@@ -250,14 +297,22 @@ async def test_not_enough_points_and_the_per_resident_limit(client: Client, plac
     reward = await new_reward(client, place, points_cost=120, per_resident_limit=2)
     poor = await resident_with(50)
     refused = await redeem(client, reward["id"], poor)
-    assert (refused.status_code, refused.json()["code"], refused.json()["params"]) == (409, "not_enough_points", {"balance": 50, "cost": 120})
+    assert (refused.status_code, refused.json()["code"], refused.json()["params"]) == (
+        409,
+        "not_enough_points",
+        {"balance": 50, "cost": 120},
+    )
     assert "50" in refused.json()["detail"] and "120" in refused.json()["detail"]
 
     rich = await resident_with(1000)
     first = (await redeem(client, reward["id"], rich)).json()
     assert (await redeem(client, reward["id"], rich)).status_code == 201
     third = await redeem(client, reward["id"], rich)
-    assert (third.status_code, third.json()["code"], third.json()["params"]) == (409, "redemption_limit_reached", {"limit": 2})
+    assert (third.status_code, third.json()["code"], third.json()["params"]) == (
+        409,
+        "redemption_limit_reached",
+        {"limit": 2},
+    )
     await client.delete(f"/api/v1/redemptions/{first['id']}", headers=factories.token_for(rich))
     assert (await redeem(client, reward["id"], rich)).status_code == 201  # a cancelled one no longer counts
     assert (await balance(rich), await balance(poor), await stock_of(reward["id"])) == (760, 50, 8)
@@ -306,7 +361,9 @@ async def test_an_idempotency_key_makes_a_retry_safe(client: Client, place: dict
     assert retry.json()["id"] == first.json()["id"] and retry.json()["pickup_code"] == first.json()["pickup_code"]
     assert (await balance(resident), await stock_of(reward["id"])) == (90, 9)
 
-    storm = await asyncio.gather(*(redeem(client, reward["id"], resident, **{"Idempotency-Key": "k-2"}) for _ in range(5)))
+    storm = await asyncio.gather(
+        *(redeem(client, reward["id"], resident, **{"Idempotency-Key": "k-2"}) for _ in range(5))
+    )
     assert {a.status_code for a in storm} == {201}
     assert len({a.json()["id"] for a in storm}) == 1
     assert (await balance(resident), await stock_of(reward["id"])) == (80, 8)
@@ -314,7 +371,9 @@ async def test_an_idempotency_key_makes_a_retry_safe(client: Client, place: dict
     reused = await redeem(client, other_reward["id"], resident, **{"Idempotency-Key": "k-1"})
     assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
     someone_else = await resident_with(100)
-    assert (await redeem(client, reward["id"], someone_else, **{"Idempotency-Key": "k-1"})).json()["id"] != first.json()["id"]
+    assert (await redeem(client, reward["id"], someone_else, **{"Idempotency-Key": "k-1"})).json()[
+        "id"
+    ] != first.json()["id"]
 
 
 async def test_a_pickup_code_that_is_taken_rolls_back_and_tries_a_new_one(
@@ -392,7 +451,11 @@ async def test_staff_fulfil_by_pickup_code(client: Client, place: dict[str, Any]
 
     fulfilled = await client.post(f"/api/v1/redemptions/{code.lower()}/fulfil", headers=place["auth"])
     assert fulfilled.status_code == 200, fulfilled.text
-    assert (fulfilled.json()["id"], fulfilled.json()["status"], fulfilled.json()["pickup_qr"]) == (redemption["id"], "fulfilled", None)
+    assert (fulfilled.json()["id"], fulfilled.json()["status"], fulfilled.json()["pickup_qr"]) == (
+        redemption["id"],
+        "fulfilled",
+        None,
+    )
     row = await Redemption.objects().where(Redemption.id == uuid.UUID(redemption["id"])).first()
     assert (row.fulfilled_by, row.fulfilled_at is not None) == (place["admin"].id, True)
     twice = await client.post(f"/api/v1/redemptions/{code}/fulfil", headers=place["auth"])
@@ -412,8 +475,12 @@ async def test_staff_cancel_at_the_counter_refunds(client: Client, place: dict[s
     resident = await resident_with(100)
     redemption = (await redeem(client, reward["id"], resident)).json()
     outsider = factories.token_for(await factories.staff(Role.admin, place["tree"]["community_b"]))
-    assert (await client.post(f"/api/v1/redemptions/{redemption['pickup_code']}/cancel", headers=outsider)).status_code == 404
-    cancelled = await client.post(f"/api/v1/redemptions/{redemption['pickup_code'].lower()}/cancel", headers=place["auth"])
+    assert (
+        await client.post(f"/api/v1/redemptions/{redemption['pickup_code']}/cancel", headers=outsider)
+    ).status_code == 404
+    cancelled = await client.post(
+        f"/api/v1/redemptions/{redemption['pickup_code'].lower()}/cancel", headers=place["auth"]
+    )
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
     assert (await balance(resident), await stock_of(reward["id"])) == (100, 2)
     mine = (await client.get("/api/v1/me/redemptions", headers=factories.token_for(resident))).json()
@@ -423,7 +490,9 @@ async def test_staff_cancel_at_the_counter_refunds(client: Client, place: dict[s
 # --- the person's rights ---------------------------------------------------------------------------
 
 
-async def test_an_export_lists_redemptions_and_closing_an_account_releases_reserved_ones(client: Client, place: dict[str, Any]) -> None:
+async def test_an_export_lists_redemptions_and_closing_an_account_releases_reserved_ones(
+    client: Client, place: dict[str, Any]
+) -> None:
     reward = await new_reward(client, place, points_cost=100, stock=2, per_resident_limit=2)
     resident = await resident_with(300)
     kept = (await redeem(client, reward["id"], resident)).json()
@@ -431,7 +500,8 @@ async def test_an_export_lists_redemptions_and_closing_an_account_releases_reser
     held = (await redeem(client, reward["id"], resident)).json()
     exported = await reward_redemptions.export_redemptions(resident.id)
     assert [(r["id"], r["status"], r["reward_name"]["en"]) for r in exported] == [
-        (kept["id"], "fulfilled", "Reusable shopping bag"), (held["id"], "reserved", "Reusable shopping bag"),
+        (kept["id"], "fulfilled", "Reusable shopping bag"),
+        (held["id"], "reserved", "Reusable shopping bag"),
     ]
     json.dumps(exported)  # plain JSON
     assert await reward_redemptions.export_redemptions((await factories.resident()).id) == []

@@ -46,17 +46,23 @@ async def past_event(organisation: Organisation, venue: Any, month: Month, day: 
     """A published event moved into a past month (the services refuse to create one there)."""
     event = await factories.published_event(organisation, venue)
     start = datetime(month[0], month[1], day, 10, tzinfo=CITY_TZ)
-    await Event.update({Event.starts_at: start, Event.ends_at: start + timedelta(hours=2), Event.status: "completed"}).where(
-        Event.id == event.id
-    )
+    await Event.update(
+        {Event.starts_at: start, Event.ends_at: start + timedelta(hours=2), Event.status: "completed"}
+    ).where(Event.id == event.id)
     return event
 
 
 async def attend(event: Event, user: User, party_size: int = 1, status: str = "attended") -> None:
     moment = datetime.now(UTC)
     await Registration(
-        event=event.id, user=user.id, party_size=party_size, status=status, queue_number=next(_queue), created_at=moment,
-        confirmed_at=moment, checked_in_at=moment if status == "attended" else None,
+        event=event.id,
+        user=user.id,
+        party_size=party_size,
+        status=status,
+        queue_number=next(_queue),
+        created_at=moment,
+        confirmed_at=moment,
+        checked_in_at=moment if status == "attended" else None,
     ).save()
 
 
@@ -107,7 +113,11 @@ async def story(client: Client) -> dict[str, Any]:
     await attend(await past_event(tree["street_a"], nowhere, m2), newcomers[1])
     # Community B: three people in month 2, one of them without a profile.
     e_b = await past_event(tree["street_b"], venue_b, m2)
-    for someone in (await person(young, "migrant_worker"), await person(young, "foreign_resident"), await person(profile=False)):
+    for someone in (
+        await person(young, "migrant_worker"),
+        await person(young, "foreign_resident"),
+        await person(profile=False),
+    ):
         await attend(e_b, someone)
     event_days = [(date(m1[0], m1[1], 15) - first_day(m1, back)).days for back in range(5)]
     return {"tree": tree, "m1": m1, "m2": m2, "median_m1": float(statistics.median(event_days))}
@@ -139,8 +149,12 @@ async def test_statistics_match_what_happened(client: Client, story: dict[str, A
     assert first["groups"]["long_term_local"] is None
     assert first["new_residents_days_to_first"] == story["median_m1"]
     assert set(first["suppressed"]) == {
-        "repeat_participants", "group:long_term_local", "group:relocated_villager", "group:migrant_worker",
-        "group:foreign_resident", "group:undeclared",
+        "repeat_participants",
+        "group:long_term_local",
+        "group:relocated_villager",
+        "group:migrant_worker",
+        "group:foreign_resident",
+        "group:undeclared",
     }
 
     second = rows[("南园社区", m2)]
@@ -163,11 +177,20 @@ async def test_history_before_the_range_still_makes_a_repeat_participant(client:
 
 async def test_a_small_community_is_suppressed_shares_included(client: Client, story: dict[str, Any]) -> None:
     admin = await factories.staff(Role.admin, story["tree"]["city"])
-    body = (await report(client, admin, story["tree"]["city"], **{"from": text(story["m1"]), "to": text(story["m2"])})).json()
+    body = (
+        await report(client, admin, story["tree"]["city"], **{"from": text(story["m1"]), "to": text(story["m2"])})
+    ).json()
     rows = rows_by(body)
     assert {name for name, _month in rows} == {"南园社区", "莲花社区"}
     small = rows[("莲花社区", text(story["m2"]))]
-    for cell in ("participants", "attendances", "people", "repeat_participants", "youth_share", "new_residents_days_to_first"):
+    for cell in (
+        "participants",
+        "attendances",
+        "people",
+        "repeat_participants",
+        "youth_share",
+        "new_residents_days_to_first",
+    ):
         assert small[cell] is None and cell in small["suppressed"], cell
     assert all(share is None for share in small["groups"].values())
     assert {f"group:{group}" for group in small["groups"]} <= set(small["suppressed"])
@@ -183,7 +206,9 @@ async def test_a_lone_hidden_group_takes_the_next_smallest_with_it(client: Clien
     for group in groups:
         await attend(event, await person(month[0] - 40, group))
     admin = await factories.staff(Role.admin, tree["city"])
-    (row,) = (await report(client, admin, tree["community_a"], **{"from": text(month), "to": text(month)})).json()["rows"]
+    (row,) = (await report(client, admin, tree["community_a"], **{"from": text(month), "to": text(month)})).json()[
+        "rows"
+    ]
     assert row["participants"] == 27
     assert row["groups"]["foreign_resident"] is None
     # Otherwise 1 minus the five shown shares would give the two foreigners away.
@@ -214,21 +239,33 @@ async def test_bad_ranges_are_refused(client: Client, story: dict[str, Any]) -> 
     scope = story["tree"]["city"]
     assert (await report(client, admin, scope, **{"from": "2026-13"})).status_code == 422
     assert (await report(client, admin, scope, **{"from": "0000-01", "to": "0000-02"})).status_code == 422
-    assert (await report(client, admin, scope, **{"from": "2026-05", "to": "2026-04"})).json()["code"] == "stats_range_invalid"
+    assert (await report(client, admin, scope, **{"from": "2026-05", "to": "2026-04"})).json()[
+        "code"
+    ] == "stats_range_invalid"
     too_long = await report(client, admin, scope, **{"from": "2024-01", "to": "2026-01"})
     assert (too_long.status_code, too_long.json()["code"]) == (422, "stats_range_too_long")
     assert (await report(client, admin, scope, **{"from": "2024-02", "to": "2026-01"})).status_code == 200
-    assert (await client.get(STATS, params={"community_id": "x"}, headers=factories.token_for(admin))).status_code in (400, 422)
+    assert (await client.get(STATS, params={"community_id": "x"}, headers=factories.token_for(admin))).status_code in (
+        400,
+        422,
+    )
 
 
 def test_the_default_range_is_the_last_six_months() -> None:
-    assert month_range(None, None, date(2026, 3, 9)) == [(2025, 10), (2025, 11), (2025, 12), (2026, 1), (2026, 2), (2026, 3)]
+    assert month_range(None, None, date(2026, 3, 9)) == [
+        (2025, 10),
+        (2025, 11),
+        (2025, 12),
+        (2026, 1),
+        (2026, 2),
+        (2026, 3),
+    ]
     assert month_range("2025-12", "2026-01") == [(2025, 12), (2026, 1)]
 
 
 async def test_the_csv_is_excel_ready_localised_and_suppressed(client: Client, story: dict[str, Any]) -> None:
     tree = story["tree"]
-    await factories.organisation(OrganisationKind.community, tree["street_b"], "=HYPERLINK(\"http://x\")")
+    await factories.organisation(OrganisationKind.community, tree["street_b"], '=HYPERLINK("http://x")')
     admin = await factories.staff(Role.admin, tree["city"])
     span = {"from": text(story["m1"]), "to": text(story["m2"]), "format": "csv"}
     response = await report(client, admin, tree["city"], lang="en", **span)
@@ -236,11 +273,19 @@ async def test_the_csv_is_excel_ready_localised_and_suppressed(client: Client, s
     assert response.headers["content-type"].startswith("text/csv")
     assert response.content.startswith("\ufeff".encode())
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert table[0][:7] == ["Community", "Month", "Participants", "Attendances", "People", "Repeat participants", "Share aged 14–35"]
+    assert table[0][:7] == [
+        "Community",
+        "Month",
+        "Participants",
+        "Attendances",
+        "People",
+        "Repeat participants",
+        "Share aged 14–35",
+    ]
     assert table[0][-1] == "Median days from arrival to first event"
     rows = {(line[0], line[1]): line for line in table[1:]}
     assert rows[("南园社区", text(story["m2"]))][2:6] == ["9", "10", "12", "7"]
     assert rows[("莲花社区", text(story["m2"]))][2] == "<5"
-    assert ("'=HYPERLINK(\"http://x\")", text(story["m1"])) in rows
+    assert ('\'=HYPERLINK("http://x")', text(story["m1"])) in rows
     chinese = await report(client, admin, tree["city"], lang="zh-Hans", **span)
     assert chinese.content.decode("utf-8-sig").splitlines()[0].split(",")[:2] == ["社区", "月份"]

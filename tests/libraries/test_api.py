@@ -27,10 +27,24 @@ async def libs(client: Client) -> dict[str, Any]:
     tree = await factories.city_tree()
     other_library = await factories.organisation(OrganisationKind.library, tree["street_b"], "莲花分馆")
     librarian = await factories.staff(Role.library_staff, tree["library_a"])
-    return {"tree": tree, "other_library": other_library, "librarian": librarian, "auth": factories.token_for(librarian)}
+    return {
+        "tree": tree,
+        "other_library": other_library,
+        "librarian": librarian,
+        "auth": factories.token_for(librarian),
+    }
 
 
-async def branch(client: Client, libs: dict[str, Any], *, lat: float = 31.2946, lng: float = 120.6285, name: str = "双塔分馆", auth: dict | None = None, **overrides: Any) -> dict[str, Any]:
+async def branch(
+    client: Client,
+    libs: dict[str, Any],
+    *,
+    lat: float = 31.2946,
+    lng: float = 120.6285,
+    name: str = "双塔分馆",
+    auth: dict | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
     venue = await factories.venue(libs["tree"]["library_a"], libs["tree"]["community_a"], lat=lat, lng=lng, name=name)
     body = {
         "organisation_id": str(libs["tree"]["library_a"].id),
@@ -56,7 +70,11 @@ async def test_nearest_open_branch_with_free_seats(client: Client, libs: dict[st
     near = await branch(client, libs, lat=31.2950, lng=120.6290, name="近馆")
     far = await branch(client, libs, lat=31.3050, lng=120.6400, name="远馆")
     closed_on_wednesdays = await branch(
-        client, libs, lat=31.2947, lng=120.6286, name="周三闭馆",
+        client,
+        libs,
+        lat=31.2947,
+        lng=120.6286,
+        name="周三闭馆",
         weekly_hours={k: v for k, v in WEEKDAYS_9_TO_5.items() if k != "2"},
     )
     beyond = await branch(client, libs, lat=31.40, lng=120.80, name="园区馆")
@@ -89,9 +107,18 @@ def _next(weekday: int) -> date:
 
 async def test_public_holidays_and_make_up_days_follow_the_branch_rules(client: Client, libs: dict[str, Any]) -> None:
     monday_closed = await branch(
-        client, libs, name="周一闭馆",
-        weekly_hours={**{k: v for k, v in WEEKDAYS_9_TO_5.items() if k != "0"}, "6": [{"opens": "10:00", "closes": "16:00"}]},
-        holiday_rules={"monday_closed_unless_holiday": True, "public_holiday": "sunday_hours", "makeup_workday": "regular"},
+        client,
+        libs,
+        name="周一闭馆",
+        weekly_hours={
+            **{k: v for k, v in WEEKDAYS_9_TO_5.items() if k != "0"},
+            "6": [{"opens": "10:00", "closes": "16:00"}],
+        },
+        holiday_rules={
+            "monday_closed_unless_holiday": True,
+            "public_holiday": "sunday_hours",
+            "makeup_workday": "regular",
+        },
     )
     closed_on_holidays = await branch(client, libs, name="节假日闭馆", holiday_rules={"public_holiday": "closed"})
 
@@ -127,7 +154,9 @@ async def test_an_exception_beats_the_template_and_the_week_shows_it(client: Cli
     assert special.status_code == 200
     assert not (await find(client, at=local(day, 10)))[0]["status"]["is_open"]
     assert (await find(client, at=local(day, 14)))[0]["status"]["is_open"]
-    empty = await client.put(f"/api/v1/library-branches/{b['id']}/exceptions/{day.isoformat()}", json={}, headers=libs["auth"])
+    empty = await client.put(
+        f"/api/v1/library-branches/{b['id']}/exceptions/{day.isoformat()}", json={}, headers=libs["auth"]
+    )
     assert empty.json()["code"] == "exception_empty"
     await client.delete(f"/api/v1/library-branches/{b['id']}/exceptions/{day.isoformat()}", headers=libs["auth"])
     assert (await find(client, at=local(day, 10)))[0]["status"]["is_open"]
@@ -141,7 +170,11 @@ async def test_the_branch_page(client: Client, libs: dict[str, Any]) -> None:
     body = page.json()
     assert body["name"] == "双塔分馆 (en)"
     assert len(body["week"]) == 7
-    assert all(d["intervals"] == [{"opens": "09:00", "closes": "17:00"}] for d in body["week"] if d["kind"] in ("workday", "weekend"))
+    assert all(
+        d["intervals"] == [{"opens": "09:00", "closes": "17:00"}]
+        for d in body["week"]
+        if d["kind"] in ("workday", "weekend")
+    )
     assert body["status"]["text"]
     assert len(body["upcoming_events"]) == 1
     assert body["occupancy"] == {"known": False, "free_seats": None, "total_seats": 20, "reported_at": None}
@@ -156,9 +189,13 @@ async def _venue_of(b: dict[str, Any]) -> Any:
 
 async def test_occupancy_goes_stale(client: Client, libs: dict[str, Any]) -> None:
     b = await branch(client, libs)
-    reported = await client.put(f"/api/v1/library-branches/{b['id']}/occupancy", json={"free_seats": 7}, headers=libs["auth"])
+    reported = await client.put(
+        f"/api/v1/library-branches/{b['id']}/occupancy", json={"free_seats": 7}, headers=libs["auth"]
+    )
     assert reported.json()["occupancy"]["free_seats"] == 7 and reported.json()["occupancy"]["known"] is True
-    too_many = await client.put(f"/api/v1/library-branches/{b['id']}/occupancy", json={"free_seats": 21}, headers=libs["auth"])
+    too_many = await client.put(
+        f"/api/v1/library-branches/{b['id']}/occupancy", json={"free_seats": 21}, headers=libs["auth"]
+    )
     assert (too_many.status_code, too_many.json()["code"]) == (422, "occupancy_too_high")
     assert len(await find(client, has_free_seats="true")) == 1
     await LibraryBranch.update({LibraryBranch.free_seats_at: datetime.now(UTC) - timedelta(minutes=31)}).where(
@@ -186,7 +223,12 @@ async def test_only_staff_of_that_branch_or_admins_above_write(client: Client, l
     assert anonymous.status_code == 401
     other = await client.post(
         "/api/v1/library-branches",
-        json={"organisation_id": str(libs["tree"]["library_a"].id), "venue_id": b["venue_id"], "name": {"zh-Hans": "x"}, "weekly_hours": {}},
+        json={
+            "organisation_id": str(libs["tree"]["library_a"].id),
+            "venue_id": b["venue_id"],
+            "name": {"zh-Hans": "x"},
+            "weekly_hours": {},
+        },
         headers=factories.token_for(other_librarian),
     )
     assert other.status_code == 403
@@ -194,10 +236,18 @@ async def test_only_staff_of_that_branch_or_admins_above_write(client: Client, l
 
 async def test_a_room_keeps_the_branch_hours_unless_it_has_its_own(client: Client, libs: dict[str, Any]) -> None:
     b = await branch(client, libs)
-    await client.post(f"/api/v1/library-branches/{b['id']}/rooms", json={"name": {"zh-Hans": "电子阅览室"}, "seats": 20}, headers=libs["auth"])
+    await client.post(
+        f"/api/v1/library-branches/{b['id']}/rooms",
+        json={"name": {"zh-Hans": "电子阅览室"}, "seats": 20},
+        headers=libs["auth"],
+    )
     evening = await client.post(
         f"/api/v1/library-branches/{b['id']}/rooms",
-        json={"name": {"zh-Hans": "夜间自习室"}, "seats": 10, "weekly_hours": {str(d): [{"opens": "18:00", "closes": "23:00"}] for d in range(7)}},
+        json={
+            "name": {"zh-Hans": "夜间自习室"},
+            "seats": 10,
+            "weekly_hours": {str(d): [{"opens": "18:00", "closes": "23:00"}] for d in range(7)},
+        },
         headers=libs["auth"],
     )
     assert evening.status_code == 201, evening.text
@@ -210,13 +260,22 @@ async def test_a_room_keeps_the_branch_hours_unless_it_has_its_own(client: Clien
 
 @pytest.mark.parametrize(
     "hours",
-    [{"0": [{"opens": "9:00", "closes": "17:00"}]}, {"7": [{"opens": "09:00", "closes": "17:00"}]}, {"0": [{"opens": "25:00", "closes": "17:00"}]}],
+    [
+        {"0": [{"opens": "9:00", "closes": "17:00"}]},
+        {"7": [{"opens": "09:00", "closes": "17:00"}]},
+        {"0": [{"opens": "25:00", "closes": "17:00"}]},
+    ],
 )
 async def test_malformed_hours_are_refused(client: Client, libs: dict[str, Any], hours: dict) -> None:
     venue = await factories.venue(libs["tree"]["library_a"])
     response = await client.post(
         "/api/v1/library-branches",
-        json={"organisation_id": str(libs["tree"]["library_a"].id), "venue_id": str(venue.id), "name": {"zh-Hans": "x"}, "weekly_hours": hours},
+        json={
+            "organisation_id": str(libs["tree"]["library_a"].id),
+            "venue_id": str(venue.id),
+            "name": {"zh-Hans": "x"},
+            "weekly_hours": hours,
+        },
         headers=libs["auth"],
     )
     assert response.status_code == 422

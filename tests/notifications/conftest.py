@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from redis.asyncio import Redis
 
 from backend.accounts.tables import User
 from backend.core import jobs
@@ -106,9 +105,11 @@ async def accept(client: httpx.AsyncClient, fake: FakeWechat, user: User, templa
 
 
 async def remaining(user: User, template_id: str) -> int:
-    row = await SubscriptionBudget.select(SubscriptionBudget.remaining).where(
-        (SubscriptionBudget.user == user.id) & (SubscriptionBudget.template_id == template_id)
-    ).first()
+    row = (
+        await SubscriptionBudget.select(SubscriptionBudget.remaining)
+        .where((SubscriptionBudget.user == user.id) & (SubscriptionBudget.template_id == template_id))
+        .first()
+    )
     return row["remaining"] if row else 0
 
 
@@ -134,6 +135,8 @@ async def place(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def sign_up(client: httpx.AsyncClient, event_id: uuid.UUID, user: User) -> httpx.Response:
-    answer = await client.post(f"/api/v1/events/{event_id}/registrations", json={"party_size": 1}, headers=factories.token_for(user))
+    answer = await client.post(
+        f"/api/v1/events/{event_id}/registrations", json={"party_size": 1}, headers=factories.token_for(user)
+    )
     assert answer.status_code == 201, answer.text
     return answer

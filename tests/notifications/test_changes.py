@@ -24,9 +24,11 @@ async def _edit(client: Client, organiser: Any, event_id: Any, body: dict[str, A
 
 
 async def _open_digest(event_id: Any) -> dict[str, Any]:
-    [digest] = await EventChangeDigest.select().where(
-        (EventChangeDigest.event == event_id) & EventChangeDigest.flushed_at.is_null()
-    ).output(load_json=True)
+    [digest] = (
+        await EventChangeDigest.select()
+        .where((EventChangeDigest.event == event_id) & EventChangeDigest.flushed_at.is_null())
+        .output(load_json=True)
+    )
     return digest
 
 
@@ -41,8 +43,15 @@ async def test_several_edits_make_one_notice_per_registrant(
         await sign_up(client, event.id, person)
     hall = await factories.venue(place["tree"]["community_a"], place["tree"]["community_a"], name="南园礼堂")
 
-    await _edit(client, organiser, event.id, {"starts_at": (event.starts_at + timedelta(hours=1)).isoformat(),
-                                              "ends_at": (event.ends_at + timedelta(hours=1)).isoformat()})
+    await _edit(
+        client,
+        organiser,
+        event.id,
+        {
+            "starts_at": (event.starts_at + timedelta(hours=1)).isoformat(),
+            "ends_at": (event.ends_at + timedelta(hours=1)).isoformat(),
+        },
+    )
     await _edit(client, organiser, event.id, {"venue_id": str(hall.id)})
     await _edit(client, organiser, event.id, {"title": {"zh-Hans": "评弹专场", "en": "Pingtan Special"}})  # not notable
     await queue.drain()  # the flush job woke early (no waiting in tests) and found nothing due
@@ -82,8 +91,15 @@ async def test_the_round_sends_due_change_notices_when_their_job_was_lost(
     event = await factories.published_event(place["organisation"], place["venue"])
     resident = await wechat_resident()
     await sign_up(client, event.id, resident)
-    await _edit(client, organiser, event.id, {"starts_at": (event.starts_at + timedelta(hours=2)).isoformat(),
-                                              "ends_at": (event.ends_at + timedelta(hours=2)).isoformat()})
+    await _edit(
+        client,
+        organiser,
+        event.id,
+        {
+            "starts_at": (event.starts_at + timedelta(hours=2)).isoformat(),
+            "ends_at": (event.ends_at + timedelta(hours=2)).isoformat(),
+        },
+    )
     await queue.drain()
     digest = await _open_digest(event.id)
     done = await notification_jobs.reminder_round(now=(digest["due_at"] + timedelta(minutes=4)).isoformat())
@@ -106,6 +122,11 @@ async def test_a_cancellation_replaces_the_pending_change_notice(
     cancelled = await client.post(f"/api/v1/events/{event.id}/cancel", headers=factories.token_for(organiser))
     assert cancelled.status_code == 200, cancelled.text
     await queue.drain()
-    assert await notification_jobs.flush_event_changes(str(digest["id"]), now=(digest["due_at"] + timedelta(seconds=1)).isoformat()) == 0
+    assert (
+        await notification_jobs.flush_event_changes(
+            str(digest["id"]), now=(digest["due_at"] + timedelta(seconds=1)).isoformat()
+        )
+        == 0
+    )
     assert [n["kind"] for n in await notices(resident)] == ["registration_confirmed", "event_cancelled"]
     assert fake_wechat.sent_count(resident.openid, TEMPLATES["wechat_template_event_cancelled"]) == 1

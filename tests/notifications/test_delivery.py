@@ -85,7 +85,9 @@ async def test_without_budget_the_notice_stays_in_the_inbox(
     assert message["status"] == "skipped_no_budget"
 
 
-async def test_a_development_login_is_never_sent_to(client: Client, queue: Jobs, place: dict[str, Any], fake_wechat: FakeWechat) -> None:
+async def test_a_development_login_is_never_sent_to(
+    client: Client, queue: Jobs, place: dict[str, Any], fake_wechat: FakeWechat
+) -> None:
     resident = await factories.resident()  # openid "dev:…"
     event = await factories.published_event(place["organisation"], place["venue"])
     await sign_up(client, event.id, resident)
@@ -170,7 +172,12 @@ async def test_a_reminder_keeps_the_last_message_for_a_promotion(
     resident = await wechat_resident()
     await accept(client, fake_wechat, resident, PROMOTION)
     event = await factories.published_event(place["organisation"], place["venue"])
-    params = {"event_id": str(event.id), "title": event.title, "starts_at": event.starts_at.isoformat(), "venue": {"zh-Hans": "礼堂"}}
+    params = {
+        "event_id": str(event.id),
+        "title": event.title,
+        "starts_at": event.starts_at.isoformat(),
+        "venue": {"zh-Hans": "礼堂"},
+    }
 
     async def deliver(kind: NoticeKind, key: str) -> str:
         [notice_id] = await _write([Posting(resident.id, kind, params, key)], shared)
@@ -194,8 +201,12 @@ async def test_a_notice_for_an_event_that_began_is_not_sent(
     await accept(client, fake_wechat, resident, PROMOTION)
     event = await factories.published_event(place["organisation"], place["venue"])
     params = {"event_id": str(event.id), "title": event.title, "starts_at": event.starts_at.isoformat(), "venue": {}}
-    [notice_id] = await _write([Posting(resident.id, NoticeKind.registration_promoted, params, "late")], app.state["settings"])
+    [notice_id] = await _write(
+        [Posting(resident.id, NoticeKind.registration_promoted, params, "late")], app.state["settings"]
+    )
     later = datetime.now(UTC) + timedelta(days=4)
-    status = await delivery.deliver_notice(notice_id=notice_id, wechat=app.state.wechat, settings=app.state["settings"], now=later)
+    status = await delivery.deliver_notice(
+        notice_id=notice_id, wechat=app.state.wechat, settings=app.state["settings"], now=later
+    )
     assert status == "skipped_stale"
     assert await remaining(resident, PROMOTION) == 1

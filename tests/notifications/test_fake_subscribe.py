@@ -22,7 +22,8 @@ def wechat(fake_wechat: FakeWechat) -> FakeWechat:
 
 async def _token(http: httpx.AsyncClient, base: str, fake: FakeWechat) -> str:
     answer = await http.post(
-        f"{base}/cgi-bin/stable_token", json={"grant_type": "client_credential", "appid": fake.appid, "secret": fake.secret}
+        f"{base}/cgi-bin/stable_token",
+        json={"grant_type": "client_credential", "appid": fake.appid, "secret": fake.secret},
     )
     return answer.json()["access_token"]
 
@@ -78,17 +79,31 @@ async def test_a_value_over_its_limit_is_47003_naming_the_key(
     assert wechat.grants(OPENID, TEMPLATE) == 1  # a refused message takes nothing
 
 
-async def test_values_within_limits_are_taken(http: httpx.AsyncClient, wechat_base_url: str, wechat: FakeWechat) -> None:
+async def test_values_within_limits_are_taken(
+    http: httpx.AsyncClient, wechat_base_url: str, wechat: FakeWechat
+) -> None:
     token = await _token(http, wechat_base_url, wechat)
     wechat.grant(OPENID, TEMPLATE)
-    accepted = await _send(http, wechat_base_url, token, _message(
-        thing1="x" * 20, time2="2026-11-28 14:00", phrase3="已确认", name4="张" * 10, number5="12.5",
-        character_string6="K7M2Q9XA", date7="2026年11月28日",
-    ))
+    accepted = await _send(
+        http,
+        wechat_base_url,
+        token,
+        _message(
+            thing1="x" * 20,
+            time2="2026-11-28 14:00",
+            phrase3="已确认",
+            name4="张" * 10,
+            number5="12.5",
+            character_string6="K7M2Q9XA",
+            date7="2026年11月28日",
+        ),
+    )
     assert accepted["errcode"] == 0 and accepted["msgid"]
 
 
-async def test_token_template_openid_and_concurrency_errors(http: httpx.AsyncClient, wechat_base_url: str, wechat: FakeWechat) -> None:
+async def test_token_template_openid_and_concurrency_errors(
+    http: httpx.AsyncClient, wechat_base_url: str, wechat: FakeWechat
+) -> None:
     token = await _token(http, wechat_base_url, wechat)
     wechat.grant(OPENID, TEMPLATE, 5)
     assert (await _send(http, wechat_base_url, token, {**_message(), "template_id": "tplUnknown"}))["errcode"] == 40037

@@ -17,7 +17,9 @@ Client = httpx.AsyncClient
 async def _three_notices(client: Client, place: dict[str, Any], queue: Jobs, resident: Any) -> list[Any]:
     """Confirmed for two events, waitlisted for a third: three notices, oldest first."""
     events = [
-        await factories.published_event(place["organisation"], place["venue"], title={"zh-Hans": f"活动{n}", "en": f"Event {n}"})
+        await factories.published_event(
+            place["organisation"], place["venue"], title={"zh-Hans": f"活动{n}", "en": f"Event {n}"}
+        )
         for n in range(3)
     ]
     await sign_up(client, events[0].id, resident)
@@ -36,7 +38,11 @@ async def test_newest_first_with_unread_counts_and_pages(client: Client, queue: 
     me = factories.token_for(resident)
 
     page = (await client.get("/api/v1/me/notifications", headers=me)).json()
-    assert [item["kind"] for item in page["items"]] == ["registration_waitlisted", "registration_confirmed", "registration_confirmed"]
+    assert [item["kind"] for item in page["items"]] == [
+        "registration_waitlisted",
+        "registration_confirmed",
+        "registration_confirmed",
+    ]
     assert page["unread_count"] == 3
     assert [item["read_at"] for item in page["items"]] == [None, None, None]
     assert "Event 1" in page["items"][1]["body"] and "Event 0" in page["items"][2]["body"]
@@ -85,7 +91,9 @@ async def test_a_notice_reads_in_the_readers_language(client: Client, queue: Job
 
     english = (await client.get("/api/v1/me/notifications?lang=en", headers=me)).json()["items"][0]
     chinese = (await client.get("/api/v1/me/notifications?lang=zh-Hans", headers=me)).json()["items"][0]
-    japanese = (await client.get("/api/v1/me/notifications", headers={**me, "Accept-Language": "ja"})).json()["items"][0]
+    japanese = (await client.get("/api/v1/me/notifications", headers={**me, "Accept-Language": "ja"})).json()["items"][
+        0
+    ]
     assert english["title"] == translations("en").gettext("Registration confirmed")
     assert chinese["title"] == translations("zh-Hans").gettext("Registration confirmed")
     assert "Pingtan Evening" in english["body"] and "评弹欣赏会" in chinese["body"] and "評弾の夕べ" in japanese["body"]
@@ -113,7 +121,9 @@ async def test_export_holds_the_inbox_and_closing_the_account_erases_it(
     export = (await client.get("/api/v1/me/export", headers=me)).json()["domains"]["notifications"]
     assert [item["kind"] for item in export["inbox"]] == ["registration_confirmed"]
     assert [item["status"] for item in export["messages"]] == ["skipped_no_budget"]
-    assert [(item["template_id"], item["remaining"]) for item in export["subscriptions"]] == [("tplRegistrationConfirmed01", 1)]
+    assert [(item["template_id"], item["remaining"]) for item in export["subscriptions"]] == [
+        ("tplRegistrationConfirmed01", 1)
+    ]
     assert str(other.id) not in str(export)
 
     assert (await client.delete("/api/v1/me", headers=me)).status_code == 204

@@ -33,19 +33,37 @@ def _long_texts(seed: int, length: int = 200) -> dict[str, str]:
 
 
 def _params(kind: NoticeKind, seed: int) -> dict[str, Any]:
-    event = {"event_id": "e", "title": _long_texts(seed), "venue": _long_texts(seed + 1), "starts_at": STARTS.isoformat()}
+    event = {
+        "event_id": "e",
+        "title": _long_texts(seed),
+        "venue": _long_texts(seed + 1),
+        "starts_at": STARTS.isoformat(),
+    }
     return {
         NoticeKind.registration_confirmed: event,
         NoticeKind.registration_promoted: event,
         NoticeKind.event_changed: {**event, "changed": ["starts_at", "ends_at", "venue"]},
         NoticeKind.event_cancelled: event,
         NoticeKind.event_reminder: {**event, "hours": 24},
-        NoticeKind.shift_reminder: {"shift_id": "s", "title": _long_texts(seed), "team": _long_texts(seed + 2), "starts_at": STARTS.isoformat()},
-        NoticeKind.hours_verified: {
-            "entry_id": "h", "team": _long_texts(seed + 3), "minutes": -123456 if seed % 2 else 12345,
-            "service_date": "2026-11-28", "entry_kind": "correction" if seed % 2 else "shift",
+        NoticeKind.shift_reminder: {
+            "shift_id": "s",
+            "title": _long_texts(seed),
+            "team": _long_texts(seed + 2),
+            "starts_at": STARTS.isoformat(),
         },
-        NoticeKind.reward_ready: {"redemption_id": "r", "reward": _long_texts(seed), "community": _long_texts(seed + 4), "pickup_code": "AB23CD45"},
+        NoticeKind.hours_verified: {
+            "entry_id": "h",
+            "team": _long_texts(seed + 3),
+            "minutes": -123456 if seed % 2 else 12345,
+            "service_date": "2026-11-28",
+            "entry_kind": "correction" if seed % 2 else "shift",
+        },
+        NoticeKind.reward_ready: {
+            "redemption_id": "r",
+            "reward": _long_texts(seed),
+            "community": _long_texts(seed + 4),
+            "pickup_code": "AB23CD45",
+        },
     }[kind]
 
 
@@ -62,7 +80,9 @@ def test_every_value_fits_its_keyword(locale: str) -> None:
             for key, item in data.items():
                 assert keyword_value_fits(key, item["value"]), (kind, locale, key, item["value"])
                 assert all(ord(char) <= 0xFFFF and char.isprintable() for char in item["value"])
-        empty = message_data(kind, {**_params(kind, 0), "title": {}, "venue": {}, "team": {}, "reward": {}, "community": {}}, locale)
+        empty = message_data(
+            kind, {**_params(kind, 0), "title": {}, "venue": {}, "team": {}, "reward": {}, "community": {}}, locale
+        )
         assert all(keyword_value_fits(key, item["value"]) for key, item in empty.items()), (kind, locale, empty)
 
 
@@ -91,7 +111,9 @@ async def test_every_kind_in_every_language_reaches_wechat_with_a_200_character_
     for locale in LOCALES:
         person = await wechat_resident(locale)
         answer = await client.post(
-            "/api/v1/me/subscriptions", json={"results": dict.fromkeys(TEMPLATES.values(), "accept")}, headers=factories.token_for(person)
+            "/api/v1/me/subscriptions",
+            json={"results": dict.fromkeys(TEMPLATES.values(), "accept")},
+            headers=factories.token_for(person),
         )
         assert answer.status_code == 200
         for seed, kind in enumerate(LAYOUTS):

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from backend.accounts.tables import Role
-from backend.core import jobs, runtime
+from backend.core import runtime
 from backend.core.i18n import CITY_TZ
 from backend.notifications import jobs as notification_jobs
 from backend.notifications import reminders
@@ -34,8 +34,12 @@ async def test_event_reminders_go_out_once_at_24_and_2_hours(
     now = datetime.now(UTC).replace(microsecond=0)
     starts = now + timedelta(hours=24) - timedelta(minutes=3)
     event = await factories.published_event(
-        place["organisation"], place["venue"], capacity=1, max_party_size=1,
-        starts_at=starts.isoformat(), ends_at=(starts + timedelta(hours=2)).isoformat(),
+        place["organisation"],
+        place["venue"],
+        capacity=1,
+        max_party_size=1,
+        starts_at=starts.isoformat(),
+        ends_at=(starts + timedelta(hours=2)).isoformat(),
     )
     elsewhere = await factories.published_event(place["organisation"], place["venue"])  # in 3 days
     going, waiting = await wechat_resident("ko"), await wechat_resident()
@@ -64,23 +68,32 @@ async def test_event_reminders_go_out_once_at_24_and_2_hours(
     assert {m["status"] for m in await outbound(going, "event_reminder")} == {"sent"}
 
 
-async def test_a_cancelled_or_unpublished_event_is_not_reminded(client: Client, queue: Jobs, place: dict[str, Any]) -> None:
+async def test_a_cancelled_or_unpublished_event_is_not_reminded(
+    client: Client, queue: Jobs, place: dict[str, Any]
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     starts = now + timedelta(hours=2) - timedelta(minutes=2)
     event = await factories.published_event(
-        place["organisation"], place["venue"], starts_at=starts.isoformat(), ends_at=(starts + timedelta(hours=1)).isoformat()
+        place["organisation"],
+        place["venue"],
+        starts_at=starts.isoformat(),
+        ends_at=(starts + timedelta(hours=1)).isoformat(),
     )
     resident = await wechat_resident()
     await sign_up(client, event.id, resident)
     organiser = await factories.staff(Role.organiser, place["organisation"])
-    assert (await client.post(f"/api/v1/events/{event.id}/cancel", headers=factories.token_for(organiser))).status_code == 200
+    assert (
+        await client.post(f"/api/v1/events/{event.id}/cancel", headers=factories.token_for(organiser))
+    ).status_code == 200
     done = await notification_jobs.reminder_round(now=_at(now))
     assert done["event_reminders_2h"] == 0
     await queue.drain()
     assert await notices(resident, "event_reminder") == []
 
 
-async def test_shift_reminders_go_out_once(client: Client, queue: Jobs, place: dict[str, Any], fake_wechat: FakeWechat) -> None:
+async def test_shift_reminders_go_out_once(
+    client: Client, queue: Jobs, place: dict[str, Any], fake_wechat: FakeWechat
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     team = await builders.team(place["tree"]["community_a"])
     soon = await builders.shift(team, starts_at=now + timedelta(hours=2) - timedelta(minutes=4))
@@ -103,7 +116,9 @@ async def test_shift_reminders_go_out_once(client: Client, queue: Jobs, place: d
     assert "年" in message["data"]["time2"]["value"]
 
 
-async def test_a_delivery_lost_with_its_process_is_queued_again(client: Client, queue: Jobs, place: dict[str, Any]) -> None:
+async def test_a_delivery_lost_with_its_process_is_queued_again(
+    client: Client, queue: Jobs, place: dict[str, Any]
+) -> None:
     event = await factories.published_event(place["organisation"], place["venue"])
     resident = await wechat_resident()
     current = runtime.current()

@@ -37,13 +37,23 @@ async def profile(user: User, **fields: Any) -> VolunteerProfile:
     return row
 
 
-async def team(community: Organisation, kind: TeamKind = TeamKind.patrol, *, join_mode: str = "open", name: str = "南园巡逻队") -> Team:
-    row = Team(community=community.id, kind=kind.value, name={"zh-Hans": name, "en": "Nanyuan Patrol"}, join_mode=join_mode, created_at=now())
+async def team(
+    community: Organisation, kind: TeamKind = TeamKind.patrol, *, join_mode: str = "open", name: str = "南园巡逻队"
+) -> Team:
+    row = Team(
+        community=community.id,
+        kind=kind.value,
+        name={"zh-Hans": name, "en": "Nanyuan Patrol"},
+        join_mode=join_mode,
+        created_at=now(),
+    )
     await row.save()
     return row
 
 
-async def member(team_: Team, user: User, role: MemberRole = MemberRole.member, status: MemberStatus = MemberStatus.active) -> TeamMember:
+async def member(
+    team_: Team, user: User, role: MemberRole = MemberRole.member, status: MemberStatus = MemberStatus.active
+) -> TeamMember:
     row = TeamMember(team=team_.id, user=user.id, role=role.value, status=status.value, created_at=now())
     await row.save()
     return row
@@ -53,14 +63,20 @@ async def coordinator(team_: Team, user: User) -> TeamMember:
     return await member(team_, user, MemberRole.coordinator)
 
 
-async def route(team_: Team, stops: int = 3, *, lat: float = 31.2946, lng: float = 120.6285) -> tuple[Route, list[Checkpoint]]:
+async def route(
+    team_: Team, stops: int = 3, *, lat: float = 31.2946, lng: float = 120.6285
+) -> tuple[Route, list[Checkpoint]]:
     row = Route(team=team_.id, name={"zh-Hans": "南园夜巡线", "en": "Nanyuan night round"}, created_at=now())
     await row.save()
     checkpoints = []
     for position in range(1, stops + 1):
         checkpoint = Checkpoint(
-            route=row.id, position=position, name={"zh-Hans": f"巡更点{position}", "en": f"Checkpoint {position}"},
-            latitude=lat + 0.001 * position, longitude=lng, code=secrets.token_hex(4).upper(),
+            route=row.id,
+            position=position,
+            name={"zh-Hans": f"巡更点{position}", "en": f"Checkpoint {position}"},
+            latitude=lat + 0.001 * position,
+            longitude=lng,
+            code=secrets.token_hex(4).upper(),
         )
         await checkpoint.save()
         checkpoints.append(checkpoint)
@@ -78,8 +94,14 @@ async def shift(
 ) -> Shift:
     start = starts_at or now() + timedelta(days=1)
     row = Shift(
-        team=team_.id, route=route_.id if route_ else None, title={"zh-Hans": "夜间巡逻", "en": "Night patrol"},
-        starts_at=start, ends_at=start + timedelta(minutes=minutes), capacity=capacity, created_at=now(), **fields,
+        team=team_.id,
+        route=route_.id if route_ else None,
+        title={"zh-Hans": "夜间巡逻", "en": "Night patrol"},
+        starts_at=start,
+        ends_at=start + timedelta(minutes=minutes),
+        capacity=capacity,
+        created_at=now(),
+        **fields,
     )
     await row.save()
     return row

@@ -36,10 +36,14 @@ async def place(client: Client) -> dict[str, Any]:
 
 
 async def running_shift(place: dict[str, Any], *, started_ago: int = 30, minutes: int = 120, **fields: Any) -> Any:
-    return await builders.shift(place["team"], starts_at=builders.now() - timedelta(minutes=started_ago), minutes=minutes, **fields)
+    return await builders.shift(
+        place["team"], starts_at=builders.now() - timedelta(minutes=started_ago), minutes=minutes, **fields
+    )
 
 
-async def post(client: Client, shift_id: Any, what: str, user: Any, body: dict[str, Any] | None = None) -> httpx.Response:
+async def post(
+    client: Client, shift_id: Any, what: str, user: Any, body: dict[str, Any] | None = None
+) -> httpx.Response:
     return await client.post(f"/api/v1/shifts/{shift_id}/{what}", json=body, headers=factories.token_for(user))
 
 
@@ -97,7 +101,9 @@ async def test_a_check_in_radius_asks_for_a_location_and_keeps_none(
     assert (missing.status_code, missing.json()["code"]) == (422, "location_required")
     half = await post(client, shift.id, "check-in", volunteer, {"latitude": LAT})
     assert half.json()["code"] == "location_required"
-    far = await post(client, shift.id, "check-in", volunteer, {"latitude": LAT + 0.011, "longitude": LNG})  # ~1 km from everything
+    far = await post(
+        client, shift.id, "check-in", volunteer, {"latitude": LAT + 0.011, "longitude": LNG}
+    )  # ~1 km from everything
     assert (far.status_code, far.json()["code"]) == (422, "too_far_from_shift")
     assert far.json()["params"]["radius_m"] == 100
     assert 1000 < far.json()["params"]["distance_m"] < 1300
@@ -119,7 +125,9 @@ async def test_a_check_in_radius_asks_for_a_location_and_keeps_none(
 async def test_the_meeting_point_counts_as_near(client: Client, place: dict[str, Any]) -> None:
     shift = await running_shift(place, latitude=31.3100, longitude=120.6400, check_in_radius_m=50)
     await builders.signup(shift, place["volunteer"])
-    answer = await post(client, shift.id, "check-in", place["volunteer"], {"latitude": 31.3102, "longitude": 120.6400})  # ~22 m
+    answer = await post(
+        client, shift.id, "check-in", place["volunteer"], {"latitude": 31.3102, "longitude": 120.6400}
+    )  # ~22 m
     assert answer.status_code == 200, answer.text
 
 
@@ -144,11 +152,23 @@ async def test_checkpoints_are_scanned_in_order(client: Client, place: dict[str,
 
     one = await post(client, shift.id, f"checkpoints/{stops[0].code.lower()}/scan", volunteer)  # any case
     assert one.status_code == 200, one.text
-    assert (one.json()["position"], one.json()["next_checkpoint"], one.json()["missed"]) == (1, {"position": 2, "name": "巡更点2"}, [])
+    assert (one.json()["position"], one.json()["next_checkpoint"], one.json()["missed"]) == (
+        1,
+        {"position": 2, "name": "巡更点2"},
+        [],
+    )
     three = await post(client, shift.id, f"checkpoints/{stops[2].code}/scan", volunteer)
-    assert (three.json()["position"], three.json()["next_checkpoint"]["position"], three.json()["missed"]) == (3, 4, [2])
+    assert (three.json()["position"], three.json()["next_checkpoint"]["position"], three.json()["missed"]) == (
+        3,
+        4,
+        [2],
+    )
     back = await post(client, shift.id, f"checkpoints/{stops[1].code}/scan", volunteer)
-    assert (back.status_code, back.json()["code"], back.json()["params"]) == (409, "checkpoint_out_of_order", {"expected": 4})
+    assert (back.status_code, back.json()["code"], back.json()["params"]) == (
+        409,
+        "checkpoint_out_of_order",
+        {"expected": 4},
+    )
     repeat = await post(client, shift.id, f"checkpoints/{stops[0].code}/scan", volunteer)
     assert repeat.status_code == 200
     assert (repeat.json()["already_scanned"], repeat.json()["scanned_at"]) == (True, one.json()["scanned_at"])
@@ -170,7 +190,9 @@ async def test_a_plate_scanned_twice_at_once_is_one_scan(client: Client, place: 
     route, stops = await builders.route(place["team"], 2)
     shift = await running_shift(place, route_=route)
     await builders.signup(shift, place["volunteer"], checked_in_at=builders.now())
-    answers = await asyncio.gather(*(post(client, shift.id, f"checkpoints/{stops[1].code}/scan", place["volunteer"]) for _ in range(5)))
+    answers = await asyncio.gather(
+        *(post(client, shift.id, f"checkpoints/{stops[1].code}/scan", place["volunteer"]) for _ in range(5))
+    )
     assert {a.status_code for a in answers} == {200}
     assert sorted(a.json()["already_scanned"] for a in answers) == [False] + [True] * 4
     assert await CheckpointScan.count() == 1
@@ -197,7 +219,12 @@ async def test_exactly_at_the_rule_is_credited(client: Client, place: dict[str, 
     answer = await _attended(client, place, 60)
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert (body["status"], body["minutes_in_shift"], body["required_minutes"], body["credited_minutes"]) == ("attended", 60, 60, 60)
+    assert (body["status"], body["minutes_in_shift"], body["required_minutes"], body["credited_minutes"]) == (
+        "attended",
+        60,
+        60,
+        60,
+    )
     assert body["hours_entry"]["status"] == "pending"
     assert body["flags"] == []
     entry = await HoursEntry.objects().where(HoursEntry.id == body["hours_entry"]["id"]).first()
@@ -207,7 +234,12 @@ async def test_exactly_at_the_rule_is_credited(client: Client, place: dict[str, 
 async def test_a_minute_short_of_the_rule_is_not_credited(client: Client, place: dict[str, Any]) -> None:
     answer = await _attended(client, place, 59)
     body = answer.json()
-    assert (body["status"], body["minutes_in_shift"], body["credited_minutes"], body["hours_entry"]) == ("attended", 59, 0, None)
+    assert (body["status"], body["minutes_in_shift"], body["credited_minutes"], body["hours_entry"]) == (
+        "attended",
+        59,
+        0,
+        None,
+    )
     assert body["flags"] == ["below_attendance_rule"]
     assert await HoursEntry.count() == 0
 
@@ -247,7 +279,9 @@ async def test_forgotten_check_outs_close_at_the_shift_end_once(client: Client, 
     assert (await signup_row(running.id)).checked_out_at is None
 
     assert await attendance.close_forgotten_checkouts() == 0
-    assert sum(await asyncio.gather(attendance.close_forgotten_checkouts(), attendance.close_forgotten_checkouts())) == 0
+    assert (
+        sum(await asyncio.gather(attendance.close_forgotten_checkouts(), attendance.close_forgotten_checkouts())) == 0
+    )
     assert await HoursEntry.count() == 1
     closed = await post(client, ended.id, "check-out", place["volunteer"])
     assert (closed.json()["closed_automatically"], closed.json()["credited_minutes"]) == (True, 115)
@@ -290,10 +324,18 @@ async def test_the_sheet_shows_attendance_to_coordinators_only(client: Client, p
     await post(client, shift.id, f"checkpoints/{stops[1].code}/scan", place["volunteer"])
     out = (await post(client, shift.id, "check-out", place["volunteer"])).json()
 
-    sheet = await client.get(f"/api/v1/shifts/{shift.id}/signups", headers={**factories.token_for(place["coordinator"]), "Accept-Language": "en"})
+    sheet = await client.get(
+        f"/api/v1/shifts/{shift.id}/signups",
+        headers={**factories.token_for(place["coordinator"]), "Accept-Language": "en"},
+    )
     assert sheet.status_code == 200, sheet.text
     (row,) = sheet.json()["signups"]
-    assert (row["signup_id"], row["display_name"], row["phone"], row["status"]) == (str(signup.id), "小林", "138****5678", "attended")
+    assert (row["signup_id"], row["display_name"], row["phone"], row["status"]) == (
+        str(signup.id),
+        "小林",
+        "138****5678",
+        "attended",
+    )
     assert [(s["position"], s["name"]) for s in row["scans"]] == [(2, "Checkpoint 2")]
     assert row["flags"] == ["missed_checkpoints", "missed_checkpoint:1"]
     assert (row["credited_minutes"], row["hours_entry"]) == (60, out["hours_entry"])

@@ -15,33 +15,51 @@ from redis.asyncio import Redis
 
 from backend.accounts.tables import Role, User
 from backend.core.tables import OutboxSignal
-from backend.volunteers.hours import city_today
-from backend.volunteers.api import HoursVerified
-
-HOURS_VERIFIED = HoursVerified.NAME
-from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, Team
 from backend.settings import Settings
+from backend.volunteers.api import HoursVerified
+from backend.volunteers.hours import city_today
+from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, Team
 from tests import factories
 from tests.conftest import build_app, serve_in_process
 from tests.volunteers import builders
+
+HOURS_VERIFIED = HoursVerified.NAME
 
 Client = httpx.AsyncClient
 
 
 async def entry(
-    team: Team, user: User, minutes: int = 120, *, status: HoursStatus = HoursStatus.pending,
-    service_date: date | None = None, content: str = "夜间巡逻", kind: HoursKind = HoursKind.shift,
+    team: Team,
+    user: User,
+    minutes: int = 120,
+    *,
+    status: HoursStatus = HoursStatus.pending,
+    service_date: date | None = None,
+    content: str = "夜间巡逻",
+    kind: HoursKind = HoursKind.shift,
 ) -> HoursEntry:
     row = HoursEntry(
-        user=user.id, team=team.id, kind=kind.value, minutes=minutes, service_date=service_date or city_today(),
-        content=content, source_key=f"test:{uuid.uuid4()}", status=status.value, created_by=user.id, created_at=datetime.now(UTC),
+        user=user.id,
+        team=team.id,
+        kind=kind.value,
+        minutes=minutes,
+        service_date=service_date or city_today(),
+        content=content,
+        source_key=f"test:{uuid.uuid4()}",
+        status=status.value,
+        created_by=user.id,
+        created_at=datetime.now(UTC),
     )
     await row.save()
     return row
 
 
 async def verified_signals(entry_id: Any = None) -> list[dict[str, Any]]:
-    rows = await OutboxSignal.select(OutboxSignal.payload).output(load_json=True).where(OutboxSignal.name == HOURS_VERIFIED)
+    rows = (
+        await OutboxSignal.select(OutboxSignal.payload)
+        .output(load_json=True)
+        .where(OutboxSignal.name == HOURS_VERIFIED)
+    )
     payloads = [row["payload"] for row in rows]
     return [p for p in payloads if entry_id is None or p["entry_id"] == str(entry_id)]
 
@@ -58,8 +76,13 @@ async def place(client: Client) -> dict[str, Any]:
     await builders.coordinator(other_team, other_coordinator)
     await builders.profile(volunteer, real_name_masked="张*明")
     return {
-        "tree": tree, "team": team, "other_team": other_team, "volunteer": volunteer, "coordinator": coordinator,
-        "member": member, "other_coordinator": other_coordinator,
+        "tree": tree,
+        "team": team,
+        "other_team": other_team,
+        "volunteer": volunteer,
+        "coordinator": coordinator,
+        "member": member,
+        "other_coordinator": other_coordinator,
     }
 
 
@@ -77,7 +100,11 @@ async def test_only_coordinators_of_the_team_verify_and_never_their_own(client: 
         "other team's coordinator": (place["other_coordinator"], 404, "hours_entry_not_found"),
         "plain member": (place["member"], 404, "hours_entry_not_found"),
         "the volunteer": (place["volunteer"], 403, "cannot_verify_own_hours"),
-        "staff of another community": (await factories.staff(Role.coordinator, tree["community_b"]), 404, "hours_entry_not_found"),
+        "staff of another community": (
+            await factories.staff(Role.coordinator, tree["community_b"]),
+            404,
+            "hours_entry_not_found",
+        ),
     }
     for who, (user, status, code) in refusals.items():
         answer = await verify(client, pending.id, user)
@@ -109,9 +136,15 @@ async def test_concurrent_verifications_announce_once(client: Client, place: dic
     signals = await verified_signals(pending.id)
     assert len(signals) == 1
     assert signals[0] | {"verified_at": None} == {
-        "entry_id": str(pending.id), "user_id": str(place["volunteer"].id), "team_id": str(place["team"].id),
-        "community_id": str(place["tree"]["community_a"].id), "kind": "shift", "minutes": 95,
-        "service_date": city_today().isoformat(), "verified_by": str(place["coordinator"].id), "verified_at": None,
+        "entry_id": str(pending.id),
+        "user_id": str(place["volunteer"].id),
+        "team_id": str(place["team"].id),
+        "community_id": str(place["tree"]["community_a"].id),
+        "kind": "shift",
+        "minutes": 95,
+        "service_date": city_today().isoformat(),
+        "verified_by": str(place["coordinator"].id),
+        "verified_at": None,
     }
     again = await verify(client, pending.id, place["coordinator"])
     assert (again.status_code, again.json()["status"]) == (200, "verified")
@@ -126,13 +159,19 @@ async def test_a_rejected_entry_stays_rejected(client: Client, place: dict[str, 
     short = await client.post(path, json={"note": " "}, headers=factories.token_for(place["coordinator"]))
     assert short.status_code == 422
     rejected = await client.post(path, json={"note": "当天未排班"}, headers=factories.token_for(place["coordinator"]))
-    assert (rejected.status_code, rejected.json()["status"], rejected.json()["decision_note"]) == (200, "rejected", "当天未排班")
+    assert (rejected.status_code, rejected.json()["status"], rejected.json()["decision_note"]) == (
+        200,
+        "rejected",
+        "当天未排班",
+    )
     again = await client.post(path, json={"note": "再次"}, headers=factories.token_for(place["coordinator"]))
     assert (again.status_code, again.json()["code"]) == (409, "hours_entry_decided")
     verifying = await verify(client, pending.id, place["coordinator"])
     assert (verifying.status_code, verifying.json()["code"]) == (409, "hours_entry_decided")
     verified = await entry(place["team"], place["volunteer"], status=HoursStatus.verified)
-    late = await client.post(f"/api/v1/hours/{verified.id}/reject", json={"note": "晚了"}, headers=factories.token_for(place["coordinator"]))
+    late = await client.post(
+        f"/api/v1/hours/{verified.id}/reject", json={"note": "晚了"}, headers=factories.token_for(place["coordinator"])
+    )
     assert late.status_code == 409
     assert await verified_signals() == []
 
@@ -146,20 +185,26 @@ async def test_bulk_verification_follows_the_same_rules(client: Client, place: d
     done = await entry(team, place["volunteer"], status=HoursStatus.verified)
     ids = [first.id, second.id, own.id, elsewhere.id, rejected.id, done.id, uuid.uuid4(), first.id]
     path = f"/api/v1/teams/{team.id}/hours/verify"
-    answer = await client.post(path, json={"entry_ids": [str(i) for i in ids]}, headers=factories.token_for(coordinator))
+    answer = await client.post(
+        path, json={"entry_ids": [str(i) for i in ids]}, headers=factories.token_for(coordinator)
+    )
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["verified"] == [str(first.id), str(second.id), str(done.id)]
     skipped = {item["id"]: item["code"] for item in body["skipped"]}
     assert skipped == {
-        str(own.id): "cannot_verify_own_hours", str(elsewhere.id): "hours_entry_not_found",
-        str(rejected.id): "hours_entry_decided", str(ids[6]): "hours_entry_not_found",
+        str(own.id): "cannot_verify_own_hours",
+        str(elsewhere.id): "hours_entry_not_found",
+        str(rejected.id): "hours_entry_decided",
+        str(ids[6]): "hours_entry_not_found",
     }
     assert len(await verified_signals()) == 2
     repeat = await client.post(path, json={"entry_ids": [str(first.id)]}, headers=factories.token_for(coordinator))
     assert repeat.json()["verified"] == [str(first.id)]
     assert len(await verified_signals()) == 2
-    outsider = await client.post(path, json={"entry_ids": [str(first.id)]}, headers=factories.token_for(place["member"]))
+    outsider = await client.post(
+        path, json={"entry_ids": [str(first.id)]}, headers=factories.token_for(place["member"])
+    )
     assert outsider.status_code == 403
     empty = await client.post(path, json={"entry_ids": []}, headers=factories.token_for(coordinator))
     assert empty.status_code == 422
@@ -169,7 +214,13 @@ async def test_bulk_verification_follows_the_same_rules(client: Client, place: d
 
 
 def manual(**overrides: Any) -> dict[str, Any]:
-    return {"minutes": 90, "service_date": city_today().isoformat(), "content": "敬老活动引导", "reason": "忘记签到", **overrides}
+    return {
+        "minutes": 90,
+        "service_date": city_today().isoformat(),
+        "content": "敬老活动引导",
+        "reason": "忘记签到",
+        **overrides,
+    }
 
 
 async def test_claims_and_entries_by_coordinators(client: Client, place: dict[str, Any]) -> None:
@@ -181,7 +232,11 @@ async def test_claims_and_entries_by_coordinators(client: Client, place: dict[st
     entered = await client.post(path, json=manual(user_id=str(volunteer.id)), headers=factories.token_for(coordinator))
     assert entered.status_code == 201, entered.text
     assert entered.json()["flags"] == ["entered_by_coordinator"]
-    stored = await HoursEntry.select(HoursEntry.user, HoursEntry.created_by).where(HoursEntry.id == entered.json()["id"]).first()
+    stored = (
+        await HoursEntry.select(HoursEntry.user, HoursEntry.created_by)
+        .where(HoursEntry.id == entered.json()["id"])
+        .first()
+    )
     assert (stored["user"], stored["created_by"]) == (volunteer.id, coordinator.id)
 
     outsider = await factories.resident()
@@ -200,7 +255,9 @@ async def test_claims_and_entries_by_coordinators(client: Client, place: dict[st
     for user, body, status, code in refusals:
         answer = await client.post(path, json=body, headers=factories.token_for(user))
         assert (answer.status_code, answer.json()["code"]) == (status, code), body
-    missing_team = await client.post(f"/api/v1/teams/{uuid.uuid4()}/hours", json=manual(), headers=factories.token_for(volunteer))
+    missing_team = await client.post(
+        f"/api/v1/teams/{uuid.uuid4()}/hours", json=manual(), headers=factories.token_for(volunteer)
+    )
     assert (missing_team.status_code, missing_team.json()["code"]) == (404, "team_not_found")
 
 
@@ -224,22 +281,39 @@ async def test_a_repeated_idempotency_key_is_one_entry(client: Client, place: di
 
 async def correct(client: Client, entry_id: Any, user: User, minutes: int, **headers: str) -> httpx.Response:
     body = {"minutes": minutes, "reason": "签退时间记录有误"}
-    return await client.post(f"/api/v1/hours/{entry_id}/corrections", json=body, headers={**factories.token_for(user), **headers})
+    return await client.post(
+        f"/api/v1/hours/{entry_id}/corrections", json=body, headers={**factories.token_for(user), **headers}
+    )
 
 
 async def test_corrections_are_new_verified_entries_never_below_zero(client: Client, place: dict[str, Any]) -> None:
     coordinator = place["coordinator"]
-    original = await entry(place["team"], place["volunteer"], 120, status=HoursStatus.verified, service_date=city_today() - timedelta(days=3))
+    original = await entry(
+        place["team"],
+        place["volunteer"],
+        120,
+        status=HoursStatus.verified,
+        service_date=city_today() - timedelta(days=3),
+    )
     first = await correct(client, original.id, coordinator, -90)
     assert first.status_code == 201, first.text
     body = first.json()
-    assert (body["kind"], body["status"], body["minutes"], body["corrects"]) == ("correction", "verified", -90, str(original.id))
+    assert (body["kind"], body["status"], body["minutes"], body["corrects"]) == (
+        "correction",
+        "verified",
+        -90,
+        str(original.id),
+    )
     assert body["service_date"] == original.service_date.isoformat()
     signal = (await verified_signals(body["id"]))[0]
     assert (signal["minutes"], signal["kind"], signal["verified_by"]) == (-90, "correction", str(coordinator.id))
 
     below = await correct(client, original.id, coordinator, -31)
-    assert (below.status_code, below.json()["code"], below.json()["params"]["minutes"]) == (422, "correction_below_zero", 30)
+    assert (below.status_code, below.json()["code"], below.json()["params"]["minutes"]) == (
+        422,
+        "correction_below_zero",
+        30,
+    )
     to_zero = await correct(client, body["id"], coordinator, -30)  # a correction's correction corrects the entry
     assert (to_zero.status_code, to_zero.json()["corrects"]) == (201, str(original.id))
     assert (await correct(client, original.id, coordinator, -1)).json()["code"] == "correction_below_zero"
@@ -275,7 +349,9 @@ async def test_concurrent_corrections_with_one_key_are_one(client: Client, place
 # --- totals and levels ---------------------------------------------------------------------------------
 
 
-async def test_totals_and_level_with_custom_milestones(client: Client, place: dict[str, Any], settings: Settings, shared_redis: Redis | None) -> None:
+async def test_totals_and_level_with_custom_milestones(
+    client: Client, place: dict[str, Any], settings: Settings, shared_redis: Redis | None
+) -> None:
     volunteer, team = place["volunteer"], place["team"]
     original = await entry(team, volunteer, 140, status=HoursStatus.verified)
     await correct(client, original.id, place["coordinator"], 10)
@@ -285,14 +361,24 @@ async def test_totals_and_level_with_custom_milestones(client: Client, place: di
         mine = await custom.get("/api/v1/me/hours?lang=en", headers=factories.token_for(volunteer))
         assert mine.status_code == 200, mine.text
         assert mine.json()["totals"] == {
-            "verified_minutes": 150, "verified_hours": 2.5, "pending_minutes": 30, "level": 2,
-            "level_name": "2-star volunteer", "next_milestone_hours": 3, "hours_to_next": 0.5,
+            "verified_minutes": 150,
+            "verified_hours": 2.5,
+            "pending_minutes": 30,
+            "level": 2,
+            "level_name": "2-star volunteer",
+            "next_milestone_hours": 3,
+            "hours_to_next": 0.5,
         }
         await entry(team, volunteer, 40, status=HoursStatus.verified)
         top = (await custom.get("/api/v1/me/hours", headers=factories.token_for(volunteer))).json()["totals"]
         assert (top["level"], top["next_milestone_hours"], top["hours_to_next"]) == (3, None, None)
     default = (await client.get("/api/v1/me/hours?lang=en", headers=factories.token_for(volunteer))).json()["totals"]
-    assert (default["level"], default["level_name"], default["next_milestone_hours"], default["hours_to_next"]) == (0, "Volunteer", 100, 96.8)
+    assert (default["level"], default["level_name"], default["next_milestone_hours"], default["hours_to_next"]) == (
+        0,
+        "Volunteer",
+        100,
+        96.8,
+    )
 
 
 async def test_my_hours_lists_newest_first_in_pages(client: Client, place: dict[str, Any]) -> None:
@@ -303,7 +389,12 @@ async def test_my_hours_lists_newest_first_in_pages(client: Client, place: dict[
     first = (await client.get("/api/v1/me/hours?limit=2&lang=en", headers=headers)).json()
     assert [item["minutes"] for item in first["items"]] == [34, 33]
     item = first["items"][0]
-    assert (item["team"]["name"], item["kind_name"], item["status_name"], item["hours"]) == ("Nanyuan Patrol", "Shift", "Awaiting verification", 0.6)
+    assert (item["team"]["name"], item["kind_name"], item["status_name"], item["hours"]) == (
+        "Nanyuan Patrol",
+        "Shift",
+        "Awaiting verification",
+        0.6,
+    )
     second = (await client.get(f"/api/v1/me/hours?limit=2&before={first['next_before']}", headers=headers)).json()
     assert [item["minutes"] for item in second["items"]] == [32, 31]
     third = (await client.get(f"/api/v1/me/hours?limit=2&before={second['next_before']}", headers=headers)).json()
@@ -338,13 +429,15 @@ async def test_the_verification_queue_of_a_team(client: Client, place: dict[str,
 async def test_the_monthly_csv(client: Client, place: dict[str, Any]) -> None:
     team, coordinator = place["team"], place["coordinator"]
     month_day = date(2026, 3, 14)
-    inside = await entry(team, place["volunteer"], 90, service_date=month_day, content="=HYPERLINK(\"http://x\")")
+    inside = await entry(team, place["volunteer"], 90, service_date=month_day, content='=HYPERLINK("http://x")')
     await verify(client, inside.id, coordinator)
     await entry(team, place["volunteer"], 30, service_date=date(2026, 3, 31), content="@SUM(A1)")
     await entry(team, place["member"], 60, service_date=date(2026, 3, 1), status=HoursStatus.verified, content="+1")
     await entry(team, place["volunteer"], 999, service_date=date(2026, 4, 1))
     await entry(team, place["volunteer"], 999, service_date=date(2026, 2, 28))
-    answer = await client.get(f"/api/v1/teams/{team.id}/hours.csv?month=2026-03&lang=en", headers=factories.token_for(coordinator))
+    answer = await client.get(
+        f"/api/v1/teams/{team.id}/hours.csv?month=2026-03&lang=en", headers=factories.token_for(coordinator)
+    )
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/csv")
     assert answer.content.startswith("\ufeff".encode())
@@ -354,19 +447,28 @@ async def test_the_monthly_csv(client: Client, place: dict[str, Any]) -> None:
     assert [row[0] for row in entries] == ["2026-03-01", "2026-03-14", "2026-03-31"]
     assert "999" not in answer.text
     contents = {row[4]: row[7] for row in entries}
-    assert contents == {"60": "'+1", "90": "'=HYPERLINK(\"http://x\")", "30": "'@SUM(A1)"}
+    assert contents == {"60": "'+1", "90": '\'=HYPERLINK("http://x")', "30": "'@SUM(A1)"}
     verified_row = next(row for row in entries if row[4] == "90")
     assert (verified_row[2], verified_row[6], verified_row[9]) == ("张*明", "Verified", coordinator.display_name)
     assert verified_row[10].startswith("20")
-    assert sorted((row[3], row[4], row[5]) for row in totals) == [("Total verified", "60", "1.0"), ("Total verified", "90", "1.5")]
+    assert sorted((row[3], row[4], row[5]) for row in totals) == [
+        ("Total verified", "60", "1.0"),
+        ("Total verified", "90", "1.5"),
+    ]
 
-    chinese = await client.get(f"/api/v1/teams/{team.id}/hours.csv?month=2026-03", headers=factories.token_for(coordinator))
+    chinese = await client.get(
+        f"/api/v1/teams/{team.id}/hours.csv?month=2026-03", headers=factories.token_for(coordinator)
+    )
     assert chinese.status_code == 200
     for who in (place["member"], place["volunteer"], place["other_coordinator"]):
         refused = await client.get(f"/api/v1/teams/{team.id}/hours.csv?month=2026-03", headers=factories.token_for(who))
         assert refused.status_code == 403
     for bad in ("2026-3", "March", "2026-00"):
-        malformed = await client.get(f"/api/v1/teams/{team.id}/hours.csv?month={bad}", headers=factories.token_for(coordinator))
-        assert malformed.status_code in (400, 422) and malformed.headers["content-type"].startswith("application/problem+json")
+        malformed = await client.get(
+            f"/api/v1/teams/{team.id}/hours.csv?month={bad}", headers=factories.token_for(coordinator)
+        )
+        assert malformed.status_code in (400, 422) and malformed.headers["content-type"].startswith(
+            "application/problem+json"
+        )
     missing = await client.get(f"/api/v1/teams/{team.id}/hours.csv", headers=factories.token_for(coordinator))
     assert missing.status_code in (400, 422)

@@ -17,14 +17,14 @@ from backend.accounts.tables import OrganisationKind, Role, User
 from backend.core.tables import OutboxSignal
 from backend.settings import Settings
 from backend.volunteers.api import IncidentChanged
-
-INCIDENT_CHANGED = IncidentChanged.NAME
 from backend.volunteers.tables import Incident, IncidentChange, MemberRole
 from tests import factories
 from tests.conftest import build_app, serve_in_process
 from tests.core.test_images import jpeg_with_gps
 from tests.fakes.wechat import FakeWechat
 from tests.volunteers import builders
+
+INCIDENT_CHANGED = IncidentChanged.NAME
 
 Client = httpx.AsyncClient
 EN = {"Accept-Language": "en"}
@@ -41,7 +41,11 @@ async def world(client: Client) -> dict[str, Any]:
     property_a = await factories.organisation(OrganisationKind.property_company, a, "南园物业")
     police_b = await factories.organisation(OrganisationKind.police_station, tree["street_b"], "斜塘派出所")
     return {
-        "tree": tree, "a": a, "b": b, "property_a": property_a, "police_b": police_b,
+        "tree": tree,
+        "a": a,
+        "b": b,
+        "property_a": property_a,
+        "police_b": police_b,
         "coordinator_a": await factories.staff(Role.coordinator, a),
         "coordinator_b": await factories.staff(Role.coordinator, b),
         "property_staff": await factories.staff(Role.organiser, property_a),
@@ -67,7 +71,9 @@ async def reported(client: Client, user: User, community: Any, **overrides: Any)
 
 
 async def move(client: Client, user: User, incident_id: str, status: str, **body: Any) -> httpx.Response:
-    return await client.patch(f"/api/v1/incidents/{incident_id}", json={"status": status, **body}, headers=auth(user, **EN))
+    return await client.patch(
+        f"/api/v1/incidents/{incident_id}", json={"status": status, **body}, headers=auth(user, **EN)
+    )
 
 
 async def read(client: Client, user: User, incident_id: str) -> httpx.Response:
@@ -98,7 +104,9 @@ async def forward(client: Client, world: dict[str, Any], incident_id: str) -> No
 
 async def route_noise_to_property(client: Client, world: dict[str, Any]) -> None:
     response = await set_routing(
-        client, world["coordinator_a"], world["a"],
+        client,
+        world["coordinator_a"],
+        world["a"],
         [{"kind": "noise", "party": "property_company", "organisation_id": str(world["property_a"].id)}],
     )
     assert response.status_code == 200, response.text
@@ -110,7 +118,9 @@ async def route_noise_to_property(client: Client, world: dict[str, Any]) -> None
 async def test_each_community_routes_noise_to_its_own_party(client: Client, world: dict[str, Any]) -> None:
     await route_noise_to_property(client, world)
     response = await set_routing(
-        client, world["coordinator_b"], world["b"],
+        client,
+        world["coordinator_b"],
+        world["b"],
         [{"kind": "noise", "party": "police", "organisation_id": str(world["police_b"].id)}],
     )
     assert response.status_code == 200, response.text
@@ -135,16 +145,26 @@ async def test_the_routing_lists_every_kind_and_a_put_replaces_it(client: Client
     routes = (await client.get(url, headers=auth(world["coordinator_a"], **EN))).json()
 
     assert [r["kind"] for r in routes] == [
-        "illegal_construction", "occupied_green_space", "group_renting", "safety_hazard", "noise", "other"
+        "illegal_construction",
+        "occupied_green_space",
+        "group_renting",
+        "safety_hazard",
+        "noise",
+        "other",
     ]
     noise = next(r for r in routes if r["kind"] == "noise")
     assert noise == {
-        "kind": "noise", "kind_name": "Noise nuisance", "party": "property_company",
+        "kind": "noise",
+        "kind_name": "Noise nuisance",
+        "party": "property_company",
         "party_name": "Property management company",
-        "organisation": {"id": str(world["property_a"].id), "name": "南园物业"}, "is_default": False,
+        "organisation": {"id": str(world["property_a"].id), "name": "南园物业"},
+        "is_default": False,
     }
     others = [r for r in routes if r["kind"] != "noise"]
-    assert {(r["party"], r["organisation"]["id"], r["is_default"]) for r in others} == {("residents_committee", str(world["a"].id), True)}
+    assert {(r["party"], r["organisation"]["id"], r["is_default"]) for r in others} == {
+        ("residents_committee", str(world["a"].id), True)
+    }
 
     cleared = await set_routing(client, world["coordinator_a"], world["a"], [])
     assert all(r["is_default"] for r in cleared.json())
@@ -161,14 +181,30 @@ async def test_routing_is_only_for_the_communitys_coordinators(client: Client, w
         assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
     street_admin = await factories.staff(Role.admin, world["tree"]["street_a"])
     assert (await set_routing(client, street_admin, world["a"], rule)).status_code == 200
-    unknown = await client.get(f"/api/v1/communities/{uuid.uuid4()}/incident-routing", headers=auth(world["coordinator_a"]))
+    unknown = await client.get(
+        f"/api/v1/communities/{uuid.uuid4()}/incident-routing", headers=auth(world["coordinator_a"])
+    )
     assert (unknown.status_code, unknown.json()["code"]) == (404, "community_not_found")
 
 
 async def test_routing_refuses_a_kind_twice_and_unknown_organisations(client: Client, world: dict[str, Any]) -> None:
-    twice = await set_routing(client, world["coordinator_a"], world["a"], [{"kind": "noise", "party": "police"}, {"kind": "noise", "party": "city_management"}])
-    assert (twice.status_code, twice.json()["code"], twice.json()["params"]) == (422, "incident_routing_duplicate", {"kind": "noise"})
-    unknown = await set_routing(client, world["coordinator_a"], world["a"], [{"kind": "noise", "party": "police", "organisation_id": str(uuid.uuid4())}])
+    twice = await set_routing(
+        client,
+        world["coordinator_a"],
+        world["a"],
+        [{"kind": "noise", "party": "police"}, {"kind": "noise", "party": "city_management"}],
+    )
+    assert (twice.status_code, twice.json()["code"], twice.json()["params"]) == (
+        422,
+        "incident_routing_duplicate",
+        {"kind": "noise"},
+    )
+    unknown = await set_routing(
+        client,
+        world["coordinator_a"],
+        world["a"],
+        [{"kind": "noise", "party": "police", "organisation_id": str(uuid.uuid4())}],
+    )
     assert (unknown.status_code, unknown.json()["code"]) == (422, "organisation_not_found")
     bad_party = await set_routing(client, world["coordinator_a"], world["a"], [{"kind": "noise", "party": "mayor"}])
     assert (bad_party.status_code, bad_party.json()["errors"][0]["code"]) == (422, "invalid_choice")
@@ -234,11 +270,15 @@ async def test_lists_filter_by_status_and_community_and_page(client: Client, wor
     assert [i["id"] for i in await listed(client, world["reporter"])] == [third["id"], second["id"], first["id"]]
     assert [i["id"] for i in await listed(client, world["reporter"], status="acknowledged")] == [first["id"]]
     assert [i["id"] for i in await listed(client, world["reporter"], community_id=str(world["b"].id))] == [third["id"]]
-    page = (await client.get("/api/v1/incidents", params={"limit": 2, "offset": 1}, headers=auth(world["reporter"]))).json()
+    page = (
+        await client.get("/api/v1/incidents", params={"limit": 2, "offset": 1}, headers=auth(world["reporter"]))
+    ).json()
     assert ([i["id"] for i in page["items"]], page["has_more"]) == ([second["id"], first["id"]], False)
     too_many = await client.get("/api/v1/incidents", params={"limit": 101}, headers=auth(world["reporter"]))
     assert too_many.status_code == 422
-    assert (await client.get("/api/v1/incidents", params={"scope": "everyone"}, headers=auth(world["reporter"]))).status_code == 422
+    assert (
+        await client.get("/api/v1/incidents", params={"scope": "everyone"}, headers=auth(world["reporter"]))
+    ).status_code == 422
     assert (await client.get("/api/v1/incidents")).status_code == 401
 
 
@@ -250,7 +290,11 @@ async def test_reported_acknowledged_forwarded_resolved_by_the_party(client: Cli
     iid = (await reported(client, world["reporter"], world["a"]))["id"]
 
     acknowledged = await move(client, world["coordinator_a"], iid, "acknowledged", note="已收到，马上处理")
-    assert (acknowledged.status_code, acknowledged.json()["status"], acknowledged.json()["status_name"]) == (200, "acknowledged", "Acknowledged")
+    assert (acknowledged.status_code, acknowledged.json()["status"], acknowledged.json()["status_name"]) == (
+        200,
+        "acknowledged",
+        "Acknowledged",
+    )
     assert (await move(client, world["coordinator_a"], iid, "forwarded", note="转物业")).status_code == 200
     resolved = await move(client, world["property_staff"], iid, "resolved", note="已清理")
     assert resolved.status_code == 200, resolved.text
@@ -268,13 +312,19 @@ async def test_reported_acknowledged_forwarded_resolved_by_the_party(client: Cli
     assert [h["at"] for h in mine["history"]] == sorted(h["at"] for h in mine["history"])
     coordinator_view = (await read(client, world["coordinator_a"], iid)).json()
     assert [h["actor_name"] for h in coordinator_view["history"]][:2] == ["小王", world["coordinator_a"].display_name]
-    signals = await OutboxSignal.select(OutboxSignal.payload).where(OutboxSignal.name == INCIDENT_CHANGED).output(load_json=True)
+    signals = (
+        await OutboxSignal.select(OutboxSignal.payload)
+        .where(OutboxSignal.name == INCIDENT_CHANGED)
+        .output(load_json=True)
+    )
     statuses = sorted(s["payload"]["status"] for s in signals if s["payload"]["incident_id"] == iid)
     assert statuses == ["acknowledged", "forwarded", "reported", "resolved"]
     assert all(s["payload"]["reporter_id"] == str(world["reporter"].id) for s in signals)
 
 
-async def test_invalid_transitions_are_conflicts_and_strangers_are_refused(client: Client, world: dict[str, Any]) -> None:
+async def test_invalid_transitions_are_conflicts_and_strangers_are_refused(
+    client: Client, world: dict[str, Any]
+) -> None:
     iid = (await reported(client, world["reporter"], world["a"]))["id"]
 
     skipped = await move(client, world["coordinator_a"], iid, "forwarded")
@@ -297,13 +347,25 @@ async def test_forwarding_can_name_another_party(client: Client, world: dict[str
     early = await move(client, world["coordinator_a"], iid, "acknowledged", party="police")
     assert (early.status_code, early.json()["code"]) == (422, "incident_party_fixed")
     await move(client, world["coordinator_a"], iid, "acknowledged")
-    unknown = await move(client, world["coordinator_a"], iid, "forwarded", party="police", party_organisation_id=str(uuid.uuid4()))
+    unknown = await move(
+        client, world["coordinator_a"], iid, "forwarded", party="police", party_organisation_id=str(uuid.uuid4())
+    )
     assert (unknown.status_code, unknown.json()["code"]) == (422, "organisation_not_found")
 
-    forwarded = await move(client, world["coordinator_a"], iid, "forwarded", party="police", party_organisation_id=str(world["police_b"].id))
+    forwarded = await move(
+        client,
+        world["coordinator_a"],
+        iid,
+        "forwarded",
+        party="police",
+        party_organisation_id=str(world["police_b"].id),
+    )
 
     assert forwarded.status_code == 200, forwarded.text
-    assert (forwarded.json()["party"], forwarded.json()["party_organisation"]["id"]) == ("police", str(world["police_b"].id))
+    assert (forwarded.json()["party"], forwarded.json()["party_organisation"]["id"]) == (
+        "police",
+        str(world["police_b"].id),
+    )
     assert forwarded.json()["history"][-1]["party"] == "police"
     assert (await read(client, world["police_staff"], iid)).status_code == 200
     assert (await move(client, world["property_staff"], iid, "resolved")).status_code == 404
@@ -319,15 +381,24 @@ async def test_two_coordinators_acknowledging_at_once_record_one_change(client: 
     )
 
     assert sorted(a.status_code for a in answers) == [200, 409]
-    assert await IncidentChange.count().where((IncidentChange.incident == iid) & (IncidentChange.status == "acknowledged")) == 1
-    signals = await OutboxSignal.select(OutboxSignal.payload).where(OutboxSignal.name == INCIDENT_CHANGED).output(load_json=True)
+    assert (
+        await IncidentChange.count().where((IncidentChange.incident == iid) & (IncidentChange.status == "acknowledged"))
+        == 1
+    )
+    signals = (
+        await OutboxSignal.select(OutboxSignal.payload)
+        .where(OutboxSignal.name == INCIDENT_CHANGED)
+        .output(load_json=True)
+    )
     assert sorted(s["payload"]["status"] for s in signals) == ["acknowledged", "reported"]
 
 
 # --- text safety -----------------------------------------------------------------------------------
 
 
-async def test_risky_text_is_refused_and_nothing_is_stored(client: Client, world: dict[str, Any], fake_wechat: FakeWechat) -> None:
+async def test_risky_text_is_refused_and_nothing_is_stored(
+    client: Client, world: dict[str, Any], fake_wechat: FakeWechat
+) -> None:
     fake_wechat.risky_words = {"违禁"}
     resident = await wechat_resident()
 
@@ -340,7 +411,9 @@ async def test_risky_text_is_refused_and_nothing_is_stored(client: Client, world
     assert fake_wechat.sec_checks[0]["openid"] == resident.openid
 
 
-async def test_text_for_review_is_held_until_a_coordinator_acknowledges(client: Client, world: dict[str, Any], fake_wechat: FakeWechat) -> None:
+async def test_text_for_review_is_held_until_a_coordinator_acknowledges(
+    client: Client, world: dict[str, Any], fake_wechat: FakeWechat
+) -> None:
     fake_wechat.review_words = {"可疑"}
     resident = await wechat_resident()
 
@@ -366,7 +439,9 @@ async def test_the_party_never_reads_held_text(client: Client, world: dict[str, 
     assert (await read(client, world["reporter"], iid)).json()["text"] == TEXT
 
 
-async def test_plain_text_passes_and_dev_logins_are_not_checked(client: Client, world: dict[str, Any], fake_wechat: FakeWechat) -> None:
+async def test_plain_text_passes_and_dev_logins_are_not_checked(
+    client: Client, world: dict[str, Any], fake_wechat: FakeWechat
+) -> None:
     dev = await reported(client, world["reporter"], world["a"])
     assert fake_wechat.sec_checks == []
     resident = await wechat_resident()
@@ -404,9 +479,13 @@ async def test_wechat_unreachable_holds_the_report_instead_of_losing_it(
 # --- photos ----------------------------------------------------------------------------------------
 
 
-async def upload(client: Client, user: User, incident_id: str, data: bytes, filename: str = "photo.jpg") -> httpx.Response:
+async def upload(
+    client: Client, user: User, incident_id: str, data: bytes, filename: str = "photo.jpg"
+) -> httpx.Response:
     return await client.post(
-        f"/api/v1/incidents/{incident_id}/photo", files={"file": (filename, data, "image/jpeg")}, headers=auth(user, **EN)
+        f"/api/v1/incidents/{incident_id}/photo",
+        files={"file": (filename, data, "image/jpeg")},
+        headers=auth(user, **EN),
     )
 
 
@@ -496,7 +575,9 @@ async def test_reports_need_a_community_and_a_team_that_serves_it(client: Client
     assert (mismatch.status_code, mismatch.json()["code"]) == (422, "incident_shift_elsewhere")
     street_team = await builders.team(world["tree"]["street_a"])
     assert (await report(client, world["reporter"], world["a"], team_id=str(street_team.id))).status_code == 201
-    anonymous = await client.post("/api/v1/incidents", json={"community_id": str(world["a"].id), "kind": "noise", "text": TEXT})
+    anonymous = await client.post(
+        "/api/v1/incidents", json={"community_id": str(world["a"].id), "kind": "noise", "text": TEXT}
+    )
     assert anonymous.status_code == 401
 
 

@@ -51,10 +51,19 @@ async def test_the_minimum_profile_is_consent_alone(client: Client) -> None:
 
 async def test_identity_is_masked_on_show_and_sealed_at_rest(client: Client, settings: Settings) -> None:
     user = await factories.resident()
-    made = await save(client, user, {
-        "consent": True, "real_name": "  张晓明 ", "id_document": "resident_id", "id_number": RESIDENT_ID.lower(),
-        "skills": ["急救", " 急救 ", "手语"], "languages": ["zh", "wuu"],
-    }, lang="en")
+    made = await save(
+        client,
+        user,
+        {
+            "consent": True,
+            "real_name": "  张晓明 ",
+            "id_document": "resident_id",
+            "id_number": RESIDENT_ID.lower(),
+            "skills": ["急救", " 急救 ", "手语"],
+            "languages": ["zh", "wuu"],
+        },
+        lang="en",
+    )
     assert made.status_code == 201, made.text
     body = made.json()
     assert body["real_name_masked"] == "张*明"
@@ -92,9 +101,17 @@ async def test_concurrent_opt_ins_make_one_profile(client: Client) -> None:
 
 async def test_identity_can_be_erased(client: Client, settings: Settings) -> None:
     user = await factories.resident()
-    await save(client, user, {
-        "consent": True, "real_name": "李小梅", "id_document": "passport", "id_number": "E12345678", "skills": ["手语"],
-    })
+    await save(
+        client,
+        user,
+        {
+            "consent": True,
+            "real_name": "李小梅",
+            "id_document": "passport",
+            "id_number": "E12345678",
+            "skills": ["手语"],
+        },
+    )
     erased = await client.delete("/api/v1/volunteers/me/identity", headers=factories.token_for(user))
     assert erased.status_code == 200, erased.text
     body = erased.json()
@@ -103,7 +120,9 @@ async def test_identity_can_be_erased(client: Client, settings: Settings) -> Non
     row = await VolunteerProfile.select().where(VolunteerProfile.user == user.id).first()
     assert row["real_name_sealed"] is None and row["id_number_sealed"] is None
     assert await identity_for_record(user_id=user.id, secret_key=settings.secret_key) is None
-    nobody = await client.delete("/api/v1/volunteers/me/identity", headers=factories.token_for(await factories.resident()))
+    nobody = await client.delete(
+        "/api/v1/volunteers/me/identity", headers=factories.token_for(await factories.resident())
+    )
     assert nobody.status_code == 404
 
 
@@ -138,7 +157,9 @@ async def test_bad_input_is_refused(client: Client, body: dict[str, Any], code: 
 
 async def test_a_bad_check_digit_is_explained(client: Client) -> None:
     user = await factories.resident()
-    refused = await save(client, user, {"consent": True, "id_document": "resident_id", "id_number": "110105194912310021"}, lang="en")
+    refused = await save(
+        client, user, {"consent": True, "id_document": "resident_id", "id_number": "110105194912310021"}, lang="en"
+    )
     assert refused.json()["detail"] == "This resident ID number is not valid. Please check it digit by digit."
 
 

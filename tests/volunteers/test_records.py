@@ -16,11 +16,11 @@ from redis.asyncio import Redis
 
 from backend.accounts.tables import User
 from backend.core.crypto import seal
+from backend.settings import Settings
 from backend.volunteers.hours import city_today
 from backend.volunteers.profiles import ID_NUMBER, REAL_NAME
 from backend.volunteers.records import ALPHABET, grouped_code, normalise_code
 from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, ServiceRecord, Team
-from backend.settings import Settings
 from tests import factories
 from tests.conftest import SECRET, build_app, serve_in_process
 from tests.volunteers import builders
@@ -30,10 +30,20 @@ REAL_NAME_TEXT = "张晓明"
 ID_NUMBER_TEXT = "11010519491231002X"
 
 
-async def entry(team: Team, user: User, minutes: int, *, status: HoursStatus = HoursStatus.verified, days_ago: int = 0) -> HoursEntry:
+async def entry(
+    team: Team, user: User, minutes: int, *, status: HoursStatus = HoursStatus.verified, days_ago: int = 0
+) -> HoursEntry:
     row = HoursEntry(
-        user=user.id, team=team.id, kind=HoursKind.shift.value, minutes=minutes, service_date=city_today() - timedelta(days=days_ago),
-        content="夜间巡逻", source_key=f"test:{uuid.uuid4()}", status=status.value, created_by=user.id, created_at=datetime.now(UTC),
+        user=user.id,
+        team=team.id,
+        kind=HoursKind.shift.value,
+        minutes=minutes,
+        service_date=city_today() - timedelta(days=days_ago),
+        content="夜间巡逻",
+        source_key=f"test:{uuid.uuid4()}",
+        status=status.value,
+        created_by=user.id,
+        created_at=datetime.now(UTC),
     )
     await row.save()
     return row
@@ -90,12 +100,24 @@ async def test_the_record_states_the_verified_hours(client: Client, place: dict[
     assert re.fullmatch(rf"LL-{city_today().year}-[{ALPHABET}]{{8}}", record.record_number)
     assert re.fullmatch(rf"[{ALPHABET}]{{12}}", record.code)
     assert (record.total_minutes, record.entry_count, record.holder_masked) == (210, 3, "张*明")
-    assert (record.period_start, record.period_end) == (city_today() - timedelta(days=30), city_today() - timedelta(days=2))
+    assert (record.period_start, record.period_end) == (
+        city_today() - timedelta(days=30),
+        city_today() - timedelta(days=2),
+    )
     assert [(team["minutes"], team["shifts"]) for team in record.summary["teams"]] == [(180, 2), (30, 1)]
 
     text = pdf_text(answer.content)
-    for needle in (REAL_NAME_TEXT, "3.5", record.record_number, grouped_code(record.code), "南园巡逻队", "莲花图书馆志愿队",
-                   "南园社区", "莲花社区", "1101**********002X"):
+    for needle in (
+        REAL_NAME_TEXT,
+        "3.5",
+        record.record_number,
+        grouped_code(record.code),
+        "南园巡逻队",
+        "莲花图书馆志愿队",
+        "南园社区",
+        "莲花社区",
+        "1101**********002X",
+    ):
         assert needle in text, needle
     assert ID_NUMBER_TEXT not in text
     assert record.record_number in answer.headers["content-disposition"]
@@ -129,15 +151,26 @@ async def test_anyone_checks_a_record_by_its_code(client: Client, place: dict[st
     await entry(place["patrol"], volunteer, 150, days_ago=3)
     assert (await download(client, volunteer)).status_code == 200
     record = await ServiceRecord.objects().first()
-    spellings = [record.code, grouped_code(record.code), grouped_code(record.code).lower(), " ".join(grouped_code(record.code).split("-"))]
+    spellings = [
+        record.code,
+        grouped_code(record.code),
+        grouped_code(record.code).lower(),
+        " ".join(grouped_code(record.code).split("-")),
+    ]
     for spelling in spellings:
         answer = await client.get(f"/api/v1/hours/records/{spelling}?lang=en")
         assert answer.status_code == 200, (spelling, answer.text)
         body = answer.json()
         assert body == {
-            "valid": True, "record_number": record.record_number, "holder": "张*明", "total_hours": 2.5,
-            "period_start": (city_today() - timedelta(days=3)).isoformat(), "period_end": (city_today() - timedelta(days=3)).isoformat(),
-            "issued_at": body["issued_at"], "issuer": "Linli community participation platform", "teams": ["Nanyuan Patrol"],
+            "valid": True,
+            "record_number": record.record_number,
+            "holder": "张*明",
+            "total_hours": 2.5,
+            "period_start": (city_today() - timedelta(days=3)).isoformat(),
+            "period_end": (city_today() - timedelta(days=3)).isoformat(),
+            "issued_at": body["issued_at"],
+            "issuer": "Linli community participation platform",
+            "teams": ["Nanyuan Patrol"],
         }
         assert REAL_NAME_TEXT not in answer.text and "002X" not in answer.text
     unknown = await client.get("/api/v1/hours/records/ABCD-EFGH-JKMN")
@@ -158,7 +191,9 @@ async def test_no_record_without_verified_hours_or_a_real_name(client: Client, p
     assert (await client.get("/api/v1/me/hours/record")).status_code == 401
 
 
-async def test_checking_codes_is_rate_limited_per_address(client: Client, settings: Settings, shared_redis: Redis | None) -> None:
+async def test_checking_codes_is_rate_limited_per_address(
+    client: Client, settings: Settings, shared_redis: Redis | None
+) -> None:
     async with serve_in_process(build_app(settings, shared_redis, record_check_rate_limit=2)) as limited:
         answers = [(await limited.get(f"/api/v1/hours/records/ABCD-EFGH-JKM{i}")).status_code for i in range(3)]
     assert answers == [404, 404, 429]

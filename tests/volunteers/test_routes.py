@@ -74,7 +74,9 @@ async def test_only_coordinators_draw_routes(client: Client, crew: dict[str, Any
     staff = await factories.staff(Role.coordinator, crew["tree"]["street_a"])
     crew["staff"] = staff
     assert (await create(client, crew, "staff")).status_code == 201
-    missing = await client.post(f"/api/v1/teams/{uuid.uuid4()}/routes", json=route_body(), headers=factories.token_for(staff))
+    missing = await client.post(
+        f"/api/v1/teams/{uuid.uuid4()}/routes", json=route_body(), headers=factories.token_for(staff)
+    )
     assert missing.status_code == 404
 
 
@@ -91,13 +93,17 @@ async def test_only_coordinators_draw_routes(client: Client, crew: dict[str, Any
         ({"name": {"en": "x" * 61}}, "validation_failed"),
     ],
 )
-async def test_bad_routes_are_refused(client: Client, crew: dict[str, Any], overrides: dict[str, Any], code: str) -> None:
+async def test_bad_routes_are_refused(
+    client: Client, crew: dict[str, Any], overrides: dict[str, Any], code: str
+) -> None:
     refused = await create(client, crew, **overrides)
     assert (refused.status_code, refused.json()["code"]) == (422, code), refused.text
     assert await Checkpoint.count() == 0
 
 
-async def test_a_colliding_code_is_drawn_again(client: Client, crew: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_colliding_code_is_drawn_again(
+    client: Client, crew: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = (await create(client, crew, checkpoints=stops(1))).json()
     taken = first["checkpoints"][0]["code"]
     fresh = iter([taken, "QRST2345", "QRST2346"])
@@ -113,7 +119,9 @@ async def test_a_colliding_code_is_drawn_again(client: Client, crew: dict[str, A
 
 async def test_codes_are_shown_to_coordinators_only(client: Client, crew: dict[str, Any]) -> None:
     route_id = (await create(client, crew)).json()["id"]
-    as_member = await client.get(f"/api/v1/routes/{route_id}", headers=factories.token_for(crew["member"]), params={"lang": "en"})
+    as_member = await client.get(
+        f"/api/v1/routes/{route_id}", headers=factories.token_for(crew["member"]), params={"lang": "en"}
+    )
     assert as_member.status_code == 200, as_member.text
     assert as_member.json()["name"] == "Nanyuan night round"
     assert [c["name"] for c in as_member.json()["checkpoints"]] == ["Checkpoint 1", "Checkpoint 2", "Checkpoint 3"]
@@ -136,7 +144,9 @@ async def test_routes_are_not_public(client: Client, crew: dict[str, Any]) -> No
     await builders.coordinator(await builders.team(crew["tree"]["community_a"], name="另一队"), other_lead)
     assert (await client.get(f"/api/v1/routes/{route_id}", headers=factories.token_for(other_lead))).status_code == 404
     assert (await client.get(f"/api/v1/routes/{route_id}")).status_code == 401
-    assert (await client.get(f"/api/v1/routes/{uuid.uuid4()}", headers=factories.token_for(crew["lead"]))).status_code == 404
+    assert (
+        await client.get(f"/api/v1/routes/{uuid.uuid4()}", headers=factories.token_for(crew["lead"]))
+    ).status_code == 404
 
 
 # --- changing the checkpoints ------------------------------------------------------------------------
@@ -146,8 +156,12 @@ async def test_checkpoints_are_replaced_until_scanned(client: Client, crew: dict
     made = (await create(client, crew)).json()
     url = f"/api/v1/routes/{made['id']}/checkpoints"
     lead = factories.token_for(crew["lead"])
-    assert (await client.put(url, json={"checkpoints": stops(2)}, headers=factories.token_for(crew["member"]))).status_code == 403
-    assert (await client.put(url, json={"checkpoints": stops(2)}, headers=factories.token_for(crew["outsider"]))).status_code == 404
+    assert (
+        await client.put(url, json={"checkpoints": stops(2)}, headers=factories.token_for(crew["member"]))
+    ).status_code == 403
+    assert (
+        await client.put(url, json={"checkpoints": stops(2)}, headers=factories.token_for(crew["outsider"]))
+    ).status_code == 404
     replaced = await client.put(url, json={"checkpoints": stops(2)}, headers=lead)
     assert replaced.status_code == 200, replaced.text
     assert [c["position"] for c in replaced.json()["checkpoints"]] == [1, 2]
@@ -183,7 +197,9 @@ async def test_the_plate_is_a_printable_png(client: Client, crew: dict[str, Any]
 
 
 def test_the_plate_draws_without_a_request() -> None:
-    png = routes.render_plate(code="ABCD2345", heading="巡更点 1", name="南门岗亭", locale="zh-Hans", heading_locale="zh-Hans")
+    png = routes.render_plate(
+        code="ABCD2345", heading="巡更点 1", name="南门岗亭", locale="zh-Hans", heading_locale="zh-Hans"
+    )
     image = Image.open(io.BytesIO(png))
     assert image.size == (routes.PLATE_WIDTH, routes.QR_SIDE + 260)
     assert image.getpixel((5, 5)) == (255, 255, 255)  # white paper around the code

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,11 +14,11 @@ from backend.accounts.tables import Role
 from backend.core import signals
 from backend.core.tables import OutboxSignal
 from backend.volunteers.api import ShiftCancelled
-
-SHIFT_CANCELLED = ShiftCancelled.NAME
 from backend.volunteers.tables import MemberStatus, Shift, ShiftSignup
 from tests import factories
 from tests.volunteers import builders
+
+SHIFT_CANCELLED = ShiftCancelled.NAME
 
 Client = httpx.AsyncClient
 
@@ -58,7 +57,9 @@ def shift_body(**overrides: Any) -> dict[str, Any]:
 
 
 async def create(client: Client, team_id: Any, user: Any, **overrides: Any) -> httpx.Response:
-    return await client.post(f"/api/v1/teams/{team_id}/shifts", json=shift_body(**overrides), headers=factories.token_for(user))
+    return await client.post(
+        f"/api/v1/teams/{team_id}/shifts", json=shift_body(**overrides), headers=factories.token_for(user)
+    )
 
 
 async def sign_up(client: Client, shift_id: Any, user: Any, **headers: str) -> httpx.Response:
@@ -76,8 +77,14 @@ async def seats_taken(shift_id: Any) -> int:
 async def test_a_coordinator_plans_a_shift(client: Client, place: dict[str, Any]) -> None:
     route, checkpoints = await builders.route(place["team"], 3)
     answer = await create(
-        client, place["team"].id, place["coordinator"], route_id=str(route.id), min_attendance_percent=75,
-        latitude=31.2946, longitude=120.6285, check_in_radius_m=300,
+        client,
+        place["team"].id,
+        place["coordinator"],
+        route_id=str(route.id),
+        min_attendance_percent=75,
+        latitude=31.2946,
+        longitude=120.6285,
+        check_in_radius_m=300,
     )
     assert answer.status_code == 201, answer.text
     shift = answer.json()
@@ -89,7 +96,9 @@ async def test_a_coordinator_plans_a_shift(client: Client, place: dict[str, Any]
 
 
 async def test_a_time_without_an_offset_is_city_time(client: Client, place: dict[str, Any]) -> None:
-    answer = await create(client, place["team"].id, place["coordinator"], starts_at="2099-12-05T19:00:00", ends_at="2099-12-05T21:00:00")
+    answer = await create(
+        client, place["team"].id, place["coordinator"], starts_at="2099-12-05T19:00:00", ends_at="2099-12-05T21:00:00"
+    )
     assert answer.status_code == 201, answer.text
     assert answer.json()["starts_at"].startswith("2099-12-05T11:00:00")  # 19:00 in Suzhou is 11:00 UTC
 
@@ -117,7 +126,9 @@ def _times(start_in: timedelta, length: timedelta) -> dict[str, Any]:
         ({"title": {"fr": "Patrouille"}}, "validation_failed"),
     ],
 )
-async def test_bad_shifts_are_refused(client: Client, place: dict[str, Any], overrides: dict[str, Any], code: str) -> None:
+async def test_bad_shifts_are_refused(
+    client: Client, place: dict[str, Any], overrides: dict[str, Any], code: str
+) -> None:
     fields = dict(overrides)
     if "times" in fields:
         fields.update(_times(*fields.pop("times")))
@@ -126,7 +137,9 @@ async def test_bad_shifts_are_refused(client: Client, place: dict[str, Any], ove
 
 
 async def test_a_day_long_shift_is_allowed(client: Client, place: dict[str, Any]) -> None:
-    answer = await create(client, place["team"].id, place["coordinator"], **_times(timedelta(days=1), timedelta(hours=24)))
+    answer = await create(
+        client, place["team"].id, place["coordinator"], **_times(timedelta(days=1), timedelta(hours=24))
+    )
     assert answer.status_code == 201, answer.text
 
 
@@ -192,7 +205,10 @@ async def test_shifts_filter_by_team_and_time(client: Client, place: dict[str, A
     past = await builders.shift(place["team"], starts_at=builders.now() - timedelta(days=3))
     by_team = await client.get("/api/v1/shifts", params={"team_id": str(other_team.id)})
     assert [s["id"] for s in by_team.json()] == [str(theirs.id)]
-    window = {"from": (builders.now() - timedelta(days=4)).isoformat(), "to": (builders.now() + timedelta(days=2)).isoformat()}
+    window = {
+        "from": (builders.now() - timedelta(days=4)).isoformat(),
+        "to": (builders.now() + timedelta(days=2)).isoformat(),
+    }
     in_window = await client.get("/api/v1/shifts", params=window)
     assert [s["id"] for s in in_window.json()] == [str(past.id), str(ours.id)]
     assert len((await client.get("/api/v1/shifts", params={**window, "limit": 1})).json()) == 1
@@ -232,7 +248,9 @@ async def test_a_retry_with_the_same_key_gets_the_first_answer(client: Client, p
     assert await seats_taken(shift.id) == 1
     reused = await sign_up(client, other.id, volunteer, **{"Idempotency-Key": "tap-1"})
     assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
-    racing = await asyncio.gather(*(sign_up(client, other.id, volunteer, **{"Idempotency-Key": "tap-2"}) for _ in range(5)))
+    racing = await asyncio.gather(
+        *(sign_up(client, other.id, volunteer, **{"Idempotency-Key": "tap-2"}) for _ in range(5))
+    )
     assert sorted(a.status_code for a in racing) == [200] * 4 + [201]
     assert len({a.json()["id"] for a in racing}) == 1
 
@@ -244,7 +262,9 @@ async def test_overlapping_shifts_are_refused_touching_ones_allowed(client: Clie
     touching = await builders.shift(place["team"], starts_at=start + timedelta(minutes=120), minutes=60)
     (volunteer,) = await members(place["team"], 1)
     assert (await sign_up(client, evening.id, volunteer)).status_code == 201
-    refused = await client.post(f"/api/v1/shifts/{overlapping.id}/signups", headers={**factories.token_for(volunteer), "Accept-Language": "en"})
+    refused = await client.post(
+        f"/api/v1/shifts/{overlapping.id}/signups", headers={**factories.token_for(volunteer), "Accept-Language": "en"}
+    )
     assert (refused.status_code, refused.json()["code"]) == (409, "shift_overlap")
     assert refused.json()["params"]["starts_at"].startswith(start.strftime("%Y-%m-%dT%H:%M"))
     assert "You already have a shift from" in refused.json()["detail"]
@@ -291,7 +311,9 @@ async def test_only_active_members_take_places(client: Client, place: dict[str, 
 # --- calling a shift off --------------------------------------------------------------------------
 
 
-async def test_cancelling_a_shift_releases_every_place_and_says_so(client: Client, place: dict[str, Any], recorded: list) -> None:
+async def test_cancelling_a_shift_releases_every_place_and_says_so(
+    client: Client, place: dict[str, Any], recorded: list
+) -> None:
     shift = await builders.shift(place["team"], capacity=3)
     first, second, gone = await members(place["team"], 3)
     places = [(await sign_up(client, shift.id, person)).json()["id"] for person in (first, second, gone)]

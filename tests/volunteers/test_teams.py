@@ -64,15 +64,23 @@ async def test_who_may_start_a_team(client: Client, place: dict[str, Any]) -> No
     assert (await client.post("/api/v1/teams", json=body, headers=factories.token_for(resident))).status_code == 403
     assert (await client.post("/api/v1/teams", json=body)).status_code == 401
     street_admin = await factories.staff(Role.admin, tree["street_a"])
-    on_street = await client.post("/api/v1/teams", json=team_body(tree["street_a"]), headers=factories.token_for(street_admin))
+    on_street = await client.post(
+        "/api/v1/teams", json=team_body(tree["street_a"]), headers=factories.token_for(street_admin)
+    )
     assert on_street.status_code == 201, on_street.text
 
 
 async def test_a_team_serves_a_community_or_a_street(client: Client, place: dict[str, Any]) -> None:
     admin = await factories.staff(Role.admin, place["tree"]["street_a"])
-    library = await client.post("/api/v1/teams", json=team_body(place["tree"]["library_a"]), headers=factories.token_for(admin))
+    library = await client.post(
+        "/api/v1/teams", json=team_body(place["tree"]["library_a"]), headers=factories.token_for(admin)
+    )
     assert (library.status_code, library.json()["code"]) == (422, "team_community_invalid")
-    unknown = await client.post("/api/v1/teams", json=team_body(place["tree"]["library_a"], community_id=str(uuid.uuid4())), headers=factories.token_for(admin))
+    unknown = await client.post(
+        "/api/v1/teams",
+        json=team_body(place["tree"]["library_a"], community_id=str(uuid.uuid4())),
+        headers=factories.token_for(admin),
+    )
     assert unknown.status_code == 404
 
 
@@ -89,9 +97,13 @@ async def test_a_team_serves_a_community_or_a_street(client: Client, place: dict
         ({"coordinator_user_ids": [str(uuid.uuid4())]}, "user_not_found"),
     ],
 )
-async def test_bad_team_input_is_refused(client: Client, place: dict[str, Any], overrides: dict[str, Any], code: str) -> None:
+async def test_bad_team_input_is_refused(
+    client: Client, place: dict[str, Any], overrides: dict[str, Any], code: str
+) -> None:
     answer = await client.post(
-        "/api/v1/teams", json=team_body(place["tree"]["community_a"], **overrides), headers=factories.token_for(place["staff"])
+        "/api/v1/teams",
+        json=team_body(place["tree"]["community_a"], **overrides),
+        headers=factories.token_for(place["staff"]),
     )
     assert (answer.status_code, answer.json()["code"]) == (422, code), answer.text
 
@@ -99,7 +111,8 @@ async def test_bad_team_input_is_refused(client: Client, place: dict[str, Any], 
 async def test_coordinators_named_at_creation(client: Client, place: dict[str, Any]) -> None:
     lead = await factories.resident("王队长")
     made = await client.post(
-        "/api/v1/teams", json=team_body(place["tree"]["community_a"], coordinator_user_ids=[str(lead.id)]),
+        "/api/v1/teams",
+        json=team_body(place["tree"]["community_a"], coordinator_user_ids=[str(lead.id)]),
         headers=factories.token_for(place["staff"]),
     )
     assert made.status_code == 201, made.text
@@ -119,17 +132,26 @@ async def test_the_list_is_public_and_localised(client: Client, place: dict[str,
     await builders.member(team, await factories.resident(), status=MemberStatus.pending)
     everyone = await client.get("/api/v1/teams")
     assert everyone.status_code == 200 and len(everyone.json()) == 2
-    english = (await client.get("/api/v1/teams", params={"community_id": str(tree["street_a"].id), "lang": "en"})).json()
+    english = (
+        await client.get("/api/v1/teams", params={"community_id": str(tree["street_a"].id), "lang": "en"})
+    ).json()
     assert [t["id"] for t in english] == [str(team.id)]
     item = english[0]
-    assert (item["name"], item["locale"], item["kind"], item["kind_name"]) == ("Nanyuan Patrol", "en", "patrol", "Patrol")
+    assert (item["name"], item["locale"], item["kind"], item["kind_name"]) == (
+        "Nanyuan Patrol",
+        "en",
+        "patrol",
+        "Patrol",
+    )
     assert (item["member_count"], item["coordinator_names"], item["my_membership"]) == (2, ["王队长"], None)
     assert item["community"] == {"id": str(tree["community_a"].id), "name": "南园社区"}
     chinese = (await client.get(f"/api/v1/teams/{team.id}")).json()
     assert (chinese["name"], chinese["locale"]) == ("南园巡逻队", "zh-Hans")
     red = (await client.get("/api/v1/teams", params={"kind": "red_armband"})).json()
     assert [t["name"] for t in red] == ["莲花红袖标"]
-    assert (await client.get("/api/v1/teams", params={"community_id": str(tree["community_b"].id), "kind": "patrol"})).json() == []
+    assert (
+        await client.get("/api/v1/teams", params={"community_id": str(tree["community_b"].id), "kind": "patrol"})
+    ).json() == []
     assert (await client.get(f"/api/v1/teams/{uuid.uuid4()}")).status_code == 404
 
 
@@ -178,11 +200,15 @@ async def test_an_approval_team_waits_for_its_coordinator(client: Client, place:
     assert (await join(client, team.id, alice)).json()["status"] == "pending"
     await join(client, team.id, bob)
     coordinator = factories.token_for(lead)
-    pending = (await client.get(f"/api/v1/teams/{team.id}/members", params={"status": "pending"}, headers=coordinator)).json()
+    pending = (
+        await client.get(f"/api/v1/teams/{team.id}/members", params={"status": "pending"}, headers=coordinator)
+    ).json()
     assert sorted(m["display_name"] for m in pending) == ["Alice", "Bob"]
     approved = await client.post(f"/api/v1/teams/{team.id}/members/{alice.id}/approve", headers=coordinator)
     assert (approved.status_code, approved.json()["status"]) == (200, "active")
-    assert (await client.post(f"/api/v1/teams/{team.id}/members/{alice.id}/approve", headers=coordinator)).status_code == 200
+    assert (
+        await client.post(f"/api/v1/teams/{team.id}/members/{alice.id}/approve", headers=coordinator)
+    ).status_code == 200
     undone = await client.post(f"/api/v1/teams/{team.id}/members/{alice.id}/reject", headers=coordinator)
     assert (undone.status_code, undone.json()["code"]) == (409, "membership_not_pending")
     rejected = await client.post(f"/api/v1/teams/{team.id}/members/{bob.id}/reject", headers=coordinator)
@@ -201,15 +227,23 @@ async def test_a_coordinator_of_another_team_has_no_say(client: Client, place: d
     applicant = await volunteer(client)
     await join(client, team.id, applicant)
     headers = factories.token_for(outsider)
-    assert (await client.post(f"/api/v1/teams/{team.id}/members/{applicant.id}/approve", headers=headers)).status_code == 403
+    assert (
+        await client.post(f"/api/v1/teams/{team.id}/members/{applicant.id}/approve", headers=headers)
+    ).status_code == 403
     assert (await client.get(f"/api/v1/teams/{team.id}/members", headers=headers)).status_code == 403
-    assert (await client.patch(f"/api/v1/teams/{team.id}", json={"join_mode": "open"}, headers=headers)).status_code == 403
+    assert (
+        await client.patch(f"/api/v1/teams/{team.id}", json={"join_mode": "open"}, headers=headers)
+    ).status_code == 403
     assert (await client.put(f"/api/v1/teams/{team.id}/coordinators/{outsider.id}", headers=headers)).status_code == 403
     member = factories.token_for(applicant)
     assert (await client.get(f"/api/v1/teams/{team.id}/members", headers=member)).status_code == 403
     staff_elsewhere = await factories.staff(Role.coordinator, place["tree"]["community_b"])
-    assert (await client.get(f"/api/v1/teams/{team.id}/members", headers=factories.token_for(staff_elsewhere))).status_code == 403
-    assert (await client.get(f"/api/v1/teams/{team.id}/members", headers=factories.token_for(place["staff"]))).status_code == 200
+    assert (
+        await client.get(f"/api/v1/teams/{team.id}/members", headers=factories.token_for(staff_elsewhere))
+    ).status_code == 403
+    assert (
+        await client.get(f"/api/v1/teams/{team.id}/members", headers=factories.token_for(place["staff"]))
+    ).status_code == 200
 
 
 async def test_concurrent_duplicate_joins_make_one_membership(client: Client, place: dict[str, Any]) -> None:
@@ -228,7 +262,9 @@ async def test_members_are_listed_masked(client: Client, place: dict[str, Any]) 
     team = await builders.team(place["tree"]["community_a"])
     user = await factories.resident("小梅")
     await User.update({User.phone: "13812345678"}).where(User.id == user.id)
-    saved = await client.post("/api/v1/volunteers", json={"consent": True, "real_name": "李小梅"}, headers=factories.token_for(user))
+    saved = await client.post(
+        "/api/v1/volunteers", json={"consent": True, "real_name": "李小梅"}, headers=factories.token_for(user)
+    )
     assert saved.status_code == 201
     await join(client, team.id, user)
     listed = await client.get(f"/api/v1/teams/{team.id}/members", headers=factories.token_for(place["staff"]))
@@ -246,15 +282,27 @@ async def test_coordinators_are_appointed_and_dismissed(client: Client, place: d
     helper = await volunteer(client, "小张")
     await join(client, team.id, helper)
     appointed = await client.put(f"/api/v1/teams/{team.id}/coordinators/{helper.id}", headers=factories.token_for(lead))
-    assert (appointed.status_code, appointed.json()["role"], appointed.json()["status"]) == (200, "coordinator", "active")
-    assert (await client.get(f"/api/v1/teams/{team.id}/members", headers=factories.token_for(helper))).status_code == 200
+    assert (appointed.status_code, appointed.json()["role"], appointed.json()["status"]) == (
+        200,
+        "coordinator",
+        "active",
+    )
+    assert (
+        await client.get(f"/api/v1/teams/{team.id}/members", headers=factories.token_for(helper))
+    ).status_code == 200
     renamed = await client.patch(
-        f"/api/v1/teams/{team.id}", json={"name": {"zh-Hans": "南园夜巡队"}, "join_mode": "approval"}, headers=factories.token_for(helper)
+        f"/api/v1/teams/{team.id}",
+        json={"name": {"zh-Hans": "南园夜巡队"}, "join_mode": "approval"},
+        headers=factories.token_for(helper),
     )
     assert (renamed.status_code, renamed.json()["name"], renamed.json()["join_mode"]) == (200, "南园夜巡队", "approval")
-    dismissed = await client.delete(f"/api/v1/teams/{team.id}/coordinators/{helper.id}", headers=factories.token_for(lead))
+    dismissed = await client.delete(
+        f"/api/v1/teams/{team.id}/coordinators/{helper.id}", headers=factories.token_for(lead)
+    )
     assert (dismissed.status_code, dismissed.json()["role"]) == (200, "member")
-    assert (await client.get(f"/api/v1/teams/{team.id}/members", headers=factories.token_for(helper))).status_code == 403
+    assert (
+        await client.get(f"/api/v1/teams/{team.id}/members", headers=factories.token_for(helper))
+    ).status_code == 403
     again = await client.delete(f"/api/v1/teams/{team.id}/coordinators/{helper.id}", headers=factories.token_for(lead))
     assert (again.status_code, again.json()["code"]) == (404, "coordinator_not_found")
 
@@ -262,12 +310,18 @@ async def test_coordinators_are_appointed_and_dismissed(client: Client, place: d
 async def test_staff_may_appoint_anyone_with_an_account(client: Client, place: dict[str, Any]) -> None:
     team = await builders.team(place["tree"]["community_a"])
     newcomer = await factories.resident("赵阿姨")
-    appointed = await client.put(f"/api/v1/teams/{team.id}/coordinators/{newcomer.id}", headers=factories.token_for(place["staff"]))
+    appointed = await client.put(
+        f"/api/v1/teams/{team.id}/coordinators/{newcomer.id}", headers=factories.token_for(place["staff"])
+    )
     assert (appointed.status_code, appointed.json()["role"]) == (200, "coordinator")
     row = await TeamMember.objects().where((TeamMember.team == team.id) & (TeamMember.user == newcomer.id)).first()
     assert (row.role, row.status) == (MemberRole.coordinator.value, MemberStatus.active.value)
-    assert (await client.get(f"/api/v1/teams/{team.id}", params={"lang": "en"})).json()["coordinator_names"] == ["赵阿姨"]
-    nobody = await client.put(f"/api/v1/teams/{team.id}/coordinators/{uuid.uuid4()}", headers=factories.token_for(place["staff"]))
+    assert (await client.get(f"/api/v1/teams/{team.id}", params={"lang": "en"})).json()["coordinator_names"] == [
+        "赵阿姨"
+    ]
+    nobody = await client.put(
+        f"/api/v1/teams/{team.id}/coordinators/{uuid.uuid4()}", headers=factories.token_for(place["staff"])
+    )
     assert nobody.status_code == 404
 
 

@@ -156,7 +156,7 @@ def create_app(
             Exception: internal_error_handler,
         },
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),
-        openapi_config=openapi_config(_app_version(), _tags(domains)),
+        openapi_config=openapi_config(_app_version(), _tags(domains)) if settings.api_docs_enabled else None,
         request_max_body_size=settings.max_request_bytes,
         before_request=check_request_input,
         logging_config=None,

@@ -42,17 +42,29 @@ def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
     return asyncio.run(run())
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings()
+    if settings.uses_development_secret and args.host not in LOOPBACK:
+        sys.exit(
+            f"linli: refusing to listen on {args.host} with the built-in development secret: anyone who knows "
+            "it can sign a token for any account. Set LINLI_SECRET_KEY (32 characters or more), or listen on "
+            "127.0.0.1."
+        )
+    # X-Forwarded-For names the client only when it comes from a proxy we were told to trust;
+    # from anyone else it is a header the client wrote itself.
+    proxies = args.forwarded_allow_ips if args.forwarded_allow_ips is not None else settings.trusted_proxies
     uvicorn.run(
         "backend.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        proxy_headers=bool(proxies.strip()),
+        forwarded_allow_ips=proxies.strip() or None,
         log_level=settings.log_level.lower(),
         access_log=False,  # the app writes one structured line per request itself
     )
@@ -138,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="processes (more than one needs Redis)")
     serve.add_argument(
         "--forwarded-allow-ips",
-        default="127.0.0.1",
-        help="proxies whose X-Forwarded-For is trusted for the client address",
+        default=None,
+        help="proxies whose X-Forwarded-For is trusted for the client address (default: LINLI_TRUSTED_PROXIES, none)",
     )
     serve.set_defaults(func=cmd_serve)
 

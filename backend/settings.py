@@ -111,6 +111,15 @@ class Settings:
     wechat_template_reward_ready: str = _env_field(
         "", "template for 'reward ready for pickup' (thing1 character_string2 thing3 thing4); empty: inbox only"
     )
+    metrics_token: str = _env_field(
+        "", "bearer token Prometheus sends to GET /metrics; empty: /metrics is open outside production, off in it", secret=True
+    )
+    api_docs: bool | None = _env_field(
+        None, "serve /schema (Swagger UI, Scalar and the OpenAPI document); on by default outside production"
+    )
+    trusted_proxies: str = _env_field(
+        "", "comma-separated addresses of the reverse proxies whose X-Forwarded-For names the client; empty: none"
+    )
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
 
@@ -125,6 +134,14 @@ class Settings:
     @property
     def dev_login_enabled(self) -> bool:
         return (not self.is_production) if self.dev_login is None else self.dev_login
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return (not self.is_production) if self.api_docs is None else self.api_docs
+
+    @property
+    def uses_development_secret(self) -> bool:
+        return self.secret_key == DEFAULT_SECRET_KEY
 
     @property
     def uses_postgres(self) -> bool:

@@ -24,6 +24,8 @@ UserLoader = Callable[[uuid.UUID], Awaitable[Principal | None]]
 
 class RequestContextMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
+    # Prometheus authenticates with a token of its own (backend.core.operations), not ours.
+    should_bypass_for_scope = staticmethod(lambda scope: scope.get("path") == "/metrics")
 
     def __init__(self, *, secret_key: str, load_user: UserLoader) -> None:
         self.secret_key = secret_key

@@ -112,7 +112,9 @@ class Settings:
         "", "template for 'reward ready for pickup' (thing1 character_string2 thing3 thing4); empty: inbox only"
     )
     metrics_token: str = _env_field(
-        "", "bearer token Prometheus sends to GET /metrics; empty: /metrics is open outside production, off in it", secret=True
+        "",
+        "bearer token Prometheus sends to GET /metrics; empty: /metrics is open outside production, off in it",
+        secret=True,
     )
     api_docs: bool | None = _env_field(
         None, "serve /schema (Swagger UI, Scalar and the OpenAPI document); on by default outside production"

@@ -191,7 +191,11 @@ def test_serve_refuses_the_development_secret_off_loopback(tmp_path: Path) -> No
     environ.update({"LINLI_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "LINLI_ENV": "development"})
     result = subprocess.run(
         [sys.executable, "-m", "backend.cli", "serve", "--host", "0.0.0.0", "--port", "9"],
-        cwd=REPO, env=environ, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "development secret" in result.stderr and "LINLI_SECRET_KEY" in result.stderr

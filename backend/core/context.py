@@ -8,9 +8,9 @@ language and carries the same headers.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
-from collections.abc import Mapping
 from urllib.parse import parse_qs
 
 from litestar.datastructures import MutableScopeHeaders

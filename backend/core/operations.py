@@ -74,7 +74,9 @@ def requires_metrics_token(connection: ASGIConnection[Any, Any, Any, Any], _: Ba
         return
     given = connection.headers.get("authorization", "")
     if not hmac.compare_digest(given.encode(), f"Bearer {settings.metrics_token}".encode()):
-        raise DomainError("not_authenticated", N_("Please log in first."), status=401, headers={"WWW-Authenticate": "Bearer"})
+        raise DomainError(
+            "not_authenticated", N_("Please log in first."), status=401, headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
 class MetricsController(PrometheusController):

@@ -122,6 +122,12 @@ class Settings:
     trusted_proxies: str = _env_field(
         "", "comma-separated addresses of the reverse proxies whose X-Forwarded-For names the client; empty: none"
     )
+    audit_retention_days: int = _env_field(
+        200, "days the audit trail is kept before a chore purges it (at least 183: six months)"
+    )
+    outbox_retention_days: int = _env_field(
+        14, "days a delivered signal stays in the outbox (for looking into a delivery) before it is purged"
+    )
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
 
@@ -179,6 +185,10 @@ class Settings:
             raise SettingsError("LINLI_DATABASE_URL must start with sqlite:/// or postgresql://")
         if self.max_image_bytes > self.max_request_bytes:
             raise SettingsError("LINLI_MAX_IMAGE_BYTES cannot exceed LINLI_MAX_REQUEST_BYTES")
+        if self.audit_retention_days < 183:
+            raise SettingsError("LINLI_AUDIT_RETENTION_DAYS must be at least 183: the audit trail is kept six months")
+        if self.outbox_retention_days < 1:
+            raise SettingsError("LINLI_OUTBOX_RETENTION_DAYS must be at least 1")
         if self.worker_concurrency < 1:
             raise SettingsError("LINLI_WORKER_CONCURRENCY must be at least 1")
         if self.wechat_event_page.startswith("/") or "?" in self.wechat_event_page:

@@ -89,6 +89,8 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
     chores = linli("housekeeping", database_url=fresh_database)
     assert chores.returncode == 0, chores.stderr
     assert {line.split(":")[0] for line in chores.stdout.splitlines()} == {
+        "audit_retention",
+        "outbox_retention",
         "event_no_shows",
         "forgotten_check_outs",
         "shift_no_shows",

@@ -81,8 +81,11 @@ PAGE_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# Swagger UI and Scalar load their own files from a CDN until they are vendored.
-_OWN_POLICY_PATHS = ("/schema",)
+# Swagger UI and Scalar run only our own files too, but set styles inline as they draw.
+DOCS_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 # Answers about one person (their profile, tokens, feeds, exports) are never kept by a cache.
 PRIVATE_PREFIXES = ("/api/v1/me", "/api/v1/auth/")
 NO_STORE = "private, no-store"
@@ -93,8 +96,11 @@ def security_headers(scope: Scope, present: Mapping[str, str], content_type: str
     have = {name.lower() for name in present}
     added = {name: value for name, value in SECURITY_HEADERS.items() if name.lower() not in have}
     path = scope.get("path", "")
-    if "content-security-policy" not in have and not path.startswith(_OWN_POLICY_PATHS):
-        added["Content-Security-Policy"] = PAGE_POLICY if content_type.startswith("text/html") else API_POLICY
+    if "content-security-policy" not in have:
+        if not content_type.startswith("text/html"):
+            added["Content-Security-Policy"] = API_POLICY
+        else:
+            added["Content-Security-Policy"] = DOCS_POLICY if path.startswith("/schema") else PAGE_POLICY
     if "cache-control" not in have and (path.startswith(PRIVATE_PREFIXES) or header(scope, b"authorization")):
         added["Cache-Control"] = NO_STORE
     return added

@@ -135,6 +135,22 @@ def cmd_housekeeping(args: argparse.Namespace) -> None:
         print(f"{chore}: {count}")
 
 
+def cmd_rotate_keys(args: argparse.Namespace) -> None:
+    from backend.core.wiring import reseal_all
+    from backend.domains import DOMAINS
+
+    settings = _settings()
+    keys = settings.sealing_keys
+    for domain, count in _with_database(settings, lambda: reseal_all(DOMAINS, keys)).items():
+        print(f"{domain}: {count} values sealed again under data key {keys.current!r}")
+
+
+def cmd_data_key(args: argparse.Namespace) -> None:
+    from backend.core.crypto import new_data_key
+
+    print(new_data_key())
+
+
 def cmd_settings(args: argparse.Namespace) -> None:
     for variable, default, help_text in Settings.describe():
         print(f"{variable:<36} {default!s:<32} {help_text}")
@@ -174,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
         "housekeeping",
         help="run every chore once: no-shows, forgotten shift check-outs, expired points (scheduled jobs also do them)",
     ).set_defaults(func=cmd_housekeeping)
+    commands.add_parser(
+        "rotate-keys",
+        help="seal every real name and identity number again under the first of LINLI_DATA_KEYS "
+        "(after adding a new key first; the old one can go once this has run)",
+    ).set_defaults(func=cmd_rotate_keys)
+    commands.add_parser("data-key", help="print a new random data key for LINLI_DATA_KEYS").set_defaults(
+        func=cmd_data_key
+    )
     commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
     return parser
 

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from backend.core.crypto import DataKeys
 from backend.core.jobs import JobSpec
 from backend.core.privacy import Eraser, Exporter
 from backend.core.signals import Listener, Signal
@@ -96,4 +97,7 @@ class Domain:
     chores: tuple[Chore, ...] = ()
     privacy: PrivacyPart | None = None
     seed_demo: Callable[[DemoWorld], Awaitable[None]] | None = None
+    # Re-seal every value the domain sealed under an older data key (``linli rotate-keys``);
+    # returns how many it re-sealed.
+    reseal: Callable[[DataKeys], Awaitable[int]] | None = None
     tags: tuple[tuple[str, str], ...] = ()  # OpenAPI tags of its operations: (name, description)

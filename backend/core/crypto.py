@@ -66,7 +66,7 @@ class DataKeys:
         signing key, for development."""
         if not configured.strip():
             return cls(keys=((DERIVED_ID, _derive(secret_key.encode(), "data-key")),), legacy_secret=secret_key)
-        keys = []
+        keys: list[tuple[str, bytes]] = []
         for part in configured.split(","):
             key_id, _, encoded = part.strip().partition(":")
             try:

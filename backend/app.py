@@ -136,6 +136,7 @@ def create_app(
     app = Litestar(
         route_handlers=_route_handlers(domains, settings),
         lifespan=[lifespan],
+        on_app_init=[hook for domain in domains for hook in domain.app_hooks],
         state=State({"settings": settings, "engine": engine, "runtime": current}),
         dependencies={
             "settings": _from_state("settings"),

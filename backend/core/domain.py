@@ -19,6 +19,7 @@ from backend.core.privacy import Eraser, Exporter
 from backend.core.signals import Listener, Signal
 
 if TYPE_CHECKING:
+    from litestar.config.app import AppConfig
     from litestar.types import ControllerRouterHandler
 
     from backend.settings import Settings
@@ -101,3 +102,5 @@ class Domain:
     # returns how many it re-sealed.
     reseal: Callable[[DataKeys], Awaitable[int]] | None = None
     tags: tuple[tuple[str, str], ...] = ()  # OpenAPI tags of its operations: (name, description)
+    # Litestar on_app_init hooks, for what a domain adds to the app as a whole (web: templates).
+    app_hooks: tuple[Callable[[AppConfig], AppConfig], ...] = ()

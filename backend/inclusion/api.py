@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass
 
 from backend.core.values import as_uuid
+from backend.inclusion.rewards.tables import Redemption
 from backend.inclusion.signals import RedemptionReserved
-from backend.inclusion.tables import Redemption
 
 __all__ = ["RedemptionReserved", "RedemptionSummary", "redemption_summary"]
 

@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from backend.accounts.api import person_by_openid
 from backend.core.domain import DemoWorld
-from backend.inclusion import ledger
-from backend.inclusion.tables import PointReason, PointRule, PointRuleKind, ResidentGroup, ResidentProfile, Reward
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointReason, PointRule, PointRuleKind
+from backend.inclusion.profiles.tables import ResidentGroup, ResidentProfile
+from backend.inclusion.rewards.tables import Reward
 
 REWARDS = [
     (

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from backend.accounts.tables import Organisation, User
-from backend.inclusion import ledger
-from backend.inclusion.tables import PointEntry, PointReason, ResidentProfile
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointEntry, PointReason
+from backend.inclusion.profiles.tables import ResidentProfile
 from backend.volunteers.tables import HoursEntry, HoursStatus, Team, TeamKind
 from tests import factories
 

@@ -1,4 +1,5 @@
-"""HTTP for participation statistics (staff, in their scope) and a resident's recommendations."""
+"""HTTP for participation statistics (staff, in their scope), a resident's recommendations and the
+opt-in leaderboards."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from backend.core.geo import parse_point
 from backend.core.i18n import _, pick
 from backend.core.openapi import problems
 from backend.events.api import event_list_item
-from backend.inclusion import recommendations, statistics
-from backend.inclusion.insight_schemas import (
+from backend.inclusion.insight import leaderboards, recommendations, statistics
+from backend.inclusion.insight.schemas import (
     GroupShares,
+    LeaderboardKind,
+    LeaderboardRead,
     ParticipationRead,
     ParticipationRow,
     ReasonRead,
@@ -24,7 +27,15 @@ from backend.inclusion.insight_schemas import (
     RecommendationRead,
 )
 
+Month = Annotated[
+    str | None, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; this month by default", examples=[])
+]
 MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
+
+
+def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
+    user = request.scope.get("user")
+    return user.id if user is not None else None
 
 
 def _row_read(row: statistics.CommunityMonth) -> ParticipationRow:
@@ -122,4 +133,27 @@ class InsightController(Controller):
         return RecommendationList(items=[_recommendation_read(r) for r in found], personalised=personalised)
 
 
-CONTROLLERS: list[ControllerRouterHandler] = [InsightController]
+class LeaderboardController(Controller):
+    path = "/api/v1/leaderboards"
+    tags = ["inclusion"]
+
+    @get(
+        "/{kind:str}",
+        operation_id="get_leaderboard",
+        summary="A community's monthly board of points or volunteer hours; only residents who opted in",
+        responses=problems(400, 404, 422),
+    )
+    async def board(
+        self,
+        request: Request[Any, Any, Any],
+        kind: LeaderboardKind,
+        community_id: uuid.UUID,
+        month: Month = None,
+        limit: Annotated[int, Parameter(ge=1, le=leaderboards.MAX_LIMIT)] = 20,
+    ) -> LeaderboardRead:
+        return await leaderboards.leaderboard(
+            kind=kind, community_id=community_id, month=month, limit=limit, user_id=_user_id(request)
+        )
+
+
+CONTROLLERS: list[ControllerRouterHandler] = [InsightController, LeaderboardController]

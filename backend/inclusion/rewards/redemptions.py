@@ -20,10 +20,11 @@ from backend.core import signals
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
-from backend.inclusion import ledger
-from backend.inclusion.rewards import HELD, is_available, reward_not_found
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointReason
+from backend.inclusion.rewards.services import HELD, is_available, reward_not_found
+from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
 from backend.inclusion.signals import RedemptionReserved
-from backend.inclusion.tables import PointReason, Redemption, RedemptionStatus, Reward
 
 # No 0/O, 1/I/L or U/V: a code read aloud at a counter or typed from a screen survives.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"

@@ -23,7 +23,7 @@ from backend.accounts.api import OrganisationKind, OrganisationRef, Permission, 
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import CITY_TZ, N_, _, pick
 from backend.core.sheets import excel_csv
-from backend.inclusion.tables import ResidentGroup, ResidentProfile
+from backend.inclusion.profiles.tables import ResidentGroup, ResidentProfile
 
 MIN_CELL = 5
 MAX_MONTHS = 24

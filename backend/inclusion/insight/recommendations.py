@@ -34,7 +34,7 @@ from backend.accounts.api import person
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import CITY_TZ, N_
 from backend.events.api import events_held_by, masks_of, open_upcoming
-from backend.inclusion.tables import ResidentGroup, ResidentProfile
+from backend.inclusion.profiles.tables import ResidentGroup, ResidentProfile
 
 HORIZON = timedelta(days=30)
 MAX_CANDIDATES = 200

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 
 from backend.core.i18n import pick
 from backend.core.qr import data_url, qr_png
-from backend.inclusion import ledger
-from backend.inclusion.reward_schemas import RedemptionRead, RewardBrief, RewardRead
-from backend.inclusion.rewards import image_urls, is_available
-from backend.inclusion.tables import Redemption, RedemptionStatus, Reward
+from backend.inclusion.points import ledger
+from backend.inclusion.rewards.schemas import RedemptionRead, RewardBrief, RewardRead
+from backend.inclusion.rewards.services import image_urls, is_available
+from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
 
 
 def reward_read(reward: Reward, left: int | None = None) -> RewardRead:

@@ -15,14 +15,14 @@ from backend.accounts.api import OrganisationKind, lock_person, organisation, pe
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_, pick
-from backend.inclusion.schemas import (
+from backend.inclusion.profiles.schemas import (
     DependantCreate,
     DependantRead,
     HomeLocation,
     ResidentProfileRead,
     ResidentProfileWrite,
 )
-from backend.inclusion.tables import Dependant, ResidentProfile
+from backend.inclusion.profiles.tables import Dependant, ResidentProfile
 
 CHILD_UNDER = 14  # PIPL: under 14 only through a guardian
 YOUTH_UNTIL = 35

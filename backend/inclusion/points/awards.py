@@ -25,10 +25,10 @@ from backend.accounts.api import person
 from backend.core.db import transaction
 from backend.core.values import as_uuid
 from backend.events.api import Attendance, AttendanceRecorded, attendance, attended_earlier
-from backend.inclusion import ledger
-from backend.inclusion.points_rules import Rule, rules_for
-from backend.inclusion.profiles import age_band, profile_of
-from backend.inclusion.tables import PointEntry, PointReason, PointRuleKind
+from backend.inclusion.points import ledger
+from backend.inclusion.points.rules import Rule, rules_for
+from backend.inclusion.points.tables import PointEntry, PointReason, PointRuleKind
+from backend.inclusion.profiles.services import age_band, profile_of
 from backend.volunteers.api import HoursVerified, correction_family, hours_of
 
 ARRIVAL_WINDOW_DAYS = 90

@@ -17,8 +17,8 @@ from backend.accounts.api import OrganisationKind, Permission, lock_organisation
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_, _
-from backend.inclusion.schemas import PointRuleRead, PointRuleWrite
-from backend.inclusion.tables import PointRule, PointRuleKind
+from backend.inclusion.points.schemas import PointRuleRead, PointRuleWrite
+from backend.inclusion.points.tables import PointRule, PointRuleKind
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from typing import Any
 from piccolo.query.functions.aggregate import Sum
 
 from backend.core.db import transaction
-from backend.inclusion import ledger
-from backend.inclusion.profiles import as_uuid
-from backend.inclusion.tables import PointEntry, PointReason
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointEntry, PointReason
+from backend.inclusion.profiles.services import as_uuid
 
 BATCH = 500
 _USES = [PointReason.redemption.value, PointReason.redemption_refund.value, PointReason.expiry.value]

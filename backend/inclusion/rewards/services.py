@@ -22,9 +22,9 @@ from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
 from backend.core.media import MediaStore, media_url
-from backend.inclusion import ledger
-from backend.inclusion.reward_schemas import RewardCreate
-from backend.inclusion.tables import Redemption, RedemptionStatus, Reward
+from backend.inclusion.points import ledger
+from backend.inclusion.rewards.schemas import RewardCreate
+from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
 
 REWARD_FOLDER = "rewards"
 MAX_STOCK = 100_000

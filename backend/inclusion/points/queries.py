@@ -10,11 +10,11 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from backend.core.i18n import N_, _, babel_locale, pick
-from backend.inclusion import ledger
-from backend.inclusion.points_expiry import unexpired_due
-from backend.inclusion.profiles import as_uuid
-from backend.inclusion.schemas import PointEntryRead, PointsRead
-from backend.inclusion.tables import PointEntry, PointReason
+from backend.inclusion.points import ledger
+from backend.inclusion.points.expiry import unexpired_due
+from backend.inclusion.points.schemas import PointEntryRead, PointsRead
+from backend.inclusion.points.tables import PointEntry, PointReason
+from backend.inclusion.profiles.services import as_uuid
 from backend.volunteers.api import hours_of
 
 EXPIRING_SOON = timedelta(days=30)

@@ -1,28 +1,20 @@
-"""HTTP for inclusion: the resident profile, guardian links, point rules and the caller's points."""
+"""HTTP for the caller's resident profile and the children linked to their account."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.types import ControllerRouterHandler
 
 from backend.core.auth import principal_of, requires_login
 from backend.core.openapi import problems
-from backend.inclusion import points_rules, points_view, profiles
-from backend.inclusion.schemas import (
-    DependantCreate,
-    DependantRead,
-    PointRuleRead,
-    PointRulesReplace,
-    PointsRead,
-    ResidentProfileRead,
-    ResidentProfileWrite,
-)
+from backend.inclusion.profiles import services as profiles
+from backend.inclusion.profiles.schemas import DependantCreate, DependantRead, ResidentProfileRead, ResidentProfileWrite
 
 BEARER = [{"bearer": []}]
 
@@ -96,47 +88,5 @@ class ResidentController(Controller):
     async def remove_dependant(self, request: Request[Any, Any, Any], dependant_id: uuid.UUID) -> None:
         await profiles.remove_dependant(user_id=principal_of(request).id, dependant_id=dependant_id)
 
-    @get(
-        "/points",
-        operation_id="get_my_points",
-        summary="The caller's points: balance, soon expiring, entries newest first",
-        responses=problems(401),
-    )
-    async def my_points(
-        self,
-        request: Request[Any, Any, Any],
-        limit: Annotated[int, Parameter(ge=1, le=points_view.MAX_PAGE)] = 20,
-        offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
-    ) -> PointsRead:
-        return await points_view.my_points(user_id=principal_of(request).id, limit=limit, offset=offset)
 
-
-class PointRuleController(Controller):
-    path = "/api/v1/communities/{community_id:uuid}/point-rules"
-    tags = ["inclusion"]
-
-    @get(
-        operation_id="get_point_rules",
-        summary="How residents of a community earn points (public)",
-        responses=problems(404),
-    )
-    async def get_rules(self, community_id: uuid.UUID) -> list[PointRuleRead]:
-        return points_rules.rules_read(await points_rules.community_rules(community_id=community_id))
-
-    @put(
-        operation_id="replace_point_rules",
-        summary="Set a community's own point rules (staff who manage rewards there; the city's id sets city-wide rules)",
-        guards=[requires_login],
-        security=BEARER,
-        responses=problems(401, 403, 404, 422),
-    )
-    async def replace_rules(
-        self, request: Request[Any, Any, Any], community_id: uuid.UUID, data: JSONBody[PointRulesReplace]
-    ) -> list[PointRuleRead]:
-        rules = await points_rules.replace_rules(
-            user_id=principal_of(request).id, community_id=community_id, rules=data.rules
-        )
-        return points_rules.rules_read(rules)
-
-
-CONTROLLERS: list[ControllerRouterHandler] = [ResidentController, PointRuleController]
+CONTROLLERS: list[ControllerRouterHandler] = [ResidentController]

@@ -16,7 +16,7 @@ from piccolo.query.functions.aggregate import Sum
 
 from backend.accounts.api import lock_person
 from backend.core.i18n import CITY_TZ
-from backend.inclusion.tables import PointEntry, PointReason
+from backend.inclusion.points.tables import PointEntry, PointReason
 
 
 def now() -> datetime:

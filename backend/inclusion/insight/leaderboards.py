@@ -20,9 +20,10 @@ from backend.accounts.api import organisation, people
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_, _
 from backend.core.values import as_uuid
-from backend.inclusion import ledger
-from backend.inclusion.reward_schemas import LeaderboardKind, LeaderboardMe, LeaderboardRead, LeaderboardRow
-from backend.inclusion.tables import PointEntry, PointReason, ResidentProfile
+from backend.inclusion.insight.schemas import LeaderboardKind, LeaderboardMe, LeaderboardRead, LeaderboardRow
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointEntry, PointReason
+from backend.inclusion.profiles.tables import ResidentProfile
 from backend.volunteers.api import verified_minutes_by_volunteer
 
 MAX_LIMIT = 50

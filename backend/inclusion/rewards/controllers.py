@@ -1,4 +1,4 @@
-"""HTTP for the points supermarket (rewards, redemptions, pickup) and the opt-in leaderboards."""
+"""HTTP for the points supermarket: rewards, redemptions, pickup."""
 
 from __future__ import annotations
 
@@ -18,22 +18,19 @@ from backend.core.auth import principal_of, requires_login, requires_staff
 from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.core.openapi import problems
-from backend.inclusion import leaderboards, reward_presenters, reward_redemptions, rewards
-from backend.inclusion.reward_schemas import (
-    LeaderboardKind,
-    LeaderboardRead,
+from backend.inclusion.rewards import presenters as reward_presenters
+from backend.inclusion.rewards import redemptions as reward_redemptions
+from backend.inclusion.rewards import services as rewards
+from backend.inclusion.rewards.schemas import (
     RedemptionRead,
     RewardCreate,
     RewardImageRead,
     RewardRead,
     RewardUpdate,
 )
-from backend.inclusion.tables import Redemption
+from backend.inclusion.rewards.tables import Redemption
 from backend.settings import Settings
 
-Month = Annotated[
-    str | None, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; this month by default", examples=[])
-]
 PickupCode = Annotated[str, Parameter(min_length=1, max_length=16, description="the pickup code, any letter case")]
 
 
@@ -225,27 +222,4 @@ class RedemptionController(Controller):
         return await _redemption_read(redemption)
 
 
-class LeaderboardController(Controller):
-    path = "/api/v1/leaderboards"
-    tags = ["inclusion"]
-
-    @get(
-        "/{kind:str}",
-        operation_id="get_leaderboard",
-        summary="A community's monthly board of points or volunteer hours; only residents who opted in",
-        responses=problems(400, 404, 422),
-    )
-    async def board(
-        self,
-        request: Request[Any, Any, Any],
-        kind: LeaderboardKind,
-        community_id: uuid.UUID,
-        month: Month = None,
-        limit: Annotated[int, Parameter(ge=1, le=leaderboards.MAX_LIMIT)] = 20,
-    ) -> LeaderboardRead:
-        return await leaderboards.leaderboard(
-            kind=kind, community_id=community_id, month=month, limit=limit, user_id=_user_id(request)
-        )
-
-
-CONTROLLERS: list[ControllerRouterHandler] = [RewardController, RedemptionController, LeaderboardController]
+CONTROLLERS: list[ControllerRouterHandler] = [RewardController, RedemptionController]

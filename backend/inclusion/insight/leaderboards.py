@@ -17,11 +17,11 @@ from typing import Any
 from piccolo.query.functions.aggregate import Sum
 
 from backend.accounts.api import organisation, people
+from backend.core import clock
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_, _
 from backend.core.values import as_uuid
 from backend.inclusion.insight.schemas import LeaderboardKind, LeaderboardMe, LeaderboardRead, LeaderboardRow
-from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointEntry, PointReason
 from backend.inclusion.profiles.tables import ResidentProfile
 from backend.volunteers.api import verified_minutes_by_volunteer
@@ -39,7 +39,7 @@ EARNED = [
 def month_span(month: str | None) -> tuple[str, date, date]:
     """(YYYY-MM, its first day, the next month's first day); this month in city time by default."""
     if month is None:
-        today = ledger.city_today()
+        today = clock.city_today()
         year, number = today.year, today.month
     else:
         match = _MONTH.match(month)

@@ -20,9 +20,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from backend.accounts.api import OrganisationKind, OrganisationRef, Permission, may, organisation, organisations_under
+from backend.core import clock
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import CITY_TZ, N_, _, pick
 from backend.core.sheets import excel_csv
+from backend.core.values import as_uuid
 from backend.inclusion.profiles.tables import ResidentGroup, ResidentProfile
 
 MIN_CELL = 5
@@ -100,7 +102,7 @@ def _shift(month: Month, by: int) -> Month:
 
 def month_range(month_from: str | None, month_to: str | None, today: date | None = None) -> list[Month]:
     """The months asked for, oldest first; by default the last six, this one included."""
-    current = today or datetime.now(CITY_TZ).date()
+    current = today or clock.city_today()
     last = parse_month(month_to) if month_to else (current.year, current.month)
     first = parse_month(month_from) if month_from else _shift(last, 1 - DEFAULT_MONTHS)
     count = (last[0] * 12 + last[1]) - (first[0] * 12 + first[1]) + 1
@@ -216,10 +218,6 @@ async def _newcomer_firsts(months: Sequence[Month], scope_path: str) -> list[dic
 # --- raw values, as each database hands them back ----------------------------------------------------------
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    return value if type(value) is uuid.UUID else uuid.UUID(str(value))
-
-
 def _int(value: Any) -> int:
     # PostgreSQL sums bigints into numerics (Decimal); SQLite gives ints.
     return int(value or 0)
@@ -302,13 +300,13 @@ def _waits(firsts: list[dict[str, Any]]) -> dict[tuple[uuid.UUID, int], list[int
     waits: dict[tuple[uuid.UUID, int], list[int]] = {}
     seen: set[uuid.UUID] = set()
     for row in firsts:
-        person = _uuid(row["person"])
+        person = as_uuid(row["person"])
         days = (_moment(row["first_at"]).astimezone(CITY_TZ).date() - _day(row["arrival_month"])).days
         # Someone who took part before the arrival they declared was not waiting to find us.
         if person in seen or days < 0:
             continue
         seen.add(person)
-        waits.setdefault((_uuid(row["community"]), int(row["month_index"])), []).append(days)
+        waits.setdefault((as_uuid(row["community"]), int(row["month_index"])), []).append(days)
     return waits
 
 
@@ -319,7 +317,7 @@ async def participation_report(
     months = month_range(month_from, month_to)
     scope = await _scope(user_id, organisation_id)
     communities = await organisations_under(scope.path, kind=OrganisationKind.community)
-    counts = {(_uuid(r["community"]), int(r["month_index"])): r for r in await _counts(months, scope.path)}
+    counts = {(as_uuid(r["community"]), int(r["month_index"])): r for r in await _counts(months, scope.path)}
     waits = _waits(await _newcomer_firsts(months, scope.path))
     rows = []
     for community in sorted(communities, key=lambda c: (pick(c.name)[0], str(c.id))):

@@ -22,7 +22,9 @@ from typing import Any
 from piccolo.query.functions.aggregate import Sum
 
 from backend.accounts.api import person
+from backend.core import clock
 from backend.core.db import transaction
+from backend.core.i18n import CITY_TZ
 from backend.core.values import as_uuid
 from backend.events.api import Attendance, AttendanceRecorded, attendance, attended_earlier
 from backend.inclusion.points import ledger
@@ -65,7 +67,7 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def _expiry(expire_months: int) -> datetime | None:
-    return add_months(ledger.now(), expire_months) if expire_months > 0 else None
+    return add_months(clock.now(), expire_months) if expire_months > 0 else None
 
 
 async def _sum(where: Any) -> int:
@@ -129,6 +131,11 @@ async def _earner(user_id: uuid.UUID, today: date) -> tuple[bool, str | None]:
 # --- attendance ------------------------------------------------------------------------------------
 
 
+def _city_day(moment: datetime) -> date:
+    """The city date of a moment: daily caps and the arrival window count city days."""
+    return moment.astimezone(CITY_TZ).date()
+
+
 def _arrived_lately(arrival_month: date | None, day: date) -> bool:
     return arrival_month is not None and 0 <= (day - arrival_month).days <= ARRIVAL_WINDOW_DAYS
 
@@ -136,7 +143,7 @@ def _arrived_lately(arrival_month: date | None, day: date) -> bool:
 async def _attendee_awards(
     found: Attendance, band: str | None, community_id: uuid.UUID | None, rules: Mapping[PointRuleKind, Rule]
 ) -> list[Award]:
-    user_id, day = found.user_id, ledger.city_today(found.checked_in_at)
+    user_id, day = found.user_id, _city_day(found.checked_in_at)
     registration, event = found.registration_id, found.event_id
     base: dict[str, Any] = {
         "user_id": user_id,
@@ -175,7 +182,7 @@ async def award_for_attendance(signal: AttendanceRecorded, *, expire_months: int
     found = await attendance(signal.registration_id)
     if found is None:
         return 0
-    day = ledger.city_today(found.checked_in_at)
+    day = _city_day(found.checked_in_at)
     community_id = await _event_community(found)
     rules = await rules_for(community_id)
     may_earn, band = await _earner(found.user_id, day)
@@ -192,7 +199,7 @@ async def _award_referrer(
     referrer = found.referred_by
     if referrer is None or referrer == found.user_id:
         return 0
-    day, event = ledger.city_today(found.checked_in_at), found.event_id
+    day, event = _city_day(found.checked_in_at), found.event_id
     if not (await _earner(referrer, day))[0]:
         return 0
     rule = rules[PointRuleKind.brought_neighbour]

@@ -9,12 +9,13 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
+from backend.core import clock
 from backend.core.i18n import N_, _, babel_locale, pick
+from backend.core.values import as_uuid
 from backend.inclusion.points import ledger
 from backend.inclusion.points.expiry import unexpired_due
 from backend.inclusion.points.schemas import PointEntryRead, PointsRead
 from backend.inclusion.points.tables import PointEntry, PointReason
-from backend.inclusion.profiles.services import as_uuid
 from backend.volunteers.api import hours_of
 
 EXPIRING_SOON = timedelta(days=30)
@@ -88,7 +89,7 @@ async def my_points(*, user_id: uuid.UUID, limit: int = 20, offset: int = 0) -> 
     )
     return PointsRead(
         balance=await ledger.balance(user_id),
-        expiring_soon=await unexpired_due(user_id, ledger.now() + EXPIRING_SOON),
+        expiring_soon=await unexpired_due(user_id, clock.now() + EXPIRING_SOON),
         entries=[entry_read(row) for row in rows],
         total=await PointEntry.count().where(PointEntry.user == user_id),
         limit=limit,

@@ -10,10 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from backend.accounts.api import OrganisationKind, Permission, lock_organisation, organisation, require
+from backend.core import clock
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_, _
@@ -53,10 +53,6 @@ RULE_NAMES: Mapping[PointRuleKind, str] = {
     PointRuleKind.youth_bonus: N_("Youth bonus (ages 14 to 35), per event"),
     PointRuleKind.brought_neighbour: N_("Each neighbour who came through your share card"),
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _rule(row: Mapping[str, Any], source: str) -> Rule:
@@ -120,7 +116,7 @@ async def replace_rules(
                     daily_cap=rule.daily_cap,
                     per_activity_cap=rule.per_activity_cap,
                     active=rule.active,
-                    updated_at=_now(),
+                    updated_at=clock.now(),
                 )
             )
     return await rules_for(level)

@@ -8,13 +8,15 @@ and no login: they take part through a guardian's account, as dependants.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from backend.accounts.api import OrganisationKind, lock_person, organisation, person
+from backend.core import clock
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
-from backend.core.i18n import CITY_TZ, N_, pick
+from backend.core.i18n import N_, pick
+from backend.core.values import as_uuid
 from backend.inclusion.profiles.schemas import (
     DependantCreate,
     DependantRead,
@@ -30,19 +32,6 @@ ADULT_UNTIL = 59
 GUARDIAN_MIN_AGE = 18
 MAX_DEPENDANTS = 10
 HOME_DECIMALS = 3  # about 100 m: enough for "near you", not enough to find a door
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _city_today() -> date:
-    return _now().astimezone(CITY_TZ).date()
-
-
-def as_uuid(value: Any) -> uuid.UUID:
-    # asyncpg hands back its own UUID subclass; compare and serialise the standard type.
-    return value if type(value) is uuid.UUID else uuid.UUID(str(value))
 
 
 def age_band(birth_year: int | None, today: date) -> str | None:
@@ -84,7 +73,7 @@ def _arrival(month: str | None) -> date | None:
         return None
     year, number = (int(part) for part in month.split("-"))
     arrived = date(year, number, 1)
-    if arrived > _city_today().replace(day=1):
+    if arrived > clock.city_today().replace(day=1):
         raise DomainError("arrival_in_future", N_("The arrival month cannot be in the future."), status=422)
     return arrived
 
@@ -109,10 +98,10 @@ def child_needs_guardian() -> DomainError:
 async def _values(user_id: uuid.UUID, data: ResidentProfileWrite) -> dict[Any, Any]:
     if not data.consent:
         raise DomainError("consent_required", N_("Please agree to the use of your profile first."), status=422)
-    if age_band(await birth_year_of(user_id), _city_today()) == "child":
+    if age_band(await birth_year_of(user_id), clock.city_today()) == "child":
         raise child_needs_guardian()
     await _check_community(data.community_id)
-    home = data.home
+    home, now = data.home, clock.now()
     return {
         ResidentProfile.community: data.community_id,
         ResidentProfile.resident_group: data.resident_group,
@@ -123,8 +112,8 @@ async def _values(user_id: uuid.UUID, data: ResidentProfileWrite) -> dict[Any, A
         ResidentProfile.home_latitude: round(home.latitude, HOME_DECIMALS) if home else None,
         ResidentProfile.home_longitude: round(home.longitude, HOME_DECIMALS) if home else None,
         ResidentProfile.leaderboard_opt_in: data.leaderboard_opt_in,
-        ResidentProfile.consented_at: _now(),
-        ResidentProfile.updated_at: _now(),
+        ResidentProfile.consented_at: now,
+        ResidentProfile.updated_at: now,
     }
 
 
@@ -138,7 +127,7 @@ async def save_profile(*, user_id: uuid.UUID, data: ResidentProfileWrite) -> tup
             await lock_person(user_id)
             created = not await ResidentProfile.exists().where(ResidentProfile.user == user_id)
             if created:
-                row = ResidentProfile(user=user_id, created_at=_now())
+                row = ResidentProfile(user=user_id, created_at=clock.now())
                 for column, value in values.items():
                     setattr(row, column._meta.name, value)
                 await row.save()
@@ -175,7 +164,7 @@ async def profile_read(profile: ResidentProfile) -> ResidentProfileRead:
         prefers_evenings_weekends=profile.prefers_evenings_weekends,
         home=home,
         leaderboard_opt_in=profile.leaderboard_opt_in,
-        age_band=age_band(await birth_year_of(as_uuid(profile.user)), _city_today()),  # type: ignore[arg-type]
+        age_band=age_band(await birth_year_of(as_uuid(profile.user)), clock.city_today()),  # type: ignore[arg-type]
         consented_at=profile.consented_at,
         updated_at=profile.updated_at,
     )
@@ -193,7 +182,7 @@ def _clean_name(raw: str) -> str:
 
 async def add_dependant(*, user_id: uuid.UUID, data: DependantCreate) -> Dependant:
     """Link a child under 14 to the caller, who must be 18 or older when their birth year is known."""
-    today = _city_today()
+    today = clock.city_today()
     if data.birth_year > today.year or age_band(data.birth_year, today) != "child":
         raise DomainError(
             "dependant_not_a_child",
@@ -220,7 +209,7 @@ async def add_dependant(*, user_id: uuid.UUID, data: DependantCreate) -> Dependa
                 params={"limit": MAX_DEPENDANTS},
                 status=422,
             )
-        dependant = Dependant(guardian=user_id, display_name=name, birth_year=data.birth_year, created_at=_now())
+        dependant = Dependant(guardian=user_id, display_name=name, birth_year=data.birth_year, created_at=clock.now())
         await dependant.save()
     return dependant
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
+from backend.core import clock
 from backend.core.i18n import pick
 from backend.core.qr import data_url, qr_png
-from backend.inclusion.points import ledger
 from backend.inclusion.rewards.schemas import RedemptionRead, RewardBrief, RewardRead
 from backend.inclusion.rewards.services import image_urls, is_available
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
@@ -29,7 +29,7 @@ def reward_read(reward: Reward, left: int | None = None) -> RewardRead:
         active_from=reward.active_from,
         active_until=reward.active_until,
         withdrawn=reward.withdrawn,
-        available=is_available(reward, ledger.now()),
+        available=is_available(reward, clock.now()),
         my_redemptions_left=left,
     )
 

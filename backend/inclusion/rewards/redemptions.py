@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.accounts.api import Permission, may
-from backend.core import signals
+from backend.core import clock, signals
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
@@ -83,7 +83,7 @@ async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: st
     reward = await Reward.objects().output(load_json=True).where(Reward.id == reward_id).first()
     if reward is None:
         raise reward_not_found()
-    if not is_available(reward, ledger.now()):
+    if not is_available(reward, clock.now()):
         raise DomainError("reward_not_available", N_("This reward is not on offer now."), status=409)
     held = await Redemption.count().where(
         (Redemption.user == user_id) & (Redemption.reward == reward_id) & Redemption.status.is_in(HELD)
@@ -118,7 +118,7 @@ async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: st
         pickup_code=new_pickup_code(),
         status=RedemptionStatus.reserved.value,
         idempotency_key=idempotency_key,
-        created_at=ledger.now(),
+        created_at=clock.now(),
     )
     await ledger.append(
         user_id=user_id,
@@ -154,7 +154,7 @@ async def fulfil_redemption(*, user_id: uuid.UUID, code: str) -> Redemption:
         await Redemption.update(
             {
                 Redemption.status: RedemptionStatus.fulfilled.value,
-                Redemption.fulfilled_at: ledger.now(),
+                Redemption.fulfilled_at: clock.now(),
                 Redemption.fulfilled_by: user_id,
             }
         )
@@ -177,7 +177,7 @@ async def _cancel(redemption: Redemption) -> Redemption:
         await ledger.hold_person(redemption.user)  # the same lock order as redeem: person, then reward
         flipped = (
             await Redemption.update(
-                {Redemption.status: RedemptionStatus.cancelled.value, Redemption.cancelled_at: ledger.now()}
+                {Redemption.status: RedemptionStatus.cancelled.value, Redemption.cancelled_at: clock.now()}
             )
             .where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value))
             .returning(Redemption.id)

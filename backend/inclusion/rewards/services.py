@@ -17,12 +17,13 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
 from backend.accounts.api import OrganisationKind, Permission, may, organisation, require
+from backend.core import clock
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
 from backend.core.media import MediaStore, media_url
-from backend.inclusion.points import ledger
+from backend.core.values import as_uuid
 from backend.inclusion.rewards.schemas import RewardCreate
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
 
@@ -113,7 +114,7 @@ async def create_reward(*, user_id: uuid.UUID, data: RewardCreate) -> Reward:
         active_until=data.active_until,
         withdrawn=False,
         created_by=user_id,
-        created_at=ledger.now(),
+        created_at=clock.now(),
     )
     await reward.save()
     return await reward_row(reward.id)
@@ -178,7 +179,7 @@ async def list_rewards(
             raise DomainError("not_authenticated", N_("Please log in first."), status=401)
         await require(user_id=user_id, permission=Permission.manage_rewards, organisation_id=community_id)
     else:
-        query = query.where(_available_at(ledger.now()))
+        query = query.where(_available_at(clock.now()))
     if community_id is not None:
         query = query.where(Reward.community == community_id)
     return await query.order_by(Reward.points_cost, Reward.created_at).limit(limit)
@@ -187,7 +188,7 @@ async def list_rewards(
 async def get_reward(*, reward_id: uuid.UUID, user_id: uuid.UUID | None) -> Reward:
     """A reward on offer; one that is not is visible only to the staff who manage it."""
     reward = await reward_row(reward_id)
-    if is_available(reward, ledger.now()):
+    if is_available(reward, clock.now()):
         return reward
     if user_id is not None and await may(
         user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward.community
@@ -210,7 +211,7 @@ async def redemptions_left(*, user_id: uuid.UUID | None, rewards: Iterable[Rewar
         )
         .group_by(Redemption.reward)
     )
-    held = {uuid.UUID(str(row["reward"])): row["held"] for row in rows}
+    held = {as_uuid(row["reward"]): row["held"] for row in rows}
     return {reward.id: max(reward.per_resident_limit - held.get(reward.id, 0), 0) for reward in rewards}
 
 

@@ -1,7 +1,7 @@
 """Redemptions: points and one item taken together or not at all; a pickup code; fulfil; refund.
 
-A redemption runs in one transaction that first holds the person (``ledger.hold_person``), so
-one resident's requests queue and the per-resident limit and the balance are checked against
+A redemption is core's idempotent operation (``perform_once``): one transaction that first holds
+the person (``ledger.hold_person``), so one resident's requests queue and the per-resident limit and the balance are checked against
 what the previous request committed. The item is taken by one conditional UPDATE on the reward
 row (``stock > 0``), which PostgreSQL serialises with its row lock and SQLite with BEGIN
 IMMEDIATE: however many residents race for the last item, one wins and stock never goes below
@@ -17,9 +17,10 @@ from typing import Any
 
 from backend.accounts.api import Permission, may
 from backend.core import clock, signals
-from backend.core.db import UNIQUE_VIOLATIONS, transaction
+from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
+from backend.core.idempotency import key_reused, perform_once
 from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointReason
 from backend.inclusion.rewards.services import HELD, is_available, reward_not_found
@@ -41,41 +42,34 @@ def _not_found() -> NotFound:
 
 
 async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> tuple[Redemption, bool]:
-    """Spend points on one item of a reward; (redemption, created). A retried key answers as before."""
-    if idempotency_key and (earlier := await _by_idempotency_key(user_id, reward_id, idempotency_key)):
-        return earlier, False
-    for _attempt in range(CODE_ATTEMPTS):
-        try:
-            async with signals.atomic():
-                await ledger.hold_person(user_id)
-                if idempotency_key and (earlier := await _by_idempotency_key(user_id, reward_id, idempotency_key)):
-                    return earlier, False  # a concurrent retry of this request committed first
-                redemption = await _reserve(user_id, reward_id, idempotency_key)
-                await signals.emit(
-                    RedemptionReserved(
-                        redemption_id=redemption.id,
-                        reward_id=reward_id,
-                        user_id=user_id,
-                        pickup_code=redemption.pickup_code,
-                    )
-                )
-            return redemption, True
-        except UNIQUE_VIOLATIONS:
-            if idempotency_key and (earlier := await _by_idempotency_key(user_id, reward_id, idempotency_key)):
-                return earlier, False
-            # Otherwise the new pickup code was taken (about one in 10^11): all rolled back; again.
-    raise RuntimeError("no free pickup code after several attempts")
+    """Spend points on one item of a reward; (redemption, created). A retried key answers as before.
+    A new pickup code that was already taken (about one in 10^11) rolls everything back: again."""
 
-
-async def _by_idempotency_key(user_id: uuid.UUID, reward_id: uuid.UUID, key: str) -> Redemption | None:
-    earlier = (
-        await Redemption.objects().where((Redemption.user == user_id) & (Redemption.idempotency_key == key)).first()
-    )
-    if earlier is not None and earlier.reward != reward_id:
-        raise DomainError(
-            "idempotency_key_reused", N_("This Idempotency-Key was already used for another request."), status=422
+    async def earlier(key: str) -> Redemption | None:
+        found = (
+            await Redemption.objects().where((Redemption.user == user_id) & (Redemption.idempotency_key == key)).first()
         )
-    return earlier
+        if found is not None and found.reward != reward_id:
+            raise key_reused()
+        return found
+
+    async def perform() -> Redemption:
+        redemption = await _reserve(user_id, reward_id, idempotency_key)
+        await signals.emit(
+            RedemptionReserved(
+                redemption_id=redemption.id, reward_id=reward_id, user_id=user_id, pickup_code=redemption.pickup_code
+            )
+        )
+        return redemption
+
+    return await perform_once(
+        key=idempotency_key,
+        earlier=earlier,
+        hold=lambda: ledger.hold_person(user_id),
+        perform=perform,
+        refused=lambda: RuntimeError("no free pickup code after several attempts"),
+        attempts=CODE_ATTEMPTS,
+    )
 
 
 async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> Redemption:

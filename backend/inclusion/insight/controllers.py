@@ -4,13 +4,14 @@ opt-in leaderboards."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.params import Parameter
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.geo import parse_point
 from backend.core.i18n import _, pick
 from backend.core.openapi import problems
@@ -31,11 +32,6 @@ Month = Annotated[
     str | None, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; this month by default", examples=[])
 ]
 MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
-
-
-def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
-    user = request.scope.get("user")
-    return user.id if user is not None else None
 
 
 def _row_read(row: statistics.CommunityMonth) -> ParticipationRow:
@@ -87,7 +83,7 @@ class InsightController(Controller):
     )
     async def participation(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         community_id: Annotated[uuid.UUID, Parameter(description="a community, street, district or the city")],
         month_from: Annotated[
             str | None,
@@ -104,7 +100,7 @@ class InsightController(Controller):
         ] = "json",
     ) -> Response[ParticipationRead]:
         report = await statistics.participation_report(
-            user_id=principal_of(request).id, organisation_id=community_id, month_from=month_from, month_to=month_to
+            user_id=caller.id, organisation_id=community_id, month_from=month_from, month_to=month_to
         )
         if format == "csv":
             disposition = f'attachment; filename="participation-{community_id}.csv"'
@@ -121,14 +117,14 @@ class InsightController(Controller):
     )
     async def recommend(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         near: Annotated[
             str | None, Parameter(description="lat,lng (GCJ-02); else the profile's home", examples=[])
         ] = None,
         limit: Annotated[int, Parameter(ge=1, le=recommendations.MAX_LIMIT)] = 10,
     ) -> RecommendationList:
         found, personalised = await recommendations.recommend_events(
-            user_id=principal_of(request).id, near=parse_point(near), limit=limit
+            user_id=caller.id, near=parse_point(near), limit=limit
         )
         return RecommendationList(items=[_recommendation_read(r) for r in found], personalised=personalised)
 
@@ -145,14 +141,14 @@ class LeaderboardController(Controller):
     )
     async def board(
         self,
-        request: Request[Any, Any, Any],
+        visitor: Principal | None,
         kind: LeaderboardKind,
         community_id: uuid.UUID,
         month: Month = None,
         limit: Annotated[int, Parameter(ge=1, le=leaderboards.MAX_LIMIT)] = 20,
     ) -> LeaderboardRead:
         return await leaderboards.leaderboard(
-            kind=kind, community_id=community_id, month=month, limit=limit, user_id=_user_id(request)
+            kind=kind, community_id=community_id, month=month, limit=limit, user_id=visitor.id if visitor else None
         )
 
 

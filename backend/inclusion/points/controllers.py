@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, put
+from litestar import Controller, get, put
 from litestar.params import JSONBody, Parameter
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.openapi import problems
 from backend.inclusion.points import queries, rules
 from backend.inclusion.points.schemas import PointRuleRead, PointRulesReplace, PointsRead
@@ -31,11 +32,11 @@ class MyPointsController(Controller):
     )
     async def my_points(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         limit: Annotated[int, Parameter(ge=1, le=queries.MAX_PAGE)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
     ) -> PointsRead:
-        return await queries.my_points(user_id=principal_of(request).id, limit=limit, offset=offset)
+        return await queries.my_points(user_id=caller.id, limit=limit, offset=offset)
 
 
 class PointRuleController(Controller):
@@ -58,11 +59,9 @@ class PointRuleController(Controller):
         responses=problems(401, 403, 404, 422),
     )
     async def replace_rules(
-        self, request: Request[Any, Any, Any], community_id: uuid.UUID, data: JSONBody[PointRulesReplace]
+        self, caller: Principal, community_id: uuid.UUID, data: JSONBody[PointRulesReplace]
     ) -> list[PointRuleRead]:
-        replaced = await rules.replace_rules(
-            user_id=principal_of(request).id, community_id=community_id, rules=data.rules
-        )
+        replaced = await rules.replace_rules(user_id=caller.id, community_id=community_id, rules=data.rules)
         return rules.rules_read(replaced)
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.openapi import problems
 from backend.inclusion.profiles import services as profiles
 from backend.inclusion.profiles.schemas import DependantCreate, DependantRead, ResidentProfileRead, ResidentProfileWrite
@@ -31,8 +31,8 @@ class ResidentController(Controller):
         summary="The caller's resident profile",
         responses=problems(401, 404),
     )
-    async def get_profile(self, request: Request[Any, Any, Any]) -> ResidentProfileRead:
-        return await profiles.profile_read(await profiles.get_profile(user_id=principal_of(request).id))
+    async def get_profile(self, caller: Principal) -> ResidentProfileRead:
+        return await profiles.profile_read(await profiles.get_profile(user_id=caller.id))
 
     @put(
         "/resident-profile",
@@ -44,9 +44,9 @@ class ResidentController(Controller):
         },
     )
     async def save_profile(
-        self, request: Request[Any, Any, Any], data: JSONBody[ResidentProfileWrite]
+        self, caller: Principal, data: JSONBody[ResidentProfileWrite]
     ) -> Response[ResidentProfileRead]:
-        profile, created = await profiles.save_profile(user_id=principal_of(request).id, data=data)
+        profile, created = await profiles.save_profile(user_id=caller.id, data=data)
         return Response(await profiles.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @delete(
@@ -56,8 +56,8 @@ class ResidentController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         responses=problems(401, 404),
     )
-    async def delete_profile(self, request: Request[Any, Any, Any]) -> None:
-        await profiles.delete_profile(user_id=principal_of(request).id)
+    async def delete_profile(self, caller: Principal) -> None:
+        await profiles.delete_profile(user_id=caller.id)
 
     @post(
         "/dependants",
@@ -66,8 +66,8 @@ class ResidentController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 422),
     )
-    async def add_dependant(self, request: Request[Any, Any, Any], data: JSONBody[DependantCreate]) -> DependantRead:
-        return profiles.dependant_read(await profiles.add_dependant(user_id=principal_of(request).id, data=data))
+    async def add_dependant(self, caller: Principal, data: JSONBody[DependantCreate]) -> DependantRead:
+        return profiles.dependant_read(await profiles.add_dependant(user_id=caller.id, data=data))
 
     @get(
         "/dependants",
@@ -75,8 +75,8 @@ class ResidentController(Controller):
         summary="The children linked to the caller's account",
         responses=problems(401),
     )
-    async def list_dependants(self, request: Request[Any, Any, Any]) -> list[DependantRead]:
-        return [profiles.dependant_read(d) for d in await profiles.list_dependants(user_id=principal_of(request).id)]
+    async def list_dependants(self, caller: Principal) -> list[DependantRead]:
+        return [profiles.dependant_read(d) for d in await profiles.list_dependants(user_id=caller.id)]
 
     @delete(
         "/dependants/{dependant_id:uuid}",
@@ -85,8 +85,8 @@ class ResidentController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         responses=problems(401, 404),
     )
-    async def remove_dependant(self, request: Request[Any, Any, Any], dependant_id: uuid.UUID) -> None:
-        await profiles.remove_dependant(user_id=principal_of(request).id, dependant_id=dependant_id)
+    async def remove_dependant(self, caller: Principal, dependant_id: uuid.UUID) -> None:
+        await profiles.remove_dependant(user_id=caller.id, dependant_id=dependant_id)
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [ResidentController]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -14,7 +14,8 @@ from litestar.params import Body, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login, requires_staff
+from backend.core.auth import requires_login, requires_staff
+from backend.core.context import Principal
 from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.core.openapi import problems
@@ -36,11 +37,6 @@ PickupCode = Annotated[str, Parameter(min_length=1, max_length=16, description="
 
 class RewardImageUpload(msgspec.Struct):
     file: UploadFile
-
-
-def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
-    user = request.scope.get("user")
-    return user.id if user is not None else None
 
 
 async def _read(upload: UploadFile, limit: int) -> bytes:
@@ -67,14 +63,14 @@ class RewardController(Controller):
     )
     async def list_rewards(
         self,
-        request: Request[Any, Any, Any],
+        visitor: Principal | None,
         community_id: uuid.UUID | None = None,
         include_inactive: Annotated[
             bool, Parameter(description="staff who manage the community: withdrawn and out-of-date too")
         ] = False,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
     ) -> list[RewardRead]:
-        user_id = _user_id(request)
+        user_id = visitor.id if visitor else None
         found = await rewards.list_rewards(
             community_id=community_id, include_inactive=include_inactive, user_id=user_id, limit=limit
         )
@@ -86,8 +82,8 @@ class RewardController(Controller):
         summary="One reward, in the caller's language",
         responses=problems(404),
     )
-    async def get_reward(self, request: Request[Any, Any, Any], reward_id: uuid.UUID) -> RewardRead:
-        user_id = _user_id(request)
+    async def get_reward(self, visitor: Principal | None, reward_id: uuid.UUID) -> RewardRead:
+        user_id = visitor.id if visitor else None
         reward = await rewards.get_reward(reward_id=reward_id, user_id=user_id)
         left = await rewards.redemptions_left(user_id=user_id, rewards=[reward])
         return reward_presenters.reward_read(reward, left[reward.id])
@@ -100,8 +96,8 @@ class RewardController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 422),
     )
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[RewardCreate]) -> RewardRead:
-        return reward_presenters.reward_read(await rewards.create_reward(user_id=principal_of(request).id, data=data))
+    async def create(self, caller: Principal, data: JSONBody[RewardCreate]) -> RewardRead:
+        return reward_presenters.reward_read(await rewards.create_reward(user_id=caller.id, data=data))
 
     @patch(
         "/{reward_id:uuid}",
@@ -111,11 +107,9 @@ class RewardController(Controller):
         security=[{"bearer": []}],
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def update(
-        self, request: Request[Any, Any, Any], reward_id: uuid.UUID, data: JSONBody[RewardUpdate]
-    ) -> RewardRead:
+    async def update(self, caller: Principal, reward_id: uuid.UUID, data: JSONBody[RewardUpdate]) -> RewardRead:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        reward = await rewards.update_reward(user_id=principal_of(request).id, reward_id=reward_id, changes=changes)
+        reward = await rewards.update_reward(user_id=caller.id, reward_id=reward_id, changes=changes)
         return reward_presenters.reward_read(reward)
 
     @post(
@@ -129,7 +123,7 @@ class RewardController(Controller):
     )
     async def upload_image(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         reward_id: uuid.UUID,
         data: Annotated[RewardImageUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         settings: NamedDependency[Settings],
@@ -137,7 +131,7 @@ class RewardController(Controller):
         limits = ImageLimits(max_bytes=settings.max_image_bytes)
         image = await _read(data.file, limits.max_bytes)
         urls = await rewards.set_reward_image(
-            user_id=principal_of(request).id,
+            user_id=caller.id,
             reward_id=reward_id,
             data=image,
             store=MediaStore(settings.media_root),
@@ -156,14 +150,14 @@ class RewardController(Controller):
     )
     async def redeem(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         reward_id: uuid.UUID,
         idempotency_key: Annotated[
             str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
         ] = None,
     ) -> RedemptionRead:
         redemption, _created = await reward_redemptions.redeem(
-            user_id=principal_of(request).id, reward_id=reward_id, idempotency_key=idempotency_key
+            user_id=caller.id, reward_id=reward_id, idempotency_key=idempotency_key
         )
         return await _redemption_read(redemption)
 
@@ -180,8 +174,8 @@ class RedemptionController(Controller):
         summary="The caller's redemptions, newest first",
         responses=problems(401),
     )
-    async def mine(self, request: Request[Any, Any, Any]) -> list[RedemptionRead]:
-        found = await reward_redemptions.my_redemptions(user_id=principal_of(request).id)
+    async def mine(self, caller: Principal) -> list[RedemptionRead]:
+        found = await reward_redemptions.my_redemptions(user_id=caller.id)
         return reward_presenters.redemptions_read(found, await rewards.rewards_by_id(r.reward for r in found))
 
     @delete(
@@ -191,10 +185,8 @@ class RedemptionController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409),
     )
-    async def cancel(self, request: Request[Any, Any, Any], redemption_id: uuid.UUID) -> RedemptionRead:
-        redemption = await reward_redemptions.cancel_redemption(
-            user_id=principal_of(request).id, redemption_id=redemption_id
-        )
+    async def cancel(self, caller: Principal, redemption_id: uuid.UUID) -> RedemptionRead:
+        redemption = await reward_redemptions.cancel_redemption(user_id=caller.id, redemption_id=redemption_id)
         return await _redemption_read(redemption)
 
     @post(
@@ -205,8 +197,8 @@ class RedemptionController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409),
     )
-    async def fulfil(self, request: Request[Any, Any, Any], code: PickupCode) -> RedemptionRead:
-        redemption = await reward_redemptions.fulfil_redemption(user_id=principal_of(request).id, code=code)
+    async def fulfil(self, caller: Principal, code: PickupCode) -> RedemptionRead:
+        redemption = await reward_redemptions.fulfil_redemption(user_id=caller.id, code=code)
         return await _redemption_read(redemption)
 
     @post(
@@ -217,8 +209,8 @@ class RedemptionController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409),
     )
-    async def staff_cancel(self, request: Request[Any, Any, Any], code: PickupCode) -> RedemptionRead:
-        redemption = await reward_redemptions.cancel_by_code(user_id=principal_of(request).id, code=code)
+    async def staff_cancel(self, caller: Principal, code: PickupCode) -> RedemptionRead:
+        redemption = await reward_redemptions.cancel_by_code(user_id=caller.id, code=code)
         return await _redemption_read(redemption)
 
 

@@ -16,7 +16,7 @@ from PIL import ExifTags, Image
 from backend.accounts.tables import Role, User
 from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointEntry, PointReason
-from backend.inclusion.rewards import redemptions
+from backend.inclusion.rewards import queries, redemptions
 from backend.inclusion.rewards.redemptions import CODE_ALPHABET, CODE_LENGTH
 from backend.inclusion.rewards.tables import Redemption, Reward
 from tests import factories
@@ -500,12 +500,12 @@ async def test_an_export_lists_redemptions_and_closing_an_account_releases_reser
     kept = (await redeem(client, reward["id"], resident)).json()
     await client.post(f"/api/v1/redemptions/{kept['pickup_code']}/fulfil", headers=place["auth"])
     held = (await redeem(client, reward["id"], resident)).json()
-    exported = await redemptions.export_redemptions(resident.id)
+    exported = await queries.export_redemptions(resident.id)
     assert [(r["id"], r["status"], r["reward_name"]["en"]) for r in exported] == [
         (kept["id"], "fulfilled", "Reusable shopping bag"),
         (held["id"], "reserved", "Reusable shopping bag"),
     ]
     json.dumps(exported)  # plain JSON
-    assert await redemptions.export_redemptions((await factories.resident()).id) == []
+    assert await queries.export_redemptions((await factories.resident()).id) == []
     assert await redemptions.release_redemptions(resident.id) == 1
     assert (await balance(resident), await stock_of(reward["id"])) == (200, 1)

@@ -13,60 +13,19 @@ from litestar.types import ControllerRouterHandler
 from backend.core.auth import requires_login
 from backend.core.context import Principal
 from backend.core.geo import parse_point
-from backend.core.i18n import _, pick
 from backend.core.openapi import problems
-from backend.events.api import event_list_item
-from backend.inclusion.insight import leaderboards, recommendations, statistics
+from backend.inclusion.insight import leaderboards, presenters, recommendations, statistics
 from backend.inclusion.insight.schemas import (
-    GroupShares,
     LeaderboardKind,
     LeaderboardRead,
     ParticipationRead,
-    ParticipationRow,
-    ReasonRead,
     RecommendationList,
-    RecommendationRead,
 )
 
 Month = Annotated[
     str | None, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; this month by default", examples=[])
 ]
 MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
-
-
-def _row_read(row: statistics.CommunityMonth) -> ParticipationRow:
-    return ParticipationRow(
-        community_id=row.community_id,
-        community_name=pick(row.community_name)[0],
-        month=statistics.month_text(row.month),
-        participants=row.participants,
-        attendances=row.attendances,
-        people=row.people,
-        repeat_participants=row.repeat_participants,
-        youth_share=row.youth_share,
-        groups=GroupShares(**row.groups),
-        new_residents_days_to_first=row.new_residents_days_to_first,
-        suppressed=row.suppressed,
-    )
-
-
-def _participation_read(report: statistics.ParticipationReport) -> ParticipationRead:
-    return ParticipationRead(
-        scope_id=report.scope_id,
-        scope_name=pick(report.scope_name)[0],
-        scope_kind=report.scope_kind,  # type: ignore[arg-type]
-        months=[statistics.month_text(m) for m in report.months],
-        min_cell_size=statistics.MIN_CELL,
-        rows=[_row_read(row) for row in report.rows],
-    )
-
-
-def _recommendation_read(found: recommendations.Recommendation) -> RecommendationRead:
-    return RecommendationRead(
-        event=event_list_item(found.row, found.distance_m),
-        score=found.score,
-        reasons=[ReasonRead(code=code, text=_(recommendations.REASON_TEXTS[code])) for code in found.reasons],  # type: ignore[arg-type]
-    )
 
 
 class InsightController(Controller):
@@ -105,9 +64,9 @@ class InsightController(Controller):
         if format == "csv":
             disposition = f'attachment; filename="participation-{community_id}.csv"'
             return Response(
-                statistics.report_csv(report), media_type="text/csv", headers={"Content-Disposition": disposition}
+                presenters.report_csv(report), media_type="text/csv", headers={"Content-Disposition": disposition}
             )
-        return Response(_participation_read(report))
+        return Response(presenters.participation_read(report))
 
     @get(
         "/recommendations",
@@ -126,7 +85,7 @@ class InsightController(Controller):
         found, personalised = await recommendations.recommend_events(
             user_id=caller.id, near=parse_point(near), limit=limit
         )
-        return RecommendationList(items=[_recommendation_read(r) for r in found], personalised=personalised)
+        return presenters.recommendations_read(found, personalised)
 
 
 class LeaderboardController(Controller):
@@ -147,9 +106,10 @@ class LeaderboardController(Controller):
         month: Month = None,
         limit: Annotated[int, Parameter(ge=1, le=leaderboards.MAX_LIMIT)] = 20,
     ) -> LeaderboardRead:
-        return await leaderboards.leaderboard(
+        board = await leaderboards.leaderboard(
             kind=kind, community_id=community_id, month=month, limit=limit, user_id=visitor.id if visitor else None
         )
+        return presenters.leaderboard_read(board)
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [InsightController, LeaderboardController]

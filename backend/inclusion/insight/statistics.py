@@ -22,8 +22,7 @@ from typing import Any
 from backend.accounts.api import OrganisationKind, OrganisationRef, Permission, may, organisation, organisations_under
 from backend.core import clock
 from backend.core.errors import DomainError, Forbidden
-from backend.core.i18n import CITY_TZ, N_, _, pick
-from backend.core.sheets import excel_csv
+from backend.core.i18n import CITY_TZ, N_, pick
 from backend.core.values import as_uuid
 from backend.inclusion.profiles.tables import ResidentGroup, ResidentProfile
 
@@ -44,15 +43,6 @@ SCOPE_KINDS = frozenset(
     {OrganisationKind.city, OrganisationKind.district, OrganisationKind.street, OrganisationKind.community}
 )
 
-GROUP_NAMES: dict[str, str] = {
-    ResidentGroup.long_term_local.value: N_("Long-term locals"),
-    ResidentGroup.new_resident.value: N_("New residents"),
-    ResidentGroup.relocated_villager.value: N_("Relocated villagers"),
-    ResidentGroup.migrant_worker.value: N_("Migrant workers"),
-    ResidentGroup.foreign_resident.value: N_("Foreign residents"),
-    UNDECLARED: N_("Not declared"),
-}
-SUPPRESSED_CELL = "<5"
 
 Month = tuple[int, int]
 
@@ -328,44 +318,3 @@ async def participation_report(
     return ParticipationReport(
         scope_id=scope.id, scope_name=scope.name, scope_kind=scope.kind, months=months, rows=rows
     )
-
-
-# --- CSV ---------------------------------------------------------------------------------------------------
-
-
-def _cell(value: int | float | None, share: bool = False) -> str:
-    if value is None:
-        return SUPPRESSED_CELL
-    if share:
-        return f"{value * 100:.1f}%"
-    return str(value) if isinstance(value, int) else f"{value:.1f}"
-
-
-def report_csv(report: ParticipationReport) -> bytes:
-    """Headers in the caller's language; a suppressed cell reads "<5"."""
-    header = [
-        _("Community"),
-        _("Month"),
-        _("Participants"),
-        _("Attendances"),
-        _("People"),
-        _("Repeat participants"),
-        _("Share aged 14–35"),
-        *(_("Share of {group}").format(group=_(GROUP_NAMES[g])) for g in GROUPS),
-        _("Median days from arrival to first event"),
-    ]
-    rows = [
-        [
-            pick(row.community_name)[0],
-            month_text(row.month),
-            _cell(row.participants),
-            _cell(row.attendances),
-            _cell(row.people),
-            _cell(row.repeat_participants),
-            _cell(row.youth_share, share=True),
-            *(_cell(row.groups[g], share=True) for g in GROUPS),
-            _cell(row.new_residents_days_to_first),
-        ]
-        for row in report.rows
-    ]
-    return excel_csv(header, rows)

@@ -30,7 +30,8 @@ from backend.events.api import Attendance, AttendanceRecorded, attendance, atten
 from backend.inclusion.points import ledger
 from backend.inclusion.points.rules import Rule, rules_for
 from backend.inclusion.points.tables import PointEntry, PointReason, PointRuleKind
-from backend.inclusion.profiles.services import age_band, profile_of
+from backend.inclusion.profiles.queries import profile_of
+from backend.inclusion.profiles.services import age_band
 from backend.volunteers.api import HoursVerified, correction_family, hours_of
 
 ARRIVAL_WINDOW_DAYS = 90

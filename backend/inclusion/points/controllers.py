@@ -12,7 +12,7 @@ from litestar.types import ControllerRouterHandler
 from backend.core.auth import requires_login
 from backend.core.context import Principal
 from backend.core.openapi import problems
-from backend.inclusion.points import queries, rules
+from backend.inclusion.points import presenters, queries, rules
 from backend.inclusion.points.schemas import PointRuleRead, PointRulesReplace, PointsRead
 
 BEARER = [{"bearer": []}]
@@ -36,7 +36,7 @@ class MyPointsController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=queries.MAX_PAGE)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
     ) -> PointsRead:
-        return await queries.my_points(user_id=caller.id, limit=limit, offset=offset)
+        return presenters.points_read(await queries.my_points(user_id=caller.id, limit=limit, offset=offset))
 
 
 class PointRuleController(Controller):
@@ -49,7 +49,7 @@ class PointRuleController(Controller):
         responses=problems(404),
     )
     async def get_rules(self, community_id: uuid.UUID) -> list[PointRuleRead]:
-        return rules.rules_read(await rules.community_rules(community_id=community_id))
+        return presenters.rules_read(await rules.community_rules(community_id=community_id))
 
     @put(
         operation_id="replace_point_rules",
@@ -62,7 +62,7 @@ class PointRuleController(Controller):
         self, caller: Principal, community_id: uuid.UUID, data: JSONBody[PointRulesReplace]
     ) -> list[PointRuleRead]:
         replaced = await rules.replace_rules(user_id=caller.id, community_id=community_id, rules=data.rules)
-        return rules.rules_read(replaced)
+        return presenters.rules_read(replaced)
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [MyPointsController, PointRuleController]

@@ -16,8 +16,8 @@ from backend.accounts.api import OrganisationKind, Permission, lock_organisation
 from backend.core import clock
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
-from backend.core.i18n import N_, _
-from backend.inclusion.points.schemas import PointRuleRead, PointRuleWrite
+from backend.core.i18n import N_
+from backend.inclusion.points.schemas import PointRuleWrite
 from backend.inclusion.points.tables import PointRule, PointRuleKind
 
 
@@ -43,15 +43,6 @@ DEFAULT_RULES: Mapping[PointRuleKind, Rule] = {
     PointRuleKind.volunteer_hour: Rule(PointRuleKind.volunteer_hour, 5, daily_cap=40),
     PointRuleKind.youth_bonus: Rule(PointRuleKind.youth_bonus, 5, daily_cap=15),
     PointRuleKind.brought_neighbour: Rule(PointRuleKind.brought_neighbour, 10, daily_cap=30, per_activity_cap=30),
-}
-
-RULE_NAMES: Mapping[PointRuleKind, str] = {
-    PointRuleKind.attendance: N_("Attending an event"),
-    PointRuleKind.first_event: N_("Your first event ever"),
-    PointRuleKind.first_event_after_arrival: N_("Your first event within 90 days of moving here"),
-    PointRuleKind.volunteer_hour: N_("Each verified volunteer hour"),
-    PointRuleKind.youth_bonus: N_("Youth bonus (ages 14 to 35), per event"),
-    PointRuleKind.brought_neighbour: N_("Each neighbour who came through your share card"),
 }
 
 
@@ -120,18 +111,3 @@ async def replace_rules(
                 )
             )
     return await rules_for(level)
-
-
-def rules_read(rules: Mapping[PointRuleKind, Rule]) -> list[PointRuleRead]:
-    return [
-        PointRuleRead(
-            kind=kind.value,  # type: ignore[arg-type]
-            name=_(RULE_NAMES[kind]),
-            points=rule.points,
-            daily_cap=rule.daily_cap,
-            per_activity_cap=rule.per_activity_cap,
-            active=rule.active,
-            source=rule.source,  # type: ignore[arg-type]
-        )
-        for kind, rule in ((kind, rules[kind]) for kind in PointRuleKind)
-    ]

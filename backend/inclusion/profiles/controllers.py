@@ -13,7 +13,7 @@ from litestar.types import ControllerRouterHandler
 from backend.core.auth import requires_login
 from backend.core.context import Principal
 from backend.core.openapi import problems
-from backend.inclusion.profiles import services as profiles
+from backend.inclusion.profiles import presenters, queries, services
 from backend.inclusion.profiles.schemas import DependantCreate, DependantRead, ResidentProfileRead, ResidentProfileWrite
 
 BEARER = [{"bearer": []}]
@@ -32,7 +32,7 @@ class ResidentController(Controller):
         responses=problems(401, 404),
     )
     async def get_profile(self, caller: Principal) -> ResidentProfileRead:
-        return await profiles.profile_read(await profiles.get_profile(user_id=caller.id))
+        return presenters.profile_read(await services.get_profile(user_id=caller.id))
 
     @put(
         "/resident-profile",
@@ -46,8 +46,8 @@ class ResidentController(Controller):
     async def save_profile(
         self, caller: Principal, data: JSONBody[ResidentProfileWrite]
     ) -> Response[ResidentProfileRead]:
-        profile, created = await profiles.save_profile(user_id=caller.id, data=data)
-        return Response(await profiles.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        profile, created = await services.save_profile(user_id=caller.id, data=data)
+        return Response(presenters.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @delete(
         "/resident-profile",
@@ -57,7 +57,7 @@ class ResidentController(Controller):
         responses=problems(401, 404),
     )
     async def delete_profile(self, caller: Principal) -> None:
-        await profiles.delete_profile(user_id=caller.id)
+        await services.delete_profile(user_id=caller.id)
 
     @post(
         "/dependants",
@@ -67,7 +67,7 @@ class ResidentController(Controller):
         responses=problems(401, 422),
     )
     async def add_dependant(self, caller: Principal, data: JSONBody[DependantCreate]) -> DependantRead:
-        return profiles.dependant_read(await profiles.add_dependant(user_id=caller.id, data=data))
+        return presenters.dependant_read(await services.add_dependant(user_id=caller.id, data=data))
 
     @get(
         "/dependants",
@@ -76,7 +76,7 @@ class ResidentController(Controller):
         responses=problems(401),
     )
     async def list_dependants(self, caller: Principal) -> list[DependantRead]:
-        return [profiles.dependant_read(d) for d in await profiles.list_dependants(user_id=caller.id)]
+        return [presenters.dependant_read(d) for d in await queries.list_dependants(user_id=caller.id)]
 
     @delete(
         "/dependants/{dependant_id:uuid}",
@@ -86,7 +86,7 @@ class ResidentController(Controller):
         responses=problems(401, 404),
     )
     async def remove_dependant(self, caller: Principal, dependant_id: uuid.UUID) -> None:
-        await profiles.remove_dependant(user_id=caller.id, dependant_id=dependant_id)
+        await services.remove_dependant(user_id=caller.id, dependant_id=dependant_id)
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [ResidentController]

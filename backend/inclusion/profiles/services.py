@@ -8,6 +8,8 @@ and no login: they take part through a guardian's account, as dependants.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,15 +17,10 @@ from backend.accounts.api import OrganisationKind, lock_person, organisation, pe
 from backend.core import clock
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
-from backend.core.i18n import N_, pick
+from backend.core.i18n import N_
 from backend.core.values import as_uuid
-from backend.inclusion.profiles.schemas import (
-    DependantCreate,
-    DependantRead,
-    HomeLocation,
-    ResidentProfileRead,
-    ResidentProfileWrite,
-)
+from backend.inclusion.profiles.queries import profile_of
+from backend.inclusion.profiles.schemas import DependantCreate, ResidentProfileWrite
 from backend.inclusion.profiles.tables import Dependant, ResidentProfile
 
 CHILD_UNDER = 14  # PIPL: under 14 only through a guardian
@@ -48,9 +45,14 @@ def age_band(birth_year: int | None, today: date) -> str | None:
     return "senior"
 
 
-async def profile_of(user_id: uuid.UUID) -> ResidentProfile | None:
-    """The person's profile, or None: for the other inclusion areas (points, statistics…)."""
-    return await ResidentProfile.objects().output(load_json=True).where(ResidentProfile.user == user_id).first()
+@dataclass(frozen=True)
+class Profile:
+    """A resident's profile with what its answer names besides: the home community's name
+    ({locale: name}) and the age band the account's birth year gives today."""
+
+    row: ResidentProfile
+    community_name: Mapping[str, str] | None
+    age_band: str | None
 
 
 async def birth_year_of(user_id: uuid.UUID) -> int | None:
@@ -61,11 +63,25 @@ async def birth_year_of(user_id: uuid.UUID) -> int | None:
 # --- the profile -------------------------------------------------------------------------------------
 
 
-async def get_profile(*, user_id: uuid.UUID) -> ResidentProfile:
+async def _own_profile(user_id: uuid.UUID) -> ResidentProfile:
     profile = await profile_of(user_id)
     if profile is None:
         raise NotFound("resident_profile_not_found", N_("You have not filled in a resident profile yet."))
     return profile
+
+
+async def _described(profile: ResidentProfile) -> Profile:
+    community_name = None
+    if profile.community is not None:
+        community = await organisation(profile.community)
+        community_name = community.name if community else None
+    band = age_band(await birth_year_of(as_uuid(profile.user)), clock.city_today())
+    return Profile(row=profile, community_name=community_name, age_band=band)
+
+
+async def get_profile(*, user_id: uuid.UUID) -> Profile:
+    """The caller's own profile (404 before they fill one in)."""
+    return await _described(await _own_profile(user_id))
 
 
 def _arrival(month: str | None) -> date | None:
@@ -117,7 +133,7 @@ async def _values(user_id: uuid.UUID, data: ResidentProfileWrite) -> dict[Any, A
     }
 
 
-async def save_profile(*, user_id: uuid.UUID, data: ResidentProfileWrite) -> tuple[ResidentProfile, bool]:
+async def save_profile(*, user_id: uuid.UUID, data: ResidentProfileWrite) -> tuple[Profile, bool]:
     """Create or replace the caller's profile; consent is asked every time. (profile, created)."""
     values = await _values(user_id, data)
     engine = ResidentProfile._meta.db
@@ -141,33 +157,8 @@ async def save_profile(*, user_id: uuid.UUID, data: ResidentProfileWrite) -> tup
 
 async def delete_profile(*, user_id: uuid.UUID) -> None:
     """Consent withdrawn: the profile goes (points stay; they never depended on it)."""
-    await get_profile(user_id=user_id)
+    await _own_profile(user_id)
     await ResidentProfile.delete().where(ResidentProfile.user == user_id)
-
-
-async def profile_read(profile: ResidentProfile) -> ResidentProfileRead:
-    community_name = None
-    if profile.community is not None:
-        community = await organisation(profile.community)
-        community_name = pick(community.name)[0] if community else None
-    home = None
-    if profile.home_latitude is not None and profile.home_longitude is not None:
-        home = HomeLocation(latitude=profile.home_latitude, longitude=profile.home_longitude)
-    arrival = profile.arrival_month
-    return ResidentProfileRead(
-        community_id=as_uuid(profile.community) if profile.community is not None else None,
-        community_name=community_name,
-        resident_group=profile.resident_group,  # type: ignore[arg-type]
-        arrival_month=arrival.strftime("%Y-%m") if arrival else None,
-        languages=list(profile.languages or []),
-        interests=list(profile.interests or []),
-        prefers_evenings_weekends=profile.prefers_evenings_weekends,
-        home=home,
-        leaderboard_opt_in=profile.leaderboard_opt_in,
-        age_band=age_band(await birth_year_of(as_uuid(profile.user)), clock.city_today()),  # type: ignore[arg-type]
-        consented_at=profile.consented_at,
-        updated_at=profile.updated_at,
-    )
 
 
 # --- guardians and their children ------------------------------------------------------------------
@@ -214,10 +205,6 @@ async def add_dependant(*, user_id: uuid.UUID, data: DependantCreate) -> Dependa
     return dependant
 
 
-async def list_dependants(*, user_id: uuid.UUID) -> list[Dependant]:
-    return await Dependant.objects().where(Dependant.guardian == user_id).order_by(Dependant.created_at)
-
-
 async def remove_dependant(*, user_id: uuid.UUID, dependant_id: uuid.UUID) -> None:
     """Unlink one of the caller's children; someone else's child is not found (404)."""
     removed = (
@@ -227,12 +214,3 @@ async def remove_dependant(*, user_id: uuid.UUID, dependant_id: uuid.UUID) -> No
     )
     if not removed:
         raise NotFound("dependant_not_found", N_("This child is not linked to your account."))
-
-
-def dependant_read(dependant: Dependant) -> DependantRead:
-    return DependantRead(
-        id=as_uuid(dependant.id),
-        display_name=dependant.display_name,
-        birth_year=dependant.birth_year,
-        created_at=dependant.created_at,
-    )

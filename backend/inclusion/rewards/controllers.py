@@ -19,9 +19,7 @@ from backend.core.context import Principal
 from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.core.openapi import problems
-from backend.inclusion.rewards import presenters as reward_presenters
-from backend.inclusion.rewards import redemptions as reward_redemptions
-from backend.inclusion.rewards import services as rewards
+from backend.inclusion.rewards import presenters, queries, redemptions, services
 from backend.inclusion.rewards.schemas import (
     RedemptionRead,
     RewardCreate,
@@ -48,8 +46,8 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
 
 
 async def _redemption_read(redemption: Redemption) -> RedemptionRead:
-    reward = (await rewards.rewards_by_id([redemption.reward])).get(redemption.reward)
-    return reward_presenters.redemption_read(redemption, reward)
+    reward = (await queries.rewards_by_id([redemption.reward])).get(redemption.reward)
+    return presenters.redemption_read(redemption, reward)
 
 
 class RewardController(Controller):
@@ -71,10 +69,10 @@ class RewardController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
     ) -> list[RewardRead]:
         user_id = visitor.id if visitor else None
-        found = await rewards.list_rewards(
+        found = await services.list_rewards(
             community_id=community_id, include_inactive=include_inactive, user_id=user_id, limit=limit
         )
-        return reward_presenters.rewards_read(found, await rewards.redemptions_left(user_id=user_id, rewards=found))
+        return presenters.rewards_read(found, await queries.redemptions_left(user_id=user_id, rewards=found))
 
     @get(
         "/{reward_id:uuid}",
@@ -84,9 +82,9 @@ class RewardController(Controller):
     )
     async def get_reward(self, visitor: Principal | None, reward_id: uuid.UUID) -> RewardRead:
         user_id = visitor.id if visitor else None
-        reward = await rewards.get_reward(reward_id=reward_id, user_id=user_id)
-        left = await rewards.redemptions_left(user_id=user_id, rewards=[reward])
-        return reward_presenters.reward_read(reward, left[reward.id])
+        reward = await services.get_reward(reward_id=reward_id, user_id=user_id)
+        left = await queries.redemptions_left(user_id=user_id, rewards=[reward])
+        return presenters.reward_read(reward, left[reward.id])
 
     @post(
         operation_id="create_reward",
@@ -97,7 +95,7 @@ class RewardController(Controller):
         responses=problems(401, 403, 422),
     )
     async def create(self, caller: Principal, data: JSONBody[RewardCreate]) -> RewardRead:
-        return reward_presenters.reward_read(await rewards.create_reward(user_id=caller.id, data=data))
+        return presenters.reward_read(await services.create_reward(user_id=caller.id, data=data))
 
     @patch(
         "/{reward_id:uuid}",
@@ -109,8 +107,8 @@ class RewardController(Controller):
     )
     async def update(self, caller: Principal, reward_id: uuid.UUID, data: JSONBody[RewardUpdate]) -> RewardRead:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        reward = await rewards.update_reward(user_id=caller.id, reward_id=reward_id, changes=changes)
-        return reward_presenters.reward_read(reward)
+        reward = await services.update_reward(user_id=caller.id, reward_id=reward_id, changes=changes)
+        return presenters.reward_read(reward)
 
     @post(
         "/{reward_id:uuid}/image",
@@ -130,14 +128,14 @@ class RewardController(Controller):
     ) -> RewardImageRead:
         limits = ImageLimits(max_bytes=settings.max_image_bytes)
         image = await _read(data.file, limits.max_bytes)
-        urls = await rewards.set_reward_image(
+        paths = await services.set_reward_image(
             user_id=caller.id,
             reward_id=reward_id,
             data=image,
             store=MediaStore(settings.media_root),
             limits=limits,
         )
-        return RewardImageRead(image_urls=urls)
+        return presenters.reward_image_read(paths)
 
     @post(
         "/{reward_id:uuid}/redemptions",
@@ -156,7 +154,7 @@ class RewardController(Controller):
             str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
         ] = None,
     ) -> RedemptionRead:
-        redemption, _created = await reward_redemptions.redeem(
+        redemption, _created = await redemptions.redeem(
             user_id=caller.id, reward_id=reward_id, idempotency_key=idempotency_key
         )
         return await _redemption_read(redemption)
@@ -175,8 +173,8 @@ class RedemptionController(Controller):
         responses=problems(401),
     )
     async def mine(self, caller: Principal) -> list[RedemptionRead]:
-        found = await reward_redemptions.my_redemptions(user_id=caller.id)
-        return reward_presenters.redemptions_read(found, await rewards.rewards_by_id(r.reward for r in found))
+        found = await queries.my_redemptions(user_id=caller.id)
+        return presenters.redemptions_read(found, await queries.rewards_by_id(r.reward for r in found))
 
     @delete(
         "/redemptions/{redemption_id:uuid}",
@@ -186,7 +184,7 @@ class RedemptionController(Controller):
         responses=problems(401, 404, 409),
     )
     async def cancel(self, caller: Principal, redemption_id: uuid.UUID) -> RedemptionRead:
-        redemption = await reward_redemptions.cancel_redemption(user_id=caller.id, redemption_id=redemption_id)
+        redemption = await redemptions.cancel_redemption(user_id=caller.id, redemption_id=redemption_id)
         return await _redemption_read(redemption)
 
     @post(
@@ -198,7 +196,7 @@ class RedemptionController(Controller):
         responses=problems(401, 403, 404, 409),
     )
     async def fulfil(self, caller: Principal, code: PickupCode) -> RedemptionRead:
-        redemption = await reward_redemptions.fulfil_redemption(user_id=caller.id, code=code)
+        redemption = await redemptions.fulfil_redemption(user_id=caller.id, code=code)
         return await _redemption_read(redemption)
 
     @post(
@@ -210,7 +208,7 @@ class RedemptionController(Controller):
         responses=problems(401, 403, 404, 409),
     )
     async def staff_cancel(self, caller: Principal, code: PickupCode) -> RedemptionRead:
-        redemption = await reward_redemptions.cancel_by_code(user_id=caller.id, code=code)
+        redemption = await redemptions.cancel_by_code(user_id=caller.id, code=code)
         return await _redemption_read(redemption)
 
 

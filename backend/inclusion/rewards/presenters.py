@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 
 from backend.core import clock
 from backend.core.i18n import pick
+from backend.core.media import media_url
 from backend.core.qr import data_url, qr_png
-from backend.inclusion.rewards.schemas import RedemptionRead, RewardBrief, RewardRead
-from backend.inclusion.rewards.services import image_urls, is_available
+from backend.inclusion.rewards.schemas import RedemptionRead, RewardBrief, RewardImageRead, RewardRead
+from backend.inclusion.rewards.services import is_available
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
+
+
+def image_urls(image: Mapping[str, str] | str | None) -> dict[str, str]:
+    """{rendition: URL} from the stored {rendition: media path} (a dict, or JSON text)."""
+    if isinstance(image, str):
+        image = json.loads(image or "{}")
+    return {name: media_url(path) for name, path in (image or {}).items()}
 
 
 def reward_read(reward: Reward, left: int | None = None) -> RewardRead:
@@ -61,3 +70,7 @@ def redemption_read(redemption: Redemption, reward: Reward | None) -> Redemption
 
 def redemptions_read(redemptions: list[Redemption], rewards: Mapping[uuid.UUID, Reward]) -> list[RedemptionRead]:
     return [redemption_read(r, rewards.get(r.reward)) for r in redemptions]
+
+
+def reward_image_read(paths: Mapping[str, str]) -> RewardImageRead:
+    return RewardImageRead(image_urls=image_urls(paths))

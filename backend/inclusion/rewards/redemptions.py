@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
-from typing import Any
 
 from backend.accounts.api import Permission, may
 from backend.core import clock, signals
@@ -23,7 +21,8 @@ from backend.core.i18n import N_
 from backend.core.idempotency import key_reused, perform_once
 from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointReason
-from backend.inclusion.rewards.services import HELD, is_available, reward_not_found
+from backend.inclusion.rewards.queries import HELD
+from backend.inclusion.rewards.services import is_available, reward_not_found
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
 from backend.inclusion.signals import RedemptionReserved
 
@@ -217,47 +216,6 @@ async def _redemption(redemption_id: uuid.UUID) -> Redemption:
     if redemption is None:
         raise _not_found()
     return redemption
-
-
-async def my_redemptions(*, user_id: uuid.UUID, limit: int = 100) -> list[Redemption]:
-    """The caller's redemptions, newest first."""
-    return (
-        await Redemption.objects()
-        .where(Redemption.user == user_id)
-        .order_by(Redemption.created_at, ascending=False)
-        .limit(limit)
-    )
-
-
-async def export_redemptions(user_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The person's redemptions as plain JSON, for their data export (PIPL)."""
-    found = (
-        await Redemption.select(
-            Redemption.id,
-            Redemption.reward,
-            Redemption.reward.name.as_alias("reward_name"),
-            Redemption.points,
-            Redemption.pickup_code,
-            Redemption.status,
-            Redemption.created_at,
-            Redemption.fulfilled_at,
-            Redemption.cancelled_at,
-        )
-        .where(Redemption.user == user_id)
-        .order_by(Redemption.created_at)
-        .output(load_json=True)
-    )
-    return [
-        {
-            key: str(value)
-            if isinstance(value, uuid.UUID)
-            else value.isoformat()
-            if isinstance(value, datetime)
-            else value
-            for key, value in row.items()
-        }
-        for row in found
-    ]
 
 
 async def release_redemptions(user_id: uuid.UUID) -> int:

@@ -2,19 +2,17 @@
 
 A reward is public while it is on offer: not withdrawn and within its dates. Only staff who
 manage rewards in its community see it otherwise, and only they change it. ``stock`` counts the
-items not yet reserved; redemptions (``reward_redemptions``) take and give back one at a time.
+items not yet reserved; redemptions (``redemptions``) take and give back one at a time.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
-from piccolo.query.functions.aggregate import Count
 
 from backend.accounts.api import OrganisationKind, Permission, may, organisation, require
 from backend.core import clock
@@ -22,14 +20,12 @@ from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
-from backend.core.media import MediaStore, media_url
-from backend.core.values import as_uuid
+from backend.core.media import MediaStore
 from backend.inclusion.rewards.schemas import RewardCreate
-from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
+from backend.inclusion.rewards.tables import Reward
 
 REWARD_FOLDER = "rewards"
 MAX_STOCK = 100_000
-HELD = [RedemptionStatus.reserved.value, RedemptionStatus.fulfilled.value]  # what counts against a limit
 _PLAIN_FIELDS = (
     "name",
     "description",
@@ -44,13 +40,6 @@ _PLAIN_FIELDS = (
 
 def reward_not_found() -> NotFound:
     return NotFound("reward_not_found", N_("This reward does not exist."))
-
-
-def image_urls(image: Mapping[str, str] | str | None) -> dict[str, str]:
-    """{rendition: URL} from the stored {rendition: media path} (a dict, or JSON text)."""
-    if isinstance(image, str):
-        image = json.loads(image or "{}")
-    return {name: media_url(path) for name, path in (image or {}).items()}
 
 
 def is_available(reward: Reward, moment: datetime) -> bool:
@@ -156,13 +145,14 @@ async def _move_stock(reward_id: uuid.UUID, change: int) -> None:
 async def set_reward_image(
     *, user_id: uuid.UUID, reward_id: uuid.UUID, data: bytes, store: MediaStore, limits: ImageLimits = ImageLimits()
 ) -> dict[str, str]:
-    """Replace a reward's picture, re-encoded without its metadata; a refused image keeps the old."""
+    """Replace a reward's picture, re-encoded without its metadata; a refused image keeps the old.
+    Returns the stored {rendition: media path}."""
     reward = await managed_reward(user_id=user_id, reward_id=reward_id)
     image = await process_image(data, limits=limits)
     paths = {r.key: f"{REWARD_FOLDER}/{r.filename}" for r in image.renditions}
     await store.write_many({paths[r.key]: r.data for r in image.renditions})
     await Reward.update({Reward.image: paths}).where(Reward.id == reward.id)
-    return image_urls(paths)
+    return paths
 
 
 async def list_rewards(
@@ -195,29 +185,3 @@ async def get_reward(*, reward_id: uuid.UUID, user_id: uuid.UUID | None) -> Rewa
     ):
         return reward
     raise reward_not_found()
-
-
-async def redemptions_left(*, user_id: uuid.UUID | None, rewards: Iterable[Reward]) -> dict[uuid.UUID, int | None]:
-    """For each reward, how many more the person may redeem (None for an anonymous caller)."""
-    rewards = list(rewards)
-    if user_id is None or not rewards:
-        return {reward.id: None for reward in rewards}
-    rows = (
-        await Redemption.select(Redemption.reward, Count(alias="held"))
-        .where(
-            (Redemption.user == user_id)
-            & Redemption.reward.is_in([reward.id for reward in rewards])
-            & Redemption.status.is_in(HELD)
-        )
-        .group_by(Redemption.reward)
-    )
-    held = {as_uuid(row["reward"]): row["held"] for row in rows}
-    return {reward.id: max(reward.per_resident_limit - held.get(reward.id, 0), 0) for reward in rewards}
-
-
-async def rewards_by_id(reward_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Reward]:
-    ids = list(set(reward_ids))
-    if not ids:
-        return {}
-    rows = await Reward.objects().output(load_json=True).where(Reward.id.is_in(ids))
-    return {reward.id: reward for reward in rows}

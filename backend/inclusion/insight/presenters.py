@@ -63,7 +63,7 @@ def participation_read(report: ParticipationReport) -> ParticipationRead:
     return ParticipationRead(
         scope_id=report.scope_id,
         scope_name=pick(report.scope_name)[0],
-        scope_kind=report.scope_kind,  # type: ignore[arg-type]
+        scope_kind=report.scope_kind,  # type: ignore[arg-type]  # one of SCOPE_KINDS: _scope refuses others
         months=[month_text(m) for m in report.months],
         min_cell_size=MIN_CELL,
         rows=[_row_read(row) for row in report.rows],
@@ -74,7 +74,10 @@ def recommendation_read(found: Recommendation) -> RecommendationRead:
     return RecommendationRead(
         event=event_list_item(found.row, found.distance_m),
         score=found.score,
-        reasons=[ReasonRead(code=code, text=_(REASON_TEXTS[code])) for code in found.reasons],  # type: ignore[arg-type]
+        reasons=[
+            ReasonRead(code=code, text=_(REASON_TEXTS[code]))  # type: ignore[arg-type]  # a key of REASON_TEXTS: a ReasonCode
+            for code in found.reasons
+        ],
     )
 
 

@@ -178,7 +178,8 @@ async def _counts(months: Sequence[Month], scope_path: str) -> list[dict[str, An
     GROUP BY p.community, p.month_index
     """
     # The year of month i is first_year + (first_month - 1 + i) // 12: ages as they were then.
-    return await ResidentProfile.raw(sql, *args, end, months[0][0], months[0][1] - 1)
+    rows: list[dict[str, Any]] = await ResidentProfile.raw(sql, *args, end, months[0][0], months[0][1] - 1)
+    return rows
 
 
 async def _newcomer_firsts(months: Sequence[Month], scope_path: str) -> list[dict[str, Any]]:
@@ -202,7 +203,8 @@ async def _newcomer_firsts(months: Sequence[Month], scope_path: str) -> list[dic
     JOIN inclusion_resident_profile rp ON rp."user" = a.person
     WHERE rp.resident_group IN ({groups}) AND rp.arrival_month IS NOT NULL
     """
-    return await ResidentProfile.raw(sql, *args)
+    rows: list[dict[str, Any]] = await ResidentProfile.raw(sql, *args)
+    return rows
 
 
 # --- raw values, as each database hands them back ----------------------------------------------------------

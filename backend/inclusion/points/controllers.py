@@ -15,7 +15,7 @@ from backend.core.openapi import problems
 from backend.inclusion.points import presenters, queries, rules
 from backend.inclusion.points.schemas import PointRuleRead, PointRulesReplace, PointsRead
 
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 class MyPointsController(Controller):

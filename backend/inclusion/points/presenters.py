@@ -87,13 +87,13 @@ def rules_read(rules: Mapping[PointRuleKind, Rule]) -> list[PointRuleRead]:
     """Every kind, in the order of PointRuleKind, as it applies."""
     return [
         PointRuleRead(
-            kind=kind.value,  # type: ignore[arg-type]
+            kind=kind.value,
             name=_(RULE_NAMES[kind]),
             points=rule.points,
             daily_cap=rule.daily_cap,
             per_activity_cap=rule.per_activity_cap,
             active=rule.active,
-            source=rule.source,  # type: ignore[arg-type]
+            source=rule.source,
         )
         for kind, rule in ((kind, rules[kind]) for kind in PointRuleKind)
     ]

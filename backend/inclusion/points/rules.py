@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from backend.accounts.api import OrganisationKind, Permission, lock_organisation, organisation, require
 from backend.core import clock
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
-from backend.inclusion.points.schemas import PointRuleWrite
+from backend.inclusion.points.schemas import PointRuleWrite, RuleSource
 from backend.inclusion.points.tables import PointRule, PointRuleKind
 
 
@@ -28,7 +30,7 @@ class Rule:
     daily_cap: int | None = None
     per_activity_cap: int | None = None
     active: bool = True
-    source: str = "default"
+    source: RuleSource = "default"
 
     @property
     def awards(self) -> int:
@@ -46,7 +48,7 @@ DEFAULT_RULES: Mapping[PointRuleKind, Rule] = {
 }
 
 
-def _rule(row: Mapping[str, Any], source: str) -> Rule:
+def _rule(row: Mapping[str, Any], source: RuleSource) -> Rule:
     return Rule(
         kind=PointRuleKind(row["kind"]),
         points=row["points"],
@@ -59,7 +61,7 @@ def _rule(row: Mapping[str, Any], source: str) -> Rule:
 
 async def rules_for(community_id: uuid.UUID | None) -> dict[PointRuleKind, Rule]:
     """Every kind's rule as it applies in this community (None: the city-wide rules)."""
-    level = PointRule.community.is_null()
+    level: Combinable = PointRule.community.is_null()
     if community_id is not None:
         level = level | (PointRule.community == community_id)
     rows = await PointRule.select().where(level)

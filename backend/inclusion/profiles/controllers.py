@@ -16,7 +16,7 @@ from backend.core.openapi import problems
 from backend.inclusion.profiles import presenters, queries, services
 from backend.inclusion.profiles.schemas import DependantCreate, DependantRead, ResidentProfileRead, ResidentProfileWrite
 
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 class ResidentController(Controller):

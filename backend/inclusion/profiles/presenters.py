@@ -18,14 +18,14 @@ def profile_read(profile: Profile) -> ResidentProfileRead:
     return ResidentProfileRead(
         community_id=as_uuid(row.community) if row.community is not None else None,
         community_name=pick(profile.community_name)[0] if profile.community_name is not None else None,
-        resident_group=row.resident_group,  # type: ignore[arg-type]
+        resident_group=row.resident_group,  # type: ignore[arg-type]  # a ResidentGroup: the column's choices
         arrival_month=arrival.strftime("%Y-%m") if arrival else None,
         languages=list(row.languages or []),
         interests=list(row.interests or []),
         prefers_evenings_weekends=row.prefers_evenings_weekends,
         home=home,
         leaderboard_opt_in=row.leaderboard_opt_in,
-        age_band=profile.age_band,  # type: ignore[arg-type]
+        age_band=profile.age_band,
         consented_at=row.consented_at,
         updated_at=row.updated_at,
     )

@@ -20,7 +20,7 @@ from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.values import as_uuid
 from backend.inclusion.profiles.queries import profile_of
-from backend.inclusion.profiles.schemas import DependantCreate, ResidentProfileWrite
+from backend.inclusion.profiles.schemas import AgeBand, DependantCreate, ResidentProfileWrite
 from backend.inclusion.profiles.tables import Dependant, ResidentProfile
 
 CHILD_UNDER = 14  # PIPL: under 14 only through a guardian
@@ -31,7 +31,7 @@ MAX_DEPENDANTS = 10
 HOME_DECIMALS = 3  # about 100 m: enough for "near you", not enough to find a door
 
 
-def age_band(birth_year: int | None, today: date) -> str | None:
+def age_band(birth_year: int | None, today: date) -> AgeBand | None:
     """child (<14), youth (14–35), adult (36–59), senior (60+), or None without a birth year."""
     if birth_year is None:
         return None
@@ -52,7 +52,7 @@ class Profile:
 
     row: ResidentProfile
     community_name: Mapping[str, str] | None
-    age_band: str | None
+    age_band: AgeBand | None
 
 
 async def birth_year_of(user_id: uuid.UUID) -> int | None:

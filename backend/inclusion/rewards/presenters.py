@@ -15,21 +15,28 @@ from backend.inclusion.rewards.services import is_available
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
 
 
+def _loaded(value: Mapping[str, str] | str | None) -> Mapping[str, str]:
+    """A JSON column's {key: text}: a dict as rows read with load_json=True hold it, or JSON text
+    (which is how Piccolo types a JSON column's value)."""
+    if isinstance(value, str):
+        loaded: Mapping[str, str] = json.loads(value or "{}")
+        return loaded
+    return value or {}
+
+
 def image_urls(image: Mapping[str, str] | str | None) -> dict[str, str]:
-    """{rendition: URL} from the stored {rendition: media path} (a dict, or JSON text)."""
-    if isinstance(image, str):
-        image = json.loads(image or "{}")
-    return {name: media_url(path) for name, path in (image or {}).items()}
+    """{rendition: URL} from the stored {rendition: media path}."""
+    return {name: media_url(path) for name, path in _loaded(image).items()}
 
 
 def reward_read(reward: Reward, left: int | None = None) -> RewardRead:
-    name, served = pick(reward.name)
+    name, served = pick(_loaded(reward.name))
     return RewardRead(
         id=reward.id,
         community_id=reward.community,
         name=name,
-        description=pick(reward.description, served)[0],
-        locale=served,  # type: ignore[arg-type]
+        description=pick(_loaded(reward.description), served)[0],
+        locale=served,  # type: ignore[arg-type]  # a key of the name: RewardName keys are LocaleCodes
         image_urls=image_urls(reward.image),
         points_cost=reward.points_cost,
         stock=reward.stock,
@@ -48,19 +55,19 @@ def rewards_read(rewards: list[Reward], left: Mapping[uuid.UUID, int | None]) ->
 
 
 def redemption_read(redemption: Redemption, reward: Reward | None) -> RedemptionRead:
-    name, served = pick(reward.name if reward else {})
+    name, served = pick(_loaded(reward.name) if reward else {})
     reserved = redemption.status == RedemptionStatus.reserved.value
     return RedemptionRead(
         id=redemption.id,
         reward=RewardBrief(
             id=redemption.reward,
             name=name,
-            locale=served,  # type: ignore[arg-type]
+            locale=served,  # type: ignore[arg-type]  # a key of the name: RewardName keys are LocaleCodes
             image_urls=image_urls(reward.image if reward else {}),
         ),
         points=redemption.points,
         pickup_code=redemption.pickup_code,
-        status=redemption.status,  # type: ignore[arg-type]
+        status=redemption.status,  # type: ignore[arg-type]  # a RedemptionStatus: the column's choices
         created_at=redemption.created_at,
         fulfilled_at=redemption.fulfilled_at,
         cancelled_at=redemption.cancelled_at,

@@ -206,7 +206,9 @@ async def _for_staff(user_id: uuid.UUID, code: str) -> Redemption:
     if redemption is None:
         raise _not_found()
     reward = await Reward.select(Reward.community).where(Reward.id == redemption.reward).first()
-    if not await may(user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward["community"]):
+    if reward is None or not await may(
+        user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward["community"]
+    ):
         raise _not_found()
     return redemption
 

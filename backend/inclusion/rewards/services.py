@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 
 from backend.accounts.api import OrganisationKind, Permission, may, organisation, require
@@ -117,7 +118,9 @@ async def update_reward(*, user_id: uuid.UUID, reward_id: uuid.UUID, changes: Ma
             "stock_change_conflict", N_("Send either the new stock or a change to it, not both."), status=422
         )
     _check_dates(changes.get("active_from", reward.active_from), changes.get("active_until", reward.active_until))
-    values = {Reward._meta.get_column_by_name(name): changes[name] for name in _PLAIN_FIELDS if name in changes}
+    values: dict[Column | str, Any] = {
+        Reward._meta.get_column_by_name(name): changes[name] for name in _PLAIN_FIELDS if name in changes
+    }
     async with transaction(Reward._meta.db):
         if values:
             await Reward.update(values).where(Reward.id == reward.id)

@@ -104,7 +104,7 @@ class Taste:
 
 @dataclass
 class Recommendation:
-    """An event row (with its venue's columns, as ``presenters.list_item`` takes it)."""
+    """An event row (with its venue's columns, as ``events.api.event_list_item`` takes it)."""
 
     row: dict[str, Any]
     distance_m: int | None

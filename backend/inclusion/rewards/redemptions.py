@@ -1,11 +1,12 @@
 """Redemptions: points and one item taken together or not at all; a pickup code; fulfil; refund.
 
 A redemption is core's idempotent operation (``perform_once``): one transaction that first holds
-the person (``ledger.hold_person``), so one resident's requests queue and the per-resident limit and the balance are checked against
-what the previous request committed. The item is taken by one conditional UPDATE on the reward
-row (``stock > 0``), which PostgreSQL serialises with its row lock and SQLite with BEGIN
-IMMEDIATE: however many residents race for the last item, one wins and stock never goes below
-zero. Cancelling flips the status with a conditional UPDATE too, so a refund happens once.
+the person (``ledger.hold_person``), so one resident's requests queue and the per-resident limit
+and the balance are checked against what the previous request committed. The item is taken by
+one conditional UPDATE on the reward row (``stock > 0``), which PostgreSQL serialises with its
+row lock and SQLite with BEGIN IMMEDIATE: however many residents race for the last item, one
+wins and stock never goes below zero. Cancelling flips the status with a conditional UPDATE too,
+so a refund happens once.
 """
 
 from __future__ import annotations

@@ -28,8 +28,9 @@ from redis.asyncio import Redis
 from backend.accounts.tables import Role, User
 from backend.core.errors import PROBLEM_TYPE_BASE
 from backend.core.i18n import translations
-from backend.inclusion import ledger
-from backend.inclusion.tables import PointReason, Redemption
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointReason
+from backend.inclusion.rewards.tables import Redemption
 from backend.notifications.tables import Notice
 from backend.settings import Settings
 from tests import factories

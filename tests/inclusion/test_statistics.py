@@ -16,8 +16,8 @@ import pytest
 from backend.accounts.tables import Organisation, OrganisationKind, Role, User
 from backend.core.i18n import CITY_TZ
 from backend.events.tables import Event, Registration
-from backend.inclusion.statistics import month_range
-from backend.inclusion.tables import ResidentProfile
+from backend.inclusion.insight.statistics import month_range
+from backend.inclusion.profiles.tables import ResidentProfile
 from tests import factories
 
 Client = httpx.AsyncClient

@@ -14,10 +14,12 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
+from backend.core import clock
 from backend.core.db import transaction
-from backend.inclusion import ledger
-from backend.inclusion.profiles import as_uuid
-from backend.inclusion.tables import PointEntry, PointReason
+from backend.core.i18n import CITY_TZ
+from backend.core.values import as_uuid
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointEntry, PointReason
 
 BATCH = 500
 _USES = [PointReason.redemption.value, PointReason.redemption_refund.value, PointReason.expiry.value]
@@ -55,7 +57,7 @@ async def _expire_person(user_id: uuid.UUID, now: datetime) -> int:
         points = await unexpired_due(user_id, now)
         if points <= 0:
             return 0
-        day = ledger.city_today(now)
+        day = now.astimezone(CITY_TZ).date()
         written = await ledger.append(
             user_id=user_id,
             points=-points,
@@ -68,7 +70,7 @@ async def _expire_person(user_id: uuid.UUID, now: datetime) -> int:
 
 async def expire_points(*, now: datetime | None = None) -> int:
     """Write today's expiry entry for everyone with expired, unused points; returns the points expired."""
-    moment = now or ledger.now()
+    moment = now or clock.now()
     due = await _totals(_expired(moment))
     people = list(due)
     expired = 0

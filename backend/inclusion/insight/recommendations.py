@@ -27,14 +27,16 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from backend.accounts.api import person
+from backend.core import clock
 from backend.core.geo import EARTH_RADIUS_M, distance_m
-from backend.core.i18n import CITY_TZ, N_
+from backend.core.i18n import N_
+from backend.core.values import as_uuid_or_none
 from backend.events.api import events_held_by, masks_of, open_upcoming
-from backend.inclusion.tables import ResidentGroup, ResidentProfile
+from backend.inclusion.profiles.tables import ResidentGroup, ResidentProfile
 
 HORIZON = timedelta(days=30)
 MAX_CANDIDATES = 200
@@ -102,7 +104,7 @@ class Taste:
 
 @dataclass
 class Recommendation:
-    """An event row (with its venue's columns, as ``presenters.list_item`` takes it)."""
+    """An event row (with its venue's columns, as ``events.api.event_list_item`` takes it)."""
 
     row: dict[str, Any]
     distance_m: int | None
@@ -116,14 +118,6 @@ class Recommendation:
         return [code for _w, code in reversed(ranked)][:MAX_REASONS]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    return None if value is None else value if type(value) is uuid.UUID else uuid.UUID(str(value))
-
-
 async def taste_of(user_id: uuid.UUID) -> Taste | None:
     """The profile as the ranking reads it; None when the resident has none."""
     profile = await ResidentProfile.select().output(load_json=True).where(ResidentProfile.user == user_id).first()
@@ -132,13 +126,13 @@ async def taste_of(user_id: uuid.UUID) -> Taste | None:
     user = await person(user_id)
     audiences = GROUP_AUDIENCES.get(profile["resident_group"] or "", ())
     birth_year = user.birth_year if user else None
-    if birth_year is not None and YOUTH_FROM <= _now().astimezone(CITY_TZ).year - birth_year <= YOUTH_UNTIL:
+    if birth_year is not None and YOUTH_FROM <= clock.city_today().year - birth_year <= YOUTH_UNTIL:
         audiences = (*audiences, "youth")
     home = None
     if profile["home_latitude"] is not None and profile["home_longitude"] is not None:
         home = (profile["home_latitude"], profile["home_longitude"])
     return Taste(
-        community_id=_uuid(profile["community"]),
+        community_id=as_uuid_or_none(profile["community"]),
         languages=frozenset(profile["languages"] or ()),
         interests=frozenset(profile["interests"] or ()),
         audiences=audiences,
@@ -156,7 +150,7 @@ def _bounding_box(lat: float, lng: float, radius_m: int) -> tuple[float, float, 
 
 async def _candidates(user_id: uuid.UUID, point: tuple[float, float] | None, limit: int) -> list[dict[str, Any]]:
     """Soonest first, within reach of the point; farther ones too when too few are within reach."""
-    now = _now()
+    now = clock.now()
     held = await events_held_by(user_id, starting_after=now)
 
     async def upcoming(box: tuple[float, float, float, float] | None = None) -> list[dict[str, Any]]:
@@ -184,7 +178,7 @@ def _score(row: dict[str, Any], taste: Taste, point: tuple[float, float] | None,
         weights["in_your_language"] = W_LANGUAGE
     elif taste.languages and languages and not taste.languages & languages:
         weights["language_barrier"] = W_NO_COMMON_LANGUAGE
-    if taste.community_id is not None and _uuid(row["community"]) == taste.community_id:
+    if taste.community_id is not None and as_uuid_or_none(row["community"]) == taste.community_id:
         weights["same_community"] = W_COMMUNITY
     if row["category"] in taste.interests:
         weights["matches_interests"] = W_INTEREST
@@ -214,7 +208,7 @@ async def recommend_events(
     """The caller's best upcoming events, best first, and whether a profile shaped the ranking."""
     taste = await taste_of(user_id)
     point = near or (taste.home if taste else None)
-    now = _now()
+    now = clock.now()
     rows = await _candidates(user_id, point, limit)
     ranked = [_score(row, taste or Taste(), point, now) for row in rows]
     ranked.sort(key=lambda r: (-r.score, r.row["starts_at"], str(r.row["id"])))

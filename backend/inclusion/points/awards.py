@@ -22,13 +22,16 @@ from typing import Any
 from piccolo.query.functions.aggregate import Sum
 
 from backend.accounts.api import person
+from backend.core import clock
 from backend.core.db import transaction
+from backend.core.i18n import CITY_TZ
 from backend.core.values import as_uuid
 from backend.events.api import Attendance, AttendanceRecorded, attendance, attended_earlier
-from backend.inclusion import ledger
-from backend.inclusion.points_rules import Rule, rules_for
-from backend.inclusion.profiles import age_band, profile_of
-from backend.inclusion.tables import PointEntry, PointReason, PointRuleKind
+from backend.inclusion.points import ledger
+from backend.inclusion.points.rules import Rule, rules_for
+from backend.inclusion.points.tables import PointEntry, PointReason, PointRuleKind
+from backend.inclusion.profiles.queries import profile_of
+from backend.inclusion.profiles.services import age_band
 from backend.volunteers.api import HoursVerified, correction_family, hours_of
 
 ARRIVAL_WINDOW_DAYS = 90
@@ -65,7 +68,7 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def _expiry(expire_months: int) -> datetime | None:
-    return add_months(ledger.now(), expire_months) if expire_months > 0 else None
+    return add_months(clock.now(), expire_months) if expire_months > 0 else None
 
 
 async def _sum(where: Any) -> int:
@@ -129,6 +132,11 @@ async def _earner(user_id: uuid.UUID, today: date) -> tuple[bool, str | None]:
 # --- attendance ------------------------------------------------------------------------------------
 
 
+def _city_day(moment: datetime) -> date:
+    """The city date of a moment: daily caps and the arrival window count city days."""
+    return moment.astimezone(CITY_TZ).date()
+
+
 def _arrived_lately(arrival_month: date | None, day: date) -> bool:
     return arrival_month is not None and 0 <= (day - arrival_month).days <= ARRIVAL_WINDOW_DAYS
 
@@ -136,7 +144,7 @@ def _arrived_lately(arrival_month: date | None, day: date) -> bool:
 async def _attendee_awards(
     found: Attendance, band: str | None, community_id: uuid.UUID | None, rules: Mapping[PointRuleKind, Rule]
 ) -> list[Award]:
-    user_id, day = found.user_id, ledger.city_today(found.checked_in_at)
+    user_id, day = found.user_id, _city_day(found.checked_in_at)
     registration, event = found.registration_id, found.event_id
     base: dict[str, Any] = {
         "user_id": user_id,
@@ -175,7 +183,7 @@ async def award_for_attendance(signal: AttendanceRecorded, *, expire_months: int
     found = await attendance(signal.registration_id)
     if found is None:
         return 0
-    day = ledger.city_today(found.checked_in_at)
+    day = _city_day(found.checked_in_at)
     community_id = await _event_community(found)
     rules = await rules_for(community_id)
     may_earn, band = await _earner(found.user_id, day)
@@ -192,7 +200,7 @@ async def _award_referrer(
     referrer = found.referred_by
     if referrer is None or referrer == found.user_id:
         return 0
-    day, event = ledger.city_today(found.checked_in_at), found.event_id
+    day, event = _city_day(found.checked_in_at), found.event_id
     if not (await _earner(referrer, day))[0]:
         return 0
     rule = rules[PointRuleKind.brought_neighbour]

@@ -1,29 +1,31 @@
 """Redemptions: points and one item taken together or not at all; a pickup code; fulfil; refund.
 
-A redemption runs in one transaction that first holds the person (``ledger.hold_person``), so
-one resident's requests queue and the per-resident limit and the balance are checked against
-what the previous request committed. The item is taken by one conditional UPDATE on the reward
-row (``stock > 0``), which PostgreSQL serialises with its row lock and SQLite with BEGIN
-IMMEDIATE: however many residents race for the last item, one wins and stock never goes below
-zero. Cancelling flips the status with a conditional UPDATE too, so a refund happens once.
+A redemption is core's idempotent operation (``perform_once``): one transaction that first holds
+the person (``ledger.hold_person``), so one resident's requests queue and the per-resident limit
+and the balance are checked against what the previous request committed. The item is taken by
+one conditional UPDATE on the reward row (``stock > 0``), which PostgreSQL serialises with its
+row lock and SQLite with BEGIN IMMEDIATE: however many residents race for the last item, one
+wins and stock never goes below zero. Cancelling flips the status with a conditional UPDATE too,
+so a refund happens once.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
-from typing import Any
 
 from backend.accounts.api import Permission, may
-from backend.core import signals
-from backend.core.db import UNIQUE_VIOLATIONS, transaction
+from backend.core import clock, signals
+from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
-from backend.inclusion import ledger
-from backend.inclusion.rewards import HELD, is_available, reward_not_found
+from backend.core.idempotency import key_reused, perform_once
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointReason
+from backend.inclusion.rewards.queries import HELD
+from backend.inclusion.rewards.services import is_available, reward_not_found
+from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
 from backend.inclusion.signals import RedemptionReserved
-from backend.inclusion.tables import PointReason, Redemption, RedemptionStatus, Reward
 
 # No 0/O, 1/I/L or U/V: a code read aloud at a counter or typed from a screen survives.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -40,41 +42,34 @@ def _not_found() -> NotFound:
 
 
 async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> tuple[Redemption, bool]:
-    """Spend points on one item of a reward; (redemption, created). A retried key answers as before."""
-    if idempotency_key and (earlier := await _by_idempotency_key(user_id, reward_id, idempotency_key)):
-        return earlier, False
-    for _attempt in range(CODE_ATTEMPTS):
-        try:
-            async with signals.atomic():
-                await ledger.hold_person(user_id)
-                if idempotency_key and (earlier := await _by_idempotency_key(user_id, reward_id, idempotency_key)):
-                    return earlier, False  # a concurrent retry of this request committed first
-                redemption = await _reserve(user_id, reward_id, idempotency_key)
-                await signals.emit(
-                    RedemptionReserved(
-                        redemption_id=redemption.id,
-                        reward_id=reward_id,
-                        user_id=user_id,
-                        pickup_code=redemption.pickup_code,
-                    )
-                )
-            return redemption, True
-        except UNIQUE_VIOLATIONS:
-            if idempotency_key and (earlier := await _by_idempotency_key(user_id, reward_id, idempotency_key)):
-                return earlier, False
-            # Otherwise the new pickup code was taken (about one in 10^11): all rolled back; again.
-    raise RuntimeError("no free pickup code after several attempts")
+    """Spend points on one item of a reward; (redemption, created). A retried key answers as before.
+    A new pickup code that was already taken (about one in 10^11) rolls everything back: again."""
 
-
-async def _by_idempotency_key(user_id: uuid.UUID, reward_id: uuid.UUID, key: str) -> Redemption | None:
-    earlier = (
-        await Redemption.objects().where((Redemption.user == user_id) & (Redemption.idempotency_key == key)).first()
-    )
-    if earlier is not None and earlier.reward != reward_id:
-        raise DomainError(
-            "idempotency_key_reused", N_("This Idempotency-Key was already used for another request."), status=422
+    async def earlier(key: str) -> Redemption | None:
+        found = (
+            await Redemption.objects().where((Redemption.user == user_id) & (Redemption.idempotency_key == key)).first()
         )
-    return earlier
+        if found is not None and found.reward != reward_id:
+            raise key_reused()
+        return found
+
+    async def perform() -> Redemption:
+        redemption = await _reserve(user_id, reward_id, idempotency_key)
+        await signals.emit(
+            RedemptionReserved(
+                redemption_id=redemption.id, reward_id=reward_id, user_id=user_id, pickup_code=redemption.pickup_code
+            )
+        )
+        return redemption
+
+    return await perform_once(
+        key=idempotency_key,
+        earlier=earlier,
+        hold=lambda: ledger.hold_person(user_id),
+        perform=perform,
+        refused=lambda: RuntimeError("no free pickup code after several attempts"),
+        attempts=CODE_ATTEMPTS,
+    )
 
 
 async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> Redemption:
@@ -82,7 +77,7 @@ async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: st
     reward = await Reward.objects().output(load_json=True).where(Reward.id == reward_id).first()
     if reward is None:
         raise reward_not_found()
-    if not is_available(reward, ledger.now()):
+    if not is_available(reward, clock.now()):
         raise DomainError("reward_not_available", N_("This reward is not on offer now."), status=409)
     held = await Redemption.count().where(
         (Redemption.user == user_id) & (Redemption.reward == reward_id) & Redemption.status.is_in(HELD)
@@ -117,7 +112,7 @@ async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: st
         pickup_code=new_pickup_code(),
         status=RedemptionStatus.reserved.value,
         idempotency_key=idempotency_key,
-        created_at=ledger.now(),
+        created_at=clock.now(),
     )
     await ledger.append(
         user_id=user_id,
@@ -153,7 +148,7 @@ async def fulfil_redemption(*, user_id: uuid.UUID, code: str) -> Redemption:
         await Redemption.update(
             {
                 Redemption.status: RedemptionStatus.fulfilled.value,
-                Redemption.fulfilled_at: ledger.now(),
+                Redemption.fulfilled_at: clock.now(),
                 Redemption.fulfilled_by: user_id,
             }
         )
@@ -176,7 +171,7 @@ async def _cancel(redemption: Redemption) -> Redemption:
         await ledger.hold_person(redemption.user)  # the same lock order as redeem: person, then reward
         flipped = (
             await Redemption.update(
-                {Redemption.status: RedemptionStatus.cancelled.value, Redemption.cancelled_at: ledger.now()}
+                {Redemption.status: RedemptionStatus.cancelled.value, Redemption.cancelled_at: clock.now()}
             )
             .where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value))
             .returning(Redemption.id)
@@ -212,7 +207,9 @@ async def _for_staff(user_id: uuid.UUID, code: str) -> Redemption:
     if redemption is None:
         raise _not_found()
     reward = await Reward.select(Reward.community).where(Reward.id == redemption.reward).first()
-    if not await may(user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward["community"]):
+    if reward is None or not await may(
+        user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward["community"]
+    ):
         raise _not_found()
     return redemption
 
@@ -222,47 +219,6 @@ async def _redemption(redemption_id: uuid.UUID) -> Redemption:
     if redemption is None:
         raise _not_found()
     return redemption
-
-
-async def my_redemptions(*, user_id: uuid.UUID, limit: int = 100) -> list[Redemption]:
-    """The caller's redemptions, newest first."""
-    return (
-        await Redemption.objects()
-        .where(Redemption.user == user_id)
-        .order_by(Redemption.created_at, ascending=False)
-        .limit(limit)
-    )
-
-
-async def export_redemptions(user_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The person's redemptions as plain JSON, for their data export (PIPL)."""
-    found = (
-        await Redemption.select(
-            Redemption.id,
-            Redemption.reward,
-            Redemption.reward.name.as_alias("reward_name"),
-            Redemption.points,
-            Redemption.pickup_code,
-            Redemption.status,
-            Redemption.created_at,
-            Redemption.fulfilled_at,
-            Redemption.cancelled_at,
-        )
-        .where(Redemption.user == user_id)
-        .order_by(Redemption.created_at)
-        .output(load_json=True)
-    )
-    return [
-        {
-            key: str(value)
-            if isinstance(value, uuid.UUID)
-            else value.isoformat()
-            if isinstance(value, datetime)
-            else value
-            for key, value in row.items()
-        }
-        for row in found
-    ]
 
 
 async def release_redemptions(user_id: uuid.UUID) -> int:

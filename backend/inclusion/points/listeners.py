@@ -11,7 +11,7 @@ from __future__ import annotations
 from backend.core import runtime
 from backend.core.signals import SignalMessage
 from backend.events.api import AttendanceRecorded
-from backend.inclusion import points
+from backend.inclusion.points import awards
 from backend.volunteers.api import HoursVerified
 
 
@@ -20,11 +20,11 @@ def _expire_months() -> int:
 
 
 async def award_attendance(message: SignalMessage[AttendanceRecorded]) -> None:
-    await points.award_for_attendance(message.payload, expire_months=_expire_months())
+    await awards.award_for_attendance(message.payload, expire_months=_expire_months())
 
 
 async def award_hours(message: SignalMessage[HoursVerified]) -> None:
-    await points.award_for_hours(message.payload, expire_months=_expire_months())
+    await awards.award_for_hours(message.payload, expire_months=_expire_months())
 
 
 LISTENERS = ((AttendanceRecorded, award_attendance), (HoursVerified, award_hours))

@@ -1,4 +1,4 @@
-"""Response bodies of participation statistics and recommendations."""
+"""Response bodies of participation statistics, recommendations and the leaderboards."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import msgspec
 
 from backend.events.api import EventListItem
 
+LeaderboardKind = Literal["points", "volunteer-hours"]
 MonthText = Annotated[str, msgspec.Meta(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", examples=["2026-10"])]
 Share = Annotated[
     Annotated[float, msgspec.Meta(ge=0, le=1)] | None,
@@ -97,3 +98,24 @@ class RecommendationRead(msgspec.Struct):
 class RecommendationList(msgspec.Struct):
     items: list[RecommendationRead]
     personalised: Annotated[bool, msgspec.Meta(description="false without a resident profile: nearest and soonest")]
+
+
+class LeaderboardRow(msgspec.Struct):
+    rank: Annotated[int, msgspec.Meta(description="1 for the top; equal values share a rank")]
+    display_name: str
+    # A number (whole points, or hours with one decimal): ``int | float`` would document as a
+    # oneOf that every whole number matches twice, which no validator accepts.
+    value: Annotated[float, msgspec.Meta(description="points, or hours with one decimal")]
+
+
+class LeaderboardMe(msgspec.Struct):
+    rank: Annotated[int | None, msgspec.Meta(description="null while nothing counts yet this month")]
+    value: float
+
+
+class LeaderboardRead(msgspec.Struct):
+    kind: LeaderboardKind
+    community_id: uuid.UUID
+    month: Annotated[str, msgspec.Meta(examples=["2026-11"])]
+    rows: list[LeaderboardRow]
+    me: Annotated[LeaderboardMe | None, msgspec.Meta(description="the caller's place, if they opted in; else null")]

@@ -1,4 +1,4 @@
-"""Request and response bodies of the points supermarket (积分超市) and the leaderboards."""
+"""Request and response bodies of the points supermarket (积分超市)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import msgspec
 from backend.core.i18n import LocaleCode
 
 RedemptionStatusCode = Literal["reserved", "fulfilled", "cancelled"]
-LeaderboardKind = Literal["points", "volunteer-hours"]
 
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, examples=["2026-12-01T00:00:00+08:00"])]
 RewardName = Annotated[
@@ -116,24 +115,3 @@ class RedemptionRead(msgspec.Struct):
     pickup_qr: Annotated[
         str | None, msgspec.Meta(description="the pickup code as a QR (data: URL, PNG) while reserved")
     ]
-
-
-class LeaderboardRow(msgspec.Struct):
-    rank: Annotated[int, msgspec.Meta(description="1 for the top; equal values share a rank")]
-    display_name: str
-    # A number (whole points, or hours with one decimal): ``int | float`` would document as a
-    # oneOf that every whole number matches twice, which no validator accepts.
-    value: Annotated[float, msgspec.Meta(description="points, or hours with one decimal")]
-
-
-class LeaderboardMe(msgspec.Struct):
-    rank: Annotated[int | None, msgspec.Meta(description="null while nothing counts yet this month")]
-    value: float
-
-
-class LeaderboardRead(msgspec.Struct):
-    kind: LeaderboardKind
-    community_id: uuid.UUID
-    month: Annotated[str, msgspec.Meta(examples=["2026-11"])]
-    rows: list[LeaderboardRow]
-    me: Annotated[LeaderboardMe | None, msgspec.Meta(description="the caller's place, if they opted in; else null")]

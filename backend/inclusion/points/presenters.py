@@ -1,24 +1,20 @@
-"""The resident's own points: balance, what expires soon, and every entry with a localised reason."""
+"""Points as the API shows them: each entry's reason as a sentence in the reader's language, each
+rule with its name."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from babel.numbers import format_decimal
 
 from backend.core.i18n import N_, _, babel_locale, pick
-from backend.inclusion import ledger
-from backend.inclusion.points_expiry import unexpired_due
-from backend.inclusion.profiles import as_uuid
-from backend.inclusion.schemas import PointEntryRead, PointsRead
-from backend.inclusion.tables import PointEntry, PointReason
+from backend.core.values import as_uuid
+from backend.inclusion.points.queries import PointsPage
+from backend.inclusion.points.rules import Rule
+from backend.inclusion.points.schemas import PointEntryRead, PointRuleRead, PointsRead
+from backend.inclusion.points.tables import PointReason, PointRuleKind
 from backend.volunteers.api import hours_of
-
-EXPIRING_SOON = timedelta(days=30)
-MAX_PAGE = 100
 
 # Each reason's sentence; {event} and {reward} are picked in the reader's locale.
 REASON_TEXTS: Mapping[str, str] = {
@@ -34,6 +30,15 @@ REASON_TEXTS: Mapping[str, str] = {
     PointReason.adjustment.value: N_("Adjusted by staff"),
 }
 HOURS_CORRECTED = N_("Volunteer hours corrected: {hours} h")
+
+RULE_NAMES: Mapping[PointRuleKind, str] = {
+    PointRuleKind.attendance: N_("Attending an event"),
+    PointRuleKind.first_event: N_("Your first event ever"),
+    PointRuleKind.first_event_after_arrival: N_("Your first event within 90 days of moving here"),
+    PointRuleKind.volunteer_hour: N_("Each verified volunteer hour"),
+    PointRuleKind.youth_bonus: N_("Youth bonus (ages 14 to 35), per event"),
+    PointRuleKind.brought_neighbour: N_("Each neighbour who came through your share card"),
+}
 
 
 def _named(value: Any) -> str:
@@ -67,30 +72,28 @@ def entry_read(row: Mapping[str, Any]) -> PointEntryRead:
     )
 
 
-async def my_points(*, user_id: uuid.UUID, limit: int = 20, offset: int = 0) -> PointsRead:
-    """Balance, points expiring within 30 days, and a page of entries, newest first."""
-    limit = max(1, min(limit, MAX_PAGE))
-    rows = await (
-        PointEntry.select(
-            PointEntry.id,
-            PointEntry.points,
-            PointEntry.reason,
-            PointEntry.reason_params,
-            PointEntry.created_at,
-            PointEntry.expires_at,
-        )
-        .output(load_json=True)
-        .where(PointEntry.user == user_id)
-        .order_by(PointEntry.created_at, ascending=False)
-        .order_by(PointEntry.id, ascending=False)
-        .limit(limit)
-        .offset(max(0, offset))
-    )
+def points_read(page: PointsPage) -> PointsRead:
     return PointsRead(
-        balance=await ledger.balance(user_id),
-        expiring_soon=await unexpired_due(user_id, ledger.now() + EXPIRING_SOON),
-        entries=[entry_read(row) for row in rows],
-        total=await PointEntry.count().where(PointEntry.user == user_id),
-        limit=limit,
-        offset=max(0, offset),
+        balance=page.balance,
+        expiring_soon=page.expiring_soon,
+        entries=[entry_read(row) for row in page.entries],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
     )
+
+
+def rules_read(rules: Mapping[PointRuleKind, Rule]) -> list[PointRuleRead]:
+    """Every kind, in the order of PointRuleKind, as it applies."""
+    return [
+        PointRuleRead(
+            kind=kind.value,
+            name=_(RULE_NAMES[kind]),
+            points=rule.points,
+            daily_cap=rule.daily_cap,
+            per_activity_cap=rule.per_activity_cap,
+            active=rule.active,
+            source=rule.source,
+        )
+        for kind, rule in ((kind, rules[kind]) for kind in PointRuleKind)
+    ]

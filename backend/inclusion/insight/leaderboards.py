@@ -11,18 +11,20 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
 from backend.accounts.api import organisation, people
+from backend.core import clock
 from backend.core.errors import DomainError, NotFound
-from backend.core.i18n import CITY_TZ, N_, _
+from backend.core.i18n import CITY_TZ, N_
 from backend.core.values import as_uuid
-from backend.inclusion import ledger
-from backend.inclusion.reward_schemas import LeaderboardKind, LeaderboardMe, LeaderboardRead, LeaderboardRow
-from backend.inclusion.tables import PointEntry, PointReason, ResidentProfile
+from backend.inclusion.insight.schemas import LeaderboardKind
+from backend.inclusion.points.tables import PointEntry, PointReason
+from backend.inclusion.profiles.tables import ResidentProfile
 from backend.volunteers.api import verified_minutes_by_volunteer
 
 MAX_LIMIT = 50
@@ -35,10 +37,36 @@ EARNED = [
 ]
 
 
+@dataclass(frozen=True)
+class Place:
+    """A row of a board: ``display_name`` is None when the account has none to show."""
+
+    rank: int
+    display_name: str | None
+    value: float
+
+
+@dataclass(frozen=True)
+class MyPlace:
+    """The caller's own place; ``rank`` is None while nothing of theirs counts this month."""
+
+    rank: int | None
+    value: float
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    kind: LeaderboardKind
+    community_id: uuid.UUID
+    month: str  # YYYY-MM
+    places: list[Place]
+    me: MyPlace | None  # only for a caller who opted in
+
+
 def month_span(month: str | None) -> tuple[str, date, date]:
     """(YYYY-MM, its first day, the next month's first day); this month in city time by default."""
     if month is None:
-        today = ledger.city_today()
+        today = clock.city_today()
         year, number = today.year, today.month
     else:
         match = _MONTH.match(month)
@@ -115,7 +143,7 @@ async def _opted(user_id: uuid.UUID | None) -> bool:
 
 async def leaderboard(
     *, kind: LeaderboardKind, community_id: uuid.UUID, month: str | None, limit: int, user_id: uuid.UUID | None
-) -> LeaderboardRead:
+) -> Leaderboard:
     """The month's board of one community, opted-in residents only; ``me`` for an opted-in caller."""
     label, first, following = month_span(month)
     if await organisation(community_id) is None:
@@ -123,12 +151,12 @@ async def leaderboard(
     totals = await (_points if kind == "points" else _hours)(community_id, first, following)
     names = await _names(list(totals))
     places = ranked(totals, names)
-    rows = [
-        LeaderboardRow(rank=rank, display_name=names.get(user) or _("Neighbour"), value=value)
+    shown = [
+        Place(rank=rank, display_name=names.get(user), value=value)
         for rank, user, value in places[: min(limit, MAX_LIMIT)]
     ]
     me = None
     if await _opted(user_id):
         mine = next(((rank, value) for rank, user, value in places if user == user_id), None)
-        me = LeaderboardMe(rank=mine[0], value=mine[1]) if mine else LeaderboardMe(rank=None, value=0)
-    return LeaderboardRead(kind=kind, community_id=community_id, month=label, rows=rows, me=me)
+        me = MyPlace(rank=mine[0], value=mine[1]) if mine else MyPlace(rank=None, value=0)
+    return Leaderboard(kind=kind, community_id=community_id, month=label, places=shown, me=me)

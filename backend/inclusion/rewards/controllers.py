@@ -1,12 +1,12 @@
-"""HTTP for the points supermarket (rewards, redemptions, pickup) and the opt-in leaderboards."""
+"""HTTP for the points supermarket: rewards, redemptions, pickup."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -14,36 +14,27 @@ from litestar.params import Body, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login, requires_staff
+from backend.core.auth import requires_login, requires_staff
+from backend.core.context import Principal
 from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.core.openapi import problems
-from backend.inclusion import leaderboards, reward_presenters, reward_redemptions, rewards
-from backend.inclusion.reward_schemas import (
-    LeaderboardKind,
-    LeaderboardRead,
+from backend.inclusion.rewards import presenters, queries, redemptions, services
+from backend.inclusion.rewards.schemas import (
     RedemptionRead,
     RewardCreate,
     RewardImageRead,
     RewardRead,
     RewardUpdate,
 )
-from backend.inclusion.tables import Redemption
+from backend.inclusion.rewards.tables import Redemption
 from backend.settings import Settings
 
-Month = Annotated[
-    str | None, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM; this month by default", examples=[])
-]
 PickupCode = Annotated[str, Parameter(min_length=1, max_length=16, description="the pickup code, any letter case")]
 
 
 class RewardImageUpload(msgspec.Struct):
     file: UploadFile
-
-
-def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
-    user = request.scope.get("user")
-    return user.id if user is not None else None
 
 
 async def _read(upload: UploadFile, limit: int) -> bytes:
@@ -55,8 +46,8 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
 
 
 async def _redemption_read(redemption: Redemption) -> RedemptionRead:
-    reward = (await rewards.rewards_by_id([redemption.reward])).get(redemption.reward)
-    return reward_presenters.redemption_read(redemption, reward)
+    reward = (await queries.rewards_by_id([redemption.reward])).get(redemption.reward)
+    return presenters.redemption_read(redemption, reward)
 
 
 class RewardController(Controller):
@@ -70,18 +61,18 @@ class RewardController(Controller):
     )
     async def list_rewards(
         self,
-        request: Request[Any, Any, Any],
+        visitor: Principal | None,
         community_id: uuid.UUID | None = None,
         include_inactive: Annotated[
             bool, Parameter(description="staff who manage the community: withdrawn and out-of-date too")
         ] = False,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
     ) -> list[RewardRead]:
-        user_id = _user_id(request)
-        found = await rewards.list_rewards(
+        user_id = visitor.id if visitor else None
+        found = await services.list_rewards(
             community_id=community_id, include_inactive=include_inactive, user_id=user_id, limit=limit
         )
-        return reward_presenters.rewards_read(found, await rewards.redemptions_left(user_id=user_id, rewards=found))
+        return presenters.rewards_read(found, await queries.redemptions_left(user_id=user_id, rewards=found))
 
     @get(
         "/{reward_id:uuid}",
@@ -89,11 +80,11 @@ class RewardController(Controller):
         summary="One reward, in the caller's language",
         responses=problems(404),
     )
-    async def get_reward(self, request: Request[Any, Any, Any], reward_id: uuid.UUID) -> RewardRead:
-        user_id = _user_id(request)
-        reward = await rewards.get_reward(reward_id=reward_id, user_id=user_id)
-        left = await rewards.redemptions_left(user_id=user_id, rewards=[reward])
-        return reward_presenters.reward_read(reward, left[reward.id])
+    async def get_reward(self, visitor: Principal | None, reward_id: uuid.UUID) -> RewardRead:
+        user_id = visitor.id if visitor else None
+        reward = await services.get_reward(reward_id=reward_id, user_id=user_id)
+        left = await queries.redemptions_left(user_id=user_id, rewards=[reward])
+        return presenters.reward_read(reward, left[reward.id])
 
     @post(
         operation_id="create_reward",
@@ -103,8 +94,8 @@ class RewardController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 422),
     )
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[RewardCreate]) -> RewardRead:
-        return reward_presenters.reward_read(await rewards.create_reward(user_id=principal_of(request).id, data=data))
+    async def create(self, caller: Principal, data: JSONBody[RewardCreate]) -> RewardRead:
+        return presenters.reward_read(await services.create_reward(user_id=caller.id, data=data))
 
     @patch(
         "/{reward_id:uuid}",
@@ -114,12 +105,10 @@ class RewardController(Controller):
         security=[{"bearer": []}],
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def update(
-        self, request: Request[Any, Any, Any], reward_id: uuid.UUID, data: JSONBody[RewardUpdate]
-    ) -> RewardRead:
+    async def update(self, caller: Principal, reward_id: uuid.UUID, data: JSONBody[RewardUpdate]) -> RewardRead:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        reward = await rewards.update_reward(user_id=principal_of(request).id, reward_id=reward_id, changes=changes)
-        return reward_presenters.reward_read(reward)
+        reward = await services.update_reward(user_id=caller.id, reward_id=reward_id, changes=changes)
+        return presenters.reward_read(reward)
 
     @post(
         "/{reward_id:uuid}/image",
@@ -132,21 +121,21 @@ class RewardController(Controller):
     )
     async def upload_image(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         reward_id: uuid.UUID,
         data: Annotated[RewardImageUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         settings: NamedDependency[Settings],
     ) -> RewardImageRead:
         limits = ImageLimits(max_bytes=settings.max_image_bytes)
         image = await _read(data.file, limits.max_bytes)
-        urls = await rewards.set_reward_image(
-            user_id=principal_of(request).id,
+        paths = await services.set_reward_image(
+            user_id=caller.id,
             reward_id=reward_id,
             data=image,
             store=MediaStore(settings.media_root),
             limits=limits,
         )
-        return RewardImageRead(image_urls=urls)
+        return presenters.reward_image_read(paths)
 
     @post(
         "/{reward_id:uuid}/redemptions",
@@ -159,14 +148,14 @@ class RewardController(Controller):
     )
     async def redeem(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         reward_id: uuid.UUID,
         idempotency_key: Annotated[
             str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
         ] = None,
     ) -> RedemptionRead:
-        redemption, _created = await reward_redemptions.redeem(
-            user_id=principal_of(request).id, reward_id=reward_id, idempotency_key=idempotency_key
+        redemption, _created = await redemptions.redeem(
+            user_id=caller.id, reward_id=reward_id, idempotency_key=idempotency_key
         )
         return await _redemption_read(redemption)
 
@@ -183,9 +172,9 @@ class RedemptionController(Controller):
         summary="The caller's redemptions, newest first",
         responses=problems(401),
     )
-    async def mine(self, request: Request[Any, Any, Any]) -> list[RedemptionRead]:
-        found = await reward_redemptions.my_redemptions(user_id=principal_of(request).id)
-        return reward_presenters.redemptions_read(found, await rewards.rewards_by_id(r.reward for r in found))
+    async def mine(self, caller: Principal) -> list[RedemptionRead]:
+        found = await queries.my_redemptions(user_id=caller.id)
+        return presenters.redemptions_read(found, await queries.rewards_by_id(r.reward for r in found))
 
     @delete(
         "/redemptions/{redemption_id:uuid}",
@@ -194,10 +183,8 @@ class RedemptionController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409),
     )
-    async def cancel(self, request: Request[Any, Any, Any], redemption_id: uuid.UUID) -> RedemptionRead:
-        redemption = await reward_redemptions.cancel_redemption(
-            user_id=principal_of(request).id, redemption_id=redemption_id
-        )
+    async def cancel(self, caller: Principal, redemption_id: uuid.UUID) -> RedemptionRead:
+        redemption = await redemptions.cancel_redemption(user_id=caller.id, redemption_id=redemption_id)
         return await _redemption_read(redemption)
 
     @post(
@@ -208,8 +195,8 @@ class RedemptionController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409),
     )
-    async def fulfil(self, request: Request[Any, Any, Any], code: PickupCode) -> RedemptionRead:
-        redemption = await reward_redemptions.fulfil_redemption(user_id=principal_of(request).id, code=code)
+    async def fulfil(self, caller: Principal, code: PickupCode) -> RedemptionRead:
+        redemption = await redemptions.fulfil_redemption(user_id=caller.id, code=code)
         return await _redemption_read(redemption)
 
     @post(
@@ -220,32 +207,9 @@ class RedemptionController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409),
     )
-    async def staff_cancel(self, request: Request[Any, Any, Any], code: PickupCode) -> RedemptionRead:
-        redemption = await reward_redemptions.cancel_by_code(user_id=principal_of(request).id, code=code)
+    async def staff_cancel(self, caller: Principal, code: PickupCode) -> RedemptionRead:
+        redemption = await redemptions.cancel_by_code(user_id=caller.id, code=code)
         return await _redemption_read(redemption)
 
 
-class LeaderboardController(Controller):
-    path = "/api/v1/leaderboards"
-    tags = ["inclusion"]
-
-    @get(
-        "/{kind:str}",
-        operation_id="get_leaderboard",
-        summary="A community's monthly board of points or volunteer hours; only residents who opted in",
-        responses=problems(400, 404, 422),
-    )
-    async def board(
-        self,
-        request: Request[Any, Any, Any],
-        kind: LeaderboardKind,
-        community_id: uuid.UUID,
-        month: Month = None,
-        limit: Annotated[int, Parameter(ge=1, le=leaderboards.MAX_LIMIT)] = 20,
-    ) -> LeaderboardRead:
-        return await leaderboards.leaderboard(
-            kind=kind, community_id=community_id, month=month, limit=limit, user_id=_user_id(request)
-        )
-
-
-CONTROLLERS: list[ControllerRouterHandler] = [RewardController, RedemptionController, LeaderboardController]
+CONTROLLERS: list[ControllerRouterHandler] = [RewardController, RedemptionController]

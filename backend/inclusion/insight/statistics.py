@@ -20,10 +20,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from backend.accounts.api import OrganisationKind, OrganisationRef, Permission, may, organisation, organisations_under
+from backend.core import clock
 from backend.core.errors import DomainError, Forbidden
-from backend.core.i18n import CITY_TZ, N_, _, pick
-from backend.core.sheets import excel_csv
-from backend.inclusion.tables import ResidentGroup, ResidentProfile
+from backend.core.i18n import CITY_TZ, N_, pick
+from backend.core.values import as_uuid
+from backend.inclusion.profiles.tables import ResidentGroup, ResidentProfile
 
 MIN_CELL = 5
 MAX_MONTHS = 24
@@ -42,15 +43,6 @@ SCOPE_KINDS = frozenset(
     {OrganisationKind.city, OrganisationKind.district, OrganisationKind.street, OrganisationKind.community}
 )
 
-GROUP_NAMES: dict[str, str] = {
-    ResidentGroup.long_term_local.value: N_("Long-term locals"),
-    ResidentGroup.new_resident.value: N_("New residents"),
-    ResidentGroup.relocated_villager.value: N_("Relocated villagers"),
-    ResidentGroup.migrant_worker.value: N_("Migrant workers"),
-    ResidentGroup.foreign_resident.value: N_("Foreign residents"),
-    UNDECLARED: N_("Not declared"),
-}
-SUPPRESSED_CELL = "<5"
 
 Month = tuple[int, int]
 
@@ -100,7 +92,7 @@ def _shift(month: Month, by: int) -> Month:
 
 def month_range(month_from: str | None, month_to: str | None, today: date | None = None) -> list[Month]:
     """The months asked for, oldest first; by default the last six, this one included."""
-    current = today or datetime.now(CITY_TZ).date()
+    current = today or clock.city_today()
     last = parse_month(month_to) if month_to else (current.year, current.month)
     first = parse_month(month_from) if month_from else _shift(last, 1 - DEFAULT_MONTHS)
     count = (last[0] * 12 + last[1]) - (first[0] * 12 + first[1]) + 1
@@ -186,7 +178,8 @@ async def _counts(months: Sequence[Month], scope_path: str) -> list[dict[str, An
     GROUP BY p.community, p.month_index
     """
     # The year of month i is first_year + (first_month - 1 + i) // 12: ages as they were then.
-    return await ResidentProfile.raw(sql, *args, end, months[0][0], months[0][1] - 1)
+    rows: list[dict[str, Any]] = await ResidentProfile.raw(sql, *args, end, months[0][0], months[0][1] - 1)
+    return rows
 
 
 async def _newcomer_firsts(months: Sequence[Month], scope_path: str) -> list[dict[str, Any]]:
@@ -210,14 +203,11 @@ async def _newcomer_firsts(months: Sequence[Month], scope_path: str) -> list[dic
     JOIN inclusion_resident_profile rp ON rp."user" = a.person
     WHERE rp.resident_group IN ({groups}) AND rp.arrival_month IS NOT NULL
     """
-    return await ResidentProfile.raw(sql, *args)
+    rows: list[dict[str, Any]] = await ResidentProfile.raw(sql, *args)
+    return rows
 
 
 # --- raw values, as each database hands them back ----------------------------------------------------------
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if type(value) is uuid.UUID else uuid.UUID(str(value))
 
 
 def _int(value: Any) -> int:
@@ -302,13 +292,13 @@ def _waits(firsts: list[dict[str, Any]]) -> dict[tuple[uuid.UUID, int], list[int
     waits: dict[tuple[uuid.UUID, int], list[int]] = {}
     seen: set[uuid.UUID] = set()
     for row in firsts:
-        person = _uuid(row["person"])
+        person = as_uuid(row["person"])
         days = (_moment(row["first_at"]).astimezone(CITY_TZ).date() - _day(row["arrival_month"])).days
         # Someone who took part before the arrival they declared was not waiting to find us.
         if person in seen or days < 0:
             continue
         seen.add(person)
-        waits.setdefault((_uuid(row["community"]), int(row["month_index"])), []).append(days)
+        waits.setdefault((as_uuid(row["community"]), int(row["month_index"])), []).append(days)
     return waits
 
 
@@ -319,7 +309,7 @@ async def participation_report(
     months = month_range(month_from, month_to)
     scope = await _scope(user_id, organisation_id)
     communities = await organisations_under(scope.path, kind=OrganisationKind.community)
-    counts = {(_uuid(r["community"]), int(r["month_index"])): r for r in await _counts(months, scope.path)}
+    counts = {(as_uuid(r["community"]), int(r["month_index"])): r for r in await _counts(months, scope.path)}
     waits = _waits(await _newcomer_firsts(months, scope.path))
     rows = []
     for community in sorted(communities, key=lambda c: (pick(c.name)[0], str(c.id))):
@@ -330,44 +320,3 @@ async def participation_report(
     return ParticipationReport(
         scope_id=scope.id, scope_name=scope.name, scope_kind=scope.kind, months=months, rows=rows
     )
-
-
-# --- CSV ---------------------------------------------------------------------------------------------------
-
-
-def _cell(value: int | float | None, share: bool = False) -> str:
-    if value is None:
-        return SUPPRESSED_CELL
-    if share:
-        return f"{value * 100:.1f}%"
-    return str(value) if isinstance(value, int) else f"{value:.1f}"
-
-
-def report_csv(report: ParticipationReport) -> bytes:
-    """Headers in the caller's language; a suppressed cell reads "<5"."""
-    header = [
-        _("Community"),
-        _("Month"),
-        _("Participants"),
-        _("Attendances"),
-        _("People"),
-        _("Repeat participants"),
-        _("Share aged 14–35"),
-        *(_("Share of {group}").format(group=_(GROUP_NAMES[g])) for g in GROUPS),
-        _("Median days from arrival to first event"),
-    ]
-    rows = [
-        [
-            pick(row.community_name)[0],
-            month_text(row.month),
-            _cell(row.participants),
-            _cell(row.attendances),
-            _cell(row.people),
-            _cell(row.repeat_participants),
-            _cell(row.youth_share, share=True),
-            *(_cell(row.groups[g], share=True) for g in GROUPS),
-            _cell(row.new_residents_days_to_first),
-        ]
-        for row in report.rows
-    ]
-    return excel_csv(header, rows)

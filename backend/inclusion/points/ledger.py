@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
 from backend.accounts.api import lock_person
-from backend.core.i18n import CITY_TZ
-from backend.inclusion.tables import PointEntry, PointReason
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def city_today(moment: datetime | None = None) -> date:
-    return (moment or now()).astimezone(CITY_TZ).date()
+from backend.core import clock
+from backend.inclusion.points.tables import PointEntry, PointReason
 
 
 async def hold_person(user_id: uuid.UUID) -> None:
@@ -60,9 +52,9 @@ async def append(
             reason_params=dict(reason_params or {}),
             source_key=source_key,
             activity_key=activity_key,
-            earned_on=earned_on or city_today(),
+            earned_on=earned_on or clock.city_today(),
             expires_at=expires_at,
-            created_at=now(),
+            created_at=clock.now(),
         )
     ).on_conflict(target=PointEntry.source_key, action="DO NOTHING")
     return bool(inserted)

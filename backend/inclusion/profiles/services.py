@@ -8,21 +8,20 @@ and no login: they take part through a guardian's account, as dependants.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from backend.accounts.api import OrganisationKind, lock_person, organisation, person
+from backend.core import clock
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
-from backend.core.i18n import CITY_TZ, N_, pick
-from backend.inclusion.schemas import (
-    DependantCreate,
-    DependantRead,
-    HomeLocation,
-    ResidentProfileRead,
-    ResidentProfileWrite,
-)
-from backend.inclusion.tables import Dependant, ResidentProfile
+from backend.core.i18n import N_
+from backend.core.values import as_uuid
+from backend.inclusion.profiles.queries import profile_of
+from backend.inclusion.profiles.schemas import AgeBand, DependantCreate, ResidentProfileWrite
+from backend.inclusion.profiles.tables import Dependant, ResidentProfile
 
 CHILD_UNDER = 14  # PIPL: under 14 only through a guardian
 YOUTH_UNTIL = 35
@@ -32,20 +31,7 @@ MAX_DEPENDANTS = 10
 HOME_DECIMALS = 3  # about 100 m: enough for "near you", not enough to find a door
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _city_today() -> date:
-    return _now().astimezone(CITY_TZ).date()
-
-
-def as_uuid(value: Any) -> uuid.UUID:
-    # asyncpg hands back its own UUID subclass; compare and serialise the standard type.
-    return value if type(value) is uuid.UUID else uuid.UUID(str(value))
-
-
-def age_band(birth_year: int | None, today: date) -> str | None:
+def age_band(birth_year: int | None, today: date) -> AgeBand | None:
     """child (<14), youth (14–35), adult (36–59), senior (60+), or None without a birth year."""
     if birth_year is None:
         return None
@@ -59,9 +45,14 @@ def age_band(birth_year: int | None, today: date) -> str | None:
     return "senior"
 
 
-async def profile_of(user_id: uuid.UUID) -> ResidentProfile | None:
-    """The person's profile, or None: for the other inclusion areas (points, statistics…)."""
-    return await ResidentProfile.objects().output(load_json=True).where(ResidentProfile.user == user_id).first()
+@dataclass(frozen=True)
+class Profile:
+    """A resident's profile with what its answer names besides: the home community's name
+    ({locale: name}) and the age band the account's birth year gives today."""
+
+    row: ResidentProfile
+    community_name: Mapping[str, str] | None
+    age_band: AgeBand | None
 
 
 async def birth_year_of(user_id: uuid.UUID) -> int | None:
@@ -72,11 +63,25 @@ async def birth_year_of(user_id: uuid.UUID) -> int | None:
 # --- the profile -------------------------------------------------------------------------------------
 
 
-async def get_profile(*, user_id: uuid.UUID) -> ResidentProfile:
+async def _own_profile(user_id: uuid.UUID) -> ResidentProfile:
     profile = await profile_of(user_id)
     if profile is None:
         raise NotFound("resident_profile_not_found", N_("You have not filled in a resident profile yet."))
     return profile
+
+
+async def _described(profile: ResidentProfile) -> Profile:
+    community_name = None
+    if profile.community is not None:
+        community = await organisation(profile.community)
+        community_name = community.name if community else None
+    band = age_band(await birth_year_of(as_uuid(profile.user)), clock.city_today())
+    return Profile(row=profile, community_name=community_name, age_band=band)
+
+
+async def get_profile(*, user_id: uuid.UUID) -> Profile:
+    """The caller's own profile (404 before they fill one in)."""
+    return await _described(await _own_profile(user_id))
 
 
 def _arrival(month: str | None) -> date | None:
@@ -84,7 +89,7 @@ def _arrival(month: str | None) -> date | None:
         return None
     year, number = (int(part) for part in month.split("-"))
     arrived = date(year, number, 1)
-    if arrived > _city_today().replace(day=1):
+    if arrived > clock.city_today().replace(day=1):
         raise DomainError("arrival_in_future", N_("The arrival month cannot be in the future."), status=422)
     return arrived
 
@@ -109,10 +114,10 @@ def child_needs_guardian() -> DomainError:
 async def _values(user_id: uuid.UUID, data: ResidentProfileWrite) -> dict[Any, Any]:
     if not data.consent:
         raise DomainError("consent_required", N_("Please agree to the use of your profile first."), status=422)
-    if age_band(await birth_year_of(user_id), _city_today()) == "child":
+    if age_band(await birth_year_of(user_id), clock.city_today()) == "child":
         raise child_needs_guardian()
     await _check_community(data.community_id)
-    home = data.home
+    home, now = data.home, clock.now()
     return {
         ResidentProfile.community: data.community_id,
         ResidentProfile.resident_group: data.resident_group,
@@ -123,12 +128,12 @@ async def _values(user_id: uuid.UUID, data: ResidentProfileWrite) -> dict[Any, A
         ResidentProfile.home_latitude: round(home.latitude, HOME_DECIMALS) if home else None,
         ResidentProfile.home_longitude: round(home.longitude, HOME_DECIMALS) if home else None,
         ResidentProfile.leaderboard_opt_in: data.leaderboard_opt_in,
-        ResidentProfile.consented_at: _now(),
-        ResidentProfile.updated_at: _now(),
+        ResidentProfile.consented_at: now,
+        ResidentProfile.updated_at: now,
     }
 
 
-async def save_profile(*, user_id: uuid.UUID, data: ResidentProfileWrite) -> tuple[ResidentProfile, bool]:
+async def save_profile(*, user_id: uuid.UUID, data: ResidentProfileWrite) -> tuple[Profile, bool]:
     """Create or replace the caller's profile; consent is asked every time. (profile, created)."""
     values = await _values(user_id, data)
     engine = ResidentProfile._meta.db
@@ -138,7 +143,7 @@ async def save_profile(*, user_id: uuid.UUID, data: ResidentProfileWrite) -> tup
             await lock_person(user_id)
             created = not await ResidentProfile.exists().where(ResidentProfile.user == user_id)
             if created:
-                row = ResidentProfile(user=user_id, created_at=_now())
+                row = ResidentProfile(user=user_id, created_at=clock.now())
                 for column, value in values.items():
                     setattr(row, column._meta.name, value)
                 await row.save()
@@ -152,33 +157,8 @@ async def save_profile(*, user_id: uuid.UUID, data: ResidentProfileWrite) -> tup
 
 async def delete_profile(*, user_id: uuid.UUID) -> None:
     """Consent withdrawn: the profile goes (points stay; they never depended on it)."""
-    await get_profile(user_id=user_id)
+    await _own_profile(user_id)
     await ResidentProfile.delete().where(ResidentProfile.user == user_id)
-
-
-async def profile_read(profile: ResidentProfile) -> ResidentProfileRead:
-    community_name = None
-    if profile.community is not None:
-        community = await organisation(profile.community)
-        community_name = pick(community.name)[0] if community else None
-    home = None
-    if profile.home_latitude is not None and profile.home_longitude is not None:
-        home = HomeLocation(latitude=profile.home_latitude, longitude=profile.home_longitude)
-    arrival = profile.arrival_month
-    return ResidentProfileRead(
-        community_id=as_uuid(profile.community) if profile.community is not None else None,
-        community_name=community_name,
-        resident_group=profile.resident_group,  # type: ignore[arg-type]
-        arrival_month=arrival.strftime("%Y-%m") if arrival else None,
-        languages=list(profile.languages or []),
-        interests=list(profile.interests or []),
-        prefers_evenings_weekends=profile.prefers_evenings_weekends,
-        home=home,
-        leaderboard_opt_in=profile.leaderboard_opt_in,
-        age_band=age_band(await birth_year_of(as_uuid(profile.user)), _city_today()),  # type: ignore[arg-type]
-        consented_at=profile.consented_at,
-        updated_at=profile.updated_at,
-    )
 
 
 # --- guardians and their children ------------------------------------------------------------------
@@ -193,7 +173,7 @@ def _clean_name(raw: str) -> str:
 
 async def add_dependant(*, user_id: uuid.UUID, data: DependantCreate) -> Dependant:
     """Link a child under 14 to the caller, who must be 18 or older when their birth year is known."""
-    today = _city_today()
+    today = clock.city_today()
     if data.birth_year > today.year or age_band(data.birth_year, today) != "child":
         raise DomainError(
             "dependant_not_a_child",
@@ -220,13 +200,9 @@ async def add_dependant(*, user_id: uuid.UUID, data: DependantCreate) -> Dependa
                 params={"limit": MAX_DEPENDANTS},
                 status=422,
             )
-        dependant = Dependant(guardian=user_id, display_name=name, birth_year=data.birth_year, created_at=_now())
+        dependant = Dependant(guardian=user_id, display_name=name, birth_year=data.birth_year, created_at=clock.now())
         await dependant.save()
     return dependant
-
-
-async def list_dependants(*, user_id: uuid.UUID) -> list[Dependant]:
-    return await Dependant.objects().where(Dependant.guardian == user_id).order_by(Dependant.created_at)
 
 
 async def remove_dependant(*, user_id: uuid.UUID, dependant_id: uuid.UUID) -> None:
@@ -238,12 +214,3 @@ async def remove_dependant(*, user_id: uuid.UUID, dependant_id: uuid.UUID) -> No
     )
     if not removed:
         raise NotFound("dependant_not_found", N_("This child is not linked to your account."))
-
-
-def dependant_read(dependant: Dependant) -> DependantRead:
-    return DependantRead(
-        id=as_uuid(dependant.id),
-        display_name=dependant.display_name,
-        birth_year=dependant.birth_year,
-        created_at=dependant.created_at,
-    )

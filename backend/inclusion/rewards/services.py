@@ -2,33 +2,31 @@
 
 A reward is public while it is on offer: not withdrawn and within its dates. Only staff who
 manage rewards in its community see it otherwise, and only they change it. ``stock`` counts the
-items not yet reserved; redemptions (``reward_redemptions``) take and give back one at a time.
+items not yet reserved; redemptions (``redemptions``) take and give back one at a time.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
-from piccolo.query.functions.aggregate import Count
 
 from backend.accounts.api import OrganisationKind, Permission, may, organisation, require
+from backend.core import clock
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
-from backend.core.media import MediaStore, media_url
-from backend.inclusion import ledger
-from backend.inclusion.reward_schemas import RewardCreate
-from backend.inclusion.tables import Redemption, RedemptionStatus, Reward
+from backend.core.media import MediaStore
+from backend.inclusion.rewards.schemas import RewardCreate
+from backend.inclusion.rewards.tables import Reward
 
 REWARD_FOLDER = "rewards"
 MAX_STOCK = 100_000
-HELD = [RedemptionStatus.reserved.value, RedemptionStatus.fulfilled.value]  # what counts against a limit
 _PLAIN_FIELDS = (
     "name",
     "description",
@@ -43,13 +41,6 @@ _PLAIN_FIELDS = (
 
 def reward_not_found() -> NotFound:
     return NotFound("reward_not_found", N_("This reward does not exist."))
-
-
-def image_urls(image: Mapping[str, str] | str | None) -> dict[str, str]:
-    """{rendition: URL} from the stored {rendition: media path} (a dict, or JSON text)."""
-    if isinstance(image, str):
-        image = json.loads(image or "{}")
-    return {name: media_url(path) for name, path in (image or {}).items()}
 
 
 def is_available(reward: Reward, moment: datetime) -> bool:
@@ -113,7 +104,7 @@ async def create_reward(*, user_id: uuid.UUID, data: RewardCreate) -> Reward:
         active_until=data.active_until,
         withdrawn=False,
         created_by=user_id,
-        created_at=ledger.now(),
+        created_at=clock.now(),
     )
     await reward.save()
     return await reward_row(reward.id)
@@ -127,7 +118,9 @@ async def update_reward(*, user_id: uuid.UUID, reward_id: uuid.UUID, changes: Ma
             "stock_change_conflict", N_("Send either the new stock or a change to it, not both."), status=422
         )
     _check_dates(changes.get("active_from", reward.active_from), changes.get("active_until", reward.active_until))
-    values = {Reward._meta.get_column_by_name(name): changes[name] for name in _PLAIN_FIELDS if name in changes}
+    values: dict[Column | str, Any] = {
+        Reward._meta.get_column_by_name(name): changes[name] for name in _PLAIN_FIELDS if name in changes
+    }
     async with transaction(Reward._meta.db):
         if values:
             await Reward.update(values).where(Reward.id == reward.id)
@@ -155,13 +148,14 @@ async def _move_stock(reward_id: uuid.UUID, change: int) -> None:
 async def set_reward_image(
     *, user_id: uuid.UUID, reward_id: uuid.UUID, data: bytes, store: MediaStore, limits: ImageLimits = ImageLimits()
 ) -> dict[str, str]:
-    """Replace a reward's picture, re-encoded without its metadata; a refused image keeps the old."""
+    """Replace a reward's picture, re-encoded without its metadata; a refused image keeps the old.
+    Returns the stored {rendition: media path}."""
     reward = await managed_reward(user_id=user_id, reward_id=reward_id)
     image = await process_image(data, limits=limits)
     paths = {r.key: f"{REWARD_FOLDER}/{r.filename}" for r in image.renditions}
     await store.write_many({paths[r.key]: r.data for r in image.renditions})
     await Reward.update({Reward.image: paths}).where(Reward.id == reward.id)
-    return image_urls(paths)
+    return paths
 
 
 async def list_rewards(
@@ -178,7 +172,7 @@ async def list_rewards(
             raise DomainError("not_authenticated", N_("Please log in first."), status=401)
         await require(user_id=user_id, permission=Permission.manage_rewards, organisation_id=community_id)
     else:
-        query = query.where(_available_at(ledger.now()))
+        query = query.where(_available_at(clock.now()))
     if community_id is not None:
         query = query.where(Reward.community == community_id)
     return await query.order_by(Reward.points_cost, Reward.created_at).limit(limit)
@@ -187,36 +181,10 @@ async def list_rewards(
 async def get_reward(*, reward_id: uuid.UUID, user_id: uuid.UUID | None) -> Reward:
     """A reward on offer; one that is not is visible only to the staff who manage it."""
     reward = await reward_row(reward_id)
-    if is_available(reward, ledger.now()):
+    if is_available(reward, clock.now()):
         return reward
     if user_id is not None and await may(
         user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward.community
     ):
         return reward
     raise reward_not_found()
-
-
-async def redemptions_left(*, user_id: uuid.UUID | None, rewards: Iterable[Reward]) -> dict[uuid.UUID, int | None]:
-    """For each reward, how many more the person may redeem (None for an anonymous caller)."""
-    rewards = list(rewards)
-    if user_id is None or not rewards:
-        return {reward.id: None for reward in rewards}
-    rows = (
-        await Redemption.select(Redemption.reward, Count(alias="held"))
-        .where(
-            (Redemption.user == user_id)
-            & Redemption.reward.is_in([reward.id for reward in rewards])
-            & Redemption.status.is_in(HELD)
-        )
-        .group_by(Redemption.reward)
-    )
-    held = {uuid.UUID(str(row["reward"])): row["held"] for row in rows}
-    return {reward.id: max(reward.per_resident_limit - held.get(reward.id, 0), 0) for reward in rewards}
-
-
-async def rewards_by_id(reward_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Reward]:
-    ids = list(set(reward_ids))
-    if not ids:
-        return {}
-    rows = await Reward.objects().output(load_json=True).where(Reward.id.is_in(ids))
-    return {reward.id: reward for reward in rows}

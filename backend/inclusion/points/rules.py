@@ -10,15 +10,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from backend.accounts.api import OrganisationKind, Permission, lock_organisation, organisation, require
+from backend.core import clock
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
-from backend.core.i18n import N_, _
-from backend.inclusion.schemas import PointRuleRead, PointRuleWrite
-from backend.inclusion.tables import PointRule, PointRuleKind
+from backend.core.i18n import N_
+from backend.inclusion.points.schemas import PointRuleWrite, RuleSource
+from backend.inclusion.points.tables import PointRule, PointRuleKind
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Rule:
     daily_cap: int | None = None
     per_activity_cap: int | None = None
     active: bool = True
-    source: str = "default"
+    source: RuleSource = "default"
 
     @property
     def awards(self) -> int:
@@ -45,21 +47,8 @@ DEFAULT_RULES: Mapping[PointRuleKind, Rule] = {
     PointRuleKind.brought_neighbour: Rule(PointRuleKind.brought_neighbour, 10, daily_cap=30, per_activity_cap=30),
 }
 
-RULE_NAMES: Mapping[PointRuleKind, str] = {
-    PointRuleKind.attendance: N_("Attending an event"),
-    PointRuleKind.first_event: N_("Your first event ever"),
-    PointRuleKind.first_event_after_arrival: N_("Your first event within 90 days of moving here"),
-    PointRuleKind.volunteer_hour: N_("Each verified volunteer hour"),
-    PointRuleKind.youth_bonus: N_("Youth bonus (ages 14 to 35), per event"),
-    PointRuleKind.brought_neighbour: N_("Each neighbour who came through your share card"),
-}
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _rule(row: Mapping[str, Any], source: str) -> Rule:
+def _rule(row: Mapping[str, Any], source: RuleSource) -> Rule:
     return Rule(
         kind=PointRuleKind(row["kind"]),
         points=row["points"],
@@ -72,7 +61,7 @@ def _rule(row: Mapping[str, Any], source: str) -> Rule:
 
 async def rules_for(community_id: uuid.UUID | None) -> dict[PointRuleKind, Rule]:
     """Every kind's rule as it applies in this community (None: the city-wide rules)."""
-    level = PointRule.community.is_null()
+    level: Combinable = PointRule.community.is_null()
     if community_id is not None:
         level = level | (PointRule.community == community_id)
     rows = await PointRule.select().where(level)
@@ -120,22 +109,7 @@ async def replace_rules(
                     daily_cap=rule.daily_cap,
                     per_activity_cap=rule.per_activity_cap,
                     active=rule.active,
-                    updated_at=_now(),
+                    updated_at=clock.now(),
                 )
             )
     return await rules_for(level)
-
-
-def rules_read(rules: Mapping[PointRuleKind, Rule]) -> list[PointRuleRead]:
-    return [
-        PointRuleRead(
-            kind=kind.value,  # type: ignore[arg-type]
-            name=_(RULE_NAMES[kind]),
-            points=rule.points,
-            daily_cap=rule.daily_cap,
-            per_activity_cap=rule.per_activity_cap,
-            active=rule.active,
-            source=rule.source,  # type: ignore[arg-type]
-        )
-        for kind, rule in ((kind, rules[kind]) for kind in PointRuleKind)
-    ]

@@ -25,6 +25,9 @@ from babel.dates import format_skeleton, get_datetime_format, get_time_format
 from babel.messages.catalog import Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from backend.core.values import hours_of
 
 DEFAULT_LOCALE = "zh-Hans"
 LOCALES: tuple[str, ...] = ("zh-Hans", "en", "zh-Hant", "ja", "ko")
@@ -192,6 +195,12 @@ def as_city_time(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=CITY_TZ)
+
+
+def format_hours(minutes: int, locale: str | None = None) -> str:
+    """Hours as a reader writes them (``1.5``, ``1,234.5``), by ``values.hours_of``'s rule;
+    a whole number shows no decimal (``2``)."""
+    return str(format_decimal(hours_of(minutes), format="#,##0.#", locale=babel_locale(locale)))
 
 
 def format_datetime(moment: datetime, locale: str | None = None) -> str:

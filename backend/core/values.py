@@ -4,6 +4,7 @@ staff views show instead of a person's name or number."""
 from __future__ import annotations
 
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 
@@ -38,3 +39,9 @@ def mask_phone(phone: str | None) -> str | None:
     if len(phone) <= 7:
         return phone[:2] + "*" * (len(phone) - 2)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def hours_of(minutes: int) -> float:
+    """Minutes as hours, the one rule every answer, notice, PDF and CSV follows: one decimal,
+    halves away from zero (45 min → 0.8 h, 3 min → 0.1 h, -45 min → -0.8 h)."""
+    return float((Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))

@@ -101,3 +101,14 @@ def test_use_locale_switches_and_restores() -> None:
         assert get_locale() == "ja"
         assert _("Not found.") != "Not found."
     assert get_locale() == before
+
+
+def test_hours_follow_one_rule_in_every_language() -> None:
+    """0.1 h, halves away from zero: the notice, the API, the PDF and the CSV all say the same."""
+    from backend.core.i18n import format_hours
+    from backend.core.values import hours_of
+
+    assert [hours_of(m) for m in (3, 45, 90, -45, 0)] == [0.1, 0.8, 1.5, -0.8, 0.0]
+    assert format_hours(3, "zh-Hans") == "0.1"
+    assert format_hours(120, "ja") == "2"
+    assert format_hours(74_070, "en") == "1,234.5"

@@ -138,6 +138,12 @@ class Settings:
     outbox_retention_days: int = _env_field(
         14, "days a delivered signal stays in the outbox (for looking into a delivery) before it is purged"
     )
+    content_fallbacks: str = _env_field(
+        "",
+        "where organiser-written content falls back to per reader's language, over the defaults "
+        "(zh-Hans=zh-Hans,zh-Hant>zh-Hans,en; zh-Hant=zh-Hant,zh-Hans>zh-Hant,en; en=en,zh-Hans; "
+        "ja=ja,en,zh-Hans; ko=ko,en,zh-Hans); a>b is a converted into b's script",
+    )
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
 
@@ -204,6 +210,12 @@ class Settings:
             self.sealing_keys  # noqa: B018  (parsed here, so a malformed value stops start-up)
         except ValueError as error:
             raise SettingsError(f"LINLI_DATA_KEYS: {error}") from None
+        try:
+            from backend.core.i18n import parse_fallbacks
+
+            parse_fallbacks(self.content_fallbacks)
+        except ValueError as error:
+            raise SettingsError(f"LINLI_CONTENT_FALLBACKS: {error}") from None
         if self.audit_retention_days < 183:
             raise SettingsError("LINLI_AUDIT_RETENTION_DAYS must be at least 183: the audit trail is kept six months")
         if self.outbox_retention_days < 1:

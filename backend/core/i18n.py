@@ -12,12 +12,14 @@ import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, overload
 from zoneinfo import ZoneInfo
 
+import opencc
 from babel import Locale
 from babel.dates import format_datetime as _babel_datetime
 from babel.dates import format_interval as _babel_interval
@@ -27,6 +29,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from backend.core import runtime
 from backend.core.values import hours_of
 
 DEFAULT_LOCALE = "zh-Hans"
@@ -172,18 +175,92 @@ def babel_locale(locale: str | None = None) -> Locale:
     return Locale.parse(_BABEL_LOCALES[locale or get_locale()])
 
 
-def pick(content: Mapping[str, str] | None, locale: str | None = None) -> tuple[str, str | None]:
-    """User content in the asked locale, else zh-Hans, else en, else any: (text, served locale)."""
+# --- organiser-written content in the reader's language ------------------------------------------
+
+# Where a reader's language falls back to when the organiser did not write it. A step
+# "zh-Hans>zh-Hant" is the Simplified text converted to Traditional characters (OpenCC).
+# LINLI_CONTENT_FALLBACKS replaces any of these (``ja=ja,en,zh-Hans;ko=ko,en,zh-Hans``).
+DEFAULT_FALLBACKS: Mapping[str, tuple[str, ...]] = {
+    "zh-Hans": ("zh-Hans", "zh-Hant>zh-Hans", "en"),
+    "zh-Hant": ("zh-Hant", "zh-Hans>zh-Hant", "en"),
+    "en": ("en", "zh-Hans"),
+    "ja": ("ja", "en", "zh-Hans"),
+    "ko": ("ko", "en", "zh-Hans"),
+}
+_CONVERSIONS = {("zh-Hans", "zh-Hant"): "s2t.json", ("zh-Hant", "zh-Hans"): "t2s.json"}
+
+
+@dataclass(frozen=True)
+class Picked:
+    """Content as served: its text, the locale it is in, and whether it was converted into that
+    locale from another script (a client may say "converted from the Chinese original")."""
+
+    text: str
+    locale: str | None
+    converted: bool = False
+
+
+def parse_fallbacks(configured: str) -> dict[str, tuple[str, ...]]:
+    """``LINLI_CONTENT_FALLBACKS`` over the defaults; a ValueError for anything malformed."""
+    chains = dict(DEFAULT_FALLBACKS)
+    for part in filter(None, (piece.strip() for piece in configured.split(";"))):
+        reader, _sep, steps = part.partition("=")
+        chain = tuple(step.strip() for step in steps.split(",") if step.strip())
+        if reader.strip() not in LOCALES or not chain:
+            raise ValueError(f"not a fallback chain: {part!r}")
+        for step in chain:
+            source, _arrow, target = step.partition(">")
+            if source not in LOCALES or (target and (source, target) not in _CONVERSIONS):
+                raise ValueError(f"not a fallback step: {step!r}")
+        chains[reader.strip()] = chain
+    return chains
+
+
+@lru_cache(maxsize=8)
+def _chains(configured: str) -> dict[str, tuple[str, ...]]:
+    return parse_fallbacks(configured)
+
+
+def _fallbacks(reader: str) -> tuple[str, ...]:
+    # The running app's settings, where there is one; the defaults otherwise (scripts, tests).
+    current = runtime.current_or_none()
+    chains = _chains(current.settings.content_fallbacks) if current is not None else DEFAULT_FALLBACKS
+    return chains.get(reader, (reader, DEFAULT_LOCALE, "en"))
+
+
+@lru_cache(maxsize=4096)
+def convert(text: str, source: str, target: str) -> str:
+    """Simplified ⇄ Traditional characters (OpenCC), remembered: names recur on every page."""
+    return str(_converter(_CONVERSIONS[(source, target)]).convert(text))
+
+
+@cache
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def pick_content(content: Mapping[str, str] | None, locale: str | None = None) -> Picked:
+    """User content in the reader's language, by the reader's fallback chain, else whatever
+    there is: never nothing when something was written."""
     if not content:
-        return "", None
-    asked = locale or get_locale()
-    for candidate in (asked, DEFAULT_LOCALE, "en"):
-        if content.get(candidate):
-            return content[candidate], candidate
+        return Picked("", None)
+    reader = locale or get_locale()
+    for step in _fallbacks(reader):
+        source, _arrow, target = step.partition(">")
+        text = content.get(source)
+        if text:
+            return Picked(convert(text, source, target), target, True) if target else Picked(text, source)
     for candidate, text in content.items():
         if text:
-            return text, candidate
-    return "", None
+            return Picked(text, candidate)
+    return Picked("", None)
+
+
+def pick(content: Mapping[str, str] | None, locale: str | None = None) -> tuple[str, str | None]:
+    """User content in the reader's language: (text, locale it is served in); ``pick_content``
+    also says whether it was converted."""
+    picked = pick_content(content, locale)
+    return picked.text, picked.locale
 
 
 @overload

@@ -60,10 +60,13 @@ def test_negotiation_order_is_query_then_preference_then_header_then_default() -
     assert negotiate(query=None, preference=None, accept_language=None) == "zh-Hans"
 
 
-def test_pick_falls_back_asked_then_chinese_then_english_then_any() -> None:
+def test_pick_falls_back_by_the_readers_chain_then_any() -> None:
+    """en, ja and ko readers: their language, then English, then Simplified Chinese (a Korean
+    reader reads English sooner than Chinese); Chinese readers: the other script, converted."""
     content = {"zh-Hans": "中秋游园会", "en": "Mid-Autumn Fair", "ja": "中秋節フェア"}
     assert pick(content, "ja") == ("中秋節フェア", "ja")
-    assert pick(content, "ko") == ("中秋游园会", "zh-Hans")
+    assert pick(content, "ko") == ("Mid-Autumn Fair", "en")
+    assert pick({"zh-Hans": "中秋游园会"}, "ko") == ("中秋游园会", "zh-Hans")
     assert pick({"en": "Fair", "ko": "축제"}, "ja") == ("Fair", "en")
     assert pick({"ko": "축제"}, "ja") == ("축제", "ko")
     assert pick({"ja": "", "ko": "축제"}, "ja") == ("축제", "ko")
@@ -112,3 +115,26 @@ def test_hours_follow_one_rule_in_every_language() -> None:
     assert format_hours(3, "zh-Hans") == "0.1"
     assert format_hours(120, "ja") == "2"
     assert format_hours(74_070, "en") == "1,234.5"
+
+
+def test_traditional_readers_get_simplified_text_converted_and_marked() -> None:
+    from backend.core.i18n import Picked, pick_content
+
+    branch = {"zh-Hans": "苏州图书馆双塔分馆", "en": "Shuangta Branch"}
+    assert pick_content(branch, "zh-Hant") == Picked("蘇州圖書館雙塔分館", "zh-Hant", converted=True)
+    assert pick_content({"zh-Hant": "蘇州圖書館"}, "zh-Hans") == Picked("苏州图书馆", "zh-Hans", converted=True)
+    assert pick_content({"zh-Hant": "南園", "zh-Hans": "南园"}, "zh-Hant") == Picked("南園", "zh-Hant")
+    assert pick_content({"en": "Fair"}, "zh-Hant") == Picked("Fair", "en")
+
+
+def test_the_fallback_chains_are_configurable_and_checked() -> None:
+    import pytest
+
+    from backend.core.i18n import parse_fallbacks
+    from backend.settings import Settings, SettingsError
+
+    chains = parse_fallbacks("ko=ko,zh-Hans,en;ja=ja,zh-Hans")
+    assert chains["ko"] == ("ko", "zh-Hans", "en") and chains["en"] == ("en", "zh-Hans")
+    for bad in ("ko", "xx=en", "ko=ko,fr", "ko=en>ja"):
+        with pytest.raises(SettingsError, match="LINLI_CONTENT_FALLBACKS"):
+            Settings.from_env({}, content_fallbacks=bad)

@@ -106,7 +106,9 @@ async def test_staff_add_a_reward_and_residents_read_it_in_their_language(
     )
     assert item["my_redemptions_left"] is None  # nobody logged in
     japanese = (await client.get(f"/api/v1/rewards/{created['id']}?lang=ja")).json()
-    assert (japanese["name"], japanese["locale"]) == ("环保购物袋", "zh-Hans")
+    assert (japanese["name"], japanese["locale"]) == ("Reusable shopping bag", "en")  # ja reads English first
+    chinese = (await client.get(f"/api/v1/rewards/{created['id']}?lang=zh-Hant")).json()
+    assert (chinese["name"], chinese["locale"]) == ("環保購物袋", "zh-Hant")  # converted from Simplified
 
     resident = await factories.resident()
     mine = await client.get(f"/api/v1/rewards?community_id={community}", headers=factories.token_for(resident))

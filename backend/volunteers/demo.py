@@ -13,28 +13,19 @@ from backend.accounts.api import login_as_developer
 from backend.core.crypto import seal
 from backend.core.domain import DemoWorld
 from backend.core.i18n import CITY_TZ
-from backend.volunteers.profiles import ID_NUMBER, REAL_NAME
-from backend.volunteers.tables import (
-    Checkpoint,
-    HoursEntry,
-    HoursKind,
-    HoursStatus,
+from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
+from backend.volunteers.incidents.tables import (
     Incident,
     IncidentChange,
     IncidentKind,
     IncidentRouting,
     IncidentStatus,
-    MemberRole,
     ResponsibleParty,
-    Route,
-    Shift,
-    ShiftSignup,
-    SignupStatus,
-    Team,
-    TeamKind,
-    TeamMember,
-    VolunteerProfile,
 )
+from backend.volunteers.people.services import ID_NUMBER, REAL_NAME
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.shifts.tables import Shift, ShiftSignup, SignupStatus
+from backend.volunteers.teams.tables import Checkpoint, MemberRole, Route, Team, TeamKind, TeamMember
 
 PATROL_NAME = {
     "zh-Hans": "南园红袖标巡逻队",

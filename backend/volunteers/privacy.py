@@ -12,20 +12,13 @@ from typing import Any
 
 from backend.core import clock, privacy, runtime
 from backend.core.errors import DomainError
-from backend.volunteers.profiles import identity_for_record
-from backend.volunteers.shifts import cancel_signup
-from backend.volunteers.tables import (
-    CheckpointScan,
-    HoursEntry,
-    Incident,
-    IncidentChange,
-    MemberStatus,
-    ServiceRecord,
-    ShiftSignup,
-    SignupStatus,
-    TeamMember,
-    VolunteerProfile,
-)
+from backend.volunteers.hours.tables import HoursEntry, ServiceRecord
+from backend.volunteers.incidents.tables import Incident, IncidentChange
+from backend.volunteers.people.services import identity_for_record
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.shifts.services import cancel_signup
+from backend.volunteers.shifts.tables import CheckpointScan, ShiftSignup, SignupStatus
+from backend.volunteers.teams.tables import MemberStatus, TeamMember
 
 
 async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:

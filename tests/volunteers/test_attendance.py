@@ -14,8 +14,9 @@ import pytest
 
 from backend.accounts.tables import User
 from backend.core.tables import OutboxSignal
-from backend.volunteers import attendance
-from backend.volunteers.tables import CheckpointScan, HoursEntry, ShiftSignup
+from backend.volunteers.hours.tables import HoursEntry
+from backend.volunteers.shifts import attendance
+from backend.volunteers.shifts.tables import CheckpointScan, ShiftSignup
 from tests import factories
 from tests.volunteers import builders
 

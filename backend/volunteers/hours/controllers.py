@@ -17,9 +17,13 @@ from backend.core.i18n import get_locale
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
 from backend.settings import Settings
-from backend.volunteers import hours, hours_decisions, hours_presenters, records
-from backend.volunteers.hours_csv import team_month_csv
-from backend.volunteers.hours_schemas import (
+from backend.volunteers.hours import decisions as hours_decisions
+from backend.volunteers.hours import presenters as hours_presenters
+from backend.volunteers.hours import records
+from backend.volunteers.hours import services as hours
+from backend.volunteers.hours.month_csv import team_month_csv
+from backend.volunteers.hours.records_pdf import record_pdf
+from backend.volunteers.hours.schemas import (
     HoursCorrectionCreate,
     HoursEntryRead,
     HoursReject,
@@ -31,7 +35,6 @@ from backend.volunteers.hours_schemas import (
     ServiceRecordCheck,
     TeamHoursEntryRead,
 )
-from backend.volunteers.records_pdf import record_pdf
 
 MonthParam = Annotated[
     str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, by service date (city time)")

@@ -18,10 +18,11 @@ from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.values import mask_phone
-from backend.volunteers.access import get_team, require_coordinator
-from backend.volunteers.profiles import has_consented
-from backend.volunteers.schemas import JoinRead, MemberRead
-from backend.volunteers.tables import JoinMode, MemberRole, MemberStatus, TeamMember, VolunteerProfile
+from backend.volunteers.people.services import has_consented
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.teams.guards import get_team, require_coordinator
+from backend.volunteers.teams.schemas import JoinRead, MemberRead
+from backend.volunteers.teams.tables import JoinMode, MemberRole, MemberStatus, TeamMember
 
 IN_TEAM = (MemberStatus.active.value, MemberStatus.pending.value)
 MAX_LISTED = 2000

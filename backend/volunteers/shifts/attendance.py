@@ -22,9 +22,9 @@ from backend.core.errors import DomainError, NotFound
 from backend.core.geo import distance_m
 from backend.core.i18n import N_, pick
 from backend.core.values import mask_phone
-from backend.volunteers import access
-from backend.volunteers.hours import minutes_in_window, record_shift_hours, required_minutes, shift_source_key
-from backend.volunteers.shift_schemas import (
+from backend.volunteers.hours.services import minutes_in_window, record_shift_hours, required_minutes, shift_source_key
+from backend.volunteers.hours.tables import HoursEntry, HoursKind
+from backend.volunteers.shifts.schemas import (
     AttendanceSheet,
     CheckOutRead,
     CheckpointBrief,
@@ -33,16 +33,10 @@ from backend.volunteers.shift_schemas import (
     ScanRead,
     SheetRow,
 )
-from backend.volunteers.shifts import as_uuid, load_shift, shift_reads
-from backend.volunteers.tables import (
-    Checkpoint,
-    CheckpointScan,
-    HoursEntry,
-    HoursKind,
-    Shift,
-    ShiftSignup,
-    SignupStatus,
-)
+from backend.volunteers.shifts.services import as_uuid, load_shift, shift_reads
+from backend.volunteers.shifts.tables import CheckpointScan, Shift, ShiftSignup, SignupStatus
+from backend.volunteers.teams import guards as access
+from backend.volunteers.teams.tables import Checkpoint
 
 log = structlog.get_logger("linli.volunteers.attendance")
 

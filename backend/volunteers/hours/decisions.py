@@ -18,10 +18,11 @@ from backend.core import signals
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
-from backend.volunteers.access import get_team, may_coordinate, require_coordinator
-from backend.volunteers.hours import as_uuid, entry_not_found, entry_row, hours_of, required_reason
+from backend.volunteers.hours.services import as_uuid, entry_not_found, entry_row, hours_of, required_reason
+from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from backend.volunteers.signals import HoursVerified
-from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, Team
+from backend.volunteers.teams.guards import get_team, may_coordinate, require_coordinator
+from backend.volunteers.teams.tables import Team
 
 NOT_FOUND = "hours_entry_not_found"
 OWN_HOURS = "cannot_verify_own_hours"

@@ -8,7 +8,7 @@ import uuid
 from backend.accounts.api import Permission, may, scope_paths
 from backend.core.errors import Forbidden, NotFound
 from backend.core.i18n import N_
-from backend.volunteers.tables import MemberRole, MemberStatus, Team, TeamMember
+from backend.volunteers.teams.tables import MemberRole, MemberStatus, Team, TeamMember
 
 
 async def get_team(team_id: uuid.UUID) -> Team:

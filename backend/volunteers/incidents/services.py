@@ -23,8 +23,7 @@ from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
 from backend.core.media import MediaStore, media_url
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
-from backend.volunteers import access
-from backend.volunteers.incident_queries import (
+from backend.volunteers.incidents.queries import (
     KIND_NAMES,
     Viewer,
     kind_name,
@@ -33,17 +32,18 @@ from backend.volunteers.incident_queries import (
     status_name,
     visible_incident,
 )
-from backend.volunteers.incident_schemas import IncidentCreate, IncidentUpdate, NamedRef, RoutingRead, RoutingRule
-from backend.volunteers.signals import IncidentChanged
-from backend.volunteers.tables import (
+from backend.volunteers.incidents.schemas import IncidentCreate, IncidentUpdate, NamedRef, RoutingRead, RoutingRule
+from backend.volunteers.incidents.tables import (
     Incident,
     IncidentChange,
     IncidentRouting,
     IncidentStatus,
     Moderation,
     ResponsibleParty,
-    Shift,
 )
+from backend.volunteers.shifts.tables import Shift
+from backend.volunteers.signals import IncidentChanged
+from backend.volunteers.teams import guards as access
 
 log = structlog.get_logger("linli.incidents")
 

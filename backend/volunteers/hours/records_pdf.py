@@ -21,8 +21,8 @@ from fpdf.enums import XPos, YPos
 from backend.core.fonts import face_index, font_file
 from backend.core.i18n import CITY_TZ, N_, _, babel_locale, pick, use_locale
 from backend.core.qr import qr_png
-from backend.volunteers.hours import hours_of
-from backend.volunteers.records import ISSUER, IssuedRecord, grouped_code, verification_url
+from backend.volunteers.hours.records import ISSUER, IssuedRecord, grouped_code, verification_url
+from backend.volunteers.hours.services import hours_of
 
 FONT = "noto"
 MARGIN = 20.0

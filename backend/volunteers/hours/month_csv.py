@@ -7,9 +7,9 @@ from typing import Any
 
 from backend.core.i18n import CITY_TZ, _
 from backend.core.sheets import excel_csv
-from backend.volunteers.hours import as_uuid, hours_of, team_entries
-from backend.volunteers.hours_presenters import kind_name, status_name
-from backend.volunteers.tables import HoursStatus
+from backend.volunteers.hours.presenters import kind_name, status_name
+from backend.volunteers.hours.services import as_uuid, hours_of, team_entries
+from backend.volunteers.hours.tables import HoursStatus
 
 
 def _header() -> list[str]:

@@ -17,9 +17,9 @@ from backend.accounts.api import OrganisationKind, live_people, organisation
 from backend.core.db import transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_, _, pick
-from backend.volunteers.access import get_team, may_coordinate_community, require_coordinator
-from backend.volunteers.schemas import CommunityBrief, MembershipBrief, TeamCreate, TeamRead, TeamUpdate
-from backend.volunteers.tables import JoinMode, MemberRole, MemberStatus, Team, TeamKind, TeamMember
+from backend.volunteers.teams.guards import get_team, may_coordinate_community, require_coordinator
+from backend.volunteers.teams.schemas import CommunityBrief, MembershipBrief, TeamCreate, TeamRead, TeamUpdate
+from backend.volunteers.teams.tables import JoinMode, MemberRole, MemberStatus, Team, TeamKind, TeamMember
 
 TEAM_KIND_NAMES: Mapping[TeamKind, str] = {
     TeamKind.patrol: N_("Patrol"),

@@ -20,8 +20,9 @@ from backend.core.media import MediaStore
 from backend.core.openapi import problems
 from backend.core.wechat import WechatClient
 from backend.settings import Settings
-from backend.volunteers import incident_queries, incidents
-from backend.volunteers.incident_schemas import (
+from backend.volunteers.incidents import queries as incident_queries
+from backend.volunteers.incidents import services as incidents
+from backend.volunteers.incidents.schemas import (
     IncidentCreate,
     IncidentPage,
     IncidentPhotoRead,
@@ -31,7 +32,7 @@ from backend.volunteers.incident_schemas import (
     IncidentUpdate,
     RoutingRead,
 )
-from backend.volunteers.tables import IncidentStatus
+from backend.volunteers.incidents.tables import IncidentStatus
 
 
 class IncidentPhotoUpload(msgspec.Struct):

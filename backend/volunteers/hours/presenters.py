@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from backend.core.i18n import N_, _, pick
-from backend.volunteers.hours import Totals, as_uuid, hours_of
-from backend.volunteers.hours_decisions import BulkOutcome
-from backend.volunteers.hours_schemas import (
+from backend.volunteers.hours.decisions import BulkOutcome
+from backend.volunteers.hours.records import ISSUER
+from backend.volunteers.hours.schemas import (
     HoursEntryRead,
     HoursSkipped,
     HoursTeamBrief,
@@ -19,8 +19,8 @@ from backend.volunteers.hours_schemas import (
     ServiceRecordCheck,
     TeamHoursEntryRead,
 )
-from backend.volunteers.records import ISSUER
-from backend.volunteers.tables import ServiceRecord
+from backend.volunteers.hours.services import Totals, as_uuid, hours_of
+from backend.volunteers.hours.tables import ServiceRecord
 
 KIND_NAMES: Mapping[str, str] = {
     "shift": N_("Shift"),

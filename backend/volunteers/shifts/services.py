@@ -20,18 +20,11 @@ from backend.core import signals
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_, as_city_time, pick
-from backend.volunteers import access
-from backend.volunteers.shift_schemas import MySignup, RouteBrief, ShiftCreate, ShiftRead, TeamBrief
+from backend.volunteers.shifts.schemas import MySignup, RouteBrief, ShiftCreate, ShiftRead, TeamBrief
+from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import ShiftCancelled, SignupRef
-from backend.volunteers.tables import (
-    Checkpoint,
-    Route,
-    Shift,
-    ShiftSignup,
-    ShiftStatus,
-    SignupStatus,
-    Team,
-)
+from backend.volunteers.teams import guards as access
+from backend.volunteers.teams.tables import Checkpoint, Route, Team
 
 MAX_SHIFT_LENGTH = timedelta(hours=24)
 # A place that still counts: it blocks a second sign-up and overlapping shifts.

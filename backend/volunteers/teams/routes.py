@@ -21,10 +21,11 @@ from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_, _, get_locale, pick
 from backend.core.qr import qr_modules, qr_png
-from backend.volunteers.access import get_team, is_active_member, may_coordinate, require_coordinator
-from backend.volunteers.schemas import CheckpointRead, CheckpointWrite, RouteCreate, RouteRead
-from backend.volunteers.tables import Checkpoint, CheckpointScan, Route
-from backend.volunteers.teams import clean_text
+from backend.volunteers.shifts.tables import CheckpointScan
+from backend.volunteers.teams.guards import get_team, is_active_member, may_coordinate, require_coordinator
+from backend.volunteers.teams.schemas import CheckpointRead, CheckpointWrite, RouteCreate, RouteRead
+from backend.volunteers.teams.services import clean_text
+from backend.volunteers.teams.tables import Checkpoint, Route
 
 # No 0/O, 1/I/L: a code read aloud or typed from a worn plate is not mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

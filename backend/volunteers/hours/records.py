@@ -19,9 +19,11 @@ from backend.accounts.api import lock_person
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_
-from backend.volunteers.hours import as_uuid
-from backend.volunteers.profiles import RecordIdentity, identity_for_record
-from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, ServiceRecord, Team, VolunteerProfile
+from backend.volunteers.hours.services import as_uuid
+from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus, ServiceRecord
+from backend.volunteers.people.services import RecordIdentity, identity_for_record
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.teams.tables import Team
 
 # No 0/O, 1/I/L: a code read aloud or typed from paper comes out right.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -1,4 +1,4 @@
-"""HTTP for volunteers: profiles, teams and their members, patrol routes and checkpoint plates."""
+"""HTTP for teams and their members, patrol routes and checkpoint plates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -14,9 +13,10 @@ from litestar.types import ControllerRouterHandler
 
 from backend.core.auth import principal_of, requires_login
 from backend.core.openapi import problems
-from backend.settings import Settings
-from backend.volunteers import profiles, routes, teams, teams_members
-from backend.volunteers.schemas import (
+from backend.volunteers.teams import members as teams_members
+from backend.volunteers.teams import routes
+from backend.volunteers.teams import services as teams
+from backend.volunteers.teams.schemas import (
     CheckpointsReplace,
     JoinRead,
     MemberRead,
@@ -25,10 +25,8 @@ from backend.volunteers.schemas import (
     TeamCreate,
     TeamRead,
     TeamUpdate,
-    VolunteerProfileRead,
-    VolunteerProfileWrite,
 )
-from backend.volunteers.tables import MemberStatus, TeamKind
+from backend.volunteers.teams.tables import MemberStatus, TeamKind
 
 BEARER = [{"bearer": []}]
 
@@ -36,49 +34,6 @@ BEARER = [{"bearer": []}]
 def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
     user = request.scope.get("user")
     return user.id if user is not None else None
-
-
-class VolunteerController(Controller):
-    path = "/api/v1/volunteers"
-    tags = ["volunteers"]
-    guards = [requires_login]
-    security = BEARER
-
-    @post(
-        operation_id="save_volunteer_profile",
-        summary="Sign up as a volunteer (with consent), or change one's volunteer profile",
-        status_code=HTTP_201_CREATED,
-        responses={**problems(401, 422), 200: ResponseSpec(VolunteerProfileRead, description="The profile, changed")},
-    )
-    async def save(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[VolunteerProfileWrite],
-        settings: NamedDependency[Settings],
-    ) -> Response[VolunteerProfileRead]:
-        profile, created = await profiles.save_profile(
-            user_id=principal_of(request).id, data=data, secret_key=settings.secret_key
-        )
-        return Response(profiles.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
-
-    @get(
-        "/me",
-        operation_id="get_my_volunteer_profile",
-        summary="The caller's volunteer profile, identity masked",
-        responses=problems(401, 404),
-    )
-    async def me(self, request: Request[Any, Any, Any]) -> VolunteerProfileRead:
-        return profiles.profile_read(await profiles.get_profile(user_id=principal_of(request).id))
-
-    @delete(
-        "/me/identity",
-        operation_id="erase_my_volunteer_identity",
-        summary="Erase the real name and identity document from the caller's volunteer profile",
-        status_code=HTTP_200_OK,
-        responses=problems(401, 404),
-    )
-    async def erase_identity(self, request: Request[Any, Any, Any]) -> VolunteerProfileRead:
-        return profiles.profile_read(await profiles.erase_identity(user_id=principal_of(request).id))
 
 
 class TeamController(Controller):
@@ -290,4 +245,4 @@ class RouteController(Controller):
         return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
-CONTROLLERS: list[ControllerRouterHandler] = [VolunteerController, TeamController, MemberController, RouteController]
+CONTROLLERS: list[ControllerRouterHandler] = [TeamController, MemberController, RouteController]

@@ -16,8 +16,9 @@ from backend.core.auth import principal_of, requires_login
 from backend.core.i18n import as_city_time
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
-from backend.volunteers import attendance, shifts
-from backend.volunteers.shift_schemas import (
+from backend.volunteers.shifts import attendance
+from backend.volunteers.shifts import services as shifts
+from backend.volunteers.shifts.schemas import (
     AttendanceSheet,
     CheckInCreate,
     CheckInRead,
@@ -27,7 +28,7 @@ from backend.volunteers.shift_schemas import (
     ShiftRead,
     SignupRead,
 )
-from backend.volunteers.tables import ShiftSignup
+from backend.volunteers.shifts.tables import ShiftSignup
 
 SIGNUP_RATE = rate_limit("signup", setting="signup_rate_limit", per_user=True)
 CheckpointCode = Annotated[

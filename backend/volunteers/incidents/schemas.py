@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.volunteers.tables import IncidentKind, IncidentStatus, ResponsibleParty
+from backend.volunteers.incidents.tables import IncidentKind, IncidentStatus, ResponsibleParty
 
 TEXT_MAX = 1000
 NOTE_MAX = 500

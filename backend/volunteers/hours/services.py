@@ -20,8 +20,10 @@ from piccolo.query.functions.aggregate import Sum
 
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import CITY_TZ, N_, pick
-from backend.volunteers.access import get_team, is_active_member, require_coordinator
-from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, Shift, VolunteerProfile
+from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.shifts.tables import Shift
+from backend.volunteers.teams.guards import get_team, is_active_member, require_coordinator
 
 
 def _now() -> datetime:

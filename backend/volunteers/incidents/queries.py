@@ -20,8 +20,7 @@ from backend.accounts.api import Permission, is_member, member_organisation_ids,
 from backend.core.errors import NotFound
 from backend.core.i18n import CITY_TZ, N_, _, format_datetime, pick
 from backend.core.media import media_url
-from backend.volunteers import access
-from backend.volunteers.incident_schemas import (
+from backend.volunteers.incidents.schemas import (
     IncidentChangeRead,
     IncidentPage,
     IncidentRead,
@@ -30,7 +29,7 @@ from backend.volunteers.incident_schemas import (
     IncidentView,
     NamedRef,
 )
-from backend.volunteers.tables import (
+from backend.volunteers.incidents.tables import (
     Incident,
     IncidentChange,
     IncidentKind,
@@ -38,6 +37,7 @@ from backend.volunteers.tables import (
     Moderation,
     ResponsibleParty,
 )
+from backend.volunteers.teams import guards as access
 
 KIND_NAMES: Mapping[IncidentKind, str] = {
     IncidentKind.illegal_construction: N_("Illegal construction"),

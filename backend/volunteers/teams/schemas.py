@@ -1,4 +1,4 @@
-"""Request and response bodies of the volunteers API: profiles, teams, members, routes."""
+"""Request and response bodies of teams, their members, and patrol routes."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.core.i18n import LocaleCode
-from backend.volunteers.tables import IdDocument, JoinMode, TeamKind
+from backend.volunteers.teams.tables import JoinMode, TeamKind
 
 MemberRoleCode = Literal["member", "coordinator"]
 MemberStatusCode = Literal["pending", "active", "rejected", "left"]
-
-Skill = Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
-LanguageTag = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,4})?$")]
 
 
 def _text(max_length: int, example: dict[str, str], *, required: bool = False) -> object:
@@ -34,45 +31,6 @@ TeamDescription = _text(1000, {"zh-Hans": "每晚七点在社区南门集合。"
 RouteName = _text(60, {"zh-Hans": "南园夜巡线", "en": "Nanyuan night round"}, required=True)
 RouteDescription = _text(1000, {"zh-Hans": "沿河走一圈，约四十分钟。", "en": "Along the canal, about forty minutes."})
 CheckpointName = _text(60, {"zh-Hans": "南门岗亭", "en": "South gate booth"}, required=True)
-
-
-# --- profiles ------------------------------------------------------------------------------------
-
-
-class VolunteerProfileWrite(msgspec.Struct, forbid_unknown_fields=True):
-    """Opt in (or change the profile). Identity is optional: only a formal service record needs it.
-
-    Fields left out keep their current value; ``id_document`` and ``id_number`` go together."""
-
-    consent: Annotated[
-        bool, msgspec.Meta(description="agreement to the volunteer terms and the use of this data", examples=[True])
-    ]
-    real_name: Annotated[str, msgspec.Meta(max_length=64, examples=["张晓明"])] | msgspec.UnsetType = msgspec.UNSET
-    id_document: IdDocument | msgspec.UnsetType = msgspec.UNSET
-    id_number: Annotated[str, msgspec.Meta(max_length=32, examples=["11010519491231002X"])] | msgspec.UnsetType = (
-        msgspec.UNSET
-    )
-    skills: Annotated[list[Skill], msgspec.Meta(max_length=20, examples=[["急救", "手语"]])] | msgspec.UnsetType = (
-        msgspec.UNSET
-    )
-    languages: (
-        Annotated[list[LanguageTag], msgspec.Meta(max_length=10, examples=[["zh", "wuu", "en"]])] | msgspec.UnsetType
-    ) = msgspec.UNSET
-
-
-class VolunteerProfileRead(msgspec.Struct):
-    """The caller's profile: identity only ever masked."""
-
-    user_id: uuid.UUID
-    real_name_masked: Annotated[str | None, msgspec.Meta(examples=["张*明"])]
-    id_document: IdDocument | None
-    id_document_name: str | None
-    id_number_masked: Annotated[str | None, msgspec.Meta(examples=["1101**********002X"])]
-    skills: list[str]
-    languages: list[str]
-    consented_at: datetime
-    created_at: datetime
-    updated_at: datetime
 
 
 # --- teams ---------------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from backend.core.crypto import SealBroken, seal, unseal
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_, _
-from backend.volunteers.schemas import VolunteerProfileRead, VolunteerProfileWrite
-from backend.volunteers.tables import IdDocument, VolunteerProfile
+from backend.volunteers.people.schemas import VolunteerProfileRead, VolunteerProfileWrite
+from backend.volunteers.people.tables import IdDocument, VolunteerProfile
 
 REAL_NAME = "volunteer.real_name"
 ID_NUMBER = "volunteer.id_number"

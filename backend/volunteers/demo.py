@@ -13,6 +13,7 @@ from backend.accounts.api import login_as_developer
 from backend.core.crypto import seal
 from backend.core.domain import DemoWorld
 from backend.core.i18n import CITY_TZ
+from backend.core.values import mask_name
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from backend.volunteers.incidents.tables import (
     Incident,
@@ -22,7 +23,7 @@ from backend.volunteers.incidents.tables import (
     IncidentStatus,
     ResponsibleParty,
 )
-from backend.volunteers.people.services import ID_NUMBER, REAL_NAME
+from backend.volunteers.people.services import ID_NUMBER, REAL_NAME, mask_id_number
 from backend.volunteers.people.tables import VolunteerProfile
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, SignupStatus
 from backend.volunteers.teams.tables import Checkpoint, MemberRole, Route, Team, TeamKind, TeamMember
@@ -100,16 +101,13 @@ async def _seed(accounts: DemoWorld, *, secret_key: str) -> int:
 
 async def _volunteer(openid: str, real_name: str, id_number: str | None, secret_key: str) -> uuid.UUID:
     user, _ = await login_as_developer(openid=openid, display_name=real_name[0] + "师傅")
-    masked_name = (
-        real_name[0] + "*" * (len(real_name) - 2) + real_name[-1] if len(real_name) > 2 else real_name[0] + "*"
-    )
     await VolunteerProfile(
         user=user.id,
         real_name_sealed=seal(real_name, secret_key=secret_key, purpose=REAL_NAME),
-        real_name_masked=masked_name,
+        real_name_masked=mask_name(real_name),
         id_document="resident_id" if id_number else None,
         id_number_sealed=seal(id_number, secret_key=secret_key, purpose=ID_NUMBER) if id_number else None,
-        id_number_masked=id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:] if id_number else None,
+        id_number_masked=mask_id_number(id_number) if id_number else None,
         skills=["急救", "苏州话"],
         languages=["zh", "wuu"],
         consented_at=_now(),

@@ -19,10 +19,11 @@ from backend.accounts.api import lock_person
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_
+from backend.core.values import mask_name
 from backend.volunteers.hours.services import as_uuid
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus, ServiceRecord
+from backend.volunteers.people.queries import masked_names
 from backend.volunteers.people.services import RecordIdentity, identity_for_record
-from backend.volunteers.people.tables import VolunteerProfile
 from backend.volunteers.teams.tables import Team
 
 # No 0/O, 1/I/L: a code read aloud or typed from paper comes out right.
@@ -53,15 +54,6 @@ def grouped_code(code: str) -> str:
 
 def verification_url(public_base_url: str, code: str) -> str:
     return f"{public_base_url.rstrip('/')}/api/v1/hours/records/{code}"
-
-
-def mask_name(name: str) -> str:
-    """张晓明 → 张*明, 李四 → 李*; what the public check shows when the profile has no mask."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 @dataclass(frozen=True)
@@ -110,10 +102,8 @@ async def _record_by_fingerprint(user_id: uuid.UUID, fingerprint: str) -> Servic
 
 
 async def _holder_masked(user_id: uuid.UUID, identity: RecordIdentity) -> str:
-    row = (
-        await VolunteerProfile.select(VolunteerProfile.real_name_masked).where(VolunteerProfile.user == user_id).first()
-    )
-    return (row or {}).get("real_name_masked") or mask_name(identity.real_name)
+    """The profile's mask; what the public check shows when the profile has none: 张晓明 → 张*明."""
+    return (await masked_names([user_id])).get(user_id) or mask_name(identity.real_name)
 
 
 async def _new_record(

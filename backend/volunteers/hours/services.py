@@ -21,7 +21,7 @@ from piccolo.query.functions.aggregate import Sum
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import CITY_TZ, N_, pick
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
-from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.people.queries import masked_names
 from backend.volunteers.shifts.tables import Shift
 from backend.volunteers.teams.guards import get_team, is_active_member, require_coordinator
 
@@ -193,16 +193,6 @@ async def my_hours(
     return rows, await hours_totals(user_id=user_id, milestones=milestones), next_before
 
 
-async def masked_names(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
-    """Masked real names (张*明) from the volunteers' profiles: what staff views show."""
-    if not user_ids:
-        return {}
-    rows = await VolunteerProfile.select(VolunteerProfile.user, VolunteerProfile.real_name_masked).where(
-        VolunteerProfile.user.is_in(list(set(user_ids)))
-    )
-    return {as_uuid(row["user"]): row["real_name_masked"] for row in rows}
-
-
 async def team_entries(
     *,
     user_id: uuid.UUID,
@@ -228,7 +218,7 @@ async def team_entries(
     if limit is not None:  # the CSV reads a whole month
         query = query.limit(limit).offset(offset)
     rows = await query
-    masked = await masked_names([as_uuid(row["user"]) for row in rows])
+    masked = await masked_names(row["user"] for row in rows)
     for row in rows:
         row["real_name_masked"] = masked.get(as_uuid(row["user"]))
     return rows

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.openapi import problems
 from backend.settings import Settings
-from backend.volunteers.people import services as profiles
+from backend.volunteers.people import presenters, queries, services
 from backend.volunteers.people.schemas import VolunteerProfileRead, VolunteerProfileWrite
 
-BEARER = [{"bearer": []}]
+BEARER: list[SecurityRequirement] = [{"bearer": []}]
 
 
 class VolunteerController(Controller):
@@ -33,15 +33,10 @@ class VolunteerController(Controller):
         responses={**problems(401, 422), 200: ResponseSpec(VolunteerProfileRead, description="The profile, changed")},
     )
     async def save(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[VolunteerProfileWrite],
-        settings: NamedDependency[Settings],
+        self, caller: Principal, data: JSONBody[VolunteerProfileWrite], settings: NamedDependency[Settings]
     ) -> Response[VolunteerProfileRead]:
-        profile, created = await profiles.save_profile(
-            user_id=principal_of(request).id, data=data, secret_key=settings.secret_key
-        )
-        return Response(profiles.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        profile, created = await services.save_profile(user_id=caller.id, data=data, secret_key=settings.secret_key)
+        return Response(presenters.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get(
         "/me",
@@ -49,8 +44,8 @@ class VolunteerController(Controller):
         summary="The caller's volunteer profile, identity masked",
         responses=problems(401, 404),
     )
-    async def me(self, request: Request[Any, Any, Any]) -> VolunteerProfileRead:
-        return profiles.profile_read(await profiles.get_profile(user_id=principal_of(request).id))
+    async def me(self, caller: Principal) -> VolunteerProfileRead:
+        return presenters.profile_read(await queries.get_profile(user_id=caller.id))
 
     @delete(
         "/me/identity",
@@ -59,8 +54,8 @@ class VolunteerController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404),
     )
-    async def erase_identity(self, request: Request[Any, Any, Any]) -> VolunteerProfileRead:
-        return profiles.profile_read(await profiles.erase_identity(user_id=principal_of(request).id))
+    async def erase_identity(self, caller: Principal) -> VolunteerProfileRead:
+        return presenters.profile_read(await services.erase_identity(user_id=caller.id))
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [VolunteerController]

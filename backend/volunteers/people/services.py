@@ -10,17 +10,18 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from backend.accounts.api import lock_person
+from backend.core import clock
 from backend.core.crypto import SealBroken, seal, unseal
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
-from backend.core.errors import DomainError, NotFound
-from backend.core.i18n import N_, _
-from backend.volunteers.people.schemas import VolunteerProfileRead, VolunteerProfileWrite
+from backend.core.errors import DomainError
+from backend.core.i18n import N_
+from backend.volunteers.people.queries import get_profile
+from backend.volunteers.people.schemas import VolunteerProfileWrite
 from backend.volunteers.people.tables import IdDocument, VolunteerProfile
 
 REAL_NAME = "volunteer.real_name"
@@ -32,14 +33,6 @@ _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 # GB 11643-1999: weights of the first 17 digits, and the check character for sum mod 11.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-
-ID_DOCUMENT_NAMES: dict[IdDocument, str] = {
-    IdDocument.resident_id: N_("Resident ID card"),
-    IdDocument.passport: N_("Passport"),
-    IdDocument.hk_macao_permit: N_("Hong Kong and Macao residents' permit"),
-    IdDocument.taiwan_permit: N_("Taiwan residents' permit"),
-    IdDocument.foreign_permanent_resident: N_("Foreign permanent resident ID card"),
-}
 
 
 @dataclass(frozen=True)
@@ -163,10 +156,6 @@ def _changes(data: VolunteerProfileWrite, secret_key: str) -> dict[Any, Any]:
 # --- services ----------------------------------------------------------------------------------------
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def save_profile(
     *, user_id: uuid.UUID, data: VolunteerProfileWrite, secret_key: str
 ) -> tuple[VolunteerProfile, bool]:
@@ -181,38 +170,24 @@ async def save_profile(
             if created:
                 await _insert(user_id, changes)
             else:
-                await VolunteerProfile.update({**changes, VolunteerProfile.updated_at: _now()}).where(
+                await VolunteerProfile.update({**changes, VolunteerProfile.updated_at: clock.now()}).where(
                     VolunteerProfile.user == user_id
                 )
     except UNIQUE_VIOLATIONS:
         # A race the lock should prevent; the other save made the row, so this one changes it.
         created = False
-        await VolunteerProfile.update({**changes, VolunteerProfile.updated_at: _now()}).where(
+        await VolunteerProfile.update({**changes, VolunteerProfile.updated_at: clock.now()}).where(
             VolunteerProfile.user == user_id
         )
     return await get_profile(user_id=user_id), created
 
 
 async def _insert(user_id: uuid.UUID, changes: dict[Any, Any]) -> None:
-    now = _now()
+    now = clock.now()
     row = VolunteerProfile(user=user_id, consented_at=now, created_at=now, updated_at=now)
     for column, value in changes.items():
         setattr(row, column._meta.name, value)
     await row.save()
-
-
-async def get_profile(*, user_id: uuid.UUID) -> VolunteerProfile:
-    profile = await VolunteerProfile.objects().output(load_json=True).where(VolunteerProfile.user == user_id).first()
-    if profile is None:
-        raise NotFound("volunteer_profile_not_found", N_("You have not signed up as a volunteer yet."))
-    return profile
-
-
-async def has_consented(*, user_id: uuid.UUID) -> bool:
-    """Whether the person has opted in to volunteering (a profile with consent)."""
-    return await VolunteerProfile.exists().where(
-        (VolunteerProfile.user == user_id) & VolunteerProfile.consented_at.is_not_null()
-    )
 
 
 async def erase_identity(*, user_id: uuid.UUID) -> VolunteerProfile:
@@ -225,26 +200,7 @@ async def erase_identity(*, user_id: uuid.UUID) -> VolunteerProfile:
             VolunteerProfile.id_document: None,
             VolunteerProfile.id_number_sealed: None,
             VolunteerProfile.id_number_masked: None,
-            VolunteerProfile.updated_at: _now(),
+            VolunteerProfile.updated_at: clock.now(),
         }
     ).where(VolunteerProfile.user == user_id)
     return await get_profile(user_id=user_id)
-
-
-def id_document_name(document: str | None) -> str | None:
-    return _(ID_DOCUMENT_NAMES[IdDocument(document)]) if document else None
-
-
-def profile_read(profile: VolunteerProfile) -> VolunteerProfileRead:
-    return VolunteerProfileRead(
-        user_id=profile.user,
-        real_name_masked=profile.real_name_masked,
-        id_document=IdDocument(profile.id_document) if profile.id_document else None,
-        id_document_name=id_document_name(profile.id_document),
-        id_number_masked=profile.id_number_masked,
-        skills=list(profile.skills or []),
-        languages=list(profile.languages or []),
-        consented_at=profile.consented_at,
-        created_at=profile.created_at,
-        updated_at=profile.updated_at,
-    )

@@ -18,7 +18,7 @@ from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.values import mask_phone
-from backend.volunteers.people.services import has_consented
+from backend.volunteers.people.queries import has_consented
 from backend.volunteers.people.tables import VolunteerProfile
 from backend.volunteers.teams.guards import get_team, require_coordinator
 from backend.volunteers.teams.schemas import JoinRead, MemberRead

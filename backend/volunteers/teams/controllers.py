@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.openapi import problems
-from backend.volunteers.teams import members as teams_members
-from backend.volunteers.teams import routes
-from backend.volunteers.teams import services as teams
+from backend.volunteers.teams import presenters, queries, routes, services
 from backend.volunteers.teams.schemas import (
     CheckpointsReplace,
     JoinRead,
@@ -28,12 +28,7 @@ from backend.volunteers.teams.schemas import (
 )
 from backend.volunteers.teams.tables import MemberStatus, TeamKind
 
-BEARER = [{"bearer": []}]
-
-
-def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
-    user = request.scope.get("user")
-    return user.id if user is not None else None
+BEARER: list[SecurityRequirement] = [{"bearer": []}]
 
 
 class TeamController(Controller):
@@ -43,7 +38,7 @@ class TeamController(Controller):
     @get(operation_id="list_teams", summary="Volunteer teams, optionally of a community (or street) and kind")
     async def list_teams(
         self,
-        request: Request[Any, Any, Any],
+        visitor: Principal | None,
         community_id: Annotated[
             uuid.UUID | None, Parameter(description="a community, or a street and its communities")
         ] = None,
@@ -51,9 +46,10 @@ class TeamController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> list[TeamRead]:
-        return await teams.list_teams(
-            user_id=_user_id(request), community_id=community_id, kind=kind, limit=limit, offset=offset
+        found = await queries.list_teams(
+            viewer_id=visitor.id if visitor else None, community_id=community_id, kind=kind, limit=limit, offset=offset
         )
+        return [presenters.team_read(summary) for summary in found]
 
     @post(
         operation_id="create_team",
@@ -63,9 +59,9 @@ class TeamController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 404, 422),
     )
-    async def create(self, request: Request[Any, Any, Any], data: JSONBody[TeamCreate]) -> TeamRead:
-        team = await teams.create_team(user_id=principal_of(request).id, data=data)
-        return await teams.read_team(user_id=principal_of(request).id, team_id=team.id)
+    async def create(self, caller: Principal, data: JSONBody[TeamCreate]) -> TeamRead:
+        team = await services.create_team(user_id=caller.id, data=data)
+        return presenters.team_read(await queries.team_summary(viewer_id=caller.id, team_id=team.id))
 
     @get(
         "/{team_id:uuid}",
@@ -73,8 +69,10 @@ class TeamController(Controller):
         summary="One team, in the caller's language",
         responses=problems(404),
     )
-    async def get_one(self, request: Request[Any, Any, Any], team_id: uuid.UUID) -> TeamRead:
-        return await teams.read_team(user_id=_user_id(request), team_id=team_id)
+    async def get_one(self, visitor: Principal | None, team_id: uuid.UUID) -> TeamRead:
+        return presenters.team_read(
+            await queries.team_summary(viewer_id=visitor.id if visitor else None, team_id=team_id)
+        )
 
     @patch(
         "/{team_id:uuid}",
@@ -84,9 +82,9 @@ class TeamController(Controller):
         security=BEARER,
         responses=problems(401, 403, 404, 422),
     )
-    async def update(self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[TeamUpdate]) -> TeamRead:
-        await teams.update_team(user_id=principal_of(request).id, team_id=team_id, data=data)
-        return await teams.read_team(user_id=principal_of(request).id, team_id=team_id)
+    async def update(self, caller: Principal, team_id: uuid.UUID, data: JSONBody[TeamUpdate]) -> TeamRead:
+        await services.update_team(user_id=caller.id, team_id=team_id, data=data)
+        return presenters.team_read(await queries.team_summary(viewer_id=caller.id, team_id=team_id))
 
 
 class MemberController(Controller):
@@ -105,9 +103,9 @@ class MemberController(Controller):
             200: ResponseSpec(JoinRead, description="Already asked: nothing changed"),
         },
     )
-    async def join(self, request: Request[Any, Any, Any], team_id: uuid.UUID) -> Response[JoinRead]:
-        member, changed = await teams_members.join_team(user_id=principal_of(request).id, team_id=team_id)
-        return Response(teams_members.join_read(member), status_code=HTTP_201_CREATED if changed else HTTP_200_OK)
+    async def join(self, caller: Principal, team_id: uuid.UUID) -> Response[JoinRead]:
+        member, changed = await services.join_team(user_id=caller.id, team_id=team_id)
+        return Response(presenters.join_read(member), status_code=HTTP_201_CREATED if changed else HTTP_200_OK)
 
     @delete(
         "/members/me",
@@ -116,10 +114,8 @@ class MemberController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404),
     )
-    async def leave(self, request: Request[Any, Any, Any], team_id: uuid.UUID) -> JoinRead:
-        return teams_members.join_read(
-            await teams_members.leave_team(user_id=principal_of(request).id, team_id=team_id)
-        )
+    async def leave(self, caller: Principal, team_id: uuid.UUID) -> JoinRead:
+        return presenters.join_read(await services.leave_team(user_id=caller.id, team_id=team_id))
 
     @get(
         "/members",
@@ -128,9 +124,10 @@ class MemberController(Controller):
         responses=problems(401, 403, 404),
     )
     async def members(
-        self, request: Request[Any, Any, Any], team_id: uuid.UUID, status: MemberStatus | None = None
+        self, caller: Principal, team_id: uuid.UUID, status: MemberStatus | None = None
     ) -> list[MemberRead]:
-        return await teams_members.list_members(user_id=principal_of(request).id, team_id=team_id, status=status)
+        rows = await queries.list_members(user_id=caller.id, team_id=team_id, status=status)
+        return [presenters.member_read(row) for row in rows]
 
     @post(
         "/members/{user_id:uuid}/approve",
@@ -139,10 +136,9 @@ class MemberController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409),
     )
-    async def approve(self, request: Request[Any, Any, Any], team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
-        return await teams_members.decide_member(
-            user_id=principal_of(request).id, team_id=team_id, member_id=user_id, approve=True
-        )
+    async def approve(self, caller: Principal, team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
+        row = await services.decide_member(user_id=caller.id, team_id=team_id, member_id=user_id, approve=True)
+        return presenters.member_read(row)
 
     @post(
         "/members/{user_id:uuid}/reject",
@@ -151,10 +147,9 @@ class MemberController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409),
     )
-    async def reject(self, request: Request[Any, Any, Any], team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
-        return await teams_members.decide_member(
-            user_id=principal_of(request).id, team_id=team_id, member_id=user_id, approve=False
-        )
+    async def reject(self, caller: Principal, team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
+        row = await services.decide_member(user_id=caller.id, team_id=team_id, member_id=user_id, approve=False)
+        return presenters.member_read(row)
 
     @put(
         "/coordinators/{user_id:uuid}",
@@ -162,10 +157,9 @@ class MemberController(Controller):
         summary="Make a member, or anyone with an account, a coordinator of this team",
         responses=problems(401, 403, 404),
     )
-    async def appoint(self, request: Request[Any, Any, Any], team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
-        return await teams_members.appoint_coordinator(
-            user_id=principal_of(request).id, team_id=team_id, member_id=user_id
-        )
+    async def appoint(self, caller: Principal, team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
+        row = await services.appoint_coordinator(user_id=caller.id, team_id=team_id, member_id=user_id)
+        return presenters.member_read(row)
 
     @delete(
         "/coordinators/{user_id:uuid}",
@@ -174,10 +168,9 @@ class MemberController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404),
     )
-    async def dismiss(self, request: Request[Any, Any, Any], team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
-        return await teams_members.dismiss_coordinator(
-            user_id=principal_of(request).id, team_id=team_id, member_id=user_id
-        )
+    async def dismiss(self, caller: Principal, team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
+        row = await services.dismiss_coordinator(user_id=caller.id, team_id=team_id, member_id=user_id)
+        return presenters.member_read(row)
 
 
 class RouteController(Controller):
@@ -193,10 +186,8 @@ class RouteController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 404, 422),
     )
-    async def create(
-        self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[RouteCreate]
-    ) -> RouteRead:
-        return await routes.create_route(user_id=principal_of(request).id, team_id=team_id, data=data)
+    async def create(self, caller: Principal, team_id: uuid.UUID, data: JSONBody[RouteCreate]) -> RouteRead:
+        return presenters.route_read(await routes.create_route(user_id=caller.id, team_id=team_id, data=data))
 
     @get(
         "/teams/{team_id:uuid}/routes",
@@ -204,8 +195,8 @@ class RouteController(Controller):
         summary="A team's patrol routes (its members; checkpoint codes for coordinators only)",
         responses=problems(401, 403, 404),
     )
-    async def list_routes(self, request: Request[Any, Any, Any], team_id: uuid.UUID) -> list[RouteRead]:
-        return await routes.list_routes(user_id=principal_of(request).id, team_id=team_id)
+    async def list_routes(self, caller: Principal, team_id: uuid.UUID) -> list[RouteRead]:
+        return [presenters.route_read(view) for view in await queries.list_routes(user_id=caller.id, team_id=team_id)]
 
     @get(
         "/routes/{route_id:uuid}",
@@ -213,8 +204,8 @@ class RouteController(Controller):
         summary="One patrol route with its checkpoints",
         responses=problems(401, 404),
     )
-    async def get_one(self, request: Request[Any, Any, Any], route_id: uuid.UUID) -> RouteRead:
-        return await routes.read_route(user_id=principal_of(request).id, route_id=route_id)
+    async def get_one(self, caller: Principal, route_id: uuid.UUID) -> RouteRead:
+        return presenters.route_read(await queries.read_route(user_id=caller.id, route_id=route_id))
 
     @put(
         "/routes/{route_id:uuid}/checkpoints",
@@ -222,12 +213,9 @@ class RouteController(Controller):
         summary="Replace a route's checkpoints, with new codes; refused once any was scanned",
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def replace(
-        self, request: Request[Any, Any, Any], route_id: uuid.UUID, data: JSONBody[CheckpointsReplace]
-    ) -> RouteRead:
-        return await routes.replace_checkpoints(
-            user_id=principal_of(request).id, route_id=route_id, checkpoints=data.checkpoints
-        )
+    async def replace(self, caller: Principal, route_id: uuid.UUID, data: JSONBody[CheckpointsReplace]) -> RouteRead:
+        view = await routes.replace_checkpoints(user_id=caller.id, route_id=route_id, checkpoints=data.checkpoints)
+        return presenters.route_read(view)
 
     @get(
         "/routes/{route_id:uuid}/checkpoints/{checkpoint_id:uuid}/plate.png",
@@ -236,12 +224,8 @@ class RouteController(Controller):
         media_type="image/png",
         responses=problems(401, 403, 404),
     )
-    async def plate(
-        self, request: Request[Any, Any, Any], route_id: uuid.UUID, checkpoint_id: uuid.UUID
-    ) -> Response[bytes]:
-        png = await routes.checkpoint_plate(
-            user_id=principal_of(request).id, route_id=route_id, checkpoint_id=checkpoint_id
-        )
+    async def plate(self, caller: Principal, route_id: uuid.UUID, checkpoint_id: uuid.UUID) -> Response[bytes]:
+        png = await routes.checkpoint_plate(user_id=caller.id, route_id=route_id, checkpoint_id=checkpoint_id)
         return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 

@@ -11,19 +11,18 @@ import io
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from backend.core import fonts
+from backend.core import clock, fonts
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_, _, get_locale, pick
 from backend.core.qr import qr_modules, qr_png
 from backend.volunteers.shifts.tables import CheckpointScan
-from backend.volunteers.teams.guards import get_team, is_active_member, may_coordinate, require_coordinator
-from backend.volunteers.teams.schemas import CheckpointRead, CheckpointWrite, RouteCreate, RouteRead
+from backend.volunteers.teams.guards import require_coordinator
+from backend.volunteers.teams.queries import RouteView, read_route, visible_route
+from backend.volunteers.teams.schemas import CheckpointWrite, RouteCreate
 from backend.volunteers.teams.services import clean_text
 from backend.volunteers.teams.tables import Checkpoint, Route
 
@@ -33,16 +32,8 @@ CODE_LENGTH = 8
 CODE_ATTEMPTS = 5
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def _route_not_found() -> NotFound:
-    return NotFound("route_not_found", N_("This route does not exist."))
 
 
 def _name_required() -> DomainError:
@@ -79,7 +70,7 @@ async def _insert_checkpoints(route_id: uuid.UUID, checkpoints: list[CheckpointW
     await Checkpoint.insert(*rows)
 
 
-async def create_route(*, user_id: uuid.UUID, team_id: uuid.UUID, data: RouteCreate) -> RouteRead:
+async def create_route(*, user_id: uuid.UUID, team_id: uuid.UUID, data: RouteCreate) -> RouteView:
     """Coordinators draw a route of 1–50 checkpoints; each gets a fresh, unguessable code."""
     await require_coordinator(user_id=user_id, team_id=team_id)
     name = clean_text(data.name, required=_name_required())
@@ -87,7 +78,7 @@ async def create_route(*, user_id: uuid.UUID, team_id: uuid.UUID, data: RouteCre
 
     async def write() -> None:
         await Route(
-            id=route_id, team=team_id, name=name, description=clean_text(data.description), created_at=_now()
+            id=route_id, team=team_id, name=name, description=clean_text(data.description), created_at=clock.now()
         ).save()
         await _insert_checkpoints(route_id, data.checkpoints)
 
@@ -95,93 +86,26 @@ async def create_route(*, user_id: uuid.UUID, team_id: uuid.UUID, data: RouteCre
     return await read_route(user_id=user_id, route_id=route_id)
 
 
-async def _visible_route(user_id: uuid.UUID, route_id: uuid.UUID) -> tuple[Route, bool]:
-    """The route and whether the caller coordinates it; 404 for anyone outside its team."""
-    route = await Route.objects().output(load_json=True).where(Route.id == route_id).first()
-    if route is None:
-        raise _route_not_found()
-    team = await get_team(route.team)
-    if await may_coordinate(user_id=user_id, team=team):
-        return route, True
-    if await is_active_member(user_id=user_id, team_id=team.id):
-        return route, False
-    raise _route_not_found()
-
-
-async def list_routes(*, user_id: uuid.UUID, team_id: uuid.UUID) -> list[RouteRead]:
-    """A team's routes, for its active members and coordinators (codes for coordinators only)."""
-    team = await get_team(team_id)
-    coordinator = await may_coordinate(user_id=user_id, team=team)
-    if not coordinator and not await is_active_member(user_id=user_id, team_id=team_id):
-        raise Forbidden()
-    routes = await Route.objects().output(load_json=True).where(Route.team == team_id).order_by(Route.created_at)
-    return await _reads(routes, coordinator)
-
-
-async def read_route(*, user_id: uuid.UUID, route_id: uuid.UUID) -> RouteRead:
-    route, coordinator = await _visible_route(user_id, route_id)
-    return (await _reads([route], coordinator))[0]
-
-
-async def _reads(routes: list[Route], with_codes: bool) -> list[RouteRead]:
-    if not routes:
-        return []
-    rows = (
-        await Checkpoint.select()
-        .output(load_json=True)
-        .where(Checkpoint.route.is_in([route.id for route in routes]))
-        .order_by(Checkpoint.position)
-    )
-    stops: dict[uuid.UUID, list[CheckpointRead]] = {}
-    for row in rows:
-        stops.setdefault(row["route"], []).append(_checkpoint_read(row, with_codes))
-    return [_route_read(route, stops.get(route.id, [])) for route in routes]
-
-
-def _checkpoint_read(row: dict[str, Any], with_code: bool) -> CheckpointRead:
-    return CheckpointRead(
-        id=row["id"],
-        position=row["position"],
-        name=pick(row["name"])[0],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        code=row["code"] if with_code else None,
-    )
-
-
-def _route_read(route: Route, checkpoints: list[CheckpointRead]) -> RouteRead:
-    name, served = pick(route.name)
-    return RouteRead(
-        id=route.id,
-        team_id=route.team,
-        name=name,
-        locale=served,  # type: ignore[arg-type]
-        description=pick(route.description, served)[0],
-        checkpoints=checkpoints,
-        created_at=route.created_at,
-    )
-
-
 async def replace_checkpoints(
     *, user_id: uuid.UUID, route_id: uuid.UUID, checkpoints: list[CheckpointWrite]
-) -> RouteRead:
+) -> RouteView:
     """A new list of checkpoints with new codes; refused once any plate of the route was scanned
     (the scans, and the hours checked against them, must keep pointing at what was walked)."""
-    route, coordinator = await _visible_route(user_id, route_id)
+    route, coordinator = await visible_route(user_id=user_id, route_id=route_id)
     if not coordinator:
         raise Forbidden()
     engine = Route._meta.db
 
     async def write() -> None:
-        await lock_row(engine, Route._meta.tablename, route.id)  # two replacements queue here
-        if await CheckpointScan.exists().where(CheckpointScan.checkpoint.route == route.id):
+        await lock_row(engine, Route._meta.tablename, route["id"])  # two replacements queue here
+        if await CheckpointScan.exists().where(CheckpointScan.checkpoint.route == route["id"]):
             raise DomainError(
                 "route_in_use",
                 N_("Checkpoints of this route have been scanned already. Make a new route instead."),
                 status=409,
             )
-        await Checkpoint.delete().where(Checkpoint.route == route.id)
-        await _insert_checkpoints(route.id, checkpoints)
+        await Checkpoint.delete().where(Checkpoint.route == route["id"])
+        await _insert_checkpoints(route["id"], checkpoints)
 
     await _with_fresh_codes(write)
     return await read_route(user_id=user_id, route_id=route_id)
@@ -192,13 +116,13 @@ async def replace_checkpoints(
 
 async def checkpoint_plate(*, user_id: uuid.UUID, route_id: uuid.UUID, checkpoint_id: uuid.UUID) -> bytes:
     """A printable PNG for coordinators: the checkpoint's code as a QR code, its name under it."""
-    route, coordinator = await _visible_route(user_id, route_id)
+    route, coordinator = await visible_route(user_id=user_id, route_id=route_id)
     if not coordinator:
         raise Forbidden()
     row = (
         await Checkpoint.select()
         .output(load_json=True)
-        .where((Checkpoint.id == checkpoint_id) & (Checkpoint.route == route.id))
+        .where((Checkpoint.id == checkpoint_id) & (Checkpoint.route == route["id"]))
         .first()
     )
     if row is None:

@@ -1,43 +1,32 @@
-"""Teams: created by staff who coordinate volunteers in a community, listed publicly.
+"""Teams and membership: staff who coordinate volunteers in a community start a team there; people
+join and leave it; its coordinators approve requests and appoint or dismiss coordinators.
 
-Who is in a team, and who coordinates it, lives in ``teams_members``.
+(team, user) is unique, so one person has one row per team whose status moves on: pending →
+active or rejected, active → left, and left or rejected → pending or active again. Leaving only
+changes the membership; what happens to the person's future shifts is the shifts area's call.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from piccolo.query.methods.select import Count
 
-from backend.accounts.api import OrganisationKind, live_people, organisation
-from backend.core.db import transaction
+from backend.accounts.api import OrganisationKind, live_people, lock_person, organisation, require_person
+from backend.core import clock
+from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
-from backend.core.i18n import N_, _, pick
+from backend.core.i18n import N_
+from backend.volunteers.people.queries import has_consented
 from backend.volunteers.teams.guards import get_team, may_coordinate_community, require_coordinator
-from backend.volunteers.teams.schemas import CommunityBrief, MembershipBrief, TeamCreate, TeamRead, TeamUpdate
-from backend.volunteers.teams.tables import JoinMode, MemberRole, MemberStatus, Team, TeamKind, TeamMember
+from backend.volunteers.teams.queries import member_row, membership
+from backend.volunteers.teams.schemas import TeamCreate, TeamUpdate
+from backend.volunteers.teams.tables import JoinMode, MemberRole, MemberStatus, Team, TeamMember
 
-TEAM_KIND_NAMES: Mapping[TeamKind, str] = {
-    TeamKind.patrol: N_("Patrol"),
-    TeamKind.red_armband: N_("Red armband patrol"),
-    TeamKind.neighbourhood_watch: N_("Neighbourhood watch"),
-    TeamKind.library_helper: N_("Library helpers"),
-    TeamKind.event_helper: N_("Event helpers"),
-    TeamKind.other: N_("Other"),
-}
 TEAM_COMMUNITY_KINDS = (OrganisationKind.community.value, OrganisationKind.street.value)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def team_kind_name(kind: TeamKind | str) -> str:
-    return _(TEAM_KIND_NAMES[TeamKind(kind)])
+IN_TEAM = (MemberStatus.active.value, MemberStatus.pending.value)
 
 
 def clean_text(content: Mapping[str, str], *, required: DomainError | None = None) -> dict[str, str]:
@@ -79,7 +68,7 @@ async def create_team(*, user_id: uuid.UUID, data: TeamCreate) -> Team:
         raise DomainError("team_community_invalid", N_("A team serves a community or a street."), status=422)
     name = clean_text(data.name, required=_name_required())
     coordinators = await _existing_users(data.coordinator_user_ids)
-    now = _now()
+    now = clock.now()
     team = Team(
         community=data.community_id,
         kind=data.kind.value,
@@ -119,88 +108,155 @@ async def update_team(*, user_id: uuid.UUID, team_id: uuid.UUID, data: TeamUpdat
     return await get_team(team_id)
 
 
-# --- reading ------------------------------------------------------------------------------------------
+# --- membership ---------------------------------------------------------------------------------
 
 
-_COLUMNS = (
-    Team.id,
-    Team.kind,
-    Team.name,
-    Team.description,
-    Team.join_mode,
-    Team.community,
-    Team.community.name.as_alias("community_name"),
-)
+async def join_team(*, user_id: uuid.UUID, team_id: uuid.UUID) -> tuple[TeamMember, bool]:
+    """Active at once in an open team, pending where coordinators approve. (membership, changed).
+
+    Asking again while active or pending changes nothing; after leaving or a refusal one may ask again."""
+    team = await get_team(team_id)
+    if not await has_consented(user_id=user_id):
+        raise DomainError(
+            "volunteer_profile_required", N_("Please sign up as a volunteer before joining a team."), status=409
+        )
+    status = MemberStatus.active if team.join_mode == JoinMode.open.value else MemberStatus.pending
+    engine = TeamMember._meta.db
+    try:
+        async with transaction(engine):
+            # One person's concurrent requests queue here, so the second sees the first's row.
+            await lock_person(user_id)
+            current = await membership(team_id=team_id, user_id=user_id)
+            if current is not None and current.status in IN_TEAM:
+                return current, False
+            await _enter(team_id, user_id, current, status)
+    except UNIQUE_VIOLATIONS:
+        # A race the lock should prevent; the unique (team, user) index keeps it to one row.
+        current = await membership(team_id=team_id, user_id=user_id)
+        if current is None:
+            raise
+        return current, False
+    return await _joined(team_id, user_id), True
 
 
-async def list_teams(
-    *, user_id: uuid.UUID | None, community_id: uuid.UUID | None, kind: TeamKind | None, limit: int, offset: int
-) -> list[TeamRead]:
-    """Teams anyone may browse; a street's id also finds the teams of its communities."""
-    query = Team.select(*_COLUMNS).output(load_json=True).order_by(Team.created_at).limit(limit).offset(offset)
-    if community_id is not None:
-        place = await organisation(community_id)
-        if place is None:
-            return []
-        query = query.where(Team.community.path.like(f"{place.path}%"))
-    if kind is not None:
-        query = query.where(Team.kind == kind.value)
-    return await _reads(await query, user_id)
+async def _enter(team_id: uuid.UUID, user_id: uuid.UUID, current: TeamMember | None, status: MemberStatus) -> None:
+    now = clock.now()
+    if current is None:
+        await TeamMember(
+            team=team_id, user=user_id, role=MemberRole.member.value, status=status.value, created_at=now
+        ).save()
+        return
+    await TeamMember.update(
+        {
+            TeamMember.status: status.value,
+            TeamMember.role: MemberRole.member.value,
+            TeamMember.created_at: now,
+            TeamMember.decided_at: None,
+            TeamMember.decided_by: None,
+        }
+    ).where(TeamMember.id == current.id)
 
 
-async def read_team(*, user_id: uuid.UUID | None, team_id: uuid.UUID) -> TeamRead:
-    rows = await Team.select(*_COLUMNS).output(load_json=True).where(Team.id == team_id)
-    if not rows:
-        raise NotFound("team_not_found", N_("This team does not exist."))
-    return (await _reads(rows, user_id))[0]
+async def _joined(team_id: uuid.UUID, user_id: uuid.UUID) -> TeamMember:
+    """The membership this module has just written or changed."""
+    current = await membership(team_id=team_id, user_id=user_id)
+    if current is None:  # pragma: no cover - written just before, and memberships are never deleted
+        raise NotFound("membership_not_found", N_("You are not a member of this team."))
+    return current
 
 
-async def _reads(rows: list[dict[str, Any]], user_id: uuid.UUID | None) -> list[TeamRead]:
-    """Member counts, coordinators and the caller's place for a page of teams, in three queries."""
-    ids = [row["id"] for row in rows]
-    if not ids:
-        return []
-    counts = (
-        await TeamMember.select(TeamMember.team, Count())
-        .where(TeamMember.team.is_in(ids) & (TeamMember.status == MemberStatus.active.value))
-        .group_by(TeamMember.team)
+async def leave_team(*, user_id: uuid.UUID, team_id: uuid.UUID) -> TeamMember:
+    """The member (or applicant) steps out; a coordinator who leaves stops coordinating."""
+    await get_team(team_id)
+    left = (
+        await TeamMember.update(
+            {
+                TeamMember.status: MemberStatus.left.value,
+                TeamMember.role: MemberRole.member.value,
+                TeamMember.decided_at: clock.now(),
+                TeamMember.decided_by: user_id,
+            }
+        )
+        .where((TeamMember.team == team_id) & (TeamMember.user == user_id) & TeamMember.status.is_in(list(IN_TEAM)))
+        .returning(TeamMember.id)
     )
-    count_of = {row["team"]: row["count"] for row in counts}
-    coordinators = (
-        await TeamMember.select(TeamMember.team, TeamMember.user.display_name.as_alias("name"))
+    if not left:
+        raise NotFound("membership_not_found", N_("You are not a member of this team."))
+    return await _joined(team_id, user_id)
+
+
+# --- what coordinators do -------------------------------------------------------------------------
+
+
+async def decide_member(
+    *, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID, approve: bool
+) -> dict[str, Any]:
+    """A coordinator approves or turns down a request to join; deciding the same way twice is a no-op."""
+    await require_coordinator(user_id=user_id, team_id=team_id)
+    outcome = MemberStatus.active if approve else MemberStatus.rejected
+    decided = (
+        await TeamMember.update(
+            {TeamMember.status: outcome.value, TeamMember.decided_at: clock.now(), TeamMember.decided_by: user_id}
+        )
         .where(
-            TeamMember.team.is_in(ids)
+            (TeamMember.team == team_id)
+            & (TeamMember.user == member_id)
+            & (TeamMember.status == MemberStatus.pending.value)
+        )
+        .returning(TeamMember.id)
+    )
+    if not decided:
+        current = await membership(team_id=team_id, user_id=member_id)
+        if current is None:
+            raise NotFound("membership_not_found", N_("This person is not in this team."))
+        if current.status != outcome.value:
+            raise DomainError(
+                "membership_not_pending", N_("This request to join has already been decided."), status=409
+            )
+    return await member_row(team_id=team_id, user_id=member_id)
+
+
+async def appoint_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, Any]:
+    """Make a member, or anyone with an account, an active coordinator of this team."""
+    await require_coordinator(user_id=user_id, team_id=team_id)
+    await require_person(member_id)
+    now = clock.now()
+    await TeamMember.insert(
+        TeamMember(
+            team=team_id,
+            user=member_id,
+            role=MemberRole.coordinator.value,
+            status=MemberStatus.active.value,
+            created_at=now,
+            decided_at=now,
+            decided_by=user_id,
+        )
+    ).on_conflict(
+        target=(TeamMember.team, TeamMember.user),
+        action="DO UPDATE",
+        values=[TeamMember.role, TeamMember.status, TeamMember.decided_at, TeamMember.decided_by],
+    )
+    return await member_row(team_id=team_id, user_id=member_id)
+
+
+async def dismiss_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, Any]:
+    """A coordinator goes back to being a member of the team."""
+    await require_coordinator(user_id=user_id, team_id=team_id)
+    changed = (
+        await TeamMember.update(
+            {
+                TeamMember.role: MemberRole.member.value,
+                TeamMember.decided_at: clock.now(),
+                TeamMember.decided_by: user_id,
+            }
+        )
+        .where(
+            (TeamMember.team == team_id)
+            & (TeamMember.user == member_id)
             & (TeamMember.role == MemberRole.coordinator.value)
-            & (TeamMember.status == MemberStatus.active.value)
         )
-        .order_by(TeamMember.created_at)
+        .returning(TeamMember.id)
     )
-    names: dict[uuid.UUID, list[str]] = {}
-    for row in coordinators:
-        names.setdefault(row["team"], []).append(row["name"])
-    mine: dict[uuid.UUID, MembershipBrief] = {}
-    if user_id is not None:
-        own = await TeamMember.select(TeamMember.team, TeamMember.role, TeamMember.status).where(
-            TeamMember.team.is_in(ids) & (TeamMember.user == user_id)
-        )
-        mine = {row["team"]: MembershipBrief(role=row["role"], status=row["status"]) for row in own}
-    return [_read(row, count_of.get(row["id"], 0), names.get(row["id"], []), mine.get(row["id"])) for row in rows]
-
-
-def _read(
-    row: dict[str, Any], member_count: int, coordinator_names: list[str], mine: MembershipBrief | None
-) -> TeamRead:
-    name, served = pick(row["name"])
-    return TeamRead(
-        id=row["id"],
-        kind=TeamKind(row["kind"]),
-        kind_name=team_kind_name(row["kind"]),
-        name=name,
-        locale=served,  # type: ignore[arg-type]
-        description=pick(row["description"], served)[0],
-        community=CommunityBrief(id=row["community"], name=pick(row["community_name"])[0]),
-        join_mode=JoinMode(row["join_mode"]),
-        member_count=member_count,
-        coordinator_names=[n for n in coordinator_names if n],
-        my_membership=mine,
-    )
+    if not changed:
+        raise NotFound("coordinator_not_found", N_("This person is not a coordinator of this team."))
+    return await member_row(team_id=team_id, user_id=member_id)

@@ -86,6 +86,23 @@ async def record_shift_hours(
 
 # --- reading the ledger ---------------------------------------------------------------------------
 
+
+async def hours_entry_of_signup(signup_id: uuid.UUID) -> dict[str, Any] | None:
+    """The entry an attended shift place made (id, status, minutes); None below the rule."""
+    return (
+        await HoursEntry.select(HoursEntry.id, HoursEntry.status, HoursEntry.minutes)
+        .where(HoursEntry.source_key == shift_source_key(signup_id))
+        .first()
+    )
+
+
+async def shift_hours_entries(*, shift_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The entries a shift's places made (id, signup, status, minutes)."""
+    return await HoursEntry.select(HoursEntry.id, HoursEntry.signup, HoursEntry.status, HoursEntry.minutes).where(
+        (HoursEntry.shift == shift_id) & (HoursEntry.kind == HoursKind.shift.value)
+    )
+
+
 MAX_PAGE = 200
 SERVICE_DATE_WINDOW_DAYS = 365
 MAX_STARS = 5

@@ -10,32 +10,27 @@ check-outs at once close each sign-up exactly once; the hours entry's source key
 from __future__ import annotations
 
 import uuid
-from collections import Counter
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
 from backend.accounts.api import lock_person
+from backend.core import clock
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.geo import distance_m
-from backend.core.i18n import N_, pick
-from backend.core.values import mask_phone
-from backend.volunteers.hours.services import minutes_in_window, record_shift_hours, required_minutes, shift_source_key
-from backend.volunteers.hours.tables import HoursEntry, HoursKind
-from backend.volunteers.shifts.schemas import (
-    AttendanceSheet,
-    CheckOutRead,
-    CheckpointBrief,
-    HoursBrief,
-    ScanBrief,
-    ScanRead,
-    SheetRow,
+from backend.core.i18n import N_
+from backend.core.values import as_uuid
+from backend.volunteers.hours.services import (
+    hours_entry_of_signup,
+    minutes_in_window,
+    record_shift_hours,
+    required_minutes,
 )
-from backend.volunteers.shifts.services import as_uuid, load_shift, shift_reads
+from backend.volunteers.shifts.queries import load_shift
 from backend.volunteers.shifts.tables import CheckpointScan, Shift, ShiftSignup, SignupStatus
-from backend.volunteers.teams import guards as access
 from backend.volunteers.teams.tables import Checkpoint
 
 log = structlog.get_logger("linli.volunteers.attendance")
@@ -44,10 +39,6 @@ CHECK_IN_OPENS = timedelta(minutes=30)  # before the start: time to gather at th
 AUTO_CHECKOUT = "auto_checkout"
 MISSED_CHECKPOINTS = "missed_checkpoints"
 BELOW_RULE = "below_attendance_rule"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _conflict(code: str, message: str, **params: Any) -> DomainError:
@@ -80,7 +71,6 @@ async def check_in(
     shift_id: uuid.UUID,
     latitude: float | None = None,
     longitude: float | None = None,
-    now: datetime | None = None,
 ) -> tuple[ShiftSignup, bool]:
     """From 30 minutes before the start until the end, near enough when the shift asks for it.
     (signup, already): a second check-in keeps the first time."""
@@ -88,7 +78,7 @@ async def check_in(
     signup = await own_signup(user_id=user_id, shift_id=shift.id)
     if signup.checked_in_at is not None:
         return signup, True
-    moment = now or _now()
+    moment = clock.now()
     if moment < shift.starts_at - CHECK_IN_OPENS:
         raise _conflict(
             "check_in_not_open", N_("Check-in opens at {opens_at}."), opens_at=shift.starts_at - CHECK_IN_OPENS
@@ -135,9 +125,19 @@ async def _check_location(shift: Shift, latitude: float | None, longitude: float
 # --- checkpoints ----------------------------------------------------------------------------------
 
 
-async def scan_checkpoint(
-    *, user_id: uuid.UUID, shift_id: uuid.UUID, code: str, now: datetime | None = None
-) -> ScanRead:
+@dataclass(frozen=True)
+class Scan:
+    """A checkpoint scanned (its row, as every checkpoint row here: id, position, name, code), when
+    it was first scanned, and where the patrol stands: the next checkpoint and those skipped."""
+
+    checkpoint: dict[str, Any]
+    scanned_at: datetime
+    already_scanned: bool
+    next_checkpoint: dict[str, Any] | None
+    missed: list[int]
+
+
+async def scan_checkpoint(*, user_id: uuid.UUID, shift_id: uuid.UUID, code: str) -> Scan:
     """Scan a plate of the shift's route, in order: skipping ahead is allowed (the skipped ones
     are missed), going back is not; the same plate twice is the first scan."""
     shift = await load_shift(shift_id)
@@ -148,7 +148,7 @@ async def scan_checkpoint(
         raise _not_checked_in()
     if signup.checked_out_at is not None:
         raise _conflict("already_checked_out", N_("You have already checked out of this shift."))
-    moment = now or _now()
+    moment = clock.now()
     if moment >= shift.ends_at:
         raise _shift_ended()
     checkpoints = await _route_checkpoints(shift.route)
@@ -163,7 +163,9 @@ async def scan_checkpoint(
             already = await _record_scan(signup.id, checkpoint, checkpoints, moment)
     except UNIQUE_VIOLATIONS:
         already = True  # the same plate, scanned twice at once: the first scan stands
-    return await _scan_read(signup.id, checkpoint, checkpoints, already)
+    scans = await _scans(signup.id)
+    following, missed = _progress(checkpoints, set(scans))
+    return Scan(checkpoint, scans[checkpoint["id"]], already, following, missed)
 
 
 def _not_checked_in() -> DomainError:
@@ -216,28 +218,24 @@ def _progress(checkpoints: list[dict[str, Any]], scanned: set[uuid.UUID]) -> tup
     return following, missed
 
 
-async def _scan_read(
-    signup_id: uuid.UUID, checkpoint: dict[str, Any], checkpoints: list[dict[str, Any]], already: bool
-) -> ScanRead:
-    scans = await _scans(signup_id)
-    following, missed = _progress(checkpoints, set(scans))
-    return ScanRead(
-        checkpoint_id=checkpoint["id"],
-        position=checkpoint["position"],
-        name=pick(checkpoint["name"])[0],
-        scanned_at=scans[checkpoint["id"]],
-        already_scanned=already,
-        next_checkpoint=CheckpointBrief(position=following["position"], name=pick(following["name"])[0])
-        if following
-        else None,
-        missed=missed,
-    )
-
-
 # --- check-out ------------------------------------------------------------------------------------
 
 
-async def check_out(*, user_id: uuid.UUID, shift_id: uuid.UUID, now: datetime | None = None) -> CheckOutRead:
+@dataclass(frozen=True)
+class CheckOut:
+    """A closed attendance: the place, the minutes inside the shift against the least that counts,
+    and its hours entry (a row of id, status and minutes; None below the rule)."""
+
+    shift: Shift
+    signup: ShiftSignup
+    checked_in_at: datetime
+    checked_out_at: datetime
+    minutes_in_shift: int
+    required_minutes: int
+    hours_entry: dict[str, Any] | None
+
+
+async def check_out(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> CheckOut:
     """Close the volunteer's attendance and, at or above the shift's rule, add a pending hours
     entry in the same transaction. Checking out again answers with the same result."""
     shift = await load_shift(shift_id)
@@ -247,11 +245,11 @@ async def check_out(*, user_id: uuid.UUID, shift_id: uuid.UUID, now: datetime | 
     if signup.checked_out_at is None:
         async with transaction(ShiftSignup._meta.db):
             await lock_person(user_id)
-            await _close(shift, signup, out_at=now or _now(), automatic=False)
+            await _close(shift, signup, out_at=clock.now(), automatic=False)
         signup = await own_signup(user_id=user_id, shift_id=shift.id)
     if signup.checked_out_at is None:  # the shift was called off meanwhile
         raise _not_checked_in()
-    return await check_out_read(shift, signup)
+    return await _checked_out(shift, signup)
 
 
 async def _close(shift: Shift, signup: ShiftSignup, *, out_at: datetime, automatic: bool) -> bool:
@@ -301,36 +299,27 @@ async def _missed_at_close(shift: Shift, signup_id: uuid.UUID) -> list[int]:
     return [c["position"] for c in await _route_checkpoints(shift.route) if c["id"] not in scanned]
 
 
-async def check_out_read(shift: Shift, signup: ShiftSignup) -> CheckOutRead:
-    assert signup.checked_in_at is not None and signup.checked_out_at is not None
-    entry = (
-        await HoursEntry.select(HoursEntry.id, HoursEntry.status, HoursEntry.minutes)
-        .where(HoursEntry.source_key == shift_source_key(as_uuid(signup.id)))
-        .first()
-    )
-    hours = HoursBrief(id=as_uuid(entry["id"]), status=entry["status"], minutes=entry["minutes"]) if entry else None
-    return CheckOutRead(
-        signup_id=as_uuid(signup.id),
-        shift_id=as_uuid(shift.id),
-        status=signup.status,  # type: ignore[arg-type]
-        checked_in_at=signup.checked_in_at,
-        checked_out_at=signup.checked_out_at,
-        closed_automatically=signup.closed_automatically,
-        minutes_in_shift=minutes_in_window(signup.checked_in_at, signup.checked_out_at, shift.starts_at, shift.ends_at),
+async def _checked_out(shift: Shift, signup: ShiftSignup) -> CheckOut:
+    checked_in_at, checked_out_at = signup.checked_in_at, signup.checked_out_at
+    assert checked_in_at is not None and checked_out_at is not None  # check_out answered otherwise
+    return CheckOut(
+        shift=shift,
+        signup=signup,
+        checked_in_at=checked_in_at,
+        checked_out_at=checked_out_at,
+        minutes_in_shift=minutes_in_window(checked_in_at, checked_out_at, shift.starts_at, shift.ends_at),
         required_minutes=required_minutes(shift),
-        credited_minutes=hours.minutes if hours else 0,
-        hours_entry=hours,
-        flags=list(signup.flags or []),
+        hours_entry=await hours_entry_of_signup(as_uuid(signup.id)),
     )
 
 
 # --- housekeeping ---------------------------------------------------------------------------------
 
 
-async def close_forgotten_checkouts(*, now: datetime | None = None, limit: int = 500) -> int:
+async def close_forgotten_checkouts(*, limit: int = 500) -> int:
     """Sign-ups checked in but never out on shifts that have ended: closed at the shift's end,
     flagged ``auto_checkout`` for the coordinator, hours pending as usual. Returns how many."""
-    moment = now or _now()
+    moment = clock.now()
     rows = (
         await ShiftSignup.select(ShiftSignup.id)
         .where(
@@ -363,9 +352,9 @@ async def _close_forgotten(signup_id: uuid.UUID) -> bool:
         return await _close(shift, signup, out_at=shift.ends_at, automatic=True)
 
 
-async def mark_shift_no_shows(*, now: datetime | None = None) -> int:
+async def mark_shift_no_shows() -> int:
     """Places on ended shifts that were never checked in become no-shows; returns how many."""
-    ended = Shift.select(Shift.id).where(Shift.ends_at <= (now or _now()))
+    ended = Shift.select(Shift.id).where(Shift.ends_at <= clock.now())
     changed = (
         await ShiftSignup.update({ShiftSignup.status: SignupStatus.no_show.value})
         .where(
@@ -376,82 +365,3 @@ async def mark_shift_no_shows(*, now: datetime | None = None) -> int:
         .returning(ShiftSignup.id)
     )
     return len(changed)
-
-
-# --- the coordinator's sheet ----------------------------------------------------------------------
-
-
-async def attendance_sheet(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> AttendanceSheet:
-    """Who took a place and how they attended: for the team's coordinators only, phones masked."""
-    shift = await load_shift(shift_id)
-    await access.require_coordinator(user_id=user_id, team_id=shift.team)
-    rows = (
-        await ShiftSignup.select(
-            ShiftSignup.id,
-            ShiftSignup.status,
-            ShiftSignup.created_at,
-            ShiftSignup.checked_in_at,
-            ShiftSignup.checked_out_at,
-            ShiftSignup.closed_automatically,
-            ShiftSignup.flags,
-            ShiftSignup.user.display_name,
-            ShiftSignup.user.phone,
-        )
-        .where(ShiftSignup.shift == shift.id)
-        .order_by(ShiftSignup.created_at)
-        .output(load_json=True)
-    )
-    scans: dict[uuid.UUID, list[ScanBrief]] = {}
-    for scan in (
-        await CheckpointScan.select(
-            CheckpointScan.signup,
-            CheckpointScan.scanned_at,
-            CheckpointScan.checkpoint.position,
-            CheckpointScan.checkpoint.name,
-        )
-        .where(CheckpointScan.signup.shift == shift.id)
-        .order_by(CheckpointScan.scanned_at)
-        .output(load_json=True)
-    ):
-        scans.setdefault(as_uuid(scan["signup"]), []).append(
-            ScanBrief(
-                position=scan["checkpoint.position"],
-                name=pick(scan["checkpoint.name"])[0],
-                scanned_at=scan["scanned_at"],
-            )
-        )
-    entries = {
-        as_uuid(e["signup"]): HoursBrief(id=as_uuid(e["id"]), status=e["status"], minutes=e["minutes"])
-        for e in await HoursEntry.select(HoursEntry.id, HoursEntry.signup, HoursEntry.status, HoursEntry.minutes).where(
-            (HoursEntry.shift == shift.id) & (HoursEntry.kind == HoursKind.shift.value)
-        )
-    }
-    signups = [_sheet_row(row, scans, entries) for row in rows]
-    counts = Counter(row.status for row in signups)
-    return AttendanceSheet(
-        shift=(await shift_reads([shift], user_id=user_id))[0],
-        counts={status.value: counts[status.value] for status in SignupStatus},
-        signups=signups,
-    )
-
-
-def _sheet_row(
-    row: dict[str, Any], scans: dict[uuid.UUID, list[ScanBrief]], entries: dict[uuid.UUID, HoursBrief]
-) -> SheetRow:
-    signup_id = as_uuid(row["id"])
-    entry = entries.get(signup_id)
-    closed = row["checked_out_at"] is not None
-    return SheetRow(
-        signup_id=signup_id,
-        display_name=row["user.display_name"] or "",
-        phone=mask_phone(row["user.phone"]),
-        status=row["status"],
-        created_at=row["created_at"],
-        checked_in_at=row["checked_in_at"],
-        checked_out_at=row["checked_out_at"],
-        closed_automatically=row["closed_automatically"],
-        flags=list(row["flags"] or []),
-        scans=scans.get(signup_id, []),
-        credited_minutes=(entry.minutes if entry else 0) if closed else None,
-        hours_entry=entry,
-    )

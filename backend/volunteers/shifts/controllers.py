@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.i18n import as_city_time
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
-from backend.volunteers.shifts import attendance
-from backend.volunteers.shifts import services as shifts
+from backend.volunteers.shifts import attendance, presenters, queries, services
 from backend.volunteers.shifts.schemas import (
     AttendanceSheet,
     CheckInCreate,
@@ -28,33 +29,17 @@ from backend.volunteers.shifts.schemas import (
     ShiftRead,
     SignupRead,
 )
-from backend.volunteers.shifts.tables import ShiftSignup
+from backend.volunteers.shifts.tables import Shift
 
+BEARER: list[SecurityRequirement] = [{"bearer": []}]
 SIGNUP_RATE = rate_limit("signup", setting="signup_rate_limit", per_user=True)
 CheckpointCode = Annotated[
     str, Parameter(min_length=1, max_length=32, description="the code printed on the plate; any case")
 ]
 
 
-def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
-    user = request.scope.get("user")
-    return user.id if user is not None else None
-
-
-async def _read(request: Request[Any, Any, Any], shift: Any) -> ShiftRead:
-    return (await shifts.shift_reads([shift], user_id=_user_id(request)))[0]
-
-
-def _signup_read(signup: ShiftSignup) -> SignupRead:
-    return SignupRead(
-        id=shifts.as_uuid(signup.id),
-        shift_id=shifts.as_uuid(signup.shift),
-        status=signup.status,  # type: ignore[arg-type]
-        created_at=signup.created_at,
-        cancelled_at=signup.cancelled_at,
-        checked_in_at=signup.checked_in_at,
-        checked_out_at=signup.checked_out_at,
-    )
+async def _answer(shift: Shift, viewer: Principal | None) -> ShiftRead:
+    return presenters.shift_read(await queries.shift_view(shift, viewer_id=viewer.id if viewer else None))
 
 
 class ShiftController(Controller):
@@ -66,15 +51,12 @@ class ShiftController(Controller):
         operation_id="create_shift",
         summary="Plan a shift of the team (its coordinators)",
         guards=[requires_login],
-        security=[{"bearer": []}],
+        security=BEARER,
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 404, 422),
     )
-    async def create(
-        self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[ShiftCreate]
-    ) -> ShiftRead:
-        shift = await shifts.create_shift(user_id=principal_of(request).id, team_id=team_id, data=data)
-        return await _read(request, shift)
+    async def create(self, caller: Principal, team_id: uuid.UUID, data: JSONBody[ShiftCreate]) -> ShiftRead:
+        return await _answer(await services.create_shift(user_id=caller.id, team_id=team_id, data=data), caller)
 
     @get(
         "/shifts",
@@ -84,7 +66,7 @@ class ShiftController(Controller):
     )
     async def list_shifts(
         self,
-        request: Request[Any, Any, Any],
+        visitor: Principal | None,
         team_id: uuid.UUID | None = None,
         starts_from: Annotated[
             datetime | None, Parameter(query="from", description="shifts starting at or after")
@@ -93,16 +75,16 @@ class ShiftController(Controller):
         mine: Annotated[bool, Parameter(description="only shifts the caller holds a place on (log in)")] = False,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
     ) -> list[ShiftRead]:
-        user_id = principal_of(request).id if mine else _user_id(request)
-        found = await shifts.list_shifts(
-            user_id=user_id,
+        viewer_id = visitor.id if visitor else None
+        found = await queries.list_shifts(
+            viewer_id=viewer_id,
             team_id=team_id,
             starts_from=as_city_time(starts_from),
             starts_to=as_city_time(starts_to),
             mine=mine,
             limit=limit,
         )
-        return await shifts.shift_reads(found, user_id=user_id)
+        return [presenters.shift_read(view) for view in await queries.shift_views(found, viewer_id=viewer_id)]
 
     @get(
         "/shifts/{shift_id:uuid}",
@@ -110,27 +92,27 @@ class ShiftController(Controller):
         summary="One shift, with the caller's own place",
         responses=problems(404),
     )
-    async def get_shift(self, request: Request[Any, Any, Any], shift_id: uuid.UUID) -> ShiftRead:
-        return await _read(request, await shifts.load_shift(shift_id))
+    async def get_shift(self, visitor: Principal | None, shift_id: uuid.UUID) -> ShiftRead:
+        return await _answer(await queries.load_shift(shift_id), visitor)
 
     @post(
         "/shifts/{shift_id:uuid}/cancel",
         operation_id="cancel_shift",
         summary="Call a shift off before it starts (coordinators); every place is released",
         guards=[requires_login],
-        security=[{"bearer": []}],
+        security=BEARER,
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409),
     )
-    async def cancel(self, request: Request[Any, Any, Any], shift_id: uuid.UUID) -> ShiftRead:
-        return await _read(request, await shifts.cancel_shift(user_id=principal_of(request).id, shift_id=shift_id))
+    async def cancel(self, caller: Principal, shift_id: uuid.UUID) -> ShiftRead:
+        return await _answer(await services.cancel_shift(user_id=caller.id, shift_id=shift_id), caller)
 
 
 class SignupController(Controller):
     path = "/api/v1/shifts/{shift_id:uuid}"
     tags = ["volunteers"]
     guards = [requires_login]
-    security = [{"bearer": []}]
+    security = BEARER
 
     @post(
         "/signups",
@@ -145,16 +127,14 @@ class SignupController(Controller):
     )
     async def sign_up(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         shift_id: uuid.UUID,
         idempotency_key: Annotated[
             str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
         ] = None,
     ) -> Response[SignupRead]:
-        signup, created = await shifts.sign_up(
-            user_id=principal_of(request).id, shift_id=shift_id, idempotency_key=idempotency_key
-        )
-        return Response(_signup_read(signup), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        signup, created = await services.sign_up(user_id=caller.id, shift_id=shift_id, idempotency_key=idempotency_key)
+        return Response(presenters.signup_read(signup), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @delete(
         "/signups/me",
@@ -164,8 +144,8 @@ class SignupController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409, 429),
     )
-    async def cancel(self, request: Request[Any, Any, Any], shift_id: uuid.UUID) -> SignupRead:
-        return _signup_read(await shifts.cancel_signup(user_id=principal_of(request).id, shift_id=shift_id))
+    async def cancel(self, caller: Principal, shift_id: uuid.UUID) -> SignupRead:
+        return presenters.signup_read(await services.cancel_signup(user_id=caller.id, shift_id=shift_id))
 
     @get(
         "/signups",
@@ -173,8 +153,8 @@ class SignupController(Controller):
         summary="The attendance sheet: who signed up, check-ins, scans, hours (coordinators; phones masked)",
         responses=problems(401, 403, 404),
     )
-    async def sheet(self, request: Request[Any, Any, Any], shift_id: uuid.UUID) -> AttendanceSheet:
-        return await attendance.attendance_sheet(user_id=principal_of(request).id, shift_id=shift_id)
+    async def sheet(self, caller: Principal, shift_id: uuid.UUID) -> AttendanceSheet:
+        return presenters.sheet_read(await queries.attendance_sheet(user_id=caller.id, shift_id=shift_id))
 
     @post(
         "/check-in",
@@ -184,18 +164,13 @@ class SignupController(Controller):
         responses=problems(401, 404, 409, 422),
     )
     async def check_in(
-        self, request: Request[Any, Any, Any], shift_id: uuid.UUID, data: JSONBody[CheckInCreate | None] = None
+        self, caller: Principal, shift_id: uuid.UUID, data: JSONBody[CheckInCreate | None] = None
     ) -> CheckInRead:
         where = data or CheckInCreate()
         signup, already = await attendance.check_in(
-            user_id=principal_of(request).id, shift_id=shift_id, latitude=where.latitude, longitude=where.longitude
+            user_id=caller.id, shift_id=shift_id, latitude=where.latitude, longitude=where.longitude
         )
-        return CheckInRead(
-            signup_id=shifts.as_uuid(signup.id),
-            shift_id=shift_id,
-            checked_in_at=signup.checked_in_at,
-            already_checked_in=already,
-        )  # type: ignore[arg-type]
+        return presenters.check_in_read(signup, shift_id=shift_id, already=already)
 
     @post(
         "/checkpoints/{code:str}/scan",
@@ -204,8 +179,8 @@ class SignupController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409),
     )
-    async def scan(self, request: Request[Any, Any, Any], shift_id: uuid.UUID, code: CheckpointCode) -> ScanRead:
-        return await attendance.scan_checkpoint(user_id=principal_of(request).id, shift_id=shift_id, code=code)
+    async def scan(self, caller: Principal, shift_id: uuid.UUID, code: CheckpointCode) -> ScanRead:
+        return presenters.scan_read(await attendance.scan_checkpoint(user_id=caller.id, shift_id=shift_id, code=code))
 
     @post(
         "/check-out",
@@ -214,8 +189,8 @@ class SignupController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409),
     )
-    async def check_out(self, request: Request[Any, Any, Any], shift_id: uuid.UUID) -> CheckOutRead:
-        return await attendance.check_out(user_id=principal_of(request).id, shift_id=shift_id)
+    async def check_out(self, caller: Principal, shift_id: uuid.UUID) -> CheckOutRead:
+        return presenters.check_out_read(await attendance.check_out(user_id=caller.id, shift_id=shift_id))
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [ShiftController, SignupController]

@@ -4,24 +4,22 @@ corrections, the monthly CSV, the service record and its public check."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.i18n import get_locale
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
 from backend.settings import Settings
-from backend.volunteers.hours import decisions as hours_decisions
-from backend.volunteers.hours import presenters as hours_presenters
-from backend.volunteers.hours import records
-from backend.volunteers.hours import services as hours
-from backend.volunteers.hours.month_csv import team_month_csv
+from backend.volunteers.hours import decisions, month_csv, presenters, queries, records, services
 from backend.volunteers.hours.records_pdf import record_pdf
 from backend.volunteers.hours.schemas import (
     HoursCorrectionCreate,
@@ -36,6 +34,7 @@ from backend.volunteers.hours.schemas import (
     TeamHoursEntryRead,
 )
 
+BEARER: list[SecurityRequirement] = [{"bearer": []}]
 MonthParam = Annotated[
     str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, by service date (city time)")
 ]
@@ -46,7 +45,7 @@ class HoursController(Controller):
     path = "/api/v1"
     tags = ["hours"]
     guards = [requires_login]
-    security = [{"bearer": []}]
+    security = BEARER
 
     @get(
         "/me/hours",
@@ -56,7 +55,7 @@ class HoursController(Controller):
     )
     async def mine(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         settings: NamedDependency[Settings],
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         before: Annotated[
@@ -64,14 +63,14 @@ class HoursController(Controller):
         ] = None,
         offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> MyHoursRead:
-        rows, totals, following = await hours.my_hours(
-            user_id=principal_of(request).id,
+        rows, totals, following = await queries.my_hours(
+            user_id=caller.id,
             milestones=settings.milestone_hours,
             limit=limit,
             before=before,
             offset=offset,
         )
-        return hours_presenters.my_hours_read(rows, totals, following)
+        return presenters.my_hours_read(rows, totals, following)
 
     @get(
         "/me/hours/record",
@@ -80,8 +79,8 @@ class HoursController(Controller):
         media_type="application/pdf",
         responses=problems(401, 409),
     )
-    async def record(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[bytes]:
-        issued = await records.issue_record(user_id=principal_of(request).id, secret_key=settings.secret_key)
+    async def record(self, caller: Principal, settings: NamedDependency[Settings]) -> Response[bytes]:
+        issued = await records.issue_record(user_id=caller.id, secret_key=settings.secret_key)
         body = await record_pdf(issued, locale=get_locale(), public_base_url=settings.public_base_url)
         disposition = f'attachment; filename="service-record-{issued.record.record_number}.pdf"'
         return Response(
@@ -99,13 +98,13 @@ class HoursController(Controller):
     )
     async def add(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         team_id: uuid.UUID,
         data: JSONBody[ManualHoursCreate],
         idempotency_key: IdempotencyKey = None,
     ) -> HoursEntryRead:
-        row = await hours.add_manual_entry(
-            user_id=principal_of(request).id,
+        row = await services.add_manual_entry(
+            user_id=caller.id,
             team_id=team_id,
             volunteer_id=data.user_id,
             minutes=data.minutes,
@@ -114,7 +113,7 @@ class HoursController(Controller):
             reason=data.reason,
             idempotency_key=idempotency_key,
         )
-        return hours_presenters.entry_read(row)
+        return presenters.entry_read(row)
 
     @get(
         "/teams/{team_id:uuid}/hours",
@@ -124,17 +123,17 @@ class HoursController(Controller):
     )
     async def team(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         team_id: uuid.UUID,
         status: HoursStatusCode | None = None,
         month: MonthParam | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 200,
         offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> list[TeamHoursEntryRead]:
-        rows = await hours.team_entries(
-            user_id=principal_of(request).id, team_id=team_id, status=status, month=month, limit=limit, offset=offset
+        rows = await queries.team_entries(
+            user_id=caller.id, team_id=team_id, status=status, month=month, limit=limit, offset=offset
         )
-        return [hours_presenters.team_entry_read(row) for row in rows]
+        return [presenters.team_entry_read(row) for row in rows]
 
     @get(
         "/teams/{team_id:uuid}/hours.csv",
@@ -143,8 +142,11 @@ class HoursController(Controller):
         media_type="text/csv",
         responses=problems(400, 401, 403, 404, 422),
     )
-    async def csv(self, request: Request[Any, Any, Any], team_id: uuid.UUID, month: MonthParam) -> Response[bytes]:
-        body = await team_month_csv(user_id=principal_of(request).id, team_id=team_id, month=month)
+    async def csv(self, caller: Principal, team_id: uuid.UUID, month: MonthParam) -> Response[bytes]:
+        rows = await queries.team_entries(
+            user_id=caller.id, team_id=team_id, month=month, limit=None, oldest_first=True
+        )
+        body = month_csv.hours_csv(rows)
         disposition = f'attachment; filename="hours-{team_id}-{month}.csv"'
         return Response(body, media_type="text/csv", headers={"Content-Disposition": disposition})
 
@@ -155,9 +157,9 @@ class HoursController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409),
     )
-    async def verify(self, request: Request[Any, Any, Any], entry_id: uuid.UUID) -> HoursEntryRead:
-        row = await hours_decisions.verify_entry(user_id=principal_of(request).id, entry_id=entry_id)
-        return hours_presenters.entry_read(row)
+    async def verify(self, caller: Principal, entry_id: uuid.UUID) -> HoursEntryRead:
+        row = await decisions.verify_entry(user_id=caller.id, entry_id=entry_id)
+        return presenters.entry_read(row)
 
     @post(
         "/teams/{team_id:uuid}/hours/verify",
@@ -167,12 +169,10 @@ class HoursController(Controller):
         responses=problems(401, 403, 404, 422),
     )
     async def verify_many(
-        self, request: Request[Any, Any, Any], team_id: uuid.UUID, data: JSONBody[HoursVerifyMany]
+        self, caller: Principal, team_id: uuid.UUID, data: JSONBody[HoursVerifyMany]
     ) -> HoursVerifiedMany:
-        outcome = await hours_decisions.verify_entries(
-            user_id=principal_of(request).id, team_id=team_id, entry_ids=data.entry_ids
-        )
-        return hours_presenters.bulk_read(outcome)
+        outcome = await decisions.verify_entries(user_id=caller.id, team_id=team_id, entry_ids=data.entry_ids)
+        return presenters.bulk_read(outcome)
 
     @post(
         "/hours/{entry_id:uuid}/reject",
@@ -181,11 +181,9 @@ class HoursController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def reject(
-        self, request: Request[Any, Any, Any], entry_id: uuid.UUID, data: JSONBody[HoursReject]
-    ) -> HoursEntryRead:
-        row = await hours_decisions.reject_entry(user_id=principal_of(request).id, entry_id=entry_id, note=data.note)
-        return hours_presenters.entry_read(row)
+    async def reject(self, caller: Principal, entry_id: uuid.UUID, data: JSONBody[HoursReject]) -> HoursEntryRead:
+        row = await decisions.reject_entry(user_id=caller.id, entry_id=entry_id, note=data.note)
+        return presenters.entry_read(row)
 
     @post(
         "/hours/{entry_id:uuid}/corrections",
@@ -196,19 +194,19 @@ class HoursController(Controller):
     )
     async def correct(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         entry_id: uuid.UUID,
         data: JSONBody[HoursCorrectionCreate],
         idempotency_key: IdempotencyKey = None,
     ) -> HoursEntryRead:
-        row = await hours_decisions.correct_entry(
-            user_id=principal_of(request).id,
+        row = await decisions.correct_entry(
+            user_id=caller.id,
             entry_id=entry_id,
             minutes=data.minutes,
             reason=data.reason,
             idempotency_key=idempotency_key,
         )
-        return hours_presenters.entry_read(row)
+        return presenters.entry_read(row)
 
 
 class RecordCheckController(Controller):
@@ -225,7 +223,7 @@ class RecordCheckController(Controller):
         responses=problems(404, 429),
     )
     async def check(self, code: str) -> ServiceRecordCheck:
-        return hours_presenters.record_check_read(await records.check_record(code=code))
+        return presenters.record_check_read(await records.check_record(code=code))
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [HoursController, RecordCheckController]

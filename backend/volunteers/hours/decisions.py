@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from backend.core import signals
+from backend.core import clock, signals
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
-from backend.volunteers.hours.services import as_uuid, entry_not_found, entry_row, hours_of, required_reason
+from backend.core.idempotency import key_reused
+from backend.core.values import as_uuid
+from backend.volunteers.hours.queries import entry_not_found, entry_row
+from backend.volunteers.hours.services import hours_of, required_reason
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from backend.volunteers.signals import HoursVerified
 from backend.volunteers.teams.guards import get_team, may_coordinate, require_coordinator
@@ -27,10 +30,6 @@ from backend.volunteers.teams.tables import Team
 NOT_FOUND = "hours_entry_not_found"
 OWN_HOURS = "cannot_verify_own_hours"
 DECIDED = "hours_entry_decided"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _own_hours() -> DomainError:
@@ -79,7 +78,7 @@ def _payload(
 
 async def _verify_pending(entry_ids: list[uuid.UUID], team: Team, user_id: uuid.UUID) -> list[uuid.UUID]:
     """Inside ``signals.atomic()``: verify what is still pending and announce exactly that."""
-    now = _now()
+    now = clock.now()
     rows = (
         await HoursEntry.update(
             {HoursEntry.status: HoursStatus.verified.value, HoursEntry.decided_by: user_id, HoursEntry.decided_at: now}
@@ -163,7 +162,7 @@ async def reject_entry(*, user_id: uuid.UUID, entry_id: uuid.UUID, note: str) ->
             {
                 HoursEntry.status: HoursStatus.rejected.value,
                 HoursEntry.decided_by: user_id,
-                HoursEntry.decided_at: _now(),
+                HoursEntry.decided_at: clock.now(),
                 HoursEntry.decision_note: text,
             }
         )
@@ -216,9 +215,7 @@ async def _earlier_correction(source_key: str, entry_id: uuid.UUID) -> dict[str,
     if row is None:
         return None
     if row["corrects"] is None or as_uuid(row["corrects"]) != entry_id:
-        raise DomainError(
-            "idempotency_key_reused", N_("This Idempotency-Key was already used for another request."), status=422
-        )
+        raise key_reused()
     return await entry_row(as_uuid(row["id"]))
 
 
@@ -239,7 +236,7 @@ async def _check_balance(entry: HoursEntry, minutes: int) -> None:
 async def _write_correction(
     entry: HoursEntry, team: Team, user_id: uuid.UUID, minutes: int, reason: str, source_key: str
 ) -> uuid.UUID:
-    now = _now()
+    now = clock.now()
     correction = HoursEntry(
         user=entry.user,
         team=entry.team,

@@ -7,8 +7,9 @@ from typing import Any
 
 from backend.core.i18n import CITY_TZ, _
 from backend.core.sheets import excel_csv
+from backend.core.values import as_uuid
 from backend.volunteers.hours.presenters import kind_name, status_name
-from backend.volunteers.hours.services import as_uuid, hours_of, team_entries
+from backend.volunteers.hours.services import hours_of
 from backend.volunteers.hours.tables import HoursStatus
 
 
@@ -57,9 +58,3 @@ def hours_csv(rows: list[dict[str, Any]]) -> bytes:
         for name, masked, minutes in sorted(totals.values(), key=lambda person: (person[0], person[1]))
     ]
     return excel_csv(_header(), [*(_entry_cells(row) for row in rows), *total_rows])
-
-
-async def team_month_csv(*, user_id: uuid.UUID, team_id: uuid.UUID, month: str) -> bytes:
-    """A team's entries served in one month (city dates), for its coordinators."""
-    rows = await team_entries(user_id=user_id, team_id=team_id, month=month, limit=None, oldest_first=True)
-    return hours_csv(rows)

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from backend.core.i18n import N_, _, pick
+from backend.core.values import as_uuid
 from backend.volunteers.hours.decisions import BulkOutcome
+from backend.volunteers.hours.queries import Totals
 from backend.volunteers.hours.records import ISSUER
 from backend.volunteers.hours.schemas import (
     HoursEntryRead,
@@ -19,7 +21,7 @@ from backend.volunteers.hours.schemas import (
     ServiceRecordCheck,
     TeamHoursEntryRead,
 )
-from backend.volunteers.hours.services import Totals, as_uuid, hours_of
+from backend.volunteers.hours.services import hours_of
 from backend.volunteers.hours.tables import ServiceRecord
 
 KIND_NAMES: Mapping[str, str] = {
@@ -113,7 +115,8 @@ def bulk_read(outcome: BulkOutcome) -> HoursVerifiedMany:
 
 def record_check_read(record: ServiceRecord) -> ServiceRecordCheck:
     """Only what proves the record: never the holder's full name or any identity number."""
-    teams = (record.summary or {}).get("teams", [])
+    summary: dict[str, Any] = record.summary or {}  # type: ignore[assignment]  # JSON read with load_json: a dict
+    teams = summary.get("teams", [])
     return ServiceRecordCheck(
         valid=True,
         record_number=record.record_number,

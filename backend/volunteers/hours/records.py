@@ -12,15 +12,15 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from backend.accounts.api import lock_person
+from backend.core import clock
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_
-from backend.core.values import mask_name
-from backend.volunteers.hours.services import as_uuid
+from backend.core.values import as_uuid, mask_name
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus, ServiceRecord
 from backend.volunteers.people.queries import masked_names
 from backend.volunteers.people.services import RecordIdentity, identity_for_record
@@ -32,10 +32,6 @@ CODE_LENGTH = 12
 NUMBER_LENGTH = 8
 MAX_CODE_INPUT = 64
 ISSUER = N_("Linli community participation platform")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _random(length: int) -> str:
@@ -113,7 +109,7 @@ async def _new_record(
     dates = [_as_date(entry["service_date"]) for entry in entries]
     engine = ServiceRecord._meta.db
     for _attempt in range(3):  # a clash of random numbers is rare; try fresh ones
-        now = _now()
+        now = clock.now()
         record = ServiceRecord(
             user=user_id,
             record_number=f"LL-{now.astimezone(CITY_TZ).year}-{_random(NUMBER_LENGTH)}",
@@ -157,7 +153,8 @@ async def _summary(entries: list[dict[str, Any]]) -> dict[str, Any]:
         .output(load_json=True)
         .where(Team.id.is_in(list(per_team)))
     )
-    teams, organisations = [], {}
+    teams: list[dict[str, Any]] = []
+    organisations: dict[str, Any] = {}  # community id → its names, in the order teams mention them
     for row in sorted(rows, key=lambda r: -per_team[as_uuid(r["id"])]["minutes"]):
         served = per_team[as_uuid(row["id"])]
         if served["minutes"] <= 0:

@@ -59,7 +59,8 @@ class RecordSheet:
 
 
 def record_sheet(issued: IssuedRecord, *, public_base_url: str) -> RecordSheet:
-    record, summary = issued.record, issued.record.summary or {}
+    record = issued.record
+    summary: dict[str, Any] = record.summary or {}  # type: ignore[assignment]  # JSON read with load_json: a dict
     return RecordSheet(
         real_name=issued.identity.real_name,
         id_document=issued.identity.id_document,

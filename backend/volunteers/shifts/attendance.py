@@ -23,12 +23,8 @@ from backend.core.errors import DomainError, NotFound
 from backend.core.geo import distance_m
 from backend.core.i18n import N_
 from backend.core.values import as_uuid
-from backend.volunteers.hours.services import (
-    hours_entry_of_signup,
-    minutes_in_window,
-    record_shift_hours,
-    required_minutes,
-)
+from backend.volunteers.hours.queries import hours_entry_of_signup
+from backend.volunteers.hours.services import minutes_in_window, record_shift_hours, required_minutes
 from backend.volunteers.shifts.queries import load_shift
 from backend.volunteers.shifts.tables import CheckpointScan, Shift, ShiftSignup, SignupStatus
 from backend.volunteers.teams.tables import Checkpoint

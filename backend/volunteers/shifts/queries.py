@@ -14,7 +14,7 @@ from backend.core import clock
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.values import as_uuid
-from backend.volunteers.hours.services import shift_hours_entries
+from backend.volunteers.hours.queries import shift_hours_entries
 from backend.volunteers.shifts.tables import CheckpointScan, Shift, ShiftSignup, SignupStatus
 from backend.volunteers.teams.guards import require_coordinator
 from backend.volunteers.teams.tables import Checkpoint, Route, Team

@@ -16,7 +16,7 @@ from piccolo.query.functions.aggregate import Sum
 from backend.core.values import as_uuid
 from backend.volunteers.hours.services import hours_of
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
-from backend.volunteers.incidents.queries import party_name
+from backend.volunteers.incidents.names import party_name
 from backend.volunteers.incidents.tables import IncidentStatus
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef

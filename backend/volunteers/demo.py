@@ -10,19 +10,13 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from backend.accounts.api import login_as_developer
+from backend.core import clock
 from backend.core.crypto import seal
 from backend.core.domain import DemoWorld
 from backend.core.i18n import CITY_TZ
 from backend.core.values import mask_name
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
-from backend.volunteers.incidents.tables import (
-    Incident,
-    IncidentChange,
-    IncidentKind,
-    IncidentRouting,
-    IncidentStatus,
-    ResponsibleParty,
-)
+from backend.volunteers.incidents.demo import seed_incidents
 from backend.volunteers.people.services import ID_NUMBER, REAL_NAME, mask_id_number
 from backend.volunteers.people.tables import VolunteerProfile
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, SignupStatus
@@ -63,11 +57,11 @@ VOLUNTEERS = [
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    return clock.now().replace(microsecond=0)
 
 
 def _evening(days_ahead: int) -> datetime:
-    day = datetime.now(CITY_TZ).date() + timedelta(days=days_ahead)
+    day = clock.city_today() + timedelta(days=days_ahead)
     return datetime.combine(day, time(19, 0), tzinfo=CITY_TZ).astimezone(UTC)
 
 
@@ -95,7 +89,7 @@ async def _seed(accounts: DemoWorld, *, secret_key: str) -> int:
     for days in range(0, 7):
         await _shift(patrol, route, _evening(days), coordinator)
     await _past_service(patrol, route, people[0], coordinator)
-    await _incidents(accounts, nanyuan, patrol, people[1], coordinator)
+    await seed_incidents(accounts, community=nanyuan, team=patrol, reporter=people[1], coordinator=coordinator)
     return 3
 
 
@@ -212,51 +206,3 @@ async def _past_service(team: uuid.UUID, route: uuid.UUID, volunteer: uuid.UUID,
             decided_by=coordinator,
             decided_at=start + timedelta(days=1),
         ).save()
-
-
-async def _incidents(
-    accounts: DemoWorld, community: uuid.UUID, team: uuid.UUID, reporter: uuid.UUID, coordinator: uuid.UUID
-) -> None:
-    parties = {
-        IncidentKind.group_renting: (ResponsibleParty.property_company, accounts.organisations["property"]),
-        IncidentKind.illegal_construction: (ResponsibleParty.city_management, accounts.organisations["chengguan"]),
-        IncidentKind.noise: (ResponsibleParty.police, accounts.organisations["police"]),
-    }
-    for kind, (party, organisation) in parties.items():
-        await IncidentRouting(community=community, kind=kind.value, party=party.value, organisation=organisation).save()
-    reported_at = _now() - timedelta(days=3)
-    cases = [
-        (
-            IncidentKind.group_renting,
-            "5幢302夜间进出人员多，疑似群租",
-            [IncidentStatus.reported, IncidentStatus.acknowledged, IncidentStatus.forwarded],
-        ),
-        (IncidentKind.illegal_construction, "12幢楼顶新搭彩钢棚", [IncidentStatus.reported]),
-    ]
-    for kind, text, steps in cases:
-        party, organisation = parties[kind]
-        incident = Incident(
-            reporter=reporter,
-            community=community,
-            team=team,
-            kind=kind.value,
-            text=text,
-            latitude=31.2950,
-            longitude=120.6288,
-            party=party.value,
-            party_organisation=organisation,
-            status=steps[-1].value,
-            created_at=reported_at,
-            updated_at=reported_at,
-        )
-        await incident.save()
-        for hour, step in enumerate(steps):
-            actor, role = (reporter, "reporter") if step is IncidentStatus.reported else (coordinator, "coordinator")
-            await IncidentChange(
-                incident=incident.id,
-                status=step.value,
-                actor=actor,
-                actor_role=role,
-                party=party.value,
-                created_at=reported_at + timedelta(hours=hour),
-            ).save()

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, get, patch, post, put
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import SecurityRequirement
 from litestar.params import Body, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.core.openapi import problems
 from backend.core.wechat import WechatClient
 from backend.settings import Settings
-from backend.volunteers.incidents import queries as incident_queries
-from backend.volunteers.incidents import services as incidents
+from backend.volunteers.incidents import presenters, queries, routing, services
 from backend.volunteers.incidents.schemas import (
     IncidentCreate,
     IncidentPage,
@@ -33,6 +34,8 @@ from backend.volunteers.incidents.schemas import (
     RoutingRead,
 )
 from backend.volunteers.incidents.tables import IncidentStatus
+
+BEARER: list[SecurityRequirement] = [{"bearer": []}]
 
 
 class IncidentPhotoUpload(msgspec.Struct):
@@ -51,7 +54,7 @@ class IncidentController(Controller):
     path = "/api/v1/incidents"
     tags = ["incidents"]
     guards = [requires_login]
-    security = [{"bearer": []}]
+    security = BEARER
 
     @post(
         operation_id="report_incident",
@@ -60,11 +63,10 @@ class IncidentController(Controller):
         responses=problems(401, 404, 422),
     )
     async def report(
-        self, request: Request[Any, Any, Any], data: JSONBody[IncidentCreate], wechat: NamedDependency[WechatClient]
+        self, caller: Principal, data: JSONBody[IncidentCreate], wechat: NamedDependency[WechatClient]
     ) -> IncidentRead:
-        user_id = principal_of(request).id
-        incident_id = await incidents.report_incident(user_id=user_id, data=data, wechat=wechat)
-        return await incident_queries.read_incident(user_id=user_id, incident_id=incident_id)
+        incident_id = await services.report_incident(user_id=caller.id, data=data, wechat=wechat)
+        return presenters.incident_read(await queries.read_incident(user_id=caller.id, incident_id=incident_id))
 
     @get(
         operation_id="list_incidents",
@@ -73,7 +75,7 @@ class IncidentController(Controller):
     )
     async def list_incidents(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         list_scope: Annotated[
             IncidentScope,
             Parameter(
@@ -85,14 +87,10 @@ class IncidentController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> IncidentPage:
-        return await incident_queries.list_incidents(
-            user_id=principal_of(request).id,
-            scope=list_scope,
-            status=status,
-            community_id=community_id,
-            limit=limit,
-            offset=offset,
+        listing = await queries.list_incidents(
+            user_id=caller.id, scope=list_scope, status=status, community_id=community_id, limit=limit, offset=offset
         )
+        return presenters.incident_page(listing, limit=limit, offset=offset)
 
     @get(
         "/{incident_id:uuid}",
@@ -100,8 +98,8 @@ class IncidentController(Controller):
         summary="One incident and its history, as the caller may see it",
         responses=problems(401, 404),
     )
-    async def get_incident(self, request: Request[Any, Any, Any], incident_id: uuid.UUID) -> IncidentRead:
-        return await incident_queries.read_incident(user_id=principal_of(request).id, incident_id=incident_id)
+    async def get_incident(self, caller: Principal, incident_id: uuid.UUID) -> IncidentRead:
+        return presenters.incident_read(await queries.read_incident(user_id=caller.id, incident_id=incident_id))
 
     @patch(
         "/{incident_id:uuid}",
@@ -109,12 +107,9 @@ class IncidentController(Controller):
         summary="Acknowledge, forward or resolve an incident, with a note",
         responses=problems(401, 403, 404, 409, 422),
     )
-    async def update(
-        self, request: Request[Any, Any, Any], incident_id: uuid.UUID, data: JSONBody[IncidentUpdate]
-    ) -> IncidentRead:
-        user_id = principal_of(request).id
-        await incidents.change_incident_status(user_id=user_id, incident_id=incident_id, change=data)
-        return await incident_queries.read_incident(user_id=user_id, incident_id=incident_id)
+    async def update(self, caller: Principal, incident_id: uuid.UUID, data: JSONBody[IncidentUpdate]) -> IncidentRead:
+        await services.change_incident_status(user_id=caller.id, incident_id=incident_id, change=data)
+        return presenters.incident_read(await queries.read_incident(user_id=caller.id, incident_id=incident_id))
 
     @post(
         "/{incident_id:uuid}/photo",
@@ -125,36 +120,33 @@ class IncidentController(Controller):
     )
     async def photo(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         incident_id: uuid.UUID,
         data: Annotated[IncidentPhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         settings: NamedDependency[Settings],
     ) -> IncidentPhotoRead:
         limits = ImageLimits(max_bytes=settings.max_image_bytes)
         image = await _read_upload(data.file, limits.max_bytes)
-        urls = await incidents.set_incident_photo(
-            user_id=principal_of(request).id,
-            incident_id=incident_id,
-            data=image,
-            store=MediaStore(settings.media_root),
-            limits=limits,
+        photo = await services.set_incident_photo(
+            user_id=caller.id, incident_id=incident_id, data=image, store=MediaStore(settings.media_root), limits=limits
         )
-        return IncidentPhotoRead(photo_urls=urls)
+        return presenters.photo_read(photo)
 
 
 class IncidentRoutingController(Controller):
     path = "/api/v1/communities/{community_id:uuid}/incident-routing"
     tags = ["incidents"]
     guards = [requires_login]
-    security = [{"bearer": []}]
+    security = BEARER
 
     @get(
         operation_id="get_incident_routing",
         summary="Which party acts on each kind of incident in a community",
         responses=problems(401, 403, 404),
     )
-    async def get_routing(self, request: Request[Any, Any, Any], community_id: uuid.UUID) -> list[RoutingRead]:
-        return await incidents.incident_routing(user_id=principal_of(request).id, community_id=community_id)
+    async def get_routing(self, caller: Principal, community_id: uuid.UUID) -> list[RoutingRead]:
+        rules = await routing.incident_routing(user_id=caller.id, community_id=community_id)
+        return [presenters.routing_read(rule) for rule in rules]
 
     @put(
         operation_id="set_incident_routing",
@@ -163,11 +155,10 @@ class IncidentRoutingController(Controller):
         responses=problems(401, 403, 404, 409, 422),
     )
     async def set_routing(
-        self, request: Request[Any, Any, Any], community_id: uuid.UUID, data: JSONBody[IncidentRoutingPut]
+        self, caller: Principal, community_id: uuid.UUID, data: JSONBody[IncidentRoutingPut]
     ) -> list[RoutingRead]:
-        return await incidents.set_incident_routing(
-            user_id=principal_of(request).id, community_id=community_id, rules=data.routes
-        )
+        rules = await routing.set_incident_routing(user_id=caller.id, community_id=community_id, rules=data.routes)
+        return [presenters.routing_read(rule) for rule in rules]
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [IncidentController, IncidentRoutingController]

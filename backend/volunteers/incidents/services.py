@@ -10,45 +10,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
-from backend.accounts.api import OrganisationKind, ancestor_ids, organisation, wechat_address
-from backend.core import signals
-from backend.core.db import UNIQUE_VIOLATIONS, transaction
-from backend.core.errors import DomainError, Forbidden, NotFound
+from backend.accounts.api import ancestor_ids, organisation, wechat_address
+from backend.core import clock, signals
+from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
-from backend.core.media import MediaStore, media_url
+from backend.core.media import MediaStore
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
-from backend.volunteers.incidents.queries import (
-    KIND_NAMES,
-    Viewer,
-    kind_name,
-    organisation_names,
-    party_name,
-    status_name,
-    visible_incident,
-)
-from backend.volunteers.incidents.schemas import IncidentCreate, IncidentUpdate, NamedRef, RoutingRead, RoutingRule
-from backend.volunteers.incidents.tables import (
-    Incident,
-    IncidentChange,
-    IncidentRouting,
-    IncidentStatus,
-    Moderation,
-    ResponsibleParty,
-)
-from backend.volunteers.shifts.tables import Shift
+from backend.volunteers.incidents.names import status_name
+from backend.volunteers.incidents.queries import Viewer, load_community, visible_incident
+from backend.volunteers.incidents.routing import party_organisation, route_for
+from backend.volunteers.incidents.schemas import IncidentCreate, IncidentUpdate
+from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentStatus, Moderation
+from backend.volunteers.shifts.queries import load_shift
 from backend.volunteers.signals import IncidentChanged
-from backend.volunteers.teams import guards as access
+from backend.volunteers.teams.guards import get_team
 
 log = structlog.get_logger("linli.incidents")
 
 PHOTO_FOLDER = "incidents"
-DEFAULT_PARTY = ResponsibleParty.residents_committee
 # (from, to) → who may make the change.
 TRANSITIONS: Mapping[tuple[IncidentStatus, IncidentStatus], frozenset[str]] = {
     (IncidentStatus.reported, IncidentStatus.acknowledged): frozenset({"coordinator"}),
@@ -56,21 +40,6 @@ TRANSITIONS: Mapping[tuple[IncidentStatus, IncidentStatus], frozenset[str]] = {
     (IncidentStatus.acknowledged, IncidentStatus.resolved): frozenset({"coordinator"}),
     (IncidentStatus.forwarded, IncidentStatus.resolved): frozenset({"coordinator", "responsible_party"}),
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _community_not_found() -> NotFound:
-    return NotFound("community_not_found", N_("This community does not exist."))
-
-
-async def _community(community_id: uuid.UUID) -> dict[str, Any]:
-    found = await organisation(community_id)
-    if found is None or found.kind != OrganisationKind.community.value:
-        raise _community_not_found()
-    return {"id": found.id, "path": found.path}
 
 
 def _clean_text(text: str) -> str:
@@ -108,36 +77,16 @@ async def _team_and_shift(
     community: Mapping[str, Any], team_id: uuid.UUID | None, shift_id: uuid.UUID | None
 ) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     if shift_id is not None:
-        shift = await Shift.select(Shift.team).where(Shift.id == shift_id).first()
-        if shift is None:
-            raise NotFound("shift_not_found", N_("This shift does not exist."))
-        if team_id is not None and shift["team"] != team_id:
+        shift = await load_shift(shift_id)
+        if team_id is not None and shift.team != team_id:
             raise DomainError("incident_shift_elsewhere", N_("This shift belongs to another team."), status=422)
-        team_id = shift["team"]
+        team_id = shift.team
     if team_id is not None:
-        team = await access.get_team(team_id)
+        team = await get_team(team_id)
         # A team may serve the community itself or the street above it.
         if team.community not in ancestor_ids(community["path"]):
             raise DomainError("incident_team_elsewhere", N_("This team does not serve this community."), status=422)
     return team_id, shift_id
-
-
-async def route_for(*, community_id: uuid.UUID, kind: str) -> tuple[str, uuid.UUID | None]:
-    """The party that acts on this kind in this community, and its organisation."""
-    row = (
-        await IncidentRouting.select(IncidentRouting.party, IncidentRouting.organisation)
-        .where((IncidentRouting.community == community_id) & (IncidentRouting.kind == kind))
-        .first()
-    )
-    party, organisation = (row["party"], row["organisation"]) if row else (DEFAULT_PARTY.value, None)
-    return party, _party_organisation(party, organisation, community_id)
-
-
-def _party_organisation(party: str, organisation: uuid.UUID | None, community_id: uuid.UUID) -> uuid.UUID | None:
-    # The residents' committee is the community's own organisation unless routing names another.
-    if organisation is None and party == DEFAULT_PARTY.value:
-        return community_id
-    return organisation
 
 
 def _changed(incident_id: uuid.UUID, reporter: uuid.UUID | None, status: str, party: str) -> IncidentChanged:
@@ -146,7 +95,7 @@ def _changed(incident_id: uuid.UUID, reporter: uuid.UUID | None, status: str, pa
 
 async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: WechatClient) -> uuid.UUID:
     """Any logged-in person reports; the routing of the community decides who must act."""
-    community = await _community(data.community_id)
+    community = await load_community(data.community_id)
     text = _clean_text(data.text)
     if (data.latitude is None) != (data.longitude is None):
         raise DomainError(
@@ -155,7 +104,7 @@ async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: W
     team_id, shift_id = await _team_and_shift(community, data.team_id, data.shift_id)
     moderation = await _moderate(wechat, user_id, text)  # outside the transaction: a network call
     party, organisation = await route_for(community_id=community["id"], kind=data.kind.value)
-    now = _now()
+    now = clock.now()
     incident = Incident(
         reporter=user_id,
         community=community["id"],
@@ -190,7 +139,8 @@ async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: W
 async def set_incident_photo(
     *, user_id: uuid.UUID, incident_id: uuid.UUID, data: bytes, store: MediaStore, limits: ImageLimits
 ) -> dict[str, str]:
-    """The reporter adds a photo while the report is new; it is stored without EXIF or GPS."""
+    """The reporter adds a photo while the report is new; it is stored without EXIF or GPS.
+    Returns its renditions' media paths by rendition."""
     row, viewer = await visible_incident(user_id=user_id, incident_id=incident_id)
     if not viewer.reporter:
         raise Forbidden()
@@ -199,13 +149,13 @@ async def set_incident_photo(
     photo = {r.key: f"{PHOTO_FOLDER}/{r.filename}" for r in image.renditions}
     await store.write_many({photo[r.key]: r.data for r in image.renditions})
     updated = (
-        await Incident.update({Incident.photo: photo, Incident.updated_at: _now()})
+        await Incident.update({Incident.photo: photo, Incident.updated_at: clock.now()})
         .where((Incident.id == incident_id) & (Incident.status == IncidentStatus.reported.value))
         .returning(Incident.id)
     )
     if not updated:
         _check_photo_open(IncidentStatus.acknowledged.value)  # a coordinator took it up meanwhile
-    return {name: media_url(path) for name, path in photo.items()}
+    return photo
 
 
 def _check_photo_open(status: str) -> None:
@@ -244,7 +194,7 @@ async def _forward_to(row: Mapping[str, Any], change: IncidentUpdate) -> tuple[s
         raise DomainError("organisation_not_found", N_("This organisation does not exist."), status=422)
     if change.party is None:
         return row["party"], change.party_organisation_id
-    return change.party.value, _party_organisation(change.party.value, change.party_organisation_id, row["community"])
+    return change.party.value, party_organisation(change.party.value, change.party_organisation_id, row["community"])
 
 
 async def change_incident_status(*, user_id: uuid.UUID, incident_id: uuid.UUID, change: IncidentUpdate) -> None:
@@ -258,7 +208,7 @@ async def change_incident_status(*, user_id: uuid.UUID, incident_id: uuid.UUID, 
         raise _transition_invalid(source.value, target.value)
     actor_role = _actor_role(viewer, allowed)
     party, organisation = await _forward_to(row, change)
-    now = _now()
+    now = clock.now()
     values: dict[Any, Any] = {
         Incident.status: target.value,
         Incident.updated_at: now,
@@ -286,87 +236,3 @@ async def change_incident_status(*, user_id: uuid.UUID, incident_id: uuid.UUID, 
             created_at=now,
         ).save()
         await signals.emit(_changed(incident_id, row["reporter"], target.value, party))
-
-
-# --- routing --------------------------------------------------------------------------------------
-
-
-async def _routing_community(user_id: uuid.UUID, community_id: uuid.UUID) -> dict[str, Any]:
-    community = await _community(community_id)
-    if not await access.may_coordinate_community(user_id=user_id, community_id=community_id):
-        raise Forbidden()
-    return community
-
-
-async def incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID) -> list[RoutingRead]:
-    """Every kind with the party that acts on it here (the residents' committee where unset)."""
-    await _routing_community(user_id, community_id)
-    rows = await IncidentRouting.select(
-        IncidentRouting.kind, IncidentRouting.party, IncidentRouting.organisation
-    ).where(IncidentRouting.community == community_id)
-    rules = {row["kind"]: row for row in rows}
-    routes = []
-    for kind in KIND_NAMES:
-        rule = rules.get(kind.value)
-        party = rule["party"] if rule else DEFAULT_PARTY.value
-        routes.append(
-            (
-                kind.value,
-                party,
-                _party_organisation(party, rule["organisation"] if rule else None, community_id),
-                rule is None,
-            )
-        )
-    names = await organisation_names(organisation for _, _, organisation, _ in routes)
-    return [
-        RoutingRead(
-            kind=kind,  # type: ignore[arg-type]
-            kind_name=kind_name(kind),
-            party=party,  # type: ignore[arg-type]
-            party_name=party_name(party),
-            organisation=NamedRef(id=organisation, name=names.get(organisation, "")) if organisation else None,
-            is_default=default,
-        )
-        for kind, party, organisation, default in routes
-    ]
-
-
-async def set_incident_routing(
-    *, user_id: uuid.UUID, community_id: uuid.UUID, rules: list[RoutingRule]
-) -> list[RoutingRead]:
-    """Replace a community's routing; kinds left out go back to the residents' committee."""
-    await _routing_community(user_id, community_id)
-    kinds = [rule.kind for rule in rules]
-    if len(set(kinds)) != len(kinds):
-        duplicate = next(kind for kind in kinds if kinds.count(kind) > 1)
-        raise DomainError(
-            "incident_routing_duplicate",
-            N_("Each kind of incident can be routed only once."),
-            params={"kind": duplicate.value},
-            status=422,
-        )
-    organisations = list({rule.organisation_id for rule in rules if rule.organisation_id is not None})
-    if organisations and len(await organisation_names(organisations)) != len(organisations):
-        raise DomainError("organisation_not_found", N_("This organisation does not exist."), status=422)
-    try:
-        async with transaction(IncidentRouting._meta.db):
-            await IncidentRouting.delete().where(IncidentRouting.community == community_id)
-            if rules:
-                await IncidentRouting.insert(
-                    *[
-                        IncidentRouting(
-                            community=community_id,
-                            kind=r.kind.value,
-                            party=r.party.value,
-                            organisation=r.organisation_id,
-                        )
-                        for r in rules
-                    ]
-                )
-    except UNIQUE_VIOLATIONS:
-        raise DomainError(
-            "incident_routing_conflict",
-            N_("Someone else changed this routing at the same time. Please try again."),
-            status=409,
-        ) from None
-    return await incident_routing(user_id=user_id, community_id=community_id)

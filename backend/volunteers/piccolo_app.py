@@ -6,7 +6,6 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from backend.volunteers.hours.tables import HoursEntry, ServiceRecord
-from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentRouting
 from backend.volunteers.people.tables import VolunteerProfile
 from backend.volunteers.shifts.tables import CheckpointScan, Shift, ShiftSignup
 from backend.volunteers.teams.tables import Checkpoint, Route, Team, TeamMember
@@ -27,9 +26,6 @@ APP_CONFIG = AppConfig(
         CheckpointScan,
         HoursEntry,
         ServiceRecord,
-        IncidentRouting,
-        Incident,
-        IncidentChange,
     ],
     migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],

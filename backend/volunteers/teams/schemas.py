@@ -15,22 +15,27 @@ MemberRoleCode = Literal["member", "coordinator"]
 MemberStatusCode = Literal["pending", "active", "rejected", "left"]
 
 
-def _text(max_length: int, example: dict[str, str], *, required: bool = False) -> object:
-    return Annotated[
-        dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=max_length)]],
-        msgspec.Meta(
-            min_length=1 if required else 0,
-            description="text per locale; readers get their locale, else zh-Hans, else en",
-            examples=[example],
-        ),
-    ]
+def _per_locale(example: dict[str, str], *, required: bool = False) -> msgspec.Meta:
+    return msgspec.Meta(
+        min_length=1 if required else 0,
+        description="text per locale; readers get their locale, else zh-Hans, else en",
+        examples=[example],
+    )
 
 
-TeamName = _text(60, {"zh-Hans": "南园社区巡逻队", "en": "Nanyuan Community Patrol"}, required=True)
-TeamDescription = _text(1000, {"zh-Hans": "每晚七点在社区南门集合。", "en": "We meet at the south gate at 7 pm."})
-RouteName = _text(60, {"zh-Hans": "南园夜巡线", "en": "Nanyuan night round"}, required=True)
-RouteDescription = _text(1000, {"zh-Hans": "沿河走一圈，约四十分钟。", "en": "Along the canal, about forty minutes."})
-CheckpointName = _text(60, {"zh-Hans": "南门岗亭", "en": "South gate booth"}, required=True)
+NamePerLocale = dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=60)]]
+TextPerLocale = dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=1000)]]
+TeamName = Annotated[
+    NamePerLocale, _per_locale({"zh-Hans": "南园社区巡逻队", "en": "Nanyuan Community Patrol"}, required=True)
+]
+TeamDescription = Annotated[
+    TextPerLocale, _per_locale({"zh-Hans": "每晚七点在社区南门集合。", "en": "We meet at the south gate at 7 pm."})
+]
+RouteName = Annotated[NamePerLocale, _per_locale({"zh-Hans": "南园夜巡线", "en": "Nanyuan night round"}, required=True)]
+RouteDescription = Annotated[
+    TextPerLocale, _per_locale({"zh-Hans": "沿河走一圈，约四十分钟。", "en": "Along the canal, about forty minutes."})
+]
+CheckpointName = Annotated[NamePerLocale, _per_locale({"zh-Hans": "南门岗亭", "en": "South gate booth"}, required=True)]
 
 
 # --- teams ---------------------------------------------------------------------------------------
@@ -42,8 +47,8 @@ class TeamCreate(msgspec.Struct, forbid_unknown_fields=True):
         msgspec.Meta(description="a community or a street", examples=["0b9c2a52-6f1e-4a8e-9d4b-2f5b8c1d7e60"]),
     ]
     kind: TeamKind
-    name: TeamName  # type: ignore[valid-type]
-    description: TeamDescription = {}  # type: ignore[valid-type]
+    name: TeamName
+    description: TeamDescription = {}
     join_mode: JoinMode = JoinMode.open
     coordinator_user_ids: Annotated[
         list[uuid.UUID], msgspec.Meta(max_length=20, description="people who coordinate the team from the start")
@@ -53,8 +58,8 @@ class TeamCreate(msgspec.Struct, forbid_unknown_fields=True):
 class TeamUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """Send only what changes."""
 
-    name: TeamName | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
-    description: TeamDescription | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
+    name: TeamName | msgspec.UnsetType = msgspec.UNSET
+    description: TeamDescription | msgspec.UnsetType = msgspec.UNSET
     join_mode: Annotated[JoinMode, msgspec.Meta(examples=["approval"])] | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -111,7 +116,7 @@ class MemberRead(msgspec.Struct):
 
 
 class CheckpointWrite(msgspec.Struct, forbid_unknown_fields=True):
-    name: CheckpointName  # type: ignore[valid-type]
+    name: CheckpointName
     latitude: Annotated[float, msgspec.Meta(ge=-90, le=90, examples=[31.2946])]
     longitude: Annotated[float, msgspec.Meta(ge=-180, le=180, examples=[120.6285])]
 
@@ -133,9 +138,9 @@ Checkpoints = Annotated[
 
 
 class RouteCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: RouteName  # type: ignore[valid-type]
+    name: RouteName
     checkpoints: Checkpoints
-    description: RouteDescription = {}  # type: ignore[valid-type]
+    description: RouteDescription = {}
 
 
 class CheckpointsReplace(msgspec.Struct, forbid_unknown_fields=True):

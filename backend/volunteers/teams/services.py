@@ -18,7 +18,7 @@ from backend.accounts.api import OrganisationKind, live_people, lock_person, org
 from backend.core import clock
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
-from backend.core.i18n import N_
+from backend.core.i18n import N_, LocaleCode
 from backend.volunteers.people.queries import has_consented
 from backend.volunteers.teams.guards import get_team, may_coordinate_community, require_coordinator
 from backend.volunteers.teams.queries import member_row, membership
@@ -29,9 +29,9 @@ TEAM_COMMUNITY_KINDS = (OrganisationKind.community.value, OrganisationKind.stree
 IN_TEAM = (MemberStatus.active.value, MemberStatus.pending.value)
 
 
-def clean_text(content: Mapping[str, str], *, required: DomainError | None = None) -> dict[str, str]:
+def clean_text(content: Mapping[LocaleCode, str], *, required: DomainError | None = None) -> dict[str, str]:
     """Per-locale text trimmed, blanks dropped; ``required`` is raised when nothing is left."""
-    cleaned = {locale: text.strip() for locale, text in content.items() if text.strip()}
+    cleaned: dict[str, str] = {locale: text.strip() for locale, text in content.items() if text.strip()}
     if required is not None and not cleaned:
         raise required
     return cleaned

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from backend.core import clock, signals
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row
@@ -27,9 +27,10 @@ from backend.volunteers.signals import HoursVerified
 from backend.volunteers.teams.guards import get_team, may_coordinate, require_coordinator
 from backend.volunteers.teams.tables import Team
 
-NOT_FOUND = "hours_entry_not_found"
-OWN_HOURS = "cannot_verify_own_hours"
-DECIDED = "hours_entry_decided"
+SkipCode = Literal["hours_entry_not_found", "cannot_verify_own_hours", "hours_entry_decided"]
+NOT_FOUND: SkipCode = "hours_entry_not_found"
+OWN_HOURS: SkipCode = "cannot_verify_own_hours"
+DECIDED: SkipCode = "hours_entry_decided"
 
 
 def _own_hours() -> DomainError:
@@ -43,7 +44,7 @@ def _decided() -> DomainError:
 @dataclass
 class BulkOutcome:
     verified: list[uuid.UUID] = field(default_factory=list)
-    skipped: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+    skipped: list[tuple[uuid.UUID, SkipCode]] = field(default_factory=list)
 
 
 async def _decidable(user_id: uuid.UUID, entry_id: uuid.UUID) -> tuple[HoursEntry, Team]:

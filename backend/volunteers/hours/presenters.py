@@ -109,7 +109,7 @@ def my_hours_read(rows: list[dict[str, Any]], totals: Totals, next_before: Any) 
 def bulk_read(outcome: BulkOutcome) -> HoursVerifiedMany:
     return HoursVerifiedMany(
         verified=[as_uuid(entry_id) for entry_id in outcome.verified],
-        skipped=[HoursSkipped(id=entry_id, code=code) for entry_id, code in outcome.skipped],  # type: ignore[arg-type]
+        skipped=[HoursSkipped(id=entry_id, code=code) for entry_id, code in outcome.skipped],
     )
 
 

@@ -1,5 +1,8 @@
 """Who may coordinate a team: its own coordinators, and staff who coordinate volunteers (or
-administer) the community above it. A coordinator of one team has no say over another."""
+administer) the community above it. A coordinator of one team has no say over another.
+
+Plain checks that services and queries run with the caller's id (login itself is core's guard).
+"""
 
 from __future__ import annotations
 

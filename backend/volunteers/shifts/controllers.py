@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post
+from litestar.enums import RequestEncodingType
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import SecurityRequirement
-from litestar.params import JSONBody, Parameter
+from litestar.params import Body, JSONBody, KwargDefinition, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
@@ -33,6 +34,13 @@ from backend.volunteers.shifts.tables import Shift
 
 BEARER: list[SecurityRequirement] = [{"bearer": []}]
 SIGNUP_RATE = rate_limit("signup", setting="signup_rate_limit", per_user=True)
+# Events has structs named CheckInCreate and CheckInRead too; Litestar would name both pairs of
+# components after their modules, so these keep the names the API has always given them.
+CheckInBody = Annotated[
+    CheckInCreate,
+    Body(media_type=RequestEncodingType.JSON, schema_component_key="volunteers_shift_schemas_CheckInCreate"),
+]
+CheckInAnswer = Annotated[CheckInRead, KwargDefinition(schema_component_key="volunteers_shift_schemas_CheckInRead")]
 CheckpointCode = Annotated[
     str, Parameter(min_length=1, max_length=32, description="the code printed on the plate; any case")
 ]
@@ -163,9 +171,7 @@ class SignupController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409, 422),
     )
-    async def check_in(
-        self, caller: Principal, shift_id: uuid.UUID, data: JSONBody[CheckInCreate | None] = None
-    ) -> CheckInRead:
+    async def check_in(self, caller: Principal, shift_id: uuid.UUID, data: CheckInBody | None = None) -> CheckInAnswer:
         where = data or CheckInCreate()
         signup, already = await attendance.check_in(
             user_id=caller.id, shift_id=shift_id, latitude=where.latitude, longitude=where.longitude

@@ -45,23 +45,16 @@ from backend.libraries import services as library_services
 from backend.libraries.schemas import BranchCreate, ExceptionPut
 from backend.notifications.tables import Notice
 from backend.settings import Settings
-from backend.volunteers import incidents, records
-from backend.volunteers import profiles as volunteer_profiles
-from backend.volunteers.incident_schemas import IncidentCreate, IncidentUpdate
-from backend.volunteers.routes import new_code
-from backend.volunteers.schemas import VolunteerProfileWrite
-from backend.volunteers.tables import (
-    Checkpoint,
-    HoursEntry,
-    MemberRole,
-    MemberStatus,
-    Route,
-    Shift,
-    ShiftSignup,
-    Team,
-    TeamMember,
-    VolunteerProfile,
-)
+from backend.volunteers.hours import records
+from backend.volunteers.hours.tables import HoursEntry
+from backend.volunteers.incidents import services as incidents
+from backend.volunteers.incidents.schemas import IncidentCreate, IncidentUpdate
+from backend.volunteers.people import services as volunteer_profiles
+from backend.volunteers.people.schemas import VolunteerProfileWrite
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.shifts.tables import Shift, ShiftSignup
+from backend.volunteers.teams.routes import new_code
+from backend.volunteers.teams.tables import Checkpoint, MemberRole, MemberStatus, Route, Team, TeamMember
 from tests import factories
 
 # The eight callers every row is asked about, then the owners that show an allowed non-admin exists.

@@ -65,7 +65,7 @@ from backend.core.db import is_postgres
 from backend.core.i18n import CITY_TZ
 from backend.events import calendars
 from backend.settings import Settings
-from backend.volunteers.tables import MemberRole, MemberStatus
+from backend.volunteers.teams.tables import MemberRole, MemberStatus
 from tests import authz_world as aw
 from tests import factories
 from tests.authz_world import IDENTITIES, World

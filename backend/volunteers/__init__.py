@@ -2,15 +2,21 @@
 service records, and the incidents patrols report."""
 
 from backend.core.domain import Chore, Domain, PrivacyPart
-from backend.volunteers import controllers, demo, hours_controllers, incident_controllers, privacy, shift_controllers
-from backend.volunteers.attendance import close_forgotten_checkouts, mark_shift_no_shows
+from backend.volunteers import demo, privacy
+from backend.volunteers.hours import controllers as hours_controllers
+from backend.volunteers.incidents import controllers as incident_controllers
+from backend.volunteers.people import controllers as people_controllers
+from backend.volunteers.shifts import controllers as shift_controllers
+from backend.volunteers.shifts.attendance import close_forgotten_checkouts, mark_shift_no_shows
+from backend.volunteers.teams import controllers as team_controllers
 
 DOMAIN = Domain(
     name="volunteers",
     builds_on=("core", "accounts", "events"),
-    piccolo_apps=("backend.volunteers.piccolo_app",),
+    piccolo_apps=("backend.volunteers.piccolo_app", "backend.volunteers.incidents.piccolo_app"),
     routes=lambda settings: (
-        *controllers.CONTROLLERS,
+        *people_controllers.CONTROLLERS,
+        *team_controllers.CONTROLLERS,
         *shift_controllers.CONTROLLERS,
         *hours_controllers.CONTROLLERS,
         *incident_controllers.CONTROLLERS,

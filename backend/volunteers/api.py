@@ -14,19 +14,13 @@ from datetime import date, datetime
 from piccolo.query.functions.aggregate import Sum
 
 from backend.core.values import as_uuid
-from backend.volunteers.hours import hours_of
-from backend.volunteers.incident_queries import party_name
+from backend.volunteers.hours.services import hours_of
+from backend.volunteers.hours.tables import HoursEntry, HoursStatus
+from backend.volunteers.incidents.names import party_name
+from backend.volunteers.incidents.tables import IncidentStatus
+from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef
-from backend.volunteers.tables import (
-    HoursEntry,
-    HoursStatus,
-    IncidentStatus,
-    Shift,
-    ShiftSignup,
-    ShiftStatus,
-    SignupStatus,
-    Team,
-)
+from backend.volunteers.teams.tables import Team
 
 __all__ = [
     "HoursVerified",

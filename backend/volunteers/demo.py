@@ -10,31 +10,17 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from backend.accounts.api import login_as_developer
+from backend.core import clock
 from backend.core.crypto import seal
 from backend.core.domain import DemoWorld
 from backend.core.i18n import CITY_TZ
-from backend.volunteers.profiles import ID_NUMBER, REAL_NAME
-from backend.volunteers.tables import (
-    Checkpoint,
-    HoursEntry,
-    HoursKind,
-    HoursStatus,
-    Incident,
-    IncidentChange,
-    IncidentKind,
-    IncidentRouting,
-    IncidentStatus,
-    MemberRole,
-    ResponsibleParty,
-    Route,
-    Shift,
-    ShiftSignup,
-    SignupStatus,
-    Team,
-    TeamKind,
-    TeamMember,
-    VolunteerProfile,
-)
+from backend.core.values import mask_name
+from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
+from backend.volunteers.incidents.demo import seed_incidents
+from backend.volunteers.people.services import ID_NUMBER, REAL_NAME, mask_id_number
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.shifts.tables import Shift, ShiftSignup, SignupStatus
+from backend.volunteers.teams.tables import Checkpoint, MemberRole, Route, Team, TeamKind, TeamMember
 
 PATROL_NAME = {
     "zh-Hans": "南园红袖标巡逻队",
@@ -70,12 +56,13 @@ VOLUNTEERS = [
 ]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+def _this_second() -> datetime:
+    """The clock to the second: demo rows read tidily."""
+    return clock.now().replace(microsecond=0)
 
 
 def _evening(days_ahead: int) -> datetime:
-    day = datetime.now(CITY_TZ).date() + timedelta(days=days_ahead)
+    day = clock.city_today() + timedelta(days=days_ahead)
     return datetime.combine(day, time(19, 0), tzinfo=CITY_TZ).astimezone(UTC)
 
 
@@ -103,27 +90,24 @@ async def _seed(accounts: DemoWorld, *, secret_key: str) -> int:
     for days in range(0, 7):
         await _shift(patrol, route, _evening(days), coordinator)
     await _past_service(patrol, route, people[0], coordinator)
-    await _incidents(accounts, nanyuan, patrol, people[1], coordinator)
+    await seed_incidents(accounts, community=nanyuan, team=patrol, reporter=people[1], coordinator=coordinator)
     return 3
 
 
 async def _volunteer(openid: str, real_name: str, id_number: str | None, secret_key: str) -> uuid.UUID:
     user, _ = await login_as_developer(openid=openid, display_name=real_name[0] + "师傅")
-    masked_name = (
-        real_name[0] + "*" * (len(real_name) - 2) + real_name[-1] if len(real_name) > 2 else real_name[0] + "*"
-    )
     await VolunteerProfile(
         user=user.id,
         real_name_sealed=seal(real_name, secret_key=secret_key, purpose=REAL_NAME),
-        real_name_masked=masked_name,
+        real_name_masked=mask_name(real_name),
         id_document="resident_id" if id_number else None,
         id_number_sealed=seal(id_number, secret_key=secret_key, purpose=ID_NUMBER) if id_number else None,
-        id_number_masked=id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:] if id_number else None,
+        id_number_masked=mask_id_number(id_number) if id_number else None,
         skills=["急救", "苏州话"],
         languages=["zh", "wuu"],
-        consented_at=_now(),
-        created_at=_now(),
-        updated_at=_now(),
+        consented_at=_this_second(),
+        created_at=_this_second(),
+        updated_at=_this_second(),
     ).save()
     return user.id
 
@@ -144,18 +128,23 @@ async def _team(
         description={},
         join_mode=join_mode,
         created_by=coordinator,
-        created_at=_now(),
+        created_at=_this_second(),
     )
     await team.save()
-    await TeamMember(team=team.id, user=coordinator, role=MemberRole.coordinator.value, created_at=_now()).save()
+    await TeamMember(
+        team=team.id, user=coordinator, role=MemberRole.coordinator.value, created_at=_this_second()
+    ).save()
     for member in members:
-        await TeamMember(team=team.id, user=member, created_at=_now()).save()
+        await TeamMember(team=team.id, user=member, created_at=_this_second()).save()
     return team.id
 
 
 async def _route(team: uuid.UUID) -> uuid.UUID:
     route = Route(
-        team=team, name={"zh-Hans": "南园夜巡线", "en": "Nanyuan night round"}, description={}, created_at=_now()
+        team=team,
+        name={"zh-Hans": "南园夜巡线", "en": "Nanyuan night round"},
+        description={},
+        created_at=_this_second(),
     )
     await route.save()
     for position, (zh, en, lat, lng) in enumerate(STOPS, start=1):
@@ -187,7 +176,7 @@ async def _shift(
         longitude=STOPS[0][3],
         check_in_radius_m=500,
         created_by=coordinator,
-        created_at=_now(),
+        created_at=_this_second(),
     )
     await shift.save()
     return shift.id
@@ -223,51 +212,3 @@ async def _past_service(team: uuid.UUID, route: uuid.UUID, volunteer: uuid.UUID,
             decided_by=coordinator,
             decided_at=start + timedelta(days=1),
         ).save()
-
-
-async def _incidents(
-    accounts: DemoWorld, community: uuid.UUID, team: uuid.UUID, reporter: uuid.UUID, coordinator: uuid.UUID
-) -> None:
-    parties = {
-        IncidentKind.group_renting: (ResponsibleParty.property_company, accounts.organisations["property"]),
-        IncidentKind.illegal_construction: (ResponsibleParty.city_management, accounts.organisations["chengguan"]),
-        IncidentKind.noise: (ResponsibleParty.police, accounts.organisations["police"]),
-    }
-    for kind, (party, organisation) in parties.items():
-        await IncidentRouting(community=community, kind=kind.value, party=party.value, organisation=organisation).save()
-    reported_at = _now() - timedelta(days=3)
-    cases = [
-        (
-            IncidentKind.group_renting,
-            "5幢302夜间进出人员多，疑似群租",
-            [IncidentStatus.reported, IncidentStatus.acknowledged, IncidentStatus.forwarded],
-        ),
-        (IncidentKind.illegal_construction, "12幢楼顶新搭彩钢棚", [IncidentStatus.reported]),
-    ]
-    for kind, text, steps in cases:
-        party, organisation = parties[kind]
-        incident = Incident(
-            reporter=reporter,
-            community=community,
-            team=team,
-            kind=kind.value,
-            text=text,
-            latitude=31.2950,
-            longitude=120.6288,
-            party=party.value,
-            party_organisation=organisation,
-            status=steps[-1].value,
-            created_at=reported_at,
-            updated_at=reported_at,
-        )
-        await incident.save()
-        for hour, step in enumerate(steps):
-            actor, role = (reporter, "reporter") if step is IncidentStatus.reported else (coordinator, "coordinator")
-            await IncidentChange(
-                incident=incident.id,
-                status=step.value,
-                actor=actor,
-                actor_role=role,
-                party=party.value,
-                created_at=reported_at + timedelta(hours=hour),
-            ).save()

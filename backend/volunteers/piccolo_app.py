@@ -1,24 +1,14 @@
-"""Piccolo app of the volunteers domain (after events in the dependency order)."""
+"""Piccolo app of the volunteers domain (after events in the dependency order): the tables of
+people, teams, shifts and hours. Incidents keep their own app (``incidents/piccolo_app.py``)."""
 
 import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.volunteers.tables import (
-    Checkpoint,
-    CheckpointScan,
-    HoursEntry,
-    Incident,
-    IncidentChange,
-    IncidentRouting,
-    Route,
-    ServiceRecord,
-    Shift,
-    ShiftSignup,
-    Team,
-    TeamMember,
-    VolunteerProfile,
-)
+from backend.volunteers.hours.tables import HoursEntry, ServiceRecord
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.shifts.tables import CheckpointScan, Shift, ShiftSignup
+from backend.volunteers.teams.tables import Checkpoint, Route, Team, TeamMember
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
@@ -36,9 +26,6 @@ APP_CONFIG = AppConfig(
         CheckpointScan,
         HoursEntry,
         ServiceRecord,
-        IncidentRouting,
-        Incident,
-        IncidentChange,
     ],
     migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],

@@ -12,20 +12,13 @@ from typing import Any
 
 from backend.core import clock, privacy, runtime
 from backend.core.errors import DomainError
-from backend.volunteers.profiles import identity_for_record
-from backend.volunteers.shifts import cancel_signup
-from backend.volunteers.tables import (
-    CheckpointScan,
-    HoursEntry,
-    Incident,
-    IncidentChange,
-    MemberStatus,
-    ServiceRecord,
-    ShiftSignup,
-    SignupStatus,
-    TeamMember,
-    VolunteerProfile,
-)
+from backend.volunteers.hours.tables import HoursEntry, ServiceRecord
+from backend.volunteers.incidents import privacy as incident_privacy
+from backend.volunteers.people.services import identity_for_record
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.shifts.services import cancel_signup
+from backend.volunteers.shifts.tables import CheckpointScan, ShiftSignup, SignupStatus
+from backend.volunteers.teams.tables import MemberStatus, TeamMember
 
 
 async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
@@ -88,7 +81,7 @@ async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
             ServiceRecord.period_start,
             ServiceRecord.period_end,
         ).where(ServiceRecord.user == user_id),
-        "incidents_reported": await _incidents(user_id),
+        "incidents_reported": await incident_privacy.export_reports(user_id),
     }
 
 
@@ -113,35 +106,6 @@ async def _profile(user_id: uuid.UUID, secret_key: str) -> dict[str, Any] | None
     return {**row, "real_name": identity.real_name if identity else None}
 
 
-async def _incidents(user_id: uuid.UUID) -> list[dict[str, Any]]:
-    incidents = (
-        await Incident.select(
-            Incident.id,
-            Incident.community,
-            Incident.kind,
-            Incident.text,
-            Incident.photo,
-            Incident.latitude,
-            Incident.longitude,
-            Incident.status,
-            Incident.party,
-            Incident.created_at,
-            Incident.updated_at,
-        )
-        .where(Incident.reporter == user_id)
-        .output(load_json=True)
-    )
-    for incident in incidents:
-        incident["history"] = (
-            await IncidentChange.select(
-                IncidentChange.status, IncidentChange.actor_role, IncidentChange.note, IncidentChange.created_at
-            )
-            .where(IncidentChange.incident == incident["id"])
-            .order_by(IncidentChange.created_at)
-        )
-    return incidents
-
-
 async def erase_volunteering(erasure: privacy.Erasure) -> None:
     user_id = erasure.user_id
     upcoming = await ShiftSignup.select(ShiftSignup.shift).where(
@@ -160,5 +124,4 @@ async def erase_volunteering(erasure: privacy.Erasure) -> None:
     )
     await VolunteerProfile.delete().where(VolunteerProfile.user == user_id)
     await ServiceRecord.update({ServiceRecord.holder_masked: ""}).where(ServiceRecord.user == user_id)
-    await Incident.update({Incident.reporter: None}).where(Incident.reporter == user_id)
-    await IncidentChange.update({IncidentChange.actor: None}).where(IncidentChange.actor == user_id)
+    await incident_privacy.forget_person(user_id)

@@ -12,7 +12,7 @@ import msgspec
 from backend.core.signals import Signal
 
 
-class HoursVerified(Signal):
+class HoursVerified(Signal, frozen=True):
     """Exactly once per ledger entry; ``minutes`` is negative for a correction that takes hours away."""
 
     NAME: ClassVar[str] = "volunteers.hours_verified"
@@ -32,7 +32,7 @@ class SignupRef(msgspec.Struct, frozen=True):
     user_id: uuid.UUID
 
 
-class ShiftCancelled(Signal):
+class ShiftCancelled(Signal, frozen=True):
     """A coordinator called a shift off; ``signups`` held a place on it."""
 
     NAME: ClassVar[str] = "volunteers.shift_cancelled"
@@ -41,7 +41,7 @@ class ShiftCancelled(Signal):
     signups: list[SignupRef] = []
 
 
-class IncidentChanged(Signal):
+class IncidentChanged(Signal, frozen=True):
     """The reporter's incident moved on (``reporter_id`` None: anonymous, or the account is gone)."""
 
     NAME: ClassVar[str] = "volunteers.incident_changed"

@@ -12,19 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.accounts.tables import Organisation, User
-from backend.volunteers.tables import (
-    Checkpoint,
-    MemberRole,
-    MemberStatus,
-    Route,
-    Shift,
-    ShiftSignup,
-    SignupStatus,
-    Team,
-    TeamKind,
-    TeamMember,
-    VolunteerProfile,
-)
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.shifts.tables import Shift, ShiftSignup, SignupStatus
+from backend.volunteers.teams.tables import Checkpoint, MemberRole, MemberStatus, Route, Team, TeamKind, TeamMember
 
 
 def now() -> datetime:

@@ -13,9 +13,11 @@ import httpx
 import pytest
 
 from backend.accounts.tables import User
+from backend.core import clock
 from backend.core.tables import OutboxSignal
-from backend.volunteers import attendance
-from backend.volunteers.tables import CheckpointScan, HoursEntry, ShiftSignup
+from backend.volunteers.hours.tables import HoursEntry
+from backend.volunteers.shifts import attendance
+from backend.volunteers.shifts.tables import CheckpointScan, ShiftSignup
 from tests import factories
 from tests.volunteers import builders
 
@@ -310,7 +312,8 @@ async def test_places_never_checked_in_become_no_shows(client: Client, place: di
     assert await attendance.mark_shift_no_shows() == 1
     assert [(await signup_row(s.id)).status for s in (missing, came, waiting)] == ["no_show", "signed_up", "signed_up"]
     assert await attendance.mark_shift_no_shows() == 0
-    assert await attendance.mark_shift_no_shows(now=running.ends_at) == 1
+    with clock.frozen(running.ends_at):
+        assert await attendance.mark_shift_no_shows() == 1
 
 
 # --- the coordinator's sheet ----------------------------------------------------------------------

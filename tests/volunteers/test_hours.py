@@ -14,11 +14,12 @@ import pytest
 from redis.asyncio import Redis
 
 from backend.accounts.tables import Role, User
+from backend.core.clock import city_today
 from backend.core.tables import OutboxSignal
 from backend.settings import Settings
 from backend.volunteers.api import HoursVerified
-from backend.volunteers.hours import city_today
-from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, Team
+from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
+from backend.volunteers.teams.tables import Team
 from tests import factories
 from tests.conftest import build_app, serve_in_process
 from tests.volunteers import builders

@@ -17,7 +17,8 @@ from backend.accounts.tables import OrganisationKind, Role, User
 from backend.core.tables import OutboxSignal
 from backend.settings import Settings
 from backend.volunteers.api import IncidentChanged
-from backend.volunteers.tables import Incident, IncidentChange, MemberRole
+from backend.volunteers.incidents.tables import Incident, IncidentChange
+from backend.volunteers.teams.tables import MemberRole
 from tests import factories
 from tests.conftest import build_app, serve_in_process
 from tests.core.test_images import jpeg_with_gps

@@ -15,7 +15,9 @@ import pytest
 
 from backend.accounts.tables import OrganisationKind, Role
 from backend.core.i18n import CITY_TZ
-from backend.volunteers.tables import HoursEntry, Shift, ShiftSignup, VolunteerProfile
+from backend.volunteers.hours.tables import HoursEntry
+from backend.volunteers.people.tables import VolunteerProfile
+from backend.volunteers.shifts.tables import Shift, ShiftSignup
 from tests import factories
 from tests.volunteers.builders import now
 

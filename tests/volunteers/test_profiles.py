@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from backend.settings import Settings
-from backend.volunteers.profiles import identity_for_record, mask_id_number, mask_real_name, resident_id_is_valid
-from backend.volunteers.tables import VolunteerProfile
+from backend.volunteers.people.services import identity_for_record, mask_id_number, mask_real_name, resident_id_is_valid
+from backend.volunteers.people.tables import VolunteerProfile
 from tests import factories
 
 Client = httpx.AsyncClient

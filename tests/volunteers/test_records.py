@@ -15,12 +15,13 @@ from pypdf import PdfReader
 from redis.asyncio import Redis
 
 from backend.accounts.tables import User
+from backend.core.clock import city_today
 from backend.core.crypto import seal
 from backend.settings import Settings
-from backend.volunteers.hours import city_today
-from backend.volunteers.profiles import ID_NUMBER, REAL_NAME
-from backend.volunteers.records import ALPHABET, grouped_code, normalise_code
-from backend.volunteers.tables import HoursEntry, HoursKind, HoursStatus, ServiceRecord, Team
+from backend.volunteers.hours.records import ALPHABET, grouped_code, normalise_code
+from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus, ServiceRecord
+from backend.volunteers.people.services import ID_NUMBER, REAL_NAME
+from backend.volunteers.teams.tables import Team
 from tests import factories
 from tests.conftest import SECRET, build_app, serve_in_process
 from tests.volunteers import builders

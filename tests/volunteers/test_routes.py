@@ -11,8 +11,9 @@ import pytest
 from PIL import Image
 
 from backend.accounts.tables import Role
-from backend.volunteers import routes
-from backend.volunteers.tables import Checkpoint, CheckpointScan, MemberStatus
+from backend.volunteers.shifts.tables import CheckpointScan
+from backend.volunteers.teams import routes
+from backend.volunteers.teams.tables import Checkpoint, MemberStatus
 from tests import factories
 from tests.volunteers import builders
 

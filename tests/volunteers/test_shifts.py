@@ -14,7 +14,8 @@ from backend.accounts.tables import Role
 from backend.core import signals
 from backend.core.tables import OutboxSignal
 from backend.volunteers.api import ShiftCancelled
-from backend.volunteers.tables import MemberStatus, Shift, ShiftSignup
+from backend.volunteers.shifts.tables import Shift, ShiftSignup
+from backend.volunteers.teams.tables import MemberStatus
 from tests import factories
 from tests.volunteers import builders
 

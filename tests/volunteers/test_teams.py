@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from backend.accounts.tables import Role, User
-from backend.volunteers.tables import MemberRole, MemberStatus, TeamKind, TeamMember
+from backend.volunteers.teams.tables import MemberRole, MemberStatus, TeamKind, TeamMember
 from tests import factories
 from tests.volunteers import builders
 

@@ -1,0 +1,229 @@
+"""HTTP for the hours ledger: the caller's hours, claims and entries, verification and
+corrections, the monthly CSV, the service record and its public check."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi.spec import SecurityRequirement
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.types import ControllerRouterHandler
+
+from backend.core.auth import requires_login
+from backend.core.context import Principal
+from backend.core.i18n import get_locale
+from backend.core.openapi import problems
+from backend.core.stores import rate_limit
+from backend.settings import Settings
+from backend.volunteers.hours import decisions, month_csv, presenters, queries, records, services
+from backend.volunteers.hours.records_pdf import record_pdf
+from backend.volunteers.hours.schemas import (
+    HoursCorrectionCreate,
+    HoursEntryRead,
+    HoursReject,
+    HoursStatusCode,
+    HoursVerifiedMany,
+    HoursVerifyMany,
+    ManualHoursCreate,
+    MyHoursRead,
+    ServiceRecordCheck,
+    TeamHoursEntryRead,
+)
+
+BEARER: list[SecurityRequirement] = [{"bearer": []}]
+MonthParam = Annotated[
+    str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, by service date (city time)")
+]
+IdempotencyKey = Annotated[str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=100)]
+
+
+class HoursController(Controller):
+    path = "/api/v1"
+    tags = ["hours"]
+    guards = [requires_login]
+    security = BEARER
+
+    @get(
+        "/me/hours",
+        operation_id="my_hours",
+        summary="The caller's hours ledger, totals and star level",
+        responses=problems(400, 401),
+    )
+    async def mine(
+        self,
+        caller: Principal,
+        settings: NamedDependency[Settings],
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        before: Annotated[
+            uuid.UUID | None, Parameter(description="an entry id: the entries after it in the list")
+        ] = None,
+        offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
+    ) -> MyHoursRead:
+        rows, totals, following = await queries.my_hours(
+            user_id=caller.id,
+            milestones=settings.milestone_hours,
+            limit=limit,
+            before=before,
+            offset=offset,
+        )
+        return presenters.my_hours_read(rows, totals, following)
+
+    @get(
+        "/me/hours/record",
+        operation_id="my_service_record",
+        summary="The caller's volunteer service record (PDF) over their verified hours",
+        media_type="application/pdf",
+        responses=problems(401, 409),
+    )
+    async def record(self, caller: Principal, settings: NamedDependency[Settings]) -> Response[bytes]:
+        issued = await records.issue_record(user_id=caller.id, secret_key=settings.secret_key)
+        body = await record_pdf(issued, locale=get_locale(), public_base_url=settings.public_base_url)
+        disposition = f'attachment; filename="service-record-{issued.record.record_number}.pdf"'
+        return Response(
+            body,
+            media_type="application/pdf",
+            headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+        )
+
+    @post(
+        "/teams/{team_id:uuid}/hours",
+        operation_id="add_hours",
+        summary="Claim hours in a team, or (coordinators) enter them for a member; pending until verified",
+        status_code=HTTP_201_CREATED,
+        responses=problems(401, 403, 404, 422),
+    )
+    async def add(
+        self,
+        caller: Principal,
+        team_id: uuid.UUID,
+        data: JSONBody[ManualHoursCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> HoursEntryRead:
+        row = await services.add_manual_entry(
+            user_id=caller.id,
+            team_id=team_id,
+            volunteer_id=data.user_id,
+            minutes=data.minutes,
+            service_date=data.service_date,
+            content=data.content,
+            reason=data.reason,
+            idempotency_key=idempotency_key,
+        )
+        return presenters.entry_read(row)
+
+    @get(
+        "/teams/{team_id:uuid}/hours",
+        operation_id="list_team_hours",
+        summary="A team's hours entries with masked real names: the coordinators' verification queue",
+        responses=problems(401, 403, 404, 422),
+    )
+    async def team(
+        self,
+        caller: Principal,
+        team_id: uuid.UUID,
+        status: HoursStatusCode | None = None,
+        month: MonthParam | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 200,
+        offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
+    ) -> list[TeamHoursEntryRead]:
+        rows = await queries.team_entries(
+            user_id=caller.id, team_id=team_id, status=status, month=month, limit=limit, offset=offset
+        )
+        return [presenters.team_entry_read(row) for row in rows]
+
+    @get(
+        "/teams/{team_id:uuid}/hours.csv",
+        operation_id="team_hours_csv",
+        summary="A team's hours of one month as CSV (UTF-8 with BOM), with totals per volunteer",
+        media_type="text/csv",
+        responses=problems(400, 401, 403, 404, 422),
+    )
+    async def csv(self, caller: Principal, team_id: uuid.UUID, month: MonthParam) -> Response[bytes]:
+        rows = await queries.team_entries(
+            user_id=caller.id, team_id=team_id, month=month, limit=None, oldest_first=True
+        )
+        body = month_csv.hours_csv(rows)
+        disposition = f'attachment; filename="hours-{team_id}-{month}.csv"'
+        return Response(body, media_type="text/csv", headers={"Content-Disposition": disposition})
+
+    @post(
+        "/hours/{entry_id:uuid}/verify",
+        operation_id="verify_hours",
+        summary="Verify a pending entry (coordinators of its team, never the volunteer themself)",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 403, 404, 409),
+    )
+    async def verify(self, caller: Principal, entry_id: uuid.UUID) -> HoursEntryRead:
+        row = await decisions.verify_entry(user_id=caller.id, entry_id=entry_id)
+        return presenters.entry_read(row)
+
+    @post(
+        "/teams/{team_id:uuid}/hours/verify",
+        operation_id="verify_team_hours",
+        summary="Verify many entries of a team at once; what cannot be verified is listed with a code",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 403, 404, 422),
+    )
+    async def verify_many(
+        self, caller: Principal, team_id: uuid.UUID, data: JSONBody[HoursVerifyMany]
+    ) -> HoursVerifiedMany:
+        outcome = await decisions.verify_entries(user_id=caller.id, team_id=team_id, entry_ids=data.entry_ids)
+        return presenters.bulk_read(outcome)
+
+    @post(
+        "/hours/{entry_id:uuid}/reject",
+        operation_id="reject_hours",
+        summary="Reject a pending entry with a note for the volunteer",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 403, 404, 409, 422),
+    )
+    async def reject(self, caller: Principal, entry_id: uuid.UUID, data: JSONBody[HoursReject]) -> HoursEntryRead:
+        row = await decisions.reject_entry(user_id=caller.id, entry_id=entry_id, note=data.note)
+        return presenters.entry_read(row)
+
+    @post(
+        "/hours/{entry_id:uuid}/corrections",
+        operation_id="correct_hours",
+        summary="Correct a verified entry by a signed number of minutes: a new, verified entry",
+        status_code=HTTP_201_CREATED,
+        responses=problems(401, 403, 404, 409, 422),
+    )
+    async def correct(
+        self,
+        caller: Principal,
+        entry_id: uuid.UUID,
+        data: JSONBody[HoursCorrectionCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> HoursEntryRead:
+        row = await decisions.correct_entry(
+            user_id=caller.id,
+            entry_id=entry_id,
+            minutes=data.minutes,
+            reason=data.reason,
+            idempotency_key=idempotency_key,
+        )
+        return presenters.entry_read(row)
+
+
+class RecordCheckController(Controller):
+    """Public: anyone holding a printed record checks it by its code, without logging in."""
+
+    path = "/api/v1/hours/records"
+    tags = ["hours"]
+
+    @get(
+        "/{code:str}",
+        operation_id="check_service_record",
+        summary="Check a service record by its verification code (case, dashes and spaces ignored)",
+        guards=[rate_limit("record_check", setting="record_check_rate_limit")],
+        responses=problems(404, 429),
+    )
+    async def check(self, code: str) -> ServiceRecordCheck:
+        return presenters.record_check_read(await records.check_record(code=code))
+
+
+CONTROLLERS: list[ControllerRouterHandler] = [HoursController, RecordCheckController]

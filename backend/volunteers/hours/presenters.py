@@ -1,0 +1,130 @@
+"""Shaping ledger rows for the API and the exports, in the caller's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from backend.core.i18n import N_, _, pick
+from backend.core.values import as_uuid
+from backend.volunteers.hours.decisions import BulkOutcome
+from backend.volunteers.hours.queries import Totals
+from backend.volunteers.hours.records import ISSUER
+from backend.volunteers.hours.schemas import (
+    HoursEntryRead,
+    HoursSkipped,
+    HoursTeamBrief,
+    HoursTotalsRead,
+    HoursVerifiedMany,
+    HoursVolunteerBrief,
+    MyHoursRead,
+    ServiceRecordCheck,
+    TeamHoursEntryRead,
+)
+from backend.volunteers.hours.services import hours_of
+from backend.volunteers.hours.tables import ServiceRecord
+
+KIND_NAMES: Mapping[str, str] = {
+    "shift": N_("Shift"),
+    "manual": N_("Manual entry"),
+    "correction": N_("Correction"),
+}
+STATUS_NAMES: Mapping[str, str] = {
+    "pending": N_("Awaiting verification"),
+    "verified": N_("Verified"),
+    "rejected": N_("Rejected"),
+}
+# 星级志愿者: one name per level, so each language can say it its own way (三星志愿者).
+LEVEL_NAMES: tuple[str, ...] = (
+    N_("Volunteer"),
+    N_("1-star volunteer"),
+    N_("2-star volunteer"),
+    N_("3-star volunteer"),
+    N_("4-star volunteer"),
+    N_("5-star volunteer"),
+)
+
+
+def kind_name(kind: str) -> str:
+    return _(KIND_NAMES[kind])
+
+
+def status_name(status: str) -> str:
+    return _(STATUS_NAMES[status])
+
+
+def level_name(level: int) -> str:
+    return _(LEVEL_NAMES[level])
+
+
+def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "team": HoursTeamBrief(id=row["team"], name=pick(row["team_name"])[0]),
+        "kind": row["kind"],
+        "kind_name": kind_name(row["kind"]),
+        "minutes": row["minutes"],
+        "hours": hours_of(row["minutes"]),
+        "service_date": row["service_date"],
+        "content": row["content"],
+        "reason": row["reason"],
+        "status": row["status"],
+        "status_name": status_name(row["status"]),
+        "flags": list(row["flags"] or []),
+        "corrects": row["corrects"],
+        "created_at": row["created_at"],
+        "decided_at": row["decided_at"],
+        "decision_note": row["decision_note"],
+    }
+
+
+def entry_read(row: Mapping[str, Any]) -> HoursEntryRead:
+    return HoursEntryRead(**_fields(row))
+
+
+def team_entry_read(row: Mapping[str, Any]) -> TeamHoursEntryRead:
+    volunteer = HoursVolunteerBrief(
+        id=row["user"], display_name=row["user_name"] or "", real_name_masked=row.get("real_name_masked")
+    )
+    return TeamHoursEntryRead(**_fields(row), volunteer=volunteer, decided_by_name=row["decided_by_name"])
+
+
+def totals_read(totals: Totals) -> HoursTotalsRead:
+    following = totals.next_milestone_hours
+    return HoursTotalsRead(
+        verified_minutes=totals.verified_minutes,
+        verified_hours=hours_of(totals.verified_minutes),
+        pending_minutes=totals.pending_minutes,
+        level=totals.level,
+        level_name=level_name(totals.level),
+        next_milestone_hours=following,
+        hours_to_next=None if following is None else hours_of(following * 60 - totals.verified_minutes),
+    )
+
+
+def my_hours_read(rows: list[dict[str, Any]], totals: Totals, next_before: Any) -> MyHoursRead:
+    return MyHoursRead(items=[entry_read(row) for row in rows], totals=totals_read(totals), next_before=next_before)
+
+
+def bulk_read(outcome: BulkOutcome) -> HoursVerifiedMany:
+    return HoursVerifiedMany(
+        verified=[as_uuid(entry_id) for entry_id in outcome.verified],
+        skipped=[HoursSkipped(id=entry_id, code=code) for entry_id, code in outcome.skipped],
+    )
+
+
+def record_check_read(record: ServiceRecord) -> ServiceRecordCheck:
+    """Only what proves the record: never the holder's full name or any identity number."""
+    summary: dict[str, Any] = record.summary or {}  # type: ignore[assignment]  # JSON read with load_json: a dict
+    teams = summary.get("teams", [])
+    return ServiceRecordCheck(
+        valid=True,
+        record_number=record.record_number,
+        holder=record.holder_masked,
+        total_hours=hours_of(record.total_minutes),
+        period_start=record.period_start,
+        period_end=record.period_end,
+        issued_at=record.issued_at,
+        issuer=_(ISSUER),
+        teams=[pick(team["name"])[0] for team in teams],
+    )

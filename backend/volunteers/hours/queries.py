@@ -1,0 +1,188 @@
+"""Reading the hours ledger, scoped to who is asking: a volunteer's own entries and totals, a
+team's entries for its coordinators (with masked real names), the entries a shift made."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from piccolo.query.functions.aggregate import Sum
+
+from backend.core.errors import DomainError, NotFound
+from backend.core.i18n import N_
+from backend.core.values import as_uuid
+from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
+from backend.volunteers.people.queries import masked_names
+from backend.volunteers.teams.guards import require_coordinator
+
+MAX_PAGE = 200
+MAX_STARS = 5
+
+# What every listing of entries reads: the entry, its team's name, and who it is for and decided it.
+ENTRY_COLUMNS: tuple[Any, ...] = (
+    HoursEntry.id,
+    HoursEntry.user,
+    HoursEntry.team,
+    HoursEntry.team.name.as_alias("team_name"),
+    HoursEntry.kind,
+    HoursEntry.minutes,
+    HoursEntry.service_date,
+    HoursEntry.content,
+    HoursEntry.reason,
+    HoursEntry.flags,
+    HoursEntry.status,
+    HoursEntry.corrects,
+    HoursEntry.created_at,
+    HoursEntry.decided_at,
+    HoursEntry.decision_note,
+    HoursEntry.user.display_name.as_alias("user_name"),
+    HoursEntry.decided_by.display_name.as_alias("decided_by_name"),
+)
+
+
+def shift_source_key(signup_id: uuid.UUID) -> str:
+    return f"shift:{signup_id}"
+
+
+def entry_not_found() -> NotFound:
+    return NotFound("hours_entry_not_found", N_("This hours entry does not exist."))
+
+
+def month_range(month: str) -> tuple[date, date]:
+    """``YYYY-MM`` → [first day, first day of the next month); a 422 for anything else."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        first = date(year, number, 1)
+        following = date(year + number // 12, number % 12 + 1, 1)  # 9999-12 has no next month
+    except ValueError:
+        raise DomainError("invalid_month", N_("Give the month as YYYY-MM."), status=422) from None
+    return first, following
+
+
+async def entry_row(entry_id: uuid.UUID) -> dict[str, Any]:
+    row = await HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.id == entry_id).first()
+    if row is None:
+        raise entry_not_found()
+    return row
+
+
+async def entry_by_source_key(source_key: str) -> dict[str, Any] | None:
+    return (
+        await HoursEntry.select(*ENTRY_COLUMNS)
+        .output(load_json=True)
+        .where(HoursEntry.source_key == source_key)
+        .first()
+    )
+
+
+async def hours_entry_of_signup(signup_id: uuid.UUID) -> dict[str, Any] | None:
+    """The entry an attended shift place made (id, status, minutes); None below the rule."""
+    return (
+        await HoursEntry.select(HoursEntry.id, HoursEntry.status, HoursEntry.minutes)
+        .where(HoursEntry.source_key == shift_source_key(signup_id))
+        .first()
+    )
+
+
+async def shift_hours_entries(*, shift_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The entries a shift's places made (id, signup, status, minutes)."""
+    return await HoursEntry.select(HoursEntry.id, HoursEntry.signup, HoursEntry.status, HoursEntry.minutes).where(
+        (HoursEntry.shift == shift_id) & (HoursEntry.kind == HoursKind.shift.value)
+    )
+
+
+# --- a volunteer's ledger and a team's ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    verified_minutes: int
+    pending_minutes: int
+    level: int  # stars, 0 to 5
+    next_milestone_hours: int | None
+
+
+def milestone_level(verified_minutes: int, milestones: tuple[int, ...]) -> tuple[int, int | None]:
+    """(stars reached, the next milestone in hours or None at the top)."""
+    steps = milestones[:MAX_STARS]
+    level = sum(1 for hours in steps if verified_minutes >= hours * 60)
+    return level, steps[level] if level < len(steps) else None
+
+
+async def hours_totals(*, user_id: uuid.UUID, milestones: tuple[int, ...]) -> Totals:
+    """A balance is a sum: verified rows (corrections included) and, apart, what still waits."""
+    rows = (
+        await HoursEntry.select(HoursEntry.status, Sum(HoursEntry.minutes).as_alias("minutes"))
+        .where(HoursEntry.user == user_id)
+        .group_by(HoursEntry.status)
+    )
+    by_status = {row["status"]: int(row["minutes"] or 0) for row in rows}
+    verified = by_status.get(HoursStatus.verified.value, 0)
+    level, following = milestone_level(verified, milestones)
+    return Totals(verified, by_status.get(HoursStatus.pending.value, 0), level, following)
+
+
+async def my_entries(
+    *, user_id: uuid.UUID, limit: int, before: uuid.UUID | None = None, offset: int = 0
+) -> tuple[list[dict[str, Any]], uuid.UUID | None]:
+    """The caller's entries, newest first, and the cursor of the next page (None at the end)."""
+    query = HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.user == user_id)
+    if before is not None:
+        anchor = (
+            await HoursEntry.select(HoursEntry.created_at)
+            .where((HoursEntry.id == before) & (HoursEntry.user == user_id))
+            .first()
+        )
+        if anchor is None:
+            raise DomainError("invalid_cursor", N_("This page cursor is not valid."), status=400)
+        query = query.where(
+            (HoursEntry.created_at < anchor["created_at"])
+            | ((HoursEntry.created_at == anchor["created_at"]) & (HoursEntry.id < before))
+        )
+    elif offset:
+        query = query.offset(offset)
+    rows = await query.order_by(HoursEntry.created_at, HoursEntry.id, ascending=False).limit(min(limit, MAX_PAGE) + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1]["id"] if more and rows else None)
+
+
+async def my_hours(
+    *, user_id: uuid.UUID, milestones: tuple[int, ...], limit: int, before: uuid.UUID | None = None, offset: int = 0
+) -> tuple[list[dict[str, Any]], Totals, uuid.UUID | None]:
+    """A page of the caller's ledger with their totals and level."""
+    rows, next_before = await my_entries(user_id=user_id, limit=limit, before=before, offset=offset)
+    return rows, await hours_totals(user_id=user_id, milestones=milestones), next_before
+
+
+async def team_entries(
+    *,
+    user_id: uuid.UUID,
+    team_id: uuid.UUID,
+    status: str | None = None,
+    month: str | None = None,
+    limit: int | None = MAX_PAGE,
+    offset: int = 0,
+    oldest_first: bool = False,
+) -> list[dict[str, Any]]:
+    """A team's entries for its coordinators, each with the volunteer's masked real name."""
+    await require_coordinator(user_id=user_id, team_id=team_id)
+    query = HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.team == team_id)
+    if status is not None:
+        query = query.where(HoursEntry.status == status)
+    if month is not None:
+        first, following = month_range(month)
+        query = query.where((HoursEntry.service_date >= first) & (HoursEntry.service_date < following))
+    if oldest_first:
+        query = query.order_by(HoursEntry.service_date, HoursEntry.created_at, HoursEntry.id)
+    else:
+        query = query.order_by(HoursEntry.created_at, HoursEntry.id, ascending=False)
+    if limit is not None:  # the CSV reads a whole month
+        query = query.limit(limit).offset(offset)
+    rows = await query
+    masked = await masked_names(row["user"] for row in rows)
+    for row in rows:
+        row["real_name_masked"] = masked.get(as_uuid(row["user"]))
+    return rows

@@ -1,0 +1,185 @@
+"""The service record as a PDF: text (searchable, fonts subset), in the holder's language.
+
+Laid out after the fields of China's volunteer service record (志愿服务记录证明): holder and
+identity document, service period, total verified hours, what was done and where, the
+organisations, the issuer, a record number, the issue date and a code with a QR code to check it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from babel.dates import format_date
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from backend.core.fonts import face_index, font_file
+from backend.core.i18n import CITY_TZ, N_, _, babel_locale, pick, use_locale
+from backend.core.qr import qr_png
+from backend.volunteers.hours.records import ISSUER, IssuedRecord, grouped_code, verification_url
+from backend.volunteers.hours.services import hours_of
+
+FONT = "noto"
+MARGIN = 20.0
+LABEL_WIDTH = 48.0
+QR_SIZE = 36.0
+# Rendering is CPU work in worker threads: a few at a time, so downloads cannot starve the API.
+_limiter = anyio.CapacityLimiter(2)
+
+ID_DOCUMENT_NAMES: dict[str, str] = {
+    "resident_id": N_("Resident identity card"),
+    "passport": N_("Passport"),
+    "hk_macao_permit": N_("Mainland travel permit for Hong Kong and Macao residents"),
+    "taiwan_permit": N_("Mainland travel permit for Taiwan residents"),
+    "foreign_permanent_resident": N_("Foreign permanent resident ID card"),
+}
+
+
+@dataclass(frozen=True)
+class RecordSheet:
+    """Everything printed on a record, gathered before the rendering thread starts."""
+
+    real_name: str
+    id_document: str | None
+    id_number_masked: str | None
+    record_number: str
+    code: str
+    issued_at: datetime
+    period_start: date | None
+    period_end: date | None
+    total_minutes: int
+    teams: list[dict[str, Any]]
+    organisations: list[dict[str, Any]]
+    verify_url: str
+
+
+def record_sheet(issued: IssuedRecord, *, public_base_url: str) -> RecordSheet:
+    record = issued.record
+    summary: dict[str, Any] = record.summary or {}  # type: ignore[assignment]  # JSON read with load_json: a dict
+    return RecordSheet(
+        real_name=issued.identity.real_name,
+        id_document=issued.identity.id_document,
+        id_number_masked=issued.identity.id_number_masked,
+        record_number=record.record_number,
+        code=record.code,
+        issued_at=record.issued_at,
+        period_start=record.period_start,
+        period_end=record.period_end,
+        total_minutes=record.total_minutes,
+        teams=list(summary.get("teams", [])),
+        organisations=list(summary.get("organisations", [])),
+        verify_url=verification_url(public_base_url, record.code),
+    )
+
+
+async def record_pdf(issued: IssuedRecord, *, locale: str, public_base_url: str) -> bytes:
+    sheet = record_sheet(issued, public_base_url=public_base_url)
+    return await anyio.to_thread.run_sync(render_record_pdf, sheet, locale, limiter=_limiter)
+
+
+def _day(value: date | datetime | None, locale: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(CITY_TZ).date()
+    return format_date(value, format="long", locale=babel_locale(locale))
+
+
+def _hours_text(minutes: int) -> str:
+    return _("{hours} hours").format(hours=f"{hours_of(minutes):.1f}")
+
+
+def render_record_pdf(sheet: RecordSheet, locale: str) -> bytes:
+    """The PDF, labels in ``locale`` (run in a worker thread: the locale is set here explicitly)."""
+    with use_locale(locale):
+        pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+        pdf.set_margins(MARGIN, 18, MARGIN)
+        pdf.set_auto_page_break(True, margin=18)
+        pdf.add_font(FONT, "", fname=str(font_file()), collection_font_number=face_index(locale))
+        pdf.add_font(FONT, "B", fname=str(font_file(bold=True)), collection_font_number=face_index(locale, bold=True))
+        pdf.set_title(_("Volunteer service record"))
+        pdf.set_creator(_(ISSUER))
+        pdf.set_lang(locale)
+        pdf.add_page()
+        _heading(pdf)
+        _holder(pdf, sheet, locale)
+        _service(pdf, sheet, locale)
+        _issue(pdf, sheet, locale)
+        return bytes(pdf.output())
+
+
+def _heading(pdf: FPDF) -> None:
+    pdf.set_font(FONT, "B", 20)
+    pdf.cell(0, 12, _("Volunteer service record"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(90, 90, 90)
+    notice = _(
+        "Issued by this platform from hours verified by team coordinators; "
+        "not a certificate of the national volunteer service information system."
+    )
+    pdf.multi_cell(0, 4.5, notice, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(5)
+
+
+def _field(pdf: FPDF, label: str, value: str, *, width: float = 0) -> None:
+    pdf.set_font(FONT, "B", 10.5)
+    pdf.cell(LABEL_WIDTH, 7, label)
+    pdf.set_font(FONT, "", 10.5)
+    pdf.multi_cell(width, 7, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _holder(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
+    _field(pdf, _("Record number"), sheet.record_number)
+    _field(pdf, _("Real name"), sheet.real_name)
+    if sheet.id_document:
+        document = _(ID_DOCUMENT_NAMES.get(sheet.id_document, sheet.id_document))
+        _field(pdf, _("Identity document"), f"{document}  {sheet.id_number_masked or ''}".strip())
+    period = f"{_day(sheet.period_start, locale)} – {_day(sheet.period_end, locale)}"
+    _field(pdf, _("Service period"), period)
+    _field(pdf, _("Total verified hours"), _hours_text(sheet.total_minutes))
+    pdf.ln(4)
+
+
+def _service(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(0, 8, _("Service content"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 10)
+    with pdf.table(
+        col_widths=(58, 58, 27, 27), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT"), line_height=6.5
+    ) as table:
+        header = table.row()
+        for title in (_("Team"), _("Community"), _("Hours"), _("Shifts")):
+            header.cell(title)
+        for team in sheet.teams:
+            row = table.row()
+            row.cell(pick(team["name"], locale)[0])
+            row.cell(pick(team["community"], locale)[0])
+            row.cell(f"{hours_of(team['minutes']):.1f}")
+            row.cell(str(team["shifts"]))
+    pdf.ln(4)
+    separator = ", " if locale in ("en", "ko") else "、"
+    names = separator.join(pick(organisation["name"], locale)[0] for organisation in sheet.organisations)
+    _field(pdf, _("Organisations"), names)
+    pdf.ln(4)
+
+
+def _issue(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
+    if pdf.get_y() + QR_SIZE + 12 > pdf.h - 18:
+        pdf.add_page()
+    top = pdf.get_y()
+    left_width = pdf.w - 2 * MARGIN - QR_SIZE - LABEL_WIDTH - 6
+    _field(pdf, _("Issued by"), _(ISSUER), width=left_width)
+    _field(pdf, _("Issue date"), _day(sheet.issued_at, locale), width=left_width)
+    _field(pdf, _("Verification code"), grouped_code(sheet.code), width=left_width)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(90, 90, 90)
+    hint = _("Scan the QR code, or open this address, to check this record:")
+    pdf.multi_cell(LABEL_WIDTH + left_width, 4.5, f"{hint}\n{sheet.verify_url}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    pdf.image(io.BytesIO(qr_png(sheet.verify_url, scale=6)), x=pdf.w - MARGIN - QR_SIZE, y=top, w=QR_SIZE, h=QR_SIZE)

@@ -1,0 +1,154 @@
+"""Request and response bodies of the incidents API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from backend.volunteers.incidents.tables import IncidentKind, IncidentStatus, ResponsibleParty
+
+TEXT_MAX = 1000
+NOTE_MAX = 500
+
+IncidentScope = Literal["mine", "coordinating", "assigned"]
+# Whose eyes an incident is shown through: that decides the text, the reporter and the actors.
+IncidentView = Literal["reporter", "coordinator", "responsible_party"]
+
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90, examples=[31.2946])]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180, examples=[120.6285])]
+
+
+class IncidentCreate(msgspec.Struct, forbid_unknown_fields=True):
+    community_id: Annotated[uuid.UUID, msgspec.Meta(examples=["0b8f4c2e-6d1a-4f3b-9c7e-2a5d8e1f4b6c"])]
+    kind: Annotated[IncidentKind, msgspec.Meta(examples=["occupied_green_space"])]
+    text: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=TEXT_MAX,
+            description="what and where, in the reporter's words",
+            examples=["3号楼东侧绿地被围起来堆放建材，已有一周。"],
+        ),
+    ]
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    team_id: uuid.UUID | None = None
+    shift_id: Annotated[uuid.UUID | None, msgspec.Meta(description="the patrol shift the reporter was on")] = None
+
+
+class IncidentUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    status: Annotated[IncidentStatus, msgspec.Meta(examples=["forwarded"])]
+    note: Annotated[str, msgspec.Meta(max_length=NOTE_MAX, examples=["已联系物业，明天上午清理。"])] = ""
+    party: Annotated[
+        ResponsibleParty | None, msgspec.Meta(description="when forwarding: another party than the routing's")
+    ] = None
+    party_organisation_id: Annotated[
+        uuid.UUID | None, msgspec.Meta(description="when forwarding: the party's organisation, whose staff then see it")
+    ] = None
+
+
+class RoutingRule(msgspec.Struct, forbid_unknown_fields=True):
+    kind: IncidentKind
+    party: ResponsibleParty
+    organisation_id: uuid.UUID | None = None
+
+
+class IncidentRoutingPut(msgspec.Struct, forbid_unknown_fields=True):
+    """The whole routing of a community: kinds left out go back to the residents' committee."""
+
+    routes: Annotated[
+        list[RoutingRule],
+        msgspec.Meta(
+            max_length=len(IncidentKind),
+            description="each kind at most once",
+            examples=[
+                [
+                    {"kind": "noise", "party": "police", "organisation_id": "5d2a7c1e-3b4f-4e8a-9d6c-1f2e3a4b5c6d"},
+                    {
+                        "kind": "group_renting",
+                        "party": "property_company",
+                        "organisation_id": "7e1b2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+                    },
+                ]
+            ],
+        ),
+    ]
+
+
+class NamedRef(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+
+
+class RoutingRead(msgspec.Struct):
+    kind: IncidentKind
+    kind_name: str
+    party: ResponsibleParty
+    party_name: str
+    organisation: NamedRef | None
+    is_default: bool
+
+
+class IncidentChangeRead(msgspec.Struct):
+    status: IncidentStatus
+    status_name: str
+    at: datetime
+    at_text: str
+    actor_role: str
+    actor_role_name: str
+    note: str
+    party: ResponsibleParty | None
+    party_name: str | None
+    actor_name: Annotated[str | None, msgspec.Meta(description="coordinators only")] = None
+
+
+class IncidentSummary(msgspec.Struct):
+    id: uuid.UUID
+    viewed_as: IncidentView
+    kind: IncidentKind
+    kind_name: str
+    text: Annotated[str | None, msgspec.Meta(description="null for the responsible party while held for review")]
+    text_held: Annotated[bool, msgspec.Meta(description="WeChat's text check asked for a person to read it first")]
+    photo_urls: dict[str, str]
+    latitude: float | None
+    longitude: float | None
+    community: NamedRef
+    status: IncidentStatus
+    status_name: str
+    party: ResponsibleParty
+    party_name: str
+    party_organisation: NamedRef | None
+    reporter_name: Annotated[str | None, msgspec.Meta(description="never shown to the responsible party")]
+    team_id: uuid.UUID | None
+    shift_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IncidentRead(IncidentSummary):
+    history: list[IncidentChangeRead] = []
+
+
+class IncidentPage(msgspec.Struct):
+    items: list[IncidentSummary]
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class IncidentPhotoRead(msgspec.Struct):
+    photo_urls: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            description="rendition (w<width>.webp / w<width>.jpg) → URL",
+            examples=[
+                {
+                    "w480.webp": "/media/incidents/3f0c9a1b2d4e5f60-w480.webp",
+                    "w480.jpg": "/media/incidents/3f0c9a1b2d4e5f60-w480.jpg",
+                }
+            ],
+        ),
+    ]

@@ -1,0 +1,95 @@
+"""Incidents, the routing that names who acts on them, and every change of their status.
+
+Self-contained: the team and the shift an incident came from are named by their dotted paths,
+as a table of another domain would be.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import JSON, UUID, DoublePrecision, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class IncidentKind(str, Enum):
+    illegal_construction = "illegal_construction"  # 违章搭建
+    occupied_green_space = "occupied_green_space"  # 毁绿占绿
+    group_renting = "group_renting"  # 群租
+    safety_hazard = "safety_hazard"  # 安全隐患
+    noise = "noise"  # 噪音扰民
+    other = "other"
+
+
+class ResponsibleParty(str, Enum):
+    """居·物·业·警·民: who acts on an incident."""
+
+    police = "police"
+    city_management = "city_management"
+    property_company = "property_company"
+    owners_committee = "owners_committee"
+    residents_committee = "residents_committee"
+
+
+class IncidentStatus(str, Enum):
+    reported = "reported"
+    acknowledged = "acknowledged"
+    forwarded = "forwarded"
+    resolved = "resolved"
+
+
+class Moderation(str, Enum):
+    clear = "clear"
+    held = "held"  # WeChat's text check said "review", or could not be asked: coordinators only
+
+
+class IncidentRouting(Table, tablename="volunteer_incident_routing"):
+    """Which party acts on which kind of incident in a community; (community, kind) is unique."""
+
+    id = UUID(primary_key=True)
+    community = ForeignKey("backend.accounts.tables.Organisation", null=False)
+    kind = Varchar(length=32, choices=IncidentKind)
+    party = Varchar(length=32, choices=ResponsibleParty)
+    organisation = ForeignKey(
+        "backend.accounts.tables.Organisation",
+        null=True,
+        default=None,
+        help_text="the party's organisation, whose staff then see its incidents",
+    )
+
+
+class Incident(Table, tablename="volunteer_incident"):
+    id = UUID(primary_key=True)
+    reporter = ForeignKey(
+        "backend.accounts.tables.User",
+        null=True,
+        default=None,
+        help_text="null once the reporter deleted their account",
+    )
+    community = ForeignKey("backend.accounts.tables.Organisation", null=False)
+    team = ForeignKey("backend.volunteers.teams.tables.Team", null=True, default=None)
+    shift = ForeignKey("backend.volunteers.shifts.tables.Shift", null=True, default=None)
+    kind = Varchar(length=32, choices=IncidentKind)
+    text = Text()
+    moderation = Varchar(length=16, choices=Moderation, default=Moderation.clear.value)
+    photo = JSON(default={}, help_text="{rendition: media path}")
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    party = Varchar(length=32, choices=ResponsibleParty)
+    party_organisation = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
+    status = Varchar(length=16, choices=IncidentStatus, default=IncidentStatus.reported.value, index=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class IncidentChange(Table, tablename="volunteer_incident_change"):
+    """Every status change of an incident: who, when, and a note."""
+
+    id = UUID(primary_key=True)
+    incident = ForeignKey(Incident, null=False)
+    status = Varchar(length=16, choices=IncidentStatus)
+    actor = ForeignKey("backend.accounts.tables.User", null=True, default=None)
+    actor_role = Varchar(length=32, default="", help_text="reporter, coordinator or responsible_party")
+    note = Text(default="")
+    party = Varchar(length=32, null=True, default=None, choices=ResponsibleParty)
+    created_at = Timestamptz()

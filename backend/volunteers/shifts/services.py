@@ -1,0 +1,272 @@
+"""Shifts: a coordinator plans them, volunteers of the team take a place on them.
+
+Shifts are public (they recruit); who took a place is for the team's coordinators only. A place
+is taken the way events take a seat: one conditional UPDATE on the shift row (``seats_taken + 1
+<= capacity``) inside a transaction that first locks the volunteer's own row, so one person's
+concurrent requests queue behind each other and the overlap check sees every place they hold.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from backend.accounts.api import lock_person
+from backend.core import clock, signals
+from backend.core.db import lock_row, transaction
+from backend.core.errors import DomainError, Forbidden
+from backend.core.i18n import N_, as_city_time
+from backend.core.idempotency import key_reused, perform_once
+from backend.core.values import as_uuid
+from backend.volunteers.shifts.queries import load_shift
+from backend.volunteers.shifts.schemas import ShiftCreate
+from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
+from backend.volunteers.signals import ShiftCancelled, SignupRef
+from backend.volunteers.teams.guards import is_active_member, require_coordinator
+from backend.volunteers.teams.tables import Checkpoint, Route
+
+MAX_SHIFT_LENGTH = timedelta(hours=24)
+# A place that still counts: it blocks a second sign-up and overlapping shifts.
+LIVE = (SignupStatus.signed_up.value, SignupStatus.attended.value)
+
+
+def _invalid(code: str, message: str, **params: Any) -> DomainError:
+    return DomainError(code, message, params=params, status=422)
+
+
+# --- planning -------------------------------------------------------------------------------------
+
+
+async def create_shift(*, user_id: uuid.UUID, team_id: uuid.UUID, data: ShiftCreate) -> Shift:
+    """A coordinator plans a shift of their team: at most a day long, starting in the future."""
+    team = await require_coordinator(user_id=user_id, team_id=team_id)
+    title = {locale: text.strip() for locale, text in data.title.items() if text.strip()}
+    if not title:
+        raise _invalid("title_required", N_("Give the shift a title."))
+    starts_at, ends_at = as_city_time(data.starts_at).astimezone(UTC), as_city_time(data.ends_at).astimezone(UTC)
+    _check_times(starts_at, ends_at, clock.now())
+    if (data.latitude is None) != (data.longitude is None):
+        raise _invalid("meeting_point_incomplete", N_("Give both the latitude and the longitude of the meeting point."))
+    checkpoints = await _route_checkpoint_count(data.route_id, team.id) if data.route_id else 0
+    if data.check_in_radius_m is not None and data.latitude is None and checkpoints == 0:
+        raise _invalid(
+            "check_in_radius_needs_place", N_("A check-in radius needs a meeting point or a route with checkpoints.")
+        )
+    shift = Shift(
+        team=team.id,
+        route=data.route_id,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=data.capacity,
+        seats_taken=0,
+        min_attendance_percent=data.min_attendance_percent,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        check_in_radius_m=data.check_in_radius_m,
+        status=ShiftStatus.scheduled.value,
+        created_by=user_id,
+        created_at=clock.now(),
+    )
+    await shift.save()
+    return await load_shift(shift.id)
+
+
+def _check_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    if ends_at <= starts_at:
+        raise _invalid("shift_ends_before_start", N_("A shift must end after it starts."))
+    if ends_at - starts_at > MAX_SHIFT_LENGTH:
+        raise _invalid("shift_too_long", N_("A shift can last at most {hours} hours."), hours=24)
+    if starts_at <= now:
+        raise _invalid("shift_in_past", N_("A shift cannot start in the past."))
+
+
+async def _route_checkpoint_count(route_id: uuid.UUID, team_id: uuid.UUID) -> int:
+    route = await Route.select(Route.team).where(Route.id == route_id).first()
+    if route is None or as_uuid(route["team"]) != team_id:
+        raise _invalid("route_not_in_team", N_("This route does not belong to the team."))
+    return int(await Checkpoint.count().where(Checkpoint.route == route_id))
+
+
+async def cancel_shift(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> Shift:
+    """A coordinator calls a shift off before it starts: every place is released, and everyone told."""
+    shift = await load_shift(shift_id)
+    await require_coordinator(user_id=user_id, team_id=shift.team)
+    moment = clock.now()
+    if shift.status == ShiftStatus.cancelled.value:
+        raise _shift_cancelled()
+    if shift.starts_at <= moment:
+        raise _shift_started()
+    async with signals.atomic():
+        # The shift row first, as a sign-up takes it: one lock order, no deadlock.
+        flipped = (
+            await Shift.update({Shift.status: ShiftStatus.cancelled.value, Shift.seats_taken: 0})
+            .where((Shift.id == shift.id) & (Shift.status == ShiftStatus.scheduled.value))
+            .returning(Shift.id)
+        )
+        if not flipped:
+            raise _shift_cancelled()  # a concurrent cancel got there first
+        released = (
+            await ShiftSignup.update(
+                {ShiftSignup.status: SignupStatus.cancelled.value, ShiftSignup.cancelled_at: moment}
+            )
+            .where((ShiftSignup.shift == shift.id) & (ShiftSignup.status == SignupStatus.signed_up.value))
+            .returning(ShiftSignup.id, ShiftSignup.user)
+        )
+        released_places = [SignupRef(signup_id=row["id"], user_id=row["user"]) for row in released]
+        await signals.emit(ShiftCancelled(shift_id=shift.id, team_id=shift.team, signups=released_places))
+    return await load_shift(shift.id)
+
+
+# --- taking and giving up a place -----------------------------------------------------------------
+
+
+def _shift_cancelled() -> DomainError:
+    return DomainError("shift_cancelled", N_("This shift has been cancelled."), status=409)
+
+
+def _shift_started() -> DomainError:
+    return DomainError("shift_started", N_("This shift has already started."), status=409)
+
+
+def _already_signed_up() -> DomainError:
+    return DomainError("already_signed_up", N_("You have already signed up for this shift."), status=409)
+
+
+async def sign_up(
+    *, user_id: uuid.UUID, shift_id: uuid.UUID, idempotency_key: str | None = None
+) -> tuple[ShiftSignup, bool]:
+    """A place for an active member of the team, if one is free and none of their shifts overlaps.
+    (signup, created): a retry with the same Idempotency-Key gets the first answer."""
+    moment = clock.now()
+    shift: Shift | None = None
+
+    async def check_open() -> None:
+        nonlocal shift
+        shift = await load_shift(shift_id)
+        if not await is_active_member(user_id=user_id, team_id=shift.team):
+            raise Forbidden("not_team_member", N_("Only active members of this team can take its shifts."))
+        _check_open(shift, moment)
+
+    async def take_place() -> ShiftSignup:
+        assert shift is not None  # perform_once checks before it performs
+        return await _take_place(user_id, shift, idempotency_key, moment)
+
+    return await perform_once(
+        key=idempotency_key,
+        earlier=lambda key: _by_idempotency_key(user_id, shift_id, key),
+        before=check_open,
+        # One volunteer's concurrent requests queue here, so the checks in take_place see each other.
+        hold=lambda: lock_person(user_id),
+        perform=take_place,
+        refused=_already_signed_up,
+    )
+
+
+def _check_open(shift: Shift, moment: datetime) -> None:
+    if shift.status == ShiftStatus.cancelled.value:
+        raise _shift_cancelled()
+    if shift.starts_at <= moment:
+        raise _shift_started()
+
+
+async def _by_idempotency_key(user_id: uuid.UUID, shift_id: uuid.UUID, key: str) -> ShiftSignup | None:
+    earlier = (
+        await ShiftSignup.objects()
+        .output(load_json=True)
+        .where((ShiftSignup.user == user_id) & (ShiftSignup.idempotency_key == key))
+        .first()
+    )
+    if earlier is not None and as_uuid(earlier.shift) != shift_id:
+        raise key_reused()
+    return earlier
+
+
+async def _take_place(user_id: uuid.UUID, shift: Shift, idempotency_key: str | None, moment: datetime) -> ShiftSignup:
+    if await ShiftSignup.exists().where(
+        (ShiftSignup.user == user_id)
+        & (ShiftSignup.shift == shift.id)
+        & (ShiftSignup.status != SignupStatus.cancelled.value)
+    ):
+        raise _already_signed_up()
+    await _check_overlap(user_id, shift)
+    seat = (
+        await Shift.update({Shift.seats_taken: Shift.seats_taken + 1})
+        .where(
+            (Shift.id == shift.id)
+            & (Shift.status == ShiftStatus.scheduled.value)
+            & (Shift.starts_at > moment)
+            & WhereRaw("seats_taken + 1 <= capacity")
+        )
+        .returning(Shift.id)
+    )
+    if not seat:
+        current = await load_shift(shift.id)
+        _check_open(current, moment)  # cancelled or started meanwhile
+        raise DomainError("shift_full", N_("This shift is full."), status=409)
+    signup = ShiftSignup(
+        shift=shift.id,
+        user=user_id,
+        status=SignupStatus.signed_up.value,
+        idempotency_key=idempotency_key,
+        created_at=clock.now(),
+    )
+    await signup.save()
+    return signup
+
+
+async def _check_overlap(user_id: uuid.UUID, shift: Shift) -> None:
+    """Touching shifts are fine: one may end at the minute the next one starts."""
+    other = (
+        await ShiftSignup.select(ShiftSignup.shift.starts_at, ShiftSignup.shift.ends_at)
+        .where(
+            (ShiftSignup.user == user_id)
+            & ShiftSignup.status.is_in(list(LIVE))
+            & (ShiftSignup.shift != shift.id)
+            & (ShiftSignup.shift.starts_at < shift.ends_at)
+            & (ShiftSignup.shift.ends_at > shift.starts_at)
+        )
+        .first()
+    )
+    if other is not None:
+        raise DomainError(
+            "shift_overlap",
+            N_("You already have a shift from {starts_at} to {ends_at}."),
+            params={"starts_at": other["shift.starts_at"], "ends_at": other["shift.ends_at"]},
+            status=409,
+        )
+
+
+async def cancel_signup(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> ShiftSignup:
+    """The volunteer gives up their place before the shift starts; the seat is free again."""
+    shift = await load_shift(shift_id)
+    if shift.starts_at <= clock.now():
+        raise _shift_started()
+    not_signed_up = DomainError("not_signed_up", N_("You have no place on this shift to cancel."), status=409)
+    async with transaction(Shift._meta.db):
+        # The volunteer's row, then the shift's: the order every writer here takes them in.
+        await lock_person(user_id)
+        await lock_row(Shift._meta.db, Shift._meta.tablename, shift.id)
+        cancelled = (
+            await ShiftSignup.update(
+                {ShiftSignup.status: SignupStatus.cancelled.value, ShiftSignup.cancelled_at: clock.now()}
+            )
+            .where(
+                (ShiftSignup.shift == shift.id)
+                & (ShiftSignup.user == user_id)
+                & (ShiftSignup.status == SignupStatus.signed_up.value)
+            )
+            .returning(ShiftSignup.id)
+        )
+        if not cancelled:
+            raise not_signed_up
+        await Shift.update({Shift.seats_taken: Shift.seats_taken - 1}).where(
+            (Shift.id == shift.id) & (Shift.seats_taken > 0)
+        )
+    found = await ShiftSignup.objects().output(load_json=True).where(ShiftSignup.id == cancelled[0]["id"]).first()
+    if found is None:  # pragma: no cover - the row was changed just before, and places are never deleted
+        raise not_signed_up
+    return found

@@ -1,0 +1,262 @@
+"""Teams and membership: staff who coordinate volunteers in a community start a team there; people
+join and leave it; its coordinators approve requests and appoint or dismiss coordinators.
+
+(team, user) is unique, so one person has one row per team whose status moves on: pending →
+active or rejected, active → left, and left or rejected → pending or active again. Leaving only
+changes the membership; what happens to the person's future shifts is the shifts area's call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from backend.accounts.api import OrganisationKind, live_people, lock_person, organisation, require_person
+from backend.core import clock
+from backend.core.db import UNIQUE_VIOLATIONS, transaction
+from backend.core.errors import DomainError, Forbidden, NotFound
+from backend.core.i18n import N_, LocaleCode
+from backend.volunteers.people.queries import has_consented
+from backend.volunteers.teams.guards import get_team, may_coordinate_community, require_coordinator
+from backend.volunteers.teams.queries import member_row, membership
+from backend.volunteers.teams.schemas import TeamCreate, TeamUpdate
+from backend.volunteers.teams.tables import JoinMode, MemberRole, MemberStatus, Team, TeamMember
+
+TEAM_COMMUNITY_KINDS = (OrganisationKind.community.value, OrganisationKind.street.value)
+IN_TEAM = (MemberStatus.active.value, MemberStatus.pending.value)
+
+
+def clean_text(content: Mapping[LocaleCode, str], *, required: DomainError | None = None) -> dict[str, str]:
+    """Per-locale text trimmed, blanks dropped; ``required`` is raised when nothing is left."""
+    cleaned: dict[str, str] = {locale: text.strip() for locale, text in content.items() if text.strip()}
+    if required is not None and not cleaned:
+        raise required
+    return cleaned
+
+
+def _name_required() -> DomainError:
+    return DomainError("team_name_required", N_("Please give the team a name."), status=422)
+
+
+async def _existing_users(user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return []
+    found = await live_people(wanted)
+    for user_id in wanted:
+        if user_id not in found:
+            raise DomainError(
+                "user_not_found",
+                N_("There is no account with the id {user_id}."),
+                params={"user_id": str(user_id)},
+                status=422,
+            )
+    return wanted
+
+
+async def create_team(*, user_id: uuid.UUID, data: TeamCreate) -> Team:
+    """Staff who coordinate volunteers in a community (or street) start a team there."""
+    community = await organisation(data.community_id)
+    if community is None:
+        raise NotFound("organisation_not_found", N_("This organisation does not exist."))
+    if not await may_coordinate_community(user_id=user_id, community_id=data.community_id):
+        raise Forbidden()
+    if community.kind not in TEAM_COMMUNITY_KINDS:
+        raise DomainError("team_community_invalid", N_("A team serves a community or a street."), status=422)
+    name = clean_text(data.name, required=_name_required())
+    coordinators = await _existing_users(data.coordinator_user_ids)
+    now = clock.now()
+    team = Team(
+        community=data.community_id,
+        kind=data.kind.value,
+        name=name,
+        description=clean_text(data.description),
+        join_mode=data.join_mode.value,
+        created_by=user_id,
+        created_at=now,
+    )
+    async with transaction(Team._meta.db):
+        await team.save()
+        for coordinator_id in coordinators:
+            await TeamMember(
+                team=team.id,
+                user=coordinator_id,
+                role=MemberRole.coordinator.value,
+                status=MemberStatus.active.value,
+                created_at=now,
+                decided_at=now,
+                decided_by=user_id,
+            ).save()
+    return await get_team(team.id)
+
+
+async def update_team(*, user_id: uuid.UUID, team_id: uuid.UUID, data: TeamUpdate) -> Team:
+    """Coordinators change the name, the description or how people join."""
+    await require_coordinator(user_id=user_id, team_id=team_id)
+    changes: dict[Any, Any] = {}
+    if data.name is not msgspec.UNSET:
+        changes[Team.name] = clean_text(data.name, required=_name_required())
+    if data.description is not msgspec.UNSET:
+        changes[Team.description] = clean_text(data.description)
+    if data.join_mode is not msgspec.UNSET:
+        changes[Team.join_mode] = data.join_mode.value
+    if changes:
+        await Team.update(changes).where(Team.id == team_id)
+    return await get_team(team_id)
+
+
+# --- membership ---------------------------------------------------------------------------------
+
+
+async def join_team(*, user_id: uuid.UUID, team_id: uuid.UUID) -> tuple[TeamMember, bool]:
+    """Active at once in an open team, pending where coordinators approve. (membership, changed).
+
+    Asking again while active or pending changes nothing; after leaving or a refusal one may ask again."""
+    team = await get_team(team_id)
+    if not await has_consented(user_id=user_id):
+        raise DomainError(
+            "volunteer_profile_required", N_("Please sign up as a volunteer before joining a team."), status=409
+        )
+    status = MemberStatus.active if team.join_mode == JoinMode.open.value else MemberStatus.pending
+    engine = TeamMember._meta.db
+    try:
+        async with transaction(engine):
+            # One person's concurrent requests queue here, so the second sees the first's row.
+            await lock_person(user_id)
+            current = await membership(team_id=team_id, user_id=user_id)
+            if current is not None and current.status in IN_TEAM:
+                return current, False
+            await _enter(team_id, user_id, current, status)
+    except UNIQUE_VIOLATIONS:
+        # A race the lock should prevent; the unique (team, user) index keeps it to one row.
+        current = await membership(team_id=team_id, user_id=user_id)
+        if current is None:
+            raise
+        return current, False
+    return await _joined(team_id, user_id), True
+
+
+async def _enter(team_id: uuid.UUID, user_id: uuid.UUID, current: TeamMember | None, status: MemberStatus) -> None:
+    now = clock.now()
+    if current is None:
+        await TeamMember(
+            team=team_id, user=user_id, role=MemberRole.member.value, status=status.value, created_at=now
+        ).save()
+        return
+    await TeamMember.update(
+        {
+            TeamMember.status: status.value,
+            TeamMember.role: MemberRole.member.value,
+            TeamMember.created_at: now,
+            TeamMember.decided_at: None,
+            TeamMember.decided_by: None,
+        }
+    ).where(TeamMember.id == current.id)
+
+
+async def _joined(team_id: uuid.UUID, user_id: uuid.UUID) -> TeamMember:
+    """The membership this module has just written or changed."""
+    current = await membership(team_id=team_id, user_id=user_id)
+    if current is None:  # pragma: no cover - written just before, and memberships are never deleted
+        raise NotFound("membership_not_found", N_("You are not a member of this team."))
+    return current
+
+
+async def leave_team(*, user_id: uuid.UUID, team_id: uuid.UUID) -> TeamMember:
+    """The member (or applicant) steps out; a coordinator who leaves stops coordinating."""
+    await get_team(team_id)
+    left = (
+        await TeamMember.update(
+            {
+                TeamMember.status: MemberStatus.left.value,
+                TeamMember.role: MemberRole.member.value,
+                TeamMember.decided_at: clock.now(),
+                TeamMember.decided_by: user_id,
+            }
+        )
+        .where((TeamMember.team == team_id) & (TeamMember.user == user_id) & TeamMember.status.is_in(list(IN_TEAM)))
+        .returning(TeamMember.id)
+    )
+    if not left:
+        raise NotFound("membership_not_found", N_("You are not a member of this team."))
+    return await _joined(team_id, user_id)
+
+
+# --- what coordinators do -------------------------------------------------------------------------
+
+
+async def decide_member(
+    *, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID, approve: bool
+) -> dict[str, Any]:
+    """A coordinator approves or turns down a request to join; deciding the same way twice is a no-op."""
+    await require_coordinator(user_id=user_id, team_id=team_id)
+    outcome = MemberStatus.active if approve else MemberStatus.rejected
+    decided = (
+        await TeamMember.update(
+            {TeamMember.status: outcome.value, TeamMember.decided_at: clock.now(), TeamMember.decided_by: user_id}
+        )
+        .where(
+            (TeamMember.team == team_id)
+            & (TeamMember.user == member_id)
+            & (TeamMember.status == MemberStatus.pending.value)
+        )
+        .returning(TeamMember.id)
+    )
+    if not decided:
+        current = await membership(team_id=team_id, user_id=member_id)
+        if current is None:
+            raise NotFound("membership_not_found", N_("This person is not in this team."))
+        if current.status != outcome.value:
+            raise DomainError(
+                "membership_not_pending", N_("This request to join has already been decided."), status=409
+            )
+    return await member_row(team_id=team_id, user_id=member_id)
+
+
+async def appoint_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, Any]:
+    """Make a member, or anyone with an account, an active coordinator of this team."""
+    await require_coordinator(user_id=user_id, team_id=team_id)
+    await require_person(member_id)
+    now = clock.now()
+    await TeamMember.insert(
+        TeamMember(
+            team=team_id,
+            user=member_id,
+            role=MemberRole.coordinator.value,
+            status=MemberStatus.active.value,
+            created_at=now,
+            decided_at=now,
+            decided_by=user_id,
+        )
+    ).on_conflict(
+        target=(TeamMember.team, TeamMember.user),
+        action="DO UPDATE",
+        values=[TeamMember.role, TeamMember.status, TeamMember.decided_at, TeamMember.decided_by],
+    )
+    return await member_row(team_id=team_id, user_id=member_id)
+
+
+async def dismiss_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, Any]:
+    """A coordinator goes back to being a member of the team."""
+    await require_coordinator(user_id=user_id, team_id=team_id)
+    changed = (
+        await TeamMember.update(
+            {
+                TeamMember.role: MemberRole.member.value,
+                TeamMember.decided_at: clock.now(),
+                TeamMember.decided_by: user_id,
+            }
+        )
+        .where(
+            (TeamMember.team == team_id)
+            & (TeamMember.user == member_id)
+            & (TeamMember.role == MemberRole.coordinator.value)
+        )
+        .returning(TeamMember.id)
+    )
+    if not changed:
+        raise NotFound("coordinator_not_found", N_("This person is not a coordinator of this team."))
+    return await member_row(team_id=team_id, user_id=member_id)

@@ -1,0 +1,176 @@
+"""Incidents leave the volunteers Piccolo app for their own without losing a row.
+
+A database is made as it was before the move (every app's migrations, the volunteers app's only up
+to its last migration from then, none of the incidents app's), reports, routings and their history
+are written into it with plain SQL, and then ``linli migrate`` runs in its own process, as an
+operator runs it: every row is still there, and the API reads them. On both databases.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from backend.core.auth import issue_token
+from backend.core.context import Kind
+from backend.settings import Settings
+from tests.conftest import REPO, SECRET, build_app, migrate, serve_in_process
+from tests.servers import PostgresServer
+
+LAST_BEFORE_THE_MOVE = "2026-11-26T23:26:00:000000"  # the volunteers app's last migration holding incidents
+
+# The database as it was: run in its own process, where piccolo_conf finds this database.
+MIGRATE_AS_BEFORE = f"""
+import asyncio
+
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
+from piccolo.apps.migrations.commands.forwards import run_forwards
+
+
+async def main() -> None:
+    for app in BaseMigrationManager().get_sorted_app_names():
+        if app == "incidents":
+            continue
+        target = {LAST_BEFORE_THE_MOVE!r} if app == "volunteers" else "all"
+        result = await run_forwards(app_name=app, migration_id=target)
+        assert result.success, result.message
+
+
+asyncio.run(main())
+"""
+
+COMMUNITY, POLICE, REPORTER, COORDINATOR = (uuid.uuid4() for _ in range(4))
+REPORTED, FORWARDED = uuid.uuid4(), uuid.uuid4()
+NOISE_RULE, RENTING_RULE = uuid.uuid4(), uuid.uuid4()
+CHANGES = [
+    (uuid.uuid4(), REPORTED, "reported", REPORTER, "reporter", "2026-11-20T08:00:00+00:00"),
+    (uuid.uuid4(), FORWARDED, "reported", REPORTER, "reporter", "2026-11-21T08:00:00+00:00"),
+    (uuid.uuid4(), FORWARDED, "acknowledged", COORDINATOR, "coordinator", "2026-11-21T09:00:00+00:00"),
+    (uuid.uuid4(), FORWARDED, "forwarded", COORDINATOR, "coordinator", "2026-11-21T10:00:00+00:00"),
+]
+WRITES = [
+    "INSERT INTO account_organisation (id, kind, name, path, created_at) VALUES "
+    f"""('{COMMUNITY}', 'community', '{{"zh-Hans": "南园社区", "en": "Nanyuan"}}', '/{COMMUNITY}/', """
+    "'2026-11-01T00:00:00+00:00'), "
+    f"""('{POLICE}', 'police', '{{"zh-Hans": "南园派出所", "en": "Nanyuan police station"}}', """
+    f"'/{COMMUNITY}/{POLICE}/', '2026-11-01T00:00:00+00:00')",
+    "INSERT INTO account_user (id, is_staff, display_name, created_at) VALUES "
+    f"('{REPORTER}', false, '小王', '2026-11-01T00:00:00+00:00'), "
+    f"('{COORDINATOR}', true, '李老师', '2026-11-01T00:00:00+00:00')",
+    'INSERT INTO account_membership (id, "user", organisation, role, created_at) VALUES '
+    f"('{uuid.uuid4()}', '{COORDINATOR}', '{COMMUNITY}', 'coordinator', '2026-11-01T00:00:00+00:00')",
+    "INSERT INTO volunteer_incident_routing (id, community, kind, party, organisation) VALUES "
+    f"('{NOISE_RULE}', '{COMMUNITY}', 'noise', 'police', '{POLICE}'), "
+    f"('{RENTING_RULE}', '{COMMUNITY}', 'group_renting', 'property_company', NULL)",
+    "INSERT INTO volunteer_incident (id, reporter, community, kind, text, moderation, photo, latitude, longitude, "
+    "party, party_organisation, status, created_at, updated_at) VALUES "
+    f"('{REPORTED}', '{REPORTER}', '{COMMUNITY}', 'other', '3号楼东侧绿地堆放建材', 'clear', '{{}}', 31.2946, "
+    f"120.6285, 'residents_committee', '{COMMUNITY}', 'reported', '2026-11-20T08:00:00+00:00', "
+    "'2026-11-20T08:00:00+00:00'), "
+    f"('{FORWARDED}', '{REPORTER}', '{COMMUNITY}', 'noise', '夜里两点还在装修', 'clear', '{{}}', NULL, NULL, "
+    f"'police', '{POLICE}', 'forwarded', '2026-11-21T08:00:00+00:00', '2026-11-21T10:00:00+00:00')",
+    "INSERT INTO volunteer_incident_change (id, incident, status, actor, actor_role, note, party, created_at) VALUES "
+    + ", ".join(
+        f"('{change}', '{incident}', '{status}', '{actor}', '{role}', '', 'police', '{at}')"
+        for change, incident, status, actor, role, at in CHANGES
+    ),
+]
+TABLES = ("volunteer_incident_routing", "volunteer_incident", "volunteer_incident_change")
+
+
+@pytest.fixture
+def database_before_the_move(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of its own, migrated as it was before incidents had their own app."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'before.sqlite'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        name = f"handover_{uuid.uuid4().hex[:10]}"
+        subprocess.run(
+            [str(server.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "linli", name],
+            check=True,
+            capture_output=True,
+        )
+        url = server.admin_url(name)
+    env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_ENV": "test", "PICCOLO_CONF": "backend.piccolo_conf"}
+    made = subprocess.run(
+        [sys.executable, "-c", MIGRATE_AS_BEFORE], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    return url
+
+
+async def sql(database_url: str, *statements: str) -> list[list[tuple[Any, ...]]]:
+    """Each statement's rows, run in one connection outside the app (and outside Piccolo)."""
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+            return [connection.execute(statement).fetchall() for statement in statements]
+    connection = await asyncpg.connect(database_url)
+    try:
+        return [[tuple(row) for row in await connection.fetch(statement)] for statement in statements]
+    finally:
+        await connection.close()
+
+
+def _everything() -> list[str]:
+    """Every row of the three tables, every column, in a stable order."""
+    return [f"SELECT * FROM {table} ORDER BY CAST(id AS TEXT)" for table in TABLES]
+
+
+async def test_incidents_keep_every_row_when_they_move_to_their_own_app(
+    database_before_the_move: str, settings: Settings
+) -> None:
+    url = database_before_the_move
+    assert await sql(url, "SELECT COUNT(*) FROM migration WHERE app_name = 'incidents'") == [[(0,)]]
+    await sql(url, *WRITES)
+    before = await sql(url, *_everything())
+    assert [len(rows) for rows in before] == [2, 2, 4]
+
+    migrate(url)  # linli migrate, in its own process
+
+    assert await sql(url, *_everything()) == before
+    assert await sql(url, "SELECT app_name, name FROM migration WHERE name LIKE '2026-12-05%' ORDER BY name") == [
+        [("volunteers", "2026-12-05T16:00:00:000000"), ("incidents", "2026-12-05T16:00:01:000000")]
+    ]
+    async with serve_in_process(build_app(settings, None, database_url=url)) as client:
+        await _the_api_reads_them(client)
+
+
+def _headers(user_id: uuid.UUID, kind: Kind) -> dict[str, str]:
+    token = issue_token(secret=SECRET, user_id=user_id, kind=kind, ttl_seconds=600).token
+    return {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+
+
+async def _the_api_reads_them(client: httpx.AsyncClient) -> None:
+    reporter, coordinator = _headers(REPORTER, "resident"), _headers(COORDINATOR, "staff")
+
+    mine = (await client.get("/api/v1/incidents", headers=reporter)).json()
+    assert [item["id"] for item in mine["items"]] == [str(FORWARDED), str(REPORTED)]
+    assert mine["items"][0]["party_organisation"] == {"id": str(POLICE), "name": "Nanyuan police station"}
+
+    forwarded = (await client.get(f"/api/v1/incidents/{FORWARDED}", headers=coordinator)).json()
+    assert (forwarded["text"], forwarded["status"], forwarded["reporter_name"]) == (
+        "夜里两点还在装修",
+        "forwarded",
+        "小王",
+    )
+    assert [(step["status"], step["actor_name"]) for step in forwarded["history"]] == [
+        ("reported", "小王"),
+        ("acknowledged", "李老师"),
+        ("forwarded", "李老师"),
+    ]
+
+    routing = (await client.get(f"/api/v1/communities/{COMMUNITY}/incident-routing", headers=coordinator)).json()
+    routed = {rule["kind"]: (rule["party"], rule["is_default"]) for rule in routing}
+    assert routed["noise"] == ("police", False)
+    assert routed["group_renting"] == ("property_company", False)
+    assert routed["other"] == ("residents_committee", True)

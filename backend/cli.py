@@ -102,7 +102,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     from backend.core.wiring import seed_demo
     from backend.domains import DOMAINS
 
-    summary = _with_database(settings, lambda: seed_demo(DOMAINS, secret_key=settings.secret_key))
+    summary = _with_database(settings, lambda: seed_demo(DOMAINS, keys=settings.sealing_keys))
     print(summary)
 
 

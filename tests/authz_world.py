@@ -147,7 +147,7 @@ async def volunteer_profile(
     if id_number:
         body.update(id_document="resident_id", id_number=id_number)
     data = msgspec.convert(body, VolunteerProfileWrite)
-    await volunteer_profiles.save_profile(user_id=user_id, data=data, secret_key=w.settings.secret_key)
+    await volunteer_profiles.save_profile(user_id=user_id, data=data, keys=w.settings.sealing_keys)
 
 
 async def stand_in(w: World, identity: str) -> User:
@@ -303,7 +303,7 @@ async def _volunteers(w: World) -> None:
     ]
     w.ids["entry_pending"] = await fresh_entry(w)
     w.ids["entry_verified"] = await fresh_entry(w, verified=True)
-    issued = await records.issue_record(user_id=w.user("volunteer").id, secret_key=w.settings.secret_key)
+    issued = await records.issue_record(user_id=w.user("volunteer").id, keys=w.settings.sealing_keys)
     w.ids["record_code"] = issued.record.code
 
 

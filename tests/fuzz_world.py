@@ -89,7 +89,7 @@ def _main(port_file: Path) -> None:
     from backend.settings import Settings
 
     settings = Settings.from_env()
-    _with_database(settings, lambda: seed_demo(DOMAINS, secret_key=settings.secret_key))
+    _with_database(settings, lambda: seed_demo(DOMAINS, keys=settings.sealing_keys))
     # Bound here (port 0) so no other process can take the port between choosing and binding;
     # IPPROTO_TCP so asyncio sets TCP_NODELAY (else every answer waits on delayed ACKs).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -201,3 +201,49 @@ def test_serve_refuses_the_development_secret_off_loopback(tmp_path: Path) -> No
     )
     assert result.returncode != 0
     assert "development secret" in result.stderr and "LINLI_SECRET_KEY" in result.stderr
+
+
+def test_rotate_keys_moves_every_sealed_value_under_the_new_key(fresh_database: str) -> None:
+    """An operator's rotation: add a new data key in front, run rotate-keys, drop the old key.
+    Values sealed under the old key, and before data keys existed (v1), all read afterwards; so
+    does every value after the signing key changes too."""
+    from backend.core import crypto
+    from backend.core.crypto import DataKeys
+    from tests.core.test_crypto import legacy_seal
+
+    old, new = crypto.new_data_key(), crypto.new_data_key()
+    signing = "the-first-signing-key-0123456789abcdef"
+    assert linli("migrate", database_url=fresh_database).returncode == 0
+    seeded = linli("seed-demo", database_url=fresh_database, LINLI_DATA_KEYS=f"k1:{old}", LINLI_SECRET_KEY=signing)
+    assert seeded.returncode == 0, seeded.stderr
+    # One profile from before data keys: sealed under the signing key itself.
+    legacy = legacy_seal("王小明", signing, "volunteer.real_name")
+    query(
+        fresh_database,
+        f"UPDATE volunteer_profile SET real_name_sealed = '{legacy}' WHERE id IN (SELECT id FROM volunteer_profile ORDER BY id LIMIT 1)",
+    )
+
+    rotated = linli(
+        "rotate-keys", database_url=fresh_database, LINLI_DATA_KEYS=f"k2:{new},k1:{old}", LINLI_SECRET_KEY=signing
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    assert "volunteers:" in rotated.stdout and "'k2'" in rotated.stdout
+
+    after = DataKeys.parse(f"k2:{new}", secret_key="a-new-signing-key-once-the-data-is-safe-0123")
+    names = [
+        row[0]
+        for row in query(
+            fresh_database, "SELECT real_name_sealed FROM volunteer_profile WHERE real_name_sealed IS NOT NULL"
+        )
+    ]
+    numbers = [
+        row[0]
+        for row in query(
+            fresh_database, "SELECT id_number_sealed FROM volunteer_profile WHERE id_number_sealed IS NOT NULL"
+        )
+    ]
+    assert names and all(value.startswith("v2.k2.") for value in names + numbers)
+    readable = {crypto.unseal(value, keys=after, purpose="volunteer.real_name") for value in names}
+    assert "王小明" in readable and "李华明" in readable
+    again = linli("rotate-keys", database_url=fresh_database, LINLI_DATA_KEYS=f"k2:{new}", LINLI_SECRET_KEY=signing)
+    assert "volunteers: 0 values" in again.stdout  # nothing left under an old key

@@ -120,7 +120,7 @@ async def test_a_new_domain_needs_only_its_manifest_in_the_list(client: httpx.As
     assert (await api.delete("/api/v1/me", headers=factories.token_for(resident))).status_code == 204
     assert probe.erased == [resident.id]
 
-    summary = await seed_demo(app.state.runtime.domains, secret_key="demo-secret-key-for-the-probe-0123456789")
+    summary = await seed_demo(app.state.runtime.domains, keys=app.state.runtime.settings.sealing_keys)
     assert summary.splitlines()[-1] == "probe: saw 13 organisations"
 
 

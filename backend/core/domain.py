@@ -69,7 +69,7 @@ class DemoWorld:
     organisations and staff by their demo keys (from accounts), and whatever a domain leaves for
     the ones after it under ``made``; each seeder adds its line to ``summary``."""
 
-    secret_key: str
+    keys: DataKeys  # what personal data is sealed under (a demo volunteer's real name)
     organisations: dict[str, uuid.UUID] = field(default_factory=dict)
     staff: dict[str, uuid.UUID] = field(default_factory=dict)
     made: dict[str, Any] = field(default_factory=dict)

@@ -119,10 +119,10 @@ async def reseal_all(domains: Sequence[Domain], keys: DataKeys) -> dict[str, int
     return {domain.name: await domain.reseal(keys) for domain in domains if domain.reseal is not None}
 
 
-async def seed_demo(domains: Sequence[Domain], *, secret_key: str) -> str:
+async def seed_demo(domains: Sequence[Domain], *, keys: DataKeys) -> str:
     """Every domain's demo data, upstream first, each building on what the ones before it made;
     safe to run more than once. Returns the summary lines."""
-    world = DemoWorld(secret_key=secret_key)
+    world = DemoWorld(keys=keys)
     for domain in domains:
         if domain.seed_demo is not None:
             await domain.seed_demo(world)

@@ -6,6 +6,7 @@ from backend.volunteers import demo, privacy
 from backend.volunteers.hours import controllers as hours_controllers
 from backend.volunteers.incidents import controllers as incident_controllers
 from backend.volunteers.people import controllers as people_controllers
+from backend.volunteers.people.services import reseal_profiles
 from backend.volunteers.shifts import controllers as shift_controllers
 from backend.volunteers.shifts.attendance import close_forgotten_checkouts, mark_shift_no_shows
 from backend.volunteers.teams import controllers as team_controllers
@@ -27,6 +28,7 @@ DOMAIN = Domain(
     ),
     privacy=PrivacyPart(export=privacy.export_volunteering, erase=privacy.erase_volunteering),
     seed_demo=demo.seed,
+    reseal=reseal_profiles,
     tags=(
         ("volunteers", "Volunteer profiles, teams, patrol routes, shifts and attendance"),
         ("hours", "The volunteer hours ledger, verification, service records"),

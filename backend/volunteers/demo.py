@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from backend.accounts.api import login_as_developer
 from backend.core import clock
-from backend.core.crypto import seal
+from backend.core.crypto import DataKeys, seal
 from backend.core.domain import DemoWorld
 from backend.core.i18n import CITY_TZ
 from backend.core.values import mask_name
@@ -68,7 +68,7 @@ def _evening(days_ahead: int) -> datetime:
 
 async def seed(world: DemoWorld) -> None:
     """Create the demo teams when they are missing."""
-    teams = await _seed(world, secret_key=world.secret_key)
+    teams = await _seed(world, keys=world.keys)
     world.summary.append(
         f"demo volunteer teams: {teams} created (volunteer: dev-login with openid demo-volunteer)"
         if teams
@@ -76,13 +76,13 @@ async def seed(world: DemoWorld) -> None:
     )
 
 
-async def _seed(accounts: DemoWorld, *, secret_key: str) -> int:
+async def _seed(accounts: DemoWorld, *, keys: DataKeys) -> int:
     existing = {row["name"].get("zh-Hans") for row in await Team.select(Team.name).output(load_json=True)}
     if PATROL_NAME["zh-Hans"] in existing:
         return 0
     nanyuan = accounts.organisations["nanyuan"]
     coordinator = accounts.staff["demo-coordinator"]
-    people = [await _volunteer(openid, name, id_number, secret_key) for openid, name, id_number in VOLUNTEERS]
+    people = [await _volunteer(openid, name, id_number, keys) for openid, name, id_number in VOLUNTEERS]
     patrol = await _team(nanyuan, TeamKind.red_armband, PATROL_NAME, coordinator, people)
     await _team(nanyuan, TeamKind.neighbourhood_watch, WATCH_NAME, coordinator, people[1:], join_mode="approval")
     await _team(nanyuan, TeamKind.library_helper, LIBRARY_NAME, coordinator, people[:1])
@@ -94,14 +94,14 @@ async def _seed(accounts: DemoWorld, *, secret_key: str) -> int:
     return 3
 
 
-async def _volunteer(openid: str, real_name: str, id_number: str | None, secret_key: str) -> uuid.UUID:
+async def _volunteer(openid: str, real_name: str, id_number: str | None, keys: DataKeys) -> uuid.UUID:
     user, _ = await login_as_developer(openid=openid, display_name=real_name[0] + "师傅")
     await VolunteerProfile(
         user=user.id,
-        real_name_sealed=seal(real_name, secret_key=secret_key, purpose=REAL_NAME),
+        real_name_sealed=seal(real_name, keys=keys, purpose=REAL_NAME),
         real_name_masked=mask_name(real_name),
         id_document="resident_id" if id_number else None,
-        id_number_sealed=seal(id_number, secret_key=secret_key, purpose=ID_NUMBER) if id_number else None,
+        id_number_sealed=seal(id_number, keys=keys, purpose=ID_NUMBER) if id_number else None,
         id_number_masked=mask_id_number(id_number) if id_number else None,
         skills=["急救", "苏州话"],
         languages=["zh", "wuu"],

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from backend.core import clock, privacy, runtime
+from backend.core.crypto import DataKeys
 from backend.core.errors import DomainError
 from backend.volunteers.hours.tables import HoursEntry, ServiceRecord
 from backend.volunteers.incidents import privacy as incident_privacy
@@ -23,9 +24,9 @@ from backend.volunteers.teams.tables import MemberStatus, TeamMember
 
 async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
     """The real name is unsealed with the running app's key, for the person themselves."""
-    secret_key = runtime.current().settings.secret_key
+    keys = runtime.current().settings.sealing_keys
     return {
-        "profile": await _profile(user_id, secret_key),
+        "profile": await _profile(user_id, keys),
         "team_memberships": await TeamMember.select(
             TeamMember.team,
             TeamMember.team.name.as_alias("team_name"),
@@ -85,7 +86,7 @@ async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-async def _profile(user_id: uuid.UUID, secret_key: str) -> dict[str, Any] | None:
+async def _profile(user_id: uuid.UUID, keys: DataKeys) -> dict[str, Any] | None:
     row = (
         await VolunteerProfile.select(
             VolunteerProfile.id_document,
@@ -101,7 +102,7 @@ async def _profile(user_id: uuid.UUID, secret_key: str) -> dict[str, Any] | None
     )
     if row is None:
         return None
-    identity = await identity_for_record(user_id=user_id, secret_key=secret_key)
+    identity = await identity_for_record(user_id=user_id, keys=keys)
     # The real name is theirs to see; the identity number only masked, as it is everywhere.
     return {**row, "real_name": identity.real_name if identity else None}
 

@@ -14,7 +14,7 @@ from backend.accounts.tables import Role
 from backend.core import signals
 from backend.core.i18n import CITY_TZ
 from backend.events.tables import Event
-from backend.volunteers.tables import HoursEntry
+from backend.volunteers.hours.tables import HoursEntry
 from tests import factories
 from tests.volunteers import builders
 

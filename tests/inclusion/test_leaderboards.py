@@ -14,7 +14,8 @@ from backend.core import clock
 from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointEntry, PointReason
 from backend.inclusion.profiles.tables import ResidentProfile
-from backend.volunteers.tables import HoursEntry, HoursStatus, Team, TeamKind
+from backend.volunteers.hours.tables import HoursEntry, HoursStatus
+from backend.volunteers.teams.tables import Team, TeamKind
 from tests import factories
 
 Client = httpx.AsyncClient

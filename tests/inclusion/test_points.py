@@ -19,7 +19,8 @@ from backend.inclusion.points.expiry import expire_points
 from backend.inclusion.points.tables import PointEntry, PointReason
 from backend.inclusion.profiles.tables import ResidentProfile
 from backend.volunteers.api import HoursVerified
-from backend.volunteers.tables import HoursEntry, Team
+from backend.volunteers.hours.tables import HoursEntry
+from backend.volunteers.teams.tables import Team
 from tests import factories
 
 Client = httpx.AsyncClient

@@ -14,8 +14,8 @@ from backend.inclusion.api import RedemptionReserved
 from backend.inclusion.rewards.tables import Redemption, Reward
 from backend.notifications.presenters import WORDINGS
 from backend.notifications.tables import NoticeKind
-from backend.volunteers import shifts
 from backend.volunteers.api import HoursVerified, IncidentChanged
+from backend.volunteers.shifts import services as shifts
 from tests import factories
 from tests.fakes.wechat import FakeWechat
 from tests.notifications.conftest import TEMPLATES, Jobs, accept, notices, outbound, wechat_resident

@@ -13,7 +13,7 @@ from backend.core.i18n import CITY_TZ
 from backend.notifications import jobs as notification_jobs
 from backend.notifications import reminders
 from backend.notifications.tables import OutboundMessage
-from backend.volunteers.tables import ShiftSignup
+from backend.volunteers.shifts.tables import ShiftSignup
 from tests import factories
 from tests.fakes.wechat import FakeWechat
 from tests.notifications.conftest import TEMPLATES, Jobs, accept, notices, outbound, sign_up, wechat_resident
@@ -112,7 +112,7 @@ async def test_shift_reminders_go_out_once(
     assert notice["params"]["shift_id"] == str(soon.id)
     assert await notices(dropped) == []
     [message] = fake_wechat.messages_to(volunteer.openid or "")
-    assert message["data"]["thing3"]["value"] == "南园巡逻队"  # no Japanese name: the Chinese one
+    assert message["data"]["thing3"]["value"] == "Nanyuan Patrol"  # no Japanese name: a ja reader reads English next
     assert "年" in message["data"]["time2"]["value"]
 
 

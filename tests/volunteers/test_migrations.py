@@ -138,7 +138,7 @@ async def test_incidents_keep_every_row_when_they_move_to_their_own_app(
     migrate(url)  # linli migrate, in its own process
 
     assert await sql(url, *_everything()) == before
-    assert await sql(url, "SELECT app_name, name FROM migration WHERE name LIKE '2026-12-05%' ORDER BY name") == [
+    assert await sql(url, "SELECT app_name, name FROM migration WHERE name LIKE '2026-12-05T16%' ORDER BY name") == [
         [("volunteers", "2026-12-05T16:00:00:000000"), ("incidents", "2026-12-05T16:00:01:000000")]
     ]
     async with serve_in_process(build_app(settings, None, database_url=url)) as client:

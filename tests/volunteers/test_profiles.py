@@ -77,7 +77,7 @@ async def test_identity_is_masked_on_show_and_sealed_at_rest(client: Client, set
     row = await VolunteerProfile.select().where(VolunteerProfile.user == user.id).first()
     assert "张晓明" not in row["real_name_sealed"] and RESIDENT_ID not in row["id_number_sealed"]
     assert RESIDENT_ID[:10] not in row["id_number_sealed"]
-    identity = await identity_for_record(user_id=user.id, secret_key=settings.secret_key)
+    identity = await identity_for_record(user_id=user.id, keys=settings.sealing_keys)
     assert identity is not None and identity.real_name == "张晓明"
 
 
@@ -119,7 +119,7 @@ async def test_identity_can_be_erased(client: Client, settings: Settings) -> Non
     assert body["skills"] == ["手语"]
     row = await VolunteerProfile.select().where(VolunteerProfile.user == user.id).first()
     assert row["real_name_sealed"] is None and row["id_number_sealed"] is None
-    assert await identity_for_record(user_id=user.id, secret_key=settings.secret_key) is None
+    assert await identity_for_record(user_id=user.id, keys=settings.sealing_keys) is None
     nobody = await client.delete(
         "/api/v1/volunteers/me/identity", headers=factories.token_for(await factories.resident())
     )

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from backend.accounts.tables import User
 from backend.core.clock import city_today
-from backend.core.crypto import seal
+from backend.core.crypto import DataKeys, seal
 from backend.settings import Settings
 from backend.volunteers.hours.records import ALPHABET, grouped_code, normalise_code
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus, ServiceRecord
@@ -25,6 +25,9 @@ from backend.volunteers.teams.tables import Team
 from tests import factories
 from tests.conftest import SECRET, build_app, serve_in_process
 from tests.volunteers import builders
+
+# Sealed as the test apps seal: no LINLI_DATA_KEYS, a data key derived from their secret.
+SEALING = DataKeys.parse("", secret_key=SECRET)
 
 Client = httpx.AsyncClient
 REAL_NAME_TEXT = "张晓明"
@@ -53,10 +56,10 @@ async def entry(
 async def with_identity(user: User) -> None:
     await builders.profile(
         user,
-        real_name_sealed=seal(REAL_NAME_TEXT, secret_key=SECRET, purpose=REAL_NAME),
+        real_name_sealed=seal(REAL_NAME_TEXT, keys=SEALING, purpose=REAL_NAME),
         real_name_masked="张*明",
         id_document="resident_id",
-        id_number_sealed=seal(ID_NUMBER_TEXT, secret_key=SECRET, purpose=ID_NUMBER),
+        id_number_sealed=seal(ID_NUMBER_TEXT, keys=SEALING, purpose=ID_NUMBER),
         id_number_masked="1101**********002X",
     )
 

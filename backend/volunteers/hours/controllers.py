@@ -80,7 +80,7 @@ class HoursController(Controller):
         responses=problems(401, 409),
     )
     async def record(self, caller: Principal, settings: NamedDependency[Settings]) -> Response[bytes]:
-        issued = await records.issue_record(user_id=caller.id, secret_key=settings.secret_key)
+        issued = await records.issue_record(user_id=caller.id, keys=settings.sealing_keys)
         body = await record_pdf(issued, locale=get_locale(), public_base_url=settings.public_base_url)
         disposition = f'attachment; filename="service-record-{issued.record.record_number}.pdf"'
         return Response(

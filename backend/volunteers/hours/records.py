@@ -17,6 +17,7 @@ from typing import Any
 
 from backend.accounts.api import lock_person
 from backend.core import clock
+from backend.core.crypto import DataKeys
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_
@@ -60,7 +61,7 @@ class IssuedRecord:
     identity: RecordIdentity
 
 
-async def issue_record(*, user_id: uuid.UUID, secret_key: str) -> IssuedRecord:
+async def issue_record(*, user_id: uuid.UUID, keys: DataKeys) -> IssuedRecord:
     """The caller's service record over their verified hours: the one issued before if those
     hours have not changed, else a new one."""
     entries = await HoursEntry.select(
@@ -68,7 +69,7 @@ async def issue_record(*, user_id: uuid.UUID, secret_key: str) -> IssuedRecord:
     ).where((HoursEntry.user == user_id) & (HoursEntry.status == HoursStatus.verified.value))
     if sum(entry["minutes"] for entry in entries) <= 0:
         raise DomainError("no_verified_hours", N_("You have no verified hours yet."), status=409)
-    identity = await identity_for_record(user_id=user_id, secret_key=secret_key)
+    identity = await identity_for_record(user_id=user_id, keys=keys)
     if identity is None:
         raise DomainError(
             "real_name_required",

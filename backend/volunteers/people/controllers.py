@@ -35,7 +35,7 @@ class VolunteerController(Controller):
     async def save(
         self, caller: Principal, data: JSONBody[VolunteerProfileWrite], settings: NamedDependency[Settings]
     ) -> Response[VolunteerProfileRead]:
-        profile, created = await services.save_profile(user_id=caller.id, data=data, secret_key=settings.secret_key)
+        profile, created = await services.save_profile(user_id=caller.id, data=data, keys=settings.sealing_keys)
         return Response(presenters.profile_read(profile), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get(

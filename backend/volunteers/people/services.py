@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from piccolo.columns import Column
 
 from backend.accounts.api import lock_person
 from backend.core import clock
-from backend.core.crypto import SealBroken, seal, unseal
+from backend.core.crypto import DataKeys, SealBroken, reseal, seal, sealed_under_current, unseal
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
@@ -44,7 +45,7 @@ class RecordIdentity:
     id_number_masked: str | None
 
 
-async def identity_for_record(*, user_id: uuid.UUID, secret_key: str) -> RecordIdentity | None:
+async def identity_for_record(*, user_id: uuid.UUID, keys: DataKeys) -> RecordIdentity | None:
     """The identity printed on a service record; None without a profile holding a real name."""
     row = (
         await VolunteerProfile.select(
@@ -56,7 +57,7 @@ async def identity_for_record(*, user_id: uuid.UUID, secret_key: str) -> RecordI
     if row is None or not row["real_name_sealed"]:
         return None
     try:
-        real_name = unseal(row["real_name_sealed"], secret_key=secret_key, purpose=REAL_NAME)
+        real_name = unseal(row["real_name_sealed"], keys=keys, purpose=REAL_NAME)
     except SealBroken:
         return None  # sealed under an earlier secret key: the volunteer enters it again
     return RecordIdentity(real_name=real_name, id_document=row["id_document"], id_number_masked=row["id_number_masked"])
@@ -129,7 +130,7 @@ def _clean_list(values: list[str]) -> list[str]:
     return list(dict.fromkeys(value.strip() for value in values if value.strip()))
 
 
-def _changes(data: VolunteerProfileWrite, secret_key: str) -> dict[Any, Any]:
+def _changes(data: VolunteerProfileWrite, keys: DataKeys) -> dict[Any, Any]:
     if not data.consent:
         raise DomainError("consent_required", N_("Please agree to the volunteer terms first."), status=422)
     if (data.id_document is msgspec.UNSET) != (data.id_number is msgspec.UNSET):
@@ -139,12 +140,12 @@ def _changes(data: VolunteerProfileWrite, secret_key: str) -> dict[Any, Any]:
     changes: dict[Any, Any] = {}
     if data.real_name is not msgspec.UNSET:
         name = _clean_real_name(data.real_name)
-        changes[VolunteerProfile.real_name_sealed] = seal(name, secret_key=secret_key, purpose=REAL_NAME)
+        changes[VolunteerProfile.real_name_sealed] = seal(name, keys=keys, purpose=REAL_NAME)
         changes[VolunteerProfile.real_name_masked] = mask_real_name(name)
     if data.id_document is not msgspec.UNSET and data.id_number is not msgspec.UNSET:
         number = _clean_id_number(data.id_document, data.id_number)
         changes[VolunteerProfile.id_document] = data.id_document.value
-        changes[VolunteerProfile.id_number_sealed] = seal(number, secret_key=secret_key, purpose=ID_NUMBER)
+        changes[VolunteerProfile.id_number_sealed] = seal(number, keys=keys, purpose=ID_NUMBER)
         changes[VolunteerProfile.id_number_masked] = mask_id_number(number)
     if data.skills is not msgspec.UNSET:
         changes[VolunteerProfile.skills] = _clean_list(data.skills)
@@ -157,10 +158,10 @@ def _changes(data: VolunteerProfileWrite, secret_key: str) -> dict[Any, Any]:
 
 
 async def save_profile(
-    *, user_id: uuid.UUID, data: VolunteerProfileWrite, secret_key: str
+    *, user_id: uuid.UUID, data: VolunteerProfileWrite, keys: DataKeys
 ) -> tuple[VolunteerProfile, bool]:
     """Opt in, or change the profile; consent is asked every time. (profile, created)."""
-    changes = _changes(data, secret_key)
+    changes = _changes(data, keys)
     engine = VolunteerProfile._meta.db
     try:
         async with transaction(engine):
@@ -204,3 +205,36 @@ async def erase_identity(*, user_id: uuid.UUID) -> VolunteerProfile:
         }
     ).where(VolunteerProfile.user == user_id)
     return await get_profile(user_id=user_id)
+
+
+RESEAL_BATCH = 200
+
+
+async def reseal_profiles(keys: DataKeys) -> int:
+    """Seal every real name and identity number again under the current data key (``linli
+    rotate-keys``): in batches, each profile in a short transaction of its own, so a running
+    service is never held up. Returns how many values were sealed again."""
+    done, after = 0, None
+    while True:
+        query = VolunteerProfile.select(
+            VolunteerProfile.id, VolunteerProfile.real_name_sealed, VolunteerProfile.id_number_sealed
+        ).order_by(VolunteerProfile.id)
+        if after is not None:
+            query = query.where(VolunteerProfile.id > after)
+        rows = await query.limit(RESEAL_BATCH)
+        for row in rows:
+            changes: dict[Column | str, Any] = {
+                column: reseal(row[column._meta.name], keys=keys, purpose=purpose)
+                for column, purpose in (
+                    (VolunteerProfile.real_name_sealed, REAL_NAME),
+                    (VolunteerProfile.id_number_sealed, ID_NUMBER),
+                )
+                if row[column._meta.name] and not sealed_under_current(row[column._meta.name], keys)
+            }
+            if changes:
+                async with transaction(VolunteerProfile._meta.db):
+                    await VolunteerProfile.update(changes).where(VolunteerProfile.id == row["id"])
+                done += len(changes)
+        if len(rows) < RESEAL_BATCH:
+            return done
+        after = rows[-1]["id"]

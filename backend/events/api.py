@@ -17,11 +17,14 @@ from piccolo.columns.combination import WhereRaw
 from backend.core.errors import NotFound
 from backend.core.i18n import N_
 from backend.core.values import as_uuid
-from backend.events.checkins import mark_no_shows
-from backend.events.presenters import list_item as event_list_item
-from backend.events.queries import MAX_RADIUS_M
-from backend.events.schemas import CategoryCode, EventBrief, EventListItem, SpokenLanguage, VenueCreate
-from backend.events.services import create_venue
+from backend.events.catalogue.presenters import list_item as event_list_item
+from backend.events.catalogue.queries import MAX_RADIUS_M
+from backend.events.catalogue.schemas import CategoryCode, EventBrief, EventListItem, SpokenLanguage, VenueCreate
+from backend.events.catalogue.services import create_venue
+from backend.events.catalogue.tables import Event, EventStatus, Venue
+from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES, from_mask
+from backend.events.registrations.door import mark_no_shows
+from backend.events.registrations.tables import Registration, RegistrationStatus
 from backend.events.signals import (
     AttendanceRecorded,
     EventCancelled,
@@ -32,8 +35,6 @@ from backend.events.signals import (
     RegistrationRef,
     RegistrationWaitlisted,
 )
-from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus, Venue
-from backend.events.vocabulary import AUDIENCES, SPOKEN_LANGUAGES, from_mask
 
 __all__ = [
     "AUDIENCES",

@@ -19,9 +19,9 @@ from backend.core.cache import VersionedCache
 from backend.core.domain import DemoWorld
 from backend.core.i18n import CITY_TZ
 from backend.core.stores import build_stores
-from backend.events import services
-from backend.events.schemas import EventCreate, VenueCreate
-from backend.events.tables import Event, Venue
+from backend.events.catalogue import services
+from backend.events.catalogue.schemas import EventCreate, VenueCreate
+from backend.events.catalogue.tables import Event, Venue
 
 Text = dict[str, str]
 

@@ -22,10 +22,10 @@ from backend.accounts.tables import Organisation, Role, User
 from backend.core.cache import VersionedCache
 from backend.core.i18n import CITY_TZ
 from backend.core.stores import build_stores
-from backend.events import controllers as event_controllers
-from backend.events import queries, services
-from backend.events.schemas import EventCreate
-from backend.events.tables import Event
+from backend.events.catalogue import controllers as event_controllers
+from backend.events.catalogue import queries, services
+from backend.events.catalogue.schemas import EventCreate
+from backend.events.catalogue.tables import Event
 from tests import factories
 from tests.factories import city_tree, event_body, resident, staff, token_for, venue
 

@@ -16,8 +16,9 @@ from redis.asyncio import Redis
 
 from backend.accounts.tables import Role
 from backend.core.i18n import translations
-from backend.events.calendars import WAITLIST_SUMMARY
-from backend.events.tables import CalendarFeed, Event
+from backend.events.calendars.ics import WAITLIST_SUMMARY
+from backend.events.calendars.tables import CalendarFeed
+from backend.events.catalogue.tables import Event
 from backend.settings import Settings
 from tests import factories
 from tests.conftest import build_app, serve_in_process

@@ -18,8 +18,9 @@ from backend.accounts.tables import Role, User
 from backend.core import signals
 from backend.core.values import mask_name
 from backend.events.api import AttendanceRecorded
-from backend.events.checkins import make_ticket, mark_no_shows
-from backend.events.tables import Event, Registration
+from backend.events.catalogue.tables import Event
+from backend.events.registrations.door import make_ticket, mark_no_shows
+from backend.events.registrations.tables import Registration
 from tests import factories
 from tests.conftest import SECRET
 

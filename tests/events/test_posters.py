@@ -12,7 +12,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from backend.accounts.tables import Role
-from backend.events.tables import Event
+from backend.events.catalogue.tables import Event
 from backend.settings import Settings
 from tests import factories
 from tests.core.test_images import encoded, gif_bomb, jpeg_with_gps, png_bomb

@@ -12,7 +12,8 @@ import pytest
 from backend.accounts.tables import Role
 from backend.core import signals
 from backend.events.api import EventCancelled
-from backend.events.tables import Event, Registration
+from backend.events.catalogue.tables import Event
+from backend.events.registrations.tables import Registration
 from tests import factories
 
 Client = httpx.AsyncClient

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backend.events.recurrence import MAX_OCCURRENCES, Rule, occurrences
+from backend.events.catalogue.recurrence import MAX_OCCURRENCES, Rule, occurrences
 
 SUZHOU = ZoneInfo("Asia/Shanghai")
 TWO_HOURS = timedelta(hours=2)

@@ -19,7 +19,8 @@ from backend.events.api import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
-from backend.events.tables import Event, Registration
+from backend.events.catalogue.tables import Event
+from backend.events.registrations.tables import Registration
 from backend.settings import Settings
 from tests import factories
 from tests.conftest import build_app, serve_in_process

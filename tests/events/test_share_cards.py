@@ -25,9 +25,12 @@ from backend.core import fonts
 from backend.core.cache import VersionedCache
 from backend.core.i18n import use_locale
 from backend.core.stores import build_stores
-from backend.events import services, share_cards
-from backend.events.schemas import EventCreate
-from backend.events.tables import Event, ShareLink, Venue
+from backend.events.catalogue import queries, services
+from backend.events.catalogue.schemas import EventCreate
+from backend.events.catalogue.tables import Event, Venue
+from backend.events.sharing import cards
+from backend.events.sharing import services as share_links
+from backend.events.sharing.tables import ShareLink
 from backend.settings import Settings
 from tests import factories
 from tests.conftest import build_app, serve_in_process
@@ -196,16 +199,16 @@ def opened(response: httpx.Response) -> Image.Image:
 
 
 def code_region(image: Image.Image) -> Image.Image:
-    left, top, side = share_cards.QR_BOX
+    left, top, side = cards.QR_BOX
     return image.crop((left, top, left + side, top + side))
 
 
 def expected_qr_region(event_id: uuid.UUID, code: str) -> Image.Image:
     """The QR box as it must look for this share code's link (the code is placed as drawn)."""
-    link = f"{share_cards.DEFAULT_PUBLIC_BASE_URL}/api/v1/events/{event_id}?s={code}"
-    qr = share_cards._qr_image(link)
-    box = Image.new("RGB", (share_cards.QR_SIDE, share_cards.QR_SIDE), (255, 255, 255))
-    box.paste(qr, ((share_cards.QR_SIDE - qr.width) // 2, (share_cards.QR_SIDE - qr.height) // 2))
+    link = f"{share_links.DEFAULT_PUBLIC_BASE_URL}/api/v1/events/{event_id}?s={code}"
+    qr = cards._qr_image(link)
+    box = Image.new("RGB", (cards.QR_SIDE, cards.QR_SIDE), (255, 255, 255))
+    box.paste(qr, ((cards.QR_SIDE - qr.width) // 2, (cards.QR_SIDE - qr.height) // 2))
     return box
 
 
@@ -225,7 +228,7 @@ async def test_cards_in_four_languages_render_every_glyph(
 ) -> None:
     event = await make_event(place)
     row = await Event.objects().output(load_json=True).where(Event.id == event.id).first()
-    venue = await services.get_venue(event.venue)
+    venue = await queries.get_venue(event.venue)
     images = {}
     for locale in (*CJK_LOCALES, "en"):
         response = await card(client, event.id, lang=locale)
@@ -234,9 +237,9 @@ async def test_cards_in_four_languages_render_every_glyph(
         assert response.headers["cache-control"] == "private, max-age=300"
         # Every character the card draws has a glyph in the face it is drawn in.
         with use_locale(locale):
-            text = share_cards.card_text(row, venue)
+            text = cards.card_text(row, venue)
         assert (text.title, text.title_locale, text.venue_locale) == (TITLES[locale], locale, locale)
-        for run in share_cards.layout_card(text).runs:
+        for run in cards.layout_card(text).runs:
             assert_every_glyph(run.text, locale=run.locale, bold=run.bold, cmaps=cmaps)
     pixels = {locale: image.tobytes() for locale, image in images.items()}
     assert len(set(pixels.values())) == len(pixels), "each language has its own card"
@@ -257,7 +260,7 @@ async def test_the_card_carries_the_mini_program_code(
         "check_path": False,
         "env_version": "release",
     }
-    left, top, side = share_cards.QR_BOX
+    left, top, side = cards.QR_BOX
     assert image.getpixel((left + side // 2, top + side // 2)) == FAKE_CODE_GREEN
     # Again, and in another language: the card and the code come from the cache.
     opened(await card(client, event.id))
@@ -293,7 +296,7 @@ async def test_a_wechat_error_falls_back_to_the_qr(
     client: Client, place: dict[str, Any], fake_wechat: FakeWechat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     event = await make_event(place)
-    monkeypatch.setattr(share_cards, "SCENE_PREFIX", "e%")  # '%' is not allowed in a scene: 40129
+    monkeypatch.setattr(share_links, "SCENE_PREFIX", "e%")  # '%' is not allowed in a scene: 40129
     image = opened(await card(client, event.id))
     assert fake_wechat.calls["/wxa/getwxacodeunlimit"] == 1 and fake_wechat.wxacodes == []
     [code] = (await codes(event.id))[None]
@@ -301,7 +304,7 @@ async def test_a_wechat_error_falls_back_to_the_qr(
 
 
 def test_an_unusable_code_image_falls_back_to_the_qr() -> None:
-    text = share_cards.CardText(
+    text = cards.CardText(
         locale="ko",
         category="공연",
         title="쑤저우 평탄 공연",
@@ -312,8 +315,8 @@ def test_an_unusable_code_image_falls_back_to_the_qr() -> None:
         call_to_action="코드를 스캔하세요",
     )
     event_id = uuid.uuid4()
-    link = f"{share_cards.DEFAULT_PUBLIC_BASE_URL}/api/v1/events/{event_id}?s=AbCd1234"
-    png = share_cards.render_card(text, wxacode=b"<html>not an image</html>", link=link)
+    link = f"{share_links.DEFAULT_PUBLIC_BASE_URL}/api/v1/events/{event_id}?s=AbCd1234"
+    png = cards.render_card(text, wxacode=b"<html>not an image</html>", link=link)
     image = Image.open(io.BytesIO(png)).convert("RGB")
     assert code_region(image).tobytes() == expected_qr_region(event_id, "AbCd1234").tobytes()
 

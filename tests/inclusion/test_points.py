@@ -13,7 +13,8 @@ import pytest
 from backend.accounts.tables import Organisation, Role, User
 from backend.core.i18n import CITY_TZ
 from backend.events.api import AttendanceRecorded
-from backend.events.tables import Event, Registration
+from backend.events.catalogue.tables import Event
+from backend.events.registrations.tables import Registration
 from backend.inclusion import ledger, points
 from backend.inclusion.points_expiry import expire_points
 from backend.inclusion.tables import PointEntry, PointReason, ResidentProfile

@@ -1,4 +1,4 @@
-"""Tickets, check-in at the door, no-shows, and the organiser's list of who signed up.
+"""Tickets, check-in at the door, and no-shows.
 
 A ticket is ``L1.<registration id>.<signature>``: short enough for a dense-free QR code, and
 signed with a key derived from ``LINLI_SECRET_KEY``, so a scanner can tell a forged or altered
@@ -13,18 +13,18 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from backend.accounts.api import person
 from backend.core import signals
 from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
-from backend.core.values import mask_name, mask_phone
-from backend.events.registrations import get_registration
-from backend.events.services import editable_event
+from backend.core.values import mask_name
+from backend.events.catalogue.queries import editable_event
+from backend.events.catalogue.tables import Event, EventStatus
+from backend.events.registrations.queries import get_registration
+from backend.events.registrations.tables import Registration, RegistrationStatus
 from backend.events.signals import CACHE_NAMESPACE, AttendanceRecorded
-from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus
 
 TICKET_VERSION = "L1"
 SIGNATURE_BYTES = 12
@@ -154,59 +154,3 @@ async def mark_no_shows(*, now: datetime | None = None) -> int:
         .returning(Registration.id)
     )
     return len(changed)
-
-
-# --- the organiser's list ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Attendee:
-    registration_id: uuid.UUID
-    name: str
-    phone: str | None
-    party_size: int
-    status: str
-    waitlist_position: int | None
-    created_at: datetime
-    checked_in_at: datetime | None
-
-
-async def attendees(*, user_id: uuid.UUID, event_id: uuid.UUID) -> tuple[list[Attendee], dict[str, int]]:
-    """Everyone who signed up, masked, in arrival order, and the counts by status."""
-    await editable_event(user_id=user_id, event_id=event_id)
-    rows: list[dict[str, Any]] = (
-        await Registration.select(
-            Registration.id,
-            Registration.party_size,
-            Registration.status,
-            Registration.queue_number,
-            Registration.created_at,
-            Registration.checked_in_at,
-            Registration.user.display_name,
-            Registration.user.phone,
-        )
-        .where(Registration.event == event_id)
-        .order_by(Registration.queue_number)
-        .limit(20_000)
-    )
-    position = 0
-    result = []
-    for row in rows:
-        waiting = row["status"] == RegistrationStatus.waitlisted.value
-        position += waiting
-        result.append(
-            Attendee(
-                registration_id=row["id"],
-                name=mask_name(row["user.display_name"] or ""),
-                phone=mask_phone(row["user.phone"]),
-                party_size=row["party_size"],
-                status=row["status"],
-                waitlist_position=position if waiting else None,
-                created_at=row["created_at"],
-                checked_in_at=row["checked_in_at"],
-            )
-        )
-    counts = {status.value: 0 for status in RegistrationStatus}
-    for attendee in result:
-        counts[attendee.status] += 1
-    return result, counts

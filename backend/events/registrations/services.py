@@ -9,7 +9,6 @@ Arrival order is a number handed out by the same row (``queue_counter``).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
@@ -20,6 +19,10 @@ from backend.core.cache import VersionedCache
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
+from backend.events.catalogue.tables import Event, EventStatus
+from backend.events.registrations.queries import ACTIVE, get_registration, waitlist_position
+from backend.events.registrations.tables import Registration, RegistrationStatus
+from backend.events.sharing.services import referrer
 from backend.events.signals import (
     CACHE_NAMESPACE,
     RegistrationCancelled,
@@ -27,9 +30,6 @@ from backend.events.signals import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
-from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus, ShareLink
-
-ACTIVE = (RegistrationStatus.confirmed.value, RegistrationStatus.waitlisted.value)
 
 
 def _now() -> datetime:
@@ -75,7 +75,7 @@ async def sign_up(
                 party_size,
                 idempotency_key,
                 max_upcoming,
-                await _referrer(share_code, event.id, user_id),
+                await referrer(share_code=share_code, event_id=event.id, user_id=user_id),
             )
     except UNIQUE_VIOLATIONS:
         # A race the locks above should prevent; should it happen, answer as the winner did.
@@ -120,19 +120,6 @@ async def _open_event(event_id: uuid.UUID) -> Event:
             status=409,
         )
     return event
-
-
-async def _referrer(share_code: str | None, event_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID | None:
-    """Whose share card of this event brought the resident. A stale or foreign card, or one's own,
-    credits nobody, and never stands in the way of signing up."""
-    code = (share_code or "").strip().removeprefix("e=")
-    if not code or len(code) > 16 or not code.isalnum():
-        return None
-    row = (
-        await ShareLink.select(ShareLink.sharer).where((ShareLink.code == code) & (ShareLink.event == event_id)).first()
-    )
-    sharer = row["sharer"] if row else None
-    return sharer if sharer != user_id else None
 
 
 async def _take_place(
@@ -216,21 +203,9 @@ async def _join_waitlist(event: Event) -> int:
     return row[0]["queue_counter"]
 
 
-async def waitlist_position(registration: Registration) -> int | None:
-    """1 for the head of the line; None unless waitlisted."""
-    if registration.status != RegistrationStatus.waitlisted.value:
-        return None
-    ahead = await Registration.count().where(
-        (Registration.event == registration.event)
-        & (Registration.status == RegistrationStatus.waitlisted.value)
-        & (Registration.queue_number < registration.queue_number)
-    )
-    return ahead + 1
-
-
 async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID, cache: VersionedCache) -> Registration:
     """The resident gives up their place; a freed seat goes to the head of the line that fits."""
-    registration = await _own_registration(user_id, registration_id)
+    registration = await get_registration(user_id=user_id, registration_id=registration_id)
     event = await Event.objects().output(load_json=True).where(Event.id == registration.event).first()
     if registration.status not in ACTIVE:
         raise DomainError("registration_not_active", N_("This registration is no longer active."), status=409)
@@ -259,7 +234,7 @@ async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID,
             RegistrationCancelled(registration_id=registration.id, event_id=registration.event, user_id=user_id)
         )
     await cache.bump(CACHE_NAMESPACE)
-    return await _own_registration(user_id, registration_id)
+    return await get_registration(user_id=user_id, registration_id=registration_id)
 
 
 async def promote_waitlist(*, event_id: uuid.UUID) -> int:
@@ -309,51 +284,3 @@ async def promote_waitlist(*, event_id: uuid.UUID) -> int:
         if seat[0]["seats_taken"] >= seat[0]["capacity"]:
             break
     return promoted
-
-
-async def _own_registration(user_id: uuid.UUID, registration_id: uuid.UUID) -> Registration:
-    registration = (
-        await Registration.objects()
-        .where((Registration.id == registration_id) & (Registration.user == user_id))
-        .first()
-    )
-    # Another resident's registration answers exactly like a missing one.
-    if registration is None:
-        raise NotFound("registration_not_found", N_("This registration does not exist."))
-    return registration
-
-
-async def get_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID) -> Registration:
-    return await _own_registration(user_id, registration_id)
-
-
-async def my_registrations(*, user_id: uuid.UUID, include_past: bool) -> list[Registration]:
-    query = Registration.objects().where(Registration.user == user_id)
-    if not include_past:
-        query = query.where(Registration.event.ends_at > _now())
-    return await query.order_by(Registration.created_at, ascending=False).limit(200)
-
-
-@dataclass(frozen=True)
-class RegisteredEvent:
-    """The event as a registration shows it."""
-
-    id: uuid.UUID
-    title: dict[str, str]
-    starts_at: datetime
-    ends_at: datetime
-    status: str
-
-
-async def registration_context(registration: Registration) -> tuple[RegisteredEvent, dict[str, str], int | None]:
-    """What a registration is shown with: its event, the venue's name, its place in line."""
-    row = (
-        await Event.select(
-            Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status, Event.venue.name.as_alias("venue_name")
-        )
-        .where(Event.id == registration.event)
-        .output(load_json=True)
-        .first()
-    )
-    venue_name = row.pop("venue_name")
-    return RegisteredEvent(**row), venue_name, await waitlist_position(registration)

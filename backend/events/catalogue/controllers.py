@@ -1,33 +1,35 @@
-"""HTTP for events: categories, venues, publishing, browsing, and sign-up."""
+"""HTTP for the catalogue: categories, venues, publishing, browsing (a cached page answered before
+its parameters are parsed), and posters."""
 
 from __future__ import annotations
 
+import gzip
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.params import Body, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.core.auth import principal_of, requires_login
 from backend.core.cache import VersionedCache
 from backend.core.geo import parse_point
-from backend.core.i18n import _, as_city_time
+from backend.core.i18n import _, as_city_time, get_locale
+from backend.core.images import ImageLimits
+from backend.core.input_checks import check_request_input
+from backend.core.media import MediaStore
 from backend.core.openapi import problems
-from backend.core.qr import data_url, qr_png
-from backend.core.stores import rate_limit
-from backend.events import browse, checkins, presenters, registrations, services
-from backend.events.queries import MAX_RADIUS_M, EventFilters
-from backend.events.schemas import (
-    AttendeeList,
+from backend.events.catalogue import browse, presenters, queries, services
+from backend.events.catalogue.queries import MAX_RADIUS_M, EventFilters
+from backend.events.catalogue.schemas import (
     AudienceCode,
     CategoryCode,
     CategoryRead,
-    CheckInCreate,
-    CheckInRead,
     EditScope,
     EventCreate,
     EventPage,
@@ -35,17 +37,15 @@ from backend.events.schemas import (
     EventsCreated,
     EventStatusCode,
     EventUpdate,
-    RegistrationCreate,
-    RegistrationRead,
+    PosterRead,
     SpokenLanguage,
     TagRead,
-    TicketRead,
     VenueCreate,
     VenueRead,
     VocabularyRead,
 )
-from backend.events.tables import Category, Event
-from backend.events.vocabulary import (
+from backend.events.catalogue.tables import Category, Event
+from backend.events.catalogue.vocabulary import (
     ACCESSIBILITY,
     ACCESSIBILITY_NAMES,
     AUDIENCE_NAMES,
@@ -54,6 +54,7 @@ from backend.events.vocabulary import (
     category_name,
     language_name,
 )
+from backend.events.signals import CACHE_NAMESPACE
 from backend.settings import Settings
 
 JSON = "application/json"
@@ -70,13 +71,68 @@ def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
 
 async def _events_read(events: list[Event]) -> list[EventRead]:
     # A series' occurrences share a venue: read each venue once, not once per occurrence.
-    venues = {venue_id: await services.get_venue(venue_id) for venue_id in {event.venue for event in events}}
+    venues = {venue_id: await queries.get_venue(venue_id) for venue_id in {event.venue for event in events}}
     return [presenters.event_read(event, venues[event.venue]) for event in events]
 
 
-async def _registration_read(registration: Any) -> RegistrationRead:
-    event, venue_name, position = await registrations.registration_context(registration)
-    return presenters.registration_read(registration, event, venue_name, position)
+# --- the cached list -------------------------------------------------------------------------------
+
+
+def list_key(request: Request[Any, Any, Any]) -> tuple[str, ...] | None:
+    """What a public page of events depends on: the language it is written in and the question,
+    as the client wrote it (parameters in a fixed order). None for a staff view (``mine``), which
+    depends on who asks."""
+    query = request.query_params
+    if "mine" in query:
+        return None
+    asked = "&".join(f"{name}={value}" for name, value in sorted(query.multi_items()))
+    return ("list", get_locale(), asked)
+
+
+async def answer_from_cache(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """``before_request`` of the event list: a question already answered in this language is
+    answered from the cache before its seventeen query parameters are parsed (a cached answer
+    was valid when it was made, so its parameters need no second look). On a miss the handler
+    runs and stores its answer under the key looked up here."""
+    if (refused := await check_request_input(request)) is not None:
+        return refused
+    parts = list_key(request)
+    if parts is None:
+        return None
+    cache: VersionedCache = request.app.state.cache
+    key, hit = await cache.lookup(CACHE_NAMESPACE, *parts)
+    request.state.list_cache_key = key
+    return gzipped_json(request, hit) if hit is not None else None
+
+
+def gzipped_json(request: Request[Any, Any, Any], compressed: bytes) -> Response[Any]:
+    """A page kept gzip-compressed, as it was compressed once when made: sent as it is to a client
+    that accepts gzip (every browser and WeChat), unpacked for one that does not. The handler is
+    excluded from the compression middleware, which would otherwise compress it on every hit."""
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(
+            content=compressed,
+            media_type=MediaType.JSON,
+            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )
+    return Response(content=gzip.decompress(compressed), media_type=MediaType.JSON, headers={"Vary": "Accept-Encoding"})
+
+
+class PosterUpload(msgspec.Struct):
+    file: UploadFile
+
+
+def image_limits(settings: Settings) -> ImageLimits:
+    # The image can never be larger than the request that carries it.
+    return ImageLimits(max_bytes=settings.max_image_bytes)
+
+
+async def _read(upload: UploadFile, limit: int) -> bytes:
+    """At most one byte past the limit: enough to know it is too large, never the whole file."""
+    try:
+        return await upload.read(limit + 1)
+    finally:
+        await upload.close()
 
 
 class CatalogueController(Controller):
@@ -102,7 +158,7 @@ class CatalogueController(Controller):
 
     @get("/venues", operation_id="list_venues", summary="Venues, optionally of one community")
     async def venues(self, community_id: uuid.UUID | None = None) -> list[VenueRead]:
-        return [presenters.venue_read(v) for v in await services.list_venues(community_id=community_id)]
+        return [presenters.venue_read(v) for v in await queries.list_venues(community_id=community_id)]
 
     @post(
         "/venues",
@@ -125,8 +181,8 @@ class EventController(Controller):
         operation_id="list_events",
         summary="Browse events: filters, text search, near a point; cursor pages",
         responses=problems(400),
-        before_request=browse.answer_from_cache,
-        opt={"skip_compression": True},  # pages are kept and sent gzip-compressed (browse.gzipped_json)
+        before_request=answer_from_cache,
+        opt={"skip_compression": True},  # pages are kept and sent gzip-compressed (gzipped_json)
     )
     async def list_events(
         self,
@@ -177,7 +233,7 @@ class EventController(Controller):
             cache=cache,
             key=getattr(request.state, "list_cache_key", None),
         )
-        return browse.gzipped_json(request, body)
+        return gzipped_json(request, body)
 
     @get(
         "/{event_id:uuid}",
@@ -287,167 +343,34 @@ class EventController(Controller):
         return (await _events_read([event]))[0]
 
 
-class RegistrationController(Controller):
-    path = "/api/v1"
-    tags = ["registrations"]
+class PosterController(Controller):
+    path = "/api/v1/events/{event_id:uuid}/poster"
+    tags = ["events"]
     guards = [requires_login]
     security = [{"bearer": []}]
 
     @post(
-        "/events/{event_id:uuid}/registrations",
-        operation_id="sign_up",
-        summary="Sign up (a seat if free, else the waitlist); Idempotency-Key makes retries safe",
-        guards=[rate_limit("signup", setting="signup_rate_limit", per_user=True)],
-        status_code=HTTP_201_CREATED,
-        responses=problems(401, 404, 409, 422, 429),
+        operation_id="upload_poster",
+        summary="Upload the event's poster (JPEG, PNG, WebP or GIF); renditions in several widths",
+        status_code=HTTP_200_OK,
+        responses=problems(401, 404, 409, 413, 422),
     )
-    async def sign_up(
+    async def upload(
         self,
         request: Request[Any, Any, Any],
         event_id: uuid.UUID,
+        data: Annotated[PosterUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         settings: NamedDependency[Settings],
         cache: NamedDependency[VersionedCache],
-        data: JSONBody[RegistrationCreate | None] = None,
-        idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
-        ] = None,
-    ) -> RegistrationRead:
-        body = data or RegistrationCreate()
-        registration, _created = await registrations.sign_up(
+    ) -> PosterRead:
+        limits = image_limits(settings)
+        image = await _read(data.file, limits.max_bytes)
+        poster = await services.set_poster(
             user_id=principal_of(request).id,
             event_id=event_id,
-            party_size=body.party_size,
-            idempotency_key=idempotency_key,
-            max_upcoming=settings.max_upcoming_registrations,
+            data=image,
+            store=MediaStore(settings.media_root),
             cache=cache,
-            share_code=body.share_code,
+            limits=limits,
         )
-        return await _registration_read(registration)
-
-    @get(
-        "/registrations/{registration_id:uuid}/ticket",
-        operation_id="get_ticket",
-        summary="The ticket of a confirmed place: its signed payload and a QR code",
-        responses=problems(401, 404, 409),
-    )
-    async def ticket(
-        self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]
-    ) -> TicketRead:
-        registration, ticket = await checkins.ticket_for(
-            user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key
-        )
-        brief = await _registration_read(registration)
-        return TicketRead(
-            registration_id=registration.id,
-            ticket=ticket,
-            qr_png=data_url(qr_png(ticket)),
-            status=brief.status,
-            event=brief.event,
-        )
-
-    @get(
-        "/registrations/{registration_id:uuid}/ticket.png",
-        operation_id="get_ticket_png",
-        summary="The ticket's QR code as a PNG image",
-        media_type="image/png",
-        responses=problems(401, 404, 409),
-    )
-    async def ticket_png(
-        self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]
-    ) -> Response[bytes]:
-        _registration, ticket = await checkins.ticket_for(
-            user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key
-        )
-        return Response(content=qr_png(ticket), media_type="image/png", headers={"Cache-Control": "private, no-store"})
-
-    @get(
-        "/events/{event_id:uuid}/registrations",
-        operation_id="list_event_registrations",
-        summary="Who signed up (names and phones masked), counts by status; ?format=csv for Excel",
-        responses=problems(401, 404),
-    )
-    async def registrations(
-        self,
-        request: Request[Any, Any, Any],
-        event_id: uuid.UUID,
-        format: Annotated[Literal["json", "csv"], Parameter(description="csv: UTF-8 with BOM")] = "json",
-    ) -> Response[AttendeeList]:
-        attendees, counts = await checkins.attendees(user_id=principal_of(request).id, event_id=event_id)
-        if format == "csv":
-            return Response(
-                content=presenters.attendees_csv(attendees),
-                media_type="text/csv",
-                headers={"Content-Disposition": f'attachment; filename="registrations-{event_id}.csv"'},
-            )
-        return Response(presenters.attendee_list(attendees, counts))
-
-    @get(
-        "/me/registrations",
-        operation_id="my_registrations",
-        summary="The caller's registrations",
-        responses=problems(401),
-    )
-    async def mine(self, request: Request[Any, Any, Any], include_past: bool = False) -> list[RegistrationRead]:
-        found = await registrations.my_registrations(user_id=principal_of(request).id, include_past=include_past)
-        return [await _registration_read(r) for r in found]
-
-    @get(
-        "/registrations/{registration_id:uuid}",
-        operation_id="get_registration",
-        summary="One of the caller's registrations",
-        responses=problems(401, 404),
-    )
-    async def get_one(self, request: Request[Any, Any, Any], registration_id: uuid.UUID) -> RegistrationRead:
-        registration = await registrations.get_registration(
-            user_id=principal_of(request).id, registration_id=registration_id
-        )
-        return await _registration_read(registration)
-
-    @delete(
-        "/registrations/{registration_id:uuid}",
-        operation_id="cancel_registration",
-        summary="Cancel the caller's registration; the waitlist moves up",
-        guards=[rate_limit("signup", setting="signup_rate_limit", per_user=True)],
-        status_code=HTTP_200_OK,
-        responses=problems(401, 404, 409, 429),
-    )
-    async def cancel(
-        self, request: Request[Any, Any, Any], registration_id: uuid.UUID, cache: NamedDependency[VersionedCache]
-    ) -> RegistrationRead:
-        registration = await registrations.cancel_registration(
-            user_id=principal_of(request).id, registration_id=registration_id, cache=cache
-        )
-        return await _registration_read(registration)
-
-
-class DoorController(Controller):
-    """What organisers do at the door: scan tickets."""
-
-    path = "/api/v1/events/{event_id:uuid}"
-    tags = ["registrations"]
-    guards = [requires_login]
-    security = [{"bearer": []}]
-
-    @post(
-        "/check-ins",
-        operation_id="check_in",
-        summary="Scan a ticket at the door; a second scan says when the first one was",
-        status_code=HTTP_200_OK,
-        responses=problems(401, 404, 409, 422),
-    )
-    async def check_in(
-        self,
-        request: Request[Any, Any, Any],
-        event_id: uuid.UUID,
-        data: JSONBody[CheckInCreate],
-        settings: NamedDependency[Settings],
-        cache: NamedDependency[VersionedCache],
-    ) -> CheckInRead:
-        result = await checkins.check_in(
-            user_id=principal_of(request).id,
-            event_id=event_id,
-            ticket=data.ticket,
-            secret_key=settings.secret_key,
-            cache=cache,
-        )
-        return presenters.check_in_read(result)
+        return PosterRead(poster_urls=presenters.poster_urls(poster))

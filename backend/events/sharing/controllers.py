@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
@@ -14,15 +13,12 @@ from backend.core.cache import VersionedCache
 from backend.core.context import Principal
 from backend.core.openapi import problems
 from backend.core.wechat import WechatClient
-from backend.events import share_cards
+from backend.events.sharing import services
+from backend.events.sharing.schemas import ShareLinkTarget
 from backend.settings import Settings
 
 PNG = "image/png"
 CARD_CACHE_CONTROL = "private, max-age=300"
-
-
-class ShareLinkTarget(msgspec.Struct):
-    event_id: uuid.UUID
 
 
 def _resident_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
@@ -31,8 +27,8 @@ def _resident_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
     return user.id if isinstance(user, Principal) and user.kind == "resident" else None
 
 
-def _options(settings: Settings) -> share_cards.CardOptions:
-    return share_cards.CardOptions(event_page=settings.wechat_event_page, public_base_url=settings.public_base_url)
+def _options(settings: Settings) -> services.CardOptions:
+    return services.CardOptions(event_page=settings.wechat_event_page, public_base_url=settings.public_base_url)
 
 
 class ShareCardController(Controller):
@@ -61,7 +57,7 @@ class ShareCardController(Controller):
         wechat: NamedDependency[WechatClient],
         settings: NamedDependency[Settings],
     ) -> Response[bytes]:
-        png = await share_cards.share_card(
+        png = await services.share_card(
             event_id=event_id, sharer_id=_resident_id(request), cache=cache, wechat=wechat, options=_options(settings)
         )
         return Response(content=png, media_type=PNG, headers={"Cache-Control": CARD_CACHE_CONTROL})
@@ -73,4 +69,4 @@ class ShareCardController(Controller):
         responses=problems(404),
     )
     async def resolve_share_link(self, code: str) -> ShareLinkTarget:
-        return ShareLinkTarget(event_id=await share_cards.resolve_share_link(code=code))
+        return ShareLinkTarget(event_id=await services.resolve_share_link(code=code))

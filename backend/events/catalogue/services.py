@@ -1,8 +1,10 @@
-"""Publishing: venues, events and recurring series, and their life from draft to completed."""
+"""Publishing: venues, events and recurring series, and their life from draft to completed.
+
+An event's change reaches its registrations here: cancelling it cancels them, and a larger room
+moves the waitlist up (``registrations.services.promote_waitlist``)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -10,17 +12,22 @@ from typing import Any
 
 import msgspec
 
-from backend.accounts.api import OrganisationKind, Permission, may, organisation, require
+from backend.accounts.api import OrganisationKind, Permission, organisation, require
 from backend.core import signals
 from backend.core.cache import VersionedCache
-from backend.core.errors import DomainError, NotFound
+from backend.core.errors import DomainError
 from backend.core.i18n import CITY_TZ, LOCALES, N_
-from backend.events import recurrence
-from backend.events.registrations import promote_waitlist
-from backend.events.schemas import EventCreate, Recurrence, VenueCreate
+from backend.core.images import ImageLimits, process_image
+from backend.core.media import MediaStore
+from backend.events.catalogue import recurrence
+from backend.events.catalogue.queries import editable_event, get_event, get_venue
+from backend.events.catalogue.schemas import EventCreate, Recurrence, VenueCreate
+from backend.events.catalogue.search import search_text
+from backend.events.catalogue.tables import Event, EventStatus, Series, Venue
+from backend.events.catalogue.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, to_mask
+from backend.events.registrations.services import promote_waitlist
+from backend.events.registrations.tables import Registration, RegistrationStatus
 from backend.events.signals import CACHE_NAMESPACE, EventCancelled, EventChanged, RegistrationRef
-from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus, Series, Venue
-from backend.events.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, to_mask
 
 _MASKED_FIELDS = {
     "audiences": ("audience_mask", AUDIENCES),
@@ -29,6 +36,7 @@ _MASKED_FIELDS = {
 }
 # Changing these matters to people who signed up (a notice goes out); a typo fix in a summary does not.
 _NOTABLE_CHANGES = {"starts_at", "ends_at", "venue"}
+POSTER_FOLDER = "posters"
 
 
 def _now() -> datetime:
@@ -39,22 +47,6 @@ def is_evening_or_weekend(starts_at: datetime) -> bool:
     """Starts at 18:30 or later, or on a Saturday or Sunday, in Suzhou."""
     local = starts_at.astimezone(CITY_TZ)
     return local.weekday() >= 5 or (local.hour, local.minute) >= (18, 30)
-
-
-# A Latin word or number that does not already follow a space gets one, so a search for "tea"
-# can ask for a word start and skip "steady"; CJK text is searched as it stands.
-_WORD_START = re.compile(r"(?<=[^\sa-z0-9_])(?=[a-z0-9])")
-
-
-def search_words(value: str) -> str:
-    """Lower-cased, spaces collapsed, each Latin word start after a space: how both the stored
-    text and a search for it are written, so "children's" finds "Children's Science"."""
-    return _WORD_START.sub(" ", " ".join(value.lower().split()))
-
-
-def search_text(*texts: Mapping[str, str]) -> str:
-    """Every locale's titles and summaries as ``search_words``, each after a space."""
-    return "".join(" " + search_words(value) for text in texts for value in text.values() if value) + " "
 
 
 # --- venues --------------------------------------------------------------------------------------
@@ -79,20 +71,6 @@ async def create_venue(*, user_id: uuid.UUID, data: VenueCreate) -> Venue:
     )
     await venue.save()
     return venue
-
-
-async def get_venue(venue_id: uuid.UUID) -> Venue:
-    venue = await Venue.objects().output(load_json=True).where(Venue.id == venue_id).first()
-    if venue is None:
-        raise NotFound("venue_not_found", N_("This venue does not exist."))
-    return venue
-
-
-async def list_venues(*, community_id: uuid.UUID | None = None) -> list[Venue]:
-    query = Venue.objects().output(load_json=True).order_by(Venue.created_at)
-    if community_id is not None:
-        query = query.where(Venue.community == community_id)
-    return await query
 
 
 # --- creating events -------------------------------------------------------------------------------
@@ -200,33 +178,6 @@ async def _insert_event(
         updated_at=now,
     )
     await event.save()
-    return event
-
-
-# --- reading one event -----------------------------------------------------------------------------
-
-
-async def get_event(*, event_id: uuid.UUID, user_id: uuid.UUID | None) -> Event:
-    """A published (or past) event for anyone; a draft only for organisers in its scope."""
-    event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
-    if event is None:
-        raise NotFound("event_not_found", N_("This event does not exist."))
-    if event.status == EventStatus.draft.value and (
-        user_id is None
-        or not await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation)
-    ):
-        raise NotFound("event_not_found", N_("This event does not exist."))
-    return event
-
-
-async def editable_event(*, user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
-    """An event the user may manage; another organisation's answers 404, like a missing one."""
-    event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
-    # Someone else's event answers like a missing one: ids of other organisations reveal nothing.
-    if event is None or not await may(
-        user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation
-    ):
-        raise NotFound("event_not_found", N_("This event does not exist."))
     return event
 
 
@@ -410,3 +361,30 @@ async def complete_event(*, user_id: uuid.UUID, event_id: uuid.UUID, cache: Vers
     )
     await cache.bump(CACHE_NAMESPACE)
     return await get_event(event_id=event.id, user_id=user_id)
+
+
+# --- the poster ------------------------------------------------------------------------------------
+
+
+async def set_poster(
+    *,
+    user_id: uuid.UUID,
+    event_id: uuid.UUID,
+    data: bytes,
+    store: MediaStore,
+    cache: VersionedCache,
+    limits: ImageLimits = ImageLimits(),
+) -> dict[str, str]:
+    """Replace an event's poster (organisers in its scope); a refused image leaves the old one.
+    Returns the stored poster, {rendition: media path}."""
+    event = await editable_event(user_id=user_id, event_id=event_id)
+    if event.status in (EventStatus.cancelled.value, EventStatus.completed.value):
+        raise DomainError("event_closed", N_("A cancelled or completed event cannot be changed."), status=409)
+    image = await process_image(data, limits=limits)
+    poster = {r.key: f"{POSTER_FOLDER}/{r.filename}" for r in image.renditions}
+    await store.write_many({poster[r.key]: r.data for r in image.renditions})
+    # Files of an earlier poster stay: names are shared by content, and a cached page may still
+    # point at them. Unreferenced media is for a sweeper to collect, not for this request.
+    await Event.update({Event.poster: poster, Event.updated_at: datetime.now(UTC)}).where(Event.id == event.id)
+    await cache.bump(CACHE_NAMESPACE)
+    return poster

@@ -1,4 +1,5 @@
-"""Browsing: the filtered, paginated selects behind GET /events, scoped to who is asking."""
+"""Reading the catalogue, scoped to who is asking: venues, one event, and the filtered, paginated
+selects behind GET /events."""
 
 from __future__ import annotations
 
@@ -13,15 +14,59 @@ import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
-from backend.accounts.api import Permission, scope_paths
-from backend.core.errors import DomainError
+from backend.accounts.api import Permission, may, scope_paths
+from backend.core.errors import DomainError, NotFound
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_
-from backend.events.services import search_words
-from backend.events.tables import Event, EventStatus
-from backend.events.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
+from backend.events.catalogue.search import search_words
+from backend.events.catalogue.tables import Event, EventStatus, Venue
+from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
 
 MAX_RADIUS_M = 50_000
+
+
+# --- venues and one event -----------------------------------------------------------------------
+
+
+async def get_venue(venue_id: uuid.UUID) -> Venue:
+    venue = await Venue.objects().output(load_json=True).where(Venue.id == venue_id).first()
+    if venue is None:
+        raise NotFound("venue_not_found", N_("This venue does not exist."))
+    return venue
+
+
+async def list_venues(*, community_id: uuid.UUID | None = None) -> list[Venue]:
+    query = Venue.objects().output(load_json=True).order_by(Venue.created_at)
+    if community_id is not None:
+        query = query.where(Venue.community == community_id)
+    return await query
+
+
+async def get_event(*, event_id: uuid.UUID, user_id: uuid.UUID | None) -> Event:
+    """A published (or past) event for anyone; a draft only for organisers in its scope."""
+    event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
+    if event is None:
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    if event.status == EventStatus.draft.value and (
+        user_id is None
+        or not await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation)
+    ):
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    return event
+
+
+async def editable_event(*, user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
+    """An event the user may manage; another organisation's answers 404, like a missing one."""
+    event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
+    # Someone else's event answers like a missing one: ids of other organisations reveal nothing.
+    if event is None or not await may(
+        user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation
+    ):
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    return event
+
+
+# --- browsing ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

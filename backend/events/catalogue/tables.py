@@ -1,4 +1,4 @@
-"""Venues, events and their series, and registrations."""
+"""Venues, events and their series."""
 
 from __future__ import annotations
 
@@ -38,14 +38,6 @@ class EventStatus(str, Enum):
     published = "published"
     cancelled = "cancelled"
     completed = "completed"
-
-
-class RegistrationStatus(str, Enum):
-    confirmed = "confirmed"
-    waitlisted = "waitlisted"
-    cancelled = "cancelled"
-    attended = "attended"
-    no_show = "no_show"
 
 
 class Venue(Table, tablename="event_venue"):
@@ -115,51 +107,3 @@ class Event(Table, tablename="event_event"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     cancelled_at = Timestamptz(null=True, default=None)
-
-
-class Registration(Table, tablename="event_registration"):
-    """A resident's place: confirmed, or waiting in line by ``queue_number``."""
-
-    id = UUID(primary_key=True)
-    event = ForeignKey(Event, null=False, index=True)
-    user = ForeignKey("backend.accounts.tables.User", null=False, index=True)
-    party_size = Integer(default=1)
-    status = Varchar(length=16, choices=RegistrationStatus, index=True)
-    queue_number = BigInt(help_text="order of arrival on this event; the waitlist is served by it")
-    idempotency_key = Varchar(length=128, null=True, default=None)
-    created_at = Timestamptz()
-    confirmed_at = Timestamptz(null=True, default=None)
-    cancelled_at = Timestamptz(null=True, default=None)
-    checked_in_at = Timestamptz(null=True, default=None)
-    checked_in_by = ForeignKey(
-        "backend.accounts.tables.User", null=True, default=None, help_text="the organiser who scanned the ticket"
-    )
-    referred_by = ForeignKey(
-        "backend.accounts.tables.User",
-        null=True,
-        default=None,
-        help_text="whose share card brought this resident (bring a neighbour)",
-    )
-    # (event, user) is unique among active registrations: a partial unique index added in the
-    # migration, since Piccolo cannot express one.
-
-
-class ShareLink(Table, tablename="event_share_link"):
-    """A short opaque scene id for a share card's mini-program code (never personal data):
-    it maps back to the event and, for "bring a neighbour", to who shared it."""
-
-    id = UUID(primary_key=True)
-    code = Varchar(length=16, unique=True, help_text="[0-9A-Za-z], fits WeChat's 32-character scene")
-    event = ForeignKey(Event, null=False)
-    sharer = ForeignKey("backend.accounts.tables.User", null=True, default=None)
-    created_at = Timestamptz()
-
-
-class CalendarFeed(Table, tablename="event_calendar_feed"):
-    """A resident's secret calendar URL; only the token's hash is stored, and it can be revoked."""
-
-    id = UUID(primary_key=True)
-    user = ForeignKey("backend.accounts.tables.User", null=False, index=True)
-    token_hash = Varchar(length=64, unique=True)
-    created_at = Timestamptz()
-    revoked_at = Timestamptz(null=True, default=None)

@@ -1,4 +1,4 @@
-"""Calendar files (RFC 5545): one event to add to a phone's calendar, and a resident's secret feed.
+"""Calendars: one event to add to a phone's calendar, and a resident's secret feed.
 
 The feed is fetched by calendar apps that cannot log in, so a secret token in its URL says whose
 it is; only the token's SHA-256 is stored, and a lookup by that hash is the comparison. Entries
@@ -11,30 +11,25 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-
-import icalendar
 
 from backend.accounts.api import lock_person
 from backend.core.db import transaction
 from backend.core.errors import NotFound
-from backend.core.i18n import CITY_TZ, DEFAULT_LOCALE, LOCALES, N_, _, pick, use_locale
-from backend.events import services
-from backend.events.tables import CalendarFeed, Event, EventStatus, Registration, RegistrationStatus, Venue
-from backend.events.vocabulary import category_name
+from backend.core.i18n import DEFAULT_LOCALE, LOCALES, N_, _, pick, use_locale
+from backend.events.calendars.ics import Entry, render
+from backend.events.calendars.tables import CalendarFeed
+from backend.events.catalogue.queries import get_event, get_venue
+from backend.events.catalogue.tables import Event, EventStatus, Venue
+from backend.events.registrations.tables import Registration, RegistrationStatus
 
-PRODID = "-//Linli//Linli 邻里//ZH"
-UID_DOMAIN = "linli"
-REMINDER_BEFORE = timedelta(hours=2)
 # How long a past or cancelled entry stays in a feed, and how many entries a feed holds at most.
 FEED_HISTORY = timedelta(days=90)
 FEED_LIMIT = 500
 # Calendar apps poll a subscription; this asks them to do so about hourly.
 FEED_REFRESH = timedelta(hours=1)
 
-WAITLIST_SUMMARY = N_("[Waitlist] {title}")
 FEED_NAME = N_("My Linli events")
 
 _ACTIVE = (
@@ -53,27 +48,16 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """One VEVENT: an event as a particular person sees it."""
-
-    event: Event
-    venue: Venue
-    status: str  # CONFIRMED, TENTATIVE or CANCELLED
-    changed_at: datetime
-    waitlisted: bool = False
-
-
 # --- one event --------------------------------------------------------------------------------------
 
 
 async def event_calendar(*, event_id: uuid.UUID, user_id: uuid.UUID | None) -> bytes:
     """One event as a calendar file in the current language; a draft only for its organisers."""
-    event = await services.get_event(event_id=event_id, user_id=user_id)
-    venue = await services.get_venue(event.venue)
+    event = await get_event(event_id=event_id, user_id=user_id)
+    venue = await get_venue(event.venue)
     cancelled = event.status == EventStatus.cancelled.value
-    entry = _Entry(event, venue, "CANCELLED" if cancelled else "CONFIRMED", event.updated_at)
-    return _render(pick(event.title)[0], [entry])
+    entry = Entry(event, venue, "CANCELLED" if cancelled else "CONFIRMED", event.updated_at)
+    return render(pick(event.title)[0], [entry])
 
 
 # --- the personal feed --------------------------------------------------------------------------------
@@ -122,10 +106,10 @@ async def feed_calendar(*, token: str, locale: str | None) -> tuple[bytes, str]:
     language = next((c for c in (locale, owner["locale"]) if c in LOCALES), DEFAULT_LOCALE)
     entries = await _feed_entries(owner["user"])
     with use_locale(language):
-        return _render(_(FEED_NAME), entries, refresh=FEED_REFRESH), language
+        return render(_(FEED_NAME), entries, refresh=FEED_REFRESH), language
 
 
-async def _feed_entries(user_id: uuid.UUID) -> list[_Entry]:
+async def _feed_entries(user_id: uuid.UUID) -> list[Entry]:
     registrations = (
         await Registration.objects()
         .where((Registration.user == user_id) & (Registration.event.ends_at >= _now() - FEED_HISTORY))
@@ -160,94 +144,11 @@ def _one_per_event(registrations: Iterable[Registration]) -> dict[uuid.UUID, Reg
     return chosen
 
 
-def _feed_entry(registration: Registration, event: Event, venue: Venue) -> _Entry:
+def _feed_entry(registration: Registration, event: Event, venue: Venue) -> Entry:
     moments = (event.updated_at, registration.created_at, registration.confirmed_at, registration.cancelled_at)
     changed_at = max(m for m in moments if m is not None)
     if event.status == EventStatus.cancelled.value or registration.status == RegistrationStatus.cancelled.value:
-        return _Entry(event, venue, "CANCELLED", changed_at)
+        return Entry(event, venue, "CANCELLED", changed_at)
     if registration.status == RegistrationStatus.waitlisted.value:
-        return _Entry(event, venue, "TENTATIVE", changed_at, waitlisted=True)
-    return _Entry(event, venue, "CONFIRMED", changed_at)
-
-
-# --- writing the file -----------------------------------------------------------------------------------
-
-
-def _render(name: str, entries: list[_Entry], refresh: timedelta | None = None) -> bytes:
-    """A VCALENDAR in the current locale; icalendar escapes, folds at 75 octets and ends lines with CRLF."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", str(CITY_TZ))
-    if refresh is not None:
-        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-        calendar.add("x-published-ttl", icalendar.vDuration(refresh))
-    stamp = _now()
-    for entry in entries:
-        calendar.add_component(_vevent(entry, stamp))
-    if entries:
-        # The VTIMEZONE covers Asia/Shanghai from the earliest entry on (China has had no DST since 1991).
-        first = min(e.event.starts_at.astimezone(CITY_TZ).date() for e in entries)
-        calendar.add_missing_timezones(first_date=first - timedelta(days=1))
-    return calendar.to_ical()
-
-
-def _vevent(entry: _Entry, stamp: datetime) -> icalendar.Event:
-    event, venue = entry.event, entry.venue
-    title, served = pick(event.title)
-    vevent = icalendar.Event()
-    vevent.add("uid", f"{event.id}@{UID_DOMAIN}")
-    vevent.add("dtstamp", stamp)
-    vevent.add("dtstart", event.starts_at.astimezone(CITY_TZ))
-    vevent.add("dtend", event.ends_at.astimezone(CITY_TZ))
-    if entry.waitlisted:  # the marker is in the reader's language, the title perhaps not
-        vevent.add("summary", _(WAITLIST_SUMMARY).format(title=title))
-    else:
-        vevent.add("summary", title, parameters=_language(served))
-    description, described_in = _description(event, served)
-    if description:
-        vevent.add("description", description, parameters=_language(described_in))
-    if location := _location(venue):
-        vevent.add("location", location)
-    vevent.add("geo", (event.latitude, event.longitude))
-    vevent.add("categories", [category_name(event.category)])
-    vevent.add("status", entry.status)
-    vevent.add("sequence", int(entry.changed_at.timestamp()))  # grows with every change
-    vevent.add("last-modified", entry.changed_at.astimezone(UTC))
-    if entry.status == "CONFIRMED":
-        vevent.add_component(_reminder(title))
-    return vevent
-
-
-def _language(locale: str | None) -> dict[str, str] | None:
-    """RFC 5545's LANGUAGE parameter: which language organiser-written text was served in."""
-    return {"LANGUAGE": locale} if locale else None
-
-
-def _description(event: Event, served: str | None) -> tuple[str, str | None]:
-    """The summary, then the description; the language is named only when both share one."""
-    parts = [
-        (text.strip(), locale)
-        for text, locale in (pick(event.summary, served), pick(event.description, served))
-        if text.strip()
-    ]
-    locales = {locale for _text, locale in parts}
-    return "\n\n".join(text for text, _locale in parts), locales.pop() if len(locales) == 1 else None
-
-
-def _location(venue: Venue) -> str:
-    name: Mapping[str, str] = venue.name or {}
-    address: Mapping[str, str] = venue.address or {}
-    return ", ".join(part for part in (pick(name)[0], pick(address)[0]) if part)
-
-
-def _reminder(title: str) -> icalendar.Alarm:
-    alarm = icalendar.Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", title)
-    alarm.add("trigger", -REMINDER_BEFORE)
-    return alarm
+        return Entry(event, venue, "TENTATIVE", changed_at, waitlisted=True)
+    return Entry(event, venue, "CONFIRMED", changed_at)

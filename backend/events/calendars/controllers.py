@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -14,18 +13,14 @@ from backend.core.auth import principal_of, requires_login
 from backend.core.i18n import normalise_locale
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
-from backend.events import calendars
+from backend.events.calendars import services
+from backend.events.calendars.schemas import CalendarFeedRead
 
 ICS = "text/calendar"  # Litestar adds "; charset=utf-8" to text types
 FEED_PATH = "/api/v1/me/calendar.ics"
 # Calendar services poll feeds from shared addresses; a setting of its own would fit better.
 RATE_SETTING = "calendar_rate_limit"
 _NO_STORE_IN_SHARED_CACHES = "private, no-cache"
-
-
-class CalendarFeedRead(msgspec.Struct):
-    url: Annotated[str, msgspec.Meta(description="the feed's address, to subscribe to in a calendar app; shown once")]
-    token: Annotated[str, msgspec.Meta(description="the secret in that address; only its hash is kept")]
 
 
 def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
@@ -52,7 +47,7 @@ class CalendarController(Controller):
         responses=problems(404, 429),
     )
     async def event_file(self, request: Request[Any, Any, Any], event_id: uuid.UUID) -> Response[bytes]:
-        body = await calendars.event_calendar(event_id=event_id, user_id=_user_id(request))
+        body = await services.event_calendar(event_id=event_id, user_id=_user_id(request))
         return _calendar_response(body, {"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'})
 
     @post(
@@ -65,7 +60,7 @@ class CalendarController(Controller):
         responses=problems(401, 429),
     )
     async def create_feed(self, request: Request[Any, Any, Any]) -> Response[CalendarFeedRead]:
-        token = await calendars.create_feed(user_id=principal_of(request).id)
+        token = await services.create_feed(user_id=principal_of(request).id)
         body = CalendarFeedRead(url=f"{FEED_PATH}?token={token}", token=token)
         return Response(body, status_code=HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 
@@ -79,7 +74,7 @@ class CalendarController(Controller):
         responses=problems(401),
     )
     async def revoke_feed(self, request: Request[Any, Any, Any]) -> None:
-        await calendars.revoke_feeds(user_id=principal_of(request).id)
+        await services.revoke_feeds(user_id=principal_of(request).id)
 
     @get(
         "/me/calendar.ics",
@@ -100,7 +95,7 @@ class CalendarController(Controller):
             str | None, Parameter(description="the feed's language; default: the resident's saved one")
         ] = None,
     ) -> Response[bytes]:
-        body, locale = await calendars.feed_calendar(token=token, locale=normalise_locale(lang))
+        body, locale = await services.feed_calendar(token=token, locale=normalise_locale(lang))
         # Content-Language names the resident's language, not the one the polling server asked for.
         request.scope["state"]["locale"] = locale
         return _calendar_response(body)

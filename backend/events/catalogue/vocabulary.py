@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from backend.core.i18n import N_, _, babel_locale
-from backend.events.tables import Category
+from backend.events.catalogue.tables import Category
 
 CATEGORY_NAMES: Mapping[Category, str] = {
     Category.festival: N_("Festival"),
@@ -62,12 +62,3 @@ def category_name(category: Category | str) -> str:
 def language_name(code: str) -> str:
     """A spoken language's name in the caller's language, from CLDR (吴语, Wu Chinese, 呉語…)."""
     return babel_locale().languages.get(code, code)
-
-
-REGISTRATION_STATUS_NAMES: Mapping[str, str] = {
-    "confirmed": N_("Confirmed"),
-    "waitlisted": N_("Waitlisted"),
-    "cancelled": N_("Cancelled"),
-    "attended": N_("Attended"),
-    "no_show": N_("No-show"),
-}

@@ -9,7 +9,8 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.i18n import normalise_locale
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
@@ -21,11 +22,6 @@ FEED_PATH = "/api/v1/me/calendar.ics"
 # Calendar services poll feeds from shared addresses; a setting of its own would fit better.
 RATE_SETTING = "calendar_rate_limit"
 _NO_STORE_IN_SHARED_CACHES = "private, no-cache"
-
-
-def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
-    user = request.scope.get("user")
-    return user.id if user is not None else None
 
 
 def _calendar_response(body: bytes, headers: dict[str, str] | None = None) -> Response[bytes]:
@@ -46,8 +42,8 @@ class CalendarController(Controller):
         media_type=ICS,
         responses=problems(404, 429),
     )
-    async def event_file(self, request: Request[Any, Any, Any], event_id: uuid.UUID) -> Response[bytes]:
-        body = await services.event_calendar(event_id=event_id, user_id=_user_id(request))
+    async def event_file(self, visitor: Principal | None, event_id: uuid.UUID) -> Response[bytes]:
+        body = await services.event_calendar(event_id=event_id, user_id=visitor.id if visitor else None)
         return _calendar_response(body, {"Content-Disposition": f'attachment; filename="event-{event_id}.ics"'})
 
     @post(
@@ -59,8 +55,8 @@ class CalendarController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 429),
     )
-    async def create_feed(self, request: Request[Any, Any, Any]) -> Response[CalendarFeedRead]:
-        token = await services.create_feed(user_id=principal_of(request).id)
+    async def create_feed(self, caller: Principal) -> Response[CalendarFeedRead]:
+        token = await services.create_feed(user_id=caller.id)
         body = CalendarFeedRead(url=f"{FEED_PATH}?token={token}", token=token)
         return Response(body, status_code=HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 
@@ -73,8 +69,8 @@ class CalendarController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         responses=problems(401),
     )
-    async def revoke_feed(self, request: Request[Any, Any, Any]) -> None:
-        await services.revoke_feeds(user_id=principal_of(request).id)
+    async def revoke_feed(self, caller: Principal) -> None:
+        await services.revoke_feeds(user_id=caller.id)
 
     @get(
         "/me/calendar.ics",

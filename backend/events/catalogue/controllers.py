@@ -16,8 +16,9 @@ from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
 from backend.core.cache import VersionedCache
+from backend.core.context import Principal
 from backend.core.geo import parse_point
 from backend.core.i18n import _, as_city_time, get_locale
 from backend.core.images import ImageLimits
@@ -62,11 +63,6 @@ JSON = "application/json"
 ScopeParam = Annotated[
     EditScope, Parameter(query="scope", description="this event only, or this and every later occurrence of its series")
 ]
-
-
-def _user_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
-    user = request.scope.get("user")
-    return user.id if user is not None else None
 
 
 async def _events_read(events: list[Event]) -> list[EventRead]:
@@ -169,8 +165,8 @@ class CatalogueController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 422),
     )
-    async def create_venue(self, request: Request[Any, Any, Any], data: JSONBody[VenueCreate]) -> VenueRead:
-        return presenters.venue_read(await services.create_venue(user_id=principal_of(request).id, data=data))
+    async def create_venue(self, caller: Principal, data: JSONBody[VenueCreate]) -> VenueRead:
+        return presenters.venue_read(await services.create_venue(user_id=caller.id, data=data))
 
 
 class EventController(Controller):
@@ -187,6 +183,7 @@ class EventController(Controller):
     async def list_events(
         self,
         request: Request[Any, Any, Any],
+        visitor: Principal | None,
         cache: NamedDependency[VersionedCache],
         starts_from: Annotated[
             datetime | None, Parameter(query="from", description="events starting at or after")
@@ -227,7 +224,7 @@ class EventController(Controller):
         )
         body = await browse.browse_events(
             filters=filters,
-            user_id=_user_id(request),
+            user_id=visitor.id if visitor else None,
             cursor=cursor,
             limit=limit,
             cache=cache,
@@ -242,9 +239,9 @@ class EventController(Controller):
         responses=problems(404),
     )
     async def get_event(
-        self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache]
+        self, visitor: Principal | None, event_id: uuid.UUID, cache: NamedDependency[VersionedCache]
     ) -> Response[EventRead]:
-        body = await browse.read_event(event_id=event_id, user_id=_user_id(request), cache=cache)
+        body = await browse.read_event(event_id=event_id, user_id=visitor.id if visitor else None, cache=cache)
         return Response(content=body, media_type=JSON)
 
     @post(
@@ -256,9 +253,9 @@ class EventController(Controller):
         responses=problems(401, 403, 404, 422),
     )
     async def create(
-        self, request: Request[Any, Any, Any], data: JSONBody[EventCreate], cache: NamedDependency[VersionedCache]
+        self, caller: Principal, data: JSONBody[EventCreate], cache: NamedDependency[VersionedCache]
     ) -> EventsCreated:
-        series_id, events = await services.create_events(user_id=principal_of(request).id, data=data, cache=cache)
+        series_id, events = await services.create_events(user_id=caller.id, data=data, cache=cache)
         return EventsCreated(series_id=series_id, events=await _events_read(events))
 
     @patch(
@@ -271,7 +268,7 @@ class EventController(Controller):
     )
     async def update(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         event_id: uuid.UUID,
         data: JSONBody[EventUpdate],
         cache: NamedDependency[VersionedCache],
@@ -279,7 +276,7 @@ class EventController(Controller):
     ) -> list[EventRead]:
         changes = msgspec.structs.asdict(data)
         events = await services.update_event(
-            user_id=principal_of(request).id, event_id=event_id, changes=changes, scope=edit_scope, cache=cache
+            user_id=caller.id, event_id=event_id, changes=changes, scope=edit_scope, cache=cache
         )
         return await _events_read(events)
 
@@ -294,15 +291,13 @@ class EventController(Controller):
     )
     async def publish(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         event_id: uuid.UUID,
         cache: NamedDependency[VersionedCache],
         edit_scope: ScopeParam = "this",
     ) -> list[EventRead]:
         return await _events_read(
-            await services.publish_event(
-                user_id=principal_of(request).id, event_id=event_id, scope=edit_scope, cache=cache
-            )
+            await services.publish_event(user_id=caller.id, event_id=event_id, scope=edit_scope, cache=cache)
         )
 
     @post(
@@ -316,15 +311,13 @@ class EventController(Controller):
     )
     async def cancel(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         event_id: uuid.UUID,
         cache: NamedDependency[VersionedCache],
         edit_scope: ScopeParam = "this",
     ) -> list[EventRead]:
         return await _events_read(
-            await services.cancel_event(
-                user_id=principal_of(request).id, event_id=event_id, scope=edit_scope, cache=cache
-            )
+            await services.cancel_event(user_id=caller.id, event_id=event_id, scope=edit_scope, cache=cache)
         )
 
     @post(
@@ -337,9 +330,9 @@ class EventController(Controller):
         responses=problems(401, 404, 409),
     )
     async def complete(
-        self, request: Request[Any, Any, Any], event_id: uuid.UUID, cache: NamedDependency[VersionedCache]
+        self, caller: Principal, event_id: uuid.UUID, cache: NamedDependency[VersionedCache]
     ) -> EventRead:
-        event = await services.complete_event(user_id=principal_of(request).id, event_id=event_id, cache=cache)
+        event = await services.complete_event(user_id=caller.id, event_id=event_id, cache=cache)
         return (await _events_read([event]))[0]
 
 
@@ -357,7 +350,7 @@ class PosterController(Controller):
     )
     async def upload(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         event_id: uuid.UUID,
         data: Annotated[PosterUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         settings: NamedDependency[Settings],
@@ -366,7 +359,7 @@ class PosterController(Controller):
         limits = image_limits(settings)
         image = await _read(data.file, limits.max_bytes)
         poster = await services.set_poster(
-            user_id=principal_of(request).id,
+            user_id=caller.id,
             event_id=event_id,
             data=image,
             store=MediaStore(settings.media_root),

@@ -4,15 +4,16 @@ scanning tickets at the door."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
 from backend.core.cache import VersionedCache
+from backend.core.context import Principal
 from backend.core.openapi import problems
 from backend.core.qr import data_url, qr_png
 from backend.core.stores import rate_limit
@@ -44,7 +45,7 @@ class RegistrationController(Controller):
     )
     async def sign_up(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         event_id: uuid.UUID,
         settings: NamedDependency[Settings],
         cache: NamedDependency[VersionedCache],
@@ -55,7 +56,7 @@ class RegistrationController(Controller):
     ) -> RegistrationRead:
         body = data or RegistrationCreate()
         registration, _created = await services.sign_up(
-            user_id=principal_of(request).id,
+            user_id=caller.id,
             event_id=event_id,
             party_size=body.party_size,
             idempotency_key=idempotency_key,
@@ -72,10 +73,10 @@ class RegistrationController(Controller):
         responses=problems(401, 404, 409),
     )
     async def ticket(
-        self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]
+        self, caller: Principal, registration_id: uuid.UUID, settings: NamedDependency[Settings]
     ) -> TicketRead:
         registration, ticket = await door.ticket_for(
-            user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key
+            user_id=caller.id, registration_id=registration_id, secret_key=settings.secret_key
         )
         brief = await _registration_read(registration)
         return TicketRead(
@@ -94,10 +95,10 @@ class RegistrationController(Controller):
         responses=problems(401, 404, 409),
     )
     async def ticket_png(
-        self, request: Request[Any, Any, Any], registration_id: uuid.UUID, settings: NamedDependency[Settings]
+        self, caller: Principal, registration_id: uuid.UUID, settings: NamedDependency[Settings]
     ) -> Response[bytes]:
         _registration, ticket = await door.ticket_for(
-            user_id=principal_of(request).id, registration_id=registration_id, secret_key=settings.secret_key
+            user_id=caller.id, registration_id=registration_id, secret_key=settings.secret_key
         )
         return Response(content=qr_png(ticket), media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
@@ -109,11 +110,11 @@ class RegistrationController(Controller):
     )
     async def registrations(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         event_id: uuid.UUID,
         format: Annotated[Literal["json", "csv"], Parameter(description="csv: UTF-8 with BOM")] = "json",
     ) -> Response[AttendeeList]:
-        attendees, counts = await queries.attendees(user_id=principal_of(request).id, event_id=event_id)
+        attendees, counts = await queries.attendees(user_id=caller.id, event_id=event_id)
         if format == "csv":
             return Response(
                 content=presenters.attendees_csv(attendees),
@@ -128,8 +129,8 @@ class RegistrationController(Controller):
         summary="The caller's registrations",
         responses=problems(401),
     )
-    async def mine(self, request: Request[Any, Any, Any], include_past: bool = False) -> list[RegistrationRead]:
-        found = await queries.my_registrations(user_id=principal_of(request).id, include_past=include_past)
+    async def mine(self, caller: Principal, include_past: bool = False) -> list[RegistrationRead]:
+        found = await queries.my_registrations(user_id=caller.id, include_past=include_past)
         return [await _registration_read(r) for r in found]
 
     @get(
@@ -138,8 +139,8 @@ class RegistrationController(Controller):
         summary="One of the caller's registrations",
         responses=problems(401, 404),
     )
-    async def get_one(self, request: Request[Any, Any, Any], registration_id: uuid.UUID) -> RegistrationRead:
-        registration = await queries.get_registration(user_id=principal_of(request).id, registration_id=registration_id)
+    async def get_one(self, caller: Principal, registration_id: uuid.UUID) -> RegistrationRead:
+        registration = await queries.get_registration(user_id=caller.id, registration_id=registration_id)
         return await _registration_read(registration)
 
     @delete(
@@ -151,10 +152,10 @@ class RegistrationController(Controller):
         responses=problems(401, 404, 409, 429),
     )
     async def cancel(
-        self, request: Request[Any, Any, Any], registration_id: uuid.UUID, cache: NamedDependency[VersionedCache]
+        self, caller: Principal, registration_id: uuid.UUID, cache: NamedDependency[VersionedCache]
     ) -> RegistrationRead:
         registration = await services.cancel_registration(
-            user_id=principal_of(request).id, registration_id=registration_id, cache=cache
+            user_id=caller.id, registration_id=registration_id, cache=cache
         )
         return await _registration_read(registration)
 
@@ -176,14 +177,14 @@ class DoorController(Controller):
     )
     async def check_in(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         event_id: uuid.UUID,
         data: JSONBody[CheckInCreate],
         settings: NamedDependency[Settings],
         cache: NamedDependency[VersionedCache],
     ) -> CheckInRead:
         result = await door.check_in(
-            user_id=principal_of(request).id,
+            user_id=caller.id,
             event_id=event_id,
             ticket=data.ticket,
             secret_key=settings.secret_key,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 
@@ -21,10 +20,9 @@ PNG = "image/png"
 CARD_CACHE_CONTROL = "private, max-age=300"
 
 
-def _resident_id(request: Request[Any, Any, Any]) -> uuid.UUID | None:
+def _resident_id(visitor: Principal | None) -> uuid.UUID | None:
     """Residents are recorded as the sharer; staff and anonymous callers share the event's link."""
-    user = request.scope.get("user")
-    return user.id if isinstance(user, Principal) and user.kind == "resident" else None
+    return visitor.id if visitor is not None and visitor.kind == "resident" else None
 
 
 def _options(settings: Settings) -> services.CardOptions:
@@ -51,14 +49,14 @@ class ShareCardController(Controller):
     )
     async def share_card(
         self,
-        request: Request[Any, Any, Any],
+        visitor: Principal | None,
         event_id: uuid.UUID,
         cache: NamedDependency[VersionedCache],
         wechat: NamedDependency[WechatClient],
         settings: NamedDependency[Settings],
     ) -> Response[bytes]:
         png = await services.share_card(
-            event_id=event_id, sharer_id=_resident_id(request), cache=cache, wechat=wechat, options=_options(settings)
+            event_id=event_id, sharer_id=_resident_id(visitor), cache=cache, wechat=wechat, options=_options(settings)
         )
         return Response(content=png, media_type=PNG, headers={"Cache-Control": CARD_CACHE_CONTROL})
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from backend.core import clock
 from backend.core.cache import VersionedCache
 from backend.core.domain import DemoWorld
 from backend.core.i18n import CITY_TZ
@@ -903,7 +904,7 @@ async def _seed(accounts: DemoWorld) -> int:
     # A throwaway cache: nothing is cached yet for a fresh demo database.
     cache = VersionedCache(build_stores(None))
     created = 0
-    for plan in _plans(datetime.now(CITY_TZ).date()):
+    for plan in _plans(clock.city_today()):
         user_id = accounts.staff[plan.organiser]
         data = msgspec.convert(_event_body(plan, accounts, venues), EventCreate)
         _, events = await services.create_events(user_id=user_id, data=data, cache=cache)

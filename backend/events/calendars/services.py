@@ -12,9 +12,10 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from backend.accounts.api import lock_person
+from backend.core import clock
 from backend.core.db import transaction
 from backend.core.errors import NotFound
 from backend.core.i18n import DEFAULT_LOCALE, LOCALES, N_, _, pick, use_locale
@@ -40,10 +41,6 @@ _ACTIVE = (
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -66,7 +63,7 @@ async def event_calendar(*, event_id: uuid.UUID, user_id: uuid.UUID | None) -> b
 async def create_feed(*, user_id: uuid.UUID) -> str:
     """A new secret feed token, shown once; the resident's earlier feed links stop working."""
     token = secrets.token_urlsafe(32)
-    now = _now()
+    now = clock.now()
     engine = CalendarFeed._meta.db
     async with transaction(engine):
         # Two concurrent requests of one resident queue here, so at most one link stays active.
@@ -78,7 +75,7 @@ async def create_feed(*, user_id: uuid.UUID) -> str:
 
 async def revoke_feeds(*, user_id: uuid.UUID) -> None:
     """Every feed link of the resident stops working (nothing to revoke is not an error)."""
-    await _revoke(user_id, _now())
+    await _revoke(user_id, clock.now())
 
 
 async def _revoke(user_id: uuid.UUID, now: datetime) -> None:
@@ -112,7 +109,7 @@ async def feed_calendar(*, token: str, locale: str | None) -> tuple[bytes, str]:
 async def _feed_entries(user_id: uuid.UUID) -> list[Entry]:
     registrations = (
         await Registration.objects()
-        .where((Registration.user == user_id) & (Registration.event.ends_at >= _now() - FEED_HISTORY))
+        .where((Registration.user == user_id) & (Registration.event.ends_at >= clock.now() - FEED_HISTORY))
         .order_by(Registration.created_at, ascending=False)
         .limit(FEED_LIMIT)
     )

@@ -7,7 +7,7 @@ import base64
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -15,6 +15,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
 from backend.accounts.api import Permission, may, scope_paths
+from backend.core import clock
 from backend.core.errors import DomainError, NotFound
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_
@@ -142,7 +143,7 @@ async def _where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
             clauses.append(WhereRaw('("event_event"."status" || \'\') = {}', EventStatus.published.value))
         else:
             clauses.append(Event.status == EventStatus.published.value)
-        clauses.append(Event.ends_at > datetime.now(UTC))
+        clauses.append(Event.ends_at > clock.now())
     if filters.starts_from:
         clauses.append(Event.starts_at >= filters.starts_from)
     if filters.starts_to:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
 from backend.accounts.api import OrganisationKind, Permission, organisation, require
-from backend.core import signals
+from backend.core import clock, signals
 from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError
 from backend.core.i18n import CITY_TZ, LOCALES, N_
@@ -37,10 +37,6 @@ _MASKED_FIELDS = {
 # Changing these matters to people who signed up (a notice goes out); a typo fix in a summary does not.
 _NOTABLE_CHANGES = {"starts_at", "ends_at", "venue"}
 POSTER_FOLDER = "posters"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def is_evening_or_weekend(starts_at: datetime) -> bool:
@@ -67,7 +63,7 @@ async def create_venue(*, user_id: uuid.UUID, data: VenueCreate) -> Venue:
         latitude=data.latitude,
         longitude=data.longitude,
         accessibility_notes=dict(data.accessibility_notes),
-        created_at=_now(),
+        created_at=clock.now(),
     )
     await venue.save()
     return venue
@@ -111,7 +107,7 @@ async def create_events(
     await require(user_id=user_id, permission=Permission.manage_events, organisation_id=data.organisation_id)
     venue = await get_venue(data.venue_id)
     _check_times(data.starts_at, data.ends_at, data.registration_opens_at, data.registration_closes_at)
-    if data.starts_at <= _now():
+    if data.starts_at <= clock.now():
         raise DomainError("event_in_past", N_("An event must start in the future."), status=422)
     if data.max_party_size > data.capacity:
         raise DomainError("party_larger_than_capacity", N_("The largest party cannot exceed the capacity."), status=422)
@@ -129,7 +125,7 @@ async def create_events(
         series_id = None
         if rule is not None:
             series = Series(
-                organisation=data.organisation_id, rule=msgspec.to_builtins(data.recurrence), created_at=_now()
+                organisation=data.organisation_id, rule=msgspec.to_builtins(data.recurrence), created_at=clock.now()
             )
             await series.save()
             series_id = series.id
@@ -144,7 +140,7 @@ async def _insert_event(
     data: EventCreate, venue: Venue, series_id: uuid.UUID | None, index: int, start: datetime, end: datetime
 ) -> Event:
     shift = start - data.starts_at
-    now = _now()
+    now = clock.now()
     event = Event(
         organisation=data.organisation_id,
         venue=venue.id,
@@ -263,7 +259,7 @@ def _apply_changes(
         raise DomainError("party_larger_than_capacity", N_("The largest party cannot exceed the capacity."), status=422)
     event.evening_or_weekend = is_evening_or_weekend(event.starts_at)
     event.search_text = search_text(event.title, event.summary)
-    event.updated_at = _now()
+    event.updated_at = clock.now()
     return notable
 
 
@@ -297,7 +293,7 @@ async def publish_event(*, user_id: uuid.UUID, event_id: uuid.UUID, scope: str, 
     if not any(anchor.title.get(locale) for locale in LOCALES):
         raise DomainError("title_required", N_("Give the event a title in at least one language."), status=422)
     events = [e for e in await _scoped_events(anchor, scope) if e.status == EventStatus.draft.value]
-    await Event.update({Event.status: EventStatus.published.value, Event.updated_at: _now()}).where(
+    await Event.update({Event.status: EventStatus.published.value, Event.updated_at: clock.now()}).where(
         Event.id.is_in([e.id for e in events]) & (Event.status == EventStatus.draft.value)
     )
     await cache.bump(CACHE_NAMESPACE)
@@ -319,7 +315,7 @@ async def cancel_event(*, user_id: uuid.UUID, event_id: uuid.UUID, scope: str, c
 
 
 async def _cancel_one(event: Event) -> bool:
-    now = _now()
+    now = clock.now()
     changed = (
         await Event.update(
             {
@@ -352,11 +348,11 @@ async def _cancel_one(event: Event) -> bool:
 async def complete_event(*, user_id: uuid.UUID, event_id: uuid.UUID, cache: VersionedCache) -> Event:
     """A published event that has started can be marked completed."""
     event = await editable_event(user_id=user_id, event_id=event_id)
-    if event.status != EventStatus.published.value or event.starts_at > _now():
+    if event.status != EventStatus.published.value or event.starts_at > clock.now():
         raise DomainError(
             "event_not_completable", N_("Only a published event that has started can be completed."), status=409
         )
-    await Event.update({Event.status: EventStatus.completed.value, Event.updated_at: _now()}).where(
+    await Event.update({Event.status: EventStatus.completed.value, Event.updated_at: clock.now()}).where(
         Event.id == event.id
     )
     await cache.bump(CACHE_NAMESPACE)
@@ -385,6 +381,6 @@ async def set_poster(
     await store.write_many({poster[r.key]: r.data for r in image.renditions})
     # Files of an earlier poster stay: names are shared by content, and a cached page may still
     # point at them. Unreferenced media is for a sweeper to collect, not for this request.
-    await Event.update({Event.poster: poster, Event.updated_at: datetime.now(UTC)}).where(Event.id == event.id)
+    await Event.update({Event.poster: poster, Event.updated_at: clock.now()}).where(Event.id == event.id)
     await cache.bump(CACHE_NAMESPACE)
     return poster

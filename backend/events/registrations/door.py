@@ -12,10 +12,10 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from backend.accounts.api import person
-from backend.core import signals
+from backend.core import clock, signals
 from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
@@ -30,10 +30,6 @@ TICKET_VERSION = "L1"
 SIGNATURE_BYTES = 12
 # Late arrivals still get in; after this the list is closed and absentees become no-shows.
 CHECK_IN_GRACE = timedelta(hours=3)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _b64(raw: bytes) -> str:
@@ -102,7 +98,7 @@ async def check_in(
     if registration.status != RegistrationStatus.confirmed.value:
         raise DomainError("ticket_not_confirmed", N_("This registration is not confirmed."), status=409)
     async with signals.atomic():
-        now = _now()
+        now = clock.now()
         marked = (
             await Registration.update(
                 {
@@ -133,7 +129,7 @@ async def check_in(
 def _check_door_open(event: Event) -> None:
     if event.status == EventStatus.cancelled.value:
         raise DomainError("event_cancelled", N_("This event has been cancelled."), status=409)
-    if _now() > event.ends_at + CHECK_IN_GRACE:
+    if clock.now() > event.ends_at + CHECK_IN_GRACE:
         raise DomainError("check_in_closed", N_("Check-in for this event has closed."), status=409)
 
 
@@ -144,7 +140,7 @@ async def _name_of(user_id: uuid.UUID) -> str:
 
 async def mark_no_shows(*, now: datetime | None = None) -> int:
     """Confirmed places of events over for a while become no-shows; returns how many."""
-    cutoff = (now or _now()) - CHECK_IN_GRACE
+    cutoff = (now or clock.now()) - CHECK_IN_GRACE
     ended = Event.select(Event.id).where(
         (Event.ends_at < cutoff) & Event.status.is_in([EventStatus.published.value, EventStatus.completed.value])
     )

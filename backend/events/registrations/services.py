@@ -9,12 +9,11 @@ Arrival order is a number handed out by the same row (``queue_counter``).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
 
 from backend.accounts.api import lock_person
-from backend.core import signals
+from backend.core import clock, signals
 from backend.core.cache import VersionedCache
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row
 from backend.core.errors import DomainError, NotFound
@@ -30,10 +29,6 @@ from backend.events.signals import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _already_registered() -> DomainError:
@@ -106,7 +101,7 @@ async def _open_event(event_id: uuid.UUID) -> Event:
     event = await Event.objects().where(Event.id == event_id).first()
     if event is None or event.status == EventStatus.draft.value:
         raise NotFound("event_not_found", N_("This event does not exist."))
-    now = _now()
+    now = clock.now()
     if event.status == EventStatus.cancelled.value:
         raise DomainError("event_cancelled", N_("This event has been cancelled."), status=409)
     closes = event.registration_closes_at or event.starts_at
@@ -159,8 +154,8 @@ async def _take_place(
         queue_number=queue_number,
         idempotency_key=idempotency_key,
         referred_by=referred_by,
-        created_at=_now(),
-        confirmed_at=_now() if status is RegistrationStatus.confirmed else None,
+        created_at=clock.now(),
+        confirmed_at=clock.now() if status is RegistrationStatus.confirmed else None,
     )
     await registration.save()
     if status is RegistrationStatus.confirmed:
@@ -179,7 +174,7 @@ async def _check_hoarding(user_id: uuid.UUID, max_upcoming: int) -> None:
     upcoming = await Registration.count().where(
         (Registration.user == user_id)
         & (Registration.status == RegistrationStatus.confirmed.value)
-        & (Registration.event.starts_at > _now())
+        & (Registration.event.starts_at > clock.now())
     )
     if upcoming >= max_upcoming:
         raise DomainError(
@@ -209,14 +204,14 @@ async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID,
     event = await Event.objects().output(load_json=True).where(Event.id == registration.event).first()
     if registration.status not in ACTIVE:
         raise DomainError("registration_not_active", N_("This registration is no longer active."), status=409)
-    if event is not None and event.starts_at <= _now():
+    if event is not None and event.starts_at <= clock.now():
         raise DomainError("event_started", N_("The event has already started."), status=409)
     async with signals.atomic():
         # Event row first, as every writer does: the same lock order everywhere cannot deadlock.
         await lock_row(Event._meta.db, Event._meta.tablename, registration.event)
         cancelled = (
             await Registration.update(
-                {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: _now()}
+                {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: clock.now()}
             )
             .where((Registration.id == registration.id) & Registration.status.is_in(list(ACTIVE)))
             .returning(Registration.status)
@@ -264,7 +259,7 @@ async def promote_waitlist(*, event_id: uuid.UUID) -> int:
             continue  # this party does not fit; a smaller one further back may
         flipped = (
             await Registration.update(
-                {Registration.status: RegistrationStatus.confirmed.value, Registration.confirmed_at: _now()}
+                {Registration.status: RegistrationStatus.confirmed.value, Registration.confirmed_at: clock.now()}
             )
             .where((Registration.id == candidate["id"]) & (Registration.status == RegistrationStatus.waitlisted.value))
             .returning(Registration.id)

@@ -15,10 +15,10 @@ import secrets
 import string
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import structlog
 
+from backend.core import clock
 from backend.core.cache import VersionedCache
 from backend.core.errors import NotFound
 from backend.core.i18n import N_, get_locale
@@ -55,10 +55,6 @@ class CardOptions:
 # --- share links ---------------------------------------------------------------------------------
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -82,7 +78,7 @@ async def share_link_code(*, event_id: uuid.UUID, sharer_id: uuid.UUID | None) -
     for _attempt in range(5):
         # A clash with an existing code inserts nothing, and we draw another.
         await ShareLink.insert(
-            ShareLink(code=_new_code(), event=event_id, sharer=sharer_id, created_at=_now())
+            ShareLink(code=_new_code(), event=event_id, sharer=sharer_id, created_at=clock.now())
         ).on_conflict(action="DO NOTHING")
         if (code := await _find_code(event_id, sharer_id)) is not None:
             return code

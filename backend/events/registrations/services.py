@@ -15,9 +15,10 @@ from piccolo.columns.combination import WhereRaw
 from backend.accounts.api import lock_person
 from backend.core import clock, signals
 from backend.core.cache import VersionedCache
-from backend.core.db import UNIQUE_VIOLATIONS, lock_row
+from backend.core.db import lock_row
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
+from backend.core.idempotency import key_reused, perform_once
 from backend.events.catalogue.tables import Event, EventStatus
 from backend.events.registrations.queries import ACTIVE, get_registration, waitlist_position
 from backend.events.registrations.tables import Registration, RegistrationStatus
@@ -45,40 +46,31 @@ async def sign_up(
     cache: VersionedCache,
     share_code: str | None = None,
 ) -> tuple[Registration, bool]:
-    """A confirmed seat if one is free, else a place in line. (registration, created)."""
-    if idempotency_key:
-        earlier = await _by_idempotency_key(user_id, event_id, idempotency_key)
-        if earlier is not None:
-            return earlier, False
-    event = await _open_event(event_id)
-    if party_size > event.max_party_size:
-        raise DomainError(
-            "party_too_large",
-            N_("At most {limit} people can sign up together for this event."),
-            params={"limit": event.max_party_size},
-            status=422,
-        )
-    try:
-        async with signals.atomic():
-            # One resident's concurrent requests queue here, so the checks below see each other.
-            await lock_person(user_id)
-            if idempotency_key and (earlier := await _by_idempotency_key(user_id, event_id, idempotency_key)):
-                return earlier, False  # a concurrent retry of this request committed first
-            registration = await _take_place(
-                user_id,
-                event,
-                party_size,
-                idempotency_key,
-                max_upcoming,
-                await referrer(share_code=share_code, event_id=event.id, user_id=user_id),
-            )
-    except UNIQUE_VIOLATIONS:
-        # A race the locks above should prevent; should it happen, answer as the winner did.
-        if idempotency_key and (earlier := await _by_idempotency_key(user_id, event_id, idempotency_key)):
-            return earlier, False
-        raise _already_registered() from None
-    await cache.bump(CACHE_NAMESPACE)
-    return registration, True
+    """A confirmed seat if one is free, else a place in line; once per ``idempotency_key``.
+    (registration, created)."""
+    event: Event | None = None
+
+    async def check_open() -> None:
+        nonlocal event
+        event = await _open_event(event_id, party_size)
+
+    async def take_place() -> Registration:
+        assert event is not None  # check_open ran first
+        referred_by = await referrer(share_code=share_code, event_id=event.id, user_id=user_id)
+        return await _take_place(user_id, event, party_size, idempotency_key, max_upcoming, referred_by)
+
+    registration, created = await perform_once(
+        key=idempotency_key,
+        earlier=lambda key: _by_idempotency_key(user_id, event_id, key),
+        # One resident's concurrent requests queue here, so the checks in _take_place see each other.
+        hold=lambda: lock_person(user_id),
+        perform=take_place,
+        refused=_already_registered,
+        before=check_open,
+    )
+    if created:
+        await cache.bump(CACHE_NAMESPACE)
+    return registration, created
 
 
 async def _by_idempotency_key(user_id: uuid.UUID, event_id: uuid.UUID, key: str) -> Registration | None:
@@ -88,15 +80,12 @@ async def _by_idempotency_key(user_id: uuid.UUID, event_id: uuid.UUID, key: str)
         .first()
     )
     if earlier is not None and earlier.event != event_id:
-        raise DomainError(
-            "idempotency_key_reused",
-            N_("This Idempotency-Key was already used for another request."),
-            status=422,
-        )
+        raise key_reused()
     return earlier
 
 
-async def _open_event(event_id: uuid.UUID) -> Event:
+async def _open_event(event_id: uuid.UUID, party_size: int) -> Event:
+    """The event, if a party of this size may sign up for it now."""
     # Only dates, counts and flags are read here: the JSON columns stay undecoded.
     event = await Event.objects().where(Event.id == event_id).first()
     if event is None or event.status == EventStatus.draft.value:
@@ -113,6 +102,13 @@ async def _open_event(event_id: uuid.UUID) -> Event:
             N_("Registration opens at {opens_at}."),
             params={"opens_at": event.registration_opens_at},
             status=409,
+        )
+    if party_size > event.max_party_size:
+        raise DomainError(
+            "party_too_large",
+            N_("At most {limit} people can sign up together for this event."),
+            params={"limit": event.max_party_size},
+            status=422,
         )
     return event
 

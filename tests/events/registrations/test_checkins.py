@@ -6,6 +6,8 @@ import base64
 import csv
 import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -271,6 +273,43 @@ async def test_another_organisation_cannot_list(client: Client, door: dict[str, 
         f"/api/v1/events/{door['event'].id}/registrations", headers=factories.token_for(await factories.resident())
     )
     assert resident.status_code == 404
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """Every statement the database engine runs inside the block (the test, its app and the
+    requests it makes share one engine)."""
+    engine_type = type(Registration._meta.db)  # its instances take no attributes of their own
+    run = engine_type.run_querystring
+    seen: list[str] = []
+
+    async def counted(engine: Any, querystring: Any, in_pool: bool = False) -> Any:
+        seen.append(str(querystring))
+        return await run(engine, querystring, in_pool=in_pool)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine_type, "run_querystring", counted)
+        yield seen
+
+
+async def test_the_list_runs_as_many_queries_for_30_people_as_for_3(client: Client, door: dict[str, Any]) -> None:
+    """Names are joined into the list and places in line counted from it: no query per row."""
+    url = f"/api/v1/events/{door['event'].id}/registrations"
+    await client.get(url, headers=door["auth"])  # whatever a first request warms up
+    runs: dict[tuple[int, str], int] = {}
+    signed_up = 0
+    for size in (3, 30):
+        while signed_up < size:
+            await registered(client, door["event"].id, f"居民{signed_up}")
+            signed_up += 1
+        for form in ("json", "csv"):
+            with statements_run() as seen:
+                response = await client.get(url, params={"format": form}, headers=door["auth"])
+            assert response.status_code == 200, response.text
+            rows = len(response.json()["items"]) if form == "json" else len(response.text.splitlines()) - 1
+            assert rows == size
+            runs[(size, form)] = len(seen)
+    assert runs[(30, "json")] == runs[(3, "json")] and runs[(30, "csv")] == runs[(3, "csv")], runs
 
 
 @pytest.mark.parametrize(

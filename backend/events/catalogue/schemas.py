@@ -32,25 +32,35 @@ EditScope = Literal["this", "following"]
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, examples=["2026-12-05T14:00:00+08:00"])]
 
 
-def _text(max_length: int, example: dict[str, str]) -> object:
-    return Annotated[
-        dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=max_length)]],
-        msgspec.Meta(
-            description="text per locale; readers get their locale, else zh-Hans, else en", examples=[example]
-        ),
-    ]
-
-
-Title = _text(120, {"zh-Hans": "评弹欣赏会", "en": "Pingtan Storytelling Evening"})
-Summary = _text(
-    300,
-    {
-        "zh-Hans": "苏州评弹名家现场演出，附中英文讲解。",
-        "en": "Suzhou pingtan masters live, explained in Chinese and English.",
-    },
-)
-Description = _text(5000, {"zh-Hans": "节目单：……", "en": "Programme: …"})
-ShortText = _text(200, {"zh-Hans": "设无障碍坡道", "en": "Step-free ramp at the east gate"})
+# User content: text per locale, each locale's text at most so long (written out for the type
+# checker, which cannot follow aliases built by a function).
+_PER_LOCALE = "text per locale; readers get their locale, else zh-Hans, else en"
+Title = Annotated[
+    dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=120)]],
+    msgspec.Meta(description=_PER_LOCALE, examples=[{"zh-Hans": "评弹欣赏会", "en": "Pingtan Storytelling Evening"}]),
+]
+Summary = Annotated[
+    dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=300)]],
+    msgspec.Meta(
+        description=_PER_LOCALE,
+        examples=[
+            {
+                "zh-Hans": "苏州评弹名家现场演出，附中英文讲解。",
+                "en": "Suzhou pingtan masters live, explained in Chinese and English.",
+            }
+        ],
+    ),
+]
+Description = Annotated[
+    dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=5000)]],
+    msgspec.Meta(description=_PER_LOCALE, examples=[{"zh-Hans": "节目单：……", "en": "Programme: …"}]),
+]
+ShortText = Annotated[
+    dict[LocaleCode, Annotated[str, msgspec.Meta(max_length=200)]],
+    msgspec.Meta(
+        description=_PER_LOCALE, examples=[{"zh-Hans": "设无障碍坡道", "en": "Step-free ramp at the east gate"}]
+    ),
+]
 
 
 class Recurrence(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,12 +78,12 @@ class Recurrence(msgspec.Struct, forbid_unknown_fields=True):
 
 class VenueCreate(msgspec.Struct, forbid_unknown_fields=True):
     organisation_id: uuid.UUID
-    name: Title  # type: ignore[valid-type]
+    name: Title
     latitude: Annotated[float, msgspec.Meta(ge=-90, le=90, examples=[31.2946])]
     longitude: Annotated[float, msgspec.Meta(ge=-180, le=180, examples=[120.6285])]
-    address: ShortText = {}  # type: ignore[valid-type]
+    address: ShortText = {}
     community_id: uuid.UUID | None = None
-    accessibility_notes: ShortText = {}  # type: ignore[valid-type]
+    accessibility_notes: ShortText = {}
 
 
 class VenueRead(msgspec.Struct):
@@ -110,12 +120,12 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     organisation_id: uuid.UUID
     venue_id: uuid.UUID
     category: CategoryCode
-    title: Title  # type: ignore[valid-type]
+    title: Title
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     capacity: Annotated[int, msgspec.Meta(ge=1, le=100_000, examples=[30])]
-    summary: Summary = {}  # type: ignore[valid-type]
-    description: Description = {}  # type: ignore[valid-type]
+    summary: Summary = {}
+    description: Description = {}
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
     max_party_size: Annotated[int, msgspec.Meta(ge=1, le=10)] = 1
@@ -124,7 +134,7 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     languages: Annotated[list[SpokenLanguage], msgspec.Meta(max_length=10, examples=[["zh", "en"]])] = []
     accessibility: Annotated[list[AccessibilityCode], msgspec.Meta(max_length=3)] = []
     is_free: bool = True
-    price_note: ShortText = {}  # type: ignore[valid-type]
+    price_note: ShortText = {}
     contact_name: Annotated[str, msgspec.Meta(max_length=64)] = ""
     contact_phone: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[0-9+\- ]*$")] = ""
     recurrence: Recurrence | None = None
@@ -136,9 +146,9 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
 
     venue_id: uuid.UUID | msgspec.UnsetType = msgspec.UNSET
     category: CategoryCode | msgspec.UnsetType = msgspec.UNSET
-    title: Title | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
-    summary: Summary | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
-    description: Description | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    summary: Summary | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType = msgspec.UNSET
     starts_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
     ends_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
     capacity: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | msgspec.UnsetType = msgspec.UNSET
@@ -150,7 +160,7 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     languages: Annotated[list[SpokenLanguage], msgspec.Meta(max_length=10)] | msgspec.UnsetType = msgspec.UNSET
     accessibility: Annotated[list[AccessibilityCode], msgspec.Meta(max_length=3)] | msgspec.UnsetType = msgspec.UNSET
     is_free: bool | msgspec.UnsetType = msgspec.UNSET
-    price_note: ShortText | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
+    price_note: ShortText | msgspec.UnsetType = msgspec.UNSET
     contact_name: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
     contact_phone: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[0-9+\- ]*$")] | msgspec.UnsetType = (
         msgspec.UNSET

@@ -214,7 +214,7 @@ async def attendance(registration_id: uuid.UUID) -> Attendance | None:
             Registration.status,
             Registration.event.title,
             Registration.event.community,
-            Registration.event.venue.community,
+            Registration.event._.venue._.community,  # ._ : the same join, typed
         )
         .output(load_json=True)
         .where(Registration.id == registration_id)
@@ -287,7 +287,7 @@ async def events_held_by(user_id: uuid.UUID, *, starting_after: datetime) -> lis
 # --- browsing for another domain's ranking ---------------------------------------------------------
 
 _LIST_COLUMNS = (
-    Event.all_columns(),
+    *Event.all_columns(),
     Event.venue.name.as_alias("venue_name"),
     Event.venue.latitude.as_alias("venue_latitude"),
     Event.venue.longitude.as_alias("venue_longitude"),

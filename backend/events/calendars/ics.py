@@ -5,7 +5,6 @@ icalendar escapes, folds at 75 octets and ends lines with CRLF; a confirmed plac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ import icalendar
 from backend.core import clock
 from backend.core.i18n import CITY_TZ, N_, _, pick
 from backend.events.catalogue.tables import Event, Venue
+from backend.events.catalogue.texts import texts
 from backend.events.catalogue.vocabulary import category_name
 
 PRODID = "-//Linli//Linli 邻里//ZH"
@@ -54,12 +54,13 @@ def render(name: str, entries: list[Entry], refresh: timedelta | None = None) ->
         # The VTIMEZONE covers Asia/Shanghai from the earliest entry on (China has had no DST since 1991).
         first = min(e.event.starts_at.astimezone(CITY_TZ).date() for e in entries)
         calendar.add_missing_timezones(first_date=first - timedelta(days=1))
-    return calendar.to_ical()
+    body: bytes = calendar.to_ical()
+    return body
 
 
 def _vevent(entry: Entry, stamp: datetime) -> icalendar.Event:
     event, venue = entry.event, entry.venue
-    title, served = pick(event.title)
+    title, served = pick(texts(event.title))
     vevent = icalendar.Event()
     vevent.add("uid", f"{event.id}@{UID_DOMAIN}")
     vevent.add("dtstamp", stamp)
@@ -84,16 +85,17 @@ def _vevent(entry: Entry, stamp: datetime) -> icalendar.Event:
     return vevent
 
 
-def _language(locale: str | None) -> dict[str, str] | None:
-    """RFC 5545's LANGUAGE parameter: which language organiser-written text was served in."""
-    return {"LANGUAGE": locale} if locale else None
+def _language(locale: str | None) -> dict[str, str]:
+    """RFC 5545's LANGUAGE parameter: which language organiser-written text was served in (none
+    when that is unknown)."""
+    return {"LANGUAGE": locale} if locale else {}
 
 
 def _description(event: Event, served: str | None) -> tuple[str, str | None]:
     """The summary, then the description; the language is named only when both share one."""
     parts = [
         (text.strip(), locale)
-        for text, locale in (pick(event.summary, served), pick(event.description, served))
+        for text, locale in (pick(texts(event.summary), served), pick(texts(event.description), served))
         if text.strip()
     ]
     locales = {locale for _text, locale in parts}
@@ -101,9 +103,7 @@ def _description(event: Event, served: str | None) -> tuple[str, str | None]:
 
 
 def _location(venue: Venue) -> str:
-    name: Mapping[str, str] = venue.name or {}
-    address: Mapping[str, str] = venue.address or {}
-    return ", ".join(part for part in (pick(name)[0], pick(address)[0]) if part)
+    return ", ".join(part for part in (pick(texts(venue.name))[0], pick(texts(venue.address))[0]) if part)
 
 
 def _reminder(title: str) -> icalendar.Alarm:

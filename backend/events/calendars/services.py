@@ -23,6 +23,7 @@ from backend.events.calendars.ics import Entry, render
 from backend.events.calendars.tables import CalendarFeed
 from backend.events.catalogue.queries import get_event, get_venue
 from backend.events.catalogue.tables import Event, EventStatus, Venue
+from backend.events.catalogue.texts import texts
 from backend.events.registrations.tables import Registration, RegistrationStatus
 
 # How long a past or cancelled entry stays in a feed, and how many entries a feed holds at most.
@@ -54,7 +55,7 @@ async def event_calendar(*, event_id: uuid.UUID, user_id: uuid.UUID | None) -> b
     venue = await get_venue(event.venue)
     cancelled = event.status == EventStatus.cancelled.value
     entry = Entry(event, venue, "CANCELLED" if cancelled else "CONFIRMED", event.updated_at)
-    return render(pick(event.title)[0], [entry])
+    return render(pick(texts(event.title))[0], [entry])
 
 
 # --- the personal feed --------------------------------------------------------------------------------

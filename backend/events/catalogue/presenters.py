@@ -10,6 +10,7 @@ from backend.core.i18n import format_interval, pick
 from backend.core.media import media_url
 from backend.events.catalogue.schemas import EventListItem, EventRead, VenueBrief, VenueRead
 from backend.events.catalogue.tables import Event, Venue
+from backend.events.catalogue.texts import texts
 from backend.events.catalogue.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, category_name, from_mask
 
 
@@ -19,9 +20,8 @@ def poster_urls(poster: Mapping[str, str] | str | None) -> dict[str, str]:
     A row read with ``load_json`` holds a dict; an ``Event`` just built in memory still holds the
     column's JSON text, so both are accepted.
     """
-    if isinstance(poster, str):
-        poster = json.loads(poster or "{}")
-    return {name: media_url(path) for name, path in (poster or {}).items()}
+    stored: Mapping[str, str] = json.loads(poster or "{}") if isinstance(poster, str) else poster or {}
+    return {name: media_url(path) for name, path in stored.items()}
 
 
 def _common(row: dict[str, Any], venue: VenueBrief, distance_m: int | None) -> dict[str, Any]:
@@ -67,11 +67,11 @@ def list_item(row: dict[str, Any], distance_m: int | None = None) -> EventListIt
 
 def event_read(event: Event, venue: Venue) -> EventRead:
     row = event.to_dict()
-    brief = VenueBrief(id=venue.id, name=pick(venue.name)[0], latitude=venue.latitude, longitude=venue.longitude)
+    brief = VenueBrief(id=venue.id, name=pick(texts(venue.name))[0], latitude=venue.latitude, longitude=venue.longitude)
     common = _common(row, brief, None)
     return EventRead(
         **common,
-        description=pick(event.description, common["locale"])[0],
+        description=pick(texts(event.description), common["locale"])[0],
         organisation_id=event.organisation,
         registration_opens_at=event.registration_opens_at,
         registration_closes_at=event.registration_closes_at,
@@ -86,11 +86,11 @@ def event_read(event: Event, venue: Venue) -> EventRead:
 def venue_read(venue: Venue) -> VenueRead:
     return VenueRead(
         id=venue.id,
-        name=pick(venue.name)[0],
-        address=pick(venue.address)[0],
+        name=pick(texts(venue.name))[0],
+        address=pick(texts(venue.address))[0],
         latitude=venue.latitude,
         longitude=venue.longitude,
         community_id=venue.community,
-        accessibility_notes=pick(venue.accessibility_notes)[0],
+        accessibility_notes=pick(texts(venue.accessibility_notes))[0],
         organisation_id=venue.organisation,
     )

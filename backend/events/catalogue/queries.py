@@ -19,8 +19,8 @@ from backend.core import clock
 from backend.core.errors import DomainError, NotFound
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_
-from backend.events.catalogue.search import search_words
 from backend.events.catalogue.tables import Event, EventStatus, Venue
+from backend.events.catalogue.texts import search_words
 from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
 
 MAX_RADIUS_M = 50_000

@@ -7,6 +7,7 @@ time and each start converted to UTC on its own.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -40,7 +41,7 @@ def occurrences(rule: Rule, first_start: datetime, duration: timedelta) -> list[
     return [(start, start + duration) for start in starts]
 
 
-def _dates(rule: Rule, first: date):  # type: ignore[no-untyped-def]
+def _dates(rule: Rule, first: date) -> Iterator[date]:
     if rule.freq == "daily":
         day = first
         while True:

@@ -22,8 +22,8 @@ from backend.core.media import MediaStore
 from backend.events.catalogue import recurrence
 from backend.events.catalogue.queries import editable_event, get_event, get_venue
 from backend.events.catalogue.schemas import EventCreate, Recurrence, VenueCreate
-from backend.events.catalogue.search import search_text
 from backend.events.catalogue.tables import Event, EventStatus, Series, Venue
+from backend.events.catalogue.texts import search_text, texts
 from backend.events.catalogue.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, to_mask
 from backend.events.registrations.services import promote_waitlist
 from backend.events.registrations.tables import Registration, RegistrationStatus
@@ -204,7 +204,7 @@ async def update_event(
     start_shift = values.pop("starts_at") - anchor.starts_at if "starts_at" in values else timedelta(0)
     end_shift = values.pop("ends_at") - anchor.ends_at if "ends_at" in values else timedelta(0)
     # The registration window is kept relative to each occurrence's own start.
-    window = {
+    window: dict[str, timedelta | None] = {
         name: (None if values[name] is None else values[name] - (anchor.starts_at + start_shift))
         for name in ("registration_opens_at", "registration_closes_at")
         if name in values
@@ -258,7 +258,7 @@ def _apply_changes(
     if event.max_party_size > event.capacity:
         raise DomainError("party_larger_than_capacity", N_("The largest party cannot exceed the capacity."), status=422)
     event.evening_or_weekend = is_evening_or_weekend(event.starts_at)
-    event.search_text = search_text(event.title, event.summary)
+    event.search_text = search_text(texts(event.title), texts(event.summary))
     event.updated_at = clock.now()
     return notable
 
@@ -290,7 +290,7 @@ async def publish_event(*, user_id: uuid.UUID, event_id: uuid.UUID, scope: str, 
     anchor = await editable_event(user_id=user_id, event_id=event_id)
     if anchor.status != EventStatus.draft.value:
         raise DomainError("event_not_draft", N_("Only a draft can be published."), status=409)
-    if not any(anchor.title.get(locale) for locale in LOCALES):
+    if not any(texts(anchor.title).get(locale) for locale in LOCALES):
         raise DomainError("title_required", N_("Give the event a title in at least one language."), status=422)
     events = [e for e in await _scoped_events(anchor, scope) if e.status == EventStatus.draft.value]
     await Event.update({Event.status: EventStatus.published.value, Event.updated_at: clock.now()}).where(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import cast
+from typing import Any, cast
 
 # A Latin word or number that does not already follow a space gets one, so a search for "tea"
 # can ask for a word start and skip "steady"; CJK text is searched as it stands.
@@ -18,7 +18,7 @@ def search_words(value: str) -> str:
     return _WORD_START.sub(" ", " ".join(value.lower().split()))
 
 
-def search_text(*texts: Mapping[str, str]) -> str:
+def search_text(*texts: Mapping[Any, str]) -> str:
     """Every locale's titles and summaries as ``search_words``, each after a space."""
     return "".join(" " + search_words(value) for text in texts for value in text.values() if value) + " "
 

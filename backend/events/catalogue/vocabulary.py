@@ -61,4 +61,5 @@ def category_name(category: Category | str) -> str:
 
 def language_name(code: str) -> str:
     """A spoken language's name in the caller's language, from CLDR (吴语, Wu Chinese, 呉語…)."""
-    return babel_locale().languages.get(code, code)
+    name: str = babel_locale().languages.get(code, code)
+    return name

@@ -123,6 +123,7 @@ async def check_in(
             )
     await cache.bump(CACHE_NAMESPACE)
     fresh = await Registration.objects().where(Registration.id == registration.id).first()
+    assert fresh is not None  # registrations are never deleted
     return CheckIn(fresh, await _name_of(fresh.user), already=not marked)  # a concurrent scan won
 
 

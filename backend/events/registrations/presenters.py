@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import cast
 
 from backend.core.i18n import CITY_TZ, N_, _, format_datetime, format_interval, ngettext, pick
 from backend.core.sheets import excel_csv
-from backend.events.catalogue.schemas import EventBrief
+from backend.events.catalogue.schemas import EventBrief, EventStatusCode
 from backend.events.registrations.door import CheckIn
 from backend.events.registrations.queries import Attendee, RegisteredEvent
-from backend.events.registrations.schemas import AttendeeList, AttendeeRead, RegistrationRead
+from backend.events.registrations.schemas import AttendeeList, AttendeeRead, RegistrationRead, RegistrationStatusCode
 from backend.events.registrations.tables import Registration
 from backend.events.schemas import CheckInRead
 
@@ -29,7 +30,7 @@ def registration_read(
 ) -> RegistrationRead:
     return RegistrationRead(
         id=registration.id,
-        status=registration.status,  # type: ignore[arg-type]
+        status=cast(RegistrationStatusCode, registration.status),
         party_size=registration.party_size,
         waitlist_position=position,
         created_at=registration.created_at,
@@ -40,7 +41,7 @@ def registration_read(
             ends_at=event.ends_at,
             when=format_interval(event.starts_at, event.ends_at),
             venue_name=pick(venue_name)[0],
-            status=event.status,  # type: ignore[arg-type]
+            status=cast(EventStatusCode, event.status),
         ),
     )
 
@@ -52,7 +53,7 @@ def attendee_list(attendees: list[Attendee], counts: dict[str, int]) -> Attendee
     return AttendeeList(
         counts=counts,
         people=people,
-        items=[AttendeeRead(**dataclasses.asdict(a)) for a in attendees],  # type: ignore[arg-type]
+        items=[AttendeeRead(**dataclasses.asdict(a)) for a in attendees],
     )
 
 
@@ -87,7 +88,7 @@ def check_in_read(result: CheckIn) -> CheckInRead:
         registration_id=registration.id,
         name=result.display_name,
         party_size=registration.party_size,
-        status=registration.status,  # type: ignore[arg-type]
+        status=cast(RegistrationStatusCode, registration.status),
         checked_in_at=registration.checked_in_at,
         already_checked_in=result.already,
         message=message,

@@ -26,7 +26,7 @@ async def waitlist_position(registration: Registration) -> int | None:
     """1 for the head of the line; None unless waitlisted."""
     if registration.status != RegistrationStatus.waitlisted.value:
         return None
-    ahead = await Registration.count().where(
+    ahead: int = await Registration.count().where(
         (Registration.event == registration.event)
         & (Registration.status == RegistrationStatus.waitlisted.value)
         & (Registration.queue_number < registration.queue_number)
@@ -75,6 +75,7 @@ async def registration_context(registration: Registration) -> tuple[RegisteredEv
         .output(load_json=True)
         .first()
     )
+    assert row is not None  # a registration's event exists: a foreign key
     venue_name = row.pop("venue_name")
     return RegisteredEvent(**row), venue_name, await waitlist_position(registration)
 

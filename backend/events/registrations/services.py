@@ -191,7 +191,8 @@ async def _join_waitlist(event: Event) -> int:
         .where(Event.id == event.id)
         .returning(Event.queue_counter)
     )
-    return row[0]["queue_counter"]
+    queue_number: int = row[0]["queue_counter"]
+    return queue_number
 
 
 async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID, cache: VersionedCache) -> Registration:

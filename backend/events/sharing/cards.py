@@ -13,6 +13,7 @@ from backend.core import fonts
 from backend.core.i18n import N_, _, format_interval, get_locale, pick
 from backend.core.qr import qr_modules, qr_png
 from backend.events.catalogue.tables import Event, Venue
+from backend.events.catalogue.texts import texts
 from backend.events.catalogue.vocabulary import category_name
 
 log = structlog.get_logger("linli.share_cards")
@@ -37,8 +38,8 @@ class CardText:
 
 def card_text(event: Event, venue: Venue) -> CardText:
     locale = get_locale()
-    title, title_locale = pick(event.title)
-    venue_name, venue_locale = pick(venue.name)
+    title, title_locale = pick(texts(event.title))
+    venue_name, venue_locale = pick(texts(venue.name))
     return CardText(
         locale=locale,
         category=category_name(event.category),

@@ -22,6 +22,7 @@ from backend.core import clock
 from backend.core.cache import VersionedCache
 from backend.core.errors import NotFound
 from backend.core.i18n import N_, get_locale
+from backend.core.values import as_uuid
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
 from backend.events.catalogue.queries import get_event, get_venue
 from backend.events.sharing.cards import card_text, render_card
@@ -93,7 +94,7 @@ async def resolve_share_link(*, code: str) -> uuid.UUID:
         row = await ShareLink.select(ShareLink.event).where(ShareLink.code == code).first()
     if row is None:
         raise NotFound("share_link_not_found", N_("This share link does not exist."))
-    return row["event"]
+    return as_uuid(row["event"])
 
 
 async def referrer(*, share_code: str | None, event_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID | None:

@@ -1,7 +1,7 @@
 """Publishing: venues, events and recurring series, and their life from draft to completed.
 
-An event's change reaches its registrations here: cancelling it cancels them, and a larger room
-moves the waitlist up (``registrations.services.promote_waitlist``)."""
+An event's change reaches its registrations through their services: cancelling it releases every
+place (``release_places``), and a larger room moves the waitlist up (``promote_waitlist``)."""
 
 from __future__ import annotations
 
@@ -25,17 +25,14 @@ from backend.events.catalogue.schemas import EventCreate, Recurrence, VenueCreat
 from backend.events.catalogue.tables import Event, EventStatus, Series, Venue
 from backend.events.catalogue.texts import search_text, texts
 from backend.events.catalogue.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, to_mask
-from backend.events.registrations.services import promote_waitlist
-from backend.events.registrations.tables import Registration, RegistrationStatus
-from backend.events.signals import CACHE_NAMESPACE, EventCancelled, EventChanged, RegistrationRef
+from backend.events.registrations.services import promote_waitlist, release_places
+from backend.events.signals import CACHE_NAMESPACE, EventCancelled, EventChanged
 
 _MASKED_FIELDS = {
     "audiences": ("audience_mask", AUDIENCES),
     "languages": ("language_mask", SPOKEN_LANGUAGES),
     "accessibility": ("accessibility_mask", ACCESSIBILITY),
 }
-# Changing these matters to people who signed up (a notice goes out); a typo fix in a summary does not.
-_NOTABLE_CHANGES = {"starts_at", "ends_at", "venue"}
 POSTER_FOLDER = "posters"
 
 
@@ -234,6 +231,7 @@ def _apply_changes(
     end_shift: timedelta,
     window: Mapping[str, timedelta | None],
 ) -> set[str]:
+    # A new time or place matters to people who signed up (a notice goes out); a typo fix does not.
     notable = set()
     for name, value in values.items():
         if name in _MASKED_FIELDS:
@@ -331,16 +329,8 @@ async def _cancel_one(event: Event) -> bool:
     )
     if not changed:
         return False
-    active = [RegistrationStatus.confirmed.value, RegistrationStatus.waitlisted.value]
-    affected = (
-        await Registration.update(
-            {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: now}
-        )
-        .where((Registration.event == event.id) & Registration.status.is_in(active))
-        .returning(Registration.id, Registration.user)
-    )
+    places = await release_places(event_id=event.id, now=now)
     if event.status == EventStatus.published.value:
-        places = [RegistrationRef(registration_id=r["id"], user_id=r["user"]) for r in affected]
         await signals.emit(EventCancelled(event_id=event.id, registrations=places))
     return True
 

@@ -9,6 +9,7 @@ Arrival order is a number handed out by the same row (``queue_counter``).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from piccolo.columns.combination import WhereRaw
 
@@ -28,6 +29,7 @@ from backend.events.signals import (
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationPromoted,
+    RegistrationRef,
     RegistrationWaitlisted,
 )
 
@@ -227,6 +229,19 @@ async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID,
         )
     await cache.bump(CACHE_NAMESPACE)
     return await get_registration(user_id=user_id, registration_id=registration_id)
+
+
+async def release_places(*, event_id: uuid.UUID, now: datetime) -> list[RegistrationRef]:
+    """Every place and place in line on the event is cancelled (the event was); call inside
+    ``signals.atomic()``. Returns who held them."""
+    released = (
+        await Registration.update(
+            {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: now}
+        )
+        .where((Registration.event == event_id) & Registration.status.is_in(list(ACTIVE)))
+        .returning(Registration.id, Registration.user)
+    )
+    return [RegistrationRef(registration_id=row["id"], user_id=row["user"]) for row in released]
 
 
 async def promote_waitlist(*, event_id: uuid.UUID) -> int:

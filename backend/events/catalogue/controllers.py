@@ -114,23 +114,6 @@ def gzipped_json(request: Request[Any, Any, Any], compressed: bytes) -> Response
     return Response(content=gzip.decompress(compressed), media_type=MediaType.JSON, headers={"Vary": "Accept-Encoding"})
 
 
-class PosterUpload(msgspec.Struct):
-    file: UploadFile
-
-
-def image_limits(settings: Settings) -> ImageLimits:
-    # The image can never be larger than the request that carries it.
-    return ImageLimits(max_bytes=settings.max_image_bytes)
-
-
-async def _read(upload: UploadFile, limit: int) -> bytes:
-    """At most one byte past the limit: enough to know it is too large, never the whole file."""
-    try:
-        return await upload.read(limit + 1)
-    finally:
-        await upload.close()
-
-
 class CatalogueController(Controller):
     path = "/api/v1"
     tags = ["events"]
@@ -335,6 +318,26 @@ class EventController(Controller):
     ) -> EventRead:
         event = await services.complete_event(user_id=caller.id, event_id=event_id, cache=cache)
         return (await _events_read([event]))[0]
+
+
+# --- the poster ----------------------------------------------------------------------------------
+
+
+class PosterUpload(msgspec.Struct):
+    file: UploadFile
+
+
+def image_limits(settings: Settings) -> ImageLimits:
+    # The image can never be larger than the request that carries it.
+    return ImageLimits(max_bytes=settings.max_image_bytes)
+
+
+async def _read(upload: UploadFile, limit: int) -> bytes:
+    """At most one byte past the limit: enough to know it is too large, never the whole file."""
+    try:
+        return await upload.read(limit + 1)
+    finally:
+        await upload.close()
 
 
 class PosterController(Controller):

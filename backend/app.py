@@ -136,6 +136,7 @@ def create_app(
     app = Litestar(
         route_handlers=_route_handlers(domains, settings),
         lifespan=[lifespan],
+        on_app_init=[hook for domain in domains for hook in domain.app_hooks],
         state=State({"settings": settings, "engine": engine, "runtime": current}),
         dependencies={
             "settings": _from_state("settings"),
@@ -156,7 +157,7 @@ def create_app(
             Exception: internal_error_handler,
         },
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),
-        openapi_config=openapi_config(_app_version(), _tags(domains)),
+        openapi_config=openapi_config(_app_version(), _tags(domains)) if settings.api_docs_enabled else None,
         request_max_body_size=settings.max_request_bytes,
         before_request=check_request_input,
         logging_config=None,

@@ -42,17 +42,29 @@ def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
     return asyncio.run(run())
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings()
+    if settings.uses_development_secret and args.host not in LOOPBACK:
+        sys.exit(
+            f"linli: refusing to listen on {args.host} with the built-in development secret: anyone who knows "
+            "it can sign a token for any account. Set LINLI_SECRET_KEY (32 characters or more), or listen on "
+            "127.0.0.1."
+        )
+    # X-Forwarded-For names the client only when it comes from a proxy we were told to trust;
+    # from anyone else it is a header the client wrote itself.
+    proxies = args.forwarded_allow_ips if args.forwarded_allow_ips is not None else settings.trusted_proxies
     uvicorn.run(
         "backend.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        proxy_headers=bool(proxies.strip()),
+        forwarded_allow_ips=proxies.strip() or None,
         log_level=settings.log_level.lower(),
         access_log=False,  # the app writes one structured line per request itself
     )
@@ -123,6 +135,22 @@ def cmd_housekeeping(args: argparse.Namespace) -> None:
         print(f"{chore}: {count}")
 
 
+def cmd_rotate_keys(args: argparse.Namespace) -> None:
+    from backend.core.wiring import reseal_all
+    from backend.domains import DOMAINS
+
+    settings = _settings()
+    keys = settings.sealing_keys
+    for domain, count in _with_database(settings, lambda: reseal_all(DOMAINS, keys)).items():
+        print(f"{domain}: {count} values sealed again under data key {keys.current!r}")
+
+
+def cmd_data_key(args: argparse.Namespace) -> None:
+    from backend.core.crypto import new_data_key
+
+    print(new_data_key())
+
+
 def cmd_settings(args: argparse.Namespace) -> None:
     for variable, default, help_text in Settings.describe():
         print(f"{variable:<36} {default!s:<32} {help_text}")
@@ -138,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="processes (more than one needs Redis)")
     serve.add_argument(
         "--forwarded-allow-ips",
-        default="127.0.0.1",
-        help="proxies whose X-Forwarded-For is trusted for the client address",
+        default=None,
+        help="proxies whose X-Forwarded-For is trusted for the client address (default: LINLI_TRUSTED_PROXIES, none)",
     )
     serve.set_defaults(func=cmd_serve)
 
@@ -162,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
         "housekeeping",
         help="run every chore once: no-shows, forgotten shift check-outs, expired points (scheduled jobs also do them)",
     ).set_defaults(func=cmd_housekeeping)
+    commands.add_parser(
+        "rotate-keys",
+        help="seal every real name and identity number again under the first of LINLI_DATA_KEYS "
+        "(after adding a new key first; the old one can go once this has run)",
+    ).set_defaults(func=cmd_rotate_keys)
+    commands.add_parser("data-key", help="print a new random data key for LINLI_DATA_KEYS").set_defaults(
+        func=cmd_data_key
+    )
     commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
     return parser
 

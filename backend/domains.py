@@ -6,7 +6,7 @@ and the architecture test. Adding a domain is its package, with a ``DOMAIN`` man
 here.
 """
 
-from backend import accounts, core, events, inclusion, libraries, notifications, volunteers
+from backend import accounts, core, events, inclusion, libraries, notifications, volunteers, web
 from backend.core.domain import Domain
 
 DOMAINS: tuple[Domain, ...] = (
@@ -17,4 +17,5 @@ DOMAINS: tuple[Domain, ...] = (
     volunteers.DOMAIN,
     inclusion.DOMAIN,
     notifications.DOMAIN,
+    web.DOMAIN,
 )

@@ -10,8 +10,12 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import TYPE_CHECKING, Any, get_type_hints
+
+if TYPE_CHECKING:
+    from backend.core.crypto import DataKeys
 
 DEFAULT_SECRET_KEY = "linli-development-secret-do-not-use-in-production"
 ENVIRONMENTS = ("development", "test", "production")
@@ -37,6 +41,12 @@ class Settings:
     redis_url: str = _env_field("", "redis://host:port/db; empty means in-process stores (one process only)")
     secret_key: str = _env_field(
         DEFAULT_SECRET_KEY, "signs our tokens; at least 32 characters in production", secret=True
+    )
+    data_keys: str = _env_field(
+        "",
+        "keys that seal real names and identity documents: id:base64-of-32-bytes, comma-separated, the first "
+        "sealing new data (`linli data-key` makes one); empty: derived from LINLI_SECRET_KEY, development only",
+        secret=True,
     )
     token_ttl_seconds: int = _env_field(7 * 24 * 3600, "lifetime of a resident's access token")
     staff_token_ttl_seconds: int = _env_field(12 * 3600, "lifetime of a staff access token")
@@ -111,6 +121,23 @@ class Settings:
     wechat_template_reward_ready: str = _env_field(
         "", "template for 'reward ready for pickup' (thing1 character_string2 thing3 thing4); empty: inbox only"
     )
+    metrics_token: str = _env_field(
+        "",
+        "bearer token Prometheus sends to GET /metrics; empty: /metrics is open outside production, off in it",
+        secret=True,
+    )
+    api_docs: bool | None = _env_field(
+        None, "serve /schema (Swagger UI, Scalar and the OpenAPI document); on by default outside production"
+    )
+    trusted_proxies: str = _env_field(
+        "", "comma-separated addresses of the reverse proxies whose X-Forwarded-For names the client; empty: none"
+    )
+    audit_retention_days: int = _env_field(
+        200, "days the audit trail is kept before a chore purges it (at least 183: six months)"
+    )
+    outbox_retention_days: int = _env_field(
+        14, "days a delivered signal stays in the outbox (for looking into a delivery) before it is purged"
+    )
     log_level: str = _env_field("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_json: bool = _env_field(True, "structured JSON logs (false: readable console lines)")
 
@@ -125,6 +152,19 @@ class Settings:
     @property
     def dev_login_enabled(self) -> bool:
         return (not self.is_production) if self.dev_login is None else self.dev_login
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return (not self.is_production) if self.api_docs is None else self.api_docs
+
+    @property
+    def sealing_keys(self) -> DataKeys:
+        """The data keys that seal personal data (``backend.core.crypto``)."""
+        return _data_keys(self.data_keys, self.secret_key)
+
+    @property
+    def uses_development_secret(self) -> bool:
+        return self.secret_key == DEFAULT_SECRET_KEY
 
     @property
     def uses_postgres(self) -> bool:
@@ -160,6 +200,14 @@ class Settings:
             raise SettingsError("LINLI_DATABASE_URL must start with sqlite:/// or postgresql://")
         if self.max_image_bytes > self.max_request_bytes:
             raise SettingsError("LINLI_MAX_IMAGE_BYTES cannot exceed LINLI_MAX_REQUEST_BYTES")
+        try:
+            self.sealing_keys  # noqa: B018  (parsed here, so a malformed value stops start-up)
+        except ValueError as error:
+            raise SettingsError(f"LINLI_DATA_KEYS: {error}") from None
+        if self.audit_retention_days < 183:
+            raise SettingsError("LINLI_AUDIT_RETENTION_DAYS must be at least 183: the audit trail is kept six months")
+        if self.outbox_retention_days < 1:
+            raise SettingsError("LINLI_OUTBOX_RETENTION_DAYS must be at least 1")
         if self.worker_concurrency < 1:
             raise SettingsError("LINLI_WORKER_CONCURRENCY must be at least 1")
         if self.wechat_event_page.startswith("/") or "?" in self.wechat_event_page:
@@ -185,6 +233,8 @@ class Settings:
             problems.append("LINLI_SECRET_KEY is shorter than 32 characters")
         if self.dev_login_enabled:
             problems.append("LINLI_DEV_LOGIN is on (development only)")
+        if not self.data_keys.strip():
+            problems.append("LINLI_DATA_KEYS is required: personal data is not sealed with the signing key")
         if not self.wechat_configured:
             problems.append("LINLI_WECHAT_APPID and LINLI_WECHAT_SECRET are required")
         return problems
@@ -197,6 +247,13 @@ class Settings:
             default = "" if f.default is None else str(f.default)
             rows.append((f"LINLI_{f.name.upper()}", default, f.metadata["help"]))
         return rows
+
+
+@lru_cache(maxsize=8)
+def _data_keys(configured: str, secret_key: str) -> DataKeys:
+    from backend.core.crypto import DataKeys
+
+    return DataKeys.parse(configured, secret_key=secret_key)
 
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -38,8 +38,11 @@ from backend.events.registrations import door
 from backend.events.registrations import services as registration_services
 from backend.events.sharing import services as share_links
 from backend.events.signals import CACHE_NAMESPACE as EVENTS_CACHE
-from backend.inclusion import ledger, reward_redemptions
-from backend.inclusion.tables import Dependant, PointReason, ResidentProfile, Reward
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointReason
+from backend.inclusion.profiles.tables import Dependant, ResidentProfile
+from backend.inclusion.rewards import redemptions
+from backend.inclusion.rewards.tables import Reward
 from backend.libraries import services as library_services
 from backend.libraries.schemas import BranchCreate, ExceptionPut
 from backend.notifications.tables import Notice
@@ -598,7 +601,7 @@ async def fresh_reward(w: World, *, name: str = "环保购物袋", withdrawn: bo
 
 async def fresh_redemption(w: World) -> tuple[uuid.UUID, str]:
     """A reserved item of the resident's: (id, pickup code)."""
-    redemption, _ = await reward_redemptions.redeem(
+    redemption, _ = await redemptions.redeem(
         user_id=w.user("resident").id, reward_id=w.ids["reward"], idempotency_key=None
     )
     return redemption.id, redemption.pickup_code

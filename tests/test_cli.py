@@ -89,6 +89,8 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
     chores = linli("housekeeping", database_url=fresh_database)
     assert chores.returncode == 0, chores.stderr
     assert {line.split(":")[0] for line in chores.stdout.splitlines()} == {
+        "audit_retention",
+        "outbox_retention",
         "event_no_shows",
         "forgotten_check_outs",
         "shift_no_shows",
@@ -169,6 +171,33 @@ def test_serve_answers_on_its_port(tmp_path: Path) -> None:
         schema = httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json", timeout=10)
         assert "/api/v1/auth/wechat" in schema.json()["paths"]
         assert httpx.get(f"http://127.0.0.1:{port}/schema", timeout=10).status_code == 200
+        # No proxy is trusted by default: a client writing X-Forwarded-For itself is still one
+        # client to the login limit (10 a minute on each of the two processes).
+        statuses = [
+            httpx.post(
+                f"http://127.0.0.1:{port}/api/v1/auth/login",
+                json={"username": "nobody", "password": "wrong password"},
+                headers={"X-Forwarded-For": f"198.51.100.{attempt}"},
+                timeout=10,
+            ).status_code
+            for attempt in range(25)
+        ]
+        assert 429 in statuses and set(statuses) <= {401, 429}, statuses
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_serve_refuses_the_development_secret_off_loopback(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "LINLI_SECRET_KEY"}
+    environ.update({"LINLI_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "LINLI_ENV": "development"})
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "serve", "--host", "0.0.0.0", "--port", "9"],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "development secret" in result.stderr and "LINLI_SECRET_KEY" in result.stderr

@@ -28,8 +28,9 @@ from redis.asyncio import Redis
 from backend.accounts.tables import Role, User
 from backend.core.errors import PROBLEM_TYPE_BASE
 from backend.core.i18n import translations
-from backend.inclusion import ledger
-from backend.inclusion.tables import PointReason, Redemption
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointReason
+from backend.inclusion.rewards.tables import Redemption
 from backend.notifications.tables import Notice
 from backend.settings import Settings
 from tests import factories
@@ -720,6 +721,22 @@ ABSURD: dict[str, tuple[str, Any, int, str, str | None, str | None]] = {
         "date_out_of_range",
         "starts_at",
     ),
+    "event-year-9999-in-seconds": (
+        "event-create",
+        {"starts_at": 253402300700, "ends_at": 253402304300},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "starts_at",
+    ),
+    "event-year-9999-in-seconds-that-fit-utc": (
+        "event-create",
+        {"starts_at": 253402257600, "ends_at": 253402261200},
+        422,
+        "validation_failed",
+        "date_out_of_range",
+        "starts_at",
+    ),
     "event-year-0001": (
         "event-create",
         {"starts_at": "0001-01-01T00:00:00+14:00", "ends_at": "0001-01-01T02:00:00+14:00"},
@@ -1052,6 +1069,38 @@ QUERIES: dict[str, tuple[str, str, str, int, str, str | None]] = {
         "anonymous",
         "GET",
         "/api/v1/events?from=0001-01-01T00:00:00%2B14:00",
+        422,
+        "validation_failed",
+        "date_out_of_range",
+    ),
+    "events-from-year-10000-in-seconds": (
+        "anonymous",
+        "GET",
+        "/api/v1/events?from=253402300800",
+        422,
+        "validation_failed",
+        "date_out_of_range",
+    ),
+    "events-from-year-1-in-seconds": (
+        "anonymous",
+        "GET",
+        "/api/v1/events?from=-62135596800",
+        422,
+        "validation_failed",
+        "date_out_of_range",
+    ),
+    "shifts-from-year-10000-in-seconds": (
+        "anonymous",
+        "GET",
+        "/api/v1/shifts?from=253402300800",
+        422,
+        "validation_failed",
+        "date_out_of_range",
+    ),
+    "library-open-at-year-10000-in-seconds": (
+        "anonymous",
+        "GET",
+        "/api/v1/library-branches?open_now=true&at=253402300800",
         422,
         "validation_failed",
         "date_out_of_range",

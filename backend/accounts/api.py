@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from backend.accounts.queries import load_principal
 from backend.accounts.schemas import BirthYear
 from backend.accounts.services import (
     Permission,
     ancestor_ids,
     create_city_admin,
-    load_principal,
     login_as_developer,
     may,
     require,

@@ -1,20 +1,21 @@
-"""Accounts: login, the caller's own profile, organisations, roles, and the scope guard."""
+"""Accounts: logins and sessions, changes to one's own account, staff, organisations, roles, and the
+scope guard. Reads of one account live in ``queries.py``; ``presenters.py`` shapes the answers."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 import msgspec
 
+from backend.accounts.queries import Profile, get_profile, get_user
 from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, User
-from backend.core import privacy
+from backend.core import clock, privacy
 from backend.core.auth import IssuedToken, hash_password, issue_token, verify_password
-from backend.core.context import Kind, Principal
+from backend.core.context import Kind
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_
 from backend.core.wechat import WechatClient, WechatError, WechatSession, WechatUnavailable
@@ -27,10 +28,6 @@ _WECHAT_LOGIN_ERRORS: Mapping[int, tuple[str, str, int]] = {
     40226: ("wechat_user_blocked", N_("WeChat has blocked this account from logging in."), 403),
     45011: ("wechat_rate_limited", N_("Too many login attempts. Please wait a minute and try again."), 429),
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 MIN_PASSWORD_LENGTH = 8
@@ -46,23 +43,6 @@ def _check_password(password: str) -> None:
             params={"limit": MIN_PASSWORD_LENGTH},
             status=422,
         )
-
-
-async def load_principal(user_id: uuid.UUID) -> Principal | None:
-    """Who a token's user id is now; None for an unknown or deleted account."""
-    row = (
-        await User.select(User.id, User.is_staff, User.locale, User.display_name)
-        .where((User.id == user_id) & User.deleted_at.is_null())
-        .first()
-    )
-    if row is None:
-        return None
-    return Principal(
-        id=row["id"],
-        kind="staff" if row["is_staff"] else "resident",
-        locale=row["locale"],
-        display_name=row["display_name"],
-    )
 
 
 async def _exchange_code(wechat: WechatClient, code: str) -> WechatSession:
@@ -99,13 +79,13 @@ async def _upsert_wechat_user(
     *, openid: str, unionid: str | None, session_key: str | None, display_name: str | None = None
 ) -> tuple[User, bool]:
     # Two first logins of one person can race: the unique openid lets exactly one insert win.
-    inserted = await User.insert(User(openid=openid, display_name=display_name or "", created_at=_now())).on_conflict(
-        target=User.openid, action="DO NOTHING"
-    )
+    inserted = await User.insert(
+        User(openid=openid, display_name=display_name or "", created_at=clock.now())
+    ).on_conflict(target=User.openid, action="DO NOTHING")
     user = await User.objects().where(User.openid == openid).first()
     if user is None or user.deleted_at is not None:
         raise DomainError("account_deleted", N_("This account has been deleted."), status=403)
-    changes: dict[Any, Any] = {User.wechat_session_key: session_key, User.last_login_at: _now()}
+    changes: dict[Any, Any] = {User.wechat_session_key: session_key, User.last_login_at: clock.now()}
     if unionid and unionid != user.unionid and not await User.exists().where(User.unionid == unionid):
         changes[User.unionid] = unionid
     await User.update(changes).where(User.id == user.id)
@@ -131,18 +111,11 @@ async def login_with_password(*, username: str, password: str) -> User:
     if not verify_password(user.password_hash if user else None, password) or user is None:
         # verify_password ran even for an unknown name, so both answers take as long.
         raise DomainError("invalid_credentials", N_("Wrong username or password."), status=401)
-    await User.update({User.last_login_at: _now()}).where(User.id == user.id)
+    await User.update({User.last_login_at: clock.now()}).where(User.id == user.id)
     return user
 
 
-async def get_user(*, user_id: uuid.UUID) -> User:
-    user = await User.objects().where((User.id == user_id) & User.deleted_at.is_null()).first()
-    if user is None:
-        raise NotFound("user_not_found", N_("This account does not exist."))
-    return user
-
-
-async def update_me(*, user_id: uuid.UUID, changes: Mapping[str, Any]) -> User:
+async def update_me(*, user_id: uuid.UUID, changes: Mapping[str, Any]) -> Profile:
     """Change what the caller may change about themselves: name, locale, phone, birth year."""
     allowed = {"display_name", "locale", "phone", "birth_year"}
     values = {k: v for k, v in changes.items() if k in allowed and v is not msgspec.UNSET}
@@ -153,9 +126,10 @@ async def update_me(*, user_id: uuid.UUID, changes: Mapping[str, Any]) -> User:
         if not values["display_name"].isprintable():
             raise DomainError("invalid_display_name", N_("A name cannot contain control characters."), status=422)
     if "birth_year" in values and values["birth_year"] is not None:
-        if values["birth_year"] > _now().year:
+        this_year = clock.now().year
+        if values["birth_year"] > this_year:
             raise DomainError("invalid_birth_year", N_("The birth year cannot be in the future."), status=422)
-        if _now().year - values["birth_year"] < MIN_OWN_ACCOUNT_AGE:
+        if this_year - values["birth_year"] < MIN_OWN_ACCOUNT_AGE:
             # PIPL: a child takes part through a guardian, never on an account of their own.
             raise DomainError(
                 "child_needs_guardian",
@@ -165,14 +139,14 @@ async def update_me(*, user_id: uuid.UUID, changes: Mapping[str, Any]) -> User:
             )
     if values:
         await User.update({getattr(User, k): v for k, v in values.items()}).where(User.id == user_id)
-    return await get_user(user_id=user_id)
+    return await get_profile(user_id=user_id)
 
 
 async def delete_me(*, user_id: uuid.UUID) -> None:
     """Soft-delete and anonymise: the row stays for ledgers that point at it, the person goes."""
     await User.update(
         {
-            User.deleted_at: _now(),
+            User.deleted_at: clock.now(),
             User.openid: None,
             User.unionid: None,
             User.wechat_session_key: None,
@@ -184,6 +158,20 @@ async def delete_me(*, user_id: uuid.UUID) -> None:
         }
     ).where(User.id == user_id)
     await Membership.delete().where(Membership.user == user_id)
+
+
+@dataclass(frozen=True)
+class AccountExport:
+    """What the platform keeps about a person: their profile and every domain's part."""
+
+    profile: Profile
+    domains: dict[str, Any]
+
+
+async def export_account(*, user_id: uuid.UUID) -> AccountExport:
+    """PIPL: a copy of everything kept about the person, on their request."""
+    profile = await get_profile(user_id=user_id)
+    return AccountExport(profile=profile, domains=await privacy.export_person(profile.user.id))
 
 
 async def close_account(*, user_id: uuid.UUID, cache: Any) -> None:
@@ -203,7 +191,7 @@ async def create_staff(*, username: str, password: str, display_name: str = "") 
         password_hash=hash_password(password),
         is_staff=True,
         display_name=display_name or username,
-        created_at=_now(),
+        created_at=clock.now(),
     )
     await user.save()
     return user
@@ -290,7 +278,7 @@ async def create_organisation(
         name=dict(name),
         parent=parent_id,
         path=f"{parent.path if parent else '/'}{organisation_id}/",
-        created_at=_now(),
+        created_at=clock.now(),
     )
     await organisation.save()
     return organisation
@@ -299,7 +287,7 @@ async def create_organisation(
 async def grant_role(*, user_id: uuid.UUID, organisation_id: uuid.UUID, role: Role) -> None:
     """Give a role in an organisation's scope; granting it twice changes nothing."""
     await Membership.insert(
-        Membership(user=user_id, organisation=organisation_id, role=role.value, created_at=_now())
+        Membership(user=user_id, organisation=organisation_id, role=role.value, created_at=clock.now())
     ).on_conflict(target=(Membership.user, Membership.organisation, Membership.role), action="DO NOTHING")
 
 
@@ -331,35 +319,21 @@ async def scope_paths(*, user_id: uuid.UUID, permission: Permission) -> list[str
     return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
 
 
-async def memberships_of(*, user_id: uuid.UUID) -> list[dict[str, Any]]:
-    return (
-        await Membership.select(
-            Membership.organisation.id.as_alias("organisation_id"),
-            Membership.organisation.name.as_alias("organisation_name"),
-            Membership.organisation.kind.as_alias("organisation_kind"),
-            Membership.role,
-        )
-        .where(Membership.user == user_id)
-        .output(load_json=True)
-    )
-
-
 @dataclass(frozen=True)
-class Profile:
-    user: User
-    memberships: list[dict[str, Any]]
+class Session:
+    """A login's outcome: our token, whose it is, and whether the login made the account."""
+
+    token: IssuedToken
+    profile: Profile
+    created: bool
 
 
-async def get_profile(*, user_id: uuid.UUID) -> Profile:
-    user = await get_user(user_id=user_id)
-    return Profile(user=user, memberships=await memberships_of(user_id=user_id))
-
-
-def start_session(*, user: User, settings: Settings) -> IssuedToken:
+async def start_session(*, user: User, created: bool, settings: Settings) -> Session:
     """Our own token for a user who just proved who they are; staff sessions are shorter."""
     ttl = settings.staff_token_ttl_seconds if user.is_staff else settings.token_ttl_seconds
     kind: Kind = "staff" if user.is_staff else "resident"
-    return issue_token(secret=settings.secret_key, user_id=user.id, kind=kind, ttl_seconds=ttl)
+    token = issue_token(secret=settings.secret_key, user_id=user.id, kind=kind, ttl_seconds=ttl)
+    return Session(token=token, profile=await get_profile(user_id=user.id), created=created)
 
 
 CITY_NAME = {"zh-Hans": "苏州市", "en": "Suzhou", "zh-Hant": "蘇州市", "ja": "蘇州市", "ko": "쑤저우시"}

@@ -102,10 +102,17 @@ def provide_visitor(request: Request[Any, Any, Any]) -> Principal | None:
     return user if isinstance(user, Principal) else None
 
 
+def is_preflight(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """A browser's CORS pre-flight (OPTIONS) carries no credentials and runs no handler of ours:
+    guards let it through to Litestar's own answer, which only lists the methods."""
+    return connection.scope.get("method") == "OPTIONS"
+
+
 def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    principal_of(connection)
+    if not is_preflight(connection):
+        principal_of(connection)
 
 
 def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if principal_of(connection).kind != "staff":
+    if not is_preflight(connection) and principal_of(connection).kind != "staff":
         raise DomainError("staff_only", N_("Only staff accounts can do this."), status=403)

@@ -8,6 +8,7 @@ language and carries the same headers.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs
@@ -68,11 +69,49 @@ def request_id(scope: Scope) -> str:
     return str(state["request_id"])
 
 
+# What a browser must not do with any answer of ours: guess its type, frame it, or tell other
+# sites the page it came from. HTML pages also get a policy that allows only our own files.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI and Scalar run only our own files too, but set styles inline as they draw.
+DOCS_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# Answers about one person (their profile, tokens, feeds, exports) are never kept by a cache.
+PRIVATE_PREFIXES = ("/api/v1/me", "/api/v1/auth/")
+NO_STORE = "private, no-store"
+
+
+def security_headers(scope: Scope, present: Mapping[str, str], content_type: str) -> dict[str, str]:
+    """The security headers an answer lacks, given the headers it has (names as sent)."""
+    have = {name.lower() for name in present}
+    added = {name: value for name, value in SECURITY_HEADERS.items() if name.lower() not in have}
+    path = scope.get("path", "")
+    if "content-security-policy" not in have:
+        if not content_type.startswith("text/html"):
+            added["Content-Security-Policy"] = API_POLICY
+        else:
+            added["Content-Security-Policy"] = DOCS_POLICY if path.startswith("/schema") else PAGE_POLICY
+    if "cache-control" not in have and (path.startswith(PRIVATE_PREFIXES) or header(scope, b"authorization")):
+        added["Cache-Control"] = NO_STORE
+    return added
+
+
 def add_context_headers(scope: Scope, message: Message) -> None:
-    """Content-Language, Vary and X-Request-ID on every response start."""
+    """Content-Language, Vary, X-Request-ID and the security headers on every response start."""
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)
+    headers.update(security_headers(scope, headers, headers.get("Content-Type") or ""))
     headers["Content-Language"] = scope.get("state", {}).get("locale", DEFAULT_LOCALE)
     vary = [v.strip() for v in (headers.get("Vary") or "").split(",") if v.strip()]
     if "Accept-Language" not in vary:

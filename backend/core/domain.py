@@ -13,11 +13,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from backend.core.crypto import DataKeys
 from backend.core.jobs import JobSpec
 from backend.core.privacy import Eraser, Exporter
 from backend.core.signals import Listener, Signal
 
 if TYPE_CHECKING:
+    from litestar.config.app import AppConfig
     from litestar.types import ControllerRouterHandler
 
     from backend.settings import Settings
@@ -96,4 +98,9 @@ class Domain:
     chores: tuple[Chore, ...] = ()
     privacy: PrivacyPart | None = None
     seed_demo: Callable[[DemoWorld], Awaitable[None]] | None = None
+    # Re-seal every value the domain sealed under an older data key (``linli rotate-keys``);
+    # returns how many it re-sealed.
+    reseal: Callable[[DataKeys], Awaitable[int]] | None = None
     tags: tuple[tuple[str, str], ...] = ()  # OpenAPI tags of its operations: (name, description)
+    # Litestar on_app_init hooks, for what a domain adds to the app as a whole (web: templates).
+    app_hooks: tuple[Callable[[AppConfig], AppConfig], ...] = ()

@@ -28,7 +28,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
-from backend.core.context import request_id, request_locale
+from backend.core.context import request_id, request_locale, security_headers
 from backend.core.i18n import N_, _, format_datetime, use_locale
 
 log = structlog.get_logger("linli.errors")
@@ -152,12 +152,9 @@ def problem_response(
         "Vary": "Accept-Language",
         "X-Request-ID": request_id(request.scope),
     }
-    return Response(
-        body,
-        status_code=status,
-        media_type=PROBLEM_MEDIA_TYPE,
-        headers={**context_headers, **dict(headers or {})},
-    )
+    answer_headers = {**context_headers, **dict(headers or {})}
+    answer_headers.update(security_headers(request.scope, answer_headers, PROBLEM_MEDIA_TYPE))
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=answer_headers)
 
 
 def _status_title(status: int) -> str:

@@ -7,9 +7,10 @@ Runs as the app's ``before_request`` hook, after guards, before the body is deco
   refused rather than guessed.
 - No text anywhere (body, query, path) holds NUL: PostgreSQL cannot store it and SQLite can, and
   both databases must answer alike.
-- A date or time in a field typed as one falls within ``MIN_YEAR``–``MAX_YEAR``: beyond that,
-  0001-01-01T00:00+14:00 or 9999-12-31T23:59-12:00 overflow as soon as they are turned into UTC
-  or city time, deep inside whichever service got them.
+- A date or time in a field typed as one falls within ``MIN_YEAR``–``MAX_YEAR``, whether it comes
+  as text (``2026-05-01T10:00``) or as a number of seconds since 1970 (which the schemas accept
+  for a time): beyond that, 0001-01-01T00:00+14:00 or 9999-12-31T23:59-12:00 overflow as soon as
+  they are turned into UTC or city time, deep inside whichever service got them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 import re
 import weakref
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -30,7 +31,11 @@ from backend.core.errors import NotFound, PendingFieldProblem, Problem, problem_
 from backend.core.i18n import N_
 
 MIN_YEAR, MAX_YEAR = 1900, 2199
+# The same range as seconds since 1970 (UTC), for times sent as numbers.
+_MIN_EPOCH = (datetime(MIN_YEAR, 1, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
+_MAX_EPOCH = (datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
 _YEAR = re.compile(r"^\s*([+-]?\d+)-")
+_NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 _JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 _NUL = "\x00"
 _VALIDATION = N_("Some fields are not valid.")
@@ -172,6 +177,8 @@ def _dates(value: Any, info: mi.Type, path: FieldPath) -> Iterator[tuple[FieldPa
     if isinstance(info, (mi.DateTimeType, mi.DateType)):
         if isinstance(value, str):
             yield path, value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            yield path, repr(value)  # seconds since 1970, as the schemas accept a time
     elif isinstance(info, mi.UnionType):
         for member in info.types:
             if isinstance(member, (mi.DateTimeType, mi.DateType, mi.Metadata)) or isinstance(value, (dict, list)):
@@ -190,8 +197,12 @@ def _dates(value: Any, info: mi.Type, path: FieldPath) -> Iterator[tuple[FieldPa
 
 
 def _out_of_range(path: FieldPath, text: str) -> Iterator[Found]:
-    match = _YEAR.match(text)
-    if match and not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+    if _NUMBER.match(text):
+        outside = not _MIN_EPOCH <= float(text) < _MAX_EPOCH
+    else:
+        match = _YEAR.match(text)
+        outside = match is not None and not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR
+    if outside:
         yield (
             path,
             N_("Dates must fall between the years {min_year} and {max_year}."),
@@ -226,8 +237,12 @@ _dated_names: weakref.WeakKeyDictionary[Any, tuple[str, ...]] = weakref.WeakKeyD
 
 def _dated_query_names(handler: Any) -> tuple[str, ...]:
     """The query parameters a handler types as dates, worked out once per handler: this runs on
-    every request, the cached public reads included."""
-    names = _dated_names.get(handler)
+    every request, the cached public reads included. (Litestar's own OPTIONS handlers cannot be
+    weakly referenced; they take no dated parameter.)"""
+    try:
+        names = _dated_names.get(handler)
+    except TypeError:
+        return ()
     if names is None:
         names = tuple(
             getattr(field.kwarg_definition, "query", None) or name

@@ -11,7 +11,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.core import runtime
+from backend.core import audit, runtime
 from backend.core.auth import decode_token
 from backend.core.context import Principal, add_context_headers, header, query_lang, request_id, request_locale
 from backend.core.errors import DomainError, unavailable_error
@@ -24,6 +24,8 @@ UserLoader = Callable[[uuid.UUID], Awaitable[Principal | None]]
 
 class RequestContextMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
+    # Prometheus authenticates with a token of its own (backend.core.operations), not ours.
+    should_bypass_for_scope = staticmethod(lambda scope: scope.get("path") == "/metrics")
 
     def __init__(self, *, secret_key: str, load_user: UserLoader) -> None:
         self.secret_key = secret_key
@@ -43,12 +45,14 @@ class RequestContextMiddleware(ASGIMiddleware):
             await send(message)
 
         bound = runtime.bind(scope["app"].state.runtime)
+        actor: object | None = None
         try:
             # Until we know who is asking, speak the language the request itself asks for.
             scope["user"] = None
             set_locale(request_locale(scope))
             self._check_lang_parameter(scope)
             scope["user"] = await self._authenticate(scope)
+            actor = audit.bind_actor(_actor(scope, rid))
             scope["state"].pop("locale", None)
             set_locale(request_locale(scope))
             await next_app(scope, receive, send_with_context)
@@ -60,6 +64,8 @@ class RequestContextMiddleware(ASGIMiddleware):
             status = 503 if unavailable_error(error) else 500
             raise
         finally:
+            if actor is not None:
+                audit.unbind_actor(actor)
             runtime.unbind(bound)
             log.info(
                 "request",
@@ -93,3 +99,12 @@ class RequestContextMiddleware(ASGIMiddleware):
         if principal is None:
             raise DomainError("token_invalid", N_("Your login is no longer valid. Please log in again."), status=401)
         return principal
+
+
+def _actor(scope: Scope, request_id: str) -> audit.Actor:
+    principal = scope.get("user")
+    client = scope.get("client")
+    address = client[0] if client else ""
+    if isinstance(principal, Principal):
+        return audit.Actor(user_id=principal.id, kind=principal.kind, address=address, request_id=request_id)
+    return audit.Actor(user_id=None, kind="anonymous", address=address, request_id=request_id)

@@ -11,11 +11,15 @@ also names the CSV it then answers with.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
+from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request, Router
+from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import (
@@ -30,6 +34,7 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
+from litestar.static_files import create_static_files_router
 
 from backend.core.errors import _HTTP_MESSAGES, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
 from backend.core.stores import rate_limit
@@ -73,7 +78,7 @@ def openapi_config(version: str, tags: Sequence[tuple[str, str]]) -> OpenAPIConf
         ),
         path="/schema",
         tags=[Tag(name=name, description=description) for name, description in tags],
-        render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+        render_plugins=[LocalSwagger(path="/"), LocalScalar(path="/scalar")],
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
@@ -81,6 +86,68 @@ def openapi_config(version: str, tags: Sequence[tuple[str, str]]) -> OpenAPIConf
         ),
         use_handler_docstrings=True,
     )
+
+
+# The documentation pages' own files, served by the app (no CDN): see static/openapi/VENDORED.md.
+ASSETS_PATH = "/schema/assets"
+ASSETS_DIRECTORY = Path(__file__).resolve().parent / "static" / "openapi"
+
+
+def assets_router() -> Router:
+    return create_static_files_router(
+        path=ASSETS_PATH,
+        directories=[ASSETS_DIRECTORY],
+        include_in_schema=False,
+        name="openapi_assets",
+        cache_control=CacheControlHeader(max_age=86400, public=True),
+    )
+
+
+def _page(title: str, head: str, body: str) -> bytes:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{escape(title)}</title>\n'
+        f"{head}\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    ).encode()
+
+
+class LocalSwagger(SwaggerRenderPlugin):
+    """Swagger UI from our own files, started by our script (no inline code, no CDN)."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        url = escape(self.get_openapi_json_route(request))
+        return _page(
+            openapi_schema["info"]["title"],
+            f'<link rel="stylesheet" href="{ASSETS_PATH}/swagger-ui.css">',
+            '<div id="swagger-container"></div>\n'
+            f'<script src="{ASSETS_PATH}/swagger-ui-bundle.js"></script>\n'
+            f'<script src="{ASSETS_PATH}/swagger-ui-standalone-preset.js"></script>\n'
+            f'<script src="{ASSETS_PATH}/swagger-init.js" data-url="{url}"></script>',
+        )
+
+
+class LocalScalar(ScalarRenderPlugin):
+    """Scalar from our own file, without the fonts it would fetch from its CDN."""
+
+    # No fonts, AI agent, MCP or developer tools from Scalar's own services: this page runs offline.
+    CONFIGURATION = json.dumps(
+        {
+            "withDefaultFonts": False,
+            "hideClientButton": True,
+            "showDeveloperTools": "never",
+            "agent": {"disabled": True},
+            "mcp": {"disabled": True},
+        }
+    )
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        url = escape(self.get_openapi_json_route(request))
+        return _page(
+            openapi_schema["info"]["title"],
+            "",
+            f'<script id="api-reference" data-url="{url}" data-configuration="{escape(self.CONFIGURATION)}"></script>\n'
+            f'<script src="{ASSETS_PATH}/scalar-api-reference.js"></script>',
+        )
 
 
 # What every request can meet, whatever the operation: an unknown ?lang= (400), a malformed or

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusController
 
 from backend.core.db import engine_ready
-from backend.core.errors import problem_response
+from backend.core.errors import DomainError, NotFound, problem_response
 from backend.core.i18n import N_
 from backend.core.openapi import problems
 from backend.core.stores import redis_ready
+from backend.settings import Settings
 
 
 class Health(msgspec.Struct):
@@ -60,6 +64,22 @@ class OperationsController(Controller):
         )
 
 
+def requires_metrics_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """/metrics tells about the whole service: with LINLI_METRICS_TOKEN set, only Prometheus
+    sending it as a bearer token reads it; without one, production keeps it closed (404)."""
+    settings: Settings = connection.app.state.settings
+    if not settings.metrics_token:
+        if settings.is_production:
+            raise NotFound()
+        return
+    given = connection.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {settings.metrics_token}".encode()):
+        raise DomainError(
+            "not_authenticated", N_("Please log in first."), status=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
 class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
+    guards = [requires_metrics_token]

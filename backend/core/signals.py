@@ -203,6 +203,19 @@ async def _mark_delivered(signal_id: uuid.UUID) -> None:
     ).where(OutboxSignal.id == signal_id)
 
 
+async def purge_delivered() -> int:
+    """Delete delivered signals older than the retention period (the ``outbox_retention`` chore):
+    the outbox is for delivering, not a history, and payloads name people."""
+    days = runtime.current().settings.outbox_retention_days
+    cutoff = clock.now() - timedelta(days=days)
+    removed = (
+        await OutboxSignal.delete()
+        .where(OutboxSignal.delivered_at.is_not_null() & (OutboxSignal.delivered_at < cutoff))
+        .returning(OutboxSignal.id)
+    )
+    return len(removed)
+
+
 # --- the sweeper --------------------------------------------------------------------------------
 
 

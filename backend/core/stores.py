@@ -153,6 +153,8 @@ def rate_limit(bucket: str, *, setting: str = "login_rate_limit", per_user: bool
     logged-in user, so one account cannot hammer from many addresses)."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return  # a browser's pre-flight is not a request to count
         stores: Stores = connection.app.state.stores
         limit: int = getattr(connection.app.state.settings, setting)
         user = connection.scope.get("user")

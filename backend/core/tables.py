@@ -37,3 +37,21 @@ class FailedJob(Table, tablename="core_failed_job"):
     error = Text(default="", help_text="the last error, truncated")
     failed_at = Timestamptz()
     queue = Varchar(length=16, default="", help_text="redis (SAQ) or process (in-process runner)")
+
+
+class AuditEntry(Table, tablename="core_audit_entry"):
+    """What staff changed, and what sensitive data someone read: who, as what, where, when, from
+    which address. Rows are only ever added, and purged once older than the retention period."""
+
+    id = UUID(primary_key=True)
+    at = Timestamptz(index=True)
+    actor = UUID(null=True, default=None, index=True, help_text="the account that acted; null for the system")
+    actor_kind = Varchar(length=16, default="system", help_text="staff, resident or system")
+    permission = Varchar(length=32, default="", help_text="the permission the action used, e.g. manage_events")
+    organisation = UUID(null=True, default=None, index=True, help_text="the organisation in whose scope it happened")
+    action = Varchar(length=64, index=True, help_text='"<domain>.<what was done>", e.g. events.event_published')
+    object_type = Varchar(length=32, default="", help_text="what was acted on, e.g. event")
+    object_id = Varchar(length=64, default="", index=True)
+    changes = JSON(default={}, help_text="{field: [before, after]} of the fields that matter")
+    address = Varchar(length=64, default="", help_text="the client's address")
+    request_id = Varchar(length=64, default="")

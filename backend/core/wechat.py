@@ -381,7 +381,9 @@ class WechatClient:
             return _Retry("a body that is not a JSON object")
         errcode = _errcode(payload)
         if errcode == _BUSY:
-            return _Retry("errcode -1 (system busy)")
+            # Busy does not say the request was not carried out: a login code can be used up by
+            # it, and the retry then hears "code already used" for WeChat's trouble, not ours.
+            return _Retry("errcode -1 (system busy)", answer_lost=True)
         if errcode != 0:
             raise WechatError(errcode, str(payload.get("errmsg", "")))
         return response, payload

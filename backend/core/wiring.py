@@ -14,6 +14,7 @@ import structlog
 from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
+from backend.core.crypto import DataKeys
 from backend.core.domain import DemoWorld, Domain
 from backend.core.jobs import JobSpec, check_cron
 from backend.core.runtime import Runtime, Subscription
@@ -110,6 +111,12 @@ async def run_chores(domains: Sequence[Domain]) -> dict[str, int]:
             except Exception:  # the next round retries; one broken chore must not stop the rest
                 log.exception("chore_failed", chore=chore.name)
     return done
+
+
+async def reseal_all(domains: Sequence[Domain], keys: DataKeys) -> dict[str, int]:
+    """Every value sealed under an older data key (or the signing key), sealed again under the
+    current one (``linli rotate-keys``). {domain: values re-sealed}."""
+    return {domain.name: await domain.reseal(keys) for domain in domains if domain.reseal is not None}
 
 
 async def seed_demo(domains: Sequence[Domain], *, secret_key: str) -> str:

@@ -2,16 +2,22 @@
 supermarket, leaderboards, participation statistics and recommendations."""
 
 from backend.core.domain import Chore, Domain, PrivacyPart
-from backend.inclusion import controllers, demo, insight_controllers, listeners, privacy, reward_controllers
-from backend.inclusion.points_expiry import expire_points
+from backend.inclusion import demo, privacy
+from backend.inclusion.insight import controllers as insight_controllers
+from backend.inclusion.points import controllers as points_controllers
+from backend.inclusion.points import listeners
+from backend.inclusion.points.expiry import expire_points
+from backend.inclusion.profiles import controllers as profiles_controllers
+from backend.inclusion.rewards import controllers as rewards_controllers
 
 DOMAIN = Domain(
     name="inclusion",
     builds_on=("core", "accounts", "events", "libraries", "volunteers"),
     piccolo_apps=("backend.inclusion.piccolo_app",),
     routes=lambda settings: (
-        *controllers.CONTROLLERS,
-        *reward_controllers.CONTROLLERS,
+        *profiles_controllers.CONTROLLERS,
+        *points_controllers.CONTROLLERS,
+        *rewards_controllers.CONTROLLERS,
         *insight_controllers.CONTROLLERS,
     ),
     listeners=listeners.LISTENERS,

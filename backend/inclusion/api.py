@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass
 
 from backend.core.values import as_uuid
+from backend.inclusion.rewards.tables import Redemption
 from backend.inclusion.signals import RedemptionReserved
-from backend.inclusion.tables import Redemption
 
 __all__ = ["RedemptionReserved", "RedemptionSummary", "redemption_summary"]
 
@@ -31,7 +31,7 @@ async def redemption_summary(redemption_id: uuid.UUID) -> RedemptionSummary | No
             Redemption.id,
             Redemption.reward.id,
             Redemption.reward.name,
-            Redemption.reward.community.name,
+            Redemption.reward._.community._.name,  # typed joins: the community is named by a string
             Redemption.pickup_code,
         )
         .where(Redemption.id == redemption_id)

@@ -3,12 +3,15 @@ hours, and resident profiles with points for the demo volunteers (who opted in t
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from backend.accounts.api import person_by_openid
+from backend.core import clock
 from backend.core.domain import DemoWorld
-from backend.inclusion import ledger
-from backend.inclusion.tables import PointReason, PointRule, PointRuleKind, ResidentGroup, ResidentProfile, Reward
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointReason, PointRule, PointRuleKind
+from backend.inclusion.profiles.tables import ResidentGroup, ResidentProfile
+from backend.inclusion.rewards.tables import Reward
 
 REWARDS = [
     (
@@ -52,7 +55,7 @@ PROFILES = {
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    return clock.now().replace(microsecond=0)
 
 
 async def seed(world: DemoWorld) -> None:

@@ -1,10 +1,13 @@
-"""Piccolo app of the inclusion domain (after volunteers in the dependency order)."""
+"""Piccolo app of the inclusion domain (after volunteers in the dependency order): one app for the
+tables of its four sub-domains."""
 
 import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.inclusion.tables import Dependant, PointEntry, PointRule, Redemption, ResidentProfile, Reward
+from backend.inclusion.points.tables import PointEntry, PointRule
+from backend.inclusion.profiles.tables import Dependant, ResidentProfile
+from backend.inclusion.rewards.tables import Redemption, Reward
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 

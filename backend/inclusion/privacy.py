@@ -11,8 +11,10 @@ import uuid
 from typing import Any
 
 from backend.core import privacy
-from backend.inclusion.reward_redemptions import export_redemptions, release_redemptions
-from backend.inclusion.tables import Dependant, PointEntry, ResidentProfile
+from backend.inclusion.points.tables import PointEntry
+from backend.inclusion.profiles.tables import Dependant, ResidentProfile
+from backend.inclusion.rewards.queries import export_redemptions
+from backend.inclusion.rewards.redemptions import release_redemptions
 
 
 async def export_inclusion(user_id: uuid.UUID) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import ClassVar
 from backend.core.signals import Signal
 
 
-class RedemptionReserved(Signal):
+class RedemptionReserved(Signal, frozen=True):
     """The item is set aside and can be picked up with the code."""
 
     NAME: ClassVar[str] = "inclusion.redemption_reserved"

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from datetime import date, datetime, timedelta
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.core.auth import principal_of, requires_login
+from backend.core import clock
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.geo import parse_point
 from backend.core.i18n import as_city_time
 from backend.core.openapi import problems
 from backend.events.api import MAX_RADIUS_M
-from backend.libraries import presenters, services
+from backend.libraries import presenters, queries, services
 from backend.libraries.schemas import (
     BranchCreate,
     BranchListItem,
@@ -30,12 +32,10 @@ from backend.libraries.schemas import (
 )
 from backend.settings import Settings
 
-WRITE = {"guards": [requires_login], "security": [{"bearer": []}]}
-
 
 def _moment(at: datetime | None) -> datetime:
     """``at`` lets a resident plan ("open on Saturday at 10:00?"); no offset means Suzhou time."""
-    return as_city_time(at) if at is not None else datetime.now(UTC)
+    return as_city_time(at) if at is not None else clock.now()
 
 
 def _fresh(settings: Settings) -> timedelta:
@@ -44,7 +44,7 @@ def _fresh(settings: Settings) -> timedelta:
 
 async def _read(branch_id: uuid.UUID, settings: Settings, at: datetime | None = None) -> BranchRead:
     moment = _moment(at)
-    detail = await services.get_branch(branch_id=branch_id, at=moment, stale_after=_fresh(settings))
+    detail = await queries.get_branch(branch_id=branch_id, at=moment, stale_after=_fresh(settings))
     return presenters.branch_read(detail, moment)
 
 
@@ -71,7 +71,7 @@ class LibraryController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> list[BranchListItem]:
         moment = _moment(at)
-        filters = services.BranchFilters(
+        filters = queries.BranchFilters(
             near=parse_point(near),
             radius_m=radius_m,
             open_now=open_now,
@@ -79,7 +79,7 @@ class LibraryController(Controller):
             has_free_seats=has_free_seats,
             community_id=community_id,
         )
-        found = await services.find_branches(filters=filters, at=moment, stale_after=_fresh(settings))
+        found = await queries.find_branches(filters=filters, at=moment, stale_after=_fresh(settings))
         return [presenters.list_item(branch, moment) for branch in found[:limit]]
 
     @get(
@@ -98,12 +98,13 @@ class LibraryController(Controller):
         summary="Add a branch (library staff or admins of its scope)",
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 404, 422),
-        **WRITE,
+        guards=[requires_login],
+        security=[{"bearer": []}],
     )
     async def create(
-        self, request: Request[Any, Any, Any], data: JSONBody[BranchCreate], settings: NamedDependency[Settings]
+        self, caller: Principal, data: JSONBody[BranchCreate], settings: NamedDependency[Settings]
     ) -> BranchRead:
-        branch = await services.create_branch(user_id=principal_of(request).id, data=data)
+        branch = await services.create_branch(user_id=caller.id, data=data)
         return await _read(branch.id, settings)
 
     @patch(
@@ -111,18 +112,17 @@ class LibraryController(Controller):
         operation_id="update_library_branch",
         summary="Change details, weekly hours or holiday rules",
         responses=problems(401, 403, 404, 422),
-        **WRITE,
+        guards=[requires_login],
+        security=[{"bearer": []}],
     )
     async def update(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         branch_id: uuid.UUID,
         data: JSONBody[BranchUpdate],
         settings: NamedDependency[Settings],
     ) -> BranchRead:
-        await services.update_branch(
-            user_id=principal_of(request).id, branch_id=branch_id, changes=msgspec.structs.asdict(data)
-        )
+        await services.update_branch(user_id=caller.id, branch_id=branch_id, changes=msgspec.structs.asdict(data))
         return await _read(branch_id, settings)
 
     @put(
@@ -131,20 +131,19 @@ class LibraryController(Controller):
         summary="Close a date, or give it special hours",
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 422),
-        **WRITE,
+        guards=[requires_login],
+        security=[{"bearer": []}],
     )
     async def put_exception(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         branch_id: uuid.UUID,
         day: date,
         data: JSONBody[ExceptionPut],
         settings: NamedDependency[Settings],
         room_id: uuid.UUID | None = None,
     ) -> BranchRead:
-        await services.put_exception(
-            user_id=principal_of(request).id, branch_id=branch_id, day=day, data=data, room_id=room_id
-        )
+        await services.put_exception(user_id=caller.id, branch_id=branch_id, day=day, data=data, room_id=room_id)
         return await _read(branch_id, settings)
 
     @delete(
@@ -153,10 +152,11 @@ class LibraryController(Controller):
         summary="Back to the usual hours on a date",
         status_code=HTTP_204_NO_CONTENT,
         responses=problems(401, 403, 404),
-        **WRITE,
+        guards=[requires_login],
+        security=[{"bearer": []}],
     )
-    async def delete_exception(self, request: Request[Any, Any, Any], branch_id: uuid.UUID, day: date) -> None:
-        await services.delete_exception(user_id=principal_of(request).id, branch_id=branch_id, day=day)
+    async def delete_exception(self, caller: Principal, branch_id: uuid.UUID, day: date) -> None:
+        await services.delete_exception(user_id=caller.id, branch_id=branch_id, day=day)
 
     @post(
         "/{branch_id:uuid}/rooms",
@@ -164,16 +164,17 @@ class LibraryController(Controller):
         summary="Add a room; without hours of its own it keeps the branch's",
         status_code=HTTP_201_CREATED,
         responses=problems(401, 403, 404, 422),
-        **WRITE,
+        guards=[requires_login],
+        security=[{"bearer": []}],
     )
     async def add_room(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         branch_id: uuid.UUID,
         data: JSONBody[RoomCreate],
         settings: NamedDependency[Settings],
     ) -> BranchRead:
-        await services.add_room(user_id=principal_of(request).id, branch_id=branch_id, data=data)
+        await services.add_room(user_id=caller.id, branch_id=branch_id, data=data)
         return await _read(branch_id, settings)
 
     @put(
@@ -182,14 +183,15 @@ class LibraryController(Controller):
         summary="Report how many e-reading seats are free now",
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 422),
-        **WRITE,
+        guards=[requires_login],
+        security=[{"bearer": []}],
     )
     async def occupancy(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         branch_id: uuid.UUID,
         data: JSONBody[OccupancyPut],
         settings: NamedDependency[Settings],
     ) -> BranchRead:
-        await services.set_occupancy(user_id=principal_of(request).id, branch_id=branch_id, free_seats=data.free_seats)
+        await services.set_occupancy(user_id=caller.id, branch_id=branch_id, free_seats=data.free_seats)
         return await _read(branch_id, settings)

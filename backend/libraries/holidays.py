@@ -31,13 +31,14 @@ class DayKind(str, Enum):
 def _detail(day: date) -> tuple[bool, str | None] | None:
     """The package's (day off, holiday name), or None for a year it has no data for."""
     try:
-        return chinese_calendar.get_holiday_detail(day)
+        detail: tuple[bool, str | None] = chinese_calendar.get_holiday_detail(day)  # an untyped package
     except NotImplementedError:
         if day.year not in _warned_years:
             _warned_years.add(day.year)
             first, last = data_years()
             log.warning("holiday_data_missing", year=day.year, data_from=first, data_to=last)
         return None
+    return detail
 
 
 # The package scans its whole table for the covered years on every call; a branch list asks

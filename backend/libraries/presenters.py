@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import msgspec
 from babel.dates import format_skeleton
@@ -10,6 +10,7 @@ from babel.dates import format_skeleton
 from backend.core.i18n import CITY_TZ, babel_locale, format_interval, get_locale, pick
 from backend.events.api import EventBrief
 from backend.libraries import holidays, hours
+from backend.libraries.queries import BranchDetail, FoundBranch, Occupancy, from_mask
 from backend.libraries.schemas import (
     BranchListItem,
     BranchRead,
@@ -20,7 +21,6 @@ from backend.libraries.schemas import (
     RoomRead,
     StatusRead,
 )
-from backend.libraries.services import BranchDetail, FoundBranch, Occupancy, from_mask
 
 
 def status_read(status: hours.Status, at: datetime) -> StatusRead:
@@ -51,22 +51,22 @@ def list_item(found: FoundBranch, at: datetime) -> BranchListItem:
         latitude=row["latitude"],
         longitude=row["longitude"],
         distance_m=found.distance_m,
-        services=from_mask(row["services_mask"]),  # type: ignore[arg-type]
+        services=from_mask(row["services_mask"]),
         status=status_read(found.status, at),
         occupancy=occupancy_read(found.occupancy),
     )
 
 
 def _day(
-    schedule: hours.Schedule, day_intervals: tuple[hours.Interval, ...], day, kind: holidays.DayKind
-) -> DayHoursRead:  # type: ignore[no-untyped-def]
+    schedule: hours.Schedule, day_intervals: tuple[hours.Interval, ...], day: date, kind: holidays.DayKind
+) -> DayHoursRead:
     exception = schedule.exceptions.get(day)
     return DayHoursRead(
         date=day,
         weekday=format_skeleton(
             "MMMEd", datetime(day.year, day.month, day.day, 12, tzinfo=CITY_TZ), locale=babel_locale()
         ),
-        kind=kind.value,  # type: ignore[arg-type]
+        kind=kind.value,
         holiday=holidays.holiday_name(day) if kind is holidays.DayKind.public_holiday else None,
         intervals=[
             IntervalOut(opens=i.opens.strftime("%H:%M"), closes=i.closes.strftime("%H:%M")) for i in day_intervals
@@ -107,7 +107,7 @@ def branch_read(detail: BranchDetail, at: datetime) -> BranchRead:
                 ends_at=e.ends_at,
                 when=format_interval(e.starts_at, e.ends_at),
                 venue_name=pick(row["name"])[0],
-                status=e.status,  # type: ignore[arg-type]
+                status=e.status,  # type: ignore[arg-type]  # events.api types it str; always "published"
             )
             for e in detail.upcoming
         ],

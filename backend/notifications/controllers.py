@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 from litestar.types import ControllerRouterHandler
 
-from backend.core.auth import principal_of, requires_login
+from backend.core.auth import requires_login
+from backend.core.context import Principal
 from backend.core.openapi import problems
-from backend.notifications import inbox, subscriptions
-from backend.notifications.kinds import configured_templates
-from backend.notifications.presenters import notice_read
+from backend.notifications import inbox, presenters, subscriptions
 from backend.notifications.schemas import (
     MarkedRead,
     NoticePage,
     NoticeRead,
-    SubscriptionKindRead,
     SubscriptionResults,
     SubscriptionsRead,
 )
 from backend.settings import Settings
-
-
-async def _subscriptions_read(user_id: uuid.UUID, settings: Settings) -> SubscriptionsRead:
-    kinds = await subscriptions.my_subscriptions(user_id=user_id, settings=settings)
-    return SubscriptionsRead(
-        template_ids=sorted(configured_templates(settings)), kinds=[SubscriptionKindRead(**kind) for kind in kinds]
-    )
 
 
 class NotificationController(Controller):
@@ -48,15 +39,14 @@ class NotificationController(Controller):
     )
     async def list_notifications(
         self,
-        request: Request[Any, Any, Any],
+        caller: Principal,
         unread_only: Annotated[bool, Parameter(description="only what the caller has not read yet")] = False,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=10_000)] = 0,
     ) -> NoticePage:
-        user_id = principal_of(request).id
-        rows = await inbox.list_notices(user_id=user_id, unread_only=unread_only, limit=limit, offset=offset)
-        unread = await inbox.unread_count(user_id=user_id)
-        return NoticePage(items=[notice_read(row) for row in rows], unread_count=unread, limit=limit, offset=offset)
+        rows = await inbox.list_notices(user_id=caller.id, unread_only=unread_only, limit=limit, offset=offset)
+        unread = await inbox.unread_count(user_id=caller.id)
+        return presenters.notice_page(rows, unread_count=unread, limit=limit, offset=offset)
 
     @post(
         "/notifications/{notice_id:uuid}/read",
@@ -65,8 +55,8 @@ class NotificationController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401, 404),
     )
-    async def read(self, request: Request[Any, Any, Any], notice_id: uuid.UUID) -> NoticeRead:
-        return notice_read(await inbox.mark_read(user_id=principal_of(request).id, notice_id=notice_id))
+    async def read(self, caller: Principal, notice_id: uuid.UUID) -> NoticeRead:
+        return presenters.notice_read(await inbox.mark_read(user_id=caller.id, notice_id=notice_id))
 
     @post(
         "/notifications/read-all",
@@ -75,9 +65,8 @@ class NotificationController(Controller):
         status_code=HTTP_200_OK,
         responses=problems(401),
     )
-    async def read_all(self, request: Request[Any, Any, Any]) -> MarkedRead:
-        marked = await inbox.mark_all_read(user_id=principal_of(request).id)
-        return MarkedRead(marked=marked, unread_count=0)
+    async def read_all(self, caller: Principal) -> MarkedRead:
+        return MarkedRead(marked=await inbox.mark_all_read(user_id=caller.id), unread_count=0)
 
     @get(
         "/subscriptions",
@@ -85,10 +74,8 @@ class NotificationController(Controller):
         summary="Per kind of notice: its WeChat template and the messages the caller allowed",
         responses=problems(401),
     )
-    async def list_subscriptions(
-        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
-    ) -> SubscriptionsRead:
-        return await _subscriptions_read(principal_of(request).id, settings)
+    async def list_subscriptions(self, caller: Principal, settings: NamedDependency[Settings]) -> SubscriptionsRead:
+        return presenters.subscriptions_read(await subscriptions.my_subscriptions(user_id=caller.id, settings=settings))
 
     @post(
         "/subscriptions",
@@ -98,11 +85,10 @@ class NotificationController(Controller):
         responses=problems(401, 422),
     )
     async def record(
-        self, request: Request[Any, Any, Any], data: JSONBody[SubscriptionResults], settings: NamedDependency[Settings]
+        self, caller: Principal, data: JSONBody[SubscriptionResults], settings: NamedDependency[Settings]
     ) -> SubscriptionsRead:
-        user_id = principal_of(request).id
-        await subscriptions.record_subscription_results(user_id=user_id, results=data.results, settings=settings)
-        return await _subscriptions_read(user_id, settings)
+        await subscriptions.record_subscription_results(user_id=caller.id, results=data.results, settings=settings)
+        return presenters.subscriptions_read(await subscriptions.my_subscriptions(user_id=caller.id, settings=settings))
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [NotificationController]

@@ -14,12 +14,13 @@ then the message sent. WeChat's answer decides the rest:
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
 from backend.accounts.api import wechat_address
+from backend.core import clock
 from backend.core.i18n import DEFAULT_LOCALE, LOCALES
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
 from backend.notifications import subscriptions, texts
@@ -54,15 +55,11 @@ class DeliveryDeferred(Exception):
     """WeChat could not take the message now; the job is retried."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def deliver_notice(
     *, notice_id: uuid.UUID, wechat: WechatClient, settings: Settings, now: datetime | None = None
 ) -> str:
     """Send the notice's subscribe message if it may go; returns the outbound status it ends in."""
-    moment = now or _now()
+    moment = now or clock.now()
     outbound = await _claim(notice_id, moment)
     if outbound is None:
         return "not_queued"
@@ -159,7 +156,7 @@ async def _claim(notice_id: uuid.UUID, now: datetime) -> dict[str, Any] | None:
 async def _finish(
     outbound: dict[str, Any], status: OutboundStatus, refusal: WechatError | None = None, *, msgid: str = ""
 ) -> str:
-    now = _now()
+    now = clock.now()
     await OutboundMessage.update(
         {
             OutboundMessage.status: status.value,
@@ -182,6 +179,6 @@ async def _release(outbound: dict[str, Any], errcode: int | None, errmsg: str) -
             OutboundMessage.claimed_until: None,
             OutboundMessage.errcode: errcode,
             OutboundMessage.errmsg: errmsg[:255],
-            OutboundMessage.updated_at: _now(),
+            OutboundMessage.updated_at: clock.now(),
         }
     ).where(OutboundMessage.id == outbound["id"])

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from backend.core import jobs, signals
+from backend.core import clock, jobs
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
-from backend.events.api import EventChanged, event_summary, registrants
+from backend.events.api import event_summary, registrants
 from backend.notifications import inbox, sources
 from backend.notifications.inbox import Posting
 from backend.notifications.tables import EventChangeDigest, NoticeKind
@@ -30,15 +31,13 @@ def flush_key(event_id: uuid.UUID | str, due_at: datetime) -> str:
     return f"{FLUSH_JOB}:{event_id}:{int(due_at.timestamp())}"
 
 
-async def note_event_change(message: signals.SignalMessage[EventChanged]) -> None:
-    """Merge a change into the event's open digest (opening one if there is none), then make
-    sure its flush is queued for the due time."""
-    event_id = message.payload.event_id
-    changed = [str(field) for field in message.payload.changed]
+async def note_event_change(*, event_id: uuid.UUID, changed: Sequence[str], signal_id: uuid.UUID, at: datetime) -> None:
+    """Merge a change (the signal ``signal_id``, made ``at``) into the event's open digest,
+    opening one if there is none, then make sure its flush is queued for the due time."""
     for _attempt in range(_ATTEMPTS):
         try:
             async with transaction(EventChangeDigest._meta.db):
-                digest = await _merge(event_id, changed, str(message.id), message.created_at)
+                digest = await _merge(event_id, list(changed), str(signal_id), at)
             break
         except UNIQUE_VIOLATIONS:
             continue  # another change opened the digest at the same moment: merge into it
@@ -71,6 +70,7 @@ async def _merge(event_id: uuid.UUID, changed: list[str], signal_id: str, at: da
         return {"id": digest.id, "due_at": digest.due_at}
     await lock_row(EventChangeDigest._meta.db, EventChangeDigest._meta.tablename, current["id"])
     row = await EventChangeDigest.select().where(EventChangeDigest.id == current["id"]).output(load_json=True).first()
+    assert row is not None  # held by the lock above (digests are never deleted)
     if signal_id not in row["signal_ids"]:
         await EventChangeDigest.update(
             {
@@ -99,7 +99,7 @@ async def _already_told(event_id: uuid.UUID, signal_id: str, at: datetime) -> bo
 async def flush_digest(*, digest_id: uuid.UUID, settings: Settings, now: datetime | None = None) -> int:
     """If the digest is due, close it and notify the event's registrants; how many were told.
     Early (a runner that woke too soon) it does nothing: the due time or the sweep will come."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     async with transaction(EventChangeDigest._meta.db):
         closed = (
             await EventChangeDigest.update({EventChangeDigest.flushed_at: moment})
@@ -148,6 +148,6 @@ async def due_digests(*, now: datetime) -> list[uuid.UUID]:
 
 async def drop_open_digest(event_id: uuid.UUID) -> None:
     """A cancelled event needs no change notice: its open digest is closed unsent."""
-    await EventChangeDigest.update({EventChangeDigest.flushed_at: datetime.now(UTC)}).where(
+    await EventChangeDigest.update({EventChangeDigest.flushed_at: clock.now()}).where(
         (EventChangeDigest.event == event_id) & EventChangeDigest.flushed_at.is_null()
     )

@@ -11,11 +11,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from backend.accounts.api import live_people
-from backend.core import jobs
+from backend.core import clock, jobs
 from backend.core.db import transaction
 from backend.core.errors import NotFound
 from backend.core.i18n import N_
@@ -36,10 +36,6 @@ class Posting:
     source_key: str
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def deliver_key(notice_id: uuid.UUID | str) -> str:
     return f"{DELIVER_JOB}:{notice_id}"
 
@@ -50,7 +46,7 @@ async def post_notices(postings: list[Posting], *, settings: Settings, now: date
     if not postings:
         return []
     async with transaction(Notice._meta.db):
-        waiting = await write_notices(postings, settings=settings, now=now or _now())
+        waiting = await write_notices(postings, settings=settings, now=now or clock.now())
     await queue_deliveries(waiting)
     return waiting
 
@@ -157,12 +153,12 @@ async def list_notices(*, user_id: uuid.UUID, unread_only: bool, limit: int, off
 
 
 async def unread_count(*, user_id: uuid.UUID) -> int:
-    return await Notice.count().where((Notice.recipient == user_id) & Notice.read_at.is_null())
+    return int(await Notice.count().where((Notice.recipient == user_id) & Notice.read_at.is_null()))
 
 
 async def mark_read(*, user_id: uuid.UUID, notice_id: uuid.UUID) -> dict[str, Any]:
     """Mark one of the person's notices read (again is harmless); someone else's is not found."""
-    await Notice.update({Notice.read_at: _now()}).where(
+    await Notice.update({Notice.read_at: clock.now()}).where(
         (Notice.id == notice_id) & (Notice.recipient == user_id) & Notice.read_at.is_null()
     )
     row = (
@@ -179,7 +175,7 @@ async def mark_read(*, user_id: uuid.UUID, notice_id: uuid.UUID) -> dict[str, An
 async def mark_all_read(*, user_id: uuid.UUID) -> int:
     """Every unread notice of the person read; how many were unread."""
     rows = (
-        await Notice.update({Notice.read_at: _now()})
+        await Notice.update({Notice.read_at: clock.now()})
         .where((Notice.recipient == user_id) & Notice.read_at.is_null())
         .returning(Notice.id)
     )

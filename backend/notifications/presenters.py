@@ -1,16 +1,18 @@
-"""Inbox entries worded at read time, in the reader's language (the request's locale)."""
+"""Shaping notifications for the API: inbox entries worded at read time, in the reader's language
+(the request's locale), and the caller's subscribe-message budgets."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from babel.dates import format_date
 
 from backend.core.i18n import _, babel_locale, format_datetime
+from backend.core.values import as_uuid
 from backend.notifications import texts
-from backend.notifications.schemas import NoticeRead
+from backend.notifications.schemas import NoticePage, NoticeRead, SubscriptionKindRead, SubscriptionsRead
+from backend.notifications.subscriptions import Subscriptions
 from backend.notifications.tables import NoticeKind
 from backend.volunteers.api import IncidentStatus, party_name
 
@@ -123,7 +125,7 @@ WORDINGS: Mapping[NoticeKind, Wording] = {
 def notice_read(row: Mapping[str, Any]) -> NoticeRead:
     params = row["params"] or {}
     title, body = WORDINGS[NoticeKind(row["kind"])](params)
-    references = {name: uuid.UUID(str(params[name])) for name in _REFERENCES if params.get(name)}
+    references = {name: as_uuid(params[name]) for name in _REFERENCES if params.get(name)}
     return NoticeRead(
         id=row["id"],
         kind=row["kind"],
@@ -132,4 +134,23 @@ def notice_read(row: Mapping[str, Any]) -> NoticeRead:
         created_at=row["created_at"],
         read_at=row["read_at"],
         **references,
+    )
+
+
+def notice_page(rows: Sequence[Mapping[str, Any]], *, unread_count: int, limit: int, offset: int) -> NoticePage:
+    return NoticePage(items=[notice_read(row) for row in rows], unread_count=unread_count, limit=limit, offset=offset)
+
+
+def subscriptions_read(found: Subscriptions) -> SubscriptionsRead:
+    return SubscriptionsRead(
+        template_ids=found.template_ids,
+        kinds=[
+            SubscriptionKindRead(
+                kind=budget.kind.value,
+                template_id=budget.template_id,
+                remaining=budget.remaining,
+                priority=budget.priority,
+            )
+            for budget in found.kinds
+        ],
     )

@@ -10,9 +10,10 @@ lead time), so each reminder goes out once.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from backend.core import clock
 from backend.events.api import confirmed_starting
 from backend.notifications import digests, inbox, sources
 from backend.notifications.inbox import Posting
@@ -31,7 +32,7 @@ STRANDED_WITHIN = timedelta(hours=2)
 
 async def run_round(*, settings: Settings, now: datetime | None = None) -> dict[str, int]:
     """One round; what it did, by part."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     done = {
         f"event_reminders_{hours}h": await event_reminders(settings=settings, now=moment, hours=hours)
         for hours in EVENT_LEADS_HOURS

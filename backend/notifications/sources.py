@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from backend.core.values import as_uuid
 from backend.events.api import EventSummary, event_summary
 from backend.inclusion.api import redemption_summary
 from backend.volunteers.api import shift_summary
@@ -25,12 +26,12 @@ def summary_params(event: EventSummary) -> dict[str, Any]:
 
 
 async def event_params(event_id: uuid.UUID | str) -> dict[str, Any] | None:
-    event = await event_summary(uuid.UUID(str(event_id)))
+    event = await event_summary(as_uuid(event_id))
     return summary_params(event) if event is not None else None
 
 
 async def shift_params(shift_id: uuid.UUID | str) -> dict[str, Any] | None:
-    shift = await shift_summary(uuid.UUID(str(shift_id)))
+    shift = await shift_summary(as_uuid(shift_id))
     if shift is None:
         return None
     return {
@@ -43,11 +44,11 @@ async def shift_params(shift_id: uuid.UUID | str) -> dict[str, Any] | None:
 
 
 async def team_name(team_id: uuid.UUID | str) -> dict[str, str]:
-    return await _team_name(uuid.UUID(str(team_id)))
+    return await _team_name(as_uuid(team_id))
 
 
 async def redemption_params(redemption_id: uuid.UUID | str) -> dict[str, Any] | None:
-    found = await redemption_summary(uuid.UUID(str(redemption_id)))
+    found = await redemption_summary(as_uuid(redemption_id))
     if found is None:
         return None
     return {

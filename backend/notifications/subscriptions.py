@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
+from backend.core import clock
 from backend.core.db import transaction
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
-from backend.notifications.kinds import TEMPLATE_SETTINGS, configured_templates, priority, template_for
-from backend.notifications.tables import SubscriptionBudget
+from backend.notifications.kinds import TEMPLATE_SETTINGS, Priority, configured_templates, priority, template_for
+from backend.notifications.tables import NoticeKind, SubscriptionBudget
 from backend.settings import Settings
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def record_subscription_results(*, user_id: uuid.UUID, results: Mapping[str, str], settings: Settings) -> None:
@@ -38,7 +35,7 @@ async def record_subscription_results(*, user_id: uuid.UUID, results: Mapping[st
             params={"template_id": unknown[0]},
             status=422,
         )
-    now = _now()
+    now = clock.now()
     async with transaction(SubscriptionBudget._meta.db):
         for template_id, answer in results.items():
             if answer == "accept":
@@ -69,28 +66,38 @@ async def budgets(*, user_id: uuid.UUID) -> dict[str, int]:
     return {row["template_id"]: row["remaining"] for row in rows}
 
 
-async def my_subscriptions(*, user_id: uuid.UUID, settings: Settings) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class KindBudget:
+    """A kind of notice that can be a WeChat message: its template (None: the inbox only) and
+    how many messages of that template the person has left."""
+
+    kind: NoticeKind
+    template_id: str | None
+    remaining: int
+    priority: Priority
+
+
+@dataclass(frozen=True)
+class Subscriptions:
+    template_ids: list[str]  # every template this app sends, for the mini-program to ask about
+    kinds: list[KindBudget]
+
+
+async def my_subscriptions(*, user_id: uuid.UUID, settings: Settings) -> Subscriptions:
     """Per kind of notice that can be a WeChat message: its template and the messages left."""
     left = await budgets(user_id=user_id)
-    rows = []
+    kinds = []
     for kind in TEMPLATE_SETTINGS:
         template = template_for(kind, settings)
-        rows.append(
-            {
-                "kind": kind.value,
-                "template_id": template or None,
-                "remaining": left.get(template, 0) if template else 0,
-                "priority": priority(kind),
-            }
-        )
-    return rows
+        kinds.append(KindBudget(kind, template or None, left.get(template, 0) if template else 0, priority(kind)))
+    return Subscriptions(template_ids=sorted(configured_templates(settings)), kinds=kinds)
 
 
 async def spend(*, user_id: uuid.UUID, template_id: str, floor: int = 1) -> bool:
     """Take one message of budget if at least ``floor`` are left; False if not."""
     rows = (
         await SubscriptionBudget.update(
-            {SubscriptionBudget.remaining: SubscriptionBudget.remaining - 1, SubscriptionBudget.updated_at: _now()}
+            {SubscriptionBudget.remaining: SubscriptionBudget.remaining - 1, SubscriptionBudget.updated_at: clock.now()}
         )
         .where(
             (SubscriptionBudget.user == user_id)
@@ -105,12 +112,12 @@ async def spend(*, user_id: uuid.UUID, template_id: str, floor: int = 1) -> bool
 async def give_back(*, user_id: uuid.UUID, template_id: str) -> None:
     """Return a message that was spent but never reached WeChat's user."""
     await SubscriptionBudget.update(
-        {SubscriptionBudget.remaining: SubscriptionBudget.remaining + 1, SubscriptionBudget.updated_at: _now()}
+        {SubscriptionBudget.remaining: SubscriptionBudget.remaining + 1, SubscriptionBudget.updated_at: clock.now()}
     ).where((SubscriptionBudget.user == user_id) & (SubscriptionBudget.template_id == template_id))
 
 
 async def use_up(*, user_id: uuid.UUID, template_id: str) -> None:
     """WeChat says nothing is left (43101): believe it."""
-    await SubscriptionBudget.update({SubscriptionBudget.remaining: 0, SubscriptionBudget.updated_at: _now()}).where(
-        (SubscriptionBudget.user == user_id) & (SubscriptionBudget.template_id == template_id)
-    )
+    await SubscriptionBudget.update(
+        {SubscriptionBudget.remaining: 0, SubscriptionBudget.updated_at: clock.now()}
+    ).where((SubscriptionBudget.user == user_id) & (SubscriptionBudget.template_id == template_id))

@@ -599,3 +599,13 @@ async def test_an_unreachable_token_store_is_wechat_unavailable(fake: FakeWechat
     finally:
         await dead.aclose()
     assert fake.token_calls == 0
+
+
+async def test_a_code_used_up_while_wechat_said_busy_is_wechat_unavailable(
+    fake: FakeWechat, client: WechatClient
+) -> None:
+    """The retry after a busy answer hears 40163: that is WeChat's trouble, not a used code."""
+    code = fake.issue_code("o-unlucky")
+    fake.busy(1, carried_out=True)
+    with pytest.raises(WechatUnavailable):
+        await client.code_to_session(code)

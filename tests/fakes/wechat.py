@@ -137,6 +137,7 @@ class FakeWechat(SubscribeMessages):
             self._logins: defaultdict[str, deque[float]] = defaultdict(deque)
             self._token: _Token | None = None
             self._busy_remaining = 0
+            self._busy_carried_out = False
             self._http_failure = _HttpFailure()
             self._stall = _Stall()
             self._reset_subscriptions()
@@ -168,10 +169,12 @@ class FakeWechat(SubscribeMessages):
         with self._mutex:
             self._inactive.add(openid)
 
-    def busy(self, n: int) -> None:
-        """The next ``n`` calls of any endpoint answer errcode -1."""
+    def busy(self, n: int, *, carried_out: bool = False) -> None:
+        """The next ``n`` calls of any endpoint answer errcode -1; ``carried_out``: WeChat did the
+        work all the same (a login code is then used up), as a busy WeChat sometimes does."""
         with self._mutex:
             self._busy_remaining = n
+            self._busy_carried_out = carried_out
 
     def fail_http(self, n: int, *, status: int = 502) -> None:
         """The next ``n`` calls answer an HTML error page with this HTTP status."""
@@ -364,6 +367,8 @@ class FakeWechat(SubscribeMessages):
                 return Reply(f"<html>{status} Bad Gateway</html>".encode(), "text/html", status)
             if self._busy_remaining > 0:
                 self._busy_remaining -= 1
+                if self._busy_carried_out:
+                    handler(request)
                 return self.error(-1, "system error")
             return handler(request)
 

@@ -10,8 +10,10 @@ import httpx
 import pytest
 
 from backend.accounts.tables import Organisation, User
-from backend.inclusion import ledger
-from backend.inclusion.tables import PointEntry, PointReason, ResidentProfile
+from backend.core import clock
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointEntry, PointReason
+from backend.inclusion.profiles.tables import ResidentProfile
 from backend.volunteers.tables import HoursEntry, HoursStatus, Team, TeamKind
 from tests import factories
 
@@ -27,7 +29,7 @@ async def person(name: str, *, opt_in: bool | None = True) -> User:
     """A resident; ``opt_in=None`` leaves them without a profile at all."""
     user = await factories.resident(name)
     if opt_in is not None:
-        now = ledger.now()
+        now = clock.now()
         await ResidentProfile(
             user=user.id, leaderboard_opt_in=opt_in, consented_at=now, created_at=now, updated_at=now
         ).save()
@@ -72,7 +74,7 @@ async def test_only_residents_who_opted_in_appear_and_rank(client: Client, tree:
     await earn(shy, 200, community)
     await earn(no_profile, 300, community)
     await earn(gone, 500, community)
-    await User.update({User.deleted_at: ledger.now()}).where(User.id == gone.id)
+    await User.update({User.deleted_at: clock.now()}).where(User.id == gone.id)
     # Neither spending, staff corrections nor another community's points count.
     await earn(li, -30, community, reason=PointReason.redemption)
     await earn(li, 100, community, reason=PointReason.adjustment)
@@ -82,7 +84,7 @@ async def test_only_residents_who_opted_in_appear_and_rank(client: Client, tree:
     response = await board(client, "points", community, li)
     assert rows(response) == [(1, "小王", 80), (2, "小李", 50)]
     assert response.json()["me"] == {"rank": 2, "value": 50}
-    assert response.json()["month"] == ledger.city_today().strftime("%Y-%m")
+    assert response.json()["month"] == clock.city_today().strftime("%Y-%m")
     assert (await board(client, "points", community, shy)).json()["me"] is None
     assert (await board(client, "points", community)).json()["me"] is None
     assert rows(await board(client, "points", tree["community_b"])) == [(1, "小李", 400)]
@@ -125,13 +127,13 @@ async def test_hours_count_verified_entries_of_the_communitys_teams(
 ) -> None:
     community = tree["community_a"]
     team = Team(
-        community=community.id, kind=TeamKind.patrol.value, name={"zh-Hans": "南园巡逻队"}, created_at=ledger.now()
+        community=community.id, kind=TeamKind.patrol.value, name={"zh-Hans": "南园巡逻队"}, created_at=clock.now()
     )
     elsewhere = Team(
         community=tree["community_b"].id,
         kind=TeamKind.patrol.value,
         name={"zh-Hans": "莲花巡逻队"},
-        created_at=ledger.now(),
+        created_at=clock.now(),
     )
     await team.save()
     await elsewhere.save()
@@ -148,7 +150,7 @@ async def test_hours_count_verified_entries_of_the_communitys_teams(
             service_date=day,
             source_key=f"test:{uuid.uuid4()}",
             status=status.value,
-            created_at=ledger.now(),
+            created_at=clock.now(),
         ).save()
 
     await hours(busy, 120, HoursStatus.verified)

@@ -15,8 +15,8 @@ from backend.core.tables import OutboxSignal
 from backend.core.wiring import assemble
 from backend.domains import DOMAINS
 from backend.events.sharing.services import share_link_code
-from backend.inclusion import listeners, points
-from backend.inclusion.tables import PointEntry, PointReason
+from backend.inclusion.points import awards, listeners
+from backend.inclusion.points.tables import PointEntry, PointReason
 from backend.settings import Settings
 from backend.volunteers.api import HoursVerified
 from tests import factories
@@ -98,7 +98,7 @@ async def test_a_neighbour_is_credited_when_they_are_checked_in_not_when_they_si
 async def test_five_concurrent_deliveries_of_one_attendance_award_once(client: Client, place: dict[str, Any]) -> None:
     resident = await person()
     payload = await attended(await new_event(place), resident)
-    written = await asyncio.gather(*(points.award_for_attendance(payload) for _ in range(5)))
+    written = await asyncio.gather(*(awards.award_for_attendance(payload) for _ in range(5)))
     assert sorted(written) == [0, 0, 0, 0, 30]
     message = signals.SignalMessage(id=uuid.uuid4(), name=payload.NAME, payload=payload, created_at=datetime.now(UTC))
     await asyncio.gather(*(listeners.award_attendance(message) for _ in range(5)))
@@ -113,7 +113,7 @@ async def test_concurrent_attendances_of_one_person_respect_the_daily_cap(
 ) -> None:
     resident = await person()
     payloads = [await attended(await new_event(place), resident) for _ in range(5)]
-    await asyncio.gather(*(points.award_for_attendance(payload) for payload in payloads))
+    await asyncio.gather(*(awards.award_for_attendance(payload) for payload in payloads))
     assert sum(e["points"] for e in await entries(resident, PointReason.attendance)) == 30
     assert len(await entries(resident, PointReason.first_event)) == 1
 

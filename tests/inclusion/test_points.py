@@ -15,9 +15,10 @@ from backend.core.i18n import CITY_TZ
 from backend.events.api import AttendanceRecorded
 from backend.events.catalogue.tables import Event
 from backend.events.registrations.tables import Registration
-from backend.inclusion import ledger, points
-from backend.inclusion.points_expiry import expire_points
-from backend.inclusion.tables import PointEntry, PointReason, ResidentProfile
+from backend.inclusion.points import awards, ledger
+from backend.inclusion.points.expiry import expire_points
+from backend.inclusion.points.tables import PointEntry, PointReason
+from backend.inclusion.profiles.tables import ResidentProfile
 from backend.volunteers.api import HoursVerified
 from backend.volunteers.tables import HoursEntry, Team
 from tests import factories
@@ -160,12 +161,12 @@ async def test_an_admin_of_the_community_changes_the_next_award(client: Client, 
     assert (rules["attendance"]["points"], rules["attendance"]["source"]) == (12, "community")
     assert rules["first_event"]["source"] == "default"
     resident = await person()
-    await points.award_for_attendance(await attended(await new_event(place), resident))
+    await awards.award_for_attendance(await attended(await new_event(place), resident))
     assert [e["points"] for e in await entries(resident, PointReason.attendance)] == [12]
     # Another community still earns by the defaults.
     other = await factories.venue(place["tree"]["community_b"], place["tree"]["community_b"])
     elsewhere = await factories.published_event(place["tree"]["street_b"], other)
-    await points.award_for_attendance(await attended(elsewhere, resident))
+    await awards.award_for_attendance(await attended(elsewhere, resident))
     assert [e["points"] for e in await entries(resident, PointReason.attendance)] == [12, 10]
 
 
@@ -220,7 +221,7 @@ async def test_a_city_admin_sets_city_wide_rules_and_a_community_switches_a_kind
         False,
     )
     resident = await person()
-    await points.award_for_attendance(await attended(await new_event(place), resident))
+    await awards.award_for_attendance(await attended(await new_event(place), resident))
     assert [(e["reason"], e["points"]) for e in await entries(resident)] == [("first_event", 25)]
     # A PUT replaces: the kind left out follows the city again.
     assert (await put_rules(client, place["community"], admin, [])).status_code == 200
@@ -241,20 +242,20 @@ async def test_the_daily_cap_cuts_the_third_events_points(client: Client, place:
     resident = await person()
     now = datetime.now(UTC)
     written = [
-        await points.award_for_attendance(await attended(await new_event(place), resident, at=now)) for _ in range(4)
+        await awards.award_for_attendance(await attended(await new_event(place), resident, at=now)) for _ in range(4)
     ]
     assert [e["points"] for e in await entries(resident, PointReason.attendance)] == [12, 12, 6]
     assert written == [12 + 20, 12, 6, 0]  # the first one also earned the first-event points
     # Another day has its own cap.
-    await points.award_for_attendance(await attended(await new_event(place), resident, at=now + timedelta(days=1)))
+    await awards.award_for_attendance(await attended(await new_event(place), resident, at=now + timedelta(days=1)))
     assert [e["points"] for e in await entries(resident, PointReason.attendance)] == [12, 12, 6, 12]
 
 
 async def test_first_event_points_only_once(client: Client, place: dict[str, Any]) -> None:
     resident = await person()
     earlier = datetime.now(UTC) - timedelta(days=2)
-    await points.award_for_attendance(await attended(await new_event(place), resident, at=earlier))
-    await points.award_for_attendance(await attended(await new_event(place), resident))
+    await awards.award_for_attendance(await attended(await new_event(place), resident, at=earlier))
+    await awards.award_for_attendance(await attended(await new_event(place), resident))
     assert [(e["reason"], e["points"]) for e in await entries(resident)] == [
         ("attendance", 10),
         ("first_event", 20),
@@ -271,7 +272,7 @@ async def test_the_youth_bonus_goes_by_birth_year(client: Client, place: dict[st
         await person(THIS_YEAR - 35),
     )
     for user in (youth, adult, unknown, edge):
-        await points.award_for_attendance(await attended(event, user))
+        await awards.award_for_attendance(await attended(event, user))
     assert [e["points"] for e in await entries(youth, PointReason.youth_bonus)] == [5]
     assert [e["points"] for e in await entries(edge, PointReason.youth_bonus)] == [5]
     assert await entries(adult, PointReason.youth_bonus) == []
@@ -283,11 +284,11 @@ async def test_children_and_deleted_accounts_earn_nothing(client: Client, place:
     child, gone = await person(THIS_YEAR - 10), await person(THIS_YEAR - 30)
     await User.update({User.deleted_at: datetime.now(UTC)}).where(User.id == gone.id)
     neighbour = await person()
-    assert await points.award_for_attendance(await attended(event, child, referred_by=neighbour)) == 0
-    assert await points.award_for_attendance(await attended(event, gone)) == 0
+    assert await awards.award_for_attendance(await attended(event, child, referred_by=neighbour)) == 0
+    assert await awards.award_for_attendance(await attended(event, gone)) == 0
     assert not await PointEntry.count()
     # Nor does a deleted account that brought someone.
-    await points.award_for_attendance(await attended(event, neighbour, referred_by=gone))
+    await awards.award_for_attendance(await attended(event, neighbour, referred_by=gone))
     assert await entries(gone) == []
 
 
@@ -311,16 +312,16 @@ async def test_a_first_event_within_90_days_of_arrival_earns_the_welcome_points(
     await _profile(newcomer, today.replace(day=1))
     await _profile(old_timer, (today - timedelta(days=150)).replace(day=1))
     await _profile(veteran, today.replace(day=1))
-    await points.award_for_attendance(
+    await awards.award_for_attendance(
         await attended(await new_event(place), veteran, at=datetime.now(UTC) - timedelta(days=400))
     )
     event = await new_event(place)
     for user in (newcomer, old_timer, veteran):
-        await points.award_for_attendance(await attended(event, user))
+        await awards.award_for_attendance(await attended(event, user))
     assert [e["points"] for e in await entries(newcomer, PointReason.first_event_after_arrival)] == [30]
     assert await entries(old_timer, PointReason.first_event_after_arrival) == []
     assert await entries(veteran, PointReason.first_event_after_arrival) == []  # not their first event
-    await points.award_for_attendance(await attended(await new_event(place), newcomer))
+    await awards.award_for_attendance(await attended(await new_event(place), newcomer))
     assert len(await entries(newcomer, PointReason.first_event_after_arrival)) == 1
 
 
@@ -331,7 +332,7 @@ async def test_an_event_without_a_venue_community_counts_in_the_home_community(
     event = await factories.published_event(place["tree"]["street_a"], venue)
     resident = await person()
     await _profile(resident, None, place["tree"]["community_b"])
-    await points.award_for_attendance(await attended(event, resident))
+    await awards.award_for_attendance(await attended(event, resident))
     assert {e["community"] for e in await entries(resident)} == {place["tree"]["community_b"].id}
 
 
@@ -342,8 +343,8 @@ async def test_the_neighbour_cap_is_per_event(client: Client, place: dict[str, A
     sharer = await person()
     first, second = await new_event(place), await new_event(place)
     for _ in range(3):
-        await points.award_for_attendance(await attended(first, await person(), referred_by=sharer))
-    await points.award_for_attendance(await attended(second, await person(), referred_by=sharer))
+        await awards.award_for_attendance(await attended(first, await person(), referred_by=sharer))
+    await awards.award_for_attendance(await attended(second, await person(), referred_by=sharer))
     brought = await entries(sharer, PointReason.brought_neighbour)
     assert [(e["points"], e["activity_key"]) for e in brought] == [
         (10, f"event:{first.id}"),
@@ -355,7 +356,7 @@ async def test_the_neighbour_cap_is_per_event(client: Client, place: dict[str, A
 
 async def test_moving_community_keeps_the_balance(client: Client, place: dict[str, Any]) -> None:
     resident = await person()
-    await points.award_for_attendance(await attended(await new_event(place), resident))
+    await awards.award_for_attendance(await attended(await new_event(place), resident))
     body = {"consent": True, "community_id": str(place["community"].id)}
     headers = factories.token_for(resident)
     assert (await client.put("/api/v1/me/resident-profile", json=body, headers=headers)).status_code == 201
@@ -374,13 +375,13 @@ async def test_hours_earn_by_the_rate_and_a_correction_takes_back_at_most_what_w
     volunteer = await person()
     team = await team_in(place["community"])
     entry = await verified_hours(volunteer, team, 150)
-    assert await points.award_for_hours(hours_payload(entry, place["community"])) == 12  # 2.5 h × 5, rounded down
+    assert await awards.award_for_hours(hours_payload(entry, place["community"])) == 12  # 2.5 h × 5, rounded down
     less = await verified_hours(volunteer, team, -60, corrects=entry)
-    assert await points.award_for_hours(hours_payload(less, place["community"])) == -5
+    assert await awards.award_for_hours(hours_payload(less, place["community"])) == -5
     too_much = await verified_hours(volunteer, team, -600, corrects=entry)
-    assert await points.award_for_hours(hours_payload(too_much, place["community"])) == -7
+    assert await awards.award_for_hours(hours_payload(too_much, place["community"])) == -7
     assert await ledger.balance(volunteer.id) == 0
-    assert await points.award_for_hours(hours_payload(too_much, place["community"])) == 0  # replayed
+    assert await awards.award_for_hours(hours_payload(too_much, place["community"])) == 0  # replayed
     assert [e["activity_key"] for e in await entries(volunteer)] == [f"team:{team.id}"] * 3
 
 
@@ -388,8 +389,8 @@ async def test_hours_are_capped_per_day(client: Client, place: dict[str, Any]) -
     volunteer = await person()
     team = await team_in(place["community"])
     first, second = await verified_hours(volunteer, team, 360), await verified_hours(volunteer, team, 240)
-    assert await points.award_for_hours(hours_payload(first, place["community"])) == 30
-    assert await points.award_for_hours(hours_payload(second, place["community"])) == 10  # 20, cut to the cap of 40
+    assert await awards.award_for_hours(hours_payload(first, place["community"])) == 30
+    assert await awards.award_for_hours(hours_payload(second, place["community"])) == 10  # 20, cut to the cap of 40
 
 
 # --- expiry ------------------------------------------------------------------------------------------------
@@ -403,10 +404,10 @@ async def _entry(user: User, points_: int, reason: PointReason, expires_at: date
 
 async def test_awards_can_expire_months_later(client: Client, place: dict[str, Any]) -> None:
     resident = await person()
-    await points.award_for_attendance(await attended(await new_event(place), resident), expire_months=6)
-    expected = points.add_months(datetime.now(UTC), 6)
+    await awards.award_for_attendance(await attended(await new_event(place), resident), expire_months=6)
+    expected = awards.add_months(datetime.now(UTC), 6)
     assert all(abs(e["expires_at"] - expected) < timedelta(minutes=1) for e in await entries(resident))
-    assert points.add_months(datetime(2026, 8, 31, tzinfo=UTC), 6) == datetime(2027, 2, 28, tzinfo=UTC)
+    assert awards.add_months(datetime(2026, 8, 31, tzinfo=UTC), 6) == datetime(2027, 2, 28, tzinfo=UTC)
 
 
 async def test_expiry_takes_the_unspent_oldest_points_once_a_day(client: Client, place: dict[str, Any]) -> None:
@@ -449,9 +450,9 @@ async def test_spending_more_than_the_expired_awards_leaves_nothing_to_expire(
 
 async def test_my_points_show_localised_reasons_newest_first(client: Client, place: dict[str, Any]) -> None:
     resident = await person()
-    await points.award_for_attendance(await attended(await new_event(place), resident))
+    await awards.award_for_attendance(await attended(await new_event(place), resident))
     team = await team_in(place["community"])
-    await points.award_for_hours(hours_payload(await verified_hours(resident, team, 150), place["community"]))
+    await awards.award_for_hours(hours_payload(await verified_hours(resident, team, 150), place["community"]))
     await ledger.append(
         user_id=resident.id,
         points=-5,

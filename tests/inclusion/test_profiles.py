@@ -10,8 +10,9 @@ import pytest
 
 from backend.accounts.tables import User
 from backend.core.i18n import CITY_TZ
-from backend.inclusion.profiles import age_band, profile_of
-from backend.inclusion.tables import Dependant
+from backend.inclusion.profiles.queries import profile_of
+from backend.inclusion.profiles.services import age_band
+from backend.inclusion.profiles.tables import Dependant
 from tests import factories
 
 Client = httpx.AsyncClient

@@ -14,9 +14,11 @@ import pytest
 from PIL import ExifTags, Image
 
 from backend.accounts.tables import Role, User
-from backend.inclusion import ledger, reward_redemptions
-from backend.inclusion.reward_redemptions import CODE_ALPHABET, CODE_LENGTH
-from backend.inclusion.tables import PointEntry, PointReason, Redemption, Reward
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointEntry, PointReason
+from backend.inclusion.rewards import queries, redemptions
+from backend.inclusion.rewards.redemptions import CODE_ALPHABET, CODE_LENGTH
+from backend.inclusion.rewards.tables import Redemption, Reward
 from tests import factories
 
 Client = httpx.AsyncClient
@@ -381,7 +383,7 @@ async def test_a_pickup_code_that_is_taken_rolls_back_and_tries_a_new_one(
 ) -> None:
     reward = await new_reward(client, place, points_cost=100, stock=5)
     codes = iter(["KEEP2345", "KEEP2345", "NEXT6789"])
-    monkeypatch.setattr(reward_redemptions, "new_pickup_code", lambda: next(codes))
+    monkeypatch.setattr(redemptions, "new_pickup_code", lambda: next(codes))
     first, second = await resident_with(100), await resident_with(100)
     assert (await redeem(client, reward["id"], first)).json()["pickup_code"] == "KEEP2345"
     retried = await redeem(client, reward["id"], second)
@@ -498,12 +500,12 @@ async def test_an_export_lists_redemptions_and_closing_an_account_releases_reser
     kept = (await redeem(client, reward["id"], resident)).json()
     await client.post(f"/api/v1/redemptions/{kept['pickup_code']}/fulfil", headers=place["auth"])
     held = (await redeem(client, reward["id"], resident)).json()
-    exported = await reward_redemptions.export_redemptions(resident.id)
+    exported = await queries.export_redemptions(resident.id)
     assert [(r["id"], r["status"], r["reward_name"]["en"]) for r in exported] == [
         (kept["id"], "fulfilled", "Reusable shopping bag"),
         (held["id"], "reserved", "Reusable shopping bag"),
     ]
     json.dumps(exported)  # plain JSON
-    assert await reward_redemptions.export_redemptions((await factories.resident()).id) == []
-    assert await reward_redemptions.release_redemptions(resident.id) == 1
+    assert await queries.export_redemptions((await factories.resident()).id) == []
+    assert await redemptions.release_redemptions(resident.id) == 1
     assert (await balance(resident), await stock_of(reward["id"])) == (200, 1)

@@ -11,7 +11,7 @@ import httpx
 from backend.core import signals
 from backend.core.i18n import translations, use_locale
 from backend.inclusion.api import RedemptionReserved
-from backend.inclusion.tables import Redemption, Reward
+from backend.inclusion.rewards.tables import Redemption, Reward
 from backend.notifications.presenters import WORDINGS
 from backend.notifications.tables import NoticeKind
 from backend.volunteers import shifts

@@ -1,0 +1,237 @@
+"""Redemptions: points and one item taken together or not at all; a pickup code; fulfil; refund.
+
+A redemption is core's idempotent operation (``perform_once``): one transaction that first holds
+the person (``ledger.hold_person``), so one resident's requests queue and the per-resident limit
+and the balance are checked against what the previous request committed. The item is taken by
+one conditional UPDATE on the reward row (``stock > 0``), which PostgreSQL serialises with its
+row lock and SQLite with BEGIN IMMEDIATE: however many residents race for the last item, one
+wins and stock never goes below zero. Cancelling flips the status with a conditional UPDATE too,
+so a refund happens once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from backend.accounts.api import Permission, may
+from backend.core import clock, signals
+from backend.core.db import transaction
+from backend.core.errors import DomainError, NotFound
+from backend.core.i18n import N_
+from backend.core.idempotency import key_reused, perform_once
+from backend.inclusion.points import ledger
+from backend.inclusion.points.tables import PointReason
+from backend.inclusion.rewards.queries import HELD
+from backend.inclusion.rewards.services import is_available, reward_not_found
+from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
+from backend.inclusion.signals import RedemptionReserved
+
+# No 0/O, 1/I/L or U/V: a code read aloud at a counter or typed from a screen survives.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+CODE_LENGTH = 8
+CODE_ATTEMPTS = 5
+
+
+def new_pickup_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _not_found() -> NotFound:
+    return NotFound("redemption_not_found", N_("This redemption does not exist."))
+
+
+async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> tuple[Redemption, bool]:
+    """Spend points on one item of a reward; (redemption, created). A retried key answers as before.
+    A new pickup code that was already taken (about one in 10^11) rolls everything back: again."""
+
+    async def earlier(key: str) -> Redemption | None:
+        found = (
+            await Redemption.objects().where((Redemption.user == user_id) & (Redemption.idempotency_key == key)).first()
+        )
+        if found is not None and found.reward != reward_id:
+            raise key_reused()
+        return found
+
+    async def perform() -> Redemption:
+        redemption = await _reserve(user_id, reward_id, idempotency_key)
+        await signals.emit(
+            RedemptionReserved(
+                redemption_id=redemption.id, reward_id=reward_id, user_id=user_id, pickup_code=redemption.pickup_code
+            )
+        )
+        return redemption
+
+    return await perform_once(
+        key=idempotency_key,
+        earlier=earlier,
+        hold=lambda: ledger.hold_person(user_id),
+        perform=perform,
+        refused=lambda: RuntimeError("no free pickup code after several attempts"),
+        attempts=CODE_ATTEMPTS,
+    )
+
+
+async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> Redemption:
+    """Inside the person's transaction: the checks in order, then stock, points and the row."""
+    reward = await Reward.objects().output(load_json=True).where(Reward.id == reward_id).first()
+    if reward is None:
+        raise reward_not_found()
+    if not is_available(reward, clock.now()):
+        raise DomainError("reward_not_available", N_("This reward is not on offer now."), status=409)
+    held = await Redemption.count().where(
+        (Redemption.user == user_id) & (Redemption.reward == reward_id) & Redemption.status.is_in(HELD)
+    )
+    if held >= reward.per_resident_limit:
+        raise DomainError(
+            "redemption_limit_reached",
+            N_("You have reached this reward's limit of {limit} per person."),
+            params={"limit": reward.per_resident_limit},
+            status=409,
+        )
+    balance = await ledger.balance(user_id)
+    if balance < reward.points_cost:
+        raise DomainError(
+            "not_enough_points",
+            N_("Not enough points: this reward costs {cost} and your balance is {balance}."),
+            params={"balance": balance, "cost": reward.points_cost},
+            status=409,
+        )
+    taken = (
+        await Reward.update({Reward.stock: Reward.stock - 1})
+        .where((Reward.id == reward_id) & (Reward.stock > 0))
+        .returning(Reward.stock)
+    )
+    if not taken:
+        raise DomainError("reward_out_of_stock", N_("This reward has run out."), status=409)
+    redemption = Redemption(
+        id=uuid.uuid4(),
+        reward=reward_id,
+        user=user_id,
+        points=reward.points_cost,
+        pickup_code=new_pickup_code(),
+        status=RedemptionStatus.reserved.value,
+        idempotency_key=idempotency_key,
+        created_at=clock.now(),
+    )
+    await ledger.append(
+        user_id=user_id,
+        points=-reward.points_cost,
+        reason=PointReason.redemption,
+        source_key=f"redeem:{redemption.id}",
+        community_id=reward.community,
+        reason_params={"reward": reward.name},
+    )
+    await Redemption.insert(redemption)
+    return redemption
+
+
+async def cancel_redemption(*, user_id: uuid.UUID, redemption_id: uuid.UUID) -> Redemption:
+    """The resident gives back a reserved item: the stock and the points return, once."""
+    redemption = (
+        await Redemption.objects().where((Redemption.id == redemption_id) & (Redemption.user == user_id)).first()
+    )
+    if redemption is None:  # someone else's answers like a missing one
+        raise _not_found()
+    return await _cancel(redemption)
+
+
+async def cancel_by_code(*, user_id: uuid.UUID, code: str) -> Redemption:
+    """Staff cancel a reservation (the item is gone, the resident asks at the counter): a refund."""
+    return await _cancel(await _for_staff(user_id, code))
+
+
+async def fulfil_redemption(*, user_id: uuid.UUID, code: str) -> Redemption:
+    """Staff hand the item over against its pickup code (any letter case)."""
+    redemption = await _for_staff(user_id, code)
+    done = (
+        await Redemption.update(
+            {
+                Redemption.status: RedemptionStatus.fulfilled.value,
+                Redemption.fulfilled_at: clock.now(),
+                Redemption.fulfilled_by: user_id,
+            }
+        )
+        .where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value))
+        .returning(Redemption.id)
+    )
+    if not done:
+        raise await _not_reserved(redemption.id)
+    return await _redemption(redemption.id)
+
+
+async def _cancel(redemption: Redemption) -> Redemption:
+    reward = (
+        await Reward.select(Reward.community, Reward.name)
+        .where(Reward.id == redemption.reward)
+        .output(load_json=True)
+        .first()
+    )
+    async with transaction(Redemption._meta.db):
+        await ledger.hold_person(redemption.user)  # the same lock order as redeem: person, then reward
+        flipped = (
+            await Redemption.update(
+                {Redemption.status: RedemptionStatus.cancelled.value, Redemption.cancelled_at: clock.now()}
+            )
+            .where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value))
+            .returning(Redemption.id)
+        )
+        if not flipped:  # fulfilled, or a concurrent cancel got there first
+            raise await _not_reserved(redemption.id)
+        await Reward.update({Reward.stock: Reward.stock + 1}).where(Reward.id == redemption.reward)
+        await ledger.append(
+            user_id=redemption.user,
+            points=redemption.points,
+            reason=PointReason.redemption_refund,
+            source_key=f"refund:{redemption.id}",
+            community_id=reward["community"] if reward else None,
+            reason_params={"reward": reward["name"] if reward else {}},
+        )
+    return await _redemption(redemption.id)
+
+
+async def _not_reserved(redemption_id: uuid.UUID) -> DomainError:
+    row = await Redemption.select(Redemption.status).where(Redemption.id == redemption_id).first()
+    if row is not None and row["status"] == RedemptionStatus.fulfilled.value:
+        return DomainError("redemption_already_fulfilled", N_("This reward has already been picked up."), status=409)
+    return DomainError("redemption_cancelled", N_("This redemption has been cancelled."), status=409)
+
+
+async def _for_staff(user_id: uuid.UUID, code: str) -> Redemption:
+    """The redemption a pickup code names, if the caller manages rewards in its community. To
+    anyone else a valid code answers as an unknown one: a code must not be confirmable by trying."""
+    normalised = code.strip().upper()
+    if not (0 < len(normalised) <= 16 and normalised.isascii() and normalised.isalnum()):
+        raise _not_found()
+    redemption = await Redemption.objects().where(Redemption.pickup_code == normalised).first()
+    if redemption is None:
+        raise _not_found()
+    reward = await Reward.select(Reward.community).where(Reward.id == redemption.reward).first()
+    if reward is None or not await may(
+        user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward["community"]
+    ):
+        raise _not_found()
+    return redemption
+
+
+async def _redemption(redemption_id: uuid.UUID) -> Redemption:
+    redemption = await Redemption.objects().where(Redemption.id == redemption_id).first()
+    if redemption is None:
+        raise _not_found()
+    return redemption
+
+
+async def release_redemptions(user_id: uuid.UUID) -> int:
+    """Closing an account: every reserved item goes back on the shelf and its points are refunded
+    (the ledger keeps adding up). How many were released."""
+    reserved = await Redemption.objects().where(
+        (Redemption.user == user_id) & (Redemption.status == RedemptionStatus.reserved.value)
+    )
+    released = 0
+    for redemption in reserved:
+        try:
+            await _cancel(redemption)
+        except DomainError:
+            continue  # fulfilled or cancelled meanwhile
+        released += 1
+    return released

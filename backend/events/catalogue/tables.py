@@ -16,6 +16,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -45,10 +46,15 @@ class Venue(Table, tablename="event_venue"):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(
-        "backend.accounts.tables.Organisation", null=False, help_text="who keeps this venue's details"
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"),
+        null=False,
+        help_text="who keeps this venue's details",
     )
     community = ForeignKey(
-        "backend.accounts.tables.Organisation", null=True, default=None, help_text="the community it lies in"
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"),
+        null=True,
+        default=None,
+        help_text="the community it lies in",
     )
     name = JSON(default={}, help_text="{locale: name}")
     address = JSON(default={}, help_text="{locale: address}")
@@ -62,7 +68,7 @@ class Series(Table, tablename="event_series"):
     """A recurring programme (天天有, 周周演, 月月新): each occurrence is its own event."""
 
     id = UUID(primary_key=True)
-    organisation = ForeignKey("backend.accounts.tables.Organisation", null=False)
+    organisation = ForeignKey(LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=False)
     rule = JSON(default={}, help_text="{freq, interval, weekdays, monthday, until, count}")
     created_at = Timestamptz()
 
@@ -70,7 +76,9 @@ class Series(Table, tablename="event_series"):
 class Event(Table, tablename="event_event"):
     id = UUID(primary_key=True)
     organisation = ForeignKey(
-        "backend.accounts.tables.Organisation", null=False, help_text="the organiser's organisation"
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"),
+        null=False,
+        help_text="the organiser's organisation",
     )
     venue = ForeignKey(Venue, null=False)
     series = ForeignKey(Series, null=True, default=None)
@@ -100,7 +108,9 @@ class Event(Table, tablename="event_event"):
     contact_name = Varchar(length=64, default="")
     contact_phone = Varchar(length=32, default="")
     # Copied from the venue at write time, so browsing filters on one table.
-    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
+    community = ForeignKey(
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=True, default=None
+    )
     latitude = DoublePrecision()
     longitude = DoublePrecision()
     poster = JSON(default={}, help_text="{rendition name: media path}, e.g. {'w480.webp': 'posters/ab12….webp'}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import UUID, BigInt, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from backend.events.catalogue.tables import Event
@@ -23,7 +24,7 @@ class Registration(Table, tablename="event_registration"):
 
     id = UUID(primary_key=True)
     event = ForeignKey(Event, null=False, index=True)
-    user = ForeignKey("backend.accounts.tables.User", null=False, index=True)
+    user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False, index=True)
     party_size = Integer(default=1)
     status = Varchar(length=16, choices=RegistrationStatus, index=True)
     queue_number = BigInt(help_text="order of arrival on this event; the waitlist is served by it")
@@ -33,10 +34,13 @@ class Registration(Table, tablename="event_registration"):
     cancelled_at = Timestamptz(null=True, default=None)
     checked_in_at = Timestamptz(null=True, default=None)
     checked_in_by = ForeignKey(
-        "backend.accounts.tables.User", null=True, default=None, help_text="the organiser who scanned the ticket"
+        LazyTableReference("User", module_path="backend.accounts.tables"),
+        null=True,
+        default=None,
+        help_text="the organiser who scanned the ticket",
     )
     referred_by = ForeignKey(
-        "backend.accounts.tables.User",
+        LazyTableReference("User", module_path="backend.accounts.tables"),
         null=True,
         default=None,
         help_text="whose share card brought this resident (bring a neighbour)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from piccolo.columns import UUID, ForeignKey, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from backend.events.catalogue.tables import Event
@@ -15,5 +16,5 @@ class ShareLink(Table, tablename="event_share_link"):
     id = UUID(primary_key=True)
     code = Varchar(length=16, unique=True, help_text="[0-9A-Za-z], fits WeChat's 32-character scene")
     event = ForeignKey(Event, null=False)
-    sharer = ForeignKey("backend.accounts.tables.User", null=True, default=None)
+    sharer = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None)
     created_at = Timestamptz()

@@ -180,7 +180,7 @@ class Loader:
         horizon_days: int = 365,
     ) -> list[uuid.UUID]:
         """``count`` published events in the coming ``horizon_days``, at the given venues."""
-        from backend.events.services import search_text
+        from backend.events.catalogue.texts import search_text
 
         template = await self.template("event_event", "WHERE status = 'published'")
         now = datetime.now(UTC).replace(second=0, microsecond=0)

@@ -33,7 +33,7 @@ import backend.app as app_module
 from backend.app import create_app
 from backend.core.cache import VersionedCache
 from backend.core.db import make_engine
-from backend.events.tables import Event, EventStatus
+from backend.events.catalogue.tables import Event, EventStatus
 from backend.settings import Settings
 
 _NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

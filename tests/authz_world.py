@@ -30,12 +30,14 @@ from backend.accounts.tables import Membership, Organisation, OrganisationKind, 
 from backend.core.cache import VersionedCache
 from backend.core.i18n import CITY_TZ
 from backend.core.media import MediaStore
-from backend.events import calendars, checkins, share_cards
-from backend.events import registrations as registration_services
-from backend.events import services as event_services
-from backend.events.schemas import EventCreate, VenueCreate
+from backend.events.calendars import services as calendars
+from backend.events.catalogue import services as event_services
+from backend.events.catalogue.schemas import EventCreate, VenueCreate
+from backend.events.catalogue.tables import Event
+from backend.events.registrations import door
+from backend.events.registrations import services as registration_services
+from backend.events.sharing import services as share_links
 from backend.events.signals import CACHE_NAMESPACE as EVENTS_CACHE
-from backend.events.tables import Event
 from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointReason
 from backend.inclusion.profiles.tables import Dependant, ResidentProfile
@@ -262,12 +264,12 @@ async def _events(w: World) -> None:
     w.ids.update(
         published=published,
         registration=registration.id,
-        ticket=checkins.make_ticket(w.settings.secret_key, registration.id),
+        ticket=door.make_ticket(w.settings.secret_key, registration.id),
         draft=await fresh_event(w, publish=False, title="内部草稿勿外传"),
         open_event=await fresh_event(w, capacity=100),
         door_event=await fresh_event(w, capacity=100),
         poster_event=await fresh_event(w),
-        share_code=await share_cards.share_link_code(event_id=published, sharer_id=w.user("resident").id),
+        share_code=await share_links.share_link_code(event_id=published, sharer_id=w.user("resident").id),
     )
     media = f"matrix/{uuid.uuid4().hex}.png"
     MediaStore(w.settings.media_root).write(media, png())
@@ -409,7 +411,7 @@ async def fresh_registration(w: World, user_id: uuid.UUID, event_id: uuid.UUID |
 async def fresh_ticket(w: World) -> str:
     """The ticket of a new resident's confirmed place at the door event."""
     holder = await person(f"观众{next(_serial)}")
-    return checkins.make_ticket(w.settings.secret_key, await fresh_registration(w, holder.id, w.ids["door_event"]))
+    return door.make_ticket(w.settings.secret_key, await fresh_registration(w, holder.id, w.ids["door_event"]))
 
 
 async def fresh_venue(w: World, organisation: Organisation) -> uuid.UUID:

@@ -79,8 +79,8 @@ async def venue(
     lng: float = 120.6285,
     name: str = "南园社区活动中心",
 ) -> Any:
-    from backend.events import services as event_services
-    from backend.events.schemas import VenueCreate
+    from backend.events.catalogue import services as event_services
+    from backend.events.catalogue.schemas import VenueCreate
 
     admin = await staff(Role.admin, organisation)
     return await event_services.create_venue(
@@ -120,8 +120,8 @@ async def published_event(organisation: Organisation, venue_: Any, **overrides: 
 
     from backend.core.cache import VersionedCache
     from backend.core.stores import build_stores
-    from backend.events import services as event_services
-    from backend.events.schemas import EventCreate
+    from backend.events.catalogue import services as event_services
+    from backend.events.catalogue.schemas import EventCreate
 
     organiser = await staff(Role.organiser, organisation)
     cache = VersionedCache(build_stores(None))

@@ -25,10 +25,11 @@ from PIL import Image
 from backend.accounts.tables import OrganisationKind, Role
 from backend.core.cache import VersionedCache
 from backend.core.stores import build_stores
-from backend.events import registrations as registration_services
-from backend.events import services as event_services
-from backend.events.schemas import EventCreate
-from backend.events.tables import Event, Registration, Series, Venue
+from backend.events.catalogue import services as event_services
+from backend.events.catalogue.schemas import EventCreate
+from backend.events.catalogue.tables import Event, Series, Venue
+from backend.events.registrations import services as registration_services
+from backend.events.registrations.tables import Registration
 from backend.libraries.tables import HoursException, LibraryBranch, ReadingRoom
 from tests import factories
 

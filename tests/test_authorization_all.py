@@ -63,7 +63,7 @@ from backend.accounts.tables import User
 from backend.core import runtime
 from backend.core.db import is_postgres
 from backend.core.i18n import CITY_TZ
-from backend.events import calendars
+from backend.events.calendars import services as calendars
 from backend.settings import Settings
 from backend.volunteers.teams.tables import MemberRole, MemberStatus
 from tests import authz_world as aw

@@ -31,7 +31,8 @@ from backend.core import wechat as wechat_module
 from backend.core.errors import unavailable_error
 from backend.core.tables import FailedJob, OutboxSignal
 from backend.core.wechat import WechatUnavailable
-from backend.events.tables import Event, Registration
+from backend.events.catalogue.tables import Event
+from backend.events.registrations.tables import Registration
 from backend.notifications import reminders
 from backend.notifications.tables import Notice, OutboundMessage, SubscriptionBudget
 from backend.settings import Settings

@@ -45,8 +45,8 @@ from schemathesis.specs.openapi.checks import (
 from backend.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
 from backend.core.i18n import LOCALES
 from backend.core.openapi import is_rate_limit
-from backend.events import share_cards
-from backend.events.tables import ShareLink
+from backend.events.sharing import services as share_links
+from backend.events.sharing.tables import ShareLink
 from tests import factories
 from tests.conftest import SECRET, migrate
 from tests.fakes.wechat import FakeWechat
@@ -310,9 +310,9 @@ async def test_closing_the_account_of_a_resident_who_shared_events(client: httpx
     shared_by_all = await factories.published_event(tree["street_a"], venue)
     shared_by_me = await factories.published_event(tree["street_a"], venue)
     me = await factories.resident("sharer")
-    anonymous = await share_cards.share_link_code(event_id=shared_by_all.id, sharer_id=None)
-    mine_too = await share_cards.share_link_code(event_id=shared_by_all.id, sharer_id=me.id)
-    only_mine = await share_cards.share_link_code(event_id=shared_by_me.id, sharer_id=me.id)
+    anonymous = await share_links.share_link_code(event_id=shared_by_all.id, sharer_id=None)
+    mine_too = await share_links.share_link_code(event_id=shared_by_all.id, sharer_id=me.id)
+    only_mine = await share_links.share_link_code(event_id=shared_by_me.id, sharer_id=me.id)
 
     closed = await client.delete("/api/v1/me", headers={**factories.token_for(me), "Accept-Language": "en"})
     assert closed.status_code == 204, closed.text

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 
 from backend.accounts.tables import User
-from backend.events.tables import Event, Registration
+from backend.events.catalogue.tables import Event
+from backend.events.registrations.tables import Registration
 from tests import factories
 
 

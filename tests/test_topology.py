@@ -21,7 +21,7 @@ import pytest
 from redis.asyncio import Redis
 
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
-from backend.events.tables import Registration
+from backend.events.registrations.tables import Registration
 from backend.settings import Settings
 from tests import factories
 from tests.conftest import REPO, SECRET, all_tables, migrate

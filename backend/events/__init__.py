@@ -3,11 +3,11 @@ the door, posters, share cards and calendars."""
 
 from backend.core.domain import Chore, Domain, PrivacyPart
 from backend.events import demo, privacy
-from backend.events.calendar_controllers import CalendarController
-from backend.events.checkins import mark_no_shows
-from backend.events.controllers import CatalogueController, DoorController, EventController, RegistrationController
-from backend.events.poster_controllers import PosterController
-from backend.events.share_card_controllers import ShareCardController
+from backend.events.calendars.controllers import CalendarController
+from backend.events.catalogue.controllers import CatalogueController, EventController, PosterController
+from backend.events.registrations.controllers import DoorController, RegistrationController
+from backend.events.registrations.door import mark_no_shows
+from backend.events.sharing.controllers import ShareCardController
 
 DOMAIN = Domain(
     name="events",

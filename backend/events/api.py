@@ -17,11 +17,14 @@ from piccolo.columns.combination import WhereRaw
 from backend.core.errors import NotFound
 from backend.core.i18n import N_
 from backend.core.values import as_uuid
-from backend.events.checkins import mark_no_shows
-from backend.events.presenters import list_item as event_list_item
-from backend.events.queries import MAX_RADIUS_M
-from backend.events.schemas import CategoryCode, EventBrief, EventListItem, SpokenLanguage, VenueCreate
-from backend.events.services import create_venue
+from backend.events.catalogue.presenters import list_item as event_list_item
+from backend.events.catalogue.queries import MAX_RADIUS_M
+from backend.events.catalogue.schemas import CategoryCode, EventBrief, EventListItem, SpokenLanguage, VenueCreate
+from backend.events.catalogue.services import create_venue
+from backend.events.catalogue.tables import Event, EventStatus, Venue
+from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES, from_mask
+from backend.events.registrations.door import mark_no_shows
+from backend.events.registrations.tables import Registration, RegistrationStatus
 from backend.events.signals import (
     AttendanceRecorded,
     EventCancelled,
@@ -32,8 +35,6 @@ from backend.events.signals import (
     RegistrationRef,
     RegistrationWaitlisted,
 )
-from backend.events.tables import Event, EventStatus, Registration, RegistrationStatus, Venue
-from backend.events.vocabulary import AUDIENCES, SPOKEN_LANGUAGES, from_mask
 
 __all__ = [
     "AUDIENCES",
@@ -213,7 +214,7 @@ async def attendance(registration_id: uuid.UUID) -> Attendance | None:
             Registration.status,
             Registration.event.title,
             Registration.event.community,
-            Registration.event.venue.community,
+            Registration.event._.venue._.community,  # ._ : the same join, typed
         )
         .output(load_json=True)
         .where(Registration.id == registration_id)
@@ -286,7 +287,7 @@ async def events_held_by(user_id: uuid.UUID, *, starting_after: datetime) -> lis
 # --- browsing for another domain's ranking ---------------------------------------------------------
 
 _LIST_COLUMNS = (
-    Event.all_columns(),
+    *Event.all_columns(),
     Event.venue.name.as_alias("venue_name"),
     Event.venue.latitude.as_alias("venue_latitude"),
     Event.venue.longitude.as_alias("venue_longitude"),

@@ -11,19 +11,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import msgspec
 
+from backend.core import clock
 from backend.core.cache import VersionedCache
 from backend.core.domain import DemoWorld
-from backend.core.i18n import CITY_TZ
+from backend.core.i18n import CITY_TZ, LocaleCode
 from backend.core.stores import build_stores
-from backend.events import services
-from backend.events.schemas import EventCreate, VenueCreate
-from backend.events.tables import Event, Venue
+from backend.events.catalogue import services
+from backend.events.catalogue.schemas import EventCreate, VenueCreate
+from backend.events.catalogue.tables import Event, Venue
 
-Text = dict[str, str]
+Text = dict[LocaleCode, str]
 
 ORGANISER = "demo-organiser"  # 双塔街道文化站: 南园 and 滚绣坊 are under 双塔
 LIBRARIAN = "demo-librarian"
@@ -257,6 +258,15 @@ class _Plan:
     contact_phone: str = "0512-6520 1880"
 
 
+class _Host(TypedDict):
+    """Who runs a plan that the street's cultural station does not."""
+
+    organiser: str
+    organisation: str
+    contact_name: str
+    contact_phone: str
+
+
 def _plans(today: date) -> list[_Plan]:
     def on(weekday: int, week: int = 0) -> date:
         """``weekday`` (Monday = 0) of the ``week``-th coming week, never today."""
@@ -266,13 +276,13 @@ def _plans(today: date) -> list[_Plan]:
         return day + timedelta(weeks=week)
 
     tomorrow = today + timedelta(days=1)
-    lianhua = {
+    lianhua: _Host = {
         "organiser": ADMIN,
         "organisation": "lianhua",
         "contact_name": "莲花社区居委会",
         "contact_phone": "0512-6295 3170",
     }
-    library = {
+    library: _Host = {
         "organiser": LIBRARIAN,
         "organisation": "library",
         "contact_name": "双塔分馆服务台",
@@ -903,7 +913,7 @@ async def _seed(accounts: DemoWorld) -> int:
     # A throwaway cache: nothing is cached yet for a fresh demo database.
     cache = VersionedCache(build_stores(None))
     created = 0
-    for plan in _plans(datetime.now(CITY_TZ).date()):
+    for plan in _plans(clock.city_today()):
         user_id = accounts.staff[plan.organiser]
         data = msgspec.convert(_event_body(plan, accounts, venues), EventCreate)
         _, events = await services.create_events(user_id=user_id, data=data, cache=cache)
@@ -914,7 +924,9 @@ async def _seed(accounts: DemoWorld) -> int:
 
 async def _venue(place: _Place, accounts: DemoWorld) -> uuid.UUID:
     rows = await Venue.select(Venue.id, Venue.name).output(load_json=True)
-    existing = next((row["id"] for row in rows if row["name"].get("zh-Hans") == place.name["zh-Hans"]), None)
+    existing: uuid.UUID | None = next(
+        (row["id"] for row in rows if row["name"].get("zh-Hans") == place.name["zh-Hans"]), None
+    )
     if existing is not None:
         return existing
     keeper = ADMIN if place.keeper in ("lianhua", "xietang") else ORGANISER

@@ -1,10 +1,14 @@
-"""Piccolo app of the events domain (after accounts in the dependency order)."""
+"""Piccolo app of the events domain (after accounts in the dependency order): the tables of all
+its sub-packages."""
 
 import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.events.tables import CalendarFeed, Event, Registration, Series, ShareLink, Venue
+from backend.events.calendars.tables import CalendarFeed
+from backend.events.catalogue.tables import Event, Series, Venue
+from backend.events.registrations.tables import Registration
+from backend.events.sharing.tables import ShareLink
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 

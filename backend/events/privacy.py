@@ -7,8 +7,11 @@ from typing import Any
 
 from backend.core import clock, privacy
 from backend.core.errors import DomainError
-from backend.events.registrations import ACTIVE, cancel_registration
-from backend.events.tables import CalendarFeed, Registration, ShareLink
+from backend.events.calendars.tables import CalendarFeed
+from backend.events.registrations.queries import ACTIVE
+from backend.events.registrations.services import cancel_registration
+from backend.events.registrations.tables import Registration
+from backend.events.sharing.tables import ShareLink
 
 
 async def export_events(user_id: uuid.UUID) -> dict[str, Any]:

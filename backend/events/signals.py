@@ -14,14 +14,14 @@ from backend.core.signals import Signal
 CACHE_NAMESPACE = "events"
 
 
-class RegistrationConfirmed(Signal):
+class RegistrationConfirmed(Signal, frozen=True):
     NAME: ClassVar[str] = "events.registration_confirmed"
     registration_id: uuid.UUID
     event_id: uuid.UUID
     user_id: uuid.UUID
 
 
-class RegistrationWaitlisted(Signal):
+class RegistrationWaitlisted(Signal, frozen=True):
     NAME: ClassVar[str] = "events.registration_waitlisted"
     registration_id: uuid.UUID
     event_id: uuid.UUID
@@ -29,7 +29,7 @@ class RegistrationWaitlisted(Signal):
     position: int | None = None
 
 
-class RegistrationPromoted(Signal):
+class RegistrationPromoted(Signal, frozen=True):
     """A place in line became a confirmed seat."""
 
     NAME: ClassVar[str] = "events.registration_promoted"
@@ -38,14 +38,14 @@ class RegistrationPromoted(Signal):
     user_id: uuid.UUID
 
 
-class RegistrationCancelled(Signal):
+class RegistrationCancelled(Signal, frozen=True):
     NAME: ClassVar[str] = "events.registration_cancelled"
     registration_id: uuid.UUID
     event_id: uuid.UUID
     user_id: uuid.UUID
 
 
-class EventChanged(Signal):
+class EventChanged(Signal, frozen=True):
     """A published event's time, place or content changed (``changed`` names the fields)."""
 
     NAME: ClassVar[str] = "events.event_changed"
@@ -58,7 +58,7 @@ class RegistrationRef(msgspec.Struct, frozen=True):
     user_id: uuid.UUID
 
 
-class EventCancelled(Signal):
+class EventCancelled(Signal, frozen=True):
     """The organiser called the event off; ``registrations`` held a place or a place in line."""
 
     NAME: ClassVar[str] = "events.event_cancelled"
@@ -66,7 +66,7 @@ class EventCancelled(Signal):
     registrations: list[RegistrationRef] = []
 
 
-class AttendanceRecorded(Signal):
+class AttendanceRecorded(Signal, frozen=True):
     """A ticket was scanned at the door, once per registration."""
 
     NAME: ClassVar[str] = "events.attendance_recorded"

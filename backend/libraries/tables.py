@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from piccolo.columns import JSON, UUID, Boolean, Date, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -11,13 +12,19 @@ class LibraryBranch(Table, tablename="library_branch"):
 
     id = UUID(primary_key=True)
     organisation = ForeignKey(
-        "backend.accounts.tables.Organisation", null=False, help_text="the library organisation whose staff keep it"
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"),
+        null=False,
+        help_text="the library organisation whose staff keep it",
     )
-    venue = ForeignKey("backend.events.tables.Venue", null=False)
+    venue = ForeignKey(LazyTableReference("Venue", module_path="backend.events.catalogue.tables"), null=False)
     name = JSON(default={}, help_text="{locale: name}")
     address = JSON(default={}, help_text="{locale: address}")
-    district = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
-    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
+    district = ForeignKey(
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=True, default=None
+    )
+    community = ForeignKey(
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=True, default=None
+    )
     latitude = DoublePrecision(help_text="GCJ-02, copied from the venue")
     longitude = DoublePrecision()
     contact_phone = Varchar(length=32, default="")
@@ -27,7 +34,9 @@ class LibraryBranch(Table, tablename="library_branch"):
     holiday_rules = JSON(default={}, help_text="{monday_closed_unless_holiday, public_holiday, makeup_workday}")
     free_seats = Integer(null=True, default=None, help_text="e-reading seats free, as staff last reported")
     free_seats_at = Timestamptz(null=True, default=None)
-    free_seats_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
+    free_seats_by = ForeignKey(
+        LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None
+    )
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

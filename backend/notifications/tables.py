@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import JSON, UUID, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -39,7 +40,7 @@ class Notice(Table, tablename="notification_notice"):
     so a replayed signal or a re-run job writes nothing new."""
 
     id = UUID(primary_key=True)
-    recipient = ForeignKey("backend.accounts.tables.User", null=False)
+    recipient = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False)
     kind = Varchar(length=32, choices=NoticeKind)
     params = JSON(default={}, help_text="ids, {locale: text} names, UTC times as ISO strings")
     source_key = Varchar(length=200, help_text="what caused it, e.g. registration_promoted:<registration id>")
@@ -52,7 +53,7 @@ class OutboundMessage(Table, tablename="notification_outbound"):
 
     id = UUID(primary_key=True)
     notice = ForeignKey(Notice, null=False, unique=True)
-    recipient = ForeignKey("backend.accounts.tables.User", null=False, index=True)
+    recipient = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False, index=True)
     kind = Varchar(length=32, choices=NoticeKind)
     template_id = Varchar(length=128, default="")
     status = Varchar(length=24, choices=OutboundStatus, index=True)
@@ -71,7 +72,7 @@ class SubscriptionBudget(Table, tablename="notification_subscription"):
     (user, template_id) is unique (an index in the migrations)."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey("backend.accounts.tables.User", null=False)
+    user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False)
     template_id = Varchar(length=128)
     remaining = Integer(default=0, help_text="never below zero: spent only by a conditional UPDATE")
     accepted_total = Integer(default=0)
@@ -83,7 +84,7 @@ class EventChangeDigest(Table, tablename="notification_event_change"):
     One open digest per event (a partial unique index in the migrations)."""
 
     id = UUID(primary_key=True)
-    event = ForeignKey("backend.events.tables.Event", null=False)
+    event = ForeignKey(LazyTableReference("Event", module_path="backend.events.catalogue.tables"), null=False)
     changed = JSON(default=[], help_text="fields changed: starts_at, ends_at, venue")
     signal_ids = JSON(default=[], help_text="the events.event_changed signals merged in")
     opened_at = Timestamptz()

@@ -8,7 +8,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from backend.accounts.tables import Role
-from backend.events.tables import Registration
+from backend.events.registrations.tables import Registration
 from backend.settings import Settings
 from tests import factories
 from tests.conftest import build_app, serve_in_process

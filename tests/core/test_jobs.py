@@ -23,7 +23,7 @@ from backend.core.runtime import Runtime
 from backend.core.tables import FailedJob
 from backend.core.wiring import assemble
 from backend.domains import DOMAINS
-from backend.events.tables import Registration
+from backend.events.registrations.tables import Registration
 from backend.settings import Settings
 from tests import factories
 from tests.conftest import SECRET
@@ -247,7 +247,7 @@ async def test_the_scheduler_enqueues_each_periodic_job_at_its_ticks() -> None:
 
 async def past_registration(client: Client) -> uuid.UUID:
     """A confirmed place at an event that ended hours ago: a no-show for the chore to mark."""
-    from backend.events.tables import Event
+    from backend.events.catalogue.tables import Event
 
     tree = await factories.city_tree()
     venue = await factories.venue(tree["community_a"], tree["community_a"])

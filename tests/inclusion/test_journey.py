@@ -13,7 +13,7 @@ import httpx
 from backend.accounts.tables import Role
 from backend.core import signals
 from backend.core.i18n import CITY_TZ
-from backend.events.tables import Event
+from backend.events.catalogue.tables import Event
 from backend.volunteers.hours.tables import HoursEntry
 from tests import factories
 from tests.volunteers import builders

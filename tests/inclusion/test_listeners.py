@@ -14,7 +14,7 @@ from backend.core import runtime, signals
 from backend.core.tables import OutboxSignal
 from backend.core.wiring import assemble
 from backend.domains import DOMAINS
-from backend.events.share_cards import share_link_code
+from backend.events.sharing.services import share_link_code
 from backend.inclusion.points import awards, listeners
 from backend.inclusion.points.tables import PointEntry, PointReason
 from backend.settings import Settings

@@ -13,7 +13,8 @@ import pytest
 from backend.accounts.tables import Organisation, Role, User
 from backend.core.i18n import CITY_TZ
 from backend.events.api import AttendanceRecorded
-from backend.events.tables import Event, Registration
+from backend.events.catalogue.tables import Event
+from backend.events.registrations.tables import Registration
 from backend.inclusion.points import awards, ledger
 from backend.inclusion.points.expiry import expire_points
 from backend.inclusion.points.tables import PointEntry, PointReason

@@ -10,7 +10,7 @@ import pytest
 
 from backend.accounts.tables import Organisation, User
 from backend.core.i18n import CITY_TZ
-from backend.events.tables import Event
+from backend.events.catalogue.tables import Event
 from backend.inclusion.profiles.tables import ResidentProfile
 from tests import factories
 

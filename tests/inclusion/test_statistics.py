@@ -15,7 +15,8 @@ import pytest
 
 from backend.accounts.tables import Organisation, OrganisationKind, Role, User
 from backend.core.i18n import CITY_TZ
-from backend.events.tables import Event, Registration
+from backend.events.catalogue.tables import Event
+from backend.events.registrations.tables import Registration
 from backend.inclusion.insight.statistics import month_range
 from backend.inclusion.profiles.tables import ResidentProfile
 from tests import factories

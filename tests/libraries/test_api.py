@@ -182,7 +182,7 @@ async def test_the_branch_page(client: Client, libs: dict[str, Any]) -> None:
 
 
 async def _venue_of(b: dict[str, Any]) -> Any:
-    from backend.events.tables import Venue
+    from backend.events.catalogue.tables import Venue
 
     return await Venue.objects().where(Venue.id == uuid.UUID(b["venue_id"])).first()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import JSON, UUID, Boolean, Date, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -34,7 +35,9 @@ class PointRule(Table, tablename="inclusion_point_rule"):
     """How many points a rule awards in a community (none: the city default row, community null)."""
 
     id = UUID(primary_key=True)
-    community = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
+    community = ForeignKey(
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=True, default=None
+    )
     kind = Varchar(length=32, choices=PointRuleKind)
     points = Integer(help_text="per event, per person brought, or per verified hour")
     daily_cap = Integer(null=True, default=None, help_text="most points of this kind a resident earns per day")
@@ -47,9 +50,12 @@ class PointEntry(Table, tablename="inclusion_point_entry"):
     """The points ledger: rows are only added; a balance is a sum. source_key makes awards idempotent."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey("backend.accounts.tables.User", null=False)
+    user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False)
     community = ForeignKey(
-        "backend.accounts.tables.Organisation", null=True, default=None, help_text="where it was earned or spent"
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"),
+        null=True,
+        default=None,
+        help_text="where it was earned or spent",
     )
     points = Integer(help_text="negative when spent or expired")
     reason = Varchar(length=32, choices=PointReason)

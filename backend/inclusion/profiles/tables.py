@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import JSON, UUID, Boolean, Date, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -20,9 +21,9 @@ class ResidentProfile(Table, tablename="inclusion_resident_profile"):
     """Self-declared, optional, with consent: what lets the app welcome and measure."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey("backend.accounts.tables.User", null=False, unique=True)
+    user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False, unique=True)
     community = ForeignKey(
-        "backend.accounts.tables.Organisation",
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"),
         null=True,
         default=None,
         help_text="home community; points follow a move",
@@ -44,7 +45,7 @@ class Dependant(Table, tablename="inclusion_dependant"):
     """A child under 14: no login of their own; they take part through their guardian."""
 
     id = UUID(primary_key=True)
-    guardian = ForeignKey("backend.accounts.tables.User", null=False, index=True)
+    guardian = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False, index=True)
     display_name = Varchar(length=64)
     birth_year = Integer()
     created_at = Timestamptz()

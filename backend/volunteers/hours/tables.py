@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import JSON, UUID, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from backend.volunteers.shifts.tables import Shift, ShiftSignup
@@ -27,7 +28,7 @@ class HoursEntry(Table, tablename="volunteer_hours_entry"):
     """The hours ledger: rows are only added. A verified total is the sum of verified rows."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey("backend.accounts.tables.User", null=False)
+    user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False)
     team = ForeignKey(Team, null=False)
     kind = Varchar(length=16, choices=HoursKind)
     minutes = Integer(help_text="negative only for a correction that takes hours away")
@@ -40,9 +41,9 @@ class HoursEntry(Table, tablename="volunteer_hours_entry"):
     source_key = Varchar(length=160, unique=True, help_text="one entry per source: shift:<signup>, manual:<key>, …")
     flags = JSON(default=[], help_text="copied from the attendance for the verifier")
     status = Varchar(length=16, choices=HoursStatus, default=HoursStatus.pending.value)
-    created_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
+    created_by = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None)
     created_at = Timestamptz()
-    decided_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
+    decided_by = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
     decision_note = Text(default="")
 
@@ -51,7 +52,7 @@ class ServiceRecord(Table, tablename="volunteer_service_record"):
     """An issued service record: what it said, so its verification code can prove it later."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey("backend.accounts.tables.User", null=False)
+    user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False)
     record_number = Varchar(length=32, unique=True)
     code = Varchar(length=32, unique=True, help_text="verification code printed on the record")
     issued_at = Timestamptz()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import JSON, UUID, DoublePrecision, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -47,11 +48,11 @@ class IncidentRouting(Table, tablename="volunteer_incident_routing"):
     """Which party acts on which kind of incident in a community; (community, kind) is unique."""
 
     id = UUID(primary_key=True)
-    community = ForeignKey("backend.accounts.tables.Organisation", null=False)
+    community = ForeignKey(LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=False)
     kind = Varchar(length=32, choices=IncidentKind)
     party = Varchar(length=32, choices=ResponsibleParty)
     organisation = ForeignKey(
-        "backend.accounts.tables.Organisation",
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"),
         null=True,
         default=None,
         help_text="the party's organisation, whose staff then see its incidents",
@@ -61,14 +62,18 @@ class IncidentRouting(Table, tablename="volunteer_incident_routing"):
 class Incident(Table, tablename="volunteer_incident"):
     id = UUID(primary_key=True)
     reporter = ForeignKey(
-        "backend.accounts.tables.User",
+        LazyTableReference("User", module_path="backend.accounts.tables"),
         null=True,
         default=None,
         help_text="null once the reporter deleted their account",
     )
-    community = ForeignKey("backend.accounts.tables.Organisation", null=False)
-    team = ForeignKey("backend.volunteers.teams.tables.Team", null=True, default=None)
-    shift = ForeignKey("backend.volunteers.shifts.tables.Shift", null=True, default=None)
+    community = ForeignKey(LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=False)
+    team = ForeignKey(
+        LazyTableReference("Team", module_path="backend.volunteers.teams.tables"), null=True, default=None
+    )
+    shift = ForeignKey(
+        LazyTableReference("Shift", module_path="backend.volunteers.shifts.tables"), null=True, default=None
+    )
     kind = Varchar(length=32, choices=IncidentKind)
     text = Text()
     moderation = Varchar(length=16, choices=Moderation, default=Moderation.clear.value)
@@ -76,7 +81,9 @@ class Incident(Table, tablename="volunteer_incident"):
     latitude = DoublePrecision(null=True, default=None)
     longitude = DoublePrecision(null=True, default=None)
     party = Varchar(length=32, choices=ResponsibleParty)
-    party_organisation = ForeignKey("backend.accounts.tables.Organisation", null=True, default=None)
+    party_organisation = ForeignKey(
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=True, default=None
+    )
     status = Varchar(length=16, choices=IncidentStatus, default=IncidentStatus.reported.value, index=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -88,7 +95,7 @@ class IncidentChange(Table, tablename="volunteer_incident_change"):
     id = UUID(primary_key=True)
     incident = ForeignKey(Incident, null=False)
     status = Varchar(length=16, choices=IncidentStatus)
-    actor = ForeignKey("backend.accounts.tables.User", null=True, default=None)
+    actor = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None)
     actor_role = Varchar(length=32, default="", help_text="reporter, coordinator or responsible_party")
     note = Text(default="")
     party = Varchar(length=32, null=True, default=None, choices=ResponsibleParty)

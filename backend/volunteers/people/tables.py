@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import JSON, UUID, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -20,7 +21,7 @@ class VolunteerProfile(Table, tablename="volunteer_profile"):
     """A resident's opt-in to volunteering; identity only for the formal service record."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey("backend.accounts.tables.User", null=False, unique=True)
+    user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False, unique=True)
     real_name_sealed = Text(null=True, default=None, secret=True, help_text="AES-GCM sealed (core.crypto)")
     real_name_masked = Varchar(length=64, null=True, default=None, help_text="张*明: what staff views show")
     id_document = Varchar(length=32, null=True, default=None, choices=IdDocument)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import JSON, UUID, Boolean, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from backend.volunteers.teams.tables import Checkpoint, Route, Team
@@ -38,7 +39,7 @@ class Shift(Table, tablename="volunteer_shift"):
         null=True, default=None, help_text="check-in must be this close to the route or meeting point"
     )
     status = Varchar(length=16, choices=ShiftStatus, default=ShiftStatus.scheduled.value)
-    created_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
+    created_by = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None)
     created_at = Timestamptz()
 
 
@@ -47,7 +48,7 @@ class ShiftSignup(Table, tablename="volunteer_signup"):
 
     id = UUID(primary_key=True)
     shift = ForeignKey(Shift, null=False)
-    user = ForeignKey("backend.accounts.tables.User", null=False)
+    user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False)
     status = Varchar(length=16, choices=SignupStatus, default=SignupStatus.signed_up.value)
     idempotency_key = Varchar(length=128, null=True, default=None)
     created_at = Timestamptz()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from piccolo.columns import JSON, UUID, DoublePrecision, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -37,13 +38,15 @@ class MemberStatus(str, Enum):
 class Team(Table, tablename="volunteer_team"):
     id = UUID(primary_key=True)
     community = ForeignKey(
-        "backend.accounts.tables.Organisation", null=False, help_text="the community (or street) the team serves"
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"),
+        null=False,
+        help_text="the community (or street) the team serves",
     )
     kind = Varchar(length=32, choices=TeamKind)
     name = JSON(default={}, help_text="{locale: name}")
     description = JSON(default={}, help_text="{locale: text}")
     join_mode = Varchar(length=16, choices=JoinMode, default=JoinMode.open.value)
-    created_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
+    created_by = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None)
     created_at = Timestamptz()
 
 
@@ -52,12 +55,12 @@ class TeamMember(Table, tablename="volunteer_team_member"):
 
     id = UUID(primary_key=True)
     team = ForeignKey(Team, null=False)
-    user = ForeignKey("backend.accounts.tables.User", null=False)
+    user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False)
     role = Varchar(length=16, choices=MemberRole, default=MemberRole.member.value)
     status = Varchar(length=16, choices=MemberStatus, default=MemberStatus.active.value)
     created_at = Timestamptz()
     decided_at = Timestamptz(null=True, default=None, help_text="approved, rejected or left")
-    decided_by = ForeignKey("backend.accounts.tables.User", null=True, default=None)
+    decided_by = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None)
 
 
 class Route(Table, tablename="volunteer_route"):

@@ -1,0 +1,96 @@
+"""Shaping venues and events for the API, in the caller's language."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from backend.core.i18n import format_interval, pick
+from backend.core.media import media_url
+from backend.events.catalogue.schemas import EventListItem, EventRead, VenueBrief, VenueRead
+from backend.events.catalogue.tables import Event, Venue
+from backend.events.catalogue.texts import texts
+from backend.events.catalogue.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, category_name, from_mask
+
+
+def poster_urls(poster: Mapping[str, str] | str | None) -> dict[str, str]:
+    """{rendition: URL} from the stored {rendition: media path}.
+
+    A row read with ``load_json`` holds a dict; an ``Event`` just built in memory still holds the
+    column's JSON text, so both are accepted.
+    """
+    stored: Mapping[str, str] = json.loads(poster or "{}") if isinstance(poster, str) else poster or {}
+    return {name: media_url(path) for name, path in stored.items()}
+
+
+def _common(row: dict[str, Any], venue: VenueBrief, distance_m: int | None) -> dict[str, Any]:
+    title, served = pick(row["title"])
+    summary, _ = pick(row["summary"], served)
+    price_note, _ = pick(row["price_note"], served)
+    return {
+        "id": row["id"],
+        "title": title,
+        "summary": summary,
+        "locale": served,
+        "category": row["category"],
+        "category_name": category_name(row["category"]),
+        "status": row["status"],
+        "starts_at": row["starts_at"],
+        "ends_at": row["ends_at"],
+        "when": format_interval(row["starts_at"], row["ends_at"]),
+        "venue": venue,
+        "capacity": row["capacity"],
+        "seats_left": max(0, row["capacity"] - row["seats_taken"]),
+        "waitlist_length": row["waitlist_count"],
+        "is_free": row["is_free"],
+        "price_note": price_note,
+        "audiences": from_mask(row["audience_mask"], AUDIENCES),
+        "languages": from_mask(row["language_mask"], SPOKEN_LANGUAGES),
+        "accessibility": from_mask(row["accessibility_mask"], ACCESSIBILITY),
+        "poster_urls": poster_urls(row.get("poster")),
+        "series_id": row["series"],
+        "distance_m": distance_m,
+    }
+
+
+def list_item(row: dict[str, Any], distance_m: int | None = None) -> EventListItem:
+    """A row of ``queries.list_events`` (with the venue's columns joined)."""
+    venue = VenueBrief(
+        id=row["venue"],
+        name=pick(row["venue_name"])[0],
+        latitude=row["venue_latitude"],
+        longitude=row["venue_longitude"],
+    )
+    return EventListItem(**_common(row, venue, distance_m))
+
+
+def event_read(event: Event, venue: Venue) -> EventRead:
+    row = event.to_dict()
+    brief = VenueBrief(id=venue.id, name=pick(texts(venue.name))[0], latitude=venue.latitude, longitude=venue.longitude)
+    common = _common(row, brief, None)
+    return EventRead(
+        **common,
+        description=pick(texts(event.description), common["locale"])[0],
+        organisation_id=event.organisation,
+        registration_opens_at=event.registration_opens_at,
+        registration_closes_at=event.registration_closes_at,
+        max_party_size=event.max_party_size,
+        waitlist_enabled=event.waitlist_enabled,
+        contact_name=event.contact_name,
+        contact_phone=event.contact_phone,
+        occurrence=event.occurrence,
+    )
+
+
+def venue_read(venue: Venue) -> VenueRead:
+    return VenueRead(
+        id=venue.id,
+        name=pick(texts(venue.name))[0],
+        address=pick(texts(venue.address))[0],
+        latitude=venue.latitude,
+        longitude=venue.longitude,
+        community_id=venue.community,
+        accessibility_notes=pick(texts(venue.accessibility_notes))[0],
+        organisation_id=venue.organisation,
+    )

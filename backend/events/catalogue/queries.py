@@ -1,0 +1,285 @@
+"""Reading the catalogue, scoped to who is asking: venues, one event, and the filtered, paginated
+selects behind GET /events."""
+
+from __future__ import annotations
+
+import base64
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from piccolo.columns.combination import WhereRaw
+from piccolo.querystring import QueryString
+
+from backend.accounts.api import Permission, may, scope_paths
+from backend.core import clock
+from backend.core.errors import DomainError, NotFound
+from backend.core.geo import EARTH_RADIUS_M, distance_m
+from backend.core.i18n import N_
+from backend.events.catalogue.tables import Event, EventStatus, Venue
+from backend.events.catalogue.texts import search_words
+from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
+
+MAX_RADIUS_M = 50_000
+
+
+# --- venues and one event -----------------------------------------------------------------------
+
+
+async def get_venue(venue_id: uuid.UUID) -> Venue:
+    venue = await Venue.objects().output(load_json=True).where(Venue.id == venue_id).first()
+    if venue is None:
+        raise NotFound("venue_not_found", N_("This venue does not exist."))
+    return venue
+
+
+async def list_venues(*, community_id: uuid.UUID | None = None) -> list[Venue]:
+    query = Venue.objects().output(load_json=True).order_by(Venue.created_at)
+    if community_id is not None:
+        query = query.where(Venue.community == community_id)
+    return await query
+
+
+async def get_event(*, event_id: uuid.UUID, user_id: uuid.UUID | None) -> Event:
+    """A published (or past) event for anyone; a draft only for organisers in its scope."""
+    event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
+    if event is None:
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    if event.status == EventStatus.draft.value and (
+        user_id is None
+        or not await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation)
+    ):
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    return event
+
+
+async def editable_event(*, user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
+    """An event the user may manage; another organisation's answers 404, like a missing one."""
+    event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
+    # Someone else's event answers like a missing one: ids of other organisations reveal nothing.
+    if event is None or not await may(
+        user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation
+    ):
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    return event
+
+
+# --- browsing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    starts_from: datetime | None = None
+    starts_to: datetime | None = None
+    categories: tuple[str, ...] = ()
+    venue_id: uuid.UUID | None = None
+    community_id: uuid.UUID | None = None
+    audience: str | None = None
+    language: str | None = None
+    free_seats: bool = False
+    evenings_weekends: bool = False
+    text: str | None = None
+    near: tuple[float, float] | None = None
+    radius_m: int = 5_000
+    mine: bool = False  # staff: every status, within the caller's organisations
+    statuses: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: dict[str, Any]
+    distance_m: int | None
+
+
+class _Cursor(msgspec.Struct, array_like=True):
+    starts_at: datetime | None = None
+    id: uuid.UUID | None = None
+    offset: int = 0
+
+
+def encode_cursor(cursor: _Cursor) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
+
+
+def decode_cursor(text: str | None) -> _Cursor:
+    if not text:
+        return _Cursor()
+    try:
+        return msgspec.json.decode(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), type=_Cursor)
+    except (ValueError, msgspec.DecodeError):
+        raise DomainError(
+            "cursor_invalid", N_("This page link is not valid; start again from the first page."), status=400
+        ) from None
+
+
+def _like_pattern(text: str) -> str:
+    """Words in Latin script match from their start ("tea" finds "Tea Ceremony", not "steady");
+    anything else (Chinese, Japanese, Korean) matches anywhere. % and _ are literal."""
+    query = search_words(text)
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"% {escaped}%" if query[:1].isascii() and query[:1].isalnum() else f"%{escaped}%"
+
+
+async def _where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
+    clauses: list[Any] = []
+    if filters.mine:
+        paths = await scope_paths(user_id=user_id, permission=Permission.manage_events) if user_id else []
+        if not paths:
+            return [WhereRaw("1 = 0")]
+        scope = Event.organisation.path.like(paths[0] + "%")
+        for path in paths[1:]:
+            scope = scope | Event.organisation.path.like(path + "%")
+        clauses.append(scope)
+        if filters.statuses:
+            clauses.append(Event.status.is_in(list(filters.statuses)))
+    else:
+        # Residents see published events that have not ended yet.
+        if filters.near:
+            # Written so no index can serve it: without statistics SQLite would walk every
+            # published event by the status index instead of the latitude band.
+            clauses.append(WhereRaw('("event_event"."status" || \'\') = {}', EventStatus.published.value))
+        else:
+            clauses.append(Event.status == EventStatus.published.value)
+        clauses.append(Event.ends_at > clock.now())
+    if filters.starts_from:
+        clauses.append(Event.starts_at >= filters.starts_from)
+    if filters.starts_to:
+        clauses.append(Event.starts_at < filters.starts_to)
+    if filters.categories:
+        clauses.append(Event.category.is_in(list(filters.categories)))
+    if filters.venue_id:
+        clauses.append(Event.venue == filters.venue_id)
+    if filters.community_id:
+        clauses.append(Event.community == filters.community_id)
+    if filters.audience:
+        clauses.append(WhereRaw("(audience_mask & {}) != 0", 1 << AUDIENCES.index(filters.audience)))
+    if filters.language:
+        clauses.append(WhereRaw("(language_mask & {}) != 0", 1 << SPOKEN_LANGUAGES.index(filters.language)))
+    if filters.free_seats:
+        clauses.append(WhereRaw("seats_taken < capacity"))
+    if filters.evenings_weekends:
+        clauses.append(Event.evening_or_weekend == True)  # noqa: E712
+    if filters.text:
+        clauses.append(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(filters.text)))
+    if filters.near:
+        clauses.extend(_bounding_box(*filters.near, filters.radius_m))
+    return clauses
+
+
+def _bounding_box(lat: float, lng: float, radius_m: int) -> list[Any]:
+    """A cheap rectangle the index can use; the exact distance is computed on what it keeps."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(math.cos(math.radians(lat)), 0.01)))
+    return [
+        Event.latitude >= lat - dlat,
+        Event.latitude <= lat + dlat,
+        Event.longitude >= lng - dlng,
+        Event.longitude <= lng + dlng,
+    ]
+
+
+# What a list item is made of (``presenters.list_item``) and nothing more: a list never carries
+# descriptions, contacts or recurrence rules, so it neither fetches nor decodes them.
+_COLUMNS = (
+    Event.id,
+    Event.title,
+    Event.summary,
+    Event.price_note,
+    Event.poster,
+    Event.category,
+    Event.status,
+    Event.starts_at,
+    Event.ends_at,
+    Event.capacity,
+    Event.seats_taken,
+    Event.waitlist_count,
+    Event.is_free,
+    Event.audience_mask,
+    Event.language_mask,
+    Event.accessibility_mask,
+    Event.series,
+    Event.venue,
+    Event.latitude,
+    Event.longitude,
+    Event.venue.name.as_alias("venue_name"),
+    Event.venue.latitude.as_alias("venue_latitude"),
+    Event.venue.longitude.as_alias("venue_longitude"),
+)
+_JSON_COLUMNS = ("title", "summary", "price_note", "poster", "venue_name")
+
+
+def _select() -> Any:
+    return Event.select(*_COLUMNS)
+
+
+def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The JSON columns as dicts; msgspec decodes them several times faster than Piccolo's
+    ``load_json`` (the standard library's json), which showed in the list's profile."""
+    for row in rows:
+        for name in _JSON_COLUMNS:
+            value = row[name]
+            if isinstance(value, (str, bytes)):
+                row[name] = msgspec.json.decode(value)
+    return rows
+
+
+async def list_events(
+    *, filters: EventFilters, user_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> tuple[list[EventRow], str | None]:
+    """One page in time order (or by distance with ``near``), and the cursor of the next."""
+    position = decode_cursor(cursor)
+    clauses = await _where(filters, user_id)
+    if filters.near:
+        return await _list_near(filters, clauses, position, limit)
+    query = _select()
+    for clause in clauses:
+        query = query.where(clause)
+    if position.starts_at is not None and position.id is not None:
+        query = query.where(
+            (Event.starts_at > position.starts_at)
+            | ((Event.starts_at == position.starts_at) & (Event.id > position.id))
+        )
+    rows = await query.order_by(Event.starts_at, Event.id).limit(limit + 1)
+    page = _decoded(rows[:limit])
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(_Cursor(starts_at=last["starts_at"], id=last["id"]))
+    return [EventRow(row, None) for row in page], next_cursor
+
+
+async def _list_near(
+    filters: EventFilters, clauses: list[Any], position: _Cursor, limit: int
+) -> tuple[list[EventRow], str | None]:
+    """Nearest first, then earliest. The database filters and sorts by an equirectangular
+    distance: plain arithmetic both engines evaluate, within a fraction of a metre of the great
+    circle at a city's scale, and narrowed first by the bounding box on the indexed latitude.
+    The distance shown is the great-circle one."""
+    assert filters.near is not None
+    lat, lng = filters.near
+    squared = QueryString(
+        '(("event_event"."latitude" - {}) * ("event_event"."latitude" - {})'
+        ' + ("event_event"."longitude" - {}) * ("event_event"."longitude" - {}) * {})',
+        lat,
+        lat,
+        lng,
+        lng,
+        math.cos(math.radians(lat)) ** 2,
+    )
+    radius_degrees = math.degrees(filters.radius_m / EARTH_RADIUS_M)
+    query = _select()
+    for clause in clauses:
+        query = query.where(clause)
+    offset = max(0, position.offset)
+    rows = await (
+        query.where(WhereRaw("{} <= {}", squared, radius_degrees**2))
+        .order_by(squared, Event.starts_at, Event.id)
+        .offset(offset)
+        .limit(limit + 1)
+    )
+    page = _decoded(rows[:limit])
+    next_cursor = encode_cursor(_Cursor(offset=offset + limit)) if len(rows) > limit else None
+    return [EventRow(row, round(distance_m(lat, lng, row["latitude"], row["longitude"]))) for row in page], next_cursor

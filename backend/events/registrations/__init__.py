@@ -1,0 +1,2 @@
+"""Registrations: sign-up and the waitlist, cancellation, tickets and the door (check-in,
+no-shows), and the organiser's list of who signed up."""

@@ -1,0 +1,95 @@
+"""Shaping registrations, tickets, check-ins and the organiser's list for the API, in the
+caller's language."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import cast
+
+from backend.core.i18n import CITY_TZ, N_, _, format_datetime, format_interval, ngettext, pick
+from backend.core.sheets import excel_csv
+from backend.events.catalogue.schemas import EventBrief, EventStatusCode
+from backend.events.registrations.door import CheckIn
+from backend.events.registrations.queries import Attendee, RegisteredEvent
+from backend.events.registrations.schemas import AttendeeList, AttendeeRead, RegistrationRead, RegistrationStatusCode
+from backend.events.registrations.tables import Registration
+from backend.events.schemas import CheckInRead
+
+REGISTRATION_STATUS_NAMES: Mapping[str, str] = {
+    "confirmed": N_("Confirmed"),
+    "waitlisted": N_("Waitlisted"),
+    "cancelled": N_("Cancelled"),
+    "attended": N_("Attended"),
+    "no_show": N_("No-show"),
+}
+
+
+def registration_read(
+    registration: Registration, event: RegisteredEvent, venue_name: dict[str, str], position: int | None
+) -> RegistrationRead:
+    return RegistrationRead(
+        id=registration.id,
+        status=cast(RegistrationStatusCode, registration.status),
+        party_size=registration.party_size,
+        waitlist_position=position,
+        created_at=registration.created_at,
+        event=EventBrief(
+            id=event.id,
+            title=pick(event.title)[0],
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            when=format_interval(event.starts_at, event.ends_at),
+            venue_name=pick(venue_name)[0],
+            status=cast(EventStatusCode, event.status),
+        ),
+    )
+
+
+def attendee_list(attendees: list[Attendee], counts: dict[str, int]) -> AttendeeList:
+    people = {status: 0 for status in counts}
+    for attendee in attendees:
+        people[attendee.status] += attendee.party_size
+    return AttendeeList(
+        counts=counts,
+        people=people,
+        items=[AttendeeRead(**dataclasses.asdict(a)) for a in attendees],
+    )
+
+
+def attendees_csv(attendees: list[Attendee]) -> bytes:
+    """For Excel: names are residents' own input, so no cell may run as a formula."""
+    header = [_("Name"), _("Phone"), _("People"), _("Status"), _("Place in line"), _("Signed up"), _("Checked in")]
+    rows = [
+        [
+            a.name,
+            a.phone or "",
+            a.party_size,
+            _(REGISTRATION_STATUS_NAMES[a.status]),
+            a.waitlist_position or "",
+            format_datetime(a.created_at),
+            format_datetime(a.checked_in_at) if a.checked_in_at else "",
+        ]
+        for a in attendees
+    ]
+    return excel_csv(header, rows)
+
+
+def check_in_read(result: CheckIn) -> CheckInRead:
+    registration = result.registration
+    if result.already:
+        local = registration.checked_in_at.astimezone(CITY_TZ) if registration.checked_in_at else None
+        message = _("Already checked in at {time}.").format(time=local.strftime("%H:%M") if local else "")
+    else:
+        message = ngettext(
+            "Welcome! {count} person checked in.", "Welcome! {count} people checked in.", registration.party_size
+        ).format(count=registration.party_size)
+    return CheckInRead(
+        registration_id=registration.id,
+        name=result.display_name,
+        party_size=registration.party_size,
+        status=cast(RegistrationStatusCode, registration.status),
+        checked_in_at=registration.checked_in_at,
+        already_checked_in=result.already,
+        message=message,
+    )

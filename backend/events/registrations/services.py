@@ -1,0 +1,293 @@
+"""Sign-up: seats taken atomically, a first-come-first-served waitlist, cancellation and promotion.
+
+The event row is the arbiter. A seat is taken by one conditional UPDATE (``seats_taken + n <=
+capacity``), which PostgreSQL serialises with a row lock and SQLite with BEGIN IMMEDIATE, so
+however many requests race on however many instances, confirmed seats never exceed capacity.
+Arrival order is a number handed out by the same row (``queue_counter``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from piccolo.columns.combination import WhereRaw
+
+from backend.accounts.api import lock_person
+from backend.core import clock, signals
+from backend.core.cache import VersionedCache
+from backend.core.db import lock_row
+from backend.core.errors import DomainError, NotFound
+from backend.core.i18n import N_
+from backend.core.idempotency import key_reused, perform_once
+from backend.events.catalogue.tables import Event, EventStatus
+from backend.events.registrations.queries import ACTIVE, get_registration, waitlist_position
+from backend.events.registrations.tables import Registration, RegistrationStatus
+from backend.events.sharing.services import referrer
+from backend.events.signals import (
+    CACHE_NAMESPACE,
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationRef,
+    RegistrationWaitlisted,
+)
+
+
+def _already_registered() -> DomainError:
+    return DomainError("already_registered", N_("You have already signed up for this event."), status=409)
+
+
+async def sign_up(
+    *,
+    user_id: uuid.UUID,
+    event_id: uuid.UUID,
+    party_size: int,
+    idempotency_key: str | None,
+    max_upcoming: int,
+    cache: VersionedCache,
+    share_code: str | None = None,
+) -> tuple[Registration, bool]:
+    """A confirmed seat if one is free, else a place in line; once per ``idempotency_key``.
+    (registration, created)."""
+    event: Event | None = None
+
+    async def check_open() -> None:
+        nonlocal event
+        event = await _open_event(event_id, party_size)
+
+    async def take_place() -> Registration:
+        assert event is not None  # check_open ran first
+        referred_by = await referrer(share_code=share_code, event_id=event.id, user_id=user_id)
+        return await _take_place(user_id, event, party_size, idempotency_key, max_upcoming, referred_by)
+
+    registration, created = await perform_once(
+        key=idempotency_key,
+        earlier=lambda key: _by_idempotency_key(user_id, event_id, key),
+        # One resident's concurrent requests queue here, so the checks in _take_place see each other.
+        hold=lambda: lock_person(user_id),
+        perform=take_place,
+        refused=_already_registered,
+        before=check_open,
+    )
+    if created:
+        await cache.bump(CACHE_NAMESPACE)
+    return registration, created
+
+
+async def _by_idempotency_key(user_id: uuid.UUID, event_id: uuid.UUID, key: str) -> Registration | None:
+    earlier = (
+        await Registration.objects()
+        .where((Registration.user == user_id) & (Registration.idempotency_key == key))
+        .first()
+    )
+    if earlier is not None and earlier.event != event_id:
+        raise key_reused()
+    return earlier
+
+
+async def _open_event(event_id: uuid.UUID, party_size: int) -> Event:
+    """The event, if a party of this size may sign up for it now."""
+    # Only dates, counts and flags are read here: the JSON columns stay undecoded.
+    event = await Event.objects().where(Event.id == event_id).first()
+    if event is None or event.status == EventStatus.draft.value:
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    now = clock.now()
+    if event.status == EventStatus.cancelled.value:
+        raise DomainError("event_cancelled", N_("This event has been cancelled."), status=409)
+    closes = event.registration_closes_at or event.starts_at
+    if event.status != EventStatus.published.value or event.starts_at <= now or now >= closes:
+        raise DomainError("registration_closed", N_("Registration for this event has closed."), status=409)
+    if event.registration_opens_at is not None and now < event.registration_opens_at:
+        raise DomainError(
+            "registration_not_open",
+            N_("Registration opens at {opens_at}."),
+            params={"opens_at": event.registration_opens_at},
+            status=409,
+        )
+    if party_size > event.max_party_size:
+        raise DomainError(
+            "party_too_large",
+            N_("At most {limit} people can sign up together for this event."),
+            params={"limit": event.max_party_size},
+            status=422,
+        )
+    return event
+
+
+async def _take_place(
+    user_id: uuid.UUID,
+    event: Event,
+    party_size: int,
+    idempotency_key: str | None,
+    max_upcoming: int,
+    referred_by: uuid.UUID | None = None,
+) -> Registration:
+    if await Registration.exists().where(
+        (Registration.user == user_id) & (Registration.event == event.id) & Registration.status.is_in(list(ACTIVE))
+    ):
+        raise _already_registered()
+    await _check_hoarding(user_id, max_upcoming)
+    seat = (
+        await Event.update(
+            {Event.seats_taken: Event.seats_taken + party_size, Event.queue_counter: Event.queue_counter + 1}
+        )
+        .where(
+            (Event.id == event.id)
+            & (Event.status == EventStatus.published.value)
+            & WhereRaw("seats_taken + {} <= capacity", party_size)
+        )
+        .returning(Event.queue_counter)
+    )
+    if seat:
+        status, queue_number = RegistrationStatus.confirmed, seat[0]["queue_counter"]
+    else:
+        queue_number = await _join_waitlist(event)
+        status = RegistrationStatus.waitlisted
+    registration = Registration(
+        event=event.id,
+        user=user_id,
+        party_size=party_size,
+        status=status.value,
+        queue_number=queue_number,
+        idempotency_key=idempotency_key,
+        referred_by=referred_by,
+        created_at=clock.now(),
+        confirmed_at=clock.now() if status is RegistrationStatus.confirmed else None,
+    )
+    await registration.save()
+    if status is RegistrationStatus.confirmed:
+        await signals.emit(RegistrationConfirmed(registration_id=registration.id, event_id=event.id, user_id=user_id))
+    else:
+        position = await waitlist_position(registration)
+        await signals.emit(
+            RegistrationWaitlisted(
+                registration_id=registration.id, event_id=event.id, user_id=user_id, position=position
+            )
+        )
+    return registration
+
+
+async def _check_hoarding(user_id: uuid.UUID, max_upcoming: int) -> None:
+    upcoming = await Registration.count().where(
+        (Registration.user == user_id)
+        & (Registration.status == RegistrationStatus.confirmed.value)
+        & (Registration.event.starts_at > clock.now())
+    )
+    if upcoming >= max_upcoming:
+        raise DomainError(
+            "too_many_registrations",
+            N_("You already hold {limit} upcoming places. Cancel one you cannot attend first."),
+            params={"limit": max_upcoming},
+            status=409,
+        )
+
+
+async def _join_waitlist(event: Event) -> int:
+    if not event.waitlist_enabled:
+        raise DomainError("event_full", N_("This event is full."), status=409)
+    row = (
+        await Event.update(
+            {Event.waitlist_count: Event.waitlist_count + 1, Event.queue_counter: Event.queue_counter + 1}
+        )
+        .where(Event.id == event.id)
+        .returning(Event.queue_counter)
+    )
+    queue_number: int = row[0]["queue_counter"]
+    return queue_number
+
+
+async def cancel_registration(*, user_id: uuid.UUID, registration_id: uuid.UUID, cache: VersionedCache) -> Registration:
+    """The resident gives up their place; a freed seat goes to the head of the line that fits."""
+    registration = await get_registration(user_id=user_id, registration_id=registration_id)
+    event = await Event.objects().output(load_json=True).where(Event.id == registration.event).first()
+    if registration.status not in ACTIVE:
+        raise DomainError("registration_not_active", N_("This registration is no longer active."), status=409)
+    if event is not None and event.starts_at <= clock.now():
+        raise DomainError("event_started", N_("The event has already started."), status=409)
+    async with signals.atomic():
+        # Event row first, as every writer does: the same lock order everywhere cannot deadlock.
+        await lock_row(Event._meta.db, Event._meta.tablename, registration.event)
+        cancelled = (
+            await Registration.update(
+                {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: clock.now()}
+            )
+            .where((Registration.id == registration.id) & Registration.status.is_in(list(ACTIVE)))
+            .returning(Registration.status)
+        )
+        if not cancelled:  # a concurrent cancel got there first
+            raise DomainError("registration_not_active", N_("This registration is no longer active."), status=409)
+        if registration.status == RegistrationStatus.confirmed.value:
+            await Event.update({Event.seats_taken: Event.seats_taken - registration.party_size}).where(
+                Event.id == registration.event
+            )
+            await promote_waitlist(event_id=registration.event)
+        else:
+            await Event.update({Event.waitlist_count: Event.waitlist_count - 1}).where(Event.id == registration.event)
+        await signals.emit(
+            RegistrationCancelled(registration_id=registration.id, event_id=registration.event, user_id=user_id)
+        )
+    await cache.bump(CACHE_NAMESPACE)
+    return await get_registration(user_id=user_id, registration_id=registration_id)
+
+
+async def release_places(*, event_id: uuid.UUID, now: datetime) -> list[RegistrationRef]:
+    """Every place and place in line on the event is cancelled (the event was); call inside
+    ``signals.atomic()``. Returns who held them."""
+    released = (
+        await Registration.update(
+            {Registration.status: RegistrationStatus.cancelled.value, Registration.cancelled_at: now}
+        )
+        .where((Registration.event == event_id) & Registration.status.is_in(list(ACTIVE)))
+        .returning(Registration.id, Registration.user)
+    )
+    return [RegistrationRef(registration_id=row["id"], user_id=row["user"]) for row in released]
+
+
+async def promote_waitlist(*, event_id: uuid.UUID) -> int:
+    """Give free seats to the earliest waiting parties that fit; call inside ``signals.atomic()``."""
+    promoted = 0
+    waiting = (
+        await Registration.select(Registration.id, Registration.user, Registration.party_size)
+        .where((Registration.event == event_id) & (Registration.status == RegistrationStatus.waitlisted.value))
+        .order_by(Registration.queue_number)
+    )
+    for candidate in waiting:
+        seat = (
+            await Event.update(
+                {
+                    Event.seats_taken: Event.seats_taken + candidate["party_size"],
+                    Event.waitlist_count: Event.waitlist_count - 1,
+                }
+            )
+            .where(
+                (Event.id == event_id)
+                & (Event.status == EventStatus.published.value)
+                & WhereRaw("seats_taken + {} <= capacity", candidate["party_size"])
+            )
+            .returning(Event.seats_taken, Event.capacity)
+        )
+        if not seat:
+            continue  # this party does not fit; a smaller one further back may
+        flipped = (
+            await Registration.update(
+                {Registration.status: RegistrationStatus.confirmed.value, Registration.confirmed_at: clock.now()}
+            )
+            .where((Registration.id == candidate["id"]) & (Registration.status == RegistrationStatus.waitlisted.value))
+            .returning(Registration.id)
+        )
+        if not flipped:  # cancelled meanwhile: give the seats back
+            await Event.update(
+                {
+                    Event.seats_taken: Event.seats_taken - candidate["party_size"],
+                    Event.waitlist_count: Event.waitlist_count + 1,
+                }
+            ).where(Event.id == event_id)
+            continue
+        await signals.emit(
+            RegistrationPromoted(registration_id=candidate["id"], event_id=event_id, user_id=candidate["user"])
+        )
+        promoted += 1
+        if seat[0]["seats_taken"] >= seat[0]["capacity"]:
+            break
+    return promoted

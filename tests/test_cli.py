@@ -129,6 +129,7 @@ def test_seed_demo_refuses_production(tmp_path: Path) -> None:
         LINLI_SECRET_KEY="x" * 40,
         LINLI_WECHAT_APPID="wx1",
         LINLI_WECHAT_SECRET="s",
+        LINLI_DATA_KEYS="k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     )
     assert result.returncode != 0
     assert "demo data" in result.stderr

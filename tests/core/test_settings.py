@@ -15,6 +15,7 @@ PRODUCTION_OK = {
     "LINLI_WECHAT_SECRET": "s3cret",
     "LINLI_DATABASE_URL": "postgresql://linli@db/linli",
     "LINLI_REDIS_URL": "redis://cache:6379/0",
+    "LINLI_DATA_KEYS": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 }
 
 
@@ -74,6 +75,7 @@ def test_production_starts_with_real_secrets() -> None:
         ({"LINLI_SECRET_KEY": DEFAULT_SECRET_KEY}, "development default"),
         ({"LINLI_SECRET_KEY": "short"}, "shorter than 32"),
         ({"LINLI_DEV_LOGIN": "true"}, "LINLI_DEV_LOGIN"),
+        ({"LINLI_DATA_KEYS": ""}, "LINLI_DATA_KEYS is required"),
         ({"LINLI_WECHAT_SECRET": ""}, "LINLI_WECHAT_SECRET"),
     ],
 )

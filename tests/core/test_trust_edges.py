@@ -67,4 +67,8 @@ async def test_metrics_take_their_own_token_and_stay_closed_in_production(
         assert (await api.get("/schema/openapi.json")).status_code == 200
 
 
-PRODUCTION: dict[str, Any] = {"env": "production", "dev_login": False}
+PRODUCTION: dict[str, Any] = {
+    "env": "production",
+    "dev_login": False,
+    "data_keys": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+}

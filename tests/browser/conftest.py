@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import uvicorn
 from litestar import Litestar
 from playwright.async_api import Browser, BrowserContext, Page, Request, async_playwright
 
+from tests.browser.fake_camera import write_y4m
 from tests.servers import free_port
 
 CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
@@ -35,6 +37,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-default-apps",
 ]
+# The camera a door page opens: whatever QR code ``camera.show(text)`` last wrote into this file.
+CAMERA = Path(tempfile.gettempdir()) / f"linli-camera-{os.getpid()}.y4m"
+CAMERA_ARGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    f"--use-file-for-fake-video-capture={CAMERA}",
+]
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -44,7 +53,8 @@ async def browser() -> AsyncIterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium", pytrace=False)
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        write_y4m(CAMERA, "no ticket yet")
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + CAMERA_ARGS)
         yield launched
         await launched.close()
 
@@ -145,3 +155,14 @@ def screenshot(page: Page, request: pytest.FixtureRequest) -> Iterator[Any]:
         return path
 
     yield take
+
+
+class Camera:
+    def show(self, text: str) -> None:
+        """Hold ``text``, as a QR code, in front of the camera (the next page that opens it sees it)."""
+        write_y4m(CAMERA, text)
+
+
+@pytest.fixture
+def camera() -> Camera:
+    return Camera()

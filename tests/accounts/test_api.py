@@ -386,3 +386,36 @@ async def test_dev_login_refuses_hostile_openids(client: Client) -> None:
         response = await client.post("/api/v1/auth/dev-login", json={"openid": openid})
         assert response.status_code == 422, (openid, response.text)
     assert (await client.post("/api/v1/auth/dev-login", json={"openid": "y" * 48})).status_code == 200
+
+
+async def test_sessions_and_the_audit_log_are_documented_with_examples(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    operations = {
+        ("/api/v1/auth/logout", "post"): "log_out",
+        ("/api/v1/auth/logout-everywhere", "post"): "log_out_everywhere",
+        ("/api/v1/me/sessions", "get"): "list_my_sessions",
+        ("/api/v1/me/sessions/{session_id}", "delete"): "end_my_session",
+        ("/api/v1/me/password", "put"): "change_my_password",
+        ("/api/v1/audit", "get"): "list_audit_entries",
+    }
+    for (path, method), operation_id in operations.items():
+        operation = paths[path][method]
+        assert operation["operationId"] == operation_id
+        assert operation["security"] == [{"bearer": []}]
+        assert operation["responses"]["401"]["content"]["application/problem+json"]["examples"]
+    for name in ("SessionRead", "AuditEntryRead", "PasswordChange"):
+        assert any("examples" in field for field in schemas[name]["properties"].values()), name
+    audit = paths["/api/v1/audit"]["get"]
+    assert {"text/csv", "application/json"} <= set(audit["responses"]["200"]["content"])
+    assert {p["name"] for p in audit["parameters"]} >= {"actor", "action", "object_type", "object_id", "from", "to"}
+    # Every 429 of a login says when to try again.
+    for path, method in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/wechat", "post"),
+        ("/api/v1/auth/dev-login", "post"),
+        ("/api/v1/me/password", "put"),
+    ]:
+        headers = paths[path][method]["responses"]["429"]["headers"]
+        assert headers["Retry-After"]["schema"]["type"] == "integer", (path, headers)
+        assert headers["Retry-After"]["required"] is True

@@ -65,7 +65,9 @@ class Settings:
         None,
         "development-only POST /api/v1/auth/dev-login; on by default outside production",
     )
-    login_rate_limit: int = _env_field(10, "password and development logins per client address per minute")
+    login_rate_limit: int = _env_field(
+        10, "password and development logins per client address per minute (password changes: per account)"
+    )
     wechat_login_rate_limit: int = _env_field(10, "WeChat code logins per WeChat user (openid) per minute")
     wechat_login_address_limit: int = _env_field(
         300,

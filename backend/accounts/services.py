@@ -192,6 +192,7 @@ async def update_me(*, user_id: uuid.UUID, changes: Mapping[str, Any]) -> Profil
                     "accounts.profile_changed",
                     object_type="user",
                     object_id=user_id,
+                    organisation_id=await filed_under(user_id),
                     before=_shown({k: getattr(before, k) for k in values}),
                     after=_shown(values),
                 )

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from backend.accounts.queries import Profile, get_profile
+from backend.accounts.scopes import filed_under
 from backend.accounts.tables import Session, SessionKind, User
 from backend.core import audit, clock
 from backend.core.auth import IssuedToken, issue_token
@@ -88,7 +89,11 @@ async def start_session(*, user: User, created: bool, kind: SessionKind, address
             actor = dataclasses.replace(audit.current_actor(), user_id=user.id, kind="staff")
             with audit.acting(actor):
                 await audit.record(
-                    "accounts.logged_in", object_type="session", object_id=opened.id, after={"kind": kind}
+                    "accounts.logged_in",
+                    object_type="session",
+                    object_id=opened.id,
+                    organisation_id=await filed_under(user.id),
+                    after={"kind": kind},
                 )
     return Login(token=opened.token, session_id=opened.id, profile=await get_profile(user_id=user.id), created=created)
 
@@ -126,7 +131,12 @@ async def end_my_session(*, user_id: uuid.UUID, session_id: uuid.UUID | None, st
         if session_id is None or not await end_session(user_id=user_id, session_id=session_id):
             raise NotFound("session_not_found", N_("This session does not exist or has already ended."))
         if staff:
-            await audit.record("accounts.logged_out", object_type="session", object_id=session_id)
+            await audit.record(
+                "accounts.logged_out",
+                object_type="session",
+                object_id=session_id,
+                organisation_id=await filed_under(user_id),
+            )
 
 
 async def log_out_everywhere(*, user_id: uuid.UUID, staff: bool) -> int:
@@ -135,7 +145,11 @@ async def log_out_everywhere(*, user_id: uuid.UUID, staff: bool) -> int:
         ended = await end_sessions(user_id=user_id)
         if staff:
             await audit.record(
-                "accounts.logged_out_everywhere", object_type="user", object_id=user_id, after={"sessions_ended": ended}
+                "accounts.logged_out_everywhere",
+                object_type="user",
+                object_id=user_id,
+                organisation_id=await filed_under(user_id),
+                after={"sessions_ended": ended},
             )
     return ended
 

@@ -123,6 +123,7 @@ async def test_staff_actions_over_http_are_one_entry_each_and_residents_none(cli
         "203.0.113.7",
     )
     assert entry["request_id"]
+    assert entry["organisation"] == tree["community_a"].id  # their administrators read it
     headers = holder["headers"]
 
     async def change_profile() -> None:

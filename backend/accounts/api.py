@@ -1,7 +1,7 @@
 """The accounts domain's public face: what the domains after it may know of people and
 organisations, the one scope guard they all ask ("may this person do this here?"), and what the
-console needs to administer staff (roles granted and revoked, accounts disabled, passwords set,
-sessions ended) and to read the audit log.
+console needs: staff logins and logouts (sessions, the lockout), administering staff (roles
+granted and revoked, accounts disabled, passwords set, sessions ended) and reading the audit log.
 
 Later domains import this module, never accounts' tables or services.
 """
@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from backend.accounts.lockout import LoginLockout
 from backend.accounts.queries import AuditFilters, AuditPage, audit_entries, load_principal
 from backend.accounts.schemas import BirthYear
 from backend.accounts.scopes import Permission, ancestor_ids, may, require, scope_paths
-from backend.accounts.services import create_organisation, login_as_developer
+from backend.accounts.services import create_organisation, login_as_developer, login_with_password
+from backend.accounts.sessions import Login, end_my_session, log_out, start_session
 from backend.accounts.staff import (
     create_city_admin,
     create_staff,
@@ -27,7 +29,7 @@ from backend.accounts.staff import (
     revoke_role,
     set_password,
 )
-from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, User
+from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, SessionKind, User
 from backend.core.db import lock_row
 from backend.core.errors import NotFound
 from backend.core.i18n import N_
@@ -37,11 +39,14 @@ __all__ = [
     "AuditFilters",
     "AuditPage",
     "BirthYear",
+    "Login",
+    "LoginLockout",
     "OrganisationKind",
     "OrganisationRef",
     "Permission",
     "Person",
     "Role",
+    "SessionKind",
     "ancestor_ids",
     "audit_entries",
     "create_city_admin",
@@ -50,13 +55,16 @@ __all__ = [
     "disable_account",
     "enable_account",
     "end_all_sessions",
+    "end_my_session",
     "grant_role",
     "is_member",
     "live_people",
     "load_principal",
     "lock_organisation",
     "lock_person",
+    "log_out",
     "login_as_developer",
+    "login_with_password",
     "may",
     "member_organisation_ids",
     "organisation",
@@ -70,6 +78,7 @@ __all__ = [
     "revoke_role",
     "scope_paths",
     "set_password",
+    "start_session",
     "wechat_address",
 ]
 

@@ -119,6 +119,7 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
     _with_database(settings, work)
     print(f"admin {args.username!r} can now log in at POST /api/v1/auth/login")
+    print("(if the account existed, its password was reset and every session it had has ended)")
 
 
 def cmd_mark_no_shows(args: argparse.Namespace) -> None:
@@ -178,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
     commands.add_parser("seed-demo", help="load demo data (not in production)").set_defaults(func=cmd_seed_demo)
 
-    admin = commands.add_parser("create-admin", help="a staff account with the admin role for the city")
+    admin = commands.add_parser(
+        "create-admin", help="a staff account with the admin role for the city; again: new password, sessions ended"
+    )
     admin.add_argument("--username", required=True)
     admin.add_argument("--password", required=True)
     admin.set_defaults(func=cmd_create_admin)

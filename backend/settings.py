@@ -65,7 +65,15 @@ class Settings:
         None,
         "development-only POST /api/v1/auth/dev-login; on by default outside production",
     )
-    login_rate_limit: int = _env_field(10, "login attempts per client address per minute")
+    login_rate_limit: int = _env_field(
+        10, "password and development logins per client address per minute (password changes: per account)"
+    )
+    wechat_login_rate_limit: int = _env_field(10, "WeChat code logins per WeChat user (openid) per minute")
+    wechat_login_address_limit: int = _env_field(
+        300,
+        "WeChat code logins per client address per minute: only a ceiling against floods, since residents "
+        "on one mobile network share an address",
+    )
     signup_rate_limit: int = _env_field(30, "event sign-ups and cancellations per resident per minute")
     calendar_rate_limit: int = _env_field(
         120, "calendar file downloads per client address per minute (calendar services poll from shared addresses)"

@@ -2,9 +2,10 @@
 
 One city with two of everything (districts, streets, communities), the people who call, the
 objects they own, and the secrets that must never reach the wrong caller. Staff accounts are
-written straight to the table with an unusable password (the matrix calls with tokens; an
-argon2 hash per account would cost more than the whole matrix), everything else goes through
-the services where they are cheap, so the objects are what the app itself would have made.
+written straight to the table, all with one password hashed once (the matrix calls with tokens
+of real sessions; an argon2 hash per account would cost more than the whole matrix), everything
+else goes through the services where they are cheap, so the objects are what the app itself
+would have made.
 
 Fresh objects for the calls that consume them (a registration to cancel, a pending entry to
 verify, …) come from the ``fresh_*`` builders, each in a few inserts.
@@ -12,6 +13,7 @@ verify, …) come from the ``fresh_*`` builders, each in a few inserts.
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import uuid
@@ -25,8 +27,10 @@ import msgspec
 from litestar import Litestar
 from PIL import Image
 
-from backend.accounts import services as accounts
-from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, User
+from backend.accounts import sessions
+from backend.accounts import staff as accounts
+from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, SessionKind, User
+from backend.core.auth import hash_password
 from backend.core.cache import VersionedCache
 from backend.core.i18n import CITY_TZ
 from backend.core.media import MediaStore
@@ -58,6 +62,7 @@ from backend.volunteers.shifts.tables import Shift, ShiftSignup
 from backend.volunteers.teams.routes import new_code
 from backend.volunteers.teams.tables import Checkpoint, MemberRole, MemberStatus, Route, Team, TeamMember
 from tests import factories
+from tests.conftest import SECRET
 
 # The eight callers every row is asked about, then the owners that show an allowed non-admin exists.
 IDENTITIES = ("anon", "resident", "resident_b", "volunteer", "coord_b", "org_b", "admin_b", "city_admin")
@@ -65,6 +70,7 @@ OWNERS = ("organiser_a", "librarian_a", "coordinator_a", "admin_a", "police_a")
 
 LOGIN_USERNAME = "matrix-login"
 LOGIN_PASSWORD = "matrix login password"
+STAFF_PASSWORD = "matrix staff password"  # every staff account's, for the rows that must prove it
 WEEK_9_TO_5 = {str(d): [{"opens": "09:00", "closes": "17:00"}] for d in range(7)}
 _serial = itertools.count(1)
 
@@ -109,19 +115,25 @@ class World:
 # --- people -------------------------------------------------------------------------------------
 
 
+@functools.cache
+def staff_password_hash() -> str:
+    return hash_password(STAFF_PASSWORD)
+
+
 async def person(name: str, *, phone: str | None = None, staff: bool = False) -> User:
-    """A resident (development openid) or a staff account that logs in only by token."""
+    """A resident (development openid) or a staff account, signed in (``factories.token_for``)."""
     tag = uuid.uuid4().hex[:12]
     user = User(
         openid=None if staff else f"dev:matrix-{tag}",
         username=f"matrix-{tag}" if staff else None,
-        password_hash="!unusable" if staff else None,
+        password_hash=staff_password_hash() if staff else None,
         is_staff=staff,
         display_name=name,
         phone=phone,
         created_at=now(),
     )
     await User.insert(user)
+    await factories.signed_in(user)
     return user
 
 
@@ -598,6 +610,19 @@ async def fresh_redemption(w: World) -> tuple[uuid.UUID, str]:
         user_id=w.user("resident").id, reward_id=w.ids["reward"], idempotency_key=None
     )
     return redemption.id, redemption.pickup_code
+
+
+async def fresh_session(user: User) -> uuid.UUID:
+    """Another open session of this person (a second phone), besides the one the matrix calls with."""
+    opened = await sessions.open_session(
+        user_id=user.id,
+        staff=bool(user.is_staff),
+        kind=SessionKind.developer,
+        address="198.51.100.7",
+        secret_key=SECRET,
+        ttl_seconds=3600,
+    )
+    return opened.id
 
 
 async def fresh_notice(w: World, user_id: uuid.UUID) -> uuid.UUID:

@@ -7,8 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backend.accounts import services
-from backend.accounts.tables import Organisation, OrganisationKind, Role, User
+from backend.accounts import services, sessions
+from backend.accounts import staff as staff_accounts
+from backend.accounts.tables import Organisation, OrganisationKind, Role, SessionKind, User
 
 _counter = itertools.count(1)
 
@@ -45,26 +46,47 @@ async def city_tree() -> dict[str, Organisation]:
 
 
 async def staff(role: Role | None = None, organisation: Organisation | None = None) -> User:
-    user = await services.create_staff(username=f"staff-{uuid.uuid4().hex[:8]}", password="a long password")
+    user = await staff_accounts.create_staff(username=f"staff-{uuid.uuid4().hex[:8]}", password="a long password")
     if role is not None and organisation is not None:
-        await services.grant_role(user_id=user.id, organisation_id=organisation.id, role=role)
+        await staff_accounts.grant_role(user_id=user.id, organisation_id=organisation.id, role=role)
+    await signed_in(user)
     return user
 
 
 # --- people and tokens -----------------------------------------------------------------------------
 
+# user id → the bearer token of a real session opened for them (the tests' "logged in" people).
+_tokens: dict[uuid.UUID, str] = {}
 
-def token_for(user: User) -> dict[str, str]:
-    from backend.core.auth import issue_token
+
+async def signed_in(user: User, *, address: str = "127.0.0.1") -> dict[str, str]:
+    """Open a real session for ``user``, as a login does, and remember its token for ``token_for``."""
     from tests.conftest import SECRET
 
-    kind = "staff" if user.is_staff else "resident"
-    token = issue_token(secret=SECRET, user_id=user.id, kind=kind, ttl_seconds=3600).token  # type: ignore[arg-type]
+    opened = await sessions.open_session(
+        user_id=user.id,
+        staff=bool(user.is_staff),
+        kind=SessionKind.password if user.is_staff else SessionKind.developer,
+        address=address,
+        secret_key=SECRET,
+        ttl_seconds=3600,
+    )
+    _tokens[user.id] = opened.token.token
+    return {"Authorization": f"Bearer {opened.token.token}"}
+
+
+def token_for(user: User) -> dict[str, str]:
+    """The bearer header of the session ``signed_in`` opened for this person (``staff()`` and
+    ``resident()`` open one). It stops working like any other: logout, role taken away, deletion."""
+    token = _tokens.get(user.id)
+    if token is None:
+        raise LookupError(f"no session was opened for {user.id}: await factories.signed_in(user) first")
     return {"Authorization": f"Bearer {token}"}
 
 
 async def resident(name: str | None = None) -> User:
     user, _ = await services.login_as_developer(openid=name or f"r{uuid.uuid4().hex[:12]}", display_name=name)
+    await signed_in(user)
     return user
 
 

@@ -91,6 +91,16 @@ MATRIX: list[tuple[Any, ...]] = [
     ("export_me",               "GET",    "/api/v1/me/export",                                  401, 200, 200, 200, 200, 200, 200, 200, None),
     ("delete_me",               "DELETE", "/api/v1/me",                                         401, 204, 204, 204, 204, 204, 204, 204, None),
     ("list_locales",            "GET",    "/api/v1/locales",                                    200, 200, 200, 200, 200, 200, 200, 200, None),
+    # sessions: each caller's own (another's is "not found", like any private object)
+    ("log_out",                 "POST",   "/api/v1/auth/logout",                                401, 204, 204, 204, 204, 204, 204, 204, None),
+    ("log_out_everywhere",      "POST",   "/api/v1/auth/logout-everywhere",                     401, 204, 204, 204, 204, 204, 204, 204, None),
+    ("list_my_sessions",        "GET",    "/api/v1/me/sessions",                                401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("end_my_session",          "DELETE", "/api/v1/me/sessions/{session_id}",                   401, 204, 204, 204, 204, 204, 204, 204, None),
+    ("end_a_residents_session", "DELETE", "/api/v1/me/sessions/{session_id}",                   401, 204, 404, 404, 404, 404, 404, 404, None),
+    ("change_my_password",      "PUT",    "/api/v1/me/password",                                401, 403, 403, 403, 204, 204, 204, 204, None),
+    # the audit trail: administrators, each within their scope (admin_b sees community B's entries)
+    ("list_audit_entries",      "GET",    "/api/v1/audit",                                      401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
+    ("list_audit_entries_csv",  "GET",    "/api/v1/audit",                                      401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
     # events: the catalogue, publishing (street A's organiser), the door
     ("list_categories",         "GET",    "/api/v1/categories",                                 200, 200, 200, 200, 200, 200, 200, 200, None),
     ("event_vocabulary",        "GET",    "/api/v1/event-vocabulary",                           200, 200, 200, 200, 200, 200, 200, 200, None),
@@ -268,6 +278,7 @@ class Call:
 
 Prepare = Callable[[World, str], Awaitable[dict[str, Any]]]
 Send = Callable[[Call], Awaitable[httpx.Response]]
+AUDITORS = frozenset({"admin_a", "admin_b", "city_admin"})
 COORDINATORS_A = frozenset({"coordinator_a", "city_admin"})  # team A's own coordinator, and the city's admin
 
 
@@ -291,6 +302,10 @@ def fresh(builder: Callable[[World], Awaitable[Any]], key: str = "id") -> Prepar
         return {key: await builder(w)}
 
     return prepare
+
+
+async def _fresh_session(w: World, identity: str) -> dict[str, Any]:
+    return {"id": await aw.fresh_session(w.user(identity))}
 
 
 async def _for_caller(w: World, identity: str, make: Callable[[World, Any], Awaitable[Any]]) -> dict[str, Any]:
@@ -401,6 +416,29 @@ OPERATIONS: dict[str, Op] = {
     ),
     "delete_me": Op(lambda c: c.delete(f"{V1}/me"), stand_in=True),
     "list_locales": Op(lambda c: c.get(f"{V1}/locales")),
+    # sessions
+    "log_out": Op(lambda c: c.post(f"{V1}/auth/logout"), stand_in=True),
+    "log_out_everywhere": Op(lambda c: c.post(f"{V1}/auth/logout-everywhere"), stand_in=True),
+    "list_my_sessions": Op(lambda c: c.get(f"{V1}/me/sessions"), shows={"127.0.0.1": frozenset(IDENTITIES)}),
+    "end_my_session": Op(
+        lambda c: c.delete(f"{V1}/me/sessions/{c.x['id']}"),
+        lambda w, who: _fresh_session(w, "resident" if who == "anon" else who),
+    ),
+    "end_a_residents_session": Op(
+        lambda c: c.delete(f"{V1}/me/sessions/{c.x['id']}"), lambda w, who: _fresh_session(w, "resident")
+    ),
+    "change_my_password": Op(
+        lambda c: c.put(
+            f"{V1}/me/password",
+            json={"current_password": aw.STAFF_PASSWORD, "new_password": "a new matrix password"},
+        ),
+        stand_in=True,
+    ),
+    # the audit trail
+    "list_audit_entries": Op(lambda c: c.get(f"{V1}/audit"), shows={"accounts.role_granted": AUDITORS}),
+    "list_audit_entries_csv": Op(
+        lambda c: c.get(f"{V1}/audit", params={"format": "csv"}), shows={"accounts.role_granted": AUDITORS}
+    ),
     # events
     "list_categories": Op(lambda c: c.get(f"{V1}/categories")),
     "event_vocabulary": Op(lambda c: c.get(f"{V1}/event-vocabulary")),

@@ -119,6 +119,8 @@ def target(workdir: Path, _wechat_server: tuple[FakeWechat, str]) -> Iterator[Ta
         "LINLI_SIGNAL_SWEEP_SECONDS": "0",
         "LINLI_HOUSEKEEPING_SECONDS": "0",
         "LINLI_LOGIN_RATE_LIMIT": NO_LIMIT,
+        "LINLI_WECHAT_LOGIN_RATE_LIMIT": NO_LIMIT,
+        "LINLI_WECHAT_LOGIN_ADDRESS_LIMIT": NO_LIMIT,
         "LINLI_SIGNUP_RATE_LIMIT": NO_LIMIT,
         "LINLI_CALENDAR_RATE_LIMIT": NO_LIMIT,
         "LINLI_RECORD_CHECK_RATE_LIMIT": NO_LIMIT,
@@ -138,11 +140,18 @@ def _documented_operations(document: dict[str, Any]) -> set[str]:
     }
 
 
+# Operations that end the session the caller's token names: after them the token answers 401.
+ENDS_THE_SESSION = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/logout-everywhere")}
+
+
 def _order(operation: Any) -> tuple[int, str]:
-    """Reads first, then writes, then deletions; erasing one's own account last of all."""
+    """Reads first, then writes, then deletions; logging out after those, and erasing one's own
+    account last of all."""
     rank = {"GET": 0, "PUT": 1, "POST": 1, "PATCH": 1, "DELETE": 2}[operation.method.upper()]
-    if operation.path == "/api/v1/me" and operation.method.upper() == "DELETE":
+    if (operation.method.upper(), operation.path) in ENDS_THE_SESSION:
         rank = 3
+    if operation.path == "/api/v1/me" and operation.method.upper() == "DELETE":
+        rank = 4
     return rank, operation.label
 
 

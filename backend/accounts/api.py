@@ -1,5 +1,7 @@
 """The accounts domain's public face: what the domains after it may know of people and
-organisations, and the one scope guard they all ask ("may this person do this here?").
+organisations, the one scope guard they all ask ("may this person do this here?"), and what the
+console needs: staff logins and logouts (sessions, the lockout), administering staff (roles
+granted and revoked, accounts disabled, passwords set, sessions ended) and reading the audit log.
 
 Later domains import this module, never accounts' tables or services.
 """
@@ -11,38 +13,58 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.accounts.queries import load_principal
+from backend.accounts.lockout import LoginLockout
+from backend.accounts.queries import AuditFilters, AuditPage, audit_entries, load_principal
 from backend.accounts.schemas import BirthYear
-from backend.accounts.services import (
-    Permission,
-    ancestor_ids,
+from backend.accounts.scopes import Permission, ancestor_ids, may, require, scope_paths
+from backend.accounts.services import create_organisation, login_as_developer, login_with_password
+from backend.accounts.sessions import Login, end_my_session, log_out, start_session
+from backend.accounts.staff import (
     create_city_admin,
-    login_as_developer,
-    may,
-    require,
-    scope_paths,
+    create_staff,
+    disable_account,
+    enable_account,
+    end_all_sessions,
+    grant_role,
+    revoke_role,
+    set_password,
 )
-from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, User
+from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, SessionKind, User
 from backend.core.db import lock_row
 from backend.core.errors import NotFound
 from backend.core.i18n import N_
 from backend.core.values import as_uuid
 
 __all__ = [
+    "AuditFilters",
+    "AuditPage",
     "BirthYear",
+    "Login",
+    "LoginLockout",
     "OrganisationKind",
     "OrganisationRef",
     "Permission",
     "Person",
     "Role",
+    "SessionKind",
     "ancestor_ids",
+    "audit_entries",
     "create_city_admin",
+    "create_organisation",
+    "create_staff",
+    "disable_account",
+    "enable_account",
+    "end_all_sessions",
+    "end_my_session",
+    "grant_role",
     "is_member",
     "live_people",
     "load_principal",
     "lock_organisation",
     "lock_person",
+    "log_out",
     "login_as_developer",
+    "login_with_password",
     "may",
     "member_organisation_ids",
     "organisation",
@@ -53,7 +75,10 @@ __all__ = [
     "person_by_openid",
     "require",
     "require_person",
+    "revoke_role",
     "scope_paths",
+    "set_password",
+    "start_session",
     "wechat_address",
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from backend.accounts import services
+from backend.accounts import services, staff
 from backend.accounts.tables import Organisation, OrganisationKind, Role, User
 from backend.core.domain import DemoWorld
 
@@ -169,11 +169,9 @@ async def seed(world: DemoWorld) -> None:
     for username, display_name, role, organisation_key in _STAFF:
         user_id = await User.select(User.id).where(User.username == username).first()
         if user_id is None:
-            user = await services.create_staff(username=username, password=DEMO_PASSWORD, display_name=display_name)
+            user = await staff.create_staff(username=username, password=DEMO_PASSWORD, display_name=display_name)
             user_id = {"id": user.id}
-        await services.grant_role(
-            user_id=user_id["id"], organisation_id=result.organisations[organisation_key], role=role
-        )
+        await staff.grant_role(user_id=user_id["id"], organisation_id=result.organisations[organisation_key], role=role)
         result.staff[username] = user_id["id"]
     world.summary += [
         f"demo data ready: {len(world.organisations)} organisations, {len(world.staff)} staff accounts",

@@ -11,6 +11,7 @@ import msgspec
 from backend.core.i18n import LocaleCode
 
 RoleName = Literal["admin", "organiser", "library_staff", "coordinator"]
+SessionKindName = Literal["wechat", "password", "developer"]
 
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["李小梅"])]
 BirthYear = Annotated[int, msgspec.Meta(ge=1900, le=2100, examples=[1996])]
@@ -100,6 +101,67 @@ class LocaleRead(msgspec.Struct):
     ] = 1.0
 
 
+class SessionRead(msgspec.Struct):
+    """One of the caller's open sessions (a login on some device)."""
+
+    id: uuid.UUID
+    kind: Annotated[SessionKindName, msgspec.Meta(description="how it was opened", examples=["password"])]
+    created_at: Annotated[datetime, msgspec.Meta(examples=["2026-12-05T08:30:00Z"])]
+    expires_at: Annotated[datetime, msgspec.Meta(examples=["2026-12-05T20:30:00Z"])]
+    address: Annotated[str, msgspec.Meta(description="the address it was opened from", examples=["203.0.113.7"])]
+    current: Annotated[bool, msgspec.Meta(description="the session this request came with", examples=[True])]
+
+
+class SessionKept(msgspec.Struct):
+    """A session as the caller's data export shows it, ended ones included."""
+
+    id: uuid.UUID
+    kind: SessionKindName
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+    address: str
+
+
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["linli-demo-2026"])]
+    new_password: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=256, description="at least 8 characters", examples=["lotus pond at dawn 2027"]
+        ),
+    ]
+
+
+class AuditEntryRead(msgspec.Struct):
+    """Who did what to which object, when, from where, in which role's name."""
+
+    id: uuid.UUID
+    at: Annotated[datetime, msgspec.Meta(examples=["2026-12-05T08:30:00Z"])]
+    actor_id: Annotated[uuid.UUID | None, msgspec.Meta(description="the account that acted; null: the system")]
+    actor_kind: Annotated[str, msgspec.Meta(description="staff, resident, anonymous or system", examples=["staff"])]
+    permission: Annotated[
+        str, msgspec.Meta(description="the permission used, if any", examples=["manage_organisations"])
+    ]
+    organisation_id: Annotated[uuid.UUID | None, msgspec.Meta(description="the organisation it is filed under")]
+    action: Annotated[str, msgspec.Meta(examples=["accounts.role_granted"])]
+    object_type: Annotated[str, msgspec.Meta(examples=["user"])]
+    object_id: Annotated[str, msgspec.Meta(examples=["8d0c6f7e-3b5a-4f0e-9a43-2f1c0d9b7e21"])]
+    changes: Annotated[
+        dict[str, list[Any]],
+        msgspec.Meta(description="{field: [before, after]} of what changed", examples=[{"role": [None, "organiser"]}]),
+    ]
+    address: Annotated[str, msgspec.Meta(description="the client's address", examples=["203.0.113.7"])]
+    request_id: Annotated[str, msgspec.Meta(examples=["5f1c2a7b9e0d4c3a8b6f1e2d3c4b5a69"])]
+
+
+class AuditEntryPage(msgspec.Struct):
+    items: list[AuditEntryRead]
+    next_cursor: Annotated[
+        str | None, msgspec.Meta(description="pass as ?cursor= for older entries; null on the last page")
+    ]
+
+
 class MeExport(msgspec.Struct):
     """Everything the platform keeps about the caller (PIPL: a copy on request)."""
 
@@ -108,6 +170,7 @@ class MeExport(msgspec.Struct):
     wechat_unionid: str | None
     phone: str | None
     last_login_at: datetime | None
+    sessions: list[SessionKept]
     domains: Annotated[
         dict[str, Any],
         msgspec.Meta(

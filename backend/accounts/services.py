@@ -1,25 +1,43 @@
-"""Accounts: logins and sessions, changes to one's own account, staff, organisations, roles, and the
-scope guard. Reads of one account live in ``queries.py``; ``presenters.py`` shapes the answers."""
+"""Accounts: logins, changes to one's own account, and the organisation tree.
+
+Staff accounts and roles live in ``staff.py``, sessions in ``sessions.py``, the scope guard in
+``scopes.py``, reads in ``queries.py``; ``presenters.py`` shapes the answers. Every change staff or the system make to
+accounts is audited in its transaction (``backend.core.audit``), and so are a resident's account
+deletion and data export; entries never hold a password or its hash.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import msgspec
 
-from backend.accounts.queries import Profile, get_profile, get_user
-from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, User
-from backend.core import clock, privacy
-from backend.core.auth import IssuedToken, hash_password, issue_token, verify_password
-from backend.core.context import Kind
+from backend.accounts import sessions
+from backend.accounts.lockout import LoginLockout
+from backend.accounts.queries import (
+    AuditFilters,
+    AuditPage,
+    Profile,
+    audit_entries,
+    get_profile,
+    get_user,
+    sessions_kept,
+)
+from backend.accounts.scopes import Permission, filed_under, require
+from backend.accounts.tables import Membership, Organisation, OrganisationKind, User
+from backend.core import audit, clock, privacy
+from backend.core.auth import hash_password, verify_password
+from backend.core.db import transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_
+from backend.core.stores import RateLimiter
+from backend.core.values import mask_phone
 from backend.core.wechat import WechatClient, WechatError, WechatSession, WechatUnavailable
-from backend.settings import Settings
 
 # WeChat's login errors, as our codes: (code, message, HTTP status).
 _WECHAT_LOGIN_ERRORS: Mapping[int, tuple[str, str, int]] = {
@@ -35,7 +53,7 @@ MIN_OWN_ACCOUNT_AGE = 14
 OPENID_MAX = 64
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             "password_too_short",
@@ -66,12 +84,26 @@ async def _exchange_code(wechat: WechatClient, code: str) -> WechatSession:
         ) from None
 
 
-async def login_with_wechat(*, wechat: WechatClient, code: str) -> tuple[User, bool]:
-    """Exchange a wx.login() code; the first login creates the resident. (user, created)."""
+async def login_with_wechat(
+    *, wechat: WechatClient, code: str, limiter: RateLimiter, per_minute: int
+) -> tuple[User, bool]:
+    """Exchange a wx.login() code; the first login creates the resident. (user, created).
+
+    Limited per WeChat user, which the code proves: residents on one mobile network share an
+    address, so the per-address limit of this route is only a ceiling against floods."""
     session = await _exchange_code(wechat, code)
     if len(session.openid) > OPENID_MAX or len(session.unionid or "") > OPENID_MAX:
         # Real ids are 28 characters; anything this long is a broken answer, not a person.
         raise DomainError("wechat_unavailable", N_("WeChat is not responding. Please try again shortly."), status=503)
+    who = hashlib.sha256(session.openid.encode()).hexdigest()[:32]  # no WeChat id is kept in Redis
+    decision = await limiter.hit(f"wechat_login:{who}", limit=per_minute, window=60)
+    if not decision.allowed:
+        raise DomainError(
+            "rate_limited",
+            N_("Too many login attempts. Please wait a minute and try again."),
+            status=429,
+            headers={"Retry-After": str(decision.retry_after)},
+        )
     return await _upsert_wechat_user(openid=session.openid, unionid=session.unionid, session_key=session.session_key)
 
 
@@ -85,6 +117,8 @@ async def _upsert_wechat_user(
     user = await User.objects().where(User.openid == openid).first()
     if user is None or user.deleted_at is not None:
         raise DomainError("account_deleted", N_("This account has been deleted."), status=403)
+    if user.disabled_at is not None:
+        raise account_disabled(403)
     changes: dict[Any, Any] = {User.wechat_session_key: session_key, User.last_login_at: clock.now()}
     if unionid and unionid != user.unionid and not await User.exists().where(User.unionid == unionid):
         changes[User.unionid] = unionid
@@ -99,8 +133,16 @@ async def login_as_developer(*, openid: str, display_name: str | None) -> tuple[
     )
 
 
-async def login_with_password(*, username: str, password: str) -> User:
-    """Staff login; one answer for an unknown name and a wrong password, so names stay secret."""
+def account_disabled(status: int) -> DomainError:
+    return DomainError(
+        "account_disabled", N_("This account has been disabled. Please contact an administrator."), status=status
+    )
+
+
+async def login_with_password(*, username: str, password: str, lockout: LoginLockout) -> User:
+    """Staff login; one answer for an unknown name and a wrong password, so names stay secret.
+    Failures are counted per name, known or not, and lock it for a while (``lockout.py``)."""
+    await lockout.check(username)
     user = (
         await User.objects()
         .where(
@@ -110,7 +152,11 @@ async def login_with_password(*, username: str, password: str) -> User:
     )
     if not verify_password(user.password_hash if user else None, password) or user is None:
         # verify_password ran even for an unknown name, so both answers take as long.
+        await lockout.failed(username)
         raise DomainError("invalid_credentials", N_("Wrong username or password."), status=401)
+    await lockout.succeeded(username)
+    if user.disabled_at is not None:
+        raise account_disabled(403)
     await User.update({User.last_login_at: clock.now()}).where(User.id == user.id)
     return user
 
@@ -138,40 +184,74 @@ async def update_me(*, user_id: uuid.UUID, changes: Mapping[str, Any]) -> Profil
                 status=422,
             )
     if values:
-        await User.update({getattr(User, k): v for k, v in values.items()}).where(User.id == user_id)
+        before = await get_user(user_id=user_id)
+        async with transaction(User._meta.db):
+            await User.update({getattr(User, k): v for k, v in values.items()}).where(User.id == user_id)
+            if before.is_staff:
+                await audit.record(
+                    "accounts.profile_changed",
+                    object_type="user",
+                    object_id=user_id,
+                    organisation_id=await filed_under(user_id),
+                    before=_shown({k: getattr(before, k) for k in values}),
+                    after=_shown(values),
+                )
     return await get_profile(user_id=user_id)
 
 
+def _shown(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Profile fields as an audit entry may hold them: the phone masked, like in every staff view."""
+    return {k: mask_phone(v) if k == "phone" else v for k, v in fields.items()}
+
+
 async def delete_me(*, user_id: uuid.UUID) -> None:
-    """Soft-delete and anonymise: the row stays for ledgers that point at it, the person goes."""
-    await User.update(
-        {
-            User.deleted_at: clock.now(),
-            User.openid: None,
-            User.unionid: None,
-            User.wechat_session_key: None,
-            User.username: None,
-            User.password_hash: None,
-            User.phone: None,
-            User.birth_year: None,
-            User.display_name: "",
-        }
-    ).where(User.id == user_id)
-    await Membership.delete().where(Membership.user == user_id)
+    """Soft-delete and anonymise: the row stays for ledgers that point at it, the person goes, and
+    with them their roles and sessions (every token stops working)."""
+    organisation_id = await filed_under(user_id)
+    async with transaction(User._meta.db):
+        await User.update(
+            {
+                User.deleted_at: clock.now(),
+                User.openid: None,
+                User.unionid: None,
+                User.wechat_session_key: None,
+                User.username: None,
+                User.password_hash: None,
+                User.phone: None,
+                User.birth_year: None,
+                User.display_name: "",
+            }
+        ).where(User.id == user_id)
+        await Membership.delete().where(Membership.user == user_id)
+        await sessions.forget_sessions(user_id=user_id)
+        # Residents' own actions are not audited, but closing an account is (PIPL asks who and when).
+        await audit.record(
+            "accounts.account_deleted", object_type="user", object_id=user_id, organisation_id=organisation_id
+        )
 
 
 @dataclass(frozen=True)
 class AccountExport:
-    """What the platform keeps about a person: their profile and every domain's part."""
+    """What the platform keeps about a person: their profile, their sessions and every domain's part."""
 
     profile: Profile
+    sessions: list[dict[str, Any]]
     domains: dict[str, Any]
 
 
 async def export_account(*, user_id: uuid.UUID) -> AccountExport:
-    """PIPL: a copy of everything kept about the person, on their request."""
+    """PIPL: a copy of everything kept about the person, on their request (and audited: it is a
+    read of everything at once)."""
     profile = await get_profile(user_id=user_id)
-    return AccountExport(profile=profile, domains=await privacy.export_person(profile.user.id))
+    domains = await privacy.export_person(profile.user.id)
+    await audit.record(
+        "accounts.data_exported",
+        object_type="user",
+        object_id=user_id,
+        organisation_id=await filed_under(user_id),
+        read=True,
+    )
+    return AccountExport(profile=profile, sessions=await sessions_kept(user_id=user_id), domains=domains)
 
 
 async def close_account(*, user_id: uuid.UUID, cache: Any) -> None:
@@ -180,48 +260,50 @@ async def close_account(*, user_id: uuid.UUID, cache: Any) -> None:
     await delete_me(user_id=user_id)
 
 
-async def create_staff(*, username: str, password: str, display_name: str = "") -> User:
-    """A staff account; its roles come from memberships."""
-    _check_password(password)
-    existing = await User.exists().where(User.username == username)
-    if existing:
-        raise DomainError("username_taken", N_("This username is already taken."), status=409)
-    user = User(
-        username=username,
-        password_hash=hash_password(password),
-        is_staff=True,
-        display_name=display_name or username,
-        created_at=clock.now(),
+async def change_password(
+    *, user_id: uuid.UUID, session_id: uuid.UUID | None, current: str, new: str, lockout: LoginLockout
+) -> int:
+    """Staff change their own password, proving the current one (failures count towards the
+    login lockout of their username); every other session of theirs ends. How many ended."""
+    user = await get_user(user_id=user_id)
+    if not user.is_staff or not user.username:
+        raise DomainError("staff_only", N_("Only staff accounts can do this."), status=403)
+    await lockout.check(user.username)
+    if not verify_password(user.password_hash, current):
+        await lockout.failed(user.username)
+        raise DomainError("wrong_password", N_("The current password is not correct."), status=403)
+    await lockout.succeeded(user.username)
+    check_password(new)
+    password_hash = hash_password(new)
+    async with transaction(User._meta.db):
+        await User.update({User.password_hash: password_hash}).where(User.id == user_id)
+        ended = await sessions.end_sessions(user_id=user_id, keep=session_id)
+        await audit.record(
+            "accounts.password_changed",
+            object_type="user",
+            object_id=user_id,
+            organisation_id=await filed_under(user_id),
+            after={"sessions_ended": ended},
+        )
+    return ended
+
+
+async def export_audit_log(*, reader: uuid.UUID, filters: AuditFilters, cursor: str | None, limit: int) -> AuditPage:
+    """A page of the audit log to take away as a spreadsheet: the copy is itself audited."""
+    page = await audit_entries(reader=reader, filters=filters, cursor=cursor, limit=limit)
+    await audit.record(
+        "accounts.audit_exported",
+        object_type="audit_log",
+        object_id="",
+        organisation_id=filters.organisation or page.scope,
+        permission=Permission.read_audit.value,
+        after={"rows": len(page.entries), **{k: v for k, v in dataclasses.asdict(filters).items() if v is not None}},
+        read=True,
     )
-    await user.save()
-    return user
+    return page
 
 
-async def set_password(*, user_id: uuid.UUID, password: str) -> None:
-    _check_password(password)
-    await User.update({User.password_hash: hash_password(password)}).where(User.id == user_id)
-
-
-# --- organisations, roles and the scope guard -------------------------------------------------
-
-
-class Permission(str, Enum):
-    """What a role lets its holder do within its organisation's subtree."""
-
-    manage_organisations = "manage_organisations"
-    manage_events = "manage_events"
-    manage_libraries = "manage_libraries"
-    coordinate_volunteers = "coordinate_volunteers"
-    manage_rewards = "manage_rewards"
-    view_statistics = "view_statistics"
-
-
-ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
-    Role.admin: frozenset(Permission),
-    Role.organiser: frozenset({Permission.manage_events, Permission.view_statistics}),
-    Role.library_staff: frozenset({Permission.manage_libraries, Permission.manage_events}),
-    Role.coordinator: frozenset({Permission.coordinate_volunteers}),
-}
+# --- organisations -------------------------------------------------------------------------------
 
 # Which kinds may sit under which: the city's administrative tree, with bodies attached below.
 _PARENT_KINDS: Mapping[OrganisationKind, frozenset[OrganisationKind | None]] = {
@@ -246,19 +328,16 @@ _PARENT_KINDS: Mapping[OrganisationKind, frozenset[OrganisationKind | None]] = {
 }
 
 
-def roles_with(permission: Permission) -> list[str]:
-    return [role.value for role, permissions in ROLE_PERMISSIONS.items() if permission in permissions]
-
-
-def ancestor_ids(path: str) -> list[uuid.UUID]:
-    """The organisation itself and every organisation above it, from its materialised path."""
-    return [uuid.UUID(part) for part in path.strip("/").split("/") if part]
-
-
 async def create_organisation(
-    *, kind: OrganisationKind, name: Mapping[str, str], parent_id: uuid.UUID | None
+    *, kind: OrganisationKind, name: Mapping[str, str], parent_id: uuid.UUID | None, by: uuid.UUID | None = None
 ) -> Organisation:
-    """A new node under ``parent_id``; the tree's shape (community under street…) is enforced."""
+    """A new node under ``parent_id``; the tree's shape (community under street…) is enforced. An
+    administrator (``by``) adds one only under an organisation they administer; only the system
+    makes a new city."""
+    if by is not None:
+        if parent_id is None:
+            raise Forbidden()
+        await require(user_id=by, permission=Permission.manage_organisations, organisation_id=parent_id)
     parent = None
     if parent_id is not None:
         parent = await Organisation.objects().where(Organisation.id == parent_id).first()
@@ -280,81 +359,14 @@ async def create_organisation(
         path=f"{parent.path if parent else '/'}{organisation_id}/",
         created_at=clock.now(),
     )
-    await organisation.save()
+    async with transaction(Organisation._meta.db):
+        await organisation.save()
+        await audit.record(
+            "accounts.organisation_created",
+            object_type="organisation",
+            object_id=organisation_id,
+            organisation_id=organisation_id,
+            permission=Permission.manage_organisations.value if by else "",
+            after={"kind": kind, "name": dict(name), "parent": parent_id},
+        )
     return organisation
-
-
-async def grant_role(*, user_id: uuid.UUID, organisation_id: uuid.UUID, role: Role) -> None:
-    """Give a role in an organisation's scope; granting it twice changes nothing."""
-    await Membership.insert(
-        Membership(user=user_id, organisation=organisation_id, role=role.value, created_at=clock.now())
-    ).on_conflict(target=(Membership.user, Membership.organisation, Membership.role), action="DO NOTHING")
-
-
-async def may(*, user_id: uuid.UUID, permission: Permission, organisation_id: uuid.UUID) -> bool:
-    """May this user do ``permission`` in this organisation? A role anywhere above it counts."""
-    target = await Organisation.select(Organisation.path).where(Organisation.id == organisation_id).first()
-    if target is None:
-        return False
-    return await Membership.exists().where(
-        (Membership.user == user_id)
-        & Membership.organisation.is_in(ancestor_ids(target["path"]))
-        & Membership.role.is_in(roles_with(permission))
-    )
-
-
-async def require(*, user_id: uuid.UUID, permission: Permission, organisation_id: uuid.UUID) -> None:
-    """``may``, as a 403 for services to call before they change anything."""
-    if not await may(user_id=user_id, permission=permission, organisation_id=organisation_id):
-        raise Forbidden()
-
-
-async def scope_paths(*, user_id: uuid.UUID, permission: Permission) -> list[str]:
-    """Path prefixes of every subtree where the user holds ``permission`` (for scoped lists)."""
-    rows = await Membership.select(Membership.organisation.path).where(
-        (Membership.user == user_id) & Membership.role.is_in(roles_with(permission))
-    )
-    paths = sorted({row["organisation.path"] for row in rows}, key=len)
-    # A subtree inside another one adds nothing.
-    return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
-
-
-@dataclass(frozen=True)
-class Session:
-    """A login's outcome: our token, whose it is, and whether the login made the account."""
-
-    token: IssuedToken
-    profile: Profile
-    created: bool
-
-
-async def start_session(*, user: User, created: bool, settings: Settings) -> Session:
-    """Our own token for a user who just proved who they are; staff sessions are shorter."""
-    ttl = settings.staff_token_ttl_seconds if user.is_staff else settings.token_ttl_seconds
-    kind: Kind = "staff" if user.is_staff else "resident"
-    token = issue_token(secret=settings.secret_key, user_id=user.id, kind=kind, ttl_seconds=ttl)
-    return Session(token=token, profile=await get_profile(user_id=user.id), created=created)
-
-
-CITY_NAME = {"zh-Hans": "苏州市", "en": "Suzhou", "zh-Hant": "蘇州市", "ja": "蘇州市", "ko": "쑤저우시"}
-
-
-async def create_city_admin(*, username: str, password: str) -> User:
-    """A staff account with the admin role at city scope; run again, it resets the password."""
-    city = (
-        await Organisation.select(Organisation.id)
-        .where((Organisation.kind == OrganisationKind.city.value) & Organisation.parent.is_null())
-        .first()
-    )
-    city_id = (
-        city["id"]
-        if city
-        else (await create_organisation(kind=OrganisationKind.city, name=CITY_NAME, parent_id=None)).id
-    )
-    user = await User.objects().where((User.username == username) & User.deleted_at.is_null()).first()
-    if user is None:
-        user = await create_staff(username=username, password=password, display_name=username)
-    else:
-        await set_password(user_id=user.id, password=password)
-    await grant_role(user_id=user.id, organisation_id=city_id, role=Role.admin)
-    return user

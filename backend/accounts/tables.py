@@ -1,4 +1,5 @@
-"""Users, organisations in their hierarchy, and the memberships that give roles in a scope."""
+"""Users, organisations in their hierarchy, the memberships that give roles in a scope, and the
+sessions that logins open."""
 
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ class User(Table, tablename="account_user"):
     created_at = Timestamptz()
     last_login_at = Timestamptz(null=True, default=None)
     deleted_at = Timestamptz(null=True, default=None, index=True, help_text="soft deletion")
+    disabled_at = Timestamptz(
+        null=True, default=None, help_text="set by an administrator: no login, every session ended"
+    )
 
 
 class OrganisationKind(str, Enum):
@@ -92,3 +96,24 @@ class Membership(Table, tablename="account_membership"):
     created_at = Timestamptz()
     # (user, organisation, role) is unique through an index added in the first migration:
     # Piccolo's Unique constraint needs ALTER TABLE ADD CONSTRAINT, which SQLite lacks.
+
+
+class SessionKind(str, Enum):
+    """How the session was opened."""
+
+    wechat = "wechat"
+    password = "password"
+    developer = "developer"
+
+
+class Session(Table, tablename="account_session"):
+    """One login: our tokens carry its id, so ending it (logout, a password change, a role taken
+    away, the account disabled or deleted) makes them answer 401 at once."""
+
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, null=False, index=True)
+    kind = Varchar(length=16, choices=SessionKind)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True, help_text="when its token expires; purged a day after")
+    revoked_at = Timestamptz(null=True, default=None, help_text="when it was ended before expiring")
+    address = Varchar(length=64, default="", help_text="the client address it was opened from")

@@ -1,8 +1,9 @@
 """Our own tokens, password hashes, and the guards every domain puts on its handlers.
 
 The API issues its own JWT (HS256, signed with ``LINLI_SECRET_KEY``); WeChat's ``session_key``
-never leaves the server. Who a token belongs to is checked on every request, so a deleted
-account's token stops working at once.
+never leaves the server. A token names its session (``sid``), and the session is looked up on
+every request, so a logout, a password change, a role taken away or a disabled or deleted account
+makes the token stop working at once.
 """
 
 from __future__ import annotations
@@ -35,12 +36,39 @@ class IssuedToken:
     expires_at: datetime
 
 
-def issue_token(*, secret: str, user_id: uuid.UUID, kind: Kind, ttl_seconds: int) -> IssuedToken:
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a valid token says: whose it is, of which kind, and the session it belongs to."""
+
+    user_id: uuid.UUID
+    kind: Kind
+    session_id: uuid.UUID
+
+
+TOKEN_INVALID = N_("This login token is not valid.")
+SESSION_ENDED = N_("You have been logged out. Please log in again.")
+TOKEN_EXPIRED = N_("Your session has expired. Please log in again.")
+
+
+def token_invalid() -> DomainError:
+    return DomainError("token_invalid", TOKEN_INVALID, status=401)
+
+
+def session_ended() -> DomainError:
+    return DomainError("session_revoked", SESSION_ENDED, status=401)
+
+
+def token_expired() -> DomainError:
+    return DomainError("token_expired", TOKEN_EXPIRED, status=401)
+
+
+def issue_token(*, secret: str, user_id: uuid.UUID, kind: Kind, session_id: uuid.UUID, ttl_seconds: int) -> IssuedToken:
     now = datetime.now(UTC)
     expires_at = now + timedelta(seconds=ttl_seconds)
     claims = {
         "sub": str(user_id),
         "kind": kind,
+        "sid": str(session_id),
         "aud": TOKEN_AUDIENCE,
         "iat": int(now.timestamp()),
         "exp": int(expires_at.timestamp()),
@@ -49,8 +77,9 @@ def issue_token(*, secret: str, user_id: uuid.UUID, kind: Kind, ttl_seconds: int
     return IssuedToken(token=jwt.encode(claims, secret, algorithm=TOKEN_ALGORITHM), expires_at=expires_at)
 
 
-def decode_token(*, secret: str, token: str) -> tuple[uuid.UUID, Kind]:
-    """The user id and kind a valid token carries; a 401 DomainError otherwise."""
+def decode_token(*, secret: str, token: str) -> TokenClaims:
+    """What a valid token carries; a 401 DomainError otherwise: ``token_expired``, ``token_invalid``
+    (garbage, a forged signature), or ``session_revoked`` for a token from before sessions."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -59,13 +88,21 @@ def decode_token(*, secret: str, token: str) -> tuple[uuid.UUID, Kind]:
             audience=TOKEN_AUDIENCE,
             options={"require": ["sub", "exp", "kind"]},
         )
-        return uuid.UUID(str(claims["sub"])), claims["kind"]
+        user_id, kind = uuid.UUID(str(claims["sub"])), claims["kind"]
     except jwt.ExpiredSignatureError:
-        raise DomainError("token_expired", N_("Your session has expired. Please log in again."), status=401) from None
-    except (jwt.PyJWTError, ValueError, KeyError):
-        raise DomainError(
-            "token_invalid", N_("Your login is no longer valid. Please log in again."), status=401
-        ) from None
+        raise token_expired() from None
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError):
+        raise token_invalid() from None
+    if kind not in ("resident", "staff"):
+        raise token_invalid()
+    if "sid" not in claims:
+        # Signed by us before tokens named their session: it cannot be ended, so it no longer counts.
+        raise session_ended()
+    try:
+        session_id = uuid.UUID(str(claims["sid"]))
+    except ValueError:
+        raise token_invalid() from None
+    return TokenClaims(user_id=user_id, kind=kind, session_id=session_id)
 
 
 def hash_password(password: str) -> str:

@@ -29,6 +29,7 @@ class Principal:
     kind: Kind
     locale: str | None
     display_name: str
+    session_id: uuid.UUID | None = None  # the session the token belongs to (logout ends it)
 
 
 def header(scope: Scope, name: bytes) -> str | None:

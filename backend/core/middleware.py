@@ -12,14 +12,16 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.core import audit, runtime
-from backend.core.auth import decode_token
+from backend.core.auth import decode_token, token_invalid
 from backend.core.context import Principal, add_context_headers, header, query_lang, request_id, request_locale
 from backend.core.errors import DomainError, unavailable_error
 from backend.core.i18n import LOCALES, N_, normalise_locale, set_locale
 
 log = structlog.get_logger("linli.access")
 
-UserLoader = Callable[[uuid.UUID], Awaitable[Principal | None]]
+# Who (user id, session id) is now, in one indexed query: None for an unknown session or account;
+# it raises the 401 itself for a session that was ended or has expired, or an account disabled.
+UserLoader = Callable[[uuid.UUID, uuid.UUID], Awaitable[Principal | None]]
 
 
 class RequestContextMiddleware(ASGIMiddleware):
@@ -93,11 +95,11 @@ class RequestContextMiddleware(ASGIMiddleware):
             return None
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise DomainError("token_invalid", N_("Your login is no longer valid. Please log in again."), status=401)
-        user_id, _kind = decode_token(secret=self.secret_key, token=token.strip())
-        principal = await self.load_user(user_id)
+            raise token_invalid()
+        claims = decode_token(secret=self.secret_key, token=token.strip())
+        principal = await self.load_user(claims.user_id, claims.session_id)
         if principal is None:
-            raise DomainError("token_invalid", N_("Your login is no longer valid. Please log in again."), status=401)
+            raise token_invalid()
         return principal
 
 

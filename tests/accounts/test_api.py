@@ -12,7 +12,7 @@ import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
-from backend.accounts import services
+from backend.accounts import staff
 from backend.accounts.tables import User
 from backend.core import i18n
 from backend.core.auth import issue_token
@@ -35,7 +35,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def staff_token(client: Client, username: str = "staff-1", password: str = "correct horse 1") -> str:
-    await services.create_staff(username=username, password=password)
+    await staff.create_staff(username=username, password=password)
     response = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
@@ -159,7 +159,7 @@ async def test_staff_login_with_password(client: Client) -> None:
 
 
 async def test_wrong_password_and_unknown_user_look_the_same(client: Client) -> None:
-    await services.create_staff(username="staff-2", password="right password")
+    await staff.create_staff(username="staff-2", password="right password")
     wrong = await client.post("/api/v1/auth/login", json={"username": "staff-2", "password": "nope"})
     unknown = await client.post("/api/v1/auth/login", json={"username": "nobody", "password": "nope"})
     assert wrong.status_code == unknown.status_code == 401
@@ -169,9 +169,10 @@ async def test_wrong_password_and_unknown_user_look_the_same(client: Client) -> 
 
 async def test_login_is_rate_limited_per_address(client: Client) -> None:
     limit = Settings.from_env({}).login_rate_limit
+    # A new name each time: the per-name lockout (five failures) is another rule.
     answers = [
-        (await client.post("/api/v1/auth/login", json={"username": "x", "password": "y"})).status_code
-        for _ in range(limit + 1)
+        (await client.post("/api/v1/auth/login", json={"username": f"x{i}", "password": "y"})).status_code
+        for i in range(limit + 1)
     ]
     assert answers[:limit] == [401] * limit
     assert answers[-1] == 429
@@ -199,7 +200,7 @@ async def test_login_rate_limit_is_shared_by_instances(
         for i in range(settings.login_rate_limit + 1):
             target = first if i % 2 else second
             answers.append(
-                (await target.post("/api/v1/auth/login", json={"username": "x", "password": "y"})).status_code
+                (await target.post("/api/v1/auth/login", json={"username": f"x{i}", "password": "y"})).status_code
             )
     assert answers[:-1] == [401] * settings.login_rate_limit
     assert answers[-1] == 429
@@ -220,9 +221,14 @@ async def test_me_needs_a_valid_token(client: Client) -> None:
 async def test_expired_and_foreign_tokens_are_refused(client: Client, fake_wechat: FakeWechat) -> None:
     body = await wechat_login(client, fake_wechat)
     user_id = uuid.UUID(body["user"]["id"])
-    expired = issue_token(secret=SECRET, user_id=user_id, kind="resident", ttl_seconds=-10).token
+    session_id = uuid.uuid4()
+    expired = issue_token(secret=SECRET, user_id=user_id, kind="resident", session_id=session_id, ttl_seconds=-10).token
     forged = issue_token(
-        secret="another-secret-another-secret-123", user_id=user_id, kind="resident", ttl_seconds=60
+        secret="another-secret-another-secret-123",
+        user_id=user_id,
+        kind="resident",
+        session_id=session_id,
+        ttl_seconds=60,
     ).token
     assert (await client.get("/api/v1/me", headers=bearer(expired))).json()["code"] == "token_expired"
     assert (await client.get("/api/v1/me", headers=bearer(forged))).json()["code"] == "token_invalid"
@@ -380,3 +386,36 @@ async def test_dev_login_refuses_hostile_openids(client: Client) -> None:
         response = await client.post("/api/v1/auth/dev-login", json={"openid": openid})
         assert response.status_code == 422, (openid, response.text)
     assert (await client.post("/api/v1/auth/dev-login", json={"openid": "y" * 48})).status_code == 200
+
+
+async def test_sessions_and_the_audit_log_are_documented_with_examples(client: Client) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    operations = {
+        ("/api/v1/auth/logout", "post"): "log_out",
+        ("/api/v1/auth/logout-everywhere", "post"): "log_out_everywhere",
+        ("/api/v1/me/sessions", "get"): "list_my_sessions",
+        ("/api/v1/me/sessions/{session_id}", "delete"): "end_my_session",
+        ("/api/v1/me/password", "put"): "change_my_password",
+        ("/api/v1/audit", "get"): "list_audit_entries",
+    }
+    for (path, method), operation_id in operations.items():
+        operation = paths[path][method]
+        assert operation["operationId"] == operation_id
+        assert operation["security"] == [{"bearer": []}]
+        assert operation["responses"]["401"]["content"]["application/problem+json"]["examples"]
+    for name in ("SessionRead", "AuditEntryRead", "PasswordChange"):
+        assert any("examples" in field for field in schemas[name]["properties"].values()), name
+    audit = paths["/api/v1/audit"]["get"]
+    assert {"text/csv", "application/json"} <= set(audit["responses"]["200"]["content"])
+    assert {p["name"] for p in audit["parameters"]} >= {"actor", "action", "object_type", "object_id", "from", "to"}
+    # Every 429 of a login says when to try again.
+    for path, method in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/wechat", "post"),
+        ("/api/v1/auth/dev-login", "post"),
+        ("/api/v1/me/password", "put"),
+    ]:
+        headers = paths[path][method]["responses"]["429"]["headers"]
+        assert headers["Retry-After"]["schema"]["type"] == "integer", (path, headers)
+        assert headers["Retry-After"]["required"] is True

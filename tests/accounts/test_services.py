@@ -7,8 +7,8 @@ import uuid
 import httpx
 import pytest
 
-from backend.accounts import services
-from backend.accounts.services import Permission
+from backend.accounts import scopes, services, staff
+from backend.accounts.scopes import Permission
 from backend.accounts.tables import Membership, OrganisationKind, Role
 from backend.core.errors import DomainError
 from backend.core.values import mask_phone
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("client")  # an app on each backend, with e
 async def test_a_role_covers_its_organisation_and_everything_below() -> None:
     tree = await factories.city_tree()
     organiser = await factories.staff(Role.organiser, tree["street_a"])
-    may = services.may
+    may = scopes.may
     assert await may(user_id=organiser.id, permission=Permission.manage_events, organisation_id=tree["street_a"].id)
     assert await may(user_id=organiser.id, permission=Permission.manage_events, organisation_id=tree["community_a"].id)
     assert await may(user_id=organiser.id, permission=Permission.manage_events, organisation_id=tree["library_a"].id)
@@ -38,19 +38,15 @@ async def test_a_role_grants_only_its_own_permissions() -> None:
     coordinator = await factories.staff(Role.coordinator, tree["community_a"])
     librarian = await factories.staff(Role.library_staff, tree["library_a"])
     community = tree["community_a"].id
-    assert await services.may(
+    assert await scopes.may(
         user_id=coordinator.id, permission=Permission.coordinate_volunteers, organisation_id=community
     )
-    assert not await services.may(
-        user_id=coordinator.id, permission=Permission.manage_events, organisation_id=community
-    )
-    assert await services.may(
+    assert not await scopes.may(user_id=coordinator.id, permission=Permission.manage_events, organisation_id=community)
+    assert await scopes.may(
         user_id=librarian.id, permission=Permission.manage_libraries, organisation_id=tree["library_a"].id
     )
-    assert not await services.may(
-        user_id=librarian.id, permission=Permission.manage_libraries, organisation_id=community
-    )
-    assert not await services.may(
+    assert not await scopes.may(user_id=librarian.id, permission=Permission.manage_libraries, organisation_id=community)
+    assert not await scopes.may(
         user_id=librarian.id, permission=Permission.manage_rewards, organisation_id=tree["library_a"].id
     )
 
@@ -60,19 +56,19 @@ async def test_a_city_admin_may_do_everything_everywhere() -> None:
     admin = await factories.staff(Role.admin, tree["city"])
     for permission in Permission:
         for organisation in tree.values():
-            assert await services.may(user_id=admin.id, permission=permission, organisation_id=organisation.id)
+            assert await scopes.may(user_id=admin.id, permission=permission, organisation_id=organisation.id)
 
 
 async def test_a_community_admin_stays_in_the_community() -> None:
     tree = await factories.city_tree()
     admin = await factories.staff(Role.admin, tree["community_a"])
-    assert await services.may(
+    assert await scopes.may(
         user_id=admin.id, permission=Permission.manage_rewards, organisation_id=tree["community_a"].id
     )
-    assert not await services.may(
+    assert not await scopes.may(
         user_id=admin.id, permission=Permission.manage_rewards, organisation_id=tree["community_b"].id
     )
-    assert not await services.may(
+    assert not await scopes.may(
         user_id=admin.id, permission=Permission.manage_rewards, organisation_id=tree["street_a"].id
     )
 
@@ -81,26 +77,26 @@ async def test_require_raises_403_and_unknown_organisations_are_denied() -> None
     tree = await factories.city_tree()
     nobody = await factories.staff()
     with pytest.raises(DomainError) as raised:
-        await services.require(user_id=nobody.id, permission=Permission.manage_events, organisation_id=tree["city"].id)
+        await scopes.require(user_id=nobody.id, permission=Permission.manage_events, organisation_id=tree["city"].id)
     assert raised.value.status == 403
     admin = await factories.staff(Role.admin, tree["city"])
-    assert not await services.may(user_id=admin.id, permission=Permission.manage_events, organisation_id=uuid.uuid4())
+    assert not await scopes.may(user_id=admin.id, permission=Permission.manage_events, organisation_id=uuid.uuid4())
 
 
 async def test_scope_paths_keep_only_the_widest_subtrees() -> None:
     tree = await factories.city_tree()
     organiser = await factories.staff(Role.organiser, tree["street_a"])
-    await services.grant_role(user_id=organiser.id, organisation_id=tree["community_a"].id, role=Role.organiser)
-    await services.grant_role(user_id=organiser.id, organisation_id=tree["community_b"].id, role=Role.organiser)
-    paths = await services.scope_paths(user_id=organiser.id, permission=Permission.manage_events)
+    await staff.grant_role(user_id=organiser.id, organisation_id=tree["community_a"].id, role=Role.organiser)
+    await staff.grant_role(user_id=organiser.id, organisation_id=tree["community_b"].id, role=Role.organiser)
+    paths = await scopes.scope_paths(user_id=organiser.id, permission=Permission.manage_events)
     assert paths == sorted([tree["street_a"].path, tree["community_b"].path], key=len)
-    assert await services.scope_paths(user_id=organiser.id, permission=Permission.coordinate_volunteers) == []
+    assert await scopes.scope_paths(user_id=organiser.id, permission=Permission.coordinate_volunteers) == []
 
 
 async def test_granting_a_role_twice_changes_nothing() -> None:
     tree = await factories.city_tree()
     user = await factories.staff(Role.organiser, tree["street_a"])
-    await services.grant_role(user_id=user.id, organisation_id=tree["street_a"].id, role=Role.organiser)
+    await staff.grant_role(user_id=user.id, organisation_id=tree["street_a"].id, role=Role.organiser)
     assert await Membership.count().where(Membership.user == user.id) == 1
 
 
@@ -123,7 +119,7 @@ async def test_the_tree_keeps_its_shape(kind: OrganisationKind, parent_key: str 
 async def test_paths_are_materialised_from_the_root() -> None:
     tree = await factories.city_tree()
     community = tree["community_a"]
-    assert services.ancestor_ids(community.path) == [
+    assert scopes.ancestor_ids(community.path) == [
         tree["city"].id,
         tree["district_a"].id,
         tree["street_a"].id,
@@ -140,8 +136,8 @@ def test_phone_numbers_are_masked(phone: str | None, masked: str | None) -> None
 
 
 async def test_create_city_admin_creates_the_city_once_and_resets_the_password(client: httpx.AsyncClient) -> None:
-    first = await services.create_city_admin(username="chief", password="first password")
-    again = await services.create_city_admin(username="chief", password="second password")
+    first = await staff.create_city_admin(username="chief", password="first password")
+    again = await staff.create_city_admin(username="chief", password="second password")
     assert first.id == again.id
     ok = await client.post("/api/v1/auth/login", json={"username": "chief", "password": "second password"})
     assert ok.status_code == 200
@@ -151,8 +147,8 @@ async def test_create_city_admin_creates_the_city_once_and_resets_the_password(c
 
 async def test_short_staff_passwords_and_taken_names_are_refused() -> None:
     with pytest.raises(DomainError, match="at least"):
-        await services.create_staff(username="a", password="short")
-    await services.create_staff(username="taken", password="long enough")
+        await staff.create_staff(username="a", password="short")
+    await staff.create_staff(username="taken", password="long enough")
     with pytest.raises(DomainError) as raised:
-        await services.create_staff(username="taken", password="long enough")
+        await staff.create_staff(username="taken", password="long enough")
     assert raised.value.code == "username_taken"

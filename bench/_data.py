@@ -242,6 +242,24 @@ class Loader:
         await self.insert("account_user", users)
         return [u["id"] for u in users]
 
+    async def add_sessions(self, users: Sequence[uuid.UUID], ttl: timedelta) -> list[uuid.UUID]:
+        """One open session per user, as a WeChat login would leave; tokens name them by id."""
+        now = datetime.now(UTC)
+        sessions = [
+            {
+                "id": uuid.uuid4(),
+                "user": user,
+                "kind": "wechat",
+                "created_at": now,
+                "expires_at": now + ttl,
+                "revoked_at": None,
+                "address": "bench",
+            }
+            for user in users
+        ]
+        await self.insert("account_session", sessions)
+        return [s["id"] for s in sessions]
+
     async def add_registrations(
         self, event_ids: Sequence[uuid.UUID], users: Sequence[uuid.UUID], per_event: int
     ) -> int:

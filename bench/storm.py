@@ -198,9 +198,11 @@ async def main(args: argparse.Namespace) -> None:
             event_id = await make_event(loader, args.seats)
             baseline_event = await make_event(loader, args.seats)
             await loader.analyze()
+        signing_up = users[: args.signups]
+        sessions = await loader.add_sessions(signing_up, timedelta(hours=1))
         tokens = [
-            issue_token(secret=SECRET, user_id=user, kind="resident", ttl_seconds=3600).token
-            for user in users[: args.signups]
+            issue_token(secret=SECRET, user_id=user, kind="resident", session_id=session, ttl_seconds=3600).token
+            for user, session in zip(signing_up, sessions, strict=True)
         ]
         path = f"/api/v1/events/{event_id}/registrations"
         with serve(env, base, name="one") as one, serve(env, base, name="two") as two:

@@ -91,6 +91,7 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
     assert {line.split(":")[0] for line in chores.stdout.splitlines()} == {
         "audit_retention",
         "outbox_retention",
+        "session_retention",
         "event_no_shows",
         "forgotten_check_outs",
         "shift_no_shows",
@@ -217,11 +218,11 @@ def test_rotate_keys_moves_every_sealed_value_under_the_new_key(fresh_database: 
     assert linli("migrate", database_url=fresh_database).returncode == 0
     seeded = linli("seed-demo", database_url=fresh_database, LINLI_DATA_KEYS=f"k1:{old}", LINLI_SECRET_KEY=signing)
     assert seeded.returncode == 0, seeded.stderr
-    # One profile from before data keys: sealed under the signing key itself.
+    # One profile (陈建国's) from before data keys: sealed under the signing key itself.
     legacy = legacy_seal("王小明", signing, "volunteer.real_name")
     query(
         fresh_database,
-        f"UPDATE volunteer_profile SET real_name_sealed = '{legacy}' WHERE id IN (SELECT id FROM volunteer_profile ORDER BY id LIMIT 1)",
+        f"UPDATE volunteer_profile SET real_name_sealed = '{legacy}' WHERE \"user\" IN (SELECT id FROM account_user WHERE openid LIKE '%demo-volunteer-3')",
     )
 
     rotated = linli(
@@ -245,6 +246,6 @@ def test_rotate_keys_moves_every_sealed_value_under_the_new_key(fresh_database: 
     ]
     assert names and all(value.startswith("v2.k2.") for value in names + numbers)
     readable = {crypto.unseal(value, keys=after, purpose="volunteer.real_name") for value in names}
-    assert "王小明" in readable and "李华明" in readable
+    assert readable == {"李华明", "王芳", "王小明"}
     again = linli("rotate-keys", database_url=fresh_database, LINLI_DATA_KEYS=f"k2:{new}", LINLI_SECRET_KEY=signing)
     assert "volunteers: 0 values" in again.stdout  # nothing left under an old key

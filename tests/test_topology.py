@@ -282,7 +282,7 @@ async def test_one_rate_limit_and_one_token_refresh_across_instances(
     async with httpx.AsyncClient(timeout=30) as http:
         answers = [
             (
-                await http.post(f"{(one, two)[i % 2]}/api/v1/auth/login", json={"username": "x", "password": "y"})
+                await http.post(f"{(one, two)[i % 2]}/api/v1/auth/login", json={"username": f"x{i}", "password": "y"})
             ).status_code
             for i in range(11)
         ]

@@ -4,15 +4,12 @@ locales, and the audit log for administrators."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, Schema
-from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
@@ -43,24 +40,6 @@ from backend.core.wechat import WechatClient
 from backend.settings import Settings
 
 
-@dataclass
-class RateLimitedOperation(DocumentedOperation):
-    """An operation whose 429 answer says, in ``Retry-After``, how many seconds to wait."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        response = (self.responses or {}).get("429")
-        if isinstance(response, OpenAPIResponse):
-            response.headers = {
-                **(response.headers or {}),
-                "Retry-After": OpenAPIHeader(
-                    schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
-                    description="seconds to wait before trying again",
-                    required=True,
-                ),
-            }
-
-
 def _address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else ""
 
@@ -76,7 +55,7 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         # Per WeChat user after the code is exchanged; per address only a ceiling against floods.
         guards=[rate_limit("wechat_login", setting="wechat_login_address_limit")],
-        operation_class=RateLimitedOperation,
+        operation_class=DocumentedOperation,
         responses=problems(400, 403, 422, 429, 503),
     )
     async def wechat(
@@ -104,7 +83,7 @@ class AuthController(Controller):
         summary="Log in a staff member with username and password",
         status_code=HTTP_200_OK,
         guards=[rate_limit("login")],
-        operation_class=RateLimitedOperation,
+        operation_class=DocumentedOperation,
         responses=problems(401, 403, 422, 429),
     )
     async def password(
@@ -162,7 +141,7 @@ class DevAuthController(Controller):
         operation_id="login_as_developer",
         summary="Development only: log in as a resident without WeChat",
         status_code=HTTP_200_OK,
-        operation_class=RateLimitedOperation,
+        operation_class=DocumentedOperation,
         responses=problems(403, 422, 429),
     )
     async def dev_login(
@@ -234,7 +213,7 @@ class MeController(Controller):
         summary="Staff: change one's password; every other session ends",
         status_code=HTTP_204_NO_CONTENT,
         guards=[requires_staff, rate_limit("password_change", per_user=True)],
-        operation_class=RateLimitedOperation,
+        operation_class=DocumentedOperation,
         responses=problems(401, 403, 422, 429),
     )
     async def change_password(

@@ -25,7 +25,9 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import (
     Components,
     Example,
+    OpenAPIHeader,
     OpenAPIMediaType,
+    OpenAPIResponse,
     Operation,
     Parameter,
     Schema,
@@ -200,6 +202,7 @@ class DocumentedOperation(Operation):
     """An operation whose ``?format=`` alternatives are named beside its JSON answer."""
 
     def __post_init__(self) -> None:
+        _retry_after_on_429(self.responses)
         success = next((r for status, r in (self.responses or {}).items() if status.startswith("2")), None)
         content = getattr(success, "content", None)
         if content is None:
@@ -209,3 +212,17 @@ class DocumentedOperation(Operation):
                 for key in getattr(parameter.schema, "enum", None) or []:
                     if key in FORMATS:
                         content.setdefault(FORMATS[key], OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)))
+
+
+def _retry_after_on_429(responses: Any) -> None:
+    """Every 429 we send says in ``Retry-After`` how many seconds to wait; document that once, here."""
+    response = (responses or {}).get("429")
+    if isinstance(response, OpenAPIResponse):
+        response.headers = {
+            **(response.headers or {}),
+            "Retry-After": OpenAPIHeader(
+                schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+                description="seconds to wait before trying again",
+                required=True,
+            ),
+        }

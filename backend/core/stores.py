@@ -14,7 +14,8 @@ millisecond; a hung one within the client's 2 s socket timeouts), each feature d
 - Idempotency-Key of sign-ups and shift sign-ups: kept in the database (a unique index on
   (user, key)), so a retry replays the first answer whether Redis is there or not. The
   ``idempotency`` store here is not on that path;
-- logins and sessions: our bearer tokens are signed, not stored, so they keep working;
+- logins and sessions: sessions live in the database (``backend.accounts.sessions``), so tokens keep
+  working; the staff login lockout counts failures in this process instead, like the rate limits;
 - the WeChat access token (``tokens``): calls that need it (subscribe messages, text checks,
   mini-program codes) get ``WechatUnavailable``, since an instance fetching a token of its own
   would invalidate every other instance's. WeChat login does not need it and keeps working;

@@ -95,6 +95,7 @@ async def set_routing(client: Client, user: User, community: Any, routes: list[d
 
 async def wechat_resident(openid: str = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M") -> User:
     user, _ = await _upsert_wechat_user(openid=openid, unionid=None, session_key=None, display_name="小张")
+    await factories.signed_in(user)
     return user
 
 

@@ -30,6 +30,9 @@ class Principal:
     locale: str | None
     display_name: str
     session_id: uuid.UUID | None = None  # the session the token belongs to (logout ends it)
+    # A staff member still on a password someone else chose (a new account, a reset): until they
+    # choose their own, staff operations answer 403 ``password_change_required``.
+    must_change_password: bool = False
 
 
 def header(scope: Scope, name: bytes) -> str | None:

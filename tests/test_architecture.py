@@ -44,6 +44,9 @@ HTTP_EDGE = {
         )
     ),
     "backend.web.templating",
+    # The console's guard, CSRF check, page drawing and refusals; its router.
+    "backend.web.console",
+    "backend.web.console.edge",
 }
 
 

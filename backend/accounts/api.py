@@ -16,8 +16,15 @@ from typing import Any
 from backend.accounts.lockout import LoginLockout
 from backend.accounts.queries import AuditFilters, AuditPage, audit_entries, load_principal
 from backend.accounts.schemas import BirthYear
-from backend.accounts.scopes import Permission, ancestor_ids, may, require, scope_paths
-from backend.accounts.services import create_organisation, login_as_developer, login_with_password
+from backend.accounts.scopes import ROLE_PERMISSIONS, Permission, ancestor_ids, may, require, scope_paths
+from backend.accounts.services import (
+    MIN_PASSWORD_LENGTH,
+    change_password,
+    create_organisation,
+    login_as_developer,
+    login_with_password,
+    update_me,
+)
 from backend.accounts.sessions import Login, end_my_session, log_out, start_session
 from backend.accounts.staff import (
     create_city_admin,
@@ -36,6 +43,7 @@ from backend.core.i18n import N_
 from backend.core.values import as_uuid
 
 __all__ = [
+    "MIN_PASSWORD_LENGTH",
     "AuditFilters",
     "AuditPage",
     "BirthYear",
@@ -49,6 +57,7 @@ __all__ = [
     "SessionKind",
     "ancestor_ids",
     "audit_entries",
+    "change_password",
     "create_city_admin",
     "create_organisation",
     "create_staff",
@@ -57,6 +66,7 @@ __all__ = [
     "end_all_sessions",
     "end_my_session",
     "grant_role",
+    "held_permissions",
     "is_member",
     "live_people",
     "load_principal",
@@ -79,6 +89,7 @@ __all__ = [
     "scope_paths",
     "set_password",
     "start_session",
+    "update_me",
     "wechat_address",
 ]
 
@@ -227,3 +238,12 @@ async def lock_person(user_id: uuid.UUID) -> None:
     requests (sign-ups, awards, shift places) happen one after another and see each other. Every
     domain locks the person first, before its own rows, so the lock order is the same everywhere."""
     await lock_row(User._meta.db, User._meta.tablename, user_id)
+
+
+# --- what a staff member may do somewhere ---------------------------------------------------------
+
+
+async def held_permissions(user_id: uuid.UUID) -> frozenset[Permission]:
+    """Every permission the person holds in at least one organisation (the console's rooms)."""
+    rows = await Membership.select(Membership.role).where(Membership.user == user_id)
+    return frozenset(p for row in rows for p in ROLE_PERMISSIONS[Role(row["role"])])

@@ -50,6 +50,12 @@ SESSION_ENDED = N_("You have been logged out. Please log in again.")
 TOKEN_EXPIRED = N_("Your session has expired. Please log in again.")
 
 
+# The console's session: the same signed token as the API's bearer, in an HttpOnly cookie that
+# the browser sends under this path only and the middleware reads under this path only.
+SESSION_COOKIE = "linli_session"
+SESSION_COOKIE_PATH = "/console"
+
+
 def token_invalid() -> DomainError:
     return DomainError("token_invalid", TOKEN_INVALID, status=401)
 

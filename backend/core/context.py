@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from typing import Literal
 from urllib.parse import parse_qs
 
@@ -39,6 +40,20 @@ def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
             return value.decode("latin-1")
+    return None
+
+
+def cookie(scope: Scope, name: str) -> str | None:
+    """One cookie's value from the request's ``Cookie`` header(s)."""
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except CookieError:
+                continue
+            if name in jar:
+                return jar[name].value
     return None
 
 
@@ -90,8 +105,9 @@ DOCS_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# Answers about one person (their profile, tokens, feeds, exports) are never kept by a cache.
-PRIVATE_PREFIXES = ("/api/v1/me", "/api/v1/auth/")
+# Answers about one person (their profile, tokens, feeds, exports) and every console page are never
+# kept by a cache.
+PRIVATE_PREFIXES = ("/api/v1/me", "/api/v1/auth/", "/console")
 NO_STORE = "private, no-store"
 
 

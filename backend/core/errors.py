@@ -124,11 +124,7 @@ def problem_response(
     params = dict(params or {})
     locale = request_locale(request.scope)
     with use_locale(locale):
-        shown = {k: format_datetime(v) if isinstance(v, datetime) else v for k, v in params.items()}
-        try:
-            detail = _(message).format(**shown)
-        except (KeyError, IndexError, ValueError):
-            detail = _(message)
+        detail = explain(message, params)
         errors = [
             FieldProblem(
                 field=e.field,
@@ -269,6 +265,20 @@ _TYPE_NAMES: Mapping[str, str] = {
     "array": N_("a list"),
     "null": N_("null"),
 }
+
+
+def field_problem(error: msgspec.ValidationError) -> PendingFieldProblem:
+    """What a form says about input its schema refused: the API's field problem, for the pages."""
+    return _field_problem({"message": str(error)})
+
+
+def explain(message: str, params: Mapping[str, Any] | None = None) -> str:
+    """A message marked ``N_()`` in the current language, its parameters filled in as the API does."""
+    shown = {k: format_datetime(v) if isinstance(v, datetime) else v for k, v in (params or {}).items()}
+    try:
+        return _(message).format(**shown)
+    except (KeyError, IndexError, ValueError):
+        return _(message)
 
 
 def _field_problem(item: Mapping[str, Any]) -> PendingFieldProblem:

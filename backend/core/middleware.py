@@ -12,8 +12,8 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.core import audit, runtime
-from backend.core.auth import decode_token, token_invalid
-from backend.core.context import Principal, add_context_headers, header, query_lang, request_id, request_locale
+from backend.core.auth import SESSION_COOKIE, SESSION_COOKIE_PATH, decode_token, token_invalid
+from backend.core.context import Principal, add_context_headers, cookie, header, query_lang, request_id, request_locale
 from backend.core.errors import DomainError, unavailable_error
 from backend.core.i18n import LOCALES, N_, normalise_locale, set_locale
 
@@ -92,7 +92,7 @@ class RequestContextMiddleware(ASGIMiddleware):
     async def _authenticate(self, scope: Scope) -> Principal | None:
         authorization = header(scope, b"authorization")
         if not authorization:
-            return None
+            return await self._from_cookie(scope)
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise token_invalid()
@@ -100,6 +100,25 @@ class RequestContextMiddleware(ASGIMiddleware):
         principal = await self.load_user(claims.user_id, claims.session_id)
         if principal is None:
             raise token_invalid()
+        return principal
+
+    async def _from_cookie(self, scope: Scope) -> Principal | None:
+        """The console's session cookie, read under ``SESSION_COOKIE_PATH`` only (the API takes
+        bearer tokens alone, so no cookie can act on it). An ended or expired session is no
+        error here: the console sends the person to its login page, saying why."""
+        if not scope.get("path", "").startswith(SESSION_COOKIE_PATH):
+            return None
+        token = cookie(scope, SESSION_COOKIE)
+        if not token:
+            return None
+        try:
+            claims = decode_token(secret=self.secret_key, token=token)
+            principal = await self.load_user(claims.user_id, claims.session_id)
+        except DomainError as error:
+            scope["state"]["session_refused"] = error.code
+            return None
+        if principal is None:
+            scope["state"]["session_refused"] = "token_invalid"
         return principal
 
 

@@ -2,12 +2,13 @@
 on the server (Jinja2, htmx), calling the same services and permission checks as the API."""
 
 from backend.core.domain import Domain
+from backend.web.console import console_router
 from backend.web.controllers import static_files
 from backend.web.templating import configure_templates
 
 DOMAIN = Domain(
     name="web",
     builds_on=("core", "accounts", "events", "libraries", "volunteers", "inclusion", "notifications"),
-    routes=lambda settings: (static_files(),),
+    routes=lambda settings: (static_files(), console_router()),
     app_hooks=(configure_templates,),
 )

@@ -1,0 +1,22 @@
+"""The staff console under ``/console``: pages that call the same services and permission checks
+as the API, for administrators, organisers and library staff (``edge`` says how it is guarded)."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from backend.core.auth import SESSION_COOKIE_PATH
+from backend.web.console.account_controllers import AccountController, SignInController
+from backend.web.console.edge import EXCEPTION_HANDLERS, check_csrf
+
+
+def console_router() -> Router:
+    """Every console room. Its ``before_request`` (the CSRF check) stands in for the API's input
+    check, which answers in JSON; the console's pages take typed parameters and forms only."""
+    return Router(
+        path=SESSION_COOKIE_PATH,
+        route_handlers=[SignInController, AccountController],
+        before_request=check_csrf,
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        include_in_schema=False,
+    )

@@ -1,0 +1,359 @@
+"""The console's HTTP edge: who may come in, the CSRF check on every change, how a page is drawn
+and how a refusal reads.
+
+A console page is the API's operation in HTML: the handler calls the same service, and a
+``DomainError`` it raises reads here as it does in the API (same code, same message, same
+language). Forms are sent with htmx: a refusal is drawn into the form's ``#problems`` region,
+the values typed stay; without JavaScript the same form posts normally and the refusal is a
+page of its own.
+
+CSRF: every unsafe request (POST, PUT, PATCH, DELETE) carries a token, in the ``X-CSRF-Token``
+header (htmx sends it from the body's ``hx-headers``) or the ``_csrf`` field of the form. Signed
+in, the token is an HMAC of the session id under the signing key, so it dies with the session;
+before signing in (the login form), it repeats a random cookie (double submit). A request whose
+``Origin`` names another site is refused whatever it carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import msgspec
+import structlog
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.handlers import BaseRouteHandler
+from litestar.response import Redirect, Template
+
+from backend.accounts.api import Permission, held_permissions
+from backend.core import runtime
+from backend.core.auth import SESSION_COOKIE, SESSION_COOKIE_PATH
+from backend.core.context import Principal
+from backend.core.errors import DomainError, PendingFieldProblem, explain, field_problem, unavailable_error
+from backend.core.i18n import N_, _
+
+log = structlog.get_logger("linli.console")
+
+CSRF_COOKIE = "linli_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "_csrf"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A handler with opt={"before_password_change": True} is open to someone who must still choose
+# their own password (the password page, logout).
+BEFORE_PASSWORD_CHANGE = "before_password_change"
+
+
+class NeedsLogin(Exception):
+    """No staff session (or it ended): to the login page, saying why."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason or "")
+        self.reason = reason
+
+
+class NeedsNewPassword(Exception):
+    """Signed in on a password someone else chose: to the password page first."""
+
+
+def staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal) or principal.kind != "staff":
+        raise NeedsLogin(connection.scope.get("state", {}).get("session_refused"))
+    return principal
+
+
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The console's guard: a staff session, and (but on a few pages) a password of one's own."""
+    principal = staff(connection)
+    if principal.must_change_password and not handler.opt.get(BEFORE_PASSWORD_CHANGE):
+        raise NeedsNewPassword()
+
+
+def provide_me(request: Request[Any, Any, Any]) -> Principal:
+    return staff(request)
+
+
+# --- CSRF ---------------------------------------------------------------------------------------------
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> str:
+    principal = request.scope.get("user")
+    if isinstance(principal, Principal) and principal.session_id is not None:
+        key = runtime.current().settings.secret_key.encode()
+        return hmac.new(key, b"console-csrf:" + principal.session_id.bytes, hashlib.sha256).hexdigest()
+    return request.cookies.get(CSRF_COOKIE, "")
+
+
+def new_csrf_cookie(response: Response[Any], request: Request[Any, Any, Any]) -> str:
+    """Before signing in: the random value the login form repeats, set once per browser."""
+    value = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response.set_cookie(
+        CSRF_COOKIE,
+        value,
+        path=SESSION_COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=runtime.current().settings.is_production,
+    )
+    return value
+
+
+def csrf_refused() -> DomainError:
+    return DomainError(
+        "csrf_failed", N_("This form has expired or came from another site. Reload the page and try again."), status=403
+    )
+
+
+async def check_csrf(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` of every console route: refuse an unsafe request without our token."""
+    if request.method not in UNSAFE:
+        return
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise csrf_refused()
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    expected = csrf_token(request)
+    if not expected or not sent or not hmac.compare_digest(sent, expected):
+        raise csrf_refused()
+
+
+# --- sessions in cookies ----------------------------------------------------------------------------
+
+
+def keep_session(response: Response[Any], token: str, max_age: int) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        path=SESSION_COOKIE_PATH,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.current().settings.is_production,
+    )
+
+
+def forget_session(response: Response[Any]) -> None:
+    response.delete_cookie(SESSION_COOKIE, path=SESSION_COOKIE_PATH)
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def go(request: Request[Any, Any, Any], url: str) -> Response[Any]:
+    """After a change: to ``url``, as a whole page (htmx follows ``HX-Redirect``)."""
+    if is_htmx(request):
+        return Response(b"", status_code=200, headers={"HX-Redirect": url})
+    return Redirect(url, status_code=303)
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: a console path of ours, never another site."""
+    if value and (value == SESSION_COOKIE_PATH or value.startswith(SESSION_COOKIE_PATH + "/")) and "\\" not in value:
+        return value
+    return SESSION_COOKIE_PATH
+
+
+# The rooms, in the sidebar's order: (path, label, the permission that opens it; None: everyone).
+ROOMS: tuple[tuple[str, str, Permission | None], ...] = (
+    ("/console", N_("Overview"), None),
+    ("/console/events", N_("Events"), Permission.manage_events),
+    ("/console/libraries", N_("Libraries"), Permission.manage_libraries),
+    ("/console/organisations", N_("Organisations"), Permission.manage_organisations),
+    ("/console/staff", N_("Staff"), Permission.manage_organisations),
+    ("/console/audit", N_("Audit log"), Permission.read_audit),
+)
+
+
+async def page(request: Request[Any, Any, Any], template: str, *, status: int = 200, **context: Any) -> Template:
+    """A console page: the template with who is asking, their rooms and the CSRF token."""
+    principal = request.scope.get("user")
+    rooms: list[dict[str, Any]] = []
+    if isinstance(principal, Principal) and principal.kind == "staff" and not principal.must_change_password:
+        held = await held_permissions(principal.id)
+        path = request.url.path.rstrip("/")
+        for href, label, permission in ROOMS:
+            if permission is None or permission in held:
+                current = path == href if href == SESSION_COOKIE_PATH else path.startswith(href)
+                rooms.append({"href": href, "label": _(label), "current": current})
+    return Template(
+        template_name=template,
+        context={
+            "me": principal if isinstance(principal, Principal) else None,
+            "rooms": rooms,
+            "csrf": csrf_token(request),
+            "path": request.url.path,
+            "said": SAID.get(request.query_params.get("said", "")),
+            **context,
+        },
+        status_code=status,
+    )
+
+
+# What a page may say after a change that sent the person to it (``?said=<key>``): only these.
+SAID: Mapping[str, str] = {
+    "password_changed": N_("Your password has been changed. Your other sessions have ended."),
+    "language_changed": N_("The console now speaks your chosen language."),
+    "logged_out": N_("You have logged out."),
+    "session_ended": N_("Your session has ended. Please log in again."),
+}
+
+
+# --- forms -------------------------------------------------------------------------------------------
+
+
+def form_values(form: Mapping[str, Any], *, lists: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A submitted form as the API's JSON would be: empty fields absent, ``lists`` as lists, and
+    a field sent twice that should not be a list refused by the schema like any wrong type."""
+    values: dict[str, Any] = {}
+    for key, raw in form.items():
+        if key == CSRF_FIELD:
+            continue
+        given = [v for v in (raw if isinstance(raw, list) else [raw]) if not (isinstance(v, str) and v.strip() == "")]
+        if key in lists:
+            values[key] = given
+        elif given:
+            values[key] = given[0] if len(given) == 1 else given
+    return values
+
+
+def parse_form(values: Mapping[str, Any], schema: type[Any]) -> Any:
+    """The form through the API's own request schema; a refusal names the field as the API does."""
+    try:
+        return msgspec.convert(values, schema, strict=False)
+    except msgspec.ValidationError as error:
+        raise FormRefused([field_problem(error)]) from error
+
+
+# How a refused field is named to the person: the forms' labels, by the API's field path (a path
+# not here is shown as it is, and each form's own fields are named beside their inputs anyway).
+FIELD_LABELS: dict[str, str] = {
+    "username": N_("Username"),
+    "password": N_("Password"),
+    "current_password": N_("Current password"),
+    "new_password": N_("New password"),
+    "locale": N_("Language"),
+    "display_name": N_("Name"),
+}
+
+
+class FormRefused(DomainError):
+    """Input the schema refused, with the fields it names (a 422, as in the API)."""
+
+    def __init__(self, problems: list[PendingFieldProblem]) -> None:
+        super().__init__("validation_failed", N_("Some fields are not valid."), status=422)
+        self.problems = problems
+
+
+# --- refusals ----------------------------------------------------------------------------------------
+
+
+def _to_login(request: Request[Any, Any, Any], reason: str | None) -> Response[Any]:
+    said = "&said=session_ended" if reason else ""
+    target = request.url.path + (("?" + request.url.query) if request.url.query else "")
+    url = f"{SESSION_COOKIE_PATH}/login?next={quote(target, safe='/')}{said}"
+    response = go(request, url)
+    if reason:
+        forget_session(response)
+    return response
+
+
+def needs_login_handler(request: Request[Any, Any, Any], exc: NeedsLogin) -> Response[Any]:
+    return _to_login(request, exc.reason)
+
+
+def needs_new_password_handler(request: Request[Any, Any, Any], _exc: NeedsNewPassword) -> Response[Any]:
+    return go(request, f"{SESSION_COOKIE_PATH}/password")
+
+
+def _problem(
+    request: Request[Any, Any, Any], *, status: int, message: str, fields: list[dict[str, str]]
+) -> Response[Any]:
+    """The refusal where the person is: into the form's ``#problems`` (htmx), or a page."""
+    if is_htmx(request):
+        return Template(
+            template_name="console/_problem.html",
+            context={"message": message, "fields": fields},
+            status_code=status,
+            headers={"HX-Retarget": "#problems", "HX-Reswap": "innerHTML"},
+        )
+    return Template(
+        template_name="console/problem.html",
+        context={
+            "me": request.scope.get("user"),
+            "rooms": [],
+            "csrf": "",
+            "path": request.url.path,
+            "said": None,
+            "status": status,
+            "message": message,
+            "fields": fields,
+        },
+        status_code=status,
+    )
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if exc.status == 401 and request.url.path != f"{SESSION_COOKIE_PATH}/login":
+        return _to_login(request, exc.code)
+    fields = [
+        {
+            "field": problem.field,
+            "label": _(FIELD_LABELS[problem.field]) if problem.field in FIELD_LABELS else problem.field,
+            "message": explain(
+                problem.message, {k: _(v) if isinstance(v, str) else v for k, v in problem.params.items()}
+            ),
+        }
+        for problem in getattr(exc, "problems", [])
+    ]
+    response = _problem(request, status=exc.status, message=explain(exc.message, exc.params), fields=fields)
+    response.headers.update(exc.headers)
+    return response
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    # A path parameter that is not one of ours (a malformed id) is a page that does not exist.
+    if isinstance(exc, (NotFoundException, ValidationException)):
+        return _problem(request, status=404, message=_("Not found."), fields=[])
+    status = exc.status_code
+    if status == 413:
+        return _problem(request, status=413, message=_("The request is too large."), fields=[])
+    if status == 429:
+        return _problem(request, status=429, message=_("Too many requests. Please try again later."), fields=[])
+    if status == 405:
+        return _problem(request, status=405, message=_("This method is not allowed here."), fields=[])
+    return _problem(request, status=400, message=_("The request could not be understood."), fields=[])
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if unavailable_error(exc):
+        log.warning("dependency_unavailable", path=request.url.path, error_type=type(exc).__name__)
+        response = _problem(request, status=503, message=_("The service is temporarily unavailable."), fields=[])
+        response.headers["Retry-After"] = "5"
+        return response
+    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    return _problem(
+        request, status=500, message=_("Something went wrong on our side. Please try again later."), fields=[]
+    )
+
+
+EXCEPTION_HANDLERS: Mapping[Any, Any] = {
+    NeedsLogin: needs_login_handler,
+    NeedsNewPassword: needs_new_password_handler,
+    DomainError: domain_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

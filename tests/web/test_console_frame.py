@@ -93,7 +93,7 @@ async def test_logout_ends_the_session_and_its_cookie(client: httpx.AsyncClient)
     csrf = await sign_in(client, organiser)
     token = client.cookies["linli_session"]
     out = await send(client, "/console/logout", csrf)
-    assert out.status_code == 303 and out.headers["location"] == "/console/login?said=logged_out"
+    assert out.status_code == 303 and out.headers["location"] == "/console/login?said=logged_out&lang=zh-Hans"
     assert "linli_session" not in client.cookies
     # The old cookie, kept by someone: the session has ended, so it is no login.
     client.cookies.set("linli_session", token, domain="testserver.local", path="/console")

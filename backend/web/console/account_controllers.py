@@ -25,7 +25,7 @@ from backend.accounts.api import (
 from backend.core.auth import SESSION_COOKIE_PATH
 from backend.core.context import Principal
 from backend.core.errors import DomainError, PendingFieldProblem
-from backend.core.i18n import LOCALES, N_
+from backend.core.i18n import LOCALES, N_, get_locale
 from backend.core.stores import Stores, rate_limit
 from backend.settings import Settings
 from backend.web.console.edge import (
@@ -108,7 +108,8 @@ class AccountController(Controller):
     @post("/logout", opt={BEFORE_PASSWORD_CHANGE: True})
     async def logout(self, request: Request[Any, Any, Any], me: Principal) -> Response[Any]:
         await log_out(user_id=me.id, session_id=me.session_id, staff=True)
-        response = go(request, f"{SESSION_COOKIE_PATH}/login?said=logged_out")
+        # The login page after it speaks the language the console spoke.
+        response = go(request, f"{SESSION_COOKIE_PATH}/login?said=logged_out&lang={get_locale()}")
         forget_session(response)
         return response
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import msgspec
+from piccolo.columns import Column
 
 from backend.accounts.api import Permission, require
 from backend.core import audit, clock
@@ -158,10 +159,9 @@ async def update_branch(*, user_id: uuid.UUID, branch_id: uuid.UUID, changes: Ma
     async with transaction(LibraryBranch._meta.db):
         branch = await _branch_for_staff(user_id, branch_id)
         values = _column_values(branch, changes)
-        columns = {LibraryBranch._meta.get_column_by_name(name): value for name, value in values.items()}
-        await LibraryBranch.update({LibraryBranch.updated_at: clock.now(), **columns}).where(
-            LibraryBranch.id == branch.id
-        )
+        columns: dict[Column | str, Any] = {LibraryBranch._meta.get_column_by_name(k): v for k, v in values.items()}
+        columns[LibraryBranch.updated_at] = clock.now()
+        await LibraryBranch.update(columns).where(LibraryBranch.id == branch.id)
         before = _audited(branch.to_dict())
         after = {**before, **_audited(values)}
         changed = set(audit.differences(before, after))

@@ -740,6 +740,8 @@ async def world(request: pytest.FixtureRequest, workdir: Any, _wechat_server: An
         signup_rate_limit=UNLIMITED,
         calendar_rate_limit=UNLIMITED,
         record_check_rate_limit=UNLIMITED,
+        redemption_rate_limit=UNLIMITED,
+        reward_image_rate_limit=UNLIMITED,
         wechat_template_reward_ready=TEMPLATE,
     )
     app = build_app(settings, redis)

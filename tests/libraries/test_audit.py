@@ -130,6 +130,9 @@ async def test_rooms_and_seat_reports(client: Client, lib: dict[str, Any]) -> No
     assert reports[0]["changes"]["free_seats"] == [None, 7]
     assert "free_seats" not in reports[1]["changes"] and "reported_at" in reports[1]["changes"]
     assert all(r["actor"] == lib["librarian"].id and r["object_id"] == lib["branch"]["id"] for r in reports)
+    # Need to know: a branch's readers learn how many seats are free and since when, not who counted.
+    page = await client.get(url)
+    assert str(lib["librarian"].id) not in page.text and lib["librarian"].username not in page.text
 
 
 async def test_refused_and_invalid_changes_leave_no_entry(client: Client, lib: dict[str, Any]) -> None:

@@ -49,9 +49,11 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
         await upload.close()
 
 
-async def _redemption_read(redemption: Redemption) -> RedemptionRead:
+async def _redemption_read(redemption: Redemption, *, at_counter: bool = False) -> RedemptionRead:
+    """The resident's own view, or (``at_counter``) staff's, who see the redeemer's name masked."""
     reward = (await queries.rewards_by_id([redemption.reward])).get(redemption.reward)
-    return presenters.redemption_read(redemption, reward)
+    redeemer = await queries.redeemer_name(redemption) if at_counter else None
+    return presenters.redemption_read(redemption, reward, redeemer)
 
 
 class RewardController(Controller):
@@ -201,7 +203,7 @@ class RedemptionController(Controller):
     )
     async def fulfil(self, caller: Principal, code: PickupCode) -> RedemptionRead:
         redemption = await redemptions.fulfil_redemption(user_id=caller.id, code=code)
-        return await _redemption_read(redemption)
+        return await _redemption_read(redemption, at_counter=True)
 
     @post(
         "/redemptions/{code:str}/cancel",
@@ -213,7 +215,7 @@ class RedemptionController(Controller):
     )
     async def staff_cancel(self, caller: Principal, code: PickupCode) -> RedemptionRead:
         redemption = await redemptions.cancel_by_code(user_id=caller.id, code=code)
-        return await _redemption_read(redemption)
+        return await _redemption_read(redemption, at_counter=True)
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [RewardController, RedemptionController]

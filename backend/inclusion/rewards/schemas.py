@@ -78,6 +78,13 @@ class RewardRead(msgspec.Struct):
     name: str
     description: str
     locale: Annotated[LocaleCode | None, msgspec.Meta(description="the locale the name and description are in")]
+    converted: Annotated[
+        bool,
+        msgspec.Meta(
+            description="the text was converted into `locale` from the Simplified original (OpenCC), not written so",
+            examples=[False],
+        ),
+    ]
     image_urls: ImageUrls
     points_cost: int
     stock: int
@@ -98,6 +105,7 @@ class RewardBrief(msgspec.Struct):
     id: uuid.UUID
     name: str
     locale: LocaleCode | None
+    converted: Annotated[bool, msgspec.Meta(description="the name was converted into `locale` (OpenCC)")]
     image_urls: ImageUrls
 
 
@@ -115,3 +123,10 @@ class RedemptionRead(msgspec.Struct):
     pickup_qr: Annotated[
         str | None, msgspec.Meta(description="the pickup code as a QR (data: URL, PNG) while reserved")
     ]
+    redeemer: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="staff at the counter: the redeemer's display name, masked; null in the resident's own answers",
+            examples=["李*梅"],
+        ),
+    ] = None

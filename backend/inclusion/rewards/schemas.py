@@ -17,7 +17,10 @@ RewardName = Annotated[
     dict[LocaleCode, Annotated[str, msgspec.Meta(min_length=1, max_length=60)]],
     msgspec.Meta(
         min_length=1,
-        description="name per locale; readers get their locale, else zh-Hans, else en",
+        description=(
+            "name per locale; readers get theirs, else the next in their fallback chain (a Traditional "
+            "reader gets Simplified converted, marked `converted`)"
+        ),
         examples=[{"zh-Hans": "环保购物袋", "en": "Reusable shopping bag"}],
     ),
 ]
@@ -105,7 +108,9 @@ class RewardBrief(msgspec.Struct):
     id: uuid.UUID
     name: str
     locale: LocaleCode | None
-    converted: Annotated[bool, msgspec.Meta(description="the name was converted into `locale` (OpenCC)")]
+    converted: Annotated[
+        bool, msgspec.Meta(description="the name was converted into `locale` (OpenCC)", examples=[False])
+    ]
     image_urls: ImageUrls
 
 

@@ -308,3 +308,15 @@ async def test_a_24_hour_room_has_no_made_up_dates(client: Client, libs: dict[st
         "next_change": None,
         "text": "Open 24 hours",
     }
+
+
+async def test_traditional_readers_get_simplified_names_converted(client: Client, libs: dict[str, Any]) -> None:
+    b = await branch(client, libs, name="苏州图书馆双塔分馆", address={"zh-Hans": "姑苏区凤凰街"})
+    await client.post(
+        f"/api/v1/library-branches/{b['id']}/rooms", json={"name": {"zh-Hans": "电子阅览室"}}, headers=libs["auth"]
+    )
+    page = (await client.get(f"/api/v1/library-branches/{b['id']}", params={"lang": "zh-Hant"})).json()
+    assert (page["name"], page["address"]) == ("蘇州圖書館雙塔分館", "姑蘇區鳳凰街")
+    assert [room["name"] for room in page["rooms"]] == ["電子閱覽室"]
+    listed = await find(client, lang="zh-Hant")
+    assert listed[0]["name"] == "蘇州圖書館雙塔分館"

@@ -102,6 +102,8 @@ class Settings:
     )
     record_check_rate_limit: int = _env_field(30, "service-record verification lookups per client address per minute")
     points_expire_months: int = _env_field(0, "months after which earned participation points expire; 0: never")
+    redemption_rate_limit: int = _env_field(10, "reward redemptions per resident per minute")
+    reward_image_rate_limit: int = _env_field(20, "reward picture uploads per staff account per minute")
     wechat_notice_page: str = _env_field(
         "pages/notifications/index", "mini-program page a subscribe message opens (the resident's inbox)"
     )

@@ -26,6 +26,8 @@ checked for each cell (``test_matrix``):
 - a refusal is RFC 9457 problem+json, and every table of the app (``all_tables()``: row counts
   and a digest of all rows) is exactly as before the call;
 - an allowed call that changes things (POST, PUT, PATCH, DELETE) did change a table;
+- an allowed call of a row that names what it ``audited`` left exactly one audit entry of that
+  action (a refusal left none: the audit table is one of every table above);
 - nothing leaks: no answer, allowed or refused, carries a private value (names, phones, real
   names, ID numbers, ticket, pickup code, feed token, an incident's text, a draft's title, a
   withdrawn reward, checkpoint codes, another resident's registration id …) of anyone but the
@@ -63,6 +65,7 @@ from backend.accounts.tables import User
 from backend.core import runtime
 from backend.core.db import is_postgres
 from backend.core.i18n import CITY_TZ
+from backend.core.tables import AuditEntry
 from backend.events.calendars import services as calendars
 from backend.settings import Settings
 from backend.volunteers.teams.tables import MemberRole, MemberStatus
@@ -228,6 +231,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("get_leaderboard",         "GET",    "/api/v1/leaderboards/{kind}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
     ("get_leaderboard_hours",   "GET",    "/api/v1/leaderboards/{kind}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
     ("participation_statistics", "GET",   "/api/v1/stats/participation",                        401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("participation_statistics_csv", "GET", "/api/v1/stats/participation",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("list_recommendations",    "GET",    "/api/v1/recommendations",                            401, 200, 200, 200, 200, 200, 200, 200, None),
     # notifications: one's own inbox and subscriptions
     ("my_notifications",        "GET",    "/api/v1/me/notifications",                           401, 200, 200, 200, 200, 200, 200, 200, None),
@@ -291,6 +295,7 @@ class Op:
     shows: Mapping[str, frozenset[str]] = field(
         default_factory=dict
     )  # secret (or text) → whose allowed answer must hold it
+    audited: str = ""  # the audit action each allowed call records exactly once (a staff change, a sensitive read)
 
 
 def image(name: str = "picture.png") -> dict[str, Any]:
@@ -515,24 +520,32 @@ OPERATIONS: dict[str, Op] = {
     "list_library_branches": Op(lambda c: c.get(f"{V1}/library-branches")),
     "get_library_branch": Op(lambda c: c.get(f"{V1}/library-branches/{c.ids['branch']}")),
     "create_library_branch": Op(
-        lambda c: c.post(f"{V1}/library-branches", json=aw.branch_body(c.w, c.x["venue_id"])), _venue_for_branch
+        lambda c: c.post(f"{V1}/library-branches", json=aw.branch_body(c.w, c.x["venue_id"])),
+        _venue_for_branch,
+        audited="libraries.branch_created",
     ),
     "update_library_branch": Op(
-        lambda c: c.patch(f"{V1}/library-branches/{c.ids['branch']}", json={"e_reading_seats": 33})
+        lambda c: c.patch(f"{V1}/library-branches/{c.ids['branch']}", json={"e_reading_seats": 33}),
+        audited="libraries.branch_changed",
     ),
     "add_library_room": Op(
         lambda c: c.post(
             f"{V1}/library-branches/{c.ids['branch']}/rooms", json={"name": {"zh-Hans": "自习室"}, "seats": 12}
-        )
+        ),
+        audited="libraries.room_added",
     ),
     "put_library_exception": Op(
-        lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{aw.later_day(9)}", json={"closed": True})
+        lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{aw.later_day(9)}", json={"closed": True}),
+        audited="libraries.date_exception_set",
     ),
     "delete_library_exception": Op(
-        lambda c: c.delete(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{c.x['day']}"), _closed_day
+        lambda c: c.delete(f"{V1}/library-branches/{c.ids['branch']}/exceptions/{c.x['day']}"),
+        _closed_day,
+        audited="libraries.date_exception_removed",
     ),
     "set_library_occupancy": Op(
-        lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/occupancy", json={"free_seats": 7})
+        lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/occupancy", json={"free_seats": 7}),
+        audited="libraries.seats_reported",
     ),
     # volunteers
     "save_volunteer_profile": Op(
@@ -689,7 +702,8 @@ OPERATIONS: dict[str, Op] = {
         lambda c: c.put(
             f"{V1}/communities/{c.org('community_a')}/point-rules",
             json={"rules": [{"kind": "attendance", "points": 12, "daily_cap": 36}]},
-        )
+        ),
+        audited="inclusion.point_rules_replaced",
     ),
     "list_rewards": Op(lambda c: c.get(f"{V1}/rewards", params={"community_id": c.org("community_a")})),
     "list_rewards_inactive": Op(
@@ -705,19 +719,34 @@ OPERATIONS: dict[str, Op] = {
                 "points_cost": 120,
                 "stock": 50,
             },
-        )
+        ),
+        audited="inclusion.reward_created",
     ),
     "get_reward": Op(lambda c: c.get(f"{V1}/rewards/{c.ids['reward']}")),
     "get_withdrawn_reward": Op(
         lambda c: c.get(f"{V1}/rewards/{c.ids['reward_hidden']}"), shows={"hidden_reward": REWARD_MANAGERS}
     ),
-    "update_reward": Op(lambda c: c.patch(f"{V1}/rewards/{c.ids['reward']}", json={"stock_change": 1})),
-    "upload_reward_image": Op(lambda c: c.post(f"{V1}/rewards/{c.ids['reward']}/image", files=image())),
+    "update_reward": Op(
+        lambda c: c.patch(f"{V1}/rewards/{c.ids['reward']}", json={"stock_change": 1}),
+        audited="inclusion.reward_changed",
+    ),
+    "upload_reward_image": Op(
+        lambda c: c.post(f"{V1}/rewards/{c.ids['reward']}/image", files=image()),
+        audited="inclusion.reward_image_changed",
+    ),
     "redeem_reward": Op(lambda c: c.post(f"{V1}/rewards/{c.ids['reward_open']}/redemptions")),
     "my_redemptions": Op(lambda c: c.get(f"{V1}/me/redemptions"), shows={"pickup_code": RESIDENT}),
     "cancel_my_redemption": Op(lambda c: c.delete(f"{V1}/redemptions/{c.x['id']}"), _resident_redemption),
-    "fulfil_redemption": Op(lambda c: c.post(f"{V1}/redemptions/{c.x['code']}/fulfil"), _resident_redemption),
-    "staff_cancel_redemption": Op(lambda c: c.post(f"{V1}/redemptions/{c.x['code']}/cancel"), _resident_redemption),
+    "fulfil_redemption": Op(
+        lambda c: c.post(f"{V1}/redemptions/{c.x['code']}/fulfil"),
+        _resident_redemption,
+        audited="inclusion.redemption_handed_over",
+    ),
+    "staff_cancel_redemption": Op(
+        lambda c: c.post(f"{V1}/redemptions/{c.x['code']}/cancel"),
+        _resident_redemption,
+        audited="inclusion.redemption_cancelled",
+    ),
     "get_leaderboard": Op(
         lambda c: c.get(f"{V1}/leaderboards/points", params={"community_id": c.org("community_a")}), shows=BOARD
     ),
@@ -727,6 +756,10 @@ OPERATIONS: dict[str, Op] = {
     ),
     "participation_statistics": Op(
         lambda c: c.get(f"{V1}/stats/participation", params={"community_id": c.org("community_a")})
+    ),
+    "participation_statistics_csv": Op(
+        lambda c: c.get(f"{V1}/stats/participation", params={"community_id": c.org("community_a"), "format": "csv"}),
+        audited="inclusion.statistics_exported",
     ),
     "list_recommendations": Op(lambda c: c.get(f"{V1}/recommendations")),
     # notifications
@@ -778,6 +811,8 @@ async def world(request: pytest.FixtureRequest, workdir: Any, _wechat_server: An
         signup_rate_limit=UNLIMITED,
         calendar_rate_limit=UNLIMITED,
         record_check_rate_limit=UNLIMITED,
+        redemption_rate_limit=UNLIMITED,
+        reward_image_rate_limit=UNLIMITED,
         wechat_template_reward_ready=TEMPLATE,
     )
     app = build_app(settings, redis)
@@ -824,6 +859,11 @@ async def fingerprint() -> dict[str, tuple[int, str]]:
     """Every table of the app: (rows, digest of all its rows)."""
     rows = await User.raw(_fingerprint_sql(is_postgres(User._meta.db)))
     return {row["t"]: (int(row["n"]), hashlib.sha256(str(row["h"] or "").encode()).hexdigest()) for row in rows}
+
+
+async def audit_entries(action: str) -> int:
+    """How many entries of ``action`` the audit trail holds (0 when no action is named)."""
+    return await AuditEntry.count().where(AuditEntry.action == action) if action else 0
 
 
 # --- the checks -------------------------------------------------------------------------------------
@@ -912,9 +952,11 @@ async def test_matrix(world: World, row: str, expected: dict[str, int]) -> None:
         headers = world.headers[identity]
         if op.stand_in and identity != "anon":
             headers = factories.token_for(await aw.stand_in(world, identity))
-        before = await fingerprint()
+        before, entries = await fingerprint(), await audit_entries(op.audited)
         response = await op.send(Call(world.client, world, identity, headers, context))
         wrong += verdict(world, op, identity, expected[identity], response, before, await fingerprint())
+        if op.audited and response.is_success and (added := await audit_entries(op.audited) - entries) != 1:
+            wrong.append(f"{identity}: {added} audit entries of {op.audited}, not one")
     assert not wrong, f"{row}:\n  " + "\n  ".join(wrong)
 
 

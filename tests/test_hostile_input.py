@@ -177,6 +177,8 @@ async def world(
         workdir,
         log_level="CRITICAL",
         signup_rate_limit=100_000,  # hundreds of hostile sign-ups from one resident in one window
+        reward_image_rate_limit=100_000,  # every hostile image goes to the reward endpoint too, by one admin
+        redemption_rate_limit=100_000,
     )
     redis = None
     if backend == "postgres":

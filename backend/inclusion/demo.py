@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from backend.accounts.api import person_by_openid
 from backend.core import clock
 from backend.core.domain import DemoWorld
+from backend.core.values import hours_of
 from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointReason, PointRule, PointRuleKind
 from backend.inclusion.profiles.tables import ResidentGroup, ResidentProfile
@@ -115,7 +116,7 @@ async def _seed(accounts: DemoWorld) -> int:
             reason=PointReason.volunteer_hours,
             source_key=f"demo:{openid}",
             community_id=nanyuan,
-            reason_params={"hours": 6.0},
+            reason_params={"minutes": 360, "hours": hours_of(360)},
             activity_key="demo",
         )
     return len(REWARDS)

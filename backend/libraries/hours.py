@@ -85,9 +85,10 @@ class Schedule:
 @dataclass(frozen=True)
 class Status:
     is_open: bool
-    # The open span containing the moment, adjacent intervals merged. For a branch open through
-    # the whole look-ahead both ends are the edges of the window looked at, not real changes.
-    current: tuple[datetime, datetime] | None
+    # The open span containing the moment, adjacent intervals merged. An end that lies beyond
+    # what was looked at (a branch open through the whole look-ahead, a 24-hour room) is None:
+    # the span's real edge is unknown, and a made-up date would be read as a real one.
+    current: tuple[datetime | None, datetime | None] | None
     # When it next opens (closed) or closes (open); None when that is beyond the look-ahead.
     next_change: datetime | None
 
@@ -137,11 +138,15 @@ def status_at(schedule: Schedule, moment: datetime) -> Status:
     local = moment.astimezone(CITY_TZ)
     limit = local + HORIZON
     # One more day back: an interval opening the day before may pass midnight into the window.
-    for start, end in _open_spans(schedule, (local - HORIZON).date() - ONE_DAY, limit.date()):
+    first = (local - HORIZON).date() - ONE_DAY
+    looked_from = datetime.combine(first, time(0), CITY_TZ)
+    for start, end in _open_spans(schedule, first, limit.date()):
         if end <= local:
             continue
         if start <= local:
-            return Status(True, (start, end), end if end <= limit else None)
+            since = start if start > looked_from else None
+            until = end if end <= limit else None
+            return Status(True, (since, until), until)
         return Status(False, None, start if start <= limit else None)
     return Status(False, None, None)
 
@@ -152,16 +157,23 @@ def week(schedule: Schedule, start: date) -> list[tuple[date, tuple[Interval, ..
     return [(day, intervals_on(schedule, day), day_kind(day)) for day in days]
 
 
-def describe_next_change(status: Status, now: datetime, locale: str) -> str:
-    """The next change in the caller's words: "明天 9:00 开门", "Closes today at 9:00 PM"."""
+def describe_next_change(status: Status, at: datetime, locale: str, *, today: date | None = None) -> str:
+    """The next change in the caller's words: "明天 9:00 开门", "Closes today at 9:00 PM".
+
+    "Today" and "tomorrow" are the reader's: when ``at`` falls on another day than ``today`` (a
+    resident planning ahead), the change is named by its date ("Closes on Thu, Oct 1 at 5:00 PM").
+    Without ``today``, ``at``'s day is taken as today."""
     with use_locale(locale):
         if status.next_change is None:
             return _(_OPEN_24_HOURS if status.is_open else _CLOSED_TWO_WEEKS)
         change = status.next_change.astimezone(CITY_TZ)
-        days_ahead = (change.date() - now.astimezone(CITY_TZ).date()).days
-        if status.is_open and days_ahead == 1 and change.time() == time(0):
+        asked_day = at.astimezone(CITY_TZ).date()
+        days_ahead = (change.date() - asked_day).days
+        if today is not None and today != asked_day:
+            message = _CLOSES_ON if status.is_open else _OPENS_ON
+        elif status.is_open and days_ahead == 1 and change.time() == time(0):
             return _(_CLOSES_AT_MIDNIGHT)
-        if days_ahead <= 0:
+        elif days_ahead <= 0:
             message = _CLOSES_TODAY if status.is_open else _OPENS_TODAY
         elif days_ahead == 1:
             message = _CLOSES_TOMORROW if status.is_open else _OPENS_TOMORROW

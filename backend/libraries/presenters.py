@@ -7,6 +7,7 @@ from datetime import date, datetime
 import msgspec
 from babel.dates import format_skeleton
 
+from backend.core import clock
 from backend.core.i18n import CITY_TZ, babel_locale, format_interval, get_locale, pick
 from backend.events.api import EventBrief
 from backend.libraries import holidays, hours
@@ -24,12 +25,14 @@ from backend.libraries.schemas import (
 
 
 def status_read(status: hours.Status, at: datetime) -> StatusRead:
+    """The status at ``at``, in words relative to the reader's today (a date when ``at`` is another day)."""
+    since, until = status.current or (None, None)
     return StatusRead(
         is_open=status.is_open,
-        open_since=status.current[0] if status.current else None,
-        open_until=status.current[1] if status.current else None,
+        open_since=since,
+        open_until=until,
         next_change=status.next_change,
-        text=hours.describe_next_change(status, at, get_locale()),
+        text=hours.describe_next_change(status, at, get_locale(), today=clock.city_today()),
     )
 
 

@@ -95,10 +95,33 @@ class IntervalOut(msgspec.Struct):
 
 class StatusRead(msgspec.Struct):
     is_open: bool
-    open_since: datetime | None
-    open_until: datetime | None
-    next_change: datetime | None
-    text: Annotated[str, msgspec.Meta(description='e.g. "明天 9:00 开门" / "Closes today at 21:00"')]
+    open_since: Annotated[
+        datetime | None,
+        msgspec.Meta(
+            description="when the open span began; null when closed, or open for longer than the two weeks looked at",
+            examples=["2026-10-01T09:00:00+08:00"],
+        ),
+    ]
+    open_until: Annotated[
+        datetime | None,
+        msgspec.Meta(
+            description="when it closes; null when closed, or open beyond the next two weeks (24 hours)",
+            examples=["2026-10-01T17:00:00+08:00"],
+        ),
+    ]
+    next_change: Annotated[
+        datetime | None,
+        msgspec.Meta(
+            description="the next opening or closing within two weeks", examples=["2026-10-01T17:00:00+08:00"]
+        ),
+    ]
+    text: Annotated[
+        str,
+        msgspec.Meta(
+            description="the next change in words: relative (today, tomorrow) when `at` is today, else with its date",
+            examples=["明天 9:00 开门", "Closes today at 5:00 PM", "Closes on Thu, Oct 1 at 5:00 PM"],
+        ),
+    ]
 
 
 class OccupancyRead(msgspec.Struct):

@@ -1,5 +1,9 @@
 """Library branches as staff keep them: details, hours and exceptions, rooms, live occupancy.
-Finding and reading branches is in ``queries.py``."""
+Finding and reading branches is in ``queries.py``.
+
+Every change here is staff acting, so each records one audit entry (``libraries.<what>``) in the
+transaction that makes it: the branch's library is the organisation, ``manage_libraries`` the
+permission, and the entry holds the fields that changed (no person: a seat count names none)."""
 
 from __future__ import annotations
 
@@ -9,15 +13,31 @@ from datetime import date
 from typing import Any
 
 import msgspec
+from piccolo.columns import Column
 
 from backend.accounts.api import Permission, require
-from backend.core import clock
+from backend.core import audit, clock
+from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.events.api import venue as get_venue
-from backend.libraries.queries import to_mask
+from backend.libraries.queries import from_mask, to_mask
 from backend.libraries.schemas import BranchCreate, ExceptionPut, IntervalIn, RoomCreate
 from backend.libraries.tables import HoursException, LibraryBranch, ReadingRoom
+
+PERMISSION = Permission.manage_libraries
+# The fields of a branch its audit entries show; hours alone changing is an entry of its own kind.
+AUDITED_FIELDS = (
+    "name",
+    "address",
+    "contact_phone",
+    "services_mask",
+    "e_reading_seats",
+    "weekly_hours",
+    "holiday_rules",
+    "free_seats",
+)
+HOURS_FIELDS = frozenset({"weekly_hours", "holiday_rules"})
 
 # --- hours as stored ------------------------------------------------------------------------------
 
@@ -30,6 +50,49 @@ def _stored_week(weekly: Mapping[int, Sequence[IntervalIn]]) -> dict[str, list[l
     return {str(day): _stored_intervals(intervals) for day, intervals in sorted(weekly.items()) if intervals}
 
 
+# --- the audit trail ------------------------------------------------------------------------------
+
+
+async def _audit(
+    action: str,
+    branch: LibraryBranch,
+    *,
+    object_type: str = "library_branch",
+    object_id: Any = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> None:
+    await audit.record(
+        f"libraries.{action}",
+        object_type=object_type,
+        object_id=object_id or branch.id,
+        organisation_id=branch.organisation,
+        permission=PERMISSION.value,
+        before=before,
+        after=after,
+    )
+
+
+def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The audited fields among stored ``values``, services by name rather than as bits."""
+    shown = {name: values[name] for name in AUDITED_FIELDS if name in values}
+    if "services_mask" in shown:
+        shown["services"] = from_mask(shown.pop("services_mask"))
+    return shown
+
+
+def _exception_fields(row: Mapping[str, Any] | None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {
+        "day": row["day"],
+        "room": row["room"],
+        "closed": row["closed"],
+        "intervals": row["intervals"],
+        "note": row["note"],
+    }
+
+
 # --- writing --------------------------------------------------------------------------------------
 
 
@@ -37,13 +100,13 @@ async def _branch_for_staff(user_id: uuid.UUID, branch_id: uuid.UUID) -> Library
     branch = await LibraryBranch.objects().output(load_json=True).where(LibraryBranch.id == branch_id).first()
     if branch is None:
         raise NotFound("branch_not_found", N_("This library branch does not exist."))
-    await require(user_id=user_id, permission=Permission.manage_libraries, organisation_id=branch.organisation)
+    await require(user_id=user_id, permission=PERMISSION, organisation_id=branch.organisation)
     return branch
 
 
 async def create_branch(*, user_id: uuid.UUID, data: BranchCreate) -> LibraryBranch:
     """A branch kept by a library organisation; only its staff and admins above it may."""
-    await require(user_id=user_id, permission=Permission.manage_libraries, organisation_id=data.organisation_id)
+    await require(user_id=user_id, permission=PERMISSION, organisation_id=data.organisation_id)
     venue = await get_venue(data.venue_id)
     now = clock.now()
     branch = LibraryBranch(
@@ -63,63 +126,101 @@ async def create_branch(*, user_id: uuid.UUID, data: BranchCreate) -> LibraryBra
         created_at=now,
         updated_at=now,
     )
-    await branch.save()
+    async with transaction(LibraryBranch._meta.db):
+        await branch.save()
+        after = {"venue": venue.id, "community": branch.community, **_audited(branch.to_dict())}
+        await _audit("branch_created", branch, after=after)
     return branch
 
 
-async def update_branch(*, user_id: uuid.UUID, branch_id: uuid.UUID, changes: Mapping[str, Any]) -> None:
-    branch = await _branch_for_staff(user_id, branch_id)
-    values: dict[Any, Any] = {LibraryBranch.updated_at: clock.now()}
+def _column_values(branch: LibraryBranch, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes as column name → stored value (unset fields left out)."""
+    values: dict[str, Any] = {}
     for name, value in changes.items():
         if value is msgspec.UNSET:
             continue
         if name == "services":
-            values[LibraryBranch.services_mask] = to_mask(value)
+            values["services_mask"] = to_mask(value)
         elif name == "weekly_hours":
-            values[LibraryBranch.weekly_hours] = _stored_week(value)
+            values["weekly_hours"] = _stored_week(value)
         elif name == "holiday_rules":
-            values[LibraryBranch.holiday_rules] = msgspec.to_builtins(value)
+            values["holiday_rules"] = msgspec.to_builtins(value)
         elif name in ("name", "address"):
-            values[getattr(LibraryBranch, name)] = dict(value)
+            values[name] = dict(value)
         else:
-            values[getattr(LibraryBranch, name)] = value
-    if "e_reading_seats" in values and branch.free_seats is not None and branch.free_seats > changes["e_reading_seats"]:
-        values[LibraryBranch.free_seats] = changes["e_reading_seats"]
-    await LibraryBranch.update(values).where(LibraryBranch.id == branch.id)
+            values[name] = value
+    if "e_reading_seats" in values and branch.free_seats is not None and branch.free_seats > values["e_reading_seats"]:
+        values["free_seats"] = values["e_reading_seats"]
+    return values
+
+
+async def update_branch(*, user_id: uuid.UUID, branch_id: uuid.UUID, changes: Mapping[str, Any]) -> None:
+    """Details, weekly hours or holiday rules; hours alone changing is audited as such."""
+    async with transaction(LibraryBranch._meta.db):
+        branch = await _branch_for_staff(user_id, branch_id)
+        values = _column_values(branch, changes)
+        columns: dict[Column | str, Any] = {LibraryBranch._meta.get_column_by_name(k): v for k, v in values.items()}
+        columns[LibraryBranch.updated_at] = clock.now()
+        await LibraryBranch.update(columns).where(LibraryBranch.id == branch.id)
+        before = _audited(branch.to_dict())
+        after = {**before, **_audited(values)}
+        changed = set(audit.differences(before, after))
+        action = "hours_changed" if changed and changed <= HOURS_FIELDS else "branch_changed"
+        await _audit(action, branch, before=before, after=after)
 
 
 async def put_exception(
     *, user_id: uuid.UUID, branch_id: uuid.UUID, day: date, data: ExceptionPut, room_id: uuid.UUID | None = None
 ) -> None:
     """Closed that day, or special hours; setting it again replaces it."""
-    await _branch_for_staff(user_id, branch_id)
-    if not data.closed and not data.intervals:
-        raise DomainError("exception_empty", N_("Give special hours, or mark the day closed."), status=422)
-    if room_id is not None:
-        await _room_of(branch_id, room_id)
     same_day = (HoursException.branch == branch_id) & (HoursException.day == day)
     same_day &= HoursException.room.is_null() if room_id is None else (HoursException.room == room_id)
-    async with HoursException._meta.db.transaction():
+    async with transaction(HoursException._meta.db):
+        branch = await _branch_for_staff(user_id, branch_id)
+        if not data.closed and not data.intervals:
+            raise DomainError("exception_empty", N_("Give special hours, or mark the day closed."), status=422)
+        if room_id is not None:
+            await _room_of(branch_id, room_id)
+        replaced = await HoursException.select().where(same_day).output(load_json=True).first()
         await HoursException.delete().where(same_day)
-        await HoursException(
+        exception = HoursException(
             branch=branch_id,
             room=room_id,
             day=day,
             closed=data.closed,
             intervals=[] if data.closed else _stored_intervals(data.intervals),
             note=dict(data.note),
-        ).save()
+        )
+        await exception.save()
+        await _audit(
+            "date_exception_set",
+            branch,
+            object_type="library_hours_exception",
+            object_id=f"{branch_id}:{day.isoformat()}" + (f":{room_id}" if room_id else ""),
+            before=_exception_fields(replaced),
+            after=_exception_fields(exception.to_dict()),
+        )
 
 
 async def delete_exception(*, user_id: uuid.UUID, branch_id: uuid.UUID, day: date) -> None:
-    await _branch_for_staff(user_id, branch_id)
-    await HoursException.delete().where(
-        (HoursException.branch == branch_id) & (HoursException.day == day) & HoursException.room.is_null()
-    )
+    """Back to the usual hours on a date; removing what is not there changes (and records) nothing."""
+    async with transaction(HoursException._meta.db):
+        branch = await _branch_for_staff(user_id, branch_id)
+        that_day = (HoursException.branch == branch_id) & (HoursException.day == day) & HoursException.room.is_null()
+        removed = await HoursException.select().where(that_day).output(load_json=True).first()
+        if removed is None:
+            return
+        await HoursException.delete().where(that_day)
+        await _audit(
+            "date_exception_removed",
+            branch,
+            object_type="library_hours_exception",
+            object_id=f"{branch_id}:{day.isoformat()}",
+            before=_exception_fields(removed),
+        )
 
 
 async def add_room(*, user_id: uuid.UUID, branch_id: uuid.UUID, data: RoomCreate) -> ReadingRoom:
-    await _branch_for_staff(user_id, branch_id)
     room = ReadingRoom(
         branch=branch_id,
         name=dict(data.name),
@@ -127,7 +228,11 @@ async def add_room(*, user_id: uuid.UUID, branch_id: uuid.UUID, data: RoomCreate
         weekly_hours=_stored_week(data.weekly_hours) if data.weekly_hours is not None else None,
         created_at=clock.now(),
     )
-    await room.save()
+    async with transaction(ReadingRoom._meta.db):
+        branch = await _branch_for_staff(user_id, branch_id)
+        await room.save()
+        after = {"name": room.name, "seats": room.seats, "weekly_hours": room.weekly_hours}
+        await _audit("room_added", branch, object_type="library_room", object_id=room.id, after=after)
     return room
 
 
@@ -140,18 +245,26 @@ async def _room_of(branch_id: uuid.UUID, room_id: uuid.UUID) -> ReadingRoom:
 
 async def set_occupancy(*, user_id: uuid.UUID, branch_id: uuid.UUID, free_seats: int) -> None:
     """Staff report how many e-reading seats are free now; the report carries its time."""
-    branch = await _branch_for_staff(user_id, branch_id)
-    if free_seats > branch.e_reading_seats:
-        raise DomainError(
-            "occupancy_too_high",
-            N_("This branch has only {total} e-reading seats."),
-            params={"total": branch.e_reading_seats},
-            status=422,
+    async with transaction(LibraryBranch._meta.db):
+        branch = await _branch_for_staff(user_id, branch_id)
+        if free_seats > branch.e_reading_seats:
+            raise DomainError(
+                "occupancy_too_high",
+                N_("This branch has only {total} e-reading seats."),
+                params={"total": branch.e_reading_seats},
+                status=422,
+            )
+        now = clock.now()
+        await LibraryBranch.update(
+            {
+                LibraryBranch.free_seats: free_seats,
+                LibraryBranch.free_seats_at: now,
+                LibraryBranch.free_seats_by: user_id,
+            }
+        ).where(LibraryBranch.id == branch.id)
+        await _audit(
+            "seats_reported",
+            branch,
+            before={"free_seats": branch.free_seats, "reported_at": branch.free_seats_at},
+            after={"free_seats": free_seats, "reported_at": now},
         )
-    await LibraryBranch.update(
-        {
-            LibraryBranch.free_seats: free_seats,
-            LibraryBranch.free_seats_at: clock.now(),
-            LibraryBranch.free_seats_by: user_id,
-        }
-    ).where(LibraryBranch.id == branch.id)

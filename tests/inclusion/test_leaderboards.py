@@ -167,6 +167,9 @@ async def test_hours_count_verified_entries_of_the_communitys_teams(
     assert rows(response) == [(1, "老张", 2.5), (2, "小陈", 1.7)]
     assert response.json()["me"] == {"rank": 2, "value": 1.7}
     assert rows(await board(client, "volunteer-hours", community, month="2026-12")) == [(1, "老张", 10.0)]
+    # Hours by the one rule (values.hours_of): 15 minutes are 0.3 h, as on every record and notice.
+    await hours(await person("小李"), 15, HoursStatus.verified, day=date(2026, 12, 2))
+    assert rows(await board(client, "volunteer-hours", community, month="2026-12"))[1] == (2, "小李", 0.3)
 
 
 async def test_an_opted_in_caller_with_nothing_yet_sees_an_empty_place(

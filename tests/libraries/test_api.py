@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from babel.dates import format_skeleton
 
 from backend.accounts.tables import OrganisationKind, Role
 from backend.core.i18n import CITY_TZ
@@ -279,3 +280,43 @@ async def test_malformed_hours_are_refused(client: Client, libs: dict[str, Any],
         headers=libs["auth"],
     )
     assert response.status_code == 422
+
+
+async def test_status_at_another_day_names_that_day(client: Client, libs: dict[str, Any]) -> None:
+    """`?at=` ten days ahead at 10:00 does not say "closes today": it names the day (issue 16)."""
+    b = await branch(client, libs)
+    today = datetime.now(CITY_TZ).date()
+    now_words = (await find(client, at=local(today, 10), lang="en"))[0]["status"]
+    assert now_words["is_open"] and now_words["text"] == "Closes today at 5:00\u202fPM"
+    later = today + timedelta(days=10)
+    planned = (await find(client, at=local(later, 10), lang="en"))[0]["status"]
+    day = format_skeleton("MMMEd", datetime(later.year, later.month, later.day, 12, tzinfo=CITY_TZ), locale="en")
+    assert planned["text"] == f"Closes on {day} at 5:00\u202fPM"
+    assert planned["open_since"] == local(later, 9) and planned["open_until"] == local(later, 17)
+    page = (await client.get(f"/api/v1/library-branches/{b['id']}", params={"at": local(later, 10)})).json()
+    assert "今天" not in page["status"]["text"] and page["week"][0]["date"] == later.isoformat()
+
+
+async def test_a_24_hour_room_has_no_made_up_dates(client: Client, libs: dict[str, Any]) -> None:
+    all_day = {str(d): [{"opens": "00:00", "closes": "00:00"}] for d in range(7)}
+    await branch(client, libs, weekly_hours=all_day, holiday_rules={"public_holiday": "regular"})
+    status = (await find(client, lang="en"))[0]["status"]
+    assert status == {
+        "is_open": True,
+        "open_since": None,
+        "open_until": None,
+        "next_change": None,
+        "text": "Open 24 hours",
+    }
+
+
+async def test_traditional_readers_get_simplified_names_converted(client: Client, libs: dict[str, Any]) -> None:
+    b = await branch(client, libs, name="苏州图书馆双塔分馆", address={"zh-Hans": "姑苏区凤凰街"})
+    await client.post(
+        f"/api/v1/library-branches/{b['id']}/rooms", json={"name": {"zh-Hans": "电子阅览室"}}, headers=libs["auth"]
+    )
+    page = (await client.get(f"/api/v1/library-branches/{b['id']}", params={"lang": "zh-Hant"})).json()
+    assert (page["name"], page["address"]) == ("蘇州圖書館雙塔分館", "姑蘇區鳳凰街")
+    assert [room["name"] for room in page["rooms"]] == ["電子閱覽室"]
+    listed = await find(client, lang="zh-Hant")
+    assert listed[0]["name"] == "蘇州圖書館雙塔分館"

@@ -207,6 +207,7 @@ def test_a_24_hour_branch_never_changes() -> None:
     for moment in (at(WED, 0), at(WED, 13, 37), at(SPRING_FESTIVAL, 3), at(MAKEUP_SUNDAY, 23, 59, 59)):
         status = status_at(schedule, moment)
         assert status.is_open and status.next_change is None
+        assert status.current == (None, None)  # no made-up dates at the edges of the look-ahead
     assert describe_next_change(status_at(schedule, at(WED, 12)), at(WED, 12), "en") == "Open 24 hours"
 
 
@@ -214,6 +215,7 @@ def test_24_hours_except_sunday_closes_at_sunday_midnight() -> None:
     schedule = Schedule(weekly=every_day(ALL_DAY, days=range(6)))
     status = status_at(schedule, at(WED, 12))
     assert status.is_open and status.next_change == at(SUN, 0)
+    assert status.current == (at(MON, 0), at(SUN, 0))  # real edges: closed on the Sundays around
     assert status_at(schedule, at(SUN, 12)) == Status(False, None, at(SUN + timedelta(days=1), 0))
 
 
@@ -281,3 +283,18 @@ def test_describe_in_every_locale(locale: str) -> None:
         assert text and "9:00" in text
     closing = describe_next_change(status_at(schedule, at(WED, 12)), at(WED, 12), locale)
     assert "17:00" in closing or "5:00" in closing
+
+
+def test_words_are_relative_to_the_readers_today_not_to_the_day_asked_about() -> None:
+    """Asked on Monday about Wednesday 10:00: not "closes today", but the day's date."""
+    schedule = Schedule(weekly=every_day(NINE_TO_FIVE))
+    wednesday = status_at(schedule, at(WED, 10))
+    assert describe_next_change(wednesday, at(WED, 10), "en", today=WED) == "Closes today at 5:00\u202fPM"
+    planned = describe_next_change(wednesday, at(WED, 10), "en", today=MON)
+    assert planned == "Closes on Wed, Mar 11 at 5:00\u202fPM"
+    evening = status_at(schedule, at(WED, 20))
+    assert describe_next_change(evening, at(WED, 20), "zh-Hans") == "明天 09:00 开馆"
+    assert describe_next_change(evening, at(WED, 20), "zh-Hans", today=MON) == "3月12日周四 09:00 开馆"
+    until_midnight = Schedule(weekly=every_day(Interval(time(9), time(0))))
+    late = describe_next_change(status_at(until_midnight, at(WED, 23)), at(WED, 23), "en", today=MON)
+    assert late == "Closes on Thu, Mar 12 at 12:00\u202fAM"

@@ -21,7 +21,7 @@ from backend.accounts.api import organisation, people
 from backend.core import clock
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import CITY_TZ, N_
-from backend.core.values import as_uuid
+from backend.core.values import as_uuid, hours_of
 from backend.inclusion.insight.schemas import LeaderboardKind
 from backend.inclusion.points.tables import PointEntry, PointReason
 from backend.inclusion.profiles.tables import ResidentProfile
@@ -111,7 +111,7 @@ async def _hours(community_id: uuid.UUID, first: date, following: date) -> dict[
         ResidentProfile.leaderboard_opt_in.eq(True) & ResidentProfile.user.is_in(list(minutes))
     )
     opted = {as_uuid(row["user"]) for row in rows}
-    return {user: round(total / 60, 1) for user, total in minutes.items() if user in opted}
+    return {user: hours_of(total) for user, total in minutes.items() if user in opted}
 
 
 def ranked(totals: Mapping[uuid.UUID, float], names: Mapping[uuid.UUID, str]) -> list[tuple[int, uuid.UUID, float]]:

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from backend.accounts.api import OrganisationKind, OrganisationRef, Permission, may, organisation, organisations_under
-from backend.core import clock
+from backend.core import audit, clock
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import CITY_TZ, N_, pick
 from backend.core.values import as_uuid
@@ -320,3 +320,22 @@ async def participation_report(
     return ParticipationReport(
         scope_id=scope.id, scope_name=scope.name, scope_kind=scope.kind, months=months, rows=rows
     )
+
+
+async def participation_export(
+    *, user_id: uuid.UUID, organisation_id: uuid.UUID, month_from: str | None, month_to: str | None
+) -> ParticipationReport:
+    """The report for its CSV file: an export leaves the system, so reading it is audited."""
+    report = await participation_report(
+        user_id=user_id, organisation_id=organisation_id, month_from=month_from, month_to=month_to
+    )
+    await audit.record(
+        "inclusion.statistics_exported",
+        object_type="organisation",
+        object_id=report.scope_id,
+        organisation_id=report.scope_id,
+        permission=Permission.view_statistics.value,
+        after={"from": month_text(report.months[0]), "to": month_text(report.months[-1]), "format": "csv"},
+        read=True,
+    )
+    return report

@@ -6,15 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from babel.numbers import format_decimal
-
-from backend.core.i18n import N_, _, babel_locale, pick
+from backend.core.i18n import N_, _, format_hours, pick
 from backend.core.values import as_uuid
 from backend.inclusion.points.queries import PointsPage
 from backend.inclusion.points.rules import Rule
 from backend.inclusion.points.schemas import PointEntryRead, PointRuleRead, PointsRead
 from backend.inclusion.points.tables import PointReason, PointRuleKind
-from backend.volunteers.api import hours_of
 
 # Each reason's sentence; {event} and {reward} are picked in the reader's locale.
 REASON_TEXTS: Mapping[str, str] = {
@@ -48,6 +45,14 @@ def _named(value: Any) -> str:
     return str(value or "")
 
 
+def _minutes(params: Mapping[str, Any]) -> int:
+    """The minutes an hours entry names: ``minutes`` as awards write it, else ``hours`` (rows
+    written with hours only, as the demo once did, would otherwise read "0 h")."""
+    if params.get("minutes") is not None:
+        return int(params["minutes"])
+    return round(float(params.get("hours") or 0) * 60)
+
+
 def reason_text(reason: str, params: Mapping[str, Any] | None) -> str:
     """The entry's reason as a sentence in the current locale."""
     params = params or {}
@@ -55,9 +60,8 @@ def reason_text(reason: str, params: Mapping[str, Any] | None) -> str:
     if template is None:
         return reason
     if reason == PointReason.volunteer_hours.value:
-        minutes = int(params.get("minutes") or 0)
-        hours = format_decimal(abs(hours_of(minutes)), format="#,##0.#", locale=babel_locale())
-        return _(HOURS_CORRECTED if minutes < 0 else template).format(hours=hours)
+        minutes = _minutes(params)
+        return _(HOURS_CORRECTED if minutes < 0 else template).format(hours=format_hours(abs(minutes)))
     return _(template).format(event=_named(params.get("event")), reward=_named(params.get("reward")))
 
 

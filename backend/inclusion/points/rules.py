@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from piccolo.custom_types import Combinable
 
 from backend.accounts.api import OrganisationKind, Permission, lock_organisation, organisation, require
-from backend.core import clock
+from backend.core import audit, clock
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
@@ -99,6 +100,7 @@ async def replace_rules(
         # Two admins saving at once: one after the other, so the unique indexes never see both.
         await lock_organisation(community_id)
         here = PointRule.community.is_null() if level is None else PointRule.community == level
+        before = {row["kind"]: _shown(row) for row in await PointRule.select().where(here)}
         await PointRule.delete().where(here)
         for rule in rules:
             await PointRule.insert(
@@ -112,4 +114,18 @@ async def replace_rules(
                     updated_at=clock.now(),
                 )
             )
+        await audit.record(
+            "inclusion.point_rules_replaced",
+            object_type="point_rules",
+            object_id=community_id,
+            organisation_id=community_id,
+            permission=Permission.manage_rewards.value,
+            before=before,
+            after={rule.kind: _shown(msgspec.structs.asdict(rule)) for rule in rules},
+        )
     return await rules_for(level)
+
+
+def _shown(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule as its audit entry shows it."""
+    return {name: rule[name] for name in ("points", "daily_cap", "per_activity_cap", "active")}

@@ -19,6 +19,7 @@ from backend.core.context import Principal
 from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.core.openapi import problems
+from backend.core.stores import rate_limit
 from backend.inclusion.rewards import presenters, queries, redemptions, services
 from backend.inclusion.rewards.schemas import (
     RedemptionRead,
@@ -30,6 +31,9 @@ from backend.inclusion.rewards.schemas import (
 from backend.inclusion.rewards.tables import Redemption
 from backend.settings import Settings
 
+# Per account, after the login check: uploads cost image decoding, redemptions a locked ledger.
+IMAGE_RATE = rate_limit("reward_image", setting="reward_image_rate_limit", per_user=True)
+REDEMPTION_RATE = rate_limit("redemption", setting="redemption_rate_limit", per_user=True)
 PickupCode = Annotated[str, Parameter(min_length=1, max_length=16, description="the pickup code, any letter case")]
 
 
@@ -45,9 +49,11 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
         await upload.close()
 
 
-async def _redemption_read(redemption: Redemption) -> RedemptionRead:
+async def _redemption_read(redemption: Redemption, *, at_counter: bool = False) -> RedemptionRead:
+    """The resident's own view, or (``at_counter``) staff's, who see the redeemer's name masked."""
     reward = (await queries.rewards_by_id([redemption.reward])).get(redemption.reward)
-    return presenters.redemption_read(redemption, reward)
+    redeemer = await queries.redeemer_name(redemption) if at_counter else None
+    return presenters.redemption_read(redemption, reward, redeemer)
 
 
 class RewardController(Controller):
@@ -114,7 +120,7 @@ class RewardController(Controller):
         "/{reward_id:uuid}/image",
         operation_id="upload_reward_image",
         summary="Upload the reward's picture (JPEG, PNG, WebP or GIF); renditions in several widths",
-        guards=[requires_login],
+        guards=[requires_login, IMAGE_RATE],
         security=[{"bearer": []}],
         status_code=HTTP_200_OK,
         responses=problems(401, 403, 404, 413, 422),
@@ -141,7 +147,7 @@ class RewardController(Controller):
         "/{reward_id:uuid}/redemptions",
         operation_id="redeem_reward",
         summary="Spend points on a reward: one item reserved and a pickup code; Idempotency-Key makes retries safe",
-        guards=[requires_login],
+        guards=[requires_login, REDEMPTION_RATE],
         security=[{"bearer": []}],
         status_code=HTTP_201_CREATED,
         responses=problems(401, 404, 409, 422),
@@ -197,7 +203,7 @@ class RedemptionController(Controller):
     )
     async def fulfil(self, caller: Principal, code: PickupCode) -> RedemptionRead:
         redemption = await redemptions.fulfil_redemption(user_id=caller.id, code=code)
-        return await _redemption_read(redemption)
+        return await _redemption_read(redemption, at_counter=True)
 
     @post(
         "/redemptions/{code:str}/cancel",
@@ -209,7 +215,7 @@ class RedemptionController(Controller):
     )
     async def staff_cancel(self, caller: Principal, code: PickupCode) -> RedemptionRead:
         redemption = await redemptions.cancel_by_code(user_id=caller.id, code=code)
-        return await _redemption_read(redemption)
+        return await _redemption_read(redemption, at_counter=True)
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [RewardController, RedemptionController]

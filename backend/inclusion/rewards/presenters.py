@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Mapping
 
 from backend.core import clock
-from backend.core.i18n import pick
+from backend.core.i18n import pick_content
 from backend.core.media import media_url
 from backend.core.qr import data_url, qr_png
+from backend.core.values import mask_name
 from backend.inclusion.rewards.schemas import RedemptionRead, RewardBrief, RewardImageRead, RewardRead
 from backend.inclusion.rewards.services import is_available
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
@@ -30,13 +31,15 @@ def image_urls(image: Mapping[str, str] | str | None) -> dict[str, str]:
 
 
 def reward_read(reward: Reward, left: int | None = None) -> RewardRead:
-    name, served = pick(_loaded(reward.name))
+    name = pick_content(_loaded(reward.name))
+    description = pick_content(_loaded(reward.description), name.locale)  # in the name's language
     return RewardRead(
         id=reward.id,
         community_id=reward.community,
-        name=name,
-        description=pick(_loaded(reward.description), served)[0],
-        locale=served,  # type: ignore[arg-type]  # a key of the name: RewardName keys are LocaleCodes
+        name=name.text,
+        description=description.text,
+        locale=name.locale,  # type: ignore[arg-type]  # a key of the name: RewardName keys are LocaleCodes
+        converted=name.converted or description.converted,
         image_urls=image_urls(reward.image),
         points_cost=reward.points_cost,
         stock=reward.stock,
@@ -54,15 +57,17 @@ def rewards_read(rewards: list[Reward], left: Mapping[uuid.UUID, int | None]) ->
     return [reward_read(reward, left.get(reward.id)) for reward in rewards]
 
 
-def redemption_read(redemption: Redemption, reward: Reward | None) -> RedemptionRead:
-    name, served = pick(_loaded(reward.name) if reward else {})
+def redemption_read(redemption: Redemption, reward: Reward | None, redeemer: str | None = None) -> RedemptionRead:
+    """A redemption; ``redeemer`` (the display name, for staff at the counter) is shown masked."""
+    name = pick_content(_loaded(reward.name) if reward else {})
     reserved = redemption.status == RedemptionStatus.reserved.value
     return RedemptionRead(
         id=redemption.id,
         reward=RewardBrief(
             id=redemption.reward,
-            name=name,
-            locale=served,  # type: ignore[arg-type]  # a key of the name: RewardName keys are LocaleCodes
+            name=name.text,
+            locale=name.locale,  # type: ignore[arg-type]  # a key of the name: RewardName keys are LocaleCodes
+            converted=name.converted,
             image_urls=image_urls(reward.image if reward else {}),
         ),
         points=redemption.points,
@@ -72,6 +77,7 @@ def redemption_read(redemption: Redemption, reward: Reward | None) -> Redemption
         fulfilled_at=redemption.fulfilled_at,
         cancelled_at=redemption.cancelled_at,
         pickup_qr=data_url(qr_png(redemption.pickup_code)) if reserved else None,
+        redeemer=mask_name(redeemer) if redeemer is not None else None,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
+from backend.accounts.api import person
 from backend.core.values import as_uuid
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
 
@@ -40,6 +41,13 @@ async def redemptions_left(*, user_id: uuid.UUID | None, rewards: Iterable[Rewar
     )
     held = {as_uuid(row["reward"]): row["held"] for row in rows}
     return {reward.id: max(reward.per_resident_limit - held.get(reward.id, 0), 0) for reward in rewards}
+
+
+async def redeemer_name(redemption: Redemption) -> str | None:
+    """The redeemer's display name, for staff at the counter (who are shown it masked); None for
+    a closed account."""
+    found = await person(redemption.user)
+    return None if found is None or found.deleted else found.display_name
 
 
 async def my_redemptions(*, user_id: uuid.UUID, limit: int = 100) -> list[Redemption]:

@@ -7,6 +7,10 @@ one conditional UPDATE on the reward row (``stock > 0``), which PostgreSQL seria
 row lock and SQLite with BEGIN IMMEDIATE: however many residents race for the last item, one
 wins and stock never goes below zero. Cancelling flips the status with a conditional UPDATE too,
 so a refund happens once.
+
+Staff handing an item over or cancelling it at the counter leave one audit entry each (in the
+reward's community, under ``manage_rewards``); a resident's own redeeming and cancelling do not.
+The entry never holds the pickup code: whoever reads the trail must not be able to collect.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import secrets
 import uuid
 
 from backend.accounts.api import Permission, may
-from backend.core import clock, signals
+from backend.core import audit, clock, signals
 from backend.core.db import transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused, perform_once
+from backend.core.values import as_uuid
 from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointReason
 from backend.inclusion.rewards.queries import HELD
@@ -138,29 +143,47 @@ async def cancel_redemption(*, user_id: uuid.UUID, redemption_id: uuid.UUID) -> 
 
 async def cancel_by_code(*, user_id: uuid.UUID, code: str) -> Redemption:
     """Staff cancel a reservation (the item is gone, the resident asks at the counter): a refund."""
-    return await _cancel(await _for_staff(user_id, code))
+    redemption, community = await _for_staff(user_id, code)
+    return await _cancel(redemption, audited_in=community)
 
 
 async def fulfil_redemption(*, user_id: uuid.UUID, code: str) -> Redemption:
     """Staff hand the item over against its pickup code (any letter case)."""
-    redemption = await _for_staff(user_id, code)
-    done = (
-        await Redemption.update(
-            {
-                Redemption.status: RedemptionStatus.fulfilled.value,
-                Redemption.fulfilled_at: clock.now(),
-                Redemption.fulfilled_by: user_id,
-            }
+    redemption, community = await _for_staff(user_id, code)
+    async with transaction(Redemption._meta.db):
+        done = (
+            await Redemption.update(
+                {
+                    Redemption.status: RedemptionStatus.fulfilled.value,
+                    Redemption.fulfilled_at: clock.now(),
+                    Redemption.fulfilled_by: user_id,
+                }
+            )
+            .where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value))
+            .returning(Redemption.id)
         )
-        .where((Redemption.id == redemption.id) & (Redemption.status == RedemptionStatus.reserved.value))
-        .returning(Redemption.id)
-    )
-    if not done:
-        raise await _not_reserved(redemption.id)
+        if not done:
+            raise await _not_reserved(redemption.id)
+        await _audit("redemption_handed_over", redemption, community, RedemptionStatus.fulfilled)
     return await _redemption(redemption.id)
 
 
-async def _cancel(redemption: Redemption) -> Redemption:
+async def _audit(action: str, redemption: Redemption, community: uuid.UUID, status: RedemptionStatus) -> None:
+    shown = {"reward": redemption.reward, "points": redemption.points}
+    await audit.record(
+        f"inclusion.{action}",
+        object_type="redemption",
+        object_id=redemption.id,
+        organisation_id=community,
+        permission=Permission.manage_rewards.value,
+        before={**shown, "status": RedemptionStatus.reserved.value},
+        after={**shown, "status": status.value},
+    )
+
+
+async def _cancel(redemption: Redemption, *, audited_in: uuid.UUID | None = None) -> Redemption:
+    """Flip to cancelled once, stock and points back; staff at the counter (``audited_in``: the
+    reward's community) leave an audit entry, a resident or an account's closing do not."""
     reward = (
         await Reward.select(Reward.community, Reward.name)
         .where(Reward.id == redemption.reward)
@@ -187,6 +210,8 @@ async def _cancel(redemption: Redemption) -> Redemption:
             community_id=reward["community"] if reward else None,
             reason_params={"reward": reward["name"] if reward else {}},
         )
+        if audited_in is not None:
+            await _audit("redemption_cancelled", redemption, audited_in, RedemptionStatus.cancelled)
     return await _redemption(redemption.id)
 
 
@@ -197,9 +222,10 @@ async def _not_reserved(redemption_id: uuid.UUID) -> DomainError:
     return DomainError("redemption_cancelled", N_("This redemption has been cancelled."), status=409)
 
 
-async def _for_staff(user_id: uuid.UUID, code: str) -> Redemption:
-    """The redemption a pickup code names, if the caller manages rewards in its community. To
-    anyone else a valid code answers as an unknown one: a code must not be confirmable by trying."""
+async def _for_staff(user_id: uuid.UUID, code: str) -> tuple[Redemption, uuid.UUID]:
+    """The redemption a pickup code names and its reward's community, if the caller manages
+    rewards there. To anyone else a valid code answers as an unknown one: a code must not be
+    confirmable by trying."""
     normalised = code.strip().upper()
     if not (0 < len(normalised) <= 16 and normalised.isascii() and normalised.isalnum()):
         raise _not_found()
@@ -211,7 +237,7 @@ async def _for_staff(user_id: uuid.UUID, code: str) -> Redemption:
         user_id=user_id, permission=Permission.manage_rewards, organisation_id=reward["community"]
     ):
         raise _not_found()
-    return redemption
+    return redemption, as_uuid(reward["community"])
 
 
 async def _redemption(redemption_id: uuid.UUID) -> Redemption:

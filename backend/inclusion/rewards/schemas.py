@@ -17,7 +17,10 @@ RewardName = Annotated[
     dict[LocaleCode, Annotated[str, msgspec.Meta(min_length=1, max_length=60)]],
     msgspec.Meta(
         min_length=1,
-        description="name per locale; readers get their locale, else zh-Hans, else en",
+        description=(
+            "name per locale; readers get theirs, else the next in their fallback chain (a Traditional "
+            "reader gets Simplified converted, marked `converted`)"
+        ),
         examples=[{"zh-Hans": "环保购物袋", "en": "Reusable shopping bag"}],
     ),
 ]
@@ -78,6 +81,13 @@ class RewardRead(msgspec.Struct):
     name: str
     description: str
     locale: Annotated[LocaleCode | None, msgspec.Meta(description="the locale the name and description are in")]
+    converted: Annotated[
+        bool,
+        msgspec.Meta(
+            description="the text was converted into `locale` from the Simplified original (OpenCC), not written so",
+            examples=[False],
+        ),
+    ]
     image_urls: ImageUrls
     points_cost: int
     stock: int
@@ -98,6 +108,9 @@ class RewardBrief(msgspec.Struct):
     id: uuid.UUID
     name: str
     locale: LocaleCode | None
+    converted: Annotated[
+        bool, msgspec.Meta(description="the name was converted into `locale` (OpenCC)", examples=[False])
+    ]
     image_urls: ImageUrls
 
 
@@ -115,3 +128,10 @@ class RedemptionRead(msgspec.Struct):
     pickup_qr: Annotated[
         str | None, msgspec.Meta(description="the pickup code as a QR (data: URL, PNG) while reserved")
     ]
+    redeemer: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="staff at the counter: the redeemer's display name, masked; null in the resident's own answers",
+            examples=["李*梅"],
+        ),
+    ] = None

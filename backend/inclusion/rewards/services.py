@@ -3,6 +3,9 @@
 A reward is public while it is on offer: not withdrawn and within its dates. Only staff who
 manage rewards in its community see it otherwise, and only they change it. ``stock`` counts the
 items not yet reserved; redemptions (``redemptions``) take and give back one at a time.
+
+Each change is staff acting: one audit entry (``inclusion.reward_*``) in its transaction, in the
+reward's community, under ``manage_rewards``.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 
 from backend.accounts.api import OrganisationKind, Permission, may, organisation, require
-from backend.core import clock
-from backend.core.db import transaction
+from backend.core import audit, clock
+from backend.core.db import lock_row, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
@@ -27,6 +30,7 @@ from backend.inclusion.rewards.tables import Reward
 
 REWARD_FOLDER = "rewards"
 MAX_STOCK = 100_000
+PERMISSION = Permission.manage_rewards
 _PLAIN_FIELDS = (
     "name",
     "description",
@@ -37,6 +41,23 @@ _PLAIN_FIELDS = (
     "active_until",
     "withdrawn",
 )
+
+
+def _audited(reward: Reward) -> dict[str, Any]:
+    """What an audit entry shows of a reward: its texts, cost, stock, limit, dates and state."""
+    return {name: getattr(reward, name) for name in _PLAIN_FIELDS}
+
+
+async def _audit(action: str, reward: Reward, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> None:
+    await audit.record(
+        f"inclusion.{action}",
+        object_type="reward",
+        object_id=reward.id,
+        organisation_id=reward.community,
+        permission=PERMISSION.value,
+        before=before,
+        after=after,
+    )
 
 
 def reward_not_found() -> NotFound:
@@ -106,27 +127,38 @@ async def create_reward(*, user_id: uuid.UUID, data: RewardCreate) -> Reward:
         created_by=user_id,
         created_at=clock.now(),
     )
-    await reward.save()
+    async with transaction(Reward._meta.db):
+        await reward.save()
+        await _audit("reward_created", reward, None, _audited(reward))
     return await reward_row(reward.id)
 
 
 async def update_reward(*, user_id: uuid.UUID, reward_id: uuid.UUID, changes: Mapping[str, Any]) -> Reward:
     """Change a reward. ``stock_change`` moves the live count and never takes it below zero."""
-    reward = await managed_reward(user_id=user_id, reward_id=reward_id)
     if "stock" in changes and "stock_change" in changes:
         raise DomainError(
             "stock_change_conflict", N_("Send either the new stock or a change to it, not both."), status=422
         )
-    _check_dates(changes.get("active_from", reward.active_from), changes.get("active_until", reward.active_until))
-    values: dict[Column | str, Any] = {
-        Reward._meta.get_column_by_name(name): changes[name] for name in _PLAIN_FIELDS if name in changes
-    }
     async with transaction(Reward._meta.db):
+        reward = await _held_reward(user_id, reward_id)
+        _check_dates(changes.get("active_from", reward.active_from), changes.get("active_until", reward.active_until))
+        values: dict[Column | str, Any] = {
+            Reward._meta.get_column_by_name(name): changes[name] for name in _PLAIN_FIELDS if name in changes
+        }
         if values:
             await Reward.update(values).where(Reward.id == reward.id)
         if changes.get("stock_change"):
             await _move_stock(reward.id, changes["stock_change"])
-    return await reward_row(reward.id)
+        changed = await reward_row(reward.id)
+        await _audit("reward_changed", reward, _audited(reward), _audited(changed))
+    return changed
+
+
+async def _held_reward(user_id: uuid.UUID, reward_id: uuid.UUID) -> Reward:
+    """Inside a transaction: the reward, held until it ends (redemptions meanwhile wait), so the
+    audit entry's "before" is what the change changed."""
+    await lock_row(Reward._meta.db, Reward._meta.tablename, reward_id)
+    return await managed_reward(user_id=user_id, reward_id=reward_id)
 
 
 async def _move_stock(reward_id: uuid.UUID, change: int) -> None:
@@ -154,7 +186,10 @@ async def set_reward_image(
     image = await process_image(data, limits=limits)
     paths = {r.key: f"{REWARD_FOLDER}/{r.filename}" for r in image.renditions}
     await store.write_many({paths[r.key]: r.data for r in image.renditions})
-    await Reward.update({Reward.image: paths}).where(Reward.id == reward.id)
+    async with transaction(Reward._meta.db):
+        reward = await _held_reward(user_id, reward_id)
+        await Reward.update({Reward.image: paths}).where(Reward.id == reward.id)
+        await _audit("reward_image_changed", reward, {"image": reward.image}, {"image": paths})
     return paths
 
 

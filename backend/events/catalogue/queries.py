@@ -201,6 +201,7 @@ _COLUMNS = (
     Event.language_mask,
     Event.accessibility_mask,
     Event.series,
+    Event.max_party_size,
     Event.venue,
     Event.latitude,
     Event.longitude,

@@ -478,22 +478,23 @@ async def test_titles_fall_back_and_say_which_locale_was_served(client: Client) 
     event = await make_event(organiser, tree["street_a"], place, **times(in_days(3, 14)))  # zh-Hans, en, ja titles
 
     expected = {
-        "ja": ("評弾の夕べ", "ja"),
-        "ko": ("评弹欣赏会", "zh-Hans"),  # no Korean text: Chinese, and the client is told so
-        "en": ("Pingtan Evening", "en"),
-        "zh-CN": ("评弹欣赏会", "zh-Hans"),
-        "zh-TW": ("评弹欣赏会", "zh-Hans"),
+        "ja": ("評弾の夕べ", "ja", False),
+        "ko": ("Pingtan Evening", "en", False),  # no Korean text: English first, and the client is told so
+        "en": ("Pingtan Evening", "en", False),
+        "zh-CN": ("评弹欣赏会", "zh-Hans", False),
+        # No Traditional text: the Simplified one converted, and marked as converted.
+        "zh-TW": ("評彈欣賞會", "zh-Hant", True),
     }
-    for accept, (title, served) in expected.items():
+    for accept, (title, served, converted) in expected.items():
         listed = await page(client, lang=accept)
         [item] = listed["items"]
-        assert (item["title"], item["locale"]) == (title, served), accept
+        assert (item["title"], item["locale"], item["converted"]) == (title, served, converted), accept
         one = await client.get(f"/api/v1/events/{event.id}", headers={"Accept-Language": accept})
         assert one.status_code == 200
-        assert (one.json()["title"], one.json()["locale"]) == (title, served), accept
+        assert (one.json()["title"], one.json()["locale"], one.json()["converted"]) == (title, served, converted)
 
     [japanese] = await items(client, lang="ja")
-    assert japanese["summary"] == "苏州评弹名家现场演出"  # no Japanese summary: the fallback chain again
+    assert japanese["summary"] == "Suzhou storytelling masters live"  # no Japanese summary: the chain again
     assert (await items(client, {"lang": "ja"}))[0]["title"] == "評弾の夕べ"
     response = await client.get("/api/v1/events", headers={"Accept-Language": "ko"})
     assert response.headers["content-language"] == "ko"

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body, JSONBody, Parameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.core.auth import requires_login
 from backend.core.cache import VersionedCache
@@ -25,7 +25,8 @@ from backend.core.images import ImageLimits
 from backend.core.input_checks import check_request_input
 from backend.core.media import MediaStore
 from backend.core.openapi import problems
-from backend.events.catalogue import browse, presenters, queries, services
+from backend.core.stores import rate_limit
+from backend.events.catalogue import browse, posters, presenters, queries, services
 from backend.events.catalogue.queries import MAX_RADIUS_M, EventFilters
 from backend.events.catalogue.schemas import (
     AudienceCode,
@@ -349,8 +350,9 @@ class PosterController(Controller):
     @post(
         operation_id="upload_poster",
         summary="Upload the event's poster (JPEG, PNG, WebP or GIF); renditions in several widths",
+        guards=[rate_limit("poster", setting="poster_rate_limit", per_user=True)],
         status_code=HTTP_200_OK,
-        responses=problems(401, 404, 409, 413, 422),
+        responses=problems(401, 404, 409, 413, 422, 429),
     )
     async def upload(
         self,
@@ -362,7 +364,7 @@ class PosterController(Controller):
     ) -> PosterRead:
         limits = image_limits(settings)
         image = await _read(data.file, limits.max_bytes)
-        poster = await services.set_poster(
+        poster = await posters.set_poster(
             user_id=caller.id,
             event_id=event_id,
             data=image,
@@ -371,3 +373,12 @@ class PosterController(Controller):
             limits=limits,
         )
         return PosterRead(poster_urls=presenters.poster_urls(poster))
+
+    @delete(
+        operation_id="remove_poster",
+        summary="Remove the event's poster",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 404, 409),
+    )
+    async def remove(self, caller: Principal, event_id: uuid.UUID, cache: NamedDependency[VersionedCache]) -> None:
+        await posters.remove_poster(user_id=caller.id, event_id=event_id, cache=cache)

@@ -104,4 +104,5 @@ def venue_read(venue: Venue) -> VenueRead:
         community_id=venue.community,
         accessibility_notes=pick(texts(venue.accessibility_notes))[0],
         organisation_id=venue.organisation,
+        shared=venue.shared,
     )

@@ -88,6 +88,14 @@ class VenueCreate(msgspec.Struct, forbid_unknown_fields=True):
     address: ShortText = {}
     community_id: uuid.UUID | None = None
     accessibility_notes: ShortText = {}
+    shared: Annotated[
+        bool,
+        msgspec.Meta(
+            description="any organiser may hold events here (a library, a public hall); otherwise only organisers "
+            "of the keeping organisation, of one above it, or with a role over it",
+            examples=[False],
+        ),
+    ] = False
 
 
 class VenueRead(msgspec.Struct):
@@ -99,6 +107,7 @@ class VenueRead(msgspec.Struct):
     community_id: uuid.UUID | None
     accessibility_notes: str
     organisation_id: uuid.UUID
+    shared: bool
 
 
 class CategoryRead(msgspec.Struct):

@@ -114,7 +114,7 @@ class RegistrationController(Controller):
         event_id: uuid.UUID,
         format: Annotated[Literal["json", "csv"], Parameter(description="csv: UTF-8 with BOM")] = "json",
     ) -> Response[AttendeeList]:
-        attendees, counts = await queries.attendees(user_id=caller.id, event_id=event_id)
+        attendees, counts = await services.attendee_list(user_id=caller.id, event_id=event_id, format=format)
         if format == "csv":
             # The CSV form of the list; the annotation documents the JSON one.
             return Response(

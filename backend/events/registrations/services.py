@@ -20,8 +20,10 @@ from backend.core.db import lock_row
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused, perform_once
+from backend.events import trail
+from backend.events.catalogue.queries import editable_event
 from backend.events.catalogue.tables import Event, EventStatus
-from backend.events.registrations.queries import ACTIVE, get_registration, waitlist_position
+from backend.events.registrations.queries import ACTIVE, Attendee, attendees, get_registration, waitlist_position
 from backend.events.registrations.tables import Registration, RegistrationStatus
 from backend.events.sharing.services import referrer
 from backend.events.signals import (
@@ -291,3 +293,14 @@ async def promote_waitlist(*, event_id: uuid.UUID) -> int:
         if seat[0]["seats_taken"] >= seat[0]["capacity"]:
             break
     return promoted
+
+
+async def attendee_list(
+    *, user_id: uuid.UUID, event_id: uuid.UUID, format: str
+) -> tuple[list[Attendee], dict[str, int]]:
+    """Who signed up, for the event's organisers (names and phones masked); each reading is a
+    sensitive read and leaves an audit entry."""
+    event = await editable_event(user_id=user_id, event_id=event_id)
+    found, counts = await attendees(event_id=event.id)
+    await trail.attendees_read(event.id, event.organisation, format=format, rows=len(found))
+    return found, counts

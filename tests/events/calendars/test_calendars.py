@@ -333,6 +333,26 @@ async def test_calendar_files_are_rate_limited_per_address(
         assert refused.headers["retry-after"]
 
 
+async def test_new_feed_addresses_are_limited_per_resident(
+    client: Client, settings: Settings, shared_redis: Redis | None
+) -> None:
+    resident, neighbour = await factories.resident(), await factories.resident()
+    async with serve_in_process(build_app(settings, shared_redis, calendar_feed_rate_limit=2)) as limited:
+        answers = [
+            (await limited.post("/api/v1/me/calendar-feed", headers=factories.token_for(resident))).status_code
+            for _ in range(3)
+        ]
+        assert answers == [201, 201, 429]
+        refused = await limited.post("/api/v1/me/calendar-feed", headers=factories.token_for(resident))
+        assert refused.json()["code"] == "rate_limited"
+        assert 0 < int(refused.headers["retry-after"]) <= 3600  # counted per hour
+        # per resident, not per address: a neighbour behind the same address is not held back
+        assert (
+            await limited.post("/api/v1/me/calendar-feed", headers=factories.token_for(neighbour))
+        ).status_code == 201
+    assert await CalendarFeed.count().where(CalendarFeed.revoked_at.is_null()) == 2
+
+
 async def test_the_calendar_operations_are_documented(client: Client) -> None:
     document = (await client.get("/schema/openapi.json")).json()
     feed = document["paths"]["/api/v1/me/calendar.ics"]["get"]
@@ -340,6 +360,7 @@ async def test_the_calendar_operations_are_documented(client: Client) -> None:
     assert "text/calendar" in feed["responses"]["200"]["content"]
     assert "404" in feed["responses"]
     assert document["paths"]["/api/v1/me/calendar-feed"]["post"]["security"] == [{"bearer": []}]
+    assert "429" in document["paths"]["/api/v1/me/calendar-feed"]["post"]["responses"]
     ids = [
         op["operationId"]
         for item in document["paths"].values()

@@ -62,13 +62,26 @@ class RegisteredEvent:
     starts_at: datetime
     ends_at: datetime
     status: str
+    capacity: int
+    seats_taken: int
+
+    @property
+    def seats_left(self) -> int:
+        return max(0, self.capacity - self.seats_taken)
 
 
 async def registration_context(registration: Registration) -> tuple[RegisteredEvent, dict[str, str], int | None]:
     """What a registration is shown with: its event, the venue's name, its place in line."""
     row = (
         await Event.select(
-            Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status, Event.venue.name.as_alias("venue_name")
+            Event.id,
+            Event.title,
+            Event.starts_at,
+            Event.ends_at,
+            Event.status,
+            Event.capacity,
+            Event.seats_taken,
+            Event.venue.name.as_alias("venue_name"),
         )
         .where(Event.id == registration.event)
         .output(load_json=True)

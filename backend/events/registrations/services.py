@@ -9,7 +9,7 @@ Arrival order is a number handed out by the same row (``queue_counter``).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
 
@@ -104,7 +104,7 @@ async def _open_event(event_id: uuid.UUID, party_size: int) -> Event:
         raise DomainError(
             "registration_not_open",
             N_("Registration opens at {opens_at}."),
-            params={"opens_at": event.registration_opens_at},
+            params={"opens_at": event.registration_opens_at.astimezone(UTC)},
             status=409,
         )
     if party_size > event.max_party_size:
@@ -144,7 +144,7 @@ async def _take_place(
     if seat:
         status, queue_number = RegistrationStatus.confirmed, seat[0]["queue_counter"]
     else:
-        queue_number = await _join_waitlist(event)
+        queue_number = await _join_waitlist(event, party_size)
         status = RegistrationStatus.waitlisted
     registration = Registration(
         event=event.id,
@@ -185,8 +185,19 @@ async def _check_hoarding(user_id: uuid.UUID, max_upcoming: int) -> None:
         )
 
 
-async def _join_waitlist(event: Event) -> int:
+async def _join_waitlist(event: Event, party_size: int) -> int:
     if not event.waitlist_enabled:
+        counts = await Event.select(Event.capacity, Event.seats_taken).where(Event.id == event.id).first()
+        left = max(0, counts["capacity"] - counts["seats_taken"]) if counts else 0
+        if left:
+            raise DomainError(
+                "not_enough_seats",
+                N_(
+                    "Seats left: {seats_left}, fewer than your party of {party_size}. A smaller party can still sign up."
+                ),
+                params={"seats_left": left, "party_size": party_size},
+                status=409,
+            )
         raise DomainError("event_full", N_("This event is full."), status=409)
     row = (
         await Event.update(

@@ -172,6 +172,61 @@ async def test_date_range_filters_on_the_start(client: Client) -> None:
     assert await ids(client, utc) == [str(middle.id), str(late.id)]
 
 
+async def test_a_day_means_the_whole_day_in_suzhou(client: Client) -> None:
+    tree = await city_tree()
+    organiser = await organiser_of(tree["street_a"])
+    place = await venue(tree["street_a"], tree["community_a"])
+    day = datetime.now(SUZHOU).date() + timedelta(days=5)
+    before = await make_event(organiser, tree["street_a"], place, **times(at(day - timedelta(days=1), 23, 30), 0.5))
+    morning = await make_event(organiser, tree["street_a"], place, **times(at(day, 0, 0)))
+    night = await make_event(organiser, tree["street_a"], place, **times(at(day, 23, 30), 0.5))
+    after = await make_event(organiser, tree["street_a"], place, **times(at(day + timedelta(days=1), 0, 0)))
+    one_day = {"from": day.isoformat(), "to": day.isoformat()}
+    assert await ids(client, one_day) == [str(morning.id), str(night.id)]
+    assert await ids(client, {"from": day.isoformat()}) == [str(morning.id), str(night.id), str(after.id)]
+    assert await ids(client, {"to": day.isoformat()}) == [str(before.id), str(morning.id), str(night.id)]
+    naive = {"from": f"{day.isoformat()}T23:00"}  # a time without an offset is Suzhou time
+    assert await ids(client, naive) == [str(night.id), str(after.id)]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "code", "says"),
+    [
+        ("from", "2026-02-30", "impossible_date", "2026-02-30 is not a date in the calendar"),
+        ("to", "2026-02-30T10:00", "impossible_date", "2026-02-30 is not a date in the calendar"),
+        ("from", "next tuesday", "invalid_date", "Write a day as 2026-12-05"),
+        ("to", "12/05/2026", "invalid_date", "Write a day as 2026-12-05"),
+        ("from", "253402300800", "date_out_of_range", "between the years 1900 and 2199"),
+        ("from", "-62135596800", "date_out_of_range", "between the years 1900 and 2199"),
+        ("to", "9999-12-31T23:59:59-12:00", "date_out_of_range", "between the years 1900 and 2199"),
+        ("from", "0001-01-01", "date_out_of_range", "between the years 1900 and 2199"),
+    ],
+)
+async def test_a_bad_day_names_the_parameter_and_says_why(
+    client: Client, name: str, value: str, code: str, says: str
+) -> None:
+    response = await client.get("/api/v1/events", params={name: value}, headers={"Accept-Language": "en"})
+    body = assert_problem(response, 422)
+    [error] = body["errors"]
+    assert (error["field"], error["code"]) == (name, code)
+    assert says in error["message"]
+
+
+async def test_an_edit_scope_error_names_scope(client: Client) -> None:
+    tree = await city_tree()
+    organiser = await organiser_of(tree["street_a"])
+    place = await venue(tree["street_a"], tree["community_a"])
+    event = await make_event(organiser, tree["street_a"], place, publish=False, **times(in_days(3)))
+    auth = factories.token_for(organiser)
+    for method, path in (("POST", "publish"), ("POST", "cancel"), ("PATCH", "")):
+        url = f"/api/v1/events/{event.id}/{path}".rstrip("/")
+        response = await client.request(
+            method, url, params={"scope": "all"}, json={} if method == "PATCH" else None, headers=auth
+        )
+        body = assert_problem(response, 422)
+        assert [(e["field"], e["code"]) for e in body["errors"]] == [("scope", "invalid_choice")]
+
+
 async def test_category_venue_community_audience_and_language_filters(client: Client) -> None:
     tree = await city_tree()
     organiser = await organiser_of(tree["city"])

@@ -8,6 +8,7 @@ and its bitmap against the .notdef bitmap.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import uuid
 from collections.abc import Iterator
@@ -362,7 +363,7 @@ def test_every_layout_keeps_the_words_apart() -> None:
         above = [run for run in layout.runs if run.xy[1] < code_top]
         assert max(run.xy[1] + run.size for run in above) < code_top - 24, poster
         tops = sorted(run.xy[1] for run in above if run.anchor == "la")
-        assert all(b - a >= 40 for a, b in zip(tops, tops[1:], strict=False)), (poster, tops)
+        assert all(b - a >= 40 for a, b in itertools.pairwise(tops)), (poster, tops)
         for run in layout.runs:
             width = cards._font(run.size, run.locale, run.bold).getlength(run.text)
             assert run.xy[0] + width <= cards.CARD_SIZE[0] - cards.MARGIN + 1, (poster, run.text)

@@ -12,9 +12,9 @@ from typing import Any
 from backend.core.i18n import CITY_TZ, N_
 from backend.core.input_checks import MAX_YEAR, MIN_YEAR
 
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DAY_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]|$)")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+_DAY_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]|$)", re.ASCII)
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$", re.ASCII)
 
 IMPOSSIBLE = N_("{value} is not a date in the calendar. Write a day as 2026-12-05, or a time as 2026-12-05T19:30.")
 UNREADABLE = N_("Not a day or a time. Write a day as 2026-12-05, or a time as 2026-12-05T19:30.")
@@ -65,9 +65,11 @@ def _time_of_day(value: str) -> datetime:
         if not MIN_YEAR <= int(prefix.group(1)) <= MAX_YEAR:
             raise _out_of_range()
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)  # also 20261205T1930 and 2026-W49-6
     except ValueError:
         raise MomentProblem(UNREADABLE, "invalid_date", {"value": value}) from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:  # before any conversion can overflow
+        raise _out_of_range()
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=CITY_TZ)
 
 

@@ -200,6 +200,9 @@ async def test_a_day_means_the_whole_day_in_suzhou(client: Client) -> None:
         ("from", "-62135596800", "date_out_of_range", "between the years 1900 and 2199"),
         ("to", "9999-12-31T23:59:59-12:00", "date_out_of_range", "between the years 1900 and 2199"),
         ("from", "0001-01-01", "date_out_of_range", "between the years 1900 and 2199"),
+        ("from", "0001-W01-1T00:00", "date_out_of_range", "between the years 1900 and 2199"),
+        ("to", "99991231T235959-1200", "date_out_of_range", "between the years 1900 and 2199"),
+        ("from", "２０２６-12-05", "invalid_date", "Write a day as 2026-12-05"),
     ],
 )
 async def test_a_bad_day_names_the_parameter_and_says_why(

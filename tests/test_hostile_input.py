@@ -177,6 +177,7 @@ async def world(
         workdir,
         log_level="CRITICAL",
         signup_rate_limit=100_000,  # hundreds of hostile sign-ups from one resident in one window
+        poster_rate_limit=100_000,  # and dozens of hostile posters from one organiser
     )
     redis = None
     if backend == "postgres":

@@ -78,6 +78,13 @@ class Settings:
     calendar_rate_limit: int = _env_field(
         120, "calendar file downloads per client address per minute (calendar services poll from shared addresses)"
     )
+    calendar_feed_rate_limit: int = _env_field(
+        10, "new calendar-feed addresses one resident may make per hour (each revokes the one before)"
+    )
+    poster_rate_limit: int = _env_field(10, "event poster uploads per account per minute (each is decoded and resized)")
+    check_in_opens_minutes: int = _env_field(
+        60, "how many minutes before an event starts its door opens: earlier scans are refused and change nothing"
+    )
     occupancy_fresh_minutes: int = _env_field(
         30, "how long a reported count of free e-reading seats is trusted; after that it shows as unknown"
     )

@@ -35,6 +35,7 @@ from backend.core.cache import VersionedCache
 from backend.core.i18n import CITY_TZ
 from backend.core.media import MediaStore
 from backend.events.calendars import services as calendars
+from backend.events.catalogue import posters
 from backend.events.catalogue import services as event_services
 from backend.events.catalogue.schemas import EventCreate, VenueCreate
 from backend.events.catalogue.tables import Event
@@ -279,7 +280,7 @@ async def _events(w: World) -> None:
         ticket=door.make_ticket(w.settings.secret_key, registration.id),
         draft=await fresh_event(w, publish=False, title="内部草稿勿外传"),
         open_event=await fresh_event(w, capacity=100),
-        door_event=await fresh_event(w, capacity=100),
+        door_event=await fresh_event(w, capacity=100, starts_in=timedelta(minutes=30)),  # the door is open
         poster_event=await fresh_event(w),
         share_code=await share_links.share_link_code(event_id=published, sharer_id=w.user("resident").id),
     )
@@ -387,8 +388,22 @@ async def _inclusion(w: World) -> None:
 # --- fresh objects ----------------------------------------------------------------------------------
 
 
-async def fresh_event(w: World, *, publish: bool = True, title: str = "评弹欣赏会", capacity: int = 20) -> uuid.UUID:
-    body = factories.event_body(w.tree["street_a"], SimpleNamespace(id=w.ids["venue"]), capacity=capacity)
+async def fresh_event(
+    w: World,
+    *,
+    publish: bool = True,
+    title: str = "评弹欣赏会",
+    capacity: int = 20,
+    starts_in: timedelta = timedelta(days=3),
+) -> uuid.UUID:
+    start = now() + starts_in
+    body = factories.event_body(
+        w.tree["street_a"],
+        SimpleNamespace(id=w.ids["venue"]),
+        capacity=capacity,
+        starts_at=start.isoformat(),
+        ends_at=(start + timedelta(hours=2)).isoformat(),
+    )
     body["title"] = {"zh-Hans": title, "en": "Pingtan Evening"}
     _, events = await event_services.create_events(
         user_id=w.user("organiser_a").id, data=msgspec.convert(body, EventCreate), cache=w.cache
@@ -398,6 +413,19 @@ async def fresh_event(w: World, *, publish: bool = True, title: str = "评弹欣
             user_id=w.user("organiser_a").id, event_id=events[0].id, scope="this", cache=w.cache
         )
     return events[0].id
+
+
+async def fresh_poster_event(w: World) -> uuid.UUID:
+    """A published event with a poster, for removing it."""
+    event_id = await fresh_event(w)
+    await posters.set_poster(
+        user_id=w.user("organiser_a").id,
+        event_id=event_id,
+        data=png(),
+        store=MediaStore(w.settings.media_root),
+        cache=w.cache,
+    )
+    return event_id
 
 
 async def fresh_started_event(w: World) -> uuid.UUID:

@@ -52,7 +52,8 @@ MATRIX: list[tuple[str, int, int, int, int, int, int, int, int]] = [
     ("upload_poster",           401, 404, 404, 200,  404,  404, 404, 200),
     ("event_registrations",     401, 404, 404, 200,  404,  404, 404, 200),
     ("event_registrations_csv", 401, 404, 404, 200,  404,  404, 404, 200),
-    ("check_in",                401, 404, 404, 200,  404,  404, 404, 200),
+    # a published event: everyone may know it exists, so a caller who may not scan is told 403
+    ("check_in",                401, 403, 403, 200,  403,  403, 403, 200),
     # resident A's own registration (nobody else's, not even an admin's)
     ("get_registration",        401, 200, 404, 404,  404,  404, 404, 404),
     ("delete_registration",     401, 200, 404, 404,  404,  404, 404, 404),
@@ -215,6 +216,9 @@ async def _started_event(c: Client, w: World) -> dict[str, Any]:
 
 async def _ticketed(c: Client, w: World) -> dict[str, Any]:
     event, registration_id = await fresh_registration(w)
+    # Half an hour before the start: the door is open (it opens an hour before).
+    soon = datetime.now(UTC) + timedelta(minutes=30)
+    await Event.update({Event.starts_at: soon, Event.ends_at: soon + timedelta(hours=2)}).where(Event.id == event.id)
     ticket = await c.get(f"/api/v1/registrations/{registration_id}/ticket", headers=w.headers["resident_a"])
     assert ticket.status_code == 200, ticket.text
     return {"event_id": event.id, "ticket": ticket.json()["ticket"]}

@@ -119,6 +119,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("cancel_event",            "POST",   "/api/v1/events/{event_id}/cancel",                   401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
     ("complete_event",          "POST",   "/api/v1/events/{event_id}/complete",                 401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
     ("upload_poster",           "POST",   "/api/v1/events/{event_id}/poster",                   401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("remove_poster",           "DELETE", "/api/v1/events/{event_id}/poster",                   401, 404, 404, 404, 404, 404, 404, 204, (204, "organiser_a")),
     ("get_share_card",          "GET",    "/api/v1/events/{event_id}/share-card",               200, 200, 200, 200, 200, 200, 200, 200, None),
     ("get_draft_share_card",    "GET",    "/api/v1/events/{event_id}/share-card",               404, 404, 404, 404, 404, 404, 404, 404, (404, "organiser_a")),
     ("resolve_share_link",      "GET",    "/api/v1/share-links/{code}",                         200, 200, 200, 200, 200, 200, 200, 200, None),
@@ -134,7 +135,8 @@ MATRIX: list[tuple[Any, ...]] = [
     ("get_ticket_png",          "GET",    "/api/v1/registrations/{registration_id}/ticket.png", 401, 200, 404, 404, 404, 404, 404, 404, None),
     ("list_event_registrations", "GET",   "/api/v1/events/{event_id}/registrations",            401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
     ("list_event_registrations_csv", "GET", "/api/v1/events/{event_id}/registrations",          401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
-    ("check_in",                "POST",   "/api/v1/events/{event_id}/check-ins",                401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    # a published event: everyone may know it exists, only its organisers scan its tickets (403)
+    ("check_in",                "POST",   "/api/v1/events/{event_id}/check-ins",                401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("create_calendar_feed",    "POST",   "/api/v1/me/calendar-feed",                           401, 201, 201, 201, 201, 201, 201, 201, None),
     ("revoke_calendar_feed",    "DELETE", "/api/v1/me/calendar-feed",                           401, 204, 204, 204, 204, 204, 204, 204, None),
     # the feed's secret token is the key: whoever holds the resident's link reads it
@@ -295,7 +297,8 @@ class Op:
     shows: Mapping[str, frozenset[str]] = field(
         default_factory=dict
     )  # secret (or text) → whose allowed answer must hold it
-    audited: str = ""  # the audit action each allowed call records exactly once (a staff change, a sensitive read)
+    # The audit entry an allowed call by staff leaves, exactly one (a change, or a sensitive read).
+    audited: str | None = None
 
 
 def image(name: str = "picture.png") -> dict[str, Any]:
@@ -458,7 +461,8 @@ OPERATIONS: dict[str, Op] = {
                 "latitude": 31.2946,
                 "longitude": 120.6285,
             },
-        )
+        ),
+        audited="events.venue_created",
     ),
     "list_events": Op(lambda c: c.get(f"{V1}/events")),
     "list_events_mine": Op(
@@ -467,19 +471,38 @@ OPERATIONS: dict[str, Op] = {
     "create_event": Op(
         lambda c: c.post(
             f"{V1}/events", json=factories.event_body(c.w.tree["street_a"], SimpleNamespace(id=c.ids["venue"]))
-        )
+        ),
+        audited="events.event_created",
     ),
     "get_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['published']}")),
     "get_draft_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['draft']}"), shows={"draft_title": EVENT_MANAGERS}),
     "update_event": Op(
-        lambda c: c.patch(f"{V1}/events/{c.x['id']}", json={"title": {"zh-Hans": "改了"}}), fresh(aw.fresh_event)
+        lambda c: c.patch(f"{V1}/events/{c.x['id']}", json={"title": {"zh-Hans": "改了"}}),
+        fresh(aw.fresh_event),
+        audited="events.event_changed",
     ),
     "publish_event": Op(
-        lambda c: c.post(f"{V1}/events/{c.x['id']}/publish"), fresh(lambda w: aw.fresh_event(w, publish=False))
+        lambda c: c.post(f"{V1}/events/{c.x['id']}/publish"),
+        fresh(lambda w: aw.fresh_event(w, publish=False)),
+        audited="events.event_published",
     ),
-    "cancel_event": Op(lambda c: c.post(f"{V1}/events/{c.x['id']}/cancel"), fresh(aw.fresh_event)),
-    "complete_event": Op(lambda c: c.post(f"{V1}/events/{c.x['id']}/complete"), fresh(aw.fresh_started_event)),
-    "upload_poster": Op(lambda c: c.post(f"{V1}/events/{c.ids['poster_event']}/poster", files=image())),
+    "cancel_event": Op(
+        lambda c: c.post(f"{V1}/events/{c.x['id']}/cancel"), fresh(aw.fresh_event), audited="events.event_cancelled"
+    ),
+    "complete_event": Op(
+        lambda c: c.post(f"{V1}/events/{c.x['id']}/complete"),
+        fresh(aw.fresh_started_event),
+        audited="events.event_completed",
+    ),
+    "upload_poster": Op(
+        lambda c: c.post(f"{V1}/events/{c.ids['poster_event']}/poster", files=image()),
+        audited="events.poster_uploaded",
+    ),
+    "remove_poster": Op(
+        lambda c: c.delete(f"{V1}/events/{c.x['id']}/poster"),
+        fresh(aw.fresh_poster_event),
+        audited="events.poster_removed",
+    ),
     "get_share_card": Op(lambda c: c.get(f"{V1}/events/{c.ids['published']}/share-card")),
     "get_draft_share_card": Op(lambda c: c.get(f"{V1}/events/{c.ids['draft']}/share-card")),
     "resolve_share_link": Op(lambda c: c.get(f"{V1}/share-links/{c.ids['share_code']}")),
@@ -500,15 +523,18 @@ OPERATIONS: dict[str, Op] = {
         lambda c: c.get(f"{V1}/events/{c.ids['published']}/registrations"),
         may_see={"registration_id": EVENT_MANAGERS},
         shows={"registration_id": EVENT_MANAGERS},
+        audited="events.attendees_read",
     ),
     "list_event_registrations_csv": Op(
         lambda c: c.get(f"{V1}/events/{c.ids['published']}/registrations", params={"format": "csv"}),
         may_see={"registration_id": EVENT_MANAGERS},
         shows={"李*梅": EVENT_MANAGERS, "138****8001": EVENT_MANAGERS},
+        audited="events.attendees_read",
     ),
     "check_in": Op(
         lambda c: c.post(f"{V1}/events/{c.ids['door_event']}/check-ins", json={"ticket": c.x["ticket"]}),
         fresh(aw.fresh_ticket, "ticket"),
+        audited="events.ticket_checked_in",
     ),
     "create_calendar_feed": Op(lambda c: c.post(f"{V1}/me/calendar-feed")),
     "revoke_calendar_feed": Op(
@@ -810,6 +836,8 @@ async def world(request: pytest.FixtureRequest, workdir: Any, _wechat_server: An
         login_rate_limit=UNLIMITED,
         signup_rate_limit=UNLIMITED,
         calendar_rate_limit=UNLIMITED,
+        calendar_feed_rate_limit=UNLIMITED,
+        poster_rate_limit=UNLIMITED,
         record_check_rate_limit=UNLIMITED,
         redemption_rate_limit=UNLIMITED,
         reward_image_rate_limit=UNLIMITED,
@@ -859,11 +887,6 @@ async def fingerprint() -> dict[str, tuple[int, str]]:
     """Every table of the app: (rows, digest of all its rows)."""
     rows = await User.raw(_fingerprint_sql(is_postgres(User._meta.db)))
     return {row["t"]: (int(row["n"]), hashlib.sha256(str(row["h"] or "").encode()).hexdigest()) for row in rows}
-
-
-async def audit_entries(action: str) -> int:
-    """How many entries of ``action`` the audit trail holds (0 when no action is named)."""
-    return await AuditEntry.count().where(AuditEntry.action == action) if action else 0
 
 
 # --- the checks -------------------------------------------------------------------------------------
@@ -926,6 +949,23 @@ def verdict(
     return wrong
 
 
+async def audit_ids() -> set[Any]:
+    return {row["id"] for row in await AuditEntry.select(AuditEntry.id)}
+
+
+async def new_audit_entries(before: set[Any]) -> list[dict[str, Any]]:
+    rows = await AuditEntry.select(AuditEntry.id, AuditEntry.action, AuditEntry.actor)
+    return [row for row in rows if row["id"] not in before]
+
+
+def audited(w: World, op: Op, identity: str, entries: list[dict[str, Any]]) -> list[str]:
+    """An allowed staff call leaves exactly one entry: its action, by the caller."""
+    found = [(e["action"], e["actor"]) for e in entries]
+    if found != [(op.audited, w.user(identity).id)]:
+        return [f"{identity}: expected one audit entry {op.audited!r} by the caller, found {found}"]
+    return []
+
+
 # --- the tests ----------------------------------------------------------------------------------------
 
 
@@ -952,11 +992,13 @@ async def test_matrix(world: World, row: str, expected: dict[str, int]) -> None:
         headers = world.headers[identity]
         if op.stand_in and identity != "anon":
             headers = factories.token_for(await aw.stand_in(world, identity))
-        before, entries = await fingerprint(), await audit_entries(op.audited)
+        before, recorded = await fingerprint(), await audit_ids()
         response = await op.send(Call(world.client, world, identity, headers, context))
         wrong += verdict(world, op, identity, expected[identity], response, before, await fingerprint())
-        if op.audited and response.is_success and (added := await audit_entries(op.audited) - entries) != 1:
-            wrong.append(f"{identity}: {added} audit entries of {op.audited}, not one")
+        if op.audited and response.is_success:
+            wrong += audited(world, op, identity, await new_audit_entries(recorded))
+        elif not response.is_success and (stray := await new_audit_entries(recorded)):
+            wrong.append(f"{identity}: refused ({response.status_code}) yet wrote {[e['action'] for e in stray]}")
     assert not wrong, f"{row}:\n  " + "\n  ".join(wrong)
 
 

@@ -123,6 +123,8 @@ def target(workdir: Path, _wechat_server: tuple[FakeWechat, str]) -> Iterator[Ta
         "LINLI_WECHAT_LOGIN_ADDRESS_LIMIT": NO_LIMIT,
         "LINLI_SIGNUP_RATE_LIMIT": NO_LIMIT,
         "LINLI_CALENDAR_RATE_LIMIT": NO_LIMIT,
+        "LINLI_CALENDAR_FEED_RATE_LIMIT": NO_LIMIT,
+        "LINLI_POSTER_RATE_LIMIT": NO_LIMIT,
         "LINLI_RECORD_CHECK_RATE_LIMIT": NO_LIMIT,
     }
     with serve_fuzz_app(env, place) as base_url:

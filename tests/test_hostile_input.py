@@ -179,6 +179,7 @@ async def world(
         signup_rate_limit=100_000,  # hundreds of hostile sign-ups from one resident in one window
         reward_image_rate_limit=100_000,  # every hostile image goes to the reward endpoint too, by one admin
         redemption_rate_limit=100_000,
+        poster_rate_limit=100_000,  # and dozens of hostile posters from one organiser
     )
     redis = None
     if backend == "postgres":

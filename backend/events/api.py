@@ -1,5 +1,6 @@
 """The events domain's public face: what it announces (typed signal payloads) and what the domains
-after it may read (venues, an event's summary, attendances, registrants, upcoming events).
+after it may read (venues, an event's summary, attendances, registrants, upcoming events, and
+what the public pages show: ``event_page``, ``share_link``).
 
 Later domains import this module, never events' tables or internals.
 """
@@ -23,6 +24,7 @@ from backend.events.catalogue.schemas import CategoryCode, EventBrief, EventList
 from backend.events.catalogue.services import create_venue
 from backend.events.catalogue.tables import Event, EventStatus, Venue
 from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES, from_mask
+from backend.events.pages import PosterRendition, PublicEvent, SharedEvent, Tag, event_page, share_link
 from backend.events.registrations.door import mark_no_shows
 from backend.events.registrations.tables import Registration, RegistrationStatus
 from backend.events.signals import (
@@ -48,12 +50,16 @@ __all__ = [
     "EventChanged",
     "EventListItem",
     "EventSummary",
+    "PosterRendition",
+    "PublicEvent",
     "RegistrationCancelled",
     "RegistrationConfirmed",
     "RegistrationPromoted",
     "RegistrationRef",
     "RegistrationWaitlisted",
+    "SharedEvent",
     "SpokenLanguage",
+    "Tag",
     "UpcomingEvent",
     "VenueCreate",
     "VenueRef",
@@ -62,6 +68,7 @@ __all__ = [
     "confirmed_starting",
     "create_venue",
     "event_list_item",
+    "event_page",
     "event_summary",
     "events_held_by",
     "from_mask",
@@ -69,6 +76,7 @@ __all__ = [
     "masks_of",
     "open_upcoming",
     "registrants",
+    "share_link",
     "upcoming_at_venue",
     "venue",
     "venues",
@@ -85,6 +93,7 @@ class VenueRef:
     community_id: uuid.UUID | None
     latitude: float
     longitude: float
+    shared: bool = False  # any organiser may hold events there
 
 
 def _venue(row: dict[str, Any]) -> VenueRef:
@@ -95,10 +104,11 @@ def _venue(row: dict[str, Any]) -> VenueRef:
         community_id=as_uuid(community) if community else None,
         latitude=row["latitude"],
         longitude=row["longitude"],
+        shared=row["shared"],
     )
 
 
-_VENUE_COLUMNS = (Venue.id, Venue.name, Venue.community, Venue.latitude, Venue.longitude)
+_VENUE_COLUMNS = (Venue.id, Venue.name, Venue.community, Venue.latitude, Venue.longitude, Venue.shared)
 
 
 async def venue(venue_id: uuid.UUID) -> VenueRef:

@@ -41,6 +41,7 @@ class _Place:
     latitude: float
     longitude: float
     accessibility: Text
+    shared: bool = False  # a public place any organiser may book (squares, halls, the library)
 
 
 _VENUES: list[_Place] = [
@@ -83,6 +84,7 @@ _VENUES: list[_Place] = [
         31.2918,
         120.6301,
         {"zh-Hans": "露天平整场地，雨天顺延", "en": "Open air on level paving; postponed if it rains"},
+        shared=True,
     ),
     _Place(
         "shuchang",
@@ -107,6 +109,7 @@ _VENUES: list[_Place] = [
             "en": "Ground floor, ramp at the entrance, hearing loop in the hall",
             "ja": "1階、入口にスロープ、ヒアリングループあり",
         },
+        shared=True,
     ),
     _Place(
         "library",
@@ -130,6 +133,7 @@ _VENUES: list[_Place] = [
             "zh-Hans": "电梯直达二楼阅览区，设无障碍卫生间",
             "en": "Lift to the first-floor reading room; accessible toilet",
         },
+        shared=True,
     ),
     _Place(
         "gunxiufang_centre",
@@ -230,6 +234,7 @@ _VENUES: list[_Place] = [
         31.2862,
         120.7346,
         {"zh-Hans": "露天看台，前排设轮椅观演区", "en": "Open-air stands with wheelchair spaces in the front row"},
+        shared=True,
     ),
 ]
 
@@ -901,34 +906,49 @@ def _plans(today: date) -> list[_Plan]:
 
 
 async def seed(world: DemoWorld) -> None:
-    """Venues found or made by name; events made only where none exist yet."""
+    """Venues found or made by name; the programme made only where none exists yet; and, on every
+    run, events today and this weekend where they are missing (``_top_up``), so a demo database
+    seeded days ago still has something on now."""
     created = await _seed(world)
-    world.summary.append(f"demo events: {created} created" if created else "demo events: already there, none added")
+    topped_up = await _top_up(world, await _venues(world))
+    parts = [f"{created} created" if created else "programme already there"]
+    parts.append(f"{topped_up} added for today and this weekend" if topped_up else "today and this weekend in place")
+    world.summary.append("demo events: " + ", ".join(parts))
+
+
+async def _venues(accounts: DemoWorld) -> dict[str, uuid.UUID]:
+    return {place.key: await _venue(place, accounts) for place in _VENUES}
 
 
 async def _seed(accounts: DemoWorld) -> int:
-    venues = {place.key: await _venue(place, accounts) for place in _VENUES}
+    venues = await _venues(accounts)
     if await Event.exists().where(Event.venue.is_in(list(venues.values()))):
         return 0  # seeded before: running seed-demo again adds nothing
     # A throwaway cache: nothing is cached yet for a fresh demo database.
     cache = VersionedCache(build_stores(None))
     created = 0
     for plan in _plans(clock.city_today()):
-        user_id = accounts.staff[plan.organiser]
-        data = msgspec.convert(_event_body(plan, accounts, venues), EventCreate)
-        _, events = await services.create_events(user_id=user_id, data=data, cache=cache)
-        await services.publish_event(user_id=user_id, event_id=events[0].id, scope="following", cache=cache)
-        created += len(events)
+        created += await _create(plan, accounts, venues, cache)
     return created
 
 
+async def _create(plan: _Plan, accounts: DemoWorld, venues: dict[str, uuid.UUID], cache: VersionedCache) -> int:
+    """Make and publish a plan's event (or every occurrence of its series); how many."""
+    user_id = accounts.staff[plan.organiser]
+    data = msgspec.convert(_event_body(plan, accounts, venues), EventCreate)
+    _, events = await services.create_events(user_id=user_id, data=data, cache=cache)
+    await services.publish_event(user_id=user_id, event_id=events[0].id, scope="following", cache=cache)
+    return len(events)
+
+
 async def _venue(place: _Place, accounts: DemoWorld) -> uuid.UUID:
-    rows = await Venue.select(Venue.id, Venue.name).output(load_json=True)
-    existing: uuid.UUID | None = next(
-        (row["id"] for row in rows if row["name"].get("zh-Hans") == place.name["zh-Hans"]), None
-    )
+    rows = await Venue.select(Venue.id, Venue.name, Venue.shared).output(load_json=True)
+    existing = next((row for row in rows if row["name"].get("zh-Hans") == place.name["zh-Hans"]), None)
     if existing is not None:
-        return existing
+        if place.shared and not existing["shared"]:  # a demo database from before venues were shared
+            await Venue.update({Venue.shared: True}).where(Venue.id == existing["id"])
+        venue_id: uuid.UUID = existing["id"]
+        return venue_id
     keeper = ADMIN if place.keeper in ("lianhua", "xietang") else ORGANISER
     venue = await services.create_venue(
         user_id=accounts.staff[keeper],
@@ -940,6 +960,7 @@ async def _venue(place: _Place, accounts: DemoWorld) -> uuid.UUID:
             latitude=place.latitude,
             longitude=place.longitude,
             accessibility_notes=place.accessibility,
+            shared=place.shared,
         ),
     )
     return venue.id
@@ -968,3 +989,163 @@ def _event_body(plan: _Plan, accounts: DemoWorld, venues: dict[str, uuid.UUID]) 
         "contact_phone": plan.contact_phone,
         "recurrence": plan.recurrence,
     }
+
+
+# --- today and this weekend, whenever the demo starts ----------------------------------------------
+
+_DROP_IN: Text = {
+    "zh-Hans": "邻里茶话会·随到随聊",
+    "en": "Neighbours' Tea: Drop In Any Time",
+    "zh-Hant": "鄰里茶話會·隨到隨聊",
+    "ja": "ご近所お茶会（出入り自由）",
+    "ko": "이웃 찻자리: 언제든 들르세요",
+}
+_FILM_NIGHT: Text = {
+    "zh-Hans": "今晚·邻里电影夜",
+    "en": "Tonight: Neighbours' Film Night",
+    "zh-Hant": "今晚·鄰里電影夜",
+    "ja": "今夜：ご近所映画ナイト",
+    "ko": "오늘 밤: 이웃 영화의 밤",
+}
+_PICTURE_BOOKS: Text = {
+    "zh-Hans": "周末亲子绘本时光",
+    "en": "Weekend Picture Books for Families",
+    "zh-Hant": "週末親子繪本時光",
+    "ja": "週末親子えほんタイム",
+    "ko": "주말 가족 그림책 시간",
+}
+_TEA_AND_PINGTAN: Text = {
+    "zh-Hans": "周末茶座·评弹小书场",
+    "en": "Weekend Tea and Pingtan Ballads",
+    "zh-Hant": "週末茶座·評彈小書場",
+    "ja": "週末の茶座：評弾の小書場",
+    "ko": "주말 찻집: 평탄 소공연",
+}
+
+
+def _today_plans(now: datetime) -> list[_Plan]:
+    """Something on now and tonight, and on both days of this weekend (those still ahead)."""
+    local = now.astimezone(CITY_TZ)
+    # Starts in 15 to 30 minutes, on a quarter hour: its door is already open (it opens an hour
+    # before), so check-in can be tried whatever the hour the demo starts.
+    soon = (local + timedelta(minutes=15)).replace(second=0, microsecond=0)
+    soon += timedelta(minutes=(15 - soon.minute % 15) % 15)
+    plans = [
+        _Plan(
+            "nanyuan_centre",
+            "other",
+            _DROP_IN,
+            {
+                "zh-Hans": "泡一壶碧螺春，认识楼上楼下的邻居；新搬来的朋友尤其欢迎。",
+                "en": "A pot of Biluochun tea and the neighbours from upstairs and down; newcomers especially welcome.",
+                "zh-Hant": "泡一壺碧螺春，認識樓上樓下的鄰居；新搬來的朋友尤其歡迎。",
+                "ja": "碧螺春を淹れて、上の階・下の階のご近所さんと知り合いに。引っ越してきた方は特に歓迎。",
+                "ko": "벽라춘 한 주전자와 함께 위아래층 이웃을 만나요. 새로 이사 온 분 특히 환영해요.",
+            },
+            soon.date(),
+            soon.time(),
+            120,
+            40,
+            max_party_size=4,
+            audiences=("new_residents", "seniors", "foreign_friendly"),
+            languages=("zh", "en"),
+            accessibility=("wheelchair",),
+        )
+    ]
+    if local.time() < time(18, 30):
+        plans.append(
+            _Plan(
+                "lianhua_lounge",
+                "film",
+                _FILM_NIGHT,
+                {
+                    "zh-Hans": "放映经典苏州题材电影，中英文字幕，映后一起聊聊。",
+                    "en": "A classic film set in Suzhou, with Chinese and English subtitles, and a chat afterwards.",
+                },
+                local.date(),
+                time(19, 30),
+                120,
+                50,
+                organiser=ADMIN,
+                organisation="lianhua",
+                max_party_size=4,
+                audiences=("youth", "foreign_friendly"),
+                languages=("zh", "en"),
+                contact_name="莲花社区居委会",
+                contact_phone="0512-6295 3170",
+            )
+        )
+    weekend = [local.date() + timedelta(days=day - local.weekday()) for day in (5, 6) if day >= local.weekday()]
+    for day in weekend:
+        plans += [
+            _Plan(
+                "library",
+                "reading",
+                _PICTURE_BOOKS,
+                {
+                    "zh-Hans": "馆员带小朋友读绘本、做手工，三到八岁的孩子和家长一起来。",
+                    "en": "Librarians read picture books and make crafts with children aged 3 to 8 and their parents.",
+                    "zh-Hant": "館員帶小朋友讀繪本、做手工，三到八歲的孩子和家長一起來。",
+                },
+                day,
+                time(10, 0),
+                90,
+                30,
+                organiser=LIBRARIAN,
+                organisation="library",
+                max_party_size=4,
+                audiences=("family",),
+                languages=("zh",),
+                accessibility=("wheelchair",),
+                contact_name="双塔分馆服务台",
+                contact_phone="0512-6522 7410",
+            ),
+            _Plan(
+                "shuchang",
+                "performance",
+                _TEA_AND_PINGTAN,
+                {
+                    "zh-Hans": "一杯清茶，两段开篇，听评弹演员说说苏州的老故事。",
+                    "en": "A cup of tea, two opening ballads, and old Suzhou stories from a pingtan storyteller.",
+                    "ja": "お茶を片手に、評弾の短い弾き語りと蘇州の昔話を。",
+                },
+                day,
+                time(15, 0),
+                90,
+                60,
+                max_party_size=2,
+                audiences=("seniors", "new_residents"),
+                languages=("wuu", "zh"),
+                accessibility=("wheelchair", "hearing_loop"),
+            ),
+        ]
+    # Only what is still ahead (with a margin: an event must start in the future when it is made).
+    return [
+        plan for plan in plans if datetime.combine(plan.day, plan.start, tzinfo=CITY_TZ) > now + timedelta(minutes=5)
+    ]
+
+
+async def _top_up(accounts: DemoWorld, venues: dict[str, uuid.UUID]) -> int:
+    """Today's and this weekend's events that are missing: the drop-in if none is on or ahead,
+    the others if none of that title is on that day. Adds nothing twice."""
+    now = clock.now()
+    cache = VersionedCache(build_stores(None))
+    created = 0
+    for plan in _today_plans(now):
+        if not await _already_there(plan, venues[plan.venue], now):
+            created += await _create(plan, accounts, venues, cache)
+    return created
+
+
+async def _already_there(plan: _Plan, venue_id: uuid.UUID, now: datetime) -> bool:
+    day_start = datetime.combine(plan.day, time(), tzinfo=CITY_TZ)
+    rows = (
+        await Event.select(Event.title, Event.starts_at, Event.ends_at)
+        .where((Event.venue == venue_id) & (Event.starts_at >= day_start - timedelta(days=1)))
+        .where(Event.starts_at < day_start + timedelta(days=1))
+        .output(load_json=True)
+    )
+    same = [row for row in rows if row["title"].get("zh-Hans") == plan.title["zh-Hans"]]
+    if plan.title is _DROP_IN:
+        return any(row["ends_at"] > now for row in same)
+    return any(row["starts_at"] >= day_start for row in same)

@@ -9,11 +9,11 @@ rename the components, and the OpenAPI document is the API's contract.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
 
+from backend.events.catalogue.schemas import UtcDatetime
 from backend.events.registrations.schemas import RegistrationStatusCode
 
 
@@ -28,6 +28,6 @@ class CheckInRead(msgspec.Struct):
     name: Annotated[str, msgspec.Meta(description="masked, e.g. 李*梅")]
     party_size: int
     status: RegistrationStatusCode
-    checked_in_at: datetime | None
+    checked_in_at: UtcDatetime | None
     already_checked_in: bool
     message: Annotated[str, msgspec.Meta(description="what the scanner shows, in the organiser's language")]

@@ -50,7 +50,10 @@ class CalendarController(Controller):
         "/me/calendar-feed",
         operation_id="create_calendar_feed",
         summary="A new secret calendar feed address; earlier ones stop working",
-        guards=[requires_login, rate_limit("calendar_feed", setting=RATE_SETTING, per_user=True)],
+        guards=[
+            requires_login,
+            rate_limit("calendar_feed", setting="calendar_feed_rate_limit", per_user=True, window=3600),
+        ],
         security=[{"bearer": []}],
         status_code=HTTP_201_CREATED,
         responses=problems(401, 429),

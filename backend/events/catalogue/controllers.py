@@ -6,26 +6,30 @@ from __future__ import annotations
 import gzip
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import MediaType, RequestEncodingType
+from litestar.openapi.spec import Example
 from litestar.params import Body, JSONBody, Parameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from backend.core.auth import requires_login
 from backend.core.cache import VersionedCache
 from backend.core.context import Principal
+from backend.core.errors import PendingFieldProblem, Problem, problem_response
 from backend.core.geo import parse_point
-from backend.core.i18n import _, as_city_time, get_locale
+from backend.core.i18n import N_, _, get_locale
 from backend.core.images import ImageLimits
 from backend.core.input_checks import check_request_input
 from backend.core.media import MediaStore
 from backend.core.openapi import problems
-from backend.events.catalogue import browse, presenters, queries, services
+from backend.core.stores import rate_limit
+from backend.events.catalogue import browse, posters, presenters, queries, services
+from backend.events.catalogue.moments import MomentProblem, parse_moment
 from backend.events.catalogue.queries import MAX_RADIUS_M, EventFilters
 from backend.events.catalogue.schemas import (
     AudienceCode,
@@ -63,6 +67,48 @@ JSON = "application/json"
 ScopeParam = Annotated[
     EditScope, Parameter(query="scope", description="this event only, or this and every later occurrence of its series")
 ]
+# A day or a time: a day means the whole day in Suzhou (from its start, to its end).
+_MOMENT_EXAMPLES = [
+    Example(summary="a day", value="2026-12-05"),
+    Example(summary="a time", value="2026-12-05T19:30+08:00"),
+]
+
+
+def _invalid(request: Request[Any, Any, Any], name: str, message: str, code: str, **params: Any) -> Response[Problem]:
+    """A 422 naming the parameter as the client sent it (Litestar would name the handler's argument)."""
+    return problem_response(
+        request,
+        status=422,
+        code="validation_failed",
+        message=N_("Some fields are not valid."),
+        pending_errors=[PendingFieldProblem(name, message, code, params)],
+    )
+
+
+def _moment_problem(request: Request[Any, Any, Any]) -> Response[Problem] | None:
+    for name in ("from", "to"):
+        for value in request.query_params.getall(name, ()):
+            try:
+                parse_moment(value)
+            except MomentProblem as problem:
+                return _invalid(request, name, problem.message, problem.code, **problem.params)
+    return None
+
+
+def _moment(value: str | None, *, end_of_day: bool = False) -> datetime | None:
+    # Checked before the handler runs (answer_from_cache): here it only reads.
+    return parse_moment(value, end_of_day=end_of_day) if value is not None else None
+
+
+async def check_scope(request: Request[Any, Any, Any]) -> Response[Problem] | None:
+    """``before_request`` of the edits that take ``?scope=``: the app's input checks, then the
+    scope, named ``scope`` in the answer as the client wrote it."""
+    if (refused := await check_request_input(request)) is not None:
+        return refused
+    for value in request.query_params.getall("scope", ()):
+        if value not in get_args(EditScope):
+            return _invalid(request, "scope", N_("This is not one of the allowed values."), "invalid_choice")
+    return None
 
 
 async def _events_read(events: list[Event]) -> list[EventRead]:
@@ -91,6 +137,8 @@ async def answer_from_cache(request: Request[Any, Any, Any]) -> Response[Any] | 
     was valid when it was made, so its parameters need no second look). On a miss the handler
     runs and stores its answer under the key looked up here."""
     if (refused := await check_request_input(request)) is not None:
+        return refused
+    if (refused := _moment_problem(request)) is not None:
         return refused
     parts = list_key(request)
     if parts is None:
@@ -169,9 +217,24 @@ class EventController(Controller):
         visitor: Principal | None,
         cache: NamedDependency[VersionedCache],
         starts_from: Annotated[
-            datetime | None, Parameter(query="from", description="events starting at or after")
+            str | None,
+            Parameter(
+                query="from",
+                max_length=64,
+                description="events starting at or after: a day (from its start, in Suzhou) or a time "
+                "(Suzhou time unless it names an offset)",
+                examples=_MOMENT_EXAMPLES,
+            ),
         ] = None,
-        starts_to: Annotated[datetime | None, Parameter(query="to", description="events starting before")] = None,
+        starts_to: Annotated[
+            str | None,
+            Parameter(
+                query="to",
+                max_length=64,
+                description="events starting before: a day (up to its end, in Suzhou) or a time",
+                examples=_MOMENT_EXAMPLES,
+            ),
+        ] = None,
         category: list[CategoryCode] | None = None,
         venue_id: uuid.UUID | None = None,
         community_id: uuid.UUID | None = None,
@@ -190,8 +253,8 @@ class EventController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=50)] = 20,
     ) -> Response[EventPage]:
         filters = EventFilters(
-            starts_from=as_city_time(starts_from),
-            starts_to=as_city_time(starts_to),
+            starts_from=_moment(starts_from),
+            starts_to=_moment(starts_to, end_of_day=True),
             categories=tuple(category or ()),
             venue_id=venue_id,
             community_id=community_id,
@@ -245,6 +308,7 @@ class EventController(Controller):
     @patch(
         "/{event_id:uuid}",
         operation_id="update_event",
+        before_request=check_scope,
         summary="Edit an event, or it and the following occurrences of its series",
         guards=[requires_login],
         security=[{"bearer": []}],
@@ -267,6 +331,7 @@ class EventController(Controller):
     @post(
         "/{event_id:uuid}/publish",
         operation_id="publish_event",
+        before_request=check_scope,
         summary="Publish a draft (and, with scope=following, the later drafts of its series)",
         guards=[requires_login],
         security=[{"bearer": []}],
@@ -287,6 +352,7 @@ class EventController(Controller):
     @post(
         "/{event_id:uuid}/cancel",
         operation_id="cancel_event",
+        before_request=check_scope,
         summary="Cancel an event and every registration on it; residents are notified",
         guards=[requires_login],
         security=[{"bearer": []}],
@@ -349,8 +415,9 @@ class PosterController(Controller):
     @post(
         operation_id="upload_poster",
         summary="Upload the event's poster (JPEG, PNG, WebP or GIF); renditions in several widths",
+        guards=[rate_limit("poster", setting="poster_rate_limit", per_user=True)],
         status_code=HTTP_200_OK,
-        responses=problems(401, 404, 409, 413, 422),
+        responses=problems(401, 404, 409, 413, 422, 429),
     )
     async def upload(
         self,
@@ -362,7 +429,7 @@ class PosterController(Controller):
     ) -> PosterRead:
         limits = image_limits(settings)
         image = await _read(data.file, limits.max_bytes)
-        poster = await services.set_poster(
+        poster = await posters.set_poster(
             user_id=caller.id,
             event_id=event_id,
             data=image,
@@ -371,3 +438,12 @@ class PosterController(Controller):
             limits=limits,
         )
         return PosterRead(poster_urls=presenters.poster_urls(poster))
+
+    @delete(
+        operation_id="remove_poster",
+        summary="Remove the event's poster",
+        status_code=HTTP_204_NO_CONTENT,
+        responses=problems(401, 404, 409),
+    )
+    async def remove(self, caller: Principal, event_id: uuid.UUID, cache: NamedDependency[VersionedCache]) -> None:
+        await posters.remove_poster(user_id=caller.id, event_id=event_id, cache=cache)

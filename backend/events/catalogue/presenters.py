@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, overload
 
-from backend.core.i18n import format_interval, pick
+from backend.core.i18n import format_interval, pick, pick_content
 from backend.core.media import media_url
 from backend.events.catalogue.schemas import EventListItem, EventRead, VenueBrief, VenueRead
 from backend.events.catalogue.tables import Event, Venue
 from backend.events.catalogue.texts import texts
 from backend.events.catalogue.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, category_name, from_mask
+
+
+@overload
+def utc(moment: datetime) -> datetime: ...
+@overload
+def utc(moment: None) -> None: ...
+def utc(moment: datetime | None) -> datetime | None:
+    """Times in answers are UTC (written with Z), whichever offset they were read or sent with."""
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def poster_urls(poster: Mapping[str, str] | str | None) -> dict[str, str]:
@@ -25,19 +35,20 @@ def poster_urls(poster: Mapping[str, str] | str | None) -> dict[str, str]:
 
 
 def _common(row: dict[str, Any], venue: VenueBrief, distance_m: int | None) -> dict[str, Any]:
-    title, served = pick(row["title"])
-    summary, _ = pick(row["summary"], served)
-    price_note, _ = pick(row["price_note"], served)
+    title = pick_content(row["title"])
+    summary, _ = pick(row["summary"], title.locale)
+    price_note, _ = pick(row["price_note"], title.locale)
     return {
         "id": row["id"],
-        "title": title,
+        "title": title.text,
         "summary": summary,
-        "locale": served,
+        "locale": title.locale,
+        "converted": title.converted,
         "category": row["category"],
         "category_name": category_name(row["category"]),
         "status": row["status"],
-        "starts_at": row["starts_at"],
-        "ends_at": row["ends_at"],
+        "starts_at": utc(row["starts_at"]),
+        "ends_at": utc(row["ends_at"]),
         "when": format_interval(row["starts_at"], row["ends_at"]),
         "venue": venue,
         "capacity": row["capacity"],
@@ -50,6 +61,7 @@ def _common(row: dict[str, Any], venue: VenueBrief, distance_m: int | None) -> d
         "accessibility": from_mask(row["accessibility_mask"], ACCESSIBILITY),
         "poster_urls": poster_urls(row.get("poster")),
         "series_id": row["series"],
+        "max_party_size": row["max_party_size"],
         "distance_m": distance_m,
     }
 
@@ -73,9 +85,8 @@ def event_read(event: Event, venue: Venue) -> EventRead:
         **common,
         description=pick(texts(event.description), common["locale"])[0],
         organisation_id=event.organisation,
-        registration_opens_at=event.registration_opens_at,
-        registration_closes_at=event.registration_closes_at,
-        max_party_size=event.max_party_size,
+        registration_opens_at=utc(event.registration_opens_at),
+        registration_closes_at=utc(event.registration_closes_at),
         waitlist_enabled=event.waitlist_enabled,
         contact_name=event.contact_name,
         contact_phone=event.contact_phone,
@@ -93,4 +104,5 @@ def venue_read(venue: Venue) -> VenueRead:
         community_id=venue.community,
         accessibility_notes=pick(texts(venue.accessibility_notes))[0],
         organisation_id=venue.organisation,
+        shared=venue.shared,
     )

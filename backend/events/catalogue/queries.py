@@ -16,7 +16,7 @@ from piccolo.querystring import QueryString
 
 from backend.accounts.api import Permission, may, scope_paths
 from backend.core import clock
-from backend.core.errors import DomainError, NotFound
+from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_
 from backend.events.catalogue.tables import Event, EventStatus, Venue
@@ -65,6 +65,19 @@ async def editable_event(*, user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
     ):
         raise NotFound("event_not_found", N_("This event does not exist."))
     return event
+
+
+async def door_event(*, user_id: uuid.UUID, event_id: uuid.UUID) -> Event:
+    """An event whose tickets the user may check in. A public event of others is 403 (everyone
+    can see it exists); a draft of others answers like a missing one."""
+    event = await Event.objects().output(load_json=True).where(Event.id == event_id).first()
+    if event is None:
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    if await may(user_id=user_id, permission=Permission.manage_events, organisation_id=event.organisation):
+        return event
+    if event.status == EventStatus.draft.value:
+        raise NotFound("event_not_found", N_("This event does not exist."))
+    raise Forbidden("check_in_forbidden", N_("Only the organisers of this event can check tickets in."))
 
 
 # --- browsing ------------------------------------------------------------------------------------
@@ -201,6 +214,7 @@ _COLUMNS = (
     Event.language_mask,
     Event.accessibility_mask,
     Event.series,
+    Event.max_party_size,
     Event.venue,
     Event.latitude,
     Event.longitude,

@@ -30,6 +30,10 @@ EventStatusCode = Literal["draft", "published", "cancelled", "completed"]
 EditScope = Literal["this", "following"]
 
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, examples=["2026-12-05T14:00:00+08:00"])]
+# Every time in an answer is UTC, written with Z; what people read is in the formatted texts (``when``).
+UtcDatetime = Annotated[
+    datetime, msgspec.Meta(tz=True, description="UTC, ending in Z", examples=["2026-12-05T06:00:00Z"])
+]
 
 
 # User content: text per locale, each locale's text at most so long (written out for the type
@@ -84,6 +88,14 @@ class VenueCreate(msgspec.Struct, forbid_unknown_fields=True):
     address: ShortText = {}
     community_id: uuid.UUID | None = None
     accessibility_notes: ShortText = {}
+    shared: Annotated[
+        bool,
+        msgspec.Meta(
+            description="any organiser may hold events here (a library, a public hall); otherwise only organisers "
+            "of the keeping organisation, of one above it, or with a role over it",
+            examples=[False],
+        ),
+    ] = False
 
 
 class VenueRead(msgspec.Struct):
@@ -95,6 +107,7 @@ class VenueRead(msgspec.Struct):
     community_id: uuid.UUID | None
     accessibility_notes: str
     organisation_id: uuid.UUID
+    shared: bool
 
 
 class CategoryRead(msgspec.Struct):
@@ -178,13 +191,20 @@ class EventListItem(msgspec.Struct):
     id: uuid.UUID
     title: str
     summary: str
-    locale: LocaleCode | None
+    locale: Annotated[LocaleCode | None, msgspec.Meta(description="the language the title and summary are served in")]
+    converted: Annotated[
+        bool,
+        msgspec.Meta(
+            description="true when that text was converted by machine (Traditional characters made from the "
+            "Simplified original), so a client can say so"
+        ),
+    ]
     category: CategoryCode
     category_name: str
     status: EventStatusCode
-    starts_at: datetime
-    ends_at: datetime
-    when: str
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
+    when: Annotated[str, msgspec.Meta(description="the time, for people, in Suzhou time and the reader's language")]
     venue: VenueBrief
     capacity: int
     seats_left: int
@@ -196,15 +216,15 @@ class EventListItem(msgspec.Struct):
     accessibility: list[AccessibilityCode]
     poster_urls: dict[str, str]
     series_id: uuid.UUID | None
+    max_party_size: Annotated[int, msgspec.Meta(description="the most people one sign-up may bring", examples=[4])]
     distance_m: int | None = None
 
 
 class EventRead(EventListItem, kw_only=True):
     description: str
     organisation_id: uuid.UUID
-    registration_opens_at: datetime | None
-    registration_closes_at: datetime | None
-    max_party_size: int
+    registration_opens_at: UtcDatetime | None
+    registration_closes_at: UtcDatetime | None
     waitlist_enabled: bool
     contact_name: str
     contact_phone: str
@@ -226,8 +246,8 @@ class EventsCreated(msgspec.Struct):
 class EventBrief(msgspec.Struct):
     id: uuid.UUID
     title: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
     when: str
     venue_name: str
     status: EventStatusCode

@@ -12,13 +12,12 @@ from typing import Any
 
 import msgspec
 
-from backend.accounts.api import OrganisationKind, Permission, organisation, require
+from backend.accounts.api import OrganisationKind, Permission, ancestor_ids, may, organisation, require
 from backend.core import clock, signals
 from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError
 from backend.core.i18n import CITY_TZ, LOCALES, N_
-from backend.core.images import ImageLimits, process_image
-from backend.core.media import MediaStore
+from backend.events import trail
 from backend.events.catalogue import recurrence
 from backend.events.catalogue.queries import editable_event, get_event, get_venue
 from backend.events.catalogue.schemas import EventCreate, Recurrence, VenueCreate
@@ -33,7 +32,6 @@ _MASKED_FIELDS = {
     "languages": ("language_mask", SPOKEN_LANGUAGES),
     "accessibility": ("accessibility_mask", ACCESSIBILITY),
 }
-POSTER_FOLDER = "posters"
 
 
 def is_evening_or_weekend(starts_at: datetime) -> bool:
@@ -46,12 +44,14 @@ def is_evening_or_weekend(starts_at: datetime) -> bool:
 
 
 async def create_venue(*, user_id: uuid.UUID, data: VenueCreate) -> Venue:
-    """A venue kept by an organisation the organiser acts for."""
+    """A venue kept by an organisation the organiser acts for. A library's venues are always
+    shared: its rooms are public places that every organiser may book."""
     await require(user_id=user_id, permission=Permission.manage_events, organisation_id=data.organisation_id)
     if data.community_id is not None:
         community = await organisation(data.community_id)
         if community is None or community.kind != OrganisationKind.community.value:
             raise DomainError("community_invalid", N_("Choose a community for this venue."), status=422)
+    keeper = await organisation(data.organisation_id)
     venue = Venue(
         organisation=data.organisation_id,
         community=data.community_id,
@@ -60,10 +60,33 @@ async def create_venue(*, user_id: uuid.UUID, data: VenueCreate) -> Venue:
         latitude=data.latitude,
         longitude=data.longitude,
         accessibility_notes=dict(data.accessibility_notes),
+        shared=data.shared or (keeper is not None and keeper.kind == OrganisationKind.library.value),
         created_at=clock.now(),
     )
-    await venue.save()
+    async with signals.atomic():
+        await venue.save()
+        await trail.venue_created(venue)
     return venue
+
+
+async def check_venue_in_scope(*, user_id: uuid.UUID, organisation_id: uuid.UUID, venue: Venue) -> None:
+    """An event may be held at a shared venue, or at one kept by its own organisation or one above
+    it, or by an organisation where the organiser may manage events; else 422 ``venue_out_of_scope``."""
+    if venue.shared:
+        return
+    host = await organisation(organisation_id)
+    if host is not None and venue.organisation in ancestor_ids(host.path):
+        return
+    if await may(user_id=user_id, permission=Permission.manage_events, organisation_id=venue.organisation):
+        return
+    raise DomainError(
+        "venue_out_of_scope",
+        N_(
+            "This venue belongs to another organisation and is not shared. Choose one of your own venues or a shared one."
+        ),
+        params={"venue_id": venue.id},
+        status=422,
+    )
 
 
 # --- creating events -------------------------------------------------------------------------------
@@ -103,6 +126,7 @@ async def create_events(
     """A draft event, or every occurrence of a recurring programme, each with its own seats."""
     await require(user_id=user_id, permission=Permission.manage_events, organisation_id=data.organisation_id)
     venue = await get_venue(data.venue_id)
+    await check_venue_in_scope(user_id=user_id, organisation_id=data.organisation_id, venue=venue)
     _check_times(data.starts_at, data.ends_at, data.registration_opens_at, data.registration_closes_at)
     if data.starts_at <= clock.now():
         raise DomainError("event_in_past", N_("An event must start in the future."), status=422)
@@ -171,6 +195,7 @@ async def _insert_event(
         updated_at=now,
     )
     await event.save()
+    await trail.event_changed("events.event_created", event, after=trail.event_fields(event))
     return event
 
 
@@ -198,6 +223,8 @@ async def update_event(
         raise DomainError("event_closed", N_("A cancelled or completed event cannot be changed."), status=409)
     values = {k: v for k, v in changes.items() if v is not msgspec.UNSET}
     venue = await get_venue(values.pop("venue_id")) if "venue_id" in values else None
+    if venue is not None and venue.id != anchor.venue:
+        await check_venue_in_scope(user_id=user_id, organisation_id=anchor.organisation, venue=venue)
     start_shift = values.pop("starts_at") - anchor.starts_at if "starts_at" in values else timedelta(0)
     end_shift = values.pop("ends_at") - anchor.ends_at if "ends_at" in values else timedelta(0)
     # The registration window is kept relative to each occurrence's own start.
@@ -213,8 +240,10 @@ async def update_event(
         for event in await _scoped_events(anchor, scope):
             if event.status in (EventStatus.cancelled.value, EventStatus.completed.value):
                 continue
+            before = trail.event_fields(event)
             notable = _apply_changes(event, values, venue, start_shift, end_shift, window)
             await _save_with_capacity(event)
+            await trail.event_changed("events.event_changed", event, before=before, after=trail.event_fields(event))
             if notable and event.status == EventStatus.published.value:
                 await signals.emit(EventChanged(event_id=event.id, changed=sorted(notable)))
             updated.append(event.id)
@@ -291,9 +320,16 @@ async def publish_event(*, user_id: uuid.UUID, event_id: uuid.UUID, scope: str, 
     if not any(texts(anchor.title).get(locale) for locale in LOCALES):
         raise DomainError("title_required", N_("Give the event a title in at least one language."), status=422)
     events = [e for e in await _scoped_events(anchor, scope) if e.status == EventStatus.draft.value]
-    await Event.update({Event.status: EventStatus.published.value, Event.updated_at: clock.now()}).where(
-        Event.id.is_in([e.id for e in events]) & (Event.status == EventStatus.draft.value)
-    )
+    async with signals.atomic():
+        published = await (
+            Event.update({Event.status: EventStatus.published.value, Event.updated_at: clock.now()})
+            .where(Event.id.is_in([e.id for e in events]) & (Event.status == EventStatus.draft.value))
+            .returning(Event.id)
+        )
+        changed = {row["id"] for row in published}
+        for event in events:
+            if event.id in changed:  # a concurrent publish of the same draft records it once
+                await trail.status_changed("events.event_published", event, EventStatus.published.value)
     await cache.bump(CACHE_NAMESPACE)
     return [await get_event(event_id=e.id, user_id=user_id) for e in events]
 
@@ -332,6 +368,9 @@ async def _cancel_one(event: Event) -> bool:
     places = await release_places(event_id=event.id, now=now)
     if event.status == EventStatus.published.value:
         await signals.emit(EventCancelled(event_id=event.id, registrations=places))
+    await trail.status_changed(
+        "events.event_cancelled", event, EventStatus.cancelled.value, registrations_released=len(places)
+    )
     return True
 
 
@@ -342,35 +381,13 @@ async def complete_event(*, user_id: uuid.UUID, event_id: uuid.UUID, cache: Vers
         raise DomainError(
             "event_not_completable", N_("Only a published event that has started can be completed."), status=409
         )
-    await Event.update({Event.status: EventStatus.completed.value, Event.updated_at: clock.now()}).where(
-        Event.id == event.id
-    )
+    async with signals.atomic():
+        completed = await (
+            Event.update({Event.status: EventStatus.completed.value, Event.updated_at: clock.now()})
+            .where((Event.id == event.id) & (Event.status == EventStatus.published.value))
+            .returning(Event.id)
+        )
+        if completed:
+            await trail.status_changed("events.event_completed", event, EventStatus.completed.value)
     await cache.bump(CACHE_NAMESPACE)
     return await get_event(event_id=event.id, user_id=user_id)
-
-
-# --- the poster ------------------------------------------------------------------------------------
-
-
-async def set_poster(
-    *,
-    user_id: uuid.UUID,
-    event_id: uuid.UUID,
-    data: bytes,
-    store: MediaStore,
-    cache: VersionedCache,
-    limits: ImageLimits = ImageLimits(),
-) -> dict[str, str]:
-    """Replace an event's poster (organisers in its scope); a refused image leaves the old one.
-    Returns the stored poster, {rendition: media path}."""
-    event = await editable_event(user_id=user_id, event_id=event_id)
-    if event.status in (EventStatus.cancelled.value, EventStatus.completed.value):
-        raise DomainError("event_closed", N_("A cancelled or completed event cannot be changed."), status=409)
-    image = await process_image(data, limits=limits)
-    poster = {r.key: f"{POSTER_FOLDER}/{r.filename}" for r in image.renditions}
-    await store.write_many({poster[r.key]: r.data for r in image.renditions})
-    # Files of an earlier poster stay: names are shared by content, and a cached page may still
-    # point at them. Unreferenced media is for a sweeper to collect, not for this request.
-    await Event.update({Event.poster: poster, Event.updated_at: clock.now()}).where(Event.id == event.id)
-    await cache.bump(CACHE_NAMESPACE)
-    return poster

@@ -61,6 +61,10 @@ class Venue(Table, tablename="event_venue"):
     latitude = DoublePrecision()
     longitude = DoublePrecision()
     accessibility_notes = JSON(default={}, help_text="{locale: notes}")
+    shared = Boolean(
+        default=False,
+        help_text="any organiser may hold events here; otherwise only organisers in the keeper's scope",
+    )
     created_at = Timestamptz()
 
 

@@ -4,6 +4,7 @@ scanning tickets at the door."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, delete, get, post
@@ -114,7 +115,7 @@ class RegistrationController(Controller):
         event_id: uuid.UUID,
         format: Annotated[Literal["json", "csv"], Parameter(description="csv: UTF-8 with BOM")] = "json",
     ) -> Response[AttendeeList]:
-        attendees, counts = await queries.attendees(user_id=caller.id, event_id=event_id)
+        attendees, counts = await services.attendee_list(user_id=caller.id, event_id=event_id, format=format)
         if format == "csv":
             # The CSV form of the list; the annotation documents the JSON one.
             return Response(
@@ -173,8 +174,13 @@ class DoorController(Controller):
         "/check-ins",
         operation_id="check_in",
         summary="Scan a ticket at the door; a second scan says when the first one was",
+        description=(
+            "The door opens LINLI_CHECK_IN_OPENS_MINUTES (default 60) before the start and closes three hours "
+            "after the end; a scan outside those hours is refused (409 check_in_not_open, check_in_closed) and "
+            "changes nothing. Someone who may not manage a published event gets 403, a draft answers 404."
+        ),
         status_code=HTTP_200_OK,
-        responses=problems(401, 404, 409, 422),
+        responses=problems(401, 403, 404, 409, 422),
     )
     async def check_in(
         self,
@@ -190,5 +196,6 @@ class DoorController(Controller):
             ticket=data.ticket,
             secret_key=settings.secret_key,
             cache=cache,
+            opens_before=timedelta(minutes=settings.check_in_opens_minutes),
         )
         return presenters.check_in_read(result)

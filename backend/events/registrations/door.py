@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from backend.accounts.api import person
 from backend.core import clock, signals
@@ -20,7 +20,8 @@ from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
 from backend.core.values import mask_name
-from backend.events.catalogue.queries import editable_event
+from backend.events import trail
+from backend.events.catalogue.queries import door_event
 from backend.events.catalogue.tables import Event, EventStatus
 from backend.events.registrations.queries import get_registration
 from backend.events.registrations.tables import Registration, RegistrationStatus
@@ -28,7 +29,10 @@ from backend.events.signals import CACHE_NAMESPACE, AttendanceRecorded
 
 TICKET_VERSION = "L1"
 SIGNATURE_BYTES = 12
-# Late arrivals still get in; after this the list is closed and absentees become no-shows.
+# The door opens LINLI_CHECK_IN_OPENS_MINUTES before the start (by default this long) and stays
+# open for late arrivals until this long after the end; then the list is closed and absentees
+# become no-shows.
+DOOR_OPENS_BEFORE = timedelta(minutes=60)
 CHECK_IN_GRACE = timedelta(hours=3)
 
 
@@ -82,17 +86,25 @@ class CheckIn:
 
 
 async def check_in(
-    *, user_id: uuid.UUID, event_id: uuid.UUID, ticket: str, secret_key: str, cache: VersionedCache
+    *,
+    user_id: uuid.UUID,
+    event_id: uuid.UUID,
+    ticket: str,
+    secret_key: str,
+    cache: VersionedCache,
+    opens_before: timedelta = DOOR_OPENS_BEFORE,
 ) -> CheckIn:
-    """Mark a ticket's holder attended, once; a second scan says when the first one was."""
-    event = await editable_event(user_id=user_id, event_id=event_id)
+    """Mark a ticket's holder attended, once, while the door is open (from ``opens_before`` the
+    start until three hours after the end); a second scan says when the first one was. A scan
+    outside those hours is refused and changes nothing."""
+    event = await door_event(user_id=user_id, event_id=event_id)
     registration_id = read_ticket(secret_key, ticket)
     registration = await Registration.objects().where(Registration.id == registration_id).first()
     if registration is None:
         raise DomainError("ticket_invalid", N_("This ticket is not valid."), status=422)
     if registration.event != event.id:
         raise DomainError("ticket_other_event", N_("This ticket is for another event."), status=422)
-    _check_door_open(event)
+    _check_door_open(event, opens_before)
     if registration.status == RegistrationStatus.attended.value:
         return CheckIn(registration, await _name_of(registration.user), already=True)
     if registration.status != RegistrationStatus.confirmed.value:
@@ -111,6 +123,7 @@ async def check_in(
             .returning(Registration.id)
         )
         if marked:
+            await trail.ticket_checked_in(registration.id, event, party_size=registration.party_size, checked_in_at=now)
             await signals.emit(
                 AttendanceRecorded(
                     registration_id=registration.id,
@@ -127,11 +140,24 @@ async def check_in(
     return CheckIn(fresh, await _name_of(fresh.user), already=not marked)  # a concurrent scan won
 
 
-def _check_door_open(event: Event) -> None:
+def _check_door_open(event: Event, opens_before: timedelta) -> None:
     if event.status == EventStatus.cancelled.value:
         raise DomainError("event_cancelled", N_("This event has been cancelled."), status=409)
-    if clock.now() > event.ends_at + CHECK_IN_GRACE:
-        raise DomainError("check_in_closed", N_("Check-in for this event has closed."), status=409)
+    now, opens_at, closed_at = clock.now(), event.starts_at - opens_before, event.ends_at + CHECK_IN_GRACE
+    if now < opens_at:
+        raise DomainError(
+            "check_in_not_open",
+            N_("Check-in has not opened yet: the door opens at {opens_at}, {minutes} minutes before the start."),
+            params={"opens_at": opens_at.astimezone(UTC), "minutes": int(opens_before.total_seconds() // 60)},
+            status=409,
+        )
+    if now > closed_at:
+        raise DomainError(
+            "check_in_closed",
+            N_("Check-in for this event closed at {closed_at}."),
+            params={"closed_at": closed_at.astimezone(UTC)},
+            status=409,
+        )
 
 
 async def _name_of(user_id: uuid.UUID) -> str:

@@ -9,10 +9,17 @@ from typing import cast
 
 from backend.core.i18n import CITY_TZ, N_, _, format_datetime, format_interval, ngettext, pick
 from backend.core.sheets import excel_csv
+from backend.events.catalogue.presenters import utc
 from backend.events.catalogue.schemas import EventBrief, EventStatusCode
 from backend.events.registrations.door import CheckIn
 from backend.events.registrations.queries import Attendee, RegisteredEvent
-from backend.events.registrations.schemas import AttendeeList, AttendeeRead, RegistrationRead, RegistrationStatusCode
+from backend.events.registrations.schemas import (
+    AttendeeList,
+    AttendeeRead,
+    RegistrationRead,
+    RegistrationStatusCode,
+    WaitlistReason,
+)
 from backend.events.registrations.tables import Registration
 from backend.events.schemas import CheckInRead
 
@@ -28,22 +35,51 @@ REGISTRATION_STATUS_NAMES: Mapping[str, str] = {
 def registration_read(
     registration: Registration, event: RegisteredEvent, venue_name: dict[str, str], position: int | None
 ) -> RegistrationRead:
+    reason = waitlist_reason(registration, event) if position is not None else None
     return RegistrationRead(
         id=registration.id,
         status=cast(RegistrationStatusCode, registration.status),
         party_size=registration.party_size,
         waitlist_position=position,
-        created_at=registration.created_at,
+        waitlist_reason=reason,
+        seats_left=event.seats_left,
+        message=_place_message(registration, event, position, reason),
+        created_at=utc(registration.created_at),
         event=EventBrief(
             id=event.id,
             title=pick(event.title)[0],
-            starts_at=event.starts_at,
-            ends_at=event.ends_at,
+            starts_at=utc(event.starts_at),
+            ends_at=utc(event.ends_at),
             when=format_interval(event.starts_at, event.ends_at),
             venue_name=pick(venue_name)[0],
             status=cast(EventStatusCode, event.status),
         ),
     )
+
+
+def waitlist_reason(registration: Registration, event: RegisteredEvent) -> WaitlistReason:
+    """Why a party waits. Free seats always go to the earliest waiting party that fits, so while
+    one waits, the seats left (if any) are fewer than its size."""
+    return "party_too_large" if 0 < event.seats_left < registration.party_size else "event_full"
+
+
+def _place_message(
+    registration: Registration, event: RegisteredEvent, position: int | None, reason: WaitlistReason | None
+) -> str:
+    size = registration.party_size
+    if position is not None and reason == "party_too_large":
+        return ngettext(
+            "{seats} seat left; your party of {party} is number {position} in line.",
+            "{seats} seats left; your party of {party} is number {position} in line.",
+            event.seats_left,
+        ).format(seats=event.seats_left, party=size, position=position)
+    if position is not None:
+        return _("The event is full; you are number {position} in line.").format(position=position)
+    if registration.status == "confirmed":
+        return ngettext("Your place is confirmed.", "Places for your party of {count} are confirmed.", size).format(
+            count=size
+        )
+    return _(REGISTRATION_STATUS_NAMES[registration.status])
 
 
 def attendee_list(attendees: list[Attendee], counts: dict[str, int]) -> AttendeeList:
@@ -53,7 +89,12 @@ def attendee_list(attendees: list[Attendee], counts: dict[str, int]) -> Attendee
     return AttendeeList(
         counts=counts,
         people=people,
-        items=[AttendeeRead(**dataclasses.asdict(a)) for a in attendees],
+        items=[
+            AttendeeRead(
+                **{**dataclasses.asdict(a), "created_at": utc(a.created_at), "checked_in_at": utc(a.checked_in_at)}
+            )
+            for a in attendees
+        ],
     )
 
 
@@ -89,7 +130,7 @@ def check_in_read(result: CheckIn) -> CheckInRead:
         name=result.display_name,
         party_size=registration.party_size,
         status=cast(RegistrationStatusCode, registration.status),
-        checked_in_at=registration.checked_in_at,
+        checked_in_at=utc(registration.checked_in_at),
         already_checked_in=result.already,
         message=message,
     )

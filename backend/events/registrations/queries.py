@@ -12,7 +12,6 @@ from backend.core import clock
 from backend.core.errors import NotFound
 from backend.core.i18n import N_
 from backend.core.values import mask_name, mask_phone
-from backend.events.catalogue.queries import editable_event
 from backend.events.catalogue.tables import Event
 from backend.events.registrations.tables import Registration, RegistrationStatus
 
@@ -63,13 +62,26 @@ class RegisteredEvent:
     starts_at: datetime
     ends_at: datetime
     status: str
+    capacity: int
+    seats_taken: int
+
+    @property
+    def seats_left(self) -> int:
+        return max(0, self.capacity - self.seats_taken)
 
 
 async def registration_context(registration: Registration) -> tuple[RegisteredEvent, dict[str, str], int | None]:
     """What a registration is shown with: its event, the venue's name, its place in line."""
     row = (
         await Event.select(
-            Event.id, Event.title, Event.starts_at, Event.ends_at, Event.status, Event.venue.name.as_alias("venue_name")
+            Event.id,
+            Event.title,
+            Event.starts_at,
+            Event.ends_at,
+            Event.status,
+            Event.capacity,
+            Event.seats_taken,
+            Event.venue.name.as_alias("venue_name"),
         )
         .where(Event.id == registration.event)
         .output(load_json=True)
@@ -95,9 +107,9 @@ class Attendee:
     checked_in_at: datetime | None
 
 
-async def attendees(*, user_id: uuid.UUID, event_id: uuid.UUID) -> tuple[list[Attendee], dict[str, int]]:
-    """Everyone who signed up, masked, in arrival order, and the counts by status."""
-    await editable_event(user_id=user_id, event_id=event_id)
+async def attendees(*, event_id: uuid.UUID) -> tuple[list[Attendee], dict[str, int]]:
+    """Everyone who signed up to the event, masked, in arrival order, and the counts by status
+    (for its organisers: ``services.attendee_list`` checks who asks)."""
     rows: list[dict[str, Any]] = (
         await Registration.select(
             Registration.id,

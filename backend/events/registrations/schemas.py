@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 
-from backend.events.catalogue.schemas import EventBrief
+from backend.events.catalogue.schemas import EventBrief, UtcDatetime
 
 RegistrationStatusCode = Literal["confirmed", "waitlisted", "cancelled", "attended", "no_show"]
+WaitlistReason = Literal["event_full", "party_too_large"]
 
 
 class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -32,8 +32,26 @@ class RegistrationRead(msgspec.Struct):
     id: uuid.UUID
     status: RegistrationStatusCode
     party_size: int
-    waitlist_position: int | None
-    created_at: datetime
+    waitlist_position: Annotated[
+        int | None, msgspec.Meta(description="1 for the first in line; null unless waitlisted")
+    ]
+    waitlist_reason: Annotated[
+        WaitlistReason | None,
+        msgspec.Meta(
+            description="why the party waits: event_full (no seat left) or party_too_large (seats are left, "
+            "fewer than the party: a smaller party may still get them); null unless waitlisted",
+            examples=["party_too_large"],
+        ),
+    ]
+    seats_left: Annotated[int, msgspec.Meta(description="seats free at the event now", examples=[1])]
+    message: Annotated[
+        str,
+        msgspec.Meta(
+            description="the place's state in words, in the caller's language",
+            examples=["1 seat left; your party of 2 is number 1 in line."],
+        ),
+    ]
+    created_at: UtcDatetime
     event: EventBrief
 
 
@@ -53,13 +71,13 @@ class TicketRead(msgspec.Struct):
 
 class AttendeeRead(msgspec.Struct):
     registration_id: uuid.UUID
-    name: str
-    phone: str | None
+    name: Annotated[str, msgspec.Meta(description="masked, e.g. 李*梅")]
+    phone: Annotated[str | None, msgspec.Meta(description="masked, e.g. 138****5678")]
     party_size: int
     status: RegistrationStatusCode
     waitlist_position: int | None
-    created_at: datetime
-    checked_in_at: datetime | None
+    created_at: UtcDatetime
+    checked_in_at: UtcDatetime | None
 
 
 class AttendeeList(msgspec.Struct):

@@ -9,7 +9,7 @@ Arrival order is a number handed out by the same row (``queue_counter``).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
 
@@ -20,8 +20,10 @@ from backend.core.db import lock_row
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused, perform_once
+from backend.events import trail
+from backend.events.catalogue.queries import editable_event
 from backend.events.catalogue.tables import Event, EventStatus
-from backend.events.registrations.queries import ACTIVE, get_registration, waitlist_position
+from backend.events.registrations.queries import ACTIVE, Attendee, attendees, get_registration, waitlist_position
 from backend.events.registrations.tables import Registration, RegistrationStatus
 from backend.events.sharing.services import referrer
 from backend.events.signals import (
@@ -102,7 +104,7 @@ async def _open_event(event_id: uuid.UUID, party_size: int) -> Event:
         raise DomainError(
             "registration_not_open",
             N_("Registration opens at {opens_at}."),
-            params={"opens_at": event.registration_opens_at},
+            params={"opens_at": event.registration_opens_at.astimezone(UTC)},
             status=409,
         )
     if party_size > event.max_party_size:
@@ -142,7 +144,7 @@ async def _take_place(
     if seat:
         status, queue_number = RegistrationStatus.confirmed, seat[0]["queue_counter"]
     else:
-        queue_number = await _join_waitlist(event)
+        queue_number = await _join_waitlist(event, party_size)
         status = RegistrationStatus.waitlisted
     registration = Registration(
         event=event.id,
@@ -183,8 +185,19 @@ async def _check_hoarding(user_id: uuid.UUID, max_upcoming: int) -> None:
         )
 
 
-async def _join_waitlist(event: Event) -> int:
+async def _join_waitlist(event: Event, party_size: int) -> int:
     if not event.waitlist_enabled:
+        counts = await Event.select(Event.capacity, Event.seats_taken).where(Event.id == event.id).first()
+        left = max(0, counts["capacity"] - counts["seats_taken"]) if counts else 0
+        if left:
+            raise DomainError(
+                "not_enough_seats",
+                N_(
+                    "Seats left: {seats_left}, fewer than your party of {party_size}. A smaller party can still sign up."
+                ),
+                params={"seats_left": left, "party_size": party_size},
+                status=409,
+            )
         raise DomainError("event_full", N_("This event is full."), status=409)
     row = (
         await Event.update(
@@ -291,3 +304,14 @@ async def promote_waitlist(*, event_id: uuid.UUID) -> int:
         if seat[0]["seats_taken"] >= seat[0]["capacity"]:
             break
     return promoted
+
+
+async def attendee_list(
+    *, user_id: uuid.UUID, event_id: uuid.UUID, format: str
+) -> tuple[list[Attendee], dict[str, int]]:
+    """Who signed up, for the event's organisers (names and phones masked); each reading is a
+    sensitive read and leaves an audit entry."""
+    event = await editable_event(user_id=user_id, event_id=event_id)
+    found, counts = await attendees(event_id=event.id)
+    await trail.attendees_read(event.id, event.organisation, format=format, rows=len(found))
+    return found, counts

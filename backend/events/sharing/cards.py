@@ -1,10 +1,14 @@
 """Drawing a share card: what it says in the caller's language, where each line goes, and the PNG.
-CPU work (``render_card``) runs in a worker thread."""
+CPU work (``render_card``) runs in a worker thread.
+
+The event's poster, when it has one, fills the top of the card as far as the words below it
+leave room; without one, a dark panel carries the category and the title. The code that opens
+the event sits at the bottom, with the call to action beside it, always in the same place."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 from PIL import Image, ImageDraw, ImageFont
@@ -57,17 +61,28 @@ def card_text(event: Event, venue: Venue) -> CardText:
 CARD_SIZE = (750, 1334)
 MARGIN = 64
 CONTENT_WIDTH = CARD_SIZE[0] - 2 * MARGIN
-QR_SIDE = 320
-QR_BOX = ((CARD_SIZE[0] - QR_SIDE) // 2, 856, QR_SIDE)  # left, top, side: where the code goes
+FOOTER = 20  # the dark band along the bottom edge
+QR_SIDE = 240
+QR_PAD = 16  # white frame around the code
+QR_BOX = (MARGIN + QR_PAD, CARD_SIZE[1] - FOOTER - 56 - QR_SIDE, QR_SIDE)  # left, top, side: where the code goes
+_CTA_LEFT = QR_BOX[0] + QR_SIDE + QR_PAD + 28
+_CTA_WIDTH = CARD_SIZE[0] - MARGIN - _CTA_LEFT
+_TEXT_BOTTOM = QR_BOX[1] - QR_PAD - 48  # the words above the code end here
+_GAP = 56  # between the panel or poster and the words under it
+POSTER_MAX_HEIGHT = 760
+MIN_POSTER_HEIGHT = 380
 _MAX_CODE_PIXELS = 2000 * 2000
+_MAX_POSTER_PIXELS = 4000 * 4000
 
 PAPER = (248, 244, 236)
 INK = (33, 37, 41)
 MUTED = (100, 106, 112)
 ACCENT = (178, 58, 72)  # 海棠红
 SLATE = (47, 62, 70)  # 黛, the dark tiles over Suzhou's white walls
+SLATE_LIGHT = (58, 75, 85)
 WHITE = (255, 255, 255)
 RGB = tuple[int, int, int]
+Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -86,80 +101,178 @@ class TextRun:
 @dataclass(frozen=True)
 class Layout:
     runs: list[TextRun]
-    pill: tuple[int, int, int, int]  # the category's background
-    bar: tuple[int, int, int, int]  # the accent under the title
+    pill: Box  # the category's background
     icons: list[tuple[str, tuple[int, int]]]  # ("clock" | "pin", top-left)
+    bar: Box | None = None  # the accent under the title (on paper)
+    panel: Box | None = None  # the dark panel that stands in for a poster
+    poster: Box | None = None  # where the poster goes, cropped to fill it
+    marks: list[Box] = field(default_factory=list)  # the moon gate drawn on the panel
 
 
 def _font(size: int, locale: str, bold: bool = False) -> ImageFont.FreeTypeFont:
     return fonts.cjk_font(size, locale=locale, bold=bold)
 
 
-# The category, title, time and venue stand centred in the space above the code.
-_BLOCK_TOP, _BLOCK_BOTTOM = 72, QR_BOX[1] - 72
+def layout_card(text: CardText, poster: tuple[int, int] | None = None) -> Layout:
+    """Where everything goes: with a poster of ``poster`` = (width, height) pixels, the poster
+    takes the top as far as the category, title, time and venue under it allow; without one, a
+    dark panel holds the category and title. The code and the call to action end the card."""
+    return _with_poster(text, poster) if poster else _without_poster(text)
 
 
-def layout_card(text: CardText) -> Layout:
-    """Where every line of a card goes: category pill, title, time, venue, call to action."""
-    category = fonts.ellipsize(text.category, _font(28, text.locale), CONTENT_WIDTH - 40)
-    pill_width = int(_font(28, text.locale).getlength(category)) + 40
-    title = fonts.wrap(text.title, _font(60, text.title_locale, bold=True), CONTENT_WIDTH, max_lines=4)
-    rows = [
-        (icon, locale, fonts.wrap(value, _font(32, locale), CONTENT_WIDTH - 52, max_lines=2))
-        for icon, value, locale in (("clock", text.when, text.locale), ("pin", text.venue, text.venue_locale))
+def _rows(text: CardText) -> list[tuple[str, str, list[str]]]:
+    """The time (one line) and the venue (up to two), each after its icon."""
+    return [
+        (icon, locale, fonts.wrap(value, _font(32, locale), CONTENT_WIDTH - 52, max_lines=lines))
+        for icon, value, locale, lines in (
+            ("clock", text.when, text.locale, 1),
+            ("pin", text.venue, text.venue_locale, 2),
+        )
     ]
-    height = 52 + 28 + 84 * len(title) + 56 + sum(46 * len(lines) + 22 for _, _, lines in rows)
-    y = max(_BLOCK_TOP, _BLOCK_TOP + (_BLOCK_BOTTOM - _BLOCK_TOP - height) // 2)
 
-    pill = (MARGIN, y, MARGIN + pill_width, y + 52)
-    runs = [TextRun(category, (MARGIN + 20, y + 26), 28, text.locale, WHITE, anchor="lm")]
-    y += 52 + 28
-    for line in title:
-        runs.append(TextRun(line, (MARGIN, y), 60, text.title_locale, INK, bold=True))
-        y += 84
-    bar = (MARGIN, y + 16, MARGIN + 80, y + 22)
-    y += 56
-    icons: list[tuple[str, tuple[int, int]]] = []
+
+def _rows_height(rows: list[tuple[str, str, list[str]]]) -> int:
+    return sum(46 * len(lines) for _, _, lines in rows) + 22 * (len(rows) - 1)
+
+
+def _place_rows(
+    rows: list[tuple[str, str, list[str]]], y: int, runs: list[TextRun]
+) -> list[tuple[str, tuple[int, int]]]:
+    icons = []
     for icon, locale, lines in rows:
         icons.append((icon, (MARGIN, y + 6)))
         for line in lines:
             runs.append(TextRun(line, (MARGIN + 52, y), 32, locale, INK))
             y += 46
         y += 22
-
-    cta_y = QR_BOX[1] + QR_SIDE + 46
-    for line in fonts.wrap(text.call_to_action, _font(26, text.locale), CONTENT_WIDTH, max_lines=2):
-        runs.append(TextRun(line, (CARD_SIZE[0] // 2, cta_y), 26, text.locale, MUTED, anchor="ma"))
-        cta_y += 36
-    return Layout(runs=runs, pill=pill, bar=bar, icons=icons)
+    return icons
 
 
-def render_card(text: CardText, *, wxacode: bytes | None, link: str) -> bytes:
-    """The card as a 750×1334 PNG; the mini-program code when it is a usable image, else a QR of
-    ``link``. CPU work: call it in a worker thread."""
-    layout = layout_card(text)
+def _pill(text: CardText, x: int, y: int) -> tuple[Box, TextRun]:
+    category = fonts.ellipsize(text.category, _font(28, text.locale), CONTENT_WIDTH - 40)
+    width = int(_font(28, text.locale).getlength(category)) + 40
+    return (x, y, x + width, y + 52), TextRun(category, (x + 20, y + 26), 28, text.locale, WHITE, anchor="lm")
+
+
+def _call_to_action(text: CardText) -> list[TextRun]:
+    """Beside the code, centred on it; a translation may break its own lines (\\n) where a
+    reader would, which character-by-character wrapping of Japanese cannot know."""
+    font = _font(26, text.locale, bold=True)
+    lines = [
+        line for part in text.call_to_action.split("\n") for line in fonts.wrap(part, font, _CTA_WIDTH, max_lines=3)
+    ]
+    lines = lines[:5]
+    y = QR_BOX[1] + (QR_SIDE - 38 * len(lines)) // 2
+    runs = []
+    for line in lines:
+        runs.append(TextRun(line, (_CTA_LEFT, y), 26, text.locale, INK, bold=True))
+        y += 38
+    return runs
+
+
+def _without_poster(text: CardText) -> Layout:
+    rows = _rows(text)
+    # The panel takes whatever the time and venue leave; the title stands at its foot, the
+    # category above it, as on a theatre bill.
+    panel_height = _TEXT_BOTTOM - _rows_height(rows) - _GAP
+    title = fonts.wrap(text.title, _font(64, text.title_locale, bold=True), CONTENT_WIDTH, max_lines=4)
+    y = panel_height - 64 - 86 * len(title)
+    pill, category = _pill(text, MARGIN, y - 52 - 32)
+    runs = [category]
+    for line in title:
+        runs.append(TextRun(line, (MARGIN, y), 64, text.title_locale, WHITE, bold=True))
+        y += 86
+    icons = _place_rows(rows, panel_height + 6 + _GAP, runs)
+    moon = (CARD_SIZE[0] - 300, 64, CARD_SIZE[0] + 100, 464)  # a 月洞门, the round garden gate
+    return Layout(
+        runs=runs + _call_to_action(text),
+        pill=pill,
+        icons=icons,
+        panel=(0, 0, CARD_SIZE[0], panel_height),
+        marks=[moon],
+    )
+
+
+def _with_poster(text: CardText, poster: tuple[int, int]) -> Layout:
+    rows = _rows(text)
+    natural = round(CARD_SIZE[0] * poster[1] / max(1, poster[0]))
+    # A third line of title only if the poster keeps a fair share of the card.
+    for max_lines in (3, 2):
+        title = fonts.wrap(text.title, _font(52, text.title_locale, bold=True), CONTENT_WIDTH, max_lines=max_lines)
+        words = 52 + 24 + 70 * len(title) + 48 + _rows_height(rows)
+        height = max(0, min(natural, POSTER_MAX_HEIGHT, _TEXT_BOTTOM - words - _GAP))
+        if height >= min(natural, MIN_POSTER_HEIGHT):
+            break
+    y = height + _GAP + (_TEXT_BOTTOM - words - _GAP - height) // 2  # a short poster leaves room above and below
+    pill, category = _pill(text, MARGIN, y)
+    runs = [category]
+    y += 52 + 24
+    for line in title:
+        runs.append(TextRun(line, (MARGIN, y), 52, text.title_locale, INK, bold=True))
+        y += 70
+    bar = (MARGIN, y + 14, MARGIN + 80, y + 20)
+    icons = _place_rows(rows, y + 48, runs)
+    return Layout(
+        runs=runs + _call_to_action(text), pill=pill, icons=icons, bar=bar, poster=(0, 0, CARD_SIZE[0], height)
+    )
+
+
+def render_card(text: CardText, *, wxacode: bytes | None, link: str, poster: bytes | None = None) -> bytes:
+    """The card as a 750×1334 PNG: the poster when there is a usable one; the mini-program code
+    when it is a usable image, else a QR of ``link``. CPU work: call it in a worker thread."""
+    picture = _poster_image(poster) if poster else None
+    layout = layout_card(text, picture.size if picture else None)
     card = Image.new("RGB", CARD_SIZE, PAPER)
     draw = ImageDraw.Draw(card)
-    draw.rectangle((0, 0, CARD_SIZE[0], 20), fill=SLATE)
-    draw.rectangle((0, 20, CARD_SIZE[0], 26), fill=ACCENT)
-    draw.rectangle((0, CARD_SIZE[1] - 20, CARD_SIZE[0], CARD_SIZE[1]), fill=SLATE)
+    if layout.panel is not None:
+        draw.rectangle(layout.panel, fill=SLATE)
+        for ring in layout.marks:
+            draw.ellipse(ring, outline=SLATE_LIGHT, width=14)
+        draw.rectangle((0, layout.panel[3], CARD_SIZE[0], layout.panel[3] + 6), fill=ACCENT)
+    if picture is not None and layout.poster is not None and layout.poster[3] > 0:
+        card.paste(_cropped(picture, layout.poster), layout.poster[:2])
+    draw.rectangle((0, CARD_SIZE[1] - FOOTER, CARD_SIZE[0], CARD_SIZE[1]), fill=SLATE)
     draw.rounded_rectangle(layout.pill, radius=26, fill=ACCENT)
-    draw.rectangle(layout.bar, fill=ACCENT)
+    if layout.bar is not None:
+        draw.rectangle(layout.bar, fill=ACCENT)
     for icon, (x, y) in layout.icons:
         (_draw_clock if icon == "clock" else _draw_pin)(draw, x, y)
     for run in layout.runs:
         draw.text(run.xy, run.text, font=_font(run.size, run.locale, run.bold), fill=run.fill, anchor=run.anchor)
 
     left, top, side = QR_BOX
-    frame = (left - 20, top - 20, left + side + 20, top + side + 20)
-    draw.rounded_rectangle(frame, radius=24, fill=WHITE, outline=(226, 220, 208), width=2)
-    mark = _code_image(wxacode) if wxacode else None
-    if mark is None:
-        mark = _qr_image(link)
-    card.paste(mark, (left + (side - mark.width) // 2, top + (side - mark.height) // 2))
+    frame = (left - QR_PAD, top - QR_PAD, left + side + QR_PAD, top + side + QR_PAD)
+    draw.rounded_rectangle(frame, radius=20, fill=WHITE, outline=(226, 220, 208), width=2)
+    code = _code_image(wxacode) if wxacode else None
+    if code is None:
+        code = _qr_image(link)
+    card.paste(code, (left + (side - code.width) // 2, top + (side - code.height) // 2))
     buffer = io.BytesIO()
     card.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _poster_image(data: bytes) -> Image.Image | None:
+    """The stored poster rendition (our own JPEG), or None if it cannot be read."""
+    try:
+        image: Image.Image = Image.open(io.BytesIO(data))
+        if image.width * image.height > _MAX_POSTER_PIXELS:
+            raise ValueError(f"{image.width}×{image.height} is too large for a card")
+        image.load()
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        log.warning("share_card.poster_unusable", error=str(error))
+        return None
+    return image.convert("RGB")
+
+
+def _cropped(picture: Image.Image, box: Box) -> Image.Image:
+    """The poster scaled to the box's width and cut to its height, keeping the upper middle
+    (where a poster's own title usually is)."""
+    width, height = box[2] - box[0], box[3] - box[1]
+    scaled_height = max(height, round(picture.height * width / picture.width))
+    scaled = picture.resize((width, scaled_height), Image.Resampling.LANCZOS)
+    top = (scaled_height - height) * 3 // 10
+    return scaled.crop((0, top, width, top + height))
 
 
 def _draw_clock(draw: ImageDraw.ImageDraw, x: int, y: int) -> None:

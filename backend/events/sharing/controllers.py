@@ -26,7 +26,9 @@ def _resident_id(visitor: Principal | None) -> uuid.UUID | None:
 
 
 def _options(settings: Settings) -> services.CardOptions:
-    return services.CardOptions(event_page=settings.wechat_event_page, public_base_url=settings.public_base_url)
+    return services.CardOptions(
+        event_page=settings.wechat_event_page, public_base_url=settings.public_base_url, media_root=settings.media_root
+    )
 
 
 class ShareCardController(Controller):
@@ -39,7 +41,8 @@ class ShareCardController(Controller):
         summary="A 750×1334 PNG poster of the event in the caller's language, with a code that opens it",
         description=(
             "With a resident's token the code records them as the sharer. The code is the WeChat "
-            "mini-program code when WeChat is configured, else a QR code of the event's link."
+            "mini-program code when WeChat is configured, else a QR code of the share link's page "
+            "(LINLI_PUBLIC_BASE_URL/s/<code>). The event's poster is drawn in when it has one."
         ),
         media_type=PNG,
         # A PNG is compressed already; gzip would spend CPU to gain nothing (needs

@@ -2,7 +2,8 @@
 
 The code is the mini-program code of WeChat's ``getwxacodeunlimit`` when WeChat is configured,
 carrying a short opaque scene (``e=<share link code>``) that ``resolve_share_link`` maps back to
-the event; without WeChat, or when WeChat fails, it is a plain QR code of the event's link. Each
+the event; without WeChat, or when WeChat fails, it is a plain QR code of the share link's public
+page (``/s/<code>``, which shows the event). The event's poster, when it has one, is drawn in. Each
 resident who shares gets their own link (for "bring a neighbour" later); anonymous callers share
 one per event. Queries run on the event loop; drawing, the CPU part, runs in a worker thread.
 """
@@ -14,7 +15,9 @@ import re
 import secrets
 import string
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 
@@ -22,6 +25,7 @@ from backend.core import clock
 from backend.core.cache import VersionedCache
 from backend.core.errors import NotFound
 from backend.core.i18n import N_, get_locale
+from backend.core.media import MediaStore
 from backend.core.values import as_uuid
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
 from backend.events.catalogue.queries import get_event, get_venue
@@ -47,10 +51,22 @@ WXACODE_NAMESPACE = "wxacode"
 WXACODE_TTL_SECONDS = 24 * 3600
 
 
+SHARE_PAGE = "/s/{code}"  # the public page of a share link: it shows the event
+# The poster rendition drawn on a card: the narrowest JPEG at least as wide as the card.
+_RENDITION = re.compile(r"^w(\d+)\.jpg$")
+CARD_WIDTH = 750
+
+
 @dataclass(frozen=True)
 class CardOptions:
     event_page: str = DEFAULT_EVENT_PAGE  # the mini-program page that opens an event
     public_base_url: str = DEFAULT_PUBLIC_BASE_URL  # for the QR code when WeChat is not there
+    media_root: Path | None = None  # where the poster's renditions are; None draws no poster
+
+
+def share_page_url(public_base_url: str, code: str) -> str:
+    """The public address a share link's QR code holds (``LINLI_PUBLIC_BASE_URL`` + ``/s/<code>``)."""
+    return public_base_url.rstrip("/") + SHARE_PAGE.format(code=code)
 
 
 # --- share links ---------------------------------------------------------------------------------
@@ -130,10 +146,24 @@ async def share_card(
         return hit
     text = card_text(event, await get_venue(event.venue))
     wxacode = await _wxacode(wechat, cache, scene=SCENE_PREFIX + code, page=options.event_page)
-    link = f"{options.public_base_url.rstrip('/')}/api/v1/events/{event.id}?s={code}"
-    png = await asyncio.to_thread(render_card, text, wxacode=wxacode, link=link)
+    link = share_page_url(options.public_base_url, code)
+    poster = await _poster(event.poster, options.media_root)
+    png = await asyncio.to_thread(render_card, text, wxacode=wxacode, link=link, poster=poster)
     await cache.set(key, png, ttl=CARD_TTL_SECONDS if wxacode or not wechat.configured else FALLBACK_CARD_TTL_SECONDS)
     return png
+
+
+async def _poster(renditions: object, media_root: Path | None) -> bytes | None:
+    """The bytes of the poster rendition a card draws, or None (no poster, or its file is gone)."""
+    if media_root is None or not isinstance(renditions, Mapping) or not renditions:
+        return None
+    widths = {int(m.group(1)): path for key, path in renditions.items() if (m := _RENDITION.match(key))}
+    if not widths:
+        return None
+    wide_enough = [width for width in widths if width >= CARD_WIDTH]
+    chosen = widths[min(wide_enough) if wide_enough else max(widths)]
+    found = MediaStore(media_root).locate(chosen)
+    return await asyncio.to_thread(found.read_bytes) if found is not None else None
 
 
 async def _wxacode(wechat: WechatClient, cache: VersionedCache, *, scene: str, page: str) -> bytes | None:

@@ -111,7 +111,8 @@ async def test_an_event_file_in_the_callers_language(client: Client, place: dict
     assert vevent.decoded("DTSTAMP").utcoffset() == timedelta(0)
     assert vevent["GEO"].latitude == pytest.approx(place["venue"].latitude)
     assert vevent["GEO"].longitude == pytest.approx(place["venue"].longitude)
-    assert "南园社区活动中心" in str(vevent["LOCATION"])  # no Japanese name: the Chinese one
+    # No Japanese name: a Japanese reader's chain goes to English before Chinese.
+    assert "Nanyuan Community Centre" in str(vevent["LOCATION"])
     [alarm] = vevent.walk("VALARM")
     assert str(alarm["ACTION"]) == "DISPLAY"
     assert alarm.decoded("TRIGGER") == timedelta(hours=-2)
@@ -124,8 +125,8 @@ async def test_an_event_file_in_the_callers_language(client: Client, place: dict
     korean = by_uid(parse(await client.get(f"/api/v1/events/{ev.id}/calendar.ics", headers={"Accept-Language": "ko"})))[
         uid(ev)
     ]
-    assert str(korean["SUMMARY"]) == "评弹欣赏会"  # no Korean title: zh-Hans, not English
-    assert korean["SUMMARY"].params["LANGUAGE"] == "zh-Hans"
+    assert str(korean["SUMMARY"]) == "Pingtan Evening"  # no Korean title: English before Chinese
+    assert korean["SUMMARY"].params["LANGUAGE"] == "en"
     assert "第一行\n第二行，含逗号; 分号" in str(korean["DESCRIPTION"])  # escaped and read back intact
 
 
@@ -332,6 +333,26 @@ async def test_calendar_files_are_rate_limited_per_address(
         assert refused.headers["retry-after"]
 
 
+async def test_new_feed_addresses_are_limited_per_resident(
+    client: Client, settings: Settings, shared_redis: Redis | None
+) -> None:
+    resident, neighbour = await factories.resident(), await factories.resident()
+    async with serve_in_process(build_app(settings, shared_redis, calendar_feed_rate_limit=2)) as limited:
+        answers = [
+            (await limited.post("/api/v1/me/calendar-feed", headers=factories.token_for(resident))).status_code
+            for _ in range(3)
+        ]
+        assert answers == [201, 201, 429]
+        refused = await limited.post("/api/v1/me/calendar-feed", headers=factories.token_for(resident))
+        assert refused.json()["code"] == "rate_limited"
+        assert 0 < int(refused.headers["retry-after"]) <= 3600  # counted per hour
+        # per resident, not per address: a neighbour behind the same address is not held back
+        assert (
+            await limited.post("/api/v1/me/calendar-feed", headers=factories.token_for(neighbour))
+        ).status_code == 201
+    assert await CalendarFeed.count().where(CalendarFeed.revoked_at.is_null()) == 2
+
+
 async def test_the_calendar_operations_are_documented(client: Client) -> None:
     document = (await client.get("/schema/openapi.json")).json()
     feed = document["paths"]["/api/v1/me/calendar.ics"]["get"]
@@ -339,6 +360,7 @@ async def test_the_calendar_operations_are_documented(client: Client) -> None:
     assert "text/calendar" in feed["responses"]["200"]["content"]
     assert "404" in feed["responses"]
     assert document["paths"]["/api/v1/me/calendar-feed"]["post"]["security"] == [{"bearer": []}]
+    assert "429" in document["paths"]["/api/v1/me/calendar-feed"]["post"]["responses"]
     ids = [
         op["operationId"]
         for item in document["paths"].values()

@@ -172,6 +172,64 @@ async def test_date_range_filters_on_the_start(client: Client) -> None:
     assert await ids(client, utc) == [str(middle.id), str(late.id)]
 
 
+async def test_a_day_means_the_whole_day_in_suzhou(client: Client) -> None:
+    tree = await city_tree()
+    organiser = await organiser_of(tree["street_a"])
+    place = await venue(tree["street_a"], tree["community_a"])
+    day = datetime.now(SUZHOU).date() + timedelta(days=5)
+    before = await make_event(organiser, tree["street_a"], place, **times(at(day - timedelta(days=1), 23, 30), 0.5))
+    morning = await make_event(organiser, tree["street_a"], place, **times(at(day, 0, 0)))
+    night = await make_event(organiser, tree["street_a"], place, **times(at(day, 23, 30), 0.5))
+    after = await make_event(organiser, tree["street_a"], place, **times(at(day + timedelta(days=1), 0, 0)))
+    one_day = {"from": day.isoformat(), "to": day.isoformat()}
+    assert await ids(client, one_day) == [str(morning.id), str(night.id)]
+    assert await ids(client, {"from": day.isoformat()}) == [str(morning.id), str(night.id), str(after.id)]
+    assert await ids(client, {"to": day.isoformat()}) == [str(before.id), str(morning.id), str(night.id)]
+    naive = {"from": f"{day.isoformat()}T23:00"}  # a time without an offset is Suzhou time
+    assert await ids(client, naive) == [str(night.id), str(after.id)]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "code", "says"),
+    [
+        ("from", "2026-02-30", "impossible_date", "2026-02-30 is not a date in the calendar"),
+        ("to", "2026-02-30T10:00", "impossible_date", "2026-02-30 is not a date in the calendar"),
+        ("from", "next tuesday", "invalid_date", "Write a day as 2026-12-05"),
+        ("to", "12/05/2026", "invalid_date", "Write a day as 2026-12-05"),
+        ("from", "253402300800", "date_out_of_range", "between the years 1900 and 2199"),
+        ("from", "-62135596800", "date_out_of_range", "between the years 1900 and 2199"),
+        ("to", "9999-12-31T23:59:59-12:00", "date_out_of_range", "between the years 1900 and 2199"),
+        ("from", "0001-01-01", "date_out_of_range", "between the years 1900 and 2199"),
+        ("from", "0001-W01-1T00:00", "date_out_of_range", "between the years 1900 and 2199"),
+        ("to", "99991231T235959-1200", "date_out_of_range", "between the years 1900 and 2199"),
+        ("from", "２０２６-12-05", "invalid_date", "Write a day as 2026-12-05"),
+    ],
+)
+async def test_a_bad_day_names_the_parameter_and_says_why(
+    client: Client, name: str, value: str, code: str, says: str
+) -> None:
+    response = await client.get("/api/v1/events", params={name: value}, headers={"Accept-Language": "en"})
+    body = assert_problem(response, 422)
+    [error] = body["errors"]
+    assert (error["field"], error["code"]) == (name, code)
+    assert says in error["message"]
+
+
+async def test_an_edit_scope_error_names_scope(client: Client) -> None:
+    tree = await city_tree()
+    organiser = await organiser_of(tree["street_a"])
+    place = await venue(tree["street_a"], tree["community_a"])
+    event = await make_event(organiser, tree["street_a"], place, publish=False, **times(in_days(3)))
+    auth = factories.token_for(organiser)
+    for method, path in (("POST", "publish"), ("POST", "cancel"), ("PATCH", "")):
+        url = f"/api/v1/events/{event.id}/{path}".rstrip("/")
+        response = await client.request(
+            method, url, params={"scope": "all"}, json={} if method == "PATCH" else None, headers=auth
+        )
+        body = assert_problem(response, 422)
+        assert [(e["field"], e["code"]) for e in body["errors"]] == [("scope", "invalid_choice")]
+
+
 async def test_category_venue_community_audience_and_language_filters(client: Client) -> None:
     tree = await city_tree()
     organiser = await organiser_of(tree["city"])
@@ -478,22 +536,23 @@ async def test_titles_fall_back_and_say_which_locale_was_served(client: Client) 
     event = await make_event(organiser, tree["street_a"], place, **times(in_days(3, 14)))  # zh-Hans, en, ja titles
 
     expected = {
-        "ja": ("評弾の夕べ", "ja"),
-        "ko": ("评弹欣赏会", "zh-Hans"),  # no Korean text: Chinese, and the client is told so
-        "en": ("Pingtan Evening", "en"),
-        "zh-CN": ("评弹欣赏会", "zh-Hans"),
-        "zh-TW": ("评弹欣赏会", "zh-Hans"),
+        "ja": ("評弾の夕べ", "ja", False),
+        "ko": ("Pingtan Evening", "en", False),  # no Korean text: English first, and the client is told so
+        "en": ("Pingtan Evening", "en", False),
+        "zh-CN": ("评弹欣赏会", "zh-Hans", False),
+        # No Traditional text: the Simplified one converted, and marked as converted.
+        "zh-TW": ("評彈欣賞會", "zh-Hant", True),
     }
-    for accept, (title, served) in expected.items():
+    for accept, (title, served, converted) in expected.items():
         listed = await page(client, lang=accept)
         [item] = listed["items"]
-        assert (item["title"], item["locale"]) == (title, served), accept
+        assert (item["title"], item["locale"], item["converted"]) == (title, served, converted), accept
         one = await client.get(f"/api/v1/events/{event.id}", headers={"Accept-Language": accept})
         assert one.status_code == 200
-        assert (one.json()["title"], one.json()["locale"]) == (title, served), accept
+        assert (one.json()["title"], one.json()["locale"], one.json()["converted"]) == (title, served, converted)
 
     [japanese] = await items(client, lang="ja")
-    assert japanese["summary"] == "苏州评弹名家现场演出"  # no Japanese summary: the fallback chain again
+    assert japanese["summary"] == "Suzhou storytelling masters live"  # no Japanese summary: the chain again
     assert (await items(client, {"lang": "ja"}))[0]["title"] == "評弾の夕べ"
     response = await client.get("/api/v1/events", headers={"Accept-Language": "ko"})
     assert response.headers["content-language"] == "ko"

@@ -10,11 +10,13 @@ from typing import Any
 import httpx
 import pytest
 from PIL import ExifTags, Image
+from redis.asyncio import Redis
 
 from backend.accounts.tables import Role
 from backend.events.catalogue.tables import Event
 from backend.settings import Settings
 from tests import factories
+from tests.conftest import build_app, serve_in_process
 from tests.core.test_images import encoded, gif_bomb, jpeg_with_gps, png_bomb
 
 Client = httpx.AsyncClient
@@ -306,3 +308,29 @@ async def test_the_upload_is_in_the_api_document(client: Client) -> None:
     assert operation["operationId"] == "upload_poster"
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert {"401", "404", "413", "422"} <= set(operation["responses"])
+
+
+async def test_uploads_are_limited_per_account(
+    client: Client, org: dict[str, Any], settings: Settings, shared_redis: Redis | None
+) -> None:
+    async with serve_in_process(build_app(settings, shared_redis, poster_rate_limit=2)) as limited:
+        answers = [
+            (await upload(limited, org["event"].id, unique_photo((300, 200)), org["auth"])).status_code
+            for _ in range(3)
+        ]
+        assert answers == [200, 200, 429]
+        refused = await upload(limited, org["event"].id, unique_photo((300, 200)), org["auth"])
+        assert (refused.json()["code"], bool(refused.headers["retry-after"])) == ("rate_limited", True)
+    document = (await client.get("/schema/openapi.json")).json()
+    assert "429" in document["paths"]["/api/v1/events/{event_id}/poster"]["post"]["responses"]
+
+
+async def test_a_poster_can_be_removed(client: Client, org: dict[str, Any]) -> None:
+    assert (await upload(client, org["event"].id, unique_photo((300, 200)), org["auth"])).status_code == 200
+    outsider = factories.token_for(org["outsider"])
+    assert (await client.delete(f"/api/v1/events/{org['event'].id}/poster", headers=outsider)).status_code == 404
+    assert await stored_poster(org["event"].id)
+    removed = await client.delete(f"/api/v1/events/{org['event'].id}/poster", headers=org["auth"])
+    assert removed.status_code == 204
+    assert await stored_poster(org["event"].id) == {}
+    assert (await client.get(f"/api/v1/events/{org['event'].id}")).json()["poster_urls"] == {}

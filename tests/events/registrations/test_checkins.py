@@ -12,19 +12,27 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from PIL import Image
+from redis.asyncio import Redis
 
 from backend.accounts import services as account_services
 from backend.accounts.tables import Role, User
 from backend.core import signals
+from backend.core.cache import VersionedCache
+from backend.core.i18n import format_datetime
+from backend.core.stores import build_stores
 from backend.core.values import mask_name
 from backend.events.api import AttendanceRecorded
+from backend.events.catalogue import services as event_services
+from backend.events.catalogue.schemas import EventCreate
 from backend.events.catalogue.tables import Event
 from backend.events.registrations.door import make_ticket, mark_no_shows
 from backend.events.registrations.tables import Registration
+from backend.settings import Settings
 from tests import factories
-from tests.conftest import SECRET
+from tests.conftest import SECRET, build_app, serve_in_process
 
 Client = httpx.AsyncClient
 
@@ -34,7 +42,16 @@ async def door(client: Client) -> dict[str, Any]:
     tree = await factories.city_tree()
     venue = await factories.venue(tree["community_a"], tree["community_a"])
     organiser = await factories.staff(Role.organiser, tree["street_a"])
-    event = await factories.published_event(tree["street_a"], venue, capacity=3, max_party_size=2)
+    # Half an hour before the start: the door is open (it opens 60 minutes before) and sign-up too.
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+    event = await factories.published_event(
+        tree["street_a"],
+        venue,
+        capacity=3,
+        max_party_size=2,
+        starts_at=start.isoformat(),
+        ends_at=(start + timedelta(hours=2)).isoformat(),
+    )
     return {
         "tree": tree,
         "venue": venue,
@@ -42,6 +59,14 @@ async def door(client: Client) -> dict[str, Any]:
         "event": event,
         "auth": factories.token_for(organiser),
     }
+
+
+async def draft_event(door: dict[str, Any]) -> Event:
+    data = msgspec.convert(factories.event_body(door["tree"]["street_a"], door["venue"]), EventCreate)
+    _, events = await event_services.create_events(
+        user_id=door["organiser"].id, data=data, cache=VersionedCache(build_stores(None))
+    )
+    return events[0]
 
 
 @pytest.fixture
@@ -170,11 +195,20 @@ async def test_only_the_events_organisers_scan(client: Client, door: dict[str, A
     user, registration = await registered(client, door["event"].id)
     ticket = (await ticket_of(client, user, registration["id"]))["ticket"]
     outsider = await factories.staff(Role.organiser, door["tree"]["street_b"])
+    # The event is public: anyone may know it exists, so a caller without the right is told so.
     for headers in (factories.token_for(outsider), factories.token_for(user)):
         response = await client.post(
-            f"/api/v1/events/{door['event'].id}/check-ins", json={"ticket": ticket}, headers=headers
+            f"/api/v1/events/{door['event'].id}/check-ins",
+            json={"ticket": ticket},
+            headers={**headers, "Accept-Language": "en"},
         )
-        assert (response.status_code, response.json()["code"]) == (404, "event_not_found")
+        assert (response.status_code, response.json()["code"]) == (403, "check_in_forbidden")
+        assert response.json()["detail"] == "Only the organisers of this event can check tickets in."
+    draft = await draft_event(door)
+    response = await client.post(
+        f"/api/v1/events/{draft.id}/check-ins", json={"ticket": ticket}, headers=factories.token_for(outsider)
+    )
+    assert (response.status_code, response.json()["code"]) == (404, "event_not_found")  # a draft stays unseen
     city_admin = await factories.staff(Role.admin, door["tree"]["city"])
     response = await client.post(
         f"/api/v1/events/{door['event'].id}/check-ins", json={"ticket": ticket}, headers=factories.token_for(city_admin)
@@ -193,6 +227,63 @@ async def test_cancelled_places_and_late_scans_are_refused(client: Client, door:
         {Event.ends_at: datetime.now(UTC) - timedelta(hours=4), Event.starts_at: datetime.now(UTC) - timedelta(hours=6)}
     ).where(Event.id == door["event"].id)
     assert (await scan(client, door, ticket2)).json()["code"] == "check_in_closed"
+
+
+async def test_an_early_scan_is_refused_says_when_the_door_opens_and_changes_nothing(
+    client: Client, door: dict[str, Any], attendance: list
+) -> None:
+    later = datetime.now(UTC).replace(microsecond=0, second=0) + timedelta(days=14)
+    await Event.update({Event.starts_at: later, Event.ends_at: later + timedelta(hours=2)}).where(
+        Event.id == door["event"].id
+    )
+    user, registration = await registered(client, door["event"].id)
+    ticket = (await ticket_of(client, user, registration["id"]))["ticket"]
+    opens_at = later - timedelta(hours=1)
+    details = {}
+    for lang in ("en", "zh-Hans", "zh-Hant", "ja", "ko"):
+        early = await scan(client, door, ticket, **{"Accept-Language": lang})
+        assert (early.status_code, early.json()["code"]) == (409, "check_in_not_open"), lang
+        assert early.json()["params"] == {"opens_at": opens_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "minutes": 60}
+        details[lang] = early.json()["detail"]
+        assert format_datetime(opens_at, lang) in details[lang], details[lang]  # in Suzhou time, for people
+        assert "60" in details[lang]
+    assert len(set(details.values())) == 5, details  # said in each reader's language
+    assert attendance == []  # no attendance, so no points
+    assert (await Registration.select(Registration.status).first())["status"] == "confirmed"
+    cancelled = await client.delete(f"/api/v1/registrations/{registration['id']}", headers=factories.token_for(user))
+    assert cancelled.status_code == 200  # the resident can still give up the place
+
+
+async def test_the_door_opening_time_is_a_setting(
+    client: Client, door: dict[str, Any], settings: Settings, shared_redis: Redis | None
+) -> None:
+    # The event starts in 30 minutes: a door opening 15 minutes before is still shut.
+    user, registration = await registered(client, door["event"].id)
+    ticket = (await ticket_of(client, user, registration["id"]))["ticket"]
+    async with serve_in_process(build_app(settings, shared_redis, check_in_opens_minutes=15)) as strict:
+        refused = await scan(strict, door, ticket, **{"Accept-Language": "en"})
+        assert (refused.status_code, refused.json()["code"]) == (409, "check_in_not_open")
+        assert "15 minutes" in refused.json()["detail"]
+    assert (await scan(client, door, ticket)).status_code == 200
+
+
+async def test_a_late_scan_says_when_the_door_closed(client: Client, door: dict[str, Any]) -> None:
+    user, registration = await registered(client, door["event"].id)
+    ticket = (await ticket_of(client, user, registration["id"]))["ticket"]
+    ended = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3, minutes=10)
+    await Event.update({Event.starts_at: ended - timedelta(hours=2), Event.ends_at: ended}).where(
+        Event.id == door["event"].id
+    )
+    late = await scan(client, door, ticket, **{"Accept-Language": "en"})
+    assert (late.status_code, late.json()["code"]) == (409, "check_in_closed")
+    # The door stays open three hours after the end, for late arrivals.
+    closed_at = ended + timedelta(hours=3)
+    assert late.json()["params"]["closed_at"] == closed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert late.json()["detail"] == f"Check-in for this event closed at {format_datetime(closed_at, 'en')}."
+    await Event.update({Event.ends_at: datetime.now(UTC) - timedelta(hours=2, minutes=50)}).where(
+        Event.id == door["event"].id
+    )
+    assert (await scan(client, door, ticket)).status_code == 200
 
 
 # --- no-shows ------------------------------------------------------------------------------------------

@@ -136,6 +136,105 @@ async def test_cancelling_a_waitlisted_place_moves_the_line(client: Client, plac
     assert await seats(ev.id) == (1, 1)
 
 
+# --- parties and the waitlist ------------------------------------------------------------------------
+
+
+async def test_a_party_that_does_not_fit_is_told_why_and_a_smaller_one_may_take_the_seat(
+    client: Client, place: dict[str, Any]
+) -> None:
+    ev = await event(place, capacity=3, max_party_size=2)
+    assert (await sign_up(client, ev.id, await factories.resident(), 2)).json()["status"] == "confirmed"
+    family = await sign_up(client, ev.id, await factories.resident(), 2, **{"Accept-Language": "en"})
+    body = family.json()
+    assert (body["status"], body["waitlist_position"], body["waitlist_reason"], body["seats_left"]) == (
+        "waitlisted",
+        1,
+        "party_too_large",
+        1,
+    )
+    assert body["message"] == "1 seat left; your party of 2 is number 1 in line."
+    chinese = await client.get(
+        f"/api/v1/registrations/{body['id']}",
+        headers={**factories.token_for(await _owner(body)), "Accept-Language": "zh-Hans"},
+    )
+    assert chinese.json()["message"] == "还剩 1 个名额，您的 2 人同行排在候补第 1 位。"
+    # The rule, as documented: free seats go to whoever fits, so a party of one still gets the last seat.
+    single = await sign_up(client, ev.id, await factories.resident(), 1, **{"Accept-Language": "en"})
+    assert (single.json()["status"], single.json()["seats_left"], single.json()["message"]) == (
+        "confirmed",
+        0,
+        "Your place is confirmed.",
+    )
+    full = await sign_up(client, ev.id, await factories.resident(), 1, **{"Accept-Language": "en"})
+    assert (full.json()["waitlist_reason"], full.json()["seats_left"], full.json()["message"]) == (
+        "event_full",
+        0,
+        "The event is full; you are number 2 in line.",
+    )
+    mine = await client.get(f"/api/v1/registrations/{body['id']}", headers=factories.token_for(await _owner(body)))
+    assert mine.json()["waitlist_reason"] == "event_full"  # the reason is read as things stand now
+
+
+async def _owner(registration: dict[str, Any]) -> Any:
+    from backend.accounts.tables import User
+
+    row = await Registration.select(Registration.user).where(Registration.id == uuid.UUID(registration["id"])).first()
+    return await User.objects().where(User.id == row["user"]).first()
+
+
+async def test_freed_seats_go_to_the_earliest_waiting_party_that_fits(client: Client, place: dict[str, Any]) -> None:
+    ev = await event(place, capacity=3, max_party_size=3)
+    x, y, w1, w2, w3 = [await factories.resident() for _ in range(5)]
+    held_x = (await sign_up(client, ev.id, x, 1)).json()
+    held_y = (await sign_up(client, ev.id, y, 2)).json()
+    waiting = {
+        "w1": (await sign_up(client, ev.id, w1, 3)).json(),
+        "w2": (await sign_up(client, ev.id, w2, 1)).json(),
+        "w3": (await sign_up(client, ev.id, w3, 2)).json(),
+    }
+    assert [r["waitlist_position"] for r in waiting.values()] == [1, 2, 3]
+
+    async def status(name: str, user: Any) -> tuple[str, int | None]:
+        found = (
+            await client.get(f"/api/v1/registrations/{waiting[name]['id']}", headers=factories.token_for(user))
+        ).json()
+        return found["status"], found["waitlist_position"]
+
+    # Two seats free: the party of 3 at the head does not fit, the party of 1 behind it does.
+    await client.delete(f"/api/v1/registrations/{held_y['id']}", headers=factories.token_for(y))
+    assert [await status("w1", w1), await status("w2", w2), await status("w3", w3)] == [
+        ("waitlisted", 1),
+        ("confirmed", None),
+        ("waitlisted", 2),
+    ]
+    assert await seats(ev.id) == (2, 2)
+    # Two seats free again: still not three, so the party of 2 goes in.
+    await client.delete(f"/api/v1/registrations/{held_x['id']}", headers=factories.token_for(x))
+    assert [await status("w1", w1), await status("w3", w3)] == [("waitlisted", 1), ("confirmed", None)]
+    assert await seats(ev.id) == (3, 1)
+
+
+async def test_without_a_waitlist_a_party_too_large_for_the_seats_left_is_told_so(
+    client: Client, place: dict[str, Any]
+) -> None:
+    ev = await event(place, capacity=2, max_party_size=2, waitlist_enabled=False)
+    await sign_up(client, ev.id, await factories.resident(), 1)
+    refused = await sign_up(client, ev.id, await factories.resident(), 2, **{"Accept-Language": "en"})
+    assert (refused.status_code, refused.json()["code"], refused.json()["params"]) == (
+        409,
+        "not_enough_seats",
+        {"seats_left": 1, "party_size": 2},
+    )
+    assert refused.json()["detail"] == "Seats left: 1, fewer than your party of 2. A smaller party can still sign up."
+    assert (await sign_up(client, ev.id, await factories.resident(), 1)).status_code == 201
+
+
+async def test_list_items_show_the_largest_party(client: Client, place: dict[str, Any]) -> None:
+    ev = await event(place, max_party_size=3)
+    [item] = (await client.get("/api/v1/events")).json()["items"]
+    assert (item["id"], item["max_party_size"]) == (str(ev.id), 3)
+
+
 # --- refusals ------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ and its bitmap against the .notdef bitmap.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import uuid
 from collections.abc import Iterator
@@ -205,7 +206,7 @@ def code_region(image: Image.Image) -> Image.Image:
 
 def expected_qr_region(event_id: uuid.UUID, code: str) -> Image.Image:
     """The QR box as it must look for this share code's link (the code is placed as drawn)."""
-    link = f"{share_links.DEFAULT_PUBLIC_BASE_URL}/api/v1/events/{event_id}?s={code}"
+    link = f"{share_links.DEFAULT_PUBLIC_BASE_URL}/s/{code}"
     qr = cards._qr_image(link)
     box = Image.new("RGB", (cards.QR_SIDE, cards.QR_SIDE), (255, 255, 255))
     box.paste(qr, ((cards.QR_SIDE - qr.width) // 2, (cards.QR_SIDE - qr.height) // 2))
@@ -315,10 +316,60 @@ def test_an_unusable_code_image_falls_back_to_the_qr() -> None:
         call_to_action="코드를 스캔하세요",
     )
     event_id = uuid.uuid4()
-    link = f"{share_links.DEFAULT_PUBLIC_BASE_URL}/api/v1/events/{event_id}?s=AbCd1234"
+    link = f"{share_links.DEFAULT_PUBLIC_BASE_URL}/s/AbCd1234"
     png = cards.render_card(text, wxacode=b"<html>not an image</html>", link=link)
     image = Image.open(io.BytesIO(png)).convert("RGB")
     assert code_region(image).tobytes() == expected_qr_region(event_id, "AbCd1234").tobytes()
+
+
+async def test_the_poster_is_drawn_in_the_card(client: Client, place: dict[str, Any]) -> None:
+    event = await make_event(place)
+    plain = opened(await card(client, event.id))
+    assert plain.getpixel((375, 40)) == cards.SLATE  # no poster: the dark panel
+    photo = io.BytesIO()
+    Image.new("RGB", (1200, 900), (230, 120, 20)).save(photo, format="JPEG", quality=95)
+    uploaded = await client.post(
+        f"/api/v1/events/{event.id}/poster",
+        files={"file": ("poster.jpg", photo.getvalue(), "image/jpeg")},
+        headers=factories.token_for(place["organiser"]),
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    drawn = opened(await card(client, event.id))
+    top = drawn.getpixel((375, 40))
+    assert all(abs(a - b) < 12 for a, b in zip(top, (230, 120, 20), strict=True)), top
+    # Across the card's width, as high as the words under it allow (at most its own 562 px here).
+    assert all(abs(a - b) < 12 for a, b in zip(drawn.getpixel((375, 450)), (230, 120, 20), strict=True))
+    assert drawn.getpixel((375, 580)) == cards.PAPER
+    removed = await client.delete(f"/api/v1/events/{event.id}/poster", headers=factories.token_for(place["organiser"]))
+    assert removed.status_code == 204
+    assert opened(await card(client, event.id)).getpixel((375, 40)) == cards.SLATE
+
+
+def test_every_layout_keeps_the_words_apart() -> None:
+    """Nothing runs into the code, past the edges, or over another line, with or without a poster."""
+    text = cards.CardText(
+        locale="ja",
+        category="伝統芸能・無形文化遺産",
+        title="昆劇『牡丹亭』名場面公演：遊園・驚夢ほか、古戯台の夜。蘇州の伝統を味わう特別な一夜",
+        title_locale="ja",
+        when="12月19日(土) 19:00～21:00",
+        venue="斜塘老街 古戯台（工業園区斜塘老街、地下鉄2号線から徒歩10分）",
+        venue_locale="ja",
+        call_to_action="コードを読み取って\nイベントを確認・申し込み",
+    )
+    for poster in (None, (1200, 900), (900, 1600), (3000, 500)):
+        layout = cards.layout_card(text, poster)
+        code_top = cards.QR_BOX[1] - cards.QR_PAD
+        above = [run for run in layout.runs if run.xy[1] < code_top]
+        assert max(run.xy[1] + run.size for run in above) < code_top - 24, poster
+        tops = sorted(run.xy[1] for run in above if run.anchor == "la")
+        assert all(b - a >= 40 for a, b in itertools.pairwise(tops)), (poster, tops)
+        for run in layout.runs:
+            width = cards._font(run.size, run.locale, run.bold).getlength(run.text)
+            assert run.xy[0] + width <= cards.CARD_SIZE[0] - cards.MARGIN + 1, (poster, run.text)
+        if layout.poster is not None:
+            assert layout.poster[3] >= min(cards.MIN_POSTER_HEIGHT, round(750 * poster[1] / poster[0]))
+            assert layout.pill[1] > layout.poster[3]
 
 
 async def test_the_card_follows_changes_to_the_event(client: Client, place: dict[str, Any]) -> None:

@@ -13,8 +13,7 @@ from datetime import date, datetime
 
 from piccolo.query.functions.aggregate import Sum
 
-from backend.core.values import as_uuid
-from backend.volunteers.hours.services import hours_of
+from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents.names import party_name
 from backend.volunteers.incidents.tables import IncidentStatus

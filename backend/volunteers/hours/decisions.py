@@ -19,9 +19,9 @@ from backend.core.db import UNIQUE_VIOLATIONS, lock_row
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused
-from backend.core.values import as_uuid
+from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.queries import entry_not_found, entry_row
-from backend.volunteers.hours.services import hours_of, required_reason
+from backend.volunteers.hours.services import required_reason
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from backend.volunteers.signals import HoursVerified
 from backend.volunteers.teams.guards import get_team, may_coordinate, require_coordinator

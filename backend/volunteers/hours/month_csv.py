@@ -7,9 +7,8 @@ from typing import Any
 
 from backend.core.i18n import CITY_TZ, _
 from backend.core.sheets import excel_csv
-from backend.core.values import as_uuid
+from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.presenters import kind_name, status_name
-from backend.volunteers.hours.services import hours_of
 from backend.volunteers.hours.tables import HoursStatus
 
 

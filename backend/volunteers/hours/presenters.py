@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from backend.core.i18n import N_, _, pick
-from backend.core.values import as_uuid
+from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.decisions import BulkOutcome
 from backend.volunteers.hours.queries import Totals
 from backend.volunteers.hours.records import ISSUER
@@ -21,7 +21,6 @@ from backend.volunteers.hours.schemas import (
     ServiceRecordCheck,
     TeamHoursEntryRead,
 )
-from backend.volunteers.hours.services import hours_of
 from backend.volunteers.hours.tables import ServiceRecord
 
 KIND_NAMES: Mapping[str, str] = {

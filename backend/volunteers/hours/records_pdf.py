@@ -10,19 +10,20 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
 from babel.dates import format_date
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from backend.core.fonts import face_index, font_file
-from backend.core.i18n import CITY_TZ, N_, _, babel_locale, pick, use_locale
+from backend.core.i18n import CITY_TZ, N_, _, babel_locale, format_hours, pick, use_locale
 from backend.core.qr import qr_png
 from backend.volunteers.hours.records import ISSUER, IssuedRecord, grouped_code, verification_url
-from backend.volunteers.hours.services import hours_of
+
+if TYPE_CHECKING:
+    # fpdf2 takes ~0.6 s to import: only the drawing below loads it, never a process's start.
+    from fpdf import FPDF
 
 FONT = "noto"
 MARGIN = 20.0
@@ -90,12 +91,14 @@ def _day(value: date | datetime | None, locale: str) -> str:
     return format_date(value, format="long", locale=babel_locale(locale))
 
 
-def _hours_text(minutes: int) -> str:
-    return _("{hours} hours").format(hours=f"{hours_of(minutes):.1f}")
+def _hours_text(minutes: int, locale: str) -> str:
+    return _("{hours} hours").format(hours=format_hours(minutes, locale))
 
 
 def render_record_pdf(sheet: RecordSheet, locale: str) -> bytes:
     """The PDF, labels in ``locale`` (run in a worker thread: the locale is set here explicitly)."""
+    from fpdf import FPDF
+
     with use_locale(locale):
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
         pdf.set_margins(MARGIN, 18, MARGIN)
@@ -114,6 +117,8 @@ def render_record_pdf(sheet: RecordSheet, locale: str) -> bytes:
 
 
 def _heading(pdf: FPDF) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(FONT, "B", 20)
     pdf.cell(0, 12, _("Volunteer service record"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 8.5)
@@ -128,6 +133,8 @@ def _heading(pdf: FPDF) -> None:
 
 
 def _field(pdf: FPDF, label: str, value: str, *, width: float = 0) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(FONT, "B", 10.5)
     pdf.cell(LABEL_WIDTH, 7, label)
     pdf.set_font(FONT, "", 10.5)
@@ -142,11 +149,13 @@ def _holder(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
         _field(pdf, _("Identity document"), f"{document}  {sheet.id_number_masked or ''}".strip())
     period = f"{_day(sheet.period_start, locale)} – {_day(sheet.period_end, locale)}"
     _field(pdf, _("Service period"), period)
-    _field(pdf, _("Total verified hours"), _hours_text(sheet.total_minutes))
+    _field(pdf, _("Total verified hours"), _hours_text(sheet.total_minutes, locale))
     pdf.ln(4)
 
 
 def _service(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(FONT, "B", 12)
     pdf.cell(0, 8, _("Service content"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 10)
@@ -160,7 +169,7 @@ def _service(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
             row = table.row()
             row.cell(pick(team["name"], locale)[0])
             row.cell(pick(team["community"], locale)[0])
-            row.cell(f"{hours_of(team['minutes']):.1f}")
+            row.cell(format_hours(team["minutes"], locale))
             row.cell(str(team["shifts"]))
     pdf.ln(4)
     separator = ", " if locale in ("en", "ko") else "、"
@@ -170,6 +179,8 @@ def _service(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
 
 
 def _issue(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
+    from fpdf.enums import XPos, YPos
+
     if pdf.get_y() + QR_SIZE + 12 > pdf.h - 18:
         pdf.add_page()
     top = pdf.get_y()

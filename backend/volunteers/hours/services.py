@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from backend.core import clock
@@ -38,11 +37,6 @@ def required_minutes(shift: Shift) -> int:
     """The least a volunteer must be present for the shift to count (rounded up)."""
     length = int((shift.ends_at - shift.starts_at) // timedelta(minutes=1))
     return math.ceil(length * shift.min_attendance_percent / 100)
-
-
-def hours_of(minutes: int) -> float:
-    """Minutes as hours with one decimal, halves rounded away from zero (45 min → 0.8 h)."""
-    return float((Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 async def record_shift_hours(

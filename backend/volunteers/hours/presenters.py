@@ -32,6 +32,7 @@ STATUS_NAMES: Mapping[str, str] = {
     "pending": N_("Awaiting verification"),
     "verified": N_("Verified"),
     "rejected": N_("Rejected"),
+    "withdrawn": N_("Withdrawn"),
 }
 # 星级志愿者: one name per level, so each language can say it its own way (三星志愿者).
 LEVEL_NAMES: tuple[str, ...] = (
@@ -56,6 +57,13 @@ def level_name(level: int) -> str:
     return _(LEVEL_NAMES[level])
 
 
+def entry_content(row: Mapping[str, Any]) -> str:
+    """A shift's entry says what was done in the shift's title, in the reader's language; a
+    manual entry in the words it was written in."""
+    title = row.get("title")
+    return pick(title)[0] if title else row["content"]
+
+
 def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -65,7 +73,7 @@ def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
         "minutes": row["minutes"],
         "hours": hours_of(row["minutes"]),
         "service_date": row["service_date"],
-        "content": row["content"],
+        "content": entry_content(row),
         "reason": row["reason"],
         "status": row["status"],
         "status_name": status_name(row["status"]),

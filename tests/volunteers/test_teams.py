@@ -307,21 +307,43 @@ async def test_coordinators_are_appointed_and_dismissed(client: Client, place: d
     assert (again.status_code, again.json()["code"]) == (404, "coordinator_not_found")
 
 
-async def test_staff_may_appoint_anyone_with_an_account(client: Client, place: dict[str, Any]) -> None:
-    team = await builders.team(place["tree"]["community_a"])
-    newcomer = await factories.resident("赵阿姨")
-    appointed = await client.put(
-        f"/api/v1/teams/{team.id}/coordinators/{newcomer.id}", headers=factories.token_for(place["staff"])
-    )
-    assert (appointed.status_code, appointed.json()["role"]) == (200, "coordinator")
-    row = await TeamMember.objects().where((TeamMember.team == team.id) & (TeamMember.user == newcomer.id)).first()
-    assert (row.role, row.status) == (MemberRole.coordinator.value, MemberStatus.active.value)
-    assert (await client.get(f"/api/v1/teams/{team.id}", params={"lang": "en"})).json()["coordinator_names"] == [
-        "赵阿姨"
+async def test_only_members_or_staff_of_the_community_may_be_appointed(client: Client, place: dict[str, Any]) -> None:
+    tree, headers = place["tree"], factories.token_for(place["staff"])
+    team = await builders.team(tree["community_a"])
+
+    async def appoint(user: User) -> httpx.Response:
+        return await client.put(f"/api/v1/teams/{team.id}/coordinators/{user.id}", headers=headers)
+
+    # Someone with an account but no place in the team, or whose place is pending or left: refused.
+    newcomer, applicant, former = [await factories.resident(name) for name in ("赵阿姨", "钱叔", "孙姐")]
+    await builders.member(team, applicant, status=MemberStatus.pending)
+    await builders.member(team, former, status=MemberStatus.left)
+    elsewhere = await factories.staff(Role.coordinator, tree["community_b"])
+    for user in (newcomer, applicant, former, elsewhere):
+        refused = await appoint(user)
+        assert (refused.status_code, refused.json()["code"]) == (422, "coordinator_not_eligible"), refused.text
+    assert await TeamMember.count().where((TeamMember.team == team.id) & (TeamMember.role == "coordinator")) == 0
+
+    # An active member, or staff holding a role in the community or above it: appointed.
+    member, street_staff = await factories.resident("周伯"), await factories.staff(Role.organiser, tree["street_a"])
+    await builders.member(team, member)
+    for user in (member, street_staff):
+        appointed = await appoint(user)
+        assert (appointed.status_code, appointed.json()["role"], appointed.json()["status"]) == (
+            200,
+            "coordinator",
+            "active",
+        )
+        row = await TeamMember.objects().where((TeamMember.team == team.id) & (TeamMember.user == user.id)).first()
+        assert (row.role, row.status) == (MemberRole.coordinator.value, MemberStatus.active.value)
+    assert (await appoint(member)).status_code == 200  # again: nothing changes
+    assert [
+        entry["changes"]["user"][1] for entry in await builders.audit_entries("volunteers.coordinator_appointed")
+    ] == [
+        str(member.id),
+        str(street_staff.id),
     ]
-    nobody = await client.put(
-        f"/api/v1/teams/{team.id}/coordinators/{uuid.uuid4()}", headers=factories.token_for(place["staff"])
-    )
+    nobody = await client.put(f"/api/v1/teams/{team.id}/coordinators/{uuid.uuid4()}", headers=headers)
     assert nobody.status_code == 404
 
 

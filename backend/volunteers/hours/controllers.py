@@ -143,12 +143,14 @@ class HoursController(Controller):
         responses=problems(400, 401, 403, 404, 422),
     )
     async def csv(self, caller: Principal, team_id: uuid.UUID, month: MonthParam) -> Response[bytes]:
-        rows = await queries.team_entries(
-            user_id=caller.id, team_id=team_id, month=month, limit=None, oldest_first=True
-        )
+        rows = await queries.team_month_export(user_id=caller.id, team_id=team_id, month=month)
         body = month_csv.hours_csv(rows)
         disposition = f'attachment; filename="hours-{team_id}-{month}.csv"'
-        return Response(body, media_type="text/csv", headers={"Content-Disposition": disposition})
+        return Response(
+            body,
+            media_type="text/csv",
+            headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+        )
 
     @post(
         "/hours/{entry_id:uuid}/verify",

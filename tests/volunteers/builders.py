@@ -110,8 +110,12 @@ def new_id() -> uuid.UUID:
 
 
 async def audit_entries(action: str | None = None) -> list[dict[str, Any]]:
-    """Audit entries, oldest first (all, or of one action)."""
+    """Audit entries, oldest first (all, or of one action), ids as text on both databases."""
     query = AuditEntry.select().output(load_json=True).order_by(AuditEntry.at)
     if action is not None:
         query = query.where(AuditEntry.action == action)
-    return await query
+    rows = await query
+    for row in rows:
+        for column in ("id", "actor", "organisation"):
+            row[column] = None if row[column] is None else str(row[column])
+    return rows

@@ -127,7 +127,8 @@ async def test_the_list_is_public_and_localised(client: Client, place: dict[str,
     tree = place["tree"]
     team = await builders.team(tree["community_a"])
     await builders.team(tree["community_b"], TeamKind.red_armband, name="莲花红袖标")
-    await builders.coordinator(team, await factories.resident("王队长"))
+    lead = await factories.resident("王队长")
+    await builders.coordinator(team, lead)
     await builders.member(team, await factories.resident())
     await builders.member(team, await factories.resident(), status=MemberStatus.pending)
     everyone = await client.get("/api/v1/teams")
@@ -143,10 +144,18 @@ async def test_the_list_is_public_and_localised(client: Client, place: dict[str,
         "patrol",
         "Patrol",
     )
-    assert (item["member_count"], item["coordinator_names"], item["my_membership"]) == (2, ["王队长"], None)
+    # Need to know: the public sees a coordinator's name masked, those who coordinate the team in full.
+    assert (item["member_count"], item["coordinator_names"], item["my_membership"]) == (2, ["王*长"], None)
+    assert item["converted"] is False
+    for who in (lead, place["staff"]):
+        seen = (await client.get(f"/api/v1/teams/{team.id}", headers=factories.token_for(who))).json()
+        assert seen["coordinator_names"] == ["王队长"]
     assert item["community"] == {"id": str(tree["community_a"].id), "name": "南园社区"}
     chinese = (await client.get(f"/api/v1/teams/{team.id}")).json()
     assert (chinese["name"], chinese["locale"]) == ("南园巡逻队", "zh-Hans")
+    # A Traditional reader of a name written in Simplified gets it converted, and is told so.
+    traditional = (await client.get(f"/api/v1/teams/{team.id}", params={"lang": "zh-Hant"})).json()
+    assert (traditional["name"], traditional["locale"], traditional["converted"]) == ("南園巡邏隊", "zh-Hant", True)
     red = (await client.get("/api/v1/teams", params={"kind": "red_armband"})).json()
     assert [t["name"] for t in red] == ["莲花红袖标"]
     assert (

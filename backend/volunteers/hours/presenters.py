@@ -9,7 +9,7 @@ from backend.core.i18n import N_, _, pick
 from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.decisions import BulkOutcome
 from backend.volunteers.hours.queries import Totals
-from backend.volunteers.hours.records import ISSUER
+from backend.volunteers.hours.records import ISSUER, RecordVerification
 from backend.volunteers.hours.schemas import (
     HoursEntryRead,
     HoursSkipped,
@@ -21,7 +21,6 @@ from backend.volunteers.hours.schemas import (
     ServiceRecordCheck,
     TeamHoursEntryRead,
 )
-from backend.volunteers.hours.tables import ServiceRecord
 
 KIND_NAMES: Mapping[str, str] = {
     "shift": N_("Shift"),
@@ -120,12 +119,11 @@ def bulk_read(outcome: BulkOutcome) -> HoursVerifiedMany:
     )
 
 
-def record_check_read(record: ServiceRecord) -> ServiceRecordCheck:
+def record_check_read(record: RecordVerification) -> ServiceRecordCheck:
     """Only what proves the record: never the holder's full name or any identity number."""
-    summary: dict[str, Any] = record.summary or {}  # type: ignore[assignment]  # JSON read with load_json: a dict
-    teams = summary.get("teams", [])
     return ServiceRecordCheck(
-        valid=True,
+        valid=record.valid,
+        superseded=record.superseded,
         record_number=record.record_number,
         holder=record.holder_masked,
         total_hours=hours_of(record.total_minutes),
@@ -133,5 +131,5 @@ def record_check_read(record: ServiceRecord) -> ServiceRecordCheck:
         period_end=record.period_end,
         issued_at=record.issued_at,
         issuer=_(ISSUER),
-        teams=[pick(team["name"])[0] for team in teams],
+        teams=[pick(team.name)[0] for team in record.teams],
     )

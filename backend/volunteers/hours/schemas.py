@@ -124,6 +124,9 @@ class ServiceRecordCheck(msgspec.Struct):
     """What anyone holding a service record's code may learn: that it is genuine, and its totals."""
 
     valid: bool
+    superseded: Annotated[
+        bool, msgspec.Meta(description="a newer record was issued since: the holder's verified hours changed")
+    ]
     record_number: str
     holder: Annotated[str, msgspec.Meta(description="the masked real name only", examples=["张*明"])]
     total_hours: float

@@ -61,6 +61,11 @@ class Settings:
     )
     http_timeout_seconds: float = _env_field(3.0, "timeout of every outbound HTTP call (WeChat included)")
     media_root: Path = _env_field(Path("var/media"), "where uploaded and generated files live")
+    private_media_root: str = _env_field(
+        "",
+        "where private files live (incident photos, service-record PDFs), served only through routes that check "
+        "who asks, never under /media; empty: a folder `private` beside LINLI_MEDIA_ROOT",
+    )
     dev_login: bool | None = _env_field(
         None,
         "development-only POST /api/v1/auth/dev-login; on by default outside production",
@@ -108,6 +113,10 @@ class Settings:
         "100,300,600,1000,1500", "verified volunteer hours that reach each star level, ascending, comma-separated"
     )
     record_check_rate_limit: int = _env_field(30, "service-record verification lookups per client address per minute")
+    incident_rate_limit: int = _env_field(
+        10, "incident reports per resident per hour (each asks WeChat to check its text and sends notices)"
+    )
+    incident_photo_rate_limit: int = _env_field(20, "incident photo uploads per resident per hour")
     points_expire_months: int = _env_field(0, "months after which earned participation points expire; 0: never")
     redemption_rate_limit: int = _env_field(10, "reward redemptions per resident per minute")
     reward_image_rate_limit: int = _env_field(20, "reward picture uploads per staff account per minute")

@@ -33,6 +33,7 @@ from backend.accounts.tables import Membership, Organisation, OrganisationKind, 
 from backend.core.auth import hash_password
 from backend.core.cache import VersionedCache
 from backend.core.i18n import CITY_TZ
+from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.events.calendars import services as calendars
 from backend.events.catalogue import posters
@@ -60,6 +61,7 @@ from backend.volunteers.people import services as volunteer_profiles
 from backend.volunteers.people.schemas import VolunteerProfileWrite
 from backend.volunteers.people.tables import VolunteerProfile
 from backend.volunteers.shifts.tables import Shift, ShiftSignup
+from backend.volunteers.storage import private_store
 from backend.volunteers.teams.routes import new_code
 from backend.volunteers.teams.tables import Checkpoint, MemberRole, MemberStatus, Route, Team, TeamMember
 from tests import factories
@@ -325,6 +327,17 @@ async def _volunteers(w: World) -> None:
 async def _incidents(w: World) -> None:
     w.ids["incident"] = await fresh_incident(w)
     w.ids["photo_incident"] = await fresh_incident(w)
+    # One report with its photo: its reporter and its coordinators may see the picture.
+    shown = await fresh_incident(w)
+    limits = ImageLimits(max_bytes=w.settings.max_image_bytes)
+    await incidents.set_incident_photo(
+        user_id=w.user("resident").id,
+        incident_id=shown,
+        data=png(320, 240),
+        store=private_store(w.settings),
+        limits=limits,
+    )
+    w.ids["photo_shown_incident"] = shown
     # One report handed on to the police station: its staff see it as the responsible party.
     forwarded = await fresh_incident(w)
     coordinator = w.user("admin_a").id

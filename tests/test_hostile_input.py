@@ -64,6 +64,7 @@ MESSAGES = {
     "notification_not_found": "This notification does not exist.",
     "hours_entry_not_found": "This hours entry does not exist.",
     "incident_not_found": "This incident does not exist.",
+    "incident_photo_not_found": "This incident has no such photo.",
     "event_not_found": "This event does not exist.",
     "staff_only": "Only staff accounts can do this.",
     "forbidden": "You are not allowed to do this.",
@@ -180,6 +181,8 @@ async def world(
         reward_image_rate_limit=100_000,  # every hostile image goes to the reward endpoint too, by one admin
         redemption_rate_limit=100_000,
         poster_rate_limit=100_000,  # and dozens of hostile posters from one organiser
+        incident_rate_limit=100_000,  # and reports, and photos
+        incident_photo_rate_limit=100_000,
     )
     redis = None
     if backend == "postgres":
@@ -215,11 +218,12 @@ def _media_files(root: Path) -> set[str]:
 
 @asynccontextmanager
 async def nothing_written(world: World) -> AsyncIterator[None]:
-    tables, files = await _fingerprint(), _media_files(world.settings.media_root)
+    private = world.settings.media_root.parent / "private"  # incident photos, service records
+    tables, files = await _fingerprint(), (_media_files(world.settings.media_root), _media_files(private))
     yield
     after = await _fingerprint()
     assert {name for name in tables if tables[name] != after[name]} == set()
-    assert _media_files(world.settings.media_root) == files
+    assert (_media_files(world.settings.media_root), _media_files(private)) == files
 
 
 def assert_problem(
@@ -399,8 +403,9 @@ async def test_odd_images_are_stored_as_clean_renditions(world: World, endpoint:
     shown = await world.client.get(world.path(UPLOADS[endpoint][3]), headers=world.auth(UPLOADS[endpoint][1], "en"))
     assert shown.json()[UPLOADS[endpoint][2]] == urls  # the record points at exactly these files
     for key, url in urls.items():
-        assert (world.settings.media_root / url.removeprefix("/media/")).is_file()
-        served = await world.client.get(url)
+        if url.startswith("/media/"):  # public images; an incident's photo is private, behind its route
+            assert (world.settings.media_root / url.removeprefix("/media/")).is_file()
+        served = await world.client.get(url, headers=world.auth(UPLOADS[endpoint][1], "en"))
         assert served.status_code == 200 and served.headers["x-content-type-options"] == "nosniff"
         assert served.headers["content-type"] == ("image/webp" if key.endswith(".webp") else "image/jpeg")
         assert not any(marker in served.content for marker in PAYLOAD_MARKERS), (key, case)
@@ -1135,6 +1140,39 @@ QUERIES: dict[str, tuple[str, str, str, int, str, str | None]] = {
     "unknown-leaderboard": ("anonymous", "GET", "/api/v1/leaderboards/bribes", 422, "validation_failed", None),
     "nul-in-a-path": ("anonymous", "GET", "/api/v1/hours/records/%00", 404, "not_found", None),
     "nul-in-a-share-link": ("anonymous", "GET", "/api/v1/share-links/a%00b", 404, "not_found", None),
+    # An incident's photo is named by its rendition: no path leads from there to a stored file.
+    "incident-photo-by-a-path": (
+        "alice",
+        "GET",
+        "/api/v1/incidents/{incident}/photo/..%2F..%2Flinli.sqlite",
+        404,
+        "not_found",
+        None,
+    ),
+    "incident-photo-by-a-stored-name": (
+        "alice",
+        "GET",
+        "/api/v1/incidents/{incident}/photo/incident-photos%2Fw240.webp",
+        404,
+        "not_found",
+        None,
+    ),
+    "incident-photo-by-an-unknown-rendition": (
+        "alice",
+        "GET",
+        "/api/v1/incidents/{incident}/photo/w9999.webp",
+        404,
+        "incident_photo_not_found",
+        None,
+    ),
+    "incident-photo-with-nul": (
+        "alice",
+        "GET",
+        "/api/v1/incidents/{incident}/photo/w240%00.webp",
+        404,
+        "not_found",
+        None,
+    ),
 }
 
 
@@ -1182,6 +1220,7 @@ ALICES: dict[str, tuple[str, str, dict[str, Any] | None, int, str]] = {
     "read-her-incident": ("GET", "/api/v1/incidents/{incident}", None, 404, "incident_not_found"),
     "close-her-incident": ("PATCH", "/api/v1/incidents/{incident}", {"status": "resolved"}, 404, "incident_not_found"),
     "photo-on-her-incident": ("POST", "/api/v1/incidents/{incident}/photo", None, 404, "incident_not_found"),
+    "her-incidents-photo": ("GET", "/api/v1/incidents/{incident}/photo/w240.webp", None, 404, "incident_not_found"),
     "list-her-events-sign-ups": ("GET", "/api/v1/events/{event}/registrations", None, 404, "event_not_found"),
 }
 

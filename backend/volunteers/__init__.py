@@ -1,5 +1,12 @@
 """Volunteers: profiles, teams and their patrol routes, shifts and attendance, the hours ledger and
-service records, and the incidents patrols report."""
+service records, and the incidents patrols report.
+
+When a person deletes their account (``privacy.py`` says it thing by thing): their places still to
+come are released and their memberships end; their profile goes with the sealed real name and
+identity number; verified hours stay, anonymised, pending claims are withdrawn and their own words
+cleared; service records stay checkable without a holder, their PDFs deleted; their incident
+reports stay without words, exact place or photo (files deleted) and without a reporter.
+"""
 
 from backend.core.domain import Chore, Domain, PrivacyPart
 from backend.volunteers import demo, privacy

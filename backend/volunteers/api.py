@@ -1,6 +1,6 @@
 """The volunteers domain's public face: what it announces (typed signal payloads) and what the
 domains after it may read (hours as numbers, a team's name, a shift's summary, who is due on a
-shift, incident wording).
+shift, incident wording, what a service record's public verification shows).
 
 Later domains import this module, never volunteers' tables or internals.
 """
@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 from piccolo.query.functions.aggregate import Sum
 
-from backend.core.values import as_uuid
-from backend.volunteers.hours.services import hours_of
+from backend.core.values import as_uuid, hours_of
+from backend.volunteers.hours.records import RecordVerification, TeamService, verify_record
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents.names import party_name
 from backend.volunteers.incidents.tables import IncidentStatus
@@ -26,13 +26,16 @@ __all__ = [
     "HoursVerified",
     "IncidentChanged",
     "IncidentStatus",
+    "RecordVerification",
     "ShiftCancelled",
     "ShiftPlace",
     "ShiftSummary",
     "SignupRef",
+    "TeamService",
     "correction_family",
     "hours_of",
     "party_name",
+    "record_for_verification",
     "shift_places_starting",
     "shift_summary",
     "team_name",
@@ -114,3 +117,10 @@ async def verified_minutes_by_volunteer(
         .group_by(HoursEntry.user)
     )
     return {as_uuid(row["user_id"]): int(row["total"] or 0) for row in rows}
+
+
+async def record_for_verification(number_or_code: str) -> RecordVerification | None:
+    """What the public verification page shows of the service record a printed number
+    (LL-2026-ABCDEFGH) or verification code belongs to, however it was typed; None for one no
+    record carries. (Rate-limit the page: the API's check is limited per address.)"""
+    return await verify_record(number_or_code)

@@ -1,6 +1,12 @@
 """Demo volunteers for 南园社区: a red-armband patrol with its night route (巡更点), evening shifts,
 a volunteer with verified hours (enough for a service record), and incidents on their way.
 
+The demo stays alive: every ``linli seed-demo`` (``scripts/demo`` runs it at each start) tops up
+what time has made stale, adding nothing twice: a patrol in progress now (started an hour ago,
+ending in three, the demo volunteer signed up and not yet checked in, no location asked), so
+check-in and checkpoint scans can be tried at any hour, and an evening patrol on each of the next
+seven days.
+
 Log in as the demo volunteer with POST /api/v1/auth/dev-login {"openid": "demo-volunteer"}.
 """
 
@@ -9,7 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
-from backend.accounts.api import login_as_developer
+from backend.accounts.api import login_as_developer, person_by_openid
 from backend.core import clock
 from backend.core.crypto import DataKeys, seal
 from backend.core.domain import DemoWorld
@@ -19,7 +25,7 @@ from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from backend.volunteers.incidents.demo import seed_incidents
 from backend.volunteers.people.services import ID_NUMBER, REAL_NAME, mask_id_number
 from backend.volunteers.people.tables import VolunteerProfile
-from backend.volunteers.shifts.tables import Shift, ShiftSignup, SignupStatus
+from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.teams.tables import Checkpoint, MemberRole, Route, Team, TeamKind, TeamMember
 
 PATROL_NAME = {
@@ -43,6 +49,21 @@ LIBRARY_NAME = {
     "ja": "双塔分館 図書館ボランティア",
     "ko": "솽타분관 도서관 도우미",
 }
+EVENING_TITLE = {
+    "zh-Hans": "南园夜间巡逻",
+    "en": "Nanyuan evening patrol",
+    "ja": "南園の夜間パトロール",
+    "zh-Hant": "南園夜間巡邏",
+    "ko": "난위안 야간 순찰",
+}
+NOW_TITLE = {
+    "zh-Hans": "南园日常巡逻",
+    "en": "Nanyuan patrol",
+    "ja": "南園の見回り",
+    "zh-Hant": "南園日常巡邏",
+    "ko": "난위안 순찰",
+}
+LIVE_FOR = timedelta(hours=1)  # a patrol in progress counts while at least this much of it is left
 STOPS = [
     ("南门岗亭", "South gate booth", 31.2940, 120.6279),
     ("3幢楼道口", "Building 3 stairwell", 31.2946, 120.6285),
@@ -67,13 +88,69 @@ def _evening(days_ahead: int) -> datetime:
 
 
 async def seed(world: DemoWorld) -> None:
-    """Create the demo teams when they are missing."""
+    """Create the demo teams when they are missing, and top up the shifts time has used up."""
     teams = await _seed(world, keys=world.keys)
     world.summary.append(
         f"demo volunteer teams: {teams} created (volunteer: dev-login with openid demo-volunteer)"
         if teams
         else "demo volunteer teams: already there, none added"
     )
+    added = await _keep_alive(world)
+    world.summary.append(
+        f"demo patrol shifts: {added} added (one in progress now, evenings for a week)"
+        if added
+        else "demo patrol shifts: a patrol in progress and this week's evenings are there"
+    )
+
+
+async def _keep_alive(accounts: DemoWorld) -> int:
+    """A patrol in progress now and an evening patrol on each of the next seven days, where
+    missing; returns how many shifts were added."""
+    patrol = next(
+        (
+            row["id"]
+            for row in await Team.select(Team.id, Team.name).output(load_json=True)
+            if row["name"].get("zh-Hans") == PATROL_NAME["zh-Hans"]
+        ),
+        None,
+    )
+    route = await Route.select(Route.id).where(Route.team == patrol).first() if patrol else None
+    if patrol is None or route is None:
+        return 0
+    coordinator = accounts.staff["demo-coordinator"]
+    added = 0
+    moment = clock.now()
+    in_progress = await Shift.exists().where(
+        (Shift.team == patrol)
+        & (Shift.status == ShiftStatus.scheduled.value)
+        & (Shift.starts_at <= moment)
+        & (Shift.ends_at >= moment + LIVE_FOR)
+    )
+    if not in_progress:
+        await _patrol_now(patrol, route["id"], coordinator)
+        added += 1
+    for days in range(7):
+        start = _evening(days)
+        that_evening = (Shift.starts_at >= start - timedelta(minutes=1)) & (
+            Shift.starts_at <= start + timedelta(minutes=1)
+        )
+        if start > moment and not await Shift.exists().where((Shift.team == patrol) & that_evening):
+            await _shift(patrol, route["id"], start, coordinator)
+            added += 1
+    return added
+
+
+async def _patrol_now(team: uuid.UUID, route: uuid.UUID, coordinator: uuid.UUID) -> None:
+    """Started an hour ago, ending in three; the demo volunteer holds a place, not checked in."""
+    start = _this_second() - timedelta(hours=1)
+    volunteer = await person_by_openid("dev:demo-volunteer")
+    shift = await _shift(
+        team, route, start, coordinator, hours=4, title=NOW_TITLE, radius=None, taken=1 if volunteer else 0
+    )
+    if volunteer is not None:
+        await ShiftSignup(
+            shift=shift, user=volunteer, status=SignupStatus.signed_up.value, created_at=_this_second()
+        ).save()
 
 
 async def _seed(accounts: DemoWorld, *, keys: DataKeys) -> int:
@@ -87,8 +164,6 @@ async def _seed(accounts: DemoWorld, *, keys: DataKeys) -> int:
     await _team(nanyuan, TeamKind.neighbourhood_watch, WATCH_NAME, coordinator, people[1:], join_mode="approval")
     await _team(nanyuan, TeamKind.library_helper, LIBRARY_NAME, coordinator, people[:1])
     route = await _route(patrol)
-    for days in range(0, 7):
-        await _shift(patrol, route, _evening(days), coordinator)
     await _past_service(patrol, route, people[0], coordinator)
     await seed_incidents(accounts, community=nanyuan, team=patrol, reporter=people[1], coordinator=coordinator)
     return 3
@@ -162,19 +237,27 @@ async def _route(team: uuid.UUID) -> uuid.UUID:
 
 
 async def _shift(
-    team: uuid.UUID, route: uuid.UUID, start: datetime, coordinator: uuid.UUID, *, taken: int = 0
+    team: uuid.UUID,
+    route: uuid.UUID,
+    start: datetime,
+    coordinator: uuid.UUID,
+    *,
+    taken: int = 0,
+    hours: int = 2,
+    title: dict[str, str] = EVENING_TITLE,
+    radius: int | None = 500,
 ) -> uuid.UUID:
     shift = Shift(
         team=team,
         route=route,
-        title={"zh-Hans": "南园夜间巡逻", "en": "Nanyuan evening patrol", "ja": "南園の夜間パトロール"},
+        title=title,
         starts_at=start,
-        ends_at=start + timedelta(hours=2),
+        ends_at=start + timedelta(hours=hours),
         capacity=6,
         seats_taken=taken,
         latitude=STOPS[0][2],
         longitude=STOPS[0][3],
-        check_in_radius_m=500,
+        check_in_radius_m=radius,
         created_by=coordinator,
         created_at=_this_second(),
     )
@@ -202,7 +285,8 @@ async def _past_service(team: uuid.UUID, route: uuid.UUID, volunteer: uuid.UUID,
             kind=HoursKind.shift.value,
             minutes=120,
             service_date=start.astimezone(CITY_TZ).date(),
-            content="南园夜间巡逻",
+            content=EVENING_TITLE["zh-Hans"],
+            title=EVENING_TITLE,
             shift=shift,
             signup=signup.id,
             source_key=f"shift:{signup.id}",

@@ -1,8 +1,24 @@
 """The volunteers domain's part of a person's export and erasure (its manifest's ``PrivacyPart``).
 
-Erasure releases every shift place still to come, ends memberships, removes the volunteer
-profile (with the sealed real name and identity number) and the reporter from incidents. The
-hours ledger keeps its rows, now pointing at an anonymised account, so team totals still add up.
+Export: everything the domain keeps about the person, for them alone: the profile with their real
+name and identity number unmasked (unsealed for them), team memberships, shift places and
+checkpoint scans, every hours entry, the service records issued to them, and every incident they
+reported with its history and photo URLs.
+
+Erasure leaves nothing personal behind, thing by thing:
+
+- shift places still to come are released (others may take them); past places stay, pointing at
+  the anonymised account, with their idempotency keys cleared;
+- memberships end (``left``);
+- the volunteer profile goes, with the sealed real name and identity number;
+- hours entries: verified history stays (team totals and other people's records still add up),
+  pointing at the anonymised account; claims still pending are **withdrawn** (a status no
+  coordinator can verify); the reasons the person wrote themselves are cleared;
+- service records stay verifiable (their number and code), with the masked holder cleared; their
+  PDFs, which print the real name, are deleted;
+- incident reports stay for the community's record but lose their words (a marker the answers
+  explain), their exact place and their photo (files deleted); the reporter and the changes they
+  made point at nobody.
 """
 
 from __future__ import annotations
@@ -12,18 +28,23 @@ from typing import Any
 
 from backend.core import clock, privacy, runtime
 from backend.core.crypto import DataKeys
+from backend.core.db import transaction
 from backend.core.errors import DomainError
-from backend.volunteers.hours.tables import HoursEntry, ServiceRecord
+from backend.volunteers.hours.tables import HoursEntry, HoursStatus, ServiceRecord
 from backend.volunteers.incidents import privacy as incident_privacy
-from backend.volunteers.people.services import identity_for_record
+from backend.volunteers.people.services import identity_for_owner
 from backend.volunteers.people.tables import VolunteerProfile
 from backend.volunteers.shifts.services import cancel_signup
 from backend.volunteers.shifts.tables import CheckpointScan, ShiftSignup, SignupStatus
+from backend.volunteers.storage import delete_folder, private_store, record_folder
 from backend.volunteers.teams.tables import MemberStatus, TeamMember
+
+WITHDRAWN_NOTE = "withdrawn: the volunteer deleted their account"
 
 
 async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
-    """The real name is unsealed with the running app's key, for the person themselves."""
+    """The real name and identity number are unsealed with the running app's keys, for the person
+    themselves (the export answer is not cached)."""
     keys = runtime.current().settings.sealing_keys
     return {
         "profile": await _profile(user_id, keys),
@@ -66,11 +87,14 @@ async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
             HoursEntry.minutes,
             HoursEntry.service_date,
             HoursEntry.content,
+            HoursEntry.title,
             HoursEntry.reason,
+            HoursEntry.flags,
             HoursEntry.status,
             HoursEntry.corrects,
             HoursEntry.created_at,
             HoursEntry.decided_at,
+            HoursEntry.decision_note,
         )
         .where(HoursEntry.user == user_id)
         .output(load_json=True),
@@ -79,9 +103,14 @@ async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
             ServiceRecord.code,
             ServiceRecord.issued_at,
             ServiceRecord.total_minutes,
+            ServiceRecord.entry_count,
             ServiceRecord.period_start,
             ServiceRecord.period_end,
-        ).where(ServiceRecord.user == user_id),
+            ServiceRecord.holder_masked,
+            ServiceRecord.summary,
+        )
+        .where(ServiceRecord.user == user_id)
+        .output(load_json=True),
         "incidents_reported": await incident_privacy.export_reports(user_id),
     }
 
@@ -89,12 +118,14 @@ async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
 async def _profile(user_id: uuid.UUID, keys: DataKeys) -> dict[str, Any] | None:
     row = (
         await VolunteerProfile.select(
+            VolunteerProfile.real_name_masked,
             VolunteerProfile.id_document,
             VolunteerProfile.id_number_masked,
             VolunteerProfile.skills,
             VolunteerProfile.languages,
             VolunteerProfile.consented_at,
             VolunteerProfile.created_at,
+            VolunteerProfile.updated_at,
         )
         .where(VolunteerProfile.user == user_id)
         .output(load_json=True)
@@ -102,9 +133,13 @@ async def _profile(user_id: uuid.UUID, keys: DataKeys) -> dict[str, Any] | None:
     )
     if row is None:
         return None
-    identity = await identity_for_record(user_id=user_id, keys=keys)
-    # The real name is theirs to see; the identity number only masked, as it is everywhere.
-    return {**row, "real_name": identity.real_name if identity else None}
+    identity = await identity_for_owner(user_id=user_id, keys=keys)
+    # Theirs to see in full: the one place the real name and identity number leave unmasked.
+    return {
+        **row,
+        "real_name": identity.real_name if identity else None,
+        "id_number": identity.id_number if identity else None,
+    }
 
 
 async def erase_volunteering(erasure: privacy.Erasure) -> None:
@@ -119,10 +154,29 @@ async def erase_volunteering(erasure: privacy.Erasure) -> None:
             await cancel_signup(user_id=user_id, shift_id=row["shift"])
         except DomainError:
             continue  # started or cancelled meanwhile: nothing left to release
-    await ShiftSignup.update({ShiftSignup.idempotency_key: None}).where(ShiftSignup.user == user_id)
-    await TeamMember.update({TeamMember.status: MemberStatus.left.value, TeamMember.decided_at: clock.now()}).where(
-        (TeamMember.user == user_id) & (TeamMember.status != MemberStatus.left.value)
+    async with transaction(VolunteerProfile._meta.db):
+        await ShiftSignup.update({ShiftSignup.idempotency_key: None}).where(ShiftSignup.user == user_id)
+        await TeamMember.update({TeamMember.status: MemberStatus.left.value, TeamMember.decided_at: clock.now()}).where(
+            (TeamMember.user == user_id) & (TeamMember.status != MemberStatus.left.value)
+        )
+        await VolunteerProfile.delete().where(VolunteerProfile.user == user_id)
+        await _withdraw_hours(user_id)
+        await ServiceRecord.update({ServiceRecord.holder_masked: ""}).where(ServiceRecord.user == user_id)
+        photos = await incident_privacy.forget_person(user_id)
+    # Files go once the rows no longer name them.
+    await incident_privacy.delete_photos(photos)
+    delete_folder(private_store(), record_folder(user_id))
+
+
+async def _withdraw_hours(user_id: uuid.UUID) -> None:
+    """Pending claims can no longer be verified; the words the person wrote themselves go."""
+    await HoursEntry.update(
+        {
+            HoursEntry.status: HoursStatus.withdrawn.value,
+            HoursEntry.decided_at: clock.now(),
+            HoursEntry.decision_note: WITHDRAWN_NOTE,
+        }
+    ).where((HoursEntry.user == user_id) & (HoursEntry.status == HoursStatus.pending.value))
+    await HoursEntry.update({HoursEntry.reason: ""}).where(
+        (HoursEntry.user == user_id) & (HoursEntry.created_by == user_id)
     )
-    await VolunteerProfile.delete().where(VolunteerProfile.user == user_id)
-    await ServiceRecord.update({ServiceRecord.holder_masked: ""}).where(ServiceRecord.user == user_id)
-    await incident_privacy.forget_person(user_id)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.accounts.tables import Organisation, User
+from backend.core.tables import AuditEntry
 from backend.volunteers.people.tables import VolunteerProfile
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, SignupStatus
 from backend.volunteers.teams.tables import Checkpoint, MemberRole, MemberStatus, Route, Team, TeamKind, TeamMember
@@ -106,3 +107,15 @@ async def signup(shift_: Shift, user: User, **fields: Any) -> ShiftSignup:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+async def audit_entries(action: str | None = None) -> list[dict[str, Any]]:
+    """Audit entries, oldest first (all, or of one action), ids as text on both databases."""
+    query = AuditEntry.select().output(load_json=True).order_by(AuditEntry.at)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    rows = await query
+    for row in rows:
+        for column in ("id", "actor", "organisation"):
+            row[column] = None if row[column] is None else str(row[column])
+    return rows

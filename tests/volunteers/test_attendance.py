@@ -233,6 +233,33 @@ async def test_exactly_at_the_rule_is_credited(client: Client, place: dict[str, 
     assert (entry.minutes, entry.kind, str(entry.signup)) == (60, "shift", body["signup_id"])
 
 
+async def test_the_entry_keeps_the_shift_title_and_shows_it_in_the_readers_language(
+    client: Client, place: dict[str, Any]
+) -> None:
+    answer = await _attended(client, place, 80)
+    entry = (
+        await HoursEntry.objects()
+        .output(load_json=True)
+        .where(HoursEntry.id == answer.json()["hours_entry"]["id"])
+        .first()
+    )
+    assert entry.title == {"zh-Hans": "夜间巡逻", "en": "Night patrol"}
+    headers = factories.token_for(place["volunteer"])
+    shown = {}
+    for lang in ("ko", "ja", "zh-Hant", "zh-Hans", "en"):
+        mine = (await client.get(f"/api/v1/me/hours?lang={lang}", headers=headers)).json()
+        shown[lang] = [(item["content"], item["team"]["name"]) for item in mine["items"]]
+    # Korean and Japanese readers fall back to English before Chinese; Traditional readers get the
+    # Simplified title converted.
+    assert shown == {
+        "ko": [("Night patrol", "Nanyuan Patrol")],
+        "ja": [("Night patrol", "Nanyuan Patrol")],
+        "zh-Hant": [("夜間巡邏", "南園巡邏隊")],
+        "zh-Hans": [("夜间巡逻", "南园巡逻队")],
+        "en": [("Night patrol", "Nanyuan Patrol")],
+    }
+
+
 async def test_a_minute_short_of_the_rule_is_not_credited(client: Client, place: dict[str, Any]) -> None:
     answer = await _attended(client, place, 59)
     body = answer.json()

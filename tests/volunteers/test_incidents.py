@@ -41,12 +41,15 @@ async def world(client: Client) -> dict[str, Any]:
     a, b = tree["community_a"], tree["community_b"]
     property_a = await factories.organisation(OrganisationKind.property_company, a, "南园物业")
     police_b = await factories.organisation(OrganisationKind.police_station, tree["street_b"], "斜塘派出所")
+    police_a = await factories.organisation(OrganisationKind.police_station, tree["street_a"], "双塔派出所")
     return {
         "tree": tree,
         "a": a,
         "b": b,
         "property_a": property_a,
         "police_b": police_b,
+        "police_a": police_a,
+        "police_a_staff": await factories.staff(Role.organiser, police_a),
         "coordinator_a": await factories.staff(Role.coordinator, a),
         "coordinator_b": await factories.staff(Role.coordinator, b),
         "property_staff": await factories.staff(Role.organiser, property_a),
@@ -226,7 +229,8 @@ async def test_visibility_before_and_after_forwarding(client: Client, world: dic
     assert (await read(client, world["property_staff"], iid)).status_code == 404
     assert await listed(client, world["property_staff"], scope="assigned") == []
     seen = (await read(client, world["coordinator_a"], iid)).json()
-    assert (seen["viewed_as"], seen["reporter_name"], seen["community"]["name"]) == ("coordinator", "小王", "南园社区")
+    # Need to know: coordinators act on the report, they see who wrote it only masked.
+    assert (seen["viewed_as"], seen["reporter_name"], seen["community"]["name"]) == ("coordinator", "小*", "南园社区")
     assert [i["id"] for i in await listed(client, world["coordinator_a"], scope="coordinating")] == [iid]
     assert await listed(client, world["coordinator_b"], scope="coordinating") == []
 
@@ -313,7 +317,7 @@ async def test_reported_acknowledged_forwarded_resolved_by_the_party(client: Cli
     assert all(h["actor_name"] is None and h["at"] and h["at_text"] for h in mine["history"])
     assert [h["at"] for h in mine["history"]] == sorted(h["at"] for h in mine["history"])
     coordinator_view = (await read(client, world["coordinator_a"], iid)).json()
-    assert [h["actor_name"] for h in coordinator_view["history"]][:2] == ["小王", world["coordinator_a"].display_name]
+    assert [h["actor_name"] for h in coordinator_view["history"]][:2] == ["小*", world["coordinator_a"].display_name]
     signals = (
         await OutboxSignal.select(OutboxSignal.payload)
         .where(OutboxSignal.name == INCIDENT_CHANGED)
@@ -360,18 +364,19 @@ async def test_forwarding_can_name_another_party(client: Client, world: dict[str
         iid,
         "forwarded",
         party="police",
-        party_organisation_id=str(world["police_b"].id),
+        party_organisation_id=str(world["police_a"].id),
     )
 
     assert forwarded.status_code == 200, forwarded.text
     assert (forwarded.json()["party"], forwarded.json()["party_organisation"]["id"]) == (
         "police",
-        str(world["police_b"].id),
+        str(world["police_a"].id),
     )
     assert forwarded.json()["history"][-1]["party"] == "police"
-    assert (await read(client, world["police_staff"], iid)).status_code == 200
+    assert (await read(client, world["police_a_staff"], iid)).status_code == 200
+    assert (await read(client, world["police_staff"], iid)).status_code == 404
     assert (await move(client, world["property_staff"], iid, "resolved")).status_code == 404
-    assert (await move(client, world["police_staff"], iid, "resolved")).status_code == 200
+    assert (await move(client, world["police_a_staff"], iid, "resolved")).status_code == 200
 
 
 async def test_two_coordinators_acknowledging_at_once_record_one_change(client: Client, world: dict[str, Any]) -> None:
@@ -504,9 +509,9 @@ async def test_the_reporters_photo_is_stored_without_exif(client: Client, world:
 
     assert response.status_code == 200, response.text
     urls = response.json()["photo_urls"]
-    assert urls and all(url.startswith("/media/incidents/") for url in urls.values())
+    assert urls and set(urls.values()) == {f"/api/v1/incidents/{iid}/photo/{key}" for key in urls}
     for url in urls.values():
-        served = await client.get(url)
+        served = await client.get(url, headers=auth(world["reporter"]))
         assert served.status_code == 200
         image = Image.open(io.BytesIO(served.content))
         assert not image.getexif() and "exif" not in image.info
@@ -590,3 +595,185 @@ async def test_a_long_note_is_refused(client: Client, world: dict[str, Any]) -> 
 
     assert (response.status_code, response.json()["errors"][0]["code"]) == (422, "too_long")
     assert (await read(client, world["reporter"], iid)).json()["status"] == "reported"
+
+
+# --- the party's organisation must be one that serves the community -------------------------------
+
+
+async def test_a_party_organisation_must_be_of_its_kind_and_serve_the_community(
+    client: Client, world: dict[str, Any]
+) -> None:
+    tree = world["tree"]
+    city_police = await factories.organisation(OrganisationKind.police_station, tree["city"], "市公安局")
+    chengguan_a = await factories.organisation(OrganisationKind.city_management, tree["district_a"], "姑苏城管")
+    refusals = [
+        ("police", world["police_b"], "party_organisation_elsewhere"),  # another street's station
+        ("police", city_police, "party_organisation_elsewhere"),  # above the district: not attached here
+        ("police", world["property_a"], "party_organisation_wrong_kind"),
+        ("property_company", world["police_a"], "party_organisation_wrong_kind"),
+        ("residents_committee", world["b"], "party_organisation_elsewhere"),  # another community
+        ("residents_committee", world["property_a"], "party_organisation_wrong_kind"),
+    ]
+    for party, organisation, code in refusals:
+        rule = {"kind": "noise", "party": party, "organisation_id": str(organisation.id)}
+        routed = await set_routing(client, world["coordinator_a"], world["a"], [rule])
+        assert (routed.status_code, routed.json()["code"]) == (422, code), (party, routed.text)
+        assert routed.json()["params"]["organisation"] == organisation.name["zh-Hans"]
+        iid = (await reported(client, world["reporter"], world["a"]))["id"]
+        await move(client, world["coordinator_a"], iid, "acknowledged")
+        forwarded = await move(
+            client, world["coordinator_a"], iid, "forwarded", party=party, party_organisation_id=str(organisation.id)
+        )
+        assert (forwarded.status_code, forwarded.json()["code"]) == (422, code), (party, forwarded.text)
+        assert (await read(client, world["coordinator_a"], iid)).json()["status"] == "acknowledged"
+    chinese = await set_routing(
+        client,
+        world["coordinator_a"],
+        world["a"],
+        [{"kind": "noise", "party": "police", "organisation_id": str(world["police_b"].id)}],
+    )
+    assert chinese.status_code == 422
+    localised = await client.put(
+        f"/api/v1/communities/{world['a'].id}/incident-routing?lang=zh-Hans",
+        json={"routes": [{"kind": "noise", "party": "police", "organisation_id": str(world["police_b"].id)}]},
+        headers=auth(world["coordinator_a"]),
+    )
+    assert "斜塘派出所" in localised.json()["detail"] and not localised.json()["detail"].isascii()
+
+    accepted = [
+        {"kind": "noise", "party": "police", "organisation_id": str(world["police_a"].id)},  # the street's
+        {"kind": "illegal_construction", "party": "city_management", "organisation_id": str(chengguan_a.id)},
+        {"kind": "group_renting", "party": "property_company", "organisation_id": str(world["property_a"].id)},
+        {"kind": "safety_hazard", "party": "residents_committee", "organisation_id": str(world["a"].id)},
+    ]
+    routed = await set_routing(client, world["coordinator_a"], world["a"], accepted)
+    assert routed.status_code == 200, routed.text
+    iid = (await reported(client, world["reporter"], world["a"]))["id"]
+    await move(client, world["coordinator_a"], iid, "acknowledged")
+    onwards = await move(
+        client,
+        world["coordinator_a"],
+        iid,
+        "forwarded",
+        party="city_management",
+        party_organisation_id=str(chengguan_a.id),
+    )
+    assert onwards.status_code == 200, onwards.text
+
+
+# --- photos are private ----------------------------------------------------------------------------
+
+
+async def test_photos_are_served_only_to_those_who_see_the_incident(
+    client: Client, world: dict[str, Any], settings: Settings
+) -> None:
+    await route_noise_to_property(client, world)
+    picture = jpeg_with_gps()
+    iid = (await reported(client, world["reporter"], world["a"]))["id"]
+    other = (await reported(client, world["neighbour"], world["a"]))["id"]
+    urls = (await upload(client, world["reporter"], iid, picture)).json()["photo_urls"]
+    assert (await upload(client, world["neighbour"], other, picture)).status_code == 200
+    url = urls["w480.webp"]
+
+    assert (await client.get(url)).status_code == 401
+    for stranger in ("neighbour", "coordinator_b", "property_staff", "police_staff"):
+        refused = await client.get(url, headers=auth(world[stranger]))
+        assert (refused.status_code, refused.json()["code"]) == (404, "incident_not_found"), stranger
+    for reader in ("reporter", "coordinator_a"):
+        served = await client.get(url, headers=auth(world[reader]))
+        assert served.status_code == 200, reader
+        assert served.headers["cache-control"] == "private, no-store"
+        assert served.headers["content-type"] == "image/webp"
+    await forward(client, world, iid)
+    assert (await client.get(url, headers=auth(world["property_staff"]))).status_code == 200
+    missing = await client.get(f"/api/v1/incidents/{iid}/photo/w9999.webp", headers=auth(world["reporter"]))
+    assert (missing.status_code, missing.json()["code"]) == (404, "incident_photo_not_found")
+
+    # Stored outside the public media root, under random names: the same picture twice, two names.
+    mine, theirs = await stored_photo(iid), await stored_photo(other)
+    assert set(mine.values()).isdisjoint(theirs.values())
+    for path in mine.values():
+        assert path.startswith("incident-photos/")
+        assert (settings.media_root.parent / "private" / path).is_file()
+        assert not (settings.media_root / path).exists()
+        assert (await client.get(f"/media/{path}")).status_code == 404
+
+
+async def test_a_photo_stored_before_photos_were_private_is_served_by_the_route(
+    client: Client, world: dict[str, Any], settings: Settings
+) -> None:
+    iid = (await reported(client, world["reporter"], world["a"]))["id"]
+    legacy = f"incidents/{uuid.uuid4().hex[:16]}-w240.jpg"
+    (settings.media_root / "incidents").mkdir(parents=True, exist_ok=True)
+    (settings.media_root / legacy).write_bytes(jpeg_with_gps())
+    await Incident.update({Incident.photo: {"w240.jpg": legacy}}).where(Incident.id == iid)
+
+    shown = (await read(client, world["coordinator_a"], iid)).json()["photo_urls"]
+    assert shown == {"w240.jpg": f"/api/v1/incidents/{iid}/photo/w240.jpg"}
+    served = await client.get(shown["w240.jpg"], headers=auth(world["coordinator_a"]))
+    assert (served.status_code, served.headers["cache-control"]) == (200, "private, no-store")
+    assert (await client.get(shown["w240.jpg"], headers=auth(world["neighbour"]))).status_code == 404
+
+
+# --- rate limits -----------------------------------------------------------------------------------
+
+
+async def test_reports_and_photos_are_limited_per_resident(
+    client: Client, world: dict[str, Any], settings: Settings, shared_redis: Redis | None
+) -> None:
+    app = build_app(settings, shared_redis, incident_rate_limit=2, incident_photo_rate_limit=1)
+    async with serve_in_process(app) as limited:
+        answers = [await report(limited, world["reporter"], world["a"]) for _ in range(3)]
+        assert [a.status_code for a in answers] == [201, 201, 429]
+        assert answers[2].json()["code"] == "rate_limited" and int(answers[2].headers["retry-after"]) > 60
+        # Another resident has a limit of their own.
+        assert (await report(limited, world["neighbour"], world["a"])).status_code == 201
+        iid = answers[0].json()["id"]
+        photos = [await upload(limited, world["reporter"], iid, jpeg_with_gps()) for _ in range(2)]
+        assert [p.status_code for p in photos] == [200, 429]
+    assert await Incident.count() == 3
+    document = (await client.get("/schema/openapi.json")).json()["paths"]
+    for path, method in (("/api/v1/incidents", "post"), ("/api/v1/incidents/{incident_id}/photo", "post")):
+        assert "429" in document[path][method]["responses"], path
+
+
+# --- the audit trail ---------------------------------------------------------------------------------
+
+
+async def test_each_step_of_staff_leaves_one_audit_entry(client: Client, world: dict[str, Any]) -> None:
+    await route_noise_to_property(client, world)
+    [routing] = await builders.audit_entries("volunteers.incident_routing_changed")
+    assert (routing["actor"], routing["organisation"], routing["permission"], routing["object_id"]) == (
+        str(world["coordinator_a"].id),
+        str(world["a"].id),
+        "coordinate_volunteers",
+        str(world["a"].id),
+    )
+    assert routing["changes"] == {"noise": [None, ["property_company", str(world["property_a"].id)]]}
+
+    iid = (await reported(client, world["reporter"], world["a"]))["id"]
+    assert await builders.audit_entries() == [routing]  # a resident's report is theirs: not audited
+    assert (await move(client, world["coordinator_b"], iid, "acknowledged")).status_code == 404
+    await forward(client, world, iid)
+    assert (await move(client, world["property_staff"], iid, "resolved", note="已处理")).status_code == 200
+
+    steps = [entry for entry in await builders.audit_entries() if entry["object_type"] == "incident"]
+    assert [(e["action"], e["actor"], e["organisation"], e["permission"]) for e in steps] == [
+        (
+            "volunteers.incident_acknowledged",
+            str(world["coordinator_a"].id),
+            str(world["a"].id),
+            "coordinate_volunteers",
+        ),
+        ("volunteers.incident_forwarded", str(world["coordinator_a"].id), str(world["a"].id), "coordinate_volunteers"),
+        (
+            "volunteers.incident_resolved",
+            str(world["property_staff"].id),
+            str(world["property_a"].id),
+            "responsible_party",
+        ),
+    ]
+    assert steps[0]["changes"]["status"] == ["reported", "acknowledged"]
+    assert steps[2]["changes"]["status"] == ["forwarded", "resolved"]
+    assert all(step["object_id"] == iid and step["actor_kind"] == "staff" for step in steps)
+    assert TEXT not in str(steps)

@@ -1,4 +1,5 @@
-"""Incidents leave the volunteers Piccolo app for their own without losing a row.
+"""Incidents leave the volunteers Piccolo app for their own without losing a row; their photos
+leave the public media store for the private one.
 
 A database is made as it was before the move (every app's migrations, the volunteers app's only up
 to its last migration from then, none of the incidents app's), reports, routings and their history
@@ -8,6 +9,7 @@ operator runs it: every row is still there, and the API reads them. On both data
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -90,23 +92,7 @@ TABLES = ("volunteer_incident_routing", "volunteer_incident", "volunteer_inciden
 @pytest.fixture
 def database_before_the_move(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of its own, migrated as it was before incidents had their own app."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'before.sqlite'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        name = f"handover_{uuid.uuid4().hex[:10]}"
-        subprocess.run(
-            [str(server.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "linli", name],
-            check=True,
-            capture_output=True,
-        )
-        url = server.admin_url(name)
-    env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_ENV": "test", "PICCOLO_CONF": "backend.piccolo_conf"}
-    made = subprocess.run(
-        [sys.executable, "-c", MIGRATE_AS_BEFORE], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
-    return url
+    return _database(backend, request, tmp_path, MIGRATE_AS_BEFORE)
 
 
 async def sql(database_url: str, *statements: str) -> list[list[tuple[Any, ...]]]:
@@ -158,13 +144,14 @@ async def _the_api_reads_them(client: httpx.AsyncClient) -> None:
     assert mine["items"][0]["party_organisation"] == {"id": str(POLICE), "name": "Nanyuan police station"}
 
     forwarded = (await client.get(f"/api/v1/incidents/{FORWARDED}", headers=coordinator)).json()
+    # Coordinators see the reporter masked (need to know), staff by name.
     assert (forwarded["text"], forwarded["status"], forwarded["reporter_name"]) == (
         "夜里两点还在装修",
         "forwarded",
-        "小王",
+        "小*",
     )
     assert [(step["status"], step["actor_name"]) for step in forwarded["history"]] == [
-        ("reported", "小王"),
+        ("reported", "小*"),
         ("acknowledged", "李老师"),
         ("forwarded", "李老师"),
     ]
@@ -174,3 +161,88 @@ async def _the_api_reads_them(client: httpx.AsyncClient) -> None:
     assert routed["noise"] == ("police", False)
     assert routed["group_renting"] == ("property_company", False)
     assert routed["other"] == ("residents_committee", True)
+
+
+# --- photos move to the private store -------------------------------------------------------------
+
+BEFORE_PRIVATE_PHOTOS = """
+import asyncio
+
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
+from piccolo.apps.migrations.commands.forwards import run_forwards
+
+
+async def main() -> None:
+    for app in BaseMigrationManager().get_sorted_app_names():
+        target = "2026-12-05T16:00:01:000000" if app == "incidents" else "all"
+        result = await run_forwards(app_name=app, migration_id=target)
+        assert result.success, result.message
+
+
+asyncio.run(main())
+"""
+
+
+def _database(backend: str, request: pytest.FixtureRequest, tmp_path: Path, script: str) -> str:
+    """An empty database of its own, migrated by ``script`` (run where piccolo_conf finds it)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'before.sqlite'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        name = f"before_{uuid.uuid4().hex[:10]}"
+        subprocess.run(
+            [str(server.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "linli", name],
+            check=True,
+            capture_output=True,
+        )
+        url = server.admin_url(name)
+    env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_ENV": "test", "PICCOLO_CONF": "backend.piccolo_conf"}
+    made = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    return url
+
+
+def migrate_with_media(url: str, media: Path) -> None:
+    """``linli migrate`` in its own process, with the media root the files are in."""
+    env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_ENV": "test", "LINLI_MEDIA_ROOT": str(media)}
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "migrate"], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_public_incident_photos_move_to_the_private_store(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = _database(backend, request, tmp_path, BEFORE_PRIVATE_PHOTOS)
+    media = tmp_path / "media"
+    (media / "incidents").mkdir(parents=True)
+    shared = {"w240.jpg": "incidents/0123456789abcdef-w240.jpg", "w240.webp": "incidents/0123456789abcdef-w240.webp"}
+    for path in shared.values():
+        (media / path).write_bytes(b"picture " + path.encode())
+    photo = json.dumps(shared).replace("'", "''")
+    await sql(url, *WRITES[:2])
+    await sql(
+        url,
+        "INSERT INTO volunteer_incident (id, reporter, community, kind, text, moderation, photo, party, status, "
+        "created_at, updated_at) VALUES "
+        + ", ".join(
+            f"('{incident}', '{REPORTER}', '{COMMUNITY}', 'noise', '同一张照片', 'clear', '{photo}', "
+            "'residents_committee', 'reported', '2026-11-20T08:00:00+00:00', '2026-11-20T08:00:00+00:00')"
+            for incident in (REPORTED, FORWARDED)  # two reports of one picture share its files
+        ),
+    )
+
+    migrate_with_media(url, media)
+
+    rows = await sql(url, "SELECT photo FROM volunteer_incident ORDER BY CAST(id AS TEXT)")
+    photos = [json.loads(row[0]) if isinstance(row[0], str) else row[0] for row in rows[0]]
+    assert [set(photo) for photo in photos] == [set(shared), set(shared)]
+    assert set(photos[0].values()).isdisjoint(photos[1].values())  # each report a name of its own
+    for photo in photos:
+        for key, path in photo.items():
+            assert path.startswith("incident-photos/") and "0123456789abcdef" not in path
+            assert (tmp_path / "private" / path).read_bytes() == b"picture " + shared[key].encode()
+    assert not any((media / path).exists() for path in shared.values())

@@ -1,10 +1,12 @@
-"""The service record: a text PDF over verified hours, reissued only when they change, and its
-public check by code that shows nothing but the masked name and the totals."""
+"""The service record: a text PDF over verified hours, reissued only when they change and kept in
+private storage, and its public check by number or code that shows nothing but the masked name and
+the totals."""
 
 from __future__ import annotations
 
 import io
 import re
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +20,8 @@ from backend.accounts.tables import User
 from backend.core.clock import city_today
 from backend.core.crypto import DataKeys, seal
 from backend.settings import Settings
+from backend.volunteers.api import record_for_verification
+from backend.volunteers.hours import records_pdf
 from backend.volunteers.hours.records import ALPHABET, grouped_code, normalise_code
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus, ServiceRecord
 from backend.volunteers.people.services import ID_NUMBER, REAL_NAME
@@ -167,6 +171,7 @@ async def test_anyone_checks_a_record_by_its_code(client: Client, place: dict[st
         body = answer.json()
         assert body == {
             "valid": True,
+            "superseded": False,
             "record_number": record.record_number,
             "holder": "张*明",
             "total_hours": 2.5,
@@ -207,3 +212,72 @@ def test_codes_are_read_as_people_type_them() -> None:
     assert normalise_code(" abcd-efgh jkmn ") == "ABCDEFGHJKMN"
     assert grouped_code("ABCDEFGHJKMN") == "ABCD-EFGH-JKMN"
     assert not set("01ILO") & set(ALPHABET)
+
+
+async def test_the_record_number_checks_the_record_too(client: Client, place: dict[str, Any]) -> None:
+    volunteer = place["volunteer"]
+    await with_identity(volunteer)
+    await entry(place["patrol"], volunteer, 150, days_ago=3)
+    first = await download(client, volunteer, "en")
+    record = await ServiceRecord.objects().first()
+    number = record.record_number
+    for spelling in (number, number.lower(), number.replace("-", " "), number.replace("-", "")):
+        answer = await client.get(f"/api/v1/hours/records/{spelling}?lang=en")
+        assert answer.status_code == 200, (spelling, answer.text)
+        assert (answer.json()["record_number"], answer.json()["holder"]) == (number, "张*明")
+    unknown = await client.get(f"/api/v1/hours/records/LL-{city_today().year}-ABCDEFGH")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "record_not_found")
+
+    # The sheet labels both, says either one checks it, and its QR code opens the verification page.
+    text = pdf_text(first.content)
+    assert "Recordnumber" in text and "Verificationcode" in text
+    assert "Therecordnumberortheverificationcodechecksthisrecord" in text
+    assert f"/verify/{record.code}" in text
+
+    # New hours: a new record; the first one still checks, and says a newer one exists.
+    await entry(place["library"], volunteer, 60)
+    assert (await download(client, volunteer)).status_code == 200
+    older = (await client.get(f"/api/v1/hours/records/{number}")).json()
+    assert (older["valid"], older["superseded"], older["total_hours"]) == (True, True, 2.5)
+
+    shown = await record_for_verification(grouped_code(record.code).lower())
+    assert shown is not None and shown.record_number == number and shown.superseded
+    assert (shown.holder_masked, shown.total_minutes, shown.entry_count) == ("张*明", 150, 1)
+    assert [(team.name["zh-Hans"], team.community["zh-Hans"], team.minutes) for team in shown.teams] == [
+        ("南园巡逻队", "南园社区", 150)
+    ]
+    assert await record_for_verification("no such thing") is None
+
+
+async def test_an_unchanged_record_is_served_from_private_storage(
+    client: Client, place: dict[str, Any], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    volunteer = place["volunteer"]
+    await with_identity(volunteer)
+    await entry(place["patrol"], volunteer, 90)
+    first = await download(client, volunteer)
+    assert first.status_code == 200
+    folder = settings.media_root.parent / "private" / "service-records" / str(volunteer.id)
+    [stored] = list(folder.glob("*.pdf"))
+    assert stored.read_bytes() == first.content
+    assert not list(settings.media_root.rglob(f"*{volunteer.id}*"))  # nothing under the public root
+
+    def redraw(*args: Any) -> bytes:
+        raise AssertionError("an unchanged record is not drawn again")
+
+    monkeypatch.setattr(records_pdf, "render_record_pdf", redraw)
+    started = time.perf_counter()
+    again = await download(client, volunteer)
+    elapsed = time.perf_counter() - started
+    assert (again.status_code, again.content) == (200, first.content)
+    assert again.headers["cache-control"] == "private, no-store"
+    assert elapsed < 0.5, elapsed  # about 10 ms here; drawing takes about a second
+    assert await ServiceRecord.count() == 1
+    monkeypatch.undo()
+
+    # Another language is drawn once and kept beside it; erasing the identity removes them all.
+    assert (await download(client, volunteer, "ja")).status_code == 200
+    assert len(list(folder.glob("*.pdf"))) == 2
+    erased = await client.delete("/api/v1/volunteers/me/identity", headers=factories.token_for(volunteer))
+    assert erased.status_code == 200
+    assert not folder.exists()

@@ -127,7 +127,8 @@ async def test_the_list_is_public_and_localised(client: Client, place: dict[str,
     tree = place["tree"]
     team = await builders.team(tree["community_a"])
     await builders.team(tree["community_b"], TeamKind.red_armband, name="莲花红袖标")
-    await builders.coordinator(team, await factories.resident("王队长"))
+    lead = await factories.resident("王队长")
+    await builders.coordinator(team, lead)
     await builders.member(team, await factories.resident())
     await builders.member(team, await factories.resident(), status=MemberStatus.pending)
     everyone = await client.get("/api/v1/teams")
@@ -143,10 +144,18 @@ async def test_the_list_is_public_and_localised(client: Client, place: dict[str,
         "patrol",
         "Patrol",
     )
-    assert (item["member_count"], item["coordinator_names"], item["my_membership"]) == (2, ["王队长"], None)
+    # Need to know: the public sees a coordinator's name masked, those who coordinate the team in full.
+    assert (item["member_count"], item["coordinator_names"], item["my_membership"]) == (2, ["王*长"], None)
+    assert item["converted"] is False
+    for who in (lead, place["staff"]):
+        seen = (await client.get(f"/api/v1/teams/{team.id}", headers=factories.token_for(who))).json()
+        assert seen["coordinator_names"] == ["王队长"]
     assert item["community"] == {"id": str(tree["community_a"].id), "name": "南园社区"}
     chinese = (await client.get(f"/api/v1/teams/{team.id}")).json()
     assert (chinese["name"], chinese["locale"]) == ("南园巡逻队", "zh-Hans")
+    # A Traditional reader of a name written in Simplified gets it converted, and is told so.
+    traditional = (await client.get(f"/api/v1/teams/{team.id}", params={"lang": "zh-Hant"})).json()
+    assert (traditional["name"], traditional["locale"], traditional["converted"]) == ("南園巡邏隊", "zh-Hant", True)
     red = (await client.get("/api/v1/teams", params={"kind": "red_armband"})).json()
     assert [t["name"] for t in red] == ["莲花红袖标"]
     assert (
@@ -307,21 +316,43 @@ async def test_coordinators_are_appointed_and_dismissed(client: Client, place: d
     assert (again.status_code, again.json()["code"]) == (404, "coordinator_not_found")
 
 
-async def test_staff_may_appoint_anyone_with_an_account(client: Client, place: dict[str, Any]) -> None:
-    team = await builders.team(place["tree"]["community_a"])
-    newcomer = await factories.resident("赵阿姨")
-    appointed = await client.put(
-        f"/api/v1/teams/{team.id}/coordinators/{newcomer.id}", headers=factories.token_for(place["staff"])
-    )
-    assert (appointed.status_code, appointed.json()["role"]) == (200, "coordinator")
-    row = await TeamMember.objects().where((TeamMember.team == team.id) & (TeamMember.user == newcomer.id)).first()
-    assert (row.role, row.status) == (MemberRole.coordinator.value, MemberStatus.active.value)
-    assert (await client.get(f"/api/v1/teams/{team.id}", params={"lang": "en"})).json()["coordinator_names"] == [
-        "赵阿姨"
+async def test_only_members_or_staff_of_the_community_may_be_appointed(client: Client, place: dict[str, Any]) -> None:
+    tree, headers = place["tree"], factories.token_for(place["staff"])
+    team = await builders.team(tree["community_a"])
+
+    async def appoint(user: User) -> httpx.Response:
+        return await client.put(f"/api/v1/teams/{team.id}/coordinators/{user.id}", headers=headers)
+
+    # Someone with an account but no place in the team, or whose place is pending or left: refused.
+    newcomer, applicant, former = [await factories.resident(name) for name in ("赵阿姨", "钱叔", "孙姐")]
+    await builders.member(team, applicant, status=MemberStatus.pending)
+    await builders.member(team, former, status=MemberStatus.left)
+    elsewhere = await factories.staff(Role.coordinator, tree["community_b"])
+    for user in (newcomer, applicant, former, elsewhere):
+        refused = await appoint(user)
+        assert (refused.status_code, refused.json()["code"]) == (422, "coordinator_not_eligible"), refused.text
+    assert await TeamMember.count().where((TeamMember.team == team.id) & (TeamMember.role == "coordinator")) == 0
+
+    # An active member, or staff holding a role in the community or above it: appointed.
+    member, street_staff = await factories.resident("周伯"), await factories.staff(Role.organiser, tree["street_a"])
+    await builders.member(team, member)
+    for user in (member, street_staff):
+        appointed = await appoint(user)
+        assert (appointed.status_code, appointed.json()["role"], appointed.json()["status"]) == (
+            200,
+            "coordinator",
+            "active",
+        )
+        row = await TeamMember.objects().where((TeamMember.team == team.id) & (TeamMember.user == user.id)).first()
+        assert (row.role, row.status) == (MemberRole.coordinator.value, MemberStatus.active.value)
+    assert (await appoint(member)).status_code == 200  # again: nothing changes
+    assert [
+        entry["changes"]["user"][1] for entry in await builders.audit_entries("volunteers.coordinator_appointed")
+    ] == [
+        str(member.id),
+        str(street_staff.id),
     ]
-    nobody = await client.put(
-        f"/api/v1/teams/{team.id}/coordinators/{uuid.uuid4()}", headers=factories.token_for(place["staff"])
-    )
+    nobody = await client.put(f"/api/v1/teams/{team.id}/coordinators/{uuid.uuid4()}", headers=headers)
     assert nobody.status_code == 404
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi.spec import SecurityRequirement
+from litestar.openapi.spec import Example, SecurityRequirement
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
@@ -20,7 +20,7 @@ from backend.core.openapi import problems
 from backend.core.stores import rate_limit
 from backend.settings import Settings
 from backend.volunteers.hours import decisions, month_csv, presenters, queries, records, services
-from backend.volunteers.hours.records_pdf import record_pdf
+from backend.volunteers.hours.records_pdf import stored_record_pdf
 from backend.volunteers.hours.schemas import (
     HoursCorrectionCreate,
     HoursEntryRead,
@@ -33,12 +33,20 @@ from backend.volunteers.hours.schemas import (
     ServiceRecordCheck,
     TeamHoursEntryRead,
 )
+from backend.volunteers.storage import private_store
 
 BEARER: list[SecurityRequirement] = [{"bearer": []}]
 MonthParam = Annotated[
     str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, by service date (city time)")
 ]
 IdempotencyKey = Annotated[str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=100)]
+NumberOrCode = Annotated[
+    str,
+    Parameter(
+        description="the record number (LL-2026-ABCDEFGH) or the verification code (ABCD-EFGH-JKMN) printed on it",
+        examples=[Example(value="ABCD-EFGH-JKMN"), Example(value="LL-2026-ABCDEFGH")],
+    ),
+]
 
 
 class HoursController(Controller):
@@ -81,7 +89,9 @@ class HoursController(Controller):
     )
     async def record(self, caller: Principal, settings: NamedDependency[Settings]) -> Response[bytes]:
         issued = await records.issue_record(user_id=caller.id, keys=settings.sealing_keys)
-        body = await record_pdf(issued, locale=get_locale(), public_base_url=settings.public_base_url)
+        body = await stored_record_pdf(
+            issued, locale=get_locale(), public_base_url=settings.public_base_url, store=private_store(settings)
+        )
         disposition = f'attachment; filename="service-record-{issued.record.record_number}.pdf"'
         return Response(
             body,
@@ -143,12 +153,14 @@ class HoursController(Controller):
         responses=problems(400, 401, 403, 404, 422),
     )
     async def csv(self, caller: Principal, team_id: uuid.UUID, month: MonthParam) -> Response[bytes]:
-        rows = await queries.team_entries(
-            user_id=caller.id, team_id=team_id, month=month, limit=None, oldest_first=True
-        )
+        rows = await queries.team_month_export(user_id=caller.id, team_id=team_id, month=month)
         body = month_csv.hours_csv(rows)
         disposition = f'attachment; filename="hours-{team_id}-{month}.csv"'
-        return Response(body, media_type="text/csv", headers={"Content-Disposition": disposition})
+        return Response(
+            body,
+            media_type="text/csv",
+            headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+        )
 
     @post(
         "/hours/{entry_id:uuid}/verify",
@@ -210,7 +222,7 @@ class HoursController(Controller):
 
 
 class RecordCheckController(Controller):
-    """Public: anyone holding a printed record checks it by its code, without logging in."""
+    """Public: anyone holding a printed record checks it by its number or its code, without logging in."""
 
     path = "/api/v1/hours/records"
     tags = ["hours"]
@@ -218,11 +230,12 @@ class RecordCheckController(Controller):
     @get(
         "/{code:str}",
         operation_id="check_service_record",
-        summary="Check a service record by its verification code (case, dashes and spaces ignored)",
+        summary="Check a service record by its record number or its verification code (case, dashes and spaces "
+        "ignored)",
         guards=[rate_limit("record_check", setting="record_check_rate_limit")],
         responses=problems(404, 429),
     )
-    async def check(self, code: str) -> ServiceRecordCheck:
+    async def check(self, code: NumberOrCode) -> ServiceRecordCheck:
         return presenters.record_check_read(await records.check_record(code=code))
 
 

@@ -4,7 +4,7 @@ Verification is one conditional UPDATE (``status = 'pending'`` → verified) ins
 transaction, and the signal is written only when that UPDATE changed the row: however many
 requests race to verify one entry, on however many instances, HOURS_VERIFIED is emitted once.
 PostgreSQL makes the losers wait on the row and then finds the status changed; SQLite queues
-the writers with BEGIN IMMEDIATE.
+the writers with BEGIN IMMEDIATE. Every decision is written to the audit trail in its transaction.
 """
 
 from __future__ import annotations
@@ -14,18 +14,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from backend.core import clock, signals
-from backend.core.db import UNIQUE_VIOLATIONS, lock_row
+from backend.core import audit, clock, signals
+from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused
-from backend.core.values import as_uuid
+from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.queries import entry_not_found, entry_row
-from backend.volunteers.hours.services import hours_of, required_reason
+from backend.volunteers.hours.services import required_reason
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from backend.volunteers.signals import HoursVerified
-from backend.volunteers.teams.guards import get_team, may_coordinate, require_coordinator
-from backend.volunteers.teams.tables import Team
+from backend.volunteers.teams.guards import Coordination, coordinating_as, get_team, require_coordination
 
 SkipCode = Literal["hours_entry_not_found", "cannot_verify_own_hours", "hours_entry_decided"]
 NOT_FOUND: SkipCode = "hours_entry_not_found"
@@ -47,18 +46,33 @@ class BulkOutcome:
     skipped: list[tuple[uuid.UUID, SkipCode]] = field(default_factory=list)
 
 
-async def _decidable(user_id: uuid.UUID, entry_id: uuid.UUID) -> tuple[HoursEntry, Team]:
-    """The entry and its team, if the caller may decide on it: someone else's team's entry is
-    missing (404); the caller's own entry is refused (403), whatever their roles."""
+async def _decidable(user_id: uuid.UUID, entry_id: uuid.UUID) -> tuple[HoursEntry, Coordination]:
+    """The entry and the caller's say over its team, if they may decide on it: someone else's
+    team's entry is missing (404); the caller's own entry is refused (403), whatever their roles."""
     entry = await HoursEntry.objects().output(load_json=True).where(HoursEntry.id == entry_id).first()
     if entry is None:
         raise entry_not_found()
     if as_uuid(entry.user) == user_id:
         raise _own_hours()
     team = await get_team(entry.team)
-    if not await may_coordinate(user_id=user_id, team=team):
+    permission = await coordinating_as(user_id=user_id, team=team)
+    if permission is None:
         raise entry_not_found()
-    return entry, team
+    return entry, Coordination(team, permission)
+
+
+async def _audit(
+    coordination: Coordination, action: str, entry_id: uuid.UUID, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    await audit.record(
+        action,
+        object_type="hours_entry",
+        object_id=entry_id,
+        organisation_id=coordination.organisation_id,
+        permission=coordination.permission,
+        before=before,
+        after=after,
+    )
 
 
 def _payload(
@@ -77,9 +91,11 @@ def _payload(
     )
 
 
-async def _verify_pending(entry_ids: list[uuid.UUID], team: Team, user_id: uuid.UUID) -> list[uuid.UUID]:
-    """Inside ``signals.atomic()``: verify what is still pending and announce exactly that."""
-    now = clock.now()
+async def _verify_pending(
+    entry_ids: list[uuid.UUID], coordination: Coordination, user_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """Inside ``signals.atomic()``: verify what is still pending, and announce and audit exactly that."""
+    team, now = coordination.team, clock.now()
     rows = (
         await HoursEntry.update(
             {HoursEntry.status: HoursStatus.verified.value, HoursEntry.decided_by: user_id, HoursEntry.decided_at: now}
@@ -100,27 +116,30 @@ async def _verify_pending(entry_ids: list[uuid.UUID], team: Team, user_id: uuid.
         )
     )
     for row in rows:
-        await signals.emit(_payload(row, team.community, user_id, now))
+        await signals.emit(_payload(row, coordination.organisation_id, user_id, now))
+        after = {"status": HoursStatus.verified.value, "user": row["user"], "minutes": row["minutes"]}
+        await _audit(coordination, "volunteers.hours_verified", row["id"], {"status": HoursStatus.pending.value}, after)
     return [as_uuid(row["id"]) for row in rows]
 
 
 async def verify_entry(*, user_id: uuid.UUID, entry_id: uuid.UUID) -> dict[str, Any]:
     """Verify a pending entry; an entry already verified is answered as it is, announced once."""
-    entry, team = await _decidable(user_id, entry_id)
-    if entry.status == HoursStatus.rejected.value:
-        raise _decided()
+    entry, coordination = await _decidable(user_id, entry_id)
+    if entry.status not in (HoursStatus.pending.value, HoursStatus.verified.value):
+        raise _decided()  # rejected, or withdrawn with the volunteer's account
     if entry.status == HoursStatus.pending.value:
         async with signals.atomic():
-            await _verify_pending([entry.id], team, user_id)
+            await _verify_pending([entry.id], coordination, user_id)
     row = await entry_row(entry.id)
-    if row["status"] == HoursStatus.rejected.value:  # a concurrent rejection got there first
+    if row["status"] != HoursStatus.verified.value:  # a concurrent rejection got there first
         raise _decided()
     return row
 
 
 async def verify_entries(*, user_id: uuid.UUID, team_id: uuid.UUID, entry_ids: list[uuid.UUID]) -> BulkOutcome:
     """Verify many entries of one team; each one follows the rules of ``verify_entry``."""
-    team = await require_coordinator(user_id=user_id, team_id=team_id)
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
+    team = coordination.team
     ids = list(dict.fromkeys(entry_ids))
     statuses = await _statuses(ids)
     outcome, pending = BulkOutcome(), []
@@ -134,7 +153,7 @@ async def verify_entries(*, user_id: uuid.UUID, team_id: uuid.UUID, entry_ids: l
             pending.append(entry_id)
     if pending:
         async with signals.atomic():
-            await _verify_pending(pending, team, user_id)
+            await _verify_pending(pending, coordination, user_id)
         statuses.update(await _statuses(pending))
     skipped = {entry_id for entry_id, _code in outcome.skipped}
     for entry_id in ids:
@@ -156,22 +175,26 @@ async def _statuses(entry_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any
 
 async def reject_entry(*, user_id: uuid.UUID, entry_id: uuid.UUID, note: str) -> dict[str, Any]:
     """Reject a pending entry with a note the volunteer reads; a decision is written once."""
-    entry, _team = await _decidable(user_id, entry_id)
+    entry, coordination = await _decidable(user_id, entry_id)
     text = required_reason(note)
-    changed = (
-        await HoursEntry.update(
-            {
-                HoursEntry.status: HoursStatus.rejected.value,
-                HoursEntry.decided_by: user_id,
-                HoursEntry.decided_at: clock.now(),
-                HoursEntry.decision_note: text,
-            }
+    async with transaction(HoursEntry._meta.db):
+        changed = (
+            await HoursEntry.update(
+                {
+                    HoursEntry.status: HoursStatus.rejected.value,
+                    HoursEntry.decided_by: user_id,
+                    HoursEntry.decided_at: clock.now(),
+                    HoursEntry.decision_note: text,
+                }
+            )
+            .where((HoursEntry.id == entry.id) & (HoursEntry.status == HoursStatus.pending.value))
+            .returning(HoursEntry.id)
         )
-        .where((HoursEntry.id == entry.id) & (HoursEntry.status == HoursStatus.pending.value))
-        .returning(HoursEntry.id)
-    )
-    if not changed:
-        raise _decided()
+        if not changed:
+            raise _decided()
+        before = {"status": HoursStatus.pending.value}
+        after = {"status": HoursStatus.rejected.value, "user": entry.user, "minutes": entry.minutes, "note": text}
+        await _audit(coordination, "volunteers.hours_rejected", entry.id, before, after)
     return await entry_row(entry.id)
 
 
@@ -188,9 +211,9 @@ async def correct_entry(
     """
     if minutes == 0:
         raise DomainError("correction_zero", N_("A correction must add or take away some minutes."), status=422)
-    entry, team = await _decidable(user_id, entry_id)
+    entry, coordination = await _decidable(user_id, entry_id)
     if entry.corrects is not None:  # correcting a correction corrects what it corrected
-        entry, team = await _decidable(user_id, as_uuid(entry.corrects))
+        entry, coordination = await _decidable(user_id, as_uuid(entry.corrects))
     source_key = f"correction:{user_id}:{idempotency_key}" if idempotency_key else f"correction:{uuid.uuid4()}"
     if idempotency_key and (earlier := await _earlier_correction(source_key, entry.id)) is not None:
         return earlier
@@ -202,8 +225,15 @@ async def correct_entry(
             await lock_row(HoursEntry._meta.db, HoursEntry._meta.tablename, entry.id)
             if idempotency_key and (earlier := await _earlier_correction(source_key, entry.id)) is not None:
                 return earlier  # a concurrent retry of this request committed first
-            await _check_balance(entry, minutes)
-            correction_id = await _write_correction(entry, team, user_id, minutes, text, source_key)
+            balance = await _check_balance(entry, minutes)
+            correction_id = await _write_correction(entry, coordination, user_id, minutes, text, source_key)
+            await _audit(
+                coordination,
+                "volunteers.hours_corrected",
+                entry.id,
+                {"balance_minutes": balance},
+                {"balance_minutes": balance + minutes, "correction": correction_id, "reason": text},
+            )
     except UNIQUE_VIOLATIONS:
         if idempotency_key and (earlier := await _earlier_correction(source_key, entry.id)) is not None:
             return earlier
@@ -220,11 +250,12 @@ async def _earlier_correction(source_key: str, entry_id: uuid.UUID) -> dict[str,
     return await entry_row(as_uuid(row["id"]))
 
 
-async def _check_balance(entry: HoursEntry, minutes: int) -> None:
+async def _check_balance(entry: HoursEntry, minutes: int) -> int:
+    """The entry's verified balance (with its corrections); 422 if ``minutes`` would take it below zero."""
     rows = await HoursEntry.select(HoursEntry.minutes).where(
         (HoursEntry.corrects == entry.id) & (HoursEntry.status == HoursStatus.verified.value)
     )
-    balance = entry.minutes + sum(row["minutes"] for row in rows)
+    balance = int(entry.minutes) + sum(int(row["minutes"]) for row in rows)
     if balance + minutes < 0:
         raise DomainError(
             "correction_below_zero",
@@ -232,10 +263,11 @@ async def _check_balance(entry: HoursEntry, minutes: int) -> None:
             params={"hours": hours_of(balance), "minutes": balance},
             status=422,
         )
+    return balance
 
 
 async def _write_correction(
-    entry: HoursEntry, team: Team, user_id: uuid.UUID, minutes: int, reason: str, source_key: str
+    entry: HoursEntry, coordination: Coordination, user_id: uuid.UUID, minutes: int, reason: str, source_key: str
 ) -> uuid.UUID:
     now = clock.now()
     correction = HoursEntry(
@@ -245,6 +277,7 @@ async def _write_correction(
         minutes=minutes,
         service_date=entry.service_date,
         content=entry.content,
+        title=entry.title,
         reason=reason,
         corrects=entry.id,
         source_key=source_key,
@@ -264,5 +297,5 @@ async def _write_correction(
         "minutes": minutes,
         "service_date": entry.service_date,
     }
-    await signals.emit(_payload(row, team.community, user_id, now))
+    await signals.emit(_payload(row, coordination.organisation_id, user_id, now))
     return correction.id

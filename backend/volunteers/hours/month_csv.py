@@ -7,9 +7,8 @@ from typing import Any
 
 from backend.core.i18n import CITY_TZ, _
 from backend.core.sheets import excel_csv
-from backend.core.values import as_uuid
-from backend.volunteers.hours.presenters import kind_name, status_name
-from backend.volunteers.hours.services import hours_of
+from backend.core.values import as_uuid, hours_of
+from backend.volunteers.hours.presenters import entry_content, kind_name, status_name
 from backend.volunteers.hours.tables import HoursStatus
 
 
@@ -39,7 +38,7 @@ def _entry_cells(row: dict[str, Any]) -> list[object]:
         row["minutes"],
         hours_of(row["minutes"]),
         status_name(row["status"]),
-        row["content"],
+        entry_content(row),
         row["reason"],
         row["decided_by_name"] or "",
         decided_at,

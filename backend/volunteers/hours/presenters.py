@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from backend.core.i18n import N_, _, pick
-from backend.core.values import as_uuid
+from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.decisions import BulkOutcome
 from backend.volunteers.hours.queries import Totals
-from backend.volunteers.hours.records import ISSUER
+from backend.volunteers.hours.records import ISSUER, RecordVerification
 from backend.volunteers.hours.schemas import (
     HoursEntryRead,
     HoursSkipped,
@@ -21,8 +21,6 @@ from backend.volunteers.hours.schemas import (
     ServiceRecordCheck,
     TeamHoursEntryRead,
 )
-from backend.volunteers.hours.services import hours_of
-from backend.volunteers.hours.tables import ServiceRecord
 
 KIND_NAMES: Mapping[str, str] = {
     "shift": N_("Shift"),
@@ -33,6 +31,7 @@ STATUS_NAMES: Mapping[str, str] = {
     "pending": N_("Awaiting verification"),
     "verified": N_("Verified"),
     "rejected": N_("Rejected"),
+    "withdrawn": N_("Withdrawn"),
 }
 # 星级志愿者: one name per level, so each language can say it its own way (三星志愿者).
 LEVEL_NAMES: tuple[str, ...] = (
@@ -57,6 +56,13 @@ def level_name(level: int) -> str:
     return _(LEVEL_NAMES[level])
 
 
+def entry_content(row: Mapping[str, Any]) -> str:
+    """A shift's entry says what was done in the shift's title, in the reader's language; a
+    manual entry in the words it was written in."""
+    title = row.get("title")
+    return pick(title)[0] if title else row["content"]
+
+
 def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -66,7 +72,7 @@ def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
         "minutes": row["minutes"],
         "hours": hours_of(row["minutes"]),
         "service_date": row["service_date"],
-        "content": row["content"],
+        "content": entry_content(row),
         "reason": row["reason"],
         "status": row["status"],
         "status_name": status_name(row["status"]),
@@ -113,12 +119,11 @@ def bulk_read(outcome: BulkOutcome) -> HoursVerifiedMany:
     )
 
 
-def record_check_read(record: ServiceRecord) -> ServiceRecordCheck:
+def record_check_read(record: RecordVerification) -> ServiceRecordCheck:
     """Only what proves the record: never the holder's full name or any identity number."""
-    summary: dict[str, Any] = record.summary or {}  # type: ignore[assignment]  # JSON read with load_json: a dict
-    teams = summary.get("teams", [])
     return ServiceRecordCheck(
-        valid=True,
+        valid=record.valid,
+        superseded=record.superseded,
         record_number=record.record_number,
         holder=record.holder_masked,
         total_hours=hours_of(record.total_minutes),
@@ -126,5 +131,5 @@ def record_check_read(record: ServiceRecord) -> ServiceRecordCheck:
         period_end=record.period_end,
         issued_at=record.issued_at,
         issuer=_(ISSUER),
-        teams=[pick(team["name"])[0] for team in teams],
+        teams=[pick(team.name)[0] for team in record.teams],
     )

@@ -10,12 +10,13 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
+from backend.core import audit
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.values import as_uuid
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from backend.volunteers.people.queries import masked_names
-from backend.volunteers.teams.guards import require_coordinator
+from backend.volunteers.teams.guards import require_coordination
 
 MAX_PAGE = 200
 MAX_STARS = 5
@@ -30,6 +31,7 @@ ENTRY_COLUMNS: tuple[Any, ...] = (
     HoursEntry.minutes,
     HoursEntry.service_date,
     HoursEntry.content,
+    HoursEntry.title,
     HoursEntry.reason,
     HoursEntry.flags,
     HoursEntry.status,
@@ -168,7 +170,37 @@ async def team_entries(
     oldest_first: bool = False,
 ) -> list[dict[str, Any]]:
     """A team's entries for its coordinators, each with the volunteer's masked real name."""
-    await require_coordinator(user_id=user_id, team_id=team_id)
+    await require_coordination(user_id=user_id, team_id=team_id)
+    return await _team_rows(
+        team_id=team_id, status=status, month=month, limit=limit, offset=offset, oldest_first=oldest_first
+    )
+
+
+async def team_month_export(*, user_id: uuid.UUID, team_id: uuid.UUID, month: str) -> list[dict[str, Any]]:
+    """A month of a team's entries, oldest first, for its CSV: a sensitive read, on the audit trail."""
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
+    rows = await _team_rows(team_id=team_id, month=month, limit=None, oldest_first=True)
+    await audit.record(
+        "volunteers.team_hours_exported",
+        object_type="team",
+        object_id=team_id,
+        organisation_id=coordination.organisation_id,
+        permission=coordination.permission,
+        after={"month": month, "entries": len(rows)},
+        read=True,
+    )
+    return rows
+
+
+async def _team_rows(
+    *,
+    team_id: uuid.UUID,
+    status: str | None = None,
+    month: str | None = None,
+    limit: int | None = MAX_PAGE,
+    offset: int = 0,
+    oldest_first: bool = False,
+) -> list[dict[str, Any]]:
     query = HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.team == team_id)
     if status is not None:
         query = query.where(HoursEntry.status == status)

@@ -2,17 +2,20 @@
 
 A record is issued by this platform from hours that team coordinators verified; it is not a
 certificate of the national volunteer service information system, and says so. What it states is
-kept as a ServiceRecord row, so the code printed on it can prove it later. Downloading again over
-the same verified entries gives the same record (same number, same code); new hours, a new one.
+kept as a ServiceRecord row, so the number and the code printed on it can prove it later (either
+one checks it). Downloading again over the same verified entries gives the same record (same
+number, same code); new hours, a new one. Its PDF is drawn once per language and identity and kept
+in the private store (``records_pdf``), never at a public address.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from backend.accounts.api import lock_person
@@ -33,6 +36,8 @@ CODE_LENGTH = 12
 NUMBER_LENGTH = 8
 MAX_CODE_INPUT = 64
 ISSUER = N_("Linli community participation platform")
+# A record number as printed (LL-2026-ABCDEFGH), once normalised: a code never starts with L.
+_NUMBER = re.compile(rf"^LL(\d{{4}})([{ALPHABET}]{{{NUMBER_LENGTH}}})$")
 
 
 def _random(length: int) -> str:
@@ -50,7 +55,8 @@ def grouped_code(code: str) -> str:
 
 
 def verification_url(public_base_url: str, code: str) -> str:
-    return f"{public_base_url.rstrip('/')}/api/v1/hours/records/{code}"
+    """The public verification page the record's QR code opens."""
+    return f"{public_base_url.rstrip('/')}/verify/{code}"
 
 
 @dataclass(frozen=True)
@@ -175,12 +181,87 @@ async def _summary(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"teams": teams, "organisations": [{"id": key, "name": name} for key, name in organisations.items()]}
 
 
-async def check_record(*, code: str) -> ServiceRecord:
-    """The record a printed code belongs to; 404 for a code no record carries."""
-    normalised = normalise_code(code)
-    record = None
-    if 0 < len(normalised) <= MAX_CODE_INPUT:
-        record = await ServiceRecord.objects().output(load_json=True).where(ServiceRecord.code == normalised).first()
+async def find_record(number_or_code: str) -> ServiceRecord | None:
+    """The record a printed number (LL-2026-ABCDEFGH) or verification code belongs to, however it
+    was typed (case, dashes and spaces do not matter); None for anything no record carries."""
+    normalised = normalise_code(number_or_code)
+    if not 0 < len(normalised) <= MAX_CODE_INPUT:
+        return None
+    number = _NUMBER.match(normalised)
+    column, value = (
+        (ServiceRecord.record_number, f"LL-{number[1]}-{number[2]}") if number else (ServiceRecord.code, normalised)
+    )
+    return await ServiceRecord.objects().output(load_json=True).where(column == value).first()
+
+
+@dataclass(frozen=True)
+class TeamService:
+    """One team's line on a record: its names and its community's ({locale: text}), as printed."""
+
+    team_id: uuid.UUID
+    name: dict[str, str]
+    community_id: uuid.UUID
+    community: dict[str, str]
+    minutes: int
+    shifts: int
+
+
+@dataclass(frozen=True)
+class RecordVerification:
+    """What anyone holding a record's number or code may learn: that it is genuine (``valid``),
+    what it states, and whether a newer record has been issued since (``superseded``: the
+    holder's verified hours changed). Never the holder's full name or identity number."""
+
+    record_number: str
+    valid: bool
+    superseded: bool
+    holder_masked: str
+    issued_at: datetime
+    period_start: date | None
+    period_end: date | None
+    total_minutes: int
+    entry_count: int
+    teams: list[TeamService]
+
+
+async def verify_record(number_or_code: str) -> RecordVerification | None:
+    """The record a printed number or code belongs to, as a verification shows it; None for one
+    no record carries."""
+    record = await find_record(number_or_code)
     if record is None:
-        raise NotFound("record_not_found", N_("No service record carries this code."))
-    return record
+        return None
+    newer = await ServiceRecord.exists().where(
+        (ServiceRecord.user == record.user) & (ServiceRecord.issued_at > record.issued_at)
+    )
+    summary: dict[str, Any] = record.summary or {}  # type: ignore[assignment]  # JSON read with load_json: a dict
+    teams = [
+        TeamService(
+            team_id=as_uuid(team["team_id"]),
+            name=team["name"] or {},
+            community_id=as_uuid(team["community_id"]),
+            community=team["community"] or {},
+            minutes=int(team["minutes"]),
+            shifts=int(team["shifts"]),
+        )
+        for team in summary.get("teams", [])
+    ]
+    return RecordVerification(
+        record_number=record.record_number,
+        valid=True,
+        superseded=newer,
+        holder_masked=record.holder_masked,
+        issued_at=record.issued_at,
+        period_start=_as_date(record.period_start) if record.period_start else None,
+        period_end=_as_date(record.period_end) if record.period_end else None,
+        total_minutes=record.total_minutes,
+        entry_count=record.entry_count,
+        teams=teams,
+    )
+
+
+async def check_record(*, code: str) -> RecordVerification:
+    """The record a printed number or code belongs to; 404 for one no record carries."""
+    found = await verify_record(code)
+    if found is None:
+        raise NotFound("record_not_found", N_("No service record carries this number or code."))
+    return found

@@ -2,27 +2,37 @@
 
 Laid out after the fields of China's volunteer service record (志愿服务记录证明): holder and
 identity document, service period, total verified hours, what was done and where, the
-organisations, the issuer, a record number, the issue date and a code with a QR code to check it.
+organisations, the issuer, a record number, the issue date and a verification code with a QR code
+to check it (the number checks it as well, and the sheet says so).
+
+Drawing takes about a second, so a record's PDF is drawn once per language and identity and kept
+in the private store under the holder's folder; downloading again reads the file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
 from babel.dates import format_date
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from backend.core.fonts import face_index, font_file
-from backend.core.i18n import CITY_TZ, N_, _, babel_locale, pick, use_locale
+from backend.core.i18n import CITY_TZ, N_, _, babel_locale, format_hours, pick, use_locale
+from backend.core.media import MediaStore
 from backend.core.qr import qr_png
+from backend.core.values import as_uuid
 from backend.volunteers.hours.records import ISSUER, IssuedRecord, grouped_code, verification_url
-from backend.volunteers.hours.services import hours_of
+from backend.volunteers.storage import record_folder
+
+if TYPE_CHECKING:
+    # fpdf2 takes ~0.6 s to import: only the drawing below loads it, never a process's start.
+    from fpdf import FPDF
 
 FONT = "noto"
 MARGIN = 20.0
@@ -77,9 +87,34 @@ def record_sheet(issued: IssuedRecord, *, public_base_url: str) -> RecordSheet:
     )
 
 
-async def record_pdf(issued: IssuedRecord, *, locale: str, public_base_url: str) -> bytes:
+def stored_name(sheet: RecordSheet, record_id: uuid.UUID, locale: str) -> str:
+    """The file of one record in one language; a new real name, document or address is a new
+    file (the digest says nothing without the record's code, which is part of it)."""
+    printed = "\n".join(
+        (sheet.code, sheet.real_name, sheet.id_document or "", sheet.id_number_masked or "", sheet.verify_url)
+    )
+    return f"{record_id}-{locale}-{hashlib.sha256(printed.encode()).hexdigest()[:16]}.pdf"
+
+
+async def stored_record_pdf(issued: IssuedRecord, *, locale: str, public_base_url: str, store: MediaStore) -> bytes:
+    """The record's PDF from the private store, drawn and kept there the first time it is asked
+    for (earlier files of the holder in this language are removed: only the latest is kept)."""
     sheet = record_sheet(issued, public_base_url=public_base_url)
-    return await anyio.to_thread.run_sync(render_record_pdf, sheet, locale, limiter=_limiter)
+    folder = record_folder(as_uuid(issued.record.user))
+    path = f"{folder}/{stored_name(sheet, issued.record.id, locale)}"
+    found = store.locate(path)
+    if found is not None:
+        return await anyio.to_thread.run_sync(found.read_bytes)
+    body = await anyio.to_thread.run_sync(render_record_pdf, sheet, locale, limiter=_limiter)
+    await anyio.to_thread.run_sync(_keep, store, folder, path, locale, body)
+    return body
+
+
+def _keep(store: MediaStore, folder: str, path: str, locale: str, body: bytes) -> None:
+    store.write(path, body)
+    for earlier in (store.root / folder).glob(f"*-{locale}-*.pdf"):
+        if earlier.name != path.rsplit("/", 1)[-1]:
+            earlier.unlink(missing_ok=True)
 
 
 def _day(value: date | datetime | None, locale: str) -> str:
@@ -90,12 +125,14 @@ def _day(value: date | datetime | None, locale: str) -> str:
     return format_date(value, format="long", locale=babel_locale(locale))
 
 
-def _hours_text(minutes: int) -> str:
-    return _("{hours} hours").format(hours=f"{hours_of(minutes):.1f}")
+def _hours_text(minutes: int, locale: str) -> str:
+    return _("{hours} hours").format(hours=format_hours(minutes, locale))
 
 
 def render_record_pdf(sheet: RecordSheet, locale: str) -> bytes:
     """The PDF, labels in ``locale`` (run in a worker thread: the locale is set here explicitly)."""
+    from fpdf import FPDF
+
     with use_locale(locale):
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
         pdf.set_margins(MARGIN, 18, MARGIN)
@@ -114,6 +151,8 @@ def render_record_pdf(sheet: RecordSheet, locale: str) -> bytes:
 
 
 def _heading(pdf: FPDF) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(FONT, "B", 20)
     pdf.cell(0, 12, _("Volunteer service record"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 8.5)
@@ -128,6 +167,8 @@ def _heading(pdf: FPDF) -> None:
 
 
 def _field(pdf: FPDF, label: str, value: str, *, width: float = 0) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(FONT, "B", 10.5)
     pdf.cell(LABEL_WIDTH, 7, label)
     pdf.set_font(FONT, "", 10.5)
@@ -142,11 +183,13 @@ def _holder(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
         _field(pdf, _("Identity document"), f"{document}  {sheet.id_number_masked or ''}".strip())
     period = f"{_day(sheet.period_start, locale)} – {_day(sheet.period_end, locale)}"
     _field(pdf, _("Service period"), period)
-    _field(pdf, _("Total verified hours"), _hours_text(sheet.total_minutes))
+    _field(pdf, _("Total verified hours"), _hours_text(sheet.total_minutes, locale))
     pdf.ln(4)
 
 
 def _service(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(FONT, "B", 12)
     pdf.cell(0, 8, _("Service content"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 10)
@@ -160,7 +203,7 @@ def _service(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
             row = table.row()
             row.cell(pick(team["name"], locale)[0])
             row.cell(pick(team["community"], locale)[0])
-            row.cell(f"{hours_of(team['minutes']):.1f}")
+            row.cell(format_hours(team["minutes"], locale))
             row.cell(str(team["shifts"]))
     pdf.ln(4)
     separator = ", " if locale in ("en", "ko") else "、"
@@ -170,6 +213,8 @@ def _service(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
 
 
 def _issue(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
+    from fpdf.enums import XPos, YPos
+
     if pdf.get_y() + QR_SIZE + 12 > pdf.h - 18:
         pdf.add_page()
     top = pdf.get_y()
@@ -179,7 +224,7 @@ def _issue(pdf: FPDF, sheet: RecordSheet, locale: str) -> None:
     _field(pdf, _("Verification code"), grouped_code(sheet.code), width=left_width)
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(90, 90, 90)
-    hint = _("Scan the QR code, or open this address, to check this record:")
+    hint = _("The record number or the verification code checks this record: scan the QR code, or open this address:")
     pdf.multi_cell(LABEL_WIDTH + left_width, 4.5, f"{hint}\n{sheet.verify_url}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.image(io.BytesIO(qr_png(sheet.verify_url, scale=6)), x=pdf.w - MARGIN - QR_SIZE, y=top, w=QR_SIZE, h=QR_SIZE)

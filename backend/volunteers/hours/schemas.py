@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 HoursKindCode = Literal["shift", "manual", "correction"]
-HoursStatusCode = Literal["pending", "verified", "rejected"]
+HoursStatusCode = Literal["pending", "verified", "rejected", "withdrawn"]
 
 Reason = Annotated[
     str,
@@ -70,7 +70,9 @@ class HoursEntryRead(msgspec.Struct, kw_only=True):
     minutes: int
     hours: Annotated[float, msgspec.Meta(description="one decimal")]
     service_date: date
-    content: str
+    content: Annotated[
+        str, msgspec.Meta(description="what was done: a shift's title in the reader's language, or a claim's words")
+    ]
     reason: str
     status: HoursStatusCode
     status_name: str
@@ -122,6 +124,9 @@ class ServiceRecordCheck(msgspec.Struct):
     """What anyone holding a service record's code may learn: that it is genuine, and its totals."""
 
     valid: bool
+    superseded: Annotated[
+        bool, msgspec.Meta(description="a newer record was issued since: the holder's verified hours changed")
+    ]
     record_number: str
     holder: Annotated[str, msgspec.Meta(description="the masked real name only", examples=["张*明"])]
     total_hours: float

@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from backend.core import clock
+from backend.core import audit, clock
+from backend.core.db import transaction
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import CITY_TZ, N_, pick
 from backend.core.idempotency import key_reused
@@ -23,7 +23,7 @@ from backend.core.values import as_uuid
 from backend.volunteers.hours.queries import entry_by_source_key, entry_not_found, shift_source_key
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from backend.volunteers.shifts.tables import Shift
-from backend.volunteers.teams.guards import get_team, is_active_member, require_coordinator
+from backend.volunteers.teams.guards import Coordination, get_team, is_active_member, require_coordination
 
 SERVICE_DATE_WINDOW_DAYS = 365
 
@@ -38,11 +38,6 @@ def required_minutes(shift: Shift) -> int:
     """The least a volunteer must be present for the shift to count (rounded up)."""
     length = int((shift.ends_at - shift.starts_at) // timedelta(minutes=1))
     return math.ceil(length * shift.min_attendance_percent / 100)
-
-
-def hours_of(minutes: int) -> float:
-    """Minutes as hours with one decimal, halves rounded away from zero (45 min → 0.8 h)."""
-    return float((Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 async def record_shift_hours(
@@ -69,6 +64,7 @@ async def record_shift_hours(
         minutes=minutes,
         service_date=shift.starts_at.astimezone(CITY_TZ).date(),
         content=pick(title, "zh-Hans")[0],
+        title=title,
         shift=shift.id,
         signup=signup_id,
         source_key=shift_source_key(signup_id),
@@ -97,14 +93,14 @@ async def add_manual_entry(
     reason: str,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
-    """A pending entry: claimed by a member for themself, or entered by a coordinator for a member.
-
-    The same Idempotency-Key from the same caller is one entry, however often it is sent.
+    """A pending entry: claimed by a member for themself, or entered by a coordinator for a member
+    (which the audit trail records). The same Idempotency-Key from the same caller is one entry,
+    however often it is sent.
     """
     source_key = f"manual:{user_id}:{idempotency_key}" if idempotency_key else f"manual:{uuid.uuid4()}"
     if idempotency_key and (earlier := await entry_by_source_key(source_key)) is not None:
         return _same_request(earlier, team_id, volunteer_id or user_id, minutes)
-    volunteer = await _manual_entry_volunteer(user_id, team_id, volunteer_id)
+    volunteer, coordination = await _manual_entry_volunteer(user_id, team_id, volunteer_id)
     _check_service_date(service_date)
     entry = HoursEntry(
         user=volunteer,
@@ -120,30 +116,53 @@ async def add_manual_entry(
         created_by=user_id,
         created_at=clock.now(),
     )
-    # A concurrent duplicate loses at the unique source key and reads the winner's row below.
-    await HoursEntry.insert(entry).on_conflict(target=HoursEntry.source_key, action="DO NOTHING")
+    async with transaction(HoursEntry._meta.db):
+        # A concurrent duplicate loses at the unique source key and reads the winner's row below.
+        inserted = (
+            await HoursEntry.insert(entry)
+            .on_conflict(target=HoursEntry.source_key, action="DO NOTHING")
+            .returning(HoursEntry.id)
+        )
+        if inserted and coordination is not None:
+            await audit.record(
+                "volunteers.hours_entered",
+                object_type="hours_entry",
+                object_id=entry.id,
+                organisation_id=coordination.organisation_id,
+                permission=coordination.permission,
+                after={
+                    "user": volunteer,
+                    "team": team_id,
+                    "minutes": minutes,
+                    "service_date": service_date,
+                    "reason": entry.reason,
+                },
+            )
     stored = await entry_by_source_key(source_key)
     if stored is None:  # pragma: no cover - the row was just written or already there
         raise entry_not_found()
     return _same_request(stored, team_id, volunteer, minutes)
 
 
-async def _manual_entry_volunteer(user_id: uuid.UUID, team_id: uuid.UUID, volunteer_id: uuid.UUID | None) -> uuid.UUID:
+async def _manual_entry_volunteer(
+    user_id: uuid.UUID, team_id: uuid.UUID, volunteer_id: uuid.UUID | None
+) -> tuple[uuid.UUID, Coordination | None]:
+    """Whose hours these are, and the coordinator's say when they enter them for a member."""
     if volunteer_id is None:
         await get_team(team_id)
         if not await is_active_member(user_id=user_id, team_id=team_id):
             raise Forbidden("not_team_member", N_("Only active members of this team can claim hours in it."))
-        return user_id
+        return user_id, None
     if volunteer_id == user_id:
         raise DomainError(
             "own_hours_are_a_claim",
             N_("To add your own hours, leave out user_id: they become a claim that another coordinator verifies."),
             status=422,
         )
-    await require_coordinator(user_id=user_id, team_id=team_id)
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
     if not await is_active_member(user_id=volunteer_id, team_id=team_id):
         raise DomainError("volunteer_not_in_team", N_("This person is not an active member of this team."), status=422)
-    return volunteer_id
+    return volunteer_id, coordination
 
 
 def _check_service_date(service_date: date) -> None:

@@ -22,6 +22,7 @@ class HoursStatus(str, Enum):
     pending = "pending"
     verified = "verified"
     rejected = "rejected"
+    withdrawn = "withdrawn"  # still pending when the volunteer deleted their account: never to be decided
 
 
 class HoursEntry(Table, tablename="volunteer_hours_entry"):
@@ -34,6 +35,9 @@ class HoursEntry(Table, tablename="volunteer_hours_entry"):
     minutes = Integer(help_text="negative only for a correction that takes hours away")
     service_date = Date(help_text="the day served, in city time")
     content = Text(default="", help_text="what was done, for the service record")
+    title = JSON(
+        default={}, help_text="{locale: text}: the shift's title as it was written, shown in the reader's language"
+    )
     reason = Text(default="", help_text="why a manual entry or correction was made")
     shift = ForeignKey(Shift, null=True, default=None)
     signup = ForeignKey(ShiftSignup, null=True, default=None)

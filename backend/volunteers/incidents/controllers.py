@@ -12,14 +12,16 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi.spec import SecurityRequirement
 from litestar.params import Body, JSONBody, Parameter
+from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
 from backend.core.auth import requires_login
 from backend.core.context import Principal
 from backend.core.images import ImageLimits
-from backend.core.media import MediaStore
+from backend.core.media import media_type_of
 from backend.core.openapi import problems
+from backend.core.stores import rate_limit
 from backend.core.wechat import WechatClient
 from backend.settings import Settings
 from backend.volunteers.incidents import presenters, queries, routing, services
@@ -34,8 +36,16 @@ from backend.volunteers.incidents.schemas import (
     RoutingRead,
 )
 from backend.volunteers.incidents.tables import IncidentStatus
+from backend.volunteers.storage import private_store, public_store
 
 BEARER: list[SecurityRequirement] = [{"bearer": []}]
+HOUR = 3600
+# Each report asks WeChat to check its text and notifies its party: a resident may send a few an hour.
+REPORT_RATE = rate_limit("incident_report", setting="incident_rate_limit", per_user=True, window=HOUR)
+PHOTO_RATE = rate_limit("incident_photo", setting="incident_photo_rate_limit", per_user=True, window=HOUR)
+Rendition = Annotated[
+    str, Parameter(min_length=1, max_length=32, description="a key of the incident's photo_urls, e.g. w480.webp")
+]
 
 
 class IncidentPhotoUpload(msgspec.Struct):
@@ -59,8 +69,9 @@ class IncidentController(Controller):
     @post(
         operation_id="report_incident",
         summary="Report an incident in a community; it goes to the party its routing names",
+        guards=[REPORT_RATE],
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 404, 422),
+        responses=problems(401, 404, 422, 429),
     )
     async def report(
         self, caller: Principal, data: JSONBody[IncidentCreate], wechat: NamedDependency[WechatClient]
@@ -114,9 +125,10 @@ class IncidentController(Controller):
     @post(
         "/{incident_id:uuid}/photo",
         operation_id="upload_incident_photo",
-        summary="The reporter adds a photo (JPEG, PNG, WebP or GIF), stored without EXIF or GPS",
+        summary="The reporter adds a photo (JPEG, PNG, WebP or GIF), stored privately without EXIF or GPS",
+        guards=[PHOTO_RATE],
         status_code=HTTP_200_OK,
-        responses=problems(401, 403, 404, 409, 413, 422),
+        responses=problems(401, 403, 404, 409, 413, 422, 429),
     )
     async def photo(
         self,
@@ -128,9 +140,34 @@ class IncidentController(Controller):
         limits = ImageLimits(max_bytes=settings.max_image_bytes)
         image = await _read_upload(data.file, limits.max_bytes)
         photo = await services.set_incident_photo(
-            user_id=caller.id, incident_id=incident_id, data=image, store=MediaStore(settings.media_root), limits=limits
+            user_id=caller.id, incident_id=incident_id, data=image, store=private_store(settings), limits=limits
         )
-        return presenters.photo_read(photo)
+        return presenters.photo_read(incident_id, photo)
+
+    @get(
+        "/{incident_id:uuid}/photo/{rendition:str}",
+        operation_id="get_incident_photo",
+        summary="One rendition of an incident's photo, for its reporter, its coordinators and the party it went to",
+        media_type="application/octet-stream",
+        responses=problems(401, 404),
+    )
+    async def photo_file(
+        self, caller: Principal, incident_id: uuid.UUID, rendition: Rendition, settings: NamedDependency[Settings]
+    ) -> File:
+        found = await services.incident_photo(
+            user_id=caller.id,
+            incident_id=incident_id,
+            rendition=rendition,
+            private=private_store(settings),
+            public=public_store(settings),
+        )
+        return File(
+            path=found,
+            filename=f"incident-{rendition}",
+            media_type=media_type_of(found),
+            content_disposition_type="inline",
+            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+        )
 
 
 class IncidentRoutingController(Controller):

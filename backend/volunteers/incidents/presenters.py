@@ -1,5 +1,7 @@
 """Shaping incidents and routing for the API, in the reader's language and through their eyes:
-what a responsible party never reads (held text, the reporter) is left out here."""
+what a responsible party never reads (held text, the reporter) is left out here, and coordinators
+see the reporter's name masked (need to know: they act on the report and answer through the app's
+notices, they need not know who wrote it)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from backend.core.i18n import CITY_TZ, format_datetime
-from backend.core.media import media_url
+from backend.core.i18n import CITY_TZ, _, format_datetime
+from backend.core.values import mask_name
 from backend.volunteers.incidents.names import kind_name, party_name, role_name, status_name
 from backend.volunteers.incidents.queries import IncidentListing
 from backend.volunteers.incidents.routing import Rule
@@ -22,7 +24,7 @@ from backend.volunteers.incidents.schemas import (
     NamedRef,
     RoutingRead,
 )
-from backend.volunteers.incidents.tables import Moderation
+from backend.volunteers.incidents.tables import ERASED_TEXT, Moderation
 
 
 def _ref(organisation_id: uuid.UUID | None, names: Mapping[uuid.UUID, str]) -> NamedRef | None:
@@ -31,19 +33,32 @@ def _ref(organisation_id: uuid.UUID | None, names: Mapping[uuid.UUID, str]) -> N
     return NamedRef(id=organisation_id, name=names.get(organisation_id, ""))
 
 
+def _reporter_name(row: Mapping[str, Any], listing: IncidentListing) -> str | None:
+    """The reporter themself sees their name; coordinators a mask; the party nothing."""
+    if listing.view == "responsible_party" or row["reporter"] is None:
+        return None
+    name = listing.reporter_names.get(row["reporter"], "")
+    return name if listing.view == "reporter" else mask_name(name)
+
+
+def _text(row: Mapping[str, Any], view: IncidentView) -> str | None:
+    if row["text"] == ERASED_TEXT:
+        return _("The reporter has deleted their account; the report's words were removed.")
+    held = row["moderation"] == Moderation.held.value
+    # Held text waits for a coordinator; the party never reads what nobody has checked.
+    return None if held and view == "responsible_party" else row["text"]
+
+
 def _fields(row: Mapping[str, Any], listing: IncidentListing) -> dict[str, Any]:
     view, orgs = listing.view, listing.organisation_names
-    held = row["moderation"] == Moderation.held.value
-    party_view = view == "responsible_party"
     return {
         "id": row["id"],
         "viewed_as": view,
         "kind": row["kind"],
         "kind_name": kind_name(row["kind"]),
-        # Held text waits for a coordinator; the party never reads what nobody has checked.
-        "text": None if held and party_view else row["text"],
-        "text_held": held,
-        "photo_urls": photo_urls(row["photo"] or {}),
+        "text": _text(row, view),
+        "text_held": row["moderation"] == Moderation.held.value,
+        "photo_urls": photo_urls(row["id"], row["photo"] or {}),
         "latitude": row["latitude"],
         "longitude": row["longitude"],
         "community": NamedRef(id=row["community"], name=orgs.get(row["community"], "")),
@@ -52,14 +67,20 @@ def _fields(row: Mapping[str, Any], listing: IncidentListing) -> dict[str, Any]:
         "party": row["party"],
         "party_name": party_name(row["party"]),
         "party_organisation": _ref(row["party_organisation"], orgs),
-        "reporter_name": None
-        if party_view or row["reporter"] is None
-        else listing.reporter_names.get(row["reporter"], ""),
+        "reporter_name": _reporter_name(row, listing),
         "team_id": row["team"],
         "shift_id": row["shift"],
         "created_at": row["created_at"].astimezone(CITY_TZ),
         "updated_at": row["updated_at"].astimezone(CITY_TZ),
     }
+
+
+def _actor_name(row: Mapping[str, Any], view: IncidentView) -> str | None:
+    """Coordinators see who moved a report on (staff, by name), and its reporter masked."""
+    if view != "coordinator":
+        return None
+    name = row["actor_name"] or ""
+    return mask_name(name) if row["actor_role"] == "reporter" else name
 
 
 def _change_read(row: Mapping[str, Any], view: IncidentView) -> IncidentChangeRead:
@@ -73,7 +94,7 @@ def _change_read(row: Mapping[str, Any], view: IncidentView) -> IncidentChangeRe
         note=row["note"],
         party=row["party"],
         party_name=party_name(row["party"]) if row["party"] else None,
-        actor_name=(row["actor_name"] or "") if view == "coordinator" else None,
+        actor_name=_actor_name(row, view),
     )
 
 
@@ -94,13 +115,16 @@ def incident_page(listing: IncidentListing, *, limit: int, offset: int) -> Incid
     )
 
 
-def photo_urls(photo: Mapping[str, str]) -> dict[str, str]:
-    """Rendition → URL, from the media paths an incident stores."""
-    return {name: media_url(path) for name, path in photo.items()}
+PHOTO_ROUTE = "/api/v1/incidents/{incident_id}/photo/{rendition}"
 
 
-def photo_read(photo: Mapping[str, str]) -> IncidentPhotoRead:
-    return IncidentPhotoRead(photo_urls=photo_urls(photo))
+def photo_urls(incident_id: uuid.UUID, photo: Mapping[str, str]) -> dict[str, str]:
+    """Rendition → the authorised route that serves it (the stored names never leave the server)."""
+    return {name: PHOTO_ROUTE.format(incident_id=incident_id, rendition=name) for name in photo}
+
+
+def photo_read(incident_id: uuid.UUID, photo: Mapping[str, str]) -> IncidentPhotoRead:
+    return IncidentPhotoRead(photo_urls=photo_urls(incident_id, photo))
 
 
 def routing_read(rule: Rule) -> RoutingRead:

@@ -30,7 +30,13 @@ from backend.core.errors import NotFound
 from backend.core.i18n import N_, pick
 from backend.volunteers.incidents.schemas import IncidentScope, IncidentView
 from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentStatus
-from backend.volunteers.teams.guards import coordinated_team_ids, is_team_coordinator, may_coordinate_community
+from backend.volunteers.teams.guards import (
+    STAFF_COORDINATOR,
+    TEAM_COORDINATOR,
+    coordinated_team_ids,
+    is_team_coordinator,
+    may_coordinate_community,
+)
 
 # The party's staff see an incident from the moment it is handed to them.
 PARTY_STATUSES = (IncidentStatus.forwarded.value, IncidentStatus.resolved.value)
@@ -67,11 +73,16 @@ async def _user_names(ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
 
 @dataclass(frozen=True)
 class Viewer:
-    """What the caller is to one incident; a person can be several at once."""
+    """What the caller is to one incident; a person can be several at once. ``coordinating_as``:
+    the permission by which they coordinate it (None when they do not)."""
 
     reporter: bool
-    coordinator: bool
+    coordinating_as: str | None
     party: bool
+
+    @property
+    def coordinator(self) -> bool:
+        return self.coordinating_as is not None
 
     @property
     def view(self) -> IncidentView | None:
@@ -84,10 +95,15 @@ class Viewer:
         return None
 
 
-async def may_coordinate_incident(*, user_id: uuid.UUID, community_id: uuid.UUID, team_id: uuid.UUID | None) -> bool:
+async def coordinating_incident_as(
+    *, user_id: uuid.UUID, community_id: uuid.UUID, team_id: uuid.UUID | None
+) -> str | None:
+    """Staff who coordinate volunteers in the community, or a coordinator of the reporting team."""
     if await may_coordinate_community(user_id=user_id, community_id=community_id):
-        return True
-    return team_id is not None and await is_team_coordinator(user_id=user_id, team_id=team_id)
+        return STAFF_COORDINATOR
+    if team_id is not None and await is_team_coordinator(user_id=user_id, team_id=team_id):
+        return TEAM_COORDINATOR
+    return None
 
 
 async def viewer_of(*, user_id: uuid.UUID, incident: Mapping[str, Any]) -> Viewer:
@@ -98,7 +114,7 @@ async def viewer_of(*, user_id: uuid.UUID, incident: Mapping[str, Any]) -> Viewe
     )
     return Viewer(
         reporter=incident["reporter"] == user_id,
-        coordinator=await may_coordinate_incident(
+        coordinating_as=await coordinating_incident_as(
             user_id=user_id, community_id=incident["community"], team_id=incident["team"]
         ),
         party=bool(party),

@@ -102,7 +102,24 @@ class IncidentChangeRead(msgspec.Struct):
     note: str
     party: ResponsibleParty | None
     party_name: str | None
-    actor_name: Annotated[str | None, msgspec.Meta(description="coordinators only")] = None
+    actor_name: Annotated[
+        str | None, msgspec.Meta(description="coordinators only: staff by name, the reporter masked")
+    ] = None
+
+
+PhotoUrls = Annotated[
+    dict[str, str],
+    msgspec.Meta(
+        description="rendition (w<width>.webp / w<width>.jpg) → URL of a route that serves it to those who may "
+        "see the incident (with their token; never cached)",
+        examples=[
+            {
+                "w480.webp": "/api/v1/incidents/0b8f4c2e-6d1a-4f3b-9c7e-2a5d8e1f4b6c/photo/w480.webp",
+                "w480.jpg": "/api/v1/incidents/0b8f4c2e-6d1a-4f3b-9c7e-2a5d8e1f4b6c/photo/w480.jpg",
+            }
+        ],
+    ),
+]
 
 
 class IncidentSummary(msgspec.Struct):
@@ -112,7 +129,7 @@ class IncidentSummary(msgspec.Struct):
     kind_name: str
     text: Annotated[str | None, msgspec.Meta(description="null for the responsible party while held for review")]
     text_held: Annotated[bool, msgspec.Meta(description="WeChat's text check asked for a person to read it first")]
-    photo_urls: dict[str, str]
+    photo_urls: PhotoUrls
     latitude: float | None
     longitude: float | None
     community: NamedRef
@@ -121,7 +138,12 @@ class IncidentSummary(msgspec.Struct):
     party: ResponsibleParty
     party_name: str
     party_organisation: NamedRef | None
-    reporter_name: Annotated[str | None, msgspec.Meta(description="never shown to the responsible party")]
+    reporter_name: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="the reporter's display name: in full to themself, masked to coordinators, never to the party"
+        ),
+    ]
     team_id: uuid.UUID | None
     shift_id: uuid.UUID | None
     created_at: datetime
@@ -140,15 +162,4 @@ class IncidentPage(msgspec.Struct):
 
 
 class IncidentPhotoRead(msgspec.Struct):
-    photo_urls: Annotated[
-        dict[str, str],
-        msgspec.Meta(
-            description="rendition (w<width>.webp / w<width>.jpg) → URL",
-            examples=[
-                {
-                    "w480.webp": "/media/incidents/3f0c9a1b2d4e5f60-w480.webp",
-                    "w480.jpg": "/media/incidents/3f0c9a1b2d4e5f60-w480.jpg",
-                }
-            ],
-        ),
-    ]
+    photo_urls: PhotoUrls

@@ -3,36 +3,43 @@
 A report is checked by WeChat's text-safety API first: "risky" text is refused, "review" text (or
 text WeChat could not check) is kept but held for a coordinator to read. Every status change is one
 conditional UPDATE from the status the caller saw, so two coordinators pressing at once record one
-change, and every change is written to the history and announced in the same transaction.
+change, and every change is written to the history, the audit trail and announced in the same
+transaction. Photos are private files under random names (``storage``), served only to those who
+may see the incident.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import structlog
 
-from backend.accounts.api import ancestor_ids, organisation, wechat_address
-from backend.core import clock, signals
-from backend.core.errors import DomainError, Forbidden
+from backend.accounts.api import ancestor_ids, wechat_address
+from backend.core import audit, clock, signals
+from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
 from backend.core.media import MediaStore
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
 from backend.volunteers.incidents.names import status_name
 from backend.volunteers.incidents.queries import Viewer, load_community, visible_incident
-from backend.volunteers.incidents.routing import party_organisation, route_for
+from backend.volunteers.incidents.routing import check_party_organisation, party_organisation, route_for
 from backend.volunteers.incidents.schemas import IncidentCreate, IncidentUpdate
 from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentStatus, Moderation
 from backend.volunteers.shifts.queries import load_shift
 from backend.volunteers.signals import IncidentChanged
+from backend.volunteers.storage import delete_files
 from backend.volunteers.teams.guards import get_team
 
 log = structlog.get_logger("linli.incidents")
 
-PHOTO_FOLDER = "incidents"
+PHOTO_FOLDER = "incident-photos"  # in the private store
+LEGACY_PHOTO_FOLDER = "incidents/"  # photos stored before they were private: in the public media store
+RESPONSIBLE_PARTY = "responsible_party"  # the audit's name for the say a party's staff have
 # (from, to) → who may make the change.
 TRANSITIONS: Mapping[tuple[IncidentStatus, IncidentStatus], frozenset[str]] = {
     (IncidentStatus.reported, IncidentStatus.acknowledged): frozenset({"coordinator"}),
@@ -139,14 +146,16 @@ async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: W
 async def set_incident_photo(
     *, user_id: uuid.UUID, incident_id: uuid.UUID, data: bytes, store: MediaStore, limits: ImageLimits
 ) -> dict[str, str]:
-    """The reporter adds a photo while the report is new; it is stored without EXIF or GPS.
-    Returns its renditions' media paths by rendition."""
+    """The reporter adds a photo while the report is new; it is stored without EXIF or GPS, in the
+    private ``store`` under a random name (never the content's hash, which a poster of the same
+    picture would share). Returns its renditions' private paths by rendition."""
     row, viewer = await visible_incident(user_id=user_id, incident_id=incident_id)
     if not viewer.reporter:
         raise Forbidden()
     _check_photo_open(row["status"])
     image = await process_image(data, limits=limits)
-    photo = {r.key: f"{PHOTO_FOLDER}/{r.filename}" for r in image.renditions}
+    name = secrets.token_hex(16)
+    photo = {r.key: f"{PHOTO_FOLDER}/{name}-{r.key}" for r in image.renditions}
     await store.write_many({photo[r.key]: r.data for r in image.renditions})
     updated = (
         await Incident.update({Incident.photo: photo, Incident.updated_at: clock.now()})
@@ -154,8 +163,24 @@ async def set_incident_photo(
         .returning(Incident.id)
     )
     if not updated:
+        delete_files(store, photo.values())
         _check_photo_open(IncidentStatus.acknowledged.value)  # a coordinator took it up meanwhile
+    delete_files(store, (path for path in (row["photo"] or {}).values() if path.startswith(PHOTO_FOLDER)))
     return photo
+
+
+async def incident_photo(
+    *, user_id: uuid.UUID, incident_id: uuid.UUID, rendition: str, private: MediaStore, public: MediaStore
+) -> Path:
+    """The file of one rendition of an incident's photo, for those who may see the incident; 404
+    for anyone else, as the incident itself answers. Photos from before they were private are
+    still in the public store until ``linli migrate`` moves them."""
+    row, _viewer = await visible_incident(user_id=user_id, incident_id=incident_id)
+    path = str((row["photo"] or {}).get(rendition) or "")
+    found = (public if path.startswith(LEGACY_PHOTO_FOLDER) else private).locate(path) if path else None
+    if found is None:
+        raise NotFound("incident_photo_not_found", N_("This incident has no such photo."))
+    return found
 
 
 def _check_photo_open(status: str) -> None:
@@ -175,26 +200,28 @@ def _transition_invalid(source: str, target: str) -> DomainError:
 
 
 def _actor_role(viewer: Viewer, allowed: frozenset[str]) -> str:
-    if viewer.party and "responsible_party" in allowed:
-        return "responsible_party"
+    if viewer.party and RESPONSIBLE_PARTY in allowed:
+        return RESPONSIBLE_PARTY
     if viewer.coordinator and "coordinator" in allowed:
         return "coordinator"
     raise Forbidden()
 
 
 async def _forward_to(row: Mapping[str, Any], change: IncidentUpdate) -> tuple[str, uuid.UUID | None]:
-    """The party (and organisation) a forwarded incident goes to: the routing's, or the coordinator's."""
+    """The party (and organisation) a forwarded incident goes to: the routing's, or the
+    coordinator's choice, which must be of the party's kind and serve the community."""
     if change.party is None and change.party_organisation_id is None:
         return row["party"], row["party_organisation"]
     if change.status is not IncidentStatus.forwarded:
         raise DomainError(
             "incident_party_fixed", N_("The responsible party can only be changed when forwarding."), status=422
         )
-    if change.party_organisation_id is not None and await organisation(change.party_organisation_id) is None:
-        raise DomainError("organisation_not_found", N_("This organisation does not exist."), status=422)
-    if change.party is None:
-        return row["party"], change.party_organisation_id
-    return change.party.value, party_organisation(change.party.value, change.party_organisation_id, row["community"])
+    party = change.party.value if change.party is not None else row["party"]
+    if change.party_organisation_id is not None:
+        community = await load_community(row["community"])
+        await check_party_organisation(party=party, organisation_id=change.party_organisation_id, community=community)
+        return party, change.party_organisation_id
+    return party, party_organisation(party, None, row["community"])
 
 
 async def change_incident_status(*, user_id: uuid.UUID, incident_id: uuid.UUID, change: IncidentUpdate) -> None:
@@ -236,3 +263,25 @@ async def change_incident_status(*, user_id: uuid.UUID, incident_id: uuid.UUID, 
             created_at=now,
         ).save()
         await signals.emit(_changed(incident_id, row["reporter"], target.value, party))
+        await _audit(row, viewer, actor_role, target, values, change.note.strip())
+
+
+async def _audit(
+    row: Mapping[str, Any], viewer: Viewer, actor_role: str, target: IncidentStatus, values: dict[Any, Any], note: str
+) -> None:
+    """A coordinator's step is filed under the community; a party's under its own organisation."""
+    as_party = actor_role == RESPONSIBLE_PARTY
+    await audit.record(
+        f"volunteers.incident_{target.value}",
+        object_type="incident",
+        object_id=row["id"],
+        organisation_id=row["party_organisation"] if as_party else row["community"],
+        permission=RESPONSIBLE_PARTY if as_party else viewer.coordinating_as or "",
+        before={"status": row["status"], "party": row["party"], "party_organisation": row["party_organisation"]},
+        after={
+            "status": target.value,
+            "party": values[Incident.party],
+            "party_organisation": values[Incident.party_organisation],
+            "note": note,
+        },
+    )

@@ -39,6 +39,10 @@ class IncidentStatus(str, Enum):
     resolved = "resolved"
 
 
+# What a report's text becomes when its reporter deletes their account (answers say so in words).
+ERASED_TEXT = ""
+
+
 class Moderation(str, Enum):
     clear = "clear"
     held = "held"  # WeChat's text check said "review", or could not be asked: coordinators only

@@ -24,6 +24,7 @@ from backend.core.i18n import N_
 from backend.volunteers.people.queries import get_profile
 from backend.volunteers.people.schemas import VolunteerProfileWrite
 from backend.volunteers.people.tables import IdDocument, VolunteerProfile
+from backend.volunteers.storage import delete_folder, private_store, record_folder
 
 REAL_NAME = "volunteer.real_name"
 ID_NUMBER = "volunteer.id_number"
@@ -34,6 +35,43 @@ _OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 # GB 11643-1999: weights of the first 17 digits, and the check character for sum mod 11.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+
+
+@dataclass(frozen=True)
+class OwnIdentity:
+    """A volunteer's identity as they may see it themselves (their export): nothing masked."""
+
+    real_name: str | None
+    id_document: str | None
+    id_number: str | None
+
+
+async def identity_for_owner(*, user_id: uuid.UUID, keys: DataKeys) -> OwnIdentity | None:
+    """The real name and identity number unsealed, for the person themselves only; a value sealed
+    under a key no longer held reads as None."""
+    row = (
+        await VolunteerProfile.select(
+            VolunteerProfile.real_name_sealed, VolunteerProfile.id_document, VolunteerProfile.id_number_sealed
+        )
+        .where(VolunteerProfile.user == user_id)
+        .first()
+    )
+    if row is None:
+        return None
+
+    def opened(sealed: str | None, purpose: str) -> str | None:
+        if not sealed:
+            return None
+        try:
+            return unseal(sealed, keys=keys, purpose=purpose)
+        except SealBroken:
+            return None
+
+    return OwnIdentity(
+        real_name=opened(row["real_name_sealed"], REAL_NAME),
+        id_document=row["id_document"],
+        id_number=opened(row["id_number_sealed"], ID_NUMBER),
+    )
 
 
 @dataclass(frozen=True)
@@ -192,8 +230,10 @@ async def _insert(user_id: uuid.UUID, changes: dict[Any, Any]) -> None:
 
 
 async def erase_identity(*, user_id: uuid.UUID) -> VolunteerProfile:
-    """Forget the real name and identity document; skills, languages and consent stay."""
+    """Forget the real name and identity document, and the service-record PDFs that print them;
+    skills, languages and consent stay."""
     await get_profile(user_id=user_id)
+    delete_folder(private_store(), record_folder(user_id))
     await VolunteerProfile.update(
         {
             VolunteerProfile.real_name_sealed: None,

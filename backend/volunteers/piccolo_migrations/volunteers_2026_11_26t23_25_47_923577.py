@@ -1,17 +1,19 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import DoublePrecision
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import UUID
-from piccolo.columns.column_types import Varchar
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    UUID,
+    Boolean,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
@@ -137,9 +139,7 @@ DESCRIPTION = "volunteers tables"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="volunteers", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="volunteers", description=DESCRIPTION)
 
     manager.add_table(
         class_name="HoursEntry",
@@ -148,9 +148,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Route", tablename="volunteer_route", schema=None, columns=None
-    )
+    manager.add_table(class_name="Route", tablename="volunteer_route", schema=None, columns=None)
 
     manager.add_table(
         class_name="ShiftSignup",
@@ -159,13 +157,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Shift", tablename="volunteer_shift", schema=None, columns=None
-    )
+    manager.add_table(class_name="Shift", tablename="volunteer_shift", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Team", tablename="volunteer_team", schema=None, columns=None
-    )
+    manager.add_table(class_name="Team", tablename="volunteer_team", schema=None, columns=None)
 
     manager.add_table(
         class_name="Incident",
@@ -1995,9 +1989,7 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "MemberRole", {"member": "member", "coordinator": "coordinator"}
-            ),
+            "choices": Enum("MemberRole", {"member": "member", "coordinator": "coordinator"}),
             "db_column_name": None,
             "secret": False,
         },

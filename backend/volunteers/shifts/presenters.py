@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from backend.core.i18n import pick
+from backend.core.i18n import pick, pick_content
 from backend.core.values import as_uuid, mask_phone
 from backend.volunteers.shifts.attendance import CheckOut, Scan
 from backend.volunteers.shifts.queries import Sheet, ShiftView
@@ -31,7 +31,7 @@ from backend.volunteers.shifts.tables import ShiftSignup, SignupStatus
 
 def shift_read(view: ShiftView) -> ShiftRead:
     shift, mine = view.shift, view.my_signup
-    title, title_locale = pick(shift.title)  # type: ignore[arg-type]  # JSON read with load_json: a dict
+    title = pick_content(shift.title)  # type: ignore[arg-type]  # JSON read with load_json: a dict
     route = None
     if shift.route:
         route_id = as_uuid(shift.route)
@@ -39,8 +39,9 @@ def shift_read(view: ShiftView) -> ShiftRead:
     return ShiftRead(
         id=as_uuid(shift.id),
         team=TeamBrief(id=as_uuid(shift.team), name=pick(view.team_name)[0]),
-        title=title,
-        title_locale=title_locale,
+        title=title.text,
+        title_locale=title.locale,
+        title_converted=title.converted,
         starts_at=shift.starts_at,
         ends_at=shift.ends_at,
         capacity=shift.capacity,

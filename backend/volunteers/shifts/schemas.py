@@ -12,7 +12,7 @@ from backend.core.i18n import LocaleCode
 
 ShiftStatusCode = Literal["scheduled", "cancelled"]
 SignupStatusCode = Literal["signed_up", "cancelled", "attended", "no_show"]
-HoursStatusCode = Literal["pending", "verified", "rejected"]
+HoursStatusCode = Literal["pending", "verified", "rejected", "withdrawn"]
 
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90, examples=[31.2946])]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180, examples=[120.6285])]
@@ -26,7 +26,7 @@ ShiftTitle = Annotated[
     dict[LocaleCode, Annotated[str, msgspec.Meta(min_length=1, max_length=120)]],
     msgspec.Meta(
         min_length=1,
-        description="title per locale; readers get their locale, else zh-Hans, else en",
+        description="title per locale; readers get their own, else the next in their language's fallback chain",
         examples=[{"zh-Hans": "南园夜间巡逻", "en": "Nanyuan night patrol"}],
     ),
 ]
@@ -83,6 +83,9 @@ class ShiftRead(msgspec.Struct):
     team: TeamBrief
     title: str
     title_locale: Annotated[str | None, msgspec.Meta(description="the locale the title is in")]
+    title_converted: Annotated[
+        bool, msgspec.Meta(description="the title was converted into this locale's script (Simplified → Traditional)")
+    ]
     starts_at: datetime
     ends_at: datetime
     capacity: int

@@ -15,7 +15,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 
 from backend.accounts.api import lock_person
-from backend.core import clock, signals
+from backend.core import audit, clock, signals
 from backend.core.db import lock_row, transaction
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import N_, as_city_time
@@ -25,7 +25,7 @@ from backend.volunteers.shifts.queries import load_shift
 from backend.volunteers.shifts.schemas import ShiftCreate
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import ShiftCancelled, SignupRef
-from backend.volunteers.teams.guards import is_active_member, require_coordinator
+from backend.volunteers.teams.guards import is_active_member, require_coordination
 from backend.volunteers.teams.tables import Checkpoint, Route
 
 MAX_SHIFT_LENGTH = timedelta(hours=24)
@@ -42,7 +42,8 @@ def _invalid(code: str, message: str, **params: Any) -> DomainError:
 
 async def create_shift(*, user_id: uuid.UUID, team_id: uuid.UUID, data: ShiftCreate) -> Shift:
     """A coordinator plans a shift of their team: at most a day long, starting in the future."""
-    team = await require_coordinator(user_id=user_id, team_id=team_id)
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
+    team = coordination.team
     title = {locale: text.strip() for locale, text in data.title.items() if text.strip()}
     if not title:
         raise _invalid("title_required", N_("Give the shift a title."))
@@ -71,7 +72,23 @@ async def create_shift(*, user_id: uuid.UUID, team_id: uuid.UUID, data: ShiftCre
         created_by=user_id,
         created_at=clock.now(),
     )
-    await shift.save()
+    async with transaction(Shift._meta.db):
+        await shift.save()
+        await audit.record(
+            "volunteers.shift_planned",
+            object_type="shift",
+            object_id=shift.id,
+            organisation_id=coordination.organisation_id,
+            permission=coordination.permission,
+            after={
+                "team": team.id,
+                "title": title,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "capacity": data.capacity,
+                "route": data.route_id,
+            },
+        )
     return await load_shift(shift.id)
 
 
@@ -94,7 +111,7 @@ async def _route_checkpoint_count(route_id: uuid.UUID, team_id: uuid.UUID) -> in
 async def cancel_shift(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> Shift:
     """A coordinator calls a shift off before it starts: every place is released, and everyone told."""
     shift = await load_shift(shift_id)
-    await require_coordinator(user_id=user_id, team_id=shift.team)
+    coordination = await require_coordination(user_id=user_id, team_id=as_uuid(shift.team))
     moment = clock.now()
     if shift.status == ShiftStatus.cancelled.value:
         raise _shift_cancelled()
@@ -118,6 +135,15 @@ async def cancel_shift(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> Shift:
         )
         released_places = [SignupRef(signup_id=row["id"], user_id=row["user"]) for row in released]
         await signals.emit(ShiftCancelled(shift_id=shift.id, team_id=shift.team, signups=released_places))
+        await audit.record(
+            "volunteers.shift_cancelled",
+            object_type="shift",
+            object_id=shift.id,
+            organisation_id=coordination.organisation_id,
+            permission=coordination.permission,
+            before={"status": ShiftStatus.scheduled.value, "places_taken": shift.seats_taken},
+            after={"status": ShiftStatus.cancelled.value, "places_taken": 0},
+        )
     return await load_shift(shift.id)
 
 

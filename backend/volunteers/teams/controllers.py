@@ -154,8 +154,8 @@ class MemberController(Controller):
     @put(
         "/coordinators/{user_id:uuid}",
         operation_id="appoint_team_coordinator",
-        summary="Make a member, or anyone with an account, a coordinator of this team",
-        responses=problems(401, 403, 404),
+        summary="Make an active member of the team, or staff of its community, a coordinator of it",
+        responses=problems(401, 403, 404, 422),
     )
     async def appoint(self, caller: Principal, team_id: uuid.UUID, user_id: uuid.UUID) -> MemberRead:
         row = await services.appoint_coordinator(user_id=caller.id, team_id=team_id, member_id=user_id)

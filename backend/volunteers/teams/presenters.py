@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from backend.core.i18n import N_, _, pick
+from backend.core.i18n import N_, _, pick, pick_content
 from backend.core.values import mask_phone
 from backend.volunteers.teams.queries import RouteView, TeamSummary
 from backend.volunteers.teams.schemas import (
@@ -35,14 +35,15 @@ def team_kind_name(kind: TeamKind | str) -> str:
 
 def team_read(summary: TeamSummary) -> TeamRead:
     row, mine = summary.row, summary.my_membership
-    name, served = pick(row["name"])
+    name = pick_content(row["name"])
     return TeamRead(
         id=row["id"],
         kind=TeamKind(row["kind"]),
         kind_name=team_kind_name(row["kind"]),
-        name=name,
-        locale=served,  # type: ignore[arg-type]  # pick serves one of the locales the name was written in
-        description=pick(row["description"], served)[0],
+        name=name.text,
+        locale=name.locale,  # type: ignore[arg-type]  # pick serves one of the five locales
+        converted=name.converted,
+        description=pick(row["description"], name.locale)[0],
         community=CommunityBrief(id=row["community"], name=pick(row["community_name"])[0]),
         join_mode=JoinMode(row["join_mode"]),
         member_count=summary.member_count,
@@ -88,13 +89,14 @@ def _checkpoint_read(row: Mapping[str, Any], with_code: bool) -> CheckpointRead:
 
 def route_read(view: RouteView) -> RouteRead:
     route = view.route
-    name, served = pick(route["name"])
+    name = pick_content(route["name"])
     return RouteRead(
         id=route["id"],
         team_id=route["team"],
-        name=name,
-        locale=served,  # type: ignore[arg-type]  # pick serves one of the locales the name was written in
-        description=pick(route["description"], served)[0],
+        name=name.text,
+        locale=name.locale,  # type: ignore[arg-type]  # pick serves one of the five locales
+        converted=name.converted,
+        description=pick(route["description"], name.locale)[0],
         checkpoints=[_checkpoint_read(row, view.with_codes) for row in view.checkpoints],
         created_at=route["created_at"],
     )

@@ -1,7 +1,8 @@
 """Reading teams, their members and their patrol routes, scoped to who is asking.
 
 Teams are public; who is in a team is for its coordinators; a route is for the team's active
-members, and its checkpoint codes for its coordinators only.
+members, and its checkpoint codes for its coordinators only. A team's coordinators are named in
+full to those who coordinate it with them, masked to everyone else (need to know).
 """
 
 from __future__ import annotations
@@ -17,9 +18,15 @@ from piccolo.query.methods.select import Select
 from backend.accounts.api import organisation
 from backend.core.errors import Forbidden, NotFound
 from backend.core.i18n import N_
-from backend.core.values import as_uuid
+from backend.core.values import as_uuid, mask_name
 from backend.volunteers.people.queries import masked_names
-from backend.volunteers.teams.guards import get_team, is_active_member, may_coordinate, require_coordinator
+from backend.volunteers.teams.guards import (
+    coordinated_team_ids,
+    get_team,
+    is_active_member,
+    may_coordinate,
+    require_coordinator,
+)
 from backend.volunteers.teams.tables import Checkpoint, MemberRole, MemberStatus, Route, Team, TeamKind, TeamMember
 
 MAX_LISTED = 2000
@@ -31,7 +38,8 @@ MAX_LISTED = 2000
 @dataclass(frozen=True)
 class TeamSummary:
     """A team's row (``TEAM_COLUMNS``) and what its answer adds: its active members, its
-    coordinators' names and the caller's own place (a row of role and status, or None)."""
+    coordinators' names (masked unless the caller coordinates the team) and the caller's own
+    place (a row of role and status, or None)."""
 
     row: dict[str, Any]
     member_count: int
@@ -92,9 +100,11 @@ async def _summaries(rows: list[dict[str, Any]], viewer_id: uuid.UUID | None) ->
         )
         .order_by(TeamMember.created_at)
     )
+    in_full = {as_uuid(i) for i in await coordinated_team_ids(user_id=viewer_id)} if viewer_id is not None else set()
     names: dict[uuid.UUID, list[str]] = {}
     for row in coordinators:
-        names.setdefault(row["team"], []).append(row["name"])
+        name = row["name"] or ""
+        names.setdefault(row["team"], []).append(name if as_uuid(row["team"]) in in_full else mask_name(name))
     mine: dict[uuid.UUID, dict[str, Any]] = {}
     if viewer_id is not None:
         own = await TeamMember.select(TeamMember.team, TeamMember.role, TeamMember.status).where(

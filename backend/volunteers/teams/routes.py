@@ -11,16 +11,17 @@ import io
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from backend.core import clock, fonts
+from backend.core import audit, clock, fonts
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_, _, get_locale, pick
 from backend.core.qr import qr_modules, qr_png
 from backend.volunteers.shifts.tables import CheckpointScan
-from backend.volunteers.teams.guards import require_coordinator
+from backend.volunteers.teams.guards import Coordination, coordinating_as, get_team, require_coordination
 from backend.volunteers.teams.queries import RouteView, read_route, visible_route
 from backend.volunteers.teams.schemas import CheckpointWrite, RouteCreate
 from backend.volunteers.teams.services import clean_text
@@ -70,9 +71,26 @@ async def _insert_checkpoints(route_id: uuid.UUID, checkpoints: list[CheckpointW
     await Checkpoint.insert(*rows)
 
 
+def _stops(checkpoints: list[CheckpointWrite]) -> list[dict[str, Any]]:
+    """What the audit trail keeps of checkpoints: names and places, never the plates' codes."""
+    return [{"name": clean_text(stop.name), "at": [stop.latitude, stop.longitude]} for stop in checkpoints]
+
+
+async def _audit(coordination: Coordination, action: str, route_id: uuid.UUID, before: Any, after: Any) -> None:
+    await audit.record(
+        action,
+        object_type="route",
+        object_id=route_id,
+        organisation_id=coordination.organisation_id,
+        permission=coordination.permission,
+        before=before,
+        after=after,
+    )
+
+
 async def create_route(*, user_id: uuid.UUID, team_id: uuid.UUID, data: RouteCreate) -> RouteView:
     """Coordinators draw a route of 1–50 checkpoints; each gets a fresh, unguessable code."""
-    await require_coordinator(user_id=user_id, team_id=team_id)
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
     name = clean_text(data.name, required=_name_required())
     route_id = uuid.uuid4()
 
@@ -81,6 +99,8 @@ async def create_route(*, user_id: uuid.UUID, team_id: uuid.UUID, data: RouteCre
             id=route_id, team=team_id, name=name, description=clean_text(data.description), created_at=clock.now()
         ).save()
         await _insert_checkpoints(route_id, data.checkpoints)
+        after = {"team": team_id, "name": name, "checkpoints": _stops(data.checkpoints)}
+        await _audit(coordination, "volunteers.route_created", route_id, None, after)
 
     await _with_fresh_codes(write)
     return await read_route(user_id=user_id, route_id=route_id)
@@ -92,8 +112,11 @@ async def replace_checkpoints(
     """A new list of checkpoints with new codes; refused once any plate of the route was scanned
     (the scans, and the hours checked against them, must keep pointing at what was walked)."""
     route, coordinator = await visible_route(user_id=user_id, route_id=route_id)
-    if not coordinator:
+    team = await get_team(route["team"])
+    permission = await coordinating_as(user_id=user_id, team=team) if coordinator else None
+    if permission is None:
         raise Forbidden()
+    coordination = Coordination(team, permission)
     engine = Route._meta.db
 
     async def write() -> None:
@@ -104,8 +127,21 @@ async def replace_checkpoints(
                 N_("Checkpoints of this route have been scanned already. Make a new route instead."),
                 status=409,
             )
+        before = (
+            await Checkpoint.select(Checkpoint.name, Checkpoint.latitude, Checkpoint.longitude)
+            .where(Checkpoint.route == route["id"])
+            .order_by(Checkpoint.position)
+            .output(load_json=True)
+        )
         await Checkpoint.delete().where(Checkpoint.route == route["id"])
         await _insert_checkpoints(route["id"], checkpoints)
+        await _audit(
+            coordination,
+            "volunteers.checkpoints_replaced",
+            route["id"],
+            {"checkpoints": [{"name": row["name"], "at": [row["latitude"], row["longitude"]]} for row in before]},
+            {"checkpoints": _stops(checkpoints)},
+        )
 
     await _with_fresh_codes(write)
     return await read_route(user_id=user_id, route_id=route_id)

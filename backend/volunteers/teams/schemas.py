@@ -18,7 +18,7 @@ MemberStatusCode = Literal["pending", "active", "rejected", "left"]
 def _per_locale(example: dict[str, str], *, required: bool = False) -> msgspec.Meta:
     return msgspec.Meta(
         min_length=1 if required else 0,
-        description="text per locale; readers get their locale, else zh-Hans, else en",
+        description="text per locale; readers get their own, else the next in their language's fallback chain",
         examples=[example],
     )
 
@@ -79,6 +79,9 @@ class TeamRead(msgspec.Struct):
     kind_name: str
     name: str
     locale: Annotated[LocaleCode | None, msgspec.Meta(description="the locale the name was served in")]
+    converted: Annotated[
+        bool, msgspec.Meta(description="the name was converted into this locale's script (Simplified → Traditional)")
+    ]
     description: str
     community: CommunityBrief
     join_mode: JoinMode
@@ -161,6 +164,7 @@ class RouteRead(msgspec.Struct):
     team_id: uuid.UUID
     name: str
     locale: LocaleCode | None
+    converted: Annotated[bool, msgspec.Meta(description="the name was converted into this locale's script")]
     description: str
     checkpoints: list[CheckpointRead]
     created_at: datetime

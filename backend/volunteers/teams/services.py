@@ -4,6 +4,10 @@ join and leave it; its coordinators approve requests and appoint or dismiss coor
 (team, user) is unique, so one person has one row per team whose status moves on: pending →
 active or rejected, active → left, and left or rejected → pending or active again. Leaving only
 changes the membership; what happens to the person's future shifts is the shifts area's call.
+
+What coordinators and staff change is written to the audit trail in the same transaction (a
+person's own joining and leaving is not). Only an active member, or staff of the team's community
+(a role there or above), may be made a coordinator.
 """
 
 from __future__ import annotations
@@ -15,12 +19,19 @@ from typing import Any
 import msgspec
 
 from backend.accounts.api import OrganisationKind, live_people, lock_person, organisation, require_person
-from backend.core import clock
+from backend.core import audit, clock
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_, LocaleCode
 from backend.volunteers.people.queries import has_consented
-from backend.volunteers.teams.guards import get_team, may_coordinate_community, require_coordinator
+from backend.volunteers.teams.guards import (
+    STAFF_COORDINATOR,
+    Coordination,
+    get_team,
+    holds_role_at_or_above,
+    may_coordinate_community,
+    require_coordination,
+)
 from backend.volunteers.teams.queries import member_row, membership
 from backend.volunteers.teams.schemas import TeamCreate, TeamUpdate
 from backend.volunteers.teams.tables import JoinMode, MemberRole, MemberStatus, Team, TeamMember
@@ -80,6 +91,20 @@ async def create_team(*, user_id: uuid.UUID, data: TeamCreate) -> Team:
     )
     async with transaction(Team._meta.db):
         await team.save()
+        await audit.record(
+            "volunteers.team_created",
+            object_type="team",
+            object_id=team.id,
+            organisation_id=community.id,
+            permission=STAFF_COORDINATOR,
+            after={
+                "community": community.id,
+                "kind": team.kind,
+                "name": name,
+                "join_mode": team.join_mode,
+                "coordinators": coordinators,
+            },
+        )
         for coordinator_id in coordinators:
             await TeamMember(
                 team=team.id,
@@ -95,7 +120,7 @@ async def create_team(*, user_id: uuid.UUID, data: TeamCreate) -> Team:
 
 async def update_team(*, user_id: uuid.UUID, team_id: uuid.UUID, data: TeamUpdate) -> Team:
     """Coordinators change the name, the description or how people join."""
-    await require_coordinator(user_id=user_id, team_id=team_id)
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
     changes: dict[Any, Any] = {}
     if data.name is not msgspec.UNSET:
         changes[Team.name] = clean_text(data.name, required=_name_required())
@@ -103,9 +128,34 @@ async def update_team(*, user_id: uuid.UUID, team_id: uuid.UUID, data: TeamUpdat
         changes[Team.description] = clean_text(data.description)
     if data.join_mode is not msgspec.UNSET:
         changes[Team.join_mode] = data.join_mode.value
-    if changes:
-        await Team.update(changes).where(Team.id == team_id)
+    team = coordination.team
+    before = {column._meta.name: getattr(team, column._meta.name) for column in changes}
+    after = {column._meta.name: value for column, value in changes.items()}
+    if before != after:
+        async with transaction(Team._meta.db):
+            await Team.update(changes).where(Team.id == team_id)
+            await _audit(coordination, "volunteers.team_changed", "team", team_id, before, after)
     return await get_team(team_id)
+
+
+async def _audit(
+    coordination: Coordination,
+    action: str,
+    object_type: str,
+    object_id: uuid.UUID,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """One entry of a coordinator's work on their team, filed under the team's community."""
+    await audit.record(
+        action,
+        object_type=object_type,
+        object_id=object_id,
+        organisation_id=coordination.organisation_id,
+        permission=coordination.permission,
+        before=before,
+        after=after,
+    )
 
 
 # --- membership ---------------------------------------------------------------------------------
@@ -192,19 +242,30 @@ async def decide_member(
     *, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID, approve: bool
 ) -> dict[str, Any]:
     """A coordinator approves or turns down a request to join; deciding the same way twice is a no-op."""
-    await require_coordinator(user_id=user_id, team_id=team_id)
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
     outcome = MemberStatus.active if approve else MemberStatus.rejected
-    decided = (
-        await TeamMember.update(
-            {TeamMember.status: outcome.value, TeamMember.decided_at: clock.now(), TeamMember.decided_by: user_id}
+    async with transaction(TeamMember._meta.db):
+        decided = (
+            await TeamMember.update(
+                {TeamMember.status: outcome.value, TeamMember.decided_at: clock.now(), TeamMember.decided_by: user_id}
+            )
+            .where(
+                (TeamMember.team == team_id)
+                & (TeamMember.user == member_id)
+                & (TeamMember.status == MemberStatus.pending.value)
+            )
+            .returning(TeamMember.id)
         )
-        .where(
-            (TeamMember.team == team_id)
-            & (TeamMember.user == member_id)
-            & (TeamMember.status == MemberStatus.pending.value)
-        )
-        .returning(TeamMember.id)
-    )
+        if decided:
+            action = "volunteers.member_approved" if approve else "volunteers.member_rejected"
+            await _audit(
+                coordination,
+                action,
+                "team_member",
+                decided[0]["id"],
+                {"status": MemberStatus.pending.value},
+                {"team": team_id, "user": member_id, "status": outcome.value},
+            )
     if not decided:
         current = await membership(team_id=team_id, user_id=member_id)
         if current is None:
@@ -217,46 +278,91 @@ async def decide_member(
 
 
 async def appoint_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, Any]:
-    """Make a member, or anyone with an account, an active coordinator of this team."""
-    await require_coordinator(user_id=user_id, team_id=team_id)
+    """Make an active member of the team, or staff of its community (a role there or above), an
+    active coordinator of it; anyone else cannot be."""
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
     await require_person(member_id)
-    now = clock.now()
-    await TeamMember.insert(
-        TeamMember(
-            team=team_id,
-            user=member_id,
-            role=MemberRole.coordinator.value,
-            status=MemberStatus.active.value,
-            created_at=now,
-            decided_at=now,
-            decided_by=user_id,
+    current = await membership(team_id=team_id, user_id=member_id)
+    if current is not None and (current.role, current.status) == (
+        MemberRole.coordinator.value,
+        MemberStatus.active.value,
+    ):
+        return await member_row(team_id=team_id, user_id=member_id)  # appointed already: nothing to do
+    if not await _may_coordinate_team(member_id, current, coordination):
+        raise DomainError(
+            "coordinator_not_eligible",
+            N_("Only an active member of this team, or staff of its community, can be made its coordinator."),
+            status=422,
         )
-    ).on_conflict(
-        target=(TeamMember.team, TeamMember.user),
-        action="DO UPDATE",
-        values=[TeamMember.role, TeamMember.status, TeamMember.decided_at, TeamMember.decided_by],
-    )
+    now = clock.now()
+    async with transaction(TeamMember._meta.db):
+        await TeamMember.insert(
+            TeamMember(
+                team=team_id,
+                user=member_id,
+                role=MemberRole.coordinator.value,
+                status=MemberStatus.active.value,
+                created_at=now,
+                decided_at=now,
+                decided_by=user_id,
+            )
+        ).on_conflict(
+            target=(TeamMember.team, TeamMember.user),
+            action="DO UPDATE",
+            values=[TeamMember.role, TeamMember.status, TeamMember.decided_at, TeamMember.decided_by],
+        )
+        appointed = await membership(team_id=team_id, user_id=member_id)
+        assert appointed is not None  # written just above
+        await _audit(
+            coordination,
+            "volunteers.coordinator_appointed",
+            "team_member",
+            appointed.id,
+            {"role": current.role, "status": current.status} if current else None,
+            {
+                "team": team_id,
+                "user": member_id,
+                "role": MemberRole.coordinator.value,
+                "status": MemberStatus.active.value,
+            },
+        )
     return await member_row(team_id=team_id, user_id=member_id)
+
+
+async def _may_coordinate_team(member_id: uuid.UUID, current: TeamMember | None, coordination: Coordination) -> bool:
+    if current is not None and current.status == MemberStatus.active.value:
+        return True
+    community = await organisation(coordination.organisation_id)
+    return community is not None and await holds_role_at_or_above(user_id=member_id, path=community.path)
 
 
 async def dismiss_coordinator(*, user_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID) -> dict[str, Any]:
     """A coordinator goes back to being a member of the team."""
-    await require_coordinator(user_id=user_id, team_id=team_id)
-    changed = (
-        await TeamMember.update(
-            {
-                TeamMember.role: MemberRole.member.value,
-                TeamMember.decided_at: clock.now(),
-                TeamMember.decided_by: user_id,
-            }
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
+    async with transaction(TeamMember._meta.db):
+        changed = (
+            await TeamMember.update(
+                {
+                    TeamMember.role: MemberRole.member.value,
+                    TeamMember.decided_at: clock.now(),
+                    TeamMember.decided_by: user_id,
+                }
+            )
+            .where(
+                (TeamMember.team == team_id)
+                & (TeamMember.user == member_id)
+                & (TeamMember.role == MemberRole.coordinator.value)
+            )
+            .returning(TeamMember.id)
         )
-        .where(
-            (TeamMember.team == team_id)
-            & (TeamMember.user == member_id)
-            & (TeamMember.role == MemberRole.coordinator.value)
+        if not changed:
+            raise NotFound("coordinator_not_found", N_("This person is not a coordinator of this team."))
+        await _audit(
+            coordination,
+            "volunteers.coordinator_dismissed",
+            "team_member",
+            changed[0]["id"],
+            {"role": MemberRole.coordinator.value},
+            {"team": team_id, "user": member_id, "role": MemberRole.member.value},
         )
-        .returning(TeamMember.id)
-    )
-    if not changed:
-        raise NotFound("coordinator_not_found", N_("This person is not a coordinator of this team."))
     return await member_row(team_id=team_id, user_id=member_id)

@@ -3,7 +3,6 @@ organisations in their tree, roles held in a scope, the guard every domain asks,
 administrators the organisation tree, staff accounts (with invitation links) and the audit log."""
 
 from backend.accounts import demo, invites, sessions
-from backend.accounts.admin_controllers import InviteController, OrganisationController, StaffController
 from backend.accounts.controllers import (
     AuditController,
     AuthController,
@@ -11,6 +10,8 @@ from backend.accounts.controllers import (
     LocaleController,
     MeController,
 )
+from backend.accounts.organisation_controllers import OrganisationController
+from backend.accounts.staff_controllers import InviteController, StaffController
 from backend.core.domain import Chore, Domain
 from backend.settings import Settings
 

@@ -41,18 +41,16 @@ from backend.accounts.scopes import Permission, ancestor_ids, may, require, scop
 from backend.accounts.services import change_password, login_as_developer, login_with_password
 from backend.accounts.sessions import Login, end_my_session, log_out, start_session
 from backend.accounts.staff import (
-    StaffAccount,
     create_city_admin,
     create_staff,
-    create_staff_account,
     disable_account,
     enable_account,
     end_all_sessions,
     grant_role,
-    reset_password,
     revoke_role,
     set_password,
 )
+from backend.accounts.staff_accounts import StaffAccount, create_staff_account, reset_password
 from backend.accounts.staff_queries import StaffFilters, StaffMember, StaffPage, StaffRole, list_staff, staff_member
 from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, SessionKind, User
 from backend.core.db import lock_row

@@ -37,7 +37,7 @@ from backend.accounts.schemas import (
 )
 from backend.accounts.services import AccountExport
 from backend.accounts.sessions import Login
-from backend.accounts.staff import StaffAccount
+from backend.accounts.staff_accounts import StaffAccount
 from backend.accounts.staff_queries import StaffMember, StaffPage
 from backend.core.i18n import CITY_TZ, DEFAULT_LOCALE, LOCALES, N_, NATIVE_NAMES, LocaleCode, _, pick
 from backend.core.sheets import excel_csv

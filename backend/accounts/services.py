@@ -1,12 +1,12 @@
 """Accounts: logins and changes to one's own account.
 
 The organisation tree lives in ``organisations.py`` (``create_organisation`` is named here too,
-where the callers from before the split find it), staff accounts and roles in ``staff.py``,
-invitations in ``invites.py``, sessions in ``sessions.py``, the scope guard in ``scopes.py``,
-reads in ``queries.py``, ``organisation_queries.py`` and ``staff_queries.py``;
-``presenters.py`` shapes the answers. Every change staff or the system make to
-accounts is audited in its transaction (``backend.core.audit``), and so are a resident's account
-deletion and data export; entries never hold a password or its hash.
+where the callers from before the split find it), staff accounts and roles in ``staff.py`` and
+``staff_accounts.py``, invitations in ``invites.py``, sessions in ``sessions.py``, the scope
+guard in ``scopes.py``, reads in ``queries.py``, ``organisation_queries.py`` and
+``staff_queries.py``; ``presenters.py`` shapes the answers. Every change staff or the system make
+to accounts is audited in its transaction (``backend.core.audit``), and so are a resident's
+account deletion and data export; entries never hold a password or its hash.
 """
 
 from __future__ import annotations

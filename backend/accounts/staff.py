@@ -1,6 +1,7 @@
-"""Staff accounts and their roles: created (with a temporary password or an invitation link),
-passwords set or reset by an administrator (or ``linli create-admin``), disabled and enabled,
-logged out everywhere, roles granted and taken away.
+"""Staff accounts and their roles: created, passwords set by an administrator (or ``linli
+create-admin``) or replaced by an invitation link, disabled and enabled, logged out everywhere,
+roles granted and taken away. What administrators do through the API on top of these (a new
+account with its first role, a password reset) is in ``staff_accounts.py``.
 
 Each operation may name the administrator acting (``by``): they must administer the organisations
 concerned (``manage_organisations``). Without ``by`` it is the system (the CLI, the demo, tests).
@@ -12,30 +13,23 @@ never hold a password or its hash.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
-
-from piccolo.columns.combination import WhereRaw
 
 from backend.accounts import errors, invites, sessions
 from backend.accounts.invites import InviteLink
 from backend.accounts.organisations import create_organisation, find, refuse_retired
 from backend.accounts.queries import get_user
 from backend.accounts.scopes import Permission, filed_under, is_root, require, scope_paths
-from backend.accounts.services import check_password, clean_display_name
-from backend.accounts.staff_queries import StaffMember, staff_member
+from backend.accounts.services import check_password
 from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, User
 from backend.core import audit, clock
 from backend.core.auth import hash_password
-from backend.core.db import UNIQUE_VIOLATIONS, lock_row, transaction
+from backend.core.db import lock_row, transaction
 from backend.core.errors import Forbidden
 
 MANAGE = Permission.manage_organisations
-USERNAME = re.compile(r"[a-z0-9._-]{3,32}")
-USERNAME_LENGTH = (3, 32)
 
 
 async def create_staff(*, username: str, password: str, display_name: str = "") -> User:
@@ -275,125 +269,6 @@ async def _keep_a_city_admin(organisation_id: uuid.UUID) -> None:
     )
     if not left:
         raise errors.LAST_CITY_ADMIN()
-
-
-# --- staff accounts made by administrators --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StaffAccount:
-    """A staff account as an administrator sees it after a change, with the invitation link the
-    change made (shown once: only its hash is kept)."""
-
-    member: StaffMember
-    invite: InviteLink | None = None
-
-
-def check_username(username: str) -> str:
-    if not USERNAME.fullmatch(username):
-        raise errors.USERNAME_INVALID(min=USERNAME_LENGTH[0], max=USERNAME_LENGTH[1])
-    return username
-
-
-async def _username_free(username: str) -> None:
-    """409 if the name is taken, whatever its case (older accounts may have capitals)."""
-    if await User.exists().where(WhereRaw("LOWER(username) = {}", username.lower())):
-        raise errors.USERNAME_TAKEN()
-
-
-def _one_way_in(password: str | None, invite: bool) -> None:
-    if (password is None) == (not invite):
-        raise errors.PASSWORD_OR_INVITE()
-    if password is not None:
-        check_password(password)
-
-
-async def _may_create(by: uuid.UUID | None, organisation_id: uuid.UUID | None) -> str:
-    """The permission an administrator uses to make an account with a first role here; an
-    account without roles only at city level."""
-    if by is None:
-        return ""
-    paths = await scope_paths(user_id=by, permission=MANAGE)
-    if not paths:
-        raise Forbidden()
-    if organisation_id is not None:
-        await require(user_id=by, permission=MANAGE, organisation_id=organisation_id)
-    elif not any(is_root(path) for path in paths):
-        raise errors.FIRST_ROLE_REQUIRED()
-    return MANAGE.value
-
-
-async def create_staff_account(
-    *,
-    username: str,
-    display_name: str,
-    role: Role | None,
-    organisation_id: uuid.UUID | None,
-    password: str | None = None,
-    invite: bool = False,
-    by: uuid.UUID | None = None,
-) -> StaffAccount:
-    """A staff account with its first role, made by an administrator who administers that
-    organisation (a city administrator may leave the role out), and either a temporary password
-    (its holder chooses their own at first) or an invitation link. One audit entry says it all."""
-    if (role is None) != (organisation_id is None):
-        raise errors.FIRST_ROLE_REQUIRED()
-    if organisation_id is not None:
-        await find(organisation_id)
-    permission = await _may_create(by, organisation_id)
-    check_username(username)
-    display_name = clean_display_name(display_name)
-    _one_way_in(password, invite)
-    if organisation_id is not None:
-        await refuse_retired(organisation_id)
-    await _username_free(username)
-    user = User(
-        username=username,
-        password_hash=hash_password(password) if password is not None else None,
-        is_staff=True,
-        display_name=display_name,
-        password_change_required=password is not None,
-        created_at=clock.now(),
-    )
-    async with transaction(User._meta.db):
-        try:
-            await user.save()
-        except UNIQUE_VIOLATIONS:
-            raise errors.USERNAME_TAKEN() from None  # made by someone else a moment ago
-        if role is not None:
-            await Membership.insert(
-                Membership(user=user.id, organisation=organisation_id, role=role.value, created_at=clock.now())
-            )
-        link = await invites.issue_invite(user_id=user.id) if invite else None
-        await audit.record(
-            "accounts.staff_created",
-            object_type="user",
-            object_id=user.id,
-            organisation_id=organisation_id,
-            permission=permission,
-            after={
-                "username": username,
-                "display_name": display_name,
-                "role": role,
-                "organisation": organisation_id,
-                "invited": invite,
-            },
-        )
-    return StaffAccount(member=await staff_member(user_id=user.id, reader=by), invite=link)
-
-
-async def reset_password(
-    *, user_id: uuid.UUID, password: str | None = None, invite: bool = False, by: uuid.UUID | None = None
-) -> StaffAccount:
-    """An administrator gives someone a temporary password, or an invitation link to choose one;
-    either way every session of theirs ends."""
-    _one_way_in(password, invite)
-    link = None
-    if password is not None:
-        await set_password(user_id=user_id, password=password, by=by)
-    else:
-        link = await invite_to_choose_password(user_id=user_id, by=by)
-    return StaffAccount(member=await staff_member(user_id=user_id, reader=by), invite=link)
 
 
 CITY_NAME = {"zh-Hans": "苏州市", "en": "Suzhou", "zh-Hant": "蘇州市", "ja": "蘇州市", "ko": "쑤저우시"}

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from backend.accounts import api, invites, staff
+from backend.accounts import api, invites, staff, staff_accounts
 from backend.accounts.invites import INVITE_TTL
 from backend.accounts.tables import Role, StaffInvite, User
 from backend.core import clock
@@ -91,7 +91,7 @@ async def test_unknown_used_and_expired_links_look_the_same(client: Client) -> N
     await api.accept_invite(token=used, password=CHOSEN)
     replaced = token_of(await invited(client, admin, tree["community_a"], "new.link"))
     person = await User.objects().where(User.username == "new.link").first()
-    fresh = (await staff.reset_password(user_id=person.id, invite=True, by=admin.id)).invite
+    fresh = (await staff_accounts.reset_password(user_id=person.id, invite=True, by=admin.id)).invite
     assert fresh is not None
     answers = []
     with clock.frozen(clock.now() + INVITE_TTL + timedelta(minutes=1)):

@@ -26,6 +26,8 @@ checked for each cell (``test_matrix``):
 - a refusal is RFC 9457 problem+json, and every table of the app (``all_tables()``: row counts
   and a digest of all rows) is exactly as before the call;
 - an allowed call that changes things (POST, PUT, PATCH, DELETE) did change a table;
+- where the row names its audited action (``Op.audits``), an allowed call wrote exactly one audit
+  entry, with that action (and a refusal none: it changed no table at all);
 - nothing leaks: no answer, allowed or refused, carries a private value (names, phones, real
   names, ID numbers, ticket, pickup code, feed token, an incident's text, a draft's title, a
   withdrawn reward, checkpoint codes, another resident's registration id …) of anyone but the
@@ -49,6 +51,7 @@ callers go first, allowed ones last.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -59,10 +62,11 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from backend.accounts.tables import User
+from backend.accounts.tables import Role, User
 from backend.core import runtime
 from backend.core.db import is_postgres
 from backend.core.i18n import CITY_TZ
+from backend.core.tables import AuditEntry
 from backend.events.calendars import services as calendars
 from backend.settings import Settings
 from backend.volunteers.teams.tables import MemberRole, MemberStatus
@@ -101,6 +105,28 @@ MATRIX: list[tuple[Any, ...]] = [
     # the audit trail: administrators, each within their scope (admin_b sees community B's entries)
     ("list_audit_entries",      "GET",    "/api/v1/audit",                                      401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
     ("list_audit_entries_csv",  "GET",    "/api/v1/audit",                                      401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
+    # administration: the tree is no secret (403 where one does not administer); staff accounts
+    # outside one's scope are "not found"; admin_a administers community A, admin_b community B
+    ("list_organisations",      "GET",    "/api/v1/organisations",                              401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
+    ("get_organisation",        "GET",    "/api/v1/organisations/{organisation_id}",            401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("create_organisation",     "POST",   "/api/v1/organisations",                              401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("rename_organisation",     "PATCH",  "/api/v1/organisations/{organisation_id}",            401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("move_organisation",       "POST",   "/api/v1/organisations/{organisation_id}/move",       401, 403, 403, 403, 403, 403, 403, 200, None),
+    ("retire_organisation",     "POST",   "/api/v1/organisations/{organisation_id}/retire",     401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("restore_organisation",    "POST",   "/api/v1/organisations/{organisation_id}/restore",    401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("list_staff",              "GET",    "/api/v1/staff",                                      401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
+    ("get_staff",               "GET",    "/api/v1/staff/{user_id}",                            401, 403, 403, 403, 403, 403, 404, 200, (200, "admin_a")),
+    ("create_staff",            "POST",   "/api/v1/staff",                                      401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("create_staff_invited",    "POST",   "/api/v1/staff",                                      401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("grant_staff_role",        "POST",   "/api/v1/staff/{user_id}/roles",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("revoke_staff_role",       "DELETE", "/api/v1/staff/{user_id}/roles/{organisation_id}/{role}", 401, 403, 403, 403, 403, 403, 403, 204, (204, "admin_a")),
+    ("disable_staff",           "POST",   "/api/v1/staff/{user_id}/disable",                    401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("enable_staff",            "POST",   "/api/v1/staff/{user_id}/enable",                     401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("reset_staff_password",    "POST",   "/api/v1/staff/{user_id}/reset-password",             401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("reset_staff_password_invite", "POST", "/api/v1/staff/{user_id}/reset-password",           401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    # invitation links are public: whoever holds one is whom it was made for
+    ("get_invite",              "GET",    "/api/v1/auth/invites/{token}",                       200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("accept_invite",           "POST",   "/api/v1/auth/invites/{token}",                       204, 204, 204, 204, 204, 204, 204, 204, None),
     # events: the catalogue, publishing (street A's organiser), the door
     ("list_categories",         "GET",    "/api/v1/categories",                                 200, 200, 200, 200, 200, 200, 200, 200, None),
     ("event_vocabulary",        "GET",    "/api/v1/event-vocabulary",                           200, 200, 200, 200, 200, 200, 200, 200, None),
@@ -291,6 +317,7 @@ class Op:
     shows: Mapping[str, frozenset[str]] = field(
         default_factory=dict
     )  # secret (or text) → whose allowed answer must hold it
+    audits: str | None = None  # an allowed call writes exactly one audit entry, with this action
 
 
 def image(name: str = "picture.png") -> dict[str, Any]:
@@ -380,6 +407,22 @@ def _route_body() -> dict[str, Any]:
     }
 
 
+def _staff_body(c: Call, **way_in: Any) -> dict[str, Any]:
+    return {
+        "username": f"matrix.new{next(_usernames)}",
+        "display_name": "南园新人",
+        "role": "organiser",
+        "organisation_id": c.org("community_a"),
+        **way_in,
+    }
+
+
+_usernames = itertools.count(1)
+COMMUNITY_A_ADMINS = frozenset({"admin_a", "city_admin"})
+TREE_READERS = {"南园社区": COMMUNITY_A_ADMINS, "莲花社区": frozenset({"admin_b", "city_admin"})}
+STAFF_READERS = {"南园干事": COMMUNITY_A_ADMINS, "莲花管理员": frozenset({"admin_b", "city_admin"})}
+
+
 def _this_month() -> str:
     return datetime.now(CITY_TZ).strftime("%Y-%m")
 
@@ -438,6 +481,89 @@ OPERATIONS: dict[str, Op] = {
     "list_audit_entries": Op(lambda c: c.get(f"{V1}/audit"), shows={"accounts.role_granted": AUDITORS}),
     "list_audit_entries_csv": Op(
         lambda c: c.get(f"{V1}/audit", params={"format": "csv"}), shows={"accounts.role_granted": AUDITORS}
+    ),
+    # administration
+    "list_organisations": Op(lambda c: c.get(f"{V1}/organisations"), shows=TREE_READERS),
+    "get_organisation": Op(lambda c: c.get(f"{V1}/organisations/{c.org('community_a')}")),
+    "create_organisation": Op(
+        lambda c: c.post(
+            f"{V1}/organisations",
+            json={
+                "kind": "library",
+                "parent_id": c.org("community_a"),
+                "name": {"zh-Hans": "南园书屋", "en": "Reading Room"},
+            },
+        ),
+        audits="accounts.organisation_created",
+    ),
+    "rename_organisation": Op(
+        lambda c: c.patch(f"{V1}/organisations/{c.x['id']}", json={"name": {"en": "Reading Room", "ja": "書房"}}),
+        fresh(aw.fresh_library),
+        audits="accounts.organisation_renamed",
+    ),
+    "move_organisation": Op(
+        lambda c: c.post(f"{V1}/organisations/{c.x['id']}/move", json={"parent_id": c.org("community_b")}),
+        fresh(aw.fresh_library),
+        audits="accounts.organisation_moved",
+    ),
+    "retire_organisation": Op(
+        lambda c: c.post(f"{V1}/organisations/{c.x['id']}/retire"),
+        fresh(aw.fresh_library),
+        audits="accounts.organisation_retired",
+    ),
+    "restore_organisation": Op(
+        lambda c: c.post(f"{V1}/organisations/{c.x['id']}/restore"),
+        fresh(lambda w: aw.fresh_library(w, retired=True)),
+        audits="accounts.organisation_restored",
+    ),
+    "list_staff": Op(lambda c: c.get(f"{V1}/staff"), shows=STAFF_READERS),
+    "get_staff": Op(lambda c: c.get(f"{V1}/staff/{c.ids['staff_a']}"), shows={"南园干事": COMMUNITY_A_ADMINS}),
+    "create_staff": Op(
+        lambda c: c.post(f"{V1}/staff", json=_staff_body(c, password="told by phone 1")),
+        audits="accounts.staff_created",
+    ),
+    "create_staff_invited": Op(
+        lambda c: c.post(f"{V1}/staff", json=_staff_body(c, invite=True)),
+        audits="accounts.staff_created",
+        shows={"/console/invite/": COMMUNITY_A_ADMINS},
+    ),
+    "grant_staff_role": Op(
+        lambda c: c.post(
+            f"{V1}/staff/{c.x['id']}/roles", json={"organisation_id": c.org("community_a"), "role": "organiser"}
+        ),
+        fresh(lambda w: aw.fresh_staff(w, role=Role.coordinator)),
+        audits="accounts.role_granted",
+    ),
+    "revoke_staff_role": Op(
+        lambda c: c.delete(f"{V1}/staff/{c.x['id']}/roles/{c.org('community_a')}/organiser"),
+        fresh(aw.fresh_staff),
+        audits="accounts.role_revoked",
+    ),
+    "disable_staff": Op(
+        lambda c: c.post(f"{V1}/staff/{c.x['id']}/disable"), fresh(aw.fresh_staff), audits="accounts.account_disabled"
+    ),
+    "enable_staff": Op(
+        lambda c: c.post(f"{V1}/staff/{c.x['id']}/enable"),
+        fresh(lambda w: aw.fresh_staff(w, disabled=True)),
+        audits="accounts.account_enabled",
+    ),
+    "reset_staff_password": Op(
+        lambda c: c.post(f"{V1}/staff/{c.x['id']}/reset-password", json={"password": "told by phone 2"}),
+        fresh(aw.fresh_staff),
+        audits="accounts.password_set",
+    ),
+    "reset_staff_password_invite": Op(
+        lambda c: c.post(f"{V1}/staff/{c.x['id']}/reset-password", json={"invite": True}),
+        fresh(aw.fresh_staff),
+        audits="accounts.invite_issued",
+    ),
+    "get_invite": Op(
+        lambda c: c.get(f"{V1}/auth/invites/{c.ids['invite_token']}"), shows={"受邀同事": frozenset(IDENTITIES)}
+    ),
+    "accept_invite": Op(
+        lambda c: c.post(f"{V1}/auth/invites/{c.x['token']}", json={"password": "chosen by the invited"}),
+        fresh(aw.fresh_invite, key="token"),
+        audits="accounts.invite_accepted",
     ),
     # events
     "list_categories": Op(lambda c: c.get(f"{V1}/categories")),
@@ -886,6 +1012,14 @@ def verdict(
     return wrong
 
 
+async def audited(action: str, identity: str, before: int) -> list[str]:
+    """An allowed change wrote exactly one audit entry, the row's (refusals change no table at all)."""
+    added = await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.at).limit(1000).offset(before)
+    if [row["action"] for row in added] != [action]:
+        return [f"{identity}: audited {[row['action'] for row in added]}, not exactly [{action!r}]"]
+    return []
+
+
 # --- the tests ----------------------------------------------------------------------------------------
 
 
@@ -912,9 +1046,11 @@ async def test_matrix(world: World, row: str, expected: dict[str, int]) -> None:
         headers = world.headers[identity]
         if op.stand_in and identity != "anon":
             headers = factories.token_for(await aw.stand_in(world, identity))
-        before = await fingerprint()
+        before, entries = await fingerprint(), await AuditEntry.count()
         response = await op.send(Call(world.client, world, identity, headers, context))
         wrong += verdict(world, op, identity, expected[identity], response, before, await fingerprint())
+        if op.audits and response.is_success:
+            wrong += await audited(op.audits, identity, entries)
     assert not wrong, f"{row}:\n  " + "\n  ".join(wrong)
 
 

@@ -225,8 +225,8 @@ class OrganisationRename(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[
         dict[LocaleCode, OrganisationName | None],
         msgspec.Meta(
-            description="a name replaces that language's, null removes it, a language left out keeps its "
-            "name; zh-Hans cannot be removed",
+            description="a name replaces that language's, null (or an empty name) removes it, a language "
+            "left out keeps its name; zh-Hans cannot be removed",
             examples=[{"en": "Nanyuan Community Reading Room", "ko": None}],
         ),
     ]

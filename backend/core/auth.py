@@ -152,7 +152,7 @@ def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
 
 # ``opt`` key of the handlers a staff member may use while on a password someone else chose:
 # choosing their own (``requires_login`` handlers, such as /me and the logouts, stay open anyway).
-BEFORE_PASSWORD_CHANGE = "open_before_password_change"
+BEFORE_PASSWORD_CHANGE = "before_password_change"
 
 
 def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

@@ -57,9 +57,10 @@ async def create_staff(*, username: str, password: str, display_name: str = "") 
 
 
 async def _require_over(by: uuid.UUID | None, user_id: uuid.UUID) -> str:
-    """An administrator (``by``) may act on an account only if they administer every organisation
-    where it holds a role, and on an account without roles only at city level. Without ``by`` it
-    is the system (the CLI, a chore). The permission used, for the audit entry."""
+    """An administrator (``by``) may act on a staff account only if they administer every
+    organisation where it holds a role, and on one without roles only at city level (403); a
+    resident's account is none of theirs (404, after the 403). Without ``by`` it is the system
+    (the CLI, a chore). The permission used, for the audit entry."""
     if by is None:
         return ""
     permission = Permission.manage_organisations
@@ -68,6 +69,8 @@ async def _require_over(by: uuid.UUID | None, user_id: uuid.UUID) -> str:
         raise Forbidden()
     for row in rows:
         await require(user_id=by, permission=permission, organisation_id=row["organisation"])
+    if not await User.exists().where((User.id == user_id) & (User.is_staff == True)):  # noqa: E712
+        raise errors.USER_NOT_FOUND()
     return permission.value
 
 

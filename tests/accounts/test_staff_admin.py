@@ -393,3 +393,15 @@ async def test_the_document_shows_the_new_operations_with_examples_and_refusals(
     for name in ("StaffCreate", "PasswordReset", "RoleGrant", "OrganisationCreate", "OrganisationRename", "StaffRead"):
         assert any("examples" in field for field in schemas[name]["properties"].values()), name
     assert "password_change_required" in schemas["MeRead"]["properties"]
+
+
+async def test_a_residents_account_is_none_of_the_staff_administrations_business(client: Client) -> None:
+    tree = await factories.city_tree()
+    city_admin = await factories.staff(Role.admin, tree["city"])
+    resident = await factories.resident()
+    count = await AuditEntry.count()
+    for path, json in (("disable", None), ("enable", None), ("reset-password", {"password": TEMPORARY})):
+        response = await client.post(f"{STAFF}/{resident.id}/{path}", json=json, headers=as_(city_admin))
+        assert (response.status_code, response.json()["code"]) == (404, "user_not_found"), path
+    assert await AuditEntry.count() == count
+    assert (await client.get("/api/v1/me", headers=factories.token_for(resident))).status_code == 200

@@ -27,7 +27,7 @@ import msgspec
 from litestar import Litestar
 from PIL import Image
 
-from backend.accounts import sessions
+from backend.accounts import organisations, sessions, staff_accounts
 from backend.accounts import staff as accounts
 from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, SessionKind, User
 from backend.core.auth import hash_password
@@ -215,6 +215,7 @@ async def build_world(app: Litestar, client: httpx.AsyncClient, settings: Settin
         app=app, client=client, settings=settings, cache=app.state.cache, tree=tree, people=people, headers=headers
     )
     await accounts.create_staff(username=LOGIN_USERNAME, password=LOGIN_PASSWORD)  # the one argon2 hash
+    await _administration(w)
     await _events(w)
     await _library(w)
     await _volunteers(w)
@@ -253,6 +254,12 @@ def _secrets(w: World) -> None:
             },
         }
     )
+
+
+async def _administration(w: World) -> None:
+    """A staff member of community A's (whom its admin and the city's see), and an invitation."""
+    w.ids["staff_a"] = (await staff_with(Role.organiser, w.tree["community_a"], "南园干事")).id
+    w.ids["invite_token"] = await fresh_invite(w)
 
 
 async def _events(w: World) -> None:
@@ -680,3 +687,35 @@ async def fresh_notice(w: World, user_id: uuid.UUID) -> uuid.UUID:
     )
     await Notice.insert(notice)
     return notice.id
+
+
+async def fresh_library(w: World, *, retired: bool = False) -> uuid.UUID:
+    """A reading room of community A's (retired, if asked), for the calls that change one."""
+    room = await organisations.create_organisation(
+        kind=OrganisationKind.library, name={"zh-Hans": f"书屋{next(_serial)}"}, parent_id=w.tree["community_a"].id
+    )
+    if retired:
+        await organisations.retire_organisation(organisation_id=room.id)
+    return room.id
+
+
+async def fresh_staff(w: World, *, role: Role = Role.organiser, disabled: bool = False) -> uuid.UUID:
+    """A staff account with one role in community A (disabled, if asked)."""
+    user = await person(f"南园新同事{next(_serial)}", staff=True)
+    await accounts.grant_role(user_id=user.id, organisation_id=w.tree["community_a"].id, role=role)
+    if disabled:
+        await accounts.disable_account(user_id=user.id)
+    return user.id
+
+
+async def fresh_invite(w: World) -> str:
+    """The token of a new invitation for a new staff member of community A."""
+    made = await staff_accounts.create_staff_account(
+        username=f"matrix.invited{next(_serial)}",
+        display_name="受邀同事",
+        role=Role.organiser,
+        organisation_id=w.tree["community_a"].id,
+        invite=True,
+    )
+    assert made.invite is not None
+    return made.invite.path.rsplit("/", 1)[-1]

@@ -51,6 +51,7 @@ callers go first, allowed ones last.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -61,7 +62,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from backend.accounts.tables import User
+from backend.accounts.tables import Role, User
 from backend.core import runtime
 from backend.core.db import is_postgres
 from backend.core.i18n import CITY_TZ
@@ -104,6 +105,28 @@ MATRIX: list[tuple[Any, ...]] = [
     # the audit trail: administrators, each within their scope (admin_b sees community B's entries)
     ("list_audit_entries",      "GET",    "/api/v1/audit",                                      401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
     ("list_audit_entries_csv",  "GET",    "/api/v1/audit",                                      401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
+    # administration: the tree is no secret (403 where one does not administer); staff accounts
+    # outside one's scope are "not found"; admin_a administers community A, admin_b community B
+    ("list_organisations",      "GET",    "/api/v1/organisations",                              401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
+    ("get_organisation",        "GET",    "/api/v1/organisations/{organisation_id}",            401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("create_organisation",     "POST",   "/api/v1/organisations",                              401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("rename_organisation",     "PATCH",  "/api/v1/organisations/{organisation_id}",            401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("move_organisation",       "POST",   "/api/v1/organisations/{organisation_id}/move",       401, 403, 403, 403, 403, 403, 403, 200, None),
+    ("retire_organisation",     "POST",   "/api/v1/organisations/{organisation_id}/retire",     401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("restore_organisation",    "POST",   "/api/v1/organisations/{organisation_id}/restore",    401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("list_staff",              "GET",    "/api/v1/staff",                                      401, 403, 403, 403, 403, 403, 200, 200, (200, "admin_a")),
+    ("get_staff",               "GET",    "/api/v1/staff/{user_id}",                            401, 403, 403, 403, 403, 403, 404, 200, (200, "admin_a")),
+    ("create_staff",            "POST",   "/api/v1/staff",                                      401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("create_staff_invited",    "POST",   "/api/v1/staff",                                      401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("grant_staff_role",        "POST",   "/api/v1/staff/{user_id}/roles",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("revoke_staff_role",       "DELETE", "/api/v1/staff/{user_id}/roles/{organisation_id}/{role}", 401, 403, 403, 403, 403, 403, 403, 204, (204, "admin_a")),
+    ("disable_staff",           "POST",   "/api/v1/staff/{user_id}/disable",                    401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("enable_staff",            "POST",   "/api/v1/staff/{user_id}/enable",                     401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("reset_staff_password",    "POST",   "/api/v1/staff/{user_id}/reset-password",             401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("reset_staff_password_invite", "POST", "/api/v1/staff/{user_id}/reset-password",           401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    # invitation links are public: whoever holds one is whom it was made for
+    ("get_invite",              "GET",    "/api/v1/auth/invites/{token}",                       200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("accept_invite",           "POST",   "/api/v1/auth/invites/{token}",                       204, 204, 204, 204, 204, 204, 204, 204, None),
     # events: the catalogue, publishing (street A's organiser), the door
     ("list_categories",         "GET",    "/api/v1/categories",                                 200, 200, 200, 200, 200, 200, 200, 200, None),
     ("event_vocabulary",        "GET",    "/api/v1/event-vocabulary",                           200, 200, 200, 200, 200, 200, 200, 200, None),
@@ -390,6 +413,22 @@ def _route_body() -> dict[str, Any]:
     }
 
 
+def _staff_body(c: Call, **way_in: Any) -> dict[str, Any]:
+    return {
+        "username": f"matrix.new{next(_usernames)}",
+        "display_name": "南园新人",
+        "role": "organiser",
+        "organisation_id": c.org("community_a"),
+        **way_in,
+    }
+
+
+_usernames = itertools.count(1)
+COMMUNITY_A_ADMINS = frozenset({"admin_a", "city_admin"})
+TREE_READERS = {"南园社区": COMMUNITY_A_ADMINS, "莲花社区": frozenset({"admin_b", "city_admin"})}
+STAFF_READERS = {"南园干事": COMMUNITY_A_ADMINS, "莲花管理员": frozenset({"admin_b", "city_admin"})}
+
+
 def _this_month() -> str:
     return datetime.now(CITY_TZ).strftime("%Y-%m")
 
@@ -446,6 +485,89 @@ OPERATIONS: dict[str, Op] = {
     "list_audit_entries": Op(lambda c: c.get(f"{V1}/audit"), shows={"accounts.role_granted": AUDITORS}),
     "list_audit_entries_csv": Op(
         lambda c: c.get(f"{V1}/audit", params={"format": "csv"}), shows={"accounts.role_granted": AUDITORS}
+    ),
+    # administration
+    "list_organisations": Op(lambda c: c.get(f"{V1}/organisations"), shows=TREE_READERS),
+    "get_organisation": Op(lambda c: c.get(f"{V1}/organisations/{c.org('community_a')}")),
+    "create_organisation": Op(
+        lambda c: c.post(
+            f"{V1}/organisations",
+            json={
+                "kind": "library",
+                "parent_id": c.org("community_a"),
+                "name": {"zh-Hans": "南园书屋", "en": "Reading Room"},
+            },
+        ),
+        audited="accounts.organisation_created",
+    ),
+    "rename_organisation": Op(
+        lambda c: c.patch(f"{V1}/organisations/{c.x['id']}", json={"name": {"en": "Reading Room", "ja": "書房"}}),
+        fresh(aw.fresh_library),
+        audited="accounts.organisation_renamed",
+    ),
+    "move_organisation": Op(
+        lambda c: c.post(f"{V1}/organisations/{c.x['id']}/move", json={"parent_id": c.org("community_b")}),
+        fresh(aw.fresh_library),
+        audited="accounts.organisation_moved",
+    ),
+    "retire_organisation": Op(
+        lambda c: c.post(f"{V1}/organisations/{c.x['id']}/retire"),
+        fresh(aw.fresh_library),
+        audited="accounts.organisation_retired",
+    ),
+    "restore_organisation": Op(
+        lambda c: c.post(f"{V1}/organisations/{c.x['id']}/restore"),
+        fresh(lambda w: aw.fresh_library(w, retired=True)),
+        audited="accounts.organisation_restored",
+    ),
+    "list_staff": Op(lambda c: c.get(f"{V1}/staff"), shows=STAFF_READERS),
+    "get_staff": Op(lambda c: c.get(f"{V1}/staff/{c.ids['staff_a']}"), shows={"南园干事": COMMUNITY_A_ADMINS}),
+    "create_staff": Op(
+        lambda c: c.post(f"{V1}/staff", json=_staff_body(c, password="told by phone 1")),
+        audited="accounts.staff_created",
+    ),
+    "create_staff_invited": Op(
+        lambda c: c.post(f"{V1}/staff", json=_staff_body(c, invite=True)),
+        audited="accounts.staff_created",
+        shows={"/console/invite/": COMMUNITY_A_ADMINS},
+    ),
+    "grant_staff_role": Op(
+        lambda c: c.post(
+            f"{V1}/staff/{c.x['id']}/roles", json={"organisation_id": c.org("community_a"), "role": "organiser"}
+        ),
+        fresh(lambda w: aw.fresh_staff(w, role=Role.coordinator)),
+        audited="accounts.role_granted",
+    ),
+    "revoke_staff_role": Op(
+        lambda c: c.delete(f"{V1}/staff/{c.x['id']}/roles/{c.org('community_a')}/organiser"),
+        fresh(aw.fresh_staff),
+        audited="accounts.role_revoked",
+    ),
+    "disable_staff": Op(
+        lambda c: c.post(f"{V1}/staff/{c.x['id']}/disable"), fresh(aw.fresh_staff), audited="accounts.account_disabled"
+    ),
+    "enable_staff": Op(
+        lambda c: c.post(f"{V1}/staff/{c.x['id']}/enable"),
+        fresh(lambda w: aw.fresh_staff(w, disabled=True)),
+        audited="accounts.account_enabled",
+    ),
+    "reset_staff_password": Op(
+        lambda c: c.post(f"{V1}/staff/{c.x['id']}/reset-password", json={"password": "told by phone 2"}),
+        fresh(aw.fresh_staff),
+        audited="accounts.password_set",
+    ),
+    "reset_staff_password_invite": Op(
+        lambda c: c.post(f"{V1}/staff/{c.x['id']}/reset-password", json={"invite": True}),
+        fresh(aw.fresh_staff),
+        audited="accounts.invite_issued",
+    ),
+    "get_invite": Op(
+        lambda c: c.get(f"{V1}/auth/invites/{c.ids['invite_token']}"), shows={"受邀同事": frozenset(IDENTITIES)}
+    ),
+    "accept_invite": Op(
+        lambda c: c.post(f"{V1}/auth/invites/{c.x['token']}", json={"password": "chosen by the invited"}),
+        fresh(aw.fresh_invite, key="token"),
+        audited="accounts.invite_accepted",
     ),
     # events
     "list_categories": Op(lambda c: c.get(f"{V1}/categories")),

@@ -25,6 +25,7 @@ import pytest
 from PIL import ExifTags, Image
 from redis.asyncio import Redis
 
+from backend.accounts import staff_accounts
 from backend.accounts.tables import Role, User
 from backend.core.errors import PROBLEM_TYPE_BASE
 from backend.core.i18n import translations
@@ -68,6 +69,10 @@ MESSAGES = {
     "event_not_found": "This event does not exist.",
     "staff_only": "Only staff accounts can do this.",
     "forbidden": "You are not allowed to do this.",
+    "invite_not_found": (
+        "This invitation link is not valid: it may have been used or have expired. "
+        "Ask your administrator for a new one."
+    ),
 }
 NOT_JSON = "The request body is not valid JSON."
 TOO_DEEP = "The request body is nested too deeply."
@@ -163,6 +168,12 @@ async def _build(client: Client) -> tuple[dict[str, str], dict[str, User]]:
     ids["notice"] = str(notice["id"])
     redemption = await Redemption.select(Redemption.pickup_code).where(Redemption.id == ids["redemption"]).first()
     ids["pickup_code"] = redemption["pickup_code"]
+    ids["organiser"] = str(users["organiser"].id)
+    invited = await staff_accounts.create_staff_account(
+        username="hostile.invited", display_name="受邀", role=Role.organiser, organisation_id=community.id, invite=True
+    )
+    assert invited.invite is not None
+    ids["invite"] = invited.invite.path.rsplit("/", 1)[-1]
     return ids, users
 
 
@@ -183,6 +194,7 @@ async def world(
         poster_rate_limit=100_000,  # and dozens of hostile posters from one organiser
         incident_rate_limit=100_000,  # and reports, and photos
         incident_photo_rate_limit=100_000,
+        login_rate_limit=100_000,  # and of hostile answers to one invitation link from one address
     )
     redis = None
     if backend == "postgres":
@@ -546,6 +558,41 @@ ENDPOINTS: dict[str, tuple[str, str, str, Callable[[World], dict[str, Any]], tup
         ("title", "zh-Hans"),
     ),
     "me": ("PATCH", "/api/v1/me", "bob", lambda w: {"display_name": "Bob"}, ("display_name",)),
+    # accounts: administration and invitation links
+    "organisation-create": (
+        "POST",
+        "/api/v1/organisations",
+        "admin",
+        lambda w: {"kind": "library", "parent_id": w.ids["community"], "name": {"zh-Hans": "书屋"}},
+        ("name", "zh-Hans"),
+    ),
+    "organisation-rename": (
+        "PATCH",
+        "/api/v1/organisations/{community}",
+        "admin",
+        lambda w: {"name": {"en": "Nanyuan"}},
+        ("name", "en"),
+    ),
+    "staff-create": (
+        "POST",
+        "/api/v1/staff",
+        "admin",
+        lambda w: {
+            "username": "hostile.new",
+            "display_name": "新人",
+            "role": "organiser",
+            "organisation_id": w.ids["community"],
+            "password": "told by phone 1",
+        },
+        ("display_name",),
+    ),
+    "invite-accept": (
+        "POST",
+        "/api/v1/auth/invites/{invite}",
+        "anonymous",
+        lambda w: {"password": "a long passphrase"},
+        ("password",),
+    ),
 }
 
 
@@ -970,6 +1017,74 @@ ABSURD: dict[str, tuple[str, Any, int, str, str | None, str | None]] = {
         "too_long",
         "display_name",
     ),
+    "organisation-unknown-kind": (
+        "organisation-create",
+        {"kind": "guild"},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        "kind",
+    ),
+    "organisation-name-in-klingon": (
+        "organisation-create",
+        {"name": {"zh-Hans": "书屋", "tlh": "Qapla'"}},
+        422,
+        "validation_failed",
+        "invalid_choice",
+        None,
+    ),
+    "organisation-without-a-chinese-name": (
+        "organisation-create",
+        {"name": {"en": "Reading Room"}},
+        422,
+        "organisation_name_required",
+        None,
+        None,
+    ),
+    "organisation-name-with-a-bell": (
+        "organisation-create",
+        {"name": {"zh-Hans": "书\u0007屋"}},
+        422,
+        "organisation_name_invalid",
+        None,
+        None,
+    ),
+    "organisation-parent-a-path": (
+        "organisation-create",
+        {"parent_id": "../../etc/passwd"},
+        422,
+        "validation_failed",
+        None,
+        "parent_id",
+    ),
+    "organisation-rename-drops-the-chinese-name": (
+        "organisation-rename",
+        {"name": {"zh-Hans": None}},
+        422,
+        "organisation_name_required",
+        None,
+        None,
+    ),
+    "staff-username-with-capitals": (
+        "staff-create",
+        {"username": "Hostile.New"},
+        422,
+        "username_invalid",
+        None,
+        None,
+    ),
+    "staff-username-climbing-out": ("staff-create", {"username": "../admin"}, 422, "username_invalid", None, None),
+    "staff-unknown-role": ("staff-create", {"role": "mayor"}, 422, "validation_failed", "invalid_choice", "role"),
+    "staff-password-and-invite": ("staff-create", {"invite": True}, 422, "password_or_invite", None, None),
+    "staff-says-it-is-not-staff": (
+        "staff-create",
+        {"is_staff": False},
+        422,
+        "validation_failed",
+        "unknown_field",
+        "is_staff",
+    ),
+    "invite-password-too-short": ("invite-accept", {"password": "short"}, 422, "password_too_short", None, None),
 }
 
 
@@ -999,6 +1114,15 @@ async def test_absurd_values_are_refused_and_change_nothing(world: World, case: 
 DOMAIN_MESSAGES = {
     "ends_before_start": "An event must end after it starts.",
     "shift_ends_before_start": "A shift must end after it starts.",
+    "organisation_name_required": "Give the organisation a name in Simplified Chinese.",
+    "organisation_name_invalid": (
+        "A name may hold at most {limit} characters and no control characters, in the app's languages only."
+    ),
+    "username_invalid": (
+        "A username has {min}–{max} characters: lowercase letters, digits, dots, hyphens and underscores."
+    ),
+    "password_or_invite": "Give a temporary password or ask for an invitation link: one of the two.",
+    "password_too_short": "The password must be at least {limit} characters long.",
 }
 
 
@@ -1173,6 +1297,35 @@ QUERIES: dict[str, tuple[str, str, str, int, str, str | None]] = {
         "not_found",
         None,
     ),
+    "staff-limit-zero": ("admin", "GET", "/api/v1/staff?limit=0", 422, "validation_failed", "too_small"),
+    "staff-offset-10e23": (
+        "admin",
+        "GET",
+        "/api/v1/staff?offset=100000000000000000000000",
+        422,
+        "validation_failed",
+        None,
+    ),
+    "huge-staff-search": ("admin", "GET", "/api/v1/staff?q=" + "x" * 60_000, 422, "validation_failed", "too_long"),
+    "nul-in-staff-search": ("admin", "GET", "/api/v1/staff?q=a%00b", 422, "validation_failed", "nul_character"),
+    "organisations-of-an-unknown-kind": (
+        "admin",
+        "GET",
+        "/api/v1/organisations?kind=guild",
+        422,
+        "validation_failed",
+        "invalid_choice",
+    ),
+    "revoke-an-unknown-role": (
+        "admin",
+        "DELETE",
+        "/api/v1/staff/{organiser}/roles/{community}/mayor",
+        422,
+        "validation_failed",
+        "invalid_choice",
+    ),
+    "nul-in-an-invite": ("anonymous", "GET", "/api/v1/auth/invites/a%00b", 404, "not_found", None),
+    "huge-invite": ("anonymous", "GET", "/api/v1/auth/invites/" + "t" * 30_000, 404, "invite_not_found", None),
 }
 
 

@@ -1,7 +1,11 @@
 """The accounts domain's public face: what the domains after it may know of people and
-organisations, the one scope guard they all ask ("may this person do this here?"), and what the
-console needs: staff logins and logouts (sessions, the lockout), administering staff (roles
-granted and revoked, accounts disabled, passwords set, sessions ended) and reading the audit log.
+organisations (a retired organisation says so: ``OrganisationRef.retired``, ``is_retired``,
+``refuse_retired``), the one scope guard they all ask ("may this person do this here?"), and what
+the console needs: staff logins and logouts (sessions, the lockout, one's own password),
+administering the organisation tree (listed in tree order, created, renamed, moved, retired,
+restored), administering staff (listed, created with a temporary password or an invitation link,
+roles granted and revoked, accounts disabled and enabled, passwords reset, sessions ended),
+invitation links (who one is for, accepting it) and reading the audit log.
 
 Later domains import this module, never accounts' tables or services.
 """
@@ -13,14 +17,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from backend.accounts.invites import Invitee, InviteLink, accept_invite, invite_for
 from backend.accounts.lockout import LoginLockout
+from backend.accounts.organisation_queries import (
+    OrganisationFilters,
+    OrganisationNode,
+    OrganisationPage,
+    list_organisations,
+    organisation_node,
+)
+from backend.accounts.organisations import (
+    create_organisation,
+    kinds_allowed_under,
+    move_organisation,
+    refuse_retired,
+    rename_organisation,
+    restore_organisation,
+    retire_organisation,
+)
 from backend.accounts.queries import AuditFilters, AuditPage, audit_entries, load_principal
 from backend.accounts.schemas import BirthYear
 from backend.accounts.scopes import ROLE_PERMISSIONS, Permission, ancestor_ids, may, require, scope_paths
 from backend.accounts.services import (
     MIN_PASSWORD_LENGTH,
     change_password,
-    create_organisation,
     login_as_developer,
     login_with_password,
     update_me,
@@ -36,6 +56,8 @@ from backend.accounts.staff import (
     revoke_role,
     set_password,
 )
+from backend.accounts.staff_accounts import StaffAccount, create_staff_account, reset_password
+from backend.accounts.staff_queries import StaffFilters, StaffMember, StaffPage, StaffRole, list_staff, staff_member
 from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, SessionKind, User
 from backend.core.db import lock_row
 from backend.core.errors import NotFound
@@ -47,27 +69,44 @@ __all__ = [
     "AuditFilters",
     "AuditPage",
     "BirthYear",
+    "InviteLink",
+    "Invitee",
     "Login",
     "LoginLockout",
+    "OrganisationFilters",
     "OrganisationKind",
+    "OrganisationNode",
+    "OrganisationPage",
     "OrganisationRef",
     "Permission",
     "Person",
     "Role",
     "SessionKind",
+    "StaffAccount",
+    "StaffFilters",
+    "StaffMember",
+    "StaffPage",
+    "StaffRole",
+    "accept_invite",
     "ancestor_ids",
     "audit_entries",
     "change_password",
     "create_city_admin",
     "create_organisation",
     "create_staff",
+    "create_staff_account",
     "disable_account",
     "enable_account",
     "end_all_sessions",
     "end_my_session",
     "grant_role",
     "held_permissions",
+    "invite_for",
     "is_member",
+    "is_retired",
+    "kinds_allowed_under",
+    "list_organisations",
+    "list_staff",
     "live_people",
     "load_principal",
     "lock_organisation",
@@ -77,17 +116,25 @@ __all__ = [
     "login_with_password",
     "may",
     "member_organisation_ids",
+    "move_organisation",
     "organisation",
+    "organisation_node",
     "organisations",
     "organisations_under",
     "people",
     "person",
     "person_by_openid",
+    "refuse_retired",
+    "rename_organisation",
     "require",
     "require_person",
+    "reset_password",
+    "restore_organisation",
+    "retire_organisation",
     "revoke_role",
     "scope_paths",
     "set_password",
+    "staff_member",
     "start_session",
     "update_me",
     "wechat_address",
@@ -103,13 +150,27 @@ class OrganisationRef:
     kind: str  # an OrganisationKind value
     name: dict[str, str]
     path: str  # /root-id/.../own-id/: ancestors and subtree by prefix
+    # Out of service: keeps its data and history, takes nothing new (roles, events, teams, …).
+    retired: bool = False
 
 
-_ORGANISATION_COLUMNS = (Organisation.id, Organisation.kind, Organisation.name, Organisation.path)
+_ORGANISATION_COLUMNS = (
+    Organisation.id,
+    Organisation.kind,
+    Organisation.name,
+    Organisation.path,
+    Organisation.retired_at,
+)
 
 
 def _organisation(row: dict[str, Any]) -> OrganisationRef:
-    return OrganisationRef(id=as_uuid(row["id"]), kind=row["kind"], name=row["name"] or {}, path=row["path"])
+    return OrganisationRef(
+        id=as_uuid(row["id"]),
+        kind=row["kind"],
+        name=row["name"] or {},
+        path=row["path"],
+        retired=row["retired_at"] is not None,
+    )
 
 
 async def organisation(organisation_id: uuid.UUID) -> OrganisationRef | None:
@@ -120,6 +181,13 @@ async def organisation(organisation_id: uuid.UUID) -> OrganisationRef | None:
         .first()
     )
     return _organisation(row) if row else None
+
+
+async def is_retired(organisation_id: uuid.UUID) -> bool:
+    """Whether this organisation is out of service (False for one that does not exist)."""
+    return await Organisation.exists().where(
+        (Organisation.id == organisation_id) & Organisation.retired_at.is_not_null()
+    )
 
 
 async def organisations(organisation_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, OrganisationRef]:

@@ -30,7 +30,7 @@ from backend.accounts.schemas import (
     WechatLogin,
 )
 from backend.accounts.tables import SessionKind
-from backend.core.auth import requires_login, requires_staff
+from backend.core.auth import BEFORE_PASSWORD_CHANGE, requires_login, requires_staff
 from backend.core.cache import VersionedCache
 from backend.core.context import Principal
 from backend.core.i18n import catalog_completeness
@@ -213,13 +213,15 @@ class MeController(Controller):
         summary="Staff: change one's password; every other session ends",
         status_code=HTTP_204_NO_CONTENT,
         guards=[requires_staff, rate_limit("password_change", per_user=True)],
+        opt={BEFORE_PASSWORD_CHANGE: True},  # what staff on a temporary password must do first
         operation_class=DocumentedOperation,
         responses=problems(401, 403, 422, 429),
     )
     async def change_password(
         self, caller: Principal, data: JSONBody[PasswordChange], stores: NamedDependency[Stores]
     ) -> None:
-        """A wrong current password counts as a failed login of the caller's username."""
+        """A wrong current password counts as a failed login of the caller's username. Staff on a
+        temporary password (an administrator chose it) must do this before any other staff work."""
         await services.change_password(
             user_id=caller.id,
             session_id=caller.session_id,
@@ -244,7 +246,7 @@ class LocaleController(Controller):
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["administration"]
-    guards = [requires_login]
+    guards = [requires_staff]
     security = [{"bearer": []}]
 
     @get(

@@ -1,5 +1,6 @@
 """Shaping accounts for the API: the caller's profile, a login's answer, sessions, the export, the
-locales, and the audit log (JSON and CSV)."""
+locales, the audit log (JSON and CSV), and what administrators read of organisations, staff
+accounts and invitations."""
 
 from __future__ import annotations
 
@@ -10,21 +11,34 @@ from typing import Any, cast
 
 import msgspec
 
+from backend.accounts.invites import Invitee, InviteLink
+from backend.accounts.organisation_queries import OrganisationNode, OrganisationPage
 from backend.accounts.queries import AuditPage, Profile
 from backend.accounts.schemas import (
     AuditEntryPage,
     AuditEntryRead,
+    InviteLinkRead,
+    InviteRead,
     LocaleRead,
     MeExport,
     MembershipRead,
     MeRead,
+    OrganisationKindName,
+    OrganisationRead,
+    OrganisationReadPage,
+    RoleName,
     SessionKept,
     SessionKindName,
     SessionRead,
+    StaffAccountRead,
+    StaffRead,
+    StaffReadPage,
     TokenRead,
 )
 from backend.accounts.services import AccountExport
 from backend.accounts.sessions import Login
+from backend.accounts.staff_accounts import StaffAccount
+from backend.accounts.staff_queries import StaffMember, StaffPage
 from backend.core.i18n import CITY_TZ, DEFAULT_LOCALE, LOCALES, N_, NATIVE_NAMES, LocaleCode, _, pick
 from backend.core.sheets import excel_csv
 from backend.core.values import as_uuid, mask_phone
@@ -51,6 +65,7 @@ def me_read(profile: Profile) -> MeRead:
             for m in profile.memberships
         ],
         created_at=user.created_at,
+        password_change_required=bool(user.is_staff and user.password_change_required),
     )
 
 
@@ -181,3 +196,68 @@ def audit_csv(page: AuditPage) -> bytes:
         for entry in map(_entry, page.entries)
     ]
     return excel_csv(header, rows)
+
+
+# --- administration ----------------------------------------------------------------------------------
+
+
+def organisation_read(node: OrganisationNode) -> OrganisationRead:
+    return OrganisationRead(
+        id=node.id,
+        kind=cast(OrganisationKindName, node.kind),  # the column only ever holds an OrganisationKind
+        name=pick(node.name)[0],
+        names=node.name,
+        parent_id=node.parent_id,
+        depth=node.depth,
+        active_children=node.active_children,
+        retired=node.retired_at is not None,
+        retired_at=node.retired_at,
+        created_at=node.created_at,
+    )
+
+
+def organisation_page(page: OrganisationPage, *, limit: int, offset: int) -> OrganisationReadPage:
+    return OrganisationReadPage(
+        items=[organisation_read(node) for node in page.items], limit=limit, offset=offset, has_more=page.has_more
+    )
+
+
+def staff_read(member: StaffMember) -> StaffRead:
+    """Staff names in full: administrators answer for what their staff do (the need-to-know table)."""
+    return StaffRead(
+        id=member.id,
+        username=member.username,
+        display_name=member.display_name,
+        roles=[
+            MembershipRead(
+                organisation_id=role.organisation_id,
+                organisation_name=pick(role.organisation_name)[0],
+                organisation_kind=role.organisation_kind,
+                role=cast(RoleName, role.role),  # the column only ever holds a Role
+            )
+            for role in member.roles
+        ],
+        roles_elsewhere=member.roles_elsewhere,
+        created_at=member.created_at,
+        last_login_at=member.last_login_at,
+        disabled=member.disabled_at is not None,
+        disabled_at=member.disabled_at,
+        password_change_required=member.password_change_required,
+        invited_until=member.invited_until,
+    )
+
+
+def staff_page(page: StaffPage, *, limit: int, offset: int) -> StaffReadPage:
+    return StaffReadPage(items=[staff_read(m) for m in page.items], limit=limit, offset=offset, has_more=page.has_more)
+
+
+def invite_link_read(link: InviteLink | None) -> InviteLinkRead | None:
+    return InviteLinkRead(path=link.path, expires_at=link.expires_at) if link else None
+
+
+def staff_account_read(account: StaffAccount) -> StaffAccountRead:
+    return StaffAccountRead(staff=staff_read(account.member), invite=invite_link_read(account.invite))
+
+
+def invite_read(invitee: Invitee) -> InviteRead:
+    return InviteRead(username=invitee.username, display_name=invitee.display_name, expires_at=invitee.expires_at)

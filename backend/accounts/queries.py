@@ -39,6 +39,7 @@ async def load_principal(user_id: uuid.UUID, session_id: uuid.UUID) -> Principal
             Session.user.display_name.as_alias("display_name"),
             Session.user.deleted_at.as_alias("deleted_at"),
             Session.user.disabled_at.as_alias("disabled_at"),
+            Session.user.password_change_required.as_alias("password_change_required"),
         )
         .where((Session.id == session_id) & (Session.user == user_id))
         .first()
@@ -59,6 +60,7 @@ async def load_principal(user_id: uuid.UUID, session_id: uuid.UUID) -> Principal
         locale=row["locale"],
         display_name=row["display_name"],
         session_id=session_id,
+        must_change_password=bool(row["is_staff"] and row["password_change_required"]),
     )
 
 

@@ -1,9 +1,12 @@
-"""Accounts: logins, changes to one's own account, and the organisation tree.
+"""Accounts: logins and changes to one's own account.
 
-Staff accounts and roles live in ``staff.py``, sessions in ``sessions.py``, the scope guard in
-``scopes.py``, reads in ``queries.py``; ``presenters.py`` shapes the answers. Every change staff or the system make to
-accounts is audited in its transaction (``backend.core.audit``), and so are a resident's account
-deletion and data export; entries never hold a password or its hash.
+The organisation tree lives in ``organisations.py`` (``create_organisation`` is named here too,
+where the callers from before the split find it), staff accounts and roles in ``staff.py`` and
+``staff_accounts.py``, invitations in ``invites.py``, sessions in ``sessions.py``, the scope
+guard in ``scopes.py``, reads in ``queries.py``, ``organisation_queries.py`` and
+``staff_queries.py``; ``presenters.py`` shapes the answers. Every change staff or the system make
+to accounts is audited in its transaction (``backend.core.audit``), and so are a resident's
+account deletion and data export; entries never hold a password or its hash.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from typing import Any
 
 import msgspec
 
-from backend.accounts import sessions
+from backend.accounts import errors, sessions
 from backend.accounts.lockout import LoginLockout
+from backend.accounts.organisations import create_organisation as create_organisation
 from backend.accounts.queries import (
     AuditFilters,
     AuditPage,
@@ -28,12 +32,12 @@ from backend.accounts.queries import (
     get_user,
     sessions_kept,
 )
-from backend.accounts.scopes import Permission, filed_under, require
-from backend.accounts.tables import Membership, Organisation, OrganisationKind, User
+from backend.accounts.scopes import Permission, filed_under
+from backend.accounts.tables import Membership, StaffInvite, User
 from backend.core import audit, clock, privacy
 from backend.core.auth import hash_password, verify_password
 from backend.core.db import transaction
-from backend.core.errors import DomainError, Forbidden, NotFound
+from backend.core.errors import DomainError
 from backend.core.i18n import N_
 from backend.core.stores import RateLimiter
 from backend.core.values import mask_phone
@@ -54,13 +58,19 @@ OPENID_MAX = 64
 
 
 def check_password(password: str) -> None:
+    """The rule for every password staff choose or are given."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            "password_too_short",
-            N_("The password must be at least {limit} characters long."),
-            params={"limit": MIN_PASSWORD_LENGTH},
-            status=422,
-        )
+        raise errors.PASSWORD_TOO_SHORT(limit=MIN_PASSWORD_LENGTH)
+
+
+def clean_display_name(name: str) -> str:
+    """A display name as kept: trimmed, not blank, printable."""
+    name = name.strip()
+    if not name:
+        raise DomainError("invalid_display_name", N_("Please enter a name."), status=422)
+    if not name.isprintable():
+        raise DomainError("invalid_display_name", N_("A name cannot contain control characters."), status=422)
+    return name
 
 
 async def _exchange_code(wechat: WechatClient, code: str) -> WechatSession:
@@ -166,11 +176,7 @@ async def update_me(*, user_id: uuid.UUID, changes: Mapping[str, Any]) -> Profil
     allowed = {"display_name", "locale", "phone", "birth_year"}
     values = {k: v for k, v in changes.items() if k in allowed and v is not msgspec.UNSET}
     if "display_name" in values:
-        values["display_name"] = values["display_name"].strip()
-        if not values["display_name"]:
-            raise DomainError("invalid_display_name", N_("Please enter a name."), status=422)
-        if not values["display_name"].isprintable():
-            raise DomainError("invalid_display_name", N_("A name cannot contain control characters."), status=422)
+        values["display_name"] = clean_display_name(values["display_name"])
     if "birth_year" in values and values["birth_year"] is not None:
         this_year = clock.now().year
         if values["birth_year"] > this_year:
@@ -224,6 +230,7 @@ async def delete_me(*, user_id: uuid.UUID) -> None:
         ).where(User.id == user_id)
         await Membership.delete().where(Membership.user == user_id)
         await sessions.forget_sessions(user_id=user_id)
+        await StaffInvite.delete().where(StaffInvite.user == user_id)
         # Residents' own actions are not audited, but closing an account is (PIPL asks who and when).
         await audit.record(
             "accounts.account_deleted", object_type="user", object_id=user_id, organisation_id=organisation_id
@@ -264,7 +271,8 @@ async def change_password(
     *, user_id: uuid.UUID, session_id: uuid.UUID | None, current: str, new: str, lockout: LoginLockout
 ) -> int:
     """Staff change their own password, proving the current one (failures count towards the
-    login lockout of their username); every other session of theirs ends. How many ended."""
+    login lockout of their username); every other session of theirs ends, and a password an
+    administrator chose is theirs no longer. How many sessions ended."""
     user = await get_user(user_id=user_id)
     if not user.is_staff or not user.username:
         raise DomainError("staff_only", N_("Only staff accounts can do this."), status=403)
@@ -276,7 +284,9 @@ async def change_password(
     check_password(new)
     password_hash = hash_password(new)
     async with transaction(User._meta.db):
-        await User.update({User.password_hash: password_hash}).where(User.id == user_id)
+        await User.update({User.password_hash: password_hash, User.password_change_required: False}).where(
+            User.id == user_id
+        )
         ended = await sessions.end_sessions(user_id=user_id, keep=session_id)
         await audit.record(
             "accounts.password_changed",
@@ -301,72 +311,3 @@ async def export_audit_log(*, reader: uuid.UUID, filters: AuditFilters, cursor: 
         read=True,
     )
     return page
-
-
-# --- organisations -------------------------------------------------------------------------------
-
-# Which kinds may sit under which: the city's administrative tree, with bodies attached below.
-_PARENT_KINDS: Mapping[OrganisationKind, frozenset[OrganisationKind | None]] = {
-    OrganisationKind.city: frozenset({None}),
-    OrganisationKind.district: frozenset({OrganisationKind.city}),
-    OrganisationKind.street: frozenset({OrganisationKind.district}),
-    OrganisationKind.community: frozenset({OrganisationKind.street}),
-    **{
-        kind: frozenset(
-            {OrganisationKind.city, OrganisationKind.district, OrganisationKind.street, OrganisationKind.community}
-        )
-        for kind in (
-            OrganisationKind.library,
-            OrganisationKind.cultural_centre,
-            OrganisationKind.volunteer_association,
-            OrganisationKind.property_company,
-            OrganisationKind.owners_committee,
-            OrganisationKind.police_station,
-            OrganisationKind.city_management,
-        )
-    },
-}
-
-
-async def create_organisation(
-    *, kind: OrganisationKind, name: Mapping[str, str], parent_id: uuid.UUID | None, by: uuid.UUID | None = None
-) -> Organisation:
-    """A new node under ``parent_id``; the tree's shape (community under street…) is enforced. An
-    administrator (``by``) adds one only under an organisation they administer; only the system
-    makes a new city."""
-    if by is not None:
-        if parent_id is None:
-            raise Forbidden()
-        await require(user_id=by, permission=Permission.manage_organisations, organisation_id=parent_id)
-    parent = None
-    if parent_id is not None:
-        parent = await Organisation.objects().where(Organisation.id == parent_id).first()
-        if parent is None:
-            raise NotFound("organisation_not_found", N_("This organisation does not exist."))
-    parent_kind = OrganisationKind(parent.kind) if parent else None
-    if parent_kind not in _PARENT_KINDS[kind]:
-        raise DomainError(
-            "organisation_parent_invalid",
-            N_("This kind of organisation cannot be placed under this parent."),
-            status=422,
-        )
-    organisation_id = uuid.uuid4()
-    organisation = Organisation(
-        id=organisation_id,
-        kind=kind.value,
-        name=dict(name),
-        parent=parent_id,
-        path=f"{parent.path if parent else '/'}{organisation_id}/",
-        created_at=clock.now(),
-    )
-    async with transaction(Organisation._meta.db):
-        await organisation.save()
-        await audit.record(
-            "accounts.organisation_created",
-            object_type="organisation",
-            object_id=organisation_id,
-            organisation_id=organisation_id,
-            permission=Permission.manage_organisations.value if by else "",
-            after={"kind": kind, "name": dict(name), "parent": parent_id},
-        )
-    return organisation

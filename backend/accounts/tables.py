@@ -46,6 +46,10 @@ class User(Table, tablename="account_user"):
     disabled_at = Timestamptz(
         null=True, default=None, help_text="set by an administrator: no login, every session ended"
     )
+    password_change_required = Boolean(
+        default=False,
+        help_text="staff on a password an administrator chose: staff operations wait until they choose their own",
+    )
 
 
 class OrganisationKind(str, Enum):
@@ -84,6 +88,11 @@ class Organisation(Table, tablename="account_organisation"):
         help_text="/root-id/.../own-id/: ancestors and subtree queries without recursion",
     )
     created_at = Timestamptz()
+    retired_at = Timestamptz(
+        null=True,
+        default=None,
+        help_text="no longer in service: keeps its data and history, takes no new roles, events or teams",
+    )
 
 
 class Membership(Table, tablename="account_membership"):
@@ -117,3 +126,15 @@ class Session(Table, tablename="account_session"):
     expires_at = Timestamptz(index=True, help_text="when its token expires; purged a day after")
     revoked_at = Timestamptz(null=True, default=None, help_text="when it was ended before expiring")
     address = Varchar(length=64, default="", help_text="the client address it was opened from")
+
+
+class StaffInvite(Table, tablename="account_staff_invite"):
+    """A one-time link for a staff member to choose their own password: only the SHA-256 of its
+    token is kept. A new invite or a password reset replaces the person's earlier ones; using it
+    deletes it."""
+
+    id = UUID(primary_key=True)
+    user = ForeignKey(User, null=False, index=True)
+    token_hash = Varchar(length=64, unique=True, help_text="hex SHA-256 of the token in the link")
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True)

@@ -156,6 +156,18 @@ def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
         principal_of(connection)
 
 
-def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if not is_preflight(connection) and principal_of(connection).kind != "staff":
+# ``opt`` key of the handlers a staff member may use while on a password someone else chose:
+# choosing their own (``requires_login`` handlers, such as /me and the logouts, stay open anyway).
+BEFORE_PASSWORD_CHANGE = "before_password_change"
+
+
+def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Staff only; and a staff member still on a temporary password (a new account, a reset) must
+    choose their own first: 403 ``password_change_required`` on every staff operation but that."""
+    if is_preflight(connection):
+        return
+    principal = principal_of(connection)
+    if principal.kind != "staff":
         raise DomainError("staff_only", N_("Only staff accounts can do this."), status=403)
+    if principal.must_change_password and not (getattr(handler, "opt", None) or {}).get(BEFORE_PASSWORD_CHANGE):
+        raise DomainError("password_change_required", N_("Choose a new password first."), status=403)

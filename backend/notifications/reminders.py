@@ -1,4 +1,4 @@
-"""The periodic round (every 5 minutes): reminders, due change notices, lost deliveries.
+"""The periodic round (every 5 minutes): reminders, due change notices, stranded deliveries.
 
 Reminders go to confirmed registrations of published events that start 24 hours and 2 hours
 from now, and to volunteers signed up for a shift 2 hours ahead. Each round looks back one
@@ -25,9 +25,11 @@ CRON = "*/5 * * * *"
 WINDOW = timedelta(minutes=15)  # the 5-minute period, with room for a late or skipped round
 EVENT_LEADS_HOURS = (24, 2)
 SHIFT_LEAD = timedelta(hours=2)
-# A queued message nobody took on (its job lost with a process) is queued again, while it matters.
+# A message still queued and untouched this long has no job working on it: its job was lost with
+# a process or with Redis, or spent all its attempts while WeChat was away. It is queued again
+# while it may matter (a timed one that has begun is skipped at delivery, so it costs nothing).
 STRANDED_AFTER = timedelta(minutes=10)
-STRANDED_WITHIN = timedelta(hours=2)
+STRANDED_WITHIN = timedelta(days=2)
 
 
 async def run_round(*, settings: Settings, now: datetime | None = None) -> dict[str, int]:
@@ -88,12 +90,16 @@ async def _post_new(postings: list[Posting], settings: Settings, now: datetime) 
 
 
 async def requeue_stranded(*, now: datetime) -> int:
+    """Queue a delivery job again for every stranded message (see STRANDED_AFTER): never taken on,
+    or given back by a job that ran out of attempts during an outage. While WeChat stays away
+    each such job fails again and leaves the row untouched for another period, so a long outage
+    costs one try per message every ten minutes, and the first round after WeChat returns
+    sends them. How many were queued."""
     rows = (
         await OutboundMessage.select(OutboundMessage.notice)
         .where(
             (OutboundMessage.status == OutboundStatus.queued.value)
-            & (OutboundMessage.attempts == 0)
-            & (OutboundMessage.created_at < now - STRANDED_AFTER)
+            & (OutboundMessage.updated_at < now - STRANDED_AFTER)
             & (OutboundMessage.created_at > now - STRANDED_WITHIN)
         )
         .limit(500)

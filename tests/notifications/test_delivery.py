@@ -12,7 +12,8 @@ from litestar import Litestar
 from backend.core import signals
 from backend.core.db import transaction
 from backend.core.tables import FailedJob, OutboxSignal
-from backend.notifications import delivery, inbox
+from backend.notifications import delivery, inbox, reminders
+from backend.notifications import jobs as notification_jobs
 from backend.notifications.inbox import Posting
 from backend.notifications.tables import Notice, NoticeKind
 from backend.settings import Settings
@@ -141,6 +142,38 @@ async def test_wechat_busy_gives_the_budget_back_and_the_job_tries_again(
     assert fake_wechat.sent_count(waiting.openid) == 1
     assert await remaining(waiting, PROMOTION) == 0
     assert await FailedJob.count() == 0
+
+
+async def test_a_message_stranded_by_a_long_outage_goes_out_when_wechat_returns(
+    client: Client, app: Litestar, queue: Jobs, place: dict[str, Any], fake_wechat: FakeWechat
+) -> None:
+    waiting = await wechat_resident()
+    await accept(client, fake_wechat, waiting, PROMOTION)
+    await app.state.wechat.access_token()
+    fake_wechat.fail_http(100_000)  # WeChat away through every attempt the job makes
+    await _promote(client, place, waiting)
+    await queue.drain()
+    [message] = await outbound(waiting, "registration_promoted")
+    assert message["status"] == "queued" and message["attempts"] > 1
+    assert await remaining(waiting, PROMOTION) == 1  # given back each time
+    assert fake_wechat.sent_count(waiting.openid) == 0
+    given_up = message["updated_at"]
+    # Still away ten minutes on: the round queues it again, the job fails again, nothing is lost.
+    assert await reminders.requeue_stranded(now=given_up + timedelta(seconds=30)) == 0  # its job just gave up
+    assert await reminders.requeue_stranded(now=given_up + reminders.STRANDED_AFTER + timedelta(minutes=1)) == 1
+    await queue.drain()
+    [message] = await outbound(waiting, "registration_promoted")
+    assert message["status"] == "queued" and await remaining(waiting, PROMOTION) == 1
+    # WeChat is back: the next round sends it, once.
+    fake_wechat.fail_http(0)
+    later = message["updated_at"] + reminders.STRANDED_AFTER + timedelta(minutes=1)
+    assert (await notification_jobs.reminder_round(now=later.isoformat()))["requeued"] == 1
+    await queue.drain()
+    [message] = await outbound(waiting, "registration_promoted")
+    assert message["status"] == "sent"
+    assert fake_wechat.sent_count(waiting.openid) == 1
+    assert await remaining(waiting, PROMOTION) == 0
+    assert await reminders.requeue_stranded(now=later + timedelta(hours=1)) == 0  # sent is sent
 
 
 async def test_a_refused_value_is_recorded_and_not_retried(

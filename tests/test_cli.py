@@ -61,6 +61,9 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
     assert migrated.returncode == 0, migrated.stderr
     again = linli("migrate", database_url=fresh_database)
     assert again.returncode == 0, again.stderr  # nothing left to do is not an error
+    # What it says is true: the first run applied migrations, the second found nothing to do.
+    assert "applied now" in migrated.stdout and "already complete" not in migrated.stdout
+    assert "already up to date" in again.stdout and "applied now" not in again.stdout
 
     first = linli("seed-demo", database_url=fresh_database)
     assert first.returncode == 0, first.stderr

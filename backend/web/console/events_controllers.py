@@ -278,7 +278,7 @@ class EventsController(Controller):
         venues = [(v.id, pick(v.name)[0]) for v in await venues_in_scope(me.id)]
         return Template(
             template_name="console/events/_venue_picker.html",
-            context={"venues": venues, "chosen": chosen, "adding": adding},
+            context={"venues": venues, "chosen": chosen, "adding": adding, "added": False},
         )
 
     @post("/venues")
@@ -299,7 +299,7 @@ class EventsController(Controller):
         venues = [(v.id, pick(v.name)[0]) for v in await venues_in_scope(me.id)]
         return Template(
             template_name="console/events/_venue_picker.html",
-            context={"venues": venues, "chosen": str(created.id), "adding": False},
+            context={"venues": venues, "chosen": str(created.id), "adding": False, "added": True},
         )
 
 

@@ -211,8 +211,8 @@ async def test_weekly_hours_with_a_break_past_midnight_and_24_hours(client: Clie
 @pytest.mark.parametrize(
     ("fields", "label"),
     [
-        ({"hours-2-1-opens": "25:00", "hours-2-1-closes": "17:00"}, "周三开门"),
-        ({"hours-6-0-opens": "09:00"}, "周日关门"),
+        ({"hours-2-1-opens": "25:00", "hours-2-1-closes": "17:00"}, "周三开馆"),
+        ({"hours-6-0-opens": "09:00"}, "周日闭馆"),
     ],
 )
 async def test_bad_hours_mark_the_field(
@@ -259,7 +259,7 @@ async def test_a_date_exception_previewed_saved_and_removed(client: Client, lib:
         ({"day": "2026-02-30", "closed": "true"}, "日期"),
         ({"closed": "true"}, "日期"),
         ({"day": "2026-12-24"}, "请填写特殊开放时间"),
-        ({"day": "2026-12-24", "iv-1-opens": "10:00", "iv-1-closes": "9:99"}, "关门"),
+        ({"day": "2026-12-24", "iv-1-opens": "10:00", "iv-1-closes": "9:99"}, "闭馆"),
     ],
 )
 async def test_a_bad_exception_is_a_form_message(

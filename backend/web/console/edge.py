@@ -258,8 +258,8 @@ FIELD_LABELS: dict[str, str] = {
     "locale": N_("Language"),
     "display_name": N_("Name"),
     # The library room (its forms name every interval row: weekly_hours.<weekday>[<row>].opens).
-    "name[...]": N_("Name"),
-    "address[...]": N_("Address"),
+    "name[...]": N_("Name shown to residents"),
+    "address[...]": N_("Street address"),
     "note[...]": N_("Reason"),
     "contact_phone": N_("Phone"),
     "services": N_("Services"),

@@ -79,6 +79,16 @@ async def test_a_librarian_keeps_a_branch(
     await expect(page.get_by_label("简体中文").first).to_have_value(LONG_NAME)
     await screenshot("console-libraries-details-zh-Hans")
 
+    await page.get_by_role("link", name="房间").click()
+    await expect(page.get_by_text("本馆还没有房间")).to_be_visible()
+    await page.locator("#field-name-zh-Hans").fill("少儿阅读角（绘本馆）")
+    await page.get_by_label("座位数").fill("16")
+    await page.get_by_role("button", name="添加房间").click()
+    await expect(page.get_by_role("status").first).to_contain_text("房间已添加")
+    await expect(page.get_by_role("cell", name="少儿阅读角（绘本馆）")).to_be_visible()
+    await screenshot("console-libraries-rooms-zh-Hans")
+    assert [(r["name"], r["seats"]) for r in (await _api(client, branch))["rooms"]] == [("少儿阅读角（绘本馆）", 16)]
+
     # A closure on a date: seen on the calendar's preview, then saved.
     day = clock.city_today() + timedelta(days=3)
     await page.get_by_role("link", name="特殊日期").click()

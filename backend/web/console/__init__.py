@@ -10,6 +10,7 @@ from backend.web.console.account_controllers import AccountController, SignInCon
 from backend.web.console.edge import EXCEPTION_HANDLERS, check_csrf
 from backend.web.console.events_controllers import EventsController
 from backend.web.console.events_door_controllers import DoorController, SignUpsController
+from backend.web.console.libraries_controllers import LibrariesController
 from backend.web.console.text_controllers import TextController
 
 
@@ -25,6 +26,7 @@ def console_router() -> Router:
             EventsController,
             SignUpsController,
             DoorController,
+            LibrariesController,
         ],
         before_request=check_csrf,
         exception_handlers=dict(EXCEPTION_HANDLERS),

@@ -290,6 +290,35 @@ FIELD_LABELS: dict[str, str] = {
     "new_venue_longitude": N_("Longitude"),
     "new_venue_organisation_id": N_("Organisation"),
     "community_id": N_("Community"),
+    # The library room (its forms name every interval row: weekly_hours.<weekday>[<row>].opens).
+    "name[...]": N_("Name shown to residents"),
+    "address[...]": N_("Street address"),
+    "note[...]": N_("Reason"),
+    "services": N_("Services"),
+    "e_reading_seats": N_("E-reading seats"),
+    "seats": N_("Seats"),
+    "free_seats": N_("Free seats"),
+    "day": N_("Date"),
+    "holiday_rules.public_holiday": N_("On public holidays"),
+    "holiday_rules.makeup_workday": N_("On make-up working days"),
+    **{f"intervals[{row}].opens": N_("Opens") for row in range(6)},
+    **{f"intervals[{row}].closes": N_("Closes") for row in range(6)},
+    **{
+        f"weekly_hours.{day}[{row}].{end}": label
+        for day, labels in enumerate(
+            (
+                (N_("Monday: opens"), N_("Monday: closes")),
+                (N_("Tuesday: opens"), N_("Tuesday: closes")),
+                (N_("Wednesday: opens"), N_("Wednesday: closes")),
+                (N_("Thursday: opens"), N_("Thursday: closes")),
+                (N_("Friday: opens"), N_("Friday: closes")),
+                (N_("Saturday: opens"), N_("Saturday: closes")),
+                (N_("Sunday: opens"), N_("Sunday: closes")),
+            )
+        )
+        for end, label in zip(("opens", "closes"), labels, strict=True)
+        for row in range(6)
+    },
 }
 
 

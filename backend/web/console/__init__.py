@@ -7,6 +7,7 @@ from litestar import Router
 
 from backend.core.auth import SESSION_COOKIE_PATH
 from backend.web.console.account_controllers import AccountController, SignInController
+from backend.web.console.admin_controllers import ADMIN_CONTROLLERS
 from backend.web.console.edge import EXCEPTION_HANDLERS, check_csrf
 from backend.web.console.text_controllers import TextController
 
@@ -16,7 +17,7 @@ def console_router() -> Router:
     check, which answers in JSON; the console's pages take typed parameters and forms only."""
     return Router(
         path=SESSION_COOKIE_PATH,
-        route_handlers=[SignInController, AccountController, TextController],
+        route_handlers=[SignInController, AccountController, TextController, *ADMIN_CONTROLLERS],
         before_request=check_csrf,
         exception_handlers=dict(EXCEPTION_HANDLERS),
         include_in_schema=False,

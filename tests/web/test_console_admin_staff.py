@@ -194,7 +194,7 @@ async def test_an_invitee_chooses_a_password_and_lands_in_the_console(client: ht
         chosen = await invitee.post(
             path, data={"new_password": "a good long one", "repeat_password": "a good long one", "_csrf": token}
         )
-        assert chosen.status_code == 303 and chosen.headers["location"] == "/console"
+        assert chosen.status_code == 303 and chosen.headers["location"] == "/console?lang=zh-Hans"
         home = await invitee.get("/console")
         assert home.status_code == 200 and "林馆员" in home.text
 

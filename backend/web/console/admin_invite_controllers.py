@@ -22,7 +22,7 @@ from backend.accounts.api import (
     start_session,
 )
 from backend.core.errors import PendingFieldProblem
-from backend.core.i18n import N_
+from backend.core.i18n import N_, get_locale
 from backend.core.stores import Stores, rate_limit
 from backend.settings import Settings
 from backend.web.console.account_controllers import Form
@@ -78,6 +78,7 @@ class AdminInviteController(Controller):
             address=request.client.host if request.client else "",
             settings=settings,
         )
-        response = go(request, "/console")
+        # The console goes on in the language the invitation page spoke.
+        response = go(request, f"/console?lang={get_locale()}")
         keep_session(response, login.token.token, settings.staff_token_ttl_seconds)
         return response

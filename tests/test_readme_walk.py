@@ -105,4 +105,5 @@ def test_every_block_runs_as_written_and_every_curl_answers_2xx(demo: str, tmp_p
     assert all(status.startswith("2") for status, _ in statuses), told
     # What the walk downloads is what it says it is.
     assert (tmp_path / "card.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "ticket.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "record.pdf").read_bytes().startswith(b"%PDF")

@@ -4,6 +4,7 @@ its poster, publishing and cancelling, each read back through the API, and the r
 from __future__ import annotations
 
 import io
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -280,3 +281,57 @@ async def test_a_venue_added_from_the_form_is_chosen_at_once(client: httpx.Async
     assert "南园小礼堂" in added.text and "selected" in added.text
     venues = (await client.get("/api/v1/venues")).json()
     assert any(v["name"] == "南园小礼堂" for v in venues)
+
+
+async def test_a_weekly_programme_made_edited_and_published_this_and_following(client: httpx.AsyncClient) -> None:
+    """周周演 from the form: every occurrence its own draft; an edit or a publication applies to
+    one occurrence or to it and every later one, as the API's ``?scope=following``."""
+    w = await world()
+    csrf = await sign_in(client, w["organiser"])
+    form = await client.get("/console/events/new?lang=ja")
+    assert 'name="recurrence.freq"' in form.text and "月曜日" in form.text  # weekdays in the reader's language
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=5)
+    weekday = str(start.astimezone(CITY_TZ).weekday())
+    unbounded = await post(
+        client,
+        "/console/events?lang=en",
+        csrf,
+        event_form(w, **{"recurrence.freq": "weekly", "recurrence.weekdays": weekday}),
+    )
+    assert unbounded.status_code == 422 and "field-recurrence-until" in unbounded.text
+    assert "end date or a number of times" in unbounded.text
+    bad = await post(
+        client, "/console/events", csrf, event_form(w, **{"recurrence.freq": "hourly", "recurrence.count": "3"})
+    )
+    assert bad.status_code == 422 and "field-recurrence-freq" in bad.text
+    assert await Event.count() == 0
+
+    first = await create(
+        client, csrf, w, **{"recurrence.freq": "weekly", "recurrence.weekdays": weekday, "recurrence.count": "4"}
+    )
+    rows = await Event.select(Event.id, Event.series, Event.starts_at, Event.status).order_by(Event.starts_at)
+    assert len(rows) == 4 and len({row["series"] for row in rows}) == 1 and rows[0]["id"] == first
+    assert all(row["status"] == "draft" for row in rows)
+    assert all((b["starts_at"] - a["starts_at"]) == timedelta(days=7) for a, b in itertools.pairwise(rows))
+
+    second = rows[1]["id"]
+    edit = await client.get(f"/console/events/{second}/edit")
+    assert 'name="apply_to"' in edit.text
+    moved = local(rows[1]["starts_at"] + timedelta(hours=1))
+    ends = local(rows[1]["starts_at"] + timedelta(hours=3))
+    saved = await post(
+        client, f"/console/events/{second}", csrf, event_form(w, starts_at=moved, ends_at=ends, apply_to="following")
+    )
+    assert saved.status_code == 200, saved.text
+    after = await Event.select(Event.starts_at).order_by(Event.starts_at)
+    assert after[0]["starts_at"] == rows[0]["starts_at"]  # the earlier one stays
+    assert [a["starts_at"] - b["starts_at"] for a, b in zip(after[1:], rows[1:], strict=True)] == [
+        timedelta(hours=1)
+    ] * 3
+
+    shown = await client.get(f"/console/events/{second}?lang=en")
+    assert "Publish this and every later one" in shown.text
+    published = await post(client, f"/console/events/{second}/publish", csrf, {"apply_to": "following"})
+    assert published.status_code == 200, published.text
+    statuses = [row["status"] for row in await Event.select(Event.status).order_by(Event.starts_at)]
+    assert statuses == ["draft", "published", "published", "published"]

@@ -290,6 +290,13 @@ FIELD_LABELS: dict[str, str] = {
     "new_venue_longitude": N_("Longitude"),
     "new_venue_organisation_id": N_("Organisation"),
     "community_id": N_("Community"),
+    "recurrence": N_("Repeats"),
+    "recurrence.freq": N_("How often"),
+    "recurrence.interval": N_("Every how many"),
+    "recurrence.weekdays": N_("On these days (every week)"),
+    "recurrence.monthday": N_("Day of the month (every month)"),
+    "recurrence.until": N_("Until"),
+    "recurrence.count": N_("Or this many times"),
     # The library room (its forms name every interval row: weekly_hours.<weekday>[<row>].opens).
     "name[...]": N_("Name shown to residents"),
     "address[...]": N_("Street address"),

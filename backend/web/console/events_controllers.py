@@ -26,7 +26,7 @@ from backend.accounts.api import Permission, held_permissions
 from backend.core.cache import VersionedCache
 from backend.core.context import Principal
 from backend.core.errors import DomainError, Forbidden, PendingFieldProblem
-from backend.core.i18n import CITY_TZ, _, as_city_time, pick
+from backend.core.i18n import CITY_TZ, N_, _, as_city_time, babel_locale, pick
 from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.core.stores import rate_limit
@@ -64,6 +64,9 @@ from backend.web.console.listing import Listing
 
 ROOM = "/console/events"
 LISTS = frozenset({"audiences", "languages", "accessibility"})
+REPEATS = (("daily", N_("Every day")), ("weekly", N_("Every week")), ("monthly", N_("Every month")))
+# An edit, a publication: of this event only, or of it and every later one of its series.
+APPLY_TO = frozenset({"this", "following"})
 TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 FLAGS = ("waitlist_enabled", "is_free")
 # A business rule's refusal that is about one field marks that field, in the reader's language.
@@ -78,6 +81,8 @@ FIELD_OF_CODE: Mapping[str, str] = {
     "venue_not_found": "venue_id",
     "capacity_below_confirmed": "capacity",
     "community_invalid": "community_id",
+    "recurrence_unbounded": "recurrence.until",
+    "recurrence_empty": "recurrence.freq",
 }
 
 
@@ -109,9 +114,15 @@ def local_input(moment: datetime | None) -> str:
 
 def event_values(data: Mapping[str, Any], *, editing: bool) -> dict[str, Any]:
     """The event form as the API's JSON: times typed in Suzhou time, tick boxes as booleans and
-    lists (an edit sends every list and flag, so unticking one clears it)."""
-    form = {k: v for k, v in data.items() if not k.startswith("new_venue_")}
-    values = form_values(form, lists=LISTS)
+    lists (an edit sends every list and flag, so unticking one clears it), and a new event's
+    repetition as the API's ``recurrence`` (none when "once only" is chosen)."""
+    form = {k: v for k, v in data.items() if not k.startswith("new_venue_") and k != "apply_to"}
+    values = form_values(form, lists=LISTS | {"recurrence.weekdays"})
+    recurrence = values.pop("recurrence", None)
+    if isinstance(recurrence, dict) and recurrence.get("freq") and not editing:
+        if recurrence.get("freq") != "weekly":
+            recurrence.pop("weekdays", None)
+        values["recurrence"] = recurrence
     for name in TIMES:
         raw = values.get(name)
         if isinstance(raw, str):
@@ -140,8 +151,16 @@ async def form_context(me: Principal, event: EditableEvent | None) -> dict[str, 
         "audiences": [(code, _(AUDIENCE_NAMES[code])) for code in AUDIENCES],
         "spoken": [(code, language_name(code)) for code in SPOKEN_LANGUAGES],
         "accessibility": [(code, _(ACCESSIBILITY_NAMES[code])) for code in ACCESSIBILITY],
+        "repeats": [(code, _(label)) for code, label in REPEATS],
+        "weekdays": list(babel_locale().days["format"]["wide"].items()),  # Monday = 0, as the API's
         "local_input": local_input,
     }
+
+
+def apply_to(data: Mapping[str, Any]) -> str:
+    """The form's choice for an event of a series; anything else is this event only."""
+    chosen = data.get("apply_to", "this")
+    return chosen if chosen in APPLY_TO else "this"
 
 
 class PosterUpload(msgspec.Struct):
@@ -205,15 +224,19 @@ class EventsController(Controller):
         changes: EventUpdate = parse_form(event_values(data, editing=True), EventUpdate)
         with fields_marked():
             await update_event(
-                user_id=me.id, event_id=event_id, changes=msgspec.structs.asdict(changes), scope="this", cache=cache
+                user_id=me.id,
+                event_id=event_id,
+                changes=msgspec.structs.asdict(changes),
+                scope=apply_to(data),
+                cache=cache,
             )
         return go(request, f"{ROOM}/{event_id}?said=event_saved")
 
     @post("/{event_id:uuid}/publish")
     async def publish(
-        self, request: Request[Any, Any, Any], me: Principal, event_id: uuid.UUID, cache: VersionedCache
+        self, request: Request[Any, Any, Any], me: Principal, event_id: uuid.UUID, data: Form, cache: VersionedCache
     ) -> Response[Any]:
-        await publish_event(user_id=me.id, event_id=event_id, scope="this", cache=cache)
+        await publish_event(user_id=me.id, event_id=event_id, scope=apply_to(data), cache=cache)
         return go(request, f"{ROOM}/{event_id}?said=event_published")
 
     @get("/{event_id:uuid}/cancel")

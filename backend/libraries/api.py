@@ -14,8 +14,9 @@ from backend.core import clock, runtime
 from backend.core.i18n import as_city_time
 from backend.libraries import page, presenters, queries
 from backend.libraries.page import BranchPage, PageDay, PageRoom, PageSeats, PageService
+from backend.libraries.schemas import BranchListItem
 
-__all__ = ["BranchPage", "PageDay", "PageRoom", "PageSeats", "PageService", "branch_page"]
+__all__ = ["BranchListItem", "BranchPage", "PageDay", "PageRoom", "PageSeats", "PageService", "branch_page", "branches"]
 
 
 async def branch_page(branch_id: uuid.UUID, at: datetime | None = None) -> BranchPage:
@@ -27,3 +28,12 @@ async def branch_page(branch_id: uuid.UUID, at: datetime | None = None) -> Branc
     fresh = timedelta(minutes=runtime.current().settings.occupancy_fresh_minutes)
     detail = await queries.get_branch(branch_id=branch_id, at=moment, stale_after=fresh)
     return page.branch_page(detail, presenters.branch_read(detail, moment), moment)
+
+
+async def branches() -> list[BranchListItem]:
+    """Every branch with its status now, as ``GET /api/v1/library-branches`` lists them (for the
+    public home page), in the current locale."""
+    moment = clock.now()
+    fresh = timedelta(minutes=runtime.current().settings.occupancy_fresh_minutes)
+    found = await queries.find_branches(filters=queries.BranchFilters(), at=moment, stale_after=fresh)
+    return [presenters.list_item(branch, moment) for branch in found]

@@ -85,7 +85,13 @@ async def public_world(client: Client) -> dict[str, Any]:
     )
     await a_poster(client, event.id, organiser)
     plain = await factories.published_event(
-        tree["street_a"], venue, **evening(5), title={"zh-Hans": "邻里读书会"}, capacity=5, languages=["zh"]
+        tree["street_a"],
+        venue,
+        **evening(5),
+        title={"zh-Hans": "邻里读书会"},
+        summary={"zh-Hans": "每月一次，邻居们一起读书聊天。"},
+        capacity=5,
+        languages=["zh"],
     )
 
     staff = factories.token_for(await factories.staff(Role.library_staff, tree["library_a"]))
@@ -109,7 +115,7 @@ async def public_world(client: Client) -> dict[str, Any]:
     counted = await client.put(f"/api/v1/library-branches/{branch}/occupancy", json={"free_seats": 7}, headers=staff)
     assert counted.is_success, counted.text
     at_library = await factories.published_event(
-        tree["library_a"], library_venue, title={"zh-Hans": "绘本故事会", "en": "Picture-book stories"}
+        tree["library_a"], library_venue, **evening(4), title={"zh-Hans": "绘本故事会", "en": "Picture-book stories"}
     )
     return {
         "tree": tree,

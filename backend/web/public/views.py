@@ -17,7 +17,7 @@ from babel.lists import format_list
 
 from backend.core import clock
 from backend.core.errors import NotFound
-from backend.core.i18n import N_, _, babel_locale, format_datetime, format_hours, get_locale, ngettext, pick
+from backend.core.i18n import CITY_TZ, N_, _, babel_locale, format_hours, get_locale, ngettext, pick
 from backend.events.api import PosterRendition, PublicEvent
 from backend.libraries.api import BranchPage
 from backend.volunteers.api import ISSUER, RecordVerification
@@ -218,7 +218,7 @@ def record_view(found: RecordVerification | None) -> RecordView:
         holder=found.holder_masked,
         hours=hours_text(found.total_minutes),
         period=period,
-        issued=format_datetime(found.issued_at),
+        issued=_day(found.issued_at.astimezone(CITY_TZ).date()),
         issuer=_(ISSUER),
         teams=tuple(
             TeamLine(team=pick(t.name)[0], community=pick(t.community)[0], hours=hours_text(t.minutes))

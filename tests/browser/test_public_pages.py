@@ -99,6 +99,7 @@ async def test_open_in_the_mini_program_and_the_share_link(
     card = page.locator(".public-code")
     await card.wait_for()
     assert await card.evaluate("image => image.decode().then(() => image.naturalWidth)") == 750
+    assert "WeChatでスキャン" in await page.locator(".public-open").inner_text()  # the page's language
     await screenshot("public-open-code-ja-phone")
     assert await serious_faults(page) == []
     assert outside == []

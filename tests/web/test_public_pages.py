@@ -251,7 +251,7 @@ async def test_a_share_link_opens_the_event_and_hands_its_code_on(
     for _ in range(2):
         page = await client.get(f"/s/{code}")
         assert page.status_code == 200 and LONG_TITLE["zh-Hans"] in page.text
-        assert f"/events/{event.id}/open?share={code}" in page.text
+        assert f"/events/{event.id}/open?lang=zh-Hans&amp;share={code}" in page.text
         assert meta(page.text, "og:url").endswith(f"/events/{event.id}")  # one canonical address
     # As the API counts it: a visit records nothing; the code credits the sharer at sign-up.
     assert await ShareLink.count() == before
@@ -270,7 +270,7 @@ async def test_each_visitor_gets_a_url_link_of_their_own(
 ) -> None:
     event = world["event"]
     page = await client.get(f"/events/{event.id}")
-    assert f'hx-post="/events/{event.id}/open"' in page.text and "在小程序中打开" in page.text
+    assert f'hx-post="/events/{event.id}/open?lang=zh-Hans"' in page.text and "在小程序中打开" in page.text
     links = []
     for _visitor in range(2):
         answer = await client.post(f"/events/{event.id}/open", headers={"HX-Request": "true"})

@@ -113,6 +113,14 @@ class Settings:
         "100,300,600,1000,1500", "verified volunteer hours that reach each star level, ascending, comma-separated"
     )
     record_check_rate_limit: int = _env_field(30, "service-record verification lookups per client address per minute")
+    wechat_urllink_daily_budget: int = _env_field(
+        450_000,
+        'URL Links the public pages may ask WeChat for per day (Suzhou time) before "open in the mini-program" '
+        "shows the mini-program code instead (WeChat allows 500,000 a day, URL Schemes included)",
+    )
+    urllink_rate_limit: int = _env_field(
+        10, '"open in the mini-program" links one client address may ask for per minute'
+    )
     incident_rate_limit: int = _env_field(
         10, "incident reports per resident per hour (each asks WeChat to check its text and sends notices)"
     )

@@ -47,6 +47,9 @@ HTTP_EDGE = {
     # The console's guard, CSRF check, page drawing and refusals; its router.
     "backend.web.console",
     "backend.web.console.edge",
+    # The public pages' drawing, caching and refusals; their router.
+    "backend.web.public",
+    "backend.web.public.edge",
 }
 
 

@@ -199,6 +199,27 @@ class WechatClient:
             raise WechatUnavailable("msg_sec_check answered without a usable result.suggest")
         return str(suggest)
 
+    async def generate_urllink(
+        self, *, path: str, query: str = "", expire_interval: int = 30, env_version: str = "release"
+    ) -> str:
+        """A URL Link (``wxa/generate_urllink``) that opens ``path`` of the mini-program with
+        ``query``, valid ``expire_interval`` days (1–30) from now. Once opened, a link works only
+        for whoever opened it: make one per visitor, never one per page."""
+        if not 1 <= expire_interval <= 30:
+            raise ValueError("a URL Link expires within 1 to 30 days")
+        body: dict[str, Any] = {
+            "path": path,
+            "query": query,
+            "env_version": env_version,
+            "expire_type": 1,
+            "expire_interval": expire_interval,
+        }
+        response = await self.post_with_token("/wxa/generate_urllink", body)
+        link = (_parse_payload(response) or {}).get("url_link")
+        if not isinstance(link, str) or not link.startswith("https://"):
+            raise WechatUnavailable("generate_urllink answered without a url_link")
+        return link
+
     async def access_token(self) -> str:
         """A valid access token, fetched from WeChat only when nobody holds a fresh one."""
         try:

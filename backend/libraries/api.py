@@ -21,6 +21,7 @@ from backend.libraries import page, presenters, queries
 from backend.libraries.page import SERVICE_NAMES, BranchPage, PageDay, PageRoom, PageSeats, PageService
 from backend.libraries.queries import SERVICES
 from backend.libraries.schemas import (
+    BranchListItem,
     BranchUpdate,
     ExceptionPut,
     HolidayRulesIn,
@@ -48,6 +49,7 @@ __all__ = [
     "SERVICES",
     "SERVICE_NAMES",
     "SORTS",
+    "BranchListItem",
     "BranchPage",
     "BranchUpdate",
     "CalendarDay",
@@ -67,6 +69,7 @@ __all__ = [
     "Unsaved",
     "add_room",
     "branch_page",
+    "branches",
     "coming_exceptions",
     "delete_exception",
     "month",
@@ -88,3 +91,12 @@ async def branch_page(branch_id: uuid.UUID, at: datetime | None = None) -> Branc
     fresh = timedelta(minutes=runtime.current().settings.occupancy_fresh_minutes)
     detail = await queries.get_branch(branch_id=branch_id, at=moment, stale_after=fresh)
     return page.branch_page(detail, presenters.branch_read(detail, moment), moment)
+
+
+async def branches() -> list[BranchListItem]:
+    """Every branch with its status now, as ``GET /api/v1/library-branches`` lists them (for the
+    public home page), in the current locale."""
+    moment = clock.now()
+    fresh = timedelta(minutes=runtime.current().settings.occupancy_fresh_minutes)
+    found = await queries.find_branches(filters=queries.BranchFilters(), at=moment, stale_after=fresh)
+    return [presenters.list_item(branch, moment) for branch in found]

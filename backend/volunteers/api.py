@@ -14,7 +14,7 @@ from datetime import date, datetime
 from piccolo.query.functions.aggregate import Sum
 
 from backend.core.values import as_uuid, hours_of
-from backend.volunteers.hours.records import RecordVerification, TeamService, verify_record
+from backend.volunteers.hours.records import ISSUER, RecordVerification, TeamService, verify_record
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents.names import party_name
 from backend.volunteers.incidents.tables import IncidentStatus
@@ -23,6 +23,7 @@ from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCanc
 from backend.volunteers.teams.tables import Team
 
 __all__ = [
+    "ISSUER",
     "HoursVerified",
     "IncidentChanged",
     "IncidentStatus",

@@ -35,6 +35,7 @@ TEXT_PLAIN = "text/plain"
 _TEXT_PLAIN_PATHS = frozenset({"/sns/jscode2session"})
 
 _SCENE_CHARS = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]*$")
+_QUERY_CHARS = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~%]*$")
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class FakeWechat(SubscribeMessages):
                 not_json=(40169, "invalid length for scene, or the data is not json"),
             ),
             ("POST", SUBSCRIBE_SEND_PATH): self._authenticated(self._subscribe_send),
+            ("POST", "/wxa/generate_urllink"): self._authenticated(self._generate_urllink),
         }
         self.reset()
 
@@ -131,6 +133,9 @@ class FakeWechat(SubscribeMessages):
             # What authenticated endpoints received, for assertions on what we sent.
             self.sec_checks: list[dict[str, Any]] = []
             self.wxacodes: list[dict[str, Any]] = []
+            self.urllinks: list[dict[str, Any]] = []
+            # URL Links (and URL Schemes) a mini-program may make a day; past it, 45009.
+            self.urllink_daily_limit = 500_000
             self._codes: dict[str, _Code] = {}
             self._blocked: set[str] = set()
             self._inactive: set[str] = set()
@@ -346,6 +351,28 @@ class FakeWechat(SubscribeMessages):
             return self.error(41030, "invalid page")
         self.wxacodes.append(body)
         return Reply(_tiny_png(), "image/png")
+
+    def _generate_urllink(self, request: Request, body: dict[str, Any]) -> Reply:
+        path, query = body.get("path", ""), body.get("query", "")
+        if not isinstance(path, str) or path.startswith("/") or "?" in path:
+            return self.error(40165, "invalid weapp pagepath")
+        if not isinstance(query, str) or len(query) > 1024 or not _QUERY_CHARS.match(query):
+            return self.error(40212, "invalid query")
+        if body.get("env_version", "release") not in ("release", "trial", "develop"):
+            return self.error(85402, "invalid env_version")
+        expire_type = body.get("expire_type", 0)
+        if expire_type == 1:
+            interval = body.get("expire_interval")
+            if not isinstance(interval, int) or not 1 <= interval <= 30:
+                return self.error(85401, "time limit between 1min and 30 days")
+        else:
+            expire_time = body.get("expire_time")
+            if not isinstance(expire_time, int) or not self.now() < expire_time <= self.now() + 30 * 86400:
+                return self.error(85401, "time limit between 1min and 30 days")
+        if len(self.urllinks) >= self.urllink_daily_limit:
+            return self.error(45009, "reach max api daily quota limit")
+        self.urllinks.append(body)
+        return self.ok({"errcode": 0, "errmsg": "ok", "url_link": f"https://wxaurl.cn/{secrets.token_urlsafe(9)}"})
 
     # -- ASGI -----------------------------------------------------------------------------
 

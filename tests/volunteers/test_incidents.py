@@ -604,11 +604,9 @@ async def test_a_party_organisation_must_be_of_its_kind_and_serve_the_community(
     client: Client, world: dict[str, Any]
 ) -> None:
     tree = world["tree"]
-    city_police = await factories.organisation(OrganisationKind.police_station, tree["city"], "市公安局")
     chengguan_a = await factories.organisation(OrganisationKind.city_management, tree["district_a"], "姑苏城管")
     refusals = [
         ("police", world["police_b"], "party_organisation_elsewhere"),  # another street's station
-        ("police", city_police, "party_organisation_elsewhere"),  # above the district: not attached here
         ("police", world["property_a"], "party_organisation_wrong_kind"),
         ("property_company", world["police_a"], "party_organisation_wrong_kind"),
         ("residents_committee", world["b"], "party_organisation_elsewhere"),  # another community

@@ -229,4 +229,4 @@ async def test_the_room_speaks_the_staff_members_language(client: Client, world:
     await reported(client, world["reporter"], world["a"])
     await sign_in(client, world["coordinator"])
     japanese = await client.get("/console/reports", params={"lang": "ja"})
-    assert '<html lang="ja"' in japanese.text and "報告" in japanese.text
+    assert '<html lang="ja"' in japanese.text and "期限超過" in japanese.text

@@ -10,33 +10,75 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from piccolo.query.functions.aggregate import Sum
 
+from backend.accounts.api import ancestor_ids, member_organisation_ids, organisations, organisations_under
 from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.records import ISSUER, RecordVerification, TeamService, verify_record
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
-from backend.volunteers.incidents.names import party_name
-from backend.volunteers.incidents.tables import IncidentStatus
+from backend.volunteers.incidents import presenters as _incident_presenters
+from backend.volunteers.incidents.names import KIND_NAMES, PARTY_NAMES, STATUS_NAMES, kind_name, party_name
+from backend.volunteers.incidents.queries import _listing, _scope_condition, load_community, read_incident
+from backend.volunteers.incidents.routing import DEFAULT_PARTY, PARTY_KINDS, SERVING_LEVELS, incident_routing
+from backend.volunteers.incidents.routing import set_incident_routing as set_incident_routing
+from backend.volunteers.incidents.schemas import (
+    IncidentRead,
+    IncidentRoutingPut,
+    IncidentScope,
+    IncidentSummary,
+    IncidentUpdate,
+    RoutingRead,
+    RoutingRule,
+)
+from backend.volunteers.incidents.services import TRANSITIONS, change_incident_status, incident_photo
+from backend.volunteers.incidents.tables import Incident, IncidentKind, IncidentStatus, ResponsibleParty
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef
+from backend.volunteers.storage import private_store, public_store
 from backend.volunteers.teams.tables import Team
 
 __all__ = [
     "ISSUER",
+    "KIND_NAMES",
+    "PARTY_NAMES",
+    "STATUS_NAMES",
+    "TRANSITIONS",
+    "ForwardChoice",
     "HoursVerified",
     "IncidentChanged",
+    "IncidentKind",
+    "IncidentQueue",
+    "IncidentRead",
+    "IncidentRoutingPut",
+    "IncidentScope",
     "IncidentStatus",
+    "IncidentSummary",
+    "IncidentUpdate",
     "RecordVerification",
+    "ResponsibleParty",
+    "RoutingRead",
+    "RoutingRule",
     "ShiftCancelled",
     "ShiftPlace",
     "ShiftSummary",
     "SignupRef",
     "TeamService",
+    "change_incident_status",
     "correction_family",
+    "forward_choices",
     "hours_of",
+    "incident",
+    "incident_photo",
+    "incident_photo_file",
+    "incident_queue",
+    "incident_routing_read",
+    "kind_name",
+    "may_see_incidents",
     "party_name",
     "record_for_verification",
+    "set_incident_routing",
     "shift_places_starting",
     "shift_summary",
     "team_name",
@@ -125,3 +167,102 @@ async def record_for_verification(number_or_code: str) -> RecordVerification | N
     (LL-2026-ABCDEFGH) or verification code belongs to, however it was typed; None for one no
     record carries. (Rate-limit the page: the API's check is limited per address.)"""
     return await verify_record(number_or_code)
+
+
+# --- incidents, for the console's reports room (the same queries, services and presenters as the API's)
+
+
+@dataclass(frozen=True)
+class IncidentQueue:
+    items: list[IncidentSummary]
+    total: int
+
+
+QUEUE_SORTS = {"created_at": Incident.created_at, "kind": Incident.kind, "status": Incident.status}
+
+
+async def incident_queue(
+    *,
+    user_id: uuid.UUID,
+    scope: IncidentScope,
+    status: IncidentStatus | None,
+    kind: IncidentKind | None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> IncidentQueue:
+    """The API's list (same scopes, same eyes) with a kind filter, a sort and a total for staff."""
+    condition = await _scope_condition(user_id, scope)
+    if condition is None:
+        return IncidentQueue([], 0)
+    if status is not None:
+        condition = condition & (Incident.status == status.value)
+    if kind is not None:
+        condition = condition & (Incident.kind == kind.value)
+    total = await Incident.count().where(condition)
+    rows = await (
+        Incident.select()
+        .where(condition)
+        .order_by(QUEUE_SORTS.get(sort, Incident.created_at), ascending=not descending)
+        .order_by(Incident.created_at, Incident.id)
+        .limit(limit)
+        .offset(offset)
+        .output(load_json=True)
+    )
+    view = {"mine": "reporter", "coordinating": "coordinator", "assigned": "responsible_party"}[scope]
+    listing = await _listing(rows, view)  # type: ignore[arg-type]  # an IncidentView
+    return IncidentQueue(_incident_presenters.incident_page(listing, limit=limit, offset=offset).items, total)
+
+
+async def incident(*, user_id: uuid.UUID, incident_id: uuid.UUID) -> IncidentRead:
+    """One incident with its history as the API's GET answers it (404 for one the caller may not see)."""
+    return _incident_presenters.incident_read(await read_incident(user_id=user_id, incident_id=incident_id))
+
+
+async def incident_photo_file(*, user_id: uuid.UUID, incident_id: uuid.UUID, rendition: str) -> Path:
+    """The API's photo route's file: one rendition for those who may see the incident, else 404."""
+    return await incident_photo(
+        user_id=user_id, incident_id=incident_id, rendition=rendition, private=private_store(), public=public_store()
+    )
+
+
+async def incident_routing_read(*, user_id: uuid.UUID, community_id: uuid.UUID) -> list[RoutingRead]:
+    rules = await incident_routing(user_id=user_id, community_id=community_id)
+    return [_incident_presenters.routing_read(rule) for rule in rules]
+
+
+async def may_see_incidents(user_id: uuid.UUID) -> bool:
+    """Whether any incident list of the API may hold something for this person: they coordinate
+    volunteers somewhere, or belong to an organisation that can act as a responsible party."""
+    if await _scope_condition(user_id, "coordinating") is not None:
+        return True
+    kinds = {kind.value for kind in PARTY_KINDS.values()}
+    found = await organisations(await member_organisation_ids(user_id))
+    return any(ref.kind in kinds for ref in found.values())
+
+
+@dataclass(frozen=True)
+class ForwardChoice:
+    party: str
+    organisation_id: uuid.UUID
+    organisation_name: dict[str, str]
+
+
+async def forward_choices(community_id: uuid.UUID) -> list[ForwardChoice]:
+    """Every (party, organisation) a coordinator may forward this community's incident to: the
+    organisations ``check_party_organisation`` accepts (of the party's kind, attached to the
+    community or to the street or district above it; the residents' committee is the community)."""
+    community = await load_community(community_id)
+    above = await organisations(ancestor_ids(community["path"]))
+    levels = {ref.id: ref for ref in above.values() if ref.kind in SERVING_LEVELS}
+    top = min(levels.values(), key=lambda ref: len(ref.path))
+    choices = [ForwardChoice(DEFAULT_PARTY.value, community["id"], levels[community["id"]].name)]
+    for party, org_kind in PARTY_KINDS.items():
+        if party is DEFAULT_PARTY:
+            continue
+        for ref in await organisations_under(top.path, kind=org_kind):
+            parents = ancestor_ids(ref.path)[-2:-1]
+            if parents and parents[0] in levels and not ref.retired:
+                choices.append(ForwardChoice(party.value, ref.id, ref.name))
+    return choices

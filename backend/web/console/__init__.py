@@ -12,6 +12,7 @@ from backend.web.console.edge import EXCEPTION_HANDLERS, check_csrf
 from backend.web.console.events_controllers import EventsController
 from backend.web.console.events_door_controllers import DoorController, SignUpsController
 from backend.web.console.libraries_controllers import LibrariesController
+from backend.web.console.reports_controllers import ReportsController
 from backend.web.console.text_controllers import TextController
 
 
@@ -28,6 +29,7 @@ def console_router() -> Router:
             SignUpsController,
             DoorController,
             LibrariesController,
+            ReportsController,
             *ADMIN_CONTROLLERS,
         ],
         before_request=check_csrf,

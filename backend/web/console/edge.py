@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -37,6 +38,7 @@ from backend.core.auth import SESSION_COOKIE, SESSION_COOKIE_PATH
 from backend.core.context import Principal
 from backend.core.errors import DomainError, PendingFieldProblem, explain, field_problem, unavailable_error
 from backend.core.i18n import N_, _
+from backend.volunteers.api import may_see_incidents
 
 log = structlog.get_logger("linli.console")
 
@@ -167,14 +169,17 @@ def safe_next(value: str | None) -> str:
     return SESSION_COOKIE_PATH
 
 
-# The rooms, in the sidebar's order: (path, label, the permission that opens it; None: everyone).
-ROOMS: tuple[tuple[str, str, Permission | None], ...] = (
+# The rooms, in the sidebar's order: (path, label, the permission that opens it; None: everyone;
+# or, for a room a permission alone does not open, the async test its own guard asks).
+RoomDoor = Permission | Callable[[uuid.UUID], Awaitable[bool]] | None
+ROOMS: tuple[tuple[str, str, RoomDoor], ...] = (
     ("/console", N_("Overview"), None),
     ("/console/events", N_("Events"), Permission.manage_events),
     ("/console/libraries", N_("Libraries"), Permission.manage_libraries),
     ("/console/organisations", N_("Organisations"), Permission.manage_organisations),
     ("/console/staff", N_("Staff"), Permission.manage_organisations),
     ("/console/audit", N_("Audit log"), Permission.read_audit),
+    ("/console/reports", N_("Reports"), may_see_incidents),
 )
 
 
@@ -186,7 +191,11 @@ async def page(request: Request[Any, Any, Any], template: str, *, status: int = 
         held = await held_permissions(principal.id)
         path = request.url.path.rstrip("/")
         for href, label, permission in ROOMS:
-            if permission is None or permission in held:
+            if isinstance(permission, Permission):
+                opens = permission in held
+            else:
+                opens = permission is None or await permission(principal.id)
+            if opens:
                 current = path == href if href == SESSION_COOKIE_PATH else path.startswith(href)
                 rooms.append({"href": href, "label": _(label), "current": current})
     return Template(
@@ -289,6 +298,9 @@ FIELD_LABELS: dict[str, str] = {
     "new_venue_latitude": N_("Latitude"),
     "new_venue_longitude": N_("Longitude"),
     "new_venue_organisation_id": N_("Organisation"),
+    # the reports room: a move's note and where it is forwarded
+    "note": N_("Note"),
+    "target": N_("Forward to"),
     "community_id": N_("Community"),
     "recurrence": N_("Repeats"),
     "recurrence.freq": N_("How often"),

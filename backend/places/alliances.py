@@ -75,7 +75,7 @@ async def _insert_members(alliance_id: uuid.UUID, members: Sequence[MemberIn], n
 
 
 async def create_alliance(
-    *, user_id: uuid.UUID, community_id: uuid.UUID, name: Mapping[Any, str], members: Sequence[MemberIn]
+    *, user_id: uuid.UUID | None, community_id: uuid.UUID, name: Mapping[Any, str], members: Sequence[MemberIn]
 ) -> uuid.UUID:
     """The community's alliance (one per community) with its first member estates."""
     community = await access.community_of(community_id)
@@ -105,7 +105,7 @@ async def create_alliance(
 
 
 async def set_member(
-    *, user_id: uuid.UUID, alliance_id: uuid.UUID, estate_id: uuid.UUID, role: AllianceRoleCode
+    *, user_id: uuid.UUID | None, alliance_id: uuid.UUID, estate_id: uuid.UUID, role: AllianceRoleCode
 ) -> None:
     """An estate joins the alliance, or changes its role in it."""
     alliance = await alliance_row(alliance_id)
@@ -128,7 +128,7 @@ async def set_member(
         )
 
 
-async def remove_member(*, user_id: uuid.UUID, alliance_id: uuid.UUID, estate_id: uuid.UUID) -> None:
+async def remove_member(*, user_id: uuid.UUID | None, alliance_id: uuid.UUID, estate_id: uuid.UUID) -> None:
     alliance = await alliance_row(alliance_id)
     await access.require_manage(user_id, alliance["community"])
     async with transaction(AllianceMember._meta.db):
@@ -166,7 +166,7 @@ async def document_row(document_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def create_document(
-    *, user_id: uuid.UUID, alliance_id: uuid.UUID, title: Mapping[Any, str], body: Mapping[Any, str]
+    *, user_id: uuid.UUID | None, alliance_id: uuid.UUID, title: Mapping[Any, str], body: Mapping[Any, str]
 ) -> uuid.UUID:
     """A shared document with its first version."""
     alliance = await alliance_row(alliance_id)
@@ -187,7 +187,7 @@ async def create_document(
 
 
 async def publish_version(
-    *, user_id: uuid.UUID, document_id: uuid.UUID, body: Mapping[Any, str], title: Mapping[Any, str] | None
+    *, user_id: uuid.UUID | None, document_id: uuid.UUID, body: Mapping[Any, str], title: Mapping[Any, str] | None
 ) -> int:
     """A new version of the text; acknowledgements of earlier versions stay with them."""
     document = await document_row(document_id)

@@ -46,7 +46,7 @@ async def estate_row(estate_id: uuid.UUID) -> dict[str, Any]:
     return row
 
 
-async def _estate_for_staff(user_id: uuid.UUID, estate_id: uuid.UUID) -> dict[str, Any]:
+async def _estate_for_staff(user_id: uuid.UUID | None, estate_id: uuid.UUID) -> dict[str, Any]:
     row = await estate_row(estate_id)
     await access.require_manage(user_id, row["community"])
     return row
@@ -68,7 +68,7 @@ def _audited(values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: values[name] for name in AUDITED if name in values}
 
 
-async def create_estate(*, user_id: uuid.UUID, data: EstateCreate) -> uuid.UUID:
+async def create_estate(*, user_id: uuid.UUID | None, data: EstateCreate) -> uuid.UUID:
     """A new estate in a community the caller manages places of."""
     community = await access.community_of(data.community_id)
     await access.require_manage(user_id, community.id)
@@ -118,7 +118,7 @@ def _values(changes: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def update_estate(*, user_id: uuid.UUID, estate_id: uuid.UUID, changes: Mapping[str, Any]) -> None:
+async def update_estate(*, user_id: uuid.UUID | None, estate_id: uuid.UUID, changes: Mapping[str, Any]) -> None:
     """Details, kind, the property company and owners' committee attached."""
     values = _values(changes)
     async with transaction(Estate._meta.db):
@@ -145,7 +145,7 @@ async def update_estate(*, user_id: uuid.UUID, estate_id: uuid.UUID, changes: Ma
         )
 
 
-async def add_building(*, user_id: uuid.UUID, estate_id: uuid.UUID, label: str) -> uuid.UUID:
+async def add_building(*, user_id: uuid.UUID | None, estate_id: uuid.UUID, label: str) -> uuid.UUID:
     building = Building(estate=estate_id, label=label, created_at=clock.now())
     async with transaction(Building._meta.db):
         row = await _estate_for_staff(user_id, estate_id)
@@ -175,7 +175,9 @@ async def building_row(building_id: uuid.UUID, estate_id: uuid.UUID | None = Non
     return row
 
 
-async def add_unit(*, user_id: uuid.UUID, building_id: uuid.UUID, label: str, floor_area: float | None) -> uuid.UUID:
+async def add_unit(
+    *, user_id: uuid.UUID | None, building_id: uuid.UUID, label: str, floor_area: float | None
+) -> uuid.UUID:
     unit = Unit(building=building_id, label=label, floor_area=floor_area)
     async with transaction(Unit._meta.db):
         building = await building_row(building_id)
@@ -292,7 +294,7 @@ def parse_units_csv(data: bytes) -> list[ImportLine]:
     return lines
 
 
-async def import_units(*, user_id: uuid.UUID, estate_id: uuid.UUID, data: bytes) -> Imported:
+async def import_units(*, user_id: uuid.UUID | None, estate_id: uuid.UUID, data: bytes) -> Imported:
     """Buildings and units from a CSV, all or nothing: new buildings and units are added, a
     known unit's floor area is updated."""
     lines = parse_units_csv(data)

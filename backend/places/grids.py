@@ -77,26 +77,29 @@ def _shown(wanted: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[dict[str, A
 
 
 async def create_grid(
-    *, user_id: uuid.UUID, community_id: uuid.UUID, name: Mapping[Any, str], areas: Sequence[GridAreaIn]
+    *, user_id: uuid.UUID | None, community_id: uuid.UUID, name: Mapping[Any, str], areas: Sequence[GridAreaIn]
 ) -> uuid.UUID:
     """A grid under a community the caller manages places of, covering some of its estates."""
     community = await access.community_of(community_id)
     await access.require_manage(user_id, community.id)
     wanted = await _areas(community.id, areas)
     async with transaction(GridArea._meta.db):
+        # The grid organisation's creation is accounts' entry; what it covers is ours, if anything.
         grid = await create_organisation(kind=OrganisationKind.grid, name=name, parent_id=community.id)
         await _save_areas(grid.id, wanted)
-        await trail.record(
-            "grid_created",
-            community_id=community.id,
-            object_type="grid",
-            object_id=grid.id,
-            after={"name": dict(name), "areas": _shown(wanted)},
-        )
+        if wanted:
+            await trail.record(
+                "grid_areas_replaced",
+                community_id=community.id,
+                object_type="grid",
+                object_id=grid.id,
+                before={"areas": []},
+                after={"areas": _shown(wanted)},
+            )
     return as_uuid(grid.id)
 
 
-async def replace_areas(*, user_id: uuid.UUID, grid_id: uuid.UUID, areas: Sequence[GridAreaIn]) -> None:
+async def replace_areas(*, user_id: uuid.UUID | None, grid_id: uuid.UUID, areas: Sequence[GridAreaIn]) -> None:
     """What the grid covers, replaced as a whole."""
     grid = await grid_of(grid_id)
     community_id = community_of_grid(grid)
@@ -116,7 +119,7 @@ async def replace_areas(*, user_id: uuid.UUID, grid_id: uuid.UUID, areas: Sequen
         )
 
 
-async def appoint_worker(*, user_id: uuid.UUID, grid_id: uuid.UUID, worker_id: uuid.UUID) -> None:
+async def appoint_worker(*, user_id: uuid.UUID | None, grid_id: uuid.UUID, worker_id: uuid.UUID) -> None:
     """A staff account becomes a grid worker (网格员) of this grid: the role, held there."""
     grid = await grid_of(grid_id)
     community_id = community_of_grid(grid)
@@ -124,33 +127,19 @@ async def appoint_worker(*, user_id: uuid.UUID, grid_id: uuid.UUID, worker_id: u
     worker = await person(worker_id)
     if worker is None or worker.deleted or not worker.is_staff:
         raise errors.not_staff()
-    async with transaction(GridArea._meta.db):
-        await grant_role(user_id=worker_id, organisation_id=grid_id, role=Role.grid_worker)
-        await trail.record(
-            "grid_worker_appointed",
-            community_id=community_id,
-            object_type="grid",
-            object_id=grid_id,
-            after={"worker": worker_id},
-        )
+    # The role granted is accounts' audit entry (accounts.role_granted, filed under the grid).
+    await grant_role(user_id=worker_id, organisation_id=grid_id, role=Role.grid_worker)
 
 
-async def dismiss_worker(*, user_id: uuid.UUID, grid_id: uuid.UUID, worker_id: uuid.UUID) -> None:
+async def dismiss_worker(*, user_id: uuid.UUID | None, grid_id: uuid.UUID, worker_id: uuid.UUID) -> None:
     grid = await grid_of(grid_id)
     community_id = community_of_grid(grid)
     await access.require_manage(user_id, community_id)
-    async with transaction(GridArea._meta.db):
-        if await revoke_role(user_id=worker_id, organisation_id=grid_id, role=Role.grid_worker):
-            await trail.record(
-                "grid_worker_dismissed",
-                community_id=community_id,
-                object_type="grid",
-                object_id=grid_id,
-                before={"worker": worker_id},
-            )
+    # Like any role taken away: accounts.role_revoked, and the worker's sessions end.
+    await revoke_role(user_id=worker_id, organisation_id=grid_id, role=Role.grid_worker)
 
 
-async def appoint_building_head(*, user_id: uuid.UUID, building_id: uuid.UUID, head_id: uuid.UUID) -> None:
+async def appoint_building_head(*, user_id: uuid.UUID | None, building_id: uuid.UUID, head_id: uuid.UUID) -> None:
     """A resident looks after a building (楼道长); appointing them twice changes nothing."""
     building = await building_row(building_id)
     await access.require_manage(user_id, building["community"])
@@ -171,7 +160,7 @@ async def appoint_building_head(*, user_id: uuid.UUID, building_id: uuid.UUID, h
             )
 
 
-async def dismiss_building_head(*, user_id: uuid.UUID, building_id: uuid.UUID, head_id: uuid.UUID) -> None:
+async def dismiss_building_head(*, user_id: uuid.UUID | None, building_id: uuid.UUID, head_id: uuid.UUID) -> None:
     building = await building_row(building_id)
     await access.require_manage(user_id, building["community"])
     async with transaction(BuildingHead._meta.db):

@@ -50,7 +50,7 @@ MESSAGES = {
     "image_file_too_large": "The image file is too large; the limit is {limit_mb} MB.",
     "image_invalid": "The image file is damaged or incomplete.",
     "image_unsupported": "This file is not a supported image. Upload a JPEG, PNG, WebP or GIF picture.",
-    "payload_too_large": "The request is too large.",
+    "payload_too_large": "The request is too large; the limit is {limit_mb} MB.",
     "unsupported_media_type": "This content type is not supported.",
     "validation_failed": "Some fields are not valid.",
     "bad_request": "The request could not be understood.",
@@ -291,7 +291,8 @@ REFUSED_IMAGES: dict[str, tuple[Callable[[], bytes], int, str]] = {
     "svg-with-script": (corpus.svg_with_script, 422, "image_unsupported"),
     "zero-byte": (lambda: b"", 422, "image_unsupported"),
     "over-the-image-limit": (lambda: corpus.over_limit(8 * MB), 413, "image_file_too_large"),
-    "over-the-request-limit": (lambda: corpus.over_limit(10 * MB), 413, "payload_too_large"),
+    # refused while it streams in, before the handler: still told the image limit
+    "over-the-request-limit": (lambda: corpus.over_limit(10 * MB), 413, "image_file_too_large"),
 }
 
 

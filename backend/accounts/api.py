@@ -35,12 +35,14 @@ from backend.accounts.organisations import (
     restore_organisation,
     retire_organisation,
 )
-from backend.accounts.queries import AuditFilters, AuditPage, audit_entries, load_principal
+from backend.accounts.presenters import audit_csv
+from backend.accounts.queries import AuditFilters, AuditPage, audit_entries, load_principal, memberships_of
 from backend.accounts.schemas import BirthYear
 from backend.accounts.scopes import ROLE_PERMISSIONS, Permission, ancestor_ids, may, require, scope_paths
 from backend.accounts.services import (
     MIN_PASSWORD_LENGTH,
     change_password,
+    export_audit_log,
     login_as_developer,
     login_with_password,
     update_me,
@@ -62,6 +64,7 @@ from backend.accounts.tables import Membership, Organisation, OrganisationKind, 
 from backend.core.db import lock_row
 from backend.core.errors import NotFound
 from backend.core.i18n import N_
+from backend.core.tables import AuditEntry
 from backend.core.values import as_uuid
 
 __all__ = [
@@ -69,6 +72,7 @@ __all__ = [
     "AuditFilters",
     "AuditPage",
     "BirthYear",
+    "Invitation",
     "InviteLink",
     "Invitee",
     "Login",
@@ -89,6 +93,7 @@ __all__ = [
     "StaffRole",
     "accept_invite",
     "ancestor_ids",
+    "audit_csv",
     "audit_entries",
     "change_password",
     "create_city_admin",
@@ -99,8 +104,10 @@ __all__ = [
     "enable_account",
     "end_all_sessions",
     "end_my_session",
+    "export_audit_log",
     "grant_role",
     "held_permissions",
+    "invitation",
     "invite_for",
     "is_member",
     "is_retired",
@@ -336,3 +343,40 @@ async def held_permissions(user_id: uuid.UUID) -> frozenset[Permission]:
     """Every permission the person holds in at least one organisation (the console's rooms)."""
     rows = await Membership.select(Membership.role).where(Membership.user == user_id)
     return frozenset(p for row in rows for p in ROLE_PERMISSIONS[Role(row["role"])])
+
+
+# --- an invitation, as its page greets the person ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Whom a valid link invites, who invited them and to which roles ({locale: name} of each
+    role's organisation)."""
+
+    invitee: Invitee
+    invited_by: str | None  # the administrator's display name; None: the system
+    roles: list[tuple[str, dict[str, str]]]
+
+
+async def invitation(*, token: str) -> Invitation:
+    """The invitation page's greeting; an unknown, used or expired link: 404 ``invite_not_found``."""
+    invitee = await invite_for(token=token)
+    user = await User.select(User.id).where(User.username == invitee.username).first()
+    user_id = as_uuid(user["id"]) if user else None
+    issued = (
+        await AuditEntry.select(AuditEntry.actor)
+        .where(
+            (AuditEntry.object_type == "user")
+            & (AuditEntry.object_id == str(user_id))
+            & AuditEntry.action.is_in(["accounts.staff_created", "accounts.invite_issued"])
+        )
+        .order_by(AuditEntry.at, ascending=False)
+        .first()
+    )
+    by = await person(as_uuid(issued["actor"])) if issued and issued["actor"] else None
+    held = await memberships_of(user_id=user_id) if user_id else []
+    return Invitation(
+        invitee=invitee,
+        invited_by=by.display_name if by else None,
+        roles=[(row["role"], row["organisation_name"] or {}) for row in held],
+    )

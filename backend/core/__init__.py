@@ -21,5 +21,8 @@ DOMAIN = Domain(
         Chore("audit_retention", audit.purge_expired, cron="23 3 * * *"),
         Chore("outbox_retention", signals.purge_delivered, cron="41 3 * * *"),
     ),
-    tags=(("operations", "Health, readiness, metrics"),),
+    tags=(
+        ("operations", "Health, readiness, metrics"),
+        ("media", "Stored images (posters, pictures) in the sizes the app draws"),
+    ),
 )

@@ -35,6 +35,8 @@ log = structlog.get_logger("linli.errors")
 
 PROBLEM_TYPE_BASE = "https://linli.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+IMAGE_TOO_LARGE = N_("The image file is too large; the limit is {limit_mb} MB.")
+REQUEST_TOO_LARGE = N_("The request is too large; the limit is {limit_mb} MB.")
 
 
 class DomainError(Exception):
@@ -175,10 +177,33 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     status = exc.status_code
     if isinstance(exc, ValidationException) or (status == 400 and exc.extra):
         return _validation_problem(request, exc)
+    if status == 413:
+        return _too_large(request)
     code, message = _HTTP_MESSAGES.get(status, _HTTP_MESSAGES[500 if status >= 500 else 400])
     if status == 400 and isinstance(exc.__cause__, (SerializationException, msgspec.DecodeError)):
         code, message = "malformed_body", N_("The request body is not valid JSON.")
     return problem_response(request, status=status, code=code, message=message, headers=exc.headers or {})
+
+
+def _too_large(request: Request[Any, Any, Any]) -> Response[Problem]:
+    """A body over the request limit, refused before it is read: say the limit that applies. Every
+    file upload is an image, and its own limit is the lower one, so an upload is told that one
+    (as it is when it passes the request limit but not the image limit)."""
+    settings = getattr(request.app.state, "settings", None)
+    if settings is None:
+        code, message = _HTTP_MESSAGES[413]
+        return problem_response(request, status=413, code=code, message=message)
+    if request.headers.get("content-type", "").lower().startswith("multipart/"):
+        code, message, limit = "image_file_too_large", IMAGE_TOO_LARGE, settings.max_image_bytes
+    else:
+        code, message, limit = "payload_too_large", REQUEST_TOO_LARGE, settings.max_request_bytes
+    return problem_response(request, status=413, code=code, message=message, params={"limit_mb": megabytes(limit)})
+
+
+def megabytes(size: int) -> float | int:
+    """8 rather than 8.0 in a message; one decimal when the limit is not whole."""
+    rounded = round(size / (1024 * 1024), 1)
+    return int(rounded) if rounded == int(rounded) else rounded
 
 
 # How long a client should wait before trying again when a dependency is away: about what a
@@ -231,7 +256,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 def _validation_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    errors = [_field_problem(item) for item in extra if isinstance(item, Mapping)]
+    errors = [_field_problem(_named_as_sent(request, item)) for item in extra if isinstance(item, Mapping)]
     if not errors:
         errors = [PendingFieldProblem(field="", message=N_("This value is not valid."), code="invalid")]
     return problem_response(
@@ -243,6 +268,19 @@ def _validation_problem(request: Request[Any, Any, Any], exc: HTTPException) -> 
     )
 
 
+def _named_as_sent(request: Request[Any, Any, Any], item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Litestar names a query parameter it could not read by the handler's argument
+    (``starts_from``); the caller sent it under its query name (``from``)."""
+    if item.get("source") != "query":
+        return item
+    try:
+        parameter = request.route_handler.parsed_fn_signature.parameters[str(item.get("key"))]
+    except (AttributeError, KeyError):
+        return item
+    alias = getattr(parameter.kwarg_definition, "query", None)
+    return {**item, "key": alias} if alias else item
+
+
 # msgspec's English messages, mapped to a code and a translatable message with its parameters.
 _FIELD_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"Object missing required field `(?P<name>[^`]+)`"), "required", N_("This field is required.")),
@@ -251,6 +289,12 @@ _FIELD_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"Expected `str` of length >= (?P<limit>\d+)"), "too_short", N_("At least {limit} characters.")),
     (re.compile(r"Expected `(?:int|float)` >= (?P<limit>[-\d.]+)"), "too_small", N_("Must be at least {limit}.")),
     (re.compile(r"Expected `(?:int|float)` <= (?P<limit>[-\d.]+)"), "too_large", N_("Must be at most {limit}.")),
+    (
+        re.compile(r"Invalid RFC3339 encoded datetime"),
+        "invalid_date",
+        N_("Not a time. Write a time as 2026-12-05T19:30:00."),
+    ),
+    (re.compile(r"Invalid RFC3339 encoded date\b"), "invalid_date", N_("Not a day. Write a day as 2026-12-05.")),
     (re.compile(r"Invalid enum value"), "invalid_choice", N_("This is not one of the allowed values.")),
     (re.compile(r"Expected `(?P<expected>[\w |]+)`, got `\w+`"), "wrong_type", N_("Wrong type: expected {expected}.")),
 ]

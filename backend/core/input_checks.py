@@ -11,6 +11,8 @@ Runs as the app's ``before_request`` hook, after guards, before the body is deco
   as text (``2026-05-01T10:00``) or as a number of seconds since 1970 (which the schemas accept
   for a time): beyond that, 0001-01-01T00:00+14:00 or 9999-12-31T23:59-12:00 overflow as soon as
   they are turned into UTC or city time, deep inside whichever service got them.
+- Such a date is one the calendar has: 2026-02-30 is refused as ``impossible_date``, saying so and
+  how the field is written, where the decoder would only find the text "not valid".
 """
 
 from __future__ import annotations
@@ -36,11 +38,18 @@ _MIN_EPOCH = (datetime(MIN_YEAR, 1, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo
 _MAX_EPOCH = (datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
 _YEAR = re.compile(r"^\s*([+-]?\d+)-")
 _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
+_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?=$|[T ])", re.ASCII)
+# What the calendar lacks, and how the field is written: a day, or a time.
+IMPOSSIBLE = {
+    "day": N_("{value} is not a date in the calendar. Write a day as 2026-12-05."),
+    "time": N_("{value} is not a date in the calendar. Write a time as 2026-12-05T19:30:00."),
+}
 _JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 _NUL = "\x00"
 _VALIDATION = N_("Some fields are not valid.")
 
 FieldPath = str
+Kind = str  # "day" or "time": how a dated field is written
 Found = tuple[FieldPath, str, str, dict[str, Any]]  # field, message, code, params
 
 
@@ -135,8 +144,8 @@ def _body_problems(body: bytes, annotation: Any) -> Iterator[Found]:
             yield path, N_("Text cannot contain the NUL character."), "nul_character", {}
     info = _type_info(annotation)
     if info is not None:
-        for path, text in _dates(document, info, ""):
-            yield from _out_of_range(path, text)
+        for path, text, kind in _dates(document, info, ""):
+            yield from _date_problems(path, text, kind)
 
 
 def _strings(document: Any) -> Iterator[tuple[FieldPath, str]]:
@@ -170,15 +179,16 @@ def _type_info(annotation: Any) -> mi.Type | None:
         return None
 
 
-def _dates(value: Any, info: mi.Type, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
-    """The strings in ``value`` that its schema types as a date or a date-time."""
+def _dates(value: Any, info: mi.Type, path: FieldPath) -> Iterator[tuple[FieldPath, str, Kind]]:
+    """The strings in ``value`` that its schema types as a date or a date-time, with which."""
     if isinstance(info, mi.Metadata):
         info = info.type
     if isinstance(info, (mi.DateTimeType, mi.DateType)):
+        kind = _kind(info)
         if isinstance(value, str):
-            yield path, value
+            yield path, value, kind
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            yield path, repr(value)  # seconds since 1970, as the schemas accept a time
+            yield path, repr(value), kind  # seconds since 1970, as the schemas accept a time
     elif isinstance(info, mi.UnionType):
         for member in info.types:
             if isinstance(member, (mi.DateTimeType, mi.DateType, mi.Metadata)) or isinstance(value, (dict, list)):
@@ -194,6 +204,25 @@ def _dates(value: Any, info: mi.Type, path: FieldPath) -> Iterator[tuple[FieldPa
     elif isinstance(info, (mi.DictType, mi.FrozenDictType)) and isinstance(value, dict):
         for key, item in value.items():
             yield from _dates(item, info.value_type, f"{path}.{key}" if path else key)
+
+
+def _kind(info: mi.Type) -> Kind:
+    return "day" if isinstance(info, mi.DateType) else "time"
+
+
+def _date_problems(path: FieldPath, text: str, kind: Kind) -> Iterator[Found]:
+    """A year out of range, else a day the calendar does not have."""
+    outside = list(_out_of_range(path, text))
+    if outside:
+        yield from outside
+        return
+    day = _DAY.match(text)
+    if day is None:
+        return  # unreadable, or seconds: the decoder says what it expected
+    try:
+        date(int(day.group(1)), int(day.group(2)), int(day.group(3)))
+    except ValueError:
+        yield path, IMPOSSIBLE[kind], "impossible_date", {"value": day.group(0).strip()}
 
 
 def _out_of_range(path: FieldPath, text: str) -> Iterator[Found]:
@@ -227,15 +256,15 @@ def _query_and_path_problems(request: Request[Any, Any, Any]) -> Iterator[Found]
             yield name, N_("Text cannot contain the NUL character."), "nul_character", {}
     if not query:
         return
-    for alias in _dated_query_names(request.route_handler):
+    for alias, kind in _dated_query_names(request.route_handler):
         for value in query.getall(alias, ()):
-            yield from _out_of_range(alias, value)
+            yield from _date_problems(alias, value, kind)
 
 
-_dated_names: weakref.WeakKeyDictionary[Any, tuple[str, ...]] = weakref.WeakKeyDictionary()
+_dated_names: weakref.WeakKeyDictionary[Any, tuple[tuple[str, Kind], ...]] = weakref.WeakKeyDictionary()
 
 
-def _dated_query_names(handler: Any) -> tuple[str, ...]:
+def _dated_query_names(handler: Any) -> tuple[tuple[str, Kind], ...]:
     """The query parameters a handler types as dates, worked out once per handler: this runs on
     every request, the cached public reads included. (Litestar's own OPTIONS handlers cannot be
     weakly referenced; they take no dated parameter.)"""
@@ -245,19 +274,20 @@ def _dated_query_names(handler: Any) -> tuple[str, ...]:
         return ()
     if names is None:
         names = tuple(
-            getattr(field.kwarg_definition, "query", None) or name
+            (getattr(field.kwarg_definition, "query", None) or name, kind)
             for name, field in handler.parsed_fn_signature.parameters.items()
-            if _is_dated(_type_info(field.annotation))
+            if (kind := _dated_kind(_type_info(field.annotation))) is not None
         )
         _dated_names[handler] = names
     return names
 
 
-def _is_dated(info: mi.Type | None) -> bool:
+def _dated_kind(info: mi.Type | None) -> Kind | None:
+    """ "day" or "time" for a parameter typed as a date or a date-time (or a list of them)."""
     if isinstance(info, mi.Metadata):
         info = info.type
     if isinstance(info, mi.UnionType):
-        return any(_is_dated(member) for member in info.types)
+        return next((kind for member in info.types if (kind := _dated_kind(member)) is not None), None)
     if isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
-        return _is_dated(info.item_type)
-    return isinstance(info, (mi.DateTimeType, mi.DateType))
+        return _dated_kind(info.item_type)
+    return _kind(info) if isinstance(info, (mi.DateTimeType, mi.DateType)) else None

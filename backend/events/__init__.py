@@ -28,5 +28,6 @@ DOMAIN = Domain(
     tags=(
         ("events", "Venues, events, recurring programmes, browsing"),
         ("registrations", "Sign-up, waitlist, tickets, check-in"),
+        ("calendars", "Calendar files of an event and a resident's calendar feed"),
     ),
 )

@@ -15,18 +15,54 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
+from backend.accounts.api import OrganisationRef, Permission, organisations_under, scope_paths
+from backend.core import clock
 from backend.core.errors import NotFound
 from backend.core.i18n import N_
 from backend.core.values import as_uuid
+from backend.events.catalogue.posters import remove_poster, set_poster
 from backend.events.catalogue.presenters import list_item as event_list_item
-from backend.events.catalogue.queries import MAX_RADIUS_M
-from backend.events.catalogue.schemas import CategoryCode, EventBrief, EventListItem, SpokenLanguage, VenueCreate
-from backend.events.catalogue.services import create_venue
+from backend.events.catalogue.presenters import poster_urls
+from backend.events.catalogue.queries import MAX_RADIUS_M, EventFilters, door_event, editable_event
+from backend.events.catalogue.queries import _where as browse_clauses
+from backend.events.catalogue.schemas import (
+    AccessibilityCode,
+    AudienceCode,
+    CategoryCode,
+    EventBrief,
+    EventCreate,
+    EventListItem,
+    EventUpdate,
+    SpokenLanguage,
+    VenueCreate,
+)
+from backend.events.catalogue.services import (
+    cancel_event,
+    complete_event,
+    create_events,
+    create_venue,
+    publish_event,
+    update_event,
+)
 from backend.events.catalogue.tables import Event, EventStatus, Venue
-from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES, from_mask
+from backend.events.catalogue.texts import texts
+from backend.events.catalogue.vocabulary import (
+    ACCESSIBILITY,
+    ACCESSIBILITY_NAMES,
+    AUDIENCE_NAMES,
+    AUDIENCES,
+    SPOKEN_LANGUAGES,
+    category_name,
+    from_mask,
+    language_name,
+)
 from backend.events.pages import PosterRendition, PublicEvent, SharedEvent, Tag, event_page, share_link
-from backend.events.registrations.door import mark_no_shows
+from backend.events.registrations.door import CheckIn, check_in, mark_no_shows
+from backend.events.registrations.presenters import REGISTRATION_STATUS_NAMES, attendees_csv, check_in_read
+from backend.events.registrations.queries import Attendee
+from backend.events.registrations.services import attendee_list
 from backend.events.registrations.tables import Registration, RegistrationStatus
+from backend.events.schemas import CheckInRead
 from backend.events.signals import (
     AttendanceRecorded,
     EventCancelled,
@@ -39,17 +75,32 @@ from backend.events.signals import (
 )
 
 __all__ = [
+    "ACCESSIBILITY",
+    "ACCESSIBILITY_NAMES",
     "AUDIENCES",
+    "AUDIENCE_NAMES",
     "MAX_RADIUS_M",
+    "ORGANISER_STATES",
+    "REGISTRATION_STATUS_NAMES",
     "SPOKEN_LANGUAGES",
+    "AccessibilityCode",
     "Attendance",
     "AttendanceRecorded",
+    "Attendee",
+    "AudienceCode",
     "CategoryCode",
+    "CheckIn",
+    "CheckInRead",
+    "DoorEvent",
+    "EditableEvent",
     "EventBrief",
     "EventCancelled",
     "EventChanged",
+    "EventCreate",
     "EventListItem",
     "EventSummary",
+    "EventUpdate",
+    "OrganiserEvent",
     "PosterRendition",
     "PublicEvent",
     "RegistrationCancelled",
@@ -65,21 +116,39 @@ __all__ = [
     "VenueRef",
     "attendance",
     "attended_earlier",
+    "attendee_list",
+    "attendees_csv",
+    "cancel_event",
+    "category_name",
+    "check_in",
+    "check_in_read",
+    "complete_event",
     "confirmed_starting",
+    "create_events",
     "create_venue",
+    "door",
+    "editable",
     "event_list_item",
     "event_page",
     "event_summary",
     "events_held_by",
     "from_mask",
+    "language_name",
     "mark_no_shows",
     "masks_of",
     "open_upcoming",
+    "organiser_events",
+    "organising_organisations",
+    "publish_event",
     "registrants",
+    "remove_poster",
+    "set_poster",
     "share_link",
     "upcoming_at_venue",
+    "update_event",
     "venue",
     "venues",
+    "venues_in_scope",
 ]
 
 
@@ -341,3 +410,230 @@ async def open_upcoming(
 def masks_of(row: dict[str, Any]) -> tuple[set[str], set[str]]:
     """(spoken languages, audiences) of an ``open_upcoming`` row."""
     return set(from_mask(row["language_mask"], SPOKEN_LANGUAGES)), set(from_mask(row["audience_mask"], AUDIENCES))
+
+
+# --- the organisers' console (backend/web/console/events_controllers.py) ---------------------------
+# The console calls the same services as the API's controllers (re-exported here), and reads an
+# organiser's own events through the functions below, each scoped by the same permission.
+
+
+@dataclass(frozen=True)
+class OrganiserEvent:
+    """A row of the organiser's list: content per locale, seats and the line."""
+
+    id: uuid.UUID
+    title: dict[str, str]
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_taken: int
+    waitlist_count: int
+    venue_name: dict[str, str]
+
+    @property
+    def past(self) -> bool:
+        return self.ends_at <= clock.now()
+
+
+# The list's states: what organisers ask for, not the stored status alone ("past" is published or
+# completed and over; "published" is published and not over yet).
+ORGANISER_STATES = ("draft", "published", "past", "cancelled")
+ORGANISER_SORTS = {"starts_at": Event.starts_at, "seats_taken": Event.seats_taken, "status": Event.status}
+
+
+def _state_clauses(state: str | None) -> list[Any]:
+    now = clock.now()
+    if state == "draft":
+        return [Event.status == EventStatus.draft.value]
+    if state == "published":
+        return [Event.status == EventStatus.published.value, Event.ends_at > now]
+    if state == "past":
+        return [
+            Event.status.is_in([EventStatus.published.value, EventStatus.completed.value]),
+            (Event.ends_at <= now) | (Event.status == EventStatus.completed.value),
+        ]
+    if state == "cancelled":
+        return [Event.status == EventStatus.cancelled.value]
+    return []
+
+
+async def organiser_events(
+    *,
+    user_id: uuid.UUID,
+    state: str | None = None,
+    text: str | None = None,
+    sort: str = "starts_at",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 25,
+) -> tuple[list[OrganiserEvent], int]:
+    """Every event of the organisations where the user may manage events (as ``GET /events?mine``
+    scopes it), by state and words, one page and the total."""
+    clauses = await browse_clauses(EventFilters(mine=True, text=(text or "").strip() or None), user_id)
+    clauses += _state_clauses(state)
+    rows_query = Event.select(
+        Event.id,
+        Event.title,
+        Event.status,
+        Event.starts_at,
+        Event.ends_at,
+        Event.capacity,
+        Event.seats_taken,
+        Event.waitlist_count,
+        Event.venue.name.as_alias("venue_name"),
+    ).output(load_json=True)
+    count_query = Event.count()
+    for clause in clauses:
+        rows_query = rows_query.where(clause)
+        count_query = count_query.where(clause)
+    order = ORGANISER_SORTS.get(sort, Event.starts_at)
+    rows = await rows_query.order_by(order, ascending=not descending).order_by(Event.id).offset(offset).limit(limit)
+    events = [
+        OrganiserEvent(
+            **{**row, "id": as_uuid(row["id"]), "title": row["title"] or {}, "venue_name": row["venue_name"] or {}}
+        )
+        for row in rows
+    ]
+    return events, await count_query
+
+
+@dataclass(frozen=True)
+class EditableEvent:
+    """An event as its organisers edit it: every field, content per locale, and the counts the
+    console shows beside it (``to_notify``: confirmed and waitlisted sign-ups a cancellation tells)."""
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    venue_id: uuid.UUID
+    venue_name: dict[str, str]
+    series_id: uuid.UUID | None
+    status: str
+    category: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    description: dict[str, str]
+    price_note: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    capacity: int
+    seats_taken: int
+    waitlist_count: int
+    max_party_size: int
+    waitlist_enabled: bool
+    audiences: list[str]
+    languages: list[str]
+    accessibility: list[str]
+    is_free: bool
+    contact_name: str
+    contact_phone: str
+    poster_urls: dict[str, str]
+    to_notify: int
+
+    @property
+    def past(self) -> bool:
+        return self.ends_at <= clock.now()
+
+    @property
+    def closed(self) -> bool:
+        return self.status in (EventStatus.cancelled.value, EventStatus.completed.value)
+
+
+async def editable(*, user_id: uuid.UUID, event_id: uuid.UUID) -> EditableEvent:
+    """An event the user may manage (404 for another organisation's, as in the API)."""
+    event = await editable_event(user_id=user_id, event_id=event_id)
+    place = await venue(event.venue)
+    to_notify = await Registration.count().where(
+        (Registration.event == event.id)
+        & Registration.status.is_in([RegistrationStatus.confirmed.value, RegistrationStatus.waitlisted.value])
+    )
+    return EditableEvent(
+        id=event.id,
+        organisation_id=event.organisation,
+        venue_id=event.venue,
+        venue_name=place.name,
+        series_id=event.series,
+        status=event.status,
+        category=event.category,
+        title=dict(texts(event.title)),
+        summary=dict(texts(event.summary)),
+        description=dict(texts(event.description)),
+        price_note=dict(texts(event.price_note)),
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        registration_opens_at=event.registration_opens_at,
+        registration_closes_at=event.registration_closes_at,
+        capacity=event.capacity,
+        seats_taken=event.seats_taken,
+        waitlist_count=event.waitlist_count,
+        max_party_size=event.max_party_size,
+        waitlist_enabled=event.waitlist_enabled,
+        audiences=from_mask(event.audience_mask, AUDIENCES),
+        languages=from_mask(event.language_mask, SPOKEN_LANGUAGES),
+        accessibility=from_mask(event.accessibility_mask, ACCESSIBILITY),
+        is_free=event.is_free,
+        contact_name=event.contact_name,
+        contact_phone=event.contact_phone,
+        poster_urls=poster_urls(event.poster),
+        to_notify=to_notify,
+    )
+
+
+async def organising_organisations(user_id: uuid.UUID) -> list[OrganisationRef]:
+    """Where the user may create events (every organisation under a role with manage_events),
+    retired ones left out."""
+    found: dict[uuid.UUID, OrganisationRef] = {}
+    for path in await scope_paths(user_id=user_id, permission=Permission.manage_events):
+        for ref in await organisations_under(path):
+            if not ref.retired:
+                found[ref.id] = ref
+    return sorted(found.values(), key=lambda ref: ref.path)
+
+
+async def venues_in_scope(user_id: uuid.UUID) -> list[VenueRef]:
+    """Venues the user could hold an event at (``check_venue_in_scope`` decides on saving):
+    shared ones, those kept inside the user's scope, and those kept above it."""
+    paths = await scope_paths(user_id=user_id, permission=Permission.manage_events)
+    rows = (
+        await Venue.select(*_VENUE_COLUMNS, Venue.organisation.path.as_alias("keeper_path"))
+        .output(load_json=True)
+        .order_by(Venue.created_at)
+    )
+    return [
+        _venue(row)
+        for row in rows
+        if row["shared"] or any(row["keeper_path"].startswith(p) or p.startswith(row["keeper_path"]) for p in paths)
+    ]
+
+
+@dataclass(frozen=True)
+class DoorEvent:
+    id: uuid.UUID
+    title: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    capacity: int
+    seats_taken: int
+    arrived: int  # people (party sizes added up) checked in
+
+
+async def door(*, user_id: uuid.UUID, event_id: uuid.UUID) -> DoorEvent:
+    """The event at its door, for whoever may check its tickets in (403/404 as the API's check-in),
+    with the people arrived so far."""
+    event = await door_event(user_id=user_id, event_id=event_id)
+    rows = await Registration.select(Registration.party_size).where(
+        (Registration.event == event.id) & (Registration.status == RegistrationStatus.attended.value)
+    )
+    return DoorEvent(
+        id=event.id,
+        title=dict(texts(event.title)),
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        status=event.status,
+        capacity=event.capacity,
+        seats_taken=event.seats_taken,
+        arrived=sum(row["party_size"] for row in rows),
+    )

@@ -1126,7 +1126,7 @@ def _today_plans(now: datetime) -> list[_Plan]:
 
 
 async def _top_up(accounts: DemoWorld, venues: dict[str, uuid.UUID]) -> int:
-    """Today's and this weekend's events that are missing: the drop-in if none is on or ahead,
+    """Today's and this weekend's events that are missing: the drop-in if none is ahead,
     the others if none of that title is on that day. Adds nothing twice."""
     now = clock.now()
     cache = VersionedCache(build_stores(None))
@@ -1147,5 +1147,7 @@ async def _already_there(plan: _Plan, venue_id: uuid.UUID, now: datetime) -> boo
     )
     same = [row for row in rows if row["title"].get("zh-Hans") == plan.title["zh-Hans"]]
     if plan.title is _DROP_IN:
-        return any(row["ends_at"] > now for row in same)
+        # Only one not yet begun counts: every start of the demo has a drop-in to sign up for
+        # (sign-ups close when an event begins) whose door is already open (the README's walk).
+        return any(row["starts_at"] > now for row in same)
     return any(row["starts_at"] >= day_start for row in same)

@@ -169,6 +169,12 @@ async def update_branch(*, user_id: uuid.UUID, branch_id: uuid.UUID, changes: Ma
         await _audit(action, branch, before=before, after=after)
 
 
+def refuse_empty_exception(data: ExceptionPut) -> None:
+    """An exception says something: the day closed, or its special hours (also for a preview)."""
+    if not data.closed and not data.intervals:
+        raise DomainError("exception_empty", N_("Give special hours, or mark the day closed."), status=422)
+
+
 async def put_exception(
     *, user_id: uuid.UUID, branch_id: uuid.UUID, day: date, data: ExceptionPut, room_id: uuid.UUID | None = None
 ) -> None:
@@ -177,8 +183,7 @@ async def put_exception(
     same_day &= HoursException.room.is_null() if room_id is None else (HoursException.room == room_id)
     async with transaction(HoursException._meta.db):
         branch = await _branch_for_staff(user_id, branch_id)
-        if not data.closed and not data.intervals:
-            raise DomainError("exception_empty", N_("Give special hours, or mark the day closed."), status=422)
+        refuse_empty_exception(data)
         if room_id is not None:
             await _room_of(branch_id, room_id)
         replaced = await HoursException.select().where(same_day).output(load_json=True).first()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import uuid
 
 import httpx
 import pytest
 
 from backend.accounts import controllers as account_controllers
+from backend.accounts.tables import OrganisationKind, Role
 from backend.core.errors import PROBLEM_TYPE_BASE
 from backend.core.i18n import translations
+from tests import factories
 
 Client = httpx.AsyncClient
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
@@ -92,10 +95,81 @@ async def test_huge_strings_are_refused_by_their_limit(client: Client) -> None:
     assert body["errors"][0]["code"] == "too_long"
 
 
-async def test_a_body_over_the_limit_is_413(client: Client) -> None:
+async def test_a_body_over_the_limit_is_413_and_says_the_limit(client: Client) -> None:
     big = b'{"code": "' + b"x" * (11 * 1024 * 1024) + b'"}'
-    response = await client.post("/api/v1/auth/wechat", content=big, headers={"Content-Type": "application/json"})
-    assert_problem(response, 413, "payload_too_large")
+    response = await client.post(
+        "/api/v1/auth/wechat", content=big, headers={"Content-Type": "application/json", "Accept-Language": "en"}
+    )
+    body = assert_problem(response, 413, "payload_too_large")
+    assert body["detail"] == "The request is too large; the limit is 10 MB."
+    assert body["params"] == {"limit_mb": 10}
+
+
+@pytest.mark.parametrize("megabytes", [12, 26])
+async def test_an_upload_over_the_request_limit_says_the_image_limit(client: Client, megabytes: int) -> None:
+    """Past the request limit the body is never read, yet the uploader learns the limit that
+    matters to them, the image one, as an upload between the two limits does."""
+    organiser = await factories.staff(Role.organiser, await factories.organisation(OrganisationKind.city))
+    response = await client.post(
+        f"/api/v1/events/{uuid.uuid4()}/poster",
+        files={"file": ("poster.jpg", b"\xff" * (megabytes * 1024 * 1024), "image/jpeg")},
+        headers={**factories.token_for(organiser), "Accept-Language": "ja"},
+    )
+    body = assert_problem(response, 413, "image_file_too_large")
+    assert body["params"] == {"limit_mb": 8}
+    expected = translations("ja").gettext("The image file is too large; the limit is {limit_mb} MB.")
+    assert body["detail"] == expected.format(limit_mb=8)
+
+
+# --- impossible and unreadable dates -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field", "form"),
+    [
+        ("/api/v1/shifts", "from=2026-02-30T10:00:00", "from", "Write a time as 2026-12-05T19:30:00."),
+        ("/api/v1/library-branches", "at=2026-02-30T10:00:00", "at", "Write a time as 2026-12-05T19:30:00."),
+    ],
+)
+async def test_an_impossible_date_in_the_query_says_why_and_how(
+    client: Client, path: str, query: str, field: str, form: str
+) -> None:
+    body = assert_problem(await client.get(f"{path}?{query}&lang=en"), 422, "validation_failed")
+    assert body["errors"] == [
+        {"field": field, "message": f"2026-02-30 is not a date in the calendar. {form}", "code": "impossible_date"}
+    ]
+
+
+async def test_an_impossible_date_in_a_body_says_why_and_how(client: Client) -> None:
+    volunteer = await factories.resident()
+    response = await client.post(
+        f"/api/v1/teams/{uuid.uuid4()}/hours",
+        json={"minutes": 60, "service_date": "2026-02-30", "reason": "night patrol"},
+        headers={**factories.token_for(volunteer), "Accept-Language": "ko"},
+    )
+    body = assert_problem(response, 422, "validation_failed")
+    message = translations("ko").gettext("{value} is not a date in the calendar. Write a day as 2026-12-05.")
+    assert body["errors"] == [
+        {"field": "service_date", "message": message.format(value="2026-02-30"), "code": "impossible_date"}
+    ]
+
+
+async def test_an_unreadable_date_names_the_parameter_as_sent_and_its_form(client: Client) -> None:
+    body = assert_problem(await client.get("/api/v1/shifts?from=tomorrow&lang=en"), 422, "validation_failed")
+    # The handler's argument is called starts_from; the caller wrote from.
+    assert body["errors"] == [
+        {"field": "from", "message": "Not a time. Write a time as 2026-12-05T19:30:00.", "code": "invalid_date"}
+    ]
+    volunteer = await factories.resident()
+    response = await client.post(
+        f"/api/v1/teams/{uuid.uuid4()}/hours",
+        json={"minutes": 60, "service_date": "yesterday", "reason": "night patrol"},
+        headers={**factories.token_for(volunteer), "Accept-Language": "en"},
+    )
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == [
+        {"field": "service_date", "message": "Not a day. Write a day as 2026-12-05.", "code": "invalid_date"}
+    ]
 
 
 async def test_unexpected_errors_are_500_without_internals(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:

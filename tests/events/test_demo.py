@@ -61,6 +61,11 @@ async def test_a_demo_seeded_days_ago_is_topped_up_and_nothing_twice(client: Cli
         assert await Event.count() == before + 6
         assert "today and this weekend in place" in await seed(settings)
         assert await Event.count() == before + 6
+    # Once the drop-in has begun its sign-ups are closed: a demo started then gets one to sign up for.
+    with clock.frozen(drop_in["starts_at"] + timedelta(minutes=5)):
+        assert "1 added for today and this weekend" in await seed(settings)
+        ahead = [row for row in await published_on(wednesday) if row["title"]["en"] == drop_in["title"]["en"]]
+        assert sum(row["starts_at"] > clock.now() for row in ahead) == 1
     # Later that evening the drop-in is over: a new one is on within the hour; the film is still ahead.
     with clock.frozen(today + timedelta(hours=2, minutes=40)):
         assert "1 added for today and this weekend" in await seed(settings)

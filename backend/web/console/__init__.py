@@ -7,7 +7,11 @@ from litestar import Router
 
 from backend.core.auth import SESSION_COOKIE_PATH
 from backend.web.console.account_controllers import AccountController, SignInController
+from backend.web.console.admin_controllers import ADMIN_CONTROLLERS
 from backend.web.console.edge import EXCEPTION_HANDLERS, check_csrf
+from backend.web.console.events_controllers import EventsController
+from backend.web.console.events_door_controllers import DoorController, SignUpsController
+from backend.web.console.libraries_controllers import LibrariesController
 from backend.web.console.text_controllers import TextController
 
 
@@ -16,7 +20,16 @@ def console_router() -> Router:
     check, which answers in JSON; the console's pages take typed parameters and forms only."""
     return Router(
         path=SESSION_COOKIE_PATH,
-        route_handlers=[SignInController, AccountController, TextController],
+        route_handlers=[
+            SignInController,
+            AccountController,
+            TextController,
+            EventsController,
+            SignUpsController,
+            DoorController,
+            LibrariesController,
+            *ADMIN_CONTROLLERS,
+        ],
         before_request=check_csrf,
         exception_handlers=dict(EXCEPTION_HANDLERS),
         include_in_schema=False,

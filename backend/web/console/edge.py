@@ -209,6 +209,14 @@ SAID: Mapping[str, str] = {
     "language_changed": N_("The console now speaks your chosen language."),
     "logged_out": N_("You have logged out."),
     "session_ended": N_("Your session has ended. Please log in again."),
+    # the organisers' room
+    "event_created": N_("The event has been created as a draft. Residents see it once you publish it."),
+    "event_saved": N_("Your changes have been saved."),
+    "event_published": N_("The event is published."),
+    "event_cancelled": N_("The event is cancelled. Everyone who signed up will be told."),
+    "event_completed": N_("The event is marked as completed."),
+    "poster_saved": N_("The poster has been saved."),
+    "poster_removed": N_("The poster has been removed."),
 }
 
 
@@ -257,6 +265,67 @@ FIELD_LABELS: dict[str, str] = {
     "new_password": N_("New password"),
     "locale": N_("Language"),
     "display_name": N_("Name"),
+    # the organisers' room: an event's fields and the inline venue's
+    "organisation_id": N_("Organisation"),
+    "venue_id": N_("Venue"),
+    "category": N_("Category"),
+    "title": N_("Title"),
+    "summary": N_("Summary"),
+    "description": N_("Description"),
+    "starts_at": N_("Starts"),
+    "ends_at": N_("Ends"),
+    "capacity": N_("Capacity"),
+    "max_party_size": N_("Largest party"),
+    "registration_opens_at": N_("Registration opens"),
+    "registration_closes_at": N_("Registration closes"),
+    "audiences": N_("Audiences"),
+    "languages": N_("Languages spoken"),
+    "accessibility": N_("Accessibility"),
+    "price_note": N_("Price note"),
+    "contact_name": N_("Contact name"),
+    "contact_phone": N_("Contact phone"),
+    "new_venue_name": N_("Venue name"),
+    "new_venue_address": N_("Address"),
+    "new_venue_latitude": N_("Latitude"),
+    "new_venue_longitude": N_("Longitude"),
+    "new_venue_organisation_id": N_("Organisation"),
+    "community_id": N_("Community"),
+    "recurrence": N_("Repeats"),
+    "recurrence.freq": N_("How often"),
+    "recurrence.interval": N_("Every how many"),
+    "recurrence.weekdays": N_("On these days (every week)"),
+    "recurrence.monthday": N_("Day of the month (every month)"),
+    "recurrence.until": N_("Until"),
+    "recurrence.count": N_("Or this many times"),
+    # The library room (its forms name every interval row: weekly_hours.<weekday>[<row>].opens).
+    "name[...]": N_("Name shown to residents"),
+    "address[...]": N_("Street address"),
+    "note[...]": N_("Reason"),
+    "services": N_("Services"),
+    "e_reading_seats": N_("E-reading seats"),
+    "seats": N_("Seats"),
+    "free_seats": N_("Free seats"),
+    "day": N_("Date"),
+    "holiday_rules.public_holiday": N_("On public holidays"),
+    "holiday_rules.makeup_workday": N_("On make-up working days"),
+    **{f"intervals[{row}].opens": N_("Opens") for row in range(6)},
+    **{f"intervals[{row}].closes": N_("Closes") for row in range(6)},
+    **{
+        f"weekly_hours.{day}[{row}].{end}": label
+        for day, labels in enumerate(
+            (
+                (N_("Monday: opens"), N_("Monday: closes")),
+                (N_("Tuesday: opens"), N_("Tuesday: closes")),
+                (N_("Wednesday: opens"), N_("Wednesday: closes")),
+                (N_("Thursday: opens"), N_("Thursday: closes")),
+                (N_("Friday: opens"), N_("Friday: closes")),
+                (N_("Saturday: opens"), N_("Saturday: closes")),
+                (N_("Sunday: opens"), N_("Sunday: closes")),
+            )
+        )
+        for end, label in zip(("opens", "closes"), labels, strict=True)
+        for row in range(6)
+    },
 }
 
 

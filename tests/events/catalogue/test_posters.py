@@ -239,9 +239,11 @@ async def test_a_file_over_the_image_limit_is_413(client: Client, org: dict[str,
     response = await upload(client, org["event"].id, big, org["auth"])
     assert response.status_code == 413 and response.json()["code"] == "image_file_too_large"
     assert response.json()["params"] == {"limit_mb": 8}
-    # Over the request limit: refused while the body streams in, before the handler runs.
+    # Over the request limit: refused while the body streams in, before the handler runs, and
+    # still told the image limit (not a request limit it could not act on).
     huge = await upload(client, org["event"].id, b"\0" * (11 * 1024 * 1024), org["auth"])
-    assert huge.status_code == 413 and huge.json()["code"] == "payload_too_large"
+    assert huge.status_code == 413 and huge.json()["code"] == "image_file_too_large"
+    assert huge.json()["params"] == {"limit_mb": 8}
     assert await stored_poster(org["event"].id) == {}
 
 

@@ -6,12 +6,13 @@ and the architecture test. Adding a domain is its package, with a ``DOMAIN`` man
 here.
 """
 
-from backend import accounts, core, events, inclusion, libraries, notifications, volunteers, web
+from backend import accounts, core, events, inclusion, libraries, notifications, places, volunteers, web
 from backend.core.domain import Domain
 
 DOMAINS: tuple[Domain, ...] = (
     core.DOMAIN,
     accounts.DOMAIN,
+    places.DOMAIN,
     events.DOMAIN,
     libraries.DOMAIN,
     volunteers.DOMAIN,

@@ -151,3 +151,35 @@ async def published_event(organisation: Organisation, venue_: Any, **overrides: 
     _, events = await event_services.create_events(user_id=organiser.id, data=data, cache=cache)
     await event_services.publish_event(user_id=organiser.id, event_id=events[0].id, scope="following", cache=cache)
     return events[0]
+
+
+# --- places ----------------------------------------------------------------------------------------------
+
+
+def estate_body(community: Organisation, **overrides: Any) -> dict[str, Any]:
+    label = f"小区{next(_counter)}"
+    return {
+        "community_id": str(community.id),
+        "name": {"zh-Hans": label, "en": f"Estate {label}"},
+        "kind": "commercial",
+        "year_built": 2003,
+        "households": 420,
+        **overrides,
+    }
+
+
+async def estate(community: Organisation, **overrides: Any) -> uuid.UUID:
+    """An estate in ``community``, made by the system (through the service, as the city admin would)."""
+    from backend.places import estates
+    from backend.places.schemas import EstateCreate
+
+    admin = await staff(Role.admin, community)
+    return await estates.create_estate(
+        user_id=admin.id, data=msgspec_convert(estate_body(community, **overrides), EstateCreate)
+    )
+
+
+def msgspec_convert(data: dict[str, Any], kind: Any) -> Any:
+    import msgspec
+
+    return msgspec.convert(data, kind)

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -59,15 +60,21 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from redis.asyncio import Redis
 
-from backend.accounts.tables import Role, User
+from backend.accounts.tables import OrganisationKind, Role, User
 from backend.core import runtime
 from backend.core.db import is_postgres
 from backend.core.i18n import CITY_TZ
 from backend.core.tables import AuditEntry
 from backend.events.calendars import services as calendars
+from backend.places import alliances as place_alliances
+from backend.places import estates as place_estates
+from backend.places import grids as place_grids
+from backend.places import residences as place_residences
+from backend.places.schemas import EstateCreate, MemberIn, ResidencePut
 from backend.settings import Settings
 from backend.volunteers.teams.tables import MemberRole, MemberStatus
 from tests import authz_world as aw
@@ -173,6 +180,41 @@ MATRIX: list[tuple[Any, ...]] = [
     ("put_library_exception",   "PUT",    "/api/v1/library-branches/{branch_id}/exceptions/{day}", 401, 403, 403, 403, 403, 403, 403, 200, (200, "librarian_a")),
     ("delete_library_exception", "DELETE", "/api/v1/library-branches/{branch_id}/exceptions/{day}", 401, 403, 403, 403, 403, 403, 403, 204, (204, "librarian_a")),
     ("set_library_occupancy",   "PUT",    "/api/v1/library-branches/{branch_id}/occupancy",     401, 403, 403, 403, 403, 403, 403, 200, (200, "librarian_a")),
+    # places: estates, buildings, grids and alliances of community A (its staff: street A's organiser,
+    # community A's admin); reading estates, buildings, units and alliances is public
+    ("list_estates",            "GET",    "/api/v1/estates",                                    200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("create_estate",           "POST",   "/api/v1/estates",                                    401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("get_estate",              "GET",    "/api/v1/estates/{estate_id}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("update_estate",           "PATCH",  "/api/v1/estates/{estate_id}",                        401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("list_buildings",          "GET",    "/api/v1/estates/{estate_id}/buildings",              200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("add_building",            "POST",   "/api/v1/estates/{estate_id}/buildings",              401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("import_units",            "POST",   "/api/v1/estates/{estate_id}/units/import",           401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("count_estate_residents",  "GET",    "/api/v1/estates/{estate_id}/residents",              401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("list_units",              "GET",    "/api/v1/buildings/{building_id}/units",              200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("add_unit",                "POST",   "/api/v1/buildings/{building_id}/units",              401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("list_building_heads",     "GET",    "/api/v1/buildings/{building_id}/heads",              401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("appoint_building_head",   "PUT",    "/api/v1/buildings/{building_id}/heads/{user_id}",    401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("dismiss_building_head",   "DELETE", "/api/v1/buildings/{building_id}/heads/{user_id}",    401, 403, 403, 403, 403, 403, 403, 204, (204, "admin_a")),
+    ("create_grid",             "POST",   "/api/v1/grids",                                      401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("get_grid",                "GET",    "/api/v1/grids/{grid_id}",                            401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("replace_grid_areas",      "PUT",    "/api/v1/grids/{grid_id}/areas",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("appoint_grid_worker",     "PUT",    "/api/v1/grids/{grid_id}/workers/{user_id}",          401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("dismiss_grid_worker",     "DELETE", "/api/v1/grids/{grid_id}/workers/{user_id}",          401, 403, 403, 403, 403, 403, 403, 204, (204, "admin_a")),
+    # where one lives: each caller's own (staff live somewhere too)
+    ("get_my_residence",        "GET",    "/api/v1/me/residence",                               401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("set_my_residence",        "PUT",    "/api/v1/me/residence",                               401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("clear_my_residence",      "DELETE", "/api/v1/me/residence",                               401, 204, 204, 204, 204, 204, 204, 204, None),
+    # alliances: each call in a fresh community of street A (one alliance per community)
+    ("list_alliances",          "GET",    "/api/v1/alliances",                                  200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("create_alliance",         "POST",   "/api/v1/alliances",                                  401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("get_alliance",            "GET",    "/api/v1/alliances/{alliance_id}",                    200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("set_alliance_member",     "PUT",    "/api/v1/alliances/{alliance_id}/members/{estate_id}", 401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("remove_alliance_member",  "DELETE", "/api/v1/alliances/{alliance_id}/members/{estate_id}", 401, 403, 403, 403, 403, 403, 403, 204, (204, "organiser_a")),
+    ("create_alliance_document", "POST",  "/api/v1/alliances/{alliance_id}/documents",          401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("get_alliance_document",   "GET",    "/api/v1/alliance-documents/{document_id}",           200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("publish_document_version", "POST",  "/api/v1/alliance-documents/{document_id}/versions",  401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    # residents of a member estate acknowledge (each caller is made one first)
+    ("acknowledge_document",    "POST",   "/api/v1/alliance-documents/{document_id}/acknowledgements", 401, 200, 200, 200, 200, 200, 200, 200, None),
     # volunteers: one's own profile (404: none yet), teams (public), their members and routes
     ("save_volunteer_profile",  "POST",   "/api/v1/volunteers",                                 401, 201, 201, 200, 201, 201, 201, 201, None),
     ("get_my_volunteer_profile", "GET",   "/api/v1/volunteers/me",                              401, 404, 404, 200, 404, 404, 404, 404, None),
@@ -388,6 +430,101 @@ async def _venue_for_branch(w: World, identity: str) -> dict[str, Any]:
 
 async def _feed_of_resident(w: World, identity: str) -> dict[str, Any]:
     return {"token": await calendars.create_feed(user_id=w.user("resident").id)}
+
+
+# --- places: fresh objects in community A (or a fresh community of street A, for alliances) -----------
+
+
+async def _estate_in(community: Any) -> uuid.UUID:
+    body = factories.estate_body(community)
+    return await place_estates.create_estate(user_id=None, data=msgspec.convert(body, EstateCreate))
+
+
+async def _estate_a(w: World, identity: str) -> dict[str, Any]:
+    return {"estate_id": await _estate_in(w.tree["community_a"])}
+
+
+async def _building_a(w: World, identity: str) -> dict[str, Any]:
+    estate_id = await _estate_in(w.tree["community_a"])
+    return {
+        "estate_id": estate_id,
+        "building_id": await place_estates.add_building(user_id=None, estate_id=estate_id, label="1幢"),
+    }
+
+
+async def _building_with_head(w: World, identity: str) -> dict[str, Any]:
+    made = await _building_a(w, identity)
+    head = await factories.resident()
+    await place_grids.appoint_building_head(user_id=None, building_id=made["building_id"], head_id=head.id)
+    return {**made, "user_id": head.id}
+
+
+async def _building_and_resident(w: World, identity: str) -> dict[str, Any]:
+    return {**await _building_a(w, identity), "user_id": (await factories.resident()).id}
+
+
+async def _grid_a(w: World, identity: str) -> dict[str, Any]:
+    estate_id = await _estate_in(w.tree["community_a"])
+    grid_id = await place_grids.create_grid(
+        user_id=None, community_id=w.tree["community_a"].id, name={"zh-Hans": "网格"}, areas=[]
+    )
+    return {"estate_id": estate_id, "grid_id": grid_id, "user_id": (await factories.staff()).id}
+
+
+async def _grid_with_worker(w: World, identity: str) -> dict[str, Any]:
+    made = await _grid_a(w, identity)
+    await place_grids.appoint_worker(user_id=None, grid_id=made["grid_id"], worker_id=made["user_id"])
+    return made
+
+
+async def _residence_for_caller(w: World, identity: str) -> dict[str, Any]:
+    estate_id = await _estate_in(w.tree["community_a"])
+    if identity != "anon":
+        await place_residences.set_residence(
+            user_id=w.user(identity).id, data=ResidencePut(estate_id=estate_id, consent=True)
+        )
+    return {"estate_id": estate_id}
+
+
+async def _fresh_community(w: World, identity: str) -> dict[str, Any]:
+    community = await factories.organisation(OrganisationKind.community, w.tree["street_a"])
+    return {"community": community, "estate_id": await _estate_in(community)}
+
+
+async def _alliance(w: World, identity: str) -> dict[str, Any]:
+    made = await _fresh_community(w, identity)
+    flagship = await _estate_in(made["community"])
+    alliance_id = await place_alliances.create_alliance(
+        user_id=None,
+        community_id=made["community"].id,
+        name={"zh-Hans": "联盟"},
+        members=[MemberIn(estate_id=flagship, role="flagship")],
+    )
+    return {**made, "alliance_id": alliance_id, "flagship": flagship}
+
+
+async def _alliance_with_member(w: World, identity: str) -> dict[str, Any]:
+    made = await _alliance(w, identity)
+    await place_alliances.set_member(
+        user_id=None, alliance_id=made["alliance_id"], estate_id=made["estate_id"], role="allied"
+    )
+    return made
+
+
+async def _document(w: World, identity: str) -> dict[str, Any]:
+    made = await _alliance(w, identity)
+    document_id = await place_alliances.create_document(
+        user_id=None, alliance_id=made["alliance_id"], title={"zh-Hans": "公约"}, body={"zh-Hans": "第一条"}
+    )
+    if identity != "anon":
+        await place_residences.set_residence(
+            user_id=w.user(identity).id, data=ResidencePut(estate_id=made["flagship"], consent=True)
+        )
+    return {**made, "document_id": document_id}
+
+
+def _units_csv() -> dict[str, Any]:
+    return {"file": ("units.csv", "楼栋,门牌,面积\n1幢,101,88.5\n".encode("utf-8-sig"), "text/csv")}
 
 
 def _shift_body() -> dict[str, Any]:
@@ -697,6 +834,117 @@ OPERATIONS: dict[str, Op] = {
     "set_library_occupancy": Op(
         lambda c: c.put(f"{V1}/library-branches/{c.ids['branch']}/occupancy", json={"free_seats": 7}),
         audited="libraries.seats_reported",
+    ),
+    # places
+    "list_estates": Op(lambda c: c.get(f"{V1}/estates", params={"community_id": c.org("community_a")})),
+    "create_estate": Op(
+        lambda c: c.post(f"{V1}/estates", json=factories.estate_body(c.w.tree["community_a"])),
+        audited="places.estate_created",
+    ),
+    "get_estate": Op(lambda c: c.get(f"{V1}/estates/{c.x['estate_id']}"), _estate_a),
+    "update_estate": Op(
+        lambda c: c.patch(f"{V1}/estates/{c.x['estate_id']}", json={"households": 999}),
+        _estate_a,
+        audited="places.estate_changed",
+    ),
+    "list_buildings": Op(lambda c: c.get(f"{V1}/estates/{c.x['estate_id']}/buildings"), _building_a),
+    "add_building": Op(
+        lambda c: c.post(f"{V1}/estates/{c.x['estate_id']}/buildings", json={"label": "9幢"}),
+        _estate_a,
+        audited="places.building_added",
+    ),
+    "import_units": Op(
+        lambda c: c.post(f"{V1}/estates/{c.x['estate_id']}/units/import", files=_units_csv()),
+        _estate_a,
+        audited="places.units_imported",
+    ),
+    "count_estate_residents": Op(lambda c: c.get(f"{V1}/estates/{c.x['estate_id']}/residents"), _estate_a),
+    "list_units": Op(lambda c: c.get(f"{V1}/buildings/{c.x['building_id']}/units"), _building_a),
+    "add_unit": Op(
+        lambda c: c.post(f"{V1}/buildings/{c.x['building_id']}/units", json={"label": "301", "floor_area": 90}),
+        _building_a,
+        audited="places.unit_added",
+    ),
+    "list_building_heads": Op(lambda c: c.get(f"{V1}/buildings/{c.x['building_id']}/heads"), _building_with_head),
+    "appoint_building_head": Op(
+        lambda c: c.put(f"{V1}/buildings/{c.x['building_id']}/heads/{c.x['user_id']}"),
+        _building_and_resident,
+        audited="places.building_head_appointed",
+    ),
+    "dismiss_building_head": Op(
+        lambda c: c.delete(f"{V1}/buildings/{c.x['building_id']}/heads/{c.x['user_id']}"),
+        _building_with_head,
+        audited="places.building_head_dismissed",
+    ),
+    # the grid is an organisation (accounts' entry); what it covers is set by replace_grid_areas
+    "create_grid": Op(
+        lambda c: c.post(f"{V1}/grids", json={"community_id": c.org("community_a"), "name": {"zh-Hans": "新网格"}}),
+        audited="accounts.organisation_created",
+    ),
+    "get_grid": Op(lambda c: c.get(f"{V1}/grids/{c.x['grid_id']}"), _grid_with_worker),
+    "replace_grid_areas": Op(
+        lambda c: c.put(f"{V1}/grids/{c.x['grid_id']}/areas", json={"areas": [{"estate_id": str(c.x["estate_id"])}]}),
+        _grid_a,
+        audited="places.grid_areas_replaced",
+    ),
+    "appoint_grid_worker": Op(
+        lambda c: c.put(f"{V1}/grids/{c.x['grid_id']}/workers/{c.x['user_id']}"),
+        _grid_a,
+        audited="accounts.role_granted",
+    ),
+    "dismiss_grid_worker": Op(
+        lambda c: c.delete(f"{V1}/grids/{c.x['grid_id']}/workers/{c.x['user_id']}"),
+        _grid_with_worker,
+        audited="accounts.role_revoked",
+    ),
+    "get_my_residence": Op(lambda c: c.get(f"{V1}/me/residence"), _residence_for_caller),
+    "set_my_residence": Op(
+        lambda c: c.put(f"{V1}/me/residence", json={"estate_id": str(c.x["estate_id"]), "consent": True}),
+        lambda w, who: _estate_a(w, who),
+    ),
+    "clear_my_residence": Op(lambda c: c.delete(f"{V1}/me/residence"), _residence_for_caller),
+    "list_alliances": Op(lambda c: c.get(f"{V1}/alliances")),
+    "create_alliance": Op(
+        lambda c: c.post(
+            f"{V1}/alliances",
+            json={
+                "community_id": str(c.x["community"].id),
+                "name": {"zh-Hans": "新联盟"},
+                "members": [{"estate_id": str(c.x["estate_id"]), "role": "flagship"}],
+            },
+        ),
+        _fresh_community,
+        audited="places.alliance_created",
+    ),
+    "get_alliance": Op(lambda c: c.get(f"{V1}/alliances/{c.x['alliance_id']}"), _alliance),
+    "set_alliance_member": Op(
+        lambda c: c.put(f"{V1}/alliances/{c.x['alliance_id']}/members/{c.x['estate_id']}", json={"role": "partner"}),
+        _alliance,
+        audited="places.alliance_member_set",
+    ),
+    "remove_alliance_member": Op(
+        lambda c: c.delete(f"{V1}/alliances/{c.x['alliance_id']}/members/{c.x['estate_id']}"),
+        _alliance_with_member,
+        audited="places.alliance_member_removed",
+    ),
+    "create_alliance_document": Op(
+        lambda c: c.post(
+            f"{V1}/alliances/{c.x['alliance_id']}/documents",
+            json={"title": {"zh-Hans": "共同业主公约"}, "body": {"zh-Hans": "第一条"}},
+        ),
+        _alliance,
+        audited="places.document_created",
+    ),
+    "get_alliance_document": Op(lambda c: c.get(f"{V1}/alliance-documents/{c.x['document_id']}"), _document),
+    "publish_document_version": Op(
+        lambda c: c.post(
+            f"{V1}/alliance-documents/{c.x['document_id']}/versions", json={"body": {"zh-Hans": "第二版"}}
+        ),
+        _document,
+        audited="places.document_version_published",
+    ),
+    "acknowledge_document": Op(
+        lambda c: c.post(f"{V1}/alliance-documents/{c.x['document_id']}/acknowledgements"), _document
     ),
     # volunteers
     "save_volunteer_profile": Op(

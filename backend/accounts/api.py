@@ -139,6 +139,7 @@ __all__ = [
     "restore_organisation",
     "retire_organisation",
     "revoke_role",
+    "role_holders",
     "scope_paths",
     "set_password",
     "staff_member",
@@ -225,6 +226,16 @@ async def member_organisation_ids(user_id: uuid.UUID) -> list[uuid.UUID]:
     return sorted({as_uuid(row["organisation"]) for row in rows})
 
 
+async def role_holders(organisation_id: uuid.UUID, role: Role) -> list[uuid.UUID]:
+    """Who holds this role in this very organisation (a grid's workers), oldest first."""
+    rows = (
+        await Membership.select(Membership.user)
+        .where((Membership.organisation == organisation_id) & (Membership.role == role.value))
+        .order_by(Membership.created_at)
+    )
+    return [as_uuid(row["user"]) for row in rows]
+
+
 async def is_member(user_id: uuid.UUID, organisation_id: uuid.UUID) -> bool:
     """Whether the person holds a role in this very organisation (not above it)."""
     return await Membership.exists().where((Membership.user == user_id) & (Membership.organisation == organisation_id))
@@ -243,9 +254,18 @@ class Person:
     birth_year: int | None
     locale: str | None
     deleted: bool
+    is_staff: bool = False
 
 
-_PERSON_COLUMNS = (User.id, User.display_name, User.phone, User.birth_year, User.locale, User.deleted_at)
+_PERSON_COLUMNS = (
+    User.id,
+    User.display_name,
+    User.phone,
+    User.birth_year,
+    User.locale,
+    User.deleted_at,
+    User.is_staff,
+)
 
 
 def _person(row: dict[str, Any]) -> Person:
@@ -256,6 +276,7 @@ def _person(row: dict[str, Any]) -> Person:
         birth_year=row["birth_year"],
         locale=row["locale"],
         deleted=row["deleted_at"] is not None,
+        is_staff=bool(row["is_staff"]),
     )
 
 

@@ -52,6 +52,8 @@ PLACEMENT: Mapping[K, frozenset[K | None]] = {
     K.police_station: frozenset({K.street, K.community}),
     # City management (城管): the district brigade and its street squads.
     K.city_management: frozenset({K.district, K.street}),
+    # A grid (网格) divides one community's estates and buildings among its grid workers.
+    K.grid: frozenset({K.community}),
 }
 
 NAME_LIMIT = 80

@@ -10,7 +10,7 @@ import msgspec
 
 from backend.core.i18n import LocaleCode
 
-RoleName = Literal["admin", "organiser", "library_staff", "coordinator"]
+RoleName = Literal["admin", "organiser", "library_staff", "coordinator", "grid_worker"]
 SessionKindName = Literal["wechat", "password", "developer"]
 
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=32, examples=["李小梅"])]
@@ -202,6 +202,7 @@ OrganisationKindName = Literal[
     "owners_committee",
     "police_station",
     "city_management",
+    "grid",
 ]
 _ORGANISATION_ID = "5b7e2c1a-9d4f-4e8b-a1c3-0f6d2e9b8a47"
 _PARENT_ID = "0c9a4f3e-2b1d-4c6a-8e7f-5d3b1a9c2e60"

@@ -17,6 +17,8 @@ class Permission(str, Enum):
     manage_organisations = "manage_organisations"
     manage_events = "manage_events"
     manage_libraries = "manage_libraries"
+    manage_places = "manage_places"
+    view_places = "view_places"
     coordinate_volunteers = "coordinate_volunteers"
     manage_rewards = "manage_rewards"
     view_statistics = "view_statistics"
@@ -25,9 +27,11 @@ class Permission(str, Enum):
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
-    Role.organiser: frozenset({Permission.manage_events, Permission.view_statistics}),
+    Role.organiser: frozenset({Permission.manage_events, Permission.view_statistics, Permission.manage_places}),
     Role.library_staff: frozenset({Permission.manage_libraries, Permission.manage_events}),
     Role.coordinator: frozenset({Permission.coordinate_volunteers}),
+    # A grid worker (网格员) reads the estates, buildings and residence counts of their grid.
+    Role.grid_worker: frozenset({Permission.view_places}),
 }
 
 

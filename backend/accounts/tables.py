@@ -65,6 +65,8 @@ class OrganisationKind(str, Enum):
     owners_committee = "owners_committee"
     police_station = "police_station"
     city_management = "city_management"
+    # A grid (网格) of a community's estates and buildings: its grid workers hold their role here.
+    grid = "grid"
 
 
 class Role(str, Enum):
@@ -72,6 +74,7 @@ class Role(str, Enum):
     organiser = "organiser"
     library_staff = "library_staff"
     coordinator = "coordinator"
+    grid_worker = "grid_worker"
 
 
 class Organisation(Table, tablename="account_organisation"):

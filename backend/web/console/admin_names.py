@@ -20,6 +20,7 @@ KIND_NAMES: Mapping[str, str] = {
     "owners_committee": N_("Owners' committee"),
     "police_station": N_("Police station"),
     "city_management": N_("City management"),
+    "grid": N_("Grid"),
 }
 
 ROLE_NAMES: Mapping[str, str] = {
@@ -27,6 +28,7 @@ ROLE_NAMES: Mapping[str, str] = {
     "organiser": N_("Organiser"),
     "library_staff": N_("Library staff"),
     "coordinator": N_("Volunteer coordinator"),
+    "grid_worker": N_("Grid worker"),
 }
 
 # ``?said=<key>`` on an administrators' page: only these (the frame's own keys work too).

@@ -51,6 +51,7 @@ KindCode = Literal[
     "owners_committee",
     "police_station",
     "city_management",
+    "grid",
 ]
 Name = Annotated[str, msgspec.Meta(max_length=80)]
 

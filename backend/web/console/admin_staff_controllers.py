@@ -39,7 +39,7 @@ from backend.web.console.listing import Listing
 from backend.web.templating import picked
 
 ALL = 1000  # the organisations a form offers: the API's largest page of the tree
-RoleCode = Literal["admin", "organiser", "library_staff", "coordinator"]
+RoleCode = Literal["admin", "organiser", "library_staff", "coordinator", "grid_worker"]
 WayIn = Literal["password", "invite"]
 
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -1346,6 +1347,30 @@ async def unaudited(op: Op, caller: Any, response: httpx.Response) -> list[str]:
     return []
 
 
+# A time in an answer: one convention everywhere, UTC written with Z (what people read is text).
+_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d)?$")
+
+
+def local_times(response: httpx.Response) -> list[str]:
+    """Every time in a JSON answer written with an offset other than Z, or with none."""
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return []
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and _TIME.match(value):
+            found.append(value)
+
+    walk(response.json())
+    return found
+
+
 def verdict(
     w: World, op: Op, identity: str, want: int, response: httpx.Response, before: dict[str, Any], after: dict[str, Any]
 ) -> list[str]:
@@ -1357,6 +1382,7 @@ def verdict(
         if response.request.method in MUTATING and not changed:
             wrong.append(f"{identity}: allowed with {response.status_code}, but no table changed")
         wrong += [f"{identity}: the answer does not show {name}" for name in missing(w, op, identity, response)]
+        wrong += [f"{identity}: a time not in UTC: {text}" for text in local_times(response)]
     else:
         if not response.headers.get("content-type", "").startswith(PROBLEM):
             wrong.append(f"{identity}: a refusal that is not problem+json ({response.headers.get('content-type')})")

@@ -112,7 +112,9 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, Enum):
         return _plain(value.value)
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):
+        return clock.iso(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from typing import overload
 
 from backend.core.i18n import CITY_TZ
 
@@ -21,6 +22,21 @@ def now() -> datetime:
     """This moment, in UTC (or the moment a test froze the clock at)."""
     frozen = _frozen.get()
     return frozen if frozen is not None else datetime.now(UTC)
+
+
+@overload
+def utc(moment: datetime) -> datetime: ...
+@overload
+def utc(moment: None) -> None: ...
+def utc(moment: datetime | None) -> datetime | None:
+    """Times in answers are UTC (written with Z), whichever offset they were read or sent with:
+    one convention in every answer (what people read is written out in Suzhou time apart)."""
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+def iso(moment: datetime) -> str:
+    """A time as text in stored parameters and exports: UTC, written with Z, as in answers."""
+    return utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def city_today() -> date:

@@ -29,9 +29,9 @@ def status_read(status: hours.Status, at: datetime) -> StatusRead:
     since, until = status.current or (None, None)
     return StatusRead(
         is_open=status.is_open,
-        open_since=since,
-        open_until=until,
-        next_change=status.next_change,
+        open_since=clock.utc(since),
+        open_until=clock.utc(until),
+        next_change=clock.utc(status.next_change),
         text=hours.describe_next_change(status, at, get_locale(), today=clock.city_today()),
     )
 

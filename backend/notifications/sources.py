@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from backend.core import clock
 from backend.core.values import as_uuid
 from backend.events.api import EventSummary, event_summary
 from backend.inclusion.api import redemption_summary
@@ -20,7 +21,7 @@ def summary_params(event: EventSummary) -> dict[str, Any]:
     return {
         "event_id": str(event.id),
         "title": event.title,
-        "starts_at": event.starts_at.isoformat(),
+        "starts_at": clock.iso(event.starts_at),
         "venue": event.venue_name,
     }
 
@@ -37,7 +38,7 @@ async def shift_params(shift_id: uuid.UUID | str) -> dict[str, Any] | None:
     return {
         "shift_id": str(shift.id),
         "title": shift.title,
-        "starts_at": shift.starts_at.isoformat(),
+        "starts_at": clock.iso(shift.starts_at),
         "team_id": str(shift.team_id),
         "team": shift.team_name,
     }

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Any
 
+from backend.core.clock import utc
 from backend.core.i18n import format_interval, pick, pick_content
 from backend.core.media import media_url
 from backend.events.catalogue.schemas import EventListItem, EventRead, VenueBrief, VenueRead
 from backend.events.catalogue.tables import Event, Venue
 from backend.events.catalogue.texts import texts
 from backend.events.catalogue.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, category_name, from_mask
-
-
-@overload
-def utc(moment: datetime) -> datetime: ...
-@overload
-def utc(moment: None) -> None: ...
-def utc(moment: datetime | None) -> datetime | None:
-    """Times in answers are UTC (written with Z), whichever offset they were read or sent with."""
-    return moment.astimezone(UTC) if moment is not None else None
 
 
 def poster_urls(poster: Mapping[str, str] | str | None) -> dict[str, str]:

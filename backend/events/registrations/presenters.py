@@ -7,9 +7,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import cast
 
+from backend.core.clock import utc
 from backend.core.i18n import CITY_TZ, N_, _, format_datetime, format_interval, ngettext, pick
 from backend.core.sheets import excel_csv
-from backend.events.catalogue.presenters import utc
 from backend.events.catalogue.schemas import EventBrief, EventStatusCode
 from backend.events.registrations.door import CheckIn
 from backend.events.registrations.queries import Attendee, RegisteredEvent

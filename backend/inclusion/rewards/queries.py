@@ -11,6 +11,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from backend.accounts.api import person
+from backend.core import clock
 from backend.core.values import as_uuid
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
 
@@ -82,7 +83,7 @@ async def export_redemptions(user_id: uuid.UUID) -> list[dict[str, Any]]:
         {
             key: str(value)
             if isinstance(value, uuid.UUID)
-            else value.isoformat()
+            else clock.iso(value)
             if isinstance(value, datetime)
             else value
             for key, value in row.items()

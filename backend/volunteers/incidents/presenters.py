@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from backend.core.i18n import CITY_TZ, _, format_datetime
+from backend.core.clock import utc
+from backend.core.i18n import _, format_datetime
 from backend.core.values import mask_name
 from backend.volunteers.incidents.names import kind_name, party_name, role_name, status_name
 from backend.volunteers.incidents.queries import IncidentListing
@@ -70,8 +71,8 @@ def _fields(row: Mapping[str, Any], listing: IncidentListing) -> dict[str, Any]:
         "reporter_name": _reporter_name(row, listing),
         "team_id": row["team"],
         "shift_id": row["shift"],
-        "created_at": row["created_at"].astimezone(CITY_TZ),
-        "updated_at": row["updated_at"].astimezone(CITY_TZ),
+        "created_at": utc(row["created_at"]),
+        "updated_at": utc(row["updated_at"]),
     }
 
 
@@ -87,7 +88,7 @@ def _change_read(row: Mapping[str, Any], view: IncidentView) -> IncidentChangeRe
     return IncidentChangeRead(
         status=row["status"],
         status_name=status_name(row["status"]),
-        at=row["created_at"].astimezone(CITY_TZ),
+        at=utc(row["created_at"]),
         at_text=format_datetime(row["created_at"]),
         actor_role=row["actor_role"],
         actor_role_name=role_name(row["actor_role"]),

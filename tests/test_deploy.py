@@ -12,18 +12,21 @@ instance is dead. The Dockerfile is not built here (no container engine in the t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -41,6 +44,9 @@ DEPLOY = REPO / "deploy"
 ENV_FILE = DEPLOY / "linli.env"
 UNITS = DEPLOY / "systemd"
 SITE = DEPLOY / "nginx" / "linli.conf"
+ALERTS = DEPLOY / "prometheus" / "alerts.yml"
+SCRAPE = DEPLOY / "prometheus" / "scrape.yml"
+DASHBOARD = DEPLOY / "grafana" / "linli-dashboard.json"
 LINLI = "/opt/linli/.venv/bin/linli"
 CLIENT = "127.0.0.5"  # loopback is a whole /8: the test's client is not the proxy's address
 
@@ -143,6 +149,61 @@ def test_the_units_run_commands_linli_knows_with_the_settings_file() -> None:
     assert commands["linli-worker@.service"].command == "worker"
     assert commands["linli-migrate.service"].command == "migrate"
     assert commands["linli-housekeeping.service"].command == "housekeeping"
+
+
+# --- Prometheus and Grafana ----------------------------------------------------------------
+
+
+def _promtool() -> str:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing (Debian: apt-get install prometheus); scripts/test installs it"
+    return promtool
+
+
+def _queries() -> list[str]:
+    """Every PromQL expression the alert rules and the dashboard evaluate."""
+    rules = [rule["expr"] for group in yaml.safe_load(ALERTS.read_text())["groups"] for rule in group["rules"]]
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    return rules + [target["expr"] for panel in panels for target in panel["targets"]]
+
+
+def test_promtool_accepts_the_alert_rules_and_the_scrape_job(tmp_path: Path) -> None:
+    checked = subprocess.run([_promtool(), "check", "rules", str(ALERTS)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    token = tmp_path / "linli-metrics-token"
+    token.write_text("a-metrics-token")
+    scrape = tmp_path / "scrape.yml"
+    scrape.write_text(_swap(SCRAPE.read_text(), "/etc/prometheus/linli-metrics-token", str(token)))
+    checked = subprocess.run([_promtool(), "check", "config", str(scrape)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_every_query_of_the_dashboard_parses(tmp_path: Path) -> None:
+    """promtool parses PromQL only inside rules: each panel's query becomes a recording rule."""
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    queries = [target["expr"] for panel in panels for target in panel["targets"]]
+    assert queries and all(panel["datasource"]["uid"] == "${datasource}" for panel in panels)
+    rules = [{"record": f"linli:dashboard_query_{index}", "expr": query} for index, query in enumerate(queries)]
+    (tmp_path / "queries.yml").write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
+    checked = subprocess.run(
+        [_promtool(), "check", "rules", str(tmp_path / "queries.yml")], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def _scraped(http: httpx.Client, instance: str) -> tuple[set[str], set[str]]:
+    """(metric names, route templates) an instance reports on /metrics."""
+    text = http.get(f"{instance}/metrics").text
+    names = {match.group(1) for match in re.finditer(r"^([a-z_:]+)[{ ]", text, re.M)}
+    return names, set(re.findall(r'path="([^"]+)"', text))
+
+
+def _assert_queries_read_what_instances_report(names: set[str], paths: set[str]) -> None:
+    for query in _queries():
+        for metric in re.findall(r"\b((?:linli|process)_[a-z_]+)\b", query):
+            assert metric in names, f"{metric} is not reported by an instance ({query})"
+        for path in re.findall(r'path="([^"]+)"', query):
+            assert path in paths, f"no route is reported as {path!r} ({query})"
 
 
 # --- nginx ------------------------------------------------------------------------------------
@@ -375,8 +436,17 @@ def test_through_the_proxy_as_an_operator_runs_it(proxied: Proxied) -> None:
             assert page.headers["etag"] == f"W/{direct.headers['etag']}"
         assert direct.headers["cache-control"] == "max-age=3600, public"
 
-        # Prometheus reads each instance, not the proxy.
+        # Prometheus reads each instance, not the proxy; the alert rules and the dashboard read
+        # metrics and routes the instances report (a sign-up is tried first, unsigned: 401).
         assert http.get(f"{proxied.https}/metrics").status_code == 404
+        signed_up = http.post(f"{proxied.https}/api/v1/events/{uuid.uuid4()}/registrations", json={})
+        assert signed_up.status_code == 401
+        names, paths = set(), set()
+        for instance in proxied.instances:
+            reported = _scraped(http, instance)
+            names |= reported[0]
+            paths |= reported[1]
+        _assert_queries_read_what_instances_report(names, paths)
 
         # One instance dies: every request, sign-in included, is still answered by the other.
         proxied.processes[0].kill()

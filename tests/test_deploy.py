@@ -11,14 +11,17 @@ instance is dead. The Dockerfile is not built here (no container engine in the t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -454,3 +457,97 @@ def test_through_the_proxy_as_an_operator_runs_it(proxied: Proxied) -> None:
         for _ in range(6):
             assert http.get(f"{proxied.https}/ready").status_code == 200
             assert _session_address(http, proxied.https) == CLIENT
+
+
+# --- PgBouncer --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pgbouncer(postgres_server: PostgresServer) -> Iterator[str]:
+    """Debian's PgBouncer in transaction mode in front of the test PostgreSQL, with fewer server
+    connections than an instance's pool, so that consecutive statements of one client connection
+    land on different server connections (what breaks a driver's prepared statements)."""
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    assert Path(binary).exists(), "pgbouncer is missing (Debian: apt-get install pgbouncer); scripts/test installs it"
+    directory = Path(tempfile.mkdtemp(prefix="linli-pgbouncer-"))
+    directory.chmod(0o777)  # PgBouncer refuses root: it runs as postgres, as the server does
+    port = free_port()
+    (directory / "users.txt").write_text('"linli" ""\n')
+    config = directory / "pgbouncer.ini"
+    config.write_text(
+        "[databases]\n"
+        f"* = host=127.0.0.1 port={postgres_server.port}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {directory / 'users.txt'}\n"
+        "pool_mode = transaction\ndefault_pool_size = 3\nmax_client_conn = 400\n"
+        f"logfile = {directory / 'pgbouncer.log'}\npidfile = {directory / 'pgbouncer.pid'}\n"
+    )
+    for path in directory.iterdir():
+        path.chmod(0o666)
+    process = subprocess.Popen([*postgres_server.run_as, binary, str(config)])
+    try:
+        for _ in range(100):
+            if process.poll() is not None:
+                raise AssertionError((directory / "pgbouncer.log").read_text(errors="replace"))
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            subprocess.run(["sleep", "0.1"], check=True)  # start-up, not a measurement
+        database = _fresh_database(postgres_server).rsplit("/", 1)[1]
+        yield f"postgresql://linli@127.0.0.1:{port}/{database}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_an_instance_behind_pgbouncer_in_transaction_mode(pgbouncer: str, redis_url: str, tmp_path: Path) -> None:
+    environ = {
+        **os.environ,
+        "LINLI_ENV": "test",
+        "LINLI_DATABASE_URL": pgbouncer,
+        "LINLI_DATABASE_BEHIND_PGBOUNCER": "true",
+        "LINLI_REDIS_URL": redis_url,
+        "LINLI_SECRET_KEY": SECRET,
+        "LINLI_MEDIA_ROOT": str(tmp_path / "media"),
+        "LINLI_LOG_LEVEL": "WARNING",
+        "LINLI_LOGIN_RATE_LIMIT": "10000",
+    }
+    migrated = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "migrate"], cwd=REPO, env=environ, capture_output=True, text=True
+    )
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    port = free_port()
+    log = tmp_path / "instance.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
+            cwd=REPO,
+            env=environ,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process, log)
+
+        async def resident(http: httpx.AsyncClient, index: int) -> list[int]:
+            login = await http.post(f"{base}/api/v1/auth/dev-login", json={"openid": f"bouncer-{index}"})
+            auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            answers = [login.status_code]
+            for _ in range(3):
+                answers.append((await http.get(f"{base}/api/v1/me", headers=auth)).status_code)
+                answers.append((await http.get(f"{base}/api/v1/me/sessions", headers=auth)).status_code)
+            return answers
+
+        async def crowd() -> list[list[int]]:
+            async with httpx.AsyncClient(timeout=60) as http:
+                return await asyncio.gather(*(resident(http, index) for index in range(40)))
+
+        answers = asyncio.run(crowd())
+        failed = [status for statuses in answers for status in statuses if status != 200]
+        assert not failed, f"{len(failed)} requests failed: {log.read_text(errors='replace')[-3000:]}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

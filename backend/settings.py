@@ -37,6 +37,11 @@ class Settings:
         "sqlite:///path/to/file.sqlite (the embedded default) or postgresql://user:pass@host:port/db",
     )
     database_pool_size: int = _env_field(10, "PostgreSQL pool size per process")
+    database_behind_pgbouncer: bool = _env_field(
+        False,
+        "LINLI_DATABASE_URL is a PgBouncer in transaction mode: no statement is kept prepared on a "
+        "connection (each query takes one more round trip)",
+    )
     sqlite_busy_timeout_seconds: float = _env_field(10.0, "how long a SQLite writer waits for the lock before failing")
     redis_url: str = _env_field("", "redis://host:port/db; empty means in-process stores (one process only)")
     secret_key: str = _env_field(

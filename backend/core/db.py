@@ -418,10 +418,12 @@ class RecoveringPostgresEngine(PostgresEngine):
 def make_engine(settings: Settings) -> Engine[Any]:
     """Build (not connect) the engine that ``settings.database_url`` names."""
     if settings.uses_postgres:
-        return RecoveringPostgresEngine(
-            config={"dsn": settings.database_url, "timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
-            extra_nodes={},
-        )
+        config: dict[str, Any] = {"dsn": settings.database_url, "timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+        if settings.database_behind_pgbouncer:
+            # In transaction mode consecutive statements of one client connection run on different
+            # server connections, where asyncpg's named prepared statements do not exist.
+            config["statement_cache_size"] = 0
+        return RecoveringPostgresEngine(config=config, extra_nodes={})
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # ``timeout`` is SQLite's busy timeout: a writer waits for the lock instead of failing.
     return PooledSQLiteEngine(path=str(settings.sqlite_path), timeout=settings.sqlite_busy_timeout_seconds)

@@ -14,32 +14,67 @@ from datetime import date, datetime
 from piccolo.query.functions.aggregate import Sum
 
 from backend.core.values import as_uuid, hours_of
+from backend.volunteers.hours.decisions import reject_entry, verify_entries, verify_entry
+from backend.volunteers.hours.month_csv import hours_csv
+from backend.volunteers.hours.presenters import bulk_read, team_entry_read
+from backend.volunteers.hours.queries import team_entries, team_month_export
 from backend.volunteers.hours.records import RecordVerification, TeamService, verify_record
+from backend.volunteers.hours.schemas import HoursReject, HoursVerifyMany, TeamHoursEntryRead
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents.names import party_name
 from backend.volunteers.incidents.tables import IncidentStatus
+from backend.volunteers.shifts.presenters import sheet_read, shift_read
+from backend.volunteers.shifts.queries import attendance_sheet, list_shifts, load_shift, shift_view, shift_views
+from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead
+from backend.volunteers.shifts.services import cancel_shift, create_shift
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef
+from backend.volunteers.teams.guards import coordinated_team_ids
 from backend.volunteers.teams.tables import Team
 
 __all__ = [
+    "AttendanceSheet",
+    "CoordinatedTeam",
+    "HoursReject",
     "HoursVerified",
+    "HoursVerifyMany",
     "IncidentChanged",
     "IncidentStatus",
     "RecordVerification",
     "ShiftCancelled",
+    "ShiftCreate",
     "ShiftPlace",
+    "ShiftRead",
     "ShiftSummary",
     "SignupRef",
+    "TeamHoursEntryRead",
     "TeamService",
+    "attendance_sheet",
+    "bulk_read",
+    "cancel_shift",
+    "coordinated_teams",
     "correction_family",
+    "create_shift",
+    "hours_csv",
     "hours_of",
+    "list_shifts",
+    "load_shift",
     "party_name",
     "record_for_verification",
+    "reject_entry",
+    "sheet_read",
     "shift_places_starting",
+    "shift_read",
     "shift_summary",
+    "shift_view",
+    "shift_views",
+    "team_entries",
+    "team_entry_read",
+    "team_month_export",
     "team_name",
     "verified_minutes_by_volunteer",
+    "verify_entries",
+    "verify_entry",
 ]
 
 
@@ -124,3 +159,23 @@ async def record_for_verification(number_or_code: str) -> RecordVerification | N
     (LL-2026-ABCDEFGH) or verification code belongs to, however it was typed; None for one no
     record carries. (Rate-limit the page: the API's check is limited per address.)"""
     return await verify_record(number_or_code)
+
+
+# --- the coordinators' console room: the API's own services, queries and presenters -------------
+
+
+@dataclass(frozen=True)
+class CoordinatedTeam:
+    id: uuid.UUID
+    name: dict[str, str]
+    community_id: uuid.UUID
+
+
+async def coordinated_teams(*, user_id: uuid.UUID) -> list[CoordinatedTeam]:
+    """Every team the person coordinates (its own coordinator, or staff with
+    ``coordinate_volunteers`` above its community), as the services' own check decides."""
+    ids = await coordinated_team_ids(user_id=user_id)
+    if not ids:
+        return []
+    rows = await Team.select(Team.id, Team.name, Team.community).where(Team.id.is_in(ids)).output(load_json=True)
+    return [CoordinatedTeam(as_uuid(r["id"]), r["name"] or {}, as_uuid(r["community"])) for r in rows]

@@ -13,6 +13,7 @@ from backend.web.console.events_controllers import EventsController
 from backend.web.console.events_door_controllers import DoorController, SignUpsController
 from backend.web.console.libraries_controllers import LibrariesController
 from backend.web.console.text_controllers import TextController
+from backend.web.console.volunteers_controllers import VolunteersController
 
 
 def console_router() -> Router:
@@ -28,6 +29,7 @@ def console_router() -> Router:
             SignUpsController,
             DoorController,
             LibrariesController,
+            VolunteersController,
             *ADMIN_CONTROLLERS,
         ],
         before_request=check_csrf,

@@ -30,6 +30,7 @@ from backend.volunteers.shifts.services import cancel_shift, create_shift
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef
 from backend.volunteers.teams.guards import coordinated_team_ids
+from backend.volunteers.teams.queries import list_routes
 from backend.volunteers.teams.tables import Team
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "create_shift",
     "hours_csv",
     "hours_of",
+    "list_routes",
     "list_shifts",
     "load_shift",
     "party_name",

@@ -309,6 +309,7 @@ FIELD_LABELS: dict[str, str] = {
     "day": N_("Date"),
     # the coordinators' room: a shift's fields and a decision's note
     "team_id": N_("Team"),
+    "route_id": N_("Patrol route"),
     "min_attendance_percent": N_("Attendance rule (%)"),
     "check_in_radius_m": N_("Check-in radius (metres)"),
     "latitude": N_("Latitude"),

@@ -474,12 +474,18 @@ async def _shift_form(
     request: Request[Any, Any, Any], me: Principal, values: Mapping[str, Any], *, status: int = 200
 ) -> Template:
     teams = await _teams(me)
+    routes = []
+    for team in teams:  # a route is offered under its team's name; the service checks it is the team's
+        for view in await volunteers.list_routes(user_id=me.id, team_id=team.id):
+            label = f"{pick(team.name)[0]} · {pick(view.route['name'])[0]}"
+            routes.append((view.route["id"], f"{label} ({len(view.checkpoints)})"))
     start = (clock.now() + timedelta(days=1)).astimezone(CITY_TZ).replace(hour=19, minute=0, second=0, microsecond=0)
     return await page(
         request,
         "console/volunteers/shift_form.html",
         status=status,
         teams=[(t.id, pick(t.name)[0]) for t in teams],
+        routes=routes,
         values={
             "starts_at": local_input(start),
             "ends_at": local_input(start + timedelta(hours=2)),

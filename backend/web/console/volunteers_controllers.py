@@ -462,7 +462,7 @@ def _sheet_context(sheet: volunteers.AttendanceSheet) -> dict[str, Any]:
         "live": shift.starts_at - timedelta(minutes=30) <= now < shift.ends_at and shift.status == "scheduled",
         "started": shift.starts_at <= now,
         "status_names": {
-            "signed_up": _("Signed up"),
+            "signed_up": _("Has a place"),
             "attended": _("Attended"),
             "cancelled": _("Cancelled"),
             "no_show": _("Did not come"),

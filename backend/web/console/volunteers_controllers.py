@@ -357,7 +357,7 @@ async def _verify_many(me: Principal, entry_ids: list[uuid.UUID]) -> tuple[int, 
     for team in await _teams(me):
         outcome = await volunteers.verify_entries(user_id=me.id, team_id=team.id, entry_ids=entry_ids)
         answer = volunteers.bulk_read(outcome)
-        verified.update(answer.verified)
+        verified |= set(answer.verified)
         for skip in answer.skipped:
             if skip.code != "hours_entry_not_found":
                 reasons[skip.id] = skip.code

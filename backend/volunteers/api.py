@@ -16,7 +16,12 @@ from piccolo.query.functions.aggregate import Sum
 
 from backend.accounts.api import ancestor_ids, member_organisation_ids, organisations, organisations_under
 from backend.core.values import as_uuid, hours_of
+from backend.volunteers.hours.decisions import reject_entry, verify_entries, verify_entry
+from backend.volunteers.hours.month_csv import hours_csv
+from backend.volunteers.hours.presenters import bulk_read, team_entry_read
+from backend.volunteers.hours.queries import team_entries, team_month_export
 from backend.volunteers.hours.records import ISSUER, RecordVerification, TeamService, verify_record
+from backend.volunteers.hours.schemas import HoursReject, HoursVerifyMany, TeamHoursEntryRead
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents import presenters as _incident_presenters
 from backend.volunteers.incidents.names import KIND_NAMES, PARTY_NAMES, STATUS_NAMES, kind_name, party_name
@@ -34,9 +39,15 @@ from backend.volunteers.incidents.schemas import (
 )
 from backend.volunteers.incidents.services import TRANSITIONS, change_incident_status, incident_photo
 from backend.volunteers.incidents.tables import Incident, IncidentKind, IncidentStatus, ResponsibleParty
+from backend.volunteers.shifts.presenters import sheet_read, shift_read
+from backend.volunteers.shifts.queries import attendance_sheet, list_shifts, load_shift, shift_view, shift_views
+from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead
+from backend.volunteers.shifts.services import cancel_shift, create_shift
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef
 from backend.volunteers.storage import private_store, public_store
+from backend.volunteers.teams.guards import coordinated_team_ids
+from backend.volunteers.teams.queries import list_routes
 from backend.volunteers.teams.tables import Team
 
 __all__ = [
@@ -45,8 +56,12 @@ __all__ = [
     "PARTY_NAMES",
     "STATUS_NAMES",
     "TRANSITIONS",
+    "AttendanceSheet",
+    "CoordinatedTeam",
     "ForwardChoice",
+    "HoursReject",
     "HoursVerified",
+    "HoursVerifyMany",
     "IncidentChanged",
     "IncidentKind",
     "IncidentQueue",
@@ -61,13 +76,22 @@ __all__ = [
     "RoutingRead",
     "RoutingRule",
     "ShiftCancelled",
+    "ShiftCreate",
     "ShiftPlace",
+    "ShiftRead",
     "ShiftSummary",
     "SignupRef",
+    "TeamHoursEntryRead",
     "TeamService",
+    "attendance_sheet",
+    "bulk_read",
+    "cancel_shift",
     "change_incident_status",
+    "coordinated_teams",
     "correction_family",
+    "create_shift",
     "forward_choices",
+    "hours_csv",
     "hours_of",
     "incident",
     "incident_photo",
@@ -75,14 +99,27 @@ __all__ = [
     "incident_queue",
     "incident_routing_read",
     "kind_name",
+    "list_routes",
+    "list_shifts",
+    "load_shift",
     "may_see_incidents",
     "party_name",
     "record_for_verification",
+    "reject_entry",
     "set_incident_routing",
+    "sheet_read",
     "shift_places_starting",
+    "shift_read",
     "shift_summary",
+    "shift_view",
+    "shift_views",
+    "team_entries",
+    "team_entry_read",
+    "team_month_export",
     "team_name",
     "verified_minutes_by_volunteer",
+    "verify_entries",
+    "verify_entry",
 ]
 
 
@@ -266,3 +303,23 @@ async def forward_choices(community_id: uuid.UUID) -> list[ForwardChoice]:
             if parents and parents[0] in levels and not ref.retired:
                 choices.append(ForwardChoice(party.value, ref.id, ref.name))
     return choices
+
+
+# --- the coordinators' console room: the API's own services, queries and presenters -------------
+
+
+@dataclass(frozen=True)
+class CoordinatedTeam:
+    id: uuid.UUID
+    name: dict[str, str]
+    community_id: uuid.UUID
+
+
+async def coordinated_teams(*, user_id: uuid.UUID) -> list[CoordinatedTeam]:
+    """Every team the person coordinates (its own coordinator, or staff with
+    ``coordinate_volunteers`` above its community), as the services' own check decides."""
+    ids = await coordinated_team_ids(user_id=user_id)
+    if not ids:
+        return []
+    rows = await Team.select(Team.id, Team.name, Team.community).where(Team.id.is_in(ids)).output(load_json=True)
+    return [CoordinatedTeam(as_uuid(r["id"]), r["name"] or {}, as_uuid(r["community"])) for r in rows]

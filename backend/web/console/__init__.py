@@ -14,6 +14,7 @@ from backend.web.console.events_door_controllers import DoorController, SignUpsC
 from backend.web.console.libraries_controllers import LibrariesController
 from backend.web.console.reports_controllers import ReportsController
 from backend.web.console.text_controllers import TextController
+from backend.web.console.volunteers_controllers import VolunteersController
 
 
 def console_router() -> Router:
@@ -30,6 +31,7 @@ def console_router() -> Router:
             DoorController,
             LibrariesController,
             ReportsController,
+            VolunteersController,
             *ADMIN_CONTROLLERS,
         ],
         before_request=check_csrf,

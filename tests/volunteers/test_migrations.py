@@ -22,7 +22,8 @@ import asyncpg
 import httpx
 import pytest
 
-from backend.core.auth import issue_token
+from backend.accounts import sessions
+from backend.accounts.tables import SessionKind
 from backend.core.context import Kind
 from backend.settings import Settings
 from tests.conftest import REPO, SECRET, build_app, migrate, serve_in_process
@@ -124,20 +125,30 @@ async def test_incidents_keep_every_row_when_they_move_to_their_own_app(
     migrate(url)  # linli migrate, in its own process
 
     assert await sql(url, *_everything()) == before
-    assert await sql(url, "SELECT app_name, name FROM migration WHERE name LIKE '2026-12-05T16%' ORDER BY name") == [
+    moved = "SELECT app_name, name FROM migration WHERE name LIKE '2026-12-05T16:00%' ORDER BY name"
+    assert await sql(url, moved) == [
         [("volunteers", "2026-12-05T16:00:00:000000"), ("incidents", "2026-12-05T16:00:01:000000")]
     ]
     async with serve_in_process(build_app(settings, None, database_url=url)) as client:
         await _the_api_reads_them(client)
 
 
-def _headers(user_id: uuid.UUID, kind: Kind) -> dict[str, str]:
-    token = issue_token(secret=SECRET, user_id=user_id, kind=kind, ttl_seconds=600).token
-    return {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+async def _headers(user_id: uuid.UUID, kind: Kind) -> dict[str, str]:
+    """A real session for a person of the old rows, opened in the served app's database."""
+    staff = kind == "staff"
+    opened = await sessions.open_session(
+        user_id=user_id,
+        staff=staff,
+        kind=SessionKind.password if staff else SessionKind.developer,
+        address="127.0.0.1",
+        secret_key=SECRET,
+        ttl_seconds=600,
+    )
+    return {"Authorization": f"Bearer {opened.token.token}", "Accept-Language": "en"}
 
 
 async def _the_api_reads_them(client: httpx.AsyncClient) -> None:
-    reporter, coordinator = _headers(REPORTER, "resident"), _headers(COORDINATOR, "staff")
+    reporter, coordinator = await _headers(REPORTER, "resident"), await _headers(COORDINATOR, "staff")
 
     mine = (await client.get("/api/v1/incidents", headers=reporter)).json()
     assert [item["id"] for item in mine["items"]] == [str(FORWARDED), str(REPORTED)]

@@ -292,7 +292,10 @@ async def test_status_at_another_day_names_that_day(client: Client, libs: dict[s
     planned = (await find(client, at=local(later, 10), lang="en"))[0]["status"]
     day = format_skeleton("MMMEd", datetime(later.year, later.month, later.day, 12, tzinfo=CITY_TZ), locale="en")
     assert planned["text"] == f"Closes on {day} at 5:00\u202fPM"
-    assert planned["open_since"] == local(later, 9) and planned["open_until"] == local(later, 17)
+    # Times in answers are UTC with Z: the same moments as 09:00 and 17:00 in Suzhou.
+    assert planned["open_since"].endswith("Z") and planned["open_until"].endswith("Z")
+    assert datetime.fromisoformat(planned["open_since"]) == datetime.fromisoformat(local(later, 9))
+    assert datetime.fromisoformat(planned["open_until"]) == datetime.fromisoformat(local(later, 17))
     page = (await client.get(f"/api/v1/library-branches/{b['id']}", params={"at": local(later, 10)})).json()
     assert "今天" not in page["status"]["text"] and page["week"][0]["date"] == later.isoformat()
 

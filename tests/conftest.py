@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from litestar import Litestar
 from piccolo.table import Table
 from redis.asyncio import Redis
@@ -68,6 +69,22 @@ def _still_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
     across a window's edge would see its count reset. Inside tests the limiter's clock stands
     still in the middle of one window (only the limiter's: everything else keeps real time)."""
     monkeypatch.setattr("backend.core.stores.time", types.SimpleNamespace(time=lambda: 1_800_000_030.0))
+
+
+# --- TEST ONLY: cheap password hashes -----------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """TEST ONLY. Production's argon2 parameters (64 MiB, 3 passes) cost 0.1-0.9 s a hash on this
+    machine, and every staff account a test makes hashes a password: that was half of many tests'
+    set-up. In this process hashes are still argon2id, verified by the same code, only with the
+    smallest cost; a hash records its own parameters, so either kind verifies (``linli
+    create-admin`` run in a subprocess keeps production's)."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("backend.core.auth._hasher", cheap)
+        yield
 
 
 # --- servers --------------------------------------------------------------------------------

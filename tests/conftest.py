@@ -8,6 +8,7 @@ schema comes from ``linli migrate``, run once per database, exactly as a deploym
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from redis.asyncio import Redis
 from backend.app import create_app
 from backend.core import jobs, runtime, wiring
 from backend.core.cache import VersionedCache
-from backend.core.db import bind_tables, transaction
+from backend.core.db import bind_tables, is_postgres, transaction
 from backend.core.resources import Resources
 from backend.core.runtime import Runtime
 from backend.core.signals import Signal, SignalMessage
@@ -215,16 +216,41 @@ def settings(database_url: str, fake_wechat: FakeWechat, wechat_base_url: str, w
 
 
 def all_tables() -> list[type[Table]]:
-    return wiring.all_tables(DOMAINS)
+    return list(_tables())
+
+
+@functools.cache
+def _tables() -> tuple[type[Table], ...]:
+    return tuple(wiring.all_tables(DOMAINS))
+
+
+@functools.cache
+def _emptying_sql(postgres: bool) -> str:
+    """The statement that empties every table holding rows, children first so foreign keys never
+    object. A test fills a handful of the ~40 tables, and a DELETE costs a round trip even on an
+    empty table: PostgreSQL runs the whole loop server-side in one statement (one round trip, one
+    transaction); SQLite gets one query naming the tables that hold rows."""
+    names = [table._meta.tablename for table in reversed(_tables())]
+    if postgres:
+        steps = "\n".join(f'IF EXISTS (SELECT 1 FROM "{name}") THEN DELETE FROM "{name}"; END IF;' for name in names)
+        return f"DO $$ BEGIN\n{steps}\nEND $$"
+    return " UNION ALL ".join(f"SELECT '{name}' AS name WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in names)
 
 
 async def _clean(app: Litestar | None = None) -> None:
-    """Every test starts from empty tables, in one transaction (children first, so foreign keys
-    never object)."""
-    engine = all_tables()[0]._meta.db
-    async with transaction(engine):
-        for table in reversed(all_tables()):
-            await table.delete(force=True)
+    """Every test starts from empty tables, emptied in one transaction. (TRUNCATE was measured
+    too: slower than these DELETEs on PostgreSQL, even of only the tables holding rows.)"""
+    tables = _tables()
+    engine = tables[0]._meta.db
+    if is_postgres(engine):
+        await tables[0].raw(_emptying_sql(True))
+        return
+    holding = {row["name"] for row in await tables[0].raw(_emptying_sql(False))}
+    if holding:
+        async with transaction(engine):
+            for table in reversed(tables):
+                if table._meta.tablename in holding:
+                    await table.delete(force=True)
 
 
 @pytest.fixture

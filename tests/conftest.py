@@ -45,6 +45,34 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 BACKENDS = ("sqlite", "postgres")
 
 
+# --- how the suite runs: two workers for the whole suite, optionally reversed ----------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The whole suite (pytest without paths) runs on ``LINLI_TEST_WORKERS`` pytest-xdist workers
+    (default 2), each test file on one worker so module-wide worlds are built once; each worker
+    starts its own PostgreSQL, Redis and fake WeChat (session fixtures are per process). A chosen
+    file or test, ``-n`` given, ``--pdb`` or ``LINLI_TEST_WORKERS=0`` run in this one process."""
+    workers = int(os.environ.get("LINLI_TEST_WORKERS", "2"))
+    whole_suite = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    chosen = getattr(config.option, "numprocesses", "absent")  # absent: -p no:xdist
+    if workers < 2 or not whole_suite or chosen is not None or hasattr(config, "workerinput"):
+        return
+    if config.getoption("usepdb") or config.getoption("collectonly"):
+        return
+    config.option.numprocesses, config.option.tx = workers, ["popen"] * workers
+    if config.option.dist == "no":
+        config.option.dist = "loadfile"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``LINLI_TESTS_REVERSED=1`` runs the tests in reverse order: a test that leans on rows or
+    state another left behind shows up (every test must start from the same empty world)."""
+    if os.environ.get("LINLI_TESTS_REVERSED") == "1":
+        items.reverse()
+
+
 # --- a skipped test that needs a service must fail CI ------------------------------------------
 
 _skipped: list[str] = []

@@ -8,6 +8,7 @@ from litestar import Router
 from backend.core.auth import SESSION_COOKIE_PATH
 from backend.web.console.account_controllers import AccountController, SignInController
 from backend.web.console.admin_controllers import ADMIN_CONTROLLERS
+from backend.web.console.counter_controllers import CounterController
 from backend.web.console.edge import EXCEPTION_HANDLERS, check_csrf
 from backend.web.console.events_controllers import EventsController
 from backend.web.console.events_door_controllers import DoorController, SignUpsController
@@ -30,6 +31,7 @@ def console_router() -> Router:
             DoorController,
             LibrariesController,
             ReportsController,
+            CounterController,
             *ADMIN_CONTROLLERS,
         ],
         before_request=check_csrf,

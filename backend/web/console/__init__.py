@@ -14,6 +14,7 @@ from backend.web.console.events_controllers import EventsController
 from backend.web.console.events_door_controllers import DoorController, SignUpsController
 from backend.web.console.libraries_controllers import LibrariesController
 from backend.web.console.reports_controllers import ReportsController
+from backend.web.console.reports_routing_controllers import RoutingController
 from backend.web.console.text_controllers import TextController
 
 
@@ -31,6 +32,7 @@ def console_router() -> Router:
             DoorController,
             LibrariesController,
             ReportsController,
+            RoutingController,
             CounterController,
             *ADMIN_CONTROLLERS,
         ],

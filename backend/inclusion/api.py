@@ -8,12 +8,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from backend.core.values import as_uuid
-from backend.inclusion.rewards.tables import Redemption
+from backend.accounts.api import Permission, people, scope_paths
+from backend.core.values import as_uuid, mask_name
+from backend.inclusion.rewards import presenters, queries, redemptions
+from backend.inclusion.rewards.schemas import RedemptionRead
+from backend.inclusion.rewards.tables import Redemption, RedemptionStatus
 from backend.inclusion.signals import RedemptionReserved
 
-__all__ = ["RedemptionReserved", "RedemptionSummary", "redemption_summary"]
+__all__ = [
+    "CounterHandOver",
+    "RedemptionRead",
+    "RedemptionReserved",
+    "RedemptionSummary",
+    "cancel_at_counter",
+    "counter_hand_overs",
+    "counter_redemption",
+    "fulfil_at_counter",
+    "redemption_summary",
+]
 
 
 @dataclass(frozen=True)
@@ -47,3 +61,91 @@ async def redemption_summary(redemption_id: uuid.UUID) -> RedemptionSummary | No
         community_name=row["reward.community.name"] or {},
         pickup_code=row["pickup_code"],
     )
+
+
+# --- the counter: what the API's staff operations answer, for the console's counter ---------------
+
+
+async def _at_counter(redemption: Redemption) -> RedemptionRead:
+    """Staff's view of a redemption: the reward in the reader's language, the redeemer masked."""
+    reward = (await queries.rewards_by_id([redemption.reward])).get(redemption.reward)
+    return presenters.redemption_read(redemption, reward, await queries.redeemer_name(redemption))
+
+
+async def counter_redemption(*, user_id: uuid.UUID, code: str) -> RedemptionRead:
+    """The redemption a pickup code names, as the counter's fulfil and cancel show it; to someone
+    who does not manage rewards in its community, 404 like an unknown code (as those operations)."""
+    redemption, _community = await redemptions._for_staff(user_id, code)
+    return await _at_counter(redemption)
+
+
+async def fulfil_at_counter(*, user_id: uuid.UUID, code: str) -> RedemptionRead:
+    """``POST /api/v1/redemptions/{code}/fulfil``: the item handed over, answered as the API does."""
+    return await _at_counter(await redemptions.fulfil_redemption(user_id=user_id, code=code))
+
+
+async def cancel_at_counter(*, user_id: uuid.UUID, code: str) -> RedemptionRead:
+    """``POST /api/v1/redemptions/{code}/cancel``: cancelled at the counter, the points refunded."""
+    return await _at_counter(await redemptions.cancel_by_code(user_id=user_id, code=code))
+
+
+@dataclass(frozen=True)
+class CounterHandOver:
+    id: uuid.UUID
+    reward_name: dict[str, str]
+    community_name: dict[str, str]
+    redeemer: str | None  # masked; None for a closed account
+    points: int
+    fulfilled_at: datetime
+
+
+async def counter_hand_overs(
+    *, user_id: uuid.UUID, since: datetime, until: datetime, newest_first: bool = True, limit: int, offset: int
+) -> tuple[list[CounterHandOver], int]:
+    """Items handed over in [since, until) in the communities where the person manages rewards,
+    and how many there were (one page of them)."""
+    paths = await scope_paths(user_id=user_id, permission=Permission.manage_rewards)
+    if not paths:
+        return [], 0
+    path = Redemption.reward._.community._.path  # typed joins: the community is named by a string
+    within = path.like(f"{paths[0]}%")
+    for other in paths[1:]:
+        within = within | path.like(f"{other}%")
+    where = (
+        (Redemption.status == RedemptionStatus.fulfilled.value)
+        # in UTC: SQLite compares the stored text, so both sides must share one offset
+        & (Redemption.fulfilled_at >= since.astimezone(UTC))
+        & (Redemption.fulfilled_at < until.astimezone(UTC))
+        & within
+    )
+    total = await Redemption.count().where(where)
+    rows = (
+        await Redemption.select(
+            Redemption.id,
+            Redemption.user,
+            Redemption.points,
+            Redemption.fulfilled_at,
+            Redemption.reward.name,
+            Redemption.reward._.community._.name,
+        )
+        .where(where)
+        .order_by(Redemption.fulfilled_at, ascending=not newest_first)
+        .limit(limit)
+        .offset(offset)
+        .output(load_json=True)
+    )
+    named = await people(as_uuid(row["user"]) for row in rows)
+    items = []
+    for row in rows:
+        found = named.get(as_uuid(row["user"]))
+        items.append(
+            CounterHandOver(
+                id=as_uuid(row["id"]),
+                reward_name=row["reward.name"] or {},
+                community_name=row["reward.community.name"] or {},
+                redeemer=mask_name(found.display_name) if found is not None and not found.deleted else None,
+                points=row["points"],
+                fulfilled_at=row["fulfilled_at"],
+            )
+        )
+    return items, total

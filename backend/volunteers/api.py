@@ -14,7 +14,16 @@ from pathlib import Path
 
 from piccolo.query.functions.aggregate import Sum
 
-from backend.accounts.api import ancestor_ids, member_organisation_ids, organisations, organisations_under
+from backend.accounts.api import (
+    OrganisationKind,
+    OrganisationRef,
+    Permission,
+    ancestor_ids,
+    member_organisation_ids,
+    organisations,
+    organisations_under,
+    scope_paths,
+)
 from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.decisions import reject_entry, verify_entries, verify_entry
 from backend.volunteers.hours.month_csv import hours_csv
@@ -106,6 +115,7 @@ __all__ = [
     "party_name",
     "record_for_verification",
     "reject_entry",
+    "routing_communities",
     "set_incident_routing",
     "sheet_read",
     "shift_places_starting",
@@ -267,6 +277,17 @@ async def incident_photo_file(*, user_id: uuid.UUID, incident_id: uuid.UUID, ren
 async def incident_routing_read(*, user_id: uuid.UUID, community_id: uuid.UUID) -> list[RoutingRead]:
     rules = await incident_routing(user_id=user_id, community_id=community_id)
     return [_incident_presenters.routing_read(rule) for rule in rules]
+
+
+async def routing_communities(user_id: uuid.UUID) -> list[OrganisationRef]:
+    """The communities whose incident routing this person sets (they coordinate volunteers there
+    or above), in service, in tree order."""
+    found: dict[uuid.UUID, OrganisationRef] = {}
+    for path in await scope_paths(user_id=user_id, permission=Permission.coordinate_volunteers):
+        for ref in await organisations_under(path, kind=OrganisationKind.community):
+            if not ref.retired:
+                found[ref.id] = ref
+    return sorted(found.values(), key=lambda ref: ref.path)
 
 
 async def may_see_incidents(user_id: uuid.UUID) -> bool:

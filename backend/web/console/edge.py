@@ -181,6 +181,7 @@ ROOMS: tuple[tuple[str, str, RoomDoor], ...] = (
     ("/console/staff", N_("Staff"), Permission.manage_organisations),
     ("/console/audit", N_("Audit log"), Permission.read_audit),
     ("/console/reports", N_("Reports"), may_see_incidents),
+    ("/console/counter", N_("Points counter"), Permission.manage_rewards),
 )
 
 
@@ -303,6 +304,8 @@ FIELD_LABELS: dict[str, str] = {
     "note": N_("Note"),
     "target": N_("Forward to"),
     "community_id": N_("Community"),
+    # the points counter
+    "code": N_("Pickup code"),
     "recurrence": N_("Repeats"),
     "recurrence.freq": N_("How often"),
     "recurrence.interval": N_("Every how many"),

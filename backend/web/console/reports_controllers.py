@@ -161,6 +161,7 @@ class ReportsController(Controller):
             scope=scope,
             statuses=[(s.value, _(n)) for s, n in incidents.STATUS_NAMES.items()],
             kinds=[(k.value, _(n)) for k, n in incidents.KIND_NAMES.items()],
+            routing=[(ref.id, pick(ref.name)[0]) for ref in await incidents.routing_communities(me.id)],
         )
 
     @get("/{incident_id:uuid}")

@@ -311,7 +311,9 @@ async def test_these_are_all_the_upload_endpoints(world: World) -> None:
         .replace("{reward}", "{reward_id}")
         for template, *_ in UPLOADS.values()
     }
-    assert multipart == ours
+    # Not images: an estate's units as a CSV file, refused line by line (tests/places/test_api.py).
+    not_images = {"/api/v1/estates/{estate_id}/units/import"}
+    assert multipart == ours | not_images
 
 
 async def upload(

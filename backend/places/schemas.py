@@ -160,7 +160,21 @@ class GridAreaIn(msgspec.Struct, forbid_unknown_fields=True):
     building_id: uuid.UUID | None = None
 
 
-GridAreas = Annotated[list[GridAreaIn], msgspec.Meta(max_length=200)]
+GridAreas = Annotated[
+    list[GridAreaIn],
+    msgspec.Meta(
+        max_length=200,
+        examples=[
+            [
+                {"estate_id": "3f1c2a9e-5b7d-4e8a-9c61-2d4b8f0a7e15"},
+                {
+                    "estate_id": "8a2d6c41-0f3b-4d9e-b7a5-61c9e2f84d30",
+                    "building_id": "c5e71b08-94a2-4f6d-8e3c-0b7a5d29f164",
+                },
+            ]
+        ],
+    ),
+]
 
 
 class GridCreate(msgspec.Struct, forbid_unknown_fields=True):

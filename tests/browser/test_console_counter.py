@@ -109,7 +109,9 @@ async def test_the_clerk_hands_a_reward_over(
     await page.get_by_role("button", name="查询").click()
     await expect(page.locator(".status-mark.fulfilled")).to_contain_text("已于")
     await expect(page.get_by_role("button", name="确认发放")).to_have_count(0)
+    await page.wait_for_load_state("networkidle")  # the look-up's swap has settled: type anew after it
     await page.get_by_label("取货码").fill("ZZZZ2222")
+    await expect(page.get_by_label("取货码")).to_have_value("ZZZZ2222")
     await page.get_by_role("button", name="查询").click()
     await expect(page.get_by_role("alert")).to_contain_text("该兑换记录不存在。")
     await expect(page.locator(".counter-found")).to_be_hidden()  # the earlier code's card goes

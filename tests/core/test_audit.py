@@ -65,7 +65,7 @@ async def test_a_read_is_recorded_where_it_happens_and_work_without_a_request_is
 def test_differences_are_plain_and_short() -> None:
     moment = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
     changed = audit.differences({"at": moment, "note": "x" * 500}, {"at": moment + timedelta(hours=1), "note": "y"})
-    assert changed["at"] == ["2026-12-05T08:00:00+00:00", "2026-12-05T09:00:00+00:00"]
+    assert changed["at"] == ["2026-12-05T08:00:00Z", "2026-12-05T09:00:00Z"]
     assert len(changed["note"][0]) == audit.VALUE_LIMIT and changed["note"][1] == "y"
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "counter_hand_overs",
     "counter_redemption",
     "fulfil_at_counter",
+    "pickups_waiting",
     "redemption_summary",
 ]
 
@@ -149,3 +150,16 @@ async def counter_hand_overs(
             )
         )
     return items, total
+
+
+async def pickups_waiting(*, user_id: uuid.UUID) -> int:
+    """The console's home card: items reserved and not yet collected in the communities where the
+    person manages rewards (the counter's scope)."""
+    paths = await scope_paths(user_id=user_id, permission=Permission.manage_rewards)
+    if not paths:
+        return 0
+    path = Redemption.reward._.community._.path
+    within = path.like(f"{paths[0]}%")
+    for other in paths[1:]:
+        within = within | path.like(f"{other}%")
+    return int(await Redemption.count().where((Redemption.status == RedemptionStatus.reserved.value) & within))

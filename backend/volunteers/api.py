@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
@@ -24,6 +25,7 @@ from backend.accounts.api import (
     organisations_under,
     scope_paths,
 )
+from backend.core import clock
 from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.decisions import reject_entry, verify_entries, verify_entry
 from backend.volunteers.hours.month_csv import hours_csv
@@ -67,6 +69,7 @@ __all__ = [
     "TRANSITIONS",
     "AttendanceSheet",
     "CoordinatedTeam",
+    "CoordinatorToday",
     "ForwardChoice",
     "HoursReject",
     "HoursVerified",
@@ -97,6 +100,7 @@ __all__ = [
     "cancel_shift",
     "change_incident_status",
     "coordinated_teams",
+    "coordinator_today",
     "correction_family",
     "create_shift",
     "forward_choices",
@@ -115,6 +119,7 @@ __all__ = [
     "party_name",
     "record_for_verification",
     "reject_entry",
+    "reports_waiting",
     "routing_communities",
     "set_incident_routing",
     "sheet_read",
@@ -344,3 +349,49 @@ async def coordinated_teams(*, user_id: uuid.UUID) -> list[CoordinatedTeam]:
         return []
     rows = await Team.select(Team.id, Team.name, Team.community).where(Team.id.is_in(ids)).output(load_json=True)
     return [CoordinatedTeam(as_uuid(r["id"]), r["name"] or {}, as_uuid(r["community"])) for r in rows]
+
+
+# --- the console's home: counts only -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoordinatorToday:
+    shifts_in_progress: int
+    hours_pending: int  # entries waiting for a coordinator's decision
+
+
+async def coordinator_today(*, user_id: uuid.UUID) -> CoordinatorToday:
+    """Over the teams the person coordinates (``coordinated_teams``): scheduled shifts under way
+    now, and hours entries still pending, as the volunteers room's queue lists them."""
+    ids = await coordinated_team_ids(user_id=user_id)
+    if not ids:
+        return CoordinatorToday(0, 0)
+    now = clock.now().astimezone(UTC)  # in UTC: SQLite compares the stored text
+    shifts = await Shift.count().where(
+        Shift.team.is_in(ids)
+        & (Shift.status == ShiftStatus.scheduled.value)
+        & (Shift.starts_at <= now)
+        & (Shift.ends_at > now)
+    )
+    hours = await HoursEntry.count().where(
+        HoursEntry.team.is_in(ids) & (HoursEntry.status == HoursStatus.pending.value)
+    )
+    return CoordinatorToday(shifts, hours)
+
+
+async def reports_waiting(*, user_id: uuid.UUID) -> int:
+    """Reports waiting for this person in the reports room's queues: in the coordinating scope
+    those not yet forwarded or resolved, in the assigned scope those forwarded to their organisation."""
+    waiting: Any = None
+    coordinating = await _scope_condition(user_id, "coordinating")
+    if coordinating is not None:
+        waiting = coordinating & Incident.status.is_in(
+            [IncidentStatus.reported.value, IncidentStatus.acknowledged.value]
+        )
+    assigned = await _scope_condition(user_id, "assigned")
+    if assigned is not None:
+        mine = assigned & (Incident.status == IncidentStatus.forwarded.value)
+        waiting = mine if waiting is None else waiting | mine
+    if waiting is None:
+        return 0
+    return int(await Incident.count().where(waiting))

@@ -12,6 +12,7 @@ from backend.web.console.counter_controllers import CounterController
 from backend.web.console.edge import EXCEPTION_HANDLERS, check_csrf
 from backend.web.console.events_controllers import EventsController
 from backend.web.console.events_door_controllers import DoorController, SignUpsController
+from backend.web.console.home_controllers import HomeController
 from backend.web.console.libraries_controllers import LibrariesController
 from backend.web.console.reports_controllers import ReportsController
 from backend.web.console.reports_routing_controllers import RoutingController
@@ -27,6 +28,7 @@ def console_router() -> Router:
         route_handlers=[
             SignInController,
             AccountController,
+            HomeController,
             TextController,
             EventsController,
             SignUpsController,

@@ -1,5 +1,5 @@
-"""The console's door for staff: signing in and out, one's own password and language, and the
-overview a staff member lands on. The same services as the API's ``/auth`` and ``/me``."""
+"""The console's door for staff: signing in and out, one's own password and language. The
+same services as the API's ``/auth`` and ``/me``."""
 
 from __future__ import annotations
 
@@ -94,16 +94,12 @@ class SignInController(Controller):
 
 
 class AccountController(Controller):
-    """A staff member's own account: the overview, password, language, logout."""
+    """A staff member's own account: password, language, logout (the home page is ``home_controllers``)."""
 
     path = "/"
     include_in_schema = False
     guards = [signed_in]
     dependencies = {"me": Provide(provide_me, sync_to_thread=False)}
-
-    @get("/")
-    async def overview(self, request: Request[Any, Any, Any], me: Principal) -> Template:
-        return await page(request, "console/overview.html")
 
     @post("/logout", opt={BEFORE_PASSWORD_CHANGE: True})
     async def logout(self, request: Request[Any, Any, Any], me: Principal) -> Response[Any]:

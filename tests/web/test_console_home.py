@@ -66,6 +66,11 @@ async def reserve(client: Client, reward_id: str) -> None:
 
 @pytest.fixture
 async def world(client: Client) -> dict[str, Any]:
+    return await build_world(client)
+
+
+async def build_world(client: Client) -> dict[str, Any]:
+    """Today's work in community A (and some in B that A's staff must not count)."""
     tree = await factories.city_tree()
     a, b = tree["community_a"], tree["community_b"]
     venue_a, venue_b = await factories.venue(a), await factories.venue(b)

@@ -106,7 +106,7 @@ async def test_approve_and_reject_read_back_through_the_api(client: Client, worl
         str(second): "rejected",
     }
     page = await client.get(f"{ROOT}/{team_id}?done=approved")
-    assert page.status_code == 200 and 'class="notice good"' in page.text
+    assert page.status_code == 200 and "已批准，该志愿者现在是队员了。" in page.text
     # Deciding again the other way is the API's 409, in the page's words; never a 500.
     again = await send(client, f"{ROOT}/{team_id}/members/{second}/approve", csrf, htmx=True)
     assert again.status_code == 409 and "该入队申请已处理。" in again.text

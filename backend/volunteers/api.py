@@ -58,7 +58,11 @@ from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, Si
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef
 from backend.volunteers.storage import private_store, public_store
 from backend.volunteers.teams.guards import coordinated_team_ids
-from backend.volunteers.teams.queries import list_routes
+from backend.volunteers.teams.presenters import member_read, route_read, team_read
+from backend.volunteers.teams.queries import list_members, list_routes, team_summary
+from backend.volunteers.teams.routes import checkpoint_plate
+from backend.volunteers.teams.schemas import MemberRead, RouteRead, TeamRead
+from backend.volunteers.teams.services import decide_member
 from backend.volunteers.teams.tables import Team
 
 __all__ = [
@@ -83,8 +87,10 @@ __all__ = [
     "IncidentStatus",
     "IncidentSummary",
     "IncidentUpdate",
+    "MemberRead",
     "RecordVerification",
     "ResponsibleParty",
+    "RouteRead",
     "RoutingRead",
     "RoutingRule",
     "ShiftCancelled",
@@ -94,15 +100,18 @@ __all__ = [
     "ShiftSummary",
     "SignupRef",
     "TeamHoursEntryRead",
+    "TeamRead",
     "TeamService",
     "attendance_sheet",
     "bulk_read",
     "cancel_shift",
     "change_incident_status",
+    "checkpoint_plate",
     "coordinated_teams",
     "coordinator_today",
     "correction_family",
     "create_shift",
+    "decide_member",
     "forward_choices",
     "hours_csv",
     "hours_of",
@@ -112,14 +121,17 @@ __all__ = [
     "incident_queue",
     "incident_routing_read",
     "kind_name",
+    "list_members",
     "list_routes",
     "list_shifts",
     "load_shift",
     "may_see_incidents",
+    "member_read",
     "party_name",
     "record_for_verification",
     "reject_entry",
     "reports_waiting",
+    "route_read",
     "routing_communities",
     "set_incident_routing",
     "sheet_read",
@@ -132,6 +144,8 @@ __all__ = [
     "team_entry_read",
     "team_month_export",
     "team_name",
+    "team_read",
+    "team_summary",
     "verified_minutes_by_volunteer",
     "verify_entries",
     "verify_entry",

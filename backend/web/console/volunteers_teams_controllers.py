@@ -1,0 +1,126 @@
+"""Teams in the coordinators' room (``/console/volunteers/teams``): the teams one coordinates, a
+team's members (masked as the API shows them to coordinators), its requests to join approved or
+turned down, and its patrol routes with their checkpoints in walking order and printable plates.
+
+Every handler calls what the API's team controllers call (``volunteers.api``: ``team_summary``,
+``list_members``, ``decide_member``, ``list_routes``, ``checkpoint_plate``) with the coordinator as
+the caller, so the same checks answer: no such team 404, someone else's team 403, a request
+already decided 409."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.response import Template
+
+from backend.core.context import Principal
+from backend.core.i18n import N_, _
+from backend.volunteers import api as volunteers
+from backend.web.console.account_controllers import Form
+from backend.web.console.edge import go, page, provide_me, signed_in
+from backend.web.console.listing import Listing
+from backend.web.console.volunteers_controllers import requires_coordination
+
+ROOT = "/console/volunteers/teams"
+SORTS = ("name", "members", "waiting")
+DONE: Mapping[str, str] = {
+    "approved": N_("The request is approved: the volunteer is now a member of the team."),
+    "rejected": N_("The request is turned down."),
+}
+ROLE_NAMES: Mapping[str, str] = {"member": N_("Member"), "coordinator": N_("Coordinator")}
+STATUS_NAMES: Mapping[str, str] = {
+    "pending": N_("Waiting"),
+    "active": N_("Active"),
+    "rejected": N_("Turned down"),
+    "left": N_("Left"),
+}
+
+
+class TeamsController(Controller):
+    path = "/volunteers/teams"  # under the console router's /console
+    include_in_schema = False
+    guards = [signed_in, requires_coordination]
+    dependencies = {"me": Provide(provide_me, sync_to_thread=False)}
+
+    @get("/")
+    async def teams(self, request: Request[Any, Any, Any], me: Principal) -> Template:
+        """The teams one coordinates (``coordinated_teams``), each as the API's GET shows it."""
+        listing = Listing.read(ROOT, request.query_params, sorts=SORTS, default_sort="name", filters=("q",))
+        rows: list[dict[str, Any]] = []
+        for team in await volunteers.coordinated_teams(user_id=me.id):
+            read = volunteers.team_read(await volunteers.team_summary(viewer_id=me.id, team_id=team.id))
+            members = await volunteers.list_members(user_id=me.id, team_id=team.id, status=None)
+            rows.append({"team": read, "waiting": sum(1 for m in members if m["status"] == "pending")})
+        text = listing.filters.get("q", "").casefold()
+        if text:
+            rows = [r for r in rows if text in r["team"].name.casefold() or text in r["team"].community.name.casefold()]
+        rows.sort(key=_SORT_KEYS[listing.key], reverse=listing.descending)
+        listing.total = len(rows)
+        return await page(
+            request,
+            "console/volunteers/teams.html",
+            listing=listing,
+            rows=rows[listing.offset : listing.offset + listing.size],
+            tab="teams",
+        )
+
+    @get("/{team_id:uuid}")
+    async def team(self, request: Request[Any, Any, Any], me: Principal, team_id: uuid.UUID) -> Template:
+        """A team: its members and requests (the API's member list: 403 for someone else's team),
+        and its routes with checkpoints in order (the API's route list, codes for coordinators)."""
+        found = await volunteers.list_members(user_id=me.id, team_id=team_id, status=None)
+        members = [volunteers.member_read(row) for row in found]
+        team = volunteers.team_read(await volunteers.team_summary(viewer_id=me.id, team_id=team_id))
+        routes = [volunteers.route_read(view) for view in await volunteers.list_routes(user_id=me.id, team_id=team_id)]
+        said = DONE.get(request.query_params.get("done", ""))
+        return await page(
+            request,
+            "console/volunteers/teams_team.html",
+            team=team,
+            waiting=[m for m in members if m.status == "pending"],
+            active=[_member(m) for m in members if m.status == "active"],
+            former=[_member(m) for m in members if m.status in {"left", "rejected"}],
+            routes=routes,
+            done=_(said) if said else None,
+            tab="teams",
+        )
+
+    @post("/{team_id:uuid}/members/{user_id:uuid}/approve")
+    async def approve(
+        self, request: Request[Any, Any, Any], me: Principal, team_id: uuid.UUID, user_id: uuid.UUID, data: Form
+    ) -> Response[Any]:
+        await volunteers.decide_member(user_id=me.id, team_id=team_id, member_id=user_id, approve=True)
+        return go(request, f"{ROOT}/{team_id}?done=approved")
+
+    @post("/{team_id:uuid}/members/{user_id:uuid}/reject")
+    async def reject(
+        self, request: Request[Any, Any, Any], me: Principal, team_id: uuid.UUID, user_id: uuid.UUID, data: Form
+    ) -> Response[Any]:
+        await volunteers.decide_member(user_id=me.id, team_id=team_id, member_id=user_id, approve=False)
+        return go(request, f"{ROOT}/{team_id}?done=rejected")
+
+    @get("/routes/{route_id:uuid}/checkpoints/{checkpoint_id:uuid}/plate.png")
+    async def plate(self, me: Principal, route_id: uuid.UUID, checkpoint_id: uuid.UUID) -> Response[bytes]:
+        """The API's plate (``checkpoint_plate``: coordinators only), under /console where the
+        session's cookie is read."""
+        png = await volunteers.checkpoint_plate(user_id=me.id, route_id=route_id, checkpoint_id=checkpoint_id)
+        return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+_SORT_KEYS: Mapping[str, Any] = {
+    "name": lambda r: r["team"].name,
+    "members": lambda r: r["team"].member_count,
+    "waiting": lambda r: r["waiting"],
+}
+
+
+def _member(member: volunteers.MemberRead) -> dict[str, Any]:
+    return {
+        "member": member,
+        "role": _(ROLE_NAMES.get(member.role, member.role)),
+        "status": _(STATUS_NAMES.get(member.status, member.status)),
+    }

@@ -24,8 +24,7 @@ from backend.core.values import as_uuid
 from backend.events.catalogue.posters import remove_poster, set_poster
 from backend.events.catalogue.presenters import list_item as event_list_item
 from backend.events.catalogue.presenters import poster_urls
-from backend.events.catalogue.queries import MAX_RADIUS_M, EventFilters, door_event, editable_event
-from backend.events.catalogue.queries import _where as browse_clauses
+from backend.events.catalogue.queries import MAX_RADIUS_M, EventFilters, browse_where, door_event, editable_event
 from backend.events.catalogue.schemas import (
     AccessibilityCode,
     AudienceCode,
@@ -476,7 +475,7 @@ async def events_today(*, user_id: uuid.UUID) -> TodayAtDoor:
     published or completed, starting today in the city; arrivals are checked-in parties' people."""
     today = clock.city_today()
     start = datetime.combine(today, time(), tzinfo=CITY_TZ).astimezone(UTC)
-    clauses = await browse_clauses(EventFilters(mine=True), user_id)
+    clauses = await browse_where(EventFilters(mine=True), user_id)
     clauses += [
         Event.status.is_in([EventStatus.published.value, EventStatus.completed.value]),
         Event.starts_at >= start,  # in UTC: SQLite compares the stored text
@@ -507,7 +506,7 @@ async def organiser_events(
 ) -> tuple[list[OrganiserEvent], int]:
     """Every event of the organisations where the user may manage events (as ``GET /events?mine``
     scopes it), by state and words, one page and the total."""
-    clauses = await browse_clauses(EventFilters(mine=True, text=(text or "").strip() or None), user_id)
+    clauses = await browse_where(EventFilters(mine=True, text=(text or "").strip() or None), user_id)
     clauses += _state_clauses(state)
     rows_query = Event.select(
         Event.id,

@@ -76,7 +76,7 @@ async def _at_counter(redemption: Redemption) -> RedemptionRead:
 async def counter_redemption(*, user_id: uuid.UUID, code: str) -> RedemptionRead:
     """The redemption a pickup code names, as the counter's fulfil and cancel show it; to someone
     who does not manage rewards in its community, 404 like an unknown code (as those operations)."""
-    redemption, _community = await redemptions._for_staff(user_id, code)
+    redemption, _community = await redemptions.for_staff(user_id, code)
     return await _at_counter(redemption)
 
 

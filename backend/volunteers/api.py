@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
 
@@ -36,7 +35,13 @@ from backend.volunteers.hours.schemas import HoursReject, HoursVerifyMany, TeamH
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents import presenters as _incident_presenters
 from backend.volunteers.incidents.names import KIND_NAMES, PARTY_NAMES, STATUS_NAMES, kind_name, party_name
-from backend.volunteers.incidents.queries import _listing, _scope_condition, load_community, read_incident
+from backend.volunteers.incidents.queries import (
+    coordinates_incidents,
+    load_community,
+    read_incident,
+    staff_queue,
+    waiting_count,
+)
 from backend.volunteers.incidents.routing import DEFAULT_PARTY, PARTY_KINDS, SERVING_LEVELS, incident_routing
 from backend.volunteers.incidents.routing import set_incident_routing as set_incident_routing
 from backend.volunteers.incidents.schemas import (
@@ -49,7 +54,7 @@ from backend.volunteers.incidents.schemas import (
     RoutingRule,
 )
 from backend.volunteers.incidents.services import TRANSITIONS, change_incident_status, incident_photo
-from backend.volunteers.incidents.tables import Incident, IncidentKind, IncidentStatus, ResponsibleParty
+from backend.volunteers.incidents.tables import IncidentKind, IncidentStatus, ResponsibleParty
 from backend.volunteers.shifts.presenters import sheet_read, shift_read
 from backend.volunteers.shifts.queries import attendance_sheet, list_shifts, load_shift, shift_view, shift_views
 from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead
@@ -244,9 +249,6 @@ class IncidentQueue:
     total: int
 
 
-QUEUE_SORTS = {"created_at": Incident.created_at, "kind": Incident.kind, "status": Incident.status}
-
-
 async def incident_queue(
     *,
     user_id: uuid.UUID,
@@ -259,25 +261,18 @@ async def incident_queue(
     offset: int,
 ) -> IncidentQueue:
     """The API's list (same scopes, same eyes) with a kind filter, a sort and a total for staff."""
-    condition = await _scope_condition(user_id, scope)
-    if condition is None:
-        return IncidentQueue([], 0)
-    if status is not None:
-        condition = condition & (Incident.status == status.value)
-    if kind is not None:
-        condition = condition & (Incident.kind == kind.value)
-    total = await Incident.count().where(condition)
-    rows = await (
-        Incident.select()
-        .where(condition)
-        .order_by(QUEUE_SORTS.get(sort, Incident.created_at), ascending=not descending)
-        .order_by(Incident.created_at, Incident.id)
-        .limit(limit)
-        .offset(offset)
-        .output(load_json=True)
+    listing, total = await staff_queue(
+        user_id=user_id,
+        scope=scope,
+        status=status.value if status is not None else None,
+        kind=kind.value if kind is not None else None,
+        sort=sort,
+        descending=descending,
+        limit=limit,
+        offset=offset,
     )
-    view = {"mine": "reporter", "coordinating": "coordinator", "assigned": "responsible_party"}[scope]
-    listing = await _listing(rows, view)  # type: ignore[arg-type]  # an IncidentView
+    if listing is None:
+        return IncidentQueue([], 0)
     return IncidentQueue(_incident_presenters.incident_page(listing, limit=limit, offset=offset).items, total)
 
 
@@ -312,7 +307,7 @@ async def routing_communities(user_id: uuid.UUID) -> list[OrganisationRef]:
 async def may_see_incidents(user_id: uuid.UUID) -> bool:
     """Whether any incident list of the API may hold something for this person: they coordinate
     volunteers somewhere, or belong to an organisation that can act as a responsible party."""
-    if await _scope_condition(user_id, "coordinating") is not None:
+    if await coordinates_incidents(user_id):
         return True
     kinds = {kind.value for kind in PARTY_KINDS.values()}
     found = await organisations(await member_organisation_ids(user_id))
@@ -394,18 +389,5 @@ async def coordinator_today(*, user_id: uuid.UUID) -> CoordinatorToday:
 
 
 async def reports_waiting(*, user_id: uuid.UUID) -> int:
-    """Reports waiting for this person in the reports room's queues: in the coordinating scope
-    those not yet forwarded or resolved, in the assigned scope those forwarded to their organisation."""
-    waiting: Any = None
-    coordinating = await _scope_condition(user_id, "coordinating")
-    if coordinating is not None:
-        waiting = coordinating & Incident.status.is_in(
-            [IncidentStatus.reported.value, IncidentStatus.acknowledged.value]
-        )
-    assigned = await _scope_condition(user_id, "assigned")
-    if assigned is not None:
-        mine = assigned & (Incident.status == IncidentStatus.forwarded.value)
-        waiting = mine if waiting is None else waiting | mine
-    if waiting is None:
-        return 0
-    return int(await Incident.count().where(waiting))
+    """Reports waiting for this person in the reports room's queues (``waiting_count``)."""
+    return await waiting_count(user_id)

@@ -136,7 +136,7 @@ def _like_pattern(text: str) -> str:
     return f"% {escaped}%" if query[:1].isascii() and query[:1].isalnum() else f"%{escaped}%"
 
 
-async def _where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
+async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
     clauses: list[Any] = []
     if filters.mine:
         paths = await scope_paths(user_id=user_id, permission=Permission.manage_events) if user_id else []
@@ -245,7 +245,7 @@ async def list_events(
 ) -> tuple[list[EventRow], str | None]:
     """One page in time order (or by distance with ``near``), and the cursor of the next."""
     position = decode_cursor(cursor)
-    clauses = await _where(filters, user_id)
+    clauses = await browse_where(filters, user_id)
     if filters.near:
         return await _list_near(filters, clauses, position, limit)
     query = _select()

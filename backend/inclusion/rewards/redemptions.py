@@ -143,13 +143,13 @@ async def cancel_redemption(*, user_id: uuid.UUID, redemption_id: uuid.UUID) -> 
 
 async def cancel_by_code(*, user_id: uuid.UUID, code: str) -> Redemption:
     """Staff cancel a reservation (the item is gone, the resident asks at the counter): a refund."""
-    redemption, community = await _for_staff(user_id, code)
+    redemption, community = await for_staff(user_id, code)
     return await _cancel(redemption, audited_in=community)
 
 
 async def fulfil_redemption(*, user_id: uuid.UUID, code: str) -> Redemption:
     """Staff hand the item over against its pickup code (any letter case)."""
-    redemption, community = await _for_staff(user_id, code)
+    redemption, community = await for_staff(user_id, code)
     async with transaction(Redemption._meta.db):
         done = (
             await Redemption.update(
@@ -222,7 +222,7 @@ async def _not_reserved(redemption_id: uuid.UUID) -> DomainError:
     return DomainError("redemption_cancelled", N_("This redemption has been cancelled."), status=409)
 
 
-async def _for_staff(user_id: uuid.UUID, code: str) -> tuple[Redemption, uuid.UUID]:
+async def for_staff(user_id: uuid.UUID, code: str) -> tuple[Redemption, uuid.UUID]:
     """The redemption a pickup code names and its reward's community, if the caller manages
     rewards there. To anyone else a valid code answers as an unknown one: a code must not be
     confirmable by trying."""

@@ -236,3 +236,64 @@ async def list_incidents(
         .output(load_json=True)
     )
     return await _listing(rows[:limit], view, has_more=len(rows) > limit)
+
+
+# --- the console's reports room and home: the API's scopes, with a kind filter, a sort and counts
+
+QUEUE_SORTS = {"created_at": Incident.created_at, "kind": Incident.kind, "status": Incident.status}
+
+
+async def staff_queue(
+    *,
+    user_id: uuid.UUID,
+    scope: IncidentScope,
+    status: str | None,
+    kind: str | None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> tuple[IncidentListing | None, int]:
+    """The API's list of a scope (same scopes, same eyes) with a kind filter and a sort: the
+    listing the presenters draw, and how many there are in all."""
+    condition = await _scope_condition(user_id, scope)
+    if condition is None:
+        return None, 0
+    if status is not None:
+        condition = condition & (Incident.status == status)
+    if kind is not None:
+        condition = condition & (Incident.kind == kind)
+    total = await Incident.count().where(condition)
+    rows = await (
+        Incident.select()
+        .where(condition)
+        .order_by(QUEUE_SORTS.get(sort, Incident.created_at), ascending=not descending)
+        .order_by(Incident.created_at, Incident.id)
+        .limit(limit)
+        .offset(offset)
+        .output(load_json=True)
+    )
+    return await _listing(rows, _SCOPE_VIEWS[scope]), total
+
+
+async def coordinates_incidents(user_id: uuid.UUID) -> bool:
+    """Whether the coordinating scope holds anything for this person."""
+    return await _scope_condition(user_id, "coordinating") is not None
+
+
+async def waiting_count(user_id: uuid.UUID) -> int:
+    """Reports waiting for this person: in the coordinating scope those not yet forwarded or
+    resolved, in the assigned scope those forwarded to their organisation."""
+    waiting: Any = None
+    coordinating = await _scope_condition(user_id, "coordinating")
+    if coordinating is not None:
+        waiting = coordinating & Incident.status.is_in(
+            [IncidentStatus.reported.value, IncidentStatus.acknowledged.value]
+        )
+    assigned = await _scope_condition(user_id, "assigned")
+    if assigned is not None:
+        mine = assigned & (Incident.status == IncidentStatus.forwarded.value)
+        waiting = mine if waiting is None else waiting | mine
+    if waiting is None:
+        return 0
+    return int(await Incident.count().where(waiting))

@@ -6,7 +6,7 @@ and the architecture test. Adding a domain is its package, with a ``DOMAIN`` man
 here.
 """
 
-from backend import accounts, core, events, inclusion, libraries, notifications, places, volunteers, web
+from backend import accounts, core, events, governance, inclusion, libraries, notifications, places, volunteers, web
 from backend.core.domain import Domain
 
 DOMAINS: tuple[Domain, ...] = (
@@ -17,6 +17,7 @@ DOMAINS: tuple[Domain, ...] = (
     libraries.DOMAIN,
     volunteers.DOMAIN,
     inclusion.DOMAIN,
+    governance.DOMAIN,
     notifications.DOMAIN,
     web.DOMAIN,
 )

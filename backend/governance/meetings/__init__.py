@@ -1,0 +1,1 @@
+"""Governance: meetings (see backend/governance/__init__.py)."""

@@ -1,0 +1,5 @@
+"""The API of governance meetings."""
+
+from typing import Any
+
+CONTROLLERS: tuple[Any, ...] = ()

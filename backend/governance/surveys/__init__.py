@@ -1,0 +1,1 @@
+"""Governance: surveys (see backend/governance/__init__.py)."""

@@ -1,0 +1,5 @@
+"""The API of governance surveys."""
+
+from typing import Any
+
+CONTROLLERS: tuple[Any, ...] = ()

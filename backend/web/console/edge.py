@@ -236,20 +236,23 @@ SAID: Mapping[str, str] = {
 
 def form_values(form: Mapping[str, Any], *, lists: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A submitted form as the API's JSON would be: empty fields absent, ``lists`` as lists,
-    ``title.en`` as ``{"title": {"en": ...}}`` (the multilingual fields), and a field sent twice
+    ``title.en`` as ``{"title": {"en": ...}}`` (the multilingual fields; all their boxes emptied is
+    ``{"title": {}}``, so a change clears the text rather than keeping it), and a field sent twice
     that should not be a list refused by the schema like any wrong type."""
     values: dict[str, Any] = {}
     for key, raw in form.items():
         if key == CSRF_FIELD:
             continue
         given = [v for v in (raw if isinstance(raw, list) else [raw]) if not (isinstance(v, str) and v.strip() == "")]
+        head, dot, locale = key.partition(".")
+        if dot and isinstance(values.setdefault(head, {}), dict) and not given:
+            continue  # every box of a multilingual field emptied: the field is sent, empty (cleared)
         if key in lists:
             value: Any = given
         elif given:
             value = given[0] if len(given) == 1 else given
         else:
             continue
-        head, dot, locale = key.partition(".")
         if dot:
             nested = values.setdefault(head, {})
             if isinstance(nested, dict):

@@ -252,9 +252,12 @@ class AimRead(msgspec.Struct):
 
 def aim_of(row: Mapping[str, Any]) -> Aim:
     """An aim stored as columns ``aim``, ``aim_estates`` (a JSON list), ``aim_alliance``, ``aim_grid``."""
+    estates = row.get("aim_estates") or ()
+    if isinstance(estates, str | bytes):  # a row read without load_json holds the JSON text
+        estates = msgspec.json.decode(estates)
     return Aim(
         kind=row["aim"] or "everyone",
-        estate_ids=tuple(as_uuid(e) for e in row.get("aim_estates") or ()),
+        estate_ids=tuple(as_uuid(e) for e in estates),
         alliance_id=as_uuid(row["aim_alliance"]) if row.get("aim_alliance") else None,
         grid_id=as_uuid(row["aim_grid"]) if row.get("aim_grid") else None,
     )

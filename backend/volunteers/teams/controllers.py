@@ -99,7 +99,7 @@ class MemberController(Controller):
         summary="Join a team (active at once, or pending where coordinators approve); asking twice changes nothing",
         status_code=HTTP_201_CREATED,
         responses={
-            **problems(401, 404, 409),
+            **problems(401, 403, 404, 409),
             200: ResponseSpec(JoinRead, description="Already asked: nothing changed"),
         },
     )

@@ -123,6 +123,8 @@ async def test_an_alliance_fellowship_event_keeps_seats_per_estate(client: Clien
     assert [a.json()["status"] for a in answers] == ["confirmed", "confirmed", "waitlisted"]
     # The third waits although the event has seats: those left are the other estates'.
     assert answers[2].json()["seats_left"] == 2
+    assert answers[2].json()["waitlist_reason"] == "estate_seats_taken"
+    assert answers[2].json()["message"] == "The seats kept for your estate are taken; you are number 1 in line."
     anzhi = await resident_of(e["anzhi"])
     assert (await sign_up(client, event["id"], anzhi)).json()["status"] == "confirmed"
     heyuan = await resident_of(e["gaishan"])  # a member without a share: the seat the shares leave
@@ -311,6 +313,11 @@ async def test_browsing_for_my_estate_and_an_alliances_events(client: Client, na
     assert refused.status_code == 401
     assert await ids(None, alliance=str(nanyuan["alliance"])) == [fellowship["id"]]
     assert await ids(None, fellowship="true") == [fellowship["id"]]
+    # The alliance's page links to its events (places comes before events and cannot read them).
+    page = (await client.get(f"{V1}/alliances/{nanyuan['alliance']}")).json()
+    linked = (await client.get(page["fellowship_events_url"])).json()["items"]
+    assert [item["id"] for item in linked] == [fellowship["id"]]
+    assert [i["id"] for i in (await client.get(page["events_url"])).json()["items"]] == [fellowship["id"]]
     listed = (await client.get(f"{V1}/events", params={"lang": "en"})).json()["items"]
     labels = {item["id"]: item["audience"]["label"] for item in listed}
     assert labels[for_anzhi["id"]] == "For residents of Nanyuan Resettlement Estate"

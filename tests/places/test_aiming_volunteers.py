@@ -82,6 +82,8 @@ async def test_a_team_for_the_alliances_estates(client: Client, nanyuan: dict[st
     team = made.json()
     assert team["audience"]["label"] == "For residents of the estates of Nanyuan Estate Alliance"
     assert (await join(client, team["id"], await volunteer(nanyuan["estates"]["anzhi"]))).status_code == 201
+    page = (await client.get(f"{V1}/alliances/{nanyuan['alliance']}")).json()
+    assert [t["id"] for t in (await client.get(page["teams_url"])).json()] == [team["id"]]
     refused = await join(client, team["id"], await volunteer(nanyuan["estates"]["old"]))
     assert refused.status_code == 403 and refused.json()["code"] == "not_for_your_estate"
     assert refused.json()["detail"] == "This team is for residents of Nanyuan Estate Alliance."

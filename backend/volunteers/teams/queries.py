@@ -65,7 +65,13 @@ TEAM_COLUMNS = (
 
 
 async def list_teams(
-    *, viewer_id: uuid.UUID | None, community_id: uuid.UUID | None, kind: TeamKind | None, limit: int, offset: int
+    *,
+    viewer_id: uuid.UUID | None,
+    community_id: uuid.UUID | None,
+    kind: TeamKind | None,
+    limit: int,
+    offset: int,
+    alliance_id: uuid.UUID | None = None,
 ) -> list[TeamSummary]:
     """Teams anyone may browse; a street's id also finds the teams of its communities."""
     query = Team.select(*TEAM_COLUMNS).output(load_json=True).order_by(Team.created_at).limit(limit).offset(offset)
@@ -76,6 +82,8 @@ async def list_teams(
         query = query.where(Team.community.path.like(f"{place.path}%"))
     if kind is not None:
         query = query.where(Team.kind == kind.value)
+    if alliance_id is not None:
+        query = query.where(Team.aim_alliance == alliance_id)
     return await _summaries(await query, viewer_id)
 
 

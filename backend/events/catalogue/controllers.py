@@ -208,7 +208,7 @@ class EventController(Controller):
     @get(
         operation_id="list_events",
         summary="Browse events: filters, text search, near a point; cursor pages",
-        responses=problems(400),
+        responses=problems(400, 401),
         before_request=answer_from_cache,
         opt={"skip_compression": True},  # pages are kept and sent gzip-compressed (gzipped_json)
     )

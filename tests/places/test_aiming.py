@@ -351,3 +351,17 @@ async def test_two_estates_storming_one_event_each_keeps_to_its_seats(client: Cl
     assert read["seats_left"] == 0 and read["waitlist_length"] == len(rows) - len(
         [r for r in rows if r["status"] == "confirmed"]
     )
+
+
+async def test_without_a_waitlist_a_full_estate_share_is_refused(client: Client, nanyuan: dict[str, Any]) -> None:
+    e = nanyuan["estates"]
+    event = await aimed_event(
+        client, nanyuan, fellowship_audience(nanyuan, jinxiu=1), capacity=3, waitlist_enabled=False
+    )
+    assert (await sign_up(client, event["id"], await resident_of(e["jinxiu"]))).status_code == 201
+    refused = await sign_up(client, event["id"], await resident_of(e["jinxiu"]))
+    assert refused.status_code == 409 and refused.json()["code"] == "estate_seats_taken"
+    assert refused.json()["detail"] == "The seats kept for residents of Jinxiu Garden are taken."
+    # The other member estates share the two seats the share leaves.
+    assert (await sign_up(client, event["id"], await resident_of(e["anzhi"]), party_size=2)).status_code == 201
+    assert (await client.get(f"{V1}/events/{event['id']}")).json()["seats_left"] == 0

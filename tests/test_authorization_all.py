@@ -144,6 +144,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("list_events_mine",        "GET",    "/api/v1/events",                                     200, 200, 200, 200, 200, 200, 200, 200, (200, "organiser_a")),
     ("create_event",            "POST",   "/api/v1/events",                                     401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
     ("get_event",               "GET",    "/api/v1/events/{event_id}",                          200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("event_for_me",            "GET",    "/api/v1/events/{event_id}/for-me",                   401, 200, 200, 200, 200, 200, 200, 200, None),
     ("get_draft_event",         "GET",    "/api/v1/events/{event_id}",                          404, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
     ("update_event",            "PATCH",  "/api/v1/events/{event_id}",                          401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
     ("publish_event",           "POST",   "/api/v1/events/{event_id}/publish",                  401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
@@ -738,6 +739,7 @@ OPERATIONS: dict[str, Op] = {
         audited="events.event_created",
     ),
     "get_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['published']}")),
+    "event_for_me": Op(lambda c: c.get(f"{V1}/events/{c.ids['published']}/for-me")),
     "get_draft_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['draft']}"), shows={"draft_title": EVENT_MANAGERS}),
     "update_event": Op(
         lambda c: c.patch(f"{V1}/events/{c.x['id']}", json={"title": {"zh-Hans": "改了"}}),

@@ -234,3 +234,28 @@ async def test_the_board_shows_only_concluded_meetings_and_counts_five_or_more(
     assert [(c["group"], c["people"]) for c in shown["participation_by_age_band"]] == [("youth", 5)]
     unknown = await client.get(f"{V1}/communities/{world['north']}/board", headers=EN)
     assert (unknown.status_code, unknown.json()["code"]) == (404, "community_not_found")
+
+
+# --- privacy ------------------------------------------------------------------------------------
+
+
+async def test_export_and_erasure_keep_what_was_said_anonymised(client: Client, world: dict[str, Any]) -> None:
+    meeting = await convened(client, world)
+    resident = world["residents"][0]
+    kept = (await submit(client, resident, meeting, "建议物业加强门禁登记", named=True)).json()
+    await submit(client, resident, meeting, "还没审核的意见")
+    assert (await moderate(client, world, kept["id"], "accepted")).status_code == 200
+
+    exported = (await client.get(f"{V1}/me/export", headers=auth(resident))).json()
+    mine = exported["domains"]["governance"]["meetings"]["submissions"]
+    assert [(s["text"], s["status"], s["named"]) for s in mine] == [
+        ("建议物业加强门禁登记", "accepted", True),
+        ("还没审核的意见", "pending", False),
+    ]
+    assert mine[0]["meeting_title"]["zh-Hans"] == "群租整治民情恳谈会"
+
+    assert (await client.delete(f"{V1}/me", headers=auth(resident))).status_code == 204
+    rows = await Submission.select(Submission.text, Submission.user, Submission.named)
+    assert rows == [{"text": "建议物业加强门禁登记", "user": None, "named": False}]
+    public = (await client.get(f"{V1}/meetings/{meeting['id']}")).json()
+    assert [(s["text"], s["author"]) for s in public["agenda"][0]["submissions"]] == [("建议物业加强门禁登记", None)]

@@ -23,7 +23,7 @@ async def export_meetings(user_id: uuid.UUID) -> dict[str, Any]:
         await Submission.select(
             Submission.id,
             Submission.meeting,
-            Submission.meeting.event.title.as_alias("meeting_title"),
+            Submission.meeting._.event._.title.as_alias("meeting_title"),
             Submission.item.title.as_alias("item_title"),
             Submission.text,
             Submission.named,
@@ -38,7 +38,7 @@ async def export_meetings(user_id: uuid.UUID) -> dict[str, Any]:
     )
     attended = (
         await Attendance.select(
-            Attendance.meeting, Attendance.meeting.event.title.as_alias("meeting_title"), Attendance.at
+            Attendance.meeting, Attendance.meeting._.event._.title.as_alias("meeting_title"), Attendance.at
         )
         .where(Attendance.user == user_id)
         .order_by(Attendance.at)

@@ -85,7 +85,7 @@ async def action_row(action_id: uuid.UUID) -> dict[str, Any]:
         await Action.select(
             *Action.all_columns(),
             Action.meeting.community.as_alias("community"),
-            Action.meeting.event.title.as_alias("meeting_title"),
+            Action.meeting._.event._.title.as_alias("meeting_title"),
             Action.decision.item.as_alias("item"),
         )
         .where(Action.id == action_id)

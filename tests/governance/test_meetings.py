@@ -38,7 +38,7 @@ async def test_a_consultation_from_convening_to_the_board(
     meeting = await convened(client, world, starts_in=timedelta(minutes=30))
     assert meeting["kind_name"] == "Consultation meeting" and meeting["status"] == "open"
     assert [p["name"] for p in meeting["parties"]] == ["南园物业", "双塔派出所"]
-    [convened_entry] = await audited("governance.meeting_convened")
+    [convened_entry] = await audited("events.event_created")
     assert convened_entry["permission"] == "manage_events"
 
     north, south = world["residents"][0], world["residents"][3]

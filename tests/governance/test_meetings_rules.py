@@ -81,7 +81,7 @@ async def test_a_draft_is_the_convenors_alone(client: Client, world: dict[str, A
     assert announced.json()["status"] == "open"
     again = await client.post(f"{V1}/meetings/{meeting_id}/announce", headers=auth(world["convenor"], **EN))
     assert (again.status_code, again.json()["code"]) == (409, "meeting_not_draft")
-    assert len(await audited("governance.meeting_announced")) == 1
+    assert len(await audited("events.event_published")) == 1
     # The meeting's event is published: residents may sign up for it.
     event = await client.get(f"{V1}/events/{announced.json()['event_id']}")
     assert event.status_code == 200

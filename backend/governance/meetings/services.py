@@ -3,7 +3,9 @@ decisions and their follow-up actions, and each action's dated updates.
 
 A meeting is created as a draft together with its draft event (events' own service: time, venue,
 seats) in one transaction; announcing it publishes the event (sign-up, tickets, the door and
-reminders are events') and opens the submissions until it begins.
+reminders are events') and opens the submissions until it begins. Both are recorded in the audit
+trail as the event's own entries (``events.event_created``, ``events.event_published``), one per
+request, as a grid's creation is accounts'; the meeting row names its event.
 """
 
 from __future__ import annotations
@@ -137,13 +139,6 @@ async def convene_meeting(*, user_id: uuid.UUID, data: MeetingCreate, cache: Ver
             await AgendaItem(
                 meeting=meeting.id, position=position, title=dict(item.title), description=dict(item.description)
             ).save()
-        await trail.record(
-            "meeting_convened",
-            organisation_id=community.id,
-            object_type="meeting",
-            object_id=meeting.id,
-            after={"kind": data.kind, "event": created[0].id, "parties": parties, "estates": estate_ids},
-        )
     return as_uuid(meeting.id)
 
 
@@ -162,14 +157,6 @@ async def announce_meeting(*, user_id: uuid.UUID, meeting_id: uuid.UUID, cache: 
         )
         if not opened:
             raise errors.meeting_not_draft()
-        await trail.record(
-            "meeting_announced",
-            organisation_id=meeting["community"],
-            object_type="meeting",
-            object_id=meeting_id,
-            before={"status": MeetingStatus.draft.value},
-            after={"status": MeetingStatus.open.value},
-        )
 
 
 async def _check_minutes(meeting: dict[str, Any], data: MinutesCreate) -> None:

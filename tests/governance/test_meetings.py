@@ -65,6 +65,9 @@ async def test_a_consultation_from_convening_to_the_board(
     # Held through the door: the attendance is the meeting's.
     await check_in_everyone(client, world, meeting, [world["residents"][1]])
     assert await Attendance.count().where(Attendance.meeting == meeting["id"]) == 1
+    # A meeting is an event: attending earns inclusion's attendance points (its community's rules).
+    points = await client.get(f"{V1}/me/points", headers=auth(world["residents"][1]))
+    assert points.json()["balance"] > 0
 
     await begin(meeting)
     overdue_day = date.today() - timedelta(days=1)

@@ -321,6 +321,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("list_my_submissions",     "GET",    "/api/v1/meetings/{meeting_id}/submissions/mine",     401, 200, 200, 200, 200, 200, 200, 200, None),
     ("moderate_submission",     "PATCH",  "/api/v1/meeting-submissions/{submission_id}",        401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
     ("publish_minutes",         "POST",   "/api/v1/meetings/{meeting_id}/minutes",              401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("list_my_meeting_actions", "GET",    "/api/v1/meeting-actions",                            401, 200, 200, 200, 200, 200, 200, 200, (200, "police_a")),
     ("update_meeting_action",   "POST",   "/api/v1/meeting-actions/{action_id}/updates",        401, 404, 404, 404, 404, 404, 404, 201, (201, "police_a")),
     ("community_board",         "GET",    "/api/v1/communities/{community_id}/board",           200, 200, 200, 200, 200, 200, 200, 200, None),
     # notifications: one's own inbox and subscriptions
@@ -1324,6 +1325,7 @@ OPERATIONS: dict[str, Op] = {
         _begun_meeting,
         audited="governance.minutes_published",
     ),
+    "list_my_meeting_actions": Op(lambda c: c.get(f"{V1}/meeting-actions"), _police_action),
     "update_meeting_action": Op(
         lambda c: c.post(f"{V1}/meeting-actions/{c.x['action_id']}/updates", json={"status": "in_progress"}),
         _police_action,

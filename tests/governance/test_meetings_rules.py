@@ -201,6 +201,22 @@ async def test_only_the_owner_or_a_convenor_moves_an_action_and_done_is_final(
     assert [u["status"] for u in done.json()["updates"]] == ["in_progress", "done"]
 
 
+async def test_a_partys_staff_see_what_they_must_act_on(client: Client, world: dict[str, Any]) -> None:
+    meeting = await concluded(client, world)
+    police = (await client.get(f"{V1}/meeting-actions", headers=auth(world["police_staff"], **EN))).json()
+    assert [(a["meeting"], a["action"]["title"]) for a in police] == [
+        ("Group renting: a consultation", "Door-to-door checks")
+    ]
+    assert police[0]["meeting_id"] == meeting["id"]
+    assert (await client.get(f"{V1}/meeting-actions", headers=auth(world["residents"][0]))).json() == []
+    company_action = police[0]["action"]["id"]
+    done = await client.post(
+        f"{V1}/meeting-actions/{company_action}/updates", json={"status": "done"}, headers=auth(world["police_staff"])
+    )
+    assert done.status_code == 201
+    assert (await client.get(f"{V1}/meeting-actions", headers=auth(world["police_staff"]))).json() == []
+
+
 # --- the board ----------------------------------------------------------------------------------
 
 

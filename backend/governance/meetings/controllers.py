@@ -21,6 +21,7 @@ from backend.core.wechat import WechatClient
 from backend.governance.meetings import board, presenters, queries, services, submissions
 from backend.governance.meetings.schemas import (
     ActionRead,
+    ActionToActOn,
     ActionUpdateIn,
     BoardRead,
     MeetingCreate,
@@ -175,6 +176,17 @@ class SubmissionController(Controller):
 class ActionController(Controller):
     path = "/api/v1/meeting-actions"
     tags = ["meetings"]
+
+    @get(
+        operation_id="list_my_meeting_actions",
+        summary="Open actions my organisations must act on (a party's staff), soonest due first",
+        responses=problems(401),
+        **LOGIN,
+    )
+    async def mine(self, caller: Principal) -> list[ActionToActOn]:
+        rows = await queries.actions_to_act_on(caller.id)
+        orgs = await queries.organisations_of(rows)
+        return presenters.actions_to_act_on(rows, orgs, clock.city_today())
 
     @post(
         "/{action_id:uuid}/updates",

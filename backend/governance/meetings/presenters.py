@@ -14,6 +14,7 @@ from backend.core.values import as_uuid, mask_name
 from backend.governance.meetings.queries import MeetingDetail, overdue
 from backend.governance.meetings.schemas import (
     ActionRead,
+    ActionToActOn,
     ActionUpdateRead,
     AgendaItemRead,
     DecisionRead,
@@ -173,4 +174,13 @@ def submissions_masked(rows: list[dict[str, Any]], names: Mapping[uuid.UUID, str
     """For the convenors: each author's display name masked (李*梅), to moderate, not to contact."""
     return [
         submission(row, author=mask_name(names.get(as_uuid(row["user"]), "")) if row["user"] else None) for row in rows
+    ]
+
+
+def actions_to_act_on(rows: list[dict[str, Any]], orgs: Mapping[uuid.UUID, Any], today: date) -> list[ActionToActOn]:
+    return [
+        ActionToActOn(
+            meeting_id=as_uuid(row["meeting"]), meeting=text(row["meeting_title"]), action=action(row, [], orgs, today)
+        )
+        for row in rows
     ]

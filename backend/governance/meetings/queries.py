@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from backend.accounts.api import organisations, people
+from backend.accounts.api import member_organisation_ids, organisations, people
 from backend.core.errors import Forbidden
 from backend.core.values import as_uuid
 from backend.governance.meetings import access, errors
@@ -62,7 +62,7 @@ async def public_meeting(meeting_id: uuid.UUID, *, user_id: uuid.UUID | None) ->
 
 
 async def meetings_of(community_id: uuid.UUID, *, user_id: uuid.UUID | None) -> list[dict[str, Any]]:
-    """A community's meetings, soonest last; drafts only for its convenors."""
+    """A community's meetings, the latest first; drafts only for its convenors."""
     query = Meeting.select(*MEETING_COLUMNS).where(Meeting.community == community_id).output(load_json=True)
     if not await access.is_convenor(user_id, community_id):
         query = query.where(Meeting.status != MeetingStatus.draft.value)
@@ -209,3 +209,22 @@ async def display_names(user_ids: Iterable[Any]) -> dict[uuid.UUID, str]:
 
 def overdue(action: dict[str, Any], today: date) -> bool:
     return action["status"] in ("planned", "in_progress") and action["due_on"] < today
+
+
+async def actions_to_act_on(user_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Open actions (planned or in progress) owned by an organisation where the person holds a
+    role: what their organisation must act on, soonest due first."""
+    owners = await member_organisation_ids(user_id)
+    if not owners:
+        return []
+    return list(
+        await Action.select(*Action.all_columns(), Action.meeting._.event._.title.as_alias("meeting_title"))
+        .where(Action.owner.is_in(owners) & Action.status.is_in(["planned", "in_progress"]))
+        .order_by(Action.due_on)
+        .limit(200)
+        .output(load_json=True)
+    )
+
+
+async def organisations_of(actions: list[dict[str, Any]]) -> dict[uuid.UUID, Any]:
+    return await organisations(as_uuid(a["owner"]) for a in actions)

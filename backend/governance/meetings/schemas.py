@@ -131,6 +131,14 @@ class ActionRead(msgspec.Struct):
     updates: list[ActionUpdateRead]
 
 
+class ActionToActOn(msgspec.Struct):
+    """An open action of the caller's organisation, with the meeting that decided it."""
+
+    meeting_id: uuid.UUID
+    meeting: str
+    action: ActionRead
+
+
 class DecisionRead(msgspec.Struct):
     id: uuid.UUID
     item_id: uuid.UUID | None

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from backend.accounts.api import Permission, people, scope_paths
 from backend.core.values import as_uuid, mask_name
+from backend.inclusion.profiles.services import age_band
 from backend.inclusion.rewards import presenters, queries, redemptions
 from backend.inclusion.rewards.schemas import RedemptionRead
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus
@@ -22,6 +23,7 @@ __all__ = [
     "RedemptionRead",
     "RedemptionReserved",
     "RedemptionSummary",
+    "age_band",
     "cancel_at_counter",
     "counter_hand_overs",
     "counter_redemption",

@@ -9,6 +9,7 @@ from backend.core.auth import SESSION_COOKIE_PATH
 from backend.web.console.account_controllers import AccountController, SignInController
 from backend.web.console.admin_controllers import ADMIN_CONTROLLERS
 from backend.web.console.counter_controllers import CounterController
+from backend.web.console.counter_rewards_controllers import RewardsController
 from backend.web.console.edge import EXCEPTION_HANDLERS, check_csrf
 from backend.web.console.events_controllers import EventsController
 from backend.web.console.events_door_controllers import DoorController, SignUpsController
@@ -40,6 +41,7 @@ def console_router() -> Router:
             TeamsController,
             RoutingController,
             CounterController,
+            RewardsController,
             *ADMIN_CONTROLLERS,
         ],
         before_request=check_csrf,

@@ -17,6 +17,7 @@ from backend.web.console.home_controllers import HomeController
 from backend.web.console.libraries_controllers import LibrariesController
 from backend.web.console.reports_controllers import ReportsController
 from backend.web.console.reports_routing_controllers import RoutingController
+from backend.web.console.statistics_controllers import StatisticsController
 from backend.web.console.text_controllers import TextController
 from backend.web.console.volunteers_controllers import VolunteersController
 from backend.web.console.volunteers_teams_controllers import TeamsController
@@ -42,6 +43,7 @@ def console_router() -> Router:
             RoutingController,
             CounterController,
             RewardsController,
+            StatisticsController,
             *ADMIN_CONTROLLERS,
         ],
         before_request=check_csrf,

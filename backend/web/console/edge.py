@@ -182,6 +182,7 @@ ROOMS: tuple[tuple[str, str, RoomDoor], ...] = (
     ("/console/audit", N_("Audit log"), Permission.read_audit),
     ("/console/reports", N_("Reports"), may_see_incidents),
     ("/console/counter", N_("Points counter"), Permission.manage_rewards),
+    ("/console/statistics", N_("Statistics"), Permission.view_statistics),
 )
 
 
@@ -315,6 +316,9 @@ FIELD_LABELS: dict[str, str] = {
     "active_from": N_("On offer from"),
     "active_until": N_("On offer until"),
     "file": N_("Choose an image"),
+    # the statistics room's month range
+    "from": N_("From"),
+    "to": N_("To"),
     **{
         f"{kind}.{name}": label
         for kind in (

@@ -308,7 +308,7 @@ FIELD_LABELS: dict[str, str] = {
     # the points counter
     "code": N_("Pickup code"),
     # the counter's supermarket: a reward's fields, and each point rule's row (<kind>.<field>)
-    "name": N_("Name"),
+    "name": N_("Reward name"),
     "points_cost": N_("Points it costs"),
     "stock": N_("Stock"),
     "stock_change": N_("Change stock by"),

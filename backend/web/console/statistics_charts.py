@@ -80,11 +80,26 @@ def _svg(figure: Figure, name: str, label: str) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": name}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    text = buffer.getvalue()
+    text = _presented(buffer.getvalue())
     text = text[text.index("<svg") :]
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
     label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return text.replace("<svg", f'<svg class="chart" role="img" aria-label="{label}"', 1)
+    return text.replace("<svg", f'<svg class="chart" role="img" aria-label="{label}" stroke-linejoin="round"', 1)
+
+
+_STYLE = re.compile(r' style="([^"]*)"')
+_SHEET = re.compile(r"<style[^>]*>.*?</style>|<metadata>.*?</metadata>", re.S)
+
+
+def _attributes(match: re.Match[str]) -> str:
+    pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
+    return "".join(f' {key.strip()}="{value.strip()}"' for key, value in pairs)
+
+
+def _presented(svg: str) -> str:
+    """Styles as SVG presentation attributes: the site's Content-Security-Policy refuses inline
+    styles (the ``style`` attribute and ``<style>``), not attributes such as ``fill``."""
+    return _STYLE.sub(_attributes, _SHEET.sub("", svg))
 
 
 def _legend(axes: Axes, handles: list[Artist], columns: int) -> None:
@@ -98,6 +113,16 @@ def _legend(axes: Axes, handles: list[Artist], columns: int) -> None:
         handlelength=1.4,
         columnspacing=1.2,
     )
+
+
+def _y_axis(axes: Axes, *, known: bool) -> None:
+    """Whole numbers on the axis; none at all when every month is hidden (there is no scale)."""
+    from matplotlib.ticker import MaxNLocator
+
+    if known:
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    else:
+        axes.set_yticks([])
 
 
 def _hatched(label: str) -> Artist:
@@ -135,7 +160,8 @@ def bar_chart(
                     axes.bar(x, value, width * 0.92, color=item.color)
         axes.set_xticks(range(len(months)), months, rotation=45 if len(months) > 8 else 0)
         axes.set_xlim(-0.6, len(months) - 0.4)
-        axes.set_ylim(0, max(max(shown, default=0) * 1.12, stub * 3))
+        axes.set_ylim(0, max(max(shown, default=0) * 1.12, stub * 6))
+        _y_axis(axes, known=bool(shown))
         handles: list[Artist] = [Patch(color=s.color, label=s.name) for s in series] if len(series) > 1 else []
         if any_hidden:
             handles.append(_hatched(suppressed))
@@ -187,6 +213,7 @@ def stacked_chart(
             axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         else:
             axes.set_ylim(0, max(top * 1.1, stub * 3))
+            _y_axis(axes, known=bool(known))
         handles: list[Artist] = [Patch(color=s.color, label=s.name) for s in series]
         if any_hidden:
             handles.append(_hatched(suppressed))

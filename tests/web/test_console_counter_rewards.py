@@ -240,3 +240,23 @@ async def test_point_rules_are_saved_row_by_row(client: Client, world: dict[str,
     assert (await send(client, f"/console/counter/rules/{community}/nonsense", csrf, points="1")).status_code == 404
     plain = await send(client, f"/console/counter/rules/{community}/first_event", csrf, points="25", active="1")
     assert plain.status_code == 303 and plain.headers["location"] == f"/console/counter/rules?community={community}"
+
+
+async def test_the_rewards_list_sorts_by_cost_stock_or_name(client: Client, world: dict[str, Any]) -> None:
+    community = str(world["tree"]["community_a"].id)
+    for name, cost, stock in (("雨伞", 300, 2), ("肥皂", 50, 40), ("茶杯", 120, 9)):
+        body = {"community_id": community, "name": {"zh-Hans": name}, "points_cost": cost, "stock": stock}
+        made = await client.post("/api/v1/rewards", json=body, headers=factories.token_for(world["clerk"]))
+        assert made.status_code == 201, made.text
+    await sign_in(client, world["clerk"])
+
+    def order(html: str) -> list[str]:
+        body = html.split("<tbody>")[1]
+        return sorted(("雨伞", "肥皂", "茶杯"), key=body.index)
+
+    assert order((await client.get("/console/counter/rewards")).text) == ["肥皂", "茶杯", "雨伞"]  # cheapest first
+    by_stock = await client.get("/console/counter/rewards", params={"sort": "stock", "community": community})
+    assert order(by_stock.text) == ["雨伞", "茶杯", "肥皂"] and "共 3 件奖品" in by_stock.text
+    assert f"community={community}" in by_stock.text.split("<thead>")[1]  # the sort links keep the community
+    by_cost = await client.get("/console/counter/rewards", params={"sort": "-points_cost"})
+    assert order(by_cost.text) == ["雨伞", "茶杯", "肥皂"]

@@ -36,8 +36,15 @@ from backend.settings import Settings
 from backend.web.console.account_controllers import Form
 from backend.web.console.counter_controllers import manages_rewards, thumbnail
 from backend.web.console.edge import FormRefused, form_values, go, is_htmx, page, parse_form, provide_me, signed_in
+from backend.web.console.listing import Listing
 
 ROOT = "/console/counter"
+# The rewards list's sorts: by cost (the supermarket's own order), stock left, name.
+SORTS: dict[str, Any] = {
+    "points_cost": lambda row: (row["read"].points_cost, row["read"].name),
+    "stock": lambda row: (row["read"].stock, row["read"].points_cost),
+    "name": lambda row: (row["read"].name, row["read"].points_cost),
+}
 TIMES = ("active_from", "active_until")
 # What the reward page says after a change that sent the person to it (``?saved=<key>``).
 SAVED = {
@@ -174,12 +181,25 @@ class RewardsController(Controller):
     async def rewards(self, request: Request[Any, Any, Any], me: Principal, community: str | None = None) -> Template:
         communities = await _communities(me)
         chosen = _chosen(communities, community)
+        listing = Listing.read(
+            f"{ROOT}/rewards", request.query_params, sorts=SORTS, default_sort="points_cost", filters=("community",)
+        )
         rewards = []
         if chosen is not None:
+            # A community's whole catalogue (the API's largest page), sorted and paged here.
             found = await shop.list_rewards(community_id=chosen["id"], include_inactive=True, user_id=me.id, limit=100)
-            rewards = [_reward_row(reward) for reward in found]
+            rows = sorted((_reward_row(reward) for reward in found), key=SORTS[listing.key])
+            if listing.descending:
+                rows.reverse()
+            listing.total = len(rows)
+            rewards = rows[listing.offset : listing.offset + listing.size]
         return await page(
-            request, "console/counter/rewards.html", communities=communities, chosen=chosen, rewards=rewards
+            request,
+            "console/counter/rewards.html",
+            communities=communities,
+            chosen=chosen,
+            rewards=rewards,
+            listing=listing,
         )
 
     @get("/rewards/new")

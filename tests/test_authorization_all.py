@@ -308,6 +308,8 @@ MATRIX: list[tuple[Any, ...]] = [
     ("get_leaderboard_hours",   "GET",    "/api/v1/leaderboards/{kind}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
     ("participation_statistics", "GET",   "/api/v1/stats/participation",                        401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("participation_statistics_csv", "GET", "/api/v1/stats/participation",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("monthly_statistics",      "GET",    "/api/v1/stats/monthly",                              401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("monthly_statistics_csv",  "GET",    "/api/v1/stats/monthly",                              401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("list_recommendations",    "GET",    "/api/v1/recommendations",                            401, 200, 200, 200, 200, 200, 200, 200, None),
     # governance meetings in community A: convened by its staff (street A's organiser, community A's
     # admin); a draft is theirs alone (404), an announced meeting is public; opinions from residents
@@ -1296,6 +1298,11 @@ OPERATIONS: dict[str, Op] = {
     "participation_statistics_csv": Op(
         lambda c: c.get(f"{V1}/stats/participation", params={"community_id": c.org("community_a"), "format": "csv"}),
         audited="inclusion.statistics_exported",
+    ),
+    "monthly_statistics": Op(lambda c: c.get(f"{V1}/stats/monthly", params={"community_id": c.org("community_a")})),
+    "monthly_statistics_csv": Op(
+        lambda c: c.get(f"{V1}/stats/monthly", params={"community_id": c.org("community_a"), "format": "csv"}),
+        audited="inclusion.monthly_statistics_exported",
     ),
     "list_recommendations": Op(lambda c: c.get(f"{V1}/recommendations")),
     # notifications

@@ -182,6 +182,7 @@ ROOMS: tuple[tuple[str, str, RoomDoor], ...] = (
     ("/console/audit", N_("Audit log"), Permission.read_audit),
     ("/console/reports", N_("Reports"), may_see_incidents),
     ("/console/counter", N_("Points counter"), Permission.manage_rewards),
+    ("/console/statistics", N_("Statistics"), Permission.view_statistics),
 )
 
 
@@ -309,6 +310,34 @@ FIELD_LABELS: dict[str, str] = {
     "community_id": N_("Community"),
     # the points counter
     "code": N_("Pickup code"),
+    # the counter's supermarket: a reward's fields, and each point rule's row (<kind>.<field>)
+    "name": N_("Reward name"),
+    "points_cost": N_("Points it costs"),
+    "stock": N_("Stock"),
+    "stock_change": N_("Change stock by"),
+    "per_resident_limit": N_("Most per resident"),
+    "active_from": N_("On offer from"),
+    "active_until": N_("On offer until"),
+    "file": N_("Choose an image"),
+    # the statistics room's month range
+    "from": N_("From"),
+    "to": N_("To"),
+    **{
+        f"{kind}.{name}": label
+        for kind in (
+            "attendance",
+            "first_event",
+            "first_event_after_arrival",
+            "volunteer_hour",
+            "youth_bonus",
+            "brought_neighbour",
+        )
+        for name, label in (
+            ("points", N_("Points")),
+            ("daily_cap", N_("Most per day")),
+            ("per_activity_cap", N_("Most per event")),
+        )
+    },
     "recurrence": N_("Repeats"),
     "recurrence.freq": N_("How often"),
     "recurrence.interval": N_("Every how many"),

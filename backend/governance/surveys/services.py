@@ -15,7 +15,7 @@ from typing import Any
 
 from backend.accounts.api import OrganisationKind, organisation
 from backend.core import audit, clock
-from backend.core.db import transaction
+from backend.core.db import lock_row, transaction
 from backend.core.i18n import _, pick
 from backend.governance.surveys import access, errors
 from backend.governance.surveys.schemas import (
@@ -344,24 +344,24 @@ async def write_response(*, user_id: uuid.UUID | None, survey_id: uuid.UUID, dat
     if not await access.may_respond(user_id, subject_id=subject, community_id=community):
         raise errors.forbidden_response()
     now = clock.now()
-    before = (
-        await EvaluationResponse.select(EvaluationResponse.text)
-        .where(EvaluationResponse.survey == survey_id)
-        .output(load_json=True)
-        .first()
-    )
     async with transaction(Survey._meta.db):
-        await EvaluationResponse.insert(
-            EvaluationResponse(survey=survey_id, text=dict(data.text), written_by=user_id, written_at=now)
-        ).on_conflict(
-            target=EvaluationResponse.survey,
-            action="DO UPDATE",
-            values=[
-                (EvaluationResponse.text, dict(data.text)),
-                (EvaluationResponse.written_by, user_id),
-                (EvaluationResponse.written_at, now),
-            ],
+        # One response per evaluation: holding the survey's row, a second writer waits, then rewrites it.
+        await lock_row(Survey._meta.db, Survey._meta.tablename, survey_id)
+        before = (
+            await EvaluationResponse.select(EvaluationResponse.text)
+            .where(EvaluationResponse.survey == survey_id)
+            .output(load_json=True)
+            .first()
         )
+        changed = {
+            EvaluationResponse.text: dict(data.text),
+            EvaluationResponse.written_by: user_id,
+            EvaluationResponse.written_at: now,
+        }
+        if before is None:
+            await EvaluationResponse(survey=survey_id, text=dict(data.text), written_by=user_id, written_at=now).save()
+        else:
+            await EvaluationResponse.update(changed).where(EvaluationResponse.survey == survey_id)
         await audit.record(
             "governance.evaluation_response_written",
             object_type="survey",

@@ -353,7 +353,7 @@ async def write_response(*, user_id: uuid.UUID | None, survey_id: uuid.UUID, dat
             .output(load_json=True)
             .first()
         )
-        changed = {
+        changed: dict[Any, Any] = {
             EvaluationResponse.text: dict(data.text),
             EvaluationResponse.written_by: user_id,
             EvaluationResponse.written_at: now,

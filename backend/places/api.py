@@ -10,12 +10,14 @@ from piccolo.query.functions.aggregate import Count, Sum
 
 from backend.core.values import as_uuid
 from backend.places.queries import suppressed
-from backend.places.residences import residence_of
+from backend.places.residences import residence_of, set_residence
+from backend.places.schemas import ResidencePut
 from backend.places.tables import Alliance, AllianceMember, Building, Estate, GridArea, Unit
 
 __all__ = [
     "EstateRef",
     "Home",
+    "ResidencePut",
     "UnitTotals",
     "alliance_community",
     "estate_ref",
@@ -23,9 +25,11 @@ __all__ = [
     "home_of",
     "in_alliance",
     "in_grid",
+    "set_residence",
     "suppressed",
     "unit_floor_area",
     "unit_totals",
+    "units_of",
 ]
 
 
@@ -135,3 +139,14 @@ async def unit_totals(estate_id: uuid.UUID) -> UnitTotals:
 async def unit_floor_area(unit_id: uuid.UUID) -> float | None:
     row = await Unit.select(Unit.floor_area).where(Unit.id == unit_id).first()
     return None if row is None or row["floor_area"] is None else float(row["floor_area"])
+
+
+async def units_of(estate_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(building, unit) of every unit of an estate, by building and unit label (the demo's households)."""
+    rows = (
+        await Unit.select(Unit.building, Unit.id)
+        .where(Unit.building.is_in(Building.select(Building.id).where(Building.estate == estate_id)))
+        .order_by(Unit.building.label)
+        .order_by(Unit.label)
+    )
+    return [(as_uuid(row["building"]), as_uuid(row["id"])) for row in rows]

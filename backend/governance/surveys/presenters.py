@@ -26,7 +26,7 @@ from backend.governance.surveys.schemas import (
 from backend.places.api import suppressed
 
 CRITERION_NAMES = {
-    "service": N_("Service"),
+    "service": N_("Quality of service"),
     "cleanliness": N_("Cleanliness"),
     "safety": N_("Safety"),
     "openness": N_("Openness of accounts and fees"),

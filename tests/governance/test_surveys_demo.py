@@ -17,13 +17,18 @@ V1 = "/api/v1"
 
 async def test_the_demo_evaluation_is_published_and_the_lift_survey_open(client: Client, settings: Settings) -> None:
     await seed_demo(DOMAINS, keys=settings.sealing_keys)
-    evaluation = await Survey.select(Survey.id, Survey.subject, Survey.year).where(
-        Survey.kind == "evaluation"
-    ).order_by(Survey.year, ascending=False).first()
+    evaluation = (
+        await Survey.select(Survey.id, Survey.subject, Survey.year)
+        .where(Survey.kind == "evaluation")
+        .order_by(Survey.year, ascending=False)
+        .first()
+    )
     result = (await client.get(f"{V1}/surveys/{evaluation['id']}/results", headers={"Accept-Language": "en"})).json()
     assert result["answers"] == 7
     scores = result["evaluation"]
-    assert scores["overall"] == pytest.approx(3.94, abs=0.01) and scores["last_year"] == pytest.approx(86 / 30, abs=0.01)
+    assert scores["overall"] == pytest.approx(3.94, abs=0.01) and scores["last_year"] == pytest.approx(
+        86 / 30, abs=0.01
+    )
     assert scores["change"] == pytest.approx(3.94 - 2.87, abs=0.01)
     assert scores["response"]["text"].startswith("Thank you for your evaluation")
     assert scores["record"] is not None

@@ -17,6 +17,7 @@ from backend.events.api import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
+from backend.governance.api import SurveyOpened
 from backend.inclusion.api import RedemptionReserved
 from backend.notifications import digests, services
 from backend.notifications.services import RegistrationSignal
@@ -60,6 +61,10 @@ async def incident_changed(message: SignalMessage[IncidentChanged]) -> None:
     await services.notify_incident_changed(change=message.payload, signal_id=message.id, settings=_settings())
 
 
+async def survey_opened(message: SignalMessage[SurveyOpened]) -> None:
+    await services.notify_survey_opened(opened=message.payload, settings=_settings())
+
+
 LISTENERS = (
     (RegistrationConfirmed, registration_changed),
     (RegistrationWaitlisted, registration_changed),
@@ -70,4 +75,5 @@ LISTENERS = (
     (RedemptionReserved, redemption_reserved),
     (ShiftCancelled, shift_cancelled),
     (IncidentChanged, incident_changed),
+    (SurveyOpened, survey_opened),
 )

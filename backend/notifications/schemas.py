@@ -20,6 +20,7 @@ NoticeKindCode = Literal[
     "hours_verified",
     "reward_ready",
     "incident_changed",
+    "survey_opened",
 ]
 SubscribeAnswer = Literal["accept", "reject", "ban", "filter"]
 TemplateId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -39,6 +40,7 @@ class NoticeRead(msgspec.Struct):
     shift_id: uuid.UUID | None = None
     incident_id: uuid.UUID | None = None
     redemption_id: uuid.UUID | None = None
+    survey_id: uuid.UUID | None = None
 
 
 class NoticePage(msgspec.Struct):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from backend.events.api import EventCancelled, RegistrationConfirmed, RegistrationPromoted, RegistrationWaitlisted
+from backend.governance.api import SurveyOpened, survey_audience
 from backend.inclusion.api import RedemptionReserved
 from backend.notifications import digests, inbox, sources
 from backend.notifications.inbox import Posting
@@ -94,3 +95,19 @@ async def notify_incident_changed(*, change: IncidentChanged, signal_id: uuid.UU
     params = {"incident_id": str(change.incident_id), "status": change.status, "party": change.party or ""}
     key = f"incident_changed:{signal_id}"
     await inbox.post_notices([Posting(change.reporter_id, NoticeKind.incident_changed, params, key)], settings=settings)
+
+
+async def notify_survey_opened(*, opened: SurveyOpened, settings: Settings) -> None:
+    """Everyone who may answer a survey that opened is told once (the survey is the key)."""
+    params = {
+        "survey_id": str(opened.survey_id),
+        "kind": opened.kind,
+        "title": opened.title,
+        "closes_at": opened.closes_at,
+        "year": opened.year,
+    }
+    key = f"survey_opened:{opened.survey_id}"
+    people = await survey_audience(opened.survey_id)
+    await inbox.post_notices(
+        [Posting(person, NoticeKind.survey_opened, params, key) for person in people], settings=settings
+    )

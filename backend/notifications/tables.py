@@ -21,6 +21,7 @@ class NoticeKind(str, Enum):
     hours_verified = "hours_verified"
     reward_ready = "reward_ready"
     incident_changed = "incident_changed"
+    survey_opened = "survey_opened"  # a survey, poll or evaluation the resident may answer
 
 
 class OutboundStatus(str, Enum):

@@ -12,7 +12,7 @@ from backend.core.values import as_uuid
 from backend.places.queries import suppressed
 from backend.places.residences import residence_of, set_residence
 from backend.places.schemas import ResidencePut
-from backend.places.tables import Alliance, AllianceMember, Building, Estate, GridArea, Unit
+from backend.places.tables import Alliance, AllianceMember, Building, Estate, GridArea, Residence, Unit
 
 __all__ = [
     "EstateRef",
@@ -25,6 +25,7 @@ __all__ = [
     "home_of",
     "in_alliance",
     "in_grid",
+    "residents_in",
     "set_residence",
     "suppressed",
     "unit_floor_area",
@@ -150,3 +151,28 @@ async def units_of(estate_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
         .order_by(Unit.label)
     )
     return [(as_uuid(row["building"]), as_uuid(row["id"])) for row in rows]
+
+
+async def residents_in(audience: str, target_id: uuid.UUID) -> list[uuid.UUID]:
+    """Who says they live in a community, an estate, an alliance's estates or a grid's estates and
+    buildings (``audience`` names which): for telling them something meant for them."""
+    if audience == "community":
+        where = Residence.estate.community == target_id
+    elif audience == "estate":
+        where = Residence.estate == target_id
+    elif audience == "alliance":
+        where = Residence.estate.is_in(
+            AllianceMember.select(AllianceMember.estate).where(AllianceMember.alliance == target_id)
+        )
+    else:
+        areas = await GridArea.select(GridArea.estate, GridArea.building).where(GridArea.grid == target_id)
+        estates = [row["estate"] for row in areas if row["building"] is None]
+        buildings = [row["building"] for row in areas if row["building"] is not None]
+        if not estates and not buildings:
+            return []
+        if estates and buildings:
+            where = Residence.estate.is_in(estates) | Residence.building.is_in(buildings)
+        else:
+            where = Residence.estate.is_in(estates) if estates else Residence.building.is_in(buildings)
+    rows = await Residence.select(Residence.user).where(where)
+    return sorted({as_uuid(row["user"]) for row in rows})

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.accounts.api import OrganisationKind, organisation
-from backend.core import audit, clock
+from backend.core import audit, clock, signals
 from backend.core.db import lock_row, transaction
 from backend.core.i18n import _, pick
 from backend.governance.surveys import access, errors
@@ -26,6 +26,7 @@ from backend.governance.surveys.schemas import (
     ResponseIn,
     SurveyCreate,
 )
+from backend.governance.surveys.signals import SurveyOpened
 from backend.governance.surveys.tables import (
     Audience,
     EvaluationResponse,
@@ -133,7 +134,45 @@ async def _insert(values: dict[str, Any], by: uuid.UUID | None) -> uuid.UUID:
                 "closes_at": values["closes_at"],
             },
         )
-    return uuid.UUID(str(survey.id))
+    survey_id = uuid.UUID(str(survey.id))
+    await announce_opened(survey_id)
+    return survey_id
+
+
+async def announce_opened(survey_id: uuid.UUID | None = None) -> int:
+    """Tell the audience of each survey that has opened and not been announced (the one given, or
+    all: the ``announce_surveys`` chore). Marking it announced with a conditional update in the
+    transaction that emits the signal means two runs at once announce it once."""
+    now = clock.now()
+    due = (Survey.opens_at <= now) & (Survey.closes_at > now) & Survey.announced_at.is_null()
+    if survey_id is not None:
+        due = due & (Survey.id == survey_id)
+    rows = (
+        await Survey.select(Survey.id, Survey.kind, Survey.title, Survey.year, Survey.closes_at)
+        .where(due)
+        .output(load_json=True)
+    )
+    told = 0
+    for row in rows:
+        async with signals.atomic():
+            claimed = (
+                await Survey.update({Survey.announced_at: now})
+                .where((Survey.id == row["id"]) & Survey.announced_at.is_null())
+                .returning(Survey.id)
+            )
+            if not claimed:
+                continue
+            await signals.emit(
+                SurveyOpened(
+                    survey_id=uuid.UUID(str(row["id"])),
+                    kind=row["kind"],
+                    title=row["title"],
+                    year=row["year"],
+                    closes_at=clock.iso(row["closes_at"]),
+                )
+            )
+            told += 1
+    return told
 
 
 async def create_survey(*, user_id: uuid.UUID | None, data: SurveyCreate) -> uuid.UUID:

@@ -72,6 +72,7 @@ class Survey(Table, tablename="governance_survey"):
     subject = ForeignKey(_organisation(), null=True, default=None, index=True)
     created_by = ForeignKey(_user(), null=True, default=None)
     created_at = Timestamptz()
+    announced_at = Timestamptz(null=True, default=None, help_text="when its audience was told it opened")
 
 
 class Tally(Table, tablename="governance_tally"):

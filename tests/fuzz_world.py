@@ -203,6 +203,9 @@ def path_candidates(sqlite_path: Path) -> dict[str, list[dict[str, str]]]:
     redemptions = rows("SELECT id, pickup_code FROM inclusion_redemption")
     notices = ids("SELECT id FROM notification_notice")
     share_links = ids("SELECT code FROM event_share_link")
+    # The demo's surveys, closed ones first (their results are published), and evaluated companies.
+    surveys = ids("SELECT id FROM governance_survey ORDER BY closes_at", 3)
+    companies = ids("SELECT DISTINCT subject FROM governance_survey WHERE kind = 'evaluation'", 1)
     db.close()
 
     day = (date.today() + timedelta(days=30)).isoformat()
@@ -252,6 +255,10 @@ def path_candidates(sqlite_path: Path) -> dict[str, list[dict[str, str]]]:
     for suffix in ("/fulfil", "/cancel"):
         candidates["/api/v1/redemptions/{code}" + suffix] = [{"code": c} for _, c in redemptions]
     candidates["/api/v1/me/notifications/{notice_id}/read"] = [{"notice_id": n} for n in notices]
+    for suffix in ("", "/results", "/answers"):
+        candidates["/api/v1/surveys/{survey_id}" + suffix] = [{"survey_id": s} for s in surveys]
+    candidates["/api/v1/evaluations/{survey_id}/response"] = [{"survey_id": s} for s in surveys]
+    candidates["/api/v1/property-companies/{company_id}/evaluations"] = [{"company_id": c} for c in companies]
     return {path: found for path, found in candidates.items() if found}
 
 

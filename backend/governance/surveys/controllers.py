@@ -24,7 +24,6 @@ from backend.governance.surveys.schemas import (
     ResultsRead,
     SurveyCreate,
     SurveyRead,
-    Year,
 )
 
 LOGIN: dict[str, Any] = {"guards": [requires_login], "security": [{"bearer": []}]}
@@ -137,7 +136,11 @@ class CompanyScoresController(Controller):
         summary="A property company's published evaluation scores of a year, estate by estate, and its report record",
         responses=problems(404),
     )
-    async def scores(self, company_id: uuid.UUID, year: Annotated[Year, Parameter()]) -> CompanyScoresRead:
+    async def scores(
+        self,
+        company_id: uuid.UUID,
+        year: Annotated[int, Parameter(ge=2000, le=2100, description="the calendar year evaluated")],
+    ) -> CompanyScoresRead:
         return presenters.company_year(company_id, year, await results.company_year(company_id, year))
 
 

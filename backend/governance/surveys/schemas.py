@@ -111,7 +111,16 @@ class AnswerItem(msgspec.Struct, forbid_unknown_fields=True):
 class AnswersIn(msgspec.Struct, forbid_unknown_fields=True):
     """Every question answered once: choices by index, a rating from 1 to 5."""
 
-    answers: Annotated[list[AnswerItem], msgspec.Meta(min_length=1, max_length=30)]
+    answers: Annotated[
+        list[AnswerItem],
+        msgspec.Meta(
+            min_length=1,
+            max_length=30,
+            examples=[
+                [{"question": 0, "choices": [0]}, {"question": 1, "choices": [0, 3]}, {"question": 2, "rating": 4}]
+            ],
+        ),
+    ]
 
 
 class QuestionRead(msgspec.Struct):

@@ -93,6 +93,7 @@ async def test_community_staff_start_a_survey_and_others_may_not(client: Client,
     ("change", "code"),
     [
         ({"closes_at": "2020-01-01T00:00:00Z"}, "closes_before_opening"),
+        ({"closes_at": "2030-01-01T00:00:00"}, "validation_failed"),  # a time without its zone
         ({"questions": [{"kind": "rating", "text": {"en": "x"}, "options": [{"en": "a"}]}]}, "question_invalid"),
         ({"questions": [{"kind": "single", "text": {"en": "x"}, "options": [{"en": "a"}]}]}, "question_invalid"),
         (

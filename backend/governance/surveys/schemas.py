@@ -46,6 +46,7 @@ Criterion = Annotated[
     ),
 ]
 Year = Annotated[int, msgspec.Meta(ge=2000, le=2100, examples=[2026])]
+Moment = Annotated[datetime, msgspec.Meta(tz=True, examples=["2026-12-01T00:00:00+08:00"])]
 
 
 class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -64,8 +65,8 @@ class SurveyCreate(msgspec.Struct, forbid_unknown_fields=True):
     title: Title
     audience: AudienceKind
     audience_id: Annotated[uuid.UUID, msgspec.Meta(description="the community, estate, alliance or grid")]
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: Moment
+    closes_at: Moment
     questions: Annotated[list[QuestionIn], msgspec.Meta(min_length=1, max_length=30)]
     description: Description = {}
     per_household: bool = False
@@ -77,8 +78,8 @@ class OwnerPollCreate(msgspec.Struct, forbid_unknown_fields=True):
 
     estate_id: uuid.UUID
     title: Title
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: Moment
+    closes_at: Moment
     major: Annotated[
         bool,
         msgspec.Meta(
@@ -96,8 +97,8 @@ class EvaluationCreate(msgspec.Struct, forbid_unknown_fields=True):
     estate_id: uuid.UUID
     subject: Annotated[Literal["property_company", "residents_committee"], msgspec.Meta(examples=["property_company"])]
     year: Year
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: Moment
+    closes_at: Moment
 
 
 class AnswerItem(msgspec.Struct, forbid_unknown_fields=True):
@@ -144,8 +145,8 @@ class SurveyRead(msgspec.Struct):
     description: str
     audience: AudienceRead
     per_household: bool
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: Moment
+    closes_at: Moment
     state: SurveyState
     questions: list[QuestionRead]
     results_published: bool

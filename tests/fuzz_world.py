@@ -206,6 +206,9 @@ def path_candidates(sqlite_path: Path) -> dict[str, list[dict[str, str]]]:
     meetings = ids("SELECT id FROM governance_meeting")
     submissions = ids("SELECT id FROM governance_submission")
     actions = ids("SELECT id FROM governance_action ORDER BY due_on DESC")
+    # The demo's surveys, closed ones first (their results are published), and evaluated companies.
+    surveys = ids("SELECT id FROM governance_survey ORDER BY closes_at", 3)
+    companies = ids("SELECT DISTINCT subject FROM governance_survey WHERE kind = 'evaluation'", 1)
     db.close()
 
     day = (date.today() + timedelta(days=30)).isoformat()
@@ -259,6 +262,10 @@ def path_candidates(sqlite_path: Path) -> dict[str, list[dict[str, str]]]:
         candidates["/api/v1/meetings/{meeting_id}" + suffix] = [{"meeting_id": m} for m in meetings]
     candidates["/api/v1/meeting-submissions/{submission_id}"] = [{"submission_id": i} for i in submissions]
     candidates["/api/v1/meeting-actions/{action_id}/updates"] = [{"action_id": a} for a in actions]
+    for suffix in ("", "/results", "/answers"):
+        candidates["/api/v1/surveys/{survey_id}" + suffix] = [{"survey_id": s} for s in surveys]
+    candidates["/api/v1/evaluations/{survey_id}/response"] = [{"survey_id": s} for s in surveys]
+    candidates["/api/v1/property-companies/{company_id}/evaluations"] = [{"company_id": c} for c in companies]
     return {path: found for path, found in candidates.items() if found}
 
 

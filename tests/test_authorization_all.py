@@ -76,6 +76,8 @@ from backend.governance.meetings import services as meeting_services
 from backend.governance.meetings import submissions as meeting_submissions
 from backend.governance.meetings.schemas import MeetingCreate, MinutesCreate, SubmissionCreate
 from backend.governance.meetings.tables import Action, AgendaItem, Meeting
+from backend.governance.surveys import services as survey_services
+from backend.governance.surveys.schemas import EvaluationCreate, SurveyCreate
 from backend.places import alliances as place_alliances
 from backend.places import estates as place_estates
 from backend.places import grids as place_grids
@@ -222,6 +224,19 @@ MATRIX: list[tuple[Any, ...]] = [
     ("publish_document_version", "POST",  "/api/v1/alliance-documents/{document_id}/versions",  401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
     # residents of a member estate acknowledge (each caller is made one first)
     ("acknowledge_document",    "POST",   "/api/v1/alliance-documents/{document_id}/acknowledgements", 401, 200, 200, 200, 200, 200, 200, 200, None),
+    # governance surveys: community A's staff (street A's organiser, community A's admin) run them;
+    # what is asked is public, results are public once closed; whoever lives in the audience answers
+    # (each caller is made a resident of estate A first); a residents' committee evaluation is
+    # answered for by the community's staff
+    ("list_surveys",            "GET",    "/api/v1/surveys",                                    200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("create_survey",           "POST",   "/api/v1/surveys",                                    401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("get_survey",              "GET",    "/api/v1/surveys/{survey_id}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("answer_survey",           "POST",   "/api/v1/surveys/{survey_id}/answers",                401, 204, 204, 204, 204, 204, 204, 204, None),
+    ("survey_results",          "GET",    "/api/v1/surveys/{survey_id}/results",                200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("create_owner_poll",       "POST",   "/api/v1/owner-polls",                                401, 403, 403, 403, 403, 403, 403, 201, (201, "admin_a")),
+    ("create_evaluation",       "POST",   "/api/v1/evaluations",                                401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("write_evaluation_response", "PUT",  "/api/v1/evaluations/{survey_id}/response",           401, 403, 403, 403, 403, 403, 403, 204, (204, "admin_a")),
+    ("property_company_evaluations", "GET", "/api/v1/property-companies/{company_id}/evaluations", 200, 200, 200, 200, 200, 200, 200, 200, None),
     # volunteers: one's own profile (404: none yet), teams (public), their members and routes
     ("save_volunteer_profile",  "POST",   "/api/v1/volunteers",                                 401, 201, 201, 200, 201, 201, 201, 201, None),
     ("get_my_volunteer_profile", "GET",   "/api/v1/volunteers/me",                              401, 404, 404, 200, 404, 404, 404, 404, None),
@@ -550,6 +565,94 @@ async def _document(w: World, identity: str) -> dict[str, Any]:
 
 def _units_csv() -> dict[str, Any]:
     return {"file": ("units.csv", "楼栋,门牌,面积\n1幢,101,88.5\n".encode("utf-8-sig"), "text/csv")}
+
+
+# --- governance surveys: fresh surveys of community A, open now (or closed an hour ago) ------------------
+
+
+def _window(closed: bool = False) -> tuple[str, str]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    if closed:
+        return (now - timedelta(hours=2)).isoformat(), (now - timedelta(hours=1)).isoformat()
+    return (now - timedelta(hours=1)).isoformat(), (now + timedelta(days=1)).isoformat()
+
+
+def _survey_body(community_id: str, closed: bool = False) -> dict[str, Any]:
+    opens, closes = _window(closed)
+    return {
+        "community_id": community_id,
+        "title": {"zh-Hans": "社区活动满意度"},
+        "audience": "community",
+        "audience_id": community_id,
+        "opens_at": opens,
+        "closes_at": closes,
+        "questions": [{"kind": "rating", "text": {"zh-Hans": "满意度"}}],
+    }
+
+
+async def _a_survey(w: World, closed: bool = False) -> uuid.UUID:
+    return await survey_services.create_survey(
+        user_id=None, data=msgspec.convert(_survey_body(str(w.tree["community_a"].id), closed), SurveyCreate)
+    )
+
+
+async def _survey_a(w: World, identity: str) -> dict[str, Any]:
+    return {"survey_id": await _a_survey(w)}
+
+
+async def _closed_survey_a(w: World, identity: str) -> dict[str, Any]:
+    return {"survey_id": await _a_survey(w, closed=True)}
+
+
+async def _survey_for_caller(w: World, identity: str) -> dict[str, Any]:
+    made = await _estate_a(w, identity)
+    if identity != "anon":
+        await place_residences.set_residence(
+            user_id=w.user(identity).id, data=ResidencePut(estate_id=made["estate_id"], consent=True)
+        )
+    return {"survey_id": await _a_survey(w)}
+
+
+async def _estate_with_units(w: World, identity: str) -> dict[str, Any]:
+    made = await _building_a(w, identity)
+    await place_estates.add_unit(user_id=None, building_id=made["building_id"], label="101", floor_area=88.5)
+    return made
+
+
+def _poll_body(c: Any) -> dict[str, Any]:
+    opens, closes = _window()
+    return {
+        "estate_id": str(c.x["estate_id"]),
+        "title": {"zh-Hans": "是否更换物业"},
+        "opens_at": opens,
+        "closes_at": closes,
+    }
+
+
+async def _estate_with_company(w: World, identity: str) -> dict[str, Any]:
+    company = await factories.organisation(OrganisationKind.property_company, w.tree["community_a"])
+    body = factories.estate_body(w.tree["community_a"], property_company_id=str(company.id))
+    estate_id = await place_estates.create_estate(user_id=None, data=msgspec.convert(body, EstateCreate))
+    return {"estate_id": estate_id, "company_id": company.id}
+
+
+def _evaluation_body(c: Any) -> dict[str, Any]:
+    opens, closes = _window()
+    return {
+        "estate_id": str(c.x["estate_id"]),
+        "subject": "property_company",
+        "year": 2026,
+        "opens_at": opens,
+        "closes_at": closes,
+    }
+
+
+async def _committee_evaluation(w: World, identity: str) -> dict[str, Any]:
+    made = await _estate_a(w, identity)
+    opens, closes = _window()
+    body = {"estate_id": str(made["estate_id"]), "subject": "residents_committee", "year": 2026}
+    data = msgspec.convert({**body, "opens_at": opens, "closes_at": closes}, EvaluationCreate)
+    return {"survey_id": await survey_services.create_evaluation(user_id=None, data=data)}
 
 
 def _shift_body() -> dict[str, Any]:
@@ -1305,6 +1408,34 @@ OPERATIONS: dict[str, Op] = {
         audited="inclusion.monthly_statistics_exported",
     ),
     "list_recommendations": Op(lambda c: c.get(f"{V1}/recommendations")),
+    # governance surveys
+    "list_surveys": Op(lambda c: c.get(f"{V1}/surveys", params={"community_id": c.org("community_a")}), _survey_a),
+    "create_survey": Op(
+        lambda c: c.post(f"{V1}/surveys", json=_survey_body(c.org("community_a"))), audited="governance.survey_created"
+    ),
+    "get_survey": Op(lambda c: c.get(f"{V1}/surveys/{c.x['survey_id']}"), _survey_a),
+    "answer_survey": Op(
+        lambda c: c.post(f"{V1}/surveys/{c.x['survey_id']}/answers", json={"answers": [{"question": 0, "rating": 4}]}),
+        _survey_for_caller,
+    ),
+    "survey_results": Op(lambda c: c.get(f"{V1}/surveys/{c.x['survey_id']}/results"), _closed_survey_a),
+    "create_owner_poll": Op(
+        lambda c: c.post(f"{V1}/owner-polls", json=_poll_body(c)), _estate_with_units, audited="governance.poll_created"
+    ),
+    "create_evaluation": Op(
+        lambda c: c.post(f"{V1}/evaluations", json=_evaluation_body(c)),
+        _estate_with_company,
+        audited="governance.evaluation_created",
+    ),
+    "write_evaluation_response": Op(
+        lambda c: c.put(f"{V1}/evaluations/{c.x['survey_id']}/response", json={"text": {"zh-Hans": "谢谢监督"}}),
+        _committee_evaluation,
+        audited="governance.evaluation_response_written",
+    ),
+    "property_company_evaluations": Op(
+        lambda c: c.get(f"{V1}/property-companies/{c.x['company_id']}/evaluations", params={"year": 2026}),
+        _estate_with_company,
+    ),
     # notifications
     # governance meetings
     "list_meetings": Op(lambda c: c.get(f"{V1}/meetings", params={"community_id": c.org("community_a")})),

@@ -99,6 +99,7 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
         "forgotten_check_outs",
         "shift_no_shows",
         "expired_points",
+        "announce_surveys",
     }
 
 

@@ -7,11 +7,12 @@ Two sub-packages, each with its own tables and Piccolo app: ``meetings`` (meetin
 minutes, decisions, actions, the board) and ``surveys`` (surveys, votes, polls, evaluations).
 """
 
-from backend.core.domain import Domain, PrivacyPart
+from backend.core.domain import Chore, Domain, PrivacyPart
 from backend.governance import demo, privacy
 from backend.governance.meetings import controllers as meeting_controllers
 from backend.governance.meetings import listeners as meeting_listeners
 from backend.governance.surveys import controllers as survey_controllers
+from backend.governance.surveys import services as survey_services
 
 DOMAIN = Domain(
     name="governance",
@@ -19,6 +20,8 @@ DOMAIN = Domain(
     piccolo_apps=("backend.governance.meetings.piccolo_app", "backend.governance.surveys.piccolo_app"),
     routes=lambda settings: (*meeting_controllers.CONTROLLERS, *survey_controllers.CONTROLLERS),
     listeners=meeting_listeners.LISTENERS,
+    # A survey that opens later than it was made is announced by this chore when its time comes.
+    chores=(Chore("announce_surveys", survey_services.announce_opened, cron="*/5 * * * *"),),
     privacy=PrivacyPart(export=privacy.export_governance, erase=privacy.erase_governance),
     seed_demo=demo.seed,
     tags=(

@@ -17,7 +17,7 @@ from backend.events.api import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
-from backend.governance.api import ActionChanged, MinutesPublished
+from backend.governance.api import ActionChanged, MinutesPublished, SurveyOpened
 from backend.inclusion.api import RedemptionReserved
 from backend.notifications import digests, services
 from backend.notifications.services import RegistrationSignal
@@ -69,6 +69,10 @@ async def action_changed(message: SignalMessage[ActionChanged]) -> None:
     await services.notify_action_changed(change=message.payload, settings=_settings())
 
 
+async def survey_opened(message: SignalMessage[SurveyOpened]) -> None:
+    await services.notify_survey_opened(opened=message.payload, settings=_settings())
+
+
 LISTENERS = (
     (RegistrationConfirmed, registration_changed),
     (RegistrationWaitlisted, registration_changed),
@@ -81,4 +85,5 @@ LISTENERS = (
     (IncidentChanged, incident_changed),
     (MinutesPublished, minutes_published),
     (ActionChanged, action_changed),
+    (SurveyOpened, survey_opened),
 )

@@ -17,7 +17,16 @@ from backend.notifications.tables import NoticeKind
 from backend.volunteers.api import IncidentStatus, party_name
 
 Wording = Callable[[texts.Params], tuple[str, str]]
-_REFERENCES = ("event_id", "registration_id", "shift_id", "incident_id", "redemption_id", "meeting_id", "action_id")
+_REFERENCES = (
+    "event_id",
+    "registration_id",
+    "shift_id",
+    "incident_id",
+    "redemption_id",
+    "meeting_id",
+    "action_id",
+    "survey_id",
+)
 
 
 def _event(params: texts.Params) -> dict[str, str]:
@@ -41,6 +50,18 @@ def _party(params: texts.Params) -> str:
         return party_name(str(params.get("party")))
     except ValueError:
         return _("the responsible party")
+
+
+def _survey(params: texts.Params) -> tuple[str, str]:
+    title = texts.text(params, "title")
+    if params.get("year"):
+        title = _("{year} evaluation of {body}").format(year=params["year"], body=title)
+    closes = format_datetime(texts.moment(params, "closes_at"))
+    if params.get("kind") == "evaluation":
+        return _("Evaluation open"), _("{title} is open until {time}: one answer per household.").format(
+            title=title, time=closes
+        )
+    return _("Survey open"), _("{title} is open for you until {time}.").format(title=title, time=closes)
 
 
 def _incident(params: texts.Params) -> tuple[str, str]:
@@ -141,6 +162,7 @@ WORDINGS: Mapping[NoticeKind, Wording] = {
         ),
     ),
     NoticeKind.action_changed: _action,
+    NoticeKind.survey_opened: _survey,
 }
 
 

@@ -22,6 +22,7 @@ NoticeKindCode = Literal[
     "incident_changed",
     "minutes_published",
     "action_changed",
+    "survey_opened",
 ]
 SubscribeAnswer = Literal["accept", "reject", "ban", "filter"]
 TemplateId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -43,6 +44,7 @@ class NoticeRead(msgspec.Struct):
     redemption_id: uuid.UUID | None = None
     meeting_id: uuid.UUID | None = None
     action_id: uuid.UUID | None = None
+    survey_id: uuid.UUID | None = None
 
 
 class NoticePage(msgspec.Struct):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from backend.events.api import EventCancelled, RegistrationConfirmed, RegistrationPromoted, RegistrationWaitlisted
-from backend.governance.api import ActionChanged, MinutesPublished
+from backend.governance.api import ActionChanged, MinutesPublished, SurveyOpened, survey_audience
 from backend.inclusion.api import RedemptionReserved
 from backend.notifications import digests, inbox, sources
 from backend.notifications.inbox import Posting
@@ -119,4 +119,20 @@ async def notify_action_changed(*, change: ActionChanged, settings: Settings) ->
     key = f"action_changed:{change.update_id}"
     await inbox.post_notices(
         [Posting(person, NoticeKind.action_changed, params, key) for person in change.recipients], settings=settings
+    )
+
+
+async def notify_survey_opened(*, opened: SurveyOpened, settings: Settings) -> None:
+    """Everyone who may answer a survey that opened is told once (the survey is the key)."""
+    params = {
+        "survey_id": str(opened.survey_id),
+        "kind": opened.kind,
+        "title": opened.title,
+        "closes_at": opened.closes_at,
+        "year": opened.year,
+    }
+    key = f"survey_opened:{opened.survey_id}"
+    people = await survey_audience(opened.survey_id)
+    await inbox.post_notices(
+        [Posting(person, NoticeKind.survey_opened, params, key) for person in people], settings=settings
     )

@@ -23,6 +23,7 @@ class NoticeKind(str, Enum):
     incident_changed = "incident_changed"
     minutes_published = "minutes_published"
     action_changed = "action_changed"
+    survey_opened = "survey_opened"  # a survey, poll or evaluation the resident may answer
 
 
 class OutboundStatus(str, Enum):

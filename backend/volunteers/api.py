@@ -54,7 +54,7 @@ from backend.volunteers.incidents.schemas import (
     RoutingRule,
 )
 from backend.volunteers.incidents.services import TRANSITIONS, change_incident_status, incident_photo
-from backend.volunteers.incidents.tables import IncidentKind, IncidentStatus, ResponsibleParty
+from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentKind, IncidentStatus, ResponsibleParty
 from backend.volunteers.shifts.presenters import sheet_read, shift_read
 from backend.volunteers.shifts.queries import attendance_sheet, list_shifts, load_shift, shift_view, shift_views
 from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead
@@ -435,3 +435,43 @@ async def coordinator_today(*, user_id: uuid.UUID) -> CoordinatorToday:
 async def reports_waiting(*, user_id: uuid.UUID) -> int:
     """Reports waiting for this person in the reports room's queues (``waiting_count``)."""
     return await waiting_count(user_id)
+
+
+# --- a party's report-handling record (governance shows it beside a company's scores) ---------------
+
+
+@dataclass(frozen=True)
+class HandlingRecord:
+    """Reports routed to an organisation and made in [since, until): how many, how many resolved,
+    and the seconds each resolved one took from report to resolution."""
+
+    reports: int
+    resolved_seconds: list[float]
+
+
+async def handling_record(*, organisation_id: uuid.UUID, since: datetime, until: datetime) -> HandlingRecord:
+    made = (
+        (Incident.party_organisation == organisation_id)
+        & (Incident.created_at >= since)
+        & (Incident.created_at < until)
+    )
+    reports = await Incident.select(Incident.id, Incident.created_at).where(made)
+    if not reports:
+        return HandlingRecord(reports=0, resolved_seconds=[])
+    changes = (
+        await IncidentChange.select(IncidentChange.incident, IncidentChange.created_at)
+        .where(
+            IncidentChange.incident.is_in([row["id"] for row in reports])
+            & (IncidentChange.status == IncidentStatus.resolved.value)
+        )
+        .order_by(IncidentChange.created_at)
+    )
+    resolved: dict[uuid.UUID, datetime] = {}
+    for change in changes:
+        resolved.setdefault(as_uuid(change["incident"]), clock.utc(change["created_at"]))
+    seconds = [
+        (resolved[as_uuid(row["id"])] - clock.utc(row["created_at"])).total_seconds()
+        for row in reports
+        if as_uuid(row["id"]) in resolved
+    ]
+    return HandlingRecord(reports=len(reports), resolved_seconds=sorted(seconds))

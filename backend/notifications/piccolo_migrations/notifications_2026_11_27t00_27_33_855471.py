@@ -62,9 +62,7 @@ DESCRIPTION = "notifications tables"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="notifications", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="notifications", description=DESCRIPTION)
 
     manager.add_table(
         class_name="Notice",

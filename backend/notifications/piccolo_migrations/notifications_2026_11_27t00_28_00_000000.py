@@ -9,7 +9,7 @@ DESCRIPTION = "notifications: one notice per source, one budget per template, on
 # these statements as they are.
 INDEXES = {
     # A replayed signal or a re-run job finds its notice already there and writes nothing new.
-    "notification_notice_once": 'CREATE UNIQUE INDEX notification_notice_once ON notification_notice (recipient, source_key)',
+    "notification_notice_once": "CREATE UNIQUE INDEX notification_notice_once ON notification_notice (recipient, source_key)",
     # The inbox, newest first, and its unread count.
     "notification_notice_inbox": "CREATE INDEX notification_notice_inbox ON notification_notice (recipient, created_at)",
     # One budget row per person and template: acceptances add to it, messages spend it.

@@ -8,9 +8,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="notifications", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="notifications", description=DESCRIPTION)
 
     manager.alter_column(
         table_class_name="Notice",

@@ -1,4 +1,5 @@
-"""The ``linli`` command: serve, worker, migrate, seed-demo, create-admin, housekeeping, settings."""
+"""The ``linli`` command: serve, worker, migrate, seed-demo, create-admin, housekeeping, backup, restore,
+settings."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from backend.settings import Settings, SettingsError
@@ -180,6 +182,54 @@ def cmd_data_key(args: argparse.Namespace) -> None:
     print(new_data_key())
 
 
+def _code_migrations() -> list[Any]:
+    """Every migration this code has, as (app, id): a backup with one more is from a newer Linli."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.conf.apps import AppRegistry
+
+    from backend.core.backup import AppliedMigration
+    from backend.core.wiring import piccolo_modules
+    from backend.domains import DOMAINS
+
+    registry, manager = AppRegistry(apps=piccolo_modules(DOMAINS)), BaseMigrationManager()
+    return [
+        AppliedMigration(app=name, id=migration_id)
+        for name, config in registry.app_configs.items()
+        for migration_id in manager.get_migration_modules(config.resolved_migrations_folder_path)
+    ]
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from backend.core.backup import BackupError, backup
+
+    try:
+        manifest = backup(_settings(), args.directory)
+    except BackupError as error:
+        sys.exit(f"linli: {error}")
+    print(
+        f"linli: backed up the {manifest.database} database ({len(manifest.migrations)} migrations applied) "
+        f"and {len(manifest.media)} media files into {args.directory}"
+    )
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from backend.core.backup import BackupError, restore
+
+    settings = _settings()
+    known = _code_migrations()
+    try:
+        manifest = restore(settings, args.directory, known, force=args.force)
+    except BackupError as error:
+        sys.exit(f"linli: {error}")
+    print(
+        f"linli: restored the {manifest.database} database and {len(manifest.media)} media files "
+        f"from the backup of {manifest.created_at} (Linli {manifest.version})"
+    )
+    missing = set(known) - set(manifest.migrations)
+    if missing:
+        print(f"linli: this code has {len(missing)} migrations the backup lacks: run `linli migrate` next")
+
+
 def cmd_settings(args: argparse.Namespace) -> None:
     for variable, default, help_text in Settings.describe():
         print(f"{variable:<36} {default!s:<32} {help_text}")
@@ -229,6 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("data-key", help="print a new random data key for LINLI_DATA_KEYS").set_defaults(
         func=cmd_data_key
     )
+    backup = commands.add_parser(
+        "backup", help="copy the database (pg_dump or SQLite's online backup) and the media files into a directory"
+    )
+    backup.add_argument("directory", type=Path, help="a new or empty directory")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="restore a backup into an empty database and the media roots (instances stopped)"
+    )
+    restore.add_argument("directory", type=Path, help="a directory `linli backup` wrote")
+    restore.add_argument("--force", action="store_true", help="replace the tables of a database that is not empty")
+    restore.set_defaults(func=cmd_restore)
     commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
     return parser
 

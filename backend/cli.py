@@ -81,7 +81,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         )
     from backend.worker import run_worker
 
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(settings, metrics_host=args.metrics_host, metrics_port=args.metrics_port))
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -250,10 +250,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
-    commands.add_parser(
+    worker = commands.add_parser(
         "worker",
         help="run background jobs and scheduled ones from the Redis queue, until SIGTERM (needs LINLI_REDIS_URL)",
-    ).set_defaults(func=cmd_worker)
+    )
+    worker.add_argument(
+        "--metrics-port", type=int, default=0, help="serve this worker's counters on GET /metrics there (0: not at all)"
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="the address of --metrics-port")
+    worker.set_defaults(func=cmd_worker)
     commands.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
     commands.add_parser("seed-demo", help="load demo data (not in production)").set_defaults(func=cmd_seed_demo)
 

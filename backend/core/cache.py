@@ -13,6 +13,7 @@ import hashlib
 import structlog
 from redis.exceptions import RedisError
 
+from backend.core import metrics
 from backend.core.stores import Stores
 
 DEFAULT_TTL_SECONDS = 60
@@ -40,6 +41,12 @@ class VersionedCache:
         """The key for these parts at the namespace's current version, and its entry if cached.
         (None, None) when the cache is unavailable: the caller reads the database and stores
         nothing."""
+        key, value = await self._lookup_entry(namespace, *parts)
+        result = "unavailable" if key is None else "miss" if value is None else "hit"
+        metrics.CACHE_LOOKUPS.labels(result=result).inc()
+        return key, value
+
+    async def _lookup_entry(self, namespace: str, *parts: str) -> tuple[str | None, bytes | None]:
         digest = _digest(parts)
         if self._lookup is None:
             key = f"{namespace}:v{self._local_versions.get(namespace, 0)}:{digest}"

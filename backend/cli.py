@@ -1,5 +1,5 @@
-"""The ``linli`` command: serve, worker, migrate, seed-demo, create-admin, housekeeping, backup, restore,
-settings."""
+"""The ``linli`` command: serve, worker, cluster, migrate, seed-demo, create-admin, housekeeping, backup,
+restore, settings."""
 
 from __future__ import annotations
 
@@ -230,6 +230,30 @@ def cmd_restore(args: argparse.Namespace) -> None:
         print(f"linli: this code has {len(missing)} migrations the backup lacks: run `linli migrate` next")
 
 
+def cmd_cluster(args: argparse.Namespace) -> None:
+    import subprocess
+
+    from backend.core.cluster import ClusterError, plan, run
+
+    settings = _settings()
+    if (args.instances > 1 or args.workers > 0) and not settings.redis_url:
+        sys.exit(
+            "linli: several processes share rate limits, caches and the job queue through Redis: set LINLI_REDIS_URL "
+            "(or run one instance and no worker)"
+        )
+    if not settings.uses_postgres and (args.instances > 1 or args.workers > 0):
+        print("linli: several processes on one SQLite file work, but production runs PostgreSQL", file=sys.stderr)
+    try:
+        chosen = plan(port=args.port, instances=args.instances, workers=args.workers, proxy=args.proxy)
+        if not args.no_migrate:
+            migrated = subprocess.run([sys.executable, "-m", "backend.cli", "migrate"], check=False)
+            if migrated.returncode != 0:
+                sys.exit("linli: the migrations failed; the cluster does not start")
+        asyncio.run(run(chosen, max_body=settings.max_request_bytes))
+    except ClusterError as error:
+        sys.exit(f"linli: {error}")
+
+
 def cmd_settings(args: argparse.Namespace) -> None:
     for variable, default, help_text in Settings.describe():
         print(f"{variable:<36} {default!s:<32} {help_text}")
@@ -295,6 +319,21 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("directory", type=Path, help="a directory `linli backup` wrote")
     restore.add_argument("--force", action="store_true", help="replace the tables of a database that is not empty")
     restore.set_defaults(func=cmd_restore)
+    cluster = commands.add_parser(
+        "cluster",
+        help="N instances, M workers and a proxy on loopback, with this environment's settings (tests, trials)",
+    )
+    cluster.add_argument("--instances", type=int, default=2, help="linli serve processes, on PORT+1, PORT+2, ...")
+    cluster.add_argument("--workers", type=int, default=1, help="linli worker processes (metrics on PORT+101, ...)")
+    cluster.add_argument("--port", type=int, default=8000, help="the proxy's port")
+    cluster.add_argument(
+        "--proxy",
+        choices=("auto", "nginx", "python"),
+        default="auto",
+        help="nginx with deploy/nginx/linli.conf (auto: when installed), or a small Python proxy",
+    )
+    cluster.add_argument("--no-migrate", action="store_true", help="do not run linli migrate first")
+    cluster.set_defaults(func=cmd_cluster)
     commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
     return parser
 

@@ -15,6 +15,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
@@ -36,6 +37,7 @@ from backend.core.job_queue import RedisRunner
 from backend.core.logging import configure_logging
 from backend.core.middleware import RequestContextMiddleware
 from backend.core.openapi import document_problems, openapi_config
+from backend.core.replica import ReplicaRouting
 from backend.core.resources import open_resources
 from backend.core.runtime import Runtime
 from backend.core.wiring import all_tables, assemble
@@ -108,6 +110,21 @@ async def _background(settings: Settings) -> AsyncIterator[None]:
         await asyncio.gather(*tasks)
 
 
+# The public reads a replica may answer (``backend.core.replica``): operation ids of the API and
+# route names of the public pages.
+REPLICA_READS = frozenset(
+    {
+        "list_events",
+        "get_event",
+        "list_library_branches",
+        "get_library_branch",
+        "public_home",
+        "public_event",
+        "public_branch",
+    }
+)
+
+
 def instrument(current: Runtime) -> None:
     """The service's counters that come from signals (``backend.core.metrics``), and the refusals
     of sign-ups, counted by the process that delivers or answers them."""
@@ -176,6 +193,7 @@ def create_app(
         middleware=[
             RequestContextMiddleware(secret_key=settings.secret_key, load_user=load_principal),
             PrometheusConfig(app_name="linli", prefix="linli", group_path=True).middleware,
+            DefineMiddleware(ReplicaRouting, operations=REPLICA_READS),
         ],
         exception_handlers={
             DomainError: domain_error_handler,

@@ -14,6 +14,7 @@ import structlog
 from redis.exceptions import RedisError
 
 from backend.core import metrics
+from backend.core.db import REPLICA_CACHE_SECONDS, reading_replica
 from backend.core.stores import Stores
 
 DEFAULT_TTL_SECONDS = 60
@@ -48,6 +49,9 @@ class VersionedCache:
 
     async def _lookup_entry(self, namespace: str, *parts: str) -> tuple[str | None, bytes | None]:
         digest = _digest(parts)
+        if reading_replica():
+            # Read from the replica: kept apart from the primary's entries (backend.core.replica).
+            digest = f"replica-{digest}"
         if self._lookup is None:
             key = f"{namespace}:v{self._local_versions.get(namespace, 0)}:{digest}"
             return key, await self.get(key)
@@ -72,6 +76,8 @@ class VersionedCache:
     async def set(self, key: str | None, value: bytes, ttl: int = DEFAULT_TTL_SECONDS) -> None:
         if key is None:
             return
+        if reading_replica():
+            ttl = min(ttl, REPLICA_CACHE_SECONDS)  # the replica may have been behind
         try:
             await self._stores.cache.set(key, value, expires_in=ttl)
         except (RedisError, OSError):

@@ -49,7 +49,11 @@ class Settings:
         "read on the primary",
     )
     sqlite_busy_timeout_seconds: float = _env_field(10.0, "how long a SQLite writer waits for the lock before failing")
-    redis_url: str = _env_field("", "redis://host:port/db; empty means in-process stores (one process only)")
+    redis_url: str = _env_field(
+        "",
+        "redis://host:port/db, or redis+sentinel://host:port[,host:port…]/service[/db] through Redis Sentinel; "
+        "empty means in-process stores (one process only)",
+    )
     secret_key: str = _env_field(
         DEFAULT_SECRET_KEY, "signs our tokens; at least 32 characters in production", secret=True
     )

@@ -28,6 +28,7 @@ from backend.core.job_queue import RedisRunner, build_worker
 from backend.core.logging import configure_logging
 from backend.core.resources import Resources, open_resources
 from backend.core.runtime import Runtime
+from backend.core.stores import redis_from_url
 from backend.core.wiring import all_tables, assemble
 from backend.domains import DOMAINS
 from backend.settings import Settings
@@ -59,7 +60,7 @@ async def worker_resources(settings: Settings, domains: Sequence[Domain] = DOMAI
     instrument(current)
     # The queue's client blocks on purpose (the next job, SAQ's job updates): no read timeout,
     # keepalive and health checks find a dead connection instead.
-    queue_redis = Redis.from_url(
+    queue_redis = redis_from_url(
         settings.redis_url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=30
     )
     runner = RedisRunner(queue_redis, specs=current.jobs)

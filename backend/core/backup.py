@@ -25,11 +25,13 @@ import asyncio
 import glob
 import hashlib
 import importlib.metadata
+import os
 import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 import msgspec
@@ -104,7 +106,7 @@ def backup(settings: Settings, target: Path) -> Manifest:
             "--no-owner",
             "--no-privileges",
             f"--file={target / name}",
-            f"--dbname={settings.database_url}",
+            url=settings.database_url,
         )
         migrations = asyncio.run(_postgres_migrations(settings.database_url))
     else:
@@ -198,8 +200,8 @@ def restore(settings: Settings, source: Path, known: Iterable[AppliedMigration],
             "--no-privileges",
             "--exit-on-error",
             "--single-transaction",
-            f"--dbname={settings.database_url}",
             str(source / manifest.database_file),
+            url=settings.database_url,
         )
     else:
         _restore_sqlite(settings, source / manifest.database_file, force=force)
@@ -299,8 +301,21 @@ def _tool(name: str) -> str:
     return found
 
 
-def _run_tool(name: str, *args: str) -> None:
-    result = subprocess.run([_tool(name), *args], capture_output=True, text=True, check=False)
+def _run_tool(name: str, *args: str, url: str) -> None:
+    """Run a PostgreSQL client tool on the database at ``url``; its password goes in the
+    environment, never on the command line (where ``ps`` shows it to every user)."""
+    parts = urlsplit(url)
+    env = dict(os.environ)
+    if parts.password is not None:
+        env["PGPASSWORD"] = unquote(parts.password)
+        user = f"{parts.username}@" if parts.username else ""
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        port = f":{parts.port}" if parts.port else ""
+        url = urlunsplit(parts._replace(netloc=f"{user}{host}{port}"))
+    result = subprocess.run(
+        [_tool(name), *args, f"--dbname={url}"], capture_output=True, text=True, check=False, env=env
+    )
     if result.returncode != 0:
         raise BackupError(f"{name} failed: {result.stderr.strip()}")
 

@@ -15,12 +15,13 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
 
 from backend.accounts.api import load_principal
-from backend.core import jobs, runtime, signals
+from backend.core import jobs, metrics, runtime, signals
 from backend.core.auth import provide_caller, provide_visitor
 from backend.core.db import make_engine
 from backend.core.domain import Domain
@@ -36,10 +37,12 @@ from backend.core.job_queue import RedisRunner
 from backend.core.logging import configure_logging
 from backend.core.middleware import RequestContextMiddleware
 from backend.core.openapi import document_problems, openapi_config
+from backend.core.replica import ReplicaRouting
 from backend.core.resources import open_resources
 from backend.core.runtime import Runtime
 from backend.core.wiring import all_tables, assemble
 from backend.domains import DOMAINS
+from backend.events.api import AttendanceRecorded, RegistrationConfirmed, RegistrationPromoted, RegistrationWaitlisted
 from backend.settings import Settings
 
 
@@ -107,6 +110,46 @@ async def _background(settings: Settings) -> AsyncIterator[None]:
         await asyncio.gather(*tasks)
 
 
+# The public reads a replica may answer (``backend.core.replica``): operation ids of the API and
+# route names of the public pages.
+REPLICA_READS = frozenset(
+    {
+        "list_events",
+        "get_event",
+        "list_library_branches",
+        "get_library_branch",
+        "public_home",
+        "public_event",
+        "public_branch",
+    }
+)
+
+
+def instrument(current: Runtime) -> None:
+    """The service's counters that come from signals (``backend.core.metrics``), and the refusals
+    of sign-ups, counted by the process that delivers or answers them."""
+
+    async def confirmed(message: signals.SignalMessage[RegistrationConfirmed]) -> None:
+        metrics.SIGNUPS.labels(outcome="confirmed", code="").inc()
+
+    async def waitlisted(message: signals.SignalMessage[RegistrationWaitlisted]) -> None:
+        metrics.SIGNUPS.labels(outcome="waitlisted", code="").inc()
+
+    async def promoted(message: signals.SignalMessage[RegistrationPromoted]) -> None:
+        metrics.PROMOTIONS.inc()
+
+    async def checked_in(message: signals.SignalMessage[AttendanceRecorded]) -> None:
+        metrics.CHECKINS.inc()
+        metrics.CHECKIN_PEOPLE.inc(message.payload.party_size)
+
+    current.subscribe(RegistrationConfirmed, confirmed)
+    current.subscribe(RegistrationWaitlisted, waitlisted)
+    current.subscribe(RegistrationPromoted, promoted)
+    current.subscribe(AttendanceRecorded, checked_in)
+    metrics.count_refusals("sign_up", metrics.SIGNUPS)
+    metrics.preset_jobs(list(current.jobs))
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -119,6 +162,7 @@ def create_app(
     settings = settings or Settings.from_env()
     configure_logging(settings)
     current = assemble(domains, settings)
+    instrument(current)
     tables = all_tables(domains)
     engine = make_engine(settings)
 
@@ -149,6 +193,7 @@ def create_app(
         middleware=[
             RequestContextMiddleware(secret_key=settings.secret_key, load_user=load_principal),
             PrometheusConfig(app_name="linli", prefix="linli", group_path=True).middleware,
+            DefineMiddleware(ReplicaRouting, operations=REPLICA_READS),
         ],
         exception_handlers={
             DomainError: domain_error_handler,

@@ -1,4 +1,5 @@
-"""The ``linli`` command: serve, worker, migrate, seed-demo, create-admin, housekeeping, settings."""
+"""The ``linli`` command: serve, worker, cluster, migrate, seed-demo, create-admin, housekeeping, backup,
+restore, settings."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from backend.settings import Settings, SettingsError
@@ -79,7 +81,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         )
     from backend.worker import run_worker
 
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(settings, metrics_host=args.metrics_host, metrics_port=args.metrics_port))
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -180,6 +182,78 @@ def cmd_data_key(args: argparse.Namespace) -> None:
     print(new_data_key())
 
 
+def _code_migrations() -> list[Any]:
+    """Every migration this code has, as (app, id): a backup with one more is from a newer Linli."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.conf.apps import AppRegistry
+
+    from backend.core.backup import AppliedMigration
+    from backend.core.wiring import piccolo_modules
+    from backend.domains import DOMAINS
+
+    registry, manager = AppRegistry(apps=piccolo_modules(DOMAINS)), BaseMigrationManager()
+    return [
+        AppliedMigration(app=name, id=migration_id)
+        for name, config in registry.app_configs.items()
+        for migration_id in manager.get_migration_modules(config.resolved_migrations_folder_path)
+    ]
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from backend.core.backup import BackupError, backup
+
+    try:
+        manifest = backup(_settings(), args.directory)
+    except BackupError as error:
+        sys.exit(f"linli: {error}")
+    print(
+        f"linli: backed up the {manifest.database} database ({len(manifest.migrations)} migrations applied) "
+        f"and {len(manifest.media)} media files into {args.directory}"
+    )
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from backend.core.backup import BackupError, restore
+
+    settings = _settings()
+    known = _code_migrations()
+    try:
+        manifest = restore(settings, args.directory, known, force=args.force)
+    except BackupError as error:
+        sys.exit(f"linli: {error}")
+    print(
+        f"linli: restored the {manifest.database} database and {len(manifest.media)} media files "
+        f"from the backup of {manifest.created_at} (Linli {manifest.version})"
+    )
+    missing = set(known) - set(manifest.migrations)
+    if missing:
+        print(f"linli: this code has {len(missing)} migrations the backup lacks: run `linli migrate` next")
+
+
+def cmd_cluster(args: argparse.Namespace) -> None:
+    import subprocess
+
+    from backend.core.cluster import ClusterError, plan, run
+
+    settings = _settings()
+    if (args.instances > 1 or args.workers > 0) and not settings.redis_url:
+        sys.exit(
+            "linli: several processes share rate limits, caches and the job queue through Redis: set LINLI_REDIS_URL "
+            "(or run one instance and no worker)"
+        )
+    if not settings.uses_postgres and (args.instances > 1 or args.workers > 0):
+        print("linli: several processes on one SQLite file work, but production runs PostgreSQL", file=sys.stderr)
+    try:
+        chosen = plan(port=args.port, instances=args.instances, workers=args.workers, proxy=args.proxy)
+        if not args.no_migrate:
+            migrated = subprocess.run([sys.executable, "-m", "backend.cli", "migrate"], check=False)
+            if migrated.returncode != 0:
+                sys.exit("linli: the migrations failed; the cluster does not start")
+        asyncio.run(run(chosen, max_body=settings.max_request_bytes))
+    except ClusterError as error:
+        sys.exit(f"linli: {error}")
+
+
 def cmd_settings(args: argparse.Namespace) -> None:
     for variable, default, help_text in Settings.describe():
         print(f"{variable:<36} {default!s:<32} {help_text}")
@@ -200,10 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
-    commands.add_parser(
+    worker = commands.add_parser(
         "worker",
         help="run background jobs and scheduled ones from the Redis queue, until SIGTERM (needs LINLI_REDIS_URL)",
-    ).set_defaults(func=cmd_worker)
+    )
+    worker.add_argument(
+        "--metrics-port", type=int, default=0, help="serve this worker's counters on GET /metrics there (0: not at all)"
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="the address of --metrics-port")
+    worker.set_defaults(func=cmd_worker)
     commands.add_parser("migrate", help="apply the database migrations").set_defaults(func=cmd_migrate)
     commands.add_parser("seed-demo", help="load demo data (not in production)").set_defaults(func=cmd_seed_demo)
 
@@ -229,6 +308,32 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("data-key", help="print a new random data key for LINLI_DATA_KEYS").set_defaults(
         func=cmd_data_key
     )
+    backup = commands.add_parser(
+        "backup", help="copy the database (pg_dump or SQLite's online backup) and the media files into a directory"
+    )
+    backup.add_argument("directory", type=Path, help="a new or empty directory")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="restore a backup into an empty database and the media roots (instances stopped)"
+    )
+    restore.add_argument("directory", type=Path, help="a directory `linli backup` wrote")
+    restore.add_argument("--force", action="store_true", help="replace the tables of a database that is not empty")
+    restore.set_defaults(func=cmd_restore)
+    cluster = commands.add_parser(
+        "cluster",
+        help="N instances, M workers and a proxy on loopback, with this environment's settings (tests, trials)",
+    )
+    cluster.add_argument("--instances", type=int, default=2, help="linli serve processes, on PORT+1, PORT+2, ...")
+    cluster.add_argument("--workers", type=int, default=1, help="linli worker processes (metrics on PORT+101, ...)")
+    cluster.add_argument("--port", type=int, default=8000, help="the proxy's port")
+    cluster.add_argument(
+        "--proxy",
+        choices=("auto", "nginx", "python"),
+        default="auto",
+        help="nginx with deploy/nginx/linli.conf (auto: when installed), or a small Python proxy",
+    )
+    cluster.add_argument("--no-migrate", action="store_true", help="do not run linli migrate first")
+    cluster.set_defaults(func=cmd_cluster)
     commands.add_parser("settings", help="list every LINLI_* setting").set_defaults(func=cmd_settings)
     return parser
 

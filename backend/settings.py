@@ -42,8 +42,18 @@ class Settings:
         "LINLI_DATABASE_URL is a PgBouncer in transaction mode: no statement is kept prepared on a "
         "connection (each query takes one more round trip)",
     )
+    database_replica_url: str = _env_field(
+        "",
+        "postgresql://… of a streaming replica of LINLI_DATABASE_URL: public reads (event list and page, library "
+        "branches, public pages) go there, unless the reader wrote something it has not replayed yet; empty: every "
+        "read on the primary",
+    )
     sqlite_busy_timeout_seconds: float = _env_field(10.0, "how long a SQLite writer waits for the lock before failing")
-    redis_url: str = _env_field("", "redis://host:port/db; empty means in-process stores (one process only)")
+    redis_url: str = _env_field(
+        "",
+        "redis://host:port/db, or redis+sentinel://host:port[,host:port…]/service[/db] through Redis Sentinel; "
+        "empty means in-process stores (one process only)",
+    )
     secret_key: str = _env_field(
         DEFAULT_SECRET_KEY, "signs our tokens; at least 32 characters in production", secret=True
     )
@@ -245,6 +255,10 @@ class Settings:
             raise SettingsError("LINLI_DATABASE_URL must start with sqlite:/// or postgresql://")
         if self.max_image_bytes > self.max_request_bytes:
             raise SettingsError("LINLI_MAX_IMAGE_BYTES cannot exceed LINLI_MAX_REQUEST_BYTES")
+        if self.database_replica_url and not (
+            self.uses_postgres and self.database_replica_url.startswith(("postgres://", "postgresql://"))
+        ):
+            raise SettingsError("LINLI_DATABASE_REPLICA_URL is a PostgreSQL replica of a PostgreSQL LINLI_DATABASE_URL")
         try:
             self.sealing_keys  # noqa: B018  (parsed here, so a malformed value stops start-up)
         except ValueError as error:

@@ -9,21 +9,26 @@ jobs, the same privacy parts; jobs it enqueues go to the same queue.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from redis.asyncio import Redis
 from saq import Worker
 
+from backend.app import instrument
 from backend.core import runtime
 from backend.core.domain import Domain
 from backend.core.job_queue import RedisRunner, build_worker
 from backend.core.logging import configure_logging
 from backend.core.resources import Resources, open_resources
 from backend.core.runtime import Runtime
+from backend.core.stores import redis_from_url
 from backend.core.wiring import all_tables, assemble
 from backend.domains import DOMAINS
 from backend.settings import Settings
@@ -52,9 +57,10 @@ async def worker_resources(settings: Settings, domains: Sequence[Domain] = DOMAI
     if not settings.redis_url:
         raise RuntimeError("the worker needs LINLI_REDIS_URL")
     current = assemble(domains, settings)
+    instrument(current)
     # The queue's client blocks on purpose (the next job, SAQ's job updates): no read timeout,
     # keepalive and health checks find a dead connection instead.
-    queue_redis = Redis.from_url(
+    queue_redis = redis_from_url(
         settings.redis_url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=30
     )
     runner = RedisRunner(queue_redis, specs=current.jobs)
@@ -78,9 +84,56 @@ def make_worker(resources: WorkerResources, settings: Settings) -> Worker[Any]:
     )
 
 
-async def run_worker(settings: Settings) -> None:
-    """Process jobs until SIGTERM or SIGINT; a job cut short by the stop is queued again."""
+async def serve_metrics(settings: Settings, host: str, port: int) -> asyncio.Server:
+    """``GET /metrics`` of this worker's counters (notices, WeChat calls, jobs), for Prometheus:
+    with ``LINLI_METRICS_TOKEN`` only for that bearer token, as on the instances. Anything else
+    gets a 404; one request per connection."""
+    expected = f"Bearer {settings.metrics_token}".encode()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
+            request_line, *header_lines = head.decode("latin-1").split("\r\n")
+            parts = request_line.split(" ")
+            headers = {
+                name.strip().lower(): value.strip()
+                for name, _, value in (line.partition(":") for line in header_lines if line)
+            }
+            if len(parts) < 2 or parts[0] != "GET" or parts[1].split("?")[0] != "/metrics":
+                status, body, kind = "404 Not Found", b"not found\n", "text/plain"
+            elif settings.metrics_token and not hmac.compare_digest(
+                headers.get("authorization", "").encode(), expected
+            ):
+                status, body, kind = "401 Unauthorized", b"unauthorized\n", "text/plain"
+            else:
+                status, body, kind = "200 OK", generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+            writer.write(
+                f"HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(answer, host, port)
+
+
+async def run_worker(settings: Settings, *, metrics_host: str = "127.0.0.1", metrics_port: int = 0) -> None:
+    """Process jobs until SIGTERM or SIGINT; a job cut short by the stop is queued again. With a
+    ``metrics_port``, its counters are served there for Prometheus."""
     configure_logging(settings)
+    server = await serve_metrics(settings, metrics_host, metrics_port) if metrics_port else None
+    try:
+        await _run_worker(settings)
+    finally:
+        if server is not None:
+            server.close()
+
+
+async def _run_worker(settings: Settings) -> None:
     async with worker_resources(settings) as resources:
         worker = make_worker(resources, settings)
         log.info(

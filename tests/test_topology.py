@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
@@ -39,6 +40,7 @@ class Topology:
     database_url: str
     processes: list[subprocess.Popen[bytes]]
     logs: list[Path]
+    worker_metrics: str  # the worker's /metrics (linli worker --metrics-port)
 
 
 def _environ(database_url: str, redis_url: str, fake: FakeWechat, wechat_base_url: str, media: Path) -> dict[str, str]:
@@ -56,7 +58,25 @@ def _environ(database_url: str, redis_url: str, fake: FakeWechat, wechat_base_ur
         "LINLI_MEDIA_ROOT": str(media),
         "LINLI_LOG_LEVEL": "WARNING",
         "LINLI_WORKER_CONCURRENCY": "4",
+        "LINLI_METRICS_TOKEN": METRICS_TOKEN,
     }
+
+
+METRICS_TOKEN = "metrics-token-of-the-topology-test"
+
+
+async def metric_totals(http: httpx.AsyncClient, topology: Topology) -> dict[tuple[str, str], float]:
+    """Every process's counters summed, as Prometheus sums its scrapes: (name, labels) -> value."""
+    totals: dict[tuple[str, str], float] = {}
+    for base in [*(f"{instance}/metrics" for instance in topology.instances), topology.worker_metrics]:
+        assert (await http.get(base)).status_code == 401  # the token, as on the instances
+        answer = await http.get(base, headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert answer.status_code == 200, answer.text
+        for family in text_string_to_metric_families(answer.text):
+            for sample in family.samples:
+                key = (sample.name, ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items())))
+                totals[key] = totals.get(key, 0.0) + sample.value
+    return totals
 
 
 def _fresh_database(server: PostgresServer) -> str:
@@ -91,7 +111,10 @@ def topology(
     database_url = _fresh_database(postgres_server)
     environ = _environ(database_url, redis_url, fake_wechat, wechat_base_url, tmp_path / "media")
     processes, logs, instances = [], [], []
-    commands = [["serve", "--port", str(port)] for port in (free_port(), free_port())] + [["worker"]]
+    worker_metrics_port = free_port()
+    commands = [["serve", "--port", str(port)] for port in (free_port(), free_port())] + [
+        ["worker", "--metrics-port", str(worker_metrics_port)]
+    ]
     try:
         for index, command in enumerate(commands):
             log = tmp_path / f"process-{index}.log"
@@ -109,7 +132,7 @@ def topology(
             if command[0] == "serve":
                 instances.append(f"http://127.0.0.1:{command[2]}")
                 _wait_ready(instances[-1], processes[-1], log)
-        yield Topology(instances, database_url, processes, logs)
+        yield Topology(instances, database_url, processes, logs, f"http://127.0.0.1:{worker_metrics_port}/metrics")
     finally:
         for process in processes:
             process.terminate()
@@ -211,6 +234,15 @@ async def test_a_promotion_on_one_instance_is_one_inbox_entry_and_one_message_fr
         assert status["status"] == "confirmed"
         assert fake_wechat.sent_count("o-no-budget") == 0
         assert fake_wechat.sent_count("o-waiting", PROMOTION) == 1  # and no second one, ever
+
+        # What Prometheus reads from the three processes, summed: the sign-ups and promotions
+        # counted on the instances, the messages on the worker that sent them.
+        totals = await metric_totals(http, topology)
+        assert totals[("linli_signups_total", "code=,outcome=confirmed")] == 1
+        assert totals[("linli_signups_total", "code=,outcome=waitlisted")] == 2
+        assert totals[("linli_waitlist_promotions_total", "")] == 2
+        assert totals[("linli_notices_total", "status=sent")] == 1
+        assert totals[("linli_wechat_calls_total", "api=cgi-bin/message/subscribe/send,outcome=ok")] == 1
 
 
 async def test_a_reminder_goes_out_once_however_often_its_job_runs(

@@ -13,6 +13,8 @@ import hashlib
 import structlog
 from redis.exceptions import RedisError
 
+from backend.core import metrics
+from backend.core.db import REPLICA_CACHE_SECONDS, reading_replica
 from backend.core.stores import Stores
 
 DEFAULT_TTL_SECONDS = 60
@@ -40,7 +42,16 @@ class VersionedCache:
         """The key for these parts at the namespace's current version, and its entry if cached.
         (None, None) when the cache is unavailable: the caller reads the database and stores
         nothing."""
+        key, value = await self._lookup_entry(namespace, *parts)
+        result = "unavailable" if key is None else "miss" if value is None else "hit"
+        metrics.CACHE_LOOKUPS.labels(result=result).inc()
+        return key, value
+
+    async def _lookup_entry(self, namespace: str, *parts: str) -> tuple[str | None, bytes | None]:
         digest = _digest(parts)
+        if reading_replica():
+            # Read from the replica: kept apart from the primary's entries (backend.core.replica).
+            digest = f"replica-{digest}"
         if self._lookup is None:
             key = f"{namespace}:v{self._local_versions.get(namespace, 0)}:{digest}"
             return key, await self.get(key)
@@ -65,6 +76,8 @@ class VersionedCache:
     async def set(self, key: str | None, value: bytes, ttl: int = DEFAULT_TTL_SECONDS) -> None:
         if key is None:
             return
+        if reading_replica():
+            ttl = min(ttl, REPLICA_CACHE_SECONDS)  # the replica may have been behind
         try:
             await self._stores.cache.set(key, value, expires_in=ttl)
         except (RedisError, OSError):

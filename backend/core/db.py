@@ -15,9 +15,11 @@ forever), and no request waits forever for a pooled connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -388,11 +390,52 @@ class _RecoveringPostgresTransaction(PostgresTransaction):
             log.warning("connection_release_failed", error_type=type(failure).__name__)
 
 
+# --- a read replica --------------------------------------------------------------------------
+
+# How long a cache entry read from the replica is kept (``backend.core.replica``).
+REPLICA_CACHE_SECONDS = 5
+# Set for the requests whose reads may come from the replica (``backend.core.replica``).
+_replica_reads: ContextVar[bool] = ContextVar("linli_replica_reads", default=False)
+
+
+@contextlib.contextmanager
+def replica_reads() -> Iterator[None]:
+    """Statements outside a transaction in this block read from the replica, if there is one."""
+    token = _replica_reads.set(True)
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
+
+
+def reading_replica() -> bool:
+    return _replica_reads.get()
+
+
+# What a replica that is down or restarting raises: its reads then go to the primary.
+_REPLICA_AWAY: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+)
+
+
 class RecoveringPostgresEngine(PostgresEngine):
     """Piccolo's PostgreSQL engine, surviving a server restart: transactions give their
-    connection back whatever happened, and waiting for a pooled connection has a limit."""
+    connection back whatever happened, and waiting for a pooled connection has a limit.
 
-    __slots__ = ()
+    With a ``replica`` (``LINLI_DATABASE_REPLICA_URL``), a SELECT run outside any transaction
+    inside ``replica_reads()`` goes to the replica's pool; everything else (writes, every
+    transaction, the reads of every other request) stays here. A replica that cannot be reached
+    sends the read back here rather than fail it."""
+
+    __slots__ = ("replica",)
+
+    def __init__(self, *args: Any, replica: RecoveringPostgresEngine | None = None, **kwargs: Any) -> None:
+        self.replica = replica
+        super().__init__(*args, **kwargs)
 
     def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
         return _RecoveringPostgresTransaction(engine=self, allow_nested=allow_nested)
@@ -409,6 +452,14 @@ class RecoveringPostgresEngine(PostgresEngine):
             pool.terminate()
 
     async def _run_in_pool(self, query: str, args: Any = None) -> Any:
+        replica = self.replica
+        if replica is not None and replica.pool is not None and _replica_reads.get():
+            match = _FIRST_WORD.match(query)
+            if match and match.group(1).upper() == "SELECT":
+                try:
+                    return await replica._run_in_pool(query, args)
+                except _REPLICA_AWAY as away:
+                    log.warning("replica_unavailable", error_type=type(away).__name__)
         if not self.pool:
             raise ValueError("A pool isn't currently running.")
         async with self.pool.acquire(timeout=POSTGRES_ACQUIRE_TIMEOUT_SECONDS) as connection:
@@ -423,7 +474,10 @@ def make_engine(settings: Settings) -> Engine[Any]:
             # In transaction mode consecutive statements of one client connection run on different
             # server connections, where asyncpg's named prepared statements do not exist.
             config["statement_cache_size"] = 0
-        return RecoveringPostgresEngine(config=config, extra_nodes={})
+        replica = None
+        if settings.database_replica_url:
+            replica = RecoveringPostgresEngine(config={**config, "dsn": settings.database_replica_url}, extra_nodes={})
+        return RecoveringPostgresEngine(config=config, extra_nodes={}, replica=replica)
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # ``timeout`` is SQLite's busy timeout: a writer waits for the lock instead of failing.
     return PooledSQLiteEngine(path=str(settings.sqlite_path), timeout=settings.sqlite_busy_timeout_seconds)
@@ -457,6 +511,15 @@ async def open_engine(engine: Engine[Any], settings: Settings) -> None:
         await engine.start_connection_pool(
             min_size=1, max_size=settings.database_pool_size, command_timeout=30, reset=_keep_session
         )
+        replica = getattr(engine, "replica", None)
+        if replica is not None:
+            # Not started: the primary serves every read until the replica answers (logged).
+            try:
+                await replica.start_connection_pool(
+                    min_size=1, max_size=settings.database_pool_size, command_timeout=30, reset=_keep_session
+                )
+            except (OSError, TimeoutError, asyncpg.PostgresError) as away:
+                log.warning("replica_not_started", error_type=type(away).__name__)
     elif isinstance(engine, PooledSQLiteEngine):
         await engine.start_connection_pool()
     try:
@@ -467,8 +530,32 @@ async def open_engine(engine: Engine[Any], settings: Settings) -> None:
 
 
 async def close_engine(engine: Engine[Any]) -> None:
+    replica = getattr(engine, "replica", None)
+    if replica is not None:
+        await replica.close_connection_pool()
     if isinstance(engine, (PostgresEngine, PooledSQLiteEngine)):
         await engine.close_connection_pool()
+
+
+async def primary_position(engine: Engine[Any]) -> str | None:
+    """Where the primary's WAL is now (after a commit: a position that includes it)."""
+    if getattr(engine, "replica", None) is None:
+        return None
+    rows = await engine.run_ddl("SELECT pg_current_wal_lsn()::text AS lsn")
+    return str(rows[0]["lsn"])
+
+
+async def replica_has_replayed(engine: Engine[Any], position: str) -> bool:
+    """Whether the replica has replayed the primary's WAL up to ``position`` (False when it
+    cannot say: the read then goes to the primary)."""
+    replica = getattr(engine, "replica", None)
+    if replica is None or replica.pool is None:
+        return False
+    try:
+        async with replica.pool.acquire(timeout=POSTGRES_ACQUIRE_TIMEOUT_SECONDS) as connection:
+            return bool(await connection.fetchval("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", position))
+    except (*_REPLICA_AWAY, asyncpg.PostgresError):
+        return False
 
 
 async def engine_ready(engine: Engine[Any]) -> bool:

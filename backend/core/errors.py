@@ -28,6 +28,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
+from backend.core import metrics
 from backend.core.context import request_id, request_locale, security_headers
 from backend.core.i18n import N_, _, format_datetime, use_locale
 
@@ -124,6 +125,7 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> Response[Problem]:
     params = dict(params or {})
+    metrics.refused(getattr(request.scope.get("route_handler"), "operation_id", None), status, code)
     locale = request_locale(request.scope)
     with use_locale(locale):
         detail = explain(message, params)

@@ -29,7 +29,7 @@ from saq import CronJob, Job, Status, Worker
 from saq.job import UNSUCCESSFUL_TERMINAL_STATUSES
 from saq.queue.redis import RedisQueue
 
-from backend.core import clock, jobs
+from backend.core import clock, jobs, metrics
 
 log = structlog.get_logger("linli.jobs")
 
@@ -118,7 +118,8 @@ def saq_function(job_spec: jobs.JobSpec) -> SaqFunction:
     """SAQ calls ``fn(ctx, **kwargs)`` and finds functions by ``__qualname__``: ours is the job's name."""
 
     async def run(ctx: dict[str, Any], **kwargs: Any) -> Any:
-        result = await job_spec.function(**kwargs)
+        with metrics.job_attempt(job_spec.name):
+            result = await job_spec.function(**kwargs)
         # SAQ keeps the result as JSON: a job that returns anything else must not fail for it.
         return result if isinstance(result, (str, int, float, bool, type(None))) else None
 

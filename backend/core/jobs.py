@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import structlog
 from croniter import croniter
 
-from backend.core import clock, runtime
+from backend.core import clock, metrics, runtime
 from backend.core.tables import FailedJob
 
 log = structlog.get_logger("linli.jobs")
@@ -155,6 +155,11 @@ class ProcessRunner:
             if key is not None:
                 self._keys.discard(key)
 
+    @property
+    def pending(self) -> int:
+        """Jobs waiting or running in this process."""
+        return len(self._tasks)
+
     async def drain(self) -> None:
         """Wait for every queued job (tests, and a clean shutdown)."""
         while self._tasks:
@@ -178,7 +183,8 @@ async def run_with_retries(
     try:
         for attempt in range(1, job_spec.retries + 1):
             try:
-                await asyncio.wait_for(job_spec.function(**kwargs), timeout=job_spec.timeout_seconds)
+                with metrics.job_attempt(job_spec.name):
+                    await asyncio.wait_for(job_spec.function(**kwargs), timeout=job_spec.timeout_seconds)
                 return True
             except Exception as failure:  # any failure is retried, then recorded
                 error = "".join(traceback.format_exception_only(failure)).strip()

@@ -6,17 +6,26 @@ import hmac
 from typing import Any
 
 import msgspec
+import structlog
 from litestar import Controller, Request, Response, get
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusController
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from redis.exceptions import RedisError
+from saq.queue.redis import RedisQueue
 
+from backend.core import clock, jobs, metrics
 from backend.core.db import engine_ready
 from backend.core.errors import DomainError, NotFound, problem_response
 from backend.core.i18n import N_
+from backend.core.job_queue import RedisRunner
 from backend.core.openapi import problems
 from backend.core.stores import redis_ready
+from backend.core.tables import OutboxSignal
 from backend.settings import Settings
+
+log = structlog.get_logger("linli.operations")
 
 
 class Health(msgspec.Struct):
@@ -83,3 +92,57 @@ class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
     guards = [requires_metrics_token]
+
+    @get(cache=False)
+    async def get(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """The process's counters, with the shared gauges (job queue, outbox) read now."""
+        await read_gauges(request.app.state.runtime.runner)
+        return Response(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def read_gauges(runner: object) -> None:
+    """The job queue's depth and the age of its oldest job due, and the outbox's backlog. A source
+    that does not answer (Redis or the database away) leaves its gauges as they were: the scrape
+    itself must still answer, it is how the operator sees the rest."""
+    now = clock.now()
+    if isinstance(runner, RedisRunner):
+        try:
+            depth = await queue_depth(runner.queue, now.timestamp())
+        except (RedisError, OSError):
+            log.warning("metrics_queue_unavailable")
+        else:
+            for state in ("queued", "active", "scheduled"):
+                metrics.QUEUE_DEPTH.labels(state=state).set(depth[state])
+            metrics.QUEUE_OLDEST.set(depth["oldest_seconds"])
+    elif isinstance(runner, jobs.ProcessRunner):
+        metrics.QUEUE_DEPTH.labels(state="active").set(runner.pending)
+    waiting = OutboxSignal.delivered_at.is_null()
+    try:
+        backlog = await OutboxSignal.count().where(waiting)
+        oldest = (
+            await OutboxSignal.select(OutboxSignal.created_at).where(waiting).order_by(OutboxSignal.created_at).first()
+        )
+    except Exception:  # the database away: /ready says so; the scrape still answers
+        log.warning("metrics_outbox_unavailable")
+        return
+    metrics.OUTBOX_BACKLOG.set(backlog)
+    metrics.OUTBOX_OLDEST.set(max(0.0, (now - oldest["created_at"]).total_seconds()) if oldest else 0.0)
+
+
+async def queue_depth(queue: RedisQueue, now: float) -> dict[str, float]:
+    queued, active = await queue.count("queued"), await queue.count("active")
+    incomplete = await queue.count("incomplete")
+    oldest = 0.0
+    # Either end of the list may be the next one out; the older of the two is the wait.
+    for index in (0, -1):
+        job_id = await queue.redis.lindex(queue.namespace("queued"), index)
+        job = queue.deserialize(await queue.redis.get(job_id)) if job_id else None
+        if job is not None:
+            due = max(job.queued, job.scheduled * 1000) / 1000
+            oldest = max(oldest, now - due)
+    return {
+        "queued": queued,
+        "active": active,
+        "scheduled": max(0, incomplete - queued - active),
+        "oldest_seconds": oldest,
+    }

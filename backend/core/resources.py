@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from backend.core.cache import VersionedCache
 from backend.core.db import bind_tables, close_engine, make_engine, open_engine
 from backend.core.runtime import Runtime
-from backend.core.stores import Stores, build_stores
+from backend.core.stores import Stores, build_stores, redis_from_url
 from backend.core.wechat import WechatClient
 from backend.settings import Settings
 
@@ -51,7 +51,7 @@ async def open_resources(
     A dead database or Redis fails start-up loudly."""
     engine = engine or make_engine(settings)
     own_redis = redis is None and bool(settings.redis_url)
-    shared = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2) if own_redis else redis
+    shared = redis_from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2) if own_redis else redis
     http = http_client or httpx.AsyncClient(timeout=settings.http_timeout_seconds)
     # Piccolo binds tables process-wide; whoever stops gives them back to whatever they were bound
     # to before (tests run one app inside another).

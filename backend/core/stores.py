@@ -26,6 +26,18 @@ millisecond; a hung one within the client's 2 s socket timeouts), each feature d
 
 No request needs Redis for its correctness, so none answers 503 because Redis is away; should a
 Redis connection error escape all the same, it is a 503 (``backend.core.errors``), never a 500.
+
+Behind Redis Sentinel (``redis+sentinel://``, ``redis_from_url``) a failover is such an absence,
+from the master's death until the Sentinels promote a replica (``down-after-milliseconds`` plus
+the election: seconds); then each client's next connection asks the Sentinels and goes to the new
+master, with no restart. What the replica had received survives it: rate-limit counts, cache
+entries and versions, the WeChat token and its refresh lock, queued and scheduled jobs
+(``tests/test_sentinel.py``). What the old master took in its last moment and had not yet sent
+on is lost: a few rate-limit hits (a client gets slightly more than its limit once), a cache
+version bump (entries older than that write may be served until their TTL), the refresh lock (a
+second instance may refresh the token: the first's calls then get 40001 and refresh again), an
+enqueued job (a subscribe message's delivery is queued again by the periodic round's stranded
+sweep; a signal whose listener only enqueued it was already delivered and is not repeated).
 """
 
 from __future__ import annotations
@@ -138,6 +150,36 @@ def build_stores(redis: Redis | None) -> Stores:
         tokens=store("tokens"),
         rate_limiter=RateLimiter(redis),
     )
+
+
+SENTINEL_SCHEME = "redis+sentinel://"
+
+
+def redis_from_url(url: str, **options: Any) -> Redis:
+    """A Redis client for ``redis://…`` (or ``rediss://``, ``unix://``), or for
+    ``redis+sentinel://[:password@]host:port[,host:port…]/service[/db]``: a client of whichever
+    server the Sentinels name as the service's master, asked again whenever a connection fails.
+    A failover then costs the requests of a few seconds their Redis (each feature degrades as
+    described above), and the next connection goes to the promoted replica."""
+    if not url.startswith(SENTINEL_SCHEME):
+        return Redis.from_url(url, **options)
+    from redis.asyncio.sentinel import Sentinel
+
+    rest = url.removeprefix(SENTINEL_SCHEME)
+    credentials, _, rest = rest.rpartition("@")
+    password = credentials.partition(":")[2] or None
+    hosts, _, path = rest.partition("/")
+    service, _, db = path.partition("/")
+    if not hosts or not service:
+        raise ValueError("redis+sentinel://host:port[,host:port…]/service[/db]")
+    sentinels = []
+    for host in hosts.split(","):
+        name, _, port = host.rpartition(":")
+        sentinels.append((name or host, int(port) if name else 26379))
+    timeouts = {key: options[key] for key in ("socket_timeout", "socket_connect_timeout") if key in options}
+    sentinel = Sentinel(sentinels, sentinel_kwargs=timeouts)  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+    client: Redis = sentinel.master_for(service, db=int(db or 0), password=password, **options)
+    return client
 
 
 async def redis_ready(redis: Redis | None) -> bool:

@@ -31,6 +31,8 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from backend.core import metrics
+
 log = structlog.get_logger("linli.wechat")
 
 _BUSY = -1
@@ -354,6 +356,29 @@ class WechatClient:
 
         The payload is empty when the answer is an image.
         """
+        api = path.lstrip("/")
+        started = time.perf_counter()
+        outcome = "unavailable"
+        try:
+            answer = await self._call_with_retries(method, path, params, json_body, allow_image)
+            outcome = "ok"
+            return answer
+        except WechatError as refusal:
+            outcome = "error"
+            metrics.WECHAT_ERRORS.labels(api=api, errcode=str(refusal.errcode)).inc()
+            raise
+        finally:
+            metrics.WECHAT_SECONDS.labels(api=api).observe(time.perf_counter() - started)
+            metrics.WECHAT_CALLS.labels(api=api, outcome=outcome).inc()
+
+    async def _call_with_retries(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        json_body: dict[str, Any] | None,
+        allow_image: bool,
+    ) -> tuple[httpx.Response, dict[str, Any]]:
         url = f"{self._base_url}/{path.lstrip('/')}"
         reason = "no attempt made"
         answer_lost = False  # an attempt may have reached WeChat without its answer reaching us

@@ -20,7 +20,7 @@ from typing import Any
 import structlog
 
 from backend.accounts.api import wechat_address
-from backend.core import clock
+from backend.core import clock, metrics
 from backend.core.i18n import DEFAULT_LOCALE, LOCALES
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
 from backend.notifications import subscriptions, texts
@@ -168,6 +168,7 @@ async def _finish(
             OutboundMessage.updated_at: now,
         }
     ).where(OutboundMessage.id == outbound["id"])
+    metrics.NOTICES.labels(status=status.value).inc()
     return status.value
 
 

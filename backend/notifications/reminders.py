@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from backend.core import clock
+from backend.core import clock, metrics
 from backend.events.api import confirmed_starting
 from backend.notifications import digests, inbox, sources
 from backend.notifications.inbox import Posting
@@ -105,4 +105,5 @@ async def requeue_stranded(*, now: datetime) -> int:
         .limit(500)
     )
     await inbox.queue_deliveries([row["notice"] for row in rows])
+    metrics.NOTICES_STRANDED.inc(len(rows))
     return len(rows)

@@ -20,7 +20,7 @@ from backend.volunteers.teams import controllers as team_controllers
 
 DOMAIN = Domain(
     name="volunteers",
-    builds_on=("core", "accounts", "events"),
+    builds_on=("core", "accounts", "places", "events"),
     piccolo_apps=("backend.volunteers.piccolo_app", "backend.volunteers.incidents.piccolo_app"),
     routes=lambda settings: (
         *people_controllers.CONTROLLERS,

@@ -309,7 +309,8 @@ async def may_see_incidents(user_id: uuid.UUID) -> bool:
     volunteers somewhere, or belong to an organisation that can act as a responsible party."""
     if await coordinates_incidents(user_id):
         return True
-    kinds = {kind.value for kind in PARTY_KINDS.values()}
+    # A grid's workers receive what routing by place sends them, for the residents' committee.
+    kinds = {kind.value for kind in PARTY_KINDS.values()} | {OrganisationKind.grid.value}
     found = await organisations(await member_organisation_ids(user_id))
     return any(ref.kind in kinds for ref in found.values())
 
@@ -324,12 +325,16 @@ class ForwardChoice:
 async def forward_choices(community_id: uuid.UUID) -> list[ForwardChoice]:
     """Every (party, organisation) a coordinator may forward this community's incident to: the
     organisations ``check_party_organisation`` accepts (of the party's kind, attached to the
-    community or to the street or district above it; the residents' committee is the community)."""
+    community or to the street or district above it; the residents' committee is the community or
+    one of its grids)."""
     community = await load_community(community_id)
     above = await organisations(ancestor_ids(community["path"]))
     levels = {ref.id: ref for ref in above.values() if ref.kind in SERVING_LEVELS}
     top = min(levels.values(), key=lambda ref: len(ref.path))
     choices = [ForwardChoice(DEFAULT_PARTY.value, community["id"], levels[community["id"]].name)]
+    for grid in await organisations_under(levels[community["id"]].path, kind=OrganisationKind.grid):
+        if not grid.retired:  # its workers act for the residents' committee
+            choices.append(ForwardChoice(DEFAULT_PARTY.value, grid.id, grid.name))
     for party, org_kind in PARTY_KINDS.items():
         if party is DEFAULT_PARTY:
             continue

@@ -302,6 +302,8 @@ MATRIX: list[tuple[Any, ...]] = [
     ("get_leaderboard_hours",   "GET",    "/api/v1/leaderboards/{kind}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
     ("participation_statistics", "GET",   "/api/v1/stats/participation",                        401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("participation_statistics_csv", "GET", "/api/v1/stats/participation",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("participation_by_place",  "GET",    "/api/v1/stats/participation/by-place",               401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("participation_by_place_csv", "GET", "/api/v1/stats/participation/by-place",               401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("list_recommendations",    "GET",    "/api/v1/recommendations",                            401, 200, 200, 200, 200, 200, 200, 200, None),
     # notifications: one's own inbox and subscriptions
     ("my_notifications",        "GET",    "/api/v1/me/notifications",                           401, 200, 200, 200, 200, 200, 200, 200, None),
@@ -1191,6 +1193,15 @@ OPERATIONS: dict[str, Op] = {
     "participation_statistics_csv": Op(
         lambda c: c.get(f"{V1}/stats/participation", params={"community_id": c.org("community_a"), "format": "csv"}),
         audited="inclusion.statistics_exported",
+    ),
+    "participation_by_place": Op(
+        lambda c: c.get(f"{V1}/stats/participation/by-place", params={"community_id": c.org("community_a")})
+    ),
+    "participation_by_place_csv": Op(
+        lambda c: c.get(
+            f"{V1}/stats/participation/by-place", params={"community_id": c.org("community_a"), "format": "csv"}
+        ),
+        audited="inclusion.place_statistics_exported",
     ),
     "list_recommendations": Op(lambda c: c.get(f"{V1}/recommendations")),
     # notifications

@@ -10,9 +10,8 @@ from typing import Any
 
 from backend.core.errors import DomainError
 from backend.core.geo import distance_m
-from backend.core.i18n import N_
+from backend.core.i18n import N_, _
 from backend.core.values import as_uuid, as_uuid_or_none
-from backend.places import access
 from backend.places.tables import Alliance, AllianceMember, Building, Estate, EstateKind, GridArea
 
 # --- reports and counts ---------------------------------------------------------------------------
@@ -26,6 +25,17 @@ from backend.places.tables import Alliance, AllianceMember, Building, Estate, Es
 
 ESTATE_RADIUS_M = 350.0
 ESTATE_KINDS: tuple[str, ...] = tuple(kind.value for kind in EstateKind)
+_KIND_NAMES = {
+    EstateKind.commercial.value: N_("Commercial housing"),
+    EstateKind.affordable.value: N_("Affordable housing"),
+    EstateKind.improved.value: N_("Improved housing"),
+    EstateKind.resettlement.value: N_("Resettlement housing"),
+}
+
+
+def estate_kind_name(kind: str) -> str:
+    """商品房, 保障型, 改善型, 拆迁安置 in the reader's language."""
+    return _(_KIND_NAMES[kind])
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,23 @@ async def estates_of_community(community_id: uuid.UUID) -> list[EstateBrief]:
         .where(Estate.community == community_id)
         .output(load_json=True)
     )
+    return _briefs(rows)
+
+
+async def estates_by_id(estate_ids: Iterable[uuid.UUID]) -> list[EstateBrief]:
+    """Those of the estates that exist, by name."""
+    wanted = list(set(estate_ids))
+    if not wanted:
+        return []
+    rows = (
+        await Estate.select(Estate.id, Estate.community, Estate.name, Estate.kind, Estate.property_company)
+        .where(Estate.id.is_in(wanted))
+        .output(load_json=True)
+    )
+    return _briefs(rows)
+
+
+def _briefs(rows: list[dict[str, Any]]) -> list[EstateBrief]:
     found = [
         EstateBrief(
             as_uuid(r["id"]),
@@ -156,17 +183,6 @@ async def estates_of_community(community_id: uuid.UUID) -> list[EstateBrief]:
         for r in rows
     ]
     return sorted(found, key=lambda e: (e.name.get("zh-Hans", ""), str(e.id)))
-
-
-async def estates_readable_by(user_id: uuid.UUID, estates: Iterable[EstateBrief]) -> list[EstateBrief]:
-    """Those of the estates whose counts this person may read: community staff (``manage_places``),
-    the estate's property company and owners' committee, its grid workers (places' own rule)."""
-    readable = []
-    for estate in estates:
-        row = await Estate.select().where(Estate.id == estate.id).first()
-        if row is not None and await access.may_read_estate(user_id, row):
-            readable.append(estate)
-    return readable
 
 
 async def estate_names(estate_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, dict[str, str]]:

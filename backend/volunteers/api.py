@@ -34,7 +34,14 @@ from backend.volunteers.hours.records import ISSUER, RecordVerification, TeamSer
 from backend.volunteers.hours.schemas import HoursReject, HoursVerifyMany, TeamHoursEntryRead
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents import presenters as _incident_presenters
-from backend.volunteers.incidents.names import KIND_NAMES, PARTY_NAMES, STATUS_NAMES, kind_name, party_name
+from backend.volunteers.incidents.names import (
+    KIND_NAMES,
+    PARTY_NAMES,
+    RECEIVER_NAMES,
+    STATUS_NAMES,
+    kind_name,
+    party_name,
+)
 from backend.volunteers.incidents.queries import (
     coordinates_incidents,
     load_community,
@@ -42,7 +49,13 @@ from backend.volunteers.incidents.queries import (
     staff_queue,
     waiting_count,
 )
-from backend.volunteers.incidents.routing import DEFAULT_PARTY, PARTY_KINDS, SERVING_LEVELS, incident_routing
+from backend.volunteers.incidents.routing import (
+    DEFAULT_PARTY,
+    PARTY_KINDS,
+    RECEIVER_PARTIES,
+    SERVING_LEVELS,
+    incident_routing,
+)
 from backend.volunteers.incidents.routing import set_incident_routing as set_incident_routing
 from backend.volunteers.incidents.schemas import (
     IncidentRead,
@@ -54,7 +67,7 @@ from backend.volunteers.incidents.schemas import (
     RoutingRule,
 )
 from backend.volunteers.incidents.services import TRANSITIONS, change_incident_status, incident_photo
-from backend.volunteers.incidents.tables import IncidentKind, IncidentStatus, ResponsibleParty
+from backend.volunteers.incidents.tables import IncidentKind, IncidentStatus, ResponsibleParty, RoutingReceiver
 from backend.volunteers.shifts.presenters import sheet_read, shift_read
 from backend.volunteers.shifts.queries import attendance_sheet, list_shifts, load_shift, shift_view, shift_views
 from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead
@@ -74,6 +87,8 @@ __all__ = [
     "ISSUER",
     "KIND_NAMES",
     "PARTY_NAMES",
+    "RECEIVER_NAMES",
+    "RECEIVER_PARTIES",
     "STATUS_NAMES",
     "TRANSITIONS",
     "AttendanceSheet",
@@ -97,6 +112,7 @@ __all__ = [
     "ResponsibleParty",
     "RouteRead",
     "RoutingRead",
+    "RoutingReceiver",
     "RoutingRule",
     "ShiftCancelled",
     "ShiftCreate",

@@ -13,7 +13,7 @@ import pytest
 from backend.accounts.tables import OrganisationKind, Role, User
 from backend.core.tables import AuditEntry
 from tests import factories
-from tests.web.console import sign_in
+from tests.web.console import send, sign_in
 
 Client = httpx.AsyncClient
 V1 = "/api/v1"
@@ -290,3 +290,26 @@ async def test_routing_by_place_and_forwarding_keep_their_limits(client: Client,
         [{"kind": "noise", "party": "property_company", "organisation_id": town["grid_1"]}],
     )
     assert wrong_kind.status_code == 422 and wrong_kind.json()["code"] == "party_organisation_wrong_kind"
+
+
+async def test_the_consoles_routing_table_sets_and_keeps_receivers_by_place(
+    client: Client, town: dict[str, Any]
+) -> None:
+    csrf = await sign_in(client, town["coordinator"])
+    table_path = f"/console/reports/routing/{town['a'].id}"
+    table = await client.get(table_path)
+    assert table.status_code == 200 and 'value="place:grid_worker" selected' in table.text
+    assert "所在网格的网格员" in table.text
+    saved = await send(client, f"{table_path}/noise", csrf, htmx=True, target="place:estate_owners_committee")
+    assert saved.status_code == 200, saved.text
+    # Saving one row sends the whole table: the other rules by place stay as they were.
+    listed = await client.get(
+        f"{V1}/communities/{town['a'].id}/incident-routing", headers=auth(town["coordinator"], **EN)
+    )
+    rules = {rule["kind"]: rule for rule in listed.json()}
+    assert (rules["noise"]["party"], rules["noise"]["receiver"]) == ("owners_committee", "estate_owners_committee")
+    assert rules["safety_hazard"]["receiver"] == "grid_worker"
+    assert rules["group_renting"]["receiver"] == "estate_property_company"
+    refused = await send(client, f"{table_path}/noise", csrf, htmx=True, target="place:somebody")
+    assert refused.status_code == 422
+    client.cookies.clear()

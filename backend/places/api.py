@@ -19,7 +19,7 @@ from backend.places.tables import Alliance, AllianceMember, Building, Estate, Es
 # A point falls in the nearest estate of the community whose recorded location (its gate or
 # centre, GCJ-02) is within ESTATE_RADIUS_M. Estates carry a point, not an outline: the city's
 # registers give an address and a point, an outline would be drawn by hand for every estate, and
-# in 南园 the estates' centres lie 300 to 600 metres apart, so the nearest one within 350 metres
+# in 南园 the demo estates' gates lie 500 metres or more apart, so the nearest one within 350 metres
 # is the right one for a report made on the spot. A reporter who knows better names the estate or
 # building, which always wins over the point.
 

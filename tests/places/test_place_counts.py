@@ -141,8 +141,10 @@ async def test_a_property_company_reads_its_own_estates_only(client: Client, sto
         assert (await _read(client, user, story["a"])).status_code == 403
     anonymous = await client.get(BY_PLACE, params={"community_id": str(story["a"].id)})
     assert anonymous.status_code == 401
-    street = await _read(client, story["staff"], story["tree"]["street_a"])
+    street_staff = await factories.staff(Role.organiser, story["tree"]["street_a"])
+    street = await _read(client, street_staff, story["tree"]["street_a"])
     assert street.status_code == 422 and street.json()["code"] == "place_stats_not_a_community"
+    assert (await _read(client, story["staff"], story["tree"]["street_a"])).status_code == 403
     backwards = await _read(client, story["staff"], story["a"], **{"from": story["m2"], "to": story["m1"]})
     assert backwards.status_code == 422 and backwards.json()["code"] == "stats_range_invalid"
 

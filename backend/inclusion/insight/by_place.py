@@ -163,14 +163,18 @@ async def _raw(months: Sequence[Month], estates: Sequence[EstateBrief]) -> dict[
 
 
 async def _readable(user_id: uuid.UUID, community_id: uuid.UUID) -> tuple[Any, list[EstateBrief], bool]:
-    """The community, the estates this person may read there, and whether they read it all."""
+    """The community, the estates this person may read there, and whether they read it all; 403
+    for anyone else, before saying whether the organisation is a community (as ``statistics``)."""
+    whole = await may(user_id=user_id, permission=Permission.view_statistics, organisation_id=community_id)
     community = await organisation(community_id)
     if community is None or community.kind != OrganisationKind.community.value:
+        if not whole:
+            raise Forbidden()
         raise DomainError(
             "place_stats_not_a_community", N_("Participation by estate is kept for a community."), status=422
         )
     estates = await estates_of_community(community_id)
-    if await may(user_id=user_id, permission=Permission.view_statistics, organisation_id=community_id):
+    if whole:
         return community, estates, True
     own = [e for e in estates if e.property_company_id is not None and await is_member(user_id, e.property_company_id)]
     if not own:

@@ -203,6 +203,9 @@ def path_candidates(sqlite_path: Path) -> dict[str, list[dict[str, str]]]:
     redemptions = rows("SELECT id, pickup_code FROM inclusion_redemption")
     notices = ids("SELECT id FROM notification_notice")
     share_links = ids("SELECT code FROM event_share_link")
+    meetings = ids("SELECT id FROM governance_meeting")
+    submissions = ids("SELECT id FROM governance_submission")
+    actions = ids("SELECT id FROM governance_action ORDER BY due_on DESC")
     db.close()
 
     day = (date.today() + timedelta(days=30)).isoformat()
@@ -243,7 +246,7 @@ def path_candidates(sqlite_path: Path) -> dict[str, list[dict[str, str]]]:
     candidates["/api/v1/hours/records/{code}"] = [{"code": c} for c in records]
     for suffix in ("", "/photo"):
         candidates["/api/v1/incidents/{incident_id}" + suffix] = [{"incident_id": i} for i in incidents]
-    for suffix in ("/incident-routing", "/point-rules"):
+    for suffix in ("/incident-routing", "/point-rules", "/board"):
         candidates["/api/v1/communities/{community_id}" + suffix] = [{"community_id": c} for c in communities]
     candidates["/api/v1/me/dependants/{dependant_id}"] = [{"dependant_id": d} for d in dependants]
     for suffix in ("", "/redemptions", "/image"):
@@ -252,6 +255,10 @@ def path_candidates(sqlite_path: Path) -> dict[str, list[dict[str, str]]]:
     for suffix in ("/fulfil", "/cancel"):
         candidates["/api/v1/redemptions/{code}" + suffix] = [{"code": c} for _, c in redemptions]
     candidates["/api/v1/me/notifications/{notice_id}/read"] = [{"notice_id": n} for n in notices]
+    for suffix in ("", "/announce", "/submissions", "/submissions/mine", "/minutes"):
+        candidates["/api/v1/meetings/{meeting_id}" + suffix] = [{"meeting_id": m} for m in meetings]
+    candidates["/api/v1/meeting-submissions/{submission_id}"] = [{"submission_id": i} for i in submissions]
+    candidates["/api/v1/meeting-actions/{action_id}/updates"] = [{"action_id": a} for a in actions]
     return {path: found for path, found in candidates.items() if found}
 
 

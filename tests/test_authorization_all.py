@@ -71,6 +71,11 @@ from backend.core.db import is_postgres
 from backend.core.i18n import CITY_TZ
 from backend.core.tables import AuditEntry
 from backend.events.calendars import services as calendars
+from backend.events.catalogue.tables import Event as MeetingEvent
+from backend.governance.meetings import services as meeting_services
+from backend.governance.meetings import submissions as meeting_submissions
+from backend.governance.meetings.schemas import MeetingCreate, MinutesCreate, SubmissionCreate
+from backend.governance.meetings.tables import Action, AgendaItem, Meeting
 from backend.places import alliances as place_alliances
 from backend.places import estates as place_estates
 from backend.places import grids as place_grids
@@ -144,6 +149,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("list_events_mine",        "GET",    "/api/v1/events",                                     200, 200, 200, 200, 200, 200, 200, 200, (200, "organiser_a")),
     ("create_event",            "POST",   "/api/v1/events",                                     401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
     ("get_event",               "GET",    "/api/v1/events/{event_id}",                          200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("event_for_me",            "GET",    "/api/v1/events/{event_id}/for-me",                   401, 200, 200, 200, 200, 200, 200, 200, None),
     ("get_draft_event",         "GET",    "/api/v1/events/{event_id}",                          404, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
     ("update_event",            "PATCH",  "/api/v1/events/{event_id}",                          401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
     ("publish_event",           "POST",   "/api/v1/events/{event_id}/publish",                  401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
@@ -304,7 +310,25 @@ MATRIX: list[tuple[Any, ...]] = [
     ("participation_statistics_csv", "GET", "/api/v1/stats/participation",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("participation_by_place",  "GET",    "/api/v1/stats/participation/by-place",               401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("participation_by_place_csv", "GET", "/api/v1/stats/participation/by-place",               401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("monthly_statistics",      "GET",    "/api/v1/stats/monthly",                              401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("monthly_statistics_csv",  "GET",    "/api/v1/stats/monthly",                              401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("list_recommendations",    "GET",    "/api/v1/recommendations",                            401, 200, 200, 200, 200, 200, 200, 200, None),
+    # governance meetings in community A: convened by its staff (street A's organiser, community A's
+    # admin); a draft is theirs alone (404), an announced meeting is public; opinions from residents
+    # of the audience (each caller is made one first); an action owned by the police station
+    ("list_meetings",           "GET",    "/api/v1/meetings",                                   200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("convene_meeting",         "POST",   "/api/v1/meetings",                                   401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("get_meeting",             "GET",    "/api/v1/meetings/{meeting_id}",                      200, 200, 200, 200, 200, 200, 200, 200, None),
+    ("get_draft_meeting",       "GET",    "/api/v1/meetings/{meeting_id}",                      404, 404, 404, 404, 404, 404, 404, 200, (200, "admin_a")),
+    ("announce_meeting",        "POST",   "/api/v1/meetings/{meeting_id}/announce",             401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("submit_opinion",          "POST",   "/api/v1/meetings/{meeting_id}/submissions",          401, 201, 201, 201, 201, 201, 201, 201, None),
+    ("list_submissions",        "GET",    "/api/v1/meetings/{meeting_id}/submissions",          401, 403, 403, 403, 403, 403, 403, 200, (200, "admin_a")),
+    ("list_my_submissions",     "GET",    "/api/v1/meetings/{meeting_id}/submissions/mine",     401, 200, 200, 200, 200, 200, 200, 200, None),
+    ("moderate_submission",     "PATCH",  "/api/v1/meeting-submissions/{submission_id}",        401, 404, 404, 404, 404, 404, 404, 200, (200, "organiser_a")),
+    ("publish_minutes",         "POST",   "/api/v1/meetings/{meeting_id}/minutes",              401, 403, 403, 403, 403, 403, 403, 201, (201, "organiser_a")),
+    ("list_my_meeting_actions", "GET",    "/api/v1/meeting-actions",                            401, 200, 200, 200, 200, 200, 200, 200, (200, "police_a")),
+    ("update_meeting_action",   "POST",   "/api/v1/meeting-actions/{action_id}/updates",        401, 404, 404, 404, 404, 404, 404, 201, (201, "police_a")),
+    ("community_board",         "GET",    "/api/v1/communities/{community_id}/board",           200, 200, 200, 200, 200, 200, 200, 200, None),
     # notifications: one's own inbox and subscriptions
     ("my_notifications",        "GET",    "/api/v1/me/notifications",                           401, 200, 200, 200, 200, 200, 200, 200, None),
     ("read_notification",       "POST",   "/api/v1/me/notifications/{notice_id}/read",          401, 200, 404, 404, 404, 404, 404, 404, None),
@@ -567,6 +591,88 @@ def _staff_body(c: Call, **way_in: Any) -> dict[str, Any]:
 
 _usernames = itertools.count(1)
 COMMUNITY_A_ADMINS = frozenset({"admin_a", "city_admin"})
+
+# --- governance meetings -------------------------------------------------------------------------
+
+
+def _meeting_body(w: World) -> dict[str, Any]:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    return {
+        "community_id": str(w.tree["community_a"].id),
+        "kind": "consultation",
+        "title": {"zh-Hans": "群租整治民情恳谈会"},
+        "question": {"zh-Hans": "如何整治群租？"},
+        "venue_id": str(w.ids["venue"]),
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "capacity": 40,
+        "agenda": [{"title": {"zh-Hans": "整治措施"}}],
+        "parties": [str(w.tree["police_a"].id)],
+    }
+
+
+async def _meeting(w: World, *, announce: bool = True) -> uuid.UUID:
+    data = msgspec.convert(_meeting_body(w), MeetingCreate, strict=False)
+    meeting_id = await meeting_services.convene_meeting(user_id=w.user("organiser_a").id, data=data, cache=w.cache)
+    if announce:
+        await meeting_services.announce_meeting(user_id=w.user("organiser_a").id, meeting_id=meeting_id, cache=w.cache)
+    return meeting_id
+
+
+async def _open_meeting(w: World, identity: str) -> dict[str, Any]:
+    return {"meeting_id": await _meeting(w)}
+
+
+async def _draft_meeting(w: World, identity: str) -> dict[str, Any]:
+    return {"meeting_id": await _meeting(w, announce=False)}
+
+
+async def _item_of(meeting_id: uuid.UUID) -> uuid.UUID:
+    row = await AgendaItem.select(AgendaItem.id).where(AgendaItem.meeting == meeting_id).first()
+    return uuid.UUID(str(row["id"]))
+
+
+async def _meeting_for_caller(w: World, identity: str) -> dict[str, Any]:
+    """An open meeting for community A's estates, the caller living in one of them."""
+    made = await _residence_for_caller(w, identity)
+    meeting_id = await _meeting(w)
+    return {**made, "meeting_id": meeting_id, "item_id": await _item_of(meeting_id)}
+
+
+async def _pending_submission(w: World, identity: str) -> dict[str, Any]:
+    made = await _residence_for_caller(w, "anon")
+    writer = await factories.resident()
+    await place_residences.set_residence(
+        user_id=writer.id, data=ResidencePut(estate_id=made["estate_id"], consent=True)
+    )
+    meeting_id = await _meeting(w)
+    data = SubmissionCreate(item_id=await _item_of(meeting_id), text="建议加强门禁登记")
+    submission_id = await meeting_submissions.submit(user_id=writer.id, meeting_id=meeting_id, data=data, wechat=None)
+    return {"submission_id": submission_id}
+
+
+async def _begun_meeting(w: World, identity: str) -> dict[str, Any]:
+    meeting_id = await _meeting(w)
+    event = await Meeting.select(Meeting.event).where(Meeting.id == meeting_id).first()
+    moment = datetime.now(UTC) - timedelta(minutes=5)
+    await MeetingEvent.update({MeetingEvent.starts_at: moment}).where(MeetingEvent.id == event["event"])
+    return {"meeting_id": meeting_id}
+
+
+MINUTES = {"minutes": {"zh-Hans": "会议纪要"}, "decisions": [{"text": {"zh-Hans": "联合排查"}}]}
+
+
+async def _police_action(w: World, identity: str) -> dict[str, Any]:
+    made = await _begun_meeting(w, identity)
+    due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    action = {"owner_id": str(w.tree["police_a"].id), "title": {"zh-Hans": "上门排查"}, "due_on": due}
+    body = {"minutes": {"zh-Hans": "会议纪要"}, "decisions": [{"text": {"zh-Hans": "联合排查"}, "actions": [action]}]}
+    data = msgspec.convert(body, MinutesCreate, strict=False)
+    await meeting_services.publish_minutes(user_id=w.user("organiser_a").id, meeting_id=made["meeting_id"], data=data)
+    row = await Action.select(Action.id).where(Action.meeting == made["meeting_id"]).first()
+    return {"action_id": row["id"]}
+
+
 TREE_READERS = {"南园社区": COMMUNITY_A_ADMINS, "莲花社区": frozenset({"admin_b", "city_admin"})}
 STAFF_READERS = {"南园干事": COMMUNITY_A_ADMINS, "莲花管理员": frozenset({"admin_b", "city_admin"})}
 
@@ -740,6 +846,7 @@ OPERATIONS: dict[str, Op] = {
         audited="events.event_created",
     ),
     "get_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['published']}")),
+    "event_for_me": Op(lambda c: c.get(f"{V1}/events/{c.ids['published']}/for-me")),
     "get_draft_event": Op(lambda c: c.get(f"{V1}/events/{c.ids['draft']}"), shows={"draft_title": EVENT_MANAGERS}),
     "update_event": Op(
         lambda c: c.patch(f"{V1}/events/{c.x['id']}", json={"title": {"zh-Hans": "改了"}}),
@@ -1203,8 +1310,48 @@ OPERATIONS: dict[str, Op] = {
         ),
         audited="inclusion.place_statistics_exported",
     ),
+    "monthly_statistics": Op(lambda c: c.get(f"{V1}/stats/monthly", params={"community_id": c.org("community_a")})),
+    "monthly_statistics_csv": Op(
+        lambda c: c.get(f"{V1}/stats/monthly", params={"community_id": c.org("community_a"), "format": "csv"}),
+        audited="inclusion.monthly_statistics_exported",
+    ),
     "list_recommendations": Op(lambda c: c.get(f"{V1}/recommendations")),
     # notifications
+    # governance meetings
+    "list_meetings": Op(lambda c: c.get(f"{V1}/meetings", params={"community_id": c.org("community_a")})),
+    "convene_meeting": Op(lambda c: c.post(f"{V1}/meetings", json=_meeting_body(c.w)), audited="events.event_created"),
+    "get_meeting": Op(lambda c: c.get(f"{V1}/meetings/{c.x['meeting_id']}"), _open_meeting),
+    "get_draft_meeting": Op(lambda c: c.get(f"{V1}/meetings/{c.x['meeting_id']}"), _draft_meeting),
+    "announce_meeting": Op(
+        lambda c: c.post(f"{V1}/meetings/{c.x['meeting_id']}/announce"),
+        _draft_meeting,
+        audited="events.event_published",
+    ),
+    "submit_opinion": Op(
+        lambda c: c.post(
+            f"{V1}/meetings/{c.x['meeting_id']}/submissions", json={"item_id": str(c.x["item_id"]), "text": "我有意见"}
+        ),
+        _meeting_for_caller,
+    ),
+    "list_submissions": Op(lambda c: c.get(f"{V1}/meetings/{c.x['meeting_id']}/submissions"), _open_meeting),
+    "list_my_submissions": Op(lambda c: c.get(f"{V1}/meetings/{c.x['meeting_id']}/submissions/mine"), _open_meeting),
+    "moderate_submission": Op(
+        lambda c: c.patch(f"{V1}/meeting-submissions/{c.x['submission_id']}", json={"status": "accepted"}),
+        _pending_submission,
+        audited="governance.submission_accepted",
+    ),
+    "publish_minutes": Op(
+        lambda c: c.post(f"{V1}/meetings/{c.x['meeting_id']}/minutes", json=MINUTES),
+        _begun_meeting,
+        audited="governance.minutes_published",
+    ),
+    "list_my_meeting_actions": Op(lambda c: c.get(f"{V1}/meeting-actions"), _police_action),
+    "update_meeting_action": Op(
+        lambda c: c.post(f"{V1}/meeting-actions/{c.x['action_id']}/updates", json={"status": "in_progress"}),
+        _police_action,
+        audited="governance.action_updated",
+    ),
+    "community_board": Op(lambda c: c.get(f"{V1}/communities/{c.org('community_a')}/board")),
     "my_notifications": Op(
         lambda c: c.get(f"{V1}/me/notifications", params={"limit": 100}), shows={"pickup_code": RESIDENT}
     ),

@@ -296,7 +296,21 @@ _FIELD_PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     ),
     (re.compile(r"Invalid RFC3339 encoded date\b"), "invalid_date", N_("Not a day. Write a day as 2026-12-05.")),
     (re.compile(r"Invalid enum value"), "invalid_choice", N_("This is not one of the allowed values.")),
+    (
+        re.compile(r"Expected `str` matching regex '(?P<regex>.*)'"),
+        "invalid_form",
+        N_("This is not in the expected form."),
+    ),
     (re.compile(r"Expected `(?P<expected>[\w |]+)`, got `\w+`"), "wrong_type", N_("Wrong type: expected {expected}.")),
+]
+
+# What a text that does not match its pattern should have looked like, by the pattern's shape:
+# people are told the form, not a regular expression.
+_PATTERN_SHAPES: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"-\(0\[1-9\]\|1\[0-2\]\)\$$"), "invalid_month", N_("Not a month. Write a month as 2026-09.")),
+    (re.compile(r":\[0-5\]\\d\$$"), "invalid_clock_time", N_("Not a time of day. Write it as 09:00.")),
+    (re.compile(r"^\^\(1\[3-9\]|\[0-9\+"), "invalid_phone", N_("Not a phone number.")),
+    (re.compile(r"^\^\\S\(\.\*\\S\)\?\$$"), "untrimmed", N_("No spaces at the start or the end.")),
 ]
 
 # msgspec's type names, as people say them.
@@ -333,6 +347,12 @@ def _field_problem(item: Mapping[str, Any]) -> PendingFieldProblem:
         if match:
             values = match.groupdict()
             field = _field_path(raw, key, values.pop("name", None))
+            if "regex" in values:
+                regex = values.pop("regex").replace("\\\\", "\\")
+                for shape, shape_code, shape_message in _PATTERN_SHAPES:
+                    if shape.search(regex):
+                        return PendingFieldProblem(field=field, message=shape_message, code=shape_code)
+                return PendingFieldProblem(field=field, message=message, code=code)
             if "expected" in values:
                 expected = _TYPE_NAMES.get(values["expected"].split(" | ")[0])
                 if expected is None:

@@ -11,7 +11,7 @@ from backend.events.sharing.controllers import ShareCardController
 
 DOMAIN = Domain(
     name="events",
-    builds_on=("core", "accounts"),
+    builds_on=("core", "accounts", "places"),
     piccolo_apps=("backend.events.piccolo_app",),
     routes=lambda settings: (
         CatalogueController,

@@ -262,6 +262,8 @@ class _Plan:
     registration_opens_at: datetime | None = None
     contact_name: str = "双塔街道文化站"
     contact_phone: str = "0512-6520 1880"
+    audience: dict[str, Any] | None = None  # aimed at places (places' demo ids)
+    fellowship: bool = False
 
 
 class _Host(TypedDict):
@@ -913,8 +915,11 @@ async def seed(world: DemoWorld) -> None:
     created = await _seed(world)
     venues = await _venues(world)
     topped_up = await _top_up(world, venues)
+    aimed = await _seed_aimed(world, venues)
     past = await seed_past(world, venues["nanyuan_centre"])  # the last three months' evenings in 南园
     parts = [f"{created} created" if created else "programme already there"]
+    if aimed:
+        parts.append(f"{aimed} for 南园's estates (a fellowship event with seats per estate, one for a grid)")
     parts.append(f"{topped_up} added for today and this weekend" if topped_up else "today and this weekend in place")
     if past:
         parts.append(f"{past} attendances in 南园's last three months")
@@ -993,6 +998,8 @@ def _event_body(plan: _Plan, accounts: DemoWorld, venues: dict[str, uuid.UUID]) 
         "contact_name": plan.contact_name,
         "contact_phone": plan.contact_phone,
         "recurrence": plan.recurrence,
+        "audience": plan.audience,
+        "fellowship": plan.fellowship,
     }
 
 
@@ -1156,3 +1163,93 @@ async def _already_there(plan: _Plan, venue_id: uuid.UUID, now: datetime) -> boo
         # (sign-ups close when an event begins) whose door is already open (the README's walk).
         return any(row["starts_at"] > now for row in same)
     return any(row["starts_at"] >= day_start for row in same)
+
+
+# --- aimed at places: the alliance's fellowship event and a grid's meeting ---------------------------
+
+_FELLOWSHIP: Text = {
+    "zh-Hans": "南园小区联盟邻里联谊会",
+    "en": "Nanyuan Estate Alliance Neighbours' Get-together",
+    "zh-Hant": "南園小區聯盟鄰里聯誼會",
+    "ja": "南園団地連盟 ご近所交流会",
+    "ko": "난위안 단지연합 이웃 친목회",
+}
+_GRID_MEETING: Text = {
+    "zh-Hans": "第一网格楼道议事会",
+    "en": "Grid 1 Stairwell Meeting",
+    "zh-Hant": "第一網格樓道議事會",
+    "ja": "第一グリッド 階段ごとの話し合い",
+    "ko": "제1그리드 동 주민 회의",
+}
+
+
+def _aimed_plans(today: date, places: dict[str, Any]) -> list[_Plan]:
+    """PROPOSAL-007's alliance in practice: a fellowship evening whose seats are shared out per
+    estate, so that the resettlement estate's residents are not crowded out by the large
+    commercial estate's; and a meeting for the residents of one grid."""
+    estates = places["estates"]
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    seats = {"nanyuan_xincun": 30, "yangzhitang": 20, "nanhuan": 15, "nanyuan_anzhi": 15}
+    plans = [
+        _Plan(
+            "nanyuan_centre",
+            "festival",
+            _FELLOWSHIP,
+            {
+                "zh-Hans": "四个小区的邻居一起包馄饨、唱评弹、认识楼上楼下；每个小区都留有名额。",
+                "en": "Neighbours from the four estates make wontons, sing pingtan and meet; each estate has its own seats.",
+                "zh-Hant": "四個小區的鄰居一起包餛飩、唱評彈、認識樓上樓下；每個小區都留有名額。",
+                "ja": "4つの団地の住民がワンタン作りや評弾で交流します。団地ごとに席を用意しています。",
+                "ko": "네 단지 이웃이 함께 완탕을 빚고 평탄을 부르며 친해집니다. 단지별 좌석이 있습니다.",
+            },
+            saturday + timedelta(days=7),
+            time(14, 0),
+            150,
+            80,
+            max_party_size=2,
+            audiences=("family", "new_residents"),
+            audience={
+                "kind": "alliance",
+                "alliance_id": str(places["alliance"]),
+                "seats_by_estate": {str(estates[key]): n for key, n in seats.items()},
+            },
+            fellowship=True,
+        )
+    ]
+    if places.get("grids"):
+        plans.append(
+            _Plan(
+                "nanyuan_centre",
+                "lecture",
+                _GRID_MEETING,
+                {
+                    "zh-Hans": "网格员和楼道长一起听大家说说楼道堆物、电动车充电和加装电梯的事。",
+                    "en": "The grid worker and building heads hear residents on stairwell clutter, e-bike charging "
+                    "and lifts.",
+                    "zh-Hant": "網格員和樓道長一起聽大家說說樓道堆物、電動車充電和加裝電梯的事。",
+                    "ja": "グリッド担当者と階段長が、階段の私物・電動自転車の充電・エレベーター設置について聞きます。",
+                    "ko": "그리드 담당자와 동장이 계단 적치물, 전기자전거 충전, 엘리베이터 설치 의견을 듣습니다.",
+                },
+                saturday + timedelta(days=1),
+                time(19, 0),
+                90,
+                40,
+                audience={"kind": "grid", "grid_id": str(places["grids"][0])},
+            )
+        )
+    return plans
+
+
+async def _seed_aimed(accounts: DemoWorld, venues: dict[str, uuid.UUID]) -> int:
+    """The aimed events, each made once (found by its title), when the places demo ran."""
+    places = accounts.made.get("places")
+    if not places:
+        return 0
+    rows = await Event.select(Event.title).where(Event.aim != "everyone").output(load_json=True)
+    made = {row["title"].get("zh-Hans") for row in rows}
+    cache = VersionedCache(build_stores(None))
+    created = 0
+    for plan in _aimed_plans(clock.city_today(), places):
+        if plan.title["zh-Hans"] not in made:
+            created += await _create(plan, accounts, venues, cache)
+    return created

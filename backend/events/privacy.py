@@ -55,7 +55,10 @@ async def erase_events(erasure: privacy.Erasure) -> None:
             await cancel_registration(user_id=erasure.user_id, registration_id=row["id"], cache=erasure.cache)
         except DomainError:
             continue  # started or cancelled meanwhile: nothing left to release
-    await Registration.update({Registration.idempotency_key: None}).where(Registration.user == erasure.user_id)
+    # Where they lived at sign-up (kept for seats per estate) goes with the account.
+    await Registration.update({Registration.idempotency_key: None, Registration.estate: None}).where(
+        Registration.user == erasure.user_id
+    )
     await CalendarFeed.update({CalendarFeed.revoked_at: clock.now()}).where(
         (CalendarFeed.user == erasure.user_id) & CalendarFeed.revoked_at.is_null()
     )

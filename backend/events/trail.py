@@ -57,6 +57,10 @@ def event_fields(event: Event) -> dict[str, Any]:
         "price_note": event.price_note,
         "contact_name": mask_name(event.contact_name) if event.contact_name else "",
         "contact_phone": mask_phone(event.contact_phone) if event.contact_phone else "",
+        "aim": event.aim,
+        "aim_alliance": event.aim_alliance,
+        "aim_grid": event.aim_grid,
+        "fellowship": event.fellowship,
     }
 
 

@@ -10,6 +10,7 @@ minutes, decisions, actions, the board) and ``surveys`` (surveys, votes, polls, 
 from backend.core.domain import Domain, PrivacyPart
 from backend.governance import demo, privacy
 from backend.governance.meetings import controllers as meeting_controllers
+from backend.governance.meetings import listeners as meeting_listeners
 from backend.governance.surveys import controllers as survey_controllers
 
 DOMAIN = Domain(
@@ -17,6 +18,7 @@ DOMAIN = Domain(
     builds_on=("core", "accounts", "places", "events", "libraries", "volunteers", "inclusion"),
     piccolo_apps=("backend.governance.meetings.piccolo_app", "backend.governance.surveys.piccolo_app"),
     routes=lambda settings: (*meeting_controllers.CONTROLLERS, *survey_controllers.CONTROLLERS),
+    listeners=meeting_listeners.LISTENERS,
     privacy=PrivacyPart(export=privacy.export_governance, erase=privacy.erase_governance),
     seed_demo=demo.seed,
     tags=(

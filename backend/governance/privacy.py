@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from backend.core.privacy import Erasure
 from backend.governance.meetings import privacy as meetings_privacy
 from backend.governance.surveys import privacy as surveys_privacy
 
@@ -16,6 +17,6 @@ async def export_governance(user_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-async def erase_governance(user_id: uuid.UUID) -> None:
-    await meetings_privacy.erase_meetings(user_id)
-    await surveys_privacy.erase_surveys(user_id)
+async def erase_governance(erasure: Erasure) -> None:
+    await meetings_privacy.erase_meetings(erasure.user_id)
+    await surveys_privacy.erase_surveys(erasure.user_id)

@@ -4,7 +4,7 @@ supermarket, leaderboards, participation statistics and recommendations."""
 from backend.core.domain import Chore, Domain, PrivacyPart
 from backend.inclusion import demo, privacy
 from backend.inclusion.insight import controllers as insight_controllers
-from backend.inclusion.insight import place_controllers
+from backend.inclusion.insight import monthly_controllers, place_controllers
 from backend.inclusion.points import controllers as points_controllers
 from backend.inclusion.points import listeners
 from backend.inclusion.points.expiry import expire_points
@@ -20,6 +20,7 @@ DOMAIN = Domain(
         *points_controllers.CONTROLLERS,
         *rewards_controllers.CONTROLLERS,
         *insight_controllers.CONTROLLERS,
+        *monthly_controllers.CONTROLLERS,
         *place_controllers.CONTROLLERS,
     ),
     # The alliance page (places) shows its member estates' participation, which is counted here.

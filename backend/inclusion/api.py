@@ -10,24 +10,80 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from backend.accounts.api import Permission, people, scope_paths
+from backend.accounts.api import OrganisationKind, OrganisationRef, Permission, organisations_under, people, scope_paths
 from backend.core.values import as_uuid, mask_name
+from backend.inclusion.insight.monthly import AGE_BAND_NAMES, AGE_BANDS, MonthlyReport, monthly_export, monthly_report
+from backend.inclusion.insight.monthly_presenters import monthly_csv
+from backend.inclusion.insight.presenters import GROUP_NAMES, report_csv
+from backend.inclusion.insight.statistics import (
+    GROUPS,
+    MIN_CELL,
+    ParticipationReport,
+    month_text,
+    participation_export,
+    participation_report,
+)
+from backend.inclusion.points.presenters import rules_read
+from backend.inclusion.points.rules import community_rules, replace_rules
+from backend.inclusion.points.schemas import PointRuleRead, PointRuleWrite
+from backend.inclusion.profiles.services import age_band
 from backend.inclusion.rewards import presenters, queries, redemptions
-from backend.inclusion.rewards.schemas import RedemptionRead
+from backend.inclusion.rewards.presenters import reward_read
+from backend.inclusion.rewards.schemas import RedemptionRead, RewardCreate, RewardRead, RewardUpdate
+from backend.inclusion.rewards.services import (
+    MAX_STOCK,
+    create_reward,
+    list_rewards,
+    managed_reward,
+    set_reward_image,
+    update_reward,
+)
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus
 from backend.inclusion.signals import RedemptionReserved
 
 __all__ = [
+    "AGE_BANDS",
+    "AGE_BAND_NAMES",
+    "GROUPS",
+    "GROUP_NAMES",
+    "MAX_STOCK",
+    "MIN_CELL",
     "CounterHandOver",
+    "MonthlyReport",
+    "ParticipationReport",
+    "PointRuleRead",
+    "PointRuleWrite",
     "RedemptionRead",
     "RedemptionReserved",
     "RedemptionSummary",
+    "RewardCreate",
+    "RewardRead",
+    "RewardUpdate",
+    "age_band",
     "cancel_at_counter",
+    "community_rules",
     "counter_hand_overs",
     "counter_redemption",
+    "create_reward",
     "fulfil_at_counter",
+    "list_rewards",
+    "managed_reward",
+    "month_text",
+    "monthly_csv",
+    "monthly_export",
+    "monthly_report",
+    "participation_export",
+    "participation_report",
     "pickups_waiting",
     "redemption_summary",
+    "replace_rules",
+    "report_csv",
+    "reward_communities",
+    "reward_read",
+    "rules_read",
+    "set_reward_image",
+    "statistics_communities",
+    "update_reward",
 ]
 
 
@@ -163,3 +219,24 @@ async def pickups_waiting(*, user_id: uuid.UUID) -> int:
     for other in paths[1:]:
         within = within | path.like(f"{other}%")
     return int(await Redemption.count().where((Redemption.status == RedemptionStatus.reserved.value) & within))
+
+
+async def reward_communities(*, user_id: uuid.UUID) -> list[OrganisationRef]:
+    """The communities whose supermarket and point rules the person manages (``manage_rewards``
+    there or above), for the console's choice of community; each change is checked again by its
+    service."""
+    found: dict[uuid.UUID, OrganisationRef] = {}
+    for path in await scope_paths(user_id=user_id, permission=Permission.manage_rewards):
+        for community in await organisations_under(path, kind=OrganisationKind.community):
+            found[community.id] = community
+    return list(found.values())
+
+
+async def statistics_communities(*, user_id: uuid.UUID) -> list[OrganisationRef]:
+    """The communities whose statistics the person may read (``view_statistics`` there or above),
+    for the console's choice; each report checks the permission again."""
+    found: dict[uuid.UUID, OrganisationRef] = {}
+    for path in await scope_paths(user_id=user_id, permission=Permission.view_statistics):
+        for community in await organisations_under(path, kind=OrganisationKind.community):
+            found[community.id] = community
+    return list(found.values())

@@ -6,7 +6,7 @@ from backend.notifications import controllers, jobs, listeners, privacy, reminde
 
 DOMAIN = Domain(
     name="notifications",
-    builds_on=("core", "accounts", "events", "libraries", "volunteers", "inclusion"),
+    builds_on=("core", "accounts", "places", "events", "libraries", "volunteers", "inclusion", "governance"),
     piccolo_apps=("backend.notifications.piccolo_app",),
     routes=lambda settings: tuple(controllers.CONTROLLERS),
     listeners=listeners.LISTENERS,

@@ -17,6 +17,7 @@ from backend.events.api import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
+from backend.governance.api import ActionChanged, MinutesPublished
 from backend.inclusion.api import RedemptionReserved
 from backend.notifications import digests, services
 from backend.notifications.services import RegistrationSignal
@@ -60,6 +61,14 @@ async def incident_changed(message: SignalMessage[IncidentChanged]) -> None:
     await services.notify_incident_changed(change=message.payload, signal_id=message.id, settings=_settings())
 
 
+async def minutes_published(message: SignalMessage[MinutesPublished]) -> None:
+    await services.notify_minutes_published(published=message.payload, settings=_settings())
+
+
+async def action_changed(message: SignalMessage[ActionChanged]) -> None:
+    await services.notify_action_changed(change=message.payload, settings=_settings())
+
+
 LISTENERS = (
     (RegistrationConfirmed, registration_changed),
     (RegistrationWaitlisted, registration_changed),
@@ -70,4 +79,6 @@ LISTENERS = (
     (RedemptionReserved, redemption_reserved),
     (ShiftCancelled, shift_cancelled),
     (IncidentChanged, incident_changed),
+    (MinutesPublished, minutes_published),
+    (ActionChanged, action_changed),
 )

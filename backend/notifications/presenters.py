@@ -8,7 +8,7 @@ from typing import Any
 
 from babel.dates import format_date
 
-from backend.core.i18n import _, babel_locale, format_datetime
+from backend.core.i18n import N_, _, babel_locale, format_datetime
 from backend.core.values import as_uuid
 from backend.notifications import texts
 from backend.notifications.schemas import NoticePage, NoticeRead, SubscriptionKindRead, SubscriptionsRead
@@ -17,7 +17,7 @@ from backend.notifications.tables import NoticeKind
 from backend.volunteers.api import IncidentStatus, party_name
 
 Wording = Callable[[texts.Params], tuple[str, str]]
-_REFERENCES = ("event_id", "registration_id", "shift_id", "incident_id", "redemption_id")
+_REFERENCES = ("event_id", "registration_id", "shift_id", "incident_id", "redemption_id", "meeting_id", "action_id")
 
 
 def _event(params: texts.Params) -> dict[str, str]:
@@ -79,6 +79,21 @@ def _reward(params: texts.Params) -> tuple[str, str]:
     return _("Reward ready for pickup"), body
 
 
+def _action(params: texts.Params) -> tuple[str, str]:
+    status = params.get("status")
+    words = {
+        "planned": _("planned"),
+        "in_progress": _("in progress"),
+        "done": _("done"),
+        "dropped": _("dropped"),
+    }
+    return _("Update on what the meeting decided"), _("{action} ({meeting}) is now {status}.").format(
+        action=texts.text(params, "title", N_("An action")),
+        meeting=texts.text(params, "meeting", N_("Meeting")),
+        status=words.get(str(status), str(status)),
+    )
+
+
 WORDINGS: Mapping[NoticeKind, Wording] = {
     NoticeKind.registration_confirmed: lambda p: (
         _("Registration confirmed"),
@@ -119,6 +134,13 @@ WORDINGS: Mapping[NoticeKind, Wording] = {
     NoticeKind.hours_verified: _hours,
     NoticeKind.reward_ready: _reward,
     NoticeKind.incident_changed: _incident,
+    NoticeKind.minutes_published: lambda p: (
+        _("Minutes published"),
+        _("The minutes of {meeting} are out, with what was decided and who will act on it.").format(
+            meeting=texts.text(p, "meeting", N_("Meeting"))
+        ),
+    ),
+    NoticeKind.action_changed: _action,
 }
 
 

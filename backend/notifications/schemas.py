@@ -20,6 +20,8 @@ NoticeKindCode = Literal[
     "hours_verified",
     "reward_ready",
     "incident_changed",
+    "minutes_published",
+    "action_changed",
 ]
 SubscribeAnswer = Literal["accept", "reject", "ban", "filter"]
 TemplateId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -39,6 +41,8 @@ class NoticeRead(msgspec.Struct):
     shift_id: uuid.UUID | None = None
     incident_id: uuid.UUID | None = None
     redemption_id: uuid.UUID | None = None
+    meeting_id: uuid.UUID | None = None
+    action_id: uuid.UUID | None = None
 
 
 class NoticePage(msgspec.Struct):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from backend.events.api import EventCancelled, RegistrationConfirmed, RegistrationPromoted, RegistrationWaitlisted
+from backend.governance.api import ActionChanged, MinutesPublished
 from backend.inclusion.api import RedemptionReserved
 from backend.notifications import digests, inbox, sources
 from backend.notifications.inbox import Posting
@@ -94,3 +95,28 @@ async def notify_incident_changed(*, change: IncidentChanged, signal_id: uuid.UU
     params = {"incident_id": str(change.incident_id), "status": change.status, "party": change.party or ""}
     key = f"incident_changed:{signal_id}"
     await inbox.post_notices([Posting(change.reporter_id, NoticeKind.incident_changed, params, key)], settings=settings)
+
+
+async def notify_minutes_published(*, published: MinutesPublished, settings: Settings) -> None:
+    """Everyone who sent an opinion to the meeting or attended it is told once."""
+    params = {"meeting_id": str(published.meeting_id), "meeting": published.title}
+    key = f"minutes_published:{published.meeting_id}"
+    await inbox.post_notices(
+        [Posting(person, NoticeKind.minutes_published, params, key) for person in published.recipients],
+        settings=settings,
+    )
+
+
+async def notify_action_changed(*, change: ActionChanged, settings: Settings) -> None:
+    """Each update of an action reaches those who wrote on its item or attended (the update is the key)."""
+    params = {
+        "meeting_id": str(change.meeting_id),
+        "action_id": str(change.action_id),
+        "title": change.title,
+        "meeting": change.meeting_title,
+        "status": change.status,
+    }
+    key = f"action_changed:{change.update_id}"
+    await inbox.post_notices(
+        [Posting(person, NoticeKind.action_changed, params, key) for person in change.recipients], settings=settings
+    )

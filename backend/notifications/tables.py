@@ -21,6 +21,8 @@ class NoticeKind(str, Enum):
     hours_verified = "hours_verified"
     reward_ready = "reward_ready"
     incident_changed = "incident_changed"
+    minutes_published = "minutes_published"
+    action_changed = "action_changed"
 
 
 class OutboundStatus(str, Enum):

@@ -4,15 +4,417 @@ is, and which of them a point on the map falls in. Everything else in the packag
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
 
+import msgspec
+from babel.lists import format_list
+
+from backend.accounts.api import OrganisationKind, organisation, organisations
 from backend.core.errors import DomainError
 from backend.core.geo import distance_m
-from backend.core.i18n import N_, _
+from backend.core.i18n import N_, _, babel_locale, pick
 from backend.core.values import as_uuid, as_uuid_or_none
-from backend.places.tables import Alliance, AllianceMember, Building, Estate, EstateKind, GridArea
+from backend.places.tables import Alliance, AllianceMember, Building, Estate, EstateKind, GridArea, Residence
+
+# --- aiming (events, teams, shifts) ---------------------------------------------------------------
+#
+# An event, a team or a shift may be open to everyone, or aimed at residents of given estates, of
+# an alliance's estates or of what a grid covers. The aiming domain keeps the aim (kind and ids);
+# places says what the ids are, whether they lie within the organiser's reach, and where a
+# resident lives, so eligibility is decided the same way everywhere.
+
+AIM_KINDS = ("everyone", "estates", "alliance", "grid")
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where a resident lives, as aiming needs it: never shown to anyone else."""
+
+    estate_id: uuid.UUID
+    building_id: uuid.UUID | None
+    community_id: uuid.UUID
+    alliance_id: uuid.UUID | None
+    grid_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Aim:
+    """What an event, team or shift is aimed at."""
+
+    kind: str = "everyone"
+    estate_ids: tuple[uuid.UUID, ...] = ()
+    alliance_id: uuid.UUID | None = None
+    grid_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class AimChecked:
+    """An aim found valid: its community and the estates it reaches (for seats per estate)."""
+
+    community_id: uuid.UUID | None
+    estate_ids: frozenset[uuid.UUID]
+
+
+_HOME_SQL = """
+SELECT r.estate AS estate, r.building AS building, e.community AS community,
+       m.alliance AS alliance, g.grid AS grid
+FROM places_residence r
+JOIN places_estate e ON e.id = r.estate
+LEFT JOIN places_alliance_member m ON m.estate = r.estate
+LEFT JOIN places_grid_area g ON g.estate = r.estate AND (g.building IS NULL OR g.building = r.building)
+WHERE r."user" = {}
+"""
+
+
+async def home_of(user_id: uuid.UUID) -> Home | None:
+    """The resident's estate, building, community, alliance and grids, in one query; None when
+    they have not said where they live."""
+    rows = await Residence.raw(_HOME_SQL, user_id)
+    if not rows:
+        return None
+    first = rows[0]
+    return Home(
+        estate_id=as_uuid(first["estate"]),
+        building_id=as_uuid(first["building"]) if first["building"] is not None else None,
+        community_id=as_uuid(first["community"]),
+        alliance_id=as_uuid(first["alliance"]) if first["alliance"] is not None else None,
+        grid_ids=frozenset(as_uuid(row["grid"]) for row in rows if row["grid"] is not None),
+    )
+
+
+def lives_within(home: Home | None, aim: Aim) -> bool:
+    """Whether someone living at ``home`` is among an aim's residents."""
+    if aim.kind == "everyone":
+        return True
+    if home is None:
+        return False
+    if aim.kind == "estates":
+        return home.estate_id in aim.estate_ids
+    if aim.kind == "alliance":
+        return aim.alliance_id is not None and home.alliance_id == aim.alliance_id
+    return aim.grid_id is not None and aim.grid_id in home.grid_ids
+
+
+def aim_place_unknown(place_id: uuid.UUID) -> DomainError:
+    return DomainError(
+        "aim_place_unknown",
+        N_("There is no such estate, alliance or grid: {place_id}."),
+        params={"place_id": str(place_id)},
+        status=422,
+    )
+
+
+def aim_out_of_reach() -> DomainError:
+    return DomainError(
+        "aim_out_of_reach",
+        N_("You can aim only at estates, an alliance or a grid of the organiser's own community."),
+        status=422,
+    )
+
+
+def aim_incomplete() -> DomainError:
+    return DomainError(
+        "aim_incomplete",
+        N_("Name the estates, the alliance or the grid this is for (and nothing else)."),
+        status=422,
+    )
+
+
+async def _estate_communities(estate_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    rows = await Estate.select(Estate.id, Estate.community).where(Estate.id.is_in(list(estate_ids) or [None]))
+    return {as_uuid(row["id"]): as_uuid(row["community"]) for row in rows}
+
+
+async def _aim_community_and_estates(aim: Aim) -> AimChecked:
+    if aim.kind == "estates":
+        found = await _estate_communities(aim.estate_ids)
+        for estate_id in aim.estate_ids:
+            if estate_id not in found:
+                raise aim_place_unknown(estate_id)
+        if len(set(found.values())) != 1:
+            raise aim_out_of_reach()
+        return AimChecked(next(iter(found.values())), frozenset(found))
+    if aim.kind == "alliance":
+        assert aim.alliance_id is not None
+        row = await Alliance.select(Alliance.community).where(Alliance.id == aim.alliance_id).first()
+        if row is None:
+            raise aim_place_unknown(aim.alliance_id)
+        members = await AllianceMember.select(AllianceMember.estate).where(AllianceMember.alliance == aim.alliance_id)
+        return AimChecked(as_uuid(row["community"]), frozenset(as_uuid(m["estate"]) for m in members))
+    assert aim.grid_id is not None
+    grid = await organisation(aim.grid_id)
+    if grid is None or grid.kind != OrganisationKind.grid.value:
+        raise aim_place_unknown(aim.grid_id)
+    areas = await GridArea.select(GridArea.estate).where(GridArea.grid == aim.grid_id)
+    return AimChecked(uuid.UUID(grid.path.strip("/").split("/")[-2]), frozenset(as_uuid(a["estate"]) for a in areas))
+
+
+async def check_aim(aim: Aim, *, organiser_id: uuid.UUID) -> AimChecked:
+    """The aim's places exist and lie in the organiser's reach: its community is the organising
+    organisation, above it or below it (a street's station may aim at its communities' estates;
+    a community at its own, not a neighbour's). 422 otherwise."""
+    if aim.kind not in AIM_KINDS:
+        raise aim_incomplete()
+    named = (bool(aim.estate_ids), aim.alliance_id is not None, aim.grid_id is not None)
+    expected = {
+        "everyone": (False, False, False),
+        "estates": (True, False, False),
+        "alliance": (False, True, False),
+        "grid": (False, False, True),
+    }
+    if named != expected[aim.kind]:
+        raise aim_incomplete()
+    if aim.kind == "everyone":
+        return AimChecked(None, frozenset())
+    checked = await _aim_community_and_estates(aim)
+    found = await organisations([organiser_id, checked.community_id] if checked.community_id else [organiser_id])
+    organiser, community = found.get(organiser_id), found.get(checked.community_id) if checked.community_id else None
+    if organiser is None or community is None:
+        raise aim_out_of_reach()
+    if not (community.path.startswith(organiser.path) or organiser.path.startswith(community.path)):
+        raise aim_out_of_reach()
+    return checked
+
+
+@dataclass(frozen=True)
+class AimNames:
+    """{id: {locale: name}} of the estates, alliances and grids named by some aims."""
+
+    estates: Mapping[uuid.UUID, Mapping[str, str]]
+    alliances: Mapping[uuid.UUID, Mapping[str, str]]
+    grids: Mapping[uuid.UUID, Mapping[str, str]]
+
+
+async def aim_names(
+    *, estate_ids: Iterable[uuid.UUID] = (), alliance_ids: Iterable[uuid.UUID] = (), grid_ids: Iterable[uuid.UUID] = ()
+) -> AimNames:
+    """Names for answers, at most three queries however many aims are shown."""
+    estates_wanted, alliances_wanted = list(set(estate_ids)), list(set(alliance_ids))
+    estates: dict[uuid.UUID, Any] = {}
+    alliances: dict[uuid.UUID, Any] = {}
+    if estates_wanted:
+        rows = await Estate.select(Estate.id, Estate.name).where(Estate.id.is_in(estates_wanted)).output(load_json=True)
+        estates = {as_uuid(r["id"]): r["name"] or {} for r in rows}
+    if alliances_wanted:
+        rows = (
+            await Alliance.select(Alliance.id, Alliance.name)
+            .where(Alliance.id.is_in(alliances_wanted))
+            .output(load_json=True)
+        )
+        alliances = {as_uuid(r["id"]): r["name"] or {} for r in rows}
+    grids = {ref.id: ref.name for ref in (await organisations(grid_ids)).values()}
+    return AimNames(estates=estates, alliances=alliances, grids=grids)
+
+
+async def alliance_exists(alliance_id: uuid.UUID) -> bool:
+    return await Alliance.exists().where(Alliance.id == alliance_id)
+
+
+# Teams and shifts embed these (events have their own, with seats per estate).
+AimKindCode = Literal["everyone", "estates", "alliance", "grid"]
+
+
+class AimIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Who may join or sign up, by where they live (said in their profile, with consent):
+    everyone, residents of given estates, of an alliance's estates, or of what a grid covers."""
+
+    kind: Annotated[AimKindCode, msgspec.Meta(examples=["estates"])] = "everyone"
+    estate_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=50, description="with kind estates")] = []
+    alliance_id: Annotated[uuid.UUID | None, msgspec.Meta(description="with kind alliance")] = None
+    grid_id: Annotated[uuid.UUID | None, msgspec.Meta(description="with kind grid")] = None
+
+    def aim(self) -> Aim:
+        return Aim(
+            kind=self.kind,
+            estate_ids=tuple(dict.fromkeys(self.estate_ids)),
+            alliance_id=self.alliance_id,
+            grid_id=self.grid_id,
+        )
+
+
+class PlaceName(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+
+
+class AimRead(msgspec.Struct):
+    """Whom something is for, by where they live; never anyone's residence."""
+
+    kind: AimKindCode
+    label: Annotated[
+        str, msgspec.Meta(description="for people, in the reader's language", examples=["For residents of 南园·锦绣苑"])
+    ]
+    estates: list[PlaceName]
+    alliance: PlaceName | None
+    grid: PlaceName | None
+
+
+def aim_of(row: Mapping[str, Any]) -> Aim:
+    """An aim stored as columns ``aim``, ``aim_estates`` (a JSON list), ``aim_alliance``, ``aim_grid``."""
+    estates = row.get("aim_estates") or ()
+    if isinstance(estates, str | bytes):  # a row read without load_json holds the JSON text
+        estates = msgspec.json.decode(estates)
+    return Aim(
+        kind=row["aim"] or "everyone",
+        estate_ids=tuple(as_uuid(e) for e in estates),
+        alliance_id=as_uuid(row["aim_alliance"]) if row.get("aim_alliance") else None,
+        grid_id=as_uuid(row["aim_grid"]) if row.get("aim_grid") else None,
+    )
+
+
+def aim_columns(aim: Aim) -> dict[str, Any]:
+    return {
+        "aim": aim.kind,
+        "aim_estates": [str(e) for e in aim.estate_ids],
+        "aim_alliance": aim.alliance_id,
+        "aim_grid": aim.grid_id,
+    }
+
+
+async def names_for(aims: Iterable[Aim]) -> AimNames:
+    aims = list(aims)
+    return await aim_names(
+        estate_ids=[e for a in aims for e in a.estate_ids],
+        alliance_ids=[a.alliance_id for a in aims if a.alliance_id],
+        grid_ids=[a.grid_id for a in aims if a.grid_id],
+    )
+
+
+def aim_words(aim: Aim, names: AimNames, locale: str | None = None) -> str:
+    """Whom an aim is for, in the reader's language: "南园·安置小区 and 南园·锦绣苑" (estates in
+    name order), an alliance's or a grid's name."""
+    if aim.kind == "estates":
+        estates = sorted(pick(names.estates.get(e, {}))[0] for e in aim.estate_ids)
+        return format_list(estates, locale=babel_locale(locale))
+    if aim.kind == "alliance" and aim.alliance_id:
+        return pick(names.alliances.get(aim.alliance_id, {}))[0]
+    if aim.grid_id:
+        return pick(names.grids.get(aim.grid_id, {}))[0]
+    return ""
+
+
+def aim_read(aim: Aim, names: AimNames) -> AimRead:
+    if aim.kind == "everyone":
+        label = _("Open to everyone")
+    elif aim.kind == "alliance":
+        label = _("For residents of the estates of {alliance}").format(alliance=aim_words(aim, names))
+    elif aim.kind == "grid":
+        label = _("For residents of the grid {grid}").format(grid=aim_words(aim, names))
+    else:
+        label = _("For residents of {estates}").format(estates=aim_words(aim, names))
+    return AimRead(
+        kind=aim.kind,  # type: ignore[arg-type]  # one of AIM_KINDS, checked when it was set
+        label=label,
+        estates=sorted(
+            (PlaceName(id=e, name=pick(names.estates.get(e, {}))[0]) for e in aim.estate_ids), key=lambda p: p.name
+        ),
+        alliance=PlaceName(id=aim.alliance_id, name=pick(names.alliances.get(aim.alliance_id, {}))[0])
+        if aim.alliance_id
+        else None,
+        grid=PlaceName(id=aim.grid_id, name=pick(names.grids.get(aim.grid_id, {}))[0]) if aim.grid_id else None,
+    )
+
+
+_REFUSALS = {
+    # (what, has a residence): the reason, said so that the resident knows what to do
+    ("team", False): N_("This team is for residents of {places}; set where you live in your profile."),
+    ("team", True): N_("This team is for residents of {places}."),
+    ("shift", False): N_("This shift is for residents of {places}; set where you live in your profile."),
+    ("shift", True): N_("This shift is for residents of {places}."),
+}
+
+
+async def require_resident(*, user_id: uuid.UUID, aim: Aim, what: Literal["team", "shift"]) -> None:
+    """403 with the reason unless the person lives where the aim says: ``residence_required``
+    when they have not said where they live, ``not_for_your_estate`` when they live elsewhere."""
+    if aim.kind == "everyone":
+        return
+    home = await home_of(user_id)
+    if lives_within(home, aim):
+        return
+    places = aim_words(aim, await names_for([aim]))
+    raise DomainError(
+        "residence_required" if home is None else "not_for_your_estate",
+        _REFUSALS[(what, home is not None)],
+        params={"places": places},
+        status=403,
+    )
+
+
+# --- estates, and where a resident lives (governance meetings: audiences and participation) ----
+
+
+@dataclass(frozen=True)
+class EstateRef:
+    id: uuid.UUID
+    community_id: uuid.UUID
+    name: dict[str, str]
+    kind: str  # an EstateKind value: commercial, affordable, improved, resettlement
+
+
+def _estate(row: dict[str, Any]) -> EstateRef:
+    return EstateRef(
+        id=as_uuid(row["id"]), community_id=as_uuid(row["community"]), name=row["name"] or {}, kind=row["kind"]
+    )
+
+
+_ESTATE_COLUMNS = (Estate.id, Estate.community, Estate.name, Estate.kind)
+
+
+async def estates(estate_ids: list[uuid.UUID]) -> dict[uuid.UUID, EstateRef]:
+    """The estates among these ids that exist, by id."""
+    if not estate_ids:
+        return {}
+    rows = await Estate.select(*_ESTATE_COLUMNS).where(Estate.id.is_in(list(set(estate_ids)))).output(load_json=True)
+    return {ref.id: ref for ref in map(_estate, rows)}
+
+
+async def estates_of_community(community_id: uuid.UUID) -> list[EstateRef]:
+    rows = await Estate.select(*_ESTATE_COLUMNS).where(Estate.community == community_id).output(load_json=True)
+    return [_estate(row) for row in rows]
+
+
+async def alliance_estates(alliance_id: uuid.UUID) -> list[EstateRef]:
+    """The member estates of an alliance (none for an unknown one)."""
+    rows = await AllianceMember.select(AllianceMember.estate).where(AllianceMember.alliance == alliance_id)
+    return list((await estates([as_uuid(row["estate"]) for row in rows])).values())
+
+
+async def grid_estates(grid_id: uuid.UUID) -> list[EstateRef]:
+    """The estates a grid covers, wholly or in part (none for an unknown grid)."""
+    rows = await GridArea.select(GridArea.estate).where(GridArea.grid == grid_id)
+    return list((await estates([as_uuid(row["estate"]) for row in rows])).values())
+
+
+@dataclass(frozen=True)
+class ResidenceRef:
+    """Where a resident says they live (with consent): the estate, its community and kind."""
+
+    user_id: uuid.UUID
+    estate_id: uuid.UUID
+    community_id: uuid.UUID
+    estate_kind: str
+
+
+async def residence_of(user_id: uuid.UUID) -> ResidenceRef | None:
+    row = (
+        await Residence.select(
+            Residence.estate, Residence.estate.community.as_alias("community"), Residence.estate.kind.as_alias("kind")
+        )
+        .where(Residence.user == user_id)
+        .first()
+    )
+    if row is None:
+        return None
+    return ResidenceRef(
+        user_id=user_id,
+        estate_id=as_uuid(row["estate"]),
+        community_id=as_uuid(row["community"]),
+        estate_kind=row["kind"],
+    )
+
 
 # --- reports and counts ---------------------------------------------------------------------------
 #
@@ -148,8 +550,8 @@ class EstateBrief:
     property_company_id: uuid.UUID | None
 
 
-async def estates_of_community(community_id: uuid.UUID) -> list[EstateBrief]:
-    """Every estate of the community, by name."""
+async def estate_briefs_of_community(community_id: uuid.UUID) -> list[EstateBrief]:
+    """Every estate of the community with its property company, by name."""
     rows = (
         await Estate.select(Estate.id, Estate.community, Estate.name, Estate.kind, Estate.property_company)
         .where(Estate.community == community_id)
@@ -192,21 +594,6 @@ async def estate_names(estate_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID
         return {}
     rows = await Estate.select(Estate.id, Estate.name).where(Estate.id.is_in(wanted)).output(load_json=True)
     return {as_uuid(r["id"]): dict(r["name"] or {}) for r in rows}
-
-
-@dataclass(frozen=True)
-class AllianceEstates:
-    alliance_id: uuid.UUID
-    community_id: uuid.UUID
-    estate_ids: list[uuid.UUID]
-
-
-async def alliance_estates(alliance_id: uuid.UUID) -> AllianceEstates | None:
-    alliance = await Alliance.select(Alliance.community).where(Alliance.id == alliance_id).first()
-    if alliance is None:
-        return None
-    rows = await AllianceMember.select(AllianceMember.estate).where(AllianceMember.alliance == alliance_id)
-    return AllianceEstates(alliance_id, as_uuid(alliance["community"]), [as_uuid(r["estate"]) for r in rows])
 
 
 # The alliance page's participation per member estate is counted by inclusion, a later domain:

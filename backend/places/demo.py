@@ -231,9 +231,11 @@ async def seed(world: DemoWorld) -> None:
         )
         made[spec.key] = await estates.create_estate(user_id=admin, data=data)
         await estates.import_units(user_id=admin, estate_id=made[spec.key], data=_csv(spec.buildings))
+    grid_ids: list[uuid.UUID] = []
     for name, covered, (username, worker_name), (openid, head_name) in GRIDS:
         areas = [GridAreaIn(estate_id=made[key]) for key in covered]
         grid_id = await grids.create_grid(user_id=admin, community_id=community_id, name=name, areas=areas)
+        grid_ids.append(grid_id)
         # The estates are new (see the top), so their grid workers are too.
         worker = await create_staff(username=username, password=GRID_WORKER_PASSWORD, display_name=worker_name)
         worker_id = worker.id
@@ -250,7 +252,12 @@ async def seed(world: DemoWorld) -> None:
         user_id=admin, community_id=community_id, name=ALLIANCE, members=members
     )
     await alliances.create_document(user_id=admin, alliance_id=alliance_id, title=CONVENTION_TITLE, body=CONVENTION)
-    world.made["places"] = {"estates": made, "alliance": alliance_id, "residents": await _residents(made)}
+    world.made["places"] = {
+        "estates": made,
+        "alliance": alliance_id,
+        "grids": grid_ids,
+        "residents": await _residents(made),
+    }
     world.summary.append(
         "places: 南园 has 4 estates (one resettlement estate), 2 grids (grid workers demo-grid-1, demo-grid-2), "
         f"the 南园小区联盟 with its joint owners' convention, and {sum(RESIDENTS.values())} residents who said "

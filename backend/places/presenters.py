@@ -167,6 +167,9 @@ def alliance(page: dict[str, Any], figures: Sequence[EstateMonthFigures] = ()) -
         documents=[
             DocumentBrief(id=d["id"], title=_text(d["title"]), version=d["current_version"]) for d in page["documents"]
         ],
+        events_url=f"/api/v1/events?alliance={row['id']}",
+        fellowship_events_url=f"/api/v1/events?alliance={row['id']}&fellowship=true",
+        teams_url=f"/api/v1/teams?alliance={row['id']}",
     )
 
 

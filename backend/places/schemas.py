@@ -308,6 +308,17 @@ class AllianceRead(msgspec.Struct):
     members: list[AllianceMemberRead]
     shared_property_company: OrganisationBrief | None
     documents: list[DocumentBrief]
+    # Places comes before events and volunteers, so it links to their lists instead of reading them.
+    events_url: Annotated[
+        str,
+        msgspec.Meta(
+            description="the alliance's events: GET /api/v1/events?alliance=<id> (add &fellowship=true for its "
+            "fellowship events, 联谊活动)",
+            examples=["/api/v1/events?alliance=2a7ee7f5-7991-4fce-8a6f-75c76eef29ec"],
+        ),
+    ] = ""
+    fellowship_events_url: str = ""
+    teams_url: Annotated[str, msgspec.Meta(description="the teams for the alliance's estates")] = ""
 
 
 class DocumentCreate(msgspec.Struct, forbid_unknown_fields=True):

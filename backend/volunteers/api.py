@@ -123,6 +123,7 @@ __all__ = [
     "TeamHoursEntryRead",
     "TeamRead",
     "TeamService",
+    "VerifiedService",
     "attendance_sheet",
     "bulk_read",
     "cancel_shift",
@@ -168,6 +169,7 @@ __all__ = [
     "team_read",
     "team_summary",
     "verified_minutes_by_volunteer",
+    "verified_service_under",
     "verify_entries",
     "verify_entry",
 ]
@@ -247,6 +249,48 @@ async def verified_minutes_by_volunteer(
         .group_by(HoursEntry.user)
     )
     return {as_uuid(row["user_id"]): int(row["total"] or 0) for row in rows}
+
+
+@dataclass(frozen=True)
+class VerifiedService:
+    """Verified minutes one volunteer served one day for the teams of one organisation."""
+
+    organisation_id: uuid.UUID
+    user_id: uuid.UUID
+    service_date: date
+    minutes: int
+
+
+async def verified_service_under(*, path: str, first: date, following: date) -> list[VerifiedService]:
+    """Verified minutes served in [first, following) for teams of organisations under ``path``,
+    per organisation, volunteer and day (for monthly statistics, which bucket and suppress them)."""
+    organisation = HoursEntry.team._.community  # typed joins: the organisation is named by a string
+    rows = (
+        await HoursEntry.select(
+            organisation.id.as_alias("organisation_id"),
+            HoursEntry.user.as_alias("user_id"),
+            HoursEntry.service_date,
+            Sum(HoursEntry.minutes).as_alias("total"),
+        )
+        .where(
+            (HoursEntry.status == HoursStatus.verified.value)
+            & organisation.path.like(f"{path}%")
+            & (HoursEntry.service_date >= first)
+            & (HoursEntry.service_date < following)
+        )
+        .group_by(organisation.id, HoursEntry.user, HoursEntry.service_date)
+    )
+    return [
+        VerifiedService(
+            organisation_id=as_uuid(row["organisation_id"]),
+            user_id=as_uuid(row["user_id"]),
+            service_date=row["service_date"]
+            if isinstance(row["service_date"], date)
+            else date.fromisoformat(str(row["service_date"])[:10]),
+            minutes=int(row["total"] or 0),
+        )
+        for row in rows
+    ]
 
 
 async def record_for_verification(number_or_code: str) -> RecordVerification | None:

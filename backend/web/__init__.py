@@ -9,7 +9,7 @@ from backend.web.templating import configure_templates
 
 DOMAIN = Domain(
     name="web",
-    builds_on=("core", "accounts", "events", "libraries", "volunteers", "inclusion", "notifications"),
+    builds_on=("core", "accounts", "events", "libraries", "volunteers", "inclusion", "governance", "notifications"),
     routes=lambda settings: (static_files(), console_router(), public_router()),
     app_hooks=(configure_templates,),
 )

@@ -263,7 +263,7 @@ async def test_update_me_and_mask_the_phone(client: Client, fake_wechat: FakeWec
     ("body", "field", "code"),
     [
         ({"locale": "fr"}, "locale", "invalid_choice"),
-        ({"phone": "12345"}, "phone", "invalid"),
+        ({"phone": "12345"}, "phone", "invalid_phone"),
         ({"birth_year": 1800}, "birth_year", "too_small"),
         ({"display_name": ""}, "display_name", "too_short"),
         ({"display_name": "x" * 33}, "display_name", "too_long"),

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from backend.accounts.tables import User
-from backend.core.i18n import CITY_TZ
+from backend.core.i18n import CITY_TZ, translations
 from backend.inclusion.profiles.queries import profile_of
 from backend.inclusion.profiles.services import age_band
 from backend.inclusion.profiles.tables import Dependant
@@ -190,3 +190,15 @@ async def test_guardian_rules(client: Client, tree: dict[str, Any]) -> None:
     )
     assert unknown.status_code == 201
     assert (await client.get("/api/v1/me/dependants")).status_code == 401
+
+
+async def test_an_impossible_month_is_explained_as_a_month(client: Client, tree: dict[str, Any]) -> None:
+    headers = factories.token_for(await person())
+    body = {"consent": True, "arrival_month": "2026-13"}
+    response = await client.put(PROFILE + "?lang=ja", json=body, headers=headers)
+    problem = response.json()
+    assert (response.status_code, problem["code"]) == (422, "validation_failed")
+    (error,) = problem["errors"]
+    assert (error["field"], error["code"]) == ("arrival_month", "invalid_month")
+    assert error["message"] == translations("ja").gettext("Not a month. Write a month as 2026-09.")
+    assert "regex" not in response.text

@@ -158,6 +158,15 @@ async def test_details_are_saved_in_every_language(client: Client, lib: dict[str
     assert "电话" in bad.text or "电子阅览座位" in bad.text
     assert (await read(client, lib["ours"]))["e_reading_seats"] == 30
 
+    # A language box emptied is a text taken away, not one kept: here every box of the address.
+    cleared = await send(
+        client, path(lib["ours"]), csrf, **{"name.zh-Hans": "双塔街道图书馆", "name.en": "", "address.zh-Hans": ""}
+    )
+    assert cleared.status_code == 303
+    after = await read(client, lib["ours"], lang="en")
+    assert (after["name"], after["address"]) == ("双塔街道图书馆", "")
+    assert (await read(client, lib["ours"], lang="ja"))["name"] == "双塔街道图书馆"
+
 
 async def test_a_room_is_added(client: Client, lib: dict[str, Any]) -> None:
     csrf = await sign_in(client, lib["librarian"])

@@ -11,7 +11,7 @@ import msgspec
 
 from backend.core.cache import VersionedCache
 from backend.core.i18n import get_locale
-from backend.events.catalogue import presenters, queries
+from backend.events.catalogue import aiming, presenters, queries
 from backend.events.catalogue.schemas import EventPage
 from backend.events.catalogue.tables import EventStatus
 from backend.events.signals import CACHE_NAMESPACE
@@ -32,7 +32,12 @@ async def browse_events(
     """A page of events as gzip-compressed JSON, stored under ``key`` (from ``answer_from_cache``)
     when given."""
     rows, next_cursor = await queries.list_events(filters=filters, user_id=user_id, cursor=cursor, limit=limit)
-    page = EventPage(items=[presenters.list_item(r.event, r.distance_m) for r in rows], next_cursor=next_cursor)
+    views = await aiming.views([r.event for r in rows])
+    for_you = True if filters.places is not None and filters.places.home_set else None
+    page = EventPage(
+        items=[presenters.list_item(r.event, r.distance_m, views[r.event["id"]], for_you) for r in rows],
+        next_cursor=next_cursor,
+    )
     body = gzip.compress(msgspec.json.encode(page), compresslevel=GZIP_LEVEL, mtime=0)
     await cache.set(key, body)
     return body
@@ -43,7 +48,8 @@ async def read_event(*, event_id: uuid.UUID, user_id: uuid.UUID | None, cache: V
     if hit is not None:
         return hit
     event = await queries.get_event(event_id=event_id, user_id=user_id)
-    body = msgspec.json.encode(presenters.event_read(event, await queries.get_venue(event.venue)))
+    venue = await queries.get_venue(event.venue)
+    body = msgspec.json.encode(presenters.event_read(event, venue, *await aiming.view_with_seats(event)))
     if event.status != EventStatus.draft.value:  # drafts are for their organisers only
         await cache.set(key, body)
     return body

@@ -28,7 +28,7 @@ from backend.core.input_checks import check_request_input
 from backend.core.media import MediaStore
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
-from backend.events.catalogue import browse, posters, presenters, queries, services
+from backend.events.catalogue import aiming, browse, posters, presenters, queries, services
 from backend.events.catalogue.moments import MomentProblem, parse_moment
 from backend.events.catalogue.queries import MAX_RADIUS_M, EventFilters
 from backend.events.catalogue.schemas import (
@@ -36,6 +36,7 @@ from backend.events.catalogue.schemas import (
     CategoryCode,
     CategoryRead,
     EditScope,
+    EligibilityRead,
     EventCreate,
     EventPage,
     EventRead,
@@ -114,7 +115,7 @@ async def check_scope(request: Request[Any, Any, Any]) -> Response[Problem] | No
 async def _events_read(events: list[Event]) -> list[EventRead]:
     # A series' occurrences share a venue: read each venue once, not once per occurrence.
     venues = {venue_id: await queries.get_venue(venue_id) for venue_id in {event.venue for event in events}}
-    return [presenters.event_read(event, venues[event.venue]) for event in events]
+    return [presenters.event_read(event, venues[event.venue], *await aiming.view_with_seats(event)) for event in events]
 
 
 # --- the cached list -------------------------------------------------------------------------------
@@ -122,10 +123,10 @@ async def _events_read(events: list[Event]) -> list[EventRead]:
 
 def list_key(request: Request[Any, Any, Any]) -> tuple[str, ...] | None:
     """What a public page of events depends on: the language it is written in and the question,
-    as the client wrote it (parameters in a fixed order). None for a staff view (``mine``), which
-    depends on who asks."""
+    as the client wrote it (parameters in a fixed order). None for a staff view (``mine``) or a
+    resident's ``for_my_estate``, which depend on who asks."""
     query = request.query_params
-    if "mine" in query:
+    if "mine" in query or "for_my_estate" in query:
         return None
     asked = "&".join(f"{name}={value}" for name, value in sorted(query.multi_items()))
     return ("list", get_locale(), asked)
@@ -207,7 +208,7 @@ class EventController(Controller):
     @get(
         operation_id="list_events",
         summary="Browse events: filters, text search, near a point; cursor pages",
-        responses=problems(400),
+        responses=problems(400, 401),
         before_request=answer_from_cache,
         opt={"skip_compression": True},  # pages are kept and sent gzip-compressed (gzipped_json)
     )
@@ -249,6 +250,19 @@ class EventController(Controller):
         radius_m: Annotated[int, Parameter(ge=100, le=MAX_RADIUS_M)] = 5000,
         mine: Annotated[bool, Parameter(description="staff: every event of my organisations, any status")] = False,
         status: list[EventStatusCode] | None = None,
+        alliance_id: Annotated[
+            uuid.UUID | None, Parameter(query="alliance", description="events for an estate alliance's estates")
+        ] = None,
+        fellowship: Annotated[
+            bool | None, Parameter(description="only an alliance's fellowship events (联谊活动), or only others")
+        ] = None,
+        for_my_estate: Annotated[
+            bool,
+            Parameter(
+                description="residents: only events open to me (to everyone, or aimed at my estate, alliance or "
+                "grid), each marked for_you; needs a login"
+            ),
+        ] = False,
         cursor: Annotated[str | None, Parameter(max_length=200)] = None,
         limit: Annotated[int, Parameter(ge=1, le=50)] = 20,
     ) -> Response[EventPage]:
@@ -267,6 +281,12 @@ class EventController(Controller):
             radius_m=radius_m,
             mine=mine,
             statuses=tuple(status or ()),
+            places=await aiming.place_filters(
+                alliance_id=alliance_id,
+                fellowship=fellowship,
+                for_my_estate=for_my_estate,
+                user_id=visitor.id if visitor else None,
+            ),
         )
         body = await browse.browse_events(
             filters=filters,
@@ -290,6 +310,18 @@ class EventController(Controller):
         body = await browse.read_event(event_id=event_id, user_id=visitor.id if visitor else None, cache=cache)
         # The EventRead, encoded once and cached as it is sent; the annotation documents it.
         return Response(content=body, media_type=JSON)  # type: ignore[arg-type]
+
+    @get(
+        "/{event_id:uuid}/for-me",
+        operation_id="event_for_me",
+        summary="Whether I may sign up, by where I live, and why not (an event aimed at estates, an alliance or a grid)",
+        guards=[requires_login],
+        security=[{"bearer": []}],
+        responses=problems(401, 404),
+    )
+    async def for_me(self, caller: Principal, event_id: uuid.UUID) -> EligibilityRead:
+        event = await queries.get_event(event_id=event_id, user_id=caller.id)
+        return presenters.eligibility_read(await aiming.eligibility(user_id=caller.id, event=event))
 
     @post(
         operation_id="create_event",

@@ -7,9 +7,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from backend.core.clock import utc
-from backend.core.i18n import format_interval, pick, pick_content
+from backend.core.i18n import _, format_interval, pick, pick_content
 from backend.core.media import media_url
-from backend.events.catalogue.schemas import EventListItem, EventRead, VenueBrief, VenueRead
+from backend.events.catalogue.aiming import AimView, Eligibility, place_words
+from backend.events.catalogue.schemas import (
+    AimKindCode,
+    AudienceRead,
+    EligibilityRead,
+    EstateSeatsRead,
+    EventListItem,
+    EventRead,
+    PlaceRef,
+    VenueBrief,
+    VenueRead,
+)
 from backend.events.catalogue.tables import Event, Venue
 from backend.events.catalogue.texts import texts
 from backend.events.catalogue.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, category_name, from_mask
@@ -25,7 +36,48 @@ def poster_urls(poster: Mapping[str, str] | str | None) -> dict[str, str]:
     return {name: media_url(path) for name, path in stored.items()}
 
 
-def _common(row: dict[str, Any], venue: VenueBrief, distance_m: int | None) -> dict[str, Any]:
+def audience_read(kind: AimKindCode, view: AimView | None) -> AudienceRead:
+    """Whom an event is for, with its places' names (a row read without them says only the kind)."""
+    if kind == "everyone" or view is None:
+        label = _("Open to everyone") if kind == "everyone" else _("For residents of some estates")
+        return AudienceRead(kind=kind, label=label, estates=[], alliance=None, grid=None)
+    aim, names = view.aim, view.names
+    if kind == "alliance":
+        label = _("For residents of the estates of {alliance}").format(alliance=place_words(view))
+    elif kind == "grid":
+        label = _("For residents of the grid {grid}").format(grid=place_words(view))
+    else:
+        label = _("For residents of {estates}").format(estates=place_words(view))
+    return AudienceRead(
+        kind=kind,
+        label=label,
+        estates=sorted(
+            (PlaceRef(id=e, name=pick(names.estates.get(e, {}))[0]) for e in aim.estate_ids), key=lambda p: p.name
+        ),
+        alliance=PlaceRef(id=aim.alliance_id, name=pick(names.alliances.get(aim.alliance_id, {}))[0])
+        if aim.alliance_id
+        else None,
+        grid=PlaceRef(id=aim.grid_id, name=pick(names.grids.get(aim.grid_id, {}))[0]) if aim.grid_id else None,
+    )
+
+
+def seats_by_estate(view: AimView | None, left: Mapping[Any, int]) -> list[EstateSeatsRead]:
+    if view is None:
+        return []
+    return [
+        EstateSeatsRead(
+            estate_id=estate,
+            name=pick(view.names.estates.get(estate, {}))[0],
+            seats=seats,
+            seats_left=left.get(estate, seats),
+        )
+        for estate, seats in view.seats.items()
+    ]
+
+
+def _common(
+    row: dict[str, Any], venue: VenueBrief, distance_m: int | None, view: AimView | None = None
+) -> dict[str, Any]:
     title = pick_content(row["title"])
     summary, _ = pick(row["summary"], title.locale)
     price_note, _ = pick(row["price_note"], title.locale)
@@ -54,24 +106,30 @@ def _common(row: dict[str, Any], venue: VenueBrief, distance_m: int | None) -> d
         "series_id": row["series"],
         "max_party_size": row["max_party_size"],
         "distance_m": distance_m,
+        "audience": audience_read(row.get("aim") or "everyone", view),
+        "fellowship": bool(row.get("fellowship")),
     }
 
 
-def list_item(row: dict[str, Any], distance_m: int | None = None) -> EventListItem:
-    """A row of ``queries.list_events`` (with the venue's columns joined)."""
+def list_item(
+    row: dict[str, Any], distance_m: int | None = None, view: AimView | None = None, for_you: bool | None = None
+) -> EventListItem:
+    """A row of ``queries.list_events`` (with the venue's columns joined), and its aim's names."""
     venue = VenueBrief(
         id=row["venue"],
         name=pick(row["venue_name"])[0],
         latitude=row["venue_latitude"],
         longitude=row["venue_longitude"],
     )
-    return EventListItem(**_common(row, venue, distance_m))
+    return EventListItem(**_common(row, venue, distance_m, view), for_you=for_you)
 
 
-def event_read(event: Event, venue: Venue) -> EventRead:
+def event_read(
+    event: Event, venue: Venue, view: AimView | None = None, estate_seats_left: Mapping[Any, int] | None = None
+) -> EventRead:
     row = event.to_dict()
     brief = VenueBrief(id=venue.id, name=pick(texts(venue.name))[0], latitude=venue.latitude, longitude=venue.longitude)
-    common = _common(row, brief, None)
+    common = _common(row, brief, None, view)
     return EventRead(
         **common,
         description=pick(texts(event.description), common["locale"])[0],
@@ -82,6 +140,7 @@ def event_read(event: Event, venue: Venue) -> EventRead:
         contact_name=event.contact_name,
         contact_phone=event.contact_phone,
         occurrence=event.occurrence,
+        seats_by_estate=seats_by_estate(view, estate_seats_left or {}),
     )
 
 
@@ -97,3 +156,8 @@ def venue_read(venue: Venue) -> VenueRead:
         organisation_id=venue.organisation,
         shared=venue.shared,
     )
+
+
+def eligibility_read(found: Eligibility) -> EligibilityRead:
+    reason = _(found.message).format(**found.params) if found.message else None
+    return EligibilityRead(for_you=found.for_you, reason=reason, code=found.code)

@@ -19,6 +19,7 @@ from backend.core import clock
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_
+from backend.events.catalogue.aiming import PlaceFilters, open_to
 from backend.events.catalogue.tables import Event, EventStatus, Venue
 from backend.events.catalogue.texts import search_words
 from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
@@ -99,6 +100,7 @@ class EventFilters:
     radius_m: int = 5_000
     mine: bool = False  # staff: every status, within the caller's organisations
     statuses: tuple[str, ...] = field(default=())
+    places: PlaceFilters | None = None  # aimed at places (issue 19): ``aiming_where``
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,20 @@ async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list
         clauses.append(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(filters.text)))
     if filters.near:
         clauses.extend(_bounding_box(*filters.near, filters.radius_m))
+    if filters.places is not None:
+        clauses.extend(aiming_where(filters.places))
+    return clauses
+
+
+def aiming_where(places: PlaceFilters) -> list[Any]:
+    """``alliance``, ``fellowship`` and ``for_my_estate``."""
+    clauses: list[Any] = []
+    if places.alliance_id is not None:
+        clauses.append(Event.aim_alliance == places.alliance_id)
+    if places.fellowship is not None:
+        clauses.append(Event.fellowship == places.fellowship)
+    if places.home_set:
+        clauses.append(open_to(places.home))
     return clauses
 
 
@@ -221,6 +237,10 @@ _COLUMNS = (
     Event.venue.name.as_alias("venue_name"),
     Event.venue.latitude.as_alias("venue_latitude"),
     Event.venue.longitude.as_alias("venue_longitude"),
+    Event.aim,
+    Event.aim_alliance,
+    Event.aim_grid,
+    Event.fellowship,
 )
 _JSON_COLUMNS = ("title", "summary", "price_note", "poster", "venue_name")
 

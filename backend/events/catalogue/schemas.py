@@ -80,6 +80,69 @@ class Recurrence(msgspec.Struct, forbid_unknown_fields=True):
     count: Annotated[int, msgspec.Meta(ge=1, le=366)] | None = None
 
 
+AimKindCode = Literal["everyone", "estates", "alliance", "grid"]
+
+
+class AudienceIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Who may sign up, by where they live (said in their profile, with consent): everyone, the
+    residents of given estates, of an alliance's estates, or of what a grid covers. Not to be
+    mixed up with ``audiences``, the tags saying whom an event suits (seniors, families, …)."""
+
+    kind: Annotated[AimKindCode, msgspec.Meta(examples=["alliance"])] = "everyone"
+    estate_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=50, description="with kind estates")] = []
+    alliance_id: Annotated[uuid.UUID | None, msgspec.Meta(description="with kind alliance")] = None
+    grid_id: Annotated[uuid.UUID | None, msgspec.Meta(description="with kind grid")] = None
+    seats_by_estate: Annotated[
+        dict[uuid.UUID, Annotated[int, msgspec.Meta(ge=0, le=100_000)]],
+        msgspec.Meta(
+            max_length=50,
+            description="estate id → seats kept for its residents (estates of the audience; at most the capacity "
+            "in all). A resident of an estate whose seats are taken waits in line even while others have seats; "
+            "the audience's estates without a share have the seats the shares leave.",
+            examples=[{"6f1c0a52-3b1e-4c1a-9a57-0d5c1f1e2a01": 30, "0b9e7c41-5d2a-4f8e-8c3b-7a1d2e3f4a05": 20}],
+        ),
+    ] = {}
+
+
+class PlaceRef(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+
+
+class AudienceRead(msgspec.Struct):
+    """Whom the event is for, by where they live; never anyone's residence."""
+
+    kind: AimKindCode
+    label: Annotated[
+        str,
+        msgspec.Meta(
+            description="for people, in the reader's language",
+            examples=["For residents of 南园·锦绣苑 and 南园·安置小区"],
+        ),
+    ]
+    estates: list[PlaceRef]
+    alliance: PlaceRef | None
+    grid: PlaceRef | None
+
+
+class EstateSeatsRead(msgspec.Struct):
+    estate_id: uuid.UUID
+    name: str
+    seats: Annotated[int, msgspec.Meta(description="kept for this estate's residents")]
+    seats_left: int
+
+
+class EligibilityRead(msgspec.Struct):
+    """Whether the caller may sign up, by where they live (the rest is checked at sign-up)."""
+
+    for_you: bool
+    reason: Annotated[
+        str | None,
+        msgspec.Meta(description="why not, in the reader's language", examples=["This event is for residents of …"]),
+    ]
+    code: Annotated[str | None, msgspec.Meta(examples=["not_for_your_estate"])]
+
+
 class VenueCreate(msgspec.Struct, forbid_unknown_fields=True):
     organisation_id: uuid.UUID
     name: Title
@@ -151,6 +214,10 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     contact_name: Annotated[str, msgspec.Meta(max_length=64)] = ""
     contact_phone: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[0-9+\- ]*$")] = ""
     recurrence: Recurrence | None = None
+    audience: AudienceIn | None = None
+    fellowship: Annotated[
+        bool, msgspec.Meta(description="an alliance's fellowship event (联谊活动); only with an alliance audience")
+    ] = False
 
 
 class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -178,6 +245,8 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     contact_phone: Annotated[str, msgspec.Meta(max_length=32, pattern=r"^[0-9+\- ]*$")] | msgspec.UnsetType = (
         msgspec.UNSET
     )
+    audience: AudienceIn | msgspec.UnsetType = msgspec.UNSET
+    fellowship: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class VenueBrief(msgspec.Struct):
@@ -217,7 +286,13 @@ class EventListItem(msgspec.Struct):
     poster_urls: dict[str, str]
     series_id: uuid.UUID | None
     max_party_size: Annotated[int, msgspec.Meta(description="the most people one sign-up may bring", examples=[4])]
+    audience: AudienceRead
+    fellowship: Annotated[bool, msgspec.Meta(description="an alliance's fellowship event (联谊活动)")]
     distance_m: int | None = None
+    for_you: Annotated[
+        bool | None,
+        msgspec.Meta(description="true in a for_my_estate list (only events open to the caller); null elsewhere"),
+    ] = None
 
 
 class EventRead(EventListItem, kw_only=True):
@@ -229,6 +304,9 @@ class EventRead(EventListItem, kw_only=True):
     contact_name: str
     contact_phone: str
     occurrence: int
+    seats_by_estate: Annotated[
+        list[EstateSeatsRead], msgspec.Meta(description="seats kept per estate, when the event keeps any")
+    ] = []
 
 
 class EventPage(msgspec.Struct):

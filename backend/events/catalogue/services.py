@@ -18,9 +18,9 @@ from backend.core.cache import VersionedCache
 from backend.core.errors import DomainError
 from backend.core.i18n import CITY_TZ, LOCALES, N_
 from backend.events import trail
-from backend.events.catalogue import recurrence
+from backend.events.catalogue import aiming, recurrence
 from backend.events.catalogue.queries import editable_event, get_event, get_venue
-from backend.events.catalogue.schemas import EventCreate, Recurrence, VenueCreate
+from backend.events.catalogue.schemas import AudienceIn, EventCreate, Recurrence, VenueCreate
 from backend.events.catalogue.tables import Event, EventStatus, Series, Venue
 from backend.events.catalogue.texts import search_text, texts
 from backend.events.catalogue.vocabulary import ACCESSIBILITY, AUDIENCES, SPOKEN_LANGUAGES, to_mask
@@ -134,6 +134,10 @@ async def create_events(
         raise DomainError("party_larger_than_capacity", N_("The largest party cannot exceed the capacity."), status=422)
     if not any(text.strip() for text in data.title.values()):
         raise DomainError("title_required", N_("Give the event a title in at least one language."), status=422)
+    audience = data.audience or AudienceIn()
+    await aiming.check_audience(
+        data=audience, fellowship=data.fellowship, organisation_id=data.organisation_id, capacity=data.capacity
+    )
     rule = _recurrence_rule(data.recurrence) if data.recurrence else None
     slots = (
         recurrence.occurrences(rule, data.starts_at, data.ends_at - data.starts_at)
@@ -194,9 +198,22 @@ async def _insert_event(
         created_at=now,
         updated_at=now,
     )
+    audience = data.audience or AudienceIn()
+    aiming.apply_audience(event, audience, data.fellowship)
     await event.save()
-    await trail.event_changed("events.event_created", event, after=trail.event_fields(event))
+    await aiming.save_estates(event.id, audience)
+    await trail.event_changed(
+        "events.event_created", event, after={**trail.event_fields(event), **_audience_fields(audience)}
+    )
     return event
+
+
+def _audience_fields(audience: AudienceIn) -> dict[str, Any]:
+    """The audience's estates and seats, for the audit entry (the kind and ids are the event's)."""
+    return {
+        "audience_estates": [str(e) for e in audience.estate_ids],
+        "seats_by_estate": {str(e): n for e, n in audience.seats_by_estate.items()},
+    }
 
 
 async def _scoped_events(event: Event, scope: str) -> list[Event]:
@@ -235,6 +252,8 @@ async def update_event(
     }
     for name in window:
         values.pop(name)
+    audience: AudienceIn | None = values.pop("audience", None)
+    fellowship: bool | None = values.pop("fellowship", None)
     updated = []
     async with signals.atomic():
         for event in await _scoped_events(anchor, scope):
@@ -242,14 +261,34 @@ async def update_event(
                 continue
             before = trail.event_fields(event)
             notable = _apply_changes(event, values, venue, start_shift, end_shift, window)
+            aimed = await _change_audience(event, audience, fellowship, "capacity" in values)
             await _save_with_capacity(event)
-            await trail.event_changed("events.event_changed", event, before=before, after=trail.event_fields(event))
+            if aimed is not None:
+                await aiming.save_estates(event.id, aimed)
+            after = {**trail.event_fields(event), **(_audience_fields(aimed) if aimed is not None else {})}
+            await trail.event_changed("events.event_changed", event, before=before, after=after)
             if notable and event.status == EventStatus.published.value:
                 await signals.emit(EventChanged(event_id=event.id, changed=sorted(notable)))
             updated.append(event.id)
     await cache.bump(CACHE_NAMESPACE)
     # Read back: promotions changed the counters behind the objects edited here.
     return [await get_event(event_id=changed, user_id=user_id) for changed in updated]
+
+
+async def _change_audience(
+    event: Event, audience: AudienceIn | None, fellowship: bool | None, capacity_changed: bool
+) -> AudienceIn | None:
+    """A new audience (or fellowship flag) checked and set on the event; a smaller room checked
+    against the seats kept per estate. The audience to save, when it changed."""
+    if audience is None and fellowship is None and not (capacity_changed and event.aim != "everyone"):
+        return None
+    wanted = audience if audience is not None else await aiming.audience_in(event)
+    flag = fellowship if fellowship is not None else bool(event.fellowship)
+    await aiming.check_audience(
+        data=wanted, fellowship=flag, organisation_id=event.organisation, capacity=event.capacity
+    )
+    aiming.apply_audience(event, wanted, flag)
+    return wanted if audience is not None else None
 
 
 def _apply_changes(

@@ -41,6 +41,13 @@ class EventStatus(str, Enum):
     completed = "completed"
 
 
+class AimKind(str, Enum):
+    everyone = "everyone"
+    estates = "estates"
+    alliance = "alliance"
+    grid = "grid"
+
+
 class Venue(Table, tablename="event_venue"):
     """A place where events happen; GCJ-02 coordinates, as WeChat maps use them."""
 
@@ -118,6 +125,28 @@ class Event(Table, tablename="event_event"):
     latitude = DoublePrecision()
     longitude = DoublePrecision()
     poster = JSON(default={}, help_text="{rendition name: media path}, e.g. {'w480.webp': 'posters/ab12….webp'}")
+    # Aimed at places (issue 19): everyone, given estates (rows of EventEstate), an alliance's
+    # estates or what a grid covers; a fellowship event (联谊活动) is an alliance's own.
+    aim = Varchar(length=16, choices=AimKind, default=AimKind.everyone.value)
+    aim_alliance = ForeignKey(
+        LazyTableReference("Alliance", module_path="backend.places.tables"), null=True, default=None, index=True
+    )
+    aim_grid = ForeignKey(
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=True, default=None
+    )
+    fellowship = Boolean(default=False, help_text="an alliance's fellowship event (联谊活动)")
     created_at = Timestamptz()
     updated_at = Timestamptz()
     cancelled_at = Timestamptz(null=True, default=None)
+
+
+class EventEstate(Table, tablename="event_estate"):
+    """An estate an event names: with ``aim = estates`` one of those it is for; with ``seats``
+    its residents' own share of the seats (an alliance event's member estate, say, so that a
+    resettlement estate is not crowded out by a large commercial one). (event, estate) is unique
+    (a raw index)."""
+
+    id = UUID(primary_key=True)
+    event = ForeignKey(Event, null=False, index=True)
+    estate = ForeignKey(LazyTableReference("Estate", module_path="backend.places.tables"), null=False, index=True)
+    seats = Integer(null=True, default=None, help_text="seats kept for this estate's residents")

@@ -42,7 +42,7 @@ class RegistrationController(Controller):
         summary="Sign up (a seat if free, else the waitlist); Idempotency-Key makes retries safe",
         guards=[rate_limit("signup", setting="signup_rate_limit", per_user=True)],
         status_code=HTTP_201_CREATED,
-        responses=problems(401, 404, 409, 422, 429),
+        responses=problems(401, 403, 404, 409, 422, 429),
     )
     async def sign_up(
         self,

@@ -59,7 +59,11 @@ def registration_read(
 
 def waitlist_reason(registration: Registration, event: RegisteredEvent) -> WaitlistReason:
     """Why a party waits. Free seats always go to the earliest waiting party that fits, so while
-    one waits, the seats left (if any) are fewer than its size."""
+    one waits, the seats left (if any) are fewer than its size, or (where seats are kept per
+    estate) those of its estate's share are."""
+    size = registration.party_size
+    if event.share_seats_left is not None and event.share_seats_left < size <= event.seats_left:
+        return "estate_seats_taken"
     return "party_too_large" if 0 < event.seats_left < registration.party_size else "event_full"
 
 
@@ -67,6 +71,10 @@ def _place_message(
     registration: Registration, event: RegisteredEvent, position: int | None, reason: WaitlistReason | None
 ) -> str:
     size = registration.party_size
+    if position is not None and reason == "estate_seats_taken":
+        return _("The seats kept for your estate are taken; you are number {position} in line.").format(
+            position=position
+        )
     if position is not None and reason == "party_too_large":
         return ngettext(
             "{seats} seat left; your party of {party} is number {position} in line.",

@@ -11,7 +11,8 @@ from typing import Any
 from backend.core import clock
 from backend.core.errors import NotFound
 from backend.core.i18n import N_
-from backend.core.values import mask_name, mask_phone
+from backend.core.values import as_uuid, mask_name, mask_phone
+from backend.events.catalogue import aiming
 from backend.events.catalogue.tables import Event
 from backend.events.registrations.tables import Registration, RegistrationStatus
 
@@ -64,6 +65,8 @@ class RegisteredEvent:
     status: str
     capacity: int
     seats_taken: int
+    # Where seats are kept per estate: those left in the share this registration counts against.
+    share_seats_left: int | None = None
 
     @property
     def seats_left(self) -> int:
@@ -89,7 +92,21 @@ async def registration_context(registration: Registration) -> tuple[RegisteredEv
     )
     assert row is not None  # a registration's event exists: a foreign key
     venue_name = row.pop("venue_name")
-    return RegisteredEvent(**row), venue_name, await waitlist_position(registration)
+    position = await waitlist_position(registration)
+    if position is not None:
+        row["share_seats_left"] = await _share_seats_left(registration, row["capacity"])
+    return RegisteredEvent(**row), venue_name, position
+
+
+async def _share_seats_left(registration: Registration, capacity: int) -> int | None:
+    """For a party in line at an event keeping seats per estate: the seats left in its share."""
+    shares = await aiming.shares_of(registration.event)
+    if not shares:
+        return None
+    estate = as_uuid(registration.estate) if registration.estate else None
+    key = aiming.share_key(shares, estate)
+    taken = (await aiming.taken_by_share(registration.event, shares)).get(key, 0)
+    return max(0, aiming.share_limit(shares, capacity, key) - taken)
 
 
 # --- the organiser's list ------------------------------------------------------------------------

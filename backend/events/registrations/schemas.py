@@ -10,7 +10,7 @@ import msgspec
 from backend.events.catalogue.schemas import EventBrief, UtcDatetime
 
 RegistrationStatusCode = Literal["confirmed", "waitlisted", "cancelled", "attended", "no_show"]
-WaitlistReason = Literal["event_full", "party_too_large"]
+WaitlistReason = Literal["event_full", "party_too_large", "estate_seats_taken"]
 
 
 class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -38,8 +38,9 @@ class RegistrationRead(msgspec.Struct):
     waitlist_reason: Annotated[
         WaitlistReason | None,
         msgspec.Meta(
-            description="why the party waits: event_full (no seat left) or party_too_large (seats are left, "
-            "fewer than the party: a smaller party may still get them); null unless waitlisted",
+            description="why the party waits: event_full (no seat left), party_too_large (seats are left, "
+            "fewer than the party: a smaller party may still get them) or estate_seats_taken (the seats kept for "
+            "the party's estate are taken, though other estates' are not); null unless waitlisted",
             examples=["party_too_large"],
         ),
     ]

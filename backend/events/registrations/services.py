@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
@@ -20,9 +21,11 @@ from backend.core.db import lock_row
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused, perform_once
+from backend.core.values import as_uuid
 from backend.events import trail
+from backend.events.catalogue import aiming
 from backend.events.catalogue.queries import editable_event
-from backend.events.catalogue.tables import Event, EventStatus
+from backend.events.catalogue.tables import AimKind, Event, EventStatus
 from backend.events.registrations.queries import ACTIVE, Attendee, attendees, get_registration, waitlist_position
 from backend.events.registrations.tables import Registration, RegistrationStatus
 from backend.events.sharing.services import referrer
@@ -34,6 +37,7 @@ from backend.events.signals import (
     RegistrationRef,
     RegistrationWaitlisted,
 )
+from backend.places.api import Home
 
 
 def _already_registered() -> DomainError:
@@ -53,15 +57,19 @@ async def sign_up(
     """A confirmed seat if one is free, else a place in line; once per ``idempotency_key``.
     (registration, created)."""
     event: Event | None = None
+    home: Home | None = None
 
     async def check_open() -> None:
-        nonlocal event
+        nonlocal event, home
         event = await _open_event(event_id, party_size)
+        # An event aimed at places is for their residents only (403 with the reason otherwise).
+        home = await aiming.eligible_home(user_id=user_id, event=event)
 
     async def take_place() -> Registration:
         assert event is not None  # check_open ran first
         referred_by = await referrer(share_code=share_code, event_id=event.id, user_id=user_id)
-        return await _take_place(user_id, event, party_size, idempotency_key, max_upcoming, referred_by)
+        estate = home.estate_id if home is not None else None
+        return await _take_place(user_id, event, party_size, idempotency_key, max_upcoming, referred_by, estate)
 
     registration, created = await perform_once(
         key=idempotency_key,
@@ -124,23 +132,17 @@ async def _take_place(
     idempotency_key: str | None,
     max_upcoming: int,
     referred_by: uuid.UUID | None = None,
+    estate: uuid.UUID | None = None,
 ) -> Registration:
     if await Registration.exists().where(
         (Registration.user == user_id) & (Registration.event == event.id) & Registration.status.is_in(list(ACTIVE))
     ):
         raise _already_registered()
     await _check_hoarding(user_id, max_upcoming)
-    seat = (
-        await Event.update(
-            {Event.seats_taken: Event.seats_taken + party_size, Event.queue_counter: Event.queue_counter + 1}
-        )
-        .where(
-            (Event.id == event.id)
-            & (Event.status == EventStatus.published.value)
-            & WhereRaw("seats_taken + {} <= capacity", party_size)
-        )
-        .returning(Event.queue_counter)
-    )
+    if await _share_taken(event, estate, party_size):
+        seat = []
+    else:
+        seat = await _take_seats(event, party_size)
     if seat:
         status, queue_number = RegistrationStatus.confirmed, seat[0]["queue_counter"]
     else:
@@ -154,6 +156,7 @@ async def _take_place(
         queue_number=queue_number,
         idempotency_key=idempotency_key,
         referred_by=referred_by,
+        estate=estate,
         created_at=clock.now(),
         confirmed_at=clock.now() if status is RegistrationStatus.confirmed else None,
     )
@@ -168,6 +171,40 @@ async def _take_place(
             )
         )
     return registration
+
+
+async def _share_taken(event: Event, estate: uuid.UUID | None, party_size: int) -> bool:
+    """Whether the seats kept for the resident's estate (or, without a share of its own, those the
+    shares leave) are too few for the party; without a waitlist, 409 ``estate_seats_taken``. The
+    event row is held first, as every writer holds it, so the counts stay true till commit."""
+    if event.aim == AimKind.everyone.value:
+        return False
+    shares = await aiming.shares_of(event.id)
+    if not shares:
+        return False
+    await lock_row(Event._meta.db, Event._meta.tablename, event.id)
+    counts = await Event.select(Event.capacity).where(Event.id == event.id).first()
+    key = aiming.share_key(shares, estate)
+    taken = (await aiming.taken_by_share(event.id, shares)).get(key, 0)
+    if taken + party_size <= aiming.share_limit(shares, counts["capacity"] if counts else 0, key):
+        return False
+    if not event.waitlist_enabled:
+        raise aiming.estate_full(await aiming.estate_name(estate))
+    return True
+
+
+async def _take_seats(event: Event, party_size: int) -> list[dict[str, Any]]:
+    return (
+        await Event.update(
+            {Event.seats_taken: Event.seats_taken + party_size, Event.queue_counter: Event.queue_counter + 1}
+        )
+        .where(
+            (Event.id == event.id)
+            & (Event.status == EventStatus.published.value)
+            & WhereRaw("seats_taken + {} <= capacity", party_size)
+        )
+        .returning(Event.queue_counter)
+    )
 
 
 async def _check_hoarding(user_id: uuid.UUID, max_upcoming: int) -> None:
@@ -258,14 +295,21 @@ async def release_places(*, event_id: uuid.UUID, now: datetime) -> list[Registra
 
 
 async def promote_waitlist(*, event_id: uuid.UUID) -> int:
-    """Give free seats to the earliest waiting parties that fit; call inside ``signals.atomic()``."""
+    """Give free seats to the earliest waiting parties that fit (and, where seats are kept per
+    estate, whose estate's share has room); call inside ``signals.atomic()`` with the event row
+    held (every caller changed it first)."""
     promoted = 0
+    shares, capacity = await _shares_with_capacity(event_id)
+    taken = await aiming.taken_by_share(event_id, shares) if shares else {}
     waiting = (
-        await Registration.select(Registration.id, Registration.user, Registration.party_size)
+        await Registration.select(Registration.id, Registration.user, Registration.party_size, Registration.estate)
         .where((Registration.event == event_id) & (Registration.status == RegistrationStatus.waitlisted.value))
         .order_by(Registration.queue_number)
     )
     for candidate in waiting:
+        key = aiming.share_key(shares, as_uuid(candidate["estate"]) if candidate["estate"] else None)
+        if shares and taken.get(key, 0) + candidate["party_size"] > aiming.share_limit(shares, capacity, key):
+            continue  # the seats kept for this party's estate are taken; another estate's may fit
         seat = (
             await Event.update(
                 {
@@ -301,9 +345,18 @@ async def promote_waitlist(*, event_id: uuid.UUID) -> int:
             RegistrationPromoted(registration_id=candidate["id"], event_id=event_id, user_id=candidate["user"])
         )
         promoted += 1
+        taken[key] = taken.get(key, 0) + candidate["party_size"]
         if seat[0]["seats_taken"] >= seat[0]["capacity"]:
             break
     return promoted
+
+
+async def _shares_with_capacity(event_id: uuid.UUID) -> tuple[dict[uuid.UUID, int], int]:
+    """The seats kept per estate (none for most events) and the capacity."""
+    row = await Event.select(Event.aim, Event.capacity).where(Event.id == event_id).first()
+    if row is None or row["aim"] == AimKind.everyone.value:
+        return {}, 0
+    return await aiming.shares_of(event_id), row["capacity"]
 
 
 async def attendee_list(

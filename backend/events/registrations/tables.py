@@ -45,5 +45,11 @@ class Registration(Table, tablename="event_registration"):
         default=None,
         help_text="whose share card brought this resident (bring a neighbour)",
     )
+    estate = ForeignKey(
+        LazyTableReference("Estate", module_path="backend.places.tables"),
+        null=True,
+        default=None,
+        help_text="where the resident lived at sign-up, when the event keeps seats per estate",
+    )
     # (event, user) is unique among active registrations: a partial unique index added in the
     # migration, since Piccolo cannot express one.

@@ -4,12 +4,22 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from backend.governance.meetings.tables import (
+    Action,
+    ActionUpdate,
+    AgendaItem,
+    Attendance,
+    Decision,
+    Meeting,
+    Submission,
+)
+
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="meetings",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[],
+    table_classes=[Meeting, AgendaItem, Submission, Attendance, Decision, Action, ActionUpdate],
     migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],
 )

@@ -38,7 +38,13 @@ from backend.inclusion.insight.statistics import (
     month_text,
 )
 from backend.inclusion.profiles.tables import ResidentProfile
-from backend.places.api import ESTATE_KINDS, EstateBrief, EstateMonthFigures, estates_by_id, estates_of_community
+from backend.places.api import (
+    ESTATE_KINDS,
+    EstateBrief,
+    EstateMonthFigures,
+    estate_briefs_of_community,
+    estates_by_id,
+)
 
 PROPERTY_COMPANY = "property_company"  # the audit's name for the say an estate's company has here
 
@@ -173,7 +179,7 @@ async def _readable(user_id: uuid.UUID, community_id: uuid.UUID) -> tuple[Any, l
         raise DomainError(
             "place_stats_not_a_community", N_("Participation by estate is kept for a community."), status=422
         )
-    estates = await estates_of_community(community_id)
+    estates = await estate_briefs_of_community(community_id)
     if whole:
         return community, estates, True
     own = [e for e in estates if e.property_company_id is not None and await is_member(user_id, e.property_company_id)]

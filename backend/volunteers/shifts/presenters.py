@@ -9,6 +9,7 @@ from typing import Any
 
 from backend.core.i18n import pick, pick_content
 from backend.core.values import as_uuid, mask_phone
+from backend.places.api import AimNames, aim_of, aim_read
 from backend.volunteers.shifts.attendance import CheckOut, Scan
 from backend.volunteers.shifts.queries import Sheet, ShiftView
 from backend.volunteers.shifts.schemas import (
@@ -53,6 +54,7 @@ def shift_read(view: ShiftView) -> ShiftRead:
         check_in_radius_m=shift.check_in_radius_m,
         status=shift.status,  # type: ignore[arg-type]  # the column holds a ShiftStatus value
         my_signup=_my_signup(mine) if mine else None,
+        audience=aim_read(aim_of(shift.to_dict()), view.aim_names or AimNames({}, {}, {})),
     )
 
 

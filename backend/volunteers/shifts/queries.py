@@ -14,6 +14,7 @@ from backend.core import clock
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.values import as_uuid
+from backend.places.api import AimNames, aim_of, names_for
 from backend.volunteers.hours.queries import shift_hours_entries
 from backend.volunteers.shifts.tables import CheckpointScan, Shift, ShiftSignup, SignupStatus
 from backend.volunteers.teams.guards import require_coordinator
@@ -70,6 +71,7 @@ class ShiftView:
     route_name: dict[str, str] | None
     checkpoint_count: int
     my_signup: dict[str, Any] | None
+    aim_names: AimNames | None = None  # the names of the places the shift is aimed at
 
 
 async def shift_views(shifts: Sequence[Shift], *, viewer_id: uuid.UUID | None) -> list[ShiftView]:
@@ -93,6 +95,7 @@ async def shift_views(shifts: Sequence[Shift], *, viewer_id: uuid.UUID | None) -
         )
     mine = await _my_signups(viewer_id, [s.id for s in shifts]) if viewer_id else {}
     views = []
+    places = await names_for(aim_of(shift.to_dict()) for shift in shifts)
     for shift in shifts:
         route_id = as_uuid(shift.route) if shift.route else None
         views.append(
@@ -102,6 +105,7 @@ async def shift_views(shifts: Sequence[Shift], *, viewer_id: uuid.UUID | None) -
                 route_name=routes.get(route_id) if route_id else None,
                 checkpoint_count=stops[route_id] if route_id else 0,
                 my_signup=mine.get(as_uuid(shift.id)),
+                aim_names=places,
             )
         )
     return views

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.core.i18n import LocaleCode
+from backend.places.api import AimIn, AimRead
 
 ShiftStatusCode = Literal["scheduled", "cancelled"]
 SignupStatusCode = Literal["signed_up", "cancelled", "attended", "no_show"]
@@ -58,6 +59,10 @@ class ShiftCreate(msgspec.Struct, forbid_unknown_fields=True):
         ]
         | None
     ) = None
+    audience: Annotated[
+        AimIn | None,
+        msgspec.Meta(description="optionally narrower than the team: who may sign up, by where they live"),
+    ] = None
 
 
 class TeamBrief(msgspec.Struct):
@@ -97,6 +102,7 @@ class ShiftRead(msgspec.Struct):
     check_in_radius_m: int | None
     status: ShiftStatusCode
     my_signup: Annotated[MySignup | None, msgspec.Meta(description="the caller's own place, when logged in")]
+    audience: Annotated[AimRead, msgspec.Meta(description="who may sign up, by where they live")]
 
 
 class SignupRead(msgspec.Struct):

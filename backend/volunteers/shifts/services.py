@@ -21,6 +21,7 @@ from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import N_, as_city_time
 from backend.core.idempotency import key_reused, perform_once
 from backend.core.values import as_uuid
+from backend.places.api import AimIn, aim_columns, aim_of, check_aim, require_resident
 from backend.volunteers.shifts.queries import load_shift
 from backend.volunteers.shifts.schemas import ShiftCreate
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
@@ -56,7 +57,10 @@ async def create_shift(*, user_id: uuid.UUID, team_id: uuid.UUID, data: ShiftCre
         raise _invalid(
             "check_in_radius_needs_place", N_("A check-in radius needs a meeting point or a route with checkpoints.")
         )
+    aim = (data.audience or AimIn()).aim()
+    await check_aim(aim, organiser_id=as_uuid(team.community))
     shift = Shift(
+        **aim_columns(aim),
         team=team.id,
         route=data.route_id,
         title=title,
@@ -87,6 +91,7 @@ async def create_shift(*, user_id: uuid.UUID, team_id: uuid.UUID, data: ShiftCre
                 "ends_at": ends_at,
                 "capacity": data.capacity,
                 "route": data.route_id,
+                **aim_columns(aim),
             },
         )
     return await load_shift(shift.id)
@@ -176,6 +181,8 @@ async def sign_up(
         if not await is_active_member(user_id=user_id, team_id=shift.team):
             raise Forbidden("not_team_member", N_("Only active members of this team can take its shifts."))
         _check_open(shift, moment)
+        # A shift aimed at places is for their residents (403 with the reason otherwise).
+        await require_resident(user_id=user_id, aim=aim_of(shift.to_dict()), what="shift")
 
     async def take_place() -> ShiftSignup:
         assert shift is not None  # perform_once checks before it performs

@@ -39,6 +39,16 @@ class Shift(Table, tablename="volunteer_shift"):
         null=True, default=None, help_text="check-in must be this close to the route or meeting point"
     )
     status = Varchar(length=16, choices=ShiftStatus, default=ShiftStatus.scheduled.value)
+    # Optionally narrower than its team (issue 19): residents of given estates, an alliance's
+    # estates or a grid's; sign-up checks where one lives (``places.api.aim_of``).
+    aim = Varchar(length=16, default="everyone")
+    aim_estates = JSON(default=[], help_text="estate ids, with aim = estates")
+    aim_alliance = ForeignKey(
+        LazyTableReference("Alliance", module_path="backend.places.tables"), null=True, default=None
+    )
+    aim_grid = ForeignKey(
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=True, default=None
+    )
     created_by = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None)
     created_at = Timestamptz()
 

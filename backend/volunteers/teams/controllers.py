@@ -43,11 +43,19 @@ class TeamController(Controller):
             uuid.UUID | None, Parameter(description="a community, or a street and its communities")
         ] = None,
         kind: TeamKind | None = None,
+        alliance_id: Annotated[
+            uuid.UUID | None, Parameter(query="alliance", description="teams for an estate alliance's estates")
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Annotated[int, Parameter(ge=0, le=100_000)] = 0,
     ) -> list[TeamRead]:
         found = await queries.list_teams(
-            viewer_id=visitor.id if visitor else None, community_id=community_id, kind=kind, limit=limit, offset=offset
+            viewer_id=visitor.id if visitor else None,
+            community_id=community_id,
+            kind=kind,
+            limit=limit,
+            offset=offset,
+            alliance_id=alliance_id,
         )
         return [presenters.team_read(summary) for summary in found]
 
@@ -99,7 +107,7 @@ class MemberController(Controller):
         summary="Join a team (active at once, or pending where coordinators approve); asking twice changes nothing",
         status_code=HTTP_201_CREATED,
         responses={
-            **problems(401, 404, 409),
+            **problems(401, 403, 404, 409),
             200: ResponseSpec(JoinRead, description="Already asked: nothing changed"),
         },
     )

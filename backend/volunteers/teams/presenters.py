@@ -7,6 +7,7 @@ from typing import Any
 
 from backend.core.i18n import N_, _, pick, pick_content
 from backend.core.values import mask_phone
+from backend.places.api import AimNames, aim_of, aim_read
 from backend.volunteers.teams.queries import RouteView, TeamSummary
 from backend.volunteers.teams.schemas import (
     CheckpointRead,
@@ -49,6 +50,7 @@ def team_read(summary: TeamSummary) -> TeamRead:
         member_count=summary.member_count,
         coordinator_names=[n for n in summary.coordinator_names if n],
         my_membership=MembershipBrief(role=mine["role"], status=mine["status"]) if mine else None,
+        audience=aim_read(aim_of(row), summary.aim_names or AimNames({}, {}, {})),
     )
 
 

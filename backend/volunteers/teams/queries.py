@@ -19,6 +19,7 @@ from backend.accounts.api import organisation
 from backend.core.errors import Forbidden, NotFound
 from backend.core.i18n import N_
 from backend.core.values import as_uuid, mask_name
+from backend.places.api import AimNames, aim_of, names_for
 from backend.volunteers.people.queries import masked_names
 from backend.volunteers.teams.guards import (
     coordinated_team_ids,
@@ -45,6 +46,7 @@ class TeamSummary:
     member_count: int
     coordinator_names: list[str]
     my_membership: dict[str, Any] | None
+    aim_names: AimNames | None = None  # the names of the places the team is aimed at
 
 
 TEAM_COLUMNS = (
@@ -55,11 +57,21 @@ TEAM_COLUMNS = (
     Team.join_mode,
     Team.community,
     Team.community.name.as_alias("community_name"),
+    Team.aim,
+    Team.aim_estates,
+    Team.aim_alliance,
+    Team.aim_grid,
 )
 
 
 async def list_teams(
-    *, viewer_id: uuid.UUID | None, community_id: uuid.UUID | None, kind: TeamKind | None, limit: int, offset: int
+    *,
+    viewer_id: uuid.UUID | None,
+    community_id: uuid.UUID | None,
+    kind: TeamKind | None,
+    limit: int,
+    offset: int,
+    alliance_id: uuid.UUID | None = None,
 ) -> list[TeamSummary]:
     """Teams anyone may browse; a street's id also finds the teams of its communities."""
     query = Team.select(*TEAM_COLUMNS).output(load_json=True).order_by(Team.created_at).limit(limit).offset(offset)
@@ -70,6 +82,8 @@ async def list_teams(
         query = query.where(Team.community.path.like(f"{place.path}%"))
     if kind is not None:
         query = query.where(Team.kind == kind.value)
+    if alliance_id is not None:
+        query = query.where(Team.aim_alliance == alliance_id)
     return await _summaries(await query, viewer_id)
 
 
@@ -111,7 +125,11 @@ async def _summaries(rows: list[dict[str, Any]], viewer_id: uuid.UUID | None) ->
             TeamMember.team.is_in(ids) & (TeamMember.user == viewer_id)
         )
         mine = {row["team"]: row for row in own}
-    return [TeamSummary(row, count_of.get(row["id"], 0), names.get(row["id"], []), mine.get(row["id"])) for row in rows]
+    places = await names_for(aim_of(row) for row in rows)
+    return [
+        TeamSummary(row, count_of.get(row["id"], 0), names.get(row["id"], []), mine.get(row["id"]), places)
+        for row in rows
+    ]
 
 
 # --- members --------------------------------------------------------------------------------------

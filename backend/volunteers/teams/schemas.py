@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.core.i18n import LocaleCode
+from backend.places.api import AimIn, AimRead
 from backend.volunteers.teams.tables import JoinMode, TeamKind
 
 MemberRoleCode = Literal["member", "coordinator"]
@@ -53,6 +54,9 @@ class TeamCreate(msgspec.Struct, forbid_unknown_fields=True):
     coordinator_user_ids: Annotated[
         list[uuid.UUID], msgspec.Meta(max_length=20, description="people who coordinate the team from the start")
     ] = []
+    audience: Annotated[
+        AimIn | None, msgspec.Meta(description="who may join, by where they live; everyone when left out")
+    ] = None
 
 
 class TeamUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -61,6 +65,7 @@ class TeamUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     name: TeamName | msgspec.UnsetType = msgspec.UNSET
     description: TeamDescription | msgspec.UnsetType = msgspec.UNSET
     join_mode: Annotated[JoinMode, msgspec.Meta(examples=["approval"])] | msgspec.UnsetType = msgspec.UNSET
+    audience: AimIn | msgspec.UnsetType = msgspec.UNSET
 
 
 class CommunityBrief(msgspec.Struct):
@@ -90,6 +95,7 @@ class TeamRead(msgspec.Struct):
     my_membership: Annotated[
         MembershipBrief | None, msgspec.Meta(description="the caller's place; null when none or logged out")
     ]
+    audience: Annotated[AimRead, msgspec.Meta(description="who may join, by where they live")]
 
 
 class JoinRead(msgspec.Struct):

@@ -23,6 +23,8 @@ from backend.core import audit, clock
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_, LocaleCode
+from backend.core.values import as_uuid
+from backend.places.api import AimIn, aim_columns, aim_of, check_aim, require_resident
 from backend.volunteers.people.queries import has_consented
 from backend.volunteers.teams.guards import (
     STAFF_COORDINATOR,
@@ -79,6 +81,8 @@ async def create_team(*, user_id: uuid.UUID, data: TeamCreate) -> Team:
         raise DomainError("team_community_invalid", N_("A team serves a community or a street."), status=422)
     name = clean_text(data.name, required=_name_required())
     coordinators = await _existing_users(data.coordinator_user_ids)
+    aim = (data.audience or AimIn()).aim()
+    await check_aim(aim, organiser_id=data.community_id)
     now = clock.now()
     team = Team(
         community=data.community_id,
@@ -88,6 +92,7 @@ async def create_team(*, user_id: uuid.UUID, data: TeamCreate) -> Team:
         join_mode=data.join_mode.value,
         created_by=user_id,
         created_at=now,
+        **aim_columns(aim),
     )
     async with transaction(Team._meta.db):
         await team.save()
@@ -103,6 +108,7 @@ async def create_team(*, user_id: uuid.UUID, data: TeamCreate) -> Team:
                 "name": name,
                 "join_mode": team.join_mode,
                 "coordinators": coordinators,
+                **aim_columns(aim),
             },
         )
         for coordinator_id in coordinators:
@@ -129,6 +135,10 @@ async def update_team(*, user_id: uuid.UUID, team_id: uuid.UUID, data: TeamUpdat
     if data.join_mode is not msgspec.UNSET:
         changes[Team.join_mode] = data.join_mode.value
     team = coordination.team
+    if data.audience is not msgspec.UNSET:
+        aim = data.audience.aim()
+        await check_aim(aim, organiser_id=as_uuid(team.community))
+        changes.update({getattr(Team, name): value for name, value in aim_columns(aim).items()})
     before = {column._meta.name: getattr(team, column._meta.name) for column in changes}
     after = {column._meta.name: value for column, value in changes.items()}
     if before != after:
@@ -170,6 +180,8 @@ async def join_team(*, user_id: uuid.UUID, team_id: uuid.UUID) -> tuple[TeamMemb
         raise DomainError(
             "volunteer_profile_required", N_("Please sign up as a volunteer before joining a team."), status=409
         )
+    # A team aimed at places is for their residents (403 with the reason otherwise).
+    await require_resident(user_id=user_id, aim=aim_of(team.to_dict()), what="team")
     status = MemberStatus.active if team.join_mode == JoinMode.open.value else MemberStatus.pending
     engine = TeamMember._meta.db
     try:

@@ -46,6 +46,16 @@ class Team(Table, tablename="volunteer_team"):
     name = JSON(default={}, help_text="{locale: name}")
     description = JSON(default={}, help_text="{locale: text}")
     join_mode = Varchar(length=16, choices=JoinMode, default=JoinMode.open.value)
+    # Aimed at places (issue 19): everyone, or residents of given estates, of an alliance's
+    # estates or of what a grid covers (``places.api.aim_of``); joining checks where one lives.
+    aim = Varchar(length=16, default="everyone")
+    aim_estates = JSON(default=[], help_text="estate ids, with aim = estates")
+    aim_alliance = ForeignKey(
+        LazyTableReference("Alliance", module_path="backend.places.tables"), null=True, default=None
+    )
+    aim_grid = ForeignKey(
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=True, default=None
+    )
     created_by = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=True, default=None)
     created_at = Timestamptz()
 

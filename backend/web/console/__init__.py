@@ -9,6 +9,7 @@ from backend.core.auth import SESSION_COOKIE_PATH
 from backend.web.console.account_controllers import AccountController, SignInController
 from backend.web.console.admin_controllers import ADMIN_CONTROLLERS
 from backend.web.console.counter_controllers import CounterController
+from backend.web.console.counter_rewards_controllers import RewardsController
 from backend.web.console.edge import EXCEPTION_HANDLERS, check_csrf
 from backend.web.console.events_controllers import EventsController
 from backend.web.console.events_door_controllers import DoorController, SignUpsController
@@ -16,6 +17,7 @@ from backend.web.console.home_controllers import HomeController
 from backend.web.console.libraries_controllers import LibrariesController
 from backend.web.console.reports_controllers import ReportsController
 from backend.web.console.reports_routing_controllers import RoutingController
+from backend.web.console.statistics_controllers import StatisticsController
 from backend.web.console.text_controllers import TextController
 from backend.web.console.volunteers_controllers import VolunteersController
 from backend.web.console.volunteers_teams_controllers import TeamsController
@@ -40,6 +42,8 @@ def console_router() -> Router:
             TeamsController,
             RoutingController,
             CounterController,
+            RewardsController,
+            StatisticsController,
             *ADMIN_CONTROLLERS,
         ],
         before_request=check_csrf,

@@ -182,6 +182,7 @@ ROOMS: tuple[tuple[str, str, RoomDoor], ...] = (
     ("/console/audit", N_("Audit log"), Permission.read_audit),
     ("/console/reports", N_("Reports"), may_see_incidents),
     ("/console/counter", N_("Points counter"), Permission.manage_rewards),
+    ("/console/statistics", N_("Statistics"), Permission.view_statistics),
 )
 
 
@@ -236,20 +237,23 @@ SAID: Mapping[str, str] = {
 
 def form_values(form: Mapping[str, Any], *, lists: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A submitted form as the API's JSON would be: empty fields absent, ``lists`` as lists,
-    ``title.en`` as ``{"title": {"en": ...}}`` (the multilingual fields), and a field sent twice
+    ``title.en`` as ``{"title": {"en": ...}}`` (the multilingual fields; all their boxes emptied is
+    ``{"title": {}}``, so a change clears the text rather than keeping it), and a field sent twice
     that should not be a list refused by the schema like any wrong type."""
     values: dict[str, Any] = {}
     for key, raw in form.items():
         if key == CSRF_FIELD:
             continue
         given = [v for v in (raw if isinstance(raw, list) else [raw]) if not (isinstance(v, str) and v.strip() == "")]
+        head, dot, locale = key.partition(".")
+        if dot and isinstance(values.setdefault(head, {}), dict) and not given:
+            continue  # every box of a multilingual field emptied: the field is sent, empty (cleared)
         if key in lists:
             value: Any = given
         elif given:
             value = given[0] if len(given) == 1 else given
         else:
             continue
-        head, dot, locale = key.partition(".")
         if dot:
             nested = values.setdefault(head, {})
             if isinstance(nested, dict):
@@ -306,6 +310,34 @@ FIELD_LABELS: dict[str, str] = {
     "community_id": N_("Community"),
     # the points counter
     "code": N_("Pickup code"),
+    # the counter's supermarket: a reward's fields, and each point rule's row (<kind>.<field>)
+    "name": N_("Reward name"),
+    "points_cost": N_("Points it costs"),
+    "stock": N_("Stock"),
+    "stock_change": N_("Change stock by"),
+    "per_resident_limit": N_("Most per resident"),
+    "active_from": N_("On offer from"),
+    "active_until": N_("On offer until"),
+    "file": N_("Choose an image"),
+    # the statistics room's month range
+    "from": N_("From"),
+    "to": N_("To"),
+    **{
+        f"{kind}.{name}": label
+        for kind in (
+            "attendance",
+            "first_event",
+            "first_event_after_arrival",
+            "volunteer_hour",
+            "youth_bonus",
+            "brought_neighbour",
+        )
+        for name, label in (
+            ("points", N_("Points")),
+            ("daily_cap", N_("Most per day")),
+            ("per_activity_cap", N_("Most per event")),
+        )
+    },
     "recurrence": N_("Repeats"),
     "recurrence.freq": N_("How often"),
     "recurrence.interval": N_("Every how many"),

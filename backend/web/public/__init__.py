@@ -1,12 +1,13 @@
 """The public pages behind every QR code and shared link: an event, a share link, a library
-branch, a service record's verification, and a small home page. Server-rendered, the same for
-every visitor (so a cache may keep them), in the reader's language; refusals are pages too
-(``edge``)."""
+branch, a service record's verification, a community's public board, and a small home page.
+Server-rendered, the same for every visitor (so a cache may keep them), in the reader's language;
+refusals are pages too (``edge``)."""
 
 from __future__ import annotations
 
 from litestar import Router
 
+from backend.web.public.board_controllers import BoardPageController
 from backend.web.public.edge import EXCEPTION_HANDLERS, same_site
 from backend.web.public.event_controllers import EventPageController
 from backend.web.public.home_controllers import HomePageController
@@ -19,7 +20,13 @@ def public_router() -> Router:
     for the API's JSON input check: these pages take typed path and query parameters only."""
     return Router(
         path="/",
-        route_handlers=[HomePageController, EventPageController, BranchPageController, VerifyPageController],
+        route_handlers=[
+            HomePageController,
+            EventPageController,
+            BranchPageController,
+            VerifyPageController,
+            BoardPageController,
+        ],
         before_request=same_site,
         exception_handlers=dict(EXCEPTION_HANDLERS),
         include_in_schema=False,

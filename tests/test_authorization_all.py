@@ -323,6 +323,8 @@ MATRIX: list[tuple[Any, ...]] = [
     ("get_leaderboard_hours",   "GET",    "/api/v1/leaderboards/{kind}",                        200, 200, 200, 200, 200, 200, 200, 200, None),
     ("participation_statistics", "GET",   "/api/v1/stats/participation",                        401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("participation_statistics_csv", "GET", "/api/v1/stats/participation",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("participation_by_place",  "GET",    "/api/v1/stats/participation/by-place",               401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
+    ("participation_by_place_csv", "GET", "/api/v1/stats/participation/by-place",               401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("monthly_statistics",      "GET",    "/api/v1/stats/monthly",                              401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("monthly_statistics_csv",  "GET",    "/api/v1/stats/monthly",                              401, 403, 403, 403, 403, 403, 403, 200, (200, "organiser_a")),
     ("list_recommendations",    "GET",    "/api/v1/recommendations",                            401, 200, 200, 200, 200, 200, 200, 200, None),
@@ -1401,6 +1403,15 @@ OPERATIONS: dict[str, Op] = {
     "participation_statistics_csv": Op(
         lambda c: c.get(f"{V1}/stats/participation", params={"community_id": c.org("community_a"), "format": "csv"}),
         audited="inclusion.statistics_exported",
+    ),
+    "participation_by_place": Op(
+        lambda c: c.get(f"{V1}/stats/participation/by-place", params={"community_id": c.org("community_a")})
+    ),
+    "participation_by_place_csv": Op(
+        lambda c: c.get(
+            f"{V1}/stats/participation/by-place", params={"community_id": c.org("community_a"), "format": "csv"}
+        ),
+        audited="inclusion.place_statistics_exported",
     ),
     "monthly_statistics": Op(lambda c: c.get(f"{V1}/stats/monthly", params={"community_id": c.org("community_a")})),
     "monthly_statistics_csv": Op(

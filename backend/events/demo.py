@@ -23,6 +23,7 @@ from backend.core.stores import build_stores
 from backend.events.catalogue import services
 from backend.events.catalogue.schemas import EventCreate, VenueCreate
 from backend.events.catalogue.tables import Event, Venue
+from backend.events.demo_past import seed_past
 
 Text = dict[LocaleCode, str]
 
@@ -912,12 +913,16 @@ async def seed(world: DemoWorld) -> None:
     run, events today and this weekend where they are missing (``_top_up``), so a demo database
     seeded days ago still has something on now."""
     created = await _seed(world)
-    topped_up = await _top_up(world, await _venues(world))
-    aimed = await _seed_aimed(world, await _venues(world))
+    venues = await _venues(world)
+    topped_up = await _top_up(world, venues)
+    aimed = await _seed_aimed(world, venues)
+    past = await seed_past(world, venues["nanyuan_centre"])  # the last three months' evenings in 南园
     parts = [f"{created} created" if created else "programme already there"]
     if aimed:
         parts.append(f"{aimed} for 南园's estates (a fellowship event with seats per estate, one for a grid)")
     parts.append(f"{topped_up} added for today and this weekend" if topped_up else "today and this weekend in place")
+    if past:
+        parts.append(f"{past} attendances in 南园's last three months")
     world.summary.append("demo events: " + ", ".join(parts))
 
 

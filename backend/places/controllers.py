@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, delete, get, patch, post, put
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody, Parameter
@@ -20,6 +20,7 @@ from backend.core.auth import requires_login
 from backend.core.context import Principal
 from backend.core.openapi import problems
 from backend.places import alliances, estates, grids, presenters, queries, residences
+from backend.places.api import ESTATE_FIGURES_STATE, EstateFigures
 from backend.places.schemas import (
     AcknowledgementRead,
     AllianceCreate,
@@ -348,11 +349,17 @@ class AllianceController(Controller):
     @get(
         "/{alliance_id:uuid}",
         operation_id="get_alliance",
-        summary="An alliance's page: members, shared property company, documents",
+        summary="An alliance's page: members with their participation (suppressed where small), shared property "
+        "company, documents",
         responses=problems(404),
     )
-    async def get_alliance(self, alliance_id: uuid.UUID) -> AllianceRead:
-        return presenters.alliance(await queries.alliance_page(alliance_id))
+    async def get_alliance(self, request: Request[Any, Any, Any], alliance_id: uuid.UUID) -> AllianceRead:
+        page = await queries.alliance_page(alliance_id)
+        # Inclusion counts the member estates' participation (an app hook puts the function here).
+        figures_of: EstateFigures | None = request.app.state.get(ESTATE_FIGURES_STATE)
+        estates = [member["estate"] for member in page["members"]]
+        figures = await figures_of(estates) if figures_of is not None and estates else []
+        return presenters.alliance(page, figures)
 
     @put(
         "/{alliance_id:uuid}/members/{estate_id:uuid}",

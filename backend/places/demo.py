@@ -1,6 +1,8 @@
 """The 南园 community's places: four estates of different kinds (one resettlement estate) with
-buildings and units, two grids with their grid workers and building heads, and the estates'
-alliance with a joint owners' convention (共同业主公约). Running it twice changes nothing."""
+buildings and units, two grids with their grid workers and building heads, the estates' alliance
+with a joint owners' convention (共同业主公约), and residents who said where they live (``RESIDENTS``
+per estate, demo logins ``demo-resident-<estate>-<n>``), whose taking part the events demo records
+for the counts by place. Running it twice changes nothing."""
 
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from backend.accounts.api import (
     person_by_openid,
 )
 from backend.core.domain import DemoWorld
-from backend.places import alliances, estates, grids
-from backend.places.schemas import EstateCreate, GridAreaIn, MemberIn
+from backend.places import alliances, estates, grids, residences
+from backend.places.schemas import EstateCreate, GridAreaIn, MemberIn, ResidencePut
 from backend.places.tables import Building, Estate
 
 ADMIN = "demo-admin"
@@ -34,6 +36,7 @@ class _Estate:
     households: int
     role: str  # in the alliance
     buildings: tuple[str, ...]
+    point: tuple[float, float]  # the estate's gate, GCJ-02: reports resolve to the nearest within 350 m
 
 
 ESTATES = (
@@ -51,6 +54,7 @@ ESTATES = (
         820,
         "flagship",
         ("1幢", "2幢", "3幢"),
+        (31.2950, 120.6288),
     ),
     _Estate(
         "yangzhitang",
@@ -66,6 +70,7 @@ ESTATES = (
         460,
         "partner",
         ("5号楼", "6号楼"),
+        (31.2992, 120.6262),
     ),
     _Estate(
         "nanhuan",
@@ -81,6 +86,7 @@ ESTATES = (
         380,
         "allied",
         ("A座", "B座"),
+        (31.2914, 120.6329),
     ),
     _Estate(
         "nanyuan_anzhi",
@@ -96,6 +102,7 @@ ESTATES = (
         610,
         "allied",
         ("11幢", "12幢"),
+        (31.2978, 120.6347),
     ),
 )
 COMMITTEE = {
@@ -156,6 +163,24 @@ CONVENTION = {
 }
 
 
+# Residents per estate who said where they live: enough for every estate's count to be shown.
+RESIDENTS = {"nanyuan_xincun": 14, "yangzhitang": 9, "nanhuan": 8, "nanyuan_anzhi": 12}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭"
+
+
+async def _residents(made: dict[str, uuid.UUID]) -> dict[str, list[uuid.UUID]]:
+    """Demo residents of each estate, with their residence given and consented."""
+    found: dict[str, list[uuid.UUID]] = {}
+    for key, count in RESIDENTS.items():
+        found[key] = []
+        for n in range(count):
+            name = f"{SURNAMES[(n + len(key)) % len(SURNAMES)]}{'秀建文明海兰'[n % 6]}{'英华平芳'[n % 4]}"
+            user, _created = await login_as_developer(openid=f"demo-resident-{key}-{n + 1}", display_name=name)
+            await residences.set_residence(user_id=user.id, data=ResidencePut(estate_id=made[key], consent=True))
+            found[key].append(user.id)
+    return found
+
+
 def _csv(buildings: tuple[str, ...]) -> bytes:
     lines = ["building,unit,floor_area"]
     for building in buildings:
@@ -199,6 +224,8 @@ async def seed(world: DemoWorld) -> None:
             kind=spec.kind,  # type: ignore[arg-type]
             year_built=spec.year_built,
             households=spec.households,
+            latitude=spec.point[0],
+            longitude=spec.point[1],
             property_company_id=world.organisations["property"],
             owners_committee_id=committee if flagship else None,
         )
@@ -225,8 +252,14 @@ async def seed(world: DemoWorld) -> None:
         user_id=admin, community_id=community_id, name=ALLIANCE, members=members
     )
     await alliances.create_document(user_id=admin, alliance_id=alliance_id, title=CONVENTION_TITLE, body=CONVENTION)
-    world.made["places"] = {"estates": made, "alliance": alliance_id, "grids": grid_ids}
+    world.made["places"] = {
+        "estates": made,
+        "alliance": alliance_id,
+        "grids": grid_ids,
+        "residents": await _residents(made),
+    }
     world.summary.append(
         "places: 南园 has 4 estates (one resettlement estate), 2 grids (grid workers demo-grid-1, demo-grid-2), "
-        "and the 南园小区联盟 with its joint owners' convention"
+        f"the 南园小区联盟 with its joint owners' convention, and {sum(RESIDENTS.values())} residents who said "
+        "where they live"
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from backend.core.i18n import pick, pick_content
 from backend.core.values import as_uuid, mask_name
 from backend.places import queries
+from backend.places.api import EstateMonthFigures
 from backend.places.schemas import (
     AllianceListItem,
     AllianceMemberRead,
@@ -20,6 +21,7 @@ from backend.places.schemas import (
     EstateAcknowledgements,
     EstateAlliance,
     EstateKindCode,
+    EstateMonthRead,
     EstateRead,
     EstateResidentsRead,
     GridAreaRead,
@@ -133,7 +135,18 @@ def alliances(rows: list[dict[str, Any]]) -> list[AllianceListItem]:
     ]
 
 
-def alliance(page: dict[str, Any]) -> AllianceRead:
+def _participation(figures: Sequence[EstateMonthFigures], estate_id: Any) -> list[EstateMonthRead]:
+    return [
+        EstateMonthRead(
+            month=f.month, residents=f.residents, participants=f.participants, participation_rate=f.participation_rate
+        )
+        for f in figures
+        if f.estate_id == estate_id
+    ]
+
+
+def alliance(page: dict[str, Any], figures: Sequence[EstateMonthFigures] = ()) -> AllianceRead:
+    """The page; ``figures``: the member estates' participation where the app counts it."""
     row = page["alliance"]
     return AllianceRead(
         id=row["id"],
@@ -141,7 +154,13 @@ def alliance(page: dict[str, Any]) -> AllianceRead:
         name=_text(row["name"]),
         names=dict(row["name"] or {}),
         members=[
-            AllianceMemberRead(estate_id=m["estate"], name=_text(m["name"]), kind=m["kind"], role=m["role"])
+            AllianceMemberRead(
+                estate_id=m["estate"],
+                name=_text(m["name"]),
+                kind=m["kind"],
+                role=m["role"],
+                participation=_participation(figures, as_uuid(m["estate"])),
+            )
             for m in page["members"]
         ],
         shared_property_company=_body(page["shared"]),

@@ -261,11 +261,27 @@ class MemberPut(msgspec.Struct, forbid_unknown_fields=True):
     role: AllianceRoleCode
 
 
+class EstateMonthRead(msgspec.Struct):
+    """A member estate's month: null where under five people (suppressed)."""
+
+    month: Annotated[str, msgspec.Meta(examples=["2026-11"])]
+    residents: Annotated[int | None, msgspec.Meta(description="residents who said they live there")]
+    participants: Annotated[int | None, msgspec.Meta(description="of them, those who attended an event that month")]
+    participation_rate: Annotated[
+        Annotated[float, msgspec.Meta(ge=0, le=1)] | None,
+        msgspec.Meta(description="participants / residents; null when suppressed", examples=[0.18]),
+    ]
+
+
 class AllianceMemberRead(msgspec.Struct):
     estate_id: uuid.UUID
     name: str
     kind: EstateKindCode
     role: AllianceRoleCode
+    participation: Annotated[
+        list[EstateMonthRead],
+        msgspec.Meta(description="on the alliance's page: the last three months, this one included"),
+    ] = []
 
 
 class DocumentBrief(msgspec.Struct):

@@ -34,7 +34,14 @@ from backend.volunteers.hours.records import ISSUER, RecordVerification, TeamSer
 from backend.volunteers.hours.schemas import HoursReject, HoursVerifyMany, TeamHoursEntryRead
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents import presenters as _incident_presenters
-from backend.volunteers.incidents.names import KIND_NAMES, PARTY_NAMES, STATUS_NAMES, kind_name, party_name
+from backend.volunteers.incidents.names import (
+    KIND_NAMES,
+    PARTY_NAMES,
+    RECEIVER_NAMES,
+    STATUS_NAMES,
+    kind_name,
+    party_name,
+)
 from backend.volunteers.incidents.queries import (
     coordinates_incidents,
     load_community,
@@ -42,7 +49,13 @@ from backend.volunteers.incidents.queries import (
     staff_queue,
     waiting_count,
 )
-from backend.volunteers.incidents.routing import DEFAULT_PARTY, PARTY_KINDS, SERVING_LEVELS, incident_routing
+from backend.volunteers.incidents.routing import (
+    DEFAULT_PARTY,
+    PARTY_KINDS,
+    RECEIVER_PARTIES,
+    SERVING_LEVELS,
+    incident_routing,
+)
 from backend.volunteers.incidents.routing import set_incident_routing as set_incident_routing
 from backend.volunteers.incidents.schemas import (
     IncidentRead,
@@ -54,7 +67,14 @@ from backend.volunteers.incidents.schemas import (
     RoutingRule,
 )
 from backend.volunteers.incidents.services import TRANSITIONS, change_incident_status, incident_photo
-from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentKind, IncidentStatus, ResponsibleParty
+from backend.volunteers.incidents.tables import (
+    Incident,
+    IncidentChange,
+    IncidentKind,
+    IncidentStatus,
+    ResponsibleParty,
+    RoutingReceiver,
+)
 from backend.volunteers.shifts.presenters import sheet_read, shift_read
 from backend.volunteers.shifts.queries import attendance_sheet, list_shifts, load_shift, shift_view, shift_views
 from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead
@@ -74,6 +94,8 @@ __all__ = [
     "ISSUER",
     "KIND_NAMES",
     "PARTY_NAMES",
+    "RECEIVER_NAMES",
+    "RECEIVER_PARTIES",
     "STATUS_NAMES",
     "TRANSITIONS",
     "AttendanceSheet",
@@ -97,6 +119,7 @@ __all__ = [
     "ResponsibleParty",
     "RouteRead",
     "RoutingRead",
+    "RoutingReceiver",
     "RoutingRule",
     "ShiftCancelled",
     "ShiftCreate",
@@ -353,7 +376,8 @@ async def may_see_incidents(user_id: uuid.UUID) -> bool:
     volunteers somewhere, or belong to an organisation that can act as a responsible party."""
     if await coordinates_incidents(user_id):
         return True
-    kinds = {kind.value for kind in PARTY_KINDS.values()}
+    # A grid's workers receive what routing by place sends them, for the residents' committee.
+    kinds = {kind.value for kind in PARTY_KINDS.values()} | {OrganisationKind.grid.value}
     found = await organisations(await member_organisation_ids(user_id))
     return any(ref.kind in kinds for ref in found.values())
 
@@ -368,12 +392,16 @@ class ForwardChoice:
 async def forward_choices(community_id: uuid.UUID) -> list[ForwardChoice]:
     """Every (party, organisation) a coordinator may forward this community's incident to: the
     organisations ``check_party_organisation`` accepts (of the party's kind, attached to the
-    community or to the street or district above it; the residents' committee is the community)."""
+    community or to the street or district above it; the residents' committee is the community or
+    one of its grids)."""
     community = await load_community(community_id)
     above = await organisations(ancestor_ids(community["path"]))
     levels = {ref.id: ref for ref in above.values() if ref.kind in SERVING_LEVELS}
     top = min(levels.values(), key=lambda ref: len(ref.path))
     choices = [ForwardChoice(DEFAULT_PARTY.value, community["id"], levels[community["id"]].name)]
+    for grid in await organisations_under(levels[community["id"]].path, kind=OrganisationKind.grid):
+        if not grid.retired:  # its workers act for the residents' committee
+            choices.append(ForwardChoice(DEFAULT_PARTY.value, grid.id, grid.name))
     for party, org_kind in PARTY_KINDS.items():
         if party is DEFAULT_PARTY:
             continue

@@ -165,6 +165,8 @@ async def test_the_routing_lists_every_kind_and_a_put_replaces_it(client: Client
         "party_name": "Property management company",
         "organisation": {"id": str(world["property_a"].id), "name": "南园物业"},
         "is_default": False,
+        "receiver": "named",
+        "receiver_name": "The organisation named",
     }
     others = [r for r in routes if r["kind"] != "noise"]
     assert {(r["party"], r["organisation"]["id"], r["is_default"]) for r in others} == {

@@ -12,7 +12,7 @@ from typing import Any
 from backend.core.clock import utc
 from backend.core.i18n import _, format_datetime
 from backend.core.values import mask_name
-from backend.volunteers.incidents.names import kind_name, party_name, role_name, status_name
+from backend.volunteers.incidents.names import kind_name, party_name, receiver_name, role_name, route_text, status_name
 from backend.volunteers.incidents.queries import IncidentListing
 from backend.volunteers.incidents.routing import Rule
 from backend.volunteers.incidents.schemas import (
@@ -23,6 +23,7 @@ from backend.volunteers.incidents.schemas import (
     IncidentSummary,
     IncidentView,
     NamedRef,
+    RouteRead,
     RoutingRead,
 )
 from backend.volunteers.incidents.tables import ERASED_TEXT, Moderation
@@ -50,8 +51,20 @@ def _text(row: Mapping[str, Any], view: IncidentView) -> str | None:
     return None if held and view == "responsible_party" else row["text"]
 
 
+def _routed(row: Mapping[str, Any], listing: IncidentListing) -> RouteRead:
+    """Where the report was routed and why, with the estate's, grid's and party's names."""
+    estates, orgs = listing.estate_names or {}, listing.organisation_names
+    estate = estates.get(row["estate"], "") if row["estate"] else ""
+    grid = orgs.get(row["grid"], "") if row["grid"] else ""
+    party = orgs.get(row["party_organisation"], "") if row["party_organisation"] else party_name(row["party"])
+    return RouteRead(
+        reason=row["route_reason"], text=route_text(row["route_reason"], estate=estate, grid=grid, party=party)
+    )
+
+
 def _fields(row: Mapping[str, Any], listing: IncidentListing) -> dict[str, Any]:
     view, orgs = listing.view, listing.organisation_names
+    estates = listing.estate_names or {}
     return {
         "id": row["id"],
         "viewed_as": view,
@@ -73,6 +86,9 @@ def _fields(row: Mapping[str, Any], listing: IncidentListing) -> dict[str, Any]:
         "shift_id": row["shift"],
         "created_at": utc(row["created_at"]),
         "updated_at": utc(row["updated_at"]),
+        "estate": NamedRef(id=row["estate"], name=estates.get(row["estate"], "")) if row["estate"] else None,
+        "grid": _ref(row["grid"], orgs),
+        "routed": _routed(row, listing),
     }
 
 
@@ -137,4 +153,6 @@ def routing_read(rule: Rule) -> RoutingRead:
         party_name=party_name(rule.party),
         organisation=organisation,
         is_default=rule.is_default,
+        receiver=rule.receiver,  # type: ignore[arg-type]  # a RoutingReceiver value
+        receiver_name=receiver_name(rule.receiver),
     )

@@ -28,6 +28,7 @@ from backend.accounts.api import (
 )
 from backend.core.errors import NotFound
 from backend.core.i18n import N_, pick
+from backend.places.api import estate_names
 from backend.volunteers.incidents.schemas import IncidentScope, IncidentView
 from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentStatus
 from backend.volunteers.teams.guards import (
@@ -138,8 +139,8 @@ async def visible_incident(*, user_id: uuid.UUID, incident_id: uuid.UUID) -> tup
 @dataclass(frozen=True)
 class IncidentListing:
     """Incident rows seen through one pair of eyes (``view``), with the names of their
-    communities and parties' organisations and, unless the party is reading, their reporters;
-    ``history`` holds the status changes of a single incident, oldest first."""
+    communities, parties' organisations, grids and estates and, unless the party is reading, their
+    reporters; ``history`` holds the status changes of a single incident, oldest first."""
 
     rows: list[dict[str, Any]]
     view: IncidentView
@@ -147,6 +148,7 @@ class IncidentListing:
     reporter_names: dict[uuid.UUID, str]
     has_more: bool = False
     history: list[dict[str, Any]] | None = None
+    estate_names: dict[uuid.UUID, str] | None = None
 
 
 async def _listing(
@@ -156,9 +158,12 @@ async def _listing(
     has_more: bool = False,
     history: list[dict[str, Any]] | None = None,
 ) -> IncidentListing:
-    orgs = await organisation_names([r["community"] for r in rows] + [r["party_organisation"] for r in rows])
+    orgs = await organisation_names(
+        [r["community"] for r in rows] + [r["party_organisation"] for r in rows] + [r["grid"] for r in rows]
+    )
     reporters = {} if view == "responsible_party" else await _user_names(r["reporter"] for r in rows)
-    return IncidentListing(rows, view, orgs, reporters, has_more, history)
+    estates = {key: pick(name)[0] for key, name in (await estate_names(r["estate"] for r in rows)).items()}
+    return IncidentListing(rows, view, orgs, reporters, has_more, history, estates)
 
 
 async def _history(incident_id: uuid.UUID) -> list[dict[str, Any]]:

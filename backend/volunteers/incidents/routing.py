@@ -2,8 +2,15 @@
 set by staff who coordinate volunteers there; kinds left unset go to the residents' committee.
 
 A party's organisation is one of its kind (police → a police station, …; the residents' committee
-is the community itself) attached to the community or to the street or district above it: its
-staff read the report's text, place and photo, so an unrelated organisation never may.
+is the community itself, or one of its grids) attached to the community or to the street or
+district above it: its staff read the report's text, place and photo, so an unrelated organisation
+never may.
+
+A rule may instead name a body found from the report's place (issue 19): the estate's own property
+company or owners' committee, or the workers of the grid covering it (acting for the residents'
+committee). It is resolved per report through ``places.api``; where the place has no such body
+(no estate found, no owners' committee, no grid) the rule's organisation, else the residents'
+committee, receives it, and the report keeps the reason.
 """
 
 from __future__ import annotations
@@ -18,10 +25,17 @@ from backend.core import audit
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import N_, pick
-from backend.volunteers.incidents.names import party_name
+from backend.places.api import PlaceOfReport
+from backend.volunteers.incidents.names import party_name, receiver_name
 from backend.volunteers.incidents.queries import load_community, organisation_names
 from backend.volunteers.incidents.schemas import RoutingRule
-from backend.volunteers.incidents.tables import IncidentKind, IncidentRouting, ResponsibleParty
+from backend.volunteers.incidents.tables import (
+    IncidentKind,
+    IncidentRouting,
+    ResponsibleParty,
+    RouteReason,
+    RoutingReceiver,
+)
 from backend.volunteers.teams.guards import STAFF_COORDINATOR, may_coordinate_community
 
 DEFAULT_PARTY = ResponsibleParty.residents_committee
@@ -34,6 +48,12 @@ PARTY_KINDS: Mapping[ResponsibleParty, OrganisationKind] = {
 }
 # Where a party's organisation may hang: the community itself, or the street or district above it.
 SERVING_LEVELS = (OrganisationKind.community.value, OrganisationKind.street.value, OrganisationKind.district.value)
+# A receiver by place acts as this party.
+RECEIVER_PARTIES: Mapping[RoutingReceiver, ResponsibleParty] = {
+    RoutingReceiver.estate_property_company: ResponsibleParty.property_company,
+    RoutingReceiver.estate_owners_committee: ResponsibleParty.owners_committee,
+    RoutingReceiver.grid_worker: ResponsibleParty.residents_committee,
+}
 
 
 async def check_party_organisation(*, party: str, organisation_id: uuid.UUID, community: Mapping[str, Any]) -> None:
@@ -42,14 +62,17 @@ async def check_party_organisation(*, party: str, organisation_id: uuid.UUID, co
     if target is None:
         raise DomainError("organisation_not_found", N_("This organisation does not exist."), status=422)
     params = {"organisation_id": str(target.id), "organisation": pick(target.name)[0], "party": party_name(party)}
-    if target.kind != PARTY_KINDS[ResponsibleParty(party)].value:
+    grid = party == DEFAULT_PARTY.value and target.kind == OrganisationKind.grid.value
+    if target.kind != PARTY_KINDS[ResponsibleParty(party)].value and not grid:
         raise DomainError(
             "party_organisation_wrong_kind",
             N_("{organisation} cannot act as {party}: choose an organisation of that kind."),
             params=params,
             status=422,
         )
-    if party == DEFAULT_PARTY.value:
+    if grid:  # a grid of the community: its workers act for the residents' committee
+        serves = ancestor_ids(target.path)[-2:-1] == [community["id"]]
+    elif party == DEFAULT_PARTY.value:
         serves = target.id == community["id"]  # the residents' committee is the community's own
     else:
         above = await organisations(ancestor_ids(community["path"]))
@@ -68,15 +91,55 @@ async def check_party_organisation(*, party: str, organisation_id: uuid.UUID, co
         )
 
 
-async def route_for(*, community_id: uuid.UUID, kind: str) -> tuple[str, uuid.UUID | None]:
-    """The party that acts on this kind in this community, and its organisation."""
+@dataclass(frozen=True)
+class Route:
+    """Where one report goes, and why."""
+
+    party: str
+    organisation: uuid.UUID | None
+    reason: RouteReason
+
+
+# What a receiver by place takes from the place, and the reason when the place has none of it.
+_BY_PLACE: Mapping[RoutingReceiver, tuple[str, RouteReason, RouteReason]] = {
+    RoutingReceiver.estate_property_company: (
+        "property_company_id",
+        RouteReason.estate_property_company,
+        RouteReason.no_property_company,
+    ),
+    RoutingReceiver.estate_owners_committee: (
+        "owners_committee_id",
+        RouteReason.estate_owners_committee,
+        RouteReason.no_owners_committee,
+    ),
+    RoutingReceiver.grid_worker: ("grid_id", RouteReason.grid_worker, RouteReason.no_grid),
+}
+
+
+async def route_for(*, community_id: uuid.UUID, kind: str, place: PlaceOfReport | None = None) -> Route:
+    """The party that acts on this kind in this community, its organisation, and the reason: the
+    rule's receiver by place when the place has one, else the rule's organisation, else the
+    residents' committee."""
     row = (
-        await IncidentRouting.select(IncidentRouting.party, IncidentRouting.organisation)
+        await IncidentRouting.select(IncidentRouting.party, IncidentRouting.organisation, IncidentRouting.receiver)
         .where((IncidentRouting.community == community_id) & (IncidentRouting.kind == kind))
         .first()
     )
-    party, organisation = (row["party"], row["organisation"]) if row else (DEFAULT_PARTY.value, None)
-    return party, party_organisation(party, organisation, community_id)
+    if row is None:
+        return Route(DEFAULT_PARTY.value, community_id, RouteReason.default)
+    receiver = RoutingReceiver(row["receiver"])
+    if receiver is RoutingReceiver.named:
+        return Route(
+            row["party"], party_organisation(row["party"], row["organisation"], community_id), RouteReason.routing
+        )
+    field, found, missing = _BY_PLACE[receiver]
+    body = getattr(place, field) if place is not None else None
+    if body is not None:
+        return Route(RECEIVER_PARTIES[receiver].value, body, found)
+    reason = missing if place is not None else RouteReason.no_estate
+    if row["organisation"] is not None:
+        return Route(row["party"], row["organisation"], reason)
+    return Route(DEFAULT_PARTY.value, community_id, reason)
 
 
 def party_organisation(party: str, organisation: uuid.UUID | None, community_id: uuid.UUID) -> uuid.UUID | None:
@@ -95,6 +158,7 @@ class Rule:
     organisation_id: uuid.UUID | None
     organisation_name: str
     is_default: bool
+    receiver: str = RoutingReceiver.named.value
 
 
 async def _routing_community(user_id: uuid.UUID, community_id: uuid.UUID) -> dict[str, Any]:
@@ -108,20 +172,30 @@ async def incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID) -> li
     """Every kind with the party that acts on it here (the residents' committee where unset)."""
     await _routing_community(user_id, community_id)
     rows = await IncidentRouting.select(
-        IncidentRouting.kind, IncidentRouting.party, IncidentRouting.organisation
+        IncidentRouting.kind, IncidentRouting.party, IncidentRouting.organisation, IncidentRouting.receiver
     ).where(IncidentRouting.community == community_id)
     rules = {row["kind"]: row for row in rows}
     routes = []
     for kind in IncidentKind:
         rule = rules.get(kind.value)
         party = rule["party"] if rule else DEFAULT_PARTY.value
-        organisation = party_organisation(party, rule["organisation"] if rule else None, community_id)
-        routes.append((kind.value, party, organisation, rule is None))
-    names = await organisation_names(organisation for _, _, organisation, _ in routes)
+        receiver = rule["receiver"] if rule else RoutingReceiver.named.value
+        organisation = rule["organisation"] if rule else None
+        if receiver == RoutingReceiver.named.value:
+            organisation = party_organisation(party, organisation, community_id)
+        routes.append((kind.value, party, organisation, rule is None, receiver))
+    names = await organisation_names(route[2] for route in routes)
     return [
-        Rule(kind, party, organisation, names.get(organisation, "") if organisation else "", default)
-        for kind, party, organisation, default in routes
+        Rule(kind, party, organisation, names.get(organisation, "") if organisation else "", default, receiver)
+        for kind, party, organisation, default, receiver in routes
     ]
+
+
+def _audited(party: str, organisation: uuid.UUID | None, receiver: str) -> list[Any]:
+    """A rule as the audit keeps it: party and organisation, and the receiver when by place."""
+    if receiver == RoutingReceiver.named.value:
+        return [party, organisation]
+    return [party, organisation, receiver]
 
 
 async def set_incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID, rules: list[RoutingRule]) -> list[Rule]:
@@ -137,6 +211,18 @@ async def set_incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID, r
             status=422,
         )
     for rule in rules:
+        implied = RECEIVER_PARTIES.get(rule.receiver)
+        if implied is not None and rule.party is not implied:
+            raise DomainError(
+                "routing_receiver_party",
+                N_("{receiver} acts as {party}: route it as that party."),
+                params={
+                    "kind": rule.kind.value,
+                    "receiver": receiver_name(rule.receiver.value),
+                    "party": party_name(implied.value),
+                },
+                status=422,
+            )
         if rule.organisation_id is not None:
             await check_party_organisation(
                 party=rule.party.value, organisation_id=rule.organisation_id, community=community
@@ -144,7 +230,7 @@ async def set_incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID, r
     try:
         async with transaction(IncidentRouting._meta.db):
             before = await IncidentRouting.select(
-                IncidentRouting.kind, IncidentRouting.party, IncidentRouting.organisation
+                IncidentRouting.kind, IncidentRouting.party, IncidentRouting.organisation, IncidentRouting.receiver
             ).where(IncidentRouting.community == community_id)
             await IncidentRouting.delete().where(IncidentRouting.community == community_id)
             if rules:
@@ -155,6 +241,7 @@ async def set_incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID, r
                             kind=r.kind.value,
                             party=r.party.value,
                             organisation=r.organisation_id,
+                            receiver=r.receiver.value,
                         )
                         for r in rules
                     ]
@@ -165,8 +252,8 @@ async def set_incident_routing(*, user_id: uuid.UUID, community_id: uuid.UUID, r
                 object_id=community_id,
                 organisation_id=community_id,
                 permission=STAFF_COORDINATOR,
-                before={row["kind"]: [row["party"], row["organisation"]] for row in before},
-                after={rule.kind.value: [rule.party.value, rule.organisation_id] for rule in rules},
+                before={row["kind"]: _audited(row["party"], row["organisation"], row["receiver"]) for row in before},
+                after={r.kind.value: _audited(r.party.value, r.organisation_id, r.receiver.value) for r in rules},
             )
     except UNIQUE_VIOLATIONS:
         raise DomainError(

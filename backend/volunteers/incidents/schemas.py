@@ -8,7 +8,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.volunteers.incidents.tables import IncidentKind, IncidentStatus, ResponsibleParty
+from backend.volunteers.incidents.tables import (
+    IncidentKind,
+    IncidentStatus,
+    ResponsibleParty,
+    RouteReason,
+    RoutingReceiver,
+)
 
 TEXT_MAX = 1000
 NOTE_MAX = 500
@@ -37,6 +43,13 @@ class IncidentCreate(msgspec.Struct, forbid_unknown_fields=True):
     longitude: Longitude | None = None
     team_id: uuid.UUID | None = None
     shift_id: Annotated[uuid.UUID | None, msgspec.Meta(description="the patrol shift the reporter was on")] = None
+    estate_id: Annotated[
+        uuid.UUID | None,
+        msgspec.Meta(description="the estate (小区) it is in, when the reporter knows; else found from the point"),
+    ] = None
+    building_id: Annotated[
+        uuid.UUID | None, msgspec.Meta(description="the building (楼栋) it is in; names its estate and grid")
+    ] = None
 
 
 class IncidentUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,7 +66,20 @@ class IncidentUpdate(msgspec.Struct, forbid_unknown_fields=True):
 class RoutingRule(msgspec.Struct, forbid_unknown_fields=True):
     kind: IncidentKind
     party: ResponsibleParty
-    organisation_id: uuid.UUID | None = None
+    organisation_id: Annotated[
+        uuid.UUID | None,
+        msgspec.Meta(description="the party's organisation; for a receiver by place, the fallback when it finds none"),
+    ] = None
+    receiver: Annotated[
+        RoutingReceiver,
+        msgspec.Meta(
+            description="named: the organisation above (or the residents' committee); estate_property_company, "
+            "estate_owners_committee (party of that kind) or grid_worker (party residents_committee): the body of "
+            "the report's estate or grid, resolved per report, falling back to the organisation above or the "
+            "residents' committee",
+            examples=["estate_property_company"],
+        ),
+    ] = RoutingReceiver.named
 
 
 class IncidentRoutingPut(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,6 +98,7 @@ class IncidentRoutingPut(msgspec.Struct, forbid_unknown_fields=True):
                         "party": "property_company",
                         "organisation_id": "7e1b2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
                     },
+                    {"kind": "safety_hazard", "party": "residents_committee", "receiver": "grid_worker"},
                 ]
             ],
         ),
@@ -88,8 +115,10 @@ class RoutingRead(msgspec.Struct):
     kind_name: str
     party: ResponsibleParty
     party_name: str
-    organisation: NamedRef | None
+    organisation: Annotated[NamedRef | None, msgspec.Meta(description="for a receiver by place: the fallback")]
     is_default: bool
+    receiver: RoutingReceiver = RoutingReceiver.named
+    receiver_name: str = ""
 
 
 class IncidentChangeRead(msgspec.Struct):
@@ -122,6 +151,13 @@ PhotoUrls = Annotated[
 ]
 
 
+class RouteRead(msgspec.Struct):
+    """Where a report was routed and why, in words."""
+
+    reason: Annotated[RouteReason, msgspec.Meta(examples=["estate_property_company"])]
+    text: Annotated[str, msgspec.Meta(examples=["按事发小区“南园新村”交给其物业公司。"])]
+
+
 class IncidentSummary(msgspec.Struct):
     id: uuid.UUID
     viewed_as: IncidentView
@@ -148,6 +184,9 @@ class IncidentSummary(msgspec.Struct):
     shift_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    estate: Annotated[NamedRef | None, msgspec.Meta(description="the estate its place resolved to")] = None
+    grid: Annotated[NamedRef | None, msgspec.Meta(description="the grid covering that place")] = None
+    routed: RouteRead | None = None
 
 
 class IncidentRead(IncidentSummary):

@@ -25,6 +25,7 @@ from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
 from backend.core.media import MediaStore
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
+from backend.places.api import place_of_report
 from backend.volunteers.incidents.names import status_name
 from backend.volunteers.incidents.queries import Viewer, load_community, visible_incident
 from backend.volunteers.incidents.routing import check_party_organisation, party_organisation, route_for
@@ -109,8 +110,16 @@ async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: W
             "incident_location_incomplete", N_("Send both latitude and longitude, or neither."), status=422
         )
     team_id, shift_id = await _team_and_shift(community, data.team_id, data.shift_id)
+    place = await place_of_report(
+        community_id=community["id"],
+        latitude=data.latitude,
+        longitude=data.longitude,
+        estate_id=data.estate_id,
+        building_id=data.building_id,
+    )
     moderation = await _moderate(wechat, user_id, text)  # outside the transaction: a network call
-    party, organisation = await route_for(community_id=community["id"], kind=data.kind.value)
+    route = await route_for(community_id=community["id"], kind=data.kind.value, place=place)
+    party, organisation = route.party, route.organisation
     now = clock.now()
     incident = Incident(
         reporter=user_id,
@@ -126,6 +135,9 @@ async def report_incident(*, user_id: uuid.UUID, data: IncidentCreate, wechat: W
         party=party,
         party_organisation=organisation,
         status=IncidentStatus.reported.value,
+        estate=place.estate_id if place else None,
+        grid=place.grid_id if place else None,
+        route_reason=route.reason.value,
         created_at=now,
         updated_at=now,
     )

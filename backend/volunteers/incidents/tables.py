@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from piccolo.columns import JSON, UUID, DoublePrecision, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, DoublePrecision, ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
@@ -30,6 +30,31 @@ class ResponsibleParty(str, Enum):
     property_company = "property_company"
     owners_committee = "owners_committee"
     residents_committee = "residents_committee"
+
+
+class RoutingReceiver(str, Enum):
+    """Who a routing rule names: the organisation it holds (or the residents' committee), or a body
+    found from the report's place, resolved per report (issue 19)."""
+
+    named = "named"
+    estate_property_company = "estate_property_company"  # the estate's own property company
+    estate_owners_committee = "estate_owners_committee"  # the estate's own owners' committee
+    grid_worker = "grid_worker"  # the workers of the grid covering the place
+
+
+class RouteReason(str, Enum):
+    """Why a report went where it went, kept with it and said in its answer."""
+
+    routing = "routing"  # the community's routing names the party and organisation
+    default = "default"  # nothing set for this kind: the residents' committee
+    estate_property_company = "estate_property_company"
+    estate_owners_committee = "estate_owners_committee"
+    grid_worker = "grid_worker"
+    # A rule by place that found nobody: the rule's organisation, else the residents' committee.
+    no_estate = "no_estate"
+    no_property_company = "no_property_company"
+    no_owners_committee = "no_owners_committee"
+    no_grid = "no_grid"
 
 
 class IncidentStatus(str, Enum):
@@ -59,8 +84,9 @@ class IncidentRouting(Table, tablename="volunteer_incident_routing"):
         LazyTableReference("Organisation", module_path="backend.accounts.tables"),
         null=True,
         default=None,
-        help_text="the party's organisation, whose staff then see its incidents",
+        help_text="the party's organisation, whose staff then see its incidents; for a rule by place, the fallback",
     )
+    receiver = Varchar(length=32, choices=RoutingReceiver, default=RoutingReceiver.named.value)
 
 
 class Incident(Table, tablename="volunteer_incident"):
@@ -89,6 +115,21 @@ class Incident(Table, tablename="volunteer_incident"):
         LazyTableReference("Organisation", module_path="backend.accounts.tables"), null=True, default=None
     )
     status = Varchar(length=16, choices=IncidentStatus, default=IncidentStatus.reported.value, index=True)
+    estate = ForeignKey(
+        LazyTableReference("Estate", module_path="backend.places.tables"),
+        null=True,
+        default=None,
+        on_delete=OnDelete.set_null,
+        help_text="the estate the report's place resolved to",
+    )
+    grid = ForeignKey(
+        LazyTableReference("Organisation", module_path="backend.accounts.tables"),
+        null=True,
+        default=None,
+        on_delete=OnDelete.set_null,
+        help_text="the grid covering that place",
+    )
+    route_reason = Varchar(length=32, choices=RouteReason, default=RouteReason.routing.value)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

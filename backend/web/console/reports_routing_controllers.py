@@ -4,7 +4,9 @@ place. The page reads ``incident_routing_read`` (the API's ``GET …/incident-ro
 row sends the whole table, that row changed, to ``set_incident_routing`` (the API's ``PUT``), so
 the service's rules and refusals hold: only coordinators of the community (or above) may, and an
 organisation of the wrong kind or one that does not serve the community is refused beside its
-row. Choosing "as by default" removes the row's rule (the residents' committee acts)."""
+row. Choosing "as by default" removes the row's rule (the residents' committee acts). A kind may
+also go to a body found from the report's place (the estate's property company or owners'
+committee, the grid's workers: ``place:<receiver>``), resolved per report by the service."""
 
 from __future__ import annotations
 
@@ -31,17 +33,26 @@ ROW_CODES = frozenset(
 )
 
 
+PLACE = "place"  # a choice's prefix for a receiver found from the report's place
+
+
 def current_value(route: incidents.RoutingRead) -> str:
     if route.is_default:
         return ""
+    receiver = incidents.RoutingReceiver(route.receiver)
+    if receiver is not incidents.RoutingReceiver.named:
+        return f"{PLACE}:{receiver.value}"
     party = incidents.ResponsibleParty(route.party).value  # the presenter hands the column's text
     return target_value(party, route.organisation.id) if route.organisation else f"{party}:"
 
 
 async def choices(community_id: uuid.UUID) -> list[tuple[str, str]]:
     """Every (party, organisation) the service would accept here, the residents' committee (the
-    default, the community itself) left to the "as by default" choice."""
-    options = []
+    default, the community itself) left to the "as by default" choice; first the bodies found from
+    each report's place."""
+    options = [
+        (f"{PLACE}:{receiver.value}", _(incidents.RECEIVER_NAMES[receiver])) for receiver in incidents.RECEIVER_PARTIES
+    ]
     for choice in await incidents.forward_choices(community_id):
         if choice.party == incidents.ResponsibleParty.residents_committee.value:
             continue
@@ -69,6 +80,12 @@ def rule_of(kind: incidents.IncidentKind, target: str) -> incidents.RoutingRule 
     if not target:
         return None
     party, _sep, organisation_id = target.partition(":")
+    if party == PLACE:
+        try:
+            receiver = incidents.RoutingReceiver(organisation_id)
+            return incidents.RoutingRule(kind=kind, party=incidents.RECEIVER_PARTIES[receiver], receiver=receiver)
+        except (ValueError, KeyError) as error:
+            raise FormRefused([]) from error
     try:
         return msgspec.convert(
             {"kind": kind.value, "party": party, "organisation_id": organisation_id or None},
@@ -115,6 +132,7 @@ class RoutingController(Controller):
                     kind=incidents.IncidentKind(route.kind),
                     party=incidents.ResponsibleParty(route.party),
                     organisation_id=route.organisation.id if route.organisation else None,
+                    receiver=incidents.RoutingReceiver(route.receiver),
                 )
                 for route in routes
                 if not route.is_default and route.kind != row.kind

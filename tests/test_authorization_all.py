@@ -238,6 +238,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("get_patrol_route",        "GET",    "/api/v1/routes/{route_id}",                          401, 404, 404, 200, 404, 404, 404, 200, (200, "coordinator_a")),
     ("replace_route_checkpoints", "PUT",  "/api/v1/routes/{route_id}/checkpoints",              401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     ("get_checkpoint_plate",    "GET",    "/api/v1/routes/{route_id}/checkpoints/{checkpoint_id}/plate.png", 401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
+    ("get_route_plates_pdf",    "GET",    "/api/v1/routes/{route_id}/plates.pdf",               401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     # shifts: public to read, planned by the team's coordinators, taken by its members
     ("list_shifts",             "GET",    "/api/v1/shifts",                                     200, 200, 200, 200, 200, 200, 200, 200, None),
     ("get_shift",               "GET",    "/api/v1/shifts/{shift_id}",                          200, 200, 200, 200, 200, 200, 200, 200, None),
@@ -1012,6 +1013,7 @@ OPERATIONS: dict[str, Op] = {
     "get_checkpoint_plate": Op(
         lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}/checkpoints/{c.ids['checkpoint_main']}/plate.png")
     ),
+    "get_route_plates_pdf": Op(lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}/plates.pdf")),
     "list_shifts": Op(lambda c: c.get(f"{V1}/shifts")),
     "get_shift": Op(lambda c: c.get(f"{V1}/shifts/{c.ids['shift_main']}")),
     "create_shift": Op(

@@ -63,8 +63,10 @@ from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, Si
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef
 from backend.volunteers.storage import private_store, public_store
 from backend.volunteers.teams.guards import coordinated_team_ids
+from backend.volunteers.teams.plates_pdf import route_plates_pdf
 from backend.volunteers.teams.presenters import member_read, route_read, team_read
-from backend.volunteers.teams.queries import list_members, list_routes, team_summary
+from backend.volunteers.teams.queries import list_members, list_routes, read_route, team_summary
+from backend.volunteers.teams.route_map import route_map_png
 from backend.volunteers.teams.routes import checkpoint_plate
 from backend.volunteers.teams.schemas import MemberRead, RouteRead, TeamRead
 from backend.volunteers.teams.services import decide_member
@@ -133,9 +135,12 @@ __all__ = [
     "may_see_incidents",
     "member_read",
     "party_name",
+    "read_route",
     "record_for_verification",
     "reject_entry",
     "reports_waiting",
+    "route_map_png",
+    "route_plates_pdf",
     "route_read",
     "routing_communities",
     "set_incident_routing",

@@ -15,7 +15,7 @@ from litestar.types import ControllerRouterHandler
 from backend.core.auth import requires_login
 from backend.core.context import Principal
 from backend.core.openapi import problems
-from backend.volunteers.teams import presenters, queries, routes, services
+from backend.volunteers.teams import plates_pdf, presenters, queries, routes, services
 from backend.volunteers.teams.schemas import (
     CheckpointsReplace,
     JoinRead,
@@ -227,6 +227,29 @@ class RouteController(Controller):
     async def plate(self, caller: Principal, route_id: uuid.UUID, checkpoint_id: uuid.UUID) -> Response[bytes]:
         png = await routes.checkpoint_plate(user_id=caller.id, route_id=route_id, checkpoint_id=checkpoint_id)
         return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+    @get(
+        "/routes/{route_id:uuid}/plates.pdf",
+        operation_id="get_route_plates_pdf",
+        summary="Every plate of a route on A4 sheets to print (PDF; the team's coordinators)",
+        media_type="application/pdf",
+        responses=problems(401, 403, 404),
+    )
+    async def plates(self, caller: Principal, route_id: uuid.UUID) -> Response[bytes]:
+        return await plates_answer(caller.id, route_id)
+
+
+async def plates_answer(user_id: uuid.UUID, route_id: uuid.UUID) -> Response[bytes]:
+    """The plates' PDF as a download (the API's and the console's answer alike)."""
+    body, _count = await plates_pdf.route_plates_pdf(user_id=user_id, route_id=route_id)
+    return Response(
+        content=body,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f'attachment; filename="plates-{route_id}.pdf"',
+        },
+    )
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [TeamController, MemberController, RouteController]

@@ -110,6 +110,19 @@ class TeamsController(Controller):
         png = await volunteers.checkpoint_plate(user_id=me.id, route_id=route_id, checkpoint_id=checkpoint_id)
         return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
+    @get("/routes/{route_id:uuid}/plates.pdf")
+    async def plates(self, me: Principal, route_id: uuid.UUID) -> Response[bytes]:
+        """The API's sheet of every plate of the route (``route_plates_pdf``: coordinators only)."""
+        body, _count = await volunteers.route_plates_pdf(user_id=me.id, route_id=route_id)
+        return Response(
+            content=body,
+            media_type="application/pdf",
+            headers={
+                "Cache-Control": "private, no-store",
+                "Content-Disposition": f'attachment; filename="plates-{route_id}.pdf"',
+            },
+        )
+
 
 _SORT_KEYS: Mapping[str, Any] = {
     "name": lambda r: r["team"].name,

@@ -236,6 +236,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("list_patrol_routes",      "GET",    "/api/v1/teams/{team_id}/routes",                     401, 403, 403, 200, 403, 403, 403, 200, (200, "coordinator_a")),
     ("create_patrol_route",     "POST",   "/api/v1/teams/{team_id}/routes",                     401, 403, 403, 403, 403, 403, 403, 201, (201, "coordinator_a")),
     ("get_patrol_route",        "GET",    "/api/v1/routes/{route_id}",                          401, 404, 404, 200, 404, 404, 404, 200, (200, "coordinator_a")),
+    ("update_patrol_route",     "PATCH",  "/api/v1/routes/{route_id}",                          401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     ("replace_route_checkpoints", "PUT",  "/api/v1/routes/{route_id}/checkpoints",              401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     ("get_checkpoint_plate",    "GET",    "/api/v1/routes/{route_id}/checkpoints/{checkpoint_id}/plate.png", 401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     ("get_route_plates_pdf",    "GET",    "/api/v1/routes/{route_id}/plates.pdf",               401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
@@ -1003,6 +1004,12 @@ OPERATIONS: dict[str, Op] = {
     ),
     "get_patrol_route": Op(
         lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}"), shows={"checkpoint_code_0": COORDINATORS_A}
+    ),
+    "update_patrol_route": Op(
+        lambda c: c.patch(
+            f"{V1}/routes/{c.ids['route_edit']}", json={"name": {"zh-Hans": f"北园夜巡线{uuid.uuid4().hex[:4]}"}}
+        ),  # a new name for each caller: each allowed call changes the route
+        audited="volunteers.route_changed",
     ),
     "replace_route_checkpoints": Op(
         lambda c: c.put(

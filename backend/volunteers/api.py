@@ -64,21 +64,34 @@ from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCanc
 from backend.volunteers.storage import private_store, public_store
 from backend.volunteers.teams.guards import coordinated_team_ids
 from backend.volunteers.teams.plates_pdf import route_plates_pdf
-from backend.volunteers.teams.presenters import member_read, route_read, team_read
+from backend.volunteers.teams.presenters import TEAM_KIND_NAMES, member_read, route_read, team_read
 from backend.volunteers.teams.queries import list_members, list_routes, read_route, team_summary
 from backend.volunteers.teams.route_map import route_map_png
-from backend.volunteers.teams.routes import checkpoint_plate
-from backend.volunteers.teams.schemas import MemberRead, RouteRead, TeamRead
-from backend.volunteers.teams.services import decide_member
-from backend.volunteers.teams.tables import Team
+from backend.volunteers.teams.routes import checkpoint_plate, create_route, replace_checkpoints, update_route
+from backend.volunteers.teams.schemas import (
+    CheckpointsReplace,
+    CheckpointWrite,
+    MemberRead,
+    RouteCreate,
+    RouteRead,
+    RouteUpdate,
+    TeamCreate,
+    TeamRead,
+    TeamUpdate,
+)
+from backend.volunteers.teams.services import create_team, decide_member, update_team
+from backend.volunteers.teams.tables import JoinMode, Team, TeamKind
 
 __all__ = [
     "ISSUER",
     "KIND_NAMES",
     "PARTY_NAMES",
     "STATUS_NAMES",
+    "TEAM_KIND_NAMES",
     "TRANSITIONS",
     "AttendanceSheet",
+    "CheckpointWrite",
+    "CheckpointsReplace",
     "CoordinatedTeam",
     "CoordinatorToday",
     "ForwardChoice",
@@ -94,10 +107,13 @@ __all__ = [
     "IncidentStatus",
     "IncidentSummary",
     "IncidentUpdate",
+    "JoinMode",
     "MemberRead",
     "RecordVerification",
     "ResponsibleParty",
+    "RouteCreate",
     "RouteRead",
+    "RouteUpdate",
     "RoutingRead",
     "RoutingRule",
     "ShiftCancelled",
@@ -106,9 +122,12 @@ __all__ = [
     "ShiftRead",
     "ShiftSummary",
     "SignupRef",
+    "TeamCreate",
     "TeamHoursEntryRead",
+    "TeamKind",
     "TeamRead",
     "TeamService",
+    "TeamUpdate",
     "attendance_sheet",
     "bulk_read",
     "cancel_shift",
@@ -117,7 +136,9 @@ __all__ = [
     "coordinated_teams",
     "coordinator_today",
     "correction_family",
+    "create_route",
     "create_shift",
+    "create_team",
     "decide_member",
     "forward_choices",
     "hours_csv",
@@ -138,6 +159,7 @@ __all__ = [
     "read_route",
     "record_for_verification",
     "reject_entry",
+    "replace_checkpoints",
     "reports_waiting",
     "route_map_png",
     "route_plates_pdf",
@@ -156,6 +178,8 @@ __all__ = [
     "team_name",
     "team_read",
     "team_summary",
+    "update_route",
+    "update_team",
     "verified_minutes_by_volunteer",
     "verify_entries",
     "verify_entry",

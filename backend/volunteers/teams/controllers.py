@@ -22,6 +22,7 @@ from backend.volunteers.teams.schemas import (
     MemberRead,
     RouteCreate,
     RouteRead,
+    RouteUpdate,
     TeamCreate,
     TeamRead,
     TeamUpdate,
@@ -206,6 +207,16 @@ class RouteController(Controller):
     )
     async def get_one(self, caller: Principal, route_id: uuid.UUID) -> RouteRead:
         return presenters.route_read(await queries.read_route(user_id=caller.id, route_id=route_id))
+
+    @patch(
+        "/routes/{route_id:uuid}",
+        operation_id="update_patrol_route",
+        summary="Rename a route or change its description (the team's coordinators; codes unchanged)",
+        responses=problems(401, 403, 404, 422),
+    )
+    async def update(self, caller: Principal, route_id: uuid.UUID, data: JSONBody[RouteUpdate]) -> RouteRead:
+        view = await routes.update_route(user_id=caller.id, route_id=route_id, data=data)
+        return presenters.route_read(view)
 
     @put(
         "/routes/{route_id:uuid}/checkpoints",

@@ -244,6 +244,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("list_shifts",             "GET",    "/api/v1/shifts",                                     200, 200, 200, 200, 200, 200, 200, 200, None),
     ("get_shift",               "GET",    "/api/v1/shifts/{shift_id}",                          200, 200, 200, 200, 200, 200, 200, 200, None),
     ("create_shift",            "POST",   "/api/v1/teams/{team_id}/shifts",                     401, 403, 403, 403, 403, 403, 403, 201, (201, "coordinator_a")),
+    ("copy_week_of_shifts",     "POST",   "/api/v1/teams/{team_id}/shifts/copy-week",           401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
     ("cancel_shift",            "POST",   "/api/v1/shifts/{shift_id}/cancel",                   401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
     ("sign_up_for_shift",       "POST",   "/api/v1/shifts/{shift_id}/signups",                  401, 403, 403, 201, 403, 403, 403, 403, (201, "coordinator_a")),
     ("cancel_shift_signup",     "DELETE", "/api/v1/shifts/{shift_id}/signups/me",               401, 409, 409, 200, 409, 409, 409, 409, None),
@@ -414,6 +415,16 @@ async def _shift_with_volunteer(w: World, identity: str) -> dict[str, Any]:
     shift_id = await aw.fresh_shift(w)
     await aw.signup(shift_id, w.user("volunteer").id)
     return {"shift_id": shift_id}
+
+
+async def _team_with_a_week(w: World, identity: str) -> dict[str, Any]:
+    """A team of community A (coordinator A coordinates it) with a shift next week, to copy to the week after."""
+    team_id = await aw.fresh_team(w, w.tree["community_a"])
+    await aw.member(team_id, w.user("coordinator_a").id, MemberRole.coordinator)
+    start = datetime.now(CITY_TZ).replace(microsecond=0) + timedelta(days=7)
+    await aw.fresh_shift(w, team_id, starts_at=start)
+    following = (start + timedelta(days=7)).date()
+    return {"team_id": team_id, "from_week": start.date().isoformat(), "to_week": following.isoformat()}
 
 
 async def _closed_day(w: World, identity: str) -> dict[str, Any]:
@@ -1026,6 +1037,14 @@ OPERATIONS: dict[str, Op] = {
     "create_shift": Op(
         lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/shifts", json=_shift_body()),
         audited="volunteers.shift_planned",
+    ),
+    "copy_week_of_shifts": Op(
+        lambda c: c.post(
+            f"{V1}/teams/{c.x['team_id']}/shifts/copy-week",
+            json={"from_week": c.x["from_week"], "to_week": c.x["to_week"]},
+        ),
+        _team_with_a_week,
+        audited="volunteers.shifts_copied",
     ),
     "cancel_shift": Op(
         lambda c: c.post(f"{V1}/shifts/{c.x['id']}/cancel"),

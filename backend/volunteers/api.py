@@ -57,8 +57,8 @@ from backend.volunteers.incidents.services import TRANSITIONS, change_incident_s
 from backend.volunteers.incidents.tables import IncidentKind, IncidentStatus, ResponsibleParty
 from backend.volunteers.shifts.presenters import sheet_read, shift_read
 from backend.volunteers.shifts.queries import attendance_sheet, list_shifts, load_shift, shift_view, shift_views
-from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead
-from backend.volunteers.shifts.services import cancel_shift, create_shift
+from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead, WeekCopied, WeekCopy
+from backend.volunteers.shifts.services import cancel_shift, copy_week, create_shift
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef
 from backend.volunteers.storage import private_store, public_store
@@ -128,6 +128,8 @@ __all__ = [
     "TeamRead",
     "TeamService",
     "TeamUpdate",
+    "WeekCopied",
+    "WeekCopy",
     "attendance_sheet",
     "bulk_read",
     "cancel_shift",
@@ -135,6 +137,7 @@ __all__ = [
     "checkpoint_plate",
     "coordinated_teams",
     "coordinator_today",
+    "copy_week",
     "correction_family",
     "create_route",
     "create_shift",

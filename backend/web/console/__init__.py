@@ -18,6 +18,7 @@ from backend.web.console.reports_controllers import ReportsController
 from backend.web.console.reports_routing_controllers import RoutingController
 from backend.web.console.text_controllers import TextController
 from backend.web.console.volunteers_controllers import VolunteersController
+from backend.web.console.volunteers_copy_controllers import CopyWeekController
 from backend.web.console.volunteers_routes_controllers import RoutesController
 from backend.web.console.volunteers_teams_controllers import TeamsController
 
@@ -40,6 +41,7 @@ def console_router() -> Router:
             VolunteersController,
             TeamsController,
             RoutesController,
+            CopyWeekController,
             RoutingController,
             CounterController,
             *ADMIN_CONTROLLERS,

@@ -259,6 +259,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("check_service_record",    "GET",    "/api/v1/hours/records/{code}",                       200, 200, 200, 200, 200, 200, 200, 200, None),
     ("add_hours",               "POST",   "/api/v1/teams/{team_id}/hours",                      401, 403, 403, 201, 403, 403, 403, 403, (201, "coordinator_a")),
     ("list_team_hours",         "GET",    "/api/v1/teams/{team_id}/hours",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("volunteer_hours_ledger",  "GET",    "/api/v1/teams/{team_id}/members/{user_id}/hours",    401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
     ("team_hours_csv",          "GET",    "/api/v1/teams/{team_id}/hours.csv",                  401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
     ("verify_hours",            "POST",   "/api/v1/hours/{entry_id}/verify",                    401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     ("reject_hours",            "POST",   "/api/v1/hours/{entry_id}/reject",                    401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
@@ -1073,6 +1074,12 @@ OPERATIONS: dict[str, Op] = {
     "add_hours": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/hours", json=_hours_body())),
     "list_team_hours": Op(
         lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours"), may_see=COORDINATED, shows=COORDINATED
+    ),
+    "volunteer_hours_ledger": Op(
+        lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/members/{c.w.user('volunteer').id}/hours"),
+        may_see=COORDINATED,
+        shows=COORDINATED,
+        audited="volunteers.volunteer_hours_read",
     ),
     "team_hours_csv": Op(
         lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours.csv", params={"month": _this_month()}),

@@ -26,12 +26,18 @@ from backend.accounts.api import (
 )
 from backend.core import clock
 from backend.core.values import as_uuid, hours_of
-from backend.volunteers.hours.decisions import reject_entry, verify_entries, verify_entry
+from backend.volunteers.hours.decisions import correct_entry, reject_entry, verify_entries, verify_entry
 from backend.volunteers.hours.month_csv import hours_csv
-from backend.volunteers.hours.presenters import bulk_read, team_entry_read
-from backend.volunteers.hours.queries import team_entries, team_month_export
+from backend.volunteers.hours.presenters import bulk_read, ledger_read, team_entry_read
+from backend.volunteers.hours.queries import team_entries, team_month_export, volunteer_ledger
 from backend.volunteers.hours.records import ISSUER, RecordVerification, TeamService, verify_record
-from backend.volunteers.hours.schemas import HoursReject, HoursVerifyMany, TeamHoursEntryRead
+from backend.volunteers.hours.schemas import (
+    HoursCorrectionCreate,
+    HoursReject,
+    HoursVerifyMany,
+    TeamHoursEntryRead,
+    VolunteerLedgerRead,
+)
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents import presenters as _incident_presenters
 from backend.volunteers.incidents.names import KIND_NAMES, PARTY_NAMES, STATUS_NAMES, kind_name, party_name
@@ -95,6 +101,7 @@ __all__ = [
     "CoordinatedTeam",
     "CoordinatorToday",
     "ForwardChoice",
+    "HoursCorrectionCreate",
     "HoursReject",
     "HoursVerified",
     "HoursVerifyMany",
@@ -128,6 +135,7 @@ __all__ = [
     "TeamRead",
     "TeamService",
     "TeamUpdate",
+    "VolunteerLedgerRead",
     "WeekCopied",
     "WeekCopy",
     "attendance_sheet",
@@ -138,6 +146,7 @@ __all__ = [
     "coordinated_teams",
     "coordinator_today",
     "copy_week",
+    "correct_entry",
     "correction_family",
     "create_route",
     "create_shift",
@@ -152,6 +161,7 @@ __all__ = [
     "incident_queue",
     "incident_routing_read",
     "kind_name",
+    "ledger_read",
     "list_members",
     "list_routes",
     "list_shifts",
@@ -186,6 +196,7 @@ __all__ = [
     "verified_minutes_by_volunteer",
     "verify_entries",
     "verify_entry",
+    "volunteer_ledger",
 ]
 
 

@@ -72,6 +72,7 @@ class LedgerController(Controller):
                 "pending": format_hours(ledger.team_totals.pending_minutes),
                 "rejected": format_hours(ledger.team_totals.rejected_minutes),
                 "all": format_hours(ledger.totals.verified_minutes),
+                "to_next": format_hours(round((ledger.totals.hours_to_next or 0) * 60)),
             },
             done=_(said) if said else None,
             tab="teams",

@@ -127,6 +127,13 @@ class Settings:
     volunteer_milestone_hours: str = _env_field(
         "100,300,600,1000,1500", "verified volunteer hours that reach each star level, ascending, comma-separated"
     )
+    map_tiles: str = _env_field(
+        "",
+        "map tiles for the patrol routes' maps in the console, a URL template such as "
+        "https://tiles.example.cn/{z}/{x}/{y}.png (fetched by the server); empty: routes show their "
+        "checkpoints as a list with coordinates",
+    )
+    map_attribution: str = _env_field("", "the credit the tile source asks for, printed on each map")
     record_check_rate_limit: int = _env_field(30, "service-record verification lookups per client address per minute")
     wechat_urllink_daily_budget: int = _env_field(
         450_000,
@@ -277,6 +284,11 @@ class Settings:
             raise SettingsError("LINLI_WORKER_CONCURRENCY must be at least 1")
         if self.wechat_event_page.startswith("/") or "?" in self.wechat_event_page:
             raise SettingsError("LINLI_WECHAT_EVENT_PAGE is a page path without a leading slash or a query")
+        if self.map_tiles and not (
+            self.map_tiles.startswith(("https://", "http://"))
+            and all(part in self.map_tiles for part in ("{z}", "{x}", "{y}"))
+        ):
+            raise SettingsError("LINLI_MAP_TILES is an http(s) URL template with {z}, {x} and {y}, or empty")
         try:
             milestones = self.milestone_hours
         except ValueError:

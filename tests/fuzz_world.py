@@ -232,12 +232,28 @@ def path_candidates(sqlite_path: Path) -> dict[str, list[dict[str, str]]]:
     candidates["/api/v1/library-branches/{branch_id}/exceptions/{day}"] = [
         {"branch_id": b, "day": day} for b in branches
     ]
-    for suffix in ("", "/members", "/members/me", "/routes", "/shifts", "/hours", "/hours.csv", "/hours/verify"):
+    for suffix in (
+        "",
+        "/members",
+        "/members/me",
+        "/routes",
+        "/shifts",
+        "/shifts/copy-week",
+        "/hours",
+        "/hours.csv",
+        "/hours/verify",
+    ):
         candidates["/api/v1/teams/{team_id}" + suffix] = [{"team_id": t} for t in teams]
-    for suffix in ("/coordinators/{user_id}", "/members/{user_id}/approve", "/members/{user_id}/reject"):
+    for suffix in (
+        "/coordinators/{user_id}",
+        "/members/{user_id}/approve",
+        "/members/{user_id}/reject",
+        "/members/{user_id}/hours",
+    ):
         candidates["/api/v1/teams/{team_id}" + suffix] = [{"team_id": t, "user_id": u} for t, u in members]
     candidates["/api/v1/routes/{route_id}"] = [{"route_id": r} for r, _, _ in checkpoints[:1]]
     candidates["/api/v1/routes/{route_id}/checkpoints"] = [{"route_id": r} for r, _, _ in checkpoints[:1]]
+    candidates["/api/v1/routes/{route_id}/plates.pdf"] = [{"route_id": r} for r, _, _ in checkpoints[:1]]
     candidates["/api/v1/routes/{route_id}/checkpoints/{checkpoint_id}/plate.png"] = [
         {"route_id": r, "checkpoint_id": c} for r, c, _ in checkpoints
     ]

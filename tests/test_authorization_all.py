@@ -257,12 +257,15 @@ MATRIX: list[tuple[Any, ...]] = [
     ("list_patrol_routes",      "GET",    "/api/v1/teams/{team_id}/routes",                     401, 403, 403, 200, 403, 403, 403, 200, (200, "coordinator_a")),
     ("create_patrol_route",     "POST",   "/api/v1/teams/{team_id}/routes",                     401, 403, 403, 403, 403, 403, 403, 201, (201, "coordinator_a")),
     ("get_patrol_route",        "GET",    "/api/v1/routes/{route_id}",                          401, 404, 404, 200, 404, 404, 404, 200, (200, "coordinator_a")),
+    ("update_patrol_route",     "PATCH",  "/api/v1/routes/{route_id}",                          401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     ("replace_route_checkpoints", "PUT",  "/api/v1/routes/{route_id}/checkpoints",              401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     ("get_checkpoint_plate",    "GET",    "/api/v1/routes/{route_id}/checkpoints/{checkpoint_id}/plate.png", 401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
+    ("get_route_plates_pdf",    "GET",    "/api/v1/routes/{route_id}/plates.pdf",               401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     # shifts: public to read, planned by the team's coordinators, taken by its members
     ("list_shifts",             "GET",    "/api/v1/shifts",                                     200, 200, 200, 200, 200, 200, 200, 200, None),
     ("get_shift",               "GET",    "/api/v1/shifts/{shift_id}",                          200, 200, 200, 200, 200, 200, 200, 200, None),
     ("create_shift",            "POST",   "/api/v1/teams/{team_id}/shifts",                     401, 403, 403, 403, 403, 403, 403, 201, (201, "coordinator_a")),
+    ("copy_week_of_shifts",     "POST",   "/api/v1/teams/{team_id}/shifts/copy-week",           401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
     ("cancel_shift",            "POST",   "/api/v1/shifts/{shift_id}/cancel",                   401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
     ("sign_up_for_shift",       "POST",   "/api/v1/shifts/{shift_id}/signups",                  401, 403, 403, 201, 403, 403, 403, 403, (201, "coordinator_a")),
     ("cancel_shift_signup",     "DELETE", "/api/v1/shifts/{shift_id}/signups/me",               401, 409, 409, 200, 409, 409, 409, 409, None),
@@ -277,6 +280,7 @@ MATRIX: list[tuple[Any, ...]] = [
     ("check_service_record",    "GET",    "/api/v1/hours/records/{code}",                       200, 200, 200, 200, 200, 200, 200, 200, None),
     ("add_hours",               "POST",   "/api/v1/teams/{team_id}/hours",                      401, 403, 403, 201, 403, 403, 403, 403, (201, "coordinator_a")),
     ("list_team_hours",         "GET",    "/api/v1/teams/{team_id}/hours",                      401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
+    ("volunteer_hours_ledger",  "GET",    "/api/v1/teams/{team_id}/members/{user_id}/hours",    401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
     ("team_hours_csv",          "GET",    "/api/v1/teams/{team_id}/hours.csv",                  401, 403, 403, 403, 403, 403, 403, 200, (200, "coordinator_a")),
     ("verify_hours",            "POST",   "/api/v1/hours/{entry_id}/verify",                    401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
     ("reject_hours",            "POST",   "/api/v1/hours/{entry_id}/reject",                    401, 404, 404, 403, 404, 404, 404, 200, (200, "coordinator_a")),
@@ -453,6 +457,16 @@ async def _shift_with_volunteer(w: World, identity: str) -> dict[str, Any]:
     shift_id = await aw.fresh_shift(w)
     await aw.signup(shift_id, w.user("volunteer").id)
     return {"shift_id": shift_id}
+
+
+async def _team_with_a_week(w: World, identity: str) -> dict[str, Any]:
+    """A team of community A (coordinator A coordinates it) with a shift next week, to copy to the week after."""
+    team_id = await aw.fresh_team(w, w.tree["community_a"])
+    await aw.member(team_id, w.user("coordinator_a").id, MemberRole.coordinator)
+    start = datetime.now(CITY_TZ).replace(microsecond=0) + timedelta(days=7)
+    await aw.fresh_shift(w, team_id, starts_at=start)
+    following = (start + timedelta(days=7)).date()
+    return {"team_id": team_id, "from_week": start.date().isoformat(), "to_week": following.isoformat()}
 
 
 async def _closed_day(w: World, identity: str) -> dict[str, Any]:
@@ -1215,6 +1229,12 @@ OPERATIONS: dict[str, Op] = {
     "get_patrol_route": Op(
         lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}"), shows={"checkpoint_code_0": COORDINATORS_A}
     ),
+    "update_patrol_route": Op(
+        lambda c: c.patch(
+            f"{V1}/routes/{c.ids['route_edit']}", json={"name": {"zh-Hans": f"北园夜巡线{uuid.uuid4().hex[:4]}"}}
+        ),  # a new name for each caller: each allowed call changes the route
+        audited="volunteers.route_changed",
+    ),
     "replace_route_checkpoints": Op(
         lambda c: c.put(
             f"{V1}/routes/{c.ids['route_edit']}/checkpoints", json={"checkpoints": _route_body()["checkpoints"]}
@@ -1224,11 +1244,20 @@ OPERATIONS: dict[str, Op] = {
     "get_checkpoint_plate": Op(
         lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}/checkpoints/{c.ids['checkpoint_main']}/plate.png")
     ),
+    "get_route_plates_pdf": Op(lambda c: c.get(f"{V1}/routes/{c.ids['route_main']}/plates.pdf")),
     "list_shifts": Op(lambda c: c.get(f"{V1}/shifts")),
     "get_shift": Op(lambda c: c.get(f"{V1}/shifts/{c.ids['shift_main']}")),
     "create_shift": Op(
         lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/shifts", json=_shift_body()),
         audited="volunteers.shift_planned",
+    ),
+    "copy_week_of_shifts": Op(
+        lambda c: c.post(
+            f"{V1}/teams/{c.x['team_id']}/shifts/copy-week",
+            json={"from_week": c.x["from_week"], "to_week": c.x["to_week"]},
+        ),
+        _team_with_a_week,
+        audited="volunteers.shifts_copied",
     ),
     "cancel_shift": Op(
         lambda c: c.post(f"{V1}/shifts/{c.x['id']}/cancel"),
@@ -1257,6 +1286,12 @@ OPERATIONS: dict[str, Op] = {
     "add_hours": Op(lambda c: c.post(f"{V1}/teams/{c.ids['team_a']}/hours", json=_hours_body())),
     "list_team_hours": Op(
         lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours"), may_see=COORDINATED, shows=COORDINATED
+    ),
+    "volunteer_hours_ledger": Op(
+        lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/members/{c.w.user('volunteer').id}/hours"),
+        may_see=COORDINATED,
+        shows=COORDINATED,
+        audited="volunteers.volunteer_hours_read",
     ),
     "team_hours_csv": Op(
         lambda c: c.get(f"{V1}/teams/{c.ids['team_a']}/hours.csv", params={"month": _this_month()}),

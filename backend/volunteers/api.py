@@ -26,12 +26,18 @@ from backend.accounts.api import (
 )
 from backend.core import clock
 from backend.core.values import as_uuid, hours_of
-from backend.volunteers.hours.decisions import reject_entry, verify_entries, verify_entry
+from backend.volunteers.hours.decisions import correct_entry, reject_entry, verify_entries, verify_entry
 from backend.volunteers.hours.month_csv import hours_csv
-from backend.volunteers.hours.presenters import bulk_read, team_entry_read
-from backend.volunteers.hours.queries import team_entries, team_month_export
+from backend.volunteers.hours.presenters import bulk_read, ledger_read, team_entry_read
+from backend.volunteers.hours.queries import team_entries, team_month_export, volunteer_ledger
 from backend.volunteers.hours.records import ISSUER, RecordVerification, TeamService, verify_record
-from backend.volunteers.hours.schemas import HoursReject, HoursVerifyMany, TeamHoursEntryRead
+from backend.volunteers.hours.schemas import (
+    HoursCorrectionCreate,
+    HoursReject,
+    HoursVerifyMany,
+    TeamHoursEntryRead,
+    VolunteerLedgerRead,
+)
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus
 from backend.volunteers.incidents import presenters as _incident_presenters
 from backend.volunteers.incidents.names import (
@@ -77,18 +83,30 @@ from backend.volunteers.incidents.tables import (
 )
 from backend.volunteers.shifts.presenters import sheet_read, shift_read
 from backend.volunteers.shifts.queries import attendance_sheet, list_shifts, load_shift, shift_view, shift_views
-from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead
-from backend.volunteers.shifts.services import cancel_shift, create_shift
+from backend.volunteers.shifts.schemas import AttendanceSheet, ShiftCreate, ShiftRead, WeekCopied, WeekCopy
+from backend.volunteers.shifts.services import cancel_shift, copy_week, create_shift
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import HoursVerified, IncidentChanged, ShiftCancelled, SignupRef
 from backend.volunteers.storage import private_store, public_store
 from backend.volunteers.teams.guards import coordinated_team_ids
-from backend.volunteers.teams.presenters import member_read, route_read, team_read
-from backend.volunteers.teams.queries import list_members, list_routes, team_summary
-from backend.volunteers.teams.routes import checkpoint_plate
-from backend.volunteers.teams.schemas import MemberRead, RouteRead, TeamRead
-from backend.volunteers.teams.services import decide_member
-from backend.volunteers.teams.tables import Team
+from backend.volunteers.teams.plates_pdf import route_plates_pdf
+from backend.volunteers.teams.presenters import TEAM_KIND_NAMES, member_read, route_read, team_read
+from backend.volunteers.teams.queries import list_members, list_routes, read_route, team_summary
+from backend.volunteers.teams.route_map import route_map_png
+from backend.volunteers.teams.routes import checkpoint_plate, create_route, replace_checkpoints, update_route
+from backend.volunteers.teams.schemas import (
+    CheckpointsReplace,
+    CheckpointWrite,
+    MemberRead,
+    RouteCreate,
+    RouteRead,
+    RouteUpdate,
+    TeamCreate,
+    TeamRead,
+    TeamUpdate,
+)
+from backend.volunteers.teams.services import create_team, decide_member, update_team
+from backend.volunteers.teams.tables import JoinMode, Team, TeamKind
 
 __all__ = [
     "ISSUER",
@@ -97,11 +115,15 @@ __all__ = [
     "RECEIVER_NAMES",
     "RECEIVER_PARTIES",
     "STATUS_NAMES",
+    "TEAM_KIND_NAMES",
     "TRANSITIONS",
     "AttendanceSheet",
+    "CheckpointWrite",
+    "CheckpointsReplace",
     "CoordinatedTeam",
     "CoordinatorToday",
     "ForwardChoice",
+    "HoursCorrectionCreate",
     "HoursReject",
     "HoursVerified",
     "HoursVerifyMany",
@@ -114,10 +136,13 @@ __all__ = [
     "IncidentStatus",
     "IncidentSummary",
     "IncidentUpdate",
+    "JoinMode",
     "MemberRead",
     "RecordVerification",
     "ResponsibleParty",
+    "RouteCreate",
     "RouteRead",
+    "RouteUpdate",
     "RoutingRead",
     "RoutingReceiver",
     "RoutingRule",
@@ -127,10 +152,16 @@ __all__ = [
     "ShiftRead",
     "ShiftSummary",
     "SignupRef",
+    "TeamCreate",
     "TeamHoursEntryRead",
+    "TeamKind",
     "TeamRead",
     "TeamService",
+    "TeamUpdate",
     "VerifiedService",
+    "VolunteerLedgerRead",
+    "WeekCopied",
+    "WeekCopy",
     "attendance_sheet",
     "bulk_read",
     "cancel_shift",
@@ -138,8 +169,12 @@ __all__ = [
     "checkpoint_plate",
     "coordinated_teams",
     "coordinator_today",
+    "copy_week",
+    "correct_entry",
     "correction_family",
+    "create_route",
     "create_shift",
+    "create_team",
     "decide_member",
     "forward_choices",
     "hours_csv",
@@ -150,6 +185,7 @@ __all__ = [
     "incident_queue",
     "incident_routing_read",
     "kind_name",
+    "ledger_read",
     "list_members",
     "list_routes",
     "list_shifts",
@@ -157,9 +193,13 @@ __all__ = [
     "may_see_incidents",
     "member_read",
     "party_name",
+    "read_route",
     "record_for_verification",
     "reject_entry",
+    "replace_checkpoints",
     "reports_waiting",
+    "route_map_png",
+    "route_plates_pdf",
     "route_read",
     "routing_communities",
     "set_incident_routing",
@@ -175,10 +215,13 @@ __all__ = [
     "team_name",
     "team_read",
     "team_summary",
+    "update_route",
+    "update_team",
     "verified_minutes_by_volunteer",
     "verified_service_under",
     "verify_entries",
     "verify_entry",
+    "volunteer_ledger",
 ]
 
 

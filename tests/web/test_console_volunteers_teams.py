@@ -137,3 +137,14 @@ async def test_the_teams_need_the_coordinators_permission_and_csrf(client: Clien
     where = f"{ROOT}/{world['team'].id}/members/{world['asking'].id}/approve"
     assert (await client.post(where, data={})).status_code == 403
     assert (await api_members(client, world))[str(world["asking"].id)] == "pending"
+
+
+async def test_without_a_tile_source_a_route_is_its_list_with_coordinates(
+    client: Client, world: dict[str, Any]
+) -> None:
+    await sign_in(client, world["boss"])
+    route = world["route"]
+    shown = await client.get(f"{ROOT}/routes/{route.id}")
+    assert shown.status_code == 200, shown.text
+    assert "map.png" not in shown.text and f"{world['stops'][0].latitude:.5f}" in shown.text
+    assert (await client.get(f"{ROOT}/routes/{route.id}/map.png")).status_code == 404

@@ -32,6 +32,7 @@ from backend.volunteers.hours.schemas import (
     MyHoursRead,
     ServiceRecordCheck,
     TeamHoursEntryRead,
+    VolunteerLedgerRead,
 )
 from backend.volunteers.storage import private_store
 
@@ -144,6 +145,20 @@ class HoursController(Controller):
             user_id=caller.id, team_id=team_id, status=status, month=month, limit=limit, offset=offset
         )
         return [presenters.team_entry_read(row) for row in rows]
+
+    @get(
+        "/teams/{team_id:uuid}/members/{user_id:uuid}/hours",
+        operation_id="volunteer_hours_ledger",
+        summary="One volunteer's entries in the team, its sums, and their totals and milestone level (its coordinators)",
+        responses=problems(401, 403, 404),
+    )
+    async def ledger(
+        self, caller: Principal, team_id: uuid.UUID, user_id: uuid.UUID, settings: NamedDependency[Settings]
+    ) -> VolunteerLedgerRead:
+        found = await queries.volunteer_ledger(
+            user_id=caller.id, team_id=team_id, volunteer_id=user_id, milestones=settings.milestone_hours
+        )
+        return presenters.ledger_read(found)
 
     @get(
         "/teams/{team_id:uuid}/hours.csv",

@@ -8,7 +8,7 @@ from typing import Any
 from backend.core.i18n import N_, _, pick
 from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.decisions import BulkOutcome
-from backend.volunteers.hours.queries import Totals
+from backend.volunteers.hours.queries import Totals, VolunteerLedger
 from backend.volunteers.hours.records import ISSUER, RecordVerification
 from backend.volunteers.hours.schemas import (
     HoursEntryRead,
@@ -20,7 +20,10 @@ from backend.volunteers.hours.schemas import (
     MyHoursRead,
     ServiceRecordCheck,
     TeamHoursEntryRead,
+    TeamMinutesRead,
+    VolunteerLedgerRead,
 )
+from backend.volunteers.hours.tables import HoursStatus
 
 KIND_NAMES: Mapping[str, str] = {
     "shift": N_("Shift"),
@@ -132,4 +135,22 @@ def record_check_read(record: RecordVerification) -> ServiceRecordCheck:
         issued_at=record.issued_at,
         issuer=_(ISSUER),
         teams=[pick(team.name)[0] for team in record.teams],
+    )
+
+
+def ledger_read(ledger: VolunteerLedger) -> VolunteerLedgerRead:
+    minutes = ledger.team_minutes
+    return VolunteerLedgerRead(
+        volunteer=HoursVolunteerBrief(
+            id=ledger.volunteer_id, display_name=ledger.display_name, real_name_masked=ledger.real_name_masked
+        ),
+        team=HoursTeamBrief(id=ledger.team_id, name=pick(ledger.team_name)[0]),
+        items=[team_entry_read(row) for row in ledger.rows],
+        team_totals=TeamMinutesRead(
+            verified_minutes=minutes.get(HoursStatus.verified.value, 0),
+            pending_minutes=minutes.get(HoursStatus.pending.value, 0),
+            rejected_minutes=minutes.get(HoursStatus.rejected.value, 0),
+            verified_hours=hours_of(minutes.get(HoursStatus.verified.value, 0)),
+        ),
+        totals=totals_read(ledger.totals),
     )

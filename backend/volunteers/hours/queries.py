@@ -17,6 +17,7 @@ from backend.core.values import as_uuid
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from backend.volunteers.people.queries import masked_names
 from backend.volunteers.teams.guards import require_coordination
+from backend.volunteers.teams.tables import TeamMember
 
 MAX_PAGE = 200
 MAX_STARS = 5
@@ -200,8 +201,11 @@ async def _team_rows(
     limit: int | None = MAX_PAGE,
     offset: int = 0,
     oldest_first: bool = False,
+    volunteer_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
     query = HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.team == team_id)
+    if volunteer_id is not None:
+        query = query.where(HoursEntry.user == volunteer_id)
     if status is not None:
         query = query.where(HoursEntry.status == status)
     if month is not None:
@@ -218,3 +222,62 @@ async def _team_rows(
     for row in rows:
         row["real_name_masked"] = masked.get(as_uuid(row["user"]))
     return rows
+
+
+# --- one volunteer's ledger in a team, for its coordinators ---------------------------------------
+
+
+@dataclass(frozen=True)
+class VolunteerLedger:
+    volunteer_id: uuid.UUID
+    display_name: str
+    real_name_masked: str | None
+    team_id: uuid.UUID
+    team_name: dict[str, str]
+    rows: list[dict[str, Any]]  # this team's entries, newest first, corrections included
+    team_minutes: dict[str, int]  # by status, in this team
+    totals: Totals  # over every team: the level as the volunteer's own ledger shows it
+
+
+async def volunteer_ledger(
+    *, user_id: uuid.UUID, team_id: uuid.UUID, volunteer_id: uuid.UUID, milestones: tuple[int, ...]
+) -> VolunteerLedger:
+    """A volunteer's entries in the team for its coordinators (each with the same masked real name
+    as the team's queue), the team's sums by status, and the volunteer's totals and milestone
+    level over all teams (``hours_totals``, as ``GET /me/hours`` answers them). 404 for someone
+    who never was in the team and has no entry in it. A sensitive read: one audit entry."""
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
+    place = (
+        await TeamMember.select(TeamMember.user.display_name.as_alias("name"))
+        .where((TeamMember.team == team_id) & (TeamMember.user == volunteer_id))
+        .first()
+    )
+    rows = await _team_rows(team_id=team_id, volunteer_id=volunteer_id, limit=None)
+    if place is None and not rows:
+        raise NotFound("membership_not_found", N_("This person is not in this team."))
+    name = place["name"] if place is not None else rows[0]["user_name"]
+    masked = (await masked_names([volunteer_id])).get(volunteer_id)
+    sums = (
+        await HoursEntry.select(HoursEntry.status, Sum(HoursEntry.minutes).as_alias("minutes"))
+        .where((HoursEntry.user == volunteer_id) & (HoursEntry.team == team_id))
+        .group_by(HoursEntry.status)
+    )
+    await audit.record(
+        "volunteers.volunteer_hours_read",
+        object_type="team",
+        object_id=team_id,
+        organisation_id=coordination.organisation_id,
+        permission=coordination.permission,
+        after={"volunteer": volunteer_id, "entries": len(rows)},
+        read=True,
+    )
+    return VolunteerLedger(
+        volunteer_id=volunteer_id,
+        display_name=name or "",
+        real_name_masked=masked,
+        team_id=team_id,
+        team_name=coordination.team.name or {},  # type: ignore[arg-type]  # JSON read with load_json: a dict
+        rows=rows,
+        team_minutes={row["status"]: int(row["minutes"] or 0) for row in sums},
+        totals=await hours_totals(user_id=volunteer_id, milestones=milestones),
+    )

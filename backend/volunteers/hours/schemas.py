@@ -135,3 +135,20 @@ class ServiceRecordCheck(msgspec.Struct):
     issued_at: datetime
     issuer: str
     teams: list[str]
+
+
+class TeamMinutesRead(msgspec.Struct):
+    """A volunteer's minutes in one team, by status (corrections count as verified)."""
+
+    verified_minutes: int
+    pending_minutes: int
+    rejected_minutes: int
+    verified_hours: float
+
+
+class VolunteerLedgerRead(msgspec.Struct):
+    volunteer: HoursVolunteerBrief
+    team: HoursTeamBrief
+    items: Annotated[list[TeamHoursEntryRead], msgspec.Meta(description="this team's entries, newest first")]
+    team_totals: TeamMinutesRead
+    totals: Annotated[HoursTotalsRead, msgspec.Meta(description="over every team, with the milestone level")]

@@ -29,6 +29,8 @@ from backend.volunteers.shifts.schemas import (
     ShiftCreate,
     ShiftRead,
     SignupRead,
+    WeekCopied,
+    WeekCopy,
 )
 from backend.volunteers.shifts.tables import Shift
 
@@ -65,6 +67,18 @@ class ShiftController(Controller):
     )
     async def create(self, caller: Principal, team_id: uuid.UUID, data: JSONBody[ShiftCreate]) -> ShiftRead:
         return await _answer(await services.create_shift(user_id=caller.id, team_id=team_id, data=data), caller)
+
+    @post(
+        "/teams/{team_id:uuid}/shifts/copy-week",
+        operation_id="copy_week_of_shifts",
+        summary="Copy the team's shifts of one week to another (its coordinators); again, it makes nothing twice",
+        guards=[requires_login],
+        security=BEARER,
+        status_code=HTTP_200_OK,
+        responses=problems(401, 403, 404, 422),
+    )
+    async def copy_week(self, caller: Principal, team_id: uuid.UUID, data: JSONBody[WeekCopy]) -> WeekCopied:
+        return await services.copy_week(user_id=caller.id, team_id=team_id, data=data)
 
     @get(
         "/shifts",

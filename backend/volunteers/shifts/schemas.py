@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -193,3 +193,45 @@ class AttendanceSheet(msgspec.Struct):
     shift: ShiftRead
     counts: Annotated[dict[str, int], msgspec.Meta(description="sign-ups by status")]
     signups: list[SheetRow]
+
+
+# --- copying a week of shifts ---------------------------------------------------------------------
+
+WeekDay = Annotated[
+    date,
+    msgspec.Meta(description="any day of the week (Monday to Sunday, city time)", examples=["2026-12-07"]),
+]
+
+
+class WeekCopy(msgspec.Struct, forbid_unknown_fields=True):
+    from_week: WeekDay
+    to_week: WeekDay
+    preview: Annotated[bool, msgspec.Meta(description="true: say what would be made, change nothing")] = False
+
+
+class CopiedShift(msgspec.Struct):
+    source_id: Annotated[uuid.UUID, msgspec.Meta(description="the shift of the first week")]
+    shift_id: Annotated[uuid.UUID | None, msgspec.Meta(description="the new shift; null in a preview")]
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class SkippedShift(msgspec.Struct):
+    source_id: uuid.UUID
+    title: str
+    starts_at: Annotated[datetime, msgspec.Meta(description="when the copy would have started")]
+    reason: Annotated[
+        Literal["already_there", "in_the_past"],
+        msgspec.Meta(
+            description="a shift with this title and these times is planned already; or it would start in the past"
+        ),
+    ]
+
+
+class WeekCopied(msgspec.Struct):
+    from_week: Annotated[date, msgspec.Meta(description="the Monday of the week copied")]
+    to_week: Annotated[date, msgspec.Meta(description="the Monday of the week copied to")]
+    preview: bool
+    created: list[CopiedShift]
+    skipped: list[SkippedShift]

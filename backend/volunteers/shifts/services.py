@@ -8,8 +8,9 @@ concurrent requests queue behind each other and the overlap check sees every pla
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
@@ -18,16 +19,16 @@ from backend.accounts.api import lock_person
 from backend.core import audit, clock, signals
 from backend.core.db import lock_row, transaction
 from backend.core.errors import DomainError, Forbidden
-from backend.core.i18n import N_, as_city_time
+from backend.core.i18n import CITY_TZ, N_, as_city_time, pick
 from backend.core.idempotency import key_reused, perform_once
 from backend.core.values import as_uuid
 from backend.places.api import AimIn, aim_columns, aim_of, check_aim, require_resident
 from backend.volunteers.shifts.queries import load_shift
-from backend.volunteers.shifts.schemas import ShiftCreate
+from backend.volunteers.shifts.schemas import CopiedShift, ShiftCreate, SkippedShift, WeekCopied, WeekCopy
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import ShiftCancelled, SignupRef
 from backend.volunteers.teams.guards import is_active_member, require_coordination
-from backend.volunteers.teams.tables import Checkpoint, Route
+from backend.volunteers.teams.tables import Checkpoint, Route, Team
 
 MAX_SHIFT_LENGTH = timedelta(hours=24)
 # A place that still counts: it blocks a second sign-up and overlapping shifts.
@@ -303,3 +304,110 @@ async def cancel_signup(*, user_id: uuid.UUID, shift_id: uuid.UUID) -> ShiftSign
     if found is None:  # pragma: no cover - the row was changed just before, and places are never deleted
         raise not_signed_up
     return found
+
+
+# --- copying a week -------------------------------------------------------------------------------
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _week_window(monday: date) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00, city time, in UTC."""
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=CITY_TZ).astimezone(UTC)
+    return start, start + timedelta(days=7)
+
+
+def _same_shift_key(title: Any, starts_at: datetime, ends_at: datetime) -> tuple[str, datetime, datetime]:
+    return (json.dumps(title or {}, sort_keys=True), starts_at.astimezone(UTC), ends_at.astimezone(UTC))
+
+
+async def copy_week(*, user_id: uuid.UUID, team_id: uuid.UUID, data: WeekCopy) -> WeekCopied:
+    """A coordinator copies the team's planned (not cancelled) shifts of one week to another, each
+    on the same weekday and time with the same title, places, route and rules. Asking again makes
+    nothing twice: a copy whose title and times are already planned in the other week (or were,
+    and were cancelled) is skipped, as is one that would start in the past. ``preview``: the
+    answer alone, nothing written. Copies of one team's week queue on the team's row."""
+    coordination = await require_coordination(user_id=user_id, team_id=team_id)
+    source, target = _monday(data.from_week), _monday(data.to_week)
+    if source == target:
+        raise _invalid("same_week", N_("Choose another week to copy the shifts to."))
+    shift_by = target - source
+    moment = clock.now()
+    engine = Shift._meta.db
+
+    async def plan() -> tuple[list[dict[str, Any]], list[SkippedShift]]:
+        start, end = _week_window(source)
+        rows = (
+            await Shift.select()
+            .output(load_json=True)
+            .where(
+                (Shift.team == team_id)
+                & (Shift.status == ShiftStatus.scheduled.value)
+                & (Shift.starts_at >= start)
+                & (Shift.starts_at < end)
+            )
+            .order_by(Shift.starts_at)
+        )
+        there_start, there_end = _week_window(target)
+        there = (
+            await Shift.select(Shift.title, Shift.starts_at, Shift.ends_at)
+            .output(load_json=True)
+            .where((Shift.team == team_id) & (Shift.starts_at >= there_start) & (Shift.starts_at < there_end))
+        )
+        planned = {_same_shift_key(row["title"], row["starts_at"], row["ends_at"]) for row in there}
+        made: list[dict[str, Any]] = []
+        skipped: list[SkippedShift] = []
+        for row in rows:
+            starts_at, ends_at = row["starts_at"] + shift_by, row["ends_at"] + shift_by
+            title = pick(row["title"])[0]
+            if _same_shift_key(row["title"], starts_at, ends_at) in planned:
+                skipped.append(SkippedShift(row["id"], title, starts_at, "already_there"))
+            elif starts_at <= moment:
+                skipped.append(SkippedShift(row["id"], title, starts_at, "in_the_past"))
+            else:
+                copy = {
+                    **row,
+                    "id": uuid.uuid4(),
+                    "starts_at": starts_at,
+                    "ends_at": ends_at,
+                    "seats_taken": 0,
+                    "status": ShiftStatus.scheduled.value,
+                    "created_by": user_id,
+                    "created_at": moment,
+                }
+                made.append({"source": row["id"], "row": copy, "title": title})
+        return made, skipped
+
+    if data.preview:
+        made, skipped = await plan()
+    else:
+        async with transaction(engine):
+            await lock_row(engine, Team._meta.tablename, team_id)  # two copies of a week queue here
+            made, skipped = await plan()
+            if made:
+                await Shift.insert(*(Shift(**item["row"]) for item in made))
+                await audit.record(
+                    "volunteers.shifts_copied",
+                    object_type="team",
+                    object_id=team_id,
+                    organisation_id=coordination.organisation_id,
+                    permission=coordination.permission,
+                    after={
+                        "from_week": source.isoformat(),
+                        "to_week": target.isoformat(),
+                        "shifts": [item["row"]["id"] for item in made],
+                    },
+                )
+    created = [
+        CopiedShift(
+            source_id=item["source"],
+            shift_id=None if data.preview else item["row"]["id"],
+            title=item["title"],
+            starts_at=item["row"]["starts_at"],
+            ends_at=item["row"]["ends_at"],
+        )
+        for item in made
+    ]
+    return WeekCopied(from_week=source, to_week=target, preview=data.preview, created=created, skipped=skipped)

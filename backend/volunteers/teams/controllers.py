@@ -15,13 +15,14 @@ from litestar.types import ControllerRouterHandler
 from backend.core.auth import requires_login
 from backend.core.context import Principal
 from backend.core.openapi import problems
-from backend.volunteers.teams import presenters, queries, routes, services
+from backend.volunteers.teams import plates_pdf, presenters, queries, routes, services
 from backend.volunteers.teams.schemas import (
     CheckpointsReplace,
     JoinRead,
     MemberRead,
     RouteCreate,
     RouteRead,
+    RouteUpdate,
     TeamCreate,
     TeamRead,
     TeamUpdate,
@@ -215,6 +216,16 @@ class RouteController(Controller):
     async def get_one(self, caller: Principal, route_id: uuid.UUID) -> RouteRead:
         return presenters.route_read(await queries.read_route(user_id=caller.id, route_id=route_id))
 
+    @patch(
+        "/routes/{route_id:uuid}",
+        operation_id="update_patrol_route",
+        summary="Rename a route or change its description (the team's coordinators; codes unchanged)",
+        responses=problems(401, 403, 404, 422),
+    )
+    async def update(self, caller: Principal, route_id: uuid.UUID, data: JSONBody[RouteUpdate]) -> RouteRead:
+        view = await routes.update_route(user_id=caller.id, route_id=route_id, data=data)
+        return presenters.route_read(view)
+
     @put(
         "/routes/{route_id:uuid}/checkpoints",
         operation_id="replace_route_checkpoints",
@@ -235,6 +246,29 @@ class RouteController(Controller):
     async def plate(self, caller: Principal, route_id: uuid.UUID, checkpoint_id: uuid.UUID) -> Response[bytes]:
         png = await routes.checkpoint_plate(user_id=caller.id, route_id=route_id, checkpoint_id=checkpoint_id)
         return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+    @get(
+        "/routes/{route_id:uuid}/plates.pdf",
+        operation_id="get_route_plates_pdf",
+        summary="Every plate of a route on A4 sheets to print (PDF; the team's coordinators)",
+        media_type="application/pdf",
+        responses=problems(401, 403, 404),
+    )
+    async def plates(self, caller: Principal, route_id: uuid.UUID) -> Response[bytes]:
+        return await plates_answer(caller.id, route_id)
+
+
+async def plates_answer(user_id: uuid.UUID, route_id: uuid.UUID) -> Response[bytes]:
+    """The plates' PDF as a download (the API's and the console's answer alike)."""
+    body, _count = await plates_pdf.route_plates_pdf(user_id=user_id, route_id=route_id)
+    return Response(
+        content=body,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f'attachment; filename="plates-{route_id}.pdf"',
+        },
+    )
 
 
 CONTROLLERS: list[ControllerRouterHandler] = [TeamController, MemberController, RouteController]

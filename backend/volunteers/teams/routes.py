@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from PIL import Image, ImageDraw, ImageFont
 
 from backend.core import audit, clock, fonts
@@ -23,7 +24,7 @@ from backend.core.qr import qr_modules, qr_png
 from backend.volunteers.shifts.tables import CheckpointScan
 from backend.volunteers.teams.guards import Coordination, coordinating_as, get_team, require_coordination
 from backend.volunteers.teams.queries import RouteView, read_route, visible_route
-from backend.volunteers.teams.schemas import CheckpointWrite, RouteCreate
+from backend.volunteers.teams.schemas import CheckpointWrite, RouteCreate, RouteUpdate
 from backend.volunteers.teams.services import clean_text
 from backend.volunteers.teams.tables import Checkpoint, Route
 
@@ -111,12 +112,7 @@ async def replace_checkpoints(
 ) -> RouteView:
     """A new list of checkpoints with new codes; refused once any plate of the route was scanned
     (the scans, and the hours checked against them, must keep pointing at what was walked)."""
-    route, coordinator = await visible_route(user_id=user_id, route_id=route_id)
-    team = await get_team(route["team"])
-    permission = await coordinating_as(user_id=user_id, team=team) if coordinator else None
-    if permission is None:
-        raise Forbidden()
-    coordination = Coordination(team, permission)
+    route, coordination = await _route_coordination(user_id, route_id)
     engine = Route._meta.db
 
     async def write() -> None:
@@ -144,6 +140,33 @@ async def replace_checkpoints(
         )
 
     await _with_fresh_codes(write)
+    return await read_route(user_id=user_id, route_id=route_id)
+
+
+async def _route_coordination(user_id: uuid.UUID, route_id: uuid.UUID) -> tuple[dict[str, Any], Coordination]:
+    """The route and the caller's standing as its coordinator: 404 outside its team, 403 for a member."""
+    route, coordinator = await visible_route(user_id=user_id, route_id=route_id)
+    team = await get_team(route["team"])
+    permission = await coordinating_as(user_id=user_id, team=team) if coordinator else None
+    if permission is None:
+        raise Forbidden()
+    return route, Coordination(team, permission)
+
+
+async def update_route(*, user_id: uuid.UUID, route_id: uuid.UUID, data: RouteUpdate) -> RouteView:
+    """Coordinators rename a route or change its description (the plates keep their codes)."""
+    route, coordination = await _route_coordination(user_id, route_id)
+    changes: dict[Any, Any] = {}
+    if not isinstance(data.name, msgspec.UnsetType):
+        changes[Route.name] = clean_text(data.name, required=_name_required())
+    if not isinstance(data.description, msgspec.UnsetType):
+        changes[Route.description] = clean_text(data.description)
+    before = {column._meta.name: route[column._meta.name] for column in changes}
+    after = {column._meta.name: value for column, value in changes.items()}
+    if before != after:
+        async with transaction(Route._meta.db):
+            await Route.update(changes).where(Route.id == route["id"])
+            await _audit(coordination, "volunteers.route_changed", route["id"], before, after)
     return await read_route(user_id=user_id, route_id=route_id)
 
 

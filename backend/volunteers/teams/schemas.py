@@ -152,6 +152,13 @@ class RouteCreate(msgspec.Struct, forbid_unknown_fields=True):
     description: RouteDescription = {}
 
 
+class RouteUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Send only what changes (the checkpoints have their own PUT: new codes, new plates)."""
+
+    name: RouteName | msgspec.UnsetType = msgspec.UNSET
+    description: RouteDescription | msgspec.UnsetType = msgspec.UNSET
+
+
 class CheckpointsReplace(msgspec.Struct, forbid_unknown_fields=True):
     checkpoints: Checkpoints
 

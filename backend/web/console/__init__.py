@@ -20,6 +20,9 @@ from backend.web.console.reports_routing_controllers import RoutingController
 from backend.web.console.statistics_controllers import StatisticsController
 from backend.web.console.text_controllers import TextController
 from backend.web.console.volunteers_controllers import VolunteersController
+from backend.web.console.volunteers_copy_controllers import CopyWeekController
+from backend.web.console.volunteers_ledger_controllers import LedgerController
+from backend.web.console.volunteers_routes_controllers import RoutesController
 from backend.web.console.volunteers_teams_controllers import TeamsController
 
 
@@ -40,6 +43,9 @@ def console_router() -> Router:
             ReportsController,
             VolunteersController,
             TeamsController,
+            RoutesController,
+            CopyWeekController,
+            LedgerController,
             RoutingController,
             CounterController,
             RewardsController,

@@ -41,6 +41,7 @@ TIMES = ("starts_at", "ends_at")
 DONE = {
     "shift_planned": N_("The shift is planned. Team members can sign up for it now."),
     "shift_cancelled": N_("The shift is cancelled. Everyone who had a place will be told."),
+    "shifts_copied": N_("The shifts are copied into this week; ones already planned here were left as they were."),
 }
 
 # A flag on an entry (copied from the attendance) as a sentence the coordinator reads.

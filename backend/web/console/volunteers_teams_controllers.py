@@ -18,16 +18,18 @@ from litestar.di import Provide
 from litestar.response import Template
 
 from backend.core.context import Principal
-from backend.core.i18n import N_, _
+from backend.core.i18n import N_, _, pick
 from backend.volunteers import api as volunteers
 from backend.web.console.account_controllers import Form
-from backend.web.console.edge import go, page, provide_me, signed_in
+from backend.web.console.edge import form_values, go, page, parse_form, provide_me, signed_in
 from backend.web.console.listing import Listing
 from backend.web.console.volunteers_controllers import requires_coordination
 
 ROOT = "/console/volunteers/teams"
 SORTS = ("name", "members", "waiting")
 DONE: Mapping[str, str] = {
+    "team_created": N_("The team is started. Invite volunteers to join it."),
+    "team_changed": N_("The team's details are saved."),
     "approved": N_("The request is approved: the volunteer is now a member of the team."),
     "rejected": N_("The request is turned down."),
 }
@@ -63,10 +65,43 @@ class TeamsController(Controller):
         return await page(
             request,
             "console/volunteers/teams.html",
+            may_start=bool(await volunteers.routing_communities(me.id)),
             listing=listing,
             rows=rows[listing.offset : listing.offset + listing.size],
             tab="teams",
         )
+
+    @get("/new")
+    async def new_team(self, request: Request[Any, Any, Any], me: Principal) -> Template:
+        """A new team in one of the communities one coordinates volunteers in (``create_team``)."""
+        return await _team_form(request, me, None, {"kind": "patrol", "join_mode": "approval"})
+
+    @post("/new")
+    async def create_team(self, request: Request[Any, Any, Any], me: Principal, data: Form) -> Response[Any]:
+        values = form_values(data)
+        body: volunteers.TeamCreate = parse_form(values, volunteers.TeamCreate)
+        team = await volunteers.create_team(user_id=me.id, data=body)
+        return go(request, f"{ROOT}/{team.id}?done=team_created")
+
+    @get("/{team_id:uuid}/edit")
+    async def edit_team(self, request: Request[Any, Any, Any], me: Principal, team_id: uuid.UUID) -> Template:
+        """The team's name, description and how people join (``update_team``: its coordinators)."""
+        await volunteers.list_members(user_id=me.id, team_id=team_id, status=None)  # the API's 403/404 first
+        summary = await volunteers.team_summary(viewer_id=me.id, team_id=team_id)
+        row = summary.row
+        values = {"name": row["name"] or {}, "description": row["description"] or {}, "join_mode": row["join_mode"]}
+        return await _team_form(request, me, volunteers.team_read(summary), values)
+
+    @post("/{team_id:uuid}/edit")
+    async def update_team(
+        self, request: Request[Any, Any, Any], me: Principal, team_id: uuid.UUID, data: Form
+    ) -> Response[Any]:
+        values = form_values(data)
+        values.setdefault("name", {})  # every name box emptied: the schema refuses it, naming the field
+        values.setdefault("description", {})  # every description box emptied: no description
+        body: volunteers.TeamUpdate = parse_form(values, volunteers.TeamUpdate)
+        await volunteers.update_team(user_id=me.id, team_id=team_id, data=body)
+        return go(request, f"{ROOT}/{team_id}?done=team_changed")
 
     @get("/{team_id:uuid}")
     async def team(self, request: Request[Any, Any, Any], me: Principal, team_id: uuid.UUID) -> Template:
@@ -110,6 +145,19 @@ class TeamsController(Controller):
         png = await volunteers.checkpoint_plate(user_id=me.id, route_id=route_id, checkpoint_id=checkpoint_id)
         return Response(content=png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
+    @get("/routes/{route_id:uuid}/plates.pdf")
+    async def plates(self, me: Principal, route_id: uuid.UUID) -> Response[bytes]:
+        """The API's sheet of every plate of the route (``route_plates_pdf``: coordinators only)."""
+        body, _count = await volunteers.route_plates_pdf(user_id=me.id, route_id=route_id)
+        return Response(
+            content=body,
+            media_type="application/pdf",
+            headers={
+                "Cache-Control": "private, no-store",
+                "Content-Disposition": f'attachment; filename="plates-{route_id}.pdf"',
+            },
+        )
+
 
 _SORT_KEYS: Mapping[str, Any] = {
     "name": lambda r: r["team"].name,
@@ -124,3 +172,26 @@ def _member(member: volunteers.MemberRead) -> dict[str, Any]:
         "role": _(ROLE_NAMES.get(member.role, member.role)),
         "status": _(STATUS_NAMES.get(member.status, member.status)),
     }
+
+
+JOIN_MODE_NAMES: Mapping[str, str] = {
+    "open": N_("Anyone joins at once"),
+    "approval": N_("A coordinator approves each request"),
+}
+
+
+async def _team_form(
+    request: Request[Any, Any, Any], me: Principal, team: volunteers.TeamRead | None, values: Mapping[str, Any]
+) -> Template:
+    """The form of a new team (team None: community and kind asked too) or of a team's details."""
+    communities = [(ref.id, pick(ref.name)[0]) for ref in await volunteers.routing_communities(me.id)]
+    return await page(
+        request,
+        "console/volunteers/team_form.html",
+        team=team,
+        communities=communities,
+        kinds=[(kind.value, _(name)) for kind, name in volunteers.TEAM_KIND_NAMES.items()],
+        join_modes=[(mode, _(name)) for mode, name in JOIN_MODE_NAMES.items()],
+        values=values,
+        tab="teams",
+    )

@@ -16,11 +16,12 @@ from piccolo.querystring import QueryString
 
 from backend.accounts.api import Permission, may, scope_paths
 from backend.core import clock
+from backend.core.db import is_postgres
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_
 from backend.events.catalogue.tables import Event, EventStatus, Venue
-from backend.events.catalogue.texts import search_words
+from backend.events.catalogue.texts import search_key, search_words
 from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
 
 MAX_RADIUS_M = 50_000
@@ -128,12 +129,35 @@ def decode_cursor(text: str | None) -> _Cursor:
         ) from None
 
 
-def _like_pattern(text: str) -> str:
-    """Words in Latin script match from their start ("tea" finds "Tea Ceremony", not "steady");
-    anything else (Chinese, Japanese, Korean) matches anywhere. % and _ are literal."""
+def _needle(text: str) -> str:
+    """What the stored ``search_text`` must contain: words in Latin script match from their
+    start ("tea" finds "Tea Ceremony", not "steady": the needle is " tea"); anything else
+    (Chinese, Japanese, Korean, written as ``texts.search_key`` codes) matches anywhere."""
     query = search_words(text)
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"% {escaped}%" if query[:1].isascii() and query[:1].isalnum() else f"%{escaped}%"
+    return f" {search_key(query)}" if query[:1].isascii() and query[:1].isalnum() else search_key(query)
+
+
+def _like_pattern(text: str) -> str:
+    """The needle anywhere; % and _ are literal."""
+    escaped = _needle(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# SQLite answers a needle of three characters or more from its FTS5 trigram index (the
+# events migration "search index" keeps it in step by triggers); a shorter one (a single
+# Latin letter, "%", "_b") is rare and scans. PostgreSQL's pg_trgm GIN index serves the LIKE
+# itself (and falls back to a scan alike below three characters).
+_FTS_MIN = 3
+
+
+def _text_clause(text: str) -> Any:
+    needle = _needle(text)
+    if is_postgres(Event._meta.db) or len(needle) < _FTS_MIN:
+        return WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(text))
+    phrase = '"' + needle.replace('"', '""') + '"'
+    return WhereRaw(
+        '"event_event".rowid IN (SELECT rowid FROM event_event_search WHERE event_event_search MATCH {})', phrase
+    )
 
 
 async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
@@ -176,7 +200,7 @@ async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list
     if filters.evenings_weekends:
         clauses.append(Event.evening_or_weekend == True)  # noqa: E712
     if filters.text:
-        clauses.append(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(filters.text)))
+        clauses.append(_text_clause(filters.text))
     if filters.near:
         clauses.extend(_bounding_box(*filters.near, filters.radius_m))
     return clauses

@@ -25,6 +25,7 @@ import asyncio
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -267,12 +268,23 @@ async def storm_wrk(
     script = str(Path(__file__).with_name("storm.lua"))
 
     def run(seconds: int, *extra: str) -> str:
+        """wrk until every sign-up is answered (or ``seconds``): a thread of wrk stops when its
+        last answer is in, but wrk itself waits out its duration, so it is interrupted (SIGINT:
+        it stops and prints its report) once the answer logs are complete."""
         command = [wrk, "-t", "2", "-c", str(args.concurrency), "-d", f"{seconds}s", "--timeout", "120s"]
         command += ["--latency", "-s", script, one.url, "--", *extra]
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"wrk failed: {done.stdout}{done.stderr}")
-        return done.stdout
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        if extra[0] != "--health":
+            while process.poll() is None:
+                time.sleep(0.2)
+                answered = sum(len(log.read_bytes().splitlines()) for log in logs.glob("answers-*.log"))
+                if answered >= len(tokens):
+                    process.send_signal(signal.SIGINT)
+                    break
+        out, err = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"wrk failed: {out}{err}")
+        return out
 
     await meter.read()  # warm the meter's own connections' code paths
     before = await meter.read()

@@ -146,22 +146,39 @@ def _like_pattern(text: str) -> str:
 # SQLite answers a needle of three characters or more from its FTS5 trigram index (the
 # events migration "search index" keeps it in step by triggers); a shorter one (a single
 # Latin letter, "%", "_b") is rare and scans. PostgreSQL's pg_trgm GIN index serves the LIKE
-# itself (and falls back to a scan alike below three characters).
+# itself (and its planner, with statistics, chooses between it and the time order).
 _FTS_MIN = 3
+# SQLite has no statistics to choose by, so it is told: a needle with fewer hits than this is
+# read from the index hit by hit and sorted (a search that finds nothing reads nothing); a
+# common one walks published events in time order and stops at a page, as without the index.
+_FEW_HITS = 1_000
 
 
-def _text_clause(text: str) -> Any:
+@dataclass(frozen=True)
+class _TextClause:
+    clause: Any
+    from_index: bool  # the rows come from the text index: the time-order index must not be used
+
+
+async def _text_clause(text: str) -> _TextClause:
     needle = _needle(text)
-    if is_postgres(Event._meta.db) or len(needle) < _FTS_MIN:
-        return WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(text))
+    if is_postgres(Event._meta.db) or len(needle) < _FTS_MIN or "\x00" in needle:  # FTS5 ends strings at NUL
+        return _TextClause(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(text)), from_index=False)
     phrase = '"' + needle.replace('"', '""') + '"'
-    return WhereRaw(
+    [hits] = await Event.raw(
+        "SELECT count(*) AS n FROM (SELECT rowid FROM event_event_search WHERE event_event_search MATCH {} LIMIT {})",
+        phrase,
+        _FEW_HITS,
+    )
+    clause = WhereRaw(
         '"event_event".rowid IN (SELECT rowid FROM event_event_search WHERE event_event_search MATCH {})', phrase
     )
+    return _TextClause(clause, from_index=hits["n"] < _FEW_HITS)
 
 
 async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
     clauses: list[Any] = []
+    text: _TextClause | None = None
     if filters.mine:
         paths = await scope_paths(user_id=user_id, permission=Permission.manage_events) if user_id else []
         if not paths:
@@ -174,9 +191,11 @@ async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list
             clauses.append(Event.status.is_in(list(filters.statuses)))
     else:
         # Residents see published events that have not ended yet.
-        if filters.near:
+        text = await _text_clause(filters.text) if filters.text else None
+        if filters.near or (text is not None and text.from_index):
             # Written so no index can serve it: without statistics SQLite would walk every
-            # published event by the status index instead of the venues' events (_list_near).
+            # published event by the status index instead of the venues' events (_list_near)
+            # or the few rows the text index found.
             clauses.append(WhereRaw('("event_event"."status" || \'\') = {}', EventStatus.published.value))
         else:
             clauses.append(Event.status == EventStatus.published.value)
@@ -200,7 +219,7 @@ async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list
     if filters.evenings_weekends:
         clauses.append(Event.evening_or_weekend == True)  # noqa: E712
     if filters.text:
-        clauses.append(_text_clause(filters.text))
+        clauses.append((text or await _text_clause(filters.text)).clause)
     return clauses
 
 

@@ -356,13 +356,13 @@ async def _list_near(
         query = _select()
         for clause in clauses:
             query = query.where(clause)
-        rows = await (
-            query.where(Event.venue.is_in([venue for _, venue in venues[:taken]]))
-            .where(WhereRaw("{} <= {}", squared, radius_degrees**2))
-            .order_by(squared, Event.starts_at, Event.id)
-            .offset(offset)
-            .limit(limit + 1)
+        query = query.where(Event.venue.is_in([venue for _, venue in venues[:taken]])).where(
+            WhereRaw("{} <= {}", squared, radius_degrees**2)
         )
+        # One venue: one distance, so time order alone, which the (venue, starts_at, id) index
+        # gives without reading and sorting the venue's every event.
+        order = (Event.starts_at, Event.id) if taken == 1 else (squared, Event.starts_at, Event.id)
+        rows = await query.order_by(*order).offset(offset).limit(limit + 1)
         if len(rows) > limit or taken >= len(venues):
             break
         taken = min(len(venues), taken * 4)

@@ -383,6 +383,36 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
+def ensure_wrk() -> str:
+    """wrk's path, installing Debian's package first when it is missing and we may (root with
+    apt-get), as ``scripts/test`` installs PostgreSQL and Redis."""
+    if not wrk_available() and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (apt-get install wrk) ...", flush=True)
+        quiet = {"capture_output": True, "check": False}
+        subprocess.run(["apt-get", "update", "-qq"], **quiet)  # type: ignore[call-overload]
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], **quiet)  # type: ignore[call-overload]
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit("this bench needs wrk (Debian: apt-get install wrk)")
+    return path
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU of a process and its live children (PostgreSQL's postmaster and its backends), with
+    what its children that have exited already spent (cutime, cstime)."""
+    try:
+        fields = Path(f"/proc/{root}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    total = sum(int(f) for f in fields[11:15])
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            child = stat.read_text().rsplit(")", 1)[1].split()
+            if int(child[1]) == root:
+                total += int(child[11]) + int(child[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 async def run_wrk(
     name: str,
     url: str,

@@ -29,7 +29,7 @@ from litestar.datastructures import State
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
 
-import backend.app as app_module
+import backend.core.resources as resources_module
 from backend.app import create_app
 from backend.core.cache import VersionedCache
 from backend.core.db import make_engine
@@ -145,9 +145,9 @@ def _piccolo_sqlite_engine(settings: Settings) -> Engine:
 
 def build() -> Any:
     if os.environ.get("LINLI_BENCH_CACHE", "on") == "off":
-        app_module.VersionedCache = UncachedCache  # type: ignore[misc]  # read by create_app's lifespan
+        resources_module.VersionedCache = UncachedCache  # type: ignore[misc]  # read when resources open
     if os.environ.get("LINLI_BENCH_SQLITE_ENGINE") == "piccolo":
-        app_module.make_engine = _piccolo_sqlite_engine  # type: ignore[assignment]  # called by create_app
+        resources_module.make_engine = _piccolo_sqlite_engine  # type: ignore[assignment]  # called when resources open
     application = create_app()
     application.register(bare)
     application.register(piccolo_list)

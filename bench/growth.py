@@ -44,6 +44,9 @@ from bench._common import (
 from bench._data import TOPICS, Loader, random_point
 
 WORDS = [word for en, zh in TOPICS for word in (en.split()[0].lower(), zh[:2])]
+# Words no title holds: a search that matches nothing must not read every event to say so.
+MISSES = ["xylophone", "quokka", "zither", "龙虾", "火锅宴", "滑雪", "スキー", "등산"]
+QUERIES = ("list", "search", "miss", "near")
 
 
 def path_for(query: str, rng: random.Random) -> str:
@@ -51,6 +54,8 @@ def path_for(query: str, rng: random.Random) -> str:
         return "/api/v1/events?limit=20&lang=en"
     if query == "search":
         return f"/api/v1/events?limit=20&lang=en&q={quote(rng.choice(WORDS))}"
+    if query == "miss":
+        return f"/api/v1/events?limit=20&lang=en&q={quote(rng.choice(MISSES))}"
     lat, lng = random_point(rng)
     return f"/api/v1/events?limit=20&lang=en&near={lat:.5f},{lng:.5f}&radius_m=3000"
 
@@ -61,7 +66,7 @@ async def measure(database_url: str, label: str, args: argparse.Namespace, base:
     with serve(env, base, asgi_app="bench.app:app", name=label.replace(" ", "-")) as server:
         assert (await get_json(server.url, "/bench/cache"))["cache"] == "UncachedCache"
         async with client(server.url, args.concurrency) as http:
-            for query in ("list", "search", "near"):
+            for query in QUERIES:
                 rng = random.Random(7)
 
                 async def send(_: int, query: str = query, rng: random.Random = rng):  # type: ignore[no-untyped-def]
@@ -120,7 +125,7 @@ async def run_backend(
 async def main(args: argparse.Namespace) -> None:
     loop_name = use_uvloop()
     print_header(
-        "growth: list, text search and near-me at two sizes (no cache)",
+        "growth: list, text search (matching and not), near-me at two sizes (no cache)",
         quick=args.quick,
         small=args.small,
         large=args.large,
@@ -141,7 +146,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"p95 in ms (concurrency {args.concurrency}, {args.requests} requests each)")
     print(f"  {'':<10} {'query':<8} {'small':>10} {'large':>10} {'large/small':>12}")
     for backend, sizes in table.items():
-        for query in ("list", "search", "near"):
+        for query in QUERIES:
             small, large = sizes["small"][query].percentile(95), sizes["large"][query].percentile(95)
             print(f"  {backend:<10} {query:<8} {small:10.2f} {large:10.2f} {large / small:12.1f}")
     print()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -262,17 +261,29 @@ async def test_an_unchanged_record_is_served_from_private_storage(
     assert stored.read_bytes() == first.content
     assert not list(settings.media_root.rglob(f"*{volunteer.id}*"))  # nothing under the public root
 
-    def redraw(*args: Any) -> bytes:
-        raise AssertionError("an unchanged record is not drawn again")
+    drawn: list[Any] = []
+    draw = records_pdf.render_record_pdf
 
-    monkeypatch.setattr(records_pdf, "render_record_pdf", redraw)
-    started = time.perf_counter()
+    def counted(*args: Any) -> bytes:
+        drawn.append(args)
+        return draw(*args)
+
+    monkeypatch.setattr(records_pdf, "render_record_pdf", counted)
     again = await download(client, volunteer)
-    elapsed = time.perf_counter() - started
     assert (again.status_code, again.content) == (200, first.content)
     assert again.headers["cache-control"] == "private, no-store"
-    assert elapsed < 0.5, elapsed  # about 10 ms here; drawing takes about a second
+    assert drawn == []  # an unchanged record is read from storage, not drawn again
     assert await ServiceRecord.count() == 1
+
+    # A newly verified entry changes what the record shows: a new record, drawn once.
+    await entry(place["patrol"], volunteer, 30)
+    changed = await download(client, volunteer)
+    assert changed.status_code == 200 and changed.content != first.content
+    assert len(drawn) == 1
+    assert await ServiceRecord.count() == 2
+    assert (await download(client, volunteer)).content == changed.content
+    assert len(drawn) == 1
+    assert [path.read_bytes() for path in folder.glob("*.pdf")] == [changed.content]  # only the latest kept
     monkeypatch.undo()
 
     # Another language is drawn once and kept beside it; erasing the identity removes them all.

@@ -16,12 +16,13 @@ from piccolo.querystring import QueryString
 
 from backend.accounts.api import Permission, may, scope_paths
 from backend.core import clock
+from backend.core.db import is_postgres
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.geo import EARTH_RADIUS_M, distance_m
 from backend.core.i18n import N_
 from backend.events.catalogue.aiming import PlaceFilters, open_to
 from backend.events.catalogue.tables import Event, EventStatus, Venue
-from backend.events.catalogue.texts import search_words
+from backend.events.catalogue.texts import search_key, search_words
 from backend.events.catalogue.vocabulary import AUDIENCES, SPOKEN_LANGUAGES
 
 MAX_RADIUS_M = 50_000
@@ -130,16 +131,60 @@ def decode_cursor(text: str | None) -> _Cursor:
         ) from None
 
 
-def _like_pattern(text: str) -> str:
-    """Words in Latin script match from their start ("tea" finds "Tea Ceremony", not "steady");
-    anything else (Chinese, Japanese, Korean) matches anywhere. % and _ are literal."""
+def _needle(text: str) -> str:
+    """What the stored ``search_text`` must contain: words in Latin script match from their
+    start ("tea" finds "Tea Ceremony", not "steady": the needle is " tea"); anything else
+    (Chinese, Japanese, Korean, written as ``texts.search_key`` codes) matches anywhere."""
     query = search_words(text)
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"% {escaped}%" if query[:1].isascii() and query[:1].isalnum() else f"%{escaped}%"
+    return f" {search_key(query)}" if query[:1].isascii() and query[:1].isalnum() else search_key(query)
+
+
+def _like_pattern(text: str) -> str:
+    """The needle anywhere; % and _ are literal."""
+    escaped = _needle(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# SQLite answers a needle of three characters or more from its FTS5 trigram index (the
+# events migration "search index" keeps it in step by triggers); a shorter one (a single
+# Latin letter, "%", "_b") is rare and scans. PostgreSQL's pg_trgm GIN index serves the LIKE
+# itself (and its planner, with statistics, chooses between it and the time order).
+_FTS_MIN = 3
+# SQLite has no statistics to choose by, so it is told: a needle with fewer hits than this is
+# read from the index hit by hit and sorted (a search that finds nothing reads nothing); a
+# common one walks published events in time order, checked by LIKE, and stops at a page.
+_FEW_HITS = 1_000
+
+
+@dataclass(frozen=True)
+class _TextClause:
+    clause: Any
+    from_index: bool  # the rows come from the text index: the time-order index must not be used
+
+
+async def _text_clause(text: str) -> _TextClause:
+    needle = _needle(text)
+    if is_postgres(Event._meta.db) or len(needle) < _FTS_MIN or "\x00" in needle:  # FTS5 ends strings at NUL
+        return _TextClause(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(text)), from_index=False)
+    phrase = '"' + needle.replace('"', '""') + '"'
+    [hits] = await Event.raw(
+        "SELECT count(*) AS n FROM (SELECT rowid FROM event_event_search WHERE event_event_search MATCH {} LIMIT {})",
+        phrase,
+        _FEW_HITS,
+    )
+    if hits["n"] >= _FEW_HITS:
+        # Common: in time order, a page is found within a few hundred rows, each checked by LIKE
+        # (an IN over the index's hits would first collect every one of them).
+        return _TextClause(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(text)), from_index=False)
+    clause = WhereRaw(
+        '"event_event".rowid IN (SELECT rowid FROM event_event_search WHERE event_event_search MATCH {})', phrase
+    )
+    return _TextClause(clause, from_index=True)
 
 
 async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
     clauses: list[Any] = []
+    text: _TextClause | None = None
     if filters.mine:
         paths = await scope_paths(user_id=user_id, permission=Permission.manage_events) if user_id else []
         if not paths:
@@ -152,9 +197,11 @@ async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list
             clauses.append(Event.status.is_in(list(filters.statuses)))
     else:
         # Residents see published events that have not ended yet.
-        if filters.near:
+        text = await _text_clause(filters.text) if filters.text else None
+        if filters.near or (text is not None and text.from_index):
             # Written so no index can serve it: without statistics SQLite would walk every
-            # published event by the status index instead of the latitude band.
+            # published event by the status index instead of the venues' events (_list_near)
+            # or the few rows the text index found.
             clauses.append(WhereRaw('("event_event"."status" || \'\') = {}', EventStatus.published.value))
         else:
             clauses.append(Event.status == EventStatus.published.value)
@@ -178,9 +225,7 @@ async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list
     if filters.evenings_weekends:
         clauses.append(Event.evening_or_weekend == True)  # noqa: E712
     if filters.text:
-        clauses.append(WhereRaw("search_text LIKE {} ESCAPE '\\'", _like_pattern(filters.text)))
-    if filters.near:
-        clauses.extend(_bounding_box(*filters.near, filters.radius_m))
+        clauses.append((text or await _text_clause(filters.text)).clause)
     if filters.places is not None:
         clauses.extend(aiming_where(filters.places))
     return clauses
@@ -196,18 +241,6 @@ def aiming_where(places: PlaceFilters) -> list[Any]:
     if places.home_set:
         clauses.append(open_to(places.home))
     return clauses
-
-
-def _bounding_box(lat: float, lng: float, radius_m: int) -> list[Any]:
-    """A cheap rectangle the index can use; the exact distance is computed on what it keeps."""
-    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(math.cos(math.radians(lat)), 0.01)))
-    return [
-        Event.latitude >= lat - dlat,
-        Event.latitude <= lat + dlat,
-        Event.longitude >= lng - dlng,
-        Event.longitude <= lng + dlng,
-    ]
 
 
 # What a list item is made of (``presenters.list_item``) and nothing more: a list never carries
@@ -285,15 +318,46 @@ async def list_events(
     return [EventRow(row, None) for row in page], next_cursor
 
 
+async def _venues_near(lat: float, lng: float, radius_m: int) -> list[tuple[float, uuid.UUID]]:
+    """The venues within the radius, nearest first, as (squared equirectangular distance in
+    degrees, id): few rows, read through the venues' (latitude, longitude) index."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * max(math.cos(math.radians(lat)), 0.01)))
+    rows = await Venue.select(Venue.id, Venue.latitude, Venue.longitude).where(
+        (Venue.latitude >= lat - dlat)
+        & (Venue.latitude <= lat + dlat)
+        & (Venue.longitude >= lng - dlng)
+        & (Venue.longitude <= lng + dlng)
+    )
+    squeeze = math.cos(math.radians(lat)) ** 2
+    within = dlat**2
+    found = []
+    for row in rows:
+        squared = (row["latitude"] - lat) ** 2 + (row["longitude"] - lng) ** 2 * squeeze
+        if squared <= within:
+            found.append((squared, row["id"]))
+    found.sort()
+    return found
+
+
 async def _list_near(
     filters: EventFilters, clauses: list[Any], position: _Cursor, limit: int
 ) -> tuple[list[EventRow], str | None]:
-    """Nearest first, then earliest. The database filters and sorts by an equirectangular
-    distance: plain arithmetic both engines evaluate, within a fraction of a metre of the great
-    circle at a city's scale, and narrowed first by the bounding box on the indexed latitude.
-    The distance shown is the great-circle one."""
+    """Nearest first, then earliest. Venues first: the few within the radius, nearest first
+    (``_venues_near``); then the events of the nearest venues only, through the events' (venue,
+    starts_at, id) index, taking more venues (four times as many each time) until the page is
+    full or every venue is in. An event stands where its venue stands (its coordinates are
+    copied from the venue when it is written), so the events of the venues taken so far come
+    before any other's: the page is the one a sort of every event in the circle would give.
+    The database orders by an equirectangular distance (plain arithmetic both engines
+    evaluate, within a fraction of a metre of the great circle at a city's scale); the distance
+    shown is the great-circle one."""
     assert filters.near is not None
     lat, lng = filters.near
+    venues = await _venues_near(lat, lng, filters.radius_m)
+    offset = max(0, position.offset)
+    if not venues:
+        return [], None
     squared = QueryString(
         '(("event_event"."latitude" - {}) * ("event_event"."latitude" - {})'
         ' + ("event_event"."longitude" - {}) * ("event_event"."longitude" - {}) * {})',
@@ -304,16 +368,24 @@ async def _list_near(
         math.cos(math.radians(lat)) ** 2,
     )
     radius_degrees = math.degrees(filters.radius_m / EARTH_RADIUS_M)
-    query = _select()
-    for clause in clauses:
-        query = query.where(clause)
-    offset = max(0, position.offset)
-    rows = await (
-        query.where(WhereRaw("{} <= {}", squared, radius_degrees**2))
-        .order_by(squared, Event.starts_at, Event.id)
-        .offset(offset)
-        .limit(limit + 1)
-    )
+    taken = 1
+    while True:
+        # Venues as far as the last one taken belong together: the page may interleave them.
+        while taken < len(venues) and venues[taken][0] == venues[taken - 1][0]:
+            taken += 1
+        query = _select()
+        for clause in clauses:
+            query = query.where(clause)
+        query = query.where(Event.venue.is_in([venue for _, venue in venues[:taken]])).where(
+            WhereRaw("{} <= {}", squared, radius_degrees**2)
+        )
+        # One venue: one distance, so time order alone, which the (venue, starts_at, id) index
+        # gives without reading and sorting the venue's every event.
+        order = (Event.starts_at, Event.id) if taken == 1 else (squared, Event.starts_at, Event.id)
+        rows = await query.order_by(*order).offset(offset).limit(limit + 1)
+        if len(rows) > limit or taken >= len(venues):
+            break
+        taken = min(len(venues), taken * 4)
     page = _decoded(rows[:limit])
     next_cursor = encode_cursor(_Cursor(offset=offset + limit)) if len(rows) > limit else None
     return [EventRow(row, round(distance_m(lat, lng, row["latitude"], row["longitude"]))) for row in page], next_cursor

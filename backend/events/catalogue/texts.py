@@ -18,9 +18,27 @@ def search_words(value: str) -> str:
     return _WORD_START.sub(" ", " ".join(value.lower().split()))
 
 
+def search_key(words: str) -> str:
+    """``search_words`` as stored and searched: every character outside ASCII written as ``Z``
+    and five upper-case hex digits of its code point ("书法" is ``Z04E66Z06CD5``). Trigram
+    indexes (pg_trgm, SQLite's FTS5 ``trigram``) then see Chinese, Japanese and Korean as
+    letters whatever the database's locale (pg_trgm skips them under the C locale), and a query of
+    one or two such characters is five or ten letters long, enough for a trigram. The lower-cased
+    text holds no upper-case letter, so a code never meets a word; a Latin word after CJK text
+    already starts after a space (``search_words``), so codes never run into digits."""
+    return _NOT_ASCII.sub(_code, words)
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _code(match: re.Match[str]) -> str:
+    return f"Z{ord(match.group()):05X}"
+
+
 def search_text(*texts: Mapping[Any, str]) -> str:
-    """Every locale's titles and summaries as ``search_words``, each after a space."""
-    return "".join(" " + search_words(value) for text in texts for value in text.values() if value) + " "
+    """Every locale's titles and summaries as ``search_key(search_words(...))``, each after a space."""
+    return "".join(" " + search_key(search_words(value)) for text in texts for value in text.values() if value) + " "
 
 
 def texts(column: object) -> Mapping[str, str]:

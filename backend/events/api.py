@@ -21,6 +21,7 @@ from backend.core import clock
 from backend.core.errors import NotFound
 from backend.core.i18n import CITY_TZ, N_
 from backend.core.values import as_uuid
+from backend.events.catalogue.aiming import open_to
 from backend.events.catalogue.posters import remove_poster, set_poster
 from backend.events.catalogue.presenters import list_item as event_list_item
 from backend.events.catalogue.presenters import poster_urls
@@ -73,6 +74,7 @@ from backend.events.signals import (
     RegistrationRef,
     RegistrationWaitlisted,
 )
+from backend.places.api import home_of
 
 __all__ = [
     "ACCESSIBILITY",
@@ -381,10 +383,13 @@ async def open_upcoming(
     starting_before: datetime,
     excluding: Sequence[uuid.UUID] = (),
     box: tuple[float, float, float, float] | None = None,
+    open_to_user: uuid.UUID | None = None,
     limit: int,
 ) -> list[dict[str, Any]]:
     """Published events one could still join (a seat or a waitlist, registration not closed),
-    soonest first; ``box`` is (south, north, west, east). Rows as ``event_list_item`` takes them."""
+    soonest first; ``box`` is (south, north, west, east); with ``open_to_user``, only those that
+    person may sign up for by where they live (everyone's, and those aimed at their estate,
+    alliance or grids: the sign-up's own rule). Rows as ``event_list_item`` takes them."""
     query = (
         Event.select(*_LIST_COLUMNS)
         .output(load_json=True)
@@ -406,6 +411,8 @@ async def open_upcoming(
             & (Event.longitude >= west)
             & (Event.longitude <= east)
         )
+    if open_to_user is not None:
+        query = query.where(open_to(await home_of(open_to_user)))
     return await query.order_by(Event.starts_at, Event.id).limit(limit)
 
 

@@ -365,3 +365,29 @@ async def test_without_a_waitlist_a_full_estate_share_is_refused(client: Client,
     # The other member estates share the two seats the share leaves.
     assert (await sign_up(client, event["id"], await resident_of(e["anzhi"]), party_size=2)).status_code == 201
     assert (await client.get(f"{V1}/events/{event['id']}")).json()["seats_left"] == 0
+
+
+async def test_recommendations_use_where_a_resident_lives(client: Client, nanyuan: dict[str, Any]) -> None:
+    """Where a resident lives is used for recommendations: an event aimed at another estate is not
+    suggested (they could not sign up), one aimed at their own comes first, saying why."""
+    estates = nanyuan["estates"]
+    ours = await aimed_event(client, nanyuan, {"kind": "estates", "estate_ids": [str(estates["anzhi"])]})
+    theirs = await aimed_event(client, nanyuan, {"kind": "estates", "estate_ids": [str(estates["jinxiu"])]})
+    everyone = await aimed_event(client, nanyuan, {"kind": "everyone"})
+    grid = await aimed_event(client, nanyuan, {"kind": "grid", "grid_id": str(nanyuan["grid"])})
+
+    async def suggested(person: Any) -> list[dict[str, Any]]:
+        answer = await client.get(f"{V1}/recommendations", params={"lang": "en"}, headers=factories.token_for(person))
+        assert answer.status_code == 200, answer.text
+        return answer.json()["items"]
+
+    items = await suggested(await resident_of(estates["anzhi"]))
+    ids = [item["event"]["id"] for item in items]
+    assert ids[0] == ours["id"] and everyone["id"] in ids
+    assert theirs["id"] not in ids and grid["id"] not in ids
+    assert "For residents where you live" in [reason["text"] for reason in items[0]["reasons"]]
+
+    nowhere = [item["event"]["id"] for item in await suggested(await resident_of(None))]
+    assert nowhere == [everyone["id"]]
+    in_the_grid = [item["event"]["id"] for item in await suggested(await resident_of(estates["outside"]))]
+    assert set(in_the_grid) == {grid["id"], everyone["id"]}

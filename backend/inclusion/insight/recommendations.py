@@ -10,6 +10,8 @@ in_your_language            +3      the event is held in a language the resident
 language barrier            −2      they declared languages and the event uses none of them
 near_you                    0…+3    3 at the door, falling to 0 at 10 km; the reason within 3 km
 same_community              +2      the venue lies in the resident's own community
+for_your_estate             +2.5    aimed at the resident's estate, alliance or grid (places); events
+                                    aimed elsewhere are not candidates at all
 matches_interests           +2      the category is one of their interests
 welcomes_new_residents …    +2      an audience tag meant for their group (new residents, migrant-
                                     or foreigner-friendly) or for young people (14–35)
@@ -58,6 +60,7 @@ W_LANGUAGE, W_NO_COMMON_LANGUAGE, W_NEAR, W_COMMUNITY, W_INTEREST, W_AUDIENCE, W
     1.5,
 )
 W_SOON, W_WAITLIST_ONLY = 1.0, -1.0
+W_YOUR_ESTATE = 2.5  # aimed at their estate, alliance or grid: made for them, and fewer may come
 # Generic reasons rank below any personal one.
 W_THIS_WEEK, W_SEATS = 0.5, 0.2
 
@@ -65,6 +68,7 @@ REASON_TEXTS: dict[str, str] = {
     "in_your_language": N_("In your language"),
     "near_you": N_("Near you"),
     "same_community": N_("In your community"),
+    "for_your_estate": N_("For residents where you live"),
     "matches_interests": N_("Matches your interests"),
     "welcomes_new_residents": N_("Welcomes new residents"),
     "migrant_friendly": N_("Migrant-friendly"),
@@ -155,7 +159,12 @@ async def _candidates(user_id: uuid.UUID, point: tuple[float, float] | None, lim
 
     async def upcoming(box: tuple[float, float, float, float] | None = None) -> list[dict[str, Any]]:
         return await open_upcoming(
-            starting_after=now, starting_before=now + HORIZON, excluding=held, box=box, limit=MAX_CANDIDATES
+            starting_after=now,
+            starting_before=now + HORIZON,
+            excluding=held,
+            box=box,
+            open_to_user=user_id,
+            limit=MAX_CANDIDATES,
         )
 
     if point is None:
@@ -180,6 +189,8 @@ def _score(row: dict[str, Any], taste: Taste, point: tuple[float, float] | None,
         weights["language_barrier"] = W_NO_COMMON_LANGUAGE
     if taste.community_id is not None and as_uuid_or_none(row["community"]) == taste.community_id:
         weights["same_community"] = W_COMMUNITY
+    if row["aim"] != "everyone":  # the candidates are those open to them: this one is for where they live
+        weights["for_your_estate"] = W_YOUR_ESTATE
     if row["category"] in taste.interests:
         weights["matches_interests"] = W_INTEREST
     for audience in taste.audiences:

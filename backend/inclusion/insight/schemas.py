@@ -19,6 +19,7 @@ ReasonCode = Literal[
     "in_your_language",
     "near_you",
     "same_community",
+    "for_your_estate",
     "matches_interests",
     "welcomes_new_residents",
     "migrant_friendly",

@@ -22,6 +22,7 @@ from backend.core.errors import NotFound
 from backend.core.i18n import CITY_TZ, N_
 from backend.core.values import as_uuid
 from backend.events.catalogue.aiming import open_to
+from backend.events.catalogue.aiming import views as aim_views
 from backend.events.catalogue.posters import remove_poster, set_poster
 from backend.events.catalogue.presenters import list_item as event_list_item
 from backend.events.catalogue.presenters import poster_urls
@@ -132,6 +133,7 @@ __all__ = [
     "door",
     "editable",
     "event_list_item",
+    "event_list_items",
     "event_page",
     "event_summary",
     "events_held_by",
@@ -414,6 +416,16 @@ async def open_upcoming(
     if open_to_user is not None:
         query = query.where(open_to(await home_of(open_to_user)))
     return await query.order_by(Event.starts_at, Event.id).limit(limit)
+
+
+async def event_list_items(
+    rows: Sequence[dict[str, Any]], distances: Sequence[int | None] | None = None
+) -> list[EventListItem]:
+    """List items of ``open_upcoming`` rows with whom each is for, named (the places' names are
+    read for the whole list at once), as the API's own event list shows them."""
+    found = await aim_views(rows)
+    spans = distances or [None] * len(rows)
+    return [event_list_item(row, span, found[as_uuid(row["id"])]) for row, span in zip(rows, spans, strict=True)]
 
 
 def masks_of(row: dict[str, Any]) -> tuple[set[str], set[str]]:

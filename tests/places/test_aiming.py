@@ -386,6 +386,7 @@ async def test_recommendations_use_where_a_resident_lives(client: Client, nanyua
     assert ids[0] == ours["id"] and everyone["id"] in ids
     assert theirs["id"] not in ids and grid["id"] not in ids
     assert "For residents where you live" in [reason["text"] for reason in items[0]["reasons"]]
+    assert items[0]["event"]["audience"]["label"] == "For residents of Nanyuan Resettlement Estate"
 
     nowhere = [item["event"]["id"] for item in await suggested(await resident_of(None))]
     assert nowhere == [everyone["id"]]

@@ -90,7 +90,7 @@ class InsightController(Controller):
         found, personalised = await recommendations.recommend_events(
             user_id=caller.id, near=parse_point(near), limit=limit
         )
-        return presenters.recommendations_read(found, personalised)
+        return await presenters.recommendations_read(found, personalised)
 
 
 class LeaderboardController(Controller):

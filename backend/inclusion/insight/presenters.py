@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from backend.core.i18n import N_, _, pick
 from backend.core.sheets import excel_csv
-from backend.events.api import event_list_item
+from backend.events.api import EventListItem, event_list_items
 from backend.inclusion.insight.leaderboards import Leaderboard
 from backend.inclusion.insight.recommendations import REASON_TEXTS, Recommendation
 from backend.inclusion.insight.schemas import (
@@ -70,9 +70,9 @@ def participation_read(report: ParticipationReport) -> ParticipationRead:
     )
 
 
-def recommendation_read(found: Recommendation) -> RecommendationRead:
+def recommendation_read(found: Recommendation, item: EventListItem) -> RecommendationRead:
     return RecommendationRead(
-        event=event_list_item(found.row, found.distance_m),
+        event=item,
         score=found.score,
         reasons=[
             ReasonRead(code=code, text=_(REASON_TEXTS[code]))  # type: ignore[arg-type]  # a key of REASON_TEXTS: a ReasonCode
@@ -81,8 +81,11 @@ def recommendation_read(found: Recommendation) -> RecommendationRead:
     )
 
 
-def recommendations_read(found: list[Recommendation], personalised: bool) -> RecommendationList:
-    return RecommendationList(items=[recommendation_read(r) for r in found], personalised=personalised)
+async def recommendations_read(found: list[Recommendation], personalised: bool) -> RecommendationList:
+    items = await event_list_items([r.row for r in found], [r.distance_m for r in found])
+    return RecommendationList(
+        items=[recommendation_read(r, item) for r, item in zip(found, items, strict=True)], personalised=personalised
+    )
 
 
 def leaderboard_read(board: Leaderboard) -> LeaderboardRead:

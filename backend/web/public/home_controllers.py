@@ -8,7 +8,7 @@ from litestar import Controller, get
 from litestar.response import Template
 
 from backend.core import clock
-from backend.events.api import event_list_item, open_upcoming
+from backend.events.api import event_list_items, open_upcoming
 from backend.libraries.api import branches
 from backend.web.public.edge import page
 
@@ -23,4 +23,4 @@ class HomePageController(Controller):
     async def home(self) -> Template:
         now = clock.now()
         rows = await open_upcoming(starting_after=now, starting_before=now + HORIZON, limit=UPCOMING)
-        return page("public/home.html", events=[event_list_item(row) for row in rows], branches=await branches())
+        return page("public/home.html", events=await event_list_items(rows), branches=await branches())

@@ -35,6 +35,10 @@ async def export_reports(user_id: uuid.UUID) -> list[dict[str, Any]]:
             Incident.status,
             Incident.party,
             Incident.party_organisation,
+            Incident.estate,
+            Incident.estate.name.as_alias("estate_name"),
+            Incident.grid,
+            Incident.route_reason,
             Incident.created_at,
             Incident.updated_at,
         )

@@ -23,9 +23,12 @@ from backend.inclusion.insight.statistics import (
     participation_export,
     participation_report,
 )
+from backend.inclusion.points import awards as _awards
+from backend.inclusion.points.listeners import expire_months_setting
 from backend.inclusion.points.presenters import rules_read
 from backend.inclusion.points.rules import community_rules, replace_rules
 from backend.inclusion.points.schemas import PointRuleRead, PointRuleWrite
+from backend.inclusion.points.tables import PointRuleKind
 from backend.inclusion.profiles.services import age_band
 from backend.inclusion.rewards import presenters, queries, redemptions
 from backend.inclusion.rewards.presenters import reward_read
@@ -60,6 +63,8 @@ __all__ = [
     "RewardRead",
     "RewardUpdate",
     "age_band",
+    "award_meeting_opinion",
+    "award_survey_answer",
     "cancel_at_counter",
     "community_rules",
     "counter_hand_overs",
@@ -240,3 +245,36 @@ async def statistics_communities(*, user_id: uuid.UUID) -> list[OrganisationRef]
         for community in await organisations_under(path, kind=OrganisationKind.community):
             found[community.id] = community
     return list(found.values())
+
+
+# --- points for a say in self-governance (governance, downstream, calls these) -------------------
+
+
+async def award_meeting_opinion(
+    *, user_id: uuid.UUID, submission_id: uuid.UUID, community_id: uuid.UUID, meeting_title: dict[str, str]
+) -> int:
+    """Points for an opinion a convenor accepted (the community's ``meeting_opinion`` rule), once
+    per submission; inside the caller's transaction."""
+    return await _awards.award_for_a_say(
+        user_id=user_id,
+        kind=PointRuleKind.meeting_opinion,
+        source_key=f"meeting_opinion:{submission_id}",
+        community_id=community_id,
+        reason_params={"meeting": meeting_title},
+        expire_months=expire_months_setting(),
+    )
+
+
+async def award_survey_answer(
+    *, user_id: uuid.UUID, survey_id: uuid.UUID, community_id: uuid.UUID, survey_title: dict[str, str]
+) -> int:
+    """Points for answering a survey, poll or evaluation (``survey_answer``), once per survey and
+    person; what they chose is never known here. Inside the caller's transaction."""
+    return await _awards.award_for_a_say(
+        user_id=user_id,
+        kind=PointRuleKind.survey_answer,
+        source_key=f"survey_answer:{survey_id}:{user_id}",
+        community_id=community_id,
+        reason_params={"survey": survey_title},
+        expire_months=expire_months_setting(),
+    )

@@ -275,3 +275,20 @@ async def test_export_and_erasure_keep_what_was_said_anonymised(client: Client, 
     assert rows == [{"text": "建议物业加强门禁登记", "user": None, "named": False}]
     public = (await client.get(f"{V1}/meetings/{meeting['id']}")).json()
     assert [(s["text"], s["author"]) for s in public["agenda"][0]["submissions"]] == [("建议物业加强门禁登记", None)]
+
+
+async def test_an_accepted_opinion_earns_points_a_declined_one_none(client: Client, world: dict[str, Any]) -> None:
+    """Participation points for a say (the community's ``meeting_opinion`` rule), written with the
+    acceptance; a declined opinion, or accepting twice, adds nothing."""
+    meeting = await convened(client, world)
+    resident = world["residents"][0]
+    heard = (await submit(client, resident, meeting, "建议物业公示群租整治进度")).json()
+    ignored = (await submit(client, resident, meeting, "与议题无关的广告")).json()
+    assert (await moderate(client, world, heard["id"], "accepted")).status_code == 200
+    assert (await moderate(client, world, ignored["id"], "declined", "与本次议题无关")).status_code == 200
+    assert (await moderate(client, world, heard["id"], "accepted")).status_code == 409
+
+    points = (await client.get(f"{V1}/me/points", params={"lang": "en"}, headers=auth(resident))).json()
+    assert points["balance"] == 5
+    [entry] = points["entries"]
+    assert entry["reason"] == "meeting_opinion" and entry["reason_text"].startswith("Your opinion was heard: ")

@@ -318,3 +318,19 @@ async def test_the_export_says_answers_cannot_be_linked_and_erasure_keeps_the_co
     assert await HouseholdVote.count() == 1  # the household still cannot answer twice
     total = await Tally.select(Sum(Tally.chosen).as_alias("n")).where(Tally.question == 0).first()
     assert total["n"] == 1
+
+
+async def test_answering_earns_points_once_and_never_says_what_was_chosen(client: Client, w: dict[str, Any]) -> None:
+    made = await client.post(f"{V1}/surveys", json=survey_body(w), headers=factories.token_for(w["staff"]))
+    url = f"{V1}/surveys/{made.json()['id']}/answers"
+    resident = await living(w, 0)
+    assert (await client.post(url, json=answers(1, [2], 3), headers=factories.token_for(resident))).status_code == 204
+    again = await client.post(url, json=answers(0, [0], 5), headers=factories.token_for(resident))
+    assert again.status_code == 409
+    points = await client.get(f"{V1}/me/points", params={"lang": "en"}, headers=factories.token_for(resident))
+    [entry] = points.json()["entries"]
+    assert (points.json()["balance"], entry["reason"]) == (5, "survey_answer")
+    assert entry["reason_text"] == "Answered: Lifts for Nanyuan"
+    export = await client.get(f"{V1}/me/export", headers=factories.token_for(resident))
+    [kept] = export.json()["domains"]["inclusion"]["points"]
+    assert kept["reason_params"] == {"survey": {"zh-Hans": "南园新村加装电梯意愿调查", "en": "Lifts for Nanyuan"}}

@@ -80,6 +80,17 @@ async def submission_row(submission_id: uuid.UUID) -> dict[str, Any]:
     return dict(row)
 
 
+async def meeting_title(meeting_id: uuid.UUID) -> dict[str, str]:
+    """The meeting's title (its event's), {locale: text}."""
+    row = (
+        await Meeting.select(Meeting.event._.title.as_alias("title"))
+        .where(Meeting.id == meeting_id)
+        .output(load_json=True)
+        .first()
+    )
+    return dict(row["title"] or {}) if row else {}
+
+
 async def action_row(action_id: uuid.UUID) -> dict[str, Any]:
     row = (
         await Action.select(

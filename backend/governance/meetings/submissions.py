@@ -19,6 +19,7 @@ from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
 from backend.governance.meetings import access, errors, queries, trail
 from backend.governance.meetings.schemas import SubmissionCreate
 from backend.governance.meetings.tables import AgendaItem, MeetingStatus, Submission, SubmissionStatus
+from backend.inclusion.api import award_meeting_opinion
 from backend.places.api import residence_of
 
 PER_ITEM = 3
@@ -115,3 +116,11 @@ async def decide(*, user_id: uuid.UUID, submission_id: uuid.UUID, status: str, r
             before={"status": SubmissionStatus.pending.value},
             after={"status": status, "reason": reason},
         )
+        if status == SubmissionStatus.accepted.value and found["user"] is not None:
+            # A say that was heard earns the community's ``meeting_opinion`` points, in this transaction.
+            await award_meeting_opinion(
+                user_id=uuid.UUID(str(found["user"])),
+                submission_id=submission_id,
+                community_id=uuid.UUID(str(found["community"])),
+                meeting_title=await queries.meeting_title(uuid.UUID(str(found["meeting"]))),
+            )

@@ -36,6 +36,7 @@ from backend.governance.surveys.tables import (
     SurveyKind,
     Tally,
 )
+from backend.inclusion.api import award_survey_answer
 from backend.places.api import (
     alliance_community,
     estate_ref,
@@ -369,6 +370,14 @@ async def answer(*, user_id: uuid.UUID, survey_id: uuid.UUID, answers: Sequence[
                 choice,
             )
         await Survey.update({Survey.answers: Survey.answers + 1}).where(Survey.id == survey_id)
+        # Taking part earns the community's ``survey_answer`` points; the award names the survey,
+        # never what was chosen.
+        await award_survey_answer(
+            user_id=user_id,
+            survey_id=survey_id,
+            community_id=uuid.UUID(str(row["community"])),
+            survey_title=row["title"] or {},
+        )
 
 
 # --- an evaluation's response -------------------------------------------------------------------------

@@ -43,6 +43,8 @@ _REASONS: Mapping[PointRuleKind, PointReason] = {
     PointRuleKind.volunteer_hour: PointReason.volunteer_hours,
     PointRuleKind.youth_bonus: PointReason.youth_bonus,
     PointRuleKind.brought_neighbour: PointReason.brought_neighbour,
+    PointRuleKind.meeting_opinion: PointReason.meeting_opinion,
+    PointRuleKind.survey_answer: PointReason.survey_answer,
 }
 
 
@@ -270,3 +272,40 @@ async def _take_back(entry_id: uuid.UUID, award: Award) -> int:
             earned_on=award.earned_on,
         )
         return points if written else 0
+
+
+# --- taking part in self-governance (governance calls this through inclusion's api) --------------
+
+
+async def award_for_a_say(
+    *,
+    user_id: uuid.UUID,
+    kind: PointRuleKind,
+    source_key: str,
+    community_id: uuid.UUID | None,
+    reason_params: Mapping[str, Any],
+    expire_months: int = 0,
+) -> int:
+    """Points for an opinion accepted for a meeting (``meeting_opinion``) or a survey answered
+    (``survey_answer``), under the community's rules, once per ``source_key``. Called inside the
+    caller's own transaction (it joins it), so the points stand or fall with what earned them.
+    Returns the points written (0 on a replay, a switched-off rule, a child, a cap reached)."""
+    if kind not in (PointRuleKind.meeting_opinion, PointRuleKind.survey_answer):
+        raise ValueError(f"not a governance rule: {kind}")
+    day = clock.city_today()
+    may_earn, _band = await _earner(user_id, day)
+    if not may_earn:
+        return 0
+    rule = (await rules_for(community_id))[kind]
+    if not rule.active:
+        return 0
+    award = Award(
+        user_id=user_id,
+        rule=rule,
+        points=rule.awards,
+        source_key=source_key,
+        community_id=community_id,
+        earned_on=day,
+        reason_params=reason_params,
+    )
+    return await _grant_all(user_id, [award], expire_months)

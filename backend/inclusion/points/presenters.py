@@ -20,6 +20,8 @@ REASON_TEXTS: Mapping[str, str] = {
     PointReason.first_event_after_arrival.value: N_("Welcome to the neighbourhood: {event}"),
     PointReason.youth_bonus.value: N_("Youth bonus: {event}"),
     PointReason.brought_neighbour.value: N_("Brought a neighbour to: {event}"),
+    PointReason.meeting_opinion.value: N_("Your opinion was heard: {meeting}"),
+    PointReason.survey_answer.value: N_("Answered: {survey}"),
     PointReason.volunteer_hours.value: N_("Volunteer service: {hours} h"),
     PointReason.redemption.value: N_("Redeemed: {reward}"),
     PointReason.redemption_refund.value: N_("Refunded: {reward}"),
@@ -35,6 +37,8 @@ RULE_NAMES: Mapping[PointRuleKind, str] = {
     PointRuleKind.volunteer_hour: N_("Each verified volunteer hour"),
     PointRuleKind.youth_bonus: N_("Youth bonus (ages 14 to 35), per event"),
     PointRuleKind.brought_neighbour: N_("Each neighbour who came through your share card"),
+    PointRuleKind.meeting_opinion: N_("Each opinion accepted for a community meeting"),
+    PointRuleKind.survey_answer: N_("Each community survey or evaluation answered"),
 }
 
 
@@ -62,7 +66,12 @@ def reason_text(reason: str, params: Mapping[str, Any] | None) -> str:
     if reason == PointReason.volunteer_hours.value:
         minutes = _minutes(params)
         return _(HOURS_CORRECTED if minutes < 0 else template).format(hours=format_hours(abs(minutes)))
-    return _(template).format(event=_named(params.get("event")), reward=_named(params.get("reward")))
+    return _(template).format(
+        event=_named(params.get("event")),
+        reward=_named(params.get("reward")),
+        meeting=_named(params.get("meeting")),
+        survey=_named(params.get("survey")),
+    )
 
 
 def entry_read(row: Mapping[str, Any]) -> PointEntryRead:

@@ -46,6 +46,9 @@ DEFAULT_RULES: Mapping[PointRuleKind, Rule] = {
     PointRuleKind.volunteer_hour: Rule(PointRuleKind.volunteer_hour, 5, daily_cap=40),
     PointRuleKind.youth_bonus: Rule(PointRuleKind.youth_bonus, 5, daily_cap=15),
     PointRuleKind.brought_neighbour: Rule(PointRuleKind.brought_neighbour, 10, daily_cap=30, per_activity_cap=30),
+    # Self-governance (governance): a say counts, within reason — at most three a day of each.
+    PointRuleKind.meeting_opinion: Rule(PointRuleKind.meeting_opinion, 5, daily_cap=15),
+    PointRuleKind.survey_answer: Rule(PointRuleKind.survey_answer, 5, daily_cap=15),
 }
 
 

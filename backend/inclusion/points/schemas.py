@@ -9,7 +9,14 @@ from typing import Annotated, Literal
 import msgspec
 
 PointRuleKindCode = Literal[
-    "attendance", "first_event", "first_event_after_arrival", "volunteer_hour", "youth_bonus", "brought_neighbour"
+    "attendance",
+    "first_event",
+    "first_event_after_arrival",
+    "volunteer_hour",
+    "youth_bonus",
+    "brought_neighbour",
+    "meeting_opinion",
+    "survey_answer",
 ]
 PointReasonCode = Literal[
     "attendance",
@@ -18,6 +25,8 @@ PointReasonCode = Literal[
     "volunteer_hours",
     "youth_bonus",
     "brought_neighbour",
+    "meeting_opinion",
+    "survey_answer",
     "redemption",
     "redemption_refund",
     "expiry",

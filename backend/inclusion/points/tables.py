@@ -16,6 +16,8 @@ class PointRuleKind(str, Enum):
     volunteer_hour = "volunteer_hour"  # per verified volunteer hour
     youth_bonus = "youth_bonus"  # 14–35, on top of attendance
     brought_neighbour = "brought_neighbour"  # someone came through the resident's share card
+    meeting_opinion = "meeting_opinion"  # an opinion accepted for a community meeting (governance)
+    survey_answer = "survey_answer"  # a community survey, poll or evaluation answered (governance)
 
 
 class PointReason(str, Enum):
@@ -25,6 +27,8 @@ class PointReason(str, Enum):
     volunteer_hours = "volunteer_hours"
     youth_bonus = "youth_bonus"
     brought_neighbour = "brought_neighbour"
+    meeting_opinion = "meeting_opinion"
+    survey_answer = "survey_answer"
     redemption = "redemption"  # points spent on a reward
     redemption_refund = "redemption_refund"
     expiry = "expiry"

@@ -331,6 +331,8 @@ FIELD_LABELS: dict[str, str] = {
             "volunteer_hour",
             "youth_bonus",
             "brought_neighbour",
+            "meeting_opinion",
+            "survey_answer",
         )
         for name, label in (
             ("points", N_("Points")),

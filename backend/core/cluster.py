@@ -272,7 +272,13 @@ async def _wait_ready(member: Member, seconds: float = 120) -> None:
     raise ClusterError(f"{member.name} never became ready at {member.address}")
 
 
-async def run(chosen: Plan, *, max_body: int, say: Any = print) -> None:
+def _say(line: str) -> None:
+    # Flushed at once: an operator's log (or a test) reads each line as it happens, not when a
+    # file's buffer fills.
+    print(line, flush=True)
+
+
+async def run(chosen: Plan, *, max_body: int, say: Any = _say) -> None:
     env = environment()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -44,6 +44,8 @@ from backend.events.registrations import door
 from backend.events.registrations import services as registration_services
 from backend.events.sharing import services as share_links
 from backend.events.signals import CACHE_NAMESPACE as EVENTS_CACHE
+from backend.governance.incidents import services as incidents
+from backend.governance.incidents.schemas import IncidentCreate, IncidentUpdate
 from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointReason
 from backend.inclusion.profiles.tables import Dependant, ResidentProfile
@@ -55,8 +57,6 @@ from backend.notifications.tables import Notice
 from backend.settings import Settings
 from backend.volunteers.hours import records
 from backend.volunteers.hours.tables import HoursEntry
-from backend.volunteers.incidents import services as incidents
-from backend.volunteers.incidents.schemas import IncidentCreate, IncidentUpdate
 from backend.volunteers.people import services as volunteer_profiles
 from backend.volunteers.people.schemas import VolunteerProfileWrite
 from backend.volunteers.people.tables import VolunteerProfile

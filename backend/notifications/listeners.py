@@ -17,12 +17,12 @@ from backend.events.api import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
-from backend.governance.api import ActionChanged, MinutesPublished, SurveyOpened
+from backend.governance.api import ActionChanged, IncidentChanged, MinutesPublished, SurveyOpened
 from backend.inclusion.api import RedemptionReserved
 from backend.notifications import digests, services
 from backend.notifications.services import RegistrationSignal
 from backend.settings import Settings
-from backend.volunteers.api import HoursVerified, IncidentChanged, ShiftCancelled
+from backend.volunteers.api import HoursVerified, ShiftCancelled
 
 
 def _settings() -> Settings:

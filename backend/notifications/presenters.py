@@ -10,11 +10,11 @@ from babel.dates import format_date
 
 from backend.core.i18n import N_, _, babel_locale, format_datetime
 from backend.core.values import as_uuid
+from backend.governance.api import IncidentStatus, party_name
 from backend.notifications import texts
 from backend.notifications.schemas import NoticePage, NoticeRead, SubscriptionKindRead, SubscriptionsRead
 from backend.notifications.subscriptions import Subscriptions
 from backend.notifications.tables import NoticeKind
-from backend.volunteers.api import IncidentStatus, party_name
 
 Wording = Callable[[texts.Params], tuple[str, str]]
 _REFERENCES = (

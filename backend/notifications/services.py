@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 
 from backend.events.api import EventCancelled, RegistrationConfirmed, RegistrationPromoted, RegistrationWaitlisted
-from backend.governance.api import ActionChanged, MinutesPublished, SurveyOpened, survey_audience
+from backend.governance.api import ActionChanged, IncidentChanged, MinutesPublished, SurveyOpened, survey_audience
 from backend.inclusion.api import RedemptionReserved
 from backend.notifications import digests, inbox, sources
 from backend.notifications.inbox import Posting
 from backend.notifications.tables import NoticeKind
 from backend.settings import Settings
-from backend.volunteers.api import HoursVerified, IncidentChanged, ShiftCancelled
+from backend.volunteers.api import HoursVerified, ShiftCancelled
 
 RegistrationSignal = RegistrationConfirmed | RegistrationWaitlisted | RegistrationPromoted
 

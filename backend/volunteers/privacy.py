@@ -2,8 +2,8 @@
 
 Export: everything the domain keeps about the person, for them alone: the profile with their real
 name and identity number unmasked (unsealed for them), team memberships, shift places and
-checkpoint scans, every hours entry, the service records issued to them, and every incident they
-reported with its history and photo URLs.
+checkpoint scans, every hours entry and the service records issued to them (the incidents they
+reported are governance's, since incidents moved there).
 
 Erasure leaves nothing personal behind, thing by thing:
 
@@ -16,9 +16,6 @@ Erasure leaves nothing personal behind, thing by thing:
   coordinator can verify); the reasons the person wrote themselves are cleared;
 - service records stay verifiable (their number and code), with the masked holder cleared; their
   PDFs, which print the real name, are deleted;
-- incident reports stay for the community's record but lose their words (a marker the answers
-  explain), their exact place and their photo (files deleted); the reporter and the changes they
-  made point at nobody.
 """
 
 from __future__ import annotations
@@ -31,7 +28,6 @@ from backend.core.crypto import DataKeys
 from backend.core.db import transaction
 from backend.core.errors import DomainError
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus, ServiceRecord
-from backend.volunteers.incidents import privacy as incident_privacy
 from backend.volunteers.people.services import identity_for_owner
 from backend.volunteers.people.tables import VolunteerProfile
 from backend.volunteers.shifts.services import cancel_signup
@@ -111,7 +107,6 @@ async def export_volunteering(user_id: uuid.UUID) -> dict[str, Any]:
         )
         .where(ServiceRecord.user == user_id)
         .output(load_json=True),
-        "incidents_reported": await incident_privacy.export_reports(user_id),
     }
 
 
@@ -162,9 +157,6 @@ async def erase_volunteering(erasure: privacy.Erasure) -> None:
         await VolunteerProfile.delete().where(VolunteerProfile.user == user_id)
         await _withdraw_hours(user_id)
         await ServiceRecord.update({ServiceRecord.holder_masked: ""}).where(ServiceRecord.user == user_id)
-        photos = await incident_privacy.forget_person(user_id)
-    # Files go once the rows no longer name them.
-    await incident_privacy.delete_photos(photos)
     delete_folder(private_store(), record_folder(user_id))
 
 

@@ -39,13 +39,3 @@ class ShiftCancelled(Signal, frozen=True):
     shift_id: uuid.UUID
     team_id: uuid.UUID
     signups: list[SignupRef] = []
-
-
-class IncidentChanged(Signal, frozen=True):
-    """The reporter's incident moved on (``reporter_id`` None: anonymous, or the account is gone)."""
-
-    NAME: ClassVar[str] = "volunteers.incident_changed"
-    incident_id: uuid.UUID
-    reporter_id: uuid.UUID | None
-    status: str
-    party: str = ""

@@ -12,7 +12,7 @@ import pytest
 
 from backend.core import clock
 from backend.core.tables import AuditEntry
-from backend.volunteers.incidents.tables import Incident, IncidentChange
+from backend.governance.incidents.tables import Incident, IncidentChange
 from tests import factories
 from tests.governance.survey_world import living, window, world
 

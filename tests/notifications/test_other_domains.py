@@ -10,11 +10,12 @@ import httpx
 
 from backend.core import signals
 from backend.core.i18n import translations, use_locale
+from backend.governance.api import IncidentChanged
 from backend.inclusion.api import RedemptionReserved
 from backend.inclusion.rewards.tables import Redemption, Reward
 from backend.notifications.presenters import WORDINGS
 from backend.notifications.tables import NoticeKind
-from backend.volunteers.api import HoursVerified, IncidentChanged
+from backend.volunteers.api import HoursVerified
 from backend.volunteers.shifts import services as shifts
 from tests import factories
 from tests.fakes.wechat import FakeWechat

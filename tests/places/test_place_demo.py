@@ -9,10 +9,10 @@ import httpx
 from backend.accounts.tables import User
 from backend.core.wiring import seed_demo
 from backend.domains import DOMAINS
+from backend.governance.incidents.tables import Incident
 from backend.inclusion.insight.statistics import month_range, month_text
 from backend.places.tables import Alliance
 from backend.settings import Settings
-from backend.volunteers.incidents.tables import Incident
 from tests import factories
 
 

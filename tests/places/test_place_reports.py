@@ -173,7 +173,7 @@ async def test_a_report_by_location_goes_to_its_estates_property_company(client:
 
     # The reporter's own export says where each report was placed and why it went where it did.
     exported = await client.get(f"{V1}/me/export", headers=auth(town["reporter"]))
-    reports = {r["id"]: r for r in exported.json()["domains"]["volunteers"]["incidents_reported"]}
+    reports = {r["id"]: r for r in exported.json()["domains"]["governance"]["incidents_reported"]}
     placed = reports[at_xincun["id"]]
     assert (placed["estate"], placed["estate_name"]["zh-Hans"]) == (town["xincun"], "南园新村")
     assert (placed["grid"], placed["route_reason"]) == (town["grid_1"], "estate_property_company")

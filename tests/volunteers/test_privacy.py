@@ -14,9 +14,9 @@ from PIL import Image
 
 from backend.accounts.tables import OrganisationKind, Role, User
 from backend.core.clock import city_today
+from backend.governance.incidents.tables import Incident
 from backend.settings import Settings
 from backend.volunteers.hours.tables import HoursEntry, HoursStatus, ServiceRecord
-from backend.volunteers.incidents.tables import Incident
 from tests import factories
 from tests.volunteers import builders
 from tests.volunteers.test_hours import entry
@@ -153,7 +153,7 @@ async def test_the_export_holds_everything_kept_about_the_volunteer(client: Clie
     assert [(h["minutes"], h["title"]) for h in mine["hours"]] == [(120, {"zh-Hans": "夜间巡逻", "en": "Night patrol"})]
     [record] = mine["service_records"]
     assert record["total_minutes"] == 120 and record["code"] and record["summary"]["teams"]
-    [report] = mine["incidents_reported"]
+    [report] = answer.json()["domains"]["governance"]["incidents_reported"]
     assert (report["id"], report["text"], report["latitude"]) == (incident_id, "5幢302半夜装修", 31.2946)
     assert set(report["photo_urls"].values()) == {
         f"/api/v1/incidents/{incident_id}/photo/{key}" for key in report["photo_urls"]

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from backend.accounts.tables import OrganisationKind, Role, User
-from backend.volunteers.incidents.tables import Incident
+from backend.governance.incidents.tables import Incident
 from tests import factories
 from tests.web.console import send, sign_in
 

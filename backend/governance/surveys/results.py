@@ -13,11 +13,11 @@ from typing import Any
 
 from backend.accounts.api import OrganisationKind, organisation
 from backend.core.i18n import CITY_TZ
+from backend.governance.api import handling_record
 from backend.governance.surveys import errors
 from backend.governance.surveys.services import choices_of, state_of, survey_row
 from backend.governance.surveys.tables import EvaluationResponse, Survey, SurveyKind, Tally
 from backend.places.api import estate_ref, suppressed, unit_totals
-from backend.volunteers.api import handling_record
 
 
 @dataclass

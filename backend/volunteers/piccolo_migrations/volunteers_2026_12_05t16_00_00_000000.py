@@ -1,6 +1,6 @@
 """The incidents tables leave this app for the incidents app, rows and all (hand-written).
 
-Incidents are a package of their own (``backend/volunteers/incidents``) with their own Piccolo app.
+Incidents are a package of their own (``backend/governance/incidents``) with their own Piccolo app.
 This migration records the three tables as dropped from the volunteers app's schema snapshot and
 runs no SQL; the incidents app's first migration records them as added there.
 """

@@ -38,7 +38,7 @@ from backend.core.auth import SESSION_COOKIE, SESSION_COOKIE_PATH
 from backend.core.context import Principal
 from backend.core.errors import DomainError, PendingFieldProblem, explain, field_problem, unavailable_error
 from backend.core.i18n import N_, _
-from backend.volunteers.api import may_see_incidents
+from backend.governance.api import may_see_incidents
 
 log = structlog.get_logger("linli.console")
 

@@ -19,6 +19,7 @@ from backend.core import clock
 from backend.core.context import Principal
 from backend.core.i18n import CITY_TZ, _, babel_locale, ngettext
 from backend.events import api as events
+from backend.governance import api as governance
 from backend.inclusion import api as inclusion
 from backend.volunteers import api as volunteers
 from backend.web.console.edge import page, provide_me, signed_in
@@ -84,8 +85,8 @@ async def today_cards(me: Principal) -> list[Card]:
                 calm=not work.hours_pending,
             )
         )
-    if await volunteers.may_see_incidents(me.id):
-        waiting = await volunteers.reports_waiting(user_id=me.id)
+    if await governance.may_see_incidents(me.id):
+        waiting = await governance.reports_waiting(user_id=me.id)
         cards.append(
             Card(
                 "reports",

@@ -25,7 +25,7 @@ from backend.core.context import Principal
 from backend.core.errors import DomainError, Forbidden, PendingFieldProblem
 from backend.core.i18n import N_, _, babel_locale, pick
 from backend.core.media import media_type_of
-from backend.volunteers import api as incidents
+from backend.governance import api as incidents
 from backend.web.console.account_controllers import Form
 from backend.web.console.edge import FormRefused, form_values, go, page, parse_form, provide_me, signed_in, staff
 from backend.web.console.listing import Listing

@@ -22,7 +22,7 @@ from litestar.response import Template
 from backend.core.context import Principal
 from backend.core.errors import DomainError, explain
 from backend.core.i18n import _, pick
-from backend.volunteers import api as incidents
+from backend.governance import api as incidents
 from backend.web.console.account_controllers import Form
 from backend.web.console.edge import FormRefused, form_values, go, is_htmx, page, provide_me, signed_in
 from backend.web.console.reports_controllers import ROOT, sees_reports, target_value

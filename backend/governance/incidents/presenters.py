@@ -12,10 +12,10 @@ from typing import Any
 from backend.core.clock import utc
 from backend.core.i18n import _, format_datetime
 from backend.core.values import mask_name
-from backend.volunteers.incidents.names import kind_name, party_name, receiver_name, role_name, route_text, status_name
-from backend.volunteers.incidents.queries import IncidentListing
-from backend.volunteers.incidents.routing import Rule
-from backend.volunteers.incidents.schemas import (
+from backend.governance.incidents.names import kind_name, party_name, receiver_name, role_name, route_text, status_name
+from backend.governance.incidents.queries import IncidentListing
+from backend.governance.incidents.routing import Rule
+from backend.governance.incidents.schemas import (
     IncidentChangeRead,
     IncidentPage,
     IncidentPhotoRead,
@@ -26,7 +26,7 @@ from backend.volunteers.incidents.schemas import (
     RouteRead,
     RoutingRead,
 )
-from backend.volunteers.incidents.tables import ERASED_TEXT, Moderation
+from backend.governance.incidents.tables import ERASED_TEXT, Moderation
 
 
 def _ref(organisation_id: uuid.UUID | None, names: Mapping[uuid.UUID, str]) -> NamedRef | None:

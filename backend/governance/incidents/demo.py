@@ -11,9 +11,8 @@ from datetime import timedelta
 
 from backend.core import clock
 from backend.core.domain import DemoWorld
-from backend.places.api import place_of_report
-from backend.volunteers.incidents.routing import route_for
-from backend.volunteers.incidents.tables import (
+from backend.governance.incidents.routing import route_for
+from backend.governance.incidents.tables import (
     Incident,
     IncidentChange,
     IncidentKind,
@@ -22,6 +21,7 @@ from backend.volunteers.incidents.tables import (
     ResponsibleParty,
     RoutingReceiver,
 )
+from backend.places.api import place_of_report
 
 XINCUN_GATE = (31.2951, 120.6289)  # by 南园新村 (grid 1)
 ANZHI_GATE = (31.2977, 120.6345)  # by 南园安置小区 (grid 2)

@@ -28,10 +28,10 @@ from backend.accounts.api import (
 )
 from backend.core.errors import NotFound
 from backend.core.i18n import N_, pick
+from backend.governance.incidents.schemas import IncidentScope, IncidentView
+from backend.governance.incidents.tables import Incident, IncidentChange, IncidentStatus
 from backend.places.api import estate_names
-from backend.volunteers.incidents.schemas import IncidentScope, IncidentView
-from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentStatus
-from backend.volunteers.teams.guards import (
+from backend.volunteers.api import (
     STAFF_COORDINATOR,
     TEAM_COORDINATOR,
     coordinated_team_ids,

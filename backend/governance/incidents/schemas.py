@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.volunteers.incidents.tables import (
+from backend.governance.incidents.tables import (
     IncidentKind,
     IncidentStatus,
     ResponsibleParty,

@@ -15,9 +15,9 @@ from redis.asyncio import Redis
 from backend.accounts.services import _upsert_wechat_user
 from backend.accounts.tables import OrganisationKind, Role, User
 from backend.core.tables import OutboxSignal
+from backend.governance.api import IncidentChanged
+from backend.governance.incidents.tables import Incident, IncidentChange
 from backend.settings import Settings
-from backend.volunteers.api import IncidentChanged
-from backend.volunteers.incidents.tables import Incident, IncidentChange
 from backend.volunteers.teams.tables import MemberRole
 from tests import factories
 from tests.conftest import build_app, serve_in_process

@@ -25,18 +25,18 @@ from backend.core import audit
 from backend.core.db import UNIQUE_VIOLATIONS, transaction
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import N_, pick
-from backend.places.api import PlaceOfReport
-from backend.volunteers.incidents.names import party_name, receiver_name
-from backend.volunteers.incidents.queries import load_community, organisation_names
-from backend.volunteers.incidents.schemas import RoutingRule
-from backend.volunteers.incidents.tables import (
+from backend.governance.incidents.names import party_name, receiver_name
+from backend.governance.incidents.queries import load_community, organisation_names
+from backend.governance.incidents.schemas import RoutingRule
+from backend.governance.incidents.tables import (
     IncidentKind,
     IncidentRouting,
     ResponsibleParty,
     RouteReason,
     RoutingReceiver,
 )
-from backend.volunteers.teams.guards import STAFF_COORDINATOR, may_coordinate_community
+from backend.places.api import PlaceOfReport
+from backend.volunteers.api import STAFF_COORDINATOR, may_coordinate_community
 
 DEFAULT_PARTY = ResponsibleParty.residents_committee
 PARTY_KINDS: Mapping[ResponsibleParty, OrganisationKind] = {

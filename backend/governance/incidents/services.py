@@ -25,16 +25,14 @@ from backend.core.i18n import N_
 from backend.core.images import ImageLimits, process_image
 from backend.core.media import MediaStore
 from backend.core.wechat import WechatClient, WechatError, WechatUnavailable
+from backend.governance.incidents.names import status_name
+from backend.governance.incidents.queries import Viewer, load_community, visible_incident
+from backend.governance.incidents.routing import check_party_organisation, party_organisation, route_for
+from backend.governance.incidents.schemas import IncidentCreate, IncidentUpdate
+from backend.governance.incidents.signals import IncidentChanged
+from backend.governance.incidents.tables import Incident, IncidentChange, IncidentStatus, Moderation
 from backend.places.api import place_of_report
-from backend.volunteers.incidents.names import status_name
-from backend.volunteers.incidents.queries import Viewer, load_community, visible_incident
-from backend.volunteers.incidents.routing import check_party_organisation, party_organisation, route_for
-from backend.volunteers.incidents.schemas import IncidentCreate, IncidentUpdate
-from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentStatus, Moderation
-from backend.volunteers.shifts.queries import load_shift
-from backend.volunteers.signals import IncidentChanged
-from backend.volunteers.storage import delete_files
-from backend.volunteers.teams.guards import get_team
+from backend.volunteers.api import delete_files, get_team, load_shift
 
 log = structlog.get_logger("linli.incidents")
 

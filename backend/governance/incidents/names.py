@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from backend.core.i18n import N_, _
-from backend.volunteers.incidents.tables import (
+from backend.governance.incidents.tables import (
     IncidentKind,
     IncidentStatus,
     ResponsibleParty,

@@ -23,9 +23,8 @@ from backend.core.media import media_type_of
 from backend.core.openapi import problems
 from backend.core.stores import rate_limit
 from backend.core.wechat import WechatClient
-from backend.settings import Settings
-from backend.volunteers.incidents import presenters, queries, routing, services
-from backend.volunteers.incidents.schemas import (
+from backend.governance.incidents import presenters, queries, routing, services
+from backend.governance.incidents.schemas import (
     IncidentCreate,
     IncidentPage,
     IncidentPhotoRead,
@@ -35,8 +34,9 @@ from backend.volunteers.incidents.schemas import (
     IncidentUpdate,
     RoutingRead,
 )
-from backend.volunteers.incidents.tables import IncidentStatus
-from backend.volunteers.storage import private_store, public_store
+from backend.governance.incidents.tables import IncidentStatus
+from backend.settings import Settings
+from backend.volunteers.api import private_store, public_store
 
 BEARER: list[SecurityRequirement] = [{"bearer": []}]
 HOUR = 3600

@@ -5,7 +5,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.volunteers.incidents.tables import Incident, IncidentChange, IncidentRouting
+from backend.governance.incidents.tables import Incident, IncidentChange, IncidentRouting
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from backend.volunteers.incidents.presenters import photo_urls
-from backend.volunteers.incidents.services import LEGACY_PHOTO_FOLDER
-from backend.volunteers.incidents.tables import ERASED_TEXT, Incident, IncidentChange
-from backend.volunteers.storage import delete_files, private_store, public_store
+from backend.governance.incidents.presenters import photo_urls
+from backend.governance.incidents.services import LEGACY_PHOTO_FOLDER
+from backend.governance.incidents.tables import ERASED_TEXT, Incident, IncidentChange
+from backend.volunteers.api import delete_files, private_store, public_store
 
 
 async def export_reports(user_id: uuid.UUID) -> list[dict[str, Any]]:

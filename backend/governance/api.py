@@ -165,7 +165,7 @@ async def incident_queue(
 
 async def incident(*, user_id: uuid.UUID, incident_id: uuid.UUID) -> IncidentRead:
     """One incident with its history as the API's GET answers it (404 for one the caller may not see)."""
-    return _incident_presenters.incident_read(await read_incident(user_id=user_id, incident_id=incident_id))
+    return await _incident_presenters.incident_answer(await read_incident(user_id=user_id, incident_id=incident_id))
 
 
 async def incident_photo_file(*, user_id: uuid.UUID, incident_id: uuid.UUID, rendition: str) -> Path:

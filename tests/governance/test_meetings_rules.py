@@ -292,3 +292,64 @@ async def test_an_accepted_opinion_earns_points_a_declined_one_none(client: Clie
     assert points["balance"] == 5
     [entry] = points["entries"]
     assert entry["reason"] == "meeting_opinion" and entry["reason_text"].startswith("Your opinion was heard: ")
+
+
+async def test_a_report_says_which_meeting_took_it_up_and_what_was_decided(
+    client: Client, world: dict[str, Any]
+) -> None:
+    """An agenda item may take up reports of its community; the report's answer then names the
+    meeting and, once the minutes are out, the actions set on that item (a draft names nothing)."""
+    reporter = world["residents"][0]
+    body = {
+        "community_id": str(world["community"].id),
+        "kind": "group_renting",
+        "text": "5幢302疑似群租，夜间人员进出频繁",
+    }
+    made = await client.post(f"{V1}/incidents", json=body, headers=auth(reporter, **EN))
+    assert made.status_code == 201, made.text
+    incident_id = made.json()["id"]
+    elsewhere = await client.post(
+        f"{V1}/incidents",
+        json={**body, "community_id": str(world["tree"]["community_b"].id)},
+        headers=auth(world["residents"][1], **EN),
+    )
+    assert elsewhere.status_code == 201, elsewhere.text
+
+    agenda = [{"title": {"zh-Hans": "群租现状", "en": "Group renting today"}, "incident_ids": [incident_id]}]
+    refused = await client.post(
+        f"{V1}/meetings",
+        json=meeting_body(world, agenda=[{**agenda[0], "incident_ids": [elsewhere.json()["id"]]}]),
+        headers=auth(world["convenor"], **EN),
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "report_elsewhere")
+
+    meeting = await convened(client, world, agenda=agenda)
+    read = (await client.get(f"{V1}/incidents/{incident_id}", headers=auth(reporter, **EN))).json()
+    [taken] = read["dealt_with"]
+    assert (taken["meeting_id"], taken["item"], taken["actions"]) == (meeting["id"], "Group renting today", [])
+
+    await begin(meeting)
+    item_id = meeting["agenda"][0]["id"]
+    minutes = {
+        "minutes": {"zh-Hans": "会议纪要", "en": "Minutes"},
+        "decisions": [
+            {
+                "text": {"zh-Hans": "物业牵头排查", "en": "The property company checks"},
+                "item_id": item_id,
+                "actions": [
+                    {
+                        "owner_id": str(world["company"].id),
+                        "title": {"zh-Hans": "逐户排查", "en": "Check door to door"},
+                        "due_on": (date.today() + timedelta(days=14)).isoformat(),
+                    }
+                ],
+            }
+        ],
+    }
+    published = await client.post(
+        f"{V1}/meetings/{meeting['id']}/minutes", json=minutes, headers=auth(world["convenor"], **EN)
+    )
+    assert published.status_code == 201, published.text
+    read = (await client.get(f"{V1}/incidents/{incident_id}", headers=auth(reporter, **EN))).json()
+    [action] = read["dealt_with"][0]["actions"]
+    assert (action["title"], action["status"]) == ("Check door to door", "planned")

@@ -189,8 +189,30 @@ class IncidentSummary(msgspec.Struct):
     routed: RouteRead | None = None
 
 
+class ActionBrief(msgspec.Struct):
+    id: uuid.UUID
+    title: str
+    status: str
+    status_name: str
+    due_on: str
+
+
+class DealtWith(msgspec.Struct):
+    """A meeting whose agenda took the report up, and the actions its decisions on that item set."""
+
+    meeting_id: uuid.UUID
+    kind: str
+    title: str
+    starts_at: datetime
+    item: str
+    actions: list[ActionBrief] = []
+
+
 class IncidentRead(IncidentSummary):
     history: list[IncidentChangeRead] = []
+    dealt_with: Annotated[
+        list[DealtWith], msgspec.Meta(description="meetings that took this report up, and their actions")
+    ] = []
 
 
 class IncidentPage(msgspec.Struct):

@@ -49,6 +49,12 @@ def text_required(field: str) -> DomainError:
     )
 
 
+def report_elsewhere() -> DomainError:
+    return DomainError(
+        "report_elsewhere", N_("An agenda item can take up only reports made in this community."), status=422
+    )
+
+
 def item_not_in_meeting() -> DomainError:
     return DomainError("agenda_item_not_found", N_("This agenda item is not on this meeting's agenda."), status=422)
 

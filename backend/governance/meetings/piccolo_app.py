@@ -11,6 +11,7 @@ from backend.governance.meetings.tables import (
     Attendance,
     Decision,
     Meeting,
+    ReportLink,
     Submission,
 )
 
@@ -19,7 +20,7 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="meetings",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Meeting, AgendaItem, Submission, Attendance, Decision, Action, ActionUpdate],
+    table_classes=[Meeting, AgendaItem, Submission, Attendance, Decision, Action, ActionUpdate, ReportLink],
     migration_dependencies=[],  # set from backend/domains.py (backend.core.wiring)
     commands=[],
 )

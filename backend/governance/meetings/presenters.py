@@ -11,6 +11,7 @@ from typing import Any
 from backend.core import clock
 from backend.core.i18n import N_, _, format_interval, pick
 from backend.core.values import as_uuid, mask_name
+from backend.governance.incidents.schemas import ActionBrief, DealtWith
 from backend.governance.meetings.queries import MeetingDetail, overdue
 from backend.governance.meetings.schemas import (
     ActionRead,
@@ -184,3 +185,33 @@ def actions_to_act_on(rows: list[dict[str, Any]], orgs: Mapping[uuid.UUID, Any],
         )
         for row in rows
     ]
+
+
+def dealt_with_read(rows: list[dict[str, Any]]) -> list[DealtWith]:
+    """What became of a report: the meetings that took it up, in the reader's language."""
+    return [
+        DealtWith(
+            meeting_id=as_uuid(row["meeting"]),
+            kind=row["kind"],
+            title=pick(row["title"] or {})[0],
+            starts_at=clock.utc(row["starts_at"]),
+            item=pick(row["item_title"] or {})[0],
+            actions=[
+                ActionBrief(
+                    id=as_uuid(action["id"]),
+                    title=pick(action["title"] or {})[0],
+                    status=action["status"],
+                    status_name=_(ACTION_STATUS_NAMES[action["status"]]),
+                    due_on=str(action["due_on"]),
+                )
+                for action in row["actions"]
+            ],
+        )
+        for row in rows
+    ]
+
+
+async def dealt_with(incident_id: uuid.UUID) -> list[DealtWith]:
+    from backend.governance.meetings.queries import dealt_with as _rows
+
+    return dealt_with_read(await _rows(incident_id))

@@ -21,6 +21,7 @@ from backend.governance.meetings.tables import (
     Decision,
     Meeting,
     MeetingStatus,
+    ReportLink,
     Submission,
     SubmissionStatus,
 )
@@ -239,3 +240,37 @@ async def actions_to_act_on(user_id: uuid.UUID) -> list[dict[str, Any]]:
 
 async def organisations_of(actions: list[dict[str, Any]]) -> dict[uuid.UUID, Any]:
     return await organisations(as_uuid(a["owner"]) for a in actions)
+
+
+# --- what became of a report (the incidents' answer names it) ----------------------------------------
+
+
+async def dealt_with(incident_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The announced meetings whose agenda took the report up, soonest first, each with the item
+    and the actions the decisions on that item set (nothing of a draft meeting: it is its
+    convenors' alone)."""
+    links = (
+        await ReportLink.select(
+            ReportLink.item,
+            ReportLink.item.title.as_alias("item_title"),
+            ReportLink.item.meeting.as_alias("meeting"),
+            ReportLink.item._.meeting._.kind.as_alias("kind"),
+            ReportLink.item._.meeting._.status.as_alias("status"),
+            ReportLink.item._.meeting._.event._.title.as_alias("title"),
+            ReportLink.item._.meeting._.event._.starts_at.as_alias("starts_at"),
+        )
+        .where(ReportLink.incident == incident_id)
+        .output(load_json=True)
+    )
+    found = []
+    for link in sorted(links, key=lambda row: row["starts_at"]):
+        if link["status"] == MeetingStatus.draft.value:
+            continue
+        actions = (
+            await Action.select(Action.id, Action.title, Action.status, Action.due_on)
+            .where(Action.decision.is_in(Decision.select(Decision.id).where(Decision.item == link["item"])))
+            .order_by(Action.due_on)
+            .output(load_json=True)
+        )
+        found.append({**link, "actions": actions})
+    return found

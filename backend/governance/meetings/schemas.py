@@ -59,6 +59,10 @@ Note = Annotated[
 class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):
     title: Title
     description: Text = {}
+    incident_ids: Annotated[
+        list[uuid.UUID],
+        msgspec.Meta(max_length=20, description="reports of this community the item takes up"),
+    ] = []
 
 
 class AudienceIn(msgspec.Struct, forbid_unknown_fields=True):

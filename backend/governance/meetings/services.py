@@ -20,6 +20,7 @@ from backend.core.cache import VersionedCache
 from backend.core.db import lock_row
 from backend.core.values import as_uuid
 from backend.events.api import EventCreate, create_events, publish_event
+from backend.governance.incidents.tables import Incident
 from backend.governance.meetings import access, errors, queries, trail
 from backend.governance.meetings.schemas import AudienceIn, MeetingCreate, MinutesCreate
 from backend.governance.meetings.signals import ActionChanged, MinutesPublished
@@ -32,6 +33,7 @@ from backend.governance.meetings.tables import (
     Decision,
     Meeting,
     MeetingStatus,
+    ReportLink,
 )
 from backend.places.api import alliance_estates, estates, estates_of_community, grid_estates
 
@@ -107,6 +109,13 @@ async def convene_meeting(*, user_id: uuid.UUID, data: MeetingCreate, cache: Ver
     if not all(written(item.title) for item in data.agenda):
         raise errors.text_required("title")
     parties = await _check_parties(community, data.parties)
+    reports = {i for item in data.agenda for i in item.incident_ids}
+    if reports:
+        found = await Incident.select(Incident.id).where(
+            Incident.id.is_in(list(reports)) & (Incident.community == community.id)
+        )
+        if len(found) != len(reports):
+            raise errors.report_elsewhere()
     estate_ids = await _audience_estates(community.id, data.audience)
     event = EventCreate(
         organisation_id=community.id,
@@ -136,9 +145,12 @@ async def convene_meeting(*, user_id: uuid.UUID, data: MeetingCreate, cache: Ver
         )
         await meeting.save()
         for position, item in enumerate(data.agenda, start=1):
-            await AgendaItem(
+            row = AgendaItem(
                 meeting=meeting.id, position=position, title=dict(item.title), description=dict(item.description)
-            ).save()
+            )
+            await row.save()
+            for incident_id in dict.fromkeys(item.incident_ids):
+                await ReportLink(item=row.id, incident=incident_id).save()
     return as_uuid(meeting.id)
 
 

@@ -144,3 +144,14 @@ class ActionUpdate(Table, tablename="governance_action_update"):
     note = JSON(default={}, help_text="{locale: text}")
     by = ForeignKey(_user(), null=True, default=None)
     at = Timestamptz()
+
+
+class ReportLink(Table, tablename="governance_report_link"):
+    """A report (incident) an agenda item takes up: the report's answer then names the meeting and
+    the actions its decisions set, so a resident sees what became of what they reported."""
+
+    id = UUID(primary_key=True)
+    item = ForeignKey(AgendaItem, null=False, index=True)
+    incident = ForeignKey(
+        LazyTableReference("Incident", module_path="backend.governance.incidents.tables"), null=False, index=True
+    )

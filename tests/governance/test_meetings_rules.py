@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from backend.accounts.tables import Role
 from backend.governance.meetings.tables import Action, Meeting, Submission
 from tests import factories
 from tests.governance.meetings_world import (
@@ -24,6 +25,7 @@ from tests.governance.meetings_world import (
     submit,
     world,
 )
+from tests.web.console import sign_in
 
 __all__ = ["world"]
 
@@ -353,3 +355,10 @@ async def test_a_report_says_which_meeting_took_it_up_and_what_was_decided(
     read = (await client.get(f"{V1}/incidents/{incident_id}", headers=auth(reporter, **EN))).json()
     [action] = read["dealt_with"][0]["actions"]
     assert (action["title"], action["status"]) == ("Check door to door", "planned")
+
+    # The console's report page shows the same, for the community's coordinator.
+    coordinator = await factories.staff(Role.coordinator, world["community"])
+    await sign_in(client, coordinator)
+    page = await client.get(f"/console/reports/{incident_id}", params={"lang": "en"})
+    assert page.status_code == 200, page.text
+    assert "Taken up at meetings" in page.text and "Check door to door" in page.text

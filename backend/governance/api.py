@@ -21,6 +21,7 @@ from backend.core import clock
 from backend.core.errors import NotFound
 from backend.core.values import as_uuid
 from backend.governance.incidents import presenters as _incident_presenters
+from backend.governance.incidents.answers import incident_answer
 from backend.governance.incidents.names import (
     KIND_NAMES,
     PARTY_NAMES,
@@ -165,7 +166,7 @@ async def incident_queue(
 
 async def incident(*, user_id: uuid.UUID, incident_id: uuid.UUID) -> IncidentRead:
     """One incident with its history as the API's GET answers it (404 for one the caller may not see)."""
-    return await _incident_presenters.incident_answer(await read_incident(user_id=user_id, incident_id=incident_id))
+    return await incident_answer(await read_incident(user_id=user_id, incident_id=incident_id))
 
 
 async def incident_photo_file(*, user_id: uuid.UUID, incident_id: uuid.UUID, rendition: str) -> Path:

@@ -24,6 +24,7 @@ from backend.core.openapi import problems
 from backend.core.stores import rate_limit
 from backend.core.wechat import WechatClient
 from backend.governance.incidents import presenters, queries, routing, services
+from backend.governance.incidents.answers import incident_answer
 from backend.governance.incidents.schemas import (
     IncidentCreate,
     IncidentPage,
@@ -77,7 +78,7 @@ class IncidentController(Controller):
         self, caller: Principal, data: JSONBody[IncidentCreate], wechat: NamedDependency[WechatClient]
     ) -> IncidentRead:
         incident_id = await services.report_incident(user_id=caller.id, data=data, wechat=wechat)
-        return await presenters.incident_answer(await queries.read_incident(user_id=caller.id, incident_id=incident_id))
+        return await incident_answer(await queries.read_incident(user_id=caller.id, incident_id=incident_id))
 
     @get(
         operation_id="list_incidents",
@@ -110,7 +111,7 @@ class IncidentController(Controller):
         responses=problems(401, 404),
     )
     async def get_incident(self, caller: Principal, incident_id: uuid.UUID) -> IncidentRead:
-        return await presenters.incident_answer(await queries.read_incident(user_id=caller.id, incident_id=incident_id))
+        return await incident_answer(await queries.read_incident(user_id=caller.id, incident_id=incident_id))
 
     @patch(
         "/{incident_id:uuid}",
@@ -120,7 +121,7 @@ class IncidentController(Controller):
     )
     async def update(self, caller: Principal, incident_id: uuid.UUID, data: JSONBody[IncidentUpdate]) -> IncidentRead:
         await services.change_incident_status(user_id=caller.id, incident_id=incident_id, change=data)
-        return await presenters.incident_answer(await queries.read_incident(user_id=caller.id, incident_id=incident_id))
+        return await incident_answer(await queries.read_incident(user_id=caller.id, incident_id=incident_id))
 
     @post(
         "/{incident_id:uuid}/photo",

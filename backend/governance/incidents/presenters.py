@@ -156,13 +156,3 @@ def routing_read(rule: Rule) -> RoutingRead:
         receiver=rule.receiver,  # type: ignore[arg-type]  # a RoutingReceiver value
         receiver_name=receiver_name(rule.receiver),
     )
-
-
-async def incident_answer(listing: IncidentListing) -> IncidentRead:
-    """``incident_read`` and what became of the report: the meetings that took it up (governance's
-    meetings, in the same domain) and their actions."""
-    from backend.governance.meetings.presenters import dealt_with
-
-    read = incident_read(listing)
-    read.dealt_with = await dealt_with(read.id)
-    return read

@@ -209,9 +209,3 @@ def dealt_with_read(rows: list[dict[str, Any]]) -> list[DealtWith]:
         )
         for row in rows
     ]
-
-
-async def dealt_with(incident_id: uuid.UUID) -> list[DealtWith]:
-    from backend.governance.meetings.queries import dealt_with as _rows
-
-    return dealt_with_read(await _rows(incident_id))

@@ -386,6 +386,35 @@ async def test_a_busy_wechat_gets_one_token_refresh_not_a_stampede(
     assert fake_wechat.token_calls == 4
 
 
+@pytest.mark.parametrize("backend", ["postgres"])  # the shared refresh: Redis comes with postgres
+async def test_a_caller_that_looked_before_the_hold_was_set_does_not_ask_wechat_again(
+    patient_app: tuple[Litestar, Client], shared_redis: Redis | None, fake_wechat: FakeWechat
+) -> None:
+    """The race CI once lost: a caller looks for the hold, the refresh fails and sets it, the
+    caller then wins the lock. It must see the hold under the lock, not refresh a second time."""
+    assert shared_redis is not None
+    app, _ = patient_app
+    wechat = app.state.wechat
+    fake_wechat.busy(1000)
+    with pytest.raises(WechatUnavailable):
+        await wechat.access_token()  # the failed refresh: three attempts, then the hold is set
+    assert fake_wechat.token_calls == 3
+
+    real_exists = shared_redis.exists
+    looks: list[str] = []
+
+    async def exists_as_before_the_hold(*keys: str) -> int:
+        looks.append(keys[0])
+        return 0 if len(looks) == 1 else await real_exists(*keys)  # the first look came too early
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(wechat._redis, "exists", exists_as_before_the_hold)
+        with pytest.raises(WechatUnavailable):
+            await wechat.access_token()
+    assert len(looks) == 2  # the early look, then the one under the lock
+    assert fake_wechat.token_calls == 3  # WeChat was not asked again
+
+
 async def test_a_notice_waits_while_wechat_times_out_then_goes_exactly_once(
     patient_app: tuple[Litestar, Client], fake_wechat: FakeWechat
 ) -> None:

@@ -299,6 +299,10 @@ class WechatClient:
                     stored = _as_text(await redis.get(self._token_key))
                     if stored and stored != failed:
                         return stored
+                    # Or failed, and set the hold after we looked for it: the hold is set before
+                    # the lock goes, so under the lock it is always seen.
+                    if await redis.exists(self._hold_key):
+                        raise WechatUnavailable("a token refresh failed a moment ago; not asking WeChat again yet")
                     try:
                         token, cache_seconds = await self._fetch_stable_token()
                     except WechatUnavailable:

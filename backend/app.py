@@ -95,10 +95,13 @@ async def _jobs(settings: Settings, app: Litestar, current: Runtime, redis: Redi
 
 
 @asynccontextmanager
-async def _background(settings: Settings) -> AsyncIterator[None]:
-    """Per-process upkeep: re-deliver signals a crash left behind."""
+async def _background(settings: Settings, current: Runtime) -> AsyncIterator[None]:
+    """Per-process upkeep: deliver the hot paths' signals after their answers, and re-deliver
+    signals a crash left behind."""
     stop = asyncio.Event()
-    tasks = []
+    dispatcher = signals.Dispatcher()
+    current.extra["dispatcher"] = dispatcher
+    tasks = [asyncio.create_task(dispatcher.run())]
     if settings.signal_sweep_seconds > 0:
         tasks.append(
             asyncio.create_task(signals.run_sweeper(interval_seconds=settings.signal_sweep_seconds, stop=stop))
@@ -107,7 +110,9 @@ async def _background(settings: Settings) -> AsyncIterator[None]:
         yield
     finally:
         stop.set()
+        dispatcher.stop()
         await asyncio.gather(*tasks)
+        current.extra.pop("dispatcher", None)
 
 
 # The public reads a replica may answer (``backend.core.replica``): operation ids of the API and
@@ -174,7 +179,7 @@ def create_app(
             app.state.stores, app.state.cache, app.state.wechat = opened.stores, opened.cache, opened.wechat
             # The lifespan's tasks (job runner, scheduler, sweeper) inherit the runtime from here.
             with runtime.bound(current):
-                async with _jobs(settings, app, current, opened.redis), _background(settings):
+                async with _jobs(settings, app, current, opened.redis), _background(settings, current):
                     yield
 
     app = Litestar(

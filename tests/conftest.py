@@ -365,7 +365,17 @@ async def serve_in_process(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 @asynccontextmanager
 async def asgi_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+
+    async def after_answer(_response: httpx.Response) -> None:
+        # A sign-up's listeners run after its answer (``signals.Dispatcher``); a test reads on
+        # once they have, as a resident's next tap would, not in the millisecond between.
+        dispatcher = app.state.runtime.extra.get("dispatcher")
+        if dispatcher is not None:
+            await dispatcher.settled()
+
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks={"response": [after_answer]}
+    ) as test_client:
         yield test_client
 
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import aiosqlite
@@ -587,3 +589,31 @@ async def lock_row(engine: Engine[Any], tablename: str, row_id: object) -> None:
     BEGIN IMMEDIATE already serialises every writer."""
     if isinstance(engine, PostgresEngine):
         await engine.run_querystring(QueryString(f"SELECT 1 FROM {tablename} WHERE id = {{}} FOR UPDATE", row_id))
+
+
+_NAMED = re.compile(r"\{([a-z_]+)\}")
+
+
+def named(template: str, **values: Any) -> tuple[Any, ...]:
+    """A raw statement written with ``{name}`` placeholders as ``(template, *args)`` for
+    ``Table.raw``, which takes ``{}`` in order: a name may come back (each use is one argument)."""
+    args: list[Any] = []
+
+    def positional(match: re.Match[str]) -> str:
+        args.append(values[match.group(1)])
+        return "{}"
+
+    return (_NAMED.sub(positional, template), *args)
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column as raw SQL returns it (text on both engines), decoded."""
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def timestamp_value(value: Any) -> datetime:
+    """A timestamptz as raw SQL returns it: a datetime from asyncpg, text from SQLite."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)  # SQLite keeps them in UTC, as Piccolo does

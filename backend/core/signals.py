@@ -28,6 +28,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 import structlog
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.base import Query
+from piccolo.querystring import QueryString
 
 from backend.core import clock, runtime
 from backend.core.db import transaction
@@ -80,6 +83,7 @@ class _Batch:
 
     signal_ids: list[uuid.UUID] = field(default_factory=list)
     open: bool = True
+    after_answer: bool = False
 
 
 # Per task (asyncio copies the context), so concurrent requests never share a batch.
@@ -90,8 +94,12 @@ _batch: ContextVar[_Batch | None] = ContextVar("linli_signal_batch", default=Non
 
 
 @contextlib.asynccontextmanager
-async def atomic() -> AsyncIterator[None]:
-    """A write transaction whose signals are delivered once it commits, and dropped if it fails."""
+async def atomic(*, after_answer: bool = False) -> AsyncIterator[None]:
+    """A write transaction whose signals are delivered once it commits, and dropped if it fails.
+
+    ``after_answer``: the hot paths' blocks (sign-up, shift sign-up, redemption) leave delivery to
+    the process's dispatcher, so the answer does not wait for the listeners (inbox notices, cache
+    work, credits); without a dispatcher (a script) they are delivered here as usual."""
     current = _batch.get()
     if current is not None and current.open:
         # Joins the outer block, as Piccolo's nested transaction joins the outer transaction.
@@ -101,7 +109,7 @@ async def atomic() -> AsyncIterator[None]:
     if engine.current_transaction.get() is not None:
         # We would deliver when this block ends, before the enclosing transaction commits.
         raise RuntimeError("signals.atomic() must own its transaction: open it outside any other")
-    batch = _Batch()
+    batch = _Batch(after_answer=after_answer)
     token = _batch.set(batch)
     try:
         async with transaction(engine):
@@ -109,11 +117,61 @@ async def atomic() -> AsyncIterator[None]:
     finally:
         batch.open = False
         _batch.reset(token)
-    await _deliver_committed(batch.signal_ids)
+    dispatcher = _dispatcher()
+    if batch.after_answer and dispatcher is not None:
+        dispatcher.hand_over(batch.signal_ids)
+    else:
+        await _deliver_committed(batch.signal_ids)
 
 
 async def emit(payload: Signal) -> uuid.UUID:
     """Store a signal in the current ``atomic()`` block; it is delivered after that block commits."""
+    batch, name = _open_batch(payload)
+    signal_id = uuid.uuid4()
+    body = msgspec.json.encode(payload).decode()
+    await OutboxSignal.insert(OutboxSignal(id=signal_id, name=name, payload=body, created_at=clock.now()))
+    batch.signal_ids.append(signal_id)
+    return signal_id
+
+
+async def emit_along(payload: Signal, *changes: QueryString | Query[Any, Any]) -> uuid.UUID:
+    """``emit``, together with the caller's own INSERTs or UPDATEs (Piccolo queries or raw
+    QueryStrings, whose results are not returned): one statement on PostgreSQL (data-modifying
+    WITHs), so a hot path pays one round trip for its rows and its signal; one per change on
+    SQLite, which has no such WITH and no network between it and the app."""
+    batch, name = _open_batch(payload)
+    signal_id = uuid.uuid4()
+    body = msgspec.json.encode(payload).decode()
+    engine = OutboxSignal._meta.db
+    written = [_querystring(change) for change in changes]
+    if isinstance(engine, PostgresEngine):
+        withs = ", ".join(f"change_{n} AS ({{}})" for n in range(len(written)))
+        await engine.run_querystring(
+            QueryString(
+                f"WITH {withs} INSERT INTO core_outbox_signal (id, name, payload, created_at) VALUES ({{}}, {{}}, {{}}, {{}})",
+                *written,
+                signal_id,
+                name,
+                body,
+                clock.now(),
+            )
+        )
+    else:
+        for change in written:
+            await engine.run_querystring(change)
+        await OutboxSignal.insert(OutboxSignal(id=signal_id, name=name, payload=body, created_at=clock.now()))
+    batch.signal_ids.append(signal_id)
+    return signal_id
+
+
+def _querystring(change: QueryString | Query[Any, Any]) -> QueryString:
+    if isinstance(change, QueryString):
+        return change
+    [querystring] = change.querystrings
+    return querystring
+
+
+def _open_batch(payload: Signal) -> tuple[_Batch, str]:
     if not isinstance(payload, Signal):
         raise TypeError(f"a signal's payload is a Signal Struct from a domain's api.py, not {type(payload).__name__}")
     batch = _batch.get()
@@ -121,11 +179,7 @@ async def emit(payload: Signal) -> uuid.UUID:
     if batch is None or not batch.open:
         # Outside a transaction the signal could outlive a change that fails, or die with a crash.
         raise RuntimeError(f"emit({name!r}) outside signals.atomic()")
-    signal_id = uuid.uuid4()
-    body = msgspec.json.encode(payload).decode()
-    await OutboxSignal.insert(OutboxSignal(id=signal_id, name=name, payload=body, created_at=clock.now()))
-    batch.signal_ids.append(signal_id)
-    return signal_id
+    return batch, name
 
 
 async def _deliver_committed(signal_ids: list[uuid.UUID]) -> None:
@@ -214,6 +268,96 @@ async def purge_delivered() -> int:
         .returning(OutboxSignal.id)
     )
     return len(removed)
+
+
+# --- delivering after the answer ----------------------------------------------------------------
+
+
+class Dispatcher:
+    """One per process (the app's lifespan starts it): delivers the signals of ``after_answer``
+    blocks once their answer has gone, in batches, so a storm of sign-ups pays one claim and one
+    mark per batch instead of two per signal. A signal it never reaches (a crash, a stop) is
+    still in the outbox, and the sweeper delivers it."""
+
+    BATCH = 100
+
+    def __init__(self) -> None:
+        self._waiting: list[uuid.UUID] = []
+        self._wake = asyncio.Event()
+        self._settled = asyncio.Event()
+        self._settled.set()
+        self._stopping = False
+
+    def hand_over(self, signal_ids: list[uuid.UUID]) -> None:
+        if signal_ids:
+            self._waiting.extend(signal_ids)
+            self._settled.clear()
+            self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until ``stop()``, then what is still waiting."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._waiting:
+                taken, self._waiting = self._waiting[: self.BATCH], self._waiting[self.BATCH :]
+                try:
+                    await deliver_many(taken)
+                except Exception:
+                    # Committed signals stay in the outbox: the sweeper retries them.
+                    log.exception("signal_dispatch_failed", signals=len(taken))
+            self._settled.set()
+            if self._stopping:
+                return
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def settled(self) -> None:
+        """Until everything handed over so far has been tried (tests, the lifespan's end)."""
+        await self._settled.wait()
+
+
+def _dispatcher() -> Dispatcher | None:
+    current = runtime.current_or_none()
+    found = current.extra.get("dispatcher") if current is not None else None
+    return found if isinstance(found, Dispatcher) else None
+
+
+async def settled() -> None:
+    """Wait until the current runtime's dispatcher has delivered what it was handed (tests)."""
+    dispatcher = _dispatcher()
+    if dispatcher is not None:
+        await dispatcher.settled()
+
+
+async def deliver_many(signal_ids: list[uuid.UUID]) -> int:
+    """``deliver`` for many: one claim and one mark for all; returns how many were delivered."""
+    if not signal_ids:
+        return 0
+    subscriptions = runtime.current().subscriptions
+    now = clock.now()
+    lease_free = OutboxSignal.claimed_until.is_null() | (OutboxSignal.claimed_until < now)
+    rows = await (
+        OutboxSignal.update({OutboxSignal.claimed_until: now + LEASE, OutboxSignal.attempts: OutboxSignal.attempts + 1})
+        .where(OutboxSignal.id.is_in(signal_ids) & OutboxSignal.delivered_at.is_null() & lease_free)
+        .returning(OutboxSignal.id, OutboxSignal.name, OutboxSignal.payload, OutboxSignal.created_at)
+    )
+    order = {signal_id: place for place, signal_id in enumerate(signal_ids)}
+    rows.sort(key=lambda row: order[as_uuid(row["id"])])  # in the order they were emitted
+    done: list[uuid.UUID] = []
+    for row in rows:
+        errors = await _run_listeners(row, subscriptions.get(row["name"]))
+        if errors:
+            await _record_failure(as_uuid(row["id"]), errors)
+        else:
+            done.append(as_uuid(row["id"]))
+    if done:
+        await OutboxSignal.update(
+            {OutboxSignal.delivered_at: clock.now(), OutboxSignal.claimed_until: None, OutboxSignal.last_error: None}
+        ).where(OutboxSignal.id.is_in(done))
+    return len(done)
 
 
 # --- the sweeper --------------------------------------------------------------------------------

@@ -275,14 +275,14 @@ async def _events(w: World) -> None:
     )
     w.ids["venue"] = venue.id
     published = await fresh_event(w)
-    registration, _ = await registration_services.sign_up(
+    signed_up = await registration_services.sign_up(
         user_id=w.user("resident").id,
         event_id=published,
         party_size=1,
         idempotency_key=None,
         max_upcoming=1000,
-        cache=w.cache,
     )
+    registration = signed_up.registration
     w.ids.update(
         published=published,
         registration=registration.id,
@@ -456,14 +456,14 @@ async def fresh_started_event(w: World) -> uuid.UUID:
 
 
 async def fresh_registration(w: World, user_id: uuid.UUID, event_id: uuid.UUID | None = None) -> uuid.UUID:
-    registration, _ = await registration_services.sign_up(
+    signed_up = await registration_services.sign_up(
         user_id=user_id,
         event_id=event_id or await fresh_event(w),
         party_size=1,
         idempotency_key=None,
         max_upcoming=1000,
-        cache=w.cache,
     )
+    registration = signed_up.registration
     assert registration.status == "confirmed"
     return registration.id
 
@@ -654,9 +654,8 @@ async def fresh_reward(w: World, *, name: str = "环保购物袋", withdrawn: bo
 
 async def fresh_redemption(w: World) -> tuple[uuid.UUID, str]:
     """A reserved item of the resident's: (id, pickup code)."""
-    redemption, _ = await redemptions.redeem(
-        user_id=w.user("resident").id, reward_id=w.ids["reward"], idempotency_key=None
-    )
+    redeemed = await redemptions.redeem(user_id=w.user("resident").id, reward_id=w.ids["reward"], idempotency_key=None)
+    redemption = redeemed.redemption
     return redemption.id, redemption.pickup_code
 
 

@@ -166,14 +166,14 @@ async def fresh_published(w: World) -> Any:
 async def fresh_registration(w: World) -> tuple[Any, str]:
     """A new published event with a confirmed place of resident A (the service: no rate limit)."""
     event = await fresh_published(w)
-    registration, _ = await registration_services.sign_up(
+    signed_up = await registration_services.sign_up(
         user_id=w.people["resident_a"].id,
         event_id=event.id,
         party_size=1,
         idempotency_key=None,
         max_upcoming=1000,
-        cache=w.cache,
     )
+    registration = signed_up.registration
     assert registration.status == "confirmed"
     return event, str(registration.id)
 

@@ -5,6 +5,7 @@ from backend.core.domain import Chore, Domain, PrivacyPart
 from backend.events import demo, privacy
 from backend.events.calendars.controllers import CalendarController
 from backend.events.catalogue.controllers import CatalogueController, EventController, PosterController
+from backend.events.registrations import listeners
 from backend.events.registrations.controllers import DoorController, RegistrationController
 from backend.events.registrations.door import mark_no_shows
 from backend.events.sharing.controllers import ShareCardController
@@ -22,6 +23,7 @@ DOMAIN = Domain(
         CalendarController,
         PosterController,
     ),
+    listeners=listeners.LISTENERS,
     chores=(Chore("event_no_shows", mark_no_shows, cron="*/5 * * * *"),),
     privacy=PrivacyPart(export=privacy.export_events, erase=privacy.erase_events),
     seed_demo=demo.seed,

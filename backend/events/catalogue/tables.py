@@ -107,6 +107,10 @@ class Event(Table, tablename="event_event"):
     seats_taken = Integer(default=0, help_text="confirmed seats; changed only by conditional updates")
     waitlist_count = Integer(default=0, help_text="parties waiting")
     queue_counter = BigInt(default=0, help_text="last number handed out, for first-come-first-served")
+    last_seated = BigInt(
+        default=0,
+        help_text="queue number of the latest party seated on arrival: how a sign-up's one UPDATE tells a seat from the line",
+    )
     registration_opens_at = Timestamptz(null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)
     max_party_size = Integer(default=1)

@@ -49,23 +49,23 @@ class RegistrationController(Controller):
         caller: Principal,
         event_id: uuid.UUID,
         settings: NamedDependency[Settings],
-        cache: NamedDependency[VersionedCache],
         data: JSONBody[RegistrationCreate | None] = None,
         idempotency_key: Annotated[
             str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
         ] = None,
     ) -> RegistrationRead:
         body = data or RegistrationCreate()
-        registration, _created = await services.sign_up(
+        signed_up = await services.sign_up(
             user_id=caller.id,
             event_id=event_id,
             party_size=body.party_size,
             idempotency_key=idempotency_key,
             max_upcoming=settings.max_upcoming_registrations,
-            cache=cache,
             share_code=body.share_code,
         )
-        return await _registration_read(registration)
+        if signed_up.shown is not None:
+            return presenters.registration_read(signed_up.registration, *signed_up.shown)
+        return await _registration_read(signed_up.registration)
 
     @get(
         "/registrations/{registration_id:uuid}/ticket",

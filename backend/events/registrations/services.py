@@ -9,26 +9,37 @@ Arrival order is a number handed out by the same row (``queue_counter``).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.querystring import QueryString
 
 from backend.accounts.api import lock_person
 from backend.core import clock, signals
 from backend.core.cache import VersionedCache
-from backend.core.db import lock_row
+from backend.core.db import UNIQUE_VIOLATIONS, json_value, lock_row, named, timestamp_value
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
-from backend.core.idempotency import key_reused, perform_once
+from backend.core.idempotency import key_reused
+from backend.core.signals import Signal
 from backend.core.values import as_uuid
 from backend.events import trail
 from backend.events.catalogue import aiming
 from backend.events.catalogue.queries import editable_event
 from backend.events.catalogue.tables import AimKind, Event, EventStatus
-from backend.events.registrations.queries import ACTIVE, Attendee, attendees, get_registration, waitlist_position
+from backend.events.registrations.queries import (
+    ACTIVE,
+    Attendee,
+    RegisteredEvent,
+    attendees,
+    get_registration,
+    registration_context,
+    waitlist_position,
+)
 from backend.events.registrations.tables import Registration, RegistrationStatus
-from backend.events.sharing.services import referrer
+from backend.events.sharing.services import referrer, referrer_subquery
 from backend.events.signals import (
     CACHE_NAMESPACE,
     RegistrationCancelled,
@@ -37,11 +48,20 @@ from backend.events.signals import (
     RegistrationRef,
     RegistrationWaitlisted,
 )
-from backend.places.api import Home
 
 
 def _already_registered() -> DomainError:
     return DomainError("already_registered", N_("You have already signed up for this event."), status=409)
+
+
+@dataclass(frozen=True)
+class SignedUp:
+    """A sign-up's outcome. ``shown``: what the answer shows with it, when the sign-up already
+    read it (the hot path's one UPDATE returns it); None, and the caller reads it."""
+
+    registration: Registration
+    created: bool
+    shown: tuple[RegisteredEvent, dict[str, str], int | None] | None = None
 
 
 async def sign_up(
@@ -51,38 +71,180 @@ async def sign_up(
     party_size: int,
     idempotency_key: str | None,
     max_upcoming: int,
-    cache: VersionedCache,
     share_code: str | None = None,
-) -> tuple[Registration, bool]:
+) -> SignedUp:
     """A confirmed seat if one is free, else a place in line; once per ``idempotency_key``.
-    (registration, created)."""
-    event: Event | None = None
-    home: Home | None = None
 
-    async def check_open() -> None:
-        nonlocal event, home
-        event = await _open_event(event_id, party_size)
-        # An event aimed at places is for their residents only (403 with the reason otherwise).
-        home = await aiming.eligible_home(user_id=user_id, event=event)
+    The hot path is four statements in one transaction: hold the person, one conditional UPDATE
+    of the event that checks everything the sign-up needs and takes a seat or a number in line
+    (returning what the answer shows), one INSERT of the registration with its signal, COMMIT.
+    Whatever that UPDATE does not match (a retry, a closed or full event, an event aimed at
+    places, too many places held) is sorted out by the careful path in the same transaction.
+    The signal's listeners (the inbox notice, the cache) run after the answer has gone."""
+    try:
+        async with signals.atomic(after_answer=True):
+            # One resident's concurrent requests queue here, so the checks below see each other.
+            await lock_person(user_id)
+            placed = await _place_fast(user_id, event_id, party_size, max_upcoming)
+            if placed is not None:
+                registration = await _record_fast(placed, user_id, party_size, idempotency_key, share_code)
+                return SignedUp(registration, True, placed.shown(registration))
+            return await _sign_up_carefully(user_id, event_id, party_size, idempotency_key, max_upcoming, share_code)
+    except UNIQUE_VIOLATIONS:
+        # A retry of this request (the same key) or another request for this event committed
+        # between our checks and our INSERT: the person's hold makes it rare, the indexes exact.
+        if idempotency_key and (found := await _by_idempotency_key(user_id, event_id, idempotency_key)) is not None:
+            return SignedUp(found, False)
+        raise _already_registered() from None
 
-    async def take_place() -> Registration:
-        assert event is not None  # check_open ran first
-        referred_by = await referrer(share_code=share_code, event_id=event.id, user_id=user_id)
-        estate = home.estate_id if home is not None else None
-        return await _take_place(user_id, event, party_size, idempotency_key, max_upcoming, referred_by, estate)
 
-    registration, created = await perform_once(
-        key=idempotency_key,
-        earlier=lambda key: _by_idempotency_key(user_id, event_id, key),
-        # One resident's concurrent requests queue here, so the checks in _take_place see each other.
-        hold=lambda: lock_person(user_id),
-        perform=take_place,
-        refused=_already_registered,
-        before=check_open,
+async def _sign_up_carefully(
+    user_id: uuid.UUID,
+    event_id: uuid.UUID,
+    party_size: int,
+    idempotency_key: str | None,
+    max_upcoming: int,
+    share_code: str | None,
+) -> SignedUp:
+    """Every check one by one, with its own refusal: a retry's registration, a closed event, an
+    event aimed at places (eligibility, seats per estate), a full one without a line."""
+    if idempotency_key and (found := await _by_idempotency_key(user_id, event_id, idempotency_key)) is not None:
+        return SignedUp(found, False)
+    event = await _open_event(event_id, party_size)
+    # An event aimed at places is for their residents only (403 with the reason otherwise).
+    home = await aiming.eligible_home(user_id=user_id, event=event)
+    referred_by = await referrer(share_code=share_code, event_id=event.id, user_id=user_id)
+    estate = home.estate_id if home is not None else None
+    registration = await _take_place(user_id, event, party_size, idempotency_key, max_upcoming, referred_by, estate)
+    # Read inside the transaction: once it commits, nothing may fail the answer (a 503 after a
+    # seat was taken would tell the resident they have none).
+    return SignedUp(registration, True, await registration_context(registration))
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """What the hot path's UPDATE returned: the number handed out and the event as shown."""
+
+    event_id: uuid.UUID
+    queue_number: int
+    seated: bool
+    waiting: int  # parties in line, this one included when it waits
+    event: RegisteredEvent
+    venue_name: dict[str, str]
+
+    def shown(self, registration: Registration) -> tuple[RegisteredEvent, dict[str, str], int | None]:
+        return self.event, self.venue_name, None if self.seated else self.waiting
+
+
+# The event's own row decides: open now, for everyone (an event aimed at places takes the careful
+# path), the party not too large, a seat free or a line kept, the person not already in, and
+# holding fewer upcoming places than the limit. This statement runs after the person's hold, so
+# its snapshot sees their other committed sign-ups. A seat if the party fits, else the next
+# number in line; ``last_seated`` remembers which (SET reads the row as it was).
+_PLACE = """
+UPDATE event_event SET
+    seats_taken = seats_taken + CASE WHEN seats_taken + {party} <= capacity THEN {party} ELSE 0 END,
+    waitlist_count = waitlist_count + CASE WHEN seats_taken + {party} <= capacity THEN 0 ELSE 1 END,
+    last_seated = CASE WHEN seats_taken + {party} <= capacity THEN queue_counter + 1 ELSE last_seated END,
+    queue_counter = queue_counter + 1
+WHERE id = {event}
+    AND status = {published} AND aim = {everyone}
+    AND starts_at > {now} AND COALESCE(registration_closes_at, starts_at) > {now}
+    AND (registration_opens_at IS NULL OR registration_opens_at <= {now})
+    AND max_party_size >= {party}
+    AND (seats_taken + {party} <= capacity OR waitlist_enabled)
+    AND NOT EXISTS (
+        SELECT 1 FROM event_registration r
+        WHERE r.event = {event} AND r."user" = {user} AND r.status IN ({confirmed}, {waitlisted})
     )
-    if created:
-        await cache.bump(CACHE_NAMESPACE)
-    return registration, created
+    AND (
+        SELECT COUNT(*) FROM event_registration r JOIN event_event e ON e.id = r.event
+        WHERE r."user" = {user} AND r.status = {confirmed} AND e.starts_at > {now}
+    ) < {max_upcoming}
+RETURNING queue_counter, last_seated, waitlist_count, seats_taken, capacity, title, starts_at, ends_at, status,
+    (SELECT v.name FROM event_venue v WHERE v.id = event_event.venue) AS venue_name
+"""
+
+
+async def _place_fast(user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, max_upcoming: int) -> _Placed | None:
+    now = clock.now()
+    rows = await Event.raw(
+        *named(
+            _PLACE,
+            party=party_size,
+            event=event_id,
+            published=EventStatus.published.value,
+            everyone=AimKind.everyone.value,
+            now=now,
+            user=user_id,
+            confirmed=RegistrationStatus.confirmed.value,
+            waitlisted=RegistrationStatus.waitlisted.value,
+            max_upcoming=max_upcoming,
+        )
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    seated = row["last_seated"] == row["queue_counter"]
+    event = RegisteredEvent(
+        id=event_id,
+        title=json_value(row["title"]),
+        starts_at=timestamp_value(row["starts_at"]),
+        ends_at=timestamp_value(row["ends_at"]),
+        status=row["status"],
+        capacity=row["capacity"],
+        seats_taken=row["seats_taken"],
+    )
+    return _Placed(event_id, row["queue_counter"], seated, row["waitlist_count"], event, json_value(row["venue_name"]))
+
+
+_RECORD = (
+    'INSERT INTO event_registration (id, event, "user", party_size, status, queue_number, idempotency_key, '
+    "created_at, confirmed_at, cancelled_at, checked_in_at, checked_in_by, referred_by, estate) "
+    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, NULL, NULL, {}, NULL)"
+)
+
+
+async def _record_fast(
+    placed: _Placed, user_id: uuid.UUID, party_size: int, idempotency_key: str | None, share_code: str | None
+) -> Registration:
+    """The registration and its signal, in one statement on PostgreSQL."""
+    now = clock.now()
+    status = RegistrationStatus.confirmed if placed.seated else RegistrationStatus.waitlisted
+    registration = Registration(
+        id=uuid.uuid4(),
+        event=placed.event_id,
+        user=user_id,
+        party_size=party_size,
+        status=status.value,
+        queue_number=placed.queue_number,
+        idempotency_key=idempotency_key,
+        created_at=now,
+        confirmed_at=now if placed.seated else None,
+    )
+    referred_by = referrer_subquery(share_code=share_code, event_id=placed.event_id, user_id=user_id)
+    insert = QueryString(
+        _RECORD,
+        registration.id,
+        placed.event_id,
+        user_id,
+        party_size,
+        status.value,
+        placed.queue_number,
+        idempotency_key,
+        now,
+        registration.confirmed_at,
+        referred_by,
+    )
+    signal: Signal
+    if placed.seated:
+        signal = RegistrationConfirmed(registration_id=registration.id, event_id=placed.event_id, user_id=user_id)
+    else:
+        signal = RegistrationWaitlisted(
+            registration_id=registration.id, event_id=placed.event_id, user_id=user_id, position=placed.waiting
+        )
+    await signals.emit_along(signal, insert)
+    return registration
 
 
 async def _by_idempotency_key(user_id: uuid.UUID, event_id: uuid.UUID, key: str) -> Registration | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+from piccolo.querystring import QueryString
 
 from backend.core import clock
 from backend.core.cache import VersionedCache
@@ -116,14 +117,31 @@ async def resolve_share_link(*, code: str) -> uuid.UUID:
 async def referrer(*, share_code: str | None, event_id: uuid.UUID, user_id: uuid.UUID) -> uuid.UUID | None:
     """Whose share card of this event brought the resident. A stale or foreign card, or one's own,
     credits nobody, and never stands in the way of signing up."""
-    code = (share_code or "").strip().removeprefix(SCENE_PREFIX)
-    if not code or len(code) > 16 or not code.isalnum():
+    code = share_code_of(share_code)
+    if code is None:
         return None
     row = (
         await ShareLink.select(ShareLink.sharer).where((ShareLink.code == code) & (ShareLink.event == event_id)).first()
     )
     sharer = row["sharer"] if row else None
     return sharer if sharer != user_id else None
+
+
+def share_code_of(share_code: str | None) -> str | None:
+    """The card's code as stored, or None for one that cannot be ours."""
+    code = (share_code or "").strip().removeprefix(SCENE_PREFIX)
+    return code if code and len(code) <= 16 and code.isalnum() else None
+
+
+def referrer_subquery(*, share_code: str | None, event_id: uuid.UUID, user_id: uuid.UUID) -> QueryString | None:
+    """``referrer`` as a scalar subquery, for a hot path that writes the registration in one
+    statement; None where no card can credit anyone."""
+    code = share_code_of(share_code)
+    if code is None:
+        return None
+    return QueryString(
+        "(SELECT sharer FROM event_share_link WHERE code = {} AND event = {} AND sharer <> {})", code, event_id, user_id
+    )
 
 
 # --- the card ------------------------------------------------------------------------------------

@@ -6,8 +6,6 @@ import base64
 import csv
 import io
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +31,7 @@ from backend.events.registrations.tables import Registration
 from backend.settings import Settings
 from tests import factories
 from tests.conftest import SECRET, build_app, serve_in_process
+from tests.statements import statements_run
 
 Client = httpx.AsyncClient
 
@@ -364,23 +363,6 @@ async def test_another_organisation_cannot_list(client: Client, door: dict[str, 
         f"/api/v1/events/{door['event'].id}/registrations", headers=factories.token_for(await factories.resident())
     )
     assert resident.status_code == 404
-
-
-@contextmanager
-def statements_run() -> Iterator[list[str]]:
-    """Every statement the database engine runs inside the block (the test, its app and the
-    requests it makes share one engine)."""
-    engine_type = type(Registration._meta.db)  # its instances take no attributes of their own
-    run = engine_type.run_querystring
-    seen: list[str] = []
-
-    async def counted(engine: Any, querystring: Any, in_pool: bool = False) -> Any:
-        seen.append(str(querystring))
-        return await run(engine, querystring, in_pool=in_pool)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine_type, "run_querystring", counted)
-        yield seen
 
 
 async def test_the_list_runs_as_many_queries_for_30_people_as_for_3(client: Client, door: dict[str, Any]) -> None:

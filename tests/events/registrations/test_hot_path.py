@@ -1,0 +1,151 @@
+"""The sign-up's hot path: a handful of statements, nothing after COMMIT, listeners after the
+answer, and the same rules as the careful path (seats, line, one place each, the limit)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from redis.asyncio import Redis
+
+from backend.core import clock, signals
+from backend.core.tables import OutboxSignal
+from backend.events.api import RegistrationConfirmed
+from backend.events.catalogue.tables import Event
+from backend.events.registrations.tables import Registration
+from backend.events.sharing.tables import ShareLink
+from backend.notifications.tables import Notice
+from backend.settings import Settings
+from tests import factories
+from tests.conftest import build_app, serve_in_process
+from tests.statements import statements_run
+
+Client = httpx.AsyncClient
+
+
+@pytest.fixture
+async def place(client: Client) -> dict[str, Any]:
+    tree = await factories.city_tree()
+    venue = await factories.venue(tree["community_a"], tree["community_a"])
+    return {"tree": tree, "venue": venue, "organisation": tree["street_a"]}
+
+
+async def event(place: dict[str, Any], **overrides: Any) -> Event:
+    return await factories.published_event(place["organisation"], place["venue"], **overrides)
+
+
+def signing_up(event_id: uuid.UUID, user: Any, **body: Any) -> dict[str, Any]:
+    return {
+        "url": f"/api/v1/events/{event_id}/registrations",
+        "json": {"party_size": 1, **body},
+        "headers": {**factories.token_for(user), "Idempotency-Key": uuid.uuid4().hex},
+    }
+
+
+async def test_a_sign_up_runs_four_statements_and_none_after_its_insert(client: Client, place: dict[str, Any]) -> None:
+    """Who is asking, the person's hold (PostgreSQL; SQLite's BEGIN IMMEDIATE holds everyone), one
+    UPDATE of the event, one INSERT of the registration with its signal (two on SQLite), then
+    COMMIT: the answer is built from what they returned, so nothing can fail after the commit."""
+    ev = await event(place, capacity=1, max_party_size=1)
+    first, second = await factories.resident(), await factories.resident()
+    for resident, status, position in ((first, "confirmed", None), (second, "waitlisted", 1)):
+        call = signing_up(ev.id, resident)
+        with statements_run(this_task_only=True) as seen:
+            answer = await client.post(call["url"], json=call["json"], headers=call["headers"])
+        assert answer.status_code == 201, answer.text
+        body = answer.json()
+        assert (body["status"], body["waitlist_position"], body["seats_left"]) == (status, position, 0)
+        assert body["event"]["title"] and body["event"]["venue_name"]
+        assert len(seen) <= 4, seen
+        assert "UPDATE event_event" in seen[-2] or "UPDATE event_event" in seen[-3], seen
+        assert "core_outbox_signal" in seen[-1], seen  # the last statement before COMMIT
+
+
+async def test_the_answer_does_not_wait_for_the_listeners(app: Litestar, client: Client, place: dict[str, Any]) -> None:
+    ev = await event(place, capacity=5)
+    resident = await factories.resident()
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def slow_listener(message: signals.SignalMessage[RegistrationConfirmed]) -> None:
+        started.set()
+        await release.wait()
+
+    undo = app.state.runtime.subscribe(RegistrationConfirmed, slow_listener)
+    try:
+        # A client without the tests' wait for the dispatcher: as the mini-program sees it.
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as bare:
+            call = signing_up(ev.id, resident)
+            answer = await bare.post(call["url"], json=call["json"], headers=call["headers"])
+        assert answer.status_code == 201, answer.text
+        await asyncio.wait_for(started.wait(), timeout=10)  # the dispatcher is on it, the answer has gone
+        [row] = await OutboxSignal.select(OutboxSignal.delivered_at).where(
+            OutboxSignal.name == RegistrationConfirmed.NAME
+        )
+        assert row["delivered_at"] is None
+    finally:
+        release.set()
+        await signals_settled(app)
+        undo()
+    [row] = await OutboxSignal.select(OutboxSignal.delivered_at).where(OutboxSignal.name == RegistrationConfirmed.NAME)
+    assert row["delivered_at"] is not None
+    assert await Notice.count().where(Notice.recipient == resident.id) == 1  # the inbox notice, after the answer
+
+
+async def signals_settled(app: Litestar) -> None:
+    await app.state.runtime.extra["dispatcher"].settled()
+
+
+async def test_a_share_card_credits_its_sharer_on_the_hot_path(client: Client, place: dict[str, Any]) -> None:
+    ev = await event(place)
+    sharer, neighbour = await factories.resident(), await factories.resident()
+    code = "Nb" + uuid.uuid4().hex[:8]  # as a share card makes it
+    await ShareLink.insert(ShareLink(id=uuid.uuid4(), code=code, event=ev.id, sharer=sharer.id, created_at=clock.now()))
+    for who, expected in ((neighbour, sharer.id), (sharer, None)):  # one's own card credits nobody
+        call = signing_up(ev.id, who, share_code=code)
+        with statements_run(this_task_only=True) as seen:
+            answer = await client.post(call["url"], json=call["json"], headers=call["headers"])
+        assert answer.status_code == 201, answer.text
+        assert len(seen) <= 4, seen
+        row = await Registration.select(Registration.referred_by).where(Registration.user == who.id).first()
+        assert (row["referred_by"] and str(row["referred_by"])) == (expected and str(expected))
+
+
+async def test_one_person_racing_themselves_holds_the_limit(
+    client: Client, place: dict[str, Any], settings: Settings, shared_redis: Redis | None
+) -> None:
+    """Sign-ups of one resident for six events at once, with a limit of two upcoming places: the
+    hold queues them, and each UPDATE counts the places the ones before it committed."""
+    app = build_app(settings, shared_redis, max_upcoming_registrations=2, signup_rate_limit=100)
+    events = [await event(place) for _ in range(6)]
+    resident = await factories.resident()
+    async with serve_in_process(app) as api:
+        calls = [signing_up(e.id, resident) for e in events]
+        answers = await asyncio.gather(*(api.post(c["url"], json=c["json"], headers=c["headers"]) for c in calls))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201, 201, 409, 409, 409, 409], [a.text for a in answers]
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"too_many_registrations"}
+    assert await Registration.count().where(Registration.user == resident.id) == 2
+
+
+async def test_a_retry_of_a_committed_sign_up_gets_the_same_place(client: Client, place: dict[str, Any]) -> None:
+    ev = await event(place, capacity=1, max_party_size=1)
+    resident = await factories.resident()
+    call = signing_up(ev.id, resident)
+    answers = await asyncio.gather(
+        *(client.post(call["url"], json=call["json"], headers=call["headers"]) for _ in range(5))
+    )
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert await Registration.count().where(Registration.event == ev.id) == 1
+    row = (
+        await Event.select(Event.seats_taken, Event.waitlist_count, Event.queue_counter)
+        .where(Event.id == ev.id)
+        .first()
+    )
+    assert (row["seats_taken"], row["waitlist_count"]) == (1, 0)

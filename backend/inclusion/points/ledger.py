@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
+from piccolo.querystring import QueryString
 
 from backend.accounts.api import lock_person
 from backend.core import clock
@@ -28,6 +29,36 @@ async def hold_person(user_id: uuid.UUID) -> None:
 async def balance(user_id: uuid.UUID) -> int:
     row = await PointEntry.select(Sum(PointEntry.points).as_alias("total")).where(PointEntry.user == user_id).first()
     return int((row or {}).get("total") or 0)
+
+
+def balance_subquery(user_id: uuid.UUID) -> QueryString:
+    """``balance`` as a scalar subquery, for a hot path that checks it inside its UPDATE."""
+    return QueryString('(SELECT COALESCE(SUM(points), 0) FROM inclusion_point_entry WHERE "user" = {})', user_id)
+
+
+def entry(
+    *,
+    user_id: uuid.UUID,
+    points: int,
+    reason: PointReason,
+    source_key: str,
+    community_id: uuid.UUID | None = None,
+    reason_params: Mapping[str, Any] | None = None,
+) -> PointEntry:
+    """A new entry, for a hot path that writes it together with its own row (``append`` checks
+    ``source_key`` instead; a fresh key needs no check)."""
+    return PointEntry(
+        user=user_id,
+        community=community_id,
+        points=points,
+        reason=reason.value,
+        reason_params=dict(reason_params or {}),
+        source_key=source_key,
+        activity_key="",
+        earned_on=clock.city_today(),
+        expires_at=None,
+        created_at=clock.now(),
+    )
 
 
 async def append(

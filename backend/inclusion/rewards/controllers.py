@@ -160,10 +160,10 @@ class RewardController(Controller):
             str | None, Parameter(header="Idempotency-Key", min_length=1, max_length=128)
         ] = None,
     ) -> RedemptionRead:
-        redemption, _created = await redemptions.redeem(
-            user_id=caller.id, reward_id=reward_id, idempotency_key=idempotency_key
-        )
-        return await _redemption_read(redemption)
+        redeemed = await redemptions.redeem(user_id=caller.id, reward_id=reward_id, idempotency_key=idempotency_key)
+        if redeemed.reward is not None:  # read by the redemption itself: nothing to fail after its commit
+            return presenters.redemption_read(redeemed.redemption, redeemed.reward)
+        return await _redemption_read(redeemed.redemption)
 
 
 class RedemptionController(Controller):

@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 
 from backend.accounts.api import Permission, may
 from backend.core import audit, clock, signals
-from backend.core.db import transaction
+from backend.core.db import UNIQUE_VIOLATIONS, json_value, named, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
-from backend.core.idempotency import key_reused, perform_once
+from backend.core.idempotency import key_reused
 from backend.core.values import as_uuid
 from backend.inclusion.points import ledger
-from backend.inclusion.points.tables import PointReason
+from backend.inclusion.points.tables import PointEntry, PointReason
 from backend.inclusion.rewards.queries import HELD
 from backend.inclusion.rewards.services import is_available, reward_not_found
 from backend.inclusion.rewards.tables import Redemption, RedemptionStatus, Reward
@@ -46,35 +47,120 @@ def _not_found() -> NotFound:
     return NotFound("redemption_not_found", N_("This redemption does not exist."))
 
 
-async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> tuple[Redemption, bool]:
+async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> Redeemed:
     """Spend points on one item of a reward; (redemption, created). A retried key answers as before.
-    A new pickup code that was already taken (about one in 10^11) rolls everything back: again."""
+    A new pickup code that was already taken (about one in 10^11) rolls everything back: again.
 
-    async def earlier(key: str) -> Redemption | None:
-        found = (
-            await Redemption.objects().where((Redemption.user == user_id) & (Redemption.idempotency_key == key)).first()
-        )
-        if found is not None and found.reward != reward_id:
-            raise key_reused()
-        return found
+    The hot path, as the events' sign-up: hold the person, one conditional UPDATE of the reward
+    that checks the offer, the limit and the balance and takes the item (returning what the
+    answer shows), one INSERT of the points, the redemption and its signal, COMMIT. What the
+    UPDATE does not match takes the careful path in the same transaction, which says why; the
+    pickup notice is written after the answer."""
+    for _attempt in range(CODE_ATTEMPTS):
+        try:
+            async with signals.atomic(after_answer=True):
+                await ledger.hold_person(user_id)
+                reward = await _take_fast(user_id, reward_id)
+                if reward is not None:
+                    return Redeemed(await _record(user_id, reward, idempotency_key), True, reward)
+                if idempotency_key and (found := await _earlier(user_id, reward_id, idempotency_key)) is not None:
+                    return Redeemed(found, False)
+                redemption = await _reserve(user_id, reward_id, idempotency_key)
+                await signals.emit(_reserved(redemption))
+                return Redeemed(redemption, True)
+        except UNIQUE_VIOLATIONS:
+            # A concurrent retry of this request committed first, or the pickup code was taken.
+            if idempotency_key and (found := await _earlier(user_id, reward_id, idempotency_key)) is not None:
+                return Redeemed(found, False)
+    raise RuntimeError("no free pickup code after several attempts")
 
-    async def perform() -> Redemption:
-        redemption = await _reserve(user_id, reward_id, idempotency_key)
-        await signals.emit(
-            RedemptionReserved(
-                redemption_id=redemption.id, reward_id=reward_id, user_id=user_id, pickup_code=redemption.pickup_code
-            )
-        )
-        return redemption
 
-    return await perform_once(
-        key=idempotency_key,
-        earlier=earlier,
-        hold=lambda: ledger.hold_person(user_id),
-        perform=perform,
-        refused=lambda: RuntimeError("no free pickup code after several attempts"),
-        attempts=CODE_ATTEMPTS,
+@dataclass(frozen=True)
+class Redeemed:
+    """A redemption, whether this request made it, and its reward when the request read it."""
+
+    redemption: Redemption
+    created: bool
+    reward: Reward | None = None
+
+
+async def _earlier(user_id: uuid.UUID, reward_id: uuid.UUID, key: str) -> Redemption | None:
+    found = await Redemption.objects().where((Redemption.user == user_id) & (Redemption.idempotency_key == key)).first()
+    if found is not None and found.reward != reward_id:
+        raise key_reused()
+    return found
+
+
+def _reserved(redemption: Redemption) -> RedemptionReserved:
+    return RedemptionReserved(
+        redemption_id=redemption.id,
+        reward_id=redemption.reward,
+        user_id=redemption.user,
+        pickup_code=redemption.pickup_code,
     )
+
+
+# On offer now, an item left, fewer held by this resident than the limit, and points enough. Runs
+# after the person's hold, so its snapshot sees their earlier redemptions and points.
+_TAKE = """
+UPDATE inclusion_reward SET stock = stock - 1
+WHERE id = {reward} AND stock > 0 AND NOT withdrawn
+    AND (active_from IS NULL OR active_from <= {now}) AND (active_until IS NULL OR active_until > {now})
+    AND (
+        SELECT COUNT(*) FROM inclusion_redemption r
+        WHERE r."user" = {user} AND r.reward = {reward} AND r.status IN ({reserved}, {fulfilled})
+    ) < per_resident_limit
+    AND {balance} >= points_cost
+RETURNING community, name, image, points_cost
+"""
+
+
+async def _take_fast(user_id: uuid.UUID, reward_id: uuid.UUID) -> Reward | None:
+    taken = await Reward.raw(
+        *named(
+            _TAKE,
+            reward=reward_id,
+            now=clock.now(),
+            user=user_id,
+            reserved=RedemptionStatus.reserved.value,
+            fulfilled=RedemptionStatus.fulfilled.value,
+            balance=ledger.balance_subquery(user_id),
+        )
+    )
+    if not taken:
+        return None
+    row = taken[0]
+    return Reward(
+        id=reward_id,
+        community=as_uuid(row["community"]),
+        name=json_value(row["name"]),
+        image=json_value(row["image"]),
+        points_cost=row["points_cost"],
+    )
+
+
+async def _record(user_id: uuid.UUID, reward: Reward, idempotency_key: str | None) -> Redemption:
+    """The points spent, the redemption and its signal: one statement on PostgreSQL."""
+    redemption = Redemption(
+        id=uuid.uuid4(),
+        reward=reward.id,
+        user=user_id,
+        points=reward.points_cost,
+        pickup_code=new_pickup_code(),
+        status=RedemptionStatus.reserved.value,
+        idempotency_key=idempotency_key,
+        created_at=clock.now(),
+    )
+    spent = ledger.entry(
+        user_id=user_id,
+        points=-reward.points_cost,
+        reason=PointReason.redemption,
+        source_key=f"redeem:{redemption.id}",
+        community_id=reward.community,
+        reason_params={"reward": reward.name},
+    )
+    await signals.emit_along(_reserved(redemption), PointEntry.insert(spent), Redemption.insert(redemption))
+    return redemption
 
 
 async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> Redemption:

@@ -17,10 +17,10 @@ from piccolo.columns.combination import WhereRaw
 
 from backend.accounts.api import lock_person
 from backend.core import audit, clock, signals
-from backend.core.db import lock_row, transaction
+from backend.core.db import UNIQUE_VIOLATIONS, lock_row, named, transaction
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import CITY_TZ, N_, as_city_time, pick
-from backend.core.idempotency import key_reused, perform_once
+from backend.core.idempotency import key_reused
 from backend.core.values import as_uuid
 from backend.places.api import AimIn, aim_columns, aim_of, check_aim, require_resident
 from backend.volunteers.shifts.queries import load_shift
@@ -28,7 +28,7 @@ from backend.volunteers.shifts.schemas import CopiedShift, ShiftCreate, SkippedS
 from backend.volunteers.shifts.tables import Shift, ShiftSignup, ShiftStatus, SignupStatus
 from backend.volunteers.signals import ShiftCancelled, SignupRef
 from backend.volunteers.teams.guards import is_active_member, require_coordination
-from backend.volunteers.teams.tables import Checkpoint, Route, Team
+from backend.volunteers.teams.tables import Checkpoint, MemberStatus, Route, Team
 
 MAX_SHIFT_LENGTH = timedelta(hours=24)
 # A place that still counts: it blocks a second sign-up and overlapping shifts.
@@ -172,32 +172,92 @@ async def sign_up(
     *, user_id: uuid.UUID, shift_id: uuid.UUID, idempotency_key: str | None = None
 ) -> tuple[ShiftSignup, bool]:
     """A place for an active member of the team, if one is free and none of their shifts overlaps.
-    (signup, created): a retry with the same Idempotency-Key gets the first answer."""
+    (signup, created): a retry with the same Idempotency-Key gets the first answer.
+
+    As the events' sign-up: hold the person, one conditional UPDATE that checks everything and
+    takes the place, one INSERT, COMMIT; what the UPDATE does not match (a retry, a full or
+    started shift, a shift aimed at places, not a member, an overlap) takes the careful path in
+    the same transaction, which says why."""
     moment = clock.now()
-    shift: Shift | None = None
+    try:
+        async with transaction(Shift._meta.db):
+            # One volunteer's concurrent requests queue here, so the checks below see each other.
+            await lock_person(user_id)
+            if await _place_fast(user_id, shift_id, moment):
+                return await _record(user_id, shift_id, idempotency_key), True
+            return await _sign_up_carefully(user_id, shift_id, idempotency_key, moment)
+    except UNIQUE_VIOLATIONS:
+        if idempotency_key and (found := await _by_idempotency_key(user_id, shift_id, idempotency_key)) is not None:
+            return found, False
+        raise _already_signed_up() from None
 
-    async def check_open() -> None:
-        nonlocal shift
-        shift = await load_shift(shift_id)
-        if not await is_active_member(user_id=user_id, team_id=shift.team):
-            raise Forbidden("not_team_member", N_("Only active members of this team can take its shifts."))
-        _check_open(shift, moment)
-        # A shift aimed at places is for their residents (403 with the reason otherwise).
-        await require_resident(user_id=user_id, aim=aim_of(shift.to_dict()), what="shift")
 
-    async def take_place() -> ShiftSignup:
-        assert shift is not None  # perform_once checks before it performs
-        return await _take_place(user_id, shift, idempotency_key, moment)
+async def _sign_up_carefully(
+    user_id: uuid.UUID, shift_id: uuid.UUID, idempotency_key: str | None, moment: datetime
+) -> tuple[ShiftSignup, bool]:
+    if idempotency_key and (found := await _by_idempotency_key(user_id, shift_id, idempotency_key)) is not None:
+        return found, False
+    shift = await load_shift(shift_id)
+    if not await is_active_member(user_id=user_id, team_id=shift.team):
+        raise Forbidden("not_team_member", N_("Only active members of this team can take its shifts."))
+    _check_open(shift, moment)
+    # A shift aimed at places is for their residents (403 with the reason otherwise).
+    await require_resident(user_id=user_id, aim=aim_of(shift.to_dict()), what="shift")
+    return await _take_place(user_id, shift, idempotency_key, moment), True
 
-    return await perform_once(
-        key=idempotency_key,
-        earlier=lambda key: _by_idempotency_key(user_id, shift_id, key),
-        before=check_open,
-        # One volunteer's concurrent requests queue here, so the checks in take_place see each other.
-        hold=lambda: lock_person(user_id),
-        perform=take_place,
-        refused=_already_signed_up,
+
+# Scheduled, not started, a place free, for everyone (a shift aimed at places takes the careful
+# path), the caller an active member of its team, not already on it, and no other live shift of
+# theirs overlapping it (touching is fine). Runs after the person's hold: its snapshot sees their
+# other committed places.
+_PLACE = """
+UPDATE volunteer_shift SET seats_taken = seats_taken + 1
+WHERE id = {shift} AND status = {scheduled} AND starts_at > {now} AND seats_taken + 1 <= capacity
+    AND aim = {everyone}
+    AND EXISTS (
+        SELECT 1 FROM volunteer_team_member m
+        WHERE m.team = volunteer_shift.team AND m."user" = {user} AND m.status = {active}
     )
+    AND NOT EXISTS (
+        SELECT 1 FROM volunteer_signup s WHERE s.shift = {shift} AND s."user" = {user} AND s.status <> {cancelled}
+    )
+    AND NOT EXISTS (
+        SELECT 1 FROM volunteer_signup s JOIN volunteer_shift o ON o.id = s.shift
+        WHERE s."user" = {user} AND s.status IN ({signed_up}, {attended}) AND s.shift <> {shift}
+            AND o.starts_at < volunteer_shift.ends_at AND o.ends_at > volunteer_shift.starts_at
+    )
+RETURNING id
+"""
+
+
+async def _place_fast(user_id: uuid.UUID, shift_id: uuid.UUID, moment: datetime) -> bool:
+    taken = await Shift.raw(
+        *named(
+            _PLACE,
+            shift=shift_id,
+            scheduled=ShiftStatus.scheduled.value,
+            now=moment,
+            everyone="everyone",
+            user=user_id,
+            active=MemberStatus.active.value,
+            cancelled=SignupStatus.cancelled.value,
+            signed_up=SignupStatus.signed_up.value,
+            attended=SignupStatus.attended.value,
+        )
+    )
+    return bool(taken)
+
+
+async def _record(user_id: uuid.UUID, shift_id: uuid.UUID, idempotency_key: str | None) -> ShiftSignup:
+    signup = ShiftSignup(
+        shift=shift_id,
+        user=user_id,
+        status=SignupStatus.signed_up.value,
+        idempotency_key=idempotency_key,
+        created_at=clock.now(),
+    )
+    await ShiftSignup.insert(signup)
+    return signup
 
 
 def _check_open(shift: Shift, moment: datetime) -> None:

@@ -151,7 +151,8 @@ def is_preflight(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     return connection.scope.get("method") == "OPTIONS"
 
 
-def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # A coroutine: Litestar runs a plain function guard in a thread, a hop per request.
     if not is_preflight(connection):
         principal_of(connection)
 
@@ -161,7 +162,7 @@ def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
 BEFORE_PASSWORD_CHANGE = "before_password_change"
 
 
-def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Staff only; and a staff member still on a temporary password (a new account, a reset) must
     choose their own first: 403 ``password_change_required`` on every staff operation but that."""
     if is_preflight(connection):

@@ -73,7 +73,7 @@ class OperationsController(Controller):
         )
 
 
-def requires_metrics_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_metrics_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """/metrics tells about the whole service: with LINLI_METRICS_TOKEN set, only Prometheus
     sending it as a bearer token reads it; without one, production keeps it closed (404)."""
     settings: Settings = connection.app.state.settings

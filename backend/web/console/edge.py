@@ -70,8 +70,13 @@ def staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """The console's guard: a staff session, and (but on a few pages) a password of one's own."""
+async def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The console's guard (a coroutine: Litestar runs a plain function guard in a thread)."""
+    check_signed_in(connection, handler)
+
+
+def check_signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """A staff session, and (but on a few pages) a password of one's own."""
     principal = staff(connection)
     if principal.must_change_password and not handler.opt.get(BEFORE_PASSWORD_CHANGE):
         raise NeedsNewPassword()

@@ -59,7 +59,15 @@ from backend.events.api import (
 )
 from backend.settings import Settings
 from backend.web.console.account_controllers import Form
-from backend.web.console.edge import FormRefused, form_values, go, page, parse_form, provide_me, signed_in
+from backend.web.console.edge import (
+    FormRefused,
+    check_signed_in,
+    form_values,
+    go,
+    page,
+    parse_form,
+    provide_me,
+)
 from backend.web.console.listing import Listing
 
 ROOM = "/console/events"
@@ -89,7 +97,7 @@ FIELD_OF_CODE: Mapping[str, str] = {
 async def manages_events(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """The room's door: a staff member holding ``manage_events`` somewhere (each event is then
     checked by the service, another organisation's answering 404)."""
-    signed_in(connection, handler)
+    check_signed_in(connection, handler)
     principal = connection.scope["user"]
     if Permission.manage_events not in await held_permissions(principal.id):
         raise Forbidden()

@@ -30,6 +30,7 @@ from PIL import Image
 from backend.accounts import organisations, sessions, staff_accounts
 from backend.accounts import staff as accounts
 from backend.accounts.tables import Membership, Organisation, OrganisationKind, Role, SessionKind, User
+from backend.core import signals
 from backend.core.auth import hash_password
 from backend.core.cache import VersionedCache
 from backend.core.i18n import CITY_TZ
@@ -283,6 +284,7 @@ async def _events(w: World) -> None:
         max_upcoming=1000,
     )
     registration = signed_up.registration
+    await signals.settled()  # its notice is written after the answer: before the test looks
     w.ids.update(
         published=published,
         registration=registration.id,
@@ -464,6 +466,7 @@ async def fresh_registration(w: World, user_id: uuid.UUID, event_id: uuid.UUID |
         max_upcoming=1000,
     )
     registration = signed_up.registration
+    await signals.settled()  # its notice is written after the answer: before the test looks
     assert registration.status == "confirmed"
     return registration.id
 
@@ -656,6 +659,7 @@ async def fresh_redemption(w: World) -> tuple[uuid.UUID, str]:
     """A reserved item of the resident's: (id, pickup code)."""
     redeemed = await redemptions.redeem(user_id=w.user("resident").id, reward_id=w.ids["reward"], idempotency_key=None)
     redemption = redeemed.redemption
+    await signals.settled()  # its notice is written after the answer: before the test looks
     return redemption.id, redemption.pickup_code
 
 

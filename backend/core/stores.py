@@ -56,6 +56,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.types import Guard
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from backend.core.errors import DomainError
@@ -73,6 +74,13 @@ class RateDecision:
     retry_after: int
 
 
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
 class RateLimiter:
     """Fixed-window counters: ``limit`` hits per ``window`` seconds for each key."""
 
@@ -81,6 +89,7 @@ class RateLimiter:
         self._prefix = prefix
         self._counts: dict[str, tuple[int, float]] = {}
         self._lock = asyncio.Lock()
+        self._script: AsyncScript | None = None
 
     async def hit(self, key: str, *, limit: int, window: int) -> RateDecision:
         now = time.time()
@@ -98,12 +107,12 @@ class RateLimiter:
         return RateDecision(allowed=count <= limit, remaining=max(0, limit - count), retry_after=retry_after)
 
     async def _hit_redis(self, key: str, window: int) -> int:
-        # INCR is atomic, so two instances counting the same client never lose a hit.
+        # INCR is atomic, so two instances counting the same client never lose a hit; the script
+        # sets the expiry with the first hit, in one command (MULTI, INCR, EXPIRE, EXEC were four).
         assert self._redis is not None  # only called with Redis
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window + 1)
-            count, _ = await pipe.execute()
+        if self._script is None:
+            self._script = self._redis.register_script(_HIT)
+        count = await self._script(keys=[key], args=[window + 1])
         return int(count)
 
     async def _hit_memory(self, key: str, window_start: float) -> int:

@@ -63,9 +63,11 @@ class RegistrationController(Controller):
             max_upcoming=settings.max_upcoming_registrations,
             share_code=body.share_code,
         )
+        registration = signed_up.registration
         if signed_up.shown is not None:
-            return presenters.registration_read(signed_up.registration, *signed_up.shown)
-        return await _registration_read(signed_up.registration)
+            return presenters.registration_read(registration, *signed_up.shown)
+        assert isinstance(registration, Registration)  # an earlier one, read back
+        return await _registration_read(registration)
 
     @get(
         "/registrations/{registration_id:uuid}/ticket",

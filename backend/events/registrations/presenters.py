@@ -12,7 +12,7 @@ from backend.core.i18n import CITY_TZ, N_, _, format_datetime, format_interval, 
 from backend.core.sheets import excel_csv
 from backend.events.catalogue.schemas import EventBrief, EventStatusCode
 from backend.events.registrations.door import CheckIn
-from backend.events.registrations.queries import Attendee, RegisteredEvent
+from backend.events.registrations.queries import Attendee, Placed, RegisteredEvent
 from backend.events.registrations.schemas import (
     AttendeeList,
     AttendeeRead,
@@ -33,7 +33,7 @@ REGISTRATION_STATUS_NAMES: Mapping[str, str] = {
 
 
 def registration_read(
-    registration: Registration, event: RegisteredEvent, venue_name: dict[str, str], position: int | None
+    registration: Registration | Placed, event: RegisteredEvent, venue_name: dict[str, str], position: int | None
 ) -> RegistrationRead:
     reason = waitlist_reason(registration, event) if position is not None else None
     return RegistrationRead(
@@ -57,7 +57,7 @@ def registration_read(
     )
 
 
-def waitlist_reason(registration: Registration, event: RegisteredEvent) -> WaitlistReason:
+def waitlist_reason(registration: Registration | Placed, event: RegisteredEvent) -> WaitlistReason:
     """Why a party waits. Free seats always go to the earliest waiting party that fits, so while
     one waits, the seats left (if any) are fewer than its size, or (where seats are kept per
     estate) those of its estate's share are."""
@@ -68,7 +68,7 @@ def waitlist_reason(registration: Registration, event: RegisteredEvent) -> Waitl
 
 
 def _place_message(
-    registration: Registration, event: RegisteredEvent, position: int | None, reason: WaitlistReason | None
+    registration: Registration | Placed, event: RegisteredEvent, position: int | None, reason: WaitlistReason | None
 ) -> str:
     size = registration.party_size
     if position is not None and reason == "estate_seats_taken":

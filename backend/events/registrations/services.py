@@ -32,6 +32,7 @@ from backend.events.catalogue.tables import AimKind, Event, EventStatus
 from backend.events.registrations.queries import (
     ACTIVE,
     Attendee,
+    Placed,
     RegisteredEvent,
     attendees,
     get_registration,
@@ -59,7 +60,7 @@ class SignedUp:
     """A sign-up's outcome. ``shown``: what the answer shows with it, when the sign-up already
     read it (the hot path's one UPDATE returns it); None, and the caller reads it."""
 
-    registration: Registration
+    registration: Registration | Placed
     created: bool
     shown: tuple[RegisteredEvent, dict[str, str], int | None] | None = None
 
@@ -88,7 +89,7 @@ async def sign_up(
             placed = await _place_fast(user_id, event_id, party_size, max_upcoming)
             if placed is not None:
                 registration = await _record_fast(placed, user_id, party_size, idempotency_key, share_code)
-                return SignedUp(registration, True, placed.shown(registration))
+                return SignedUp(registration, True, placed.shown())
             return await _sign_up_carefully(user_id, event_id, party_size, idempotency_key, max_upcoming, share_code)
     except UNIQUE_VIOLATIONS:
         # A retry of this request (the same key) or another request for this event committed
@@ -122,7 +123,7 @@ async def _sign_up_carefully(
 
 
 @dataclass(frozen=True)
-class _Placed:
+class _Taken:
     """What the hot path's UPDATE returned: the number handed out and the event as shown."""
 
     event_id: uuid.UUID
@@ -132,7 +133,7 @@ class _Placed:
     event: RegisteredEvent
     venue_name: dict[str, str]
 
-    def shown(self, registration: Registration) -> tuple[RegisteredEvent, dict[str, str], int | None]:
+    def shown(self) -> tuple[RegisteredEvent, dict[str, str], int | None]:
         return self.event, self.venue_name, None if self.seated else self.waiting
 
 
@@ -166,7 +167,7 @@ RETURNING queue_counter, last_seated, waitlist_count, seats_taken, capacity, tit
 """
 
 
-async def _place_fast(user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, max_upcoming: int) -> _Placed | None:
+async def _place_fast(user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, max_upcoming: int) -> _Taken | None:
     now = clock.now()
     rows = await Event.raw(
         *named(
@@ -195,7 +196,7 @@ async def _place_fast(user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, 
         capacity=row["capacity"],
         seats_taken=row["seats_taken"],
     )
-    return _Placed(event_id, row["queue_counter"], seated, row["waitlist_count"], event, json_value(row["venue_name"]))
+    return _Taken(event_id, row["queue_counter"], seated, row["waitlist_count"], event, json_value(row["venue_name"]))
 
 
 _RECORD = (
@@ -206,21 +207,19 @@ _RECORD = (
 
 
 async def _record_fast(
-    placed: _Placed, user_id: uuid.UUID, party_size: int, idempotency_key: str | None, share_code: str | None
-) -> Registration:
+    placed: _Taken, user_id: uuid.UUID, party_size: int, idempotency_key: str | None, share_code: str | None
+) -> Placed:
     """The registration and its signal, in one statement on PostgreSQL."""
     now = clock.now()
     status = RegistrationStatus.confirmed if placed.seated else RegistrationStatus.waitlisted
-    registration = Registration(
+    registration = Placed(
         id=uuid.uuid4(),
         event=placed.event_id,
         user=user_id,
         party_size=party_size,
         status=status.value,
         queue_number=placed.queue_number,
-        idempotency_key=idempotency_key,
         created_at=now,
-        confirmed_at=now if placed.seated else None,
     )
     referred_by = referrer_subquery(share_code=share_code, event_id=placed.event_id, user_id=user_id)
     insert = QueryString(
@@ -233,7 +232,7 @@ async def _record_fast(
         placed.queue_number,
         idempotency_key,
         now,
-        registration.confirmed_at,
+        now if placed.seated else None,
         referred_by,
     )
     signal: Signal

@@ -62,6 +62,7 @@ class Signal(msgspec.Struct, frozen=True, kw_only=True):
 
 
 P = TypeVar("P", bound=Signal)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,22 @@ class Dispatcher:
         await self._settled.wait()
 
 
+# What the listeners of one batch read more than once (a storm's hundred sign-ups of one event
+# name that event a hundred times): read once per batch, forgotten with it.
+_batch_memo: ContextVar[dict[Any, Any] | None] = ContextVar("linli_signal_batch_memo", default=None)
+
+
+async def remembered(key: Any, load: Callable[[], Awaitable[T]]) -> T:
+    """``await load()``, once per key within one batch of ``deliver_many``; outside a batch, always."""
+    memo = _batch_memo.get()
+    if memo is None:
+        return await load()
+    if key not in memo:
+        memo[key] = await load()
+    found: T = memo[key]
+    return found
+
+
 def _dispatcher() -> Dispatcher | None:
     current = runtime.current_or_none()
     found = current.extra.get("dispatcher") if current is not None else None
@@ -347,12 +364,16 @@ async def deliver_many(signal_ids: list[uuid.UUID]) -> int:
     order = {signal_id: place for place, signal_id in enumerate(signal_ids)}
     rows.sort(key=lambda row: order[as_uuid(row["id"])])  # in the order they were emitted
     done: list[uuid.UUID] = []
-    for row in rows:
-        errors = await _run_listeners(row, subscriptions.get(row["name"]))
-        if errors:
-            await _record_failure(as_uuid(row["id"]), errors)
-        else:
-            done.append(as_uuid(row["id"]))
+    token = _batch_memo.set({})
+    try:
+        for row in rows:
+            errors = await _run_listeners(row, subscriptions.get(row["name"]))
+            if errors:
+                await _record_failure(as_uuid(row["id"]), errors)
+            else:
+                done.append(as_uuid(row["id"]))
+    finally:
+        _batch_memo.reset(token)
     if done:
         await OutboxSignal.update(
             {OutboxSignal.delivered_at: clock.now(), OutboxSignal.claimed_until: None, OutboxSignal.last_error: None}

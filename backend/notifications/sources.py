@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from backend.core import clock
+from backend.core import clock, signals
 from backend.core.values import as_uuid
 from backend.events.api import EventSummary, event_summary
 from backend.inclusion.api import redemption_summary
@@ -27,7 +27,9 @@ def summary_params(event: EventSummary) -> dict[str, Any]:
 
 
 async def event_params(event_id: uuid.UUID | str) -> dict[str, Any] | None:
-    event = await event_summary(as_uuid(event_id))
+    key = as_uuid(event_id)
+    # Read once per delivery batch: a storm's sign-ups of one event all name it.
+    event = await signals.remembered(("event_summary", key), lambda: event_summary(key))
     return summary_params(event) if event is not None else None
 
 

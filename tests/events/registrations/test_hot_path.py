@@ -149,3 +149,45 @@ async def test_a_retry_of_a_committed_sign_up_gets_the_same_place(client: Client
         .first()
     )
     assert (row["seats_taken"], row["waitlist_count"]) == (1, 0)
+
+
+async def test_one_batch_of_notices_reads_their_event_once(
+    app: Litestar, client: Client, place: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign-ups answered while the dispatcher is busy wait for it together; their notices name
+    the same event, read once for the batch."""
+    from backend.notifications import sources
+
+    ev = await event(place, capacity=10)
+    residents = [await factories.resident() for _ in range(4)]
+    reads: list[uuid.UUID] = []
+    summary = sources.event_summary
+
+    async def counted(event_id: uuid.UUID) -> Any:
+        reads.append(event_id)
+        return await summary(event_id)
+
+    monkeypatch.setattr(sources, "event_summary", counted)
+    release, started = asyncio.Event(), asyncio.Event()
+
+    async def hold_first(message: signals.SignalMessage[RegistrationConfirmed]) -> None:
+        if not started.is_set():
+            started.set()
+            await release.wait()
+
+    undo = app.state.runtime.subscribe(RegistrationConfirmed, hold_first)
+    try:
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as bare:
+            first = signing_up(ev.id, residents[0])
+            assert (await bare.post(first["url"], json=first["json"], headers=first["headers"])).status_code == 201
+            await asyncio.wait_for(started.wait(), timeout=10)
+            for resident in residents[1:]:  # answered while the dispatcher holds the first batch
+                call = signing_up(ev.id, resident)
+                assert (await bare.post(call["url"], json=call["json"], headers=call["headers"])).status_code == 201
+    finally:
+        release.set()
+        await signals_settled(app)
+        undo()
+    assert reads == [ev.id, ev.id]  # the first batch, then the three that waited together
+    assert await Notice.count().where(Notice.recipient.is_in([r.id for r in residents])) == 4

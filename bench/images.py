@@ -1,15 +1,24 @@
-"""Images: a 24-megapixel JPEG through the poster pipeline (backend/core/images.py process_image).
+"""Images: a 24-megapixel JPEG through the poster pipeline (``backend/core/images.py``).
 
 The JPEG (6000 x 4000, a photo-like mix of gradients, shapes and grain, under the default 8 MB
 upload limit) is made once with Pillow. Each run then happens in a fresh child process, so its
-peak memory is its own: the child imports the app's image module, records its baseline, runs
-``process_image`` with the default limits (the renditions a poster gets), and reports
+peak memory is its own. The child imports the app's image module and the poster code, warms the
+pipeline up on a tiny picture (a running server has loaded Pillow's codecs long before; a cold
+first call pays for that once), records its baseline, runs one part of the work, and reports
 
-- wall time of the call;
+- wall time and CPU time of the call (CPU of the whole process, its worker thread included);
 - tracemalloc's peak: memory Python itself allocated (Pillow's pixel buffers are allocated by
   Pillow outside Python's allocator and do not show here);
 - ru_maxrss: the child's peak resident memory, pixel buffers included, and its growth over the
   baseline measured just before the call (and /proc's VmHWM, the same peak from the kernel).
+
+The parts (``--parts``):
+
+- ``request``: what the upload does before it answers (``posters.first_renditions``: every width
+  up to 960 px, WebP and JPEG);
+- ``job``: what the job ``events.poster_renditions`` makes afterwards (the wider renditions);
+- ``all``: every rendition at once, as the upload did before issue 21 (and still does for other
+  callers of ``process_image``); on a commit before issue 21 only this part exists.
 
     .venv/bin/python -m bench.images --quick
     .venv/bin/python -m bench.images
@@ -20,6 +29,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -32,19 +42,29 @@ if __package__ in (None, ""):
 from bench._common import PYTHON, REPO, print_header
 
 CHILD = r"""
-import asyncio, json, resource, sys, time, tracemalloc
+import asyncio, io, json, resource, sys, time, tracemalloc
+from PIL import Image
 from backend.core.images import ImageLimits, process_image
-data = open(sys.argv[1], "rb").read()
+part, path = sys.argv[1], sys.argv[2]
+choose = None
+if part != "all":
+    from backend.events.catalogue.posters import first_renditions
+    choose = first_renditions if part == "request" else (lambda planned: [k for k in planned if k not in first_renditions(planned)])
+# Warm up as a running server is: every codec the call uses loaded once, on a small picture.
+small = io.BytesIO()
+Image.new("RGB", (200, 120), (90, 120, 150)).save(small, "JPEG")
+asyncio.run(process_image(small.getvalue(), limits=ImageLimits()))
+data = open(path, "rb").read()
 baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
-started = time.perf_counter()
-result = asyncio.run(process_image(data, limits=ImageLimits()))
-wall = time.perf_counter() - started
+cpu_started, started = time.process_time(), time.perf_counter()
+result = asyncio.run(process_image(data, limits=ImageLimits(), **({"choose": choose} if choose else {})))
+wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
 _, peak = tracemalloc.get_traced_memory()
 tracemalloc.stop()
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
-print(json.dumps({"vmhwm_mb": hwm_kb / 1024,
+print(json.dumps({"vmhwm_mb": hwm_kb / 1024, "cpu_s": cpu,
     "wall_s": wall, "tracemalloc_peak_mb": peak / 2**20, "maxrss_mb": peak_kb / 1024,
     "baseline_rss_mb": baseline_kb / 1024, "renditions": [[r.key, r.width, r.height, len(r.data)] for r in result.renditions],
 }))
@@ -92,11 +112,11 @@ def main(args: argparse.Namespace) -> None:
         quick=args.quick,
         size=f"{args.width} x {args.height}",
         runs=args.runs,
+        parts=", ".join(args.parts),
         widths=DEFAULT_WIDTHS,
         limits=f"{DEFAULT_MAX_BYTES} bytes, {DEFAULT_MAX_PIXELS} pixels",
         load=False,
     )
-    runs = []
     with tempfile.NamedTemporaryFile(suffix=".jpg") as source:
         # Made in a child too: Linux carries a parent's peak RSS into ru_maxrss across fork and
         # exec, so this process stays small for the children's figures to be their own.
@@ -107,25 +127,35 @@ def main(args: argparse.Namespace) -> None:
         )
         size = Path(source.name).stat().st_size
         print(f"input: {args.width * args.height / 1e6:.1f} MP JPEG, {size / 2**20:.2f} MiB")
-        for number in range(args.runs):
-            out = subprocess.run([PYTHON, "-c", CHILD, source.name], cwd=REPO, capture_output=True, text=True)
-            if out.returncode != 0:
-                raise RuntimeError(out.stderr)
-            run = json.loads(out.stdout.strip().splitlines()[-1])
-            runs.append(run)
-            print(
-                f"run {number + 1}: wall {run['wall_s']:.2f} s, tracemalloc peak {run['tracemalloc_peak_mb']:.1f} MiB, "
-                f"max RSS {run['maxrss_mb']:.0f} MiB (baseline {run['baseline_rss_mb']:.0f} MiB, "
-                f"+{run['maxrss_mb'] - run['baseline_rss_mb']:.0f} MiB; VmHWM {run['vmhwm_mb']:.0f} MiB)"
-            )
-    print("renditions:", ", ".join(f"{key} {w}x{h} {size // 1024} KiB" for key, w, h, size in runs[-1]["renditions"]))
-    walls = [r["wall_s"] for r in runs]
-    print(f"wall: median {statistics.median(walls):.2f} s, min {min(walls):.2f} s, max {max(walls):.2f} s")
-    print(
-        f"peak RSS: max {max(r['maxrss_mb'] for r in runs):.0f} MiB; "
-        f"growth over baseline: max {max(r['maxrss_mb'] - r['baseline_rss_mb'] for r in runs):.0f} MiB"
-    )
+        for part in args.parts:
+            measure(part, source.name, args.runs)
     print("note: each run is a fresh child process, alone on the machine only if nothing else runs")
+
+
+def measure(part: str, path: str, runs: int) -> None:
+    print(f"\n-- {part}")
+    done = []
+    for number in range(runs):
+        load = os.getloadavg()[0]
+        out = subprocess.run([PYTHON, "-c", CHILD, part, path], cwd=REPO, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr)
+        run = json.loads(out.stdout.strip().splitlines()[-1])
+        done.append(run)
+        print(
+            f"run {number + 1}: wall {run['wall_s'] * 1000:.0f} ms, cpu {run['cpu_s'] * 1000:.0f} ms, "
+            f"tracemalloc peak {run['tracemalloc_peak_mb']:.1f} MiB, max RSS {run['maxrss_mb']:.0f} MiB "
+            f"(baseline {run['baseline_rss_mb']:.0f} MiB, +{run['maxrss_mb'] - run['baseline_rss_mb']:.0f} MiB; "
+            f"VmHWM {run['vmhwm_mb']:.0f} MiB), load average {load:.2f}"
+        )
+    print("renditions:", ", ".join(f"{key} {w}x{h} {size // 1024} KiB" for key, w, h, size in done[-1]["renditions"]))
+    for name, key in (("wall", "wall_s"), ("cpu", "cpu_s")):
+        values = [r[key] * 1000 for r in done]
+        print(f"{name}: median {statistics.median(values):.0f} ms, min {min(values):.0f} ms, max {max(values):.0f} ms")
+    print(
+        f"peak RSS: max {max(r['maxrss_mb'] for r in done):.0f} MiB; "
+        f"growth over baseline: max {max(r['maxrss_mb'] - r['baseline_rss_mb'] for r in done):.0f} MiB"
+    )
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -134,6 +164,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=6000)
     parser.add_argument("--height", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--parts", type=lambda text: text.split(","), default=["request", "job", "all"], help="request,job,all"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.runs = 1

@@ -18,7 +18,13 @@ The parts (``--parts``):
   up to 960 px, WebP and JPEG);
 - ``job``: what the job ``events.poster_renditions`` makes afterwards (the wider renditions);
 - ``all``: every rendition at once, as the upload did before issue 21 (and still does for other
-  callers of ``process_image``); on a commit before issue 21 only this part exists.
+  callers of ``process_image``); on a commit before issue 21 only this part exists;
+- ``upload``: the whole request, over HTTP: ``POST /api/v1/events/{id}/poster`` (multipart) to
+  one ``linli serve`` instance on PostgreSQL and Redis (demo data, an organiser's token). With
+  Redis the job goes to the queue and no worker runs here, so the server's CPU is the request's
+  own. Reported per upload, after a warm-up upload of a small picture: the client's wall time,
+  the server's CPU (``/proc``) and its peak RSS during the upload (VmHWM, reset just before
+  through ``/proc/<pid>/clear_refs``) over its RSS just before.
 
     .venv/bin/python -m bench.images --quick
     .venv/bin/python -m bench.images
@@ -34,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -128,7 +135,10 @@ def main(args: argparse.Namespace) -> None:
         size = Path(source.name).stat().st_size
         print(f"input: {args.width * args.height / 1e6:.1f} MP JPEG, {size / 2**20:.2f} MiB")
         for part in args.parts:
-            measure(part, source.name, args.runs)
+            if part == "upload":
+                measure_upload(Path(source.name).read_bytes(), args.runs)
+            else:
+                measure(part, source.name, args.runs)
     print("note: each run is a fresh child process, alone on the machine only if nothing else runs")
 
 
@@ -158,6 +168,88 @@ def measure(part: str, path: str, runs: int) -> None:
     )
 
 
+def measure_upload(data: bytes, runs: int) -> None:
+    """The poster upload over HTTP against one server process (see the module's docstring)."""
+    import asyncio
+    import uuid
+    from datetime import timedelta
+
+    import httpx
+
+    from backend.core.auth import issue_token
+    from bench._common import SECRET, app_env, linli, postgres, redis, serve, workdir
+    from bench._data import Loader
+
+    async def organiser(url: str) -> tuple[str, uuid.UUID]:
+        async with Loader(url) as loader:
+            [row] = await loader.fetch(
+                "SELECT m.user AS user_id, e.id AS event_id FROM account_membership m "
+                "JOIN event_event e ON e.organisation = m.organisation "
+                "WHERE m.role = 'organiser' AND e.status = 'published' AND e.starts_at > now() LIMIT 1"
+            )
+            [session] = await loader.add_sessions([row["user_id"]], timedelta(hours=1))
+        token = issue_token(secret=SECRET, user_id=row["user_id"], kind="staff", session_id=session, ttl_seconds=3600)
+        return token.token, row["event_id"]
+
+    def status_kib(pid: int, field: str) -> int:
+        status = Path(f"/proc/{pid}/status").read_text()
+        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field))
+
+    def reset_peak(pid: int) -> None:
+        """Set the server's VmHWM back to its present RSS (Linux 4.0+: "5" to clear_refs), so the
+        peak read after the upload is the upload's own."""
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+    async def upload(http: httpx.AsyncClient, path: str, token: str, body: bytes) -> float:
+        started = time.perf_counter()
+        answer = await http.post(
+            path, files={"file": ("poster.jpg", body, "image/jpeg")}, headers={"Authorization": f"Bearer {token}"}
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"upload answered {answer.status_code}: {answer.text}")
+        return time.perf_counter() - started
+
+    print("\n-- upload (HTTP, one instance, PostgreSQL and Redis)")
+    with workdir() as base, postgres(base) as pg, redis(base) as rd:
+        env = app_env(pg.url, rd.url, media=base / "media", LINLI_POSTER_RATE_LIMIT="1000")
+        linli(env, "migrate")
+        linli(env, "seed-demo")
+        token, event_id = asyncio.run(organiser(pg.url))
+        path = f"/api/v1/events/{event_id}/poster"
+        small = io.BytesIO()
+        from PIL import Image
+
+        Image.new("RGB", (1600, 1000), (90, 120, 150)).save(small, "JPEG")
+        with serve(env, base, name="images") as server:
+
+            async def drive() -> None:
+                async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+                    await upload(http, path, token, small.getvalue())  # warm: codecs loaded, pools open
+                    walls, cpus, growths = [], [], []
+                    for number in range(runs):
+                        load = os.getloadavg()[0]
+                        reset_peak(server.pid)
+                        before_rss, before_cpu = status_kib(server.pid, "VmRSS"), server.cpu_seconds()
+                        wall = await upload(http, path, token, data)
+                        cpu = server.cpu_seconds() - before_cpu
+                        peak = status_kib(server.pid, "VmHWM")
+                        growth = (peak - before_rss) / 1024
+                        walls.append(wall * 1000)
+                        cpus.append(cpu * 1000)
+                        growths.append(growth)
+                        print(
+                            f"run {number + 1}: wall {wall * 1000:.0f} ms, server cpu {cpu * 1000:.0f} ms, "
+                            f"server peak RSS {peak / 1024:.0f} MiB (+{growth:.0f} MiB over its RSS just "
+                            f"before), load average {load:.2f}"
+                        )
+                    print(f"wall: median {statistics.median(walls):.0f} ms, max {max(walls):.0f} ms")
+                    print(f"server cpu: median {statistics.median(cpus):.0f} ms, max {max(cpus):.0f} ms")
+                    print(f"server peak RSS growth: max {max(growths):.0f} MiB")
+                    print("server cpu counts in 10 ms ticks (/proc)")
+
+            asyncio.run(drive())
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smoke run: one run")
@@ -165,7 +257,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--height", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
-        "--parts", type=lambda text: text.split(","), default=["request", "job", "all"], help="request,job,all"
+        "--parts",
+        type=lambda text: text.split(","),
+        default=["request", "job", "all", "upload"],
+        help="request,job,all,upload",
     )
     args = parser.parse_args(argv)
     if args.quick:

@@ -26,6 +26,9 @@ The parts (``--parts``):
   the server's CPU (``/proc``) and its peak RSS during the upload (VmHWM, reset just before
   through ``/proc/<pid>/clear_refs``) over its RSS just before.
 
+With ``--input png`` or ``png-alpha`` the upload is a drawn 24 MP PNG instead (without or with
+transparency), which no decoder can read at a reduced scale.
+
     .venv/bin/python -m bench.images --quick
     .venv/bin/python -m bench.images
 """
@@ -104,10 +107,31 @@ def make_jpeg(width: int, height: int, max_bytes: int) -> bytes:
     raise RuntimeError("could not make a JPEG under the upload limit")
 
 
+def make_png(width: int, height: int, alpha: bool) -> bytes:
+    """A drawn picture (gradients and shapes, as an editor exports a poster; a photo's grain would
+    not fit a PNG of 24 MP under the upload limit), with a gradient of transparency if ``alpha``."""
+    from PIL import Image, ImageDraw
+
+    ramp = Image.linear_gradient("L").resize((width, height))
+    picture = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.ROTATE_180), ramp))
+    if alpha:
+        picture = picture.convert("RGBA")
+        picture.putalpha(ramp.transpose(Image.Transpose.ROTATE_90).resize((width, height)))
+    draw = ImageDraw.Draw(picture)
+    step = max(width, height) // 40
+    for i in range(0, width, step):
+        draw.rectangle([i, height // 4, i + step // 2, height * 3 // 4], fill=((i * 31) % 256, 80, 160))
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
 MAKER = r"""
 import sys
-from bench.images import make_jpeg
-open(sys.argv[1], "wb").write(make_jpeg(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+from bench.images import make_jpeg, make_png
+path, width, height, limit, kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+data = make_jpeg(width, height, limit) if kind == "jpeg" else make_png(width, height, kind == "png-alpha")
+open(path, "wb").write(data)
 """
 
 
@@ -124,16 +148,16 @@ def main(args: argparse.Namespace) -> None:
         limits=f"{DEFAULT_MAX_BYTES} bytes, {DEFAULT_MAX_PIXELS} pixels",
         load=False,
     )
-    with tempfile.NamedTemporaryFile(suffix=".jpg") as source:
+    with tempfile.NamedTemporaryFile(suffix=".jpg" if args.input == "jpeg" else ".png") as source:
         # Made in a child too: Linux carries a parent's peak RSS into ru_maxrss across fork and
         # exec, so this process stays small for the children's figures to be their own.
         subprocess.run(
-            [PYTHON, "-c", MAKER, source.name, str(args.width), str(args.height), str(DEFAULT_MAX_BYTES)],
+            [PYTHON, "-c", MAKER, source.name, str(args.width), str(args.height), str(DEFAULT_MAX_BYTES), args.input],
             cwd=REPO,
             check=True,
         )
         size = Path(source.name).stat().st_size
-        print(f"input: {args.width * args.height / 1e6:.1f} MP JPEG, {size / 2**20:.2f} MiB")
+        print(f"input: {args.width * args.height / 1e6:.1f} MP {args.input}, {size / 2**20:.2f} MiB")
         for part in args.parts:
             if part == "upload":
                 measure_upload(Path(source.name).read_bytes(), args.runs)
@@ -256,6 +280,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=6000)
     parser.add_argument("--height", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--input", choices=("jpeg", "png", "png-alpha"), default="jpeg", help="what is uploaded (default: a photo)"
+    )
     parser.add_argument(
         "--parts",
         type=lambda text: text.split(","),

@@ -236,18 +236,40 @@ def _decode(source: Image.Image, limits: ImageLimits, widest: tuple[int, int]) -
 def _reduced(image: Image.Image, needed: tuple[int, int]) -> Image.Image:
     """Shrink by the largest whole factor that keeps at least twice ``needed`` for the resampling
     to start from, before the colour work: a PNG or WebP cannot decode small, but every copy after
-    this point is small. (A JPEG's ``draft`` already did the same in its decoder.)"""
+    this point is small. (A JPEG's ``draft`` already did the same in its decoder.) A picture with
+    transparency is laid on white band by band as it shrinks, never copied whole."""
     factor = min(image.width // (2 * needed[0]), image.height // (2 * needed[1]))
     if factor < 2:
         return image
-    if image.mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    elif image.mode not in ("1", "L", "LA", "I", "F", "RGB", "RGBA", "RGBa", "La", "CMYK", "YCbCr", "I;16"):
+    info = dict(image.info)  # the ICC profile and EXIF orientation still apply
+    if _transparent(image):
+        reduced = _flattened_reduced(image, factor)
+    elif image.mode in ("1", "L", "I", "F", "RGB", "CMYK", "YCbCr", "I;16"):
+        reduced = image.reduce(factor)
+    elif image.mode == "P":
+        reduced = image.convert("RGB").reduce(factor)
+    else:
         return image
-    info = image.info
-    reduced = image.reduce(factor)
-    reduced.info = dict(info)  # the ICC profile and EXIF orientation still apply
+    reduced.info = info
     return reduced
+
+
+def _transparent(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def _flattened_reduced(image: Image.Image, factor: int) -> Image.Image:
+    """The picture on white, reduced by ``factor``, made a band of rows at a time: the only
+    full-size bitmap is the decoded one."""
+    out = Image.new("RGB", (-(-image.width // factor), -(-image.height // factor)))
+    band = factor * max(1, 256 // factor)
+    for top in range(0, image.height, band):
+        rows = image.crop((0, top, image.width, min(image.height, top + band)))
+        rgba = rows.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        out.paste(flat.reduce(factor), (0, top // factor))
+    return out
 
 
 def _to_plain_rgb(image: Image.Image) -> Image.Image:
@@ -255,7 +277,7 @@ def _to_plain_rgb(image: Image.Image) -> Image.Image:
     icc = image.info.get("icc_profile")
     if icc and image.mode in ("RGB", "RGBA", "CMYK"):
         image = _to_srgb(image, icc)
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if _transparent(image):
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))

@@ -173,8 +173,9 @@ async def make_renditions(event_id: str, digest: str) -> str:
     made = _paths(image)
     await MediaStore(settings.media_root).write_many({made[r.key]: r.data for r in image.renditions})
     outcome = await _add(uuid.UUID(event_id), digest, made)
-    if outcome == "made":
-        await jobs.resource("cache").bump(CACHE_NAMESPACE)
+    cache = runtime.current().cache  # none in `linli housekeeping`: cached pages catch up on expiry
+    if outcome == "made" and cache is not None:
+        await cache.bump(CACHE_NAMESPACE)
     await _forget(sources, path)
     return outcome
 
@@ -203,11 +204,19 @@ async def _forget(sources: MediaStore, path: str) -> None:
 
 async def sweep_sources(older_than_seconds: float = SWEEP_AFTER_SECONDS) -> int:
     """The chore: queue the job again for every original that has waited longer than
-    ``older_than_seconds`` (its job was lost to a crash, or never queued). Returns how many."""
+    ``older_than_seconds`` (its job was lost to a crash, or never queued); where there is no
+    queue (``linli housekeeping``), make the renditions here. Returns how many originals."""
     folder = private_root(jobs.resource("settings")) / SOURCES_FOLDER
     waiting = await anyio.to_thread.run_sync(_waiting, folder, time.time() - older_than_seconds)
+    here = runtime.current().runner is None
     for event_id, digest in waiting:
-        await _queue(event_id, digest)
+        if not here:
+            await _queue(event_id, digest)
+            continue
+        try:
+            await make_renditions(event_id, digest)
+        except Exception:  # the next round tries again; one broken original must not stop the rest
+            log.exception("poster_renditions_failed", event_id=event_id, digest=digest)
     return len(waiting)
 
 

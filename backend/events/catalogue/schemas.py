@@ -283,7 +283,16 @@ class EventListItem(msgspec.Struct):
     audiences: list[AudienceCode]
     languages: list[SpokenLanguage]
     accessibility: list[AccessibilityCode]
-    poster_urls: dict[str, str]
+    poster_urls: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            description=(
+                "the poster's renditions (w<width>.webp / w<width>.jpg) → URL, each one ready to load; right after "
+                "an upload the widths over 960 px join within moments"
+            ),
+            examples=[{"w480.webp": "/media/posters/3f0c9a1b2d4e5f60-w480.webp"}],
+        ),
+    ]
     series_id: uuid.UUID | None
     max_party_size: Annotated[int, msgspec.Meta(description="the most people one sign-up may bring", examples=[4])]
     audience: AudienceRead

@@ -341,6 +341,26 @@ async def test_a_job_lost_to_a_crash_is_queued_again_by_the_chore(
     assert sources_of(settings) == [] and await chore() == 0
 
 
+async def test_housekeeping_makes_what_waits_itself(
+    client: Client, org: dict[str, Any], held: HeldJobs, settings: Settings, app: Litestar
+) -> None:
+    """``linli housekeeping`` runs the chores once with no queue at all: the chore makes the
+    renditions there and then."""
+    await upload(client, org["event"].id, phone_photo(), org["auth"])
+    held.queued.clear()  # lost
+    [source] = sources_of(settings)
+    aged = source.stat().st_mtime - 2 * posters.SWEEP_AFTER_SECONDS
+    os.utime(source, (aged, aged))
+    current = app.state.runtime
+    current.runner = None
+    try:
+        assert await current.job("chore.poster_renditions").function() == 1
+    finally:
+        current.runner = held
+    assert set(await stored_poster(org["event"].id)) == FIRST | set(LATER)
+    assert sources_of(settings) == [] and held.queued == []
+
+
 async def test_a_newer_poster_wins_over_a_late_job(
     client: Client, org: dict[str, Any], held: HeldJobs, settings: Settings
 ) -> None:

@@ -9,6 +9,13 @@ that no longer contains the HTML.
 
 Decoding and resizing run in worker threads, at most ``MAX_CONCURRENT`` at a time per process,
 so a burst of uploads neither blocks the event loop nor takes every core.
+
+A caller may ask for some renditions only (``choose``): the picture is then decoded no larger
+than the widest of them needs. A JPEG decodes at 1/2, 1/4 or 1/8 scale (``draft``), so a
+24-megapixel photo never becomes a 24-megapixel bitmap; a PNG or WebP, which cannot, is decoded
+once and shrunk by whole factors (``reduce``) before it is turned upright, converted to sRGB and
+resampled. ``ProcessedImage.planned`` names every rendition the full set has, so the caller
+knows what is left for later (posters make the rest in a job).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import anyio
@@ -28,6 +35,7 @@ from backend.core.i18n import N_
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 DEFAULT_WIDTHS = (240, 480, 960, 1440)
+FORMATS = ("webp", "jpg")  # each width in both: <picture> offers WebP with JPEG as the fallback
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 MAX_CONCURRENT = 2
@@ -65,7 +73,27 @@ class Rendition:
 class ProcessedImage:
     digest: str  # the first 16 hex digits of the original's SHA-256
     source_format: str  # what Pillow found: JPEG, PNG, WEBP or GIF
-    renditions: list[Rendition]
+    renditions: list[Rendition]  # what was asked for (``choose``), narrowest first
+    planned: tuple[str, ...] = ()  # every rendition of the full set, narrowest first ("w240.webp", …)
+
+    @property
+    def rest(self) -> tuple[str, ...]:
+        """The planned renditions not made this time."""
+        made = {r.key for r in self.renditions}
+        return tuple(key for key in self.planned if key not in made)
+
+
+# Given the planned keys (narrowest first), the ones to make now.
+Chooser = Callable[[Sequence[str]], Collection[str]]
+
+
+def rendition_key(width: int, ext: str) -> str:
+    return f"w{width}.{ext}"
+
+
+def rendition_width(key: str) -> int:
+    """480 for "w480.webp"."""
+    return int(key[1:].split(".", 1)[0])
 
 
 def _shown(value: float) -> float | int:
@@ -109,70 +137,139 @@ def _looks_like_ours(data: bytes) -> bool:
     return data.startswith(_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
-async def process_image(data: bytes, *, limits: ImageLimits = ImageLimits()) -> ProcessedImage:
-    """Check and re-encode an upload (off the event loop); 413 or 422 DomainError when refused."""
+async def process_image(
+    data: bytes, *, limits: ImageLimits = ImageLimits(), choose: Chooser | None = None
+) -> ProcessedImage:
+    """Check and re-encode an upload (off the event loop); 413 or 422 DomainError when refused.
+    ``choose`` picks which of the planned renditions to make (all of them by default)."""
     if len(data) > limits.max_bytes:
         raise _file_too_large(limits)
-    return await anyio.to_thread.run_sync(process_image_sync, data, limits, limiter=_limiter)
+    return await anyio.to_thread.run_sync(process_image_sync, data, limits, choose, limiter=_limiter)
 
 
-def process_image_sync(data: bytes, limits: ImageLimits = ImageLimits()) -> ProcessedImage:
-    """The blocking work of ``process_image``: decode once, then encode every rendition."""
+def process_image_sync(
+    data: bytes, limits: ImageLimits = ImageLimits(), choose: Chooser | None = None
+) -> ProcessedImage:
+    """The blocking work of ``process_image``: decode once, then encode every chosen rendition."""
     if len(data) > limits.max_bytes:
         raise _file_too_large(limits)
     digest = hashlib.sha256(data).hexdigest()[:16]
-    image, source_format = _decode(data, limits)
+    with _open(data, limits) as source:
+        # The plan comes from the header's size, turned as the picture will be shown.
+        sizes = _sizes(_upright_size(source), limits.widths)
+        planned = tuple(rendition_key(w, ext) for w, _h in sizes for ext in FORMATS)
+        chosen = set(choose(planned)) if choose is not None else set(planned)
+        wanted = [(w, h) for w, h in sizes if any(rendition_key(w, ext) in chosen for ext in FORMATS)]
+        if not wanted:
+            return ProcessedImage(digest, str(source.format), [], planned)
+        image, source_format = _decode(source, limits, max(wanted))
     try:
         renditions: list[Rendition] = []
         base = image
         # Widest first, each from the one before: a big original is shrunk once, not per width.
-        for size in sorted(_sizes(image.size, limits.widths), reverse=True):
+        for size in sorted(wanted, reverse=True):
             if size != base.size:
                 base = base.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-            renditions[:0] = _encode(base, digest)
-        return ProcessedImage(digest, source_format, renditions)
+            formats = [ext for ext in FORMATS if rendition_key(size[0], ext) in chosen]
+            renditions[:0] = _encode(base, digest, formats)
+        return ProcessedImage(digest, source_format, renditions, planned)
     finally:
         image.close()
 
 
-def _decode(data: bytes, limits: ImageLimits) -> tuple[Image.Image, str]:
-    """Open by content, check the declared size, then decode one frame, upright, as plain RGB."""
+def _open(data: bytes, limits: ImageLimits) -> Image.Image:
+    """Open by content and check the declared size: nothing decoded yet."""
     try:
         source = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except Image.DecompressionBombError:
         raise _too_many_pixels(limits) from None
     except _DECODE_ERRORS:  # UnidentifiedImageError is an OSError
         raise (_invalid() if _looks_like_ours(data) else _unsupported()) from None
-    with source:
-        width, height = source.size
-        if width < 1 or height < 1:
-            raise _invalid()
-        if width * height > limits.max_pixels:  # declared in the header: nothing decoded yet
-            raise _too_many_pixels(limits)
-        source_format = str(source.format)
-        try:
-            _draft(source, max(limits.widths))
-            source.load()
-        except Image.DecompressionBombError:
-            raise _too_many_pixels(limits) from None
-        except _DECODE_ERRORS:
-            raise _invalid() from None
-        try:
-            upright = ImageOps.exif_transpose(source)
-        except _DECODE_ERRORS:  # a broken EXIF block: the picture itself is fine
-            upright = source.copy()
-        return _to_plain_rgb(upright), source_format
+    width, height = source.size
+    if width < 1 or height < 1:
+        source.close()
+        raise _invalid()
+    if width * height > limits.max_pixels:  # declared in the header: nothing decoded yet
+        source.close()
+        raise _too_many_pixels(limits)
+    return source
 
 
-def _draft(source: Image.Image, widest: int) -> None:
-    """Let a JPEG decode at 1/2, 1/4 or 1/8 scale when even the widest rendition needs no more."""
-    if source.format != "JPEG":
-        return
+def _turned(source: Image.Image) -> bool:
+    """Whether EXIF says the picture is shown a quarter turn from how it is stored."""
     try:
-        turned = source.getexif().get(EXIF_ORIENTATION) in (5, 6, 7, 8)
-    except _DECODE_ERRORS:  # a broken EXIF block only costs the shortcut
-        turned = False
-    source.draft(None, (1, widest) if turned else (widest, 1))
+        return source.getexif().get(EXIF_ORIENTATION) in (5, 6, 7, 8)
+    except _DECODE_ERRORS:  # a broken EXIF block: shown as stored
+        return False
+
+
+def _upright_size(source: Image.Image) -> tuple[int, int]:
+    width, height = source.size
+    return (height, width) if _turned(source) else (width, height)
+
+
+def _decode(source: Image.Image, limits: ImageLimits, widest: tuple[int, int]) -> tuple[Image.Image, str]:
+    """Decode one frame no larger than ``widest`` (upright width, height) needs, then turn it
+    upright and make it plain sRGB."""
+    source_format = str(source.format)
+    turned = _turned(source)
+    needed = (widest[1], widest[0]) if turned else widest  # as stored, before turning
+    try:
+        if source.format == "JPEG":
+            # The decoder itself scales by 1/2, 1/4 or 1/8, never below ``needed``.
+            source.draft(None, needed)
+        source.load()
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(limits) from None
+    except _DECODE_ERRORS:
+        raise _invalid() from None
+    image = _reduced(source, needed)
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except _DECODE_ERRORS:  # a broken EXIF block: the picture itself is fine
+        upright = image.copy()
+    if upright is not image and image is not source:
+        image.close()
+    return _to_plain_rgb(upright), source_format
+
+
+def _reduced(image: Image.Image, needed: tuple[int, int]) -> Image.Image:
+    """Shrink by the largest whole factor that keeps at least twice ``needed`` for the resampling
+    to start from, before the colour work: a PNG or WebP cannot decode small, but every copy after
+    this point is small. (A JPEG's ``draft`` already did the same in its decoder.) A picture with
+    transparency is laid on white band by band as it shrinks, never copied whole."""
+    factor = min(image.width // (2 * needed[0]), image.height // (2 * needed[1]))
+    if factor < 2:
+        return image
+    info = dict(image.info)  # the ICC profile and EXIF orientation still apply
+    if _transparent(image):
+        reduced = _flattened_reduced(image, factor)
+    elif image.mode in ("1", "L", "I", "F", "RGB", "CMYK", "YCbCr", "I;16"):
+        reduced = image.reduce(factor)
+    elif image.mode == "P":
+        reduced = image.convert("RGB").reduce(factor)
+    else:
+        return image
+    reduced.info = info
+    return reduced
+
+
+def _transparent(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def _flattened_reduced(image: Image.Image, factor: int) -> Image.Image:
+    """The picture on white, reduced by ``factor``, made a band of rows at a time: the only
+    full-size bitmap is the decoded one."""
+    out = Image.new("RGB", (-(-image.width // factor), -(-image.height // factor)))
+    band = factor * max(1, 256 // factor)
+    for top in range(0, image.height, band):
+        rows = image.crop((0, top, image.width, min(image.height, top + band)))
+        rgba = rows.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        out.paste(flat.reduce(factor), (0, top // factor))
+    return out
 
 
 def _to_plain_rgb(image: Image.Image) -> Image.Image:
@@ -180,7 +277,7 @@ def _to_plain_rgb(image: Image.Image) -> Image.Image:
     icc = image.info.get("icc_profile")
     if icc and image.mode in ("RGB", "RGBA", "CMYK"):
         image = _to_srgb(image, icc)
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if _transparent(image):
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
@@ -226,18 +323,18 @@ def _sizes(size: tuple[int, int], widths: Sequence[int]) -> list[tuple[int, int]
     return sizes
 
 
-def _encode(image: Image.Image, digest: str) -> list[Rendition]:
-    webp, jpeg = io.BytesIO(), io.BytesIO()
-    image.save(webp, "WEBP", quality=WEBP_QUALITY, method=4)
-    image.save(jpeg, "JPEG", quality=JPEG_QUALITY, progressive=True, optimize=True)
-    return [
-        Rendition(
-            f"w{image.width}.{ext}",
-            f"{digest}-w{image.width}.{ext}",
-            image.width,
-            image.height,
-            media_type,
-            buffer.getvalue(),
-        )
-        for ext, media_type, buffer in (("webp", "image/webp", webp), ("jpg", "image/jpeg", jpeg))
-    ]
+_SAVE = {
+    "webp": ("WEBP", "image/webp", {"quality": WEBP_QUALITY, "method": 4}),
+    "jpg": ("JPEG", "image/jpeg", {"quality": JPEG_QUALITY, "progressive": True, "optimize": True}),
+}
+
+
+def _encode(image: Image.Image, digest: str, formats: Sequence[str] = FORMATS) -> list[Rendition]:
+    renditions = []
+    for ext in formats:
+        pillow_format, media_type, options = _SAVE[ext]
+        buffer = io.BytesIO()
+        image.save(buffer, pillow_format, **options)
+        key = rendition_key(image.width, ext)
+        renditions.append(Rendition(key, f"{digest}-{key}", image.width, image.height, media_type, buffer.getvalue()))
+    return renditions

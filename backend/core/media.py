@@ -48,6 +48,13 @@ def media_url(path: str) -> str:
     return f"{MEDIA_PREFIX}/{path}"
 
 
+def private_root(settings: Settings) -> Path:
+    """Where private files live (``LINLI_PRIVATE_MEDIA_ROOT``, by default a folder ``private``
+    beside the media root): never served under ``/media``."""
+    configured = settings.private_media_root.strip()
+    return Path(configured) if configured else settings.media_root.parent / "private"
+
+
 def media_type_of(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     return _MEDIA_TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream"

@@ -2,8 +2,10 @@
 the door, posters, share cards and calendars."""
 
 from backend.core.domain import Chore, Domain, PrivacyPart
+from backend.core.jobs import JobSpec
 from backend.events import demo, privacy
 from backend.events.calendars.controllers import CalendarController
+from backend.events.catalogue import posters
 from backend.events.catalogue.controllers import CatalogueController, EventController, PosterController
 from backend.events.registrations import listeners
 from backend.events.registrations.controllers import DoorController, RegistrationController
@@ -24,7 +26,14 @@ DOMAIN = Domain(
         PosterController,
     ),
     listeners=listeners.LISTENERS,
-    chores=(Chore("event_no_shows", mark_no_shows, cron="*/5 * * * *"),),
+    # The wider renditions of a poster after its upload; the chore queues again any lost job.
+    jobs=(
+        JobSpec(posters.RENDITIONS_JOB, posters.make_renditions, retries=5, backoff_seconds=5.0, timeout_seconds=120.0),
+    ),
+    chores=(
+        Chore("event_no_shows", mark_no_shows, cron="*/5 * * * *"),
+        Chore("poster_renditions", posters.sweep_sources, cron=posters.SWEEP_CRON),
+    ),
     privacy=PrivacyPart(export=privacy.export_events, erase=privacy.erase_events),
     seed_demo=demo.seed,
     tags=(

@@ -343,3 +343,27 @@ def test_media_types_come_from_our_extensions() -> None:
     assert media_type_of("posters/a-w480.webp") == "image/webp"
     assert media_type_of("posters/a-w480.jpg") == "image/jpeg"
     assert media_type_of("x.unknownext") == "application/octet-stream"
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
+def test_a_big_transparent_picture_is_laid_on_white_while_it_shrinks(mode: str) -> None:
+    """Asked for narrow renditions only, a 2400 x 1800 picture is reduced before the colour work,
+    band by band when it has transparency: the same white and the same blue as unreduced."""
+    image = Image.new("RGBA", (2400, 1800), (0, 0, 0, 0))
+    image.paste((20, 40, 220, 255), (0, 900, 2400, 1800))  # the lower half opaque, the upper clear
+    image.paste((20, 40, 220, 128), (0, 1700, 2400, 1800))  # a half-transparent strip at the foot
+    if mode == "LA":
+        image = image.convert("LA")
+    elif mode == "P":
+        image = image.convert("RGB").quantize(4)
+        image.info["transparency"] = image.getpixel((0, 0))
+    narrow = process_image_sync(encoded(image, "PNG"), choose=lambda planned: ["w240.jpg"])
+    whole = process_image_sync(encoded(image, "PNG"))  # 960 and 1440 too: not reduced first
+    [small] = narrow.renditions
+    reference = next(r for r in whole.renditions if r.key == "w240.jpg")
+    assert narrow.planned == whole.planned and len(narrow.rest) == len(narrow.planned) - 1
+    got, expected = reopen(small.data).convert("RGB"), reopen(reference.data).convert("RGB")
+    assert got.size == expected.size == (240, 180)
+    for point in ((120, 40), (120, 130), (120, 176)):
+        assert all(abs(a - b) <= 10 for a, b in zip(got.getpixel(point), expected.getpixel(point), strict=True)), point
+    assert all(channel >= 245 for channel in got.getpixel((120, 40)))  # the clear half is white

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from backend.accounts.tables import Role
+from backend.core import jobs
 from backend.core.context import Principal
 from backend.core.errors import NotFound
 from backend.core.i18n import format_datetime, use_locale
@@ -43,6 +44,7 @@ async def test_the_page_of_an_event_in_the_readers_language(client: Client, plac
         headers=factories.token_for(place["organiser"]),
     )
     assert uploaded.status_code == 200
+    await jobs.drain()  # the 1000 px renditions are made after the answer
     with use_locale("ja"):
         page = await api.event_page(event.id, None)
     answer = (await client.get(f"/api/v1/events/{event.id}", headers={"Accept-Language": "ja"})).json()

@@ -446,7 +446,7 @@ class PosterController(Controller):
 
     @post(
         operation_id="upload_poster",
-        summary="Upload the event's poster (JPEG, PNG, WebP or GIF); renditions in several widths",
+        summary="Upload the event's poster (JPEG, PNG, WebP or GIF); renditions up to 960 px now, wider ones soon after",
         guards=[rate_limit("poster", setting="poster_rate_limit", per_user=True)],
         status_code=HTTP_200_OK,
         responses=problems(401, 404, 409, 413, 422, 429),
@@ -461,15 +461,16 @@ class PosterController(Controller):
     ) -> PosterRead:
         limits = image_limits(settings)
         image = await _read(data.file, limits.max_bytes)
-        poster = await posters.set_poster(
+        made = await posters.set_poster(
             user_id=caller.id,
             event_id=event_id,
             data=image,
             store=MediaStore(settings.media_root),
             cache=cache,
             limits=limits,
+            sources=posters.sources_store(settings),
         )
-        return PosterRead(poster_urls=presenters.poster_urls(poster))
+        return PosterRead(poster_urls=presenters.poster_urls(made.poster), coming=made.coming)
 
     @delete(
         operation_id="remove_poster",

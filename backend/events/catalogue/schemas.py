@@ -283,7 +283,16 @@ class EventListItem(msgspec.Struct):
     audiences: list[AudienceCode]
     languages: list[SpokenLanguage]
     accessibility: list[AccessibilityCode]
-    poster_urls: dict[str, str]
+    poster_urls: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            description=(
+                "the poster's renditions (w<width>.webp / w<width>.jpg) → URL, each one ready to load; right after "
+                "an upload the widths over 960 px join within moments"
+            ),
+            examples=[{"w480.webp": "/media/posters/3f0c9a1b2d4e5f60-w480.webp"}],
+        ),
+    ]
     series_id: uuid.UUID | None
     max_party_size: Annotated[int, msgspec.Meta(description="the most people one sign-up may bring", examples=[4])]
     audience: AudienceRead
@@ -335,12 +344,27 @@ class PosterRead(msgspec.Struct):
     poster_urls: Annotated[
         dict[str, str],
         msgspec.Meta(
-            description="rendition (w<width>.webp / w<width>.jpg, never wider than the upload) → URL",
+            description=(
+                "rendition (w<width>.webp / w<width>.jpg, never wider than the upload) → URL; only renditions "
+                "that are ready: every width up to 960 px is made before the answer"
+            ),
             examples=[
                 {
                     "w480.webp": "/media/posters/3f0c9a1b2d4e5f60-w480.webp",
                     "w480.jpg": "/media/posters/3f0c9a1b2d4e5f60-w480.jpg",
+                    "w960.webp": "/media/posters/3f0c9a1b2d4e5f60-w960.webp",
+                    "w960.jpg": "/media/posters/3f0c9a1b2d4e5f60-w960.jpg",
                 }
             ],
         ),
     ]
+    coming: Annotated[
+        list[str],
+        msgspec.Meta(
+            description=(
+                "wider renditions still being made (in the background, usually within seconds); each joins the "
+                "event's poster_urls when its file is there. Until then use the widest one ready"
+            ),
+            examples=[["w1440.webp", "w1440.jpg"]],
+        ),
+    ] = []

@@ -13,6 +13,7 @@ from PIL import ExifTags, Image
 from redis.asyncio import Redis
 
 from backend.accounts.tables import Role
+from backend.core import jobs
 from backend.events.catalogue.tables import Event
 from backend.settings import Settings
 from tests import factories
@@ -109,8 +110,11 @@ async def test_a_new_poster_replaces_the_old_and_the_same_image_is_stored_once(
     other_event = await factories.published_event(org["tree"]["street_a"], org["venue"])
     again = (await upload(client, other_event.id, photo, org["auth"])).json()["poster_urls"]
     assert again == first  # same content, same names: one set of files for both events
+    await jobs.drain()  # and the wider renditions, made once for both
+    whole = await stored_poster(org["event"].id)
+    assert whole == await stored_poster(other_event.id) and len(whole) == len(first) + 2
     digest = first["w240.webp"].split("/")[-1].split("-")[0]
-    assert len(list((settings.media_root / "posters").glob(f"{digest}-*"))) == len(first)
+    assert len(list((settings.media_root / "posters").glob(f"{digest}-*"))) == len(whole)
     replaced = await upload(
         client,
         org["event"].id,

@@ -30,11 +30,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import re
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -180,6 +181,55 @@ class Volunteering:
         self.months = sorted({*self.months, *(first.strftime("%Y-%m") for first in starts)})
 
 
+# The volunteer reads' SQL as the app sends it (Piccolo's joins for names left out), to print their
+# plans: EXPLAIN QUERY PLAN on SQLite, EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL.
+PLANS = {
+    "hours totals": 'SELECT status, SUM(minutes) FROM volunteer_hours_entry WHERE "user" = $1 GROUP BY status',
+    "hours page": 'SELECT * FROM volunteer_hours_entry WHERE "user" = $1 ORDER BY created_at DESC, id DESC LIMIT 21',
+    "ledger rows": 'SELECT * FROM volunteer_hours_entry WHERE team = $2 AND "user" = $1 ORDER BY created_at DESC, id DESC',
+    "month csv": "SELECT * FROM volunteer_hours_entry WHERE team = $2 AND service_date >= $3 AND service_date < $4 "
+    "ORDER BY service_date, created_at, id",
+    "points balance": 'SELECT SUM(points) FROM inclusion_point_entry WHERE "user" = $5',
+    "points due": 'SELECT "user", SUM(points) FROM inclusion_point_entry WHERE "user" = $5 AND points > 0 '
+    'AND expires_at IS NOT NULL AND expires_at <= $6 GROUP BY "user"',
+    "points used": 'SELECT "user", SUM(points) FROM inclusion_point_entry WHERE "user" = $5 '
+    "AND (reason IN ('redemption', 'redemption_refund', 'expiry') OR points < 0) GROUP BY \"user\"",
+    "points page": 'SELECT * FROM inclusion_point_entry WHERE "user" = $5 ORDER BY created_at DESC, id DESC LIMIT 20',
+}
+
+
+async def print_plans(loader: Loader, world: Volunteering, label: str) -> None:
+    """The plans of the volunteer reads for the busiest volunteer (and their team's busiest month)
+    and the resident with the most points."""
+    busiest = max(range(len(world.places)), key=world.hours.__getitem__)
+    user, team, _ = world.places[busiest]
+    points_user = world.places[max(range(len(world.places)), key=world.points.__getitem__)][0]
+    months = await loader.fetch(
+        "SELECT service_date FROM volunteer_hours_entry WHERE team = $1 ORDER BY service_date DESC LIMIT 1", team
+    )
+    last = months[0]["service_date"] if months else datetime.now(UTC).date()
+    if isinstance(last, str):
+        last = date.fromisoformat(last)
+    first = last.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    values = (user, team, first, following, points_user, datetime.now(UTC) + timedelta(days=30))
+    print(f"{label}: plans for the volunteer with {world.hours[busiest]} hours entries, {first:%Y-%m} of their team,")
+    print(f"  and the resident with {max(world.points)} points entries")
+    for name, sql in PLANS.items():
+        used = sorted({int(n) for n in re.findall(r"\$(\d)", sql)})
+        numbered = re.sub(r"\$(\d)", lambda m, used=used: f"${used.index(int(m.group(1))) + 1}", sql)
+        args = [values[n - 1] for n in used]
+        if loader.is_postgres:
+            rows = await loader.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {numbered}", *args)
+            lines = [row["QUERY PLAN"] for row in rows]
+        else:
+            rows = await loader.fetch(f"EXPLAIN QUERY PLAN {numbered}", *args)
+            lines = [row["detail"] for row in rows]
+        print(f"  {name}:")
+        for line in lines:
+            print(f"      {line}")
+
+
 def team_sizes(rng: random.Random, people: int) -> list[int]:
     """Teams of 20-200 members (uniform) holding ``people`` volunteers."""
     sizes: list[int] = []
@@ -277,6 +327,8 @@ async def run_volunteers(
         )
         counts = await volunteer_counts(loader)
         plan = await volunteer_requests(loader, world, args.requests)
+        if args.plans:
+            await print_plans(loader, world, f"{name} {counts['hours']} hours")
     print(f"{name}: loaded {counts} in {seconds:.1f}s; busiest volunteer {max(world.hours)} hours entries")
     sizes["small"] = await measure_volunteers(database_url, f"{name} {counts['hours']} hours", plan, args, base)
     async with Loader(database_url, seed=4) as loader:
@@ -290,6 +342,8 @@ async def run_volunteers(
         )
         counts = await volunteer_counts(loader)
         plan = await volunteer_requests(loader, world, args.requests)
+        if args.plans:
+            await print_plans(loader, world, f"{name} {counts['hours']} hours")
     print(f"{name}: grown to {counts} in {seconds:.1f}s; busiest volunteer {max(world.hours)} hours entries")
     sizes["large"] = await measure_volunteers(database_url, f"{name} {counts['hours']} hours", plan, args, base)
     return sizes
@@ -382,6 +436,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--hours", type=int, default=10_000_000, help="hours entries at the large size")
     parser.add_argument("--points", type=int, default=1_000_000, help="points entries at the large size")
     parser.add_argument("--months", type=int, default=36, help="months of history at the large size")
+    parser.add_argument("--plans", action="store_true", help="print the volunteer reads' query plans at each size")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, databases)")
     args = parser.parse_args(argv)
     if args.quick:

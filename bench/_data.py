@@ -392,70 +392,65 @@ class Loader:
         rng = self.rng
 
         def rows() -> Iterator[dict[str, Any]]:
-            for (user, team, coordinator), count in zip(places, counts, strict=True):
-                for _ in range(count):
-                    first = months[rng.randrange(len(months))]
-                    last = min(today, _month_end(first))
-                    day = first + timedelta(days=rng.randrange((last - first).days + 1))
-                    created = datetime(day.year, day.month, day.day, 12, tzinfo=UTC) + timedelta(
-                        minutes=rng.randrange(600)
+            for i, created in _in_time_order(rng, counts, months, today):
+                user, team, coordinator = places[i]
+                day = created.date()
+                roll = rng.random()
+                zh, en = HOURS_CONTENT[rng.randrange(len(HOURS_CONTENT))]
+                if roll < 0.80:
+                    kind, minutes, content, title, reason = (
+                        "shift",
+                        rng.choice(SHIFT_MINUTES),
+                        zh,
+                        {"zh-Hans": zh, "en": en},
+                        "",
                     )
-                    roll = rng.random()
-                    zh, en = HOURS_CONTENT[rng.randrange(len(HOURS_CONTENT))]
-                    if roll < 0.80:
-                        kind, minutes, content, title, reason = (
-                            "shift",
-                            rng.choice(SHIFT_MINUTES),
-                            zh,
-                            {"zh-Hans": zh, "en": en},
-                            "",
-                        )
-                    elif roll < 0.98:
-                        kind, minutes, content, title, reason = (
-                            "manual",
-                            rng.choice(SHIFT_MINUTES),
-                            zh,
-                            {},
-                            "补录：纸质签到表",
-                        )
-                    else:
-                        kind, minutes, content, title, reason = (
-                            "correction",
-                            rng.choice((-30, 30, -60)),
-                            zh,
-                            {},
-                            "签退时间更正",
-                        )
-                    status_roll = rng.random()
-                    if kind == "correction" or status_roll < 0.90:
-                        status = "verified"
-                    elif status_roll < 0.97 and (today - day).days < 60:
-                        status = "pending"
-                    else:
-                        status = "rejected" if status_roll >= 0.97 else "verified"
-                    decided = status != "pending"
-                    yield {
-                        "id": uuid.uuid4(),
-                        "user": user,
-                        "team": team,
-                        "kind": kind,
-                        "minutes": minutes,
-                        "service_date": day,
-                        "content": content,
-                        "title": title,
-                        "reason": reason,
-                        "shift": None,
-                        "signup": None,
-                        "corrects": None,
-                        "source_key": f"{'manual' if kind != 'shift' else 'shift'}:{uuid.uuid4()}",
-                        "flags": [],
-                        "status": status,
-                        "created_by": user if kind != "correction" else coordinator,
-                        "created_at": created,
-                        "decided_by": coordinator if decided else None,
-                        "decided_at": created + timedelta(days=1) if decided else None,
-                        "decision_note": "时间与签到不符" if status == "rejected" else "",
-                    }
+                elif roll < 0.98:
+                    kind, minutes, content, title, reason = (
+                        "manual",
+                        rng.choice(SHIFT_MINUTES),
+                        zh,
+                        {},
+                        "补录：纸质签到表",
+                    )
+                else:
+                    kind, minutes, content, title, reason = (
+                        "correction",
+                        rng.choice((-30, 30, -60)),
+                        zh,
+                        {},
+                        "签退时间更正",
+                    )
+                status_roll = rng.random()
+                if kind == "correction" or status_roll < 0.90:
+                    status = "verified"
+                elif status_roll < 0.97 and (today - day).days < 60:
+                    status = "pending"
+                else:
+                    status = "rejected" if status_roll >= 0.97 else "verified"
+                decided = status != "pending"
+                yield {
+                    "id": uuid.uuid4(),
+                    "user": user,
+                    "team": team,
+                    "kind": kind,
+                    "minutes": minutes,
+                    "service_date": day,
+                    "content": content,
+                    "title": title,
+                    "reason": reason,
+                    "shift": None,
+                    "signup": None,
+                    "corrects": None,
+                    "source_key": f"{'manual' if kind != 'shift' else 'shift'}:{uuid.uuid4()}",
+                    "flags": [],
+                    "status": status,
+                    "created_by": user if kind != "correction" else coordinator,
+                    "created_at": created,
+                    "decided_by": coordinator if decided else None,
+                    "decided_at": created + timedelta(days=1) if decided else None,
+                    "decision_note": "时间与签到不符" if status == "rejected" else "",
+                }
 
         return await self.insert("volunteer_hours_entry", rows(), batch=50_000)
 
@@ -469,47 +464,42 @@ class Loader:
         rng = self.rng
 
         def rows() -> Iterator[dict[str, Any]]:
-            for user, count in zip(users, counts, strict=True):
-                for _ in range(count):
-                    first = months[rng.randrange(len(months))]
-                    last = min(today, _month_end(first))
-                    day = first + timedelta(days=rng.randrange((last - first).days + 1))
-                    created = datetime(day.year, day.month, day.day, 10, tzinfo=UTC) + timedelta(
-                        minutes=rng.randrange(600)
-                    )
-                    en, zh = TOPICS[rng.randrange(len(TOPICS))]
-                    roll = rng.random()
-                    expires: datetime | None = None
-                    activity = ""
-                    if roll < 0.60:
-                        reason, points = "attendance", 10
-                        params: dict[str, Any] = {"event": {"zh-Hans": zh, "en": en}, "event_id": str(uuid.uuid4())}
-                        activity, expires = f"event:{params['event_id']}", created + timedelta(days=365)
-                    elif roll < 0.85:
-                        minutes = rng.choice(SHIFT_MINUTES)
-                        reason, points = "volunteer_hours", minutes // 6
-                        params, expires = {"minutes": minutes, "hours": minutes / 60}, created + timedelta(days=365)
-                    elif roll < 0.95:
-                        reason, points = "redemption", -rng.choice((20, 50, 100))
-                        params = {"reward": {"zh-Hans": "环保购物袋", "en": "Reusable shopping bag"}}
-                    elif roll < 0.97:
-                        reason, points = "redemption_refund", 20
-                        params = {"reward": {"zh-Hans": "环保购物袋", "en": "Reusable shopping bag"}}
-                    else:
-                        reason, points, params = "expiry", -rng.choice((10, 20)), {}
-                    yield {
-                        "id": uuid.uuid4(),
-                        "user": user,
-                        "community": community,
-                        "points": points,
-                        "reason": reason,
-                        "reason_params": params,
-                        "source_key": f"{reason}:{uuid.uuid4()}",
-                        "activity_key": activity,
-                        "earned_on": day,
-                        "expires_at": expires,
-                        "created_at": created,
-                    }
+            for i, created in _in_time_order(rng, counts, months, today):
+                user = users[i]
+                day = created.date()
+                en, zh = TOPICS[rng.randrange(len(TOPICS))]
+                roll = rng.random()
+                expires: datetime | None = None
+                activity = ""
+                if roll < 0.60:
+                    reason, points = "attendance", 10
+                    params: dict[str, Any] = {"event": {"zh-Hans": zh, "en": en}, "event_id": str(uuid.uuid4())}
+                    activity, expires = f"event:{params['event_id']}", created + timedelta(days=365)
+                elif roll < 0.85:
+                    minutes = rng.choice(SHIFT_MINUTES)
+                    reason, points = "volunteer_hours", minutes // 6
+                    params, expires = {"minutes": minutes, "hours": minutes / 60}, created + timedelta(days=365)
+                elif roll < 0.95:
+                    reason, points = "redemption", -rng.choice((20, 50, 100))
+                    params = {"reward": {"zh-Hans": "环保购物袋", "en": "Reusable shopping bag"}}
+                elif roll < 0.97:
+                    reason, points = "redemption_refund", 20
+                    params = {"reward": {"zh-Hans": "环保购物袋", "en": "Reusable shopping bag"}}
+                else:
+                    reason, points, params = "expiry", -rng.choice((10, 20)), {}
+                yield {
+                    "id": uuid.uuid4(),
+                    "user": user,
+                    "community": community,
+                    "points": points,
+                    "reason": reason,
+                    "reason_params": params,
+                    "source_key": f"{reason}:{uuid.uuid4()}",
+                    "activity_key": activity,
+                    "earned_on": day,
+                    "expires_at": expires,
+                    "created_at": created,
+                }
 
         return await self.insert("inclusion_point_entry", rows(), batch=50_000)
 
@@ -517,6 +507,27 @@ class Loader:
 def _month_end(first: date) -> date:
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return following - timedelta(days=1)
+
+
+def _in_time_order(
+    rng: random.Random, counts: Sequence[int], months: Sequence[date], today: date
+) -> Iterator[tuple[int, datetime]]:
+    """(person's index, when) for ``counts[i]`` entries of each person on random days of the given
+    months, in time order, everyone's interleaved: the order a ledger is written in, so that one
+    person's rows lie scattered over the table as they would after years of use (not side by
+    side, which would flatter any read that fetches them)."""
+    buckets: list[list[int]] = [[] for _ in months]
+    for i, count in enumerate(counts):
+        for _ in range(count):
+            buckets[rng.randrange(len(months))].append(i)
+    for first, people in zip(months, buckets, strict=True):
+        days = (min(today, _month_end(first)) - first).days + 1
+        start = datetime(first.year, first.month, first.day, 1, tzinfo=UTC)
+        moments = sorted(
+            (start + timedelta(days=rng.randrange(days), minutes=rng.randrange(16 * 60)), i) for i in people
+        )
+        for moment, i in moments:
+            yield i, moment
 
 
 def month_starts(count: int, today: date | None = None) -> list[date]:

@@ -11,7 +11,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 TOPICS = (
@@ -45,6 +45,25 @@ CATEGORIES = (
     "children",
     "other",
 )
+# Volunteer teams and what their hours were spent on (the proposal's 红袖标, 巡逻, 邻里守望).
+TEAM_KINDS = (
+    ("Red armband", "红袖标"),
+    ("Night patrol", "夜间巡逻"),
+    ("Neighbourhood watch", "邻里守望"),
+    ("Library helpers", "书香志愿"),
+    ("Event helpers", "活动志愿"),
+    ("Elder care", "助老服务"),
+)
+HOURS_CONTENT = (
+    ("夜间巡逻", "Night patrol"),
+    ("文明劝导", "Civility reminders"),
+    ("垃圾分类督导", "Waste sorting guide"),
+    ("敬老院陪护", "Care home visit"),
+    ("社区书屋整理", "Community library shelving"),
+    ("活动现场引导", "Event stewarding"),
+    ("防汛值守", "Flood watch"),
+)
+SHIFT_MINUTES = (60, 90, 120, 120, 120, 180, 240)
 # Suzhou, GCJ-02: where the bench scatters venues and asks "near me".
 CITY_LAT, CITY_LNG, CITY_SPAN = 31.30, 120.62, 0.12
 
@@ -76,6 +95,11 @@ class Loader:
             path = self.database_url.removeprefix("sqlite:///")
             self._sqlite = sqlite3.connect(path, timeout=60, isolation_level=None)
             self._sqlite.row_factory = sqlite3.Row
+            # For the load only (this connection): no sync per commit, and room for the indexes'
+            # pages, which random keys (uuids) touch all over. The app's own connections keep
+            # their settings.
+            self._sqlite.execute("PRAGMA synchronous=OFF")
+            self._sqlite.execute("PRAGMA cache_size=-1000000")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -106,18 +130,28 @@ class Loader:
     # -- writing -------------------------------------------------------------------------------
 
     async def insert(self, table: str, rows: Iterable[dict[str, Any]], batch: int = 20_000) -> int:
-        """Insert dicts (all with the same keys) in batches; the number inserted."""
+        """Insert dicts (all with the same keys) in batches; the number inserted. On SQLite the
+        whole insert is one transaction (executemany per batch inside it)."""
         done = 0
         chunk: list[dict[str, Any]] = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= batch:
+        if self._sqlite is not None:
+            self._sqlite.execute("BEGIN IMMEDIATE")
+        try:
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= batch:
+                    await self._insert_chunk(table, chunk)
+                    done += len(chunk)
+                    chunk = []
+            if chunk:
                 await self._insert_chunk(table, chunk)
                 done += len(chunk)
-                chunk = []
-        if chunk:
-            await self._insert_chunk(table, chunk)
-            done += len(chunk)
+        except BaseException:
+            if self._sqlite is not None:
+                self._sqlite.execute("ROLLBACK")
+            raise
+        if self._sqlite is not None:
+            self._sqlite.execute("COMMIT")
         return done
 
     async def _insert_chunk(self, table: str, chunk: list[dict[str, Any]]) -> None:
@@ -129,19 +163,18 @@ class Loader:
         assert self._sqlite is not None
         quoted = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" for _ in columns)
-        self._sqlite.execute("BEGIN IMMEDIATE")
-        try:
-            self._sqlite.executemany(
-                f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})',
-                ([_sqlite_value(row[c]) for c in columns] for row in chunk),
-            )
-        except BaseException:
-            self._sqlite.execute("ROLLBACK")
-            raise
-        self._sqlite.execute("COMMIT")
+        self._sqlite.executemany(
+            f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})',
+            ([_sqlite_value(row[c]) for c in columns] for row in chunk),
+        )
 
-    async def analyze(self) -> None:
+    async def analyze(self, *vacuum: str) -> None:
+        """ANALYZE PostgreSQL, as its autovacuum would after a load; ``vacuum`` names tables to
+        VACUUM first, as autovacuum also does after many inserts (PostgreSQL 13+), which marks
+        their pages all-visible: what lets an index-only scan skip the table."""
         if self._pg is not None:
+            for table in vacuum:
+                await self._pg.execute(f"VACUUM {table}")
             await self._pg.execute("ANALYZE")
 
     # -- what the benches load -----------------------------------------------------------------
@@ -281,6 +314,242 @@ class Loader:
 
         return await self.insert("event_registration", rows(), batch=50_000)
 
+    # -- volunteers, their hours and points (issue 21's growth of the other domains) -------------
+
+    async def add_profiles(self, users: Sequence[uuid.UUID]) -> int:
+        """A volunteer profile per user, with a masked real name as staff views show it (no sealed
+        data: the reads measured never unseal)."""
+        template = await self.template("volunteer_profile")
+        now = datetime.now(UTC)
+        surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for i, user in enumerate(users):
+                yield {
+                    **template,
+                    "id": uuid.uuid4(),
+                    "user": user,
+                    "real_name_sealed": None,
+                    "real_name_masked": f"{surnames[i % len(surnames)]}*{'明华芳伟'[i % 4]}",
+                    "id_document": None,
+                    "id_number_sealed": None,
+                    "id_number_masked": None,
+                    "consented_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+
+        return await self.insert("volunteer_profile", rows(), batch=50_000)
+
+    async def add_teams(self, rosters: Sequence[Sequence[uuid.UUID]], first: int = 0) -> list[uuid.UUID]:
+        """One open team per roster in the demo team's community; the roster's first person
+        coordinates it, the rest are active members."""
+        template = await self.template("volunteer_team")
+        now = datetime.now(UTC)
+        teams: list[dict[str, Any]] = []
+        members: list[dict[str, Any]] = []
+        for i, roster in enumerate(rosters, start=first):
+            en, zh = TEAM_KINDS[i % len(TEAM_KINDS)]
+            team_id = uuid.uuid4()
+            teams.append(
+                {
+                    **template,
+                    "id": team_id,
+                    "kind": "patrol" if i % 3 == 0 else "other",
+                    "name": {"zh-Hans": f"{zh}第{i + 1}队", "en": f"{en} team {i + 1}"},
+                    "description": {},
+                    "join_mode": "open",
+                    "created_by": roster[0],
+                    "created_at": now,
+                }
+            )
+            for position, user in enumerate(roster):
+                members.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "team": team_id,
+                        "user": user,
+                        "role": "coordinator" if position == 0 else "member",
+                        "status": "active",
+                        "created_at": now,
+                        "decided_at": None,
+                        "decided_by": None,
+                    }
+                )
+        await self.insert("volunteer_team", teams)
+        await self.insert("volunteer_team_member", members, batch=50_000)
+        return [team["id"] for team in teams]
+
+    async def add_hours(
+        self, places: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]], counts: Sequence[int], months: Sequence[date]
+    ) -> int:
+        """``counts[i]`` hours entries for ``places[i]`` = (volunteer, team, its coordinator), on
+        days of the given months (first days, none after today): mostly shifts served (title kept,
+        the shift rows themselves not made: no read measured joins them), some manual claims, a few
+        corrections; mostly verified, some pending, a few rejected."""
+        now = datetime.now(UTC)
+        today = now.date()
+        rng = self.rng
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for i, created in _in_time_order(rng, counts, months, today):
+                user, team, coordinator = places[i]
+                day = created.date()
+                roll = rng.random()
+                zh, en = HOURS_CONTENT[rng.randrange(len(HOURS_CONTENT))]
+                if roll < 0.80:
+                    kind, minutes, content, title, reason = (
+                        "shift",
+                        rng.choice(SHIFT_MINUTES),
+                        zh,
+                        {"zh-Hans": zh, "en": en},
+                        "",
+                    )
+                elif roll < 0.98:
+                    kind, minutes, content, title, reason = (
+                        "manual",
+                        rng.choice(SHIFT_MINUTES),
+                        zh,
+                        {},
+                        "补录：纸质签到表",
+                    )
+                else:
+                    kind, minutes, content, title, reason = (
+                        "correction",
+                        rng.choice((-30, 30, -60)),
+                        zh,
+                        {},
+                        "签退时间更正",
+                    )
+                status_roll = rng.random()
+                if kind == "correction" or status_roll < 0.90:
+                    status = "verified"
+                elif status_roll < 0.97 and (today - day).days < 60:
+                    status = "pending"
+                else:
+                    status = "rejected" if status_roll >= 0.97 else "verified"
+                decided = status != "pending"
+                yield {
+                    "id": uuid.uuid4(),
+                    "user": user,
+                    "team": team,
+                    "kind": kind,
+                    "minutes": minutes,
+                    "service_date": day,
+                    "content": content,
+                    "title": title,
+                    "reason": reason,
+                    "shift": None,
+                    "signup": None,
+                    "corrects": None,
+                    "source_key": f"{'manual' if kind != 'shift' else 'shift'}:{uuid.uuid4()}",
+                    "flags": [],
+                    "status": status,
+                    "created_by": user if kind != "correction" else coordinator,
+                    "created_at": created,
+                    "decided_by": coordinator if decided else None,
+                    "decided_at": created + timedelta(days=1) if decided else None,
+                    "decision_note": "时间与签到不符" if status == "rejected" else "",
+                }
+
+        return await self.insert("volunteer_hours_entry", rows(), batch=50_000)
+
+    async def add_points(
+        self, users: Sequence[uuid.UUID], counts: Sequence[int], months: Sequence[date], community: uuid.UUID
+    ) -> int:
+        """``counts[i]`` points entries for ``users[i]`` in the given months: mostly attendance and
+        volunteer hours (expiring a year after), some redemptions, a few refunds and expiries."""
+        now = datetime.now(UTC)
+        today = now.date()
+        rng = self.rng
+
+        def rows() -> Iterator[dict[str, Any]]:
+            for i, created in _in_time_order(rng, counts, months, today):
+                user = users[i]
+                day = created.date()
+                en, zh = TOPICS[rng.randrange(len(TOPICS))]
+                roll = rng.random()
+                expires: datetime | None = None
+                activity = ""
+                if roll < 0.60:
+                    reason, points = "attendance", 10
+                    params: dict[str, Any] = {"event": {"zh-Hans": zh, "en": en}, "event_id": str(uuid.uuid4())}
+                    activity, expires = f"event:{params['event_id']}", created + timedelta(days=365)
+                elif roll < 0.85:
+                    minutes = rng.choice(SHIFT_MINUTES)
+                    reason, points = "volunteer_hours", minutes // 6
+                    params, expires = {"minutes": minutes, "hours": minutes / 60}, created + timedelta(days=365)
+                elif roll < 0.95:
+                    reason, points = "redemption", -rng.choice((20, 50, 100))
+                    params = {"reward": {"zh-Hans": "环保购物袋", "en": "Reusable shopping bag"}}
+                elif roll < 0.97:
+                    reason, points = "redemption_refund", 20
+                    params = {"reward": {"zh-Hans": "环保购物袋", "en": "Reusable shopping bag"}}
+                else:
+                    reason, points, params = "expiry", -rng.choice((10, 20)), {}
+                yield {
+                    "id": uuid.uuid4(),
+                    "user": user,
+                    "community": community,
+                    "points": points,
+                    "reason": reason,
+                    "reason_params": params,
+                    "source_key": f"{reason}:{uuid.uuid4()}",
+                    "activity_key": activity,
+                    "earned_on": day,
+                    "expires_at": expires,
+                    "created_at": created,
+                }
+
+        return await self.insert("inclusion_point_entry", rows(), batch=50_000)
+
+
+def _month_end(first: date) -> date:
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _in_time_order(
+    rng: random.Random, counts: Sequence[int], months: Sequence[date], today: date
+) -> Iterator[tuple[int, datetime]]:
+    """(person's index, when) for ``counts[i]`` entries of each person on random days of the given
+    months, in time order, everyone's interleaved: the order a ledger is written in, so that one
+    person's rows lie scattered over the table as they would after years of use (not side by
+    side, which would flatter any read that fetches them)."""
+    buckets: list[list[int]] = [[] for _ in months]
+    for i, count in enumerate(counts):
+        for _ in range(count):
+            buckets[rng.randrange(len(months))].append(i)
+    for first, people in zip(months, buckets, strict=True):
+        days = (min(today, _month_end(first)) - first).days + 1
+        start = datetime(first.year, first.month, first.day, 1, tzinfo=UTC)
+        moments = sorted(
+            (start + timedelta(days=rng.randrange(days), minutes=rng.randrange(16 * 60)), i) for i in people
+        )
+        for moment, i in moments:
+            yield i, moment
+
+
+def month_starts(count: int, today: date | None = None) -> list[date]:
+    """The first days of the last ``count`` months, this one included, oldest first."""
+    day = (today or datetime.now(UTC).date()).replace(day=1)
+    months = [day]
+    for _ in range(count - 1):
+        day = (day - timedelta(days=1)).replace(day=1)
+        months.append(day)
+    return months[::-1]
+
+
+def activity(rng: random.Random, count: int, total: int, *, sigma: float = 1.3, cap: int | None = None) -> list[int]:
+    """``count`` non-negative entry counts summing to about ``total``, drawn log-normal: most people
+    have few entries, a few have very many (at most ``cap``)."""
+    weights = [rng.lognormvariate(0.0, sigma) for _ in range(count)]
+    scale = total / sum(weights)
+    counts = [int(w * scale + rng.random()) for w in weights]
+    if cap is not None:
+        counts = [min(c, cap) for c in counts]
+    return counts
+
 
 def _qmarks(sql: str) -> str:
     """$1, $2 (asyncpg) to ? (sqlite3)."""
@@ -293,6 +562,8 @@ def _sqlite_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         return str(value.astimezone(UTC)) if value.tzinfo else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return value

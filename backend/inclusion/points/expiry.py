@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
+from piccolo.query.methods.select import Select
 
 from backend.core import clock
 from backend.core.db import transaction
@@ -34,20 +35,31 @@ def _used() -> Any:
     return PointEntry.reason.is_in(_USES) | (PointEntry.points < 0)
 
 
-async def _totals(where: Any) -> dict[uuid.UUID, int]:
-    rows = (
-        await PointEntry.select(PointEntry.user, Sum(PointEntry.points).as_alias("total"))
+def _totals_query(where: Any) -> Select[PointEntry]:
+    return (
+        PointEntry.select(PointEntry.user, Sum(PointEntry.points).as_alias("total"))
         .where(where)
         .group_by(PointEntry.user)
     )
+
+
+async def _totals(where: Any) -> dict[uuid.UUID, int]:
+    rows = await _totals_query(where)
     return {as_uuid(row["user"]): int(row["total"] or 0) for row in rows}
+
+
+def due_queries(user_id: uuid.UUID, moment: datetime) -> tuple[Select[PointEntry], Select[PointEntry]]:
+    """A person's expired awards and what they used, summed from their index entries alone
+    (points, reason and expires_at are in it: migration 2026-12-05T23:50)."""
+    mine = PointEntry.user == user_id
+    return _totals_query(mine & _expired(moment)), _totals_query(mine & _used())
 
 
 async def unexpired_due(user_id: uuid.UUID, moment: datetime) -> int:
     """Points of this person's awards expiring by ``moment`` that are still unused (FIFO)."""
-    mine = PointEntry.user == user_id
-    due = (await _totals(mine & _expired(moment))).get(user_id, 0)
-    used = -(await _totals(mine & _used())).get(user_id, 0)
+    expired, spent = due_queries(user_id, moment)
+    due = sum(int(row["total"] or 0) for row in await expired)
+    used = -sum(int(row["total"] or 0) for row in await spent)
     return max(0, min(due - used, await ledger.balance(user_id)))
 
 

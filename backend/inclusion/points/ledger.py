@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
 from backend.accounts.api import lock_person
@@ -26,8 +27,13 @@ async def hold_person(user_id: uuid.UUID) -> None:
     await lock_person(user_id)
 
 
+def balance_query(user_id: uuid.UUID) -> Select[PointEntry]:
+    """A balance is a sum, read from the person's index entries alone (migration 2026-12-05T23:50)."""
+    return PointEntry.select(Sum(PointEntry.points).as_alias("total")).where(PointEntry.user == user_id)
+
+
 async def balance(user_id: uuid.UUID) -> int:
-    row = await PointEntry.select(Sum(PointEntry.points).as_alias("total")).where(PointEntry.user == user_id).first()
+    row = await balance_query(user_id).first()
     return int((row or {}).get("total") or 0)
 
 

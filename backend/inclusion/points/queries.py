@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from piccolo.query.methods.select import Select
+
 from backend.core import clock
 from backend.inclusion.points import ledger
 from backend.inclusion.points.expiry import unexpired_due
@@ -29,10 +31,10 @@ class PointsPage:
     offset: int
 
 
-async def my_points(*, user_id: uuid.UUID, limit: int = 20, offset: int = 0) -> PointsPage:
-    """Balance, points expiring within 30 days, and a page of entries, newest first."""
-    limit = max(1, min(limit, MAX_PAGE))
-    rows = await (
+def page_query(user_id: uuid.UUID) -> Select[PointEntry]:
+    """A person's entries, newest first: their ("user", created_at, id, …) index walked backwards,
+    stopping at the page (migration 2026-12-05T23:50)."""
+    return (
         PointEntry.select(
             PointEntry.id,
             PointEntry.points,
@@ -45,9 +47,13 @@ async def my_points(*, user_id: uuid.UUID, limit: int = 20, offset: int = 0) -> 
         .where(PointEntry.user == user_id)
         .order_by(PointEntry.created_at, ascending=False)
         .order_by(PointEntry.id, ascending=False)
-        .limit(limit)
-        .offset(max(0, offset))
     )
+
+
+async def my_points(*, user_id: uuid.UUID, limit: int = 20, offset: int = 0) -> PointsPage:
+    """Balance, points expiring within 30 days, and a page of entries, newest first."""
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = await page_query(user_id).limit(limit).offset(max(0, offset))
     return PointsPage(
         balance=await ledger.balance(user_id),
         expiring_soon=await unexpired_due(user_id, clock.now() + EXPIRING_SOON),

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from piccolo.query.functions.aggregate import Sum
+from piccolo.query.methods.select import Select
 
 from backend.core import audit
 from backend.core.errors import DomainError, NotFound
@@ -114,13 +115,30 @@ def milestone_level(verified_minutes: int, milestones: tuple[int, ...]) -> tuple
     return level, steps[level] if level < len(steps) else None
 
 
-async def hours_totals(*, user_id: uuid.UUID, milestones: tuple[int, ...]) -> Totals:
-    """A balance is a sum: verified rows (corrections included) and, apart, what still waits."""
-    rows = (
-        await HoursEntry.select(HoursEntry.status, Sum(HoursEntry.minutes).as_alias("minutes"))
+def totals_query(user_id: uuid.UUID) -> Select[HoursEntry]:
+    """A person's minutes by status: read from the ("user", status, minutes) index alone, never
+    the table (migration 2026-12-05T23:45), so it costs the person's entries, not everyone's."""
+    return (
+        HoursEntry.select(HoursEntry.status, Sum(HoursEntry.minutes).as_alias("minutes"))
         .where(HoursEntry.user == user_id)
         .group_by(HoursEntry.status)
     )
+
+
+def newest_entries_query(user_id: uuid.UUID) -> Select[HoursEntry]:
+    """A person's entries, newest first: the ("user", created_at, id) index walked backwards,
+    stopping at the page (no sort of all their entries)."""
+    return (
+        HoursEntry.select(*ENTRY_COLUMNS)
+        .output(load_json=True)
+        .where(HoursEntry.user == user_id)
+        .order_by(HoursEntry.created_at, HoursEntry.id, ascending=False)
+    )
+
+
+async def hours_totals(*, user_id: uuid.UUID, milestones: tuple[int, ...]) -> Totals:
+    """A balance is a sum: verified rows (corrections included) and, apart, what still waits."""
+    rows = await totals_query(user_id)
     by_status = {row["status"]: int(row["minutes"] or 0) for row in rows}
     verified = by_status.get(HoursStatus.verified.value, 0)
     level, following = milestone_level(verified, milestones)
@@ -131,7 +149,7 @@ async def my_entries(
     *, user_id: uuid.UUID, limit: int, before: uuid.UUID | None = None, offset: int = 0
 ) -> tuple[list[dict[str, Any]], uuid.UUID | None]:
     """The caller's entries, newest first, and the cursor of the next page (None at the end)."""
-    query = HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.user == user_id)
+    query = newest_entries_query(user_id)
     if before is not None:
         anchor = (
             await HoursEntry.select(HoursEntry.created_at)
@@ -146,7 +164,7 @@ async def my_entries(
         )
     elif offset:
         query = query.offset(offset)
-    rows = await query.order_by(HoursEntry.created_at, HoursEntry.id, ascending=False).limit(min(limit, MAX_PAGE) + 1)
+    rows = await query.limit(min(limit, MAX_PAGE) + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1]["id"] if more and rows else None)

@@ -1,0 +1,125 @@
+"""A volunteer's totals and newest entries read only that volunteer's index entries (issue 21).
+
+``GET /me/hours`` answers a page of the newest entries and the sums by status. At 10 million
+entries a volunteer with thousands of them must not cost thousands of table rows per look:
+the sums come from the ``("user", status, minutes)`` index alone and the page walks
+``("user", created_at, id)`` backwards to its end (migration 2026-12-05T23:45; bench/RESULTS.md
+has the figures). The plans of the very queries the API runs are checked on both databases
+(PostgreSQL told not to scan or sort when it has any other way, as it would not with many rows),
+and the API's answer is checked against the ledger.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from backend.core.db import transaction
+from backend.volunteers.hours.queries import newest_entries_query, totals_query
+from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
+from tests import factories
+from tests.volunteers import builders
+
+
+async def plan(backend: str, query: Any, *, competing: tuple[str, ...] = ()) -> str:
+    """The query's plan. PostgreSQL is kept from what a small table makes cheap (a scan, a bitmap,
+    a sort) whenever it has another way, and the ``competing`` indexes (which also lead with the
+    person, and on a small table may cost the same) are dropped inside the transaction, which is
+    rolled back: the plan shows whether the index serves the query whatever the table's size."""
+    sql = str(query)
+    if backend == "sqlite":
+        rows = await HoursEntry.raw(f"EXPLAIN QUERY PLAN {sql}")
+        return "\n".join(row["detail"] for row in rows)
+    # As autovacuum leaves a table after many inserts: statistics, and pages marked all-visible.
+    await HoursEntry.raw("VACUUM ANALYZE volunteer_hours_entry")
+    try:
+        async with transaction(HoursEntry._meta.db):
+            await HoursEntry.raw("SET LOCAL enable_seqscan = off")
+            await HoursEntry.raw("SET LOCAL enable_sort = off")
+            await HoursEntry.raw("SET LOCAL enable_bitmapscan = off")
+            for index in competing:
+                await HoursEntry.raw(f"DROP INDEX IF EXISTS {index}")
+            rows = await HoursEntry.raw(f"EXPLAIN {sql}")
+            raise _Explained("\n".join(row["QUERY PLAN"] for row in rows))
+    except _Explained as explained:
+        return str(explained)
+
+
+class _Explained(Exception):
+    """Carries the plan out of the transaction, rolling back what it dropped."""
+
+
+async def ledger() -> tuple[dict[str, str], uuid.UUID]:
+    """A volunteer with 30 entries over three statuses in a team, signed in."""
+    tree = await factories.city_tree()
+    team = await builders.team(tree["community_a"])
+    volunteer = await factories.resident()
+    await builders.member(team, volunteer)
+    start = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    statuses = (HoursStatus.verified, HoursStatus.pending, HoursStatus.rejected)
+    for i in range(30):
+        await HoursEntry(
+            user=volunteer.id,
+            team=team.id,
+            kind=HoursKind.manual.value,
+            minutes=30 + i,
+            service_date=date(2026, 11, 1) + timedelta(days=i % 28),
+            content="夜间巡逻",
+            source_key=f"test:{uuid.uuid4()}",
+            status=statuses[i % 3].value,
+            created_by=volunteer.id,
+            created_at=start + timedelta(hours=i // 2),  # two entries an hour: ties broken by id
+        ).save()
+    return factories.token_for(volunteer), volunteer.id
+
+
+async def test_totals_read_the_index_alone(client: httpx.AsyncClient, backend: str) -> None:
+    _, user_id = await ledger()
+    found = await plan(backend, totals_query(user_id), competing=("volunteer_hours_user_recent",))
+    assert "volunteer_hours_user_sums" in found, found
+    if backend == "sqlite":
+        assert "COVERING INDEX volunteer_hours_user_sums" in found, found
+    else:
+        assert "Index Only Scan using volunteer_hours_user_sums" in found, found
+        assert "Sort" not in found, found
+
+
+async def test_a_page_of_the_newest_stops_at_the_page(client: httpx.AsyncClient, backend: str) -> None:
+    _, user_id = await ledger()
+    found = await plan(backend, newest_entries_query(user_id).limit(21))
+    assert "volunteer_hours_user_recent" in found, found
+    if backend == "sqlite":
+        assert "TEMP B-TREE" not in found, found
+    else:
+        assert "Index Scan Backward using volunteer_hours_user_recent" in found, found
+        assert "Sort" not in found, found
+
+
+async def test_the_answer_is_the_ledger_newest_first_with_its_sums(client: httpx.AsyncClient) -> None:
+    headers, user_id = await ledger()
+    rows = await HoursEntry.select(HoursEntry.id, HoursEntry.minutes, HoursEntry.status, HoursEntry.created_at).where(
+        HoursEntry.user == user_id
+    )
+    newest = sorted(rows, key=lambda row: (row["created_at"], str(row["id"])), reverse=True)
+    sums = {
+        status.value: sum(row["minutes"] for row in rows if row["status"] == status.value) for status in HoursStatus
+    }
+
+    first = await client.get("/api/v1/me/hours", params={"limit": 7}, headers=headers)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert [item["id"] for item in body["items"]] == [str(row["id"]) for row in newest[:7]]
+    assert body["totals"]["verified_minutes"] == sums["verified"]
+    assert body["totals"]["pending_minutes"] == sums["pending"]
+
+    # Every page after it, by its cursor: each entry once, in the same order.
+    seen = [item["id"] for item in body["items"]]
+    while body["next_before"]:
+        page = await client.get("/api/v1/me/hours", params={"limit": 7, "before": body["next_before"]}, headers=headers)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        seen += [item["id"] for item in body["items"]]
+    assert seen == [str(row["id"]) for row in newest]

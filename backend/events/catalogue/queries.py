@@ -229,10 +229,14 @@ async def browse_conditions(filters: EventFilters, user_id: uuid.UUID | None) ->
     else:
         # Residents see published events that have not ended yet.
         text = await _text_clause(filters.text) if filters.text else None
-        if filters.near or (text is not None and text.from_index):
+        if (filters.near or (text is not None and text.from_index)) and not is_postgres(Event._meta.db):
             # Written so no index can serve it: without statistics SQLite would walk every
             # published event by the status index instead of the venues' events (_list_near)
-            # or the few rows the text index found.
+            # or the few rows the text index found. Not on PostgreSQL: there the expression hid
+            # the status's statistics, the planner counted one event near a venue instead of
+            # hundreds, and read and sorted all of them instead of taking the first in time
+            # order from the (venue, starts_at, id) index (3-10 ms a page at 300,000 events,
+            # against 0.3 ms).
             conditions.append(Sql('("event_event"."status" || \'\') = {}', (EventStatus.published.value,)))
         else:
             conditions.append(Sql('"event_event"."status" = {}', (EventStatus.published.value,)))

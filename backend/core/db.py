@@ -619,7 +619,9 @@ async def fetch(engine: Engine[Any], template: str, values: Sequence[Any]) -> Se
     a transaction, or when no pool is open, it goes through the engine like any other query."""
     if isinstance(engine, RecoveringPostgresEngine):
         if engine.pool is not None and engine.current_transaction.get() is None:
-            return cast(Sequence[Mapping[str, Any]], await engine._run_in_pool(compiled(template, postgres=True), values))
+            return cast(
+                Sequence[Mapping[str, Any]], await engine._run_in_pool(compiled(template, postgres=True), values)
+            )
     elif isinstance(engine, PooledSQLiteEngine):
         pool = engine._usable_pool()
         if pool is not None:

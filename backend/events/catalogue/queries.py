@@ -269,7 +269,7 @@ async def browse_conditions(filters: EventFilters, user_id: uuid.UUID | None) ->
 
 async def browse_where(filters: EventFilters, user_id: uuid.UUID | None) -> list[Any]:
     """``browse_conditions`` as Piccolo clauses, for queries of events built with Piccolo."""
-    return [WhereRaw(condition.text, *condition.values) for condition in await browse_conditions(filters, user_id)]
+    return [WhereRaw(f"({c.text})", *c.values) for c in await browse_conditions(filters, user_id)]
 
 
 def aiming_conditions(places: PlaceFilters) -> list[Sql]:

@@ -10,8 +10,10 @@ without Redis) two server processes run one after the other, each one uvicorn wo
 SQLite is also run, uncached, on Piccolo's own engine (a connection per query, as before
 ``backend/core/db.py`` kept connections open), to measure what that change is worth.
 
-On each, the three endpoints are measured in turn (interleaved over ``--rounds`` so that a
-machine whose load drifts treats them alike) at a fixed concurrency after a warm-up.
+On each, the three endpoints are measured in turn at a fixed concurrency after a warm-up, by wrk
+(one thread, a tenth of a core: the server, not the client, sets the pace; each line prints the
+client's CPU beside the server's), or with ``--client httpx`` by the Python client, interleaved
+over ``--rounds`` so that a machine whose load drifts treats them alike.
 
     .venv/bin/python -m bench.reads --quick     # smoke run: small sizes, seconds
     .venv/bin/python -m bench.reads             # the recorded run
@@ -33,6 +35,7 @@ from bench._common import (
     LoadResult,
     app_env,
     client,
+    ensure_wrk,
     get_json,
     linli,
     postgres,
@@ -44,7 +47,6 @@ from bench._common import (
     serve,
     use_uvloop,
     workdir,
-    wrk_available,
 )
 from bench._data import Loader
 
@@ -233,8 +235,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--client",
         choices=("httpx", "wrk"),
-        default="httpx",
-        help="wrk (apt-get install wrk) costs the shared cores less; it runs one round",
+        default="wrk",
+        help="wrk (the default; installed with apt-get when missing and run as root) costs the shared "
+        "cores a tenth of a core, so the server sets the pace; it runs one round. httpx, the Python "
+        "client, takes a whole core on the cheap endpoints",
     )
     parser.add_argument(
         "--skip-piccolo-engine",
@@ -245,8 +249,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, databases)")
     args = parser.parse_args(argv)
     if args.client == "wrk":
-        if not wrk_available():
-            parser.error("wrk is not installed (apt-get install wrk)")
+        ensure_wrk()
         args.rounds = 1
     if args.quick:
         args.events, args.duration, args.rounds, args.warmup = min(args.events, 200), 1.5, 1, 0.5

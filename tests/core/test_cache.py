@@ -7,10 +7,13 @@ cache that fails is a miss, never an error.
 
 from __future__ import annotations
 
+import asyncio
+
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+import backend.core.cache as cache_module
 from backend.core.cache import VersionedCache
 from backend.core.stores import build_stores
 
@@ -85,3 +88,63 @@ async def test_a_bump_lost_to_a_blip_is_made_when_redis_answers_again(redis: Red
     assert int(await redis.get("linli:cache:version:events")) == 1
     await cache.lookup("events", "list", "en")
     assert int(await redis.get("linli:cache:version:events")) == 1  # made good once, not again
+
+
+# --- the pipe: lookups on one connection of their own (backend.core.cache._Pipe) -------------------
+
+
+async def test_concurrent_lookups_each_get_their_own_entry(redis: Redis) -> None:
+    """Lookups share one connection and its answers are read in order: fifty at once, each gets
+    the entry it asked for."""
+    cache = VersionedCache(build_stores(redis))
+    try:
+        keys = [(await cache.lookup("events", "list", str(n)))[0] for n in range(50)]
+        for n, key in enumerate(keys):
+            await cache.set(key, f"page {n}".encode())
+        found = await asyncio.gather(*(cache.lookup("events", "list", str(n)) for n in range(50)))
+        assert [hit for _, hit in found] == [f"page {n}".encode() for n in range(50)]
+        misses = await asyncio.gather(*(cache.lookup("events", "list", "none", str(n)) for n in range(5)))
+        assert all(key is not None and hit is None for key, hit in misses)
+    finally:
+        await cache.close()
+
+
+async def test_a_lookup_after_redis_dropped_the_connection_is_a_miss_then_a_hit(redis: Redis) -> None:
+    cache = VersionedCache(build_stores(redis))
+    try:
+        key, _ = await cache.lookup("events", "list", "en")
+        await cache.set(key, b"kept")
+        await redis.client_kill_filter(_type="normal", skipme=True)  # the pipe's connection among them
+        answers = [await cache.lookup("events", "list", "en") for _ in range(2)]
+        assert answers[-1] == (key, b"kept")  # at most the first fails, as a miss nobody stores
+        assert answers[0] in ((None, None), (key, b"kept"))
+    finally:
+        await cache.close()
+
+
+async def test_redis_that_lost_the_script_is_given_it_again(redis: Redis) -> None:
+    cache = VersionedCache(build_stores(redis))
+    try:
+        key, _ = await cache.lookup("events", "list", "en")
+        await cache.set(key, b"kept")
+        await redis.script_flush()
+        assert await cache.lookup("events", "list", "en") == (key, b"kept")
+        assert await cache.lookup("events", "list", "en") == (key, b"kept")
+    finally:
+        await cache.close()
+
+
+async def test_a_lookup_redis_does_not_answer_in_time_is_a_miss(redis: Redis, monkeypatch) -> None:
+    """Redis paused (as a stalled server would be): the lookup gives up after the pipe's timeout
+    and is a miss; once Redis answers again, so does the cache."""
+    monkeypatch.setattr(cache_module, "PIPE_TIMEOUT_SECONDS", 0.2)
+    cache = VersionedCache(build_stores(redis))
+    try:
+        key, _ = await cache.lookup("events", "list", "en")
+        await cache.set(key, b"kept")
+        await redis.execute_command("CLIENT", "PAUSE", "1500", "ALL")
+        assert await cache.lookup("events", "list", "en") == (None, None)
+        await redis.execute_command("CLIENT", "UNPAUSE")
+        assert await cache.lookup("events", "list", "en") == (key, b"kept")
+    finally:
+        await cache.close()

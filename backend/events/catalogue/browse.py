@@ -13,7 +13,7 @@ from backend.core.cache import VersionedCache
 from backend.core.i18n import get_locale
 from backend.events.catalogue import aiming, presenters, queries
 from backend.events.catalogue.schemas import EventPage
-from backend.events.catalogue.tables import EventStatus
+from backend.events.catalogue.tables import AimKind, EventStatus
 from backend.events.signals import CACHE_NAMESPACE
 
 # zlib's default: within a percent or two of level 9 on JSON, for a fraction of the time.
@@ -32,10 +32,12 @@ async def browse_events(
     """A page of events as gzip-compressed JSON, stored under ``key`` (from ``answer_from_cache``)
     when given."""
     rows, next_cursor = await queries.list_events(filters=filters, user_id=user_id, cursor=cursor, limit=limit)
-    views = await aiming.views([r.event for r in rows])
+    # An event open to everyone is shown without its aim's names (it has none): only the others'
+    # places are read and named.
+    views = await aiming.views([r.event for r in rows if r.event["aim"] != AimKind.everyone.value])
     for_you = True if filters.places is not None and filters.places.home_set else None
     page = EventPage(
-        items=[presenters.list_item(r.event, r.distance_m, views[r.event["id"]], for_you) for r in rows],
+        items=[presenters.list_item(r.event, r.distance_m, views.get(r.event["id"]), for_you) for r in rows],
         next_cursor=next_cursor,
     )
     body = gzip.compress(msgspec.json.encode(page), compresslevel=GZIP_LEVEL, mtime=0)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
+import msgspec
+
 from backend.core.clock import utc
-from backend.core.i18n import _, format_interval, pick, pick_content
+from backend.core.i18n import _, format_interval, get_locale, pick, pick_content
 from backend.core.media import media_url
 from backend.events.catalogue.aiming import AimView, Eligibility, place_words
 from backend.events.catalogue.schemas import (
@@ -32,8 +34,14 @@ def poster_urls(poster: Mapping[str, str] | str | None) -> dict[str, str]:
     A row read with ``load_json`` holds a dict; an ``Event`` just built in memory still holds the
     column's JSON text, so both are accepted.
     """
-    stored: Mapping[str, str] = json.loads(poster or "{}") if isinstance(poster, str) else poster or {}
-    return {name: media_url(path) for name, path in stored.items()}
+    stored: Mapping[str, str] | None = msgspec.json.decode(poster) if isinstance(poster, (str, bytes)) else poster
+    return {name: media_url(path) for name, path in (stored or {}).items()}
+
+
+def _content(value: Mapping[str, str] | str | bytes | None) -> Mapping[str, str] | None:
+    """A JSON column of texts by language: read with ``load_json`` (a dict), or as the database
+    driver gives it (text: the event list reads its columns without Piccolo)."""
+    return msgspec.json.decode(value) if isinstance(value, (str, bytes)) else value
 
 
 def audience_read(kind: AimKindCode, view: AimView | None) -> AudienceRead:
@@ -75,12 +83,25 @@ def seats_by_estate(view: AimView | None, left: Mapping[Any, int]) -> list[Estat
     ]
 
 
+@lru_cache(maxsize=512)
+def _tags(mask: int, vocabulary: tuple[str, ...]) -> tuple[str, ...]:
+    """A mask's tags: a list page has many items and few distinct masks."""
+    return tuple(from_mask(mask, vocabulary))
+
+
+@lru_cache(maxsize=256)
+def _category_name(category: str, locale: str) -> str:
+    """The category's name in ``locale`` (the caller's, which ``category_name`` writes in)."""
+    return category_name(category)
+
+
 def _common(
-    row: dict[str, Any], venue: VenueBrief, distance_m: int | None, view: AimView | None = None
+    row: Mapping[str, Any], venue: VenueBrief, distance_m: int | None, view: AimView | None = None
 ) -> dict[str, Any]:
-    title = pick_content(row["title"])
-    summary, _ = pick(row["summary"], title.locale)
-    price_note, _ = pick(row["price_note"], title.locale)
+    reader = get_locale()
+    title = pick_content(_content(row["title"]), reader)
+    summary = pick_content(_content(row["summary"]), title.locale).text
+    price_note = pick_content(_content(row["price_note"]), title.locale).text
     return {
         "id": row["id"],
         "title": title.text,
@@ -88,7 +109,7 @@ def _common(
         "locale": title.locale,
         "converted": title.converted,
         "category": row["category"],
-        "category_name": category_name(row["category"]),
+        "category_name": _category_name(row["category"], reader),
         "status": row["status"],
         "starts_at": utc(row["starts_at"]),
         "ends_at": utc(row["ends_at"]),
@@ -99,9 +120,9 @@ def _common(
         "waitlist_length": row["waitlist_count"],
         "is_free": row["is_free"],
         "price_note": price_note,
-        "audiences": from_mask(row["audience_mask"], AUDIENCES),
-        "languages": from_mask(row["language_mask"], SPOKEN_LANGUAGES),
-        "accessibility": from_mask(row["accessibility_mask"], ACCESSIBILITY),
+        "audiences": list(_tags(row["audience_mask"], AUDIENCES)),
+        "languages": list(_tags(row["language_mask"], SPOKEN_LANGUAGES)),
+        "accessibility": list(_tags(row["accessibility_mask"], ACCESSIBILITY)),
         "poster_urls": poster_urls(row.get("poster")),
         "series_id": row["series"],
         "max_party_size": row["max_party_size"],
@@ -112,12 +133,12 @@ def _common(
 
 
 def list_item(
-    row: dict[str, Any], distance_m: int | None = None, view: AimView | None = None, for_you: bool | None = None
+    row: Mapping[str, Any], distance_m: int | None = None, view: AimView | None = None, for_you: bool | None = None
 ) -> EventListItem:
     """A row of ``queries.list_events`` (with the venue's columns joined), and its aim's names."""
     venue = VenueBrief(
         id=row["venue"],
-        name=pick(row["venue_name"])[0],
+        name=pick(_content(row["venue_name"]))[0],
         latitude=row["venue_latitude"],
         longitude=row["venue_longitude"],
     )

@@ -670,6 +670,62 @@ async def test_public_lists_are_cached_and_changes_show_at_once(client: Client, 
         assert int(await shared_redis.get("linli:cache:version:events")) >= 2  # bumped for every instance
 
 
+async def test_every_write_that_changes_the_list_shows_on_the_next_cached_read(
+    client: Client, shared_redis: Redis | None
+) -> None:
+    """With Redis (PostgreSQL here) and without (SQLite, in process): a page read twice is served
+    from the cache, and each write through the API that changes what it shows (publishing,
+    editing, a sign-up and its cancellation, cancelling the event) shows on the very next read."""
+    tree = await city_tree()
+    organiser = await organiser_of(tree["street_a"])
+    place = await venue(tree["street_a"], tree["community_a"])
+    shown = await make_event(organiser, tree["street_a"], place, capacity=5, **times(in_days(3)))
+    draft = await make_event(organiser, tree["street_a"], place, publish=False, **times(in_days(4)))
+    staff_token = token_for(organiser)
+
+    async def cached_items() -> list[dict[str, Any]]:
+        first = await client.get("/api/v1/events?lang=zh-Hans")
+        again = await client.get("/api/v1/events?lang=zh-Hans")
+        assert first.status_code == again.status_code == 200
+        assert first.content == again.content
+        return list(first.json()["items"])
+
+    def seats_left(found: list[dict[str, Any]]) -> int:
+        return int(next(item for item in found if item["id"] == str(shown.id))["seats_left"])
+
+    assert [item["id"] for item in await cached_items()] == [str(shown.id)]
+    # The page is the cache's: a change behind the API's back (no bump) does not show.
+    await Event.update({Event.seats_taken: 1}).where(Event.id == shown.id)
+    assert seats_left(await cached_items()) == 5
+    await Event.update({Event.seats_taken: 0}).where(Event.id == shown.id)
+    if shared_redis is not None:
+        assert int(await shared_redis.get("linli:cache:version:events") or 0) == 0
+
+    published = await client.post(f"/api/v1/events/{draft.id}/publish", json={}, headers=staff_token)
+    assert published.status_code == 200, published.text
+    assert [item["id"] for item in await cached_items()] == [str(shown.id), str(draft.id)]
+
+    edited = await client.patch(
+        f"/api/v1/events/{shown.id}", json={"title": {"zh-Hans": "评弹专场·加演"}}, headers=staff_token
+    )
+    assert edited.status_code == 200, edited.text
+    assert (await cached_items())[0]["title"] == "评弹专场·加演"
+
+    assert seats_left(await cached_items()) == 5
+    person = await resident()
+    registration = await sign_up(client, shown.id, person, party_size=2)
+    assert seats_left(await cached_items()) == 3
+    withdrawn = await client.delete(f"/api/v1/registrations/{registration['id']}", headers=token_for(person))
+    assert withdrawn.status_code in (200, 204), withdrawn.text
+    assert seats_left(await cached_items()) == 5
+
+    cancelled = await client.post(f"/api/v1/events/{shown.id}/cancel", headers=staff_token)
+    assert cancelled.status_code == 200, cancelled.text
+    assert [item["id"] for item in await cached_items()] == [str(draft.id)]
+    if shared_redis is not None:
+        assert int(await shared_redis.get("linli:cache:version:events")) >= 4  # every write bumped it
+
+
 async def test_a_cached_page_is_answered_before_its_parameters_are_parsed(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -363,22 +363,73 @@ async def deliver_many(signal_ids: list[uuid.UUID]) -> int:
     )
     order = {signal_id: place for place, signal_id in enumerate(signal_ids)}
     rows.sort(key=lambda row: order[as_uuid(row["id"])])  # in the order they were emitted
-    done: list[uuid.UUID] = []
+    errors: dict[uuid.UUID, list[str]] = {as_uuid(row["id"]): [] for row in rows}
     token = _batch_memo.set({})
     try:
-        for row in rows:
-            errors = await _run_listeners(row, subscriptions.get(row["name"]))
-            if errors:
-                await _record_failure(as_uuid(row["id"]), errors)
-            else:
-                done.append(as_uuid(row["id"]))
+        for name, group in _grouped(rows, subscriptions, errors).items():
+            for listener in subscriptions[name].listeners:
+                await _run_for_group(listener, group, errors)
     finally:
         _batch_memo.reset(token)
+    done: list[uuid.UUID] = []
+    for signal_id, failures in errors.items():
+        if failures:
+            await _record_failure(signal_id, failures)
+        else:
+            done.append(signal_id)
     if done:
         await OutboxSignal.update(
             {OutboxSignal.delivered_at: clock.now(), OutboxSignal.claimed_until: None, OutboxSignal.last_error: None}
         ).where(OutboxSignal.id.is_in(done))
     return len(done)
+
+
+def batched(each: Listener[P], many: Callable[[list[SignalMessage[P]]], Awaitable[None]]) -> Listener[P]:
+    """``each`` with a form for many signals at once, which ``deliver_many`` calls with all the
+    signals of one name in its batch (the notices of a hundred sign-ups in one transaction).
+    The sweeper and single deliveries call ``each``."""
+    each.many = many  # type: ignore[attr-defined]
+    return each
+
+
+def _grouped(
+    rows: list[dict[str, Any]], subscriptions: Any, errors: dict[uuid.UUID, list[str]]
+) -> dict[str, list[SignalMessage[Any]]]:
+    """The batch's signals decoded, by name, in order; one that does not decode is a failure."""
+    groups: dict[str, list[SignalMessage[Any]]] = {}
+    for row in rows:
+        subscription = subscriptions.get(row["name"])
+        if subscription is None:
+            continue  # nobody listens: delivered
+        try:
+            payload = msgspec.json.decode(row["payload"], type=subscription.payload_type)
+        except msgspec.ValidationError as error:
+            errors[as_uuid(row["id"])].append(f"payload of {row['name']} does not decode: {error}")
+            continue
+        message = SignalMessage(id=as_uuid(row["id"]), name=row["name"], payload=payload, created_at=row["created_at"])
+        groups.setdefault(row["name"], []).append(message)
+    return groups
+
+
+async def _run_for_group(
+    listener: Listener[Any], group: list[SignalMessage[Any]], errors: dict[uuid.UUID, list[str]]
+) -> None:
+    """One listener over a group: its batch form once when it has one, else each in turn; a
+    failure counts against every signal it was running for."""
+    where = getattr(listener, "__qualname__", repr(listener))
+    many = getattr(listener, "many", None)
+    calls: list[tuple[list[SignalMessage[Any]], Callable[[], Awaitable[None]]]]
+    if many is not None and len(group) > 1:
+        calls = [(group, lambda: many(group))]
+    else:
+        calls = [([message], lambda message=message: listener(message)) for message in group]  # type: ignore[misc]
+    for covered, call in calls:
+        try:
+            await call()
+        except Exception as error:
+            log.exception("signal_listener_failed", signals=len(covered), signal=covered[0].name, listener=where)
+            for message in covered:
+                errors[message.id].append(f"{where}: {error!r}")
 
 
 # --- the sweeper --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ twice finds its notices already written (their key is the signal's subject) and 
 from __future__ import annotations
 
 from backend.core import runtime
-from backend.core.signals import SignalMessage
+from backend.core.signals import SignalMessage, batched
 from backend.events.api import (
     EventCancelled,
     EventChanged,
@@ -30,8 +30,15 @@ def _settings() -> Settings:
     return runtime.current().settings
 
 
-async def registration_changed(message: SignalMessage[RegistrationSignal]) -> None:
+async def _registrations_changed(messages: list[SignalMessage[RegistrationSignal]]) -> None:
+    await services.notify_registrations(registrations=[m.payload for m in messages], settings=_settings())
+
+
+async def _registration_changed(message: SignalMessage[RegistrationSignal]) -> None:
     await services.notify_registration(registration=message.payload, settings=_settings())
+
+
+registration_changed = batched(_registration_changed, _registrations_changed)
 
 
 async def event_cancelled(message: SignalMessage[EventCancelled]) -> None:

@@ -29,15 +29,22 @@ _REGISTRATION_KINDS: dict[type[RegistrationSignal], NoticeKind] = {
 
 async def notify_registration(*, registration: RegistrationSignal, settings: Settings) -> None:
     """A place confirmed, waitlisted (with the place in line) or promoted: its holder is told."""
-    kind = _REGISTRATION_KINDS[type(registration)]
-    params = await sources.event_params(registration.event_id)
-    if params is None:
-        return
-    params["registration_id"] = str(registration.registration_id)
-    if isinstance(registration, RegistrationWaitlisted):
-        params["position"] = registration.position
-    key = f"{kind.value}:{registration.registration_id}"
-    await inbox.post_notices([Posting(registration.user_id, kind, params, key)], settings=settings)
+    await notify_registrations(registrations=[registration], settings=settings)
+
+
+async def notify_registrations(*, registrations: list[RegistrationSignal], settings: Settings) -> None:
+    """Many of them (a batch of sign-ups after their answers): one transaction for their notices."""
+    postings = []
+    for registration in registrations:
+        kind = _REGISTRATION_KINDS[type(registration)]
+        params = await sources.event_params(registration.event_id)
+        if params is None:
+            continue
+        params["registration_id"] = str(registration.registration_id)
+        if isinstance(registration, RegistrationWaitlisted):
+            params["position"] = registration.position
+        postings.append(Posting(registration.user_id, kind, params, f"{kind.value}:{registration.registration_id}"))
+    await inbox.post_notices(postings, settings=settings)
 
 
 async def notify_event_cancelled(*, cancelled: EventCancelled, settings: Settings) -> None:

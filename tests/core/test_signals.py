@@ -381,3 +381,36 @@ async def test_the_app_sweeps_in_the_background(
     # Leaving the app waits for the sweeper's round to finish, which marks the signal delivered.
     assert (await stored(signal_id))["delivered_at"] is not None
     assert [call.id for call in recorder.calls] == [signal_id]
+
+
+async def test_a_batch_calls_a_listeners_many_form_once_and_its_failure_counts_for_each(
+    app: Any, probe: type[Signal], recorder_for: Any
+) -> None:
+    healthy = recorder_for(probe)
+    groups: list[int] = []
+    singles: list[uuid.UUID] = []
+    failing = True
+
+    async def each(message: signals.SignalMessage[Any]) -> None:
+        singles.append(message.id)
+
+    async def many(messages: list[signals.SignalMessage[Any]]) -> None:
+        groups.append(len(messages))
+        if failing:
+            raise Boom("the batch broke")
+
+    undo = app.state.runtime.subscribe(probe, signals.batched(each, many))
+    try:
+        ids = [await crashed_signal(probe, {"n": n}) for n in range(3)]
+        assert await signals.deliver_many(ids) == 0
+        assert groups == [3] and singles == []  # the many-form, once for the three
+        assert len(healthy.calls) == 3  # the other listener ran for each all the same
+        for signal_id in ids:
+            row = await stored(signal_id)
+            assert row["delivered_at"] is None and "the batch broke" in row["last_error"]
+            await expire_lease(signal_id)
+        failing = False
+        assert await signals.sweep(older_than_seconds=0) == 3  # the sweeper: one at a time
+        assert sorted(singles) == sorted(ids) and groups == [3]
+    finally:
+        undo()

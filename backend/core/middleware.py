@@ -11,7 +11,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.core import audit, runtime
+from backend.core import audit, runtime, signals
 from backend.core.auth import SESSION_COOKIE, SESSION_COOKIE_PATH, decode_token, token_invalid
 from backend.core.context import Principal, add_context_headers, cookie, header, query_lang, request_id, request_locale
 from backend.core.errors import DomainError, unavailable_error
@@ -57,7 +57,8 @@ class RequestContextMiddleware(ASGIMiddleware):
             actor = audit.bind_actor(_actor(scope, rid))
             scope["state"].pop("locale", None)
             set_locale(request_locale(scope))
-            await next_app(scope, receive, send_with_context)
+            with signals.answering():  # the signal dispatcher waits for a lull
+                await next_app(scope, receive, send_with_context)
         except DomainError as error:
             status = error.status  # answered by the error handler outside this middleware
             raise

@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -281,32 +282,56 @@ class Dispatcher:
     still in the outbox, and the sweeper delivers it."""
 
     BATCH = 100
+    # Answers first: while this process is answering requests, signals wait for a lull, at most
+    # this long or this many, then go in batches. A burst of sign-ups gets its answers; their
+    # notices follow it.
+    MOST_DELAY_SECONDS = 10.0
+    MOST_WAITING = 5000
+    PAUSE_SECONDS = 0.05
 
     def __init__(self) -> None:
         self._waiting: list[uuid.UUID] = []
+        self._since = 0.0  # when the oldest of them was handed over
         self._wake = asyncio.Event()
         self._settled = asyncio.Event()
         self._settled.set()
         self._stopping = False
+        self._hurry = False
 
     def hand_over(self, signal_ids: list[uuid.UUID]) -> None:
         if signal_ids:
+            if not self._waiting:
+                self._since = time.monotonic()
             self._waiting.extend(signal_ids)
             self._settled.clear()
             self._wake.set()
 
+    async def _lull(self) -> None:
+        give_up = self._since + self.MOST_DELAY_SECONDS
+        while (  # noqa: ASYNC110  (a counter, not an event: polled only while signals wait and requests run)
+            _answering[0] > 0
+            and not (self._hurry or self._stopping)
+            and len(self._waiting) < self.MOST_WAITING
+            and time.monotonic() < give_up
+        ):
+            await asyncio.sleep(self.PAUSE_SECONDS)
+
     async def run(self) -> None:
-        """Deliver until ``stop()``, then what is still waiting."""
+        """Deliver until ``stop()``, then what is still waiting: after a lull, everything that
+        waits, a batch at a time; what is handed over meanwhile waits for the next lull."""
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._waiting:
-                taken, self._waiting = self._waiting[: self.BATCH], self._waiting[self.BATCH :]
-                try:
-                    await deliver_many(taken)
-                except Exception:
-                    # Committed signals stay in the outbox: the sweeper retries them.
-                    log.exception("signal_dispatch_failed", signals=len(taken))
+                await self._lull()
+                round_, self._waiting = self._waiting, []
+                for start in range(0, len(round_), self.BATCH):
+                    taken = round_[start : start + self.BATCH]
+                    try:
+                        await deliver_many(taken)
+                    except Exception:
+                        # Committed signals stay in the outbox: the sweeper retries them.
+                        log.exception("signal_dispatch_failed", signals=len(taken))
             self._settled.set()
             if self._stopping:
                 return
@@ -316,8 +341,26 @@ class Dispatcher:
         self._wake.set()
 
     async def settled(self) -> None:
-        """Until everything handed over so far has been tried (tests, the lifespan's end)."""
-        await self._settled.wait()
+        """Until everything handed over so far has been tried, without waiting for a lull
+        (tests, the lifespan's end)."""
+        self._hurry = True
+        try:
+            await self._settled.wait()
+        finally:
+            self._hurry = False
+
+
+# Requests this process is answering now (the middleware counts them): the dispatcher's lull.
+_answering = [0]
+
+
+@contextlib.contextmanager
+def answering() -> Iterator[None]:
+    _answering[0] += 1
+    try:
+        yield
+    finally:
+        _answering[0] -= 1
 
 
 # What the listeners of one batch read more than once (a storm's hundred sign-ups of one event

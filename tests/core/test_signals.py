@@ -414,3 +414,22 @@ async def test_a_batch_calls_a_listeners_many_form_once_and_its_failure_counts_f
         assert sorted(singles) == sorted(ids) and groups == [3]
     finally:
         undo()
+
+
+async def test_the_dispatcher_waits_for_a_lull_in_the_answers() -> None:
+    """While the process answers requests, signals wait (a burst gets its answers first); they
+    go when the answers stop, when too many wait, or when someone needs them settled."""
+    dispatcher = signals.Dispatcher()
+    dispatcher.hand_over([uuid.uuid4()])
+    with signals.answering():
+        lull = asyncio.create_task(dispatcher._lull())
+        await asyncio.sleep(3 * dispatcher.PAUSE_SECONDS)
+        assert not lull.done()  # a request is being answered: the signal waits
+    await asyncio.wait_for(lull, timeout=30)  # the answer went: the lull has come
+
+    with signals.answering():
+        dispatcher.hand_over([uuid.uuid4() for _ in range(dispatcher.MOST_WAITING)])
+        await asyncio.wait_for(dispatcher._lull(), timeout=30)  # too many wait: they go anyway
+        dispatcher._waiting = dispatcher._waiting[:1]
+        dispatcher._hurry = True
+        await asyncio.wait_for(dispatcher._lull(), timeout=30)  # settled() asked for them

@@ -98,6 +98,7 @@ def test_migrate_then_seed_twice_then_create_admin(fresh_database: str) -> None:
         "outbox_retention",
         "session_retention",
         "event_no_shows",
+        "poster_renditions",
         "forgotten_check_outs",
         "shift_no_shows",
         "expired_points",

@@ -9,6 +9,7 @@ import asyncio
 import io
 import os
 import re
+import shutil
 import struct
 import threading
 import uuid
@@ -206,6 +207,12 @@ async def linked_from_pages(client: Client, event_id: uuid.UUID) -> set[str]:
     for url in urls:
         assert (await client.get(url)).status_code == 200, url
     return urls
+
+
+@pytest.fixture(autouse=True)
+def no_sources_left(settings: Settings) -> None:
+    """Originals other tests' uploads left waiting for a job they never ran are not this test's."""
+    shutil.rmtree(posters.sources_store(settings).root / posters.SOURCES_FOLDER, ignore_errors=True)
 
 
 def sources_of(settings: Settings) -> list[Path]:

@@ -50,9 +50,12 @@ def entry(
     source_key: str,
     community_id: uuid.UUID | None = None,
     reason_params: Mapping[str, Any] | None = None,
+    activity_key: str = "",
+    earned_on: date | None = None,
+    expires_at: datetime | None = None,
 ) -> PointEntry:
-    """A new entry, for a hot path that writes it together with its own row (``append`` checks
-    ``source_key`` instead; a fresh key needs no check)."""
+    """A new entry, as ``append`` writes it; a hot path writes it together with its own row (a
+    fresh ``source_key`` needs no check)."""
     return PointEntry(
         user=user_id,
         community=community_id,
@@ -60,9 +63,9 @@ def entry(
         reason=reason.value,
         reason_params=dict(reason_params or {}),
         source_key=source_key,
-        activity_key="",
-        earned_on=clock.city_today(),
-        expires_at=None,
+        activity_key=activity_key,
+        earned_on=earned_on or clock.city_today(),
+        expires_at=expires_at,
         created_at=clock.now(),
     )
 
@@ -81,17 +84,16 @@ async def append(
 ) -> bool:
     """Add one entry; False (and nothing written) when ``source_key`` was already used."""
     inserted = await PointEntry.insert(
-        PointEntry(
-            user=user_id,
-            community=community_id,
+        entry(
+            user_id=user_id,
             points=points,
-            reason=reason.value,
-            reason_params=dict(reason_params or {}),
+            reason=reason,
             source_key=source_key,
+            community_id=community_id,
+            reason_params=reason_params,
             activity_key=activity_key,
-            earned_on=earned_on or clock.city_today(),
+            earned_on=earned_on,
             expires_at=expires_at,
-            created_at=clock.now(),
         )
     ).on_conflict(target=PointEntry.source_key, action="DO NOTHING")
     return bool(inserted)

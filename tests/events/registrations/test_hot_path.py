@@ -22,20 +22,10 @@ from backend.notifications.tables import Notice
 from backend.settings import Settings
 from tests import factories
 from tests.conftest import build_app, serve_in_process
+from tests.events.registrations.test_registrations import event, place  # noqa: F401  (place: a fixture)
 from tests.statements import statements_run
 
 Client = httpx.AsyncClient
-
-
-@pytest.fixture
-async def place(client: Client) -> dict[str, Any]:
-    tree = await factories.city_tree()
-    venue = await factories.venue(tree["community_a"], tree["community_a"])
-    return {"tree": tree, "venue": venue, "organisation": tree["street_a"]}
-
-
-async def event(place: dict[str, Any], **overrides: Any) -> Event:
-    return await factories.published_event(place["organisation"], place["venue"], **overrides)
 
 
 def signing_up(event_id: uuid.UUID, user: Any, **body: Any) -> dict[str, Any]:

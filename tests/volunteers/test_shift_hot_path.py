@@ -8,30 +8,20 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from backend.volunteers.shifts.tables import Shift, ShiftSignup
 from tests import factories
 from tests.statements import statements_run
 from tests.volunteers import builders
-from tests.volunteers.test_shifts import create, members
+from tests.volunteers.test_shifts import create, members, place  # noqa: F401  (place: a fixture)
 
 Client = httpx.AsyncClient
 
 
-@pytest.fixture
-async def team(client: Client) -> dict[str, Any]:
-    tree = await factories.city_tree()
-    team = await builders.team(tree["community_a"])
-    boss = await factories.resident("队长")
-    await builders.coordinator(team, boss)
-    return {"team": team, "coordinator": boss}
-
-
-async def test_a_shift_sign_up_runs_four_statements(client: Client, team: dict[str, Any]) -> None:
+async def test_a_shift_sign_up_runs_four_statements(client: Client, place: dict[str, Any]) -> None:
     """Who is asking, the person's hold (PostgreSQL), the UPDATE, the INSERT (+ BEGIN, COMMIT)."""
-    shift = (await create(client, team["team"].id, team["coordinator"])).json()
-    [volunteer] = await members(team["team"], 1)
+    shift = (await create(client, place["team"].id, place["coordinator"])).json()
+    [volunteer] = await members(place["team"], 1)
     with statements_run(this_task_only=True) as seen:
         answer = await client.post(
             f"/api/v1/shifts/{shift['id']}/signups",
@@ -42,7 +32,7 @@ async def test_a_shift_sign_up_runs_four_statements(client: Client, team: dict[s
     assert "volunteer_signup" in seen[-1]
 
 
-async def test_overlapping_shifts_taken_at_once_give_one_place(client: Client, team: dict[str, Any]) -> None:
+async def test_overlapping_shifts_taken_at_once_give_one_place(client: Client, place: dict[str, Any]) -> None:
     """One volunteer asks for three overlapping shifts at once: the hold queues them, and each
     UPDATE sees the place the one before committed."""
     start = builders.now() + timedelta(days=3)
@@ -51,13 +41,13 @@ async def test_overlapping_shifts_taken_at_once_give_one_place(client: Client, t
         begins = start + timedelta(minutes=offset)
         made = await create(
             client,
-            team["team"].id,
-            team["coordinator"],
+            place["team"].id,
+            place["coordinator"],
             starts_at=begins.isoformat(),
             ends_at=(begins + timedelta(hours=2)).isoformat(),
         )
         shifts.append(made.json()["id"])
-    [volunteer] = await members(team["team"], 1)
+    [volunteer] = await members(place["team"], 1)
     answers = await asyncio.gather(
         *(
             client.post(f"/api/v1/shifts/{shift_id}/signups", headers=factories.token_for(volunteer))

@@ -65,9 +65,7 @@ async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: s
                     return Redeemed(await _record(user_id, reward, idempotency_key), True, reward)
                 if idempotency_key and (found := await _earlier(user_id, reward_id, idempotency_key)) is not None:
                     return Redeemed(found, False)
-                redemption = await _reserve(user_id, reward_id, idempotency_key)
-                await signals.emit(_reserved(redemption))
-                return Redeemed(redemption, True)
+                return Redeemed(await _reserve(user_id, reward_id, idempotency_key), True)
         except UNIQUE_VIOLATIONS:
             # A concurrent retry of this request committed first, or the pickup code was taken.
             if idempotency_key and (found := await _earlier(user_id, reward_id, idempotency_key)) is not None:
@@ -164,7 +162,8 @@ async def _record(user_id: uuid.UUID, reward: Reward, idempotency_key: str | Non
 
 
 async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: str | None) -> Redemption:
-    """Inside the person's transaction: the checks in order, then stock, points and the row."""
+    """Inside the person's transaction: the checks in order, each with its refusal, then the
+    stock, and the points, the row and the signal as the hot path writes them."""
     reward = await Reward.objects().output(load_json=True).where(Reward.id == reward_id).first()
     if reward is None:
         raise reward_not_found()
@@ -195,26 +194,7 @@ async def _reserve(user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: st
     )
     if not taken:
         raise DomainError("reward_out_of_stock", N_("This reward has run out."), status=409)
-    redemption = Redemption(
-        id=uuid.uuid4(),
-        reward=reward_id,
-        user=user_id,
-        points=reward.points_cost,
-        pickup_code=new_pickup_code(),
-        status=RedemptionStatus.reserved.value,
-        idempotency_key=idempotency_key,
-        created_at=clock.now(),
-    )
-    await ledger.append(
-        user_id=user_id,
-        points=-reward.points_cost,
-        reason=PointReason.redemption,
-        source_key=f"redeem:{redemption.id}",
-        community_id=reward.community,
-        reason_params={"reward": reward.name},
-    )
-    await Redemption.insert(redemption)
-    return redemption
+    return await _record(user_id, reward, idempotency_key)
 
 
 async def cancel_redemption(*, user_id: uuid.UUID, redemption_id: uuid.UUID) -> Redemption:

@@ -301,15 +301,7 @@ async def _take_place(user_id: uuid.UUID, shift: Shift, idempotency_key: str | N
         current = await load_shift(shift.id)
         _check_open(current, moment)  # cancelled or started meanwhile
         raise DomainError("shift_full", N_("This shift is full."), status=409)
-    signup = ShiftSignup(
-        shift=shift.id,
-        user=user_id,
-        status=SignupStatus.signed_up.value,
-        idempotency_key=idempotency_key,
-        created_at=clock.now(),
-    )
-    await signup.save()
-    return signup
+    return await _record(user_id, shift.id, idempotency_key)
 
 
 async def _check_overlap(user_id: uuid.UUID, shift: Shift) -> None:

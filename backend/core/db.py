@@ -594,6 +594,22 @@ async def lock_row(engine: Engine[Any], tablename: str, row_id: object) -> None:
 _NAMED = re.compile(r"\{([a-z_]+)\}")
 
 
+_CONSTANT = re.compile(r"[a-z_]+")
+
+
+def with_constants(template: str, **values: str) -> str:
+    """``template`` with these ``{name}`` placeholders written in as SQL literals: the code's own
+    constants (a status, a kind), never input. A partial index (``WHERE status IN ('confirmed',
+    'waitlisted')``) serves a prepared statement's generic plan only when the statement itself
+    says the index's condition; a bound value hides it, and PostgreSQL falls back to whatever
+    index its statistics favour that day."""
+    for name, value in values.items():
+        if not _CONSTANT.fullmatch(value):
+            raise ValueError(f"not a constant: {value!r}")
+        template = template.replace("{" + name + "}", f"'{value}'")
+    return template
+
+
 def named(template: str, **values: Any) -> tuple[Any, ...]:
     """A raw statement written with ``{name}`` placeholders as ``(template, *args)`` for
     ``Table.raw``, which takes ``{}`` in order: a name may come back (each use is one argument)."""

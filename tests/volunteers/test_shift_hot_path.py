@@ -9,8 +9,12 @@ from typing import Any
 
 import httpx
 
+from backend.core import clock
+from backend.core.db import named
+from backend.volunteers.shifts.services import _PLACE
 from backend.volunteers.shifts.tables import Shift, ShiftSignup
 from tests import factories
+from tests.plans import generic_plan
 from tests.statements import statements_run
 from tests.volunteers import builders
 from tests.volunteers.test_shifts import create, members, place  # noqa: F401  (place: a fixture)
@@ -58,3 +62,15 @@ async def test_overlapping_shifts_taken_at_once_give_one_place(client: Client, p
     assert {a.json()["code"] for a in answers if a.status_code == 409} == {"shift_overlap"}
     assert await ShiftSignup.count().where(ShiftSignup.user == volunteer.id) == 1
     assert sum([row["seats_taken"] for row in await Shift.select(Shift.seats_taken)]) == 1
+
+
+async def test_not_already_on_the_shift_is_one_look_in_the_one_active_index(
+    client: Client, backend: str, place: dict[str, Any]
+) -> None:
+    """The statuses are written into the UPDATE, not bound: the partial one-active index
+    (``WHERE status <> 'cancelled'``) serves the look only when the statement itself says so,
+    in the plan a busy connection settles on as in SQLite's."""
+    await Shift.raw("ANALYZE")
+    statement = named(_PLACE, shift=uuid.uuid4(), now=clock.now(), user=place["coordinator"].id)
+    plan = await generic_plan(Shift, backend, *statement)
+    assert "volunteer_signup_one_active" in plan, plan

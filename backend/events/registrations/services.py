@@ -19,7 +19,7 @@ from piccolo.querystring import QueryString
 from backend.accounts.api import lock_person
 from backend.core import clock, signals
 from backend.core.cache import VersionedCache
-from backend.core.db import UNIQUE_VIOLATIONS, json_value, lock_row, named, timestamp_value
+from backend.core.db import UNIQUE_VIOLATIONS, json_value, lock_row, named, timestamp_value, with_constants
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused
@@ -79,9 +79,10 @@ async def sign_up(
     The hot path is four statements in one transaction: hold the person, one conditional UPDATE
     of the event that checks everything the sign-up needs and takes a seat or a number in line
     (returning what the answer shows), one INSERT of the registration with its signal, COMMIT.
-    Whatever that UPDATE does not match (a retry, a closed or full event, an event aimed at
-    places, too many places held) is sorted out by the careful path in the same transaction.
-    The signal's listeners (the inbox notice, the cache) run after the answer has gone."""
+    Whatever that UPDATE does not match (a closed or full event, an event aimed at places, too
+    many places held) is sorted out by the careful path in the same transaction; a retry or a
+    second sign-up for the same event meets the one-active index at the INSERT, which rolls the
+    whole back. The signal's listeners (the inbox notice, the cache) run after the answer has gone."""
     try:
         async with signals.atomic(after_answer=True):
             # One resident's concurrent requests queue here, so the checks below see each other.
@@ -92,8 +93,8 @@ async def sign_up(
                 return SignedUp(registration, True, placed.shown())
             return await _sign_up_carefully(user_id, event_id, party_size, idempotency_key, max_upcoming, share_code)
     except UNIQUE_VIOLATIONS:
-        # A retry of this request (the same key) or another request for this event committed
-        # between our checks and our INSERT: the person's hold makes it rare, the indexes exact.
+        # A retry of this request (the same key) or the person's earlier place in this event:
+        # the one-active and idempotency indexes refuse the INSERT, and nothing was written.
         if idempotency_key and (found := await _by_idempotency_key(user_id, event_id, idempotency_key)) is not None:
             return SignedUp(found, False)
         raise _already_registered() from None
@@ -138,11 +139,16 @@ class _Taken:
 
 
 # The event's own row decides: open now, for everyone (an event aimed at places takes the careful
-# path), the party not too large, a seat free or a line kept, the person not already in, and
-# holding fewer upcoming places than the limit. This statement runs after the person's hold, so
-# its snapshot sees their other committed sign-ups. A seat if the party fits, else the next
-# number in line; ``last_seated`` remembers which (SET reads the row as it was).
-_PLACE = """
+# path), the party not too large, a seat free or a line kept, and the person holding fewer
+# upcoming places than the limit. This statement runs after the person's hold, so its snapshot
+# sees their other committed sign-ups. A seat if the party fits, else the next number in line;
+# ``last_seated`` remembers which (SET reads the row as it was). "Not already in" is left to the
+# one-active index when the INSERT comes: a retry or a second sign-up rolls back and is answered
+# as one (``sign_up``), and no sign-up pays for a look the planner may take through the wrong
+# index while the table grows faster than its statistics. The status is written in, not bound,
+# so that the places held are read from the index of confirmed places.
+_PLACE = with_constants(
+    """
 UPDATE event_event SET
     seats_taken = seats_taken + CASE WHEN seats_taken + {party} <= capacity THEN {party} ELSE 0 END,
     waitlist_count = waitlist_count + CASE WHEN seats_taken + {party} <= capacity THEN 0 ELSE 1 END,
@@ -154,17 +160,15 @@ WHERE id = {event}
     AND (registration_opens_at IS NULL OR registration_opens_at <= {now})
     AND max_party_size >= {party}
     AND (seats_taken + {party} <= capacity OR waitlist_enabled)
-    AND NOT EXISTS (
-        SELECT 1 FROM event_registration r
-        WHERE r.event = {event} AND r."user" = {user} AND r.status IN ({confirmed}, {waitlisted})
-    )
     AND (
         SELECT COUNT(*) FROM event_registration r JOIN event_event e ON e.id = r.event
         WHERE r."user" = {user} AND r.status = {confirmed} AND e.starts_at > {now}
     ) < {max_upcoming}
 RETURNING queue_counter, last_seated, waitlist_count, seats_taken, capacity, title, starts_at, ends_at, status,
     (SELECT v.name FROM event_venue v WHERE v.id = event_event.venue) AS venue_name
-"""
+""",
+    confirmed=RegistrationStatus.confirmed.value,
+)
 
 
 async def _place_fast(user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, max_upcoming: int) -> _Taken | None:
@@ -178,8 +182,6 @@ async def _place_fast(user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, 
             everyone=AimKind.everyone.value,
             now=now,
             user=user_id,
-            confirmed=RegistrationStatus.confirmed.value,
-            waitlisted=RegistrationStatus.waitlisted.value,
             max_upcoming=max_upcoming,
         )
     )

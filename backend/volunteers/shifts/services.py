@@ -17,7 +17,7 @@ from piccolo.columns.combination import WhereRaw
 
 from backend.accounts.api import lock_person
 from backend.core import audit, clock, signals
-from backend.core.db import UNIQUE_VIOLATIONS, lock_row, named, transaction
+from backend.core.db import UNIQUE_VIOLATIONS, lock_row, named, transaction, with_constants
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import CITY_TZ, N_, as_city_time, pick
 from backend.core.idempotency import key_reused
@@ -209,8 +209,10 @@ async def _sign_up_carefully(
 # Scheduled, not started, a place free, for everyone (a shift aimed at places takes the careful
 # path), the caller an active member of its team, not already on it, and no other live shift of
 # theirs overlapping it (touching is fine). Runs after the person's hold: its snapshot sees their
-# other committed places.
-_PLACE = """
+# other committed places. The statuses are written in, not bound, so that "not already on it" is
+# one look in the one-active index.
+_PLACE = with_constants(
+    """
 UPDATE volunteer_shift SET seats_taken = seats_taken + 1
 WHERE id = {shift} AND status = {scheduled} AND starts_at > {now} AND seats_taken + 1 <= capacity
     AND aim = {everyone}
@@ -227,7 +229,14 @@ WHERE id = {shift} AND status = {scheduled} AND starts_at > {now} AND seats_take
             AND o.starts_at < volunteer_shift.ends_at AND o.ends_at > volunteer_shift.starts_at
     )
 RETURNING id
-"""
+""",
+    scheduled=ShiftStatus.scheduled.value,
+    everyone="everyone",
+    active=MemberStatus.active.value,
+    cancelled=SignupStatus.cancelled.value,
+    signed_up=SignupStatus.signed_up.value,
+    attended=SignupStatus.attended.value,
+)
 
 
 async def _place_fast(user_id: uuid.UUID, shift_id: uuid.UUID, moment: datetime) -> bool:
@@ -235,14 +244,8 @@ async def _place_fast(user_id: uuid.UUID, shift_id: uuid.UUID, moment: datetime)
         *named(
             _PLACE,
             shift=shift_id,
-            scheduled=ShiftStatus.scheduled.value,
             now=moment,
-            everyone="everyone",
             user=user_id,
-            active=MemberStatus.active.value,
-            cancelled=SignupStatus.cancelled.value,
-            signed_up=SignupStatus.signed_up.value,
-            attended=SignupStatus.attended.value,
         )
     )
     return bool(taken)

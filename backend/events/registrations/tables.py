@@ -26,7 +26,10 @@ class Registration(Table, tablename="event_registration"):
     event = ForeignKey(Event, null=False, index=True)
     user = ForeignKey(LazyTableReference("User", module_path="backend.accounts.tables"), null=False, index=True)
     party_size = Integer(default=1)
-    status = Varchar(length=16, choices=RegistrationStatus, index=True)
+    # No index of its own: four statuses are no way into the table, and the planner, its
+    # statistics behind during a storm, took it to count a person's places (every confirmed row).
+    # The queue index (event, status, queue_number) and the partial indexes serve the reads.
+    status = Varchar(length=16, choices=RegistrationStatus)
     queue_number = BigInt(help_text="order of arrival on this event; the waitlist is served by it")
     idempotency_key = Varchar(length=128, null=True, default=None)
     created_at = Timestamptz()

@@ -31,3 +31,30 @@ def statements_run(*, this_task_only: bool = False) -> Iterator[list[str]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine_type, "run_querystring", counted)
         yield seen
+
+
+@contextmanager
+def round_trips_to_postgres() -> Iterator[list[str]]:
+    """Every message the calling task sends asyncpg's way and waits for (PostgreSQL only): a
+    statement, or BEGIN and COMMIT, or several statements sent as one by the simple protocol."""
+    import asyncpg
+
+    seen: list[str] = []
+    caller = asyncio.current_task()
+    patched = {}
+    for name in ("execute", "fetch", "fetchrow", "fetchval", "executemany"):
+        original = getattr(asyncpg.Connection, name)
+
+        def recording(original: Any) -> Any:
+            async def sent(connection: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+                if asyncio.current_task() is caller:
+                    seen.append(query)
+                return await original(connection, query, *args, **kwargs)
+
+            return sent
+
+        patched[name] = recording(original)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, method in patched.items():
+            patch.setattr(asyncpg.Connection, name, method)
+        yield seen

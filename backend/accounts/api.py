@@ -131,6 +131,7 @@ __all__ = [
     "people",
     "person",
     "person_by_openid",
+    "person_row",
     "refuse_retired",
     "rename_organisation",
     "require",
@@ -327,6 +328,12 @@ async def wechat_address(user_id: uuid.UUID) -> WechatAddress | None:
     if row is None:
         return None
     return WechatAddress(openid=row["openid"], locale=row["locale"], deleted=row["deleted_at"] is not None)
+
+
+def person_row(user_id: uuid.UUID) -> tuple[str, uuid.UUID]:
+    """The person's row, for a write transaction that holds it from its start
+    (``signals.atomic(hold=...)``): ``lock_person`` in the same round trip as BEGIN."""
+    return User._meta.tablename, user_id
 
 
 async def lock_person(user_id: uuid.UUID) -> None:

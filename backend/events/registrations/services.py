@@ -16,7 +16,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
-from backend.accounts.api import lock_person
+from backend.accounts.api import person_row
 from backend.core import clock, signals
 from backend.core.cache import VersionedCache
 from backend.core.db import UNIQUE_VIOLATIONS, json_value, lock_row, named, timestamp_value, with_constants
@@ -84,9 +84,9 @@ async def sign_up(
     second sign-up for the same event meets the one-active index at the INSERT, which rolls the
     whole back. The signal's listeners (the inbox notice, the cache) run after the answer has gone."""
     try:
-        async with signals.atomic(after_answer=True):
-            # One resident's concurrent requests queue here, so the checks below see each other.
-            await lock_person(user_id)
+        # Held from BEGIN: one resident's concurrent requests queue here, so the checks below
+        # see each other.
+        async with signals.atomic(after_answer=True, hold=person_row(user_id)):
             placed = await _place_fast(user_id, event_id, party_size, max_upcoming)
             if placed is not None:
                 registration = await _record_fast(placed, user_id, party_size, idempotency_key, share_code)

@@ -19,7 +19,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from backend.accounts.api import Permission, may
+from backend.accounts.api import Permission, may, person_row
 from backend.core import audit, clock, signals
 from backend.core.db import UNIQUE_VIOLATIONS, json_value, named, transaction
 from backend.core.errors import DomainError, NotFound
@@ -58,8 +58,8 @@ async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: s
     pickup notice is written after the answer."""
     for _attempt in range(CODE_ATTEMPTS):
         try:
-            async with signals.atomic(after_answer=True):
-                await ledger.hold_person(user_id)
+            # The person held from BEGIN (ledger.hold_person's hold, a round trip less).
+            async with signals.atomic(after_answer=True, hold=person_row(user_id)):
                 reward = await _take_fast(user_id, reward_id)
                 if reward is not None:
                     return Redeemed(await _record(user_id, reward, idempotency_key), True, reward)

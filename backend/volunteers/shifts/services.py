@@ -15,7 +15,7 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from backend.accounts.api import lock_person
+from backend.accounts.api import lock_person, person_row
 from backend.core import audit, clock, signals
 from backend.core.db import UNIQUE_VIOLATIONS, lock_row, named, transaction, with_constants
 from backend.core.errors import DomainError, Forbidden
@@ -180,9 +180,9 @@ async def sign_up(
     the same transaction, which says why."""
     moment = clock.now()
     try:
-        async with transaction(Shift._meta.db):
-            # One volunteer's concurrent requests queue here, so the checks below see each other.
-            await lock_person(user_id)
+        # Held from BEGIN: one volunteer's concurrent requests queue here, so the checks below
+        # see each other.
+        async with transaction(Shift._meta.db, hold=person_row(user_id)):
             if await _place_fast(user_id, shift_id, moment):
                 return await _record(user_id, shift_id, idempotency_key), True
             return await _sign_up_carefully(user_id, shift_id, idempotency_key, moment)

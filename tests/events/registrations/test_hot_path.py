@@ -23,7 +23,7 @@ from backend.settings import Settings
 from tests import factories
 from tests.conftest import build_app, serve_in_process
 from tests.events.registrations.test_registrations import event, place  # noqa: F401  (place: a fixture)
-from tests.statements import statements_run
+from tests.statements import round_trips_to_postgres, statements_run
 
 Client = httpx.AsyncClient
 
@@ -181,3 +181,20 @@ async def test_one_batch_of_notices_reads_their_event_once(
         undo()
     assert reads == [ev.id, ev.id]  # the first batch, then the three that waited together
     assert await Notice.count().where(Notice.recipient.is_in([r.id for r in residents])) == 4
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # SQLite is in the process: no round trips
+async def test_the_persons_hold_goes_with_begin(client: Client, backend: str, place: dict[str, Any]) -> None:
+    """PostgreSQL: who is asking, then BEGIN with the person's FOR UPDATE in one message, the
+    UPDATE, the INSERT, COMMIT: five round trips for a sign-up. The hold still serialises one
+    person's requests (``test_one_person_racing_themselves_holds_the_limit``)."""
+    ev = await event(place, capacity=5)
+    resident = await factories.resident()
+    call = signing_up(ev.id, resident)
+    with round_trips_to_postgres() as sent:
+        answer = await client.post(call["url"], json=call["json"], headers=call["headers"])
+    assert answer.status_code == 201, answer.text
+    assert len(sent) == 5, sent
+    begin = sent[1]
+    assert begin.startswith("BEGIN; SELECT 1 FROM account_user") and f"'{resident.id}' FOR UPDATE" in begin, sent
+    assert sent[-1] == "COMMIT", sent

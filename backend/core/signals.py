@@ -167,6 +167,54 @@ async def emit_along(payload: Signal, *changes: QueryString | Query[Any, Any]) -
     return signal_id
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One of the signals a statement may write (``chosen``): ``payload`` where ``when`` holds
+    of the statement's ``source`` rows, with the fields in ``finish`` taken from SQL expressions
+    over them (what only the statement knows, such as a place in line)."""
+
+    when: str
+    payload: Signal
+    finish: dict[str, str] = field(default_factory=dict)
+
+
+_FIELD = re.compile(r"[a-z_]+")
+
+
+def chosen(signal_id: uuid.UUID, source: str, *choices: Choice) -> QueryString:
+    """The INSERT of one signal that a hot path's own statement chooses, as a data-modifying WITH
+    of it (PostgreSQL): a sign-up's UPDATE alone knows whether it gave a seat or a place in line,
+    so it writes the one signal or the other, with the answer's registration, in one round trip.
+    ``source`` and the choices' SQL are the caller's code, never input; the payloads are bound.
+    Tell the open ``atomic()`` block with ``written(signal_id)`` once the statement has run and
+    written a row."""
+    parts: list[str] = []
+    args: list[Any] = []
+    for choice in choices:
+        _, name = _open_batch(choice.payload)
+        body = "CAST({} AS json)"
+        if choice.finish:
+            if not all(_FIELD.fullmatch(key) for key in choice.finish):
+                raise ValueError(f"not a field name: {sorted(choice.finish)}")
+            pairs = ", ".join(f"'{key}', {expression}" for key, expression in choice.finish.items())
+            body = f"CAST(CAST({{}} AS jsonb) || jsonb_build_object({pairs}) AS json)"
+        parts.append(
+            f"SELECT CAST({{}} AS uuid), {{}}, {body}, CAST({{}} AS timestamptz) FROM {source} WHERE {choice.when}"
+        )
+        args += [signal_id, name, msgspec.json.encode(choice.payload).decode(), clock.now()]
+    return QueryString(
+        "INSERT INTO core_outbox_signal (id, name, payload, created_at) " + " UNION ALL ".join(parts), *args
+    )
+
+
+def written(signal_id: uuid.UUID) -> None:
+    """A signal ``chosen`` wrote: delivered when the open ``atomic()`` block commits."""
+    batch = _batch.get()
+    if batch is None or not batch.open:
+        raise RuntimeError("written() outside signals.atomic()")
+    batch.signal_ids.append(signal_id)
+
+
 def _querystring(change: QueryString | Query[Any, Any]) -> QueryString:
     if isinstance(change, QueryString):
         return change

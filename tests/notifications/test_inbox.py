@@ -129,3 +129,16 @@ async def test_export_holds_the_inbox_and_closing_the_account_erases_it(
     assert (await client.delete("/api/v1/me", headers=me)).status_code == 204
     assert await notices(resident) == []
     assert len(await notices(other)) == 1
+
+
+async def test_a_waitlist_notice_gives_the_place_in_line(client: Client, queue: Jobs, place: dict[str, Any]) -> None:
+    """The place in line is known only to the sign-up's own statement (PostgreSQL writes the
+    signal inside it): the third of three for one seat is told they are number 2."""
+    full = await factories.published_event(place["organisation"], place["venue"], capacity=1, max_party_size=1)
+    third = await wechat_resident(locale="en")
+    for resident in (await factories.resident(), await factories.resident(), third):
+        await sign_up(client, full.id, resident)
+    await queue.drain()
+    page = (await client.get("/api/v1/me/notifications", headers=factories.token_for(third))).json()
+    assert [item["kind"] for item in page["items"]] == ["registration_waitlisted"]
+    assert "number 2 on the waitlist" in page["items"][0]["body"], page

@@ -19,7 +19,15 @@ from piccolo.querystring import QueryString
 from backend.accounts.api import person_row
 from backend.core import clock, signals
 from backend.core.cache import VersionedCache
-from backend.core.db import UNIQUE_VIOLATIONS, json_value, lock_row, named, timestamp_value, with_constants
+from backend.core.db import (
+    UNIQUE_VIOLATIONS,
+    is_postgres,
+    json_value,
+    lock_row,
+    named,
+    timestamp_value,
+    with_constants,
+)
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused
@@ -87,10 +95,15 @@ async def sign_up(
         # Held from BEGIN: one resident's concurrent requests queue here, so the checks below
         # see each other.
         async with signals.atomic(after_answer=True, hold=person_row(user_id)):
-            placed = await _place_fast(user_id, event_id, party_size, max_upcoming)
-            if placed is not None:
-                registration = await _record_fast(placed, user_id, party_size, idempotency_key, share_code)
-                return SignedUp(registration, True, placed.shown())
+            if is_postgres(Event._meta.db):
+                done = await _sign_up_in_one(user_id, event_id, party_size, max_upcoming, idempotency_key, share_code)
+                if done is not None:
+                    return SignedUp(done[0], True, done[1].shown())
+            else:
+                placed = await _place_fast(user_id, event_id, party_size, max_upcoming)
+                if placed is not None:
+                    registration = await _record_fast(placed, user_id, party_size, idempotency_key, share_code)
+                    return SignedUp(registration, True, placed.shown())
             return await _sign_up_carefully(user_id, event_id, party_size, idempotency_key, max_upcoming, share_code)
     except UNIQUE_VIOLATIONS:
         # A retry of this request (the same key) or the person's earlier place in this event:
@@ -185,9 +198,10 @@ async def _place_fast(user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, 
             max_upcoming=max_upcoming,
         )
     )
-    if not rows:
-        return None
-    row = rows[0]
+    return _taken(event_id, rows[0]) if rows else None
+
+
+def _taken(event_id: uuid.UUID, row: dict[str, Any]) -> _Taken:
     seated = row["last_seated"] == row["queue_counter"]
     event = RegisteredEvent(
         id=event_id,
@@ -211,7 +225,7 @@ _RECORD = (
 async def _record_fast(
     placed: _Taken, user_id: uuid.UUID, party_size: int, idempotency_key: str | None, share_code: str | None
 ) -> Placed:
-    """The registration and its signal, in one statement on PostgreSQL."""
+    """The registration and its signal (SQLite, where the UPDATE came first)."""
     now = clock.now()
     status = RegistrationStatus.confirmed if placed.seated else RegistrationStatus.waitlisted
     registration = Placed(
@@ -246,6 +260,89 @@ async def _record_fast(
         )
     await signals.emit_along(signal, insert)
     return registration
+
+
+# PostgreSQL: the UPDATE above, the registration it makes room for and the signal it chooses (a
+# seat or a place in line), as one statement. The event's row is then held only from this
+# statement to COMMIT, not across a round trip to the app and back between an UPDATE and an INSERT.
+_SIGN_UP = with_constants(
+    "WITH placed AS ("
+    + _PLACE.strip()
+    + """),
+registration AS (
+    INSERT INTO event_registration (id, event, "user", party_size, status, queue_number, idempotency_key,
+        created_at, confirmed_at, cancelled_at, checked_in_at, checked_in_by, referred_by, estate)
+    SELECT CAST({id} AS uuid), CAST({event} AS uuid), CAST({user} AS uuid), CAST({party} AS integer),
+        CASE WHEN last_seated = queue_counter THEN {confirmed} ELSE {waitlisted} END, queue_counter,
+        CAST({key} AS varchar), CAST({now} AS timestamptz),
+        CASE WHEN last_seated = queue_counter THEN CAST({now} AS timestamptz) END, NULL, NULL, NULL,
+        CAST({referred_by} AS uuid), NULL
+    FROM placed
+    RETURNING id
+),
+signal AS ({signal})
+SELECT * FROM placed""",
+    confirmed=RegistrationStatus.confirmed.value,
+    waitlisted=RegistrationStatus.waitlisted.value,
+)
+
+
+async def _sign_up_in_one(
+    user_id: uuid.UUID,
+    event_id: uuid.UUID,
+    party_size: int,
+    max_upcoming: int,
+    idempotency_key: str | None,
+    share_code: str | None,
+) -> tuple[Placed, _Taken] | None:
+    """The hot path's UPDATE and INSERT in one round trip (PostgreSQL); None if the UPDATE
+    matched nothing, and nothing was written."""
+    now = clock.now()
+    registration_id, signal_id = uuid.uuid4(), uuid.uuid4()
+    seated = "placed.last_seated = placed.queue_counter"
+    signal = signals.chosen(
+        signal_id,
+        "placed, registration",
+        signals.Choice(
+            seated, RegistrationConfirmed(registration_id=registration_id, event_id=event_id, user_id=user_id)
+        ),
+        signals.Choice(
+            f"NOT ({seated})",
+            RegistrationWaitlisted(registration_id=registration_id, event_id=event_id, user_id=user_id),
+            finish={"position": "placed.waitlist_count"},
+        ),
+    )
+    rows = await Event.raw(
+        *named(
+            _SIGN_UP,
+            party=party_size,
+            event=event_id,
+            published=EventStatus.published.value,
+            everyone=AimKind.everyone.value,
+            now=now,
+            user=user_id,
+            max_upcoming=max_upcoming,
+            id=registration_id,
+            key=idempotency_key,
+            referred_by=referrer_subquery(share_code=share_code, event_id=event_id, user_id=user_id),
+            signal=signal,
+        )
+    )
+    if not rows:
+        return None
+    signals.written(signal_id)
+    placed = _taken(event_id, rows[0])
+    status = RegistrationStatus.confirmed if placed.seated else RegistrationStatus.waitlisted
+    registration = Placed(
+        id=registration_id,
+        event=event_id,
+        user=user_id,
+        party_size=party_size,
+        status=status.value,
+        queue_number=placed.queue_number,
+        created_at=now,
+    )
+    return registration, placed
 
 
 async def _by_idempotency_key(user_id: uuid.UUID, event_id: uuid.UUID, key: str) -> Registration | None:

@@ -280,7 +280,7 @@ def _reduced(image: Image.Image, factor: int) -> Image.Image:
             for top in range(0, image.height, rows)
         )
         reduced = _assembled(crops, image.size, factor)
-    elif image.mode in ("1", "L", "I", "F", "RGB", "CMYK", "YCbCr", "I;16"):
+    elif image.mode in ("L", "I", "F", "RGB", "CMYK", "YCbCr"):  # what Pillow's reduce takes
         reduced = image.reduce(factor)
     else:
         return image

@@ -1,13 +1,14 @@
 """A large PNG decoded a band of rows at a time, so that its full bitmap never exists.
 
 Pillow decodes a PNG whole: a 24-megapixel poster becomes a 92 MiB bitmap before anything can
-shrink it. Its decoder is still the one to use (the unfiltering is C), so we hand it small PNGs of
-our own. The original's image data is inflated here a band of rows at a time, still filtered: each
-row is a filter byte and the row's bytes, and the Up, Average and Paeth filters refer to the row
-above. Each band becomes an in-memory PNG whose first row is the band before's last row, already
-unfiltered (filter 0 and the decoded bytes, from Pillow's ``tobytes``), followed by the band's own
-rows as they came; its image data is stored, not compressed (zlib level 0), so making it is a copy.
-Pillow decodes that, the borrowed first row is dropped, and the caller shrinks the band.
+shrink it. Its decoder is still the one to use (the unfiltering is C), so we feed it a band at a
+time. The original's image data is inflated here a band of rows at a time, still filtered: each row
+is a filter byte and the row's bytes, and the Up, Average and Paeth filters refer to the row above.
+Each band is handed to Pillow's PNG row decoder (``Image.frombytes(..., "zip", mode)``) as a zlib
+stream of its own whose first row is the band before's last row, already unfiltered (filter 0 and
+the decoded bytes, from ``tobytes``), followed by the band's rows as they came; that stream is
+*stored* (deflate's uncompressed blocks), so making it costs a copy and a checksum. The borrowed
+first row makes every filter come out right; the caller leaves it out when it shrinks the band.
 
 Only plain PNGs are banded: 8 bits a channel, not interlaced, grey, RGB or palette, with alpha or
 not, one image (no APNG), nothing but IEND after the image data. For anything else ``plan`` answers
@@ -61,8 +62,8 @@ def plan(data: bytes) -> Plan | None:
         length, kind = _CHUNK_HEAD.unpack_from(data, pos)
         body, end = pos + 8, pos + 8 + length + 4
         if end > len(data):
-            if idat:
-                raise Broken("a chunk runs past the end of the file")
+            if idat or kind == b"IDAT":
+                raise Broken("the file ends in its image data")
             return None
         if kind == b"IDAT":
             if idat and pos != previous_end:  # image data must be one run of chunks

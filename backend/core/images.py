@@ -25,6 +25,7 @@ whole, as before).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import struct
@@ -257,13 +258,15 @@ def _decode(
         raise _invalid() from None
     if image is None:
         image = _reduced(source, factor)
-    try:
-        upright = ImageOps.exif_transpose(image)
-    except _DECODE_ERRORS:  # a broken EXIF block: the picture itself is fine
-        upright = image.copy()
-    if upright is not image and image is not source:
-        image.close()
-    return _to_plain_rgb(upright), source_format
+    if image is source:  # the opened file's bitmap: turned into a copy of its own
+        try:
+            image = ImageOps.exif_transpose(source)
+        except _DECODE_ERRORS:  # a broken EXIF block: the picture itself is fine
+            image = source.copy()
+    else:  # already our own (reduced) copy: turned where it is, not copied once more
+        with contextlib.suppress(*_DECODE_ERRORS):
+            ImageOps.exif_transpose(image, in_place=True)
+    return _to_plain_rgb(image), source_format
 
 
 def _reduced(image: Image.Image, factor: int) -> Image.Image:

@@ -321,13 +321,10 @@ def _shrunk(rows: Image.Image, factor: int, skip: int = 0) -> Image.Image:
     transparency, in RGB if they have a palette."""
     box = (0, skip, rows.width, rows.height)
     if _transparent(rows):
-        # Reduced first, then laid on white: Pillow reduces colours weighted by their alpha, so
-        # this is the same within rounding, and the blend is made on a few pixels, not all.
-        rgba = rows if rows.mode in ("RGBA", "LA") else rows.convert("RGBA")
-        small = rgba.reduce(factor, box).convert("RGBA")
-        flat = Image.new("RGB", small.size, (255, 255, 255))
-        flat.paste(small, mask=small.getchannel("A"))
-        return flat
+        rgba = rows if rows.mode == "RGBA" else rows.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat.reduce(factor, box)
     if rows.mode == "P":
         return rows.convert("RGB").reduce(factor, box)
     return rows.reduce(factor, box)

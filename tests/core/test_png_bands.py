@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Callable, Iterator
 
 import pytest
-from PIL import ExifTags, Image, ImageChops, ImageCms, ImageFile
+from PIL import ExifTags, Image, ImageCms, ImageFile
 
 from backend.core import images, png_bands
 from backend.core.errors import DomainError
@@ -376,22 +376,3 @@ def test_a_decompression_bomb_is_refused_before_any_inflate(monkeypatch: pytest.
         data, ImageLimits(max_pixels=50_000_000), choose=lambda planned: NARROW
     ).renditions
     assert decoded_whole(jpeg.data).convert("L").getextrema()[1] < 8
-
-
-@pytest.mark.parametrize("mode", ["RGBA", "LA", "P+tRNS"])
-def test_transparency_reduced_then_laid_on_white_is_white_first_within_rounding(mode: str) -> None:
-    """Bands are reduced before they are laid on white (a ninth of the blending at a factor of 3):
-    within 2 levels of laying the whole picture on white first and reducing it, as before."""
-    data = png(picture(mode, (601, 455)))
-    plan = png_bands.plan(data)
-    assert plan is not None
-    whole = decoded_whole(data)
-    transparency = whole.info.get("transparency")
-    rgba = whole.convert("RGBA")
-    white_first = Image.new("RGB", rgba.size, (255, 255, 255))
-    white_first.paste(rgba, mask=rgba.getchannel("A"))
-    expected = white_first.reduce(3)
-    got = images._assembled(png_bands.bands(plan, 30, transparency), whole.size, 3)
-    assert got.size == expected.size == (201, 152)
-    difference = ImageChops.difference(got, expected)
-    assert max(high for _low, high in difference.getextrema()) <= 2

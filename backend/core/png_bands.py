@@ -57,7 +57,7 @@ def plan(data: bytes) -> Plan | None:
     header: bytes | None = None
     palette = b""
     idat: list[memoryview] = []
-    pos = previous_end = len(SIGNATURE)
+    pos = len(SIGNATURE)
     while pos + 12 <= len(data):
         length, kind = _CHUNK_HEAD.unpack_from(data, pos)
         body, end = pos + 8, pos + 8 + length + 4
@@ -66,10 +66,7 @@ def plan(data: bytes) -> Plan | None:
                 raise Broken("the file ends in its image data")
             return None
         if kind == b"IDAT":
-            if idat and pos != previous_end:  # image data must be one run of chunks
-                return None
             idat.append(view[body : body + length])
-            previous_end = end
         elif idat:
             if kind != b"IEND":  # metadata after the pixels: Pillow reads it only when it decodes
                 return None
@@ -89,7 +86,8 @@ def plan(data: bytes) -> Plan | None:
     if width < 1 or height < 1 or (colour == 3 and not palette):
         return None
     mode, size = _COLOUR_TYPES[colour]
-    return Plan(width, height, mode, width * size, palette, tuple(idat))
+    # An RGB picture may suggest a palette for screens with few colours: not its pixels.
+    return Plan(width, height, mode, width * size, palette if mode == "P" else b"", tuple(idat))
 
 
 def bands(plan: Plan, rows: int, transparency: object = None) -> Iterator[tuple[int, Image.Image, int]]:

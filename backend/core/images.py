@@ -16,20 +16,27 @@ than the widest of them needs. A JPEG decodes at 1/2, 1/4 or 1/8 scale (``draft`
 once and shrunk by whole factors (``reduce``) before it is turned upright, converted to sRGB and
 resampled. ``ProcessedImage.planned`` names every rendition the full set has, so the caller
 knows what is left for later (posters make the rest in a job).
+
+A PNG at least twice as large as needed is not even decoded whole: ``png_bands`` hands Pillow its
+rows a band at a time, each band reduced as it comes, so a 24-megapixel poster never becomes a
+92 MiB bitmap either (a PNG that is interlaced, animated, 16-bit or otherwise unusual is decoded
+whole, as before).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import struct
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import anyio
 import anyio.to_thread
 from PIL import Image, ImageCms, ImageOps
 
+from backend.core import png_bands
 from backend.core.errors import DomainError
 from backend.core.i18n import N_
 
@@ -44,6 +51,9 @@ WEBP_QUALITY = 80
 # WebP cannot encode a side longer than 16383 pixels; a long scroll poster is shrunk to fit.
 MAX_OUTPUT_SIDE = 16_383
 EXIF_ORIENTATION = 0x0112
+# Rows are reduced a band at a time, about this many bytes of bitmap each (4 a pixel): small
+# enough to stay in the processor's cache between decoding, laying on white and reducing.
+BAND_BYTES = 1 << 20
 
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 _SRGB = ImageCms.createProfile("sRGB")
@@ -155,14 +165,15 @@ def process_image_sync(
         raise _file_too_large(limits)
     digest = hashlib.sha256(data).hexdigest()[:16]
     with _open(data, limits) as source:
+        bands = _png_plan(data) if source.format == "PNG" else None
         # The plan comes from the header's size, turned as the picture will be shown.
-        sizes = _sizes(_upright_size(source), limits.widths)
+        sizes = _sizes(_upright_size(source, bands), limits.widths)
         planned = tuple(rendition_key(w, ext) for w, _h in sizes for ext in FORMATS)
         chosen = set(choose(planned)) if choose is not None else set(planned)
         wanted = [(w, h) for w, h in sizes if any(rendition_key(w, ext) in chosen for ext in FORMATS)]
         if not wanted:
             return ProcessedImage(digest, str(source.format), [], planned)
-        image, source_format = _decode(source, limits, max(wanted))
+        image, source_format = _decode(source, bands, limits, max(wanted))
     try:
         renditions: list[Rendition] = []
         base = image
@@ -195,62 +206,88 @@ def _open(data: bytes, limits: ImageLimits) -> Image.Image:
     return source
 
 
-def _turned(source: Image.Image) -> bool:
+def _png_plan(data: bytes) -> png_bands.Plan | None:
+    """Where a PNG's pixels are, if it can be decoded a band at a time."""
+    try:
+        return png_bands.plan(data)
+    except png_bands.Broken:
+        raise _invalid() from None
+
+
+def _turned(source: Image.Image, bands: png_bands.Plan | None = None) -> bool:
     """Whether EXIF says the picture is shown a quarter turn from how it is stored."""
     try:
-        return source.getexif().get(EXIF_ORIENTATION) in (5, 6, 7, 8)
+        # A PNG's own ``getexif`` decodes every pixel first, to find EXIF stored after them; a
+        # band plan has made sure nothing but the end comes after them.
+        exif = Image.Image.getexif(source) if bands is not None else source.getexif()
+        return exif.get(EXIF_ORIENTATION) in (5, 6, 7, 8)
     except _DECODE_ERRORS:  # a broken EXIF block: shown as stored
         return False
 
 
-def _upright_size(source: Image.Image) -> tuple[int, int]:
+def _upright_size(source: Image.Image, bands: png_bands.Plan | None = None) -> tuple[int, int]:
     width, height = source.size
-    return (height, width) if _turned(source) else (width, height)
+    return (height, width) if _turned(source, bands) else (width, height)
 
 
-def _decode(source: Image.Image, limits: ImageLimits, widest: tuple[int, int]) -> tuple[Image.Image, str]:
+def _decode(
+    source: Image.Image, bands: png_bands.Plan | None, limits: ImageLimits, widest: tuple[int, int]
+) -> tuple[Image.Image, str]:
     """Decode one frame no larger than ``widest`` (upright width, height) needs, then turn it
     upright and make it plain sRGB."""
     source_format = str(source.format)
-    turned = _turned(source)
+    turned = _turned(source, bands)
     needed = (widest[1], widest[0]) if turned else widest  # as stored, before turning
+    # Shrink by the largest whole factor that keeps at least twice ``needed`` for the resampling
+    # to start from, before the colour work: every copy after that is small.
+    factor = min(source.width // (2 * needed[0]), source.height // (2 * needed[1]))
     try:
-        if source.format == "JPEG":
-            # The decoder itself scales by 1/2, 1/4 or 1/8, never below ``needed``.
-            source.draft(None, needed)
-        source.load()
+        if bands is not None and factor >= 2:
+            decoded = png_bands.bands(bands, _band_rows(source.width, factor), source.info.get("transparency"))
+            image = _assembled(decoded, source.size, factor)
+            image.info = dict(source.info)  # the ICC profile and EXIF orientation still apply
+        else:
+            if source.format == "JPEG":
+                # The decoder itself scales by 1/2, 1/4 or 1/8, never below ``needed``.
+                source.draft(None, needed)
+            source.load()
+            image = None
     except Image.DecompressionBombError:
         raise _too_many_pixels(limits) from None
     except _DECODE_ERRORS:
         raise _invalid() from None
-    image = _reduced(source, needed)
-    try:
-        upright = ImageOps.exif_transpose(image)
-    except _DECODE_ERRORS:  # a broken EXIF block: the picture itself is fine
-        upright = image.copy()
-    if upright is not image and image is not source:
-        image.close()
-    return _to_plain_rgb(upright), source_format
+    if image is None:
+        image = _reduced(source, factor)
+    if image is source:  # the opened file's bitmap: turned into a copy of its own
+        try:
+            image = ImageOps.exif_transpose(source)
+        except _DECODE_ERRORS:  # a broken EXIF block: the picture itself is fine
+            image = source.copy()
+    else:  # already our own (reduced) copy: turned where it is, not copied once more
+        with contextlib.suppress(*_DECODE_ERRORS):
+            ImageOps.exif_transpose(image, in_place=True)
+    return _to_plain_rgb(image), source_format
 
 
-def _reduced(image: Image.Image, needed: tuple[int, int]) -> Image.Image:
-    """Shrink by the largest whole factor that keeps at least twice ``needed`` for the resampling
-    to start from, before the colour work: a PNG or WebP cannot decode small, but every copy after
-    this point is small. (A JPEG's ``draft`` already did the same in its decoder.) A picture with
-    transparency is laid on white band by band as it shrinks, never copied whole."""
-    factor = min(image.width // (2 * needed[0]), image.height // (2 * needed[1]))
+def _reduced(image: Image.Image, factor: int) -> Image.Image:
+    """A decoded picture shrunk by ``factor`` (when it is 2 or more) before the colour work: a PNG
+    or WebP cannot decode small, but every copy after this point is small. (A JPEG's ``draft``
+    already did the same in its decoder.) A picture with transparency or a palette is converted a
+    band of rows at a time as it shrinks, never copied whole."""
     if factor < 2:
         return image
-    info = dict(image.info)  # the ICC profile and EXIF orientation still apply
-    if _transparent(image):
-        reduced = _flattened_reduced(image, factor)
-    elif image.mode in ("1", "L", "I", "F", "RGB", "CMYK", "YCbCr", "I;16"):
+    if _transparent(image) or image.mode == "P":
+        rows = _band_rows(image.width, factor)
+        crops = (
+            (top, image.crop((0, top, image.width, min(image.height, top + rows))), 0)
+            for top in range(0, image.height, rows)
+        )
+        reduced = _assembled(crops, image.size, factor)
+    elif image.mode in ("L", "I", "F", "RGB", "CMYK", "YCbCr"):  # what Pillow's reduce takes
         reduced = image.reduce(factor)
-    elif image.mode == "P":
-        reduced = image.convert("RGB").reduce(factor)
     else:
         return image
-    reduced.info = info
+    reduced.info = dict(image.info)  # the ICC profile and EXIF orientation still apply
     return reduced
 
 
@@ -258,18 +295,39 @@ def _transparent(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
 
 
-def _flattened_reduced(image: Image.Image, factor: int) -> Image.Image:
-    """The picture on white, reduced by ``factor``, made a band of rows at a time: the only
-    full-size bitmap is the decoded one."""
-    out = Image.new("RGB", (-(-image.width // factor), -(-image.height // factor)))
-    band = factor * max(1, 256 // factor)
-    for top in range(0, image.height, band):
-        rows = image.crop((0, top, image.width, min(image.height, top + band)))
-        rgba = rows.convert("RGBA")
+def _band_rows(width: int, factor: int) -> int:
+    """Rows in a band: a multiple of ``factor``, about ``BAND_BYTES`` of bitmap."""
+    return factor * max(1, BAND_BYTES // (4 * width * factor))
+
+
+def _assembled(bands: Iterable[tuple[int, Image.Image, int]], size: tuple[int, int], factor: int) -> Image.Image:
+    """The picture of ``size``, given as bands of rows, reduced by ``factor`` one band at a time.
+    Each band comes with its top row's number and how many rows above it it also holds (to be
+    left out); every band but the last is a multiple of ``factor`` high."""
+    out: Image.Image | None = None
+    for top, rows, skip in bands:
+        small = _shrunk(rows, factor, skip)
+        if out is None:
+            out = Image.new(small.mode, (-(-size[0] // factor), -(-size[1] // factor)))
+        out.paste(small, (0, top // factor))
+        rows.close()
+    if out is None:
+        raise png_bands.Broken("no rows")
+    return out
+
+
+def _shrunk(rows: Image.Image, factor: int, skip: int = 0) -> Image.Image:
+    """Rows reduced by ``factor``, the first ``skip`` left out: laid on white first if they have
+    transparency, in RGB if they have a palette."""
+    box = (0, skip, rows.width, rows.height)
+    if _transparent(rows):
+        rgba = rows if rows.mode == "RGBA" else rows.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
-        out.paste(flat.reduce(factor), (0, top // factor))
-    return out
+        return flat.reduce(factor, box)
+    if rows.mode == "P":
+        return rows.convert("RGB").reduce(factor, box)
+    return rows.reduce(factor, box)
 
 
 def _to_plain_rgb(image: Image.Image) -> Image.Image:

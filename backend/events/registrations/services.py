@@ -184,20 +184,23 @@ RETURNING queue_counter, last_seated, waitlist_count, seats_taken, capacity, tit
 )
 
 
+def _place_values(
+    user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, max_upcoming: int, now: datetime
+) -> dict[str, Any]:
+    """What ``_PLACE`` is run with."""
+    return {
+        "party": party_size,
+        "event": event_id,
+        "published": EventStatus.published.value,
+        "everyone": AimKind.everyone.value,
+        "now": now,
+        "user": user_id,
+        "max_upcoming": max_upcoming,
+    }
+
+
 async def _place_fast(user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, max_upcoming: int) -> _Taken | None:
-    now = clock.now()
-    rows = await Event.raw(
-        *named(
-            _PLACE,
-            party=party_size,
-            event=event_id,
-            published=EventStatus.published.value,
-            everyone=AimKind.everyone.value,
-            now=now,
-            user=user_id,
-            max_upcoming=max_upcoming,
-        )
-    )
+    rows = await Event.raw(*named(_PLACE, **_place_values(user_id, event_id, party_size, max_upcoming, clock.now())))
     return _taken(event_id, rows[0]) if rows else None
 
 
@@ -315,13 +318,7 @@ async def _sign_up_in_one(
     rows = await Event.raw(
         *named(
             _SIGN_UP,
-            party=party_size,
-            event=event_id,
-            published=EventStatus.published.value,
-            everyone=AimKind.everyone.value,
-            now=now,
-            user=user_id,
-            max_upcoming=max_upcoming,
+            **_place_values(user_id, event_id, party_size, max_upcoming, now),
             id=registration_id,
             key=idempotency_key,
             referred_by=referrer_subquery(share_code=share_code, event_id=event_id, user_id=user_id),

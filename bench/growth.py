@@ -176,8 +176,9 @@ class Volunteering:
         hours_counts = activity(loader.rng, len(self.places), hours, cap=60 * months)
         points_counts = activity(loader.rng, len(self.places), points, sigma=1.0, cap=40 * months)
         community = (await loader.template("volunteer_team"))["community"]
-        await loader.add_hours(self.places, hours_counts, starts)
-        await loader.add_points([user for user, _, _ in self.places], points_counts, starts, community)
+        async with loader.bulk("volunteer_hours_entry", "inclusion_point_entry"):
+            await loader.add_hours(self.places, hours_counts, starts)
+            await loader.add_points([user for user, _, _ in self.places], points_counts, starts, community)
         self.hours = [a + b for a, b in zip(self.hours, hours_counts, strict=True)]
         self.points = [a + b for a, b in zip(self.points, points_counts, strict=True)]
         self.months = sorted({*self.months, *(first.strftime("%Y-%m") for first in starts)})

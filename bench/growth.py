@@ -18,8 +18,9 @@ teams (30, 100 and 200 members) in this month, then grown to 100,000 volunteers 
 with 10 million hours entries and 1 million points entries over 36 months; activity is
 log-normal (most volunteers have few entries, a few very many). Measured through the API with
 tokens of real sessions: a volunteer's ledger page and totals (``GET /me/hours``), a coordinator's
-view of one volunteer (``GET /teams/{id}/members/{user}/hours``), a team's month as CSV, and the
-points balance (``GET /me/points``). The volunteer asking is drawn in proportion to their
+view of one volunteer (``GET /teams/{id}/members/{user}/hours``), a team's month as CSV, the
+points balance (``GET /me/points``), and the coordinators' queue (``GET /teams/{id}/hours?status=pending``,
+a team drawn uniformly; a read, not a goal). The volunteer asking is drawn in proportion to their
 entries (the active ones look more often); the team-month uniformly.
 
     .venv/bin/python -m bench.growth --suites volunteers --hours 1000000 --points 100000
@@ -143,7 +144,7 @@ async def run_backend(
 
 # --- volunteers, hours and points ---------------------------------------------------------------
 
-VOLUNTEER_QUERIES = ("hours", "ledger", "csv", "points")
+VOLUNTEER_QUERIES = ("hours", "ledger", "csv", "points", "queue")
 SMALL_TEAMS = (30, 100, 200)
 
 
@@ -192,6 +193,8 @@ PLANS = {
     "ledger rows": 'SELECT * FROM volunteer_hours_entry WHERE team = $2 AND "user" = $1 ORDER BY created_at DESC, id DESC',
     "month csv": "SELECT * FROM volunteer_hours_entry WHERE team = $2 AND service_date >= $3 AND service_date < $4 "
     "ORDER BY service_date, created_at, id",
+    "queue": "SELECT * FROM volunteer_hours_entry WHERE team = $2 AND status = 'pending' "
+    "ORDER BY created_at DESC, id DESC LIMIT 200",
     "points balance": 'SELECT SUM(points) FROM inclusion_point_entry WHERE "user" = $5',
     "points due": 'SELECT "user", SUM(points) FROM inclusion_point_entry WHERE "user" = $5 AND points > 0 '
     'AND expires_at IS NOT NULL AND expires_at <= $6 GROUP BY "user"',
@@ -283,6 +286,7 @@ async def volunteer_requests(
         plan["points"].append(("/api/v1/me/points?limit=20", token[world.places[i][0]]))
     for (team, coordinator), month in team_months:
         plan["csv"].append((f"/api/v1/teams/{team}/hours.csv?month={month}", token[coordinator]))
+        plan["queue"].append((f"/api/v1/teams/{team}/hours?status=pending", token[coordinator]))
     return plan
 
 

@@ -129,6 +129,9 @@ class Loader:
     async def count(self, table: str) -> int:
         return int((await self.fetch(f"SELECT count(*) AS n FROM {table}"))[0]["n"])
 
+    async def count_where(self, table: str, where: str, *args: Any) -> int:
+        return int((await self.fetch(f"SELECT count(*) AS n FROM {table} WHERE {where}", *args))[0]["n"])
+
     # -- writing -------------------------------------------------------------------------------
 
     async def insert(self, table: str, rows: Iterable[dict[str, Any]], batch: int = 20_000) -> int:

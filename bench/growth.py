@@ -290,6 +290,34 @@ async def volunteer_requests(
     return plan
 
 
+async def csv_rows(loader: Loader, world: Volunteering, plan: dict[str, list[tuple[str, str]]]) -> str:
+    """How big the CSVs asked for are: entries per CSV and per member and month, on average over the
+    plan's requests, so that two sizes can be seen to be like for like (or not)."""
+    members: dict[str, int] = {}
+    for _, team_id, _ in world.places:
+        members[str(team_id)] = members.get(str(team_id), 0) + 1
+    counted: dict[tuple[str, str], int] = {}
+    rows = per_member = 0.0
+    for path, _ in plan["csv"]:
+        found = re.fullmatch(r"/api/v1/teams/([^/]+)/hours\.csv\?month=(\d{4}-\d{2})", path)
+        assert found is not None
+        team, month = found.group(1), found.group(2)
+        if (team, month) not in counted:
+            first = date.fromisoformat(f"{month}-01")
+            following = (first + timedelta(days=32)).replace(day=1)
+            counted[team, month] = await loader.count_where(
+                "volunteer_hours_entry",
+                "team = $1 AND service_date >= $2 AND service_date < $3",
+                uuid.UUID(team),
+                first,
+                following,
+            )
+        rows += counted[team, month]
+        per_member += counted[team, month] / members[team]
+    n = max(1, len(plan["csv"]))
+    return f"{rows / n:.1f} entries per CSV, {per_member / n:.2f} per member and month"
+
+
 def database_cpu(pg: PostgresServer | None) -> float:
     """PostgreSQL's CPU seconds so far (the postmaster and its backends); 0 for SQLite, whose work is
     the server's own."""
@@ -355,6 +383,7 @@ async def run_volunteers(
         )
         counts = await volunteer_counts(loader)
         plan = await volunteer_requests(loader, world, args.requests)
+        print(f"{name}: the team month CSVs asked for hold {await csv_rows(loader, world, plan)}")
         if args.plans:
             await print_plans(loader, world, f"{name} {counts['hours']} hours")
     print(f"{name}: loaded {counts} in {seconds:.1f}s; busiest volunteer {max(world.hours)} hours entries")
@@ -370,6 +399,7 @@ async def run_volunteers(
         )
         counts = await volunteer_counts(loader)
         plan = await volunteer_requests(loader, world, args.requests)
+        print(f"{name}: the team month CSVs asked for hold {await csv_rows(loader, world, plan)}")
         if args.plans:
             await print_plans(loader, world, f"{name} {counts['hours']} hours")
     print(f"{name}: grown to {counts} in {seconds:.1f}s; busiest volunteer {max(world.hours)} hours entries")

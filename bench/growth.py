@@ -287,6 +287,18 @@ async def volunteer_requests(
     for (team, coordinator), month in team_months:
         plan["csv"].append((f"/api/v1/teams/{team}/hours.csv?month={month}", token[coordinator]))
         plan["queue"].append((f"/api/v1/teams/{team}/hours?status=pending", token[coordinator]))
+    pending: dict[uuid.UUID, int] = {}
+    for (team, _), _ in team_months:
+        if team not in pending:
+            pending[team] = await loader.count_where("volunteer_hours_entry", "team = $1 AND status = 'pending'", team)
+    print(
+        f"  answers' sizes: /me/hours pages {sum(min(20, world.hours[i]) for i in by_hours) / count:.1f} entries"
+        f" (of {sum(world.hours[i] for i in by_hours) / count:.0f} the asker has),"
+        f" ledgers {sum(world.hours[i] for i in by_hours) / count:.0f},"
+        f" /me/points pages {sum(min(20, world.points[i]) for i in by_points) / count:.1f},"
+        f" queues {sum(min(200, pending[team]) for (team, _), _ in team_months) / count:.1f}",
+        flush=True,
+    )
     return plan
 
 

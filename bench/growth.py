@@ -261,12 +261,12 @@ async def grow_volunteers(
 
 
 async def volunteer_requests(
-    loader: Loader, world: Volunteering, count: int, seed: int = 11
+    loader: Loader, world: Volunteering, count: int, seed: int = 11, full_pages: int = 0
 ) -> dict[str, list[tuple[str, str]]]:
     """``count`` (path, token) pairs per query, drawn once, with a session and token per person asking."""
     rng = random.Random(seed)
     indexes = range(len(world.places))
-    by_hours = rng.choices(indexes, weights=[h or 0.01 for h in world.hours], k=count)
+    by_hours = rng.choices(indexes, weights=[(h or 0.01) if h >= full_pages else 0 for h in world.hours], k=count)
     by_points = rng.choices(indexes, weights=[p or 0.01 for p in world.points], k=count)
     team_months = [(rng.choice(world.teams), rng.choice(world.months)) for _ in range(count)]
     asking = {world.places[i][0] for i in (*by_hours, *by_points)} | {world.places[i][2] for i in by_hours}
@@ -394,7 +394,7 @@ async def run_volunteers(
             loader, world, volunteers=sum(SMALL_TEAMS), hours=args.small_entries, points=args.small_entries, months=1
         )
         counts = await volunteer_counts(loader)
-        plan = await volunteer_requests(loader, world, args.requests)
+        plan = await volunteer_requests(loader, world, args.requests, full_pages=args.full_pages)
         print(f"{name}: the team month CSVs asked for hold {await csv_rows(loader, world, plan)}")
         if args.plans:
             await print_plans(loader, world, f"{name} {counts['hours']} hours")
@@ -410,7 +410,7 @@ async def run_volunteers(
             months=args.months,
         )
         counts = await volunteer_counts(loader)
-        plan = await volunteer_requests(loader, world, args.requests)
+        plan = await volunteer_requests(loader, world, args.requests, full_pages=args.full_pages)
         print(f"{name}: the team month CSVs asked for hold {await csv_rows(loader, world, plan)}")
         if args.plans:
             await print_plans(loader, world, f"{name} {counts['hours']} hours")
@@ -506,6 +506,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--hours", type=int, default=10_000_000, help="hours entries at the large size")
     parser.add_argument("--points", type=int, default=1_000_000, help="points entries at the large size")
     parser.add_argument("--months", type=int, default=36, help="months of history at the large size")
+    parser.add_argument(
+        "--full-pages",
+        type=int,
+        default=0,
+        help="ask /me/hours and the ledger only for volunteers with at least this many hours entries "
+        "(20: every page full, to compare a small database with a large one like for like)",
+    )
     parser.add_argument("--plans", action="store_true", help="print the volunteer reads' query plans at each size")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, databases)")
     args = parser.parse_args(argv)

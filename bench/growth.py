@@ -18,8 +18,9 @@ teams (30, 100 and 200 members) in this month, then grown to 100,000 volunteers 
 with 10 million hours entries and 1 million points entries over 36 months; activity is
 log-normal (most volunteers have few entries, a few very many). Measured through the API with
 tokens of real sessions: a volunteer's ledger page and totals (``GET /me/hours``), a coordinator's
-view of one volunteer (``GET /teams/{id}/members/{user}/hours``), a team's month as CSV, and the
-points balance (``GET /me/points``). The volunteer asking is drawn in proportion to their
+view of one volunteer (``GET /teams/{id}/members/{user}/hours``), a team's month as CSV, the
+points balance (``GET /me/points``), and the coordinators' queue (``GET /teams/{id}/hours?status=pending``,
+a team drawn uniformly; a read, not a goal). The volunteer asking is drawn in proportion to their
 entries (the active ones look more often); the team-month uniformly.
 
     .venv/bin/python -m bench.growth --suites volunteers --hours 1000000 --points 100000
@@ -143,7 +144,7 @@ async def run_backend(
 
 # --- volunteers, hours and points ---------------------------------------------------------------
 
-VOLUNTEER_QUERIES = ("hours", "ledger", "csv", "points")
+VOLUNTEER_QUERIES = ("hours", "ledger", "csv", "points", "queue")
 SMALL_TEAMS = (30, 100, 200)
 
 
@@ -176,8 +177,9 @@ class Volunteering:
         hours_counts = activity(loader.rng, len(self.places), hours, cap=60 * months)
         points_counts = activity(loader.rng, len(self.places), points, sigma=1.0, cap=40 * months)
         community = (await loader.template("volunteer_team"))["community"]
-        await loader.add_hours(self.places, hours_counts, starts)
-        await loader.add_points([user for user, _, _ in self.places], points_counts, starts, community)
+        async with loader.bulk("volunteer_hours_entry", "inclusion_point_entry"):
+            await loader.add_hours(self.places, hours_counts, starts)
+            await loader.add_points([user for user, _, _ in self.places], points_counts, starts, community)
         self.hours = [a + b for a, b in zip(self.hours, hours_counts, strict=True)]
         self.points = [a + b for a, b in zip(self.points, points_counts, strict=True)]
         self.months = sorted({*self.months, *(first.strftime("%Y-%m") for first in starts)})
@@ -191,6 +193,8 @@ PLANS = {
     "ledger rows": 'SELECT * FROM volunteer_hours_entry WHERE team = $2 AND "user" = $1 ORDER BY created_at DESC, id DESC',
     "month csv": "SELECT * FROM volunteer_hours_entry WHERE team = $2 AND service_date >= $3 AND service_date < $4 "
     "ORDER BY service_date, created_at, id",
+    "queue": "SELECT * FROM volunteer_hours_entry WHERE team = $2 AND status = 'pending' "
+    "ORDER BY created_at DESC, id DESC LIMIT 200",
     "points balance": 'SELECT SUM(points) FROM inclusion_point_entry WHERE "user" = $5',
     "points due": 'SELECT "user", SUM(points) FROM inclusion_point_entry WHERE "user" = $5 AND points > 0 '
     'AND expires_at IS NOT NULL AND expires_at <= $6 GROUP BY "user"',
@@ -257,12 +261,12 @@ async def grow_volunteers(
 
 
 async def volunteer_requests(
-    loader: Loader, world: Volunteering, count: int, seed: int = 11
+    loader: Loader, world: Volunteering, count: int, seed: int = 11, full_pages: int = 0
 ) -> dict[str, list[tuple[str, str]]]:
     """``count`` (path, token) pairs per query, drawn once, with a session and token per person asking."""
     rng = random.Random(seed)
     indexes = range(len(world.places))
-    by_hours = rng.choices(indexes, weights=[h or 0.01 for h in world.hours], k=count)
+    by_hours = rng.choices(indexes, weights=[(h or 0.01) if h >= full_pages else 0 for h in world.hours], k=count)
     by_points = rng.choices(indexes, weights=[p or 0.01 for p in world.points], k=count)
     team_months = [(rng.choice(world.teams), rng.choice(world.months)) for _ in range(count)]
     asking = {world.places[i][0] for i in (*by_hours, *by_points)} | {world.places[i][2] for i in by_hours}
@@ -282,7 +286,48 @@ async def volunteer_requests(
         plan["points"].append(("/api/v1/me/points?limit=20", token[world.places[i][0]]))
     for (team, coordinator), month in team_months:
         plan["csv"].append((f"/api/v1/teams/{team}/hours.csv?month={month}", token[coordinator]))
+        plan["queue"].append((f"/api/v1/teams/{team}/hours?status=pending", token[coordinator]))
+    pending: dict[uuid.UUID, int] = {}
+    for (team, _), _ in team_months:
+        if team not in pending:
+            pending[team] = await loader.count_where("volunteer_hours_entry", "team = $1 AND status = 'pending'", team)
+    print(
+        f"  answers' sizes: /me/hours pages {sum(min(20, world.hours[i]) for i in by_hours) / count:.1f} entries"
+        f" (of {sum(world.hours[i] for i in by_hours) / count:.0f} the asker has),"
+        f" ledgers {sum(world.hours[i] for i in by_hours) / count:.0f},"
+        f" /me/points pages {sum(min(20, world.points[i]) for i in by_points) / count:.1f},"
+        f" queues {sum(min(200, pending[team]) for (team, _), _ in team_months) / count:.1f}",
+        flush=True,
+    )
     return plan
+
+
+async def csv_rows(loader: Loader, world: Volunteering, plan: dict[str, list[tuple[str, str]]]) -> str:
+    """How big the CSVs asked for are: entries per CSV and per member and month, on average over the
+    plan's requests, so that two sizes can be seen to be like for like (or not)."""
+    members: dict[str, int] = {}
+    for _, team_id, _ in world.places:
+        members[str(team_id)] = members.get(str(team_id), 0) + 1
+    counted: dict[tuple[str, str], int] = {}
+    rows = per_member = 0.0
+    for path, _ in plan["csv"]:
+        found = re.fullmatch(r"/api/v1/teams/([^/]+)/hours\.csv\?month=(\d{4}-\d{2})", path)
+        assert found is not None
+        team, month = found.group(1), found.group(2)
+        if (team, month) not in counted:
+            first = date.fromisoformat(f"{month}-01")
+            following = (first + timedelta(days=32)).replace(day=1)
+            counted[team, month] = await loader.count_where(
+                "volunteer_hours_entry",
+                "team = $1 AND service_date >= $2 AND service_date < $3",
+                uuid.UUID(team),
+                first,
+                following,
+            )
+        rows += counted[team, month]
+        per_member += counted[team, month] / members[team]
+    n = max(1, len(plan["csv"]))
+    return f"{rows / n:.1f} entries per CSV, {per_member / n:.2f} per member and month"
 
 
 def database_cpu(pg: PostgresServer | None) -> float:
@@ -349,7 +394,8 @@ async def run_volunteers(
             loader, world, volunteers=sum(SMALL_TEAMS), hours=args.small_entries, points=args.small_entries, months=1
         )
         counts = await volunteer_counts(loader)
-        plan = await volunteer_requests(loader, world, args.requests)
+        plan = await volunteer_requests(loader, world, args.requests, full_pages=args.full_pages)
+        print(f"{name}: the team month CSVs asked for hold {await csv_rows(loader, world, plan)}")
         if args.plans:
             await print_plans(loader, world, f"{name} {counts['hours']} hours")
     print(f"{name}: loaded {counts} in {seconds:.1f}s; busiest volunteer {max(world.hours)} hours entries")
@@ -364,7 +410,8 @@ async def run_volunteers(
             months=args.months,
         )
         counts = await volunteer_counts(loader)
-        plan = await volunteer_requests(loader, world, args.requests)
+        plan = await volunteer_requests(loader, world, args.requests, full_pages=args.full_pages)
+        print(f"{name}: the team month CSVs asked for hold {await csv_rows(loader, world, plan)}")
         if args.plans:
             await print_plans(loader, world, f"{name} {counts['hours']} hours")
     print(f"{name}: grown to {counts} in {seconds:.1f}s; busiest volunteer {max(world.hours)} hours entries")
@@ -459,6 +506,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--hours", type=int, default=10_000_000, help="hours entries at the large size")
     parser.add_argument("--points", type=int, default=1_000_000, help="points entries at the large size")
     parser.add_argument("--months", type=int, default=36, help="months of history at the large size")
+    parser.add_argument(
+        "--full-pages",
+        type=int,
+        default=0,
+        help="ask /me/hours and the ledger only for volunteers with at least this many hours entries "
+        "(20: every page full, to compare a small database with a large one like for like)",
+    )
     parser.add_argument("--plans", action="store_true", help="print the volunteer reads' query plans at each size")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, databases)")
     args = parser.parse_args(argv)

@@ -7,10 +7,16 @@ the sums come from the ``("user", status, minutes)`` index alone and the page wa
 has the figures). The plans of the very queries the API runs are checked on both databases
 (PostgreSQL told not to scan or sort when it has any other way, as it would not with many rows),
 and the API's answer is checked against the ledger.
+
+The coordinators' queue (``GET /teams/{id}/hours?status=pending`` without a month, and the
+console's queue through the same service) walks ``(team, status, created_at, id)`` backwards and
+stops at its page instead of reading and sorting every entry the team ever had (migration
+2026-12-06T02:30).
 """
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,7 +24,7 @@ from typing import Any
 import httpx
 
 from backend.core.db import transaction
-from backend.volunteers.hours.queries import newest_entries_query, totals_query
+from backend.volunteers.hours.queries import MAX_PAGE, newest_entries_query, team_entries_query, totals_query
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from tests import factories
 from tests.volunteers import builders
@@ -123,3 +129,89 @@ async def test_the_answer_is_the_ledger_newest_first_with_its_sums(client: httpx
         body = page.json()
         seen += [item["id"] for item in body["items"]]
     assert seen == [str(row["id"]) for row in newest]
+
+
+async def queue() -> tuple[dict[str, str], uuid.UUID]:
+    """A team with 45 entries of three volunteers over three statuses, two an hour (ties broken by
+    id), and its coordinator signed in."""
+    tree = await factories.city_tree()
+    team = await builders.team(tree["community_a"])
+    coordinator = await factories.resident()
+    await builders.coordinator(team, coordinator)
+    volunteers = [await factories.resident() for _ in range(3)]
+    for volunteer in volunteers:
+        await builders.member(team, volunteer)
+    start = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    statuses = (HoursStatus.pending, HoursStatus.verified, HoursStatus.pending, HoursStatus.rejected)
+    for i in range(45):
+        volunteer = volunteers[i % 3]
+        await HoursEntry(
+            user=volunteer.id,
+            team=team.id,
+            kind=HoursKind.manual.value,
+            minutes=60,
+            service_date=date(2026, 11, 1) + timedelta(days=(i * 7) % 28),  # not in created order
+            content="文明劝导",
+            source_key=f"test:{uuid.uuid4()}",
+            status=statuses[i % 4].value,
+            created_by=volunteer.id,
+            created_at=start + timedelta(hours=i // 2),
+        ).save()
+    return factories.token_for(coordinator), team.id
+
+
+async def test_the_queue_stops_at_its_page(client: httpx.AsyncClient, backend: str) -> None:
+    _, team_id = await queue()
+    found = await plan(backend, team_entries_query(team_id, status=HoursStatus.pending.value).limit(MAX_PAGE))
+    assert "volunteer_hours_team_queue" in found, found
+    if backend == "sqlite":
+        assert "TEMP B-TREE" not in found, found
+    else:
+        assert "Index Scan Backward using volunteer_hours_team_queue" in found, found
+        assert "Sort" not in found, found
+
+
+async def test_the_queue_answers_the_pending_entries_newest_first(client: httpx.AsyncClient) -> None:
+    headers, team_id = await queue()
+    rows = await HoursEntry.select(HoursEntry.id, HoursEntry.created_at).where(
+        (HoursEntry.team == team_id) & (HoursEntry.status == HoursStatus.pending.value)
+    )
+    newest = [str(row["id"]) for row in sorted(rows, key=lambda row: (row["created_at"], str(row["id"])), reverse=True)]
+    assert len(newest) == 23
+
+    seen: list[str] = []
+    for offset in range(0, 30, 10):
+        page = await client.get(
+            f"/api/v1/teams/{team_id}/hours",
+            params={"status": "pending", "limit": 10, "offset": offset},
+            headers=headers,
+        )
+        assert page.status_code == 200, page.text
+        assert {item["status"] for item in page.json()} <= {"pending"}
+        seen += [item["id"] for item in page.json()]
+    assert seen == newest
+
+
+async def queue_indexes(backend: str) -> set[str]:
+    if backend == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'volunteer_hours_entry'"
+    else:
+        sql = "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'volunteer_hours_entry'"
+    return {row["name"] for row in await HoursEntry.raw(sql)} & {"volunteer_hours_team_queue", "volunteer_hours_team"}
+
+
+async def test_the_queue_migration_goes_back_and_forth_keeping_every_entry(
+    client: httpx.AsyncClient, backend: str
+) -> None:
+    _, team_id = await queue()
+    migration = importlib.import_module("backend.volunteers.piccolo_migrations.volunteers_2026_12_06t02_30_00_000000")
+    migration.HoursEntry._meta.db = HoursEntry._meta.db  # the test's database, as `linli migrate` sets its own
+    assert await queue_indexes(backend) == {"volunteer_hours_team_queue", "volunteer_hours_team"}
+    try:
+        await (await migration.forwards()).run(backwards=True)
+        assert await queue_indexes(backend) == {"volunteer_hours_team"}
+    finally:
+        await (await migration.forwards()).run()  # again: IF NOT EXISTS, as `linli migrate` on an upgraded database
+        await (await migration.forwards()).run()
+    assert await queue_indexes(backend) == {"volunteer_hours_team_queue", "volunteer_hours_team"}
+    assert await HoursEntry.count().where(HoursEntry.team == team_id) == 45

@@ -211,6 +211,30 @@ async def team_month_export(*, user_id: uuid.UUID, team_id: uuid.UUID, month: st
     return rows
 
 
+def team_entries_query(
+    team_id: uuid.UUID,
+    *,
+    status: str | None = None,
+    month: str | None = None,
+    oldest_first: bool = False,
+    volunteer_id: uuid.UUID | None = None,
+) -> Select[HoursEntry]:
+    """A team's entries: a month oldest first through ``(team, service_date)``; the queue (one
+    status, newest first) walks ``(team, status, created_at, id)`` backwards and stops at its page
+    (migration 2026-12-06T02:30), so it costs the page, not the team's years of entries."""
+    query = HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.team == team_id)
+    if volunteer_id is not None:
+        query = query.where(HoursEntry.user == volunteer_id)
+    if status is not None:
+        query = query.where(HoursEntry.status == status)
+    if month is not None:
+        first, following = month_range(month)
+        query = query.where((HoursEntry.service_date >= first) & (HoursEntry.service_date < following))
+    if oldest_first:
+        return query.order_by(HoursEntry.service_date, HoursEntry.created_at, HoursEntry.id)
+    return query.order_by(HoursEntry.created_at, HoursEntry.id, ascending=False)
+
+
 async def _team_rows(
     *,
     team_id: uuid.UUID,
@@ -221,18 +245,9 @@ async def _team_rows(
     oldest_first: bool = False,
     volunteer_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    query = HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.team == team_id)
-    if volunteer_id is not None:
-        query = query.where(HoursEntry.user == volunteer_id)
-    if status is not None:
-        query = query.where(HoursEntry.status == status)
-    if month is not None:
-        first, following = month_range(month)
-        query = query.where((HoursEntry.service_date >= first) & (HoursEntry.service_date < following))
-    if oldest_first:
-        query = query.order_by(HoursEntry.service_date, HoursEntry.created_at, HoursEntry.id)
-    else:
-        query = query.order_by(HoursEntry.created_at, HoursEntry.id, ascending=False)
+    query = team_entries_query(
+        team_id, status=status, month=month, oldest_first=oldest_first, volunteer_id=volunteer_id
+    )
     if limit is not None:  # the CSV reads a whole month
         query = query.limit(limit).offset(offset)
     rows = await query

@@ -32,6 +32,7 @@ from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused
 from backend.core.signals import Signal
+from backend.core.turns import Turns
 from backend.core.values import as_uuid
 from backend.events import trail
 from backend.events.catalogue import aiming
@@ -73,6 +74,9 @@ class SignedUp:
     shown: tuple[RegisteredEvent, dict[str, str], int | None] | None = None
 
 
+_TURNS = Turns()  # one event's sign-ups in flight in this process
+
+
 async def sign_up(
     *,
     user_id: uuid.UUID,
@@ -92,9 +96,10 @@ async def sign_up(
     second sign-up for the same event meets the one-active index at the INSERT, which rolls the
     whole back. The signal's listeners (the inbox notice, the cache) run after the answer has gone."""
     try:
-        # Held from BEGIN: one resident's concurrent requests queue here, so the checks below
-        # see each other.
-        async with signals.atomic(after_answer=True, hold=person_row(user_id)):
+        # A turn first (core.turns: a storm on one event waits here in order, not on its row in
+        # PostgreSQL); then the person, held from BEGIN: one resident's concurrent requests
+        # queue there, so the checks below see each other.
+        async with _TURNS.turn(event_id), signals.atomic(after_answer=True, hold=person_row(user_id)):
             if is_postgres(Event._meta.db):
                 done = await _sign_up_in_one(user_id, event_id, party_size, max_upcoming, idempotency_key, share_code)
                 if done is not None:

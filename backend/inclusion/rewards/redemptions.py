@@ -25,6 +25,7 @@ from backend.core.db import UNIQUE_VIOLATIONS, json_value, named, transaction
 from backend.core.errors import DomainError, NotFound
 from backend.core.i18n import N_
 from backend.core.idempotency import key_reused
+from backend.core.turns import Turns
 from backend.core.values import as_uuid
 from backend.inclusion.points import ledger
 from backend.inclusion.points.tables import PointEntry, PointReason
@@ -59,7 +60,7 @@ async def redeem(*, user_id: uuid.UUID, reward_id: uuid.UUID, idempotency_key: s
     for _attempt in range(CODE_ATTEMPTS):
         try:
             # The person held from BEGIN (ledger.hold_person's hold, a round trip less).
-            async with signals.atomic(after_answer=True, hold=person_row(user_id)):
+            async with _TURNS.turn(reward_id), signals.atomic(after_answer=True, hold=person_row(user_id)):
                 reward = await _take_fast(user_id, reward_id)
                 if reward is not None:
                     return Redeemed(await _record(user_id, reward, idempotency_key), True, reward)
@@ -100,6 +101,8 @@ def _reserved(redemption: Redemption) -> RedemptionReserved:
 
 # On offer now, an item left, fewer held by this resident than the limit, and points enough. Runs
 # after the person's hold, so its snapshot sees their earlier redemptions and points.
+_TURNS = Turns()  # one reward's redemptions in flight in this process (core.turns)
+
 _TAKE = """
 UPDATE inclusion_reward SET stock = stock - 1
 WHERE id = {reward} AND stock > 0 AND NOT withdrawn

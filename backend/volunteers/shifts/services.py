@@ -21,6 +21,7 @@ from backend.core.db import UNIQUE_VIOLATIONS, lock_row, named, transaction, wit
 from backend.core.errors import DomainError, Forbidden
 from backend.core.i18n import CITY_TZ, N_, as_city_time, pick
 from backend.core.idempotency import key_reused
+from backend.core.turns import Turns
 from backend.core.values import as_uuid
 from backend.places.api import AimIn, aim_columns, aim_of, check_aim, require_resident
 from backend.volunteers.shifts.queries import load_shift
@@ -182,7 +183,7 @@ async def sign_up(
     try:
         # Held from BEGIN: one volunteer's concurrent requests queue here, so the checks below
         # see each other.
-        async with transaction(Shift._meta.db, hold=person_row(user_id)):
+        async with _TURNS.turn(shift_id), transaction(Shift._meta.db, hold=person_row(user_id)):
             if await _place_fast(user_id, shift_id, moment):
                 return await _record(user_id, shift_id, idempotency_key), True
             return await _sign_up_carefully(user_id, shift_id, idempotency_key, moment)
@@ -211,6 +212,8 @@ async def _sign_up_carefully(
 # theirs overlapping it (touching is fine). Runs after the person's hold: its snapshot sees their
 # other committed places. The statuses are written in, not bound, so that "not already on it" is
 # one look in the one-active index.
+_TURNS = Turns()  # one shift's sign-ups in flight in this process (core.turns)
+
 _PLACE = with_constants(
     """
 UPDATE volunteer_shift SET seats_taken = seats_taken + 1

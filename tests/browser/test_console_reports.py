@@ -80,7 +80,8 @@ async def test_a_group_renting_report_from_queue_to_resolved(
     await expect(page.get_by_text("欧**明", exact=True)).to_be_visible()  # masked as the API masks it
     photo = page.get_by_role("img", name="随事件上报的照片")
     await expect(photo).to_be_visible()
-    assert await photo.evaluate("img => img.naturalWidth") > 0
+    # Loaded, not only laid out: a busy machine may still be fetching it when it becomes visible.
+    await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=await photo.element_handle())
     await screenshot("console-reports-report-zh-Hans")
     await page.get_by_label("处理说明").fill("已收到，今天下午上门核查")
     await page.get_by_role("button", name="受理").click()

@@ -1,5 +1,6 @@
-"""The plan a prepared statement gets once PostgreSQL stops planning it for each call's values
-(its generic plan, what a busy connection runs), and SQLite's plan with the values bound."""
+"""Query plans in tests: whether an index serves a query whatever the table's size
+(``index_plan``), and the plan a prepared statement gets once PostgreSQL stops planning it for
+each call's values (``generic_plan``: its generic plan, what a busy connection runs)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,34 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from backend.core.db import transaction
+
+
+async def index_plan(table: type[Table], backend: str, query: Any, *, competing: tuple[str, ...] = ()) -> str:
+    """The query's plan. PostgreSQL is kept from what a small table makes cheap (a scan, a bitmap,
+    a sort) whenever it has another way, and the ``competing`` indexes (which also lead with the
+    person, and on a small table may cost the same) are dropped inside the transaction, which is
+    rolled back: the plan shows whether the index serves the query whatever the table's size."""
+    sql = str(query)
+    if backend == "sqlite":
+        rows = await table.raw(f"EXPLAIN QUERY PLAN {sql}")
+        return "\n".join(row["detail"] for row in rows)
+    # As autovacuum leaves a table after many inserts: statistics, and pages marked all-visible.
+    await table.raw(f"VACUUM ANALYZE {table._meta.tablename}")
+    try:
+        async with transaction(table._meta.db):
+            await table.raw("SET LOCAL enable_seqscan = off")
+            await table.raw("SET LOCAL enable_sort = off")
+            await table.raw("SET LOCAL enable_bitmapscan = off")
+            for index in competing:
+                await table.raw(f"DROP INDEX IF EXISTS {index}")
+            rows = await table.raw(f"EXPLAIN {sql}")
+            raise _Explained("\n".join(row["QUERY PLAN"] for row in rows))
+    except _Explained as explained:
+        return str(explained)
+
+
+class _Explained(Exception):
+    """Carries the plan out of the transaction, rolling back what it dropped."""
 
 
 def _literal(value: Any) -> str:

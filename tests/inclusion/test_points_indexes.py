@@ -18,42 +18,18 @@ from typing import Any
 import httpx
 
 from backend.core import clock
-from backend.core.db import transaction
 from backend.inclusion.points.expiry import due_queries
 from backend.inclusion.points.ledger import balance_query
 from backend.inclusion.points.queries import EXPIRING_SOON, page_query
 from backend.inclusion.points.tables import PointEntry, PointReason
 from tests import factories
+from tests.plans import index_plan
 
 INDEX = "inclusion_point_entry_person"
 
 
 async def plan(backend: str, query: Any, *, competing: tuple[str, ...] = ()) -> str:
-    """The query's plan. PostgreSQL is kept from what a small table makes cheap (a scan, a bitmap,
-    a sort) whenever it has another way, and the ``competing`` indexes (which also lead with the
-    person, and on a small table may cost the same) are dropped inside the transaction, which is
-    rolled back: the plan shows whether the index serves the query whatever the table's size."""
-    sql = str(query)
-    if backend == "sqlite":
-        rows = await PointEntry.raw(f"EXPLAIN QUERY PLAN {sql}")
-        return "\n".join(row["detail"] for row in rows)
-    # As autovacuum leaves a table after many inserts: statistics, and pages marked all-visible.
-    await PointEntry.raw("VACUUM ANALYZE inclusion_point_entry")
-    try:
-        async with transaction(PointEntry._meta.db):
-            await PointEntry.raw("SET LOCAL enable_seqscan = off")
-            await PointEntry.raw("SET LOCAL enable_sort = off")
-            await PointEntry.raw("SET LOCAL enable_bitmapscan = off")
-            for index in competing:
-                await PointEntry.raw(f"DROP INDEX IF EXISTS {index}")
-            rows = await PointEntry.raw(f"EXPLAIN {sql}")
-            raise _Explained("\n".join(row["QUERY PLAN"] for row in rows))
-    except _Explained as explained:
-        return str(explained)
-
-
-class _Explained(Exception):
-    """Carries the plan out of the transaction, rolling back what it dropped."""
+    return await index_plan(PointEntry, backend, query, competing=competing)
 
 
 async def ledger() -> tuple[dict[str, str], uuid.UUID]:

@@ -23,39 +23,15 @@ from typing import Any
 
 import httpx
 
-from backend.core.db import transaction
 from backend.volunteers.hours.queries import MAX_PAGE, newest_entries_query, team_entries_query, totals_query
 from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from tests import factories
+from tests.plans import index_plan
 from tests.volunteers import builders
 
 
 async def plan(backend: str, query: Any, *, competing: tuple[str, ...] = ()) -> str:
-    """The query's plan. PostgreSQL is kept from what a small table makes cheap (a scan, a bitmap,
-    a sort) whenever it has another way, and the ``competing`` indexes (which also lead with the
-    person, and on a small table may cost the same) are dropped inside the transaction, which is
-    rolled back: the plan shows whether the index serves the query whatever the table's size."""
-    sql = str(query)
-    if backend == "sqlite":
-        rows = await HoursEntry.raw(f"EXPLAIN QUERY PLAN {sql}")
-        return "\n".join(row["detail"] for row in rows)
-    # As autovacuum leaves a table after many inserts: statistics, and pages marked all-visible.
-    await HoursEntry.raw("VACUUM ANALYZE volunteer_hours_entry")
-    try:
-        async with transaction(HoursEntry._meta.db):
-            await HoursEntry.raw("SET LOCAL enable_seqscan = off")
-            await HoursEntry.raw("SET LOCAL enable_sort = off")
-            await HoursEntry.raw("SET LOCAL enable_bitmapscan = off")
-            for index in competing:
-                await HoursEntry.raw(f"DROP INDEX IF EXISTS {index}")
-            rows = await HoursEntry.raw(f"EXPLAIN {sql}")
-            raise _Explained("\n".join(row["QUERY PLAN"] for row in rows))
-    except _Explained as explained:
-        return str(explained)
-
-
-class _Explained(Exception):
-    """Carries the plan out of the transaction, rolling back what it dropped."""
+    return await index_plan(HoursEntry, backend, query, competing=competing)
 
 
 async def ledger() -> tuple[dict[str, str], uuid.UUID]:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import Executor, wait
 from dataclasses import dataclass
+from typing import TypeVar
 
 from PIL import Image
 
@@ -31,6 +33,7 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOUR_TYPES = {0: ("L", 1), 2: ("RGB", 3), 3: ("P", 1), 4: ("LA", 2), 6: ("RGBA", 4)}
 _CHUNK_HEAD = struct.Struct(">I4s")
 _STORED_BLOCK = 65_535  # the most a stored deflate block holds
+T = TypeVar("T")
 
 
 class Broken(ValueError):
@@ -90,19 +93,24 @@ def plan(data: bytes) -> Plan | None:
     return Plan(width, height, mode, width * size, palette if mode == "P" else b"", tuple(idat))
 
 
-def bands(plan: Plan, rows: int, transparency: object = None) -> Iterator[tuple[int, Image.Image, int]]:
+def bands(
+    plan: Plan, rows: int, transparency: object = None, ahead: Executor | None = None
+) -> Iterator[tuple[int, Image.Image, int]]:
     """Each band of ``rows`` rows (the last may be shorter), decoded by Pillow in the PNG's own mode
     (with its palette, and ``transparency`` as Pillow read it from the header), with the number of
     its top row in the picture and how many rows above that it carries (1 from the second band on:
-    the row the filters refer to). Raises ``Broken`` for damaged image data."""
+    the row the filters refer to). Raises ``Broken`` for damaged image data.
+
+    With ``ahead`` (a thread pool), the next band's image data is inflated and checksummed there
+    while Pillow decodes this one: both release the GIL, so one picture's two halves of the work
+    run on two cores, one band apart (one more band of image data held)."""
     above = b""  # the band before's last row, unfiltered
     top = 0
-    for filtered in _filtered_rows(plan, rows):
+    for filtered, checksum in _one_ahead(_inflated(plan, rows), ahead):
         count = len(filtered) // (1 + plan.stride)
         skip = 1 if above else 0
-        band = Image.frombytes(
-            plan.mode, (plan.width, count + skip), _stored(b"\0" + above if above else b"", filtered), "zip", plan.mode
-        )
+        stream = _stored(b"\0" + above if above else b"", filtered, checksum)
+        band = Image.frombytes(plan.mode, (plan.width, count + skip), stream, "zip", plan.mode)
         if plan.palette:
             band.putpalette(plan.palette, "RGB")
         if transparency is not None:
@@ -110,6 +118,34 @@ def bands(plan: Plan, rows: int, transparency: object = None) -> Iterator[tuple[
         above = band.crop((0, count + skip - 1, plan.width, count + skip)).tobytes()
         yield top, band, skip
         top += count
+
+
+def _inflated(plan: Plan, rows: int) -> Iterator[tuple[bytes, int]]:
+    """The bands' filtered rows, each with its Adler-32 (the larger part of the stored stream's)."""
+    for filtered in _filtered_rows(plan, rows):
+        yield filtered, zlib.adler32(filtered)
+
+
+def _one_ahead(items: Iterator[T], ahead: Executor | None) -> Iterator[T]:
+    """``items``, each next one made in ``ahead`` while the caller works on the one before."""
+    if ahead is None:
+        yield from items
+        return
+    end = object()
+
+    def following() -> object:
+        return next(items, end)
+
+    pending = ahead.submit(following)
+    try:
+        while (item := pending.result()) is not end:
+            pending = ahead.submit(following)
+            yield item  # type: ignore[misc]  # not ``end``: one of ``items``
+    finally:
+        # Stopped early (damaged data, or the caller gave up): the band being made is waited for,
+        # so nothing runs on after the picture is done with.
+        if not pending.cancel():
+            wait([pending])
 
 
 def _filtered_rows(plan: Plan, rows: int) -> Iterator[bytes]:
@@ -142,9 +178,10 @@ def _filtered_rows(plan: Plan, rows: int) -> Iterator[bytes]:
         raise Broken(str(error)) from None
 
 
-def _stored(above: bytes, filtered: bytes) -> bytes:
+def _stored(above: bytes, filtered: bytes, checksum: int) -> bytes:
     """A zlib stream of ``above`` (empty, or a filter byte 0 and a row) then ``filtered``, stored
-    as they are (deflate's uncompressed blocks): no compression to pay for, here or in Pillow."""
+    as they are (deflate's uncompressed blocks): no compression to pay for, here or in Pillow.
+    ``checksum`` is ``filtered``'s Adler-32, already made (see ``bands``)."""
     pieces = [
         view[start : start + _STORED_BLOCK]
         for view in (memoryview(above), memoryview(filtered))
@@ -154,5 +191,19 @@ def _stored(above: bytes, filtered: bytes) -> bytes:
     for number, piece in enumerate(pieces):
         size = len(piece)
         blocks += [struct.pack("<BHH", number == len(pieces) - 1, size, size ^ 0xFFFF), piece]
-    blocks.append(struct.pack(">I", zlib.adler32(filtered, zlib.adler32(above))))
+    blocks.append(struct.pack(">I", _adler32_combine(zlib.adler32(above), checksum, len(filtered))))
     return b"".join(blocks)
+
+
+_ADLER_BASE = 65_521
+
+
+def _adler32_combine(first: int, second: int, second_length: int) -> int:
+    """The Adler-32 of two pieces one after the other, from each one's (zlib's ``adler32_combine``,
+    which Python's ``zlib`` does not offer)."""
+    rem = second_length % _ADLER_BASE
+    low = first & 0xFFFF
+    high = (rem * low) % _ADLER_BASE
+    low += (second & 0xFFFF) + _ADLER_BASE - 1
+    high += ((first >> 16) & 0xFFFF) + ((second >> 16) & 0xFFFF) + _ADLER_BASE - rem
+    return (low % _ADLER_BASE) | ((high % _ADLER_BASE) << 16)

@@ -8,6 +8,7 @@ import random
 import struct
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageFile
@@ -119,17 +120,23 @@ def decoded_whole(data: bytes) -> Image.Image:
     return image
 
 
-def put_together(data: bytes, rows: int) -> Image.Image:
+def put_together(data: bytes, rows: int, ahead: Executor | None = None) -> Image.Image:
     """The bands of a PNG pasted back into one picture (only a test does that)."""
     plan = png_bands.plan(data)
     assert plan is not None
     whole = Image.new(plan.mode, (plan.width, plan.height))
-    for top, band, skip in png_bands.bands(plan, rows):
+    for top, band, skip in png_bands.bands(plan, rows, ahead=ahead):
         assert band.height - skip == min(rows, plan.height - top)
         whole.paste(band.crop((0, skip, band.width, band.height)), (0, top))
         if band.mode == "P":
             whole.putpalette(band.getpalette() or [])
     return whole
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[Executor]:
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        yield executor
 
 
 def refused(data: bytes, choose: list[str] = NARROW) -> DomainError:
@@ -172,10 +179,13 @@ MODES = ["RGB", "RGBA", "L", "LA", "P", "P+tRNS", "P+alphas", "RGB+PLTE"]
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("size", [(1, 300), (37, 101), (300, 64)], ids=["width-1", "37x101", "300x64"])
 @pytest.mark.parametrize("rows", [1, 4, 7, 64])
-def test_the_bands_put_together_are_the_whole_decode(mode: str, size: tuple[int, int], rows: int) -> None:
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-turn", "inflated-ahead"])
+def test_the_bands_put_together_are_the_whole_decode(
+    mode: str, size: tuple[int, int], rows: int, ahead: bool, pool: Executor
+) -> None:
     data = png(picture(mode, size))
     whole = decoded_whole(data)
-    banded = put_together(data, rows)
+    banded = put_together(data, rows, pool if ahead else None)
     assert banded.mode == whole.mode and banded.size == whole.size
     assert banded.tobytes() == whole.tobytes()
     if whole.mode == "P":
@@ -389,3 +399,49 @@ def test_a_decompression_bomb_is_refused_before_any_inflate(monkeypatch: pytest.
         data, ImageLimits(max_pixels=50_000_000), choose=lambda planned: NARROW
     ).renditions
     assert decoded_whole(jpeg.data).convert("L").getextrema()[1] < 8
+
+
+# --- one band ahead --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("first", [b"", b"\0", bytes(range(256)) * 300])
+@pytest.mark.parametrize("second_length", [1, 5_551, 65_521, 65_522, 1_000_003])
+def test_the_checksum_of_two_pieces_is_made_from_each_ones(first: bytes, second_length: int) -> None:
+    """The stored stream's Adler-32 comes from the band's own (made ahead) and the row above's: the
+    same as zlib's over the two together, at lengths around its modulus and past a stored block."""
+    second = random.Random(second_length).randbytes(second_length)
+    combined = png_bands._adler32_combine(zlib.adler32(first), zlib.adler32(second), len(second))
+    assert combined == zlib.adler32(first + second)
+
+
+def test_the_next_band_is_made_ahead_but_never_two(pool: Executor) -> None:
+    """While the caller holds band n, band n + 1 may be inflated, never n + 2 (so at most one more
+    band of image data is held); and a caller that stops leaves nothing running."""
+    made: list[int] = []
+
+    def produced() -> Iterator[int]:
+        for number in range(10):
+            made.append(number)
+            yield number
+
+    taken = png_bands._one_ahead(produced(), pool)
+    for expected in range(3):
+        assert next(taken) == expected
+        assert len(made) <= expected + 2
+    taken.close()
+    settled = len(made)
+    pool.submit(lambda: None).result()  # anything still queued would have run by now
+    assert len(made) == settled <= 4
+
+
+def test_damage_found_ahead_reaches_the_caller_at_its_band(pool: Executor) -> None:
+    """A band that cannot be inflated fails where the caller asks for it, as without the pool."""
+
+    def produced() -> Iterator[int]:
+        yield 1
+        raise png_bands.Broken("damaged")
+
+    taken = png_bands._one_ahead(produced(), pool)
+    assert next(taken) == 1
+    with pytest.raises(png_bands.Broken):
+        next(taken)

@@ -289,6 +289,23 @@ def format_datetime(moment: datetime, locale: str | None = None) -> str:
     return pattern.format(_clock(city.time(), reader), date_part)
 
 
+def format_day(day: date | str, locale: str | None = None) -> str:
+    """A calendar day as the reader writes it (``12月20日周日``, ``Sun, Dec 20``), with its year
+    when that is not the city's current year (``2027年1月31日周日``); an ISO date string is read first."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    from backend.core import clock  # clock reads the city's zone from here
+
+    reader = locale or get_locale()
+    this_year = clock.now().astimezone(CITY_TZ).year
+    return _day_written(day, reader, day.year != this_year)
+
+
+@lru_cache(maxsize=4096)
+def _day_written(day: date, locale: str, with_year: bool) -> str:
+    return format_skeleton("yMMMEd" if with_year else "MMMEd", day, locale=babel_locale(locale))
+
+
 def format_interval(start: datetime, end: datetime, locale: str | None = None) -> str:
     """A span in the city's time: ``11月28日周六 14:00–16:00`` or ``Sat, Nov 28, 2:00 – 4:00 PM``."""
     # Babel takes ~0.1 ms per call and a list page formats every item. A span within a day is

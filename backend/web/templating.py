@@ -13,7 +13,17 @@ from litestar.config.app import AppConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from backend.core.i18n import LOCALES, NATIVE_NAMES, _, format_datetime, format_interval, get_locale, ngettext, pick
+from backend.core.i18n import (
+    LOCALES,
+    NATIVE_NAMES,
+    _,
+    format_datetime,
+    format_day,
+    format_interval,
+    get_locale,
+    ngettext,
+    pick,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -29,7 +39,7 @@ def _environment(engine: JinjaTemplateEngine) -> None:
     environment.globals.update(
         _=_, ngettext=ngettext, current_locale=get_locale, locales=LOCALES, native_names=NATIVE_NAMES
     )
-    environment.filters.update(when=format_datetime, span=format_interval, picked=picked)
+    environment.filters.update(when=format_datetime, span=format_interval, day=format_day, picked=picked)
 
 
 def configure_templates(app_config: AppConfig) -> AppConfig:

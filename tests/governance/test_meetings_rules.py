@@ -332,6 +332,7 @@ async def test_a_report_says_which_meeting_took_it_up_and_what_was_decided(
 
     await begin(meeting)
     item_id = meeting["agenda"][0]["id"]
+    due = date(date.today().year + 1, 1, 31)  # next year's: the page writes the year too
     minutes = {
         "minutes": {"zh-Hans": "会议纪要", "en": "Minutes"},
         "decisions": [
@@ -342,7 +343,7 @@ async def test_a_report_says_which_meeting_took_it_up_and_what_was_decided(
                     {
                         "owner_id": str(world["company"].id),
                         "title": {"zh-Hans": "逐户排查", "en": "Check door to door"},
-                        "due_on": (date.today() + timedelta(days=14)).isoformat(),
+                        "due_on": due.isoformat(),
                     }
                 ],
             }
@@ -362,3 +363,7 @@ async def test_a_report_says_which_meeting_took_it_up_and_what_was_decided(
     page = await client.get(f"/console/reports/{incident_id}", params={"lang": "en"})
     assert page.status_code == 200, page.text
     assert "Taken up at meetings" in page.text and "Check door to door" in page.text
+    # Its due date as the reader writes it, not as the API sends it.
+    assert f"due {due:%a}, Jan 31, {due.year}" in page.text and due.isoformat() not in page.text
+    page = await client.get(f"/console/reports/{incident_id}", params={"lang": "zh-Hans"})
+    assert f"{due.year}年1月31日周{'一二三四五六日'[due.weekday()]} 前完成" in page.text

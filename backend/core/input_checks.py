@@ -247,16 +247,21 @@ def _out_of_range(path: FieldPath, text: str) -> Iterator[Found]:
 
 
 def _query_and_path_problems(request: Request[Any, Any, Any]) -> Iterator[Found]:
+    dated = _dated_parameters(request.route_handler)
     for name, value in request.path_params.items():
         if isinstance(value, date):
             yield from _out_of_range(name, value.isoformat())
+        elif isinstance(value, str) and (kind := dict(dated).get(name)) is not None:
+            # A day in the address is taken as text (``{day:str}``), so that one the calendar lacks
+            # is a 422 naming it, not Litestar's 404 for a path that did not parse.
+            yield from _date_problems(name, value, kind)
     query = request.query_params
     for name, values in query.dict().items():
         if any(_NUL in value for value in values):
             yield name, N_("Text cannot contain the NUL character."), "nul_character", {}
     if not query:
         return
-    for alias, kind in _dated_query_names(request.route_handler):
+    for alias, kind in dated:
         for value in query.getall(alias, ()):
             yield from _date_problems(alias, value, kind)
 
@@ -264,8 +269,8 @@ def _query_and_path_problems(request: Request[Any, Any, Any]) -> Iterator[Found]
 _dated_names: weakref.WeakKeyDictionary[Any, tuple[tuple[str, Kind], ...]] = weakref.WeakKeyDictionary()
 
 
-def _dated_query_names(handler: Any) -> tuple[tuple[str, Kind], ...]:
-    """The query parameters a handler types as dates, worked out once per handler: this runs on
+def _dated_parameters(handler: Any) -> tuple[tuple[str, Kind], ...]:
+    """The query and path parameters a handler types as dates, worked out once per handler: this runs on
     every request, the cached public reads included. (Litestar's own OPTIONS handlers cannot be
     weakly referenced; they take no dated parameter.)"""
     try:

@@ -126,7 +126,7 @@ class LibraryController(Controller):
         return await _read(branch_id, settings)
 
     @put(
-        "/{branch_id:uuid}/exceptions/{day:date}",
+        "/{branch_id:uuid}/exceptions/{day:str}",
         operation_id="put_library_exception",
         summary="Close a date, or give it special hours",
         status_code=HTTP_200_OK,
@@ -147,7 +147,7 @@ class LibraryController(Controller):
         return await _read(branch_id, settings)
 
     @delete(
-        "/{branch_id:uuid}/exceptions/{day:date}",
+        "/{branch_id:uuid}/exceptions/{day:str}",
         operation_id="delete_library_exception",
         summary="Back to the usual hours on a date",
         status_code=HTTP_204_NO_CONTENT,

@@ -323,3 +323,30 @@ async def test_traditional_readers_get_simplified_names_converted(client: Client
     assert [room["name"] for room in page["rooms"]] == ["電子閱覽室"]
     listed = await find(client, lang="zh-Hant")
     assert listed[0]["name"] == "蘇州圖書館雙塔分館"
+
+
+@pytest.mark.parametrize(
+    ("day", "code", "field_message"),
+    [
+        ("2026-02-30", "impossible_date", "2026-02-30 is not a date in the calendar. Write a day as 2026-12-05."),
+        ("9999-01-01", "date_out_of_range", "Dates must fall between the years 1900 and 2199."),
+        ("next-tuesday", "invalid_date", None),
+    ],
+)
+async def test_a_day_in_the_path_that_is_no_day_is_a_422_naming_it(
+    client: Client, libs: dict[str, Any], day: str, code: str, field_message: str | None
+) -> None:
+    """The branch exists; the date in its address is what is wrong, so the answer says so (not a
+    404 as if the branch were gone), in the reader's language."""
+    b = await branch(client, libs)
+    url = f"/api/v1/library-branches/{b['id']}/exceptions/{day}"
+    for answer in (
+        await client.put(url, json={"closed": True}, headers={**libs["auth"], "Accept-Language": "en"}),
+        await client.delete(url, headers={**libs["auth"], "Accept-Language": "en"}),
+    ):
+        assert answer.status_code == 422, answer.text
+        problem = answer.json()
+        [error] = problem["errors"]
+        assert error["field"] == "day"
+        assert error["code"] == code
+        assert error["message"] == field_message or "2026-12-05" in error["message"]

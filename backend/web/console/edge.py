@@ -337,7 +337,7 @@ FIELD_LABELS: dict[str, str] = {
     "agenda": N_("Agenda"),
     "agenda_*": N_("Agenda item"),
     "parties": N_("Parties that must attend"),
-    "minutes": N_("Minutes"),
+    "minutes": N_("Meeting minutes"),
     "decisions": N_("Decisions"),
     "d_*": N_("Decision"),
     "d_*_item": N_("Agenda item"),

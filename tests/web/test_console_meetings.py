@@ -6,6 +6,7 @@ follow-up action, the owner's staff updating it, each read back through the API,
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from backend.accounts.tables import Role
 from backend.core.i18n import CITY_TZ
 from backend.governance.meetings.tables import Meeting
 from tests import factories
-from tests.governance.meetings_world import V1, auth, begin, world
+from tests.governance.meetings_world import V1, audited, auth, begin, world
 from tests.web.console import send, sign_in
 
 __all__ = ["world"]
@@ -233,3 +234,18 @@ async def test_changes_without_the_csrf_token_are_refused(client: Client, world:
     assert unannounced.status_code == 403
     read = await client.get(f"{V1}/meetings/{meeting_id}", headers=auth(world["convenor"]))
     assert read.json()["status"] == "draft"
+
+
+async def test_two_convenors_deciding_one_opinion_at_once_decide_it_once(client: Client, world: dict[str, Any]) -> None:
+    csrf = await sign_in(client, world["convenor"])
+    meeting = await announced(client, world, csrf)
+    said = await opinion(client, world, meeting, 0, "建议物业加强门禁登记")
+    answers = await asyncio.gather(
+        send(client, f"/console/meetings/submissions/{said}", csrf, htmx=True, status="accepted"),
+        send(client, f"/console/meetings/submissions/{said}", csrf, htmx=True, status="declined", reason="重复"),
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert f'id="submission-{said}"' in refused.text and "field-problem" in refused.text
+    decided = await audited("governance.submission_accepted") + await audited("governance.submission_declined")
+    assert len(decided) == 1

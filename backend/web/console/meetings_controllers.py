@@ -236,7 +236,6 @@ class MeetingsController(Controller):
             communities=[(c.id, pick(c.name)[0]) for c in communities],
             states=[(code, state_name(code)) for code in governance.MEETING_STATES],
             state_name=state_name,
-            has_actions=bool(await governance.actions_to_do(me.id)),
         )
 
     @get("/new")
@@ -393,7 +392,6 @@ class MeetingsController(Controller):
             rows=await governance.actions_to_do(me.id),
             statuses=self._statuses(),
             due_text=due_text,
-            convenes=bool(await governance.convening_communities(me.id)),
         )
 
     @post("/actions/{action_id:uuid}", status_code=200)

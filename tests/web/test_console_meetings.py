@@ -249,3 +249,20 @@ async def test_two_convenors_deciding_one_opinion_at_once_decide_it_once(client:
     assert f'id="submission-{said}"' in refused.text and "field-problem" in refused.text
     decided = await audited("governance.submission_accepted") + await audited("governance.submission_declined")
     assert len(decided) == 1
+
+
+async def test_the_parties_offered_are_those_of_the_chosen_community_only(
+    client: Client, world: dict[str, Any]
+) -> None:
+    """A street's organiser convenes in each community of the street; the parties the form offers
+    follow the community chosen, and a community outside their scope offers none."""
+    street = await factories.staff(Role.organiser, world["tree"]["street_a"])
+    await sign_in(client, street)
+    form = await client.get("/console/meetings/new")
+    assert form.status_code == 200 and "南园物业" in form.text and "双塔派出所" in form.text
+    assert "别处物业" not in form.text  # another community's property company
+    mine = await client.get(f"/console/meetings/parties?community_id={world['community'].id}")
+    assert "南园物业" in mine.text and "双塔街道" in mine.text
+    elsewhere = await client.get(f"/console/meetings/parties?community_id={world['tree']['community_b'].id}")
+    assert elsewhere.status_code == 200 and 'type="checkbox"' not in elsewhere.text
+    assert (await client.get("/console/meetings/some-meeting")).status_code == 404

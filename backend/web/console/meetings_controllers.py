@@ -21,6 +21,7 @@ from babel.dates import format_date
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.response import Template
 
@@ -375,7 +376,7 @@ class MeetingsController(Controller):
     @get("/{meeting_id:uuid}/action-row/{token:str}")
     async def action_row(self, me: Principal, meeting_id: uuid.UUID, token: str) -> Template:
         if not re.fullmatch(r"r[0-9a-f]{6}", token):
-            raise Forbidden()
+            raise NotFoundException()
         view = await governance.convenor_view(user_id=me.id, meeting_id=meeting_id)
         return Template(
             template_name="console/meetings/_action_row.html",

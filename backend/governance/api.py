@@ -65,8 +65,36 @@ from backend.governance.incidents.tables import (
     RoutingReceiver,
 )
 from backend.governance.meetings.board import community_board
-from backend.governance.meetings.schemas import BoardRead
+from backend.governance.meetings.presenters import ACTION_STATUS_NAMES as MEETING_ACTION_STATUS_NAMES
+from backend.governance.meetings.presenters import KIND_NAMES as MEETING_KIND_NAMES
+from backend.governance.meetings.room import (
+    STATES as MEETING_STATES,
+)
+from backend.governance.meetings.room import (
+    ActionToDo,
+    ConvenedMeeting,
+    ConvenedPage,
+    ConvenorView,
+    action_view,
+    actions_to_do,
+    convened_meetings,
+    convening_communities,
+    convenor_view,
+    owns_actions,
+    party_choices,
+    submission_read,
+    submissions_to_moderate,
+)
+from backend.governance.meetings.schemas import (
+    ActionUpdateIn,
+    BoardRead,
+    MeetingCreate,
+    MinutesCreate,
+    SubmissionDecide,
+)
+from backend.governance.meetings.services import announce_meeting, convene_meeting, publish_minutes, update_action
 from backend.governance.meetings.signals import ActionChanged, MinutesPublished
+from backend.governance.meetings.submissions import decide as decide_submission
 from backend.governance.surveys.services import survey_row
 from backend.governance.surveys.signals import SurveyOpened
 from backend.places.api import residents_in
@@ -74,13 +102,21 @@ from backend.volunteers.api import private_store, public_store, routing_communit
 
 __all__ = [
     "KIND_NAMES",
+    "MEETING_ACTION_STATUS_NAMES",
+    "MEETING_KIND_NAMES",
+    "MEETING_STATES",
     "PARTY_NAMES",
     "RECEIVER_NAMES",
     "RECEIVER_PARTIES",
     "STATUS_NAMES",
     "TRANSITIONS",
     "ActionChanged",
+    "ActionToDo",
+    "ActionUpdateIn",
     "BoardRead",
+    "ConvenedMeeting",
+    "ConvenedPage",
+    "ConvenorView",
     "ForwardChoice",
     "IncidentChanged",
     "IncidentKind",
@@ -91,14 +127,25 @@ __all__ = [
     "IncidentStatus",
     "IncidentSummary",
     "IncidentUpdate",
+    "MeetingCreate",
+    "MinutesCreate",
     "MinutesPublished",
     "ResponsibleParty",
     "RoutingRead",
     "RoutingReceiver",
     "RoutingRule",
+    "SubmissionDecide",
     "SurveyOpened",
+    "action_view",
+    "actions_to_do",
+    "announce_meeting",
     "change_incident_status",
     "community_board",
+    "convene_meeting",
+    "convened_meetings",
+    "convening_communities",
+    "convenor_view",
+    "decide_submission",
     "forward_choices",
     "incident",
     "incident_photo",
@@ -107,11 +154,17 @@ __all__ = [
     "incident_routing_read",
     "kind_name",
     "may_see_incidents",
+    "may_see_meetings",
+    "party_choices",
     "party_name",
+    "publish_minutes",
     "reports_waiting",
     "routing_communities",
     "set_incident_routing",
+    "submission_read",
+    "submissions_to_moderate",
     "survey_audience",
+    "update_action",
 ]
 
 
@@ -265,3 +318,12 @@ async def handling_record(*, organisation_id: uuid.UUID, since: datetime, until:
         if as_uuid(row["id"]) in resolved
     ]
     return HandlingRecord(reports=len(reports), resolved_seconds=sorted(seconds))
+
+
+# --- meetings: the console's convenors' room reads and changes through the API's own services ----
+
+
+async def may_see_meetings(user_id: uuid.UUID) -> bool:
+    """The convenors' room's door: the person may convene in some community, or an organisation
+    where they hold a role owns a meeting's follow-up action."""
+    return bool(await convening_communities(user_id)) or await owns_actions(user_id)

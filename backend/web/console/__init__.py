@@ -15,6 +15,7 @@ from backend.web.console.events_controllers import EventsController
 from backend.web.console.events_door_controllers import DoorController, SignUpsController
 from backend.web.console.home_controllers import HomeController
 from backend.web.console.libraries_controllers import LibrariesController
+from backend.web.console.meetings_controllers import MeetingsController
 from backend.web.console.reports_controllers import ReportsController
 from backend.web.console.reports_routing_controllers import RoutingController
 from backend.web.console.statistics_controllers import StatisticsController
@@ -41,6 +42,7 @@ def console_router() -> Router:
             DoorController,
             LibrariesController,
             ReportsController,
+            MeetingsController,
             VolunteersController,
             TeamsController,
             RoutesController,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -38,7 +39,7 @@ from backend.core.auth import SESSION_COOKIE, SESSION_COOKIE_PATH
 from backend.core.context import Principal
 from backend.core.errors import DomainError, PendingFieldProblem, explain, field_problem, unavailable_error
 from backend.core.i18n import N_, _
-from backend.governance.api import may_see_incidents
+from backend.governance.api import may_see_incidents, may_see_meetings
 
 log = structlog.get_logger("linli.console")
 
@@ -186,6 +187,7 @@ ROOMS: tuple[tuple[str, str, RoomDoor], ...] = (
     ("/console/staff", N_("Staff"), Permission.manage_organisations),
     ("/console/audit", N_("Audit log"), Permission.read_audit),
     ("/console/reports", N_("Reports"), may_see_incidents),
+    ("/console/meetings", N_("Meetings"), may_see_meetings),
     ("/console/counter", N_("Points counter"), Permission.manage_rewards),
     ("/console/statistics", N_("Statistics"), Permission.view_statistics),
 )
@@ -234,6 +236,11 @@ SAID: Mapping[str, str] = {
     "event_completed": N_("The event is marked as completed."),
     "poster_saved": N_("The poster has been saved."),
     "poster_removed": N_("The poster has been removed."),
+    # the convenors' room
+    "meeting_convened": N_("The meeting is convened as a draft. Announce it when the agenda is ready."),
+    "meeting_announced": N_("The meeting is announced. Residents may now send their opinions."),
+    "minutes_published": N_("The minutes are published on the community's board."),
+    "action_updated": N_("The update is saved."),
 }
 
 
@@ -324,6 +331,20 @@ FIELD_LABELS: dict[str, str] = {
     "active_from": N_("On offer from"),
     "active_until": N_("On offer until"),
     "file": N_("Choose an image"),
+    # the convenors' room: a meeting's fields, and its repeated rows (<name>_r<row>[_r<row>][_<part>])
+    "kind": N_("Kind of meeting"),
+    "question": N_("Question to settle"),
+    "agenda": N_("Agenda"),
+    "agenda_*": N_("Agenda item"),
+    "parties": N_("Parties that must attend"),
+    "minutes": N_("Meeting minutes"),
+    "decisions": N_("Decisions"),
+    "d_*": N_("Decision"),
+    "d_*_item": N_("Agenda item"),
+    "a_*_*": N_("Action"),
+    "a_*_*_owner": N_("Who acts"),
+    "a_*_*_due": N_("Due by"),
+    "reason": N_("Reason"),
     # the statistics room's month range
     "from": N_("From"),
     "to": N_("To"),
@@ -448,13 +469,22 @@ def _problem(
     )
 
 
+def field_label(field: str) -> str:
+    """A refused field's label; a repeated row's input (``agenda_r1a2b3c``) is labelled as its kind."""
+    key = field if field in FIELD_LABELS else _ROW_TOKEN.sub("_*", field)
+    return _(FIELD_LABELS[key]) if key in FIELD_LABELS else field
+
+
+_ROW_TOKEN = re.compile(r"_r[0-9a-f]{6}")
+
+
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if exc.status == 401 and request.url.path != f"{SESSION_COOKIE_PATH}/login":
         return _to_login(request, exc.code)
     fields = [
         {
             "field": problem.field,
-            "label": _(FIELD_LABELS[problem.field]) if problem.field in FIELD_LABELS else problem.field,
+            "label": field_label(problem.field),
             "message": explain(
                 problem.message, {k: _(v) if isinstance(v, str) else v for k, v in problem.params.items()}
             ),

@@ -14,10 +14,9 @@ import secrets
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from babel.dates import format_date
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
@@ -29,7 +28,7 @@ from backend.core import clock
 from backend.core.cache import VersionedCache
 from backend.core.context import Principal
 from backend.core.errors import DomainError, Forbidden, PendingFieldProblem, explain
-from backend.core.i18n import N_, _, as_city_time, babel_locale, pick
+from backend.core.i18n import N_, _, as_city_time, pick
 from backend.events.api import venues_in_scope
 from backend.governance import api as governance
 from backend.web.console.account_controllers import Form
@@ -186,11 +185,6 @@ def state_name(state: str) -> str:
     return _(STATE_NAMES[state])
 
 
-def due_text(day: date) -> str:
-    """A due date in the reader's words (``2027年1月31日``, ``Jan 31, 2027``), not ISO."""
-    return str(format_date(day, format="medium", locale=babel_locale()))
-
-
 async def convene_context(me: Principal, community_id: uuid.UUID | None) -> dict[str, Any]:
     communities = await governance.convening_communities(me.id)
     if not communities:
@@ -295,7 +289,6 @@ class MeetingsController(Controller):
             waiting=sum(1 for s in submissions if s.status == "pending"),
             decision_rows=[(row_token(), [row_token()])],
             agenda_options=agenda_options(view),
-            due_text=due_text,
             today=clock.city_today().isoformat(),
         )
 
@@ -392,7 +385,6 @@ class MeetingsController(Controller):
             "console/meetings/actions.html",
             rows=await governance.actions_to_do(me.id),
             statuses=self._statuses(),
-            due_text=due_text,
         )
 
     @post("/actions/{action_id:uuid}", status_code=200)
@@ -422,7 +414,6 @@ class MeetingsController(Controller):
             status=error.status if error else 200,
             row=await governance.action_view(action_id),
             statuses=self._statuses(),
-            due_text=due_text,
             problem=explain(error.message, error.params) if error else None,
             saved=error is None,
         )

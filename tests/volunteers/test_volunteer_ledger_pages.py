@@ -325,12 +325,15 @@ async def test_without_the_new_indexes_the_page_and_sums_read_the_other_teams_to
         assert "(user=? AND team=?)" not in page + sums, page + sums
         assert "corrects=?" not in fixes, fixes
     else:
-        assert "Filter: (team = " in page and "Filter: (team = " in sums, page + sums
+        for found in (page, sums):  # one of the two is only a filter: the index reads the other's rows too
+            assert "Filter: (team = " in found or 'Filter: ("user" = ' in found, found
         assert "Index Only Scan" not in sums, sums
         assert "Filter: (corrects = " in fixes, fixes
     # And with them, on the transaction's own connection too.
     assert "volunteer_hours_user_team" in await plan_without(
-        backend, volunteer_entries_query(world["team"].id, world["walker"].id).limit(LEDGER_PAGE + 1), ()
+        backend,
+        volunteer_entries_query(world["team"].id, world["walker"].id).limit(LEDGER_PAGE + 1),
+        ("volunteer_hours_user_recent",),
     )
 
 

@@ -233,7 +233,8 @@ def team_entries_query(
 ) -> Select[HoursEntry]:
     """A team's entries: a month oldest first through ``(team, service_date)``; the queue (one
     status, newest first) walks ``(team, status, created_at, id)`` backwards and stops at its page
-    (migration 2026-12-06T02:30), so it costs the page, not the team's years of entries."""
+    (migration 2026-12-06T02:30), and every status newest first ``(team, created_at, id)``
+    (2026-12-06T05:45), so it costs the page, not the team's years of entries."""
     query = HoursEntry.select(*ENTRY_COLUMNS).output(load_json=True).where(HoursEntry.team == team_id)
     if volunteer_id is not None:
         query = query.where(HoursEntry.user == volunteer_id)

@@ -256,11 +256,8 @@ async def _team_rows(
     limit: int | None = MAX_PAGE,
     offset: int = 0,
     oldest_first: bool = False,
-    volunteer_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    query = team_entries_query(
-        team_id, status=status, month=month, oldest_first=oldest_first, volunteer_id=volunteer_id
-    )
+    query = team_entries_query(team_id, status=status, month=month, oldest_first=oldest_first)
     if limit is not None:  # the CSV reads a whole month
         query = query.limit(limit).offset(offset)
     rows = await query

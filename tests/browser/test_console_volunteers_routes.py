@@ -2,7 +2,8 @@
 through htmx, reordered by number), sees it on the map drawn from a tile server on loopback (the
 browser itself never leaves the app), renames it and takes all its plates as a PDF; copies a week
 of shifts after its preview; opens a volunteer's ledger and corrects an entry. Then in Japanese:
-a team started, the route's page with its map, the ledger. Each read back through the API."""
+a team started, the route's page with its map, the ledger. A long-serving volunteer's ledger a
+page at a time, older and back, in Chinese and English. Each read back through the API."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from playwright.async_api import Page, expect
 
 from backend.accounts.tables import Role, User
 from backend.settings import Settings
+from backend.volunteers.hours.queries import LEDGER_PAGE
+from backend.volunteers.hours.tables import HoursEntry, HoursKind
 from backend.volunteers.shifts.tables import Shift
 from tests import factories
 from tests.conftest import make_settings
@@ -25,6 +28,7 @@ from tests.fakes.tiles import TileServer, serve_tiles
 from tests.fakes.wechat import FakeWechat
 from tests.volunteers import builders
 from tests.volunteers.test_copy_week import at, monday
+from tests.volunteers.test_volunteer_ledger_pages import add_entries, hours_row
 from tests.web.console import PASSWORD
 from tests.web.test_console_volunteers_ledger import entry
 
@@ -195,4 +199,71 @@ async def test_the_same_in_japanese(
     await page.goto(f"{served}/console/volunteers/teams/{world['team'].id}/members/{world['walker'].id}")
     await expect(page.get_by_text("一つ星ボランティア")).to_be_visible()
     await screenshot("console-volunteers-ledger-ja")
+    assert outside == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_long_ledger_a_page_at_a_time(
+    page: Page, served: str, client: httpx.AsyncClient, outside: list[str], screenshot: Any
+) -> None:
+    """Sixty-three entries: the newest 50 with the sums, "older entries" for the rest (where the
+    oldest shows its balance after a correction made on the first page), and back."""
+    world = await _world()
+    rows = await add_entries(world["walker"], world["team"], 60)
+    await HoursEntry.insert(
+        hours_row(
+            world["walker"],
+            world["team"],
+            0,
+            kind=HoursKind.correction.value,
+            minutes=-30,
+            content="",
+            reason="签退时间登记有误",
+            status="verified",
+            corrects=rows[0].id,
+            created_at=builders.now() + timedelta(minutes=5),
+            created_by=world["boss"].id,
+        )
+    )
+    url = f"/console/volunteers/teams/{world['team'].id}/members/{world['walker'].id}"
+    api = await client.get(
+        f"/api/v1{url.removeprefix('/console/volunteers')}/hours", headers=factories.token_for(world["boss"])
+    )
+    sums = api.json()["team_totals"]
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await _sign_in(page, served, world["boss"], url)
+    await expect(page.get_by_role("heading", name="记录", exact=True)).to_be_visible()
+    entries = page.locator("table.ledger tbody tr")
+    await expect(entries).to_have_count(LEDGER_PAGE)
+    await expect(page.get_by_text("更正 2026-09-01 的记录")).to_be_visible()
+    totals = await page.locator(".ledger-totals").inner_text()
+    await expect(page.get_by_role("link", name="最新记录")).to_have_count(0)
+    await screenshot("console-volunteers-ledger-page-zh-Hans")
+
+    await page.get_by_role("link", name="更早的记录").click()
+    await expect(page.get_by_role("heading", name="更早的记录")).to_be_visible()
+    await expect(entries).to_have_count(63 - LEDGER_PAGE)
+    assert page.url.endswith(f"?before={api.json()['next_before']}")
+    await expect(page.locator(f"#entry-{rows[0].id}")).to_contain_text("更正后计 0.5 小时")
+    assert await page.locator(".ledger-totals").inner_text() == totals  # the sums are whole on every page
+    await expect(page.get_by_role("link", name="更早的记录")).to_have_count(0)
+    await screenshot("console-volunteers-ledger-older-zh-Hans")
+
+    await page.get_by_role("link", name="最新记录").click()
+    await expect(entries).to_have_count(LEDGER_PAGE)
+    assert page.url.endswith(url)
+
+    await page.get_by_role("button", name="English").click()
+    await expect(page.get_by_role("link", name="Older entries")).to_be_visible()
+    await page.get_by_role("link", name="Older entries").click()
+    await expect(page.get_by_role("heading", name="Older entries")).to_be_visible()
+    await expect(page.locator(f"#entry-{rows[0].id}")).to_contain_text("0.5")
+    await screenshot("console-volunteers-ledger-older-en")
+    await page.get_by_role("link", name="Newest entries").click()
+    await expect(entries).to_have_count(LEDGER_PAGE)
+    await screenshot("console-volunteers-ledger-page-en")
+    again = await client.get(
+        f"/api/v1{url.removeprefix('/console/volunteers')}/hours", headers=factories.token_for(world["boss"])
+    )
+    assert again.json()["team_totals"] == sums
     assert outside == []

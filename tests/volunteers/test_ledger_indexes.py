@@ -11,7 +11,8 @@ and the API's answer is checked against the ledger.
 The coordinators' queue (``GET /teams/{id}/hours?status=pending`` without a month, and the
 console's queue through the same service) walks ``(team, status, created_at, id)`` backwards and
 stops at its page instead of reading and sorting every entry the team ever had (migration
-2026-12-06T02:30).
+2026-12-06T02:30); without a status either, ``(team, created_at, id)`` (migration
+2026-12-06T05:45).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from tests import factories
 from tests.plans import index_plan
 from tests.volunteers import builders
+from tests.volunteers.test_volunteer_ledger_pages import plan_without
 
 
 async def plan(backend: str, query: Any, *, competing: tuple[str, ...] = ()) -> str:
@@ -60,7 +62,9 @@ async def ledger() -> tuple[dict[str, str], uuid.UUID]:
 
 async def test_totals_read_the_index_alone(client: httpx.AsyncClient, backend: str) -> None:
     _, user_id = await ledger()
-    found = await plan(backend, totals_query(user_id), competing=("volunteer_hours_user_recent",))
+    # The indexes of one volunteer in one team lead with the person too (and cover the sums).
+    competing = ("volunteer_hours_user_recent", "volunteer_hours_user_team", "volunteer_hours_user_team_sums")
+    found = await plan(backend, totals_query(user_id), competing=competing)
     assert "volunteer_hours_user_sums" in found, found
     if backend == "sqlite":
         assert "COVERING INDEX volunteer_hours_user_sums" in found, found
@@ -191,3 +195,57 @@ async def test_the_queue_migration_goes_back_and_forth_keeping_every_entry(
         await (await migration.forwards()).run()
     assert await queue_indexes(backend) == {"volunteer_hours_team_queue", "volunteer_hours_team"}
     assert await HoursEntry.count().where(HoursEntry.team == team_id) == 45
+
+
+async def test_the_whole_queue_stops_at_its_page(client: httpx.AsyncClient, backend: str) -> None:
+    """Neither status nor month: every entry of the team, newest first, from ``(team, created_at,
+    id)`` walked backwards (migration 2026-12-06T05:45); without it both databases sort them all."""
+    _, team_id = await queue()
+    query = team_entries_query(team_id).limit(MAX_PAGE)
+    found = await plan(backend, query)
+    without = await plan_without(backend, query, ("volunteer_hours_team_recent",))
+    assert "volunteer_hours_team_recent" in found, found
+    if backend == "sqlite":
+        assert "TEMP B-TREE" not in found, found
+        assert "USE TEMP B-TREE FOR ORDER BY" in without, without
+    else:
+        assert "Index Scan Backward using volunteer_hours_team_recent" in found, found
+        assert "Sort" not in found, found
+        assert "Sort Key: volunteer_hours_entry.created_at DESC" in without, without
+
+
+async def test_the_whole_queue_answers_every_entry_newest_first(client: httpx.AsyncClient, backend: str) -> None:
+    headers, team_id = await queue()
+    rows = await HoursEntry.select(HoursEntry.id, HoursEntry.created_at).where(HoursEntry.team == team_id)
+    newest = [str(row["id"]) for row in sorted(rows, key=lambda row: (row["created_at"], str(row["id"])), reverse=True)]
+    seen: list[str] = []
+    for offset in range(0, 60, 20):
+        page = await client.get(
+            f"/api/v1/teams/{team_id}/hours", params={"limit": 20, "offset": offset}, headers=headers
+        )
+        assert page.status_code == 200, page.text
+        seen += [item["id"] for item in page.json()]
+    assert seen == newest and len(seen) == 45
+
+
+async def test_the_whole_queue_migration_goes_back_and_forth(client: httpx.AsyncClient, backend: str) -> None:
+    _, team_id = await queue()
+    migration = importlib.import_module("backend.volunteers.piccolo_migrations.volunteers_2026_12_06t05_45_00_000000")
+    migration.HoursEntry._meta.db = HoursEntry._meta.db  # the test's database, as `linli migrate` sets its own
+    assert "volunteer_hours_team_recent" in await all_indexes(backend)
+    try:
+        await (await migration.forwards()).run(backwards=True)
+        assert "volunteer_hours_team_recent" not in await all_indexes(backend)
+    finally:
+        await (await migration.forwards()).run()  # again: IF NOT EXISTS
+        await (await migration.forwards()).run()
+    assert "volunteer_hours_team_recent" in await all_indexes(backend)
+    assert await HoursEntry.count().where(HoursEntry.team == team_id) == 45
+
+
+async def all_indexes(backend: str) -> set[str]:
+    if backend == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'volunteer_hours_entry'"
+    else:
+        sql = "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'volunteer_hours_entry'"
+    return {row["name"] for row in await HoursEntry.raw(sql)}

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example, SecurityRequirement
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -48,6 +49,66 @@ NumberOrCode = Annotated[
         examples=[Example(value="ABCD-EFGH-JKMN"), Example(value="LL-2026-ABCDEFGH")],
     ),
 ]
+
+_LEDGER_ENTRY = {
+    "team": {"id": "8d1e5c1a-2b7f-4c1e-9a55-0f3c2d7b6e41", "name": "南园社区巡逻队"},
+    "status_name": "已审核",
+    "flags": [],
+    "decision_note": "",
+    "volunteer": {"id": "5b0f8a3e-77c2-4d1a-b9e0-3a6c1d2e4f58", "display_name": "小林", "real_name_masked": "林*"},
+    "decided_by_name": "王老师",
+}
+LEDGER_EXAMPLE = {
+    "volunteer": {"id": "5b0f8a3e-77c2-4d1a-b9e0-3a6c1d2e4f58", "display_name": "小林", "real_name_masked": "林*"},
+    "team": {"id": "8d1e5c1a-2b7f-4c1e-9a55-0f3c2d7b6e41", "name": "南园社区巡逻队"},
+    "items": [
+        {
+            **_LEDGER_ENTRY,
+            "id": "c4a7e2d9-1f3b-4e8a-8c6d-2b9f0e1a3c57",
+            "kind": "correction",
+            "kind_name": "更正",
+            "minutes": -30,
+            "hours": -0.5,
+            "service_date": "2026-11-28",
+            "content": "",
+            "reason": "签退时间登记有误，多记了半小时",
+            "status": "verified",
+            "corrects": "9e2b6d14-5a8c-4f07-b3e1-7d4c2a9f6b08",
+            "created_at": "2026-12-02T02:15:00Z",
+            "decided_at": "2026-12-02T02:15:00Z",
+            "balance_minutes": None,
+            "corrects_service_date": "2026-11-09",
+        },
+        {
+            **_LEDGER_ENTRY,
+            "id": "f1d3b5a7-9c2e-4a6b-8d0f-1e3a5c7b9d24",
+            "kind": "shift",
+            "kind_name": "值班",
+            "minutes": 150,
+            "hours": 2.5,
+            "service_date": "2026-11-28",
+            "content": "周末夜间巡逻",
+            "reason": "",
+            "status": "verified",
+            "corrects": None,
+            "created_at": "2026-11-28T14:05:00Z",
+            "decided_at": "2026-11-29T01:30:00Z",
+            "balance_minutes": None,
+            "corrects_service_date": None,
+        },
+    ],
+    "next_before": "f1d3b5a7-9c2e-4a6b-8d0f-1e3a5c7b9d24",
+    "team_totals": {"verified_minutes": 6030, "pending_minutes": 90, "rejected_minutes": 60, "verified_hours": 100.5},
+    "totals": {
+        "verified_minutes": 6150,
+        "verified_hours": 102.5,
+        "pending_minutes": 90,
+        "level": 1,
+        "level_name": "一星志愿者",
+        "next_milestone_hours": 300,
+        "hours_to_next": 197.5,
+    },
+}
 
 
 class HoursController(Controller):
@@ -149,14 +210,45 @@ class HoursController(Controller):
     @get(
         "/teams/{team_id:uuid}/members/{user_id:uuid}/hours",
         operation_id="volunteer_hours_ledger",
-        summary="One volunteer's entries in the team, its sums, and their totals and milestone level (its coordinators)",
-        responses=problems(401, 403, 404),
+        summary="A page of one volunteer's entries in the team, newest first, with the team's sums and their totals "
+        "and milestone level (its coordinators)",
+        description="Keyset-paged as `GET /me/hours`: pass the answer's `next_before` as `?before=` for the next, "
+        "older page (`null` on the last). The sums and totals are over every entry, on every page. Each entry "
+        "carries what its corrections make of it (`balance_minutes`) and a correction the date it corrects "
+        "(`corrects_service_date`), wherever the other entry is listed. Every page read is on the audit trail.",
+        responses={
+            **problems(400, 401, 403, 404, 422),
+            200: ResponseSpec(
+                VolunteerLedgerRead,
+                description="A page of the volunteer's ledger",
+                examples=[Example(summary="the first page of a long ledger", value=LEDGER_EXAMPLE)],
+            ),
+        },
     )
     async def ledger(
-        self, caller: Principal, team_id: uuid.UUID, user_id: uuid.UUID, settings: NamedDependency[Settings]
+        self,
+        caller: Principal,
+        team_id: uuid.UUID,
+        user_id: uuid.UUID,
+        settings: NamedDependency[Settings],
+        limit: Annotated[int, Parameter(ge=1, le=queries.MAX_PAGE, description="entries on the page")] = (
+            queries.LEDGER_PAGE
+        ),
+        before: Annotated[
+            uuid.UUID | None,
+            Parameter(
+                description="the `next_before` of the page before: an entry of this volunteer in this team "
+                "(another entry: 400 invalid_cursor; not a UUID: 422)"
+            ),
+        ] = None,
     ) -> VolunteerLedgerRead:
         found = await queries.volunteer_ledger(
-            user_id=caller.id, team_id=team_id, volunteer_id=user_id, milestones=settings.milestone_hours
+            user_id=caller.id,
+            team_id=team_id,
+            volunteer_id=user_id,
+            milestones=settings.milestone_hours,
+            limit=limit,
+            before=before,
         )
         return presenters.ledger_read(found)
 

@@ -8,7 +8,7 @@ from typing import Any
 from backend.core.i18n import N_, _, pick
 from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.decisions import BulkOutcome
-from backend.volunteers.hours.queries import Totals, VolunteerLedger
+from backend.volunteers.hours.queries import Corrections, Totals, VolunteerLedger
 from backend.volunteers.hours.records import ISSUER, RecordVerification
 from backend.volunteers.hours.schemas import (
     HoursEntryRead,
@@ -17,6 +17,7 @@ from backend.volunteers.hours.schemas import (
     HoursTotalsRead,
     HoursVerifiedMany,
     HoursVolunteerBrief,
+    LedgerEntryRead,
     MyHoursRead,
     ServiceRecordCheck,
     TeamHoursEntryRead,
@@ -91,11 +92,15 @@ def entry_read(row: Mapping[str, Any]) -> HoursEntryRead:
     return HoursEntryRead(**_fields(row))
 
 
-def team_entry_read(row: Mapping[str, Any]) -> TeamHoursEntryRead:
+def _team_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     volunteer = HoursVolunteerBrief(
         id=row["user"], display_name=row["user_name"] or "", real_name_masked=row.get("real_name_masked")
     )
-    return TeamHoursEntryRead(**_fields(row), volunteer=volunteer, decided_by_name=row["decided_by_name"])
+    return {**_fields(row), "volunteer": volunteer, "decided_by_name": row["decided_by_name"]}
+
+
+def team_entry_read(row: Mapping[str, Any]) -> TeamHoursEntryRead:
+    return TeamHoursEntryRead(**_team_fields(row))
 
 
 def totals_read(totals: Totals) -> HoursTotalsRead:
@@ -138,6 +143,15 @@ def record_check_read(record: RecordVerification) -> ServiceRecordCheck:
     )
 
 
+def ledger_entry_read(row: Mapping[str, Any], corrections: Corrections) -> LedgerEntryRead:
+    """A ledger's entry: a corrected one with its balance, a correction with the date it corrects."""
+    return LedgerEntryRead(
+        **_team_fields(row),
+        balance_minutes=corrections.balances.get(as_uuid(row["id"])),
+        corrects_service_date=corrections.corrected_dates.get(as_uuid(row["corrects"])) if row["corrects"] else None,
+    )
+
+
 def ledger_read(ledger: VolunteerLedger) -> VolunteerLedgerRead:
     minutes = ledger.team_minutes
     return VolunteerLedgerRead(
@@ -145,7 +159,8 @@ def ledger_read(ledger: VolunteerLedger) -> VolunteerLedgerRead:
             id=ledger.volunteer_id, display_name=ledger.display_name, real_name_masked=ledger.real_name_masked
         ),
         team=HoursTeamBrief(id=ledger.team_id, name=pick(ledger.team_name)[0]),
-        items=[team_entry_read(row) for row in ledger.rows],
+        items=[ledger_entry_read(row, ledger.corrections) for row in ledger.rows],
+        next_before=ledger.next_before,
         team_totals=TeamMinutesRead(
             verified_minutes=minutes.get(HoursStatus.verified.value, 0),
             pending_minutes=minutes.get(HoursStatus.pending.value, 0),

@@ -146,9 +146,26 @@ class TeamMinutesRead(msgspec.Struct):
     verified_hours: float
 
 
+class LedgerEntryRead(TeamHoursEntryRead, kw_only=True):
+    """An entry of a volunteer's ledger, with what its corrections make of it, wherever they are
+    listed (on this page or another)."""
+
+    balance_minutes: Annotated[
+        int | None,
+        msgspec.Meta(description="an entry with verified corrections: its minutes after them; else null"),
+    ] = None
+    corrects_service_date: Annotated[
+        date | None, msgspec.Meta(description="a correction: the service date of the entry it corrects; else null")
+    ] = None
+
+
 class VolunteerLedgerRead(msgspec.Struct):
     volunteer: HoursVolunteerBrief
     team: HoursTeamBrief
-    items: Annotated[list[TeamHoursEntryRead], msgspec.Meta(description="this team's entries, newest first")]
-    team_totals: TeamMinutesRead
+    items: Annotated[list[LedgerEntryRead], msgspec.Meta(description="a page of this team's entries, newest first")]
+    next_before: Annotated[
+        uuid.UUID | None,
+        msgspec.Meta(description="pass as ?before= for the next (older) page; null on the last page"),
+    ]
+    team_totals: Annotated[TeamMinutesRead, msgspec.Meta(description="over all the volunteer's entries in the team")]
     totals: Annotated[HoursTotalsRead, msgspec.Meta(description="over every team, with the milestone level")]

@@ -1,8 +1,10 @@
 """A volunteer's ledger in the coordinators' room (``/console/volunteers/teams/{team}/members/{user}``),
-reached from the team's member list and the hours queue: the volunteer's entries in the team
-(verified, waiting, rejected, and the corrections of each), the team's sums, and their totals and
-milestone level over all teams as the API computes them; a verified entry corrected by a signed
-number of minutes with a reason.
+reached from the team's member list and the hours queue: a page of the volunteer's entries in the
+team, newest first (verified, waiting, rejected, and the corrections of each, each entry with its
+balance after corrections and each correction with the date it corrects, wherever the other is
+listed), "Older entries" by the API's cursor and "Newest" back; the team's sums, and their totals
+and milestone level over all teams as the API computes them, whole on every page; a verified
+entry corrected by a signed number of minutes with a reason, back on the page it was made from.
 
 The same services as the API (``volunteers.api``: ``volunteer_ledger`` + ``ledger_read`` — a
 sensitive read on the audit trail, as ``GET /api/v1/teams/{id}/members/{user}/hours`` —
@@ -39,34 +41,38 @@ class LedgerController(Controller):
 
     @get("/")
     async def ledger(
-        self, request: Request[Any, Any, Any], me: Principal, team_id: uuid.UUID, user_id: uuid.UUID, settings: Settings
+        self,
+        request: Request[Any, Any, Any],
+        me: Principal,
+        team_id: uuid.UUID,
+        user_id: uuid.UUID,
+        settings: Settings,
+        before: uuid.UUID | None = None,
     ) -> Template:
         found = await volunteers.volunteer_ledger(
-            user_id=me.id, team_id=team_id, volunteer_id=user_id, milestones=settings.milestone_hours
+            user_id=me.id, team_id=team_id, volunteer_id=user_id, milestones=settings.milestone_hours, before=before
         )
         ledger = volunteers.ledger_read(found)
-        dates = {item.id: item.service_date for item in ledger.items}
-        corrected: dict[uuid.UUID, int] = {}
-        for item in ledger.items:
-            if item.corrects is not None and item.status == "verified":
-                corrected[item.corrects] = corrected.get(item.corrects, 0) + item.minutes
         entries = [
             {
                 "row": item,
                 "hours": _signed_hours(item.minutes) if item.kind == "correction" else format_hours(item.minutes),
-                "corrects_date": dates.get(item.corrects) if item.corrects else None,
-                "balance": format_hours(item.minutes + corrected[item.id]) if item.id in corrected else None,
+                "balance": format_hours(item.balance_minutes) if item.balance_minutes is not None else None,
                 "correctable": item.status == "verified" and item.kind != "correction" and user_id != me.id,
                 "key": uuid.uuid4().hex,
             }
             for item in ledger.items
         ]
         said = DONE.get(request.query_params.get("done", ""))
+        here = f"{ROOT}/{team_id}/members/{user_id}"
         return await page(
             request,
             "console/volunteers/ledger.html",
             ledger=ledger,
             entries=entries,
+            before=before,
+            newest_url=here if before is not None else None,
+            older_url=f"{here}?before={ledger.next_before}" if ledger.next_before else None,
             team_hours={
                 "verified": format_hours(ledger.team_totals.verified_minutes),
                 "pending": format_hours(ledger.team_totals.pending_minutes),
@@ -90,11 +96,20 @@ class LedgerController(Controller):
     ) -> Response[Any]:
         values = form_values(data)
         key = str(values.pop("key", "") or "")[:100] or None
+        before = _cursor(values.pop("before", None))  # back to the page the form was on
         body: volunteers.HoursCorrectionCreate = parse_form(values, volunteers.HoursCorrectionCreate)
         await volunteers.correct_entry(
             user_id=me.id, entry_id=entry_id, minutes=body.minutes, reason=body.reason, idempotency_key=key
         )
-        return go(request, f"{ROOT}/{team_id}/members/{user_id}?done=corrected#entry-{entry_id}")
+        on_page = f"&before={before}" if before is not None else ""
+        return go(request, f"{ROOT}/{team_id}/members/{user_id}?done=corrected{on_page}#entry-{entry_id}")
+
+
+def _cursor(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _signed_hours(minutes: int) -> str:

@@ -19,7 +19,6 @@ import httpx
 import pytest
 
 from backend.accounts.tables import OrganisationKind, Role
-from backend.core.db import transaction
 from backend.core.tables import AuditEntry
 from backend.core.values import hours_of
 from backend.volunteers.hours.queries import (
@@ -291,23 +290,8 @@ async def test_a_pages_corrections_are_found_by_their_entry(
         assert "Seq Scan" not in found, found
 
 
-class _Explained(Exception):
-    """Carries a plan out of the transaction, rolling back the indexes it dropped."""
-
-
 async def plan_without(backend: str, query: Any, dropped: tuple[str, ...]) -> str:
-    """The plan with these indexes dropped in a transaction that is rolled back (SQLite's readers
-    keep their own connections: the plan is read on the transaction's)."""
-    if backend != "sqlite":
-        return await plan(backend, query, competing=dropped)
-    try:
-        async with transaction(HoursEntry._meta.db):
-            for index in dropped:
-                await HoursEntry.raw(f"DROP INDEX IF EXISTS {index}")
-            rows = await HoursEntry.raw(f"EXPLAIN QUERY PLAN {query}")
-            raise _Explained("\n".join(row["detail"] for row in rows))
-    except _Explained as explained:
-        return str(explained)
+    return await index_plan(HoursEntry, backend, query, competing=dropped)
 
 
 async def test_without_the_new_indexes_the_page_and_sums_read_the_other_teams_too(

@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import overload
+from zoneinfo import ZoneInfo
 
-from backend.core.i18n import CITY_TZ
+CITY_TZ = ZoneInfo("Asia/Shanghai")  # the city's time: what people read and type
 
 _frozen: ContextVar[datetime | None] = ContextVar("linli_frozen_clock", default=None)
 

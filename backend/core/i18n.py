@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, time
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, overload
-from zoneinfo import ZoneInfo
 
 import opencc
 from babel import Locale
@@ -29,7 +28,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from backend.core import runtime
+from backend.core import clock, runtime
+from backend.core.clock import CITY_TZ as CITY_TZ  # where the rest of the house reads it
 from backend.core.values import hours_of
 
 DEFAULT_LOCALE = "zh-Hans"
@@ -51,7 +51,6 @@ _BABEL_LOCALES: Mapping[str, str] = {
     "ja": "ja_JP",
     "ko": "ko_KR",
 }
-CITY_TZ = ZoneInfo("Asia/Shanghai")
 LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
 
 _current: ContextVar[str] = ContextVar("linli_locale", default=DEFAULT_LOCALE)
@@ -294,8 +293,6 @@ def format_day(day: date | str, locale: str | None = None) -> str:
     when that is not the city's current year (``2027年1月31日周日``); an ISO date string is read first."""
     if isinstance(day, str):
         day = date.fromisoformat(day)
-    from backend.core import clock  # clock reads the city's zone from here
-
     reader = locale or get_locale()
     this_year = clock.now().astimezone(CITY_TZ).year
     return _day_written(day, reader, day.year != this_year)

@@ -130,6 +130,22 @@ async def test_start_a_survey_read_its_results_and_respond_to_an_evaluation(
     await expect(page.get_by_role("link", name=TITLE)).to_be_visible()
     await screenshot("console-surveys-list-zh-Hans")
 
+    # An owners' poll of the estate: seven of its nine households take part, six for.
+    poll = {"estate_id": str(w["estate"]), "title": {"zh-Hans": "是否使用专项维修资金更换1幢电梯"}, "major": False}
+    made = await client.post(
+        f"{V1}/owner-polls", json={**poll, "opens_at": opens, "closes_at": closes}, headers=staff_auth
+    )
+    assert made.status_code == 201, made.text
+    poll_id = made.json()["id"]
+    for unit in range(6, 9):
+        await _answer(client, poll_id, await living(w, unit), [{"question": 0, "choices": [0]}])
+    for unit in range(4):
+        await _answer(client, poll_id, await living(w, unit), [{"question": 0, "choices": [0 if unit < 3 else 1]}])
+    await _closed(poll_id)
+    await page.goto(f"{served}/console/surveys/{poll_id}")
+    await expect(page.locator(".poll-result .verdict")).to_contain_text("（仅供参考）")
+    await screenshot("console-surveys-poll-zh-Hans")
+
     await _sign_in(page, served, w["company_staff"], f"/console/surveys/{evaluation_id}")
     await expect(page.get_by_role("heading", name="评分")).to_be_visible()
     await page.locator("#field-text-zh-Hans").fill("感谢业主监督。我们将增加夜间巡逻，并每季度公开维修资金使用情况。")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from backend.accounts.api import (
@@ -17,9 +16,7 @@ from backend.accounts.api import (
     organisations,
     organisations_under,
 )
-from backend.core import clock
 from backend.core.errors import NotFound
-from backend.core.values import as_uuid
 from backend.governance.incidents import presenters as _incident_presenters
 from backend.governance.incidents.answers import incident_answer
 from backend.governance.incidents.names import (
@@ -37,6 +34,7 @@ from backend.governance.incidents.queries import (
     staff_queue,
     waiting_count,
 )
+from backend.governance.incidents.record import HandlingRecord, handling_record
 from backend.governance.incidents.routing import (
     DEFAULT_PARTY,
     PARTY_KINDS,
@@ -57,8 +55,6 @@ from backend.governance.incidents.schemas import (
 from backend.governance.incidents.services import TRANSITIONS, change_incident_status, incident_photo
 from backend.governance.incidents.signals import IncidentChanged
 from backend.governance.incidents.tables import (
-    Incident,
-    IncidentChange,
     IncidentKind,
     IncidentStatus,
     ResponsibleParty,
@@ -95,7 +91,24 @@ from backend.governance.meetings.schemas import (
 from backend.governance.meetings.services import announce_meeting, convene_meeting, publish_minutes, update_action
 from backend.governance.meetings.signals import ActionChanged, MinutesPublished
 from backend.governance.meetings.submissions import decide as decide_submission
-from backend.governance.surveys.services import survey_row
+from backend.governance.surveys.room import KINDS as SURVEY_KINDS
+from backend.governance.surveys.room import STATES as SURVEY_STATES
+from backend.governance.surveys.room import (
+    AudienceGroup,
+    EstateChoice,
+    RunSurvey,
+    StaffView,
+    SurveyPage,
+    may_see_surveys,
+    surveys_run,
+)
+from backend.governance.surveys.room import audience_choices as survey_audiences
+from backend.governance.surveys.room import estate_choices as survey_estates
+from backend.governance.surveys.room import running_communities as survey_communities
+from backend.governance.surveys.room import staff_view as survey_staff_view
+from backend.governance.surveys.schemas import EvaluationCreate, OwnerPollCreate, ResponseIn, SurveyCreate
+from backend.governance.surveys.services import create_evaluation, create_survey, survey_row, write_response
+from backend.governance.surveys.services import create_poll as create_owner_poll
 from backend.governance.surveys.signals import SurveyOpened
 from backend.places.api import residents_in
 from backend.volunteers.api import private_store, public_store, routing_communities
@@ -109,15 +122,21 @@ __all__ = [
     "RECEIVER_NAMES",
     "RECEIVER_PARTIES",
     "STATUS_NAMES",
+    "SURVEY_KINDS",
+    "SURVEY_STATES",
     "TRANSITIONS",
     "ActionChanged",
     "ActionToDo",
     "ActionUpdateIn",
+    "AudienceGroup",
     "BoardRead",
     "ConvenedMeeting",
     "ConvenedPage",
     "ConvenorView",
+    "EstateChoice",
+    "EvaluationCreate",
     "ForwardChoice",
+    "HandlingRecord",
     "IncidentChanged",
     "IncidentKind",
     "IncidentQueue",
@@ -130,12 +149,18 @@ __all__ = [
     "MeetingCreate",
     "MinutesCreate",
     "MinutesPublished",
+    "OwnerPollCreate",
+    "ResponseIn",
     "ResponsibleParty",
     "RoutingRead",
     "RoutingReceiver",
     "RoutingRule",
+    "RunSurvey",
+    "StaffView",
     "SubmissionDecide",
+    "SurveyCreate",
     "SurveyOpened",
+    "SurveyPage",
     "action_view",
     "actions_to_do",
     "announce_meeting",
@@ -145,8 +170,12 @@ __all__ = [
     "convened_meetings",
     "convening_communities",
     "convenor_view",
+    "create_evaluation",
+    "create_owner_poll",
+    "create_survey",
     "decide_submission",
     "forward_choices",
+    "handling_record",
     "incident",
     "incident_photo",
     "incident_photo_file",
@@ -155,6 +184,7 @@ __all__ = [
     "kind_name",
     "may_see_incidents",
     "may_see_meetings",
+    "may_see_surveys",
     "party_choices",
     "party_name",
     "publish_minutes",
@@ -164,11 +194,18 @@ __all__ = [
     "submission_read",
     "submissions_to_moderate",
     "survey_audience",
+    "survey_audiences",
+    "survey_communities",
+    "survey_estates",
+    "survey_staff_view",
+    "surveys_run",
     "update_action",
+    "write_response",
 ]
 
 
-# --- surveys -------------------------------------------------------------------------------------------
+# --- surveys: the console's surveys room reads (``surveys.room``) and changes through the API's own
+# services, with the API's request structs (re-exported above) -------------------------------------
 
 
 async def survey_audience(survey_id: uuid.UUID) -> list[uuid.UUID]:
@@ -278,46 +315,6 @@ async def forward_choices(community_id: uuid.UUID) -> list[ForwardChoice]:
 async def reports_waiting(*, user_id: uuid.UUID) -> int:
     """Reports waiting for this person in the reports room's queues (``waiting_count``)."""
     return await waiting_count(user_id)
-
-
-# --- a party's report-handling record (governance shows it beside a company's scores) ---------------
-
-
-@dataclass(frozen=True)
-class HandlingRecord:
-    """Reports routed to an organisation and made in [since, until): how many, how many resolved,
-    and the seconds each resolved one took from report to resolution."""
-
-    reports: int
-    resolved_seconds: list[float]
-
-
-async def handling_record(*, organisation_id: uuid.UUID, since: datetime, until: datetime) -> HandlingRecord:
-    made = (
-        (Incident.party_organisation == organisation_id)
-        & (Incident.created_at >= since)
-        & (Incident.created_at < until)
-    )
-    reports = await Incident.select(Incident.id, Incident.created_at).where(made)
-    if not reports:
-        return HandlingRecord(reports=0, resolved_seconds=[])
-    changes = (
-        await IncidentChange.select(IncidentChange.incident, IncidentChange.created_at)
-        .where(
-            IncidentChange.incident.is_in([row["id"] for row in reports])
-            & (IncidentChange.status == IncidentStatus.resolved.value)
-        )
-        .order_by(IncidentChange.created_at)
-    )
-    resolved: dict[uuid.UUID, datetime] = {}
-    for change in changes:
-        resolved.setdefault(as_uuid(change["incident"]), clock.utc(change["created_at"]))
-    seconds = [
-        (resolved[as_uuid(row["id"])] - clock.utc(row["created_at"])).total_seconds()
-        for row in reports
-        if as_uuid(row["id"]) in resolved
-    ]
-    return HandlingRecord(reports=len(reports), resolved_seconds=sorted(seconds))
 
 
 # --- meetings: the console's convenors' room reads and changes through the API's own services ----

@@ -17,6 +17,7 @@ from backend.core.errors import DomainError
 from backend.core.geo import distance_m
 from backend.core.i18n import N_, _, babel_locale, pick
 from backend.core.values import as_uuid, as_uuid_or_none
+from backend.places.queries import SMALL_CELL as SMALL_CELL
 from backend.places.queries import suppressed as suppressed
 from backend.places.residences import set_residence as set_residence
 from backend.places.schemas import ResidencePut as ResidencePut
@@ -726,3 +727,13 @@ class EstateMonthFigures:
 
 
 EstateFigures = Callable[[Sequence[uuid.UUID]], Awaitable[list[EstateMonthFigures]]]
+
+
+async def community_alliances(community_id: uuid.UUID) -> list[tuple[uuid.UUID, dict[str, str]]]:
+    """The community's estate alliance (one at most), as (id, {locale: name}): a survey may be for it."""
+    rows = (
+        await Alliance.select(Alliance.id, Alliance.name)
+        .where(Alliance.community == community_id)
+        .output(load_json=True)
+    )
+    return [(as_uuid(row["id"]), row["name"] or {}) for row in rows]

@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.accounts.api import OrganisationKind, organisation
 from backend.core.i18n import CITY_TZ
-from backend.governance.api import handling_record
+from backend.governance.incidents.record import handling_record
 from backend.governance.surveys import errors
 from backend.governance.surveys.services import choices_of, state_of, survey_row
 from backend.governance.surveys.tables import EvaluationResponse, Survey, SurveyKind, Tally

@@ -19,6 +19,7 @@ from backend.web.console.meetings_controllers import MeetingsController
 from backend.web.console.reports_controllers import ReportsController
 from backend.web.console.reports_routing_controllers import RoutingController
 from backend.web.console.statistics_controllers import StatisticsController
+from backend.web.console.surveys_controllers import SurveysController
 from backend.web.console.text_controllers import TextController
 from backend.web.console.volunteers_controllers import VolunteersController
 from backend.web.console.volunteers_copy_controllers import CopyWeekController
@@ -43,6 +44,7 @@ def console_router() -> Router:
             LibrariesController,
             ReportsController,
             MeetingsController,
+            SurveysController,
             VolunteersController,
             TeamsController,
             RoutesController,

@@ -39,7 +39,7 @@ from backend.core.auth import SESSION_COOKIE, SESSION_COOKIE_PATH
 from backend.core.context import Principal
 from backend.core.errors import DomainError, PendingFieldProblem, explain, field_problem, unavailable_error
 from backend.core.i18n import N_, _
-from backend.governance.api import may_see_incidents, may_see_meetings
+from backend.governance.api import may_see_incidents, may_see_meetings, may_see_surveys
 
 log = structlog.get_logger("linli.console")
 
@@ -188,6 +188,7 @@ ROOMS: tuple[tuple[str, str, RoomDoor], ...] = (
     ("/console/audit", N_("Audit log"), Permission.read_audit),
     ("/console/reports", N_("Reports"), may_see_incidents),
     ("/console/meetings", N_("Meetings"), may_see_meetings),
+    ("/console/surveys", N_("Surveys"), may_see_surveys),
     ("/console/counter", N_("Points counter"), Permission.manage_rewards),
     ("/console/statistics", N_("Statistics"), Permission.view_statistics),
 )
@@ -241,6 +242,11 @@ SAID: Mapping[str, str] = {
     "meeting_announced": N_("The meeting is announced. Residents may now send their opinions."),
     "minutes_published": N_("The minutes are published on the community's board."),
     "action_updated": N_("The update is saved."),
+    # the surveys room
+    "survey_started": N_("The survey is started. Its audience is told when it opens."),
+    "poll_started": N_("The owners' poll is started. Each household of the estate may answer once."),
+    "evaluation_started": N_("The evaluation is started. Each household of the estate may answer once."),
+    "response_written": N_("The response is saved beside the scores."),
 }
 
 
@@ -345,6 +351,21 @@ FIELD_LABELS: dict[str, str] = {
     "a_*_*_owner": N_("Who acts"),
     "a_*_*_due": N_("Due by"),
     "reason": N_("Reason"),
+    # the surveys room: a survey's fields and its question rows (q_<row>[_kind|_options])
+    "audience": N_("Who may answer"),
+    "audience_id": N_("Who may answer"),
+    "opens_at": N_("Opens at"),
+    "closes_at": N_("Closes at"),
+    "per_household": N_("One answer per"),
+    "questions": N_("Questions"),
+    "q_*": N_("Question"),
+    "q_*_kind": N_("Kind of question"),
+    "q_*_options": N_("Options, one per line"),
+    "estate_id": N_("Estate"),
+    "major": N_("Kind of matter"),
+    "subject": N_("Evaluated body"),
+    "year": N_("Year"),
+    "text": N_("Response"),
     # the statistics room's month range
     "from": N_("From"),
     "to": N_("To"),

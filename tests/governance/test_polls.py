@@ -108,7 +108,9 @@ async def test_an_owners_poll_counts_by_head_and_area_and_says_it_is_advisory(
     counts = result["poll"]
     assert counts["units"] == 9 and counts["area"] == 1170.0
     assert counts["participating_units"] == 6 and counts["participating_area"] == 870.0
-    assert counts["for_units"] == 5 and counts["for_area"] == 700.0
+    # One household against: those for are not shown, since taking part less for would name it
+    # (870 - 700 = 170 m², unit 8's floor area); the thresholds still say what was reached.
+    assert counts["for_units"] is None and counts["for_area"] is None
     assert counts["participation"] == {"by_head": True, "by_area": True, "reached": True}
     assert counts["approval"] == {"by_head": True, "by_area": True, "reached": True}
     assert "advisory" in counts["verdict"] and "article 278" in counts["basis"]
@@ -124,3 +126,19 @@ async def test_a_unit_without_floor_area_leaves_the_area_unknown(client: Client,
     assert result["poll"]["area"] is None and result["poll"]["participation"]["by_area"] is None
     assert result["poll"]["participating_units"] == 0
     assert "by head only" in result["poll"]["verdict"]
+
+
+async def test_those_for_are_shown_when_the_rest_are_none_or_five_or_more(client: Client, w: dict[str, Any]) -> None:
+    """The complement of a shown count must not be a small cell: with every household that took
+    part for (no one else to name), the counts are shown."""
+    made = await client.post(f"{V1}/owner-polls", json=poll_body(w), headers=factories.token_for(w["staff"]))
+    url = f"{V1}/surveys/{made.json()['id']}/answers"
+    for index in range(3, 9):
+        vote = {"answers": [{"question": 0, "choices": [0]}]}
+        owner = await living(w, index)
+        assert (await client.post(url, json=vote, headers=factories.token_for(owner))).status_code == 204
+    _, _, after = window()
+    with clock.frozen(after):
+        counts = (await client.get(f"{V1}/surveys/{made.json()['id']}/results", headers=EN)).json()["poll"]
+    assert (counts["participating_units"], counts["for_units"]) == (6, 6)
+    assert counts["for_area"] == counts["participating_area"] == 870.0

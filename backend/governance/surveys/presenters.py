@@ -125,18 +125,25 @@ def poll(counts: PollCounts) -> PollResult:
         major=counts.major,
         units=counts.units,
         area=counts.area,
-        # Heads under five are not shown, nor the area they would give away; the verdicts are
-        # judged on the exact counts (they name nobody).
+        # Heads under five are not shown, nor the area they would give away; nor those for when
+        # the rest who took part (against, abstaining) are one to four, which taking part less for
+        # would give away, down to a unit by its floor area. The verdicts are judged on the exact
+        # counts (they name nobody).
         participating_units=suppressed(counts.participating_units),
         participating_area=counts.participating_area if suppressed(counts.participating_units) is not None else None,
-        for_units=suppressed(counts.for_units),
-        for_area=counts.for_area if suppressed(counts.for_units) is not None else None,
+        for_units=counts.for_units if _for_shown(counts) else None,
+        for_area=counts.for_area if _for_shown(counts) else None,
         participation=Threshold(
             by_head=counts.participation_by_head, by_area=counts.participation_by_area, reached=counts.participation
         ),
         approval=Threshold(by_head=counts.approval_by_head, by_area=counts.approval_by_area, reached=counts.approval),
         verdict=_verdict(counts),
     )
+
+
+def _for_shown(counts: PollCounts) -> bool:
+    others = counts.participating_units - counts.for_units
+    return suppressed(counts.for_units) is not None and suppressed(others) is not None
 
 
 def record(found: Record) -> HandlingRecord:

@@ -18,7 +18,7 @@ from backend.core.i18n import CITY_TZ
 from backend.governance.meetings.tables import Meeting
 from tests import factories
 from tests.governance.meetings_world import V1, audited, auth, begin, world
-from tests.web.console import send, sign_in
+from tests.web.console import csrf_of, send, sign_in
 
 __all__ = ["world"]
 
@@ -266,3 +266,45 @@ async def test_the_parties_offered_are_those_of_the_chosen_community_only(
     elsewhere = await client.get(f"/console/meetings/parties?community_id={world['tree']['community_b'].id}")
     assert elsewhere.status_code == 200 and 'type="checkbox"' not in elsewhere.text
     assert (await client.get("/console/meetings/some-meeting")).status_code == 404
+
+
+async def test_a_meeting_for_one_estate_is_convened_in_the_console_and_heard_from_it_only(
+    client: Client, world: dict[str, Any]
+) -> None:
+    """The form offers the community's own places (the whole community, each estate); a meeting
+    for the north estate hears only the north's residents, as the API rules; a place of another
+    community is refused beside the field, in the reader's language."""
+    await sign_in(client, world["convenor"])
+    csrf = csrf_of((await client.get("/console/meetings/new")).text)
+    form = await convene_form(client, world)
+    north = f"estates:{world['north']}"
+    offered = await client.get(f"/console/meetings/parties?community_id={world['community'].id}")
+    assert f'value="{north}"' in offered.text and 'value="community"' in offered.text
+    assert str(world["elsewhere"]) not in offered.text
+    refused = await send(
+        client, "/console/meetings?lang=en", csrf, htmx=True, **form, audience=f"estates:{world['elsewhere']}"
+    )
+    assert refused.status_code == 422 and 'href="#field-audience"' in refused.text
+    assert "The audience must be estates, the alliance or a grid of this community." in refused.text
+    made = await client.post("/console/meetings", data={**form, "audience": north, "_csrf": csrf})
+    assert made.status_code == 303, made.text
+    meeting_id = made.headers["location"].split("/")[-1].split("?")[0]
+    shown = await client.get(f"/console/meetings/{meeting_id}")
+    assert "The whole community" not in shown.text and "全体居民" not in shown.text
+    done = await send(client, f"/console/meetings/{meeting_id}/announce", csrf)
+    assert done.status_code == 303
+    meeting = (await client.get(f"{V1}/meetings/{meeting_id}")).json()
+    assert meeting["audience"] == "estates"
+    item = meeting["agenda"][0]["id"]
+    heard = await client.post(
+        f"{V1}/meetings/{meeting_id}/submissions",
+        json={"item_id": item, "text": "北区门禁要登记"},
+        headers=auth(world["residents"][0]),
+    )
+    assert heard.status_code == 201, heard.text
+    south = await client.post(
+        f"{V1}/meetings/{meeting_id}/submissions",
+        json={"item_id": item, "text": "南区也想说"},
+        headers=auth(world["residents"][3]),
+    )
+    assert south.status_code == 403, south.text

@@ -28,6 +28,7 @@ from backend.core.values import as_uuid
 from backend.governance.meetings import access, presenters, queries, services
 from backend.governance.meetings.schemas import ActionToActOn, MeetingListItem, MeetingRead, SubmissionRead
 from backend.governance.meetings.tables import Action, ActionUpdate, Meeting, MeetingStatus, Submission
+from backend.governance.surveys.room import community_parts
 
 # A meeting's state as convenors name it: the API's status, with an announced meeting that has
 # begun called "held" (its minutes may then be published).
@@ -167,6 +168,30 @@ async def submission_read(submission_id: uuid.UUID) -> SubmissionRead:
     row = await queries.submission_row(submission_id)
     names = await queries.display_names([row["user"]])
     return presenters.submissions_masked([row], names)[0]
+
+
+# A part of the community as the convening form names it, and the audience it stands for.
+_AUDIENCE_KINDS = {"community": "community", "estate": "estates", "alliance": "alliance", "grid": "grid"}
+
+
+async def audience_choices(community_id: uuid.UUID) -> list[tuple[str, str]]:
+    """Who a meeting of this community may be for, as the convening form offers it: the whole
+    community, one of its estates, its alliance or one of its grids (``<kind>:<id>``, the kinds of
+    the API's ``AudienceIn``; several estates at once are the API's alone)."""
+    community = await organisation(community_id)
+    if community is None:
+        return []
+    return [
+        ("community" if kind == "community" else f"{_AUDIENCE_KINDS[kind]}:{key}", name)
+        for kind, key, name in await community_parts(community)
+    ]
+
+
+def audience_of(choice: str) -> dict[str, Any]:
+    """The convening form's choice as the API's ``AudienceIn`` JSON (what cannot be read is left
+    for the request struct to refuse)."""
+    kind, _, key = choice.partition(":")
+    return {"kind": kind, "ids": [key] if key else []}
 
 
 async def party_choices(community_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:

@@ -153,19 +153,24 @@ class AudienceGroup:
     choices: list[tuple[str, str]]
 
 
+async def community_parts(ref: OrganisationRef) -> list[tuple[str, uuid.UUID, str]]:
+    """The places a community's survey or meeting may be for, as (kind, id, name in the reader's
+    language): the community itself, its estates, its alliance, its grids (in service)."""
+    parts = [("community", ref.id, pick(ref.name)[0])]
+    places = sorted(await estates_of_community(ref.id), key=lambda e: pick(e.name)[0])
+    parts += [("estate", e.id, pick(e.name)[0]) for e in places]
+    parts += [("alliance", key, pick(value)[0]) for key, value in await community_alliances(ref.id)]
+    grids = [g for g in await organisations_under(ref.path, kind=OrganisationKind.grid) if not g.retired]
+    parts += [("grid", g.id, pick(g.name)[0]) for g in sorted(grids, key=lambda g: g.path)]
+    return parts
+
+
 async def audience_choices(communities: list[OrganisationRef]) -> list[AudienceGroup]:
-    """What ``services._check_audience`` accepts for each community: itself, its estates, its
-    alliance, its grids (in service)."""
+    """What ``services._check_audience`` accepts for each community (``community_parts``)."""
     groups = []
     for ref in communities:
-        name = pick(ref.name)[0]
-        choices = [(f"{ref.id}:community:{ref.id}", name)]
-        places = sorted(await estates_of_community(ref.id), key=lambda e: pick(e.name)[0])
-        choices += [(f"{ref.id}:estate:{e.id}", pick(e.name)[0]) for e in places]
-        choices += [(f"{ref.id}:alliance:{key}", pick(value)[0]) for key, value in await community_alliances(ref.id)]
-        grids = [g for g in await organisations_under(ref.path, kind=OrganisationKind.grid) if not g.retired]
-        choices += [(f"{ref.id}:grid:{g.id}", pick(g.name)[0]) for g in sorted(grids, key=lambda g: g.path)]
-        groups.append(AudienceGroup(name, choices))
+        choices = [(f"{ref.id}:{kind}:{key}", name) for kind, key, name in await community_parts(ref)]
+        groups.append(AudienceGroup(pick(ref.name)[0], choices))
     return groups
 
 

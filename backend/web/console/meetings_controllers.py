@@ -60,6 +60,7 @@ FIELD_OF_CODE: Mapping[str, str] = {
     **EVENT_FIELD_OF_CODE,
     "not_a_community": "community_id",
     "party_elsewhere": "parties",
+    "audience_elsewhere": "audience",
 }
 DECIDED_CODES = frozenset({"reason_required", "submission_decided", "validation_failed"})
 # (A malformed update is refused before anyone is asked whether they may act, so it is not drawn in
@@ -141,6 +142,10 @@ def convene_values(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
         if values[name] is None:
             values.pop(name)
     values.setdefault("parties", [])
+    audience = values.pop("audience", None)
+    if isinstance(audience, str):
+        values["audience"] = governance.audience_of(audience)
+        names |= {"audience.kind": "audience", "audience.ids": "audience", "audience.ids[0]": "audience"}
     return values, names
 
 
@@ -185,6 +190,13 @@ def state_name(state: str) -> str:
     return _(STATE_NAMES[state])
 
 
+async def audiences(community_id: uuid.UUID) -> list[tuple[str, str]]:
+    return [
+        (key, _("The whole community") if key == "community" else name)
+        for key, name in await governance.audience_choices(community_id)
+    ]
+
+
 async def convene_context(me: Principal, community_id: uuid.UUID | None) -> dict[str, Any]:
     communities = await governance.convening_communities(me.id)
     if not communities:
@@ -196,6 +208,8 @@ async def convene_context(me: Principal, community_id: uuid.UUID | None) -> dict
         "kinds": [(code, _(name)) for code, name in governance.MEETING_KIND_NAMES.items()],
         "venues": [(v.id, pick(v.name)[0]) for v in await venues_in_scope(me.id)],
         "parties": await governance.party_choices(chosen),
+        "audiences": await audiences(chosen),
+        "audience": "community",
         "rows": [row_token()],
     }
 
@@ -242,13 +256,22 @@ class MeetingsController(Controller):
 
     @get("/parties")
     async def parties(self, me: Principal, community_id: str = "") -> Template:
-        """The parties offered for the community chosen in the convening form (htmx)."""
+        """Who the meeting may be for and the parties offered, for the community chosen in the
+        convening form (htmx)."""
         mine = {c.id for c in await governance.convening_communities(me.id)}
         chosen: uuid.UUID | None = None
         with suppress(ValueError):
             chosen = uuid.UUID(community_id)
-        options = await governance.party_choices(chosen) if chosen in mine and chosen else []
-        return Template(template_name="console/meetings/_parties.html", context={"parties": options, "chosen": ()})
+        ours = chosen is not None and chosen in mine
+        return Template(
+            template_name="console/meetings/_for_community.html",
+            context={
+                "parties": await governance.party_choices(chosen) if ours and chosen else [],
+                "audiences": await audiences(chosen) if ours and chosen else [],
+                "audience": "community",
+                "chosen": (),
+            },
+        )
 
     @get("/agenda-row")
     async def agenda_row(self) -> Template:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from backend.core import db
 from backend.core.tables import OutboxSignal
 
 
@@ -28,8 +29,23 @@ def statements_run(*, this_task_only: bool = False) -> Iterator[list[str]]:
             seen.append(str(querystring))
         return await run(engine, querystring, in_pool=in_pool)
 
+    run_direct = db._run_direct
+
+    async def counted_direct(engine: Any, template: str, values: Any) -> Any:
+        mine = not this_task_only or asyncio.current_task() is caller
+        try:
+            found = await run_direct(engine, template, values)
+        except BaseException:
+            if mine:
+                seen.append(template)  # it reached the database, which refused it
+            raise
+        if found is not None and mine:
+            seen.append(template)  # what db.fetch sends past Piccolo
+        return found
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine_type, "run_querystring", counted)
+        patch.setattr(db, "_run_direct", counted_direct)
         yield seen
 
 

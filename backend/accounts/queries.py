@@ -18,7 +18,7 @@ from backend.accounts.tables import Membership, Organisation, Session, User
 from backend.core import clock
 from backend.core.auth import session_ended, token_expired
 from backend.core.context import Principal
-from backend.core.db import timestamp_value
+from backend.core.db import fetch, timestamp_value
 from backend.core.errors import DomainError, Forbidden, NotFound
 from backend.core.i18n import N_
 from backend.core.tables import AuditEntry
@@ -39,7 +39,7 @@ async def load_principal(user_id: uuid.UUID, session_id: uuid.UUID) -> Principal
     an unknown session or a deleted account; a 401 for a session that was ended or has expired,
     and for a disabled account. Every request with a login runs it, so it is written out rather
     than built by the ORM each time."""
-    rows = await Session.raw(_PRINCIPAL, session_id, user_id)
+    rows = await fetch(Session._meta.db, _PRINCIPAL, (session_id, user_id))
     row = rows[0] if rows else None
     if row is None or row["deleted_at"] is not None:
         return None

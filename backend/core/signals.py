@@ -96,13 +96,18 @@ _batch: ContextVar[_Batch | None] = ContextVar("linli_signal_batch", default=Non
 
 
 @contextlib.asynccontextmanager
-async def atomic(*, after_answer: bool = False, hold: tuple[str, uuid.UUID] | None = None) -> AsyncIterator[None]:
+async def atomic(
+    *, after_answer: bool = False, hold: tuple[str, uuid.UUID] | None = None, alone: bool = False
+) -> AsyncIterator[None]:
     """A write transaction whose signals are delivered once it commits, and dropped if it fails.
 
     ``after_answer``: the hot paths' blocks (sign-up, shift sign-up, redemption) leave delivery to
     the process's dispatcher, so the answer does not wait for the listeners (inbox notices, cache
     work, credits); without a dispatcher (a script) they are delivered here as usual.
-    ``hold``: a row held from the start (``db.transaction``), such as the person's."""
+    ``hold``: a row held from the start (``db.transaction``), such as the person's.
+    ``alone``: the block is one statement that writes its changes and its signals together
+    (PostgreSQL's data-modifying WITH), which is a transaction by itself: no BEGIN or COMMIT is
+    sent. Only for such a block: two statements in it would commit one by one."""
     current = _batch.get()
     if current is not None and current.open:
         # Joins the outer block, as Piccolo's nested transaction joins the outer transaction.
@@ -115,8 +120,11 @@ async def atomic(*, after_answer: bool = False, hold: tuple[str, uuid.UUID] | No
     batch = _Batch(after_answer=after_answer)
     token = _batch.set(batch)
     try:
-        async with transaction(engine, hold=hold):
+        if alone:
             yield
+        else:
+            async with transaction(engine, hold=hold):
+                yield
     finally:
         batch.open = False
         _batch.reset(token)

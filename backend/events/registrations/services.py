@@ -9,6 +9,7 @@ Arrival order is a number handed out by the same row (``queue_counter``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from backend.core import clock, signals
 from backend.core.cache import VersionedCache
 from backend.core.db import (
     UNIQUE_VIOLATIONS,
+    fetch,
     is_postgres,
     json_value,
     lock_row,
@@ -88,28 +90,39 @@ async def sign_up(
 ) -> SignedUp:
     """A confirmed seat if one is free, else a place in line; once per ``idempotency_key``.
 
-    The hot path is four statements in one transaction: hold the person, one conditional UPDATE
-    of the event that checks everything the sign-up needs and takes a seat or a number in line
-    (returning what the answer shows), one INSERT of the registration with its signal, COMMIT.
-    Whatever that UPDATE does not match (a closed or full event, an event aimed at places, too
-    many places held) is sorted out by the careful path in the same transaction; a retry or a
-    second sign-up for the same event meets the one-active index at the INSERT, which rolls the
-    whole back. The signal's listeners (the inbox notice, the cache) run after the answer has gone."""
+    The hot path is one conditional UPDATE of the event that checks everything the sign-up needs
+    and takes a seat or a number in line (returning what the answer shows), and the INSERT of the
+    registration with its signal: on PostgreSQL one statement, a transaction by itself, which holds
+    the person inside (``event_places_held``); on SQLite two, after holding the person. Whatever
+    that UPDATE does not match (a closed or full event, an event aimed at places, too many places
+    held) is sorted out by the careful path, the person held from BEGIN; a retry or a second
+    sign-up for the same event meets the one-active index at the INSERT, which rolls the whole
+    back. The signal's listeners (the inbox notice, the cache) run after the answer has gone."""
     try:
         # A turn first (core.turns: a storm on one event waits here in order, not on its row in
-        # PostgreSQL); then the person, held from BEGIN: one resident's concurrent requests
-        # queue there, so the checks below see each other.
-        async with _TURNS.turn(event_id), signals.atomic(after_answer=True, hold=person_row(user_id)):
+        # PostgreSQL).
+        async with _TURNS.turn(event_id):
             if is_postgres(Event._meta.db):
-                done = await _sign_up_in_one(user_id, event_id, party_size, max_upcoming, idempotency_key, share_code)
+                # One statement, a transaction by itself: it holds the person inside (the places
+                # they hold are counted after the hold, ``event_places_held``), takes the place,
+                # writes the registration and its signal. No BEGIN, no COMMIT.
+                async with signals.atomic(after_answer=True, alone=True):
+                    done = await _sign_up_in_one(
+                        user_id, event_id, party_size, max_upcoming, idempotency_key, share_code
+                    )
                 if done is not None:
                     return SignedUp(done[0], True, done[1].shown())
-            else:
-                placed = await _place_fast(user_id, event_id, party_size, max_upcoming)
-                if placed is not None:
-                    registration = await _record_fast(placed, user_id, party_size, idempotency_key, share_code)
-                    return SignedUp(registration, True, placed.shown())
-            return await _sign_up_carefully(user_id, event_id, party_size, idempotency_key, max_upcoming, share_code)
+            # Then the person, held from BEGIN: one resident's concurrent requests queue there,
+            # so the checks below see each other.
+            async with signals.atomic(after_answer=True, hold=person_row(user_id)):
+                if not is_postgres(Event._meta.db):
+                    placed = await _place_fast(user_id, event_id, party_size, max_upcoming)
+                    if placed is not None:
+                        registration = await _record_fast(placed, user_id, party_size, idempotency_key, share_code)
+                        return SignedUp(registration, True, placed.shown())
+                return await _sign_up_carefully(
+                    user_id, event_id, party_size, idempotency_key, max_upcoming, share_code
+                )
     except UNIQUE_VIOLATIONS:
         # A retry of this request (the same key) or the person's earlier place in this event:
         # the one-active and idempotency indexes refuse the INSERT, and nothing was written.
@@ -158,15 +171,15 @@ class _Taken:
 
 # The event's own row decides: open now, for everyone (an event aimed at places takes the careful
 # path), the party not too large, a seat free or a line kept, and the person holding fewer
-# upcoming places than the limit. This statement runs after the person's hold, so its snapshot
-# sees their other committed sign-ups. A seat if the party fits, else the next number in line;
+# upcoming places than the limit ({places_held}: on SQLite this statement runs after the person's
+# hold, so its snapshot sees their other committed sign-ups; on PostgreSQL the statement is a
+# transaction by itself and ``event_places_held`` holds the person and counts after the hold). A seat if the party fits, else the next number in line;
 # ``last_seated`` remembers which (SET reads the row as it was). "Not already in" is left to the
 # one-active index when the INSERT comes: a retry or a second sign-up rolls back and is answered
 # as one (``sign_up``), and no sign-up pays for a look the planner may take through the wrong
 # index while the table grows faster than its statistics. The status is written in, not bound,
 # so that the places held are read from the index of confirmed places.
-_PLACE = with_constants(
-    """
+_PLACE_TEMPLATE = """
 UPDATE event_event SET
     seats_taken = seats_taken + CASE WHEN seats_taken + {party} <= capacity THEN {party} ELSE 0 END,
     waitlist_count = waitlist_count + CASE WHEN seats_taken + {party} <= capacity THEN 0 ELSE 1 END,
@@ -178,14 +191,22 @@ WHERE id = {event}
     AND (registration_opens_at IS NULL OR registration_opens_at <= {now})
     AND max_party_size >= {party}
     AND (seats_taken + {party} <= capacity OR waitlist_enabled)
-    AND (
-        SELECT COUNT(*) FROM event_registration r JOIN event_event e ON e.id = r.event
-        WHERE r."user" = {user} AND r.status = {confirmed} AND e.starts_at > {now}
-    ) < {max_upcoming}
+    AND {places_held} < {max_upcoming}
 RETURNING queue_counter, last_seated, waitlist_count, seats_taken, capacity, title, starts_at, ends_at, status,
     (SELECT v.name FROM event_venue v WHERE v.id = event_event.venue) AS venue_name
-""",
+"""
+_PLACE = with_constants(
+    _PLACE_TEMPLATE.replace(
+        "{places_held}",
+        """(
+        SELECT COUNT(*) FROM event_registration r JOIN event_event e ON e.id = r.event
+        WHERE r."user" = {user} AND r.status = {confirmed} AND e.starts_at > {now}
+    )""",
+    ),
     confirmed=RegistrationStatus.confirmed.value,
+)
+_PLACE_HELD = _PLACE_TEMPLATE.replace(
+    "{places_held}", "event_places_held(CAST({hold} AS regclass), CAST({user} AS uuid), CAST({now} AS timestamptz))"
 )
 
 
@@ -209,7 +230,7 @@ async def _place_fast(user_id: uuid.UUID, event_id: uuid.UUID, party_size: int, 
     return _taken(event_id, rows[0]) if rows else None
 
 
-def _taken(event_id: uuid.UUID, row: dict[str, Any]) -> _Taken:
+def _taken(event_id: uuid.UUID, row: Mapping[str, Any]) -> _Taken:
     seated = row["last_seated"] == row["queue_counter"]
     event = RegisteredEvent(
         id=event_id,
@@ -275,7 +296,7 @@ async def _record_fast(
 # statement to COMMIT, not across a round trip to the app and back between an UPDATE and an INSERT.
 _SIGN_UP = with_constants(
     "WITH placed AS ("
-    + _PLACE.strip()
+    + _PLACE_HELD.strip()
     + """),
 registration AS (
     INSERT INTO event_registration (id, event, "user", party_size, status, queue_number, idempotency_key,
@@ -320,16 +341,16 @@ async def _sign_up_in_one(
             finish={"position": "placed.waitlist_count"},
         ),
     )
-    rows = await Event.raw(
-        *named(
-            _SIGN_UP,
-            **_place_values(user_id, event_id, party_size, max_upcoming, now),
-            id=registration_id,
-            key=idempotency_key,
-            referred_by=referrer_subquery(share_code=share_code, event_id=event_id, user_id=user_id),
-            signal=signal,
-        )
+    statement, *values = named(
+        _SIGN_UP,
+        **_place_values(user_id, event_id, party_size, max_upcoming, now),
+        hold=person_row(user_id)[0],
+        id=registration_id,
+        key=idempotency_key,
+        referred_by=referrer_subquery(share_code=share_code, event_id=event_id, user_id=user_id),
+        signal=signal,
     )
+    rows = await fetch(Event._meta.db, statement, values)
     if not rows:
         return None
     signals.written(signal_id)

@@ -4,11 +4,12 @@ patrols, even on a database seeded days before; running it again adds nothing.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 
 from backend.core import clock
+from backend.core.clock import CITY_TZ
 from backend.core.wiring import seed_demo
 from backend.domains import DOMAINS
 from backend.settings import Settings
@@ -56,7 +57,9 @@ async def test_a_patrol_is_in_progress_whenever_the_demo_starts(client: httpx.As
     assert scanned.status_code == 200, scanned.text
 
     # Days later, the same database: the patrol of then is over; starting the demo tops it up.
-    with clock.frozen(clock.now() + timedelta(days=4, hours=5)):
+    # (At 10:00 in Suzhou, between two evening patrols, whatever the hour the test runs at.)
+    later_on = datetime.combine(clock.city_today() + timedelta(days=4), time(10, 0), tzinfo=CITY_TZ)
+    with clock.frozen(later_on.astimezone(UTC)):
         assert await in_progress() == []
         topped = await seed_demo(DOMAINS, keys=settings.sealing_keys)
         assert "demo patrol shifts:" in topped and "added" in topped

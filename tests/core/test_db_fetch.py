@@ -8,8 +8,10 @@ import uuid
 from datetime import datetime
 
 import httpx
+import pytest
+from piccolo.querystring import QueryString
 
-from backend.core.db import compiled, fetch, transaction
+from backend.core.db import POSTGRES_ACQUIRE_TIMEOUT_SECONDS, _acquire_timeout, compiled, fetch, flattened, transaction
 from backend.events.catalogue.tables import Venue
 from tests.factories import city_tree, venue
 
@@ -37,3 +39,35 @@ async def test_rows_are_typed_as_piccolo_types_them_inside_a_transaction_too(cli
         assert inside["latitude"] == 31.5
     [after] = await fetch(engine, template, [place.id])
     assert after["latitude"] == 31.5
+
+
+def test_nested_querystrings_are_flattened_as_piccolo_bundles_them() -> None:
+    """A subquery or a signal's INSERT given as a value of its own: one template of ``{}`` and the
+    plain values in order, the SQL Piccolo itself would send; what Piccolo would read otherwise
+    (escaped braces, a count that does not match) is left to Piccolo."""
+    inner = QueryString("SELECT id FROM b WHERE x = {} AND y = {}", 2, 3)
+    template, values = flattened("SELECT {} , ({}) , {}", [1, inner, 4]) or ("", [])
+    assert (template, values) == ("SELECT {} , (SELECT id FROM b WHERE x = {} AND y = {}) , {}", [1, 2, 3, 4])
+    bundled = QueryString("SELECT {} , ({}) , {}", 1, inner, 4).compile_string("postgres")
+    assert compiled(template, postgres=True) == bundled[0] and values == bundled[1]
+    assert flattened("SELECT '{{}}', {}", [1]) is None
+    assert flattened("SELECT {}", [1, 2]) is None
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # SQLite's pool is ours and waits on no timer
+async def test_a_free_connection_is_taken_without_a_timer_a_busy_pool_is_waited_for_with_one(
+    client: httpx.AsyncClient, backend: str
+) -> None:
+    """PostgreSQL: while the pool has a connection free, taking it cannot wait, so no timer is set
+    (asyncpg's costs one on the acquire and one on the release); when none is free, the request
+    waits at most ``POSTGRES_ACQUIRE_TIMEOUT_SECONDS`` (then a 503, as tests/test_faults.py shows)."""
+    pool = Venue._meta.db.pool
+    assert _acquire_timeout(pool) is None
+    held = [await pool.acquire() for _ in range(pool.get_size())]
+    try:
+        assert pool.get_idle_size() == 0
+        assert _acquire_timeout(pool) == POSTGRES_ACQUIRE_TIMEOUT_SECONDS
+    finally:
+        for connection in held:
+            await pool.release(connection)
+    assert _acquire_timeout(pool) is None

@@ -174,10 +174,11 @@ class _Taken:
 # upcoming places than the limit ({places_held}: on SQLite this statement runs after the person's
 # hold, so its snapshot sees their other committed sign-ups; on PostgreSQL the statement is a
 # transaction by itself and ``event_places_held`` holds the person and counts after the hold).
-# A seat if the party fits, else the next number in line; ``last_seated`` remembers which (SET reads the row as it was). "Not already in" is left to the
-# one-active index when the INSERT comes: a retry or a second sign-up rolls back and is answered
-# as one (``sign_up``), and no sign-up pays for a look the planner may take through the wrong
-# index while the table grows faster than its statistics. The status is written in, not bound,
+# A seat if the party fits, else the next number in line; ``last_seated`` remembers which (SET
+# reads the row as it was). "Not already in" is left to the one-active index when the INSERT
+# comes: a retry or a second sign-up rolls back and is answered as one (``sign_up``), and no
+# sign-up pays for a look the planner may take through the wrong index while the table grows
+# faster than its statistics. The status is written in, not bound,
 # so that the places held are read from the index of confirmed places.
 _PLACE_TEMPLATE = """
 UPDATE event_event SET

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,7 +25,7 @@ from litestar.response import Template
 
 from backend.core.context import Principal
 from backend.core.errors import DomainError, NotFound, PendingFieldProblem
-from backend.core.i18n import CITY_TZ, N_, _, as_city_time, pick
+from backend.core.i18n import CITY_TZ, N_, _, pick
 from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.core.stores import rate_limit
@@ -35,7 +34,17 @@ from backend.inclusion.api import PointRuleWrite, RewardCreate, RewardUpdate
 from backend.settings import Settings
 from backend.web.console.account_controllers import Form
 from backend.web.console.counter_controllers import manages_rewards, thumbnail
-from backend.web.console.edge import FormRefused, form_values, go, is_htmx, page, parse_form, provide_me, signed_in
+from backend.web.console.edge import (
+    FormRefused,
+    city_time,
+    form_values,
+    go,
+    is_htmx,
+    page,
+    parse_form,
+    provide_me,
+    signed_in,
+)
 from backend.web.console.listing import Listing
 
 ROOT = "/console/counter"
@@ -84,9 +93,7 @@ def reward_values(data: dict[str, Any], *, editing: bool) -> dict[str, Any]:
     for name in TIMES:
         raw = values.get(name)
         if isinstance(raw, str):
-            # A time that does not parse is left as typed: the schema refuses it, naming the field.
-            with suppress(ValueError):
-                values[name] = as_city_time(datetime.fromisoformat(raw)).isoformat()
+            values[name] = city_time(raw)  # one that does not parse is left for the schema to refuse
         elif editing:
             values[name] = None
     if editing:

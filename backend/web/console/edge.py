@@ -21,7 +21,9 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -38,7 +40,7 @@ from backend.core import runtime
 from backend.core.auth import SESSION_COOKIE, SESSION_COOKIE_PATH
 from backend.core.context import Principal
 from backend.core.errors import DomainError, PendingFieldProblem, explain, field_problem, unavailable_error
-from backend.core.i18n import N_, _
+from backend.core.i18n import N_, _, as_city_time
 from backend.governance.api import may_see_incidents, may_see_meetings, may_see_surveys
 
 log = structlog.get_logger("linli.console")
@@ -440,6 +442,49 @@ class FormRefused(DomainError):
     def __init__(self, problems: list[PendingFieldProblem]) -> None:
         super().__init__("validation_failed", N_("Some fields are not valid."), status=422)
         self.problems = problems
+
+
+def city_time(raw: Any) -> Any:
+    """A time typed in a form (``datetime-local``: Suzhou time) as the API's JSON writes it; left as
+    typed when it is not a time, so that the schema refuses it, naming the field."""
+    if isinstance(raw, str):
+        with suppress(ValueError):
+            return as_city_time(datetime.fromisoformat(raw)).isoformat()
+    return raw
+
+
+def row_token() -> str:
+    """A repeated row's name in a form (``agenda_r1a2b3c``): new rows come from htmx, and removed
+    ones leave gaps, so rows are named, not numbered."""
+    return "r" + secrets.token_hex(3)
+
+
+def input_of(path: str, names: Mapping[str, str]) -> str:
+    """The form input a schema path is about: the longest known prefix of it, else the path."""
+    for prefix in sorted(names, key=len, reverse=True):
+        if path == prefix or path.startswith((prefix + ".", prefix + "[")):
+            return names[prefix]
+    return path
+
+
+@contextmanager
+def fields_marked(names: Mapping[str, str], field_of: Callable[[DomainError], str | None]) -> Iterator[None]:
+    """A refusal drawn beside the input it is about: a schema path (``decisions[0].text``) named as
+    the form's row input (``names``), a service's rule as the input ``field_of`` says it is about."""
+    try:
+        yield
+    except FormRefused as refused:
+        refused.problems = [
+            PendingFieldProblem(input_of(p.field, names), p.message, p.code, p.params) for p in refused.problems
+        ]
+        raise
+    except DomainError as error:
+        if getattr(error, "problems", None):
+            raise
+        field = field_of(error)
+        if field is not None:
+            error.problems = [PendingFieldProblem(field, error.message, error.code, error.params)]  # type: ignore[attr-defined]
+        raise
 
 
 # --- refusals ----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, get_args
 
@@ -26,7 +26,7 @@ from backend.accounts.api import Permission, held_permissions
 from backend.core.cache import VersionedCache
 from backend.core.context import Principal
 from backend.core.errors import DomainError, Forbidden, PendingFieldProblem
-from backend.core.i18n import CITY_TZ, N_, _, as_city_time, babel_locale, pick
+from backend.core.i18n import CITY_TZ, N_, _, babel_locale, pick
 from backend.core.images import ImageLimits
 from backend.core.media import MediaStore
 from backend.core.stores import rate_limit
@@ -62,6 +62,7 @@ from backend.web.console.account_controllers import Form
 from backend.web.console.edge import (
     FormRefused,
     check_signed_in,
+    city_time,
     form_values,
     go,
     page,
@@ -134,9 +135,7 @@ def event_values(data: Mapping[str, Any], *, editing: bool) -> dict[str, Any]:
     for name in TIMES:
         raw = values.get(name)
         if isinstance(raw, str):
-            # A time that does not parse is left as typed: the schema refuses it, naming the field.
-            with suppress(ValueError):
-                values[name] = as_city_time(datetime.fromisoformat(raw)).isoformat()
+            values[name] = city_time(raw)  # one that does not parse is left for the schema to refuse
         elif editing and name.startswith("registration_") and name not in values:
             values[name] = None  # emptied: no window
     for flag in FLAGS:

@@ -10,11 +10,9 @@ Repeated rows of a form (agenda items, decisions, their actions) name their inpu
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
-from datetime import datetime
+from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -27,19 +25,21 @@ from litestar.response import Template
 from backend.core import clock
 from backend.core.cache import VersionedCache
 from backend.core.context import Principal
-from backend.core.errors import DomainError, Forbidden, PendingFieldProblem, explain
-from backend.core.i18n import N_, _, as_city_time, pick
+from backend.core.errors import DomainError, Forbidden, explain
+from backend.core.i18n import N_, _, pick
 from backend.events.api import venues_in_scope
 from backend.governance import api as governance
 from backend.web.console.account_controllers import Form
 from backend.web.console.edge import (
-    FormRefused,
+    city_time,
+    fields_marked,
     form_values,
     go,
     is_htmx,
     page,
     parse_form,
     provide_me,
+    row_token,
     signed_in,
     staff,
 )
@@ -74,38 +74,9 @@ async def sees_meetings(connection: ASGIConnection[Any, Any, Any, Any], _handler
         raise Forbidden()
 
 
-def row_token() -> str:
-    return "r" + secrets.token_hex(3)
-
-
-@contextmanager
-def fields_marked(names: Mapping[str, str]) -> Iterator[None]:
-    """A refusal drawn beside the input it is about: the schema's path (``decisions[0].text``)
-    named as the form's row input, a service's rule by its code or the field it names."""
-    try:
-        yield
-    except FormRefused as refused:
-        refused.problems = [
-            PendingFieldProblem(input_of(p.field, names), p.message, p.code, p.params) for p in refused.problems
-        ]
-        raise
-    except DomainError as error:
-        if getattr(error, "problems", None):
-            raise
-        field = FIELD_OF_CODE.get(error.code) or (
-            str(error.params.get("field")) if error.code == "text_required" else None
-        )
-        if field is not None:
-            error.problems = [PendingFieldProblem(field, error.message, error.code, error.params)]  # type: ignore[attr-defined]
-        raise
-
-
-def input_of(path: str, names: Mapping[str, str]) -> str:
-    """The form input a schema path is about: the longest known prefix of it, else the path."""
-    for prefix in sorted(names, key=len, reverse=True):
-        if path == prefix or path.startswith((prefix + ".", prefix + "[")):
-            return names[prefix]
-    return path
+def field_of(error: DomainError) -> str | None:
+    """The convening form's input a service's refusal is about: by its code, or the field it names."""
+    return FIELD_OF_CODE.get(error.code) or (str(error.params.get("field")) if error.code == "text_required" else None)
 
 
 def rows_of(data: Mapping[str, Any], name: str) -> list[str]:
@@ -116,13 +87,6 @@ def rows_of(data: Mapping[str, Any], name: str) -> list[str]:
         if found and found["name"] == name:
             seen.setdefault(found["row"] if name != "a" else f"{found['row']}_{found['sub']}", None)
     return list(seen)
-
-
-def _city_time(raw: Any) -> Any:
-    if isinstance(raw, str):
-        with suppress(ValueError):  # left as typed: the schema refuses it, naming the field
-            return as_city_time(datetime.fromisoformat(raw)).isoformat()
-    return raw
 
 
 def convene_values(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -138,7 +102,7 @@ def convene_values(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
             agenda.append({"title": title})
     values["agenda"] = agenda
     for name in ("starts_at", "ends_at"):
-        values[name] = _city_time(values.get(name))
+        values[name] = city_time(values.get(name))
         if values[name] is None:
             values.pop(name)
     values.setdefault("parties", [])
@@ -287,7 +251,7 @@ class MeetingsController(Controller):
         self, request: Request[Any, Any, Any], me: Principal, data: Form, cache: VersionedCache
     ) -> Response[Any]:
         values, names = convene_values(data)
-        with fields_marked(names):
+        with fields_marked(names, field_of):
             body: governance.MeetingCreate = parse_form(values, governance.MeetingCreate)
             meeting_id = await governance.convene_meeting(user_id=me.id, data=body, cache=cache)
         return go(request, f"{ROOM}/{meeting_id}?said=meeting_convened")
@@ -370,7 +334,7 @@ class MeetingsController(Controller):
         self, request: Request[Any, Any, Any], me: Principal, meeting_id: uuid.UUID, data: Form
     ) -> Response[Any]:
         values, names = minutes_values(data)
-        with fields_marked(names):
+        with fields_marked(names, field_of):
             body: governance.MinutesCreate = parse_form(values, governance.MinutesCreate)
             await governance.publish_minutes(user_id=me.id, meeting_id=meeting_id, data=body)
         return go(request, f"{ROOM}/{meeting_id}?said=minutes_published")

@@ -12,11 +12,8 @@ and a refusal names the row's input."""
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -27,11 +24,22 @@ from litestar.response import Template
 
 from backend.core import clock
 from backend.core.context import Principal
-from backend.core.errors import DomainError, Forbidden, PendingFieldProblem
-from backend.core.i18n import N_, _, as_city_time
+from backend.core.errors import DomainError, Forbidden
+from backend.core.i18n import N_, _
 from backend.governance import api as governance
 from backend.web.console.account_controllers import Form
-from backend.web.console.edge import FormRefused, form_values, go, page, parse_form, provide_me, signed_in, staff
+from backend.web.console.edge import (
+    city_time,
+    fields_marked,
+    form_values,
+    go,
+    page,
+    parse_form,
+    provide_me,
+    row_token,
+    signed_in,
+    staff,
+)
 from backend.web.console.listing import Listing
 
 ROOM = "/console/surveys"
@@ -69,10 +77,6 @@ async def sees_surveys(connection: ASGIConnection[Any, Any, Any, Any], _handler:
         raise Forbidden()
 
 
-def row_token() -> str:
-    return "r" + secrets.token_hex(3)
-
-
 def state_name(state: str) -> str:
     return _(STATE_NAMES[state])
 
@@ -81,34 +85,15 @@ def kind_name(kind: str) -> str:
     return _(KIND_NAMES[kind])
 
 
-@contextmanager
-def fields_marked(names: Mapping[str, str]) -> Iterator[None]:
-    """A refusal drawn beside the input it is about: the schema's path (``questions[0].options``)
-    named as the form's row input, a service's rule by its code (a question's by its number)."""
-    try:
-        yield
-    except FormRefused as refused:
-        refused.problems = [
-            PendingFieldProblem(input_of(p.field, names), p.message, p.code, p.params) for p in refused.problems
-        ]
-        raise
-    except DomainError as error:
-        if getattr(error, "problems", None):
-            raise
-        field = FIELD_OF_CODE.get(error.code)
+def field_of(names: Mapping[str, str]) -> Callable[[DomainError], str | None]:
+    """The form's input a service's refusal is about: by its code, a question's by its number."""
+
+    def of(error: DomainError) -> str | None:
         if error.code == "question_invalid":
-            field = names.get(f"questions[{int(error.params.get('number', 1)) - 1}]")
-        if field is not None:
-            error.problems = [PendingFieldProblem(field, error.message, error.code, error.params)]  # type: ignore[attr-defined]
-        raise
+            return names.get(f"questions[{int(error.params.get('number', 1)) - 1}]")
+        return FIELD_OF_CODE.get(error.code)
 
-
-def input_of(path: str, names: Mapping[str, str]) -> str:
-    """The form input a schema path is about: the longest known prefix of it, else the path."""
-    for prefix in sorted(names, key=len, reverse=True):
-        if path == prefix or path.startswith((prefix + ".", prefix + "[")):
-            return names[prefix]
-    return path
+    return of
 
 
 def rows_of(data: Mapping[str, Any]) -> list[str]:
@@ -119,15 +104,6 @@ def rows_of(data: Mapping[str, Any]) -> list[str]:
         if found:
             seen.setdefault(found["row"], None)
     return list(seen)
-
-
-def city_time(raw: Any) -> Any:
-    """A time typed in the form (Suzhou time) as the API's JSON writes it; left as typed when it is
-    not a time: the schema refuses it, naming the field."""
-    if isinstance(raw, str):
-        with suppress(ValueError):
-            return as_city_time(datetime.fromisoformat(raw)).isoformat()
-    return raw
 
 
 def times(values: dict[str, Any]) -> None:
@@ -238,7 +214,7 @@ class SurveysController(Controller):
     @post("/")
     async def start(self, request: Request[Any, Any, Any], me: Principal, data: Form) -> Response[Any]:
         values, names = survey_values(data)
-        with fields_marked(names):
+        with fields_marked(names, field_of(names)):
             body: governance.SurveyCreate = parse_form(values, governance.SurveyCreate)
             survey_id = await governance.create_survey(user_id=me.id, data=body)
         return go(request, f"{ROOM}/{survey_id}?said=survey_started")
@@ -254,7 +230,7 @@ class SurveysController(Controller):
     async def start_poll(self, request: Request[Any, Any, Any], me: Principal, data: Form) -> Response[Any]:
         values = form_values(data)
         times(values)
-        with fields_marked({}):
+        with fields_marked({}, field_of({})):
             body: governance.OwnerPollCreate = parse_form(values, governance.OwnerPollCreate)
             survey_id = await governance.create_owner_poll(user_id=me.id, data=body)
         return go(request, f"{ROOM}/{survey_id}?said=poll_started")
@@ -273,7 +249,7 @@ class SurveysController(Controller):
     async def start_evaluation(self, request: Request[Any, Any, Any], me: Principal, data: Form) -> Response[Any]:
         values = form_values(data)
         times(values)
-        with fields_marked({}):
+        with fields_marked({}, field_of({})):
             body: governance.EvaluationCreate = parse_form(values, governance.EvaluationCreate)
             survey_id = await governance.create_evaluation(user_id=me.id, data=body)
         return go(request, f"{ROOM}/{survey_id}?said=evaluation_started")

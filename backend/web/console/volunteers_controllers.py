@@ -29,10 +29,10 @@ from backend.accounts.api import Permission, held_permissions
 from backend.core import clock
 from backend.core.context import Principal
 from backend.core.errors import DomainError, Forbidden, NotFound, PendingFieldProblem
-from backend.core.i18n import CITY_TZ, N_, _, as_city_time, babel_locale, format_hours, ngettext, pick
+from backend.core.i18n import CITY_TZ, N_, _, babel_locale, format_hours, ngettext, pick
 from backend.volunteers import api as volunteers
 from backend.web.console.account_controllers import Form
-from backend.web.console.edge import form_values, go, page, parse_form, provide_me, signed_in, staff
+from backend.web.console.edge import city_time, form_values, go, page, parse_form, provide_me, signed_in, staff
 from backend.web.console.listing import Listing
 
 ROOT = "/console/volunteers"
@@ -122,8 +122,7 @@ def shift_values(data: Mapping[str, Any]) -> dict[str, Any]:
     for name in TIMES:
         raw = values.get(name)
         if isinstance(raw, str):
-            with suppress(ValueError):
-                values[name] = as_city_time(datetime.fromisoformat(raw)).isoformat()
+            values[name] = city_time(raw)  # one that does not parse is left for the schema to refuse
     return values
 
 

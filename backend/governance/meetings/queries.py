@@ -144,6 +144,19 @@ def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[uuid.UUID, list[d
     return grouped
 
 
+async def action_updates(action_ids: list[Any]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The dated updates of these actions, oldest first, by action."""
+    if not action_ids:
+        return {}
+    rows = (
+        await ActionUpdate.select()
+        .where(ActionUpdate.action.is_in(action_ids))
+        .order_by(ActionUpdate.at)
+        .output(load_json=True)
+    )
+    return _grouped(rows, "action")
+
+
 async def details(rows: list[dict[str, Any]]) -> list[MeetingDetail]:
     """Agendas, accepted submissions, decisions, actions and their updates of these meetings."""
     ids = [row["id"] for row in rows] or [uuid.uuid4()]
@@ -162,12 +175,7 @@ async def details(rows: list[dict[str, Any]]) -> list[MeetingDetail]:
         await Decision.select().where(Decision.meeting.is_in(ids)).order_by(Decision.position).output(load_json=True)
     )
     actions = await Action.select().where(Action.meeting.is_in(ids)).order_by(Action.due_on).output(load_json=True)
-    updates = (
-        await ActionUpdate.select()
-        .where(ActionUpdate.action.is_in([a["id"] for a in actions] or [uuid.uuid4()]))
-        .order_by(ActionUpdate.at)
-        .output(load_json=True)
-    )
+    updates = await action_updates([a["id"] for a in actions])
     org_ids = {as_uuid(p) for row in rows for p in row["parties"]} | {as_uuid(a["owner"]) for a in actions}
     orgs = await organisations(org_ids)
     audiences = [as_uuid(estate) for row in rows for estate in row["estate_ids"]]
@@ -185,7 +193,7 @@ async def details(rows: list[dict[str, Any]]) -> list[MeetingDetail]:
             accepted=_grouped(by_meeting["accepted"].get(as_uuid(row["id"]), []), "item"),
             decisions=by_meeting["decisions"].get(as_uuid(row["id"]), []),
             actions=_grouped(by_meeting["actions"].get(as_uuid(row["id"]), []), "decision"),
-            updates=_grouped(updates, "action"),
+            updates=updates,
             organisations=orgs,
             estates=places,
             authors=authors,

@@ -27,7 +27,7 @@ from backend.core import clock
 from backend.core.values import as_uuid
 from backend.governance.meetings import access, presenters, queries, services
 from backend.governance.meetings.schemas import ActionToActOn, MeetingListItem, MeetingRead, SubmissionRead
-from backend.governance.meetings.tables import Action, ActionUpdate, Meeting, MeetingStatus, Submission
+from backend.governance.meetings.tables import Action, Meeting, MeetingStatus, Submission, SubmissionStatus
 from backend.governance.surveys.room import community_parts
 
 # A meeting's state as convenors name it: the API's status, with an announced meeting that has
@@ -129,7 +129,7 @@ async def waiting_counts(meeting_ids: list[Any]) -> dict[uuid.UUID, int]:
         return {}
     rows = (
         await Submission.select(Submission.meeting, Count(Submission.id).as_alias("waiting"))
-        .where(Submission.meeting.is_in(meeting_ids) & (Submission.status == "pending"))
+        .where(Submission.meeting.is_in(meeting_ids) & (Submission.status == SubmissionStatus.pending.value))
         .group_by(Submission.meeting)
     )
     return {as_uuid(row["meeting"]): row["waiting"] for row in rows}
@@ -200,17 +200,13 @@ async def party_choices(community_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
     community = await organisation(community_id)
     if community is None:
         return []
-    above_ids = ancestor_ids(community.path)
-    above = await organisations(above_ids)
-    found: dict[uuid.UUID, OrganisationRef] = {
-        ref.id: ref for ref in above.values() if ref.kind in services.PARTY_KINDS and not ref.retired
-    }
+    above = await organisations(ancestor_ids(community.path))
     root = min(above.values(), key=lambda ref: len(ref.path))
+    candidates = list(above.values())
     for kind in sorted(services.PARTY_KINDS):
-        for ref in await organisations_under(root.path, kind=OrganisationKind(kind)):
-            chain = ancestor_ids(ref.path)
-            if not ref.retired and len(chain) > 1 and chain[-2] in above:
-                found[ref.id] = ref
+        candidates += await organisations_under(root.path, kind=OrganisationKind(kind))
+    above_ids = set(above)
+    found = {ref.id: ref for ref in candidates if services.serves(ref, above_ids)}
     ordered = sorted(found.values(), key=lambda ref: (ref.id != community_id, len(ref.path), ref.path))
     return [(ref.id, presenters.text(ref.name)) for ref in ordered]
 
@@ -228,18 +224,7 @@ async def actions_to_do(user_id: uuid.UUID) -> list[ActionToDo]:
     rows = await queries.actions_to_act_on(user_id)
     orgs = await queries.organisations_of(rows)
     today = clock.city_today()
-    ids = [row["id"] for row in rows]
-    updates = (
-        await ActionUpdate.select()
-        .where(ActionUpdate.action.is_in(ids))
-        .order_by(ActionUpdate.at)
-        .output(load_json=True)
-        if ids
-        else []
-    )
-    by_action: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    for update in updates:
-        by_action.setdefault(as_uuid(update["action"]), []).append(update)
+    by_action = await queries.action_updates([row["id"] for row in rows])
     meetings = {as_uuid(row["meeting"]) for row in rows}
     communities = {
         as_uuid(found["id"]): as_uuid(found["community"])
@@ -266,18 +251,13 @@ async def action_view(action_id: uuid.UUID) -> ActionToDo:
     """One action with its updates, as its row on the actions page (after an update: done or
     dropped ones leave the list, but the row that replaces the form says so)."""
     row = await queries.action_row(action_id)
-    updates = (
-        await ActionUpdate.select()
-        .where(ActionUpdate.action == action_id)
-        .order_by(ActionUpdate.at)
-        .output(load_json=True)
-    )
+    updates = await queries.action_updates([action_id])
     orgs = await queries.organisations_of([row])
     return ActionToDo(
         item=ActionToActOn(
             meeting_id=as_uuid(row["meeting"]),
             meeting=presenters.text(row["meeting_title"]),
-            action=presenters.action(row, list(updates), orgs, clock.city_today()),
+            action=presenters.action(row, updates.get(action_id, []), orgs, clock.city_today()),
         ),
         community_id=as_uuid(row["community"]),
     )

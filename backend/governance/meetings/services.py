@@ -62,18 +62,25 @@ async def _community(community_id: uuid.UUID) -> OrganisationRef:
     return found
 
 
+def serves(party: OrganisationRef, above: set[uuid.UUID]) -> bool:
+    """Whether an organisation may be a party of a meeting of the community whose ids from the root
+    down (itself included) are ``above``: the community itself, an organisation above it (the
+    street), or one attached to it or to an organisation above it (its police station, property
+    company…), of a party's kind and in service."""
+    if party.kind not in PARTY_KINDS or party.retired:
+        return False
+    chain = ancestor_ids(party.path)
+    parent = chain[-2] if len(chain) > 1 else None
+    return party.id in above or parent in above
+
+
 async def _check_parties(community: OrganisationRef, party_ids: list[uuid.UUID]) -> list[str]:
-    """Parties serve the community: the community itself, an organisation above it (the street), or
-    one attached to it or to an organisation above it (its police station, property company…)."""
+    """Parties serve the community (``serves``)."""
     found = await organisations(party_ids)
     above = set(ancestor_ids(community.path))
     for party_id in party_ids:
         party = found.get(party_id)
-        if party is None or party.kind not in PARTY_KINDS or party.retired:
-            raise errors.party_elsewhere()
-        chain = ancestor_ids(party.path)
-        parent = chain[-2] if len(chain) > 1 else None
-        if party.id not in above and parent not in above:
+        if party is None or not serves(party, above):
             raise errors.party_elsewhere()
     return [str(party_id) for party_id in dict.fromkeys(party_ids)]
 

@@ -96,6 +96,7 @@ __all__ = [
     "audit_csv",
     "audit_entries",
     "change_password",
+    "communities_in_scope",
     "create_city_admin",
     "create_organisation",
     "create_staff",
@@ -213,6 +214,17 @@ async def organisations_under(path: str, *, kind: OrganisationKind | None = None
     if kind is not None:
         query = query.where(Organisation.kind == kind.value)
     return [_organisation(row) for row in await query]
+
+
+async def communities_in_scope(user_id: uuid.UUID, permission: Permission) -> list[OrganisationRef]:
+    """The communities (in service) where the person holds ``permission``, there or above, in tree
+    order: a console room's choice of community (each change is checked again by its service)."""
+    found: dict[uuid.UUID, OrganisationRef] = {}
+    for path in await scope_paths(user_id=user_id, permission=permission):
+        for ref in await organisations_under(path, kind=OrganisationKind.community):
+            if not ref.retired:
+                found[ref.id] = ref
+    return sorted(found.values(), key=lambda ref: ref.path)
 
 
 async def lock_organisation(organisation_id: uuid.UUID) -> None:

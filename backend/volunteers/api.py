@@ -13,7 +13,11 @@ from datetime import UTC, date, datetime
 
 from piccolo.query.functions.aggregate import Sum
 
-from backend.accounts.api import OrganisationKind, OrganisationRef, Permission, organisations_under, scope_paths
+from backend.accounts.api import (
+    OrganisationRef,
+    Permission,
+    communities_in_scope,
+)
 from backend.core import clock
 from backend.core.values import as_uuid, hours_of
 from backend.volunteers.hours.decisions import correct_entry, reject_entry, verify_entries, verify_entry
@@ -285,12 +289,7 @@ async def record_for_verification(number_or_code: str) -> RecordVerification | N
 async def routing_communities(user_id: uuid.UUID) -> list[OrganisationRef]:
     """The communities whose incident routing this person sets (they coordinate volunteers there
     or above), in service, in tree order."""
-    found: dict[uuid.UUID, OrganisationRef] = {}
-    for path in await scope_paths(user_id=user_id, permission=Permission.coordinate_volunteers):
-        for ref in await organisations_under(path, kind=OrganisationKind.community):
-            if not ref.retired:
-                found[ref.id] = ref
-    return sorted(found.values(), key=lambda ref: ref.path)
+    return await communities_in_scope(user_id, Permission.coordinate_volunteers)
 
 
 # --- the coordinators' console room: the API's own services, queries and presenters -------------

@@ -17,11 +17,11 @@ from backend.accounts.api import (
     OrganisationKind,
     OrganisationRef,
     ancestor_ids,
+    communities_in_scope,
     member_organisation_ids,
     organisation,
     organisations,
     organisations_under,
-    scope_paths,
 )
 from backend.core import clock
 from backend.core.values import as_uuid
@@ -37,12 +37,7 @@ STATES = ("draft", "announced", "held", "published")
 
 async def convening_communities(user_id: uuid.UUID) -> list[OrganisationRef]:
     """The communities (in service) where this person may convene, in tree order."""
-    found: dict[uuid.UUID, OrganisationRef] = {}
-    for path in await scope_paths(user_id=user_id, permission=access.CONVENE):
-        for ref in await organisations_under(path, kind=OrganisationKind.community):
-            if not ref.retired:
-                found[ref.id] = ref
-    return sorted(found.values(), key=lambda ref: ref.path)
+    return await communities_in_scope(user_id, access.CONVENE)
 
 
 async def owns_actions(user_id: uuid.UUID) -> bool:

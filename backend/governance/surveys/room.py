@@ -16,10 +16,10 @@ from typing import Any
 from backend.accounts.api import (
     OrganisationKind,
     OrganisationRef,
+    communities_in_scope,
     member_organisation_ids,
     organisations,
     organisations_under,
-    scope_paths,
 )
 from backend.core import clock
 from backend.core.errors import Forbidden
@@ -37,12 +37,7 @@ KINDS = tuple(kind.value for kind in SurveyKind)
 
 async def running_communities(user_id: uuid.UUID) -> list[OrganisationRef]:
     """The communities (in service) whose surveys this person runs, in tree order."""
-    found: dict[uuid.UUID, OrganisationRef] = {}
-    for path in await scope_paths(user_id=user_id, permission=access.MANAGE):
-        for ref in await organisations_under(path, kind=OrganisationKind.community):
-            if not ref.retired:
-                found[ref.id] = ref
-    return sorted(found.values(), key=lambda ref: ref.path)
+    return await communities_in_scope(user_id, access.MANAGE)
 
 
 def _to_respond(bodies: list[uuid.UUID]) -> Any:

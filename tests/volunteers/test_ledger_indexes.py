@@ -29,7 +29,7 @@ from backend.volunteers.hours.tables import HoursEntry, HoursKind, HoursStatus
 from tests import factories
 from tests.plans import index_plan
 from tests.volunteers import builders
-from tests.volunteers.test_volunteer_ledger_pages import plan_without
+from tests.volunteers.test_volunteer_ledger_pages import every_index_but, plan_without
 
 
 async def plan(backend: str, query: Any, *, competing: tuple[str, ...] = ()) -> str:
@@ -142,7 +142,10 @@ async def queue() -> tuple[dict[str, str], uuid.UUID]:
 
 async def test_the_queue_stops_at_its_page(client: httpx.AsyncClient, backend: str) -> None:
     _, team_id = await queue()
-    found = await plan(backend, team_entries_query(team_id, status=HoursStatus.pending.value).limit(MAX_PAGE))
+    # The team's newest-first index (2026-12-06T05:45) gives the same order, filtering by status:
+    # on a small table it may look as cheap, so every other index is kept out.
+    query = team_entries_query(team_id, status=HoursStatus.pending.value).limit(MAX_PAGE)
+    found = await plan(backend, query, competing=await every_index_but(backend, "volunteer_hours_team_queue"))
     assert "volunteer_hours_team_queue" in found, found
     if backend == "sqlite":
         assert "TEMP B-TREE" not in found, found
